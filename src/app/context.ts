@@ -1,0 +1,42 @@
+import type { Store } from '../db/dialect.js';
+
+/** What a use case needs from the outside world, passed in rather than imported. */
+export interface AppContext {
+  store: Store;
+  clock: () => number;
+  /** Public origin tracking links are built on. */
+  baseUrl: string;
+  /** Told after a change that affects where tracking links redirect (offer or link edited). */
+  trackingChanged: (change: TrackingChange) => void;
+}
+
+export type TrackingChange = { kind: 'offer'; id: string } | { kind: 'link'; id: string } | { kind: 'member'; id: string };
+
+/** Who acts, and in which workspace: every query is scoped by it. */
+export interface Actor {
+  workspaceId: string;
+  /** "api_key:key_…" or "user:usr_…", written to the audit log. */
+  actor: string;
+}
+
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+export function encodeCursor(id: string): string {
+  return Buffer.from(id).toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): string | null {
+  if (!cursor) return null;
+  const id = Buffer.from(cursor, 'base64url').toString();
+  return /^[a-z]+_[0-9a-z]{26}$/.test(id) ? id : null;
+}
+
+/** Rows come newest first (ids are time-ordered); fetch limit + 1 to know whether a next page exists. */
+export function toPage<T extends { id: string }, V>(rows: T[], limit: number, view: (row: T) => V): Page<V> {
+  const more = rows.length > limit;
+  const slice = more ? rows.slice(0, limit) : rows;
+  return { data: slice.map(view), nextCursor: more ? encodeCursor(slice[slice.length - 1]!.id) : null };
+}

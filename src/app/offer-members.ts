@@ -1,0 +1,162 @@
+// "Add members to offer": one call assigns payout options and creates links and personalized codes.
+import { fail, ok, type ProblemDetail, type Result } from '../core/result.js';
+import { newId } from '../core/ids.js';
+import { recordAudit } from '../db/audit.js';
+import { uniqueViolation } from '../db/dialect.js';
+import * as linksRepo from '../db/links.js';
+import { findMembers } from '../db/members.js';
+import * as offerMembers from '../db/offer-members.js';
+import { findOffer, listPayoutOptions } from '../db/offers.js';
+import * as codesRepo from '../db/promo-codes.js';
+import { codeView, generateCodesFor, patternProblem, type CodeView } from './codes.js';
+import { decodeCursor, encodeCursor, type Actor, type AppContext, type Page } from './context.js';
+import { checkDeepLink, insertLinkWithSlug, linkView, type LinkView } from './links.js';
+import { memberView, type MemberView } from './members.js';
+
+export interface AddMembersInput {
+  members: { memberId: string; payoutOptionId?: string; deepLinkUrl?: string }[];
+  generateLinks?: boolean;
+  generateCodes?: boolean;
+  codePattern?: string;
+}
+
+export interface OfferMemberView {
+  member: MemberView;
+  payoutOptionId: string;
+  links: LinkView[];
+  codes: CodeView[];
+}
+
+export const DEFAULT_CODE_PATTERN = '{NAME}{RAND4}';
+
+/**
+ * Adds members (or updates their payout option when already on the offer). A new link is made for a member with
+ * no active link on the offer, or when a deep link is given; a code for a member with no active code on it.
+ * Returns, per member, what this call created.
+ */
+export async function addMembersToOffer(
+  ctx: AppContext,
+  actor: Actor,
+  offerId: string,
+  input: AddMembersInput,
+): Promise<Result<{ added: number; updated: number; members: { memberId: string; payoutOptionId: string; links: LinkView[]; codes: CodeView[] }[] }>> {
+  const { db } = ctx.store;
+  const offer = await findOffer(db, actor.workspaceId, offerId);
+  if (!offer) return fail('not_found', 'Offer not found.');
+  if (offer.status === 'archived') return fail('offer_archived', 'The offer is archived; resume it before adding members.');
+  const pattern = input.codePattern ?? DEFAULT_CODE_PATTERN;
+  if (input.generateCodes) {
+    const bad = patternProblem(pattern);
+    if (bad) return bad;
+  }
+  const ids = input.members.map((m) => m.memberId);
+  const members = new Map((await findMembers(db, actor.workspaceId, ids)).map((m) => [m.id, m]));
+  const payouts = await listPayoutOptions(db, actor.workspaceId, [offerId]);
+  const defaultPayout = payouts.find((p) => p.is_default === 1)!;
+  const problems: ProblemDetail[] = [];
+  const deepLinks = new Map<string, string>();
+  const seen = new Set<string>();
+  input.members.forEach((m, i) => {
+    if (!members.has(m.memberId)) problems.push({ path: `members.${i}.memberId`, code: 'not_found', message: `No member ${m.memberId}.` });
+    if (seen.has(m.memberId)) problems.push({ path: `members.${i}.memberId`, code: 'duplicate', message: 'The member is listed twice.' });
+    seen.add(m.memberId);
+    if (m.payoutOptionId && !payouts.some((p) => p.id === m.payoutOptionId)) {
+      problems.push({ path: `members.${i}.payoutOptionId`, code: 'not_found', message: 'Not a payout option of this offer.' });
+    }
+    if (m.deepLinkUrl) {
+      const checked = checkDeepLink(offer, m.deepLinkUrl);
+      if (checked.ok) deepLinks.set(m.memberId, checked.value);
+      else problems.push({ ...checked.problem.details![0]!, path: `members.${i}.deepLinkUrl` });
+    }
+  });
+  if (problems.length) return fail('validation_failed', 'Some members could not be added.', problems);
+
+  const existing = new Map((await offerMembers.findOfferMembers(db, actor.workspaceId, offerId, ids)).map((r) => [r.member_id, r]));
+  const activeLinks = new Set((await linksRepo.linksOfMembers(db, actor.workspaceId, offerId, ids)).filter((l) => l.status === 'active').map((l) => l.member_id));
+  const activeCodes = new Set((await codesRepo.codesOfMembers(db, actor.workspaceId, offerId, ids)).filter((c) => c.status === 'active').map((c) => c.member_id));
+  const now = ctx.clock();
+
+  for (let attempt = 0; ; attempt++) {
+    const codeTargets = input.generateCodes ? input.members.filter((m) => !activeCodes.has(m.memberId)).map((m) => members.get(m.memberId)!) : [];
+    const generated = await generateCodesFor(actor.workspaceId, offerId, codeTargets, pattern, await codesRepo.activeCodeSet(db, actor.workspaceId), now);
+    if (!generated.ok) return generated;
+    try {
+      const result = await db.transaction().execute(async (tx) => {
+        const out: { memberId: string; payoutOptionId: string; links: LinkView[]; codes: CodeView[] }[] = [];
+        for (const m of input.members) {
+          const had = existing.get(m.memberId);
+          const payoutOptionId = m.payoutOptionId ?? had?.payout_option_id ?? defaultPayout.id;
+          await offerMembers.upsertOfferMember(
+            tx,
+            { workspace_id: actor.workspaceId, offer_id: offerId, member_id: m.memberId, payout_option_id: payoutOptionId, created_at: now },
+            had !== undefined,
+          );
+          const created: LinkView[] = [];
+          const deepLink = deepLinks.get(m.memberId) ?? null;
+          if (input.generateLinks && (deepLink || !activeLinks.has(m.memberId))) {
+            const link = await insertLinkWithSlug(
+              tx,
+              { id: newId('lnk', now), workspace_id: actor.workspaceId, offer_id: offerId, member_id: m.memberId, deep_link_url: deepLink, status: 'active', created_at: now, disabled_at: null },
+              undefined,
+            );
+            if (link.ok) created.push(linkView(ctx.baseUrl, link.value));
+          }
+          const codes = generated.value.filter((c) => c.member_id === m.memberId);
+          await codesRepo.insertCodes(tx, codes);
+          out.push({ memberId: m.memberId, payoutOptionId, links: created, codes: codes.map(codeView) });
+        }
+        await recordAudit(tx, { ...actor, entity: 'offer', entityId: offerId, action: 'members_added', detail: { members: input.members }, now });
+        return out;
+      });
+      ctx.trackingChanged({ kind: 'offer', id: offerId });
+      return ok({ added: input.members.filter((m) => !existing.has(m.memberId)).length, updated: existing.size, members: result });
+    } catch (e) {
+      // A code string was taken by a concurrent request: draw the codes again against the fresh set.
+      if (!uniqueViolation(e) || attempt >= 3) throw e;
+    }
+  }
+}
+
+export async function listOfferMembers(
+  ctx: AppContext,
+  actor: Actor,
+  offerId: string,
+  q: { cursor?: string; limit: number },
+): Promise<Result<Page<OfferMemberView>>> {
+  const { db } = ctx.store;
+  if (!(await findOffer(db, actor.workspaceId, offerId))) return fail('not_found', 'Offer not found.');
+  const rows = await offerMembers.listOfferMembers(db, actor.workspaceId, offerId, { before: decodeCursor(q.cursor), limit: q.limit });
+  const page = rows.slice(0, q.limit);
+  const ids = page.map((r) => r.member_id);
+  const members = new Map((await findMembers(db, actor.workspaceId, ids)).map((m) => [m.id, m]));
+  const links = await linksRepo.linksOfMembers(db, actor.workspaceId, offerId, ids);
+  const counts = await linksRepo.clickCountsByLink(db, actor.workspaceId, links.map((l) => l.id));
+  const codes = await codesRepo.codesOfMembers(db, actor.workspaceId, offerId, ids);
+  return ok({
+    data: page.map((r) => ({
+      member: memberView(members.get(r.member_id)!),
+      payoutOptionId: r.payout_option_id,
+      links: links.filter((l) => l.member_id === r.member_id).map((l) => linkView(ctx.baseUrl, l, counts.get(l.id) ?? { clicks: 0, uniqueClicks: 0 })),
+      codes: codes.filter((c) => c.member_id === r.member_id).map(codeView),
+    })),
+    nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!.member_id) : null,
+  });
+}
+
+/** Takes a member off an offer: their links keep redirecting but stop tracking, their codes stop crediting. */
+export async function removeMemberFromOffer(ctx: AppContext, actor: Actor, offerId: string, memberId: string): Promise<Result<{ removed: true }>> {
+  const { db } = ctx.store;
+  if (!(await findOffer(db, actor.workspaceId, offerId))) return fail('not_found', 'Offer not found.');
+  const now = ctx.clock();
+  const removed = await db.transaction().execute(async (tx) => {
+    const gone = await offerMembers.deleteOfferMember(tx, actor.workspaceId, offerId, memberId);
+    if (!gone) return false;
+    await linksRepo.disableLinks(tx, actor.workspaceId, { offerId, memberId }, now);
+    await codesRepo.disableCodes(tx, actor.workspaceId, { offerId, memberId }, now);
+    await recordAudit(tx, { ...actor, entity: 'offer', entityId: offerId, action: 'member_removed', detail: { memberId }, now });
+    return true;
+  });
+  if (!removed) return fail('not_found', 'The member is not on this offer.');
+  ctx.trackingChanged({ kind: 'offer', id: offerId });
+  return ok({ removed: true });
+}

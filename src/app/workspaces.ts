@@ -1,0 +1,100 @@
+// Workspaces (one per brand), their API keys, and the demo data a new user sees first.
+import { newWorkspaceTag } from '../core/click-id.js';
+import { isCurrency } from '../core/money.js';
+import { fail, ok, type Result } from '../core/result.js';
+import { recordAudit } from '../db/audit.js';
+import { uniqueViolation } from '../db/dialect.js';
+import * as repo from '../db/workspaces.js';
+import type { Actor, AppContext } from './context.js';
+
+export interface WorkspaceView {
+  id: string;
+  name: string;
+  timezone: string;
+  currency: string;
+  postbackSecret: string;
+  createdAt: string;
+}
+
+export function workspaceView(w: repo.Workspace): WorkspaceView {
+  return {
+    id: w.id,
+    name: w.name,
+    timezone: w.timezone,
+    currency: w.currency,
+    postbackSecret: w.postback_secret,
+    createdAt: new Date(w.created_at).toISOString(),
+  };
+}
+
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function createWorkspace(
+  ctx: AppContext,
+  input: { name: string; timezone?: string; currency?: string },
+): Promise<Result<{ workspace: WorkspaceView; apiKey: string; apiKeyId: string }>> {
+  if (!input.name.trim()) return fail('validation_failed', 'A workspace needs a name.', [{ path: 'name', code: 'required', message: 'Name is empty.' }]);
+  if (input.timezone && !isTimeZone(input.timezone)) return fail('validation_failed', `Unknown time zone "${input.timezone}".`, [{ path: 'timezone', code: 'timezone_invalid', message: 'Use an IANA zone such as Europe/Paris.' }]);
+  if (input.currency && !isCurrency(input.currency)) return fail('validation_failed', `Unknown currency "${input.currency}".`, [{ path: 'currency', code: 'currency_invalid', message: 'Use an ISO-4217 code such as EUR.' }]);
+  const now = ctx.clock();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await ctx.store.db.transaction().execute(async (tx) => {
+        const workspace = await repo.insertWorkspace(tx, { name: input.name.trim(), timezone: input.timezone, currency: input.currency, clickTag: newWorkspaceTag(), now });
+        const key = await repo.insertApiKey(tx, { workspaceId: workspace.id, name: 'Default key', now });
+        return ok({ workspace: workspaceView(workspace), apiKey: key.key, apiKeyId: key.id });
+      });
+    } catch (e) {
+      // Four base62 characters give 14.7 M click tags; a collision just draws again.
+      if (!uniqueViolation(e) || attempt >= 5) throw e;
+    }
+  }
+}
+
+export async function getWorkspace(ctx: AppContext, actor: Actor): Promise<Result<WorkspaceView>> {
+  const w = await repo.findWorkspace(ctx.store.db, actor.workspaceId);
+  return w ? ok(workspaceView(w)) : fail('not_found', 'Workspace not found.');
+}
+
+export async function updateWorkspace(
+  ctx: AppContext,
+  actor: Actor,
+  input: { name?: string; timezone?: string; currency?: string },
+): Promise<Result<WorkspaceView>> {
+  const details = [];
+  if (input.name !== undefined && !input.name.trim()) details.push({ path: 'name', code: 'required', message: 'Name is empty.' });
+  if (input.timezone !== undefined && !isTimeZone(input.timezone)) details.push({ path: 'timezone', code: 'timezone_invalid', message: 'Use an IANA zone such as Europe/Paris.' });
+  if (input.currency !== undefined && !isCurrency(input.currency)) details.push({ path: 'currency', code: 'currency_invalid', message: 'Use an ISO-4217 code such as EUR.' });
+  if (details.length) return fail('validation_failed', 'Some fields are not valid.', details);
+  const patch = { ...input, ...(input.name ? { name: input.name.trim() } : {}) };
+  await repo.updateWorkspace(ctx.store.db, actor.workspaceId, patch);
+  await recordAudit(ctx.store.db, { ...actor, entity: 'workspace', entityId: actor.workspaceId, action: 'updated', detail: { after: patch }, now: ctx.clock() });
+  return getWorkspace(ctx, actor);
+}
+
+export async function createApiKey(ctx: AppContext, actor: Actor, name: string) {
+  const now = ctx.clock();
+  const key = await repo.insertApiKey(ctx.store.db, { workspaceId: actor.workspaceId, name: name.trim() || 'API key', now });
+  await recordAudit(ctx.store.db, { ...actor, entity: 'api_key', entityId: key.id, action: 'created', detail: { name }, now });
+  return { id: key.id, name: name.trim() || 'API key', prefix: key.prefix, key: key.key, createdAt: new Date(now).toISOString() };
+}
+
+export async function listApiKeys(ctx: AppContext, actor: Actor) {
+  const rows = await repo.listApiKeys(ctx.store.db, actor.workspaceId);
+  const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+  return rows.map((r) => ({ id: r.id, name: r.name, prefix: r.prefix, createdAt: iso(r.created_at)!, lastUsedAt: iso(r.last_used_at), revokedAt: iso(r.revoked_at) }));
+}
+
+export async function revokeApiKey(ctx: AppContext, actor: Actor, id: string): Promise<Result<{ revoked: true }>> {
+  const now = ctx.clock();
+  if (!(await repo.revokeApiKey(ctx.store.db, actor.workspaceId, id, now))) return fail('not_found', 'API key not found.');
+  await recordAudit(ctx.store.db, { ...actor, entity: 'api_key', entityId: id, action: 'revoked', now });
+  return ok({ revoked: true });
+}

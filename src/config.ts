@@ -1,0 +1,88 @@
+// The one place that reads process.env: validated once at start, frozen, passed in.
+import path from 'node:path';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  /** postgres://… when set; otherwise the embedded SQLite file under dataDir. */
+  readonly databaseUrl: string | null;
+  /** Public URL tracking links are built on, without a trailing slash. */
+  readonly baseUrl: string;
+  readonly logLevel: string;
+  /** Header carrying the visitor's country (e.g. CF-IPCountry), lower-cased; empty = none. */
+  readonly countryHeader: string;
+  /** Milliseconds between click-buffer flushes. */
+  readonly clickFlushMs: number;
+  /** Clicks held in memory at most while the database is unreachable. */
+  readonly clickBufferMax: number;
+  /** Trust X-Forwarded-For (behind a load balancer). */
+  readonly trustProxy: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes)$/i.test(raw)) return true;
+  if (/^(0|false|no)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function url(name: string, raw: string, protocols: string[]): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL: "${raw}"`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must start with ${protocols.map((p) => p + '//').join(' or ')}, got "${raw}"`);
+  }
+  return parsed;
+}
+
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  const host = env.HOST || '0.0.0.0';
+  const dataDir = path.resolve(env.DATA_DIR || './data');
+  const databaseUrl = env.DATABASE_URL ? env.DATABASE_URL : null;
+  if (databaseUrl) url('DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:']);
+  const defaultBase = `http://localhost:${port === 0 ? 3000 : port}`;
+  const base = url('BASE_URL', env.BASE_URL || defaultBase, ['http:', 'https:']);
+  if (base.pathname !== '/' || base.search || base.hash) {
+    throw new ConfigError(`BASE_URL must be an origin without a path, got "${env.BASE_URL}"`);
+  }
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
+  }
+  const config: Config = {
+    port,
+    host,
+    dataDir,
+    databaseUrl,
+    baseUrl: base.origin,
+    logLevel,
+    countryHeader: (env.COUNTRY_HEADER ?? 'cf-ipcountry').toLowerCase(),
+    clickFlushMs: int(env, 'CLICK_FLUSH_MS', 250, 10, 60_000),
+    clickBufferMax: int(env, 'CLICK_BUFFER_MAX', 200_000, 1_000, 10_000_000),
+    trustProxy: bool(env, 'TRUST_PROXY', false),
+    ...overrides,
+  };
+  return Object.freeze(config);
+}

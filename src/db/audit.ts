@@ -1,0 +1,41 @@
+import type { Kysely } from 'kysely';
+import { newId } from '../core/ids.js';
+import type { Database } from './schema.js';
+
+export interface AuditEntry {
+  workspaceId: string;
+  actor: string;
+  entity: 'offer' | 'payout_option' | 'member' | 'link' | 'promo_code' | 'api_key' | 'workspace';
+  entityId: string;
+  action: string;
+  detail?: unknown;
+  now: number;
+}
+
+/** Every change a person makes leaves a row: who, when, what, and the values before and after. */
+export async function recordAudit(db: Kysely<Database>, e: AuditEntry): Promise<void> {
+  await db
+    .insertInto('audit_log')
+    .values({
+      id: newId('aud', e.now),
+      workspace_id: e.workspaceId,
+      actor: e.actor,
+      entity: e.entity,
+      entity_id: e.entityId,
+      action: e.action,
+      detail: JSON.stringify(e.detail ?? {}),
+      created_at: e.now,
+    })
+    .execute();
+}
+
+export async function listAudit(db: Kysely<Database>, workspaceId: string, entityId: string) {
+  const rows = await db
+    .selectFrom('audit_log')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('entity_id', '=', entityId)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) as unknown }));
+}

@@ -1,0 +1,171 @@
+// The only file that branches on SQLite vs PostgreSQL.
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+import { migrations } from './migrations/index.js';
+
+export type DialectKind = 'sqlite' | 'postgres';
+
+export interface Store {
+  kind: DialectKind;
+  db: Kysely<Database>;
+  /** Where the data lives, for log lines: a file path or a URL without its password. */
+  location: string;
+  /** Pool statistics for /metrics (PostgreSQL only). */
+  poolStats(): { total: number; idle: number; waiting: number } | null;
+  /**
+   * Cross-instance change notices (PostgreSQL LISTEN/NOTIFY). SQLite is one process, so it has none.
+   * The listener reconnects by itself and calls onReconnect, since notices sent while it was away are lost.
+   */
+  listen: ((channel: string, onMessage: (payload: string) => void, onReconnect: () => void) => Promise<() => Promise<void>>) | null;
+  notify: ((channel: string, payload: string) => Promise<void>) | null;
+  close(): Promise<void>;
+}
+
+// int8 (COUNT, SUM, bigint columns) arrives as a string by default; our values fit in 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+// numeric (SUM over bigint) likewise.
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+export function sqliteFile(dataDir: string): string {
+  return path.join(dataDir, 'touchpoint.sqlite');
+}
+
+export function openSqlite(file: string): Store {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const handle = new BetterSqlite3(file);
+  // WAL lets readers run beside the click writer; NORMAL sync is durable across process crashes
+  // (a power loss may lose the last transactions, not corrupt the file).
+  handle.pragma('journal_mode = WAL');
+  handle.pragma('synchronous = NORMAL');
+  handle.pragma('busy_timeout = 5000');
+  handle.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
+  return {
+    kind: 'sqlite',
+    db,
+    location: file,
+    poolStats: () => null,
+    listen: null,
+    notify: null,
+    close: () => db.destroy(),
+  };
+}
+
+export function openPostgres(url: string, max = 10): Store {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000 });
+  // An idle client losing its server must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const safe = new URL(url);
+  safe.password = safe.password ? '***' : '';
+  return {
+    kind: 'postgres',
+    db,
+    location: safe.toString(),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    listen: (channel, onMessage, onReconnect) => listenPostgres(url, channel, onMessage, onReconnect),
+    notify: async (channel, payload) => {
+      await sql`select pg_notify(${channel}, ${payload})`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+async function listenPostgres(
+  url: string,
+  channel: string,
+  onMessage: (payload: string) => void,
+  onReconnect: () => void,
+): Promise<() => Promise<void>> {
+  let client: pg.Client | null = null;
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  const connect = async (isReconnect: boolean): Promise<void> => {
+    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    c.on('notification', (n) => n.channel === channel && n.payload !== undefined && onMessage(n.payload));
+    c.on('error', () => retry());
+    c.on('end', () => retry());
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      client = c;
+      if (isReconnect) onReconnect();
+    } catch {
+      c.removeAllListeners('end');
+      await c.end().catch(() => {});
+      retry();
+    }
+  };
+  const retry = () => {
+    client = null;
+    if (stopped || timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      void connect(true);
+    }, 1_000);
+    timer.unref();
+  };
+  await connect(false);
+  return async () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    const c = client;
+    client = null;
+    if (c) {
+      c.removeAllListeners('end');
+      await c.end().catch(() => {});
+    }
+  };
+}
+
+export function openStore(opts: { databaseUrl: string | null; dataDir: string }): Store {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openSqlite(sqliteFile(opts.dataDir));
+}
+
+function migrator(db: Kysely<Database>): Migrator {
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'touchpoint_migrations',
+    migrationLockTableName: 'touchpoint_migrations_lock',
+  });
+}
+
+/** Applies every pending migration; safe to run from several instances at once (Kysely takes a lock). */
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  const { error, results } = await migrator(db).migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** True when the database answers and every known migration is applied. */
+export async function isReady(db: Kysely<Database>): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    const applied = await migrator(db).getMigrations();
+    return applied.every((m) => m.executedAt !== undefined);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether an error is a unique-constraint violation, and on which index when the engine says. */
+export function uniqueViolation(err: unknown): { index: string } | null {
+  const e = err as { code?: string; constraint?: string; message?: string };
+  if (e?.code === '23505') return { index: e.constraint ?? '' };
+  if (e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    // SQLite names columns, not the index: "UNIQUE constraint failed: links.slug" or "index 'links_slug_unique'".
+    const m = /index '([^']+)'/.exec(e.message ?? '') ?? /failed: (\S+)/.exec(e.message ?? '');
+    return { index: m?.[1] ?? '' };
+  }
+  return null;
+}
+
+/** Case-insensitive substring match: ILIKE on PostgreSQL, LIKE (ASCII case-insensitive) on SQLite. */
+export function likeOperator(kind: DialectKind): 'ilike' | 'like' {
+  return kind === 'postgres' ? 'ilike' : 'like';
+}

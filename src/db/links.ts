@@ -1,0 +1,67 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, LinkTable } from './schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+export type LinkRow = LinkTable;
+
+export async function insertLink(db: Db, row: LinkRow): Promise<void> {
+  await db.insertInto('links').values(row).execute();
+}
+
+export async function findLink(db: Db, workspaceId: string, id: string): Promise<LinkRow | undefined> {
+  return db.selectFrom('links').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+}
+
+export async function listLinks(
+  db: Db,
+  workspaceId: string,
+  f: { offerId?: string; memberId?: string; status?: LinkRow['status']; before: string | null; limit: number },
+): Promise<LinkRow[]> {
+  let q = db.selectFrom('links').selectAll().where('workspace_id', '=', workspaceId);
+  if (f.offerId) q = q.where('offer_id', '=', f.offerId);
+  if (f.memberId) q = q.where('member_id', '=', f.memberId);
+  if (f.status) q = q.where('status', '=', f.status);
+  if (f.before) q = q.where('id', '<', f.before);
+  return q.orderBy('id', 'desc').limit(f.limit + 1).execute();
+}
+
+export async function linksOfMembers(db: Db, workspaceId: string, offerId: string, memberIds: string[]): Promise<LinkRow[]> {
+  if (!memberIds.length) return [];
+  return db
+    .selectFrom('links')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('offer_id', '=', offerId)
+    .where('member_id', 'in', memberIds)
+    .orderBy('id')
+    .execute();
+}
+
+export async function disableLinks(db: Db, workspaceId: string, where: { id?: string; offerId?: string; memberId?: string }, now: number): Promise<string[]> {
+  let q = db.selectFrom('links').select('id').where('workspace_id', '=', workspaceId).where('status', '=', 'active');
+  if (where.id) q = q.where('id', '=', where.id);
+  if (where.offerId) q = q.where('offer_id', '=', where.offerId);
+  if (where.memberId) q = q.where('member_id', '=', where.memberId);
+  const ids = (await q.execute()).map((r) => r.id);
+  if (ids.length) await db.updateTable('links').set({ status: 'disabled', disabled_at: now }).where('id', 'in', ids).execute();
+  return ids;
+}
+
+/** Clicks per link (all, tracked, unique tracked non-bot), for list views. */
+export async function clickCountsByLink(db: Db, workspaceId: string, linkIds: string[]) {
+  if (!linkIds.length) return new Map<string, { clicks: number; uniqueClicks: number }>();
+  const rows = await db
+    .selectFrom('clicks')
+    .select((eb) => [
+      'link_id',
+      eb.fn.countAll<number>().as('clicks'),
+      eb.fn.sum<number>('is_unique').as('unique_clicks'),
+    ])
+    .where('workspace_id', '=', workspaceId)
+    .where('link_id', 'in', linkIds)
+    .where('tracked', '=', 1)
+    .where('is_bot', '=', 0)
+    .groupBy('link_id')
+    .execute();
+  return new Map(rows.map((r) => [r.link_id, { clicks: Number(r.clicks), uniqueClicks: Number(r.unique_clicks ?? 0) }]));
+}

@@ -1,0 +1,172 @@
+// The Kysely Database interface: the one place for table types.
+// Times are epoch milliseconds (integers) on both databases; flags are 0/1 integers; JSON is text.
+
+export interface WorkspaceTable {
+  id: string;
+  name: string;
+  /** Four base62 characters embedded in every click id, so a click id names its workspace without a lookup. */
+  click_tag: string;
+  timezone: string;
+  currency: string;
+  postback_secret: string;
+  /** Key of the keyed hash applied to visitor IPs; never leaves the server. */
+  ip_hash_key: string;
+  created_at: number;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  /** First characters of the key, shown in lists so a key can be recognised without being stored. */
+  prefix: string;
+  key_hash: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface OfferTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  description: string;
+  image_url: string | null;
+  status: 'active' | 'paused' | 'archived';
+  destination_url: string;
+  conversion_type: 'sale' | 'lead' | 'email_signup' | 'download';
+  /** JSON array of 'link' | 'code'. */
+  tracking_methods: string;
+  attribution_rule: 'code_first' | 'click_first' | 'split';
+  /** The code's share of a split order, in basis points. */
+  split_code_share_bps: number;
+  cookie_window_days: number;
+  hold_days: number;
+  ends_at: number | null;
+  currency: string;
+  /** JSON object: UTM parameter -> template ("{creator_name}" or a static value). */
+  utm: string;
+  /** JSON object: { allowCreators, extraDomains[] }. */
+  deep_links: string;
+  /** JSON object: { mode: 'none' | 'query' | 'shopify', param }. */
+  code_append: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PayoutOptionTable {
+  id: string;
+  workspace_id: string;
+  offer_id: string;
+  title: string;
+  type: 'percent' | 'fixed';
+  /** Basis points for percent, minor units of the offer currency for fixed. */
+  value: number;
+  /** JSON array of { fromConversion, value } volume tiers per calendar month. */
+  tiers: string;
+  is_default: number;
+  position: number;
+  created_at: number;
+  archived_at: number | null;
+}
+
+export interface MemberTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  email: string | null;
+  instagram: string | null;
+  tiktok: string | null;
+  youtube: string | null;
+  reach: number | null;
+  project: string | null;
+  /** JSON array of strings. */
+  tags: string;
+  external_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface OfferMemberTable {
+  workspace_id: string;
+  offer_id: string;
+  member_id: string;
+  payout_option_id: string;
+  created_at: number;
+}
+
+export interface LinkTable {
+  id: string;
+  workspace_id: string;
+  offer_id: string;
+  member_id: string | null;
+  slug: string;
+  deep_link_url: string | null;
+  status: 'active' | 'disabled';
+  created_at: number;
+  disabled_at: number | null;
+}
+
+export interface PromoCodeTable {
+  id: string;
+  workspace_id: string;
+  offer_id: string;
+  member_id: string | null;
+  /** As shown to people. */
+  code: string;
+  /** Upper-cased; unique per workspace among active codes. */
+  code_normalized: string;
+  status: 'active' | 'disabled';
+  created_at: number;
+  disabled_at: number | null;
+}
+
+export interface ClickTable {
+  id: string;
+  workspace_id: string;
+  link_id: string;
+  offer_id: string;
+  member_id: string | null;
+  created_at: number;
+  /** 0 when the offer was paused/ended or the link disabled: redirected, never creditable. */
+  tracked: number;
+  ip_hash: string;
+  ip_truncated: string;
+  user_agent: string;
+  referrer_host: string | null;
+  country: string | null;
+  device: string;
+  is_bot: number;
+  bot_reason: string | null;
+  is_unique: number;
+  sub1: string | null;
+  sub2: string | null;
+  sub3: string | null;
+  sub4: string | null;
+  sub5: string | null;
+}
+
+export interface AuditLogTable {
+  id: string;
+  workspace_id: string;
+  actor: string;
+  entity: string;
+  entity_id: string;
+  action: string;
+  /** JSON: what changed (before/after where it applies). */
+  detail: string;
+  created_at: number;
+}
+
+export interface Database {
+  workspaces: WorkspaceTable;
+  api_keys: ApiKeyTable;
+  offers: OfferTable;
+  payout_options: PayoutOptionTable;
+  members: MemberTable;
+  offer_members: OfferMemberTable;
+  links: LinkTable;
+  promo_codes: PromoCodeTable;
+  clicks: ClickTable;
+  audit_log: AuditLogTable;
+}

@@ -1,0 +1,71 @@
+// The one table of error codes -> HTTP status, and the one error body shape.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { Problem, ProblemDetail, Result } from '../core/result.js';
+
+const STATUS: Record<string, number> = {
+  validation_failed: 400,
+  body_invalid: 400,
+  import_invalid: 400,
+  file_invalid: 400,
+  file_too_large: 413,
+  unsupported_media_type: 415,
+  deep_link_not_allowed: 400,
+  code_generation_failed: 400,
+  unauthorized: 401,
+  not_found: 404,
+  route_not_found: 404,
+  slug_taken: 409,
+  code_taken: 409,
+  email_taken: 409,
+  external_id_taken: 409,
+  member_has_activity: 409,
+  member_not_on_offer: 409,
+  offer_archived: 409,
+  offer_status_conflict: 409,
+  default_required: 409,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500,
+};
+
+export function statusOf(code: string): number {
+  return STATUS[code] ?? 400;
+}
+
+export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  return reply.code(statusOf(problem.code)).type('application/json').send({ error: problem });
+}
+
+/** Replies with the value (at `status`) or the problem; routes stay one line. */
+export function sendResult<T>(reply: FastifyReply, result: Result<T>, status = 200): FastifyReply {
+  return result.ok ? reply.code(status).send(result.value) : sendProblem(reply, result.problem);
+}
+
+function fieldPath(context: string | undefined, instancePath: string, params: Record<string, unknown>): string {
+  const parts = instancePath.split('/').filter(Boolean);
+  if (typeof params.missingProperty === 'string') parts.push(params.missingProperty);
+  if (typeof params.additionalProperty === 'string') parts.push(params.additionalProperty);
+  const where = parts.join('.');
+  return context && context !== 'body' ? `${context}${where ? '.' + where : ''}` : where;
+}
+
+export function errorHandler(this: unknown, error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error.validation) {
+    const details: ProblemDetail[] = error.validation.map((v) => ({
+      path: fieldPath(error.validationContext, v.instancePath, v.params as Record<string, unknown>),
+      code: v.keyword,
+      message: v.keyword === 'additionalProperties' ? 'Unknown field.' : (v.message ?? 'Invalid value.'),
+    }));
+    return sendProblem(reply, { code: 'validation_failed', message: 'Some fields are not valid.', details });
+  }
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return sendProblem(reply, { code: 'unsupported_media_type', message: error.message });
+  }
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendProblem(reply, { code: 'file_too_large', message: 'The request body is too large.' });
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    // Fastify's own 4xx: malformed JSON, empty body with a JSON content type, and the like.
+    return sendProblem(reply, { code: 'body_invalid', message: error.message });
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return sendProblem(reply, { code: 'internal', message: 'Something went wrong on our side; it has been logged.' });
+}

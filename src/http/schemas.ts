@@ -1,0 +1,290 @@
+// Request and response schemas of the admin API; they validate input, serialize output and make the OpenAPI document.
+import { Type, type TSchema } from '@sinclair/typebox';
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const DateTime = Type.String({ format: 'date-time' });
+const Id = (prefix: string, description?: string) =>
+  Type.String({ pattern: `^${prefix}_[0-9a-z]{26}$`, description: description ?? `Id starting with ${prefix}_`, examples: [`${prefix}_01kaxk7w9v3f4e8h2m6n5p0qrs`] });
+
+export const ids = {
+  offer: Id('off'),
+  member: Id('mem'),
+  link: Id('lnk'),
+  code: Id('cod'),
+  payoutOption: Id('pay'),
+  apiKey: Id('key'),
+};
+
+export const ProblemSchema = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'Stable machine-readable error code, e.g. validation_failed, not_found, code_taken.' }),
+      message: Type.String(),
+      details: Type.Optional(
+        Type.Array(
+          Type.Object({
+            path: Type.Optional(Type.String({ description: 'Field path such as payoutOptions.0.value' })),
+            line: Type.Optional(Type.Integer({ description: 'Line of an imported file (header = 1)' })),
+            code: Type.Optional(Type.String()),
+            message: Type.String(),
+          }),
+        ),
+      ),
+    }),
+  },
+  { $id: 'Problem' },
+);
+
+export const errorResponses = {
+  400: Type.Ref('Problem'),
+  401: Type.Ref('Problem'),
+  404: Type.Ref('Problem'),
+  409: Type.Ref('Problem'),
+};
+
+export const PageQuery = {
+  limit: Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Page size (1-200).' }),
+  cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page.' })),
+};
+
+export const Page = <T extends TSchema>(item: T) => Type.Object({ data: Type.Array(item), nextCursor: Nullable(Type.String()) });
+
+const Percent = Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,2})?$', description: 'Percent as a decimal string, e.g. "12.5"' });
+
+export const PayoutTier = Type.Object(
+  {
+    fromConversion: Type.Integer({ minimum: 2, description: 'Applies from this approved conversion of the calendar month on.' }),
+    value: Type.String({ maxLength: 20 }),
+  },
+  { additionalProperties: false },
+);
+
+export const PayoutOptionInput = Type.Object(
+  {
+    title: Type.String({ minLength: 1, maxLength: 100 }),
+    type: Type.Union([Type.Literal('percent'), Type.Literal('fixed')], { description: 'percent: commission per sale; fixed: amount per conversion' }),
+    value: Type.String({ maxLength: 20, description: 'Percent ("10") or amount in the offer currency ("5.00")' }),
+    tiers: Type.Optional(Type.Array(PayoutTier, { maxItems: 20 })),
+    default: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const PayoutOption = Type.Object(
+  {
+    id: Type.String(),
+    title: Type.String(),
+    type: Type.Union([Type.Literal('percent'), Type.Literal('fixed')]),
+    value: Type.String(),
+    tiers: Type.Array(Type.Object({ fromConversion: Type.Integer(), value: Type.String() })),
+    default: Type.Boolean(),
+  },
+  { $id: 'PayoutOption' },
+);
+
+const ConversionType = Type.Union([Type.Literal('sale'), Type.Literal('lead'), Type.Literal('email_signup'), Type.Literal('download')]);
+const AttributionRule = Type.Union([Type.Literal('code_first'), Type.Literal('click_first'), Type.Literal('split')], {
+  description: 'When a link click and a code of different members both count: code_first (code wins), click_first, or split.',
+});
+const TrackingMethods = Type.Array(Type.Union([Type.Literal('link'), Type.Literal('code')]), { maxItems: 2 });
+const DeepLinks = Type.Object(
+  {
+    allowCreators: Type.Boolean({ description: 'Creators may build deep links in their portal.' }),
+    extraDomains: Type.Array(Type.String({ maxLength: 253 }), { maxItems: 50, description: 'Besides the destination host: exact hosts or *.example.com' }),
+  },
+  { additionalProperties: false },
+);
+const CodeAppend = Type.Object(
+  {
+    mode: Type.Union([Type.Literal('none'), Type.Literal('query'), Type.Literal('shopify')], {
+      description: "Append the member's code to the destination: as ?param=CODE, or Shopify's /discount/CODE?redirect= form.",
+    }),
+    param: Type.String({ maxLength: 64 }),
+  },
+  { additionalProperties: false },
+);
+const Utm = Type.Record(Type.String(), Type.String({ maxLength: 500 }), {
+  description: 'Query parameters added to the destination: static text or {creator_name}, {creator_ig_username}, {creator_tiktok_username}, {member_id}, {project_name}, {link_offer_name}.',
+});
+
+const offerSettings = {
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  description: Type.String({ maxLength: 5000 }),
+  imageUrl: Nullable(Type.String({ maxLength: 2000 })),
+  destinationUrl: Type.String({ minLength: 1, maxLength: 2000, description: 'May carry {click_id}, {transaction_id}, {member_id}, {aff_id}, {offer_id}.' }),
+  conversionType: ConversionType,
+  trackingMethods: TrackingMethods,
+  attributionRule: AttributionRule,
+  splitCodeShare: Percent,
+  cookieWindowDays: Type.Integer({ minimum: 1, maximum: 365 }),
+  holdDays: Type.Integer({ minimum: 0, maximum: 365 }),
+  endsAt: Nullable(DateTime),
+  currency: Type.String({ pattern: '^[A-Z]{3}$' }),
+  utm: Utm,
+  deepLinks: DeepLinks,
+  codeAppend: CodeAppend,
+};
+
+export const OfferCreate = Type.Object(
+  {
+    ...Object.fromEntries(Object.entries(offerSettings).map(([k, v]) => [k, Type.Optional(v)])),
+    name: offerSettings.name,
+    destinationUrl: offerSettings.destinationUrl,
+    payoutOptions: Type.Array(PayoutOptionInput, { minItems: 1, maxItems: 20 }),
+  },
+  { additionalProperties: false },
+);
+
+export const OfferUpdate = Type.Partial(Type.Object(offerSettings), { additionalProperties: false, minProperties: 1 });
+
+export const Offer = Type.Object(
+  {
+    id: Type.String(),
+    ...offerSettings,
+    status: Type.Union([Type.Literal('active'), Type.Literal('paused'), Type.Literal('archived')]),
+    payoutOptions: Type.Array(Type.Ref('PayoutOption')),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+  },
+  { $id: 'Offer' },
+);
+
+const memberFields = {
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  email: Nullable(Type.String({ maxLength: 320 })),
+  instagram: Nullable(Type.String({ maxLength: 200 })),
+  tiktok: Nullable(Type.String({ maxLength: 200 })),
+  youtube: Nullable(Type.String({ maxLength: 200 })),
+  reach: Nullable(Type.Integer({ minimum: 0, description: 'Followers' })),
+  project: Nullable(Type.String({ maxLength: 200 })),
+  tags: Type.Array(Type.String({ maxLength: 100 }), { maxItems: 50 }),
+  externalId: Nullable(Type.String({ maxLength: 200 })),
+};
+
+export const MemberCreate = Type.Object(
+  { ...Object.fromEntries(Object.entries(memberFields).map(([k, v]) => [k, Type.Optional(v)])), name: memberFields.name },
+  { additionalProperties: false },
+);
+export const MemberUpdate = Type.Partial(Type.Object(memberFields), { additionalProperties: false, minProperties: 1 });
+export const Member = Type.Object({ id: Type.String(), ...memberFields, createdAt: DateTime, updatedAt: DateTime }, { $id: 'Member' });
+
+export const Link = Type.Object(
+  {
+    id: Type.String(),
+    offerId: Type.String(),
+    memberId: Nullable(Type.String()),
+    slug: Type.String(),
+    url: Type.String({ description: 'The full tracking URL to share.' }),
+    deepLinkUrl: Nullable(Type.String()),
+    status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
+    createdAt: DateTime,
+    clicks: Type.Optional(Type.Integer({ description: 'Tracked, non-bot clicks' })),
+    uniqueClicks: Type.Optional(Type.Integer()),
+  },
+  { $id: 'Link' },
+);
+
+export const LinkCreate = Type.Object(
+  {
+    offerId: ids.offer,
+    memberId: Type.Optional(Nullable(ids.member)),
+    deepLinkUrl: Type.Optional(Nullable(Type.String({ maxLength: 2000 }))),
+    slug: Type.Optional(Type.String({ maxLength: 64, description: 'Vanity slug; random when omitted.' })),
+  },
+  { additionalProperties: false },
+);
+
+export const Code = Type.Object(
+  {
+    id: Type.String(),
+    offerId: Type.String(),
+    memberId: Nullable(Type.String()),
+    code: Type.String(),
+    kind: Type.Union([Type.Literal('generic'), Type.Literal('personalized')]),
+    status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
+    createdAt: DateTime,
+  },
+  { $id: 'Code' },
+);
+
+export const CodeCreate = Type.Object(
+  {
+    offerId: ids.offer,
+    code: Type.String({ minLength: 1, maxLength: 64 }),
+    memberId: Type.Optional(Nullable(ids.member)),
+  },
+  { additionalProperties: false },
+);
+
+export const CodeGenerate = Type.Object(
+  {
+    pattern: Type.String({ minLength: 1, maxLength: 64, default: '{NAME}{RAND4}', description: 'e.g. {NAME}{RAND4} -> MARIE7K3Q' }),
+    memberIds: Type.Optional(Type.Array(ids.member, { minItems: 1, maxItems: 10_000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const AddMembers = Type.Object(
+  {
+    members: Type.Array(
+      Type.Object(
+        {
+          memberId: ids.member,
+          payoutOptionId: Type.Optional(ids.payoutOption),
+          deepLinkUrl: Type.Optional(Type.String({ maxLength: 2000 })),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 5_000 },
+    ),
+    generateLinks: Type.Optional(Type.Boolean({ default: true })),
+    generateCodes: Type.Optional(Type.Boolean({ default: false })),
+    codePattern: Type.Optional(Type.String({ maxLength: 64, description: 'Default {NAME}{RAND4}' })),
+  },
+  { additionalProperties: false },
+);
+
+export const AddMembersResult = Type.Object({
+  added: Type.Integer(),
+  updated: Type.Integer(),
+  members: Type.Array(
+    Type.Object({ memberId: Type.String(), payoutOptionId: Type.String(), links: Type.Array(Type.Ref('Link')), codes: Type.Array(Type.Ref('Code')) }),
+  ),
+});
+
+export const OfferMember = Type.Object({
+  member: Type.Ref('Member'),
+  payoutOptionId: Type.String(),
+  links: Type.Array(Type.Ref('Link')),
+  codes: Type.Array(Type.Ref('Code')),
+});
+
+export const Workspace = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  timezone: Type.String(),
+  currency: Type.String(),
+  postbackSecret: Type.String({ description: 'Shared secret for server postbacks.' }),
+  createdAt: DateTime,
+});
+
+export const WorkspaceUpdate = Type.Partial(
+  Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), timezone: Type.String({ maxLength: 64 }), currency: Type.String({ pattern: '^[A-Z]{3}$' }) }),
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const ApiKey = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  prefix: Type.String({ description: 'First characters of the key, to recognise it.' }),
+  createdAt: DateTime,
+  lastUsedAt: Nullable(DateTime),
+  revokedAt: Nullable(DateTime),
+});
+
+export const ImportResult = Type.Object({ created: Type.Integer(), updated: Type.Integer() });
+export const RosterImportResult = Type.Object({ assigned: Type.Integer(), unchanged: Type.Integer() });
+
+export const IdParam = <T extends TSchema>(schema: T) => Type.Object({ id: schema });
+
+export const sharedSchemas = [ProblemSchema, PayoutOption, Offer, Member, Link, Code];

@@ -1,0 +1,60 @@
+// listen, timeouts, and a graceful close that writes every buffered click before exit.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { seedDemo, type DemoSummary } from '../app/demo.js';
+import { createWorkspace } from '../app/workspaces.js';
+import { migrateToLatest, openStore, type Store } from '../db/dialect.js';
+import { listWorkspaces } from '../db/workspaces.js';
+import { buildApp, type BuiltApp } from './app.js';
+
+export interface RunningServer {
+  built: BuiltApp;
+  store: Store;
+  url: string;
+  firstStart: { demo: DemoSummary } | { workspaceId: string; apiKey: string } | null;
+  stop(): Promise<{ lost: number }>;
+}
+
+export function demoFile(config: Config): string {
+  return path.join(config.dataDir, 'demo.json');
+}
+
+export async function startServer(config: Config, opts: { logger?: boolean | object; seed?: boolean } = {}): Promise<RunningServer> {
+  const store = openStore(config);
+  await migrateToLatest(store.db);
+  let firstStart: RunningServer['firstStart'] = null;
+  if (opts.seed !== false && (await listWorkspaces(store.db)).length === 0) {
+    const ctx = { store, clock: Date.now, baseUrl: config.baseUrl, trackingChanged: () => {} };
+    if (store.kind === 'sqlite') {
+      const demo = await seedDemo(ctx);
+      // The demo's key is kept beside its data so the README's examples can read it; production keys never are.
+      fs.writeFileSync(demoFile(config), JSON.stringify(demo, null, 2) + '\n', { mode: 0o600 });
+      firstStart = { demo };
+    } else {
+      const created = await createWorkspace(ctx, { name: 'My workspace' });
+      if (!created.ok) throw new Error(created.problem.message);
+      firstStart = { workspaceId: created.value.workspace.id, apiKey: created.value.apiKey };
+    }
+  }
+  const built = await buildApp(config, { store, logger: opts.logger });
+  built.app.server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
+  built.app.server.headersTimeout = 66_000;
+  const url = await built.app.listen({ port: config.port, host: config.host });
+  let stopping: Promise<{ lost: number }> | null = null;
+  return {
+    built,
+    store,
+    url,
+    firstStart,
+    stop() {
+      stopping ??= (async () => {
+        await built.app.close();
+        const result = await built.tracking.close();
+        await store.close();
+        return result;
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,122 @@
+// Links by slug, in memory, so a redirect never waits for the database once a link is known.
+// Warmed with the newest links on start; a miss loads one link; a change reloads the affected entries in place
+// (an entry is kept when its reload fails, so redirects survive a database outage).
+import type { TrackingChange } from '../app/context.js';
+import type { CodeAppendSettings, DeepLinkSettings } from '../app/offer-settings.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { findTrackedLinkBySlug, findTrackedLinks, recentTrackedLinks, type TrackedLinkRow } from '../db/tracked-links.js';
+
+export interface TrackedLink {
+  linkId: string;
+  slug: string;
+  linkActive: boolean;
+  deepLinkUrl: string | null;
+  workspaceId: string;
+  clickTag: string;
+  ipHashKey: string;
+  offerId: string;
+  offerName: string;
+  offerActive: boolean;
+  endsAt: number | null;
+  tracksLinks: boolean;
+  destinationUrl: string;
+  cookieWindowDays: number;
+  utm: Record<string, string>;
+  deepLinks: DeepLinkSettings;
+  codeAppend: CodeAppendSettings;
+  memberId: string | null;
+  member: { name: string; instagram: string | null; tiktok: string | null; project: string | null } | null;
+  code: string | null;
+}
+
+function fromRow(r: TrackedLinkRow): TrackedLink {
+  return {
+    linkId: r.link_id,
+    slug: r.slug,
+    linkActive: r.link_status === 'active',
+    deepLinkUrl: r.deep_link_url,
+    workspaceId: r.workspace_id,
+    clickTag: r.click_tag,
+    ipHashKey: r.ip_hash_key,
+    offerId: r.offer_id,
+    offerName: r.offer_name,
+    offerActive: r.offer_status === 'active',
+    endsAt: r.ends_at,
+    tracksLinks: (JSON.parse(r.tracking_methods) as string[]).includes('link'),
+    destinationUrl: r.destination_url,
+    cookieWindowDays: r.cookie_window_days,
+    utm: JSON.parse(r.utm) as Record<string, string>,
+    deepLinks: JSON.parse(r.deep_links) as DeepLinkSettings,
+    codeAppend: JSON.parse(r.code_append) as CodeAppendSettings,
+    memberId: r.member_id,
+    member: r.member_id ? { name: r.member_name ?? '', instagram: r.instagram, tiktok: r.tiktok, project: r.project } : null,
+    code: r.code,
+  };
+}
+
+/** Unknown slugs are remembered briefly, so a scanner cannot turn every 404 into a query. */
+const MISS_TTL_MS = 5_000;
+
+export class LinkCache {
+  private readonly bySlug = new Map<string, TrackedLink>();
+  private readonly misses = new Map<string, number>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly maxEntries = 500_000,
+  ) {}
+
+  get size(): number {
+    return this.bySlug.size;
+  }
+
+  async warm(limit = 200_000): Promise<number> {
+    const rows = await recentTrackedLinks(this.db, Math.min(limit, this.maxEntries));
+    for (const r of rows.reverse()) this.put(fromRow(r));
+    return rows.length;
+  }
+
+  /** The cached link, or a promise of it on a miss (null for an unknown slug). Throws when the database is unreachable. */
+  get(slug: string): TrackedLink | Promise<TrackedLink | null> {
+    const key = slug.toLowerCase();
+    const hit = this.bySlug.get(key);
+    if (hit) return hit;
+    return this.load(key);
+  }
+
+  private async load(key: string): Promise<TrackedLink | null> {
+    const missedAt = this.misses.get(key);
+    if (missedAt !== undefined && Date.now() - missedAt < MISS_TTL_MS) return null;
+    const row = await findTrackedLinkBySlug(this.db, key);
+    if (!row) {
+      if (this.misses.size > 10_000) this.misses.clear();
+      this.misses.set(key, Date.now());
+      return null;
+    }
+    const link = fromRow(row);
+    this.put(link);
+    return link;
+  }
+
+  private put(link: TrackedLink): void {
+    const key = link.slug.toLowerCase();
+    this.bySlug.delete(key);
+    this.bySlug.set(key, link);
+    this.misses.delete(key);
+    if (this.bySlug.size > this.maxEntries) this.bySlug.delete(this.bySlug.keys().next().value!);
+  }
+
+  /** Reloads what a change touched; a new link is loaded too, so it works on its first click. */
+  async refresh(change: TrackingChange): Promise<void> {
+    const where = change.kind === 'link' ? { linkId: change.id } : change.kind === 'offer' ? { offerId: change.id } : { memberId: change.id };
+    const rows = await findTrackedLinks(this.db, where);
+    const fresh = new Set(rows.map((r) => r.link_id));
+    // Links that no longer exist (a deleted member's) leave the cache.
+    for (const [key, link] of this.bySlug) {
+      const touched = change.kind === 'link' ? link.linkId === change.id : change.kind === 'offer' ? link.offerId === change.id : link.memberId === change.id;
+      if (touched && !fresh.has(link.linkId)) this.bySlug.delete(key);
+    }
+    for (const r of rows) this.put(fromRow(r));
+  }
+}
