@@ -101,6 +101,6 @@ export async function importRoster(
     if (uniqueViolation(e)) return fail('code_taken', 'A code in the file was taken by another change just now; nothing was assigned. Try again.');
     throw e;
   }
-  ctx.trackingChanged({ kind: 'offer', id: offerId });
+  await ctx.trackingChanged({ kind: 'offer', id: offerId });
   return ok({ assigned: changes.length, unchanged: wanted.length - changes.length });
 }

@@ -68,7 +68,7 @@ export async function createCode(
   }
   await recordAudit(db, { ...actor, entity: 'promo_code', entityId: row.id, action: 'created', detail: { after: row }, now });
   // Links may append the member's code to their destination.
-  ctx.trackingChanged({ kind: 'offer', id: offer.id });
+  await ctx.trackingChanged({ kind: 'offer', id: offer.id });
   return ok(codeView(row));
 }
 
@@ -97,7 +97,7 @@ export async function disableCode(ctx: AppContext, actor: Actor, id: string): Pr
   if (row.status === 'active') {
     await codes.disableCodes(db, actor.workspaceId, { id }, now);
     await recordAudit(db, { ...actor, entity: 'promo_code', entityId: id, action: 'disabled', now });
-    ctx.trackingChanged({ kind: 'offer', id: row.offer_id });
+    await ctx.trackingChanged({ kind: 'offer', id: row.offer_id });
   }
   return getCode(ctx, actor, id);
 }
@@ -161,7 +161,7 @@ export async function generateCodes(
     if (!generated.ok) return generated;
     try {
       await db.transaction().execute((tx) => codes.insertCodes(tx, generated.value));
-      ctx.trackingChanged({ kind: 'offer', id: offerId });
+      await ctx.trackingChanged({ kind: 'offer', id: offerId });
       return ok(generated.value.map(codeView));
     } catch (e) {
       // Another request took one of the strings in the meantime: draw again against the fresh set.

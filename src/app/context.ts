@@ -6,8 +6,8 @@ export interface AppContext {
   clock: () => number;
   /** Public origin tracking links are built on. */
   baseUrl: string;
-  /** Told after a change that affects where tracking links redirect (offer or link edited). */
-  trackingChanged: (change: TrackingChange) => void;
+  /** Told after a change that affects where tracking links redirect; resolves once this instance's cache has it. */
+  trackingChanged: (change: TrackingChange) => Promise<void>;
 }
 
 export type TrackingChange = { kind: 'offer'; id: string } | { kind: 'link'; id: string } | { kind: 'member'; id: string };

@@ -126,7 +126,7 @@ export async function createLink(ctx: AppContext, actor: Actor, input: CreateLin
   const inserted = await insertLinkWithSlug(db, row, input.slug);
   if (!inserted.ok) return inserted;
   await recordAudit(db, { ...actor, entity: 'link', entityId: row.id, action: 'created', detail: { after: inserted.value }, now });
-  ctx.trackingChanged({ kind: 'link', id: row.id });
+  await ctx.trackingChanged({ kind: 'link', id: row.id });
   return ok(linkView(ctx.baseUrl, inserted.value));
 }
 
@@ -156,7 +156,7 @@ export async function disableLink(ctx: AppContext, actor: Actor, id: string): Pr
   if (link.status === 'active') {
     await links.disableLinks(db, actor.workspaceId, { id }, now);
     await recordAudit(db, { ...actor, entity: 'link', entityId: id, action: 'disabled', now });
-    ctx.trackingChanged({ kind: 'link', id });
+    await ctx.trackingChanged({ kind: 'link', id });
   }
   return getLink(ctx, actor, id);
 }

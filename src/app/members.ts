@@ -161,7 +161,7 @@ export async function updateMember(ctx: AppContext, actor: Actor, id: string, in
     return conflictOf(e) ?? Promise.reject(e);
   }
   // Dynamic UTM values (creator name, handles) come from the member.
-  ctx.trackingChanged({ kind: 'member', id });
+  await ctx.trackingChanged({ kind: 'member', id });
   return getMember(ctx, actor, id);
 }
 
@@ -178,7 +178,7 @@ export async function deleteMember(ctx: AppContext, actor: Actor, id: string): P
     await repo.deleteMemberCascade(tx, actor.workspaceId, id);
     await recordAudit(tx, { ...actor, entity: 'member', entityId: id, action: 'deleted', detail: { before: current }, now });
   });
-  ctx.trackingChanged({ kind: 'member', id });
+  await ctx.trackingChanged({ kind: 'member', id });
   return ok({ deleted: true });
 }
 

@@ -108,7 +108,7 @@ export async function addMembersToOffer(
         await recordAudit(tx, { ...actor, entity: 'offer', entityId: offerId, action: 'members_added', detail: { members: input.members }, now });
         return out;
       });
-      ctx.trackingChanged({ kind: 'offer', id: offerId });
+      await ctx.trackingChanged({ kind: 'offer', id: offerId });
       return ok({ added: input.members.filter((m) => !existing.has(m.memberId)).length, updated: existing.size, members: result });
     } catch (e) {
       // A code string was taken by a concurrent request: draw the codes again against the fresh set.
@@ -157,6 +157,6 @@ export async function removeMemberFromOffer(ctx: AppContext, actor: Actor, offer
     return true;
   });
   if (!removed) return fail('not_found', 'The member is not on this offer.');
-  ctx.trackingChanged({ kind: 'offer', id: offerId });
+  await ctx.trackingChanged({ kind: 'offer', id: offerId });
   return ok({ removed: true });
 }

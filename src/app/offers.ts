@@ -247,7 +247,7 @@ export async function updateOffer(ctx: AppContext, actor: Actor, id: string, inp
     await repo.updateOfferRow(tx, actor.workspaceId, id, { ...cols, updated_at: now });
     await recordAudit(tx, { ...actor, entity: 'offer', entityId: id, action: 'updated', detail: { before, after: cols }, now });
   });
-  ctx.trackingChanged({ kind: 'offer', id });
+  await ctx.trackingChanged({ kind: 'offer', id });
   return getOffer(ctx, actor, id);
 }
 
@@ -276,6 +276,6 @@ export async function changeOfferStatus(
     await repo.updateOfferRow(tx, actor.workspaceId, id, { status: t.to, updated_at: now });
     await recordAudit(tx, { ...actor, entity: 'offer', entityId: id, action, detail: { before: offer.status, after: t.to }, now });
   });
-  ctx.trackingChanged({ kind: 'offer', id });
+  await ctx.trackingChanged({ kind: 'offer', id });
   return getOffer(ctx, actor, id);
 }

@@ -31,7 +31,7 @@ async function withStore<T>(work: (ctx: AppContext, store: Store) => Promise<T>)
   const store = openStore(cfg);
   try {
     await migrateToLatest(store.db);
-    return await work({ store, clock: Date.now, baseUrl: cfg.baseUrl, trackingChanged: () => {} }, store);
+    return await work({ store, clock: Date.now, baseUrl: cfg.baseUrl, trackingChanged: async () => {} }, store);
   } finally {
     await store.close();
   }

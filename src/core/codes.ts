@@ -39,7 +39,11 @@ export function checkPattern(pattern: string): PatternProblem | null {
   if (/[{}]/.test(literal)) return 'pattern_unknown_token';
   if (!/^[A-Za-z0-9_-]*$/.test(literal)) return 'pattern_invalid_characters';
   let rand = 0;
-  for (const m of pattern.matchAll(TOKEN_RE)) rand += m[2] ? Number(m[2]) : 0;
+  for (const m of pattern.matchAll(TOKEN_RE)) {
+    // {RAND0} adds nothing random yet turns off the MARIE2, MARIE3… counter, so a collision could never resolve.
+    if (m[2] && Number(m[2]) === 0) return 'pattern_unknown_token';
+    rand += m[2] ? Number(m[2]) : 0;
+  }
   if (rand > 16 || literal.length > CODE_MAX) return 'pattern_too_long';
   return null;
 }

@@ -49,7 +49,8 @@ export function parseAmount(input: string, currency: string): ParsedAmount {
     if (!/^0*$/.test(frac.slice(exp))) return { ok: false, error: 'amount_too_precise' };
     frac = frac.slice(0, exp);
   }
-  if (whole.length > String(MAX_MAJOR_UNITS).length || Number(whole) > MAX_MAJOR_UNITS) {
+  const overMax = Number(whole) > MAX_MAJOR_UNITS || (Number(whole) === MAX_MAJOR_UNITS && /[1-9]/.test(frac));
+  if (whole.length > String(MAX_MAJOR_UNITS).length || overMax) {
     return { ok: false, error: 'amount_too_large' };
   }
   return { ok: true, minor: Number(whole) * 10 ** exp + Number(frac.padEnd(exp, '0') || '0') };

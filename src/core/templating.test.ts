@@ -95,6 +95,9 @@ describe('buildDestination', () => {
     expect(build('https://shop.com/', {}, bare, { mode: 'shopify', param: '', code: null })).toBe('https://shop.com/');
     expect(build('https://shop.com/', {}, bare, { mode: 'none', param: 'discount', code: 'X' })).toBe('https://shop.com/');
   });
+  it('does not throw on a lone surrogate in a configured parameter name', () => {
+    expect(build('https://shop.com/', { 'k\uD800': 'v' }, { ...VARS, clickId: null })).toBe('https://shop.com/?k%EF%BF%BD=v');
+  });
   it('throws on a destination that is not a URL (offer validation rules it out)', () => {
     expect(() => build('not a url')).toThrow();
   });

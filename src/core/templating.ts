@@ -82,7 +82,8 @@ function decodeKey(raw: string): string {
 function setParams(url: URL, entries: ReadonlyArray<readonly [string, string]>): void {
   if (entries.length === 0) return;
   // A later entry with the same name wins (the click id and the promo code over a same-named UTM setting).
-  const pending = new Map(entries.map(([k, v]) => [k, `${encodeURIComponent(k)}=${encodeURIComponent(v)}`]));
+  const encode = (s: string) => encodeURIComponent(wellFormed(s));
+  const pending = new Map(entries.map(([k, v]) => [k, `${encode(k)}=${encode(v)}`]));
   const names = new Set(pending.keys());
   const out: string[] = [];
   const query = url.search.slice(1);

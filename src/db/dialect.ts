@@ -57,8 +57,10 @@ export function openSqlite(file: string): Store {
 
 export function openPostgres(url: string, max = 10): Store {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000 });
-  // An idle client losing its server must not crash the process; the pool replaces it.
+  // A client losing its server must not crash the process: idle ones are reported on the pool, and checked-out
+  // ones would otherwise emit an 'error' nobody listens to (the failing query is rejected either way).
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const safe = new URL(url);
   safe.password = safe.password ? '***' : '';

@@ -63,7 +63,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp>
 
   const metrics = createMetrics();
   // Changes reach the tracking cache through this hook; it is wired once tracking has started.
-  let onChange: (change: TrackingChange) => void = () => {};
+  let onChange: (change: TrackingChange) => Promise<void> = async () => {};
   const ctx: AppContext = {
     store: deps.store,
     clock: deps.clock ?? Date.now,

@@ -25,7 +25,7 @@ export async function startServer(config: Config, opts: { logger?: boolean | obj
   await migrateToLatest(store.db);
   let firstStart: RunningServer['firstStart'] = null;
   if (opts.seed !== false && (await listWorkspaces(store.db)).length === 0) {
-    const ctx = { store, clock: Date.now, baseUrl: config.baseUrl, trackingChanged: () => {} };
+    const ctx = { store, clock: Date.now, baseUrl: config.baseUrl, trackingChanged: async () => {} };
     if (store.kind === 'sqlite') {
       const demo = await seedDemo(ctx);
       // The demo's key is kept beside its data so the README's examples can read it; production keys never are.

@@ -24,7 +24,7 @@ export interface Tracking {
   cache: LinkCache;
   buffer: ClickBuffer;
   /** Called by use cases after a change that affects redirects; reaches other instances through the database. */
-  changed(change: TrackingChange): void;
+  changed(change: TrackingChange): Promise<void>;
   /** Writes every buffered click now. */
   flush(): Promise<void>;
   close(): Promise<{ lost: number }>;
@@ -95,9 +95,9 @@ export async function startTracking(app: FastifyInstance, ctx: AppContext, confi
   return {
     cache,
     buffer,
-    changed(change) {
-      void reload(change);
+    async changed(change) {
       store.notify?.(CHANNEL, JSON.stringify({ from: instance, change })).catch(() => {});
+      await reload(change);
     },
     flush: () => buffer.flush(),
     async close() {

@@ -1,0 +1,139 @@
+// When the database is unreachable, redirects keep working from the cache and clicks wait in the buffer
+// (bounded: the oldest are dropped past the bound, and counted) until it returns.
+import BetterSqlite3 from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { createWorkspace } from '../src/app/workspaces.js';
+import { loadConfig, type Config } from '../src/config.js';
+import { migrateToLatest, openPostgres, openSqlite, type Store } from '../src/db/dialect.js';
+import { buildApp, type BuiltApp } from '../src/http/app.js';
+import { createPgDatabase, PG_URL, tempDir } from './helpers/stores.js';
+import { startTcpProxy } from './helpers/tcp-proxy.js';
+
+const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+
+async function seedLink(built: BuiltApp): Promise<string> {
+  const ws = await createWorkspace(built.ctx, { name: 'Outage' });
+  if (!ws.ok) throw new Error(ws.problem.message);
+  const call = async (method: string, url: string, body: unknown) =>
+    JSON.parse(
+      (await built.app.inject({ method: method as 'POST', url: `/api/v1${url}`, headers: { authorization: `Bearer ${ws.value.apiKey}` }, payload: body as object })).body,
+    );
+  const offer = await call('POST', '/offers', { name: 'O', destinationUrl: 'https://shop.example.com/', payoutOptions: [{ title: 'P', type: 'percent', value: '10' }] });
+  const member = await call('POST', '/members', { name: 'Ana' });
+  const added = await call('POST', `/offers/${offer.id}/members`, { members: [{ memberId: member.id }] });
+  return added.members[0].links[0].slug;
+}
+
+async function fire(built: BuiltApp, slug: string, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const res = await built.app.inject({ url: `/${slug}`, headers: { 'user-agent': UA }, remoteAddress: `10.0.${i % 250}.${i % 7}` });
+    expect(res.statusCode).toBe(302);
+    const id = new URL(res.headers.location as string).searchParams.get('tp_click');
+    expect(id).toBeTruthy();
+    ids.push(id!);
+  }
+  return ids;
+}
+
+async function until(condition: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+}
+
+async function storedIds(store: Store): Promise<Set<string>> {
+  return new Set((await store.db.selectFrom('clicks').select('id').execute()).map((r) => r.id));
+}
+
+function config(dataDir: string, overrides: Partial<Config> = {}): Config {
+  return loadConfig({ BASE_URL: 'http://tp.test', DATA_DIR: dataDir }, { clickFlushMs: 50, ...overrides });
+}
+
+describe.runIf(PG_URL)('PostgreSQL outage', () => {
+  it('redirects from the cache, keeps clicks in the buffer and writes them all when the database returns', async () => {
+    const database = await createPgDatabase();
+    const direct = openPostgres(database.url, 2);
+    await migrateToLatest(direct.db);
+    const proxy = await startTcpProxy('127.0.0.1', Number(new URL(PG_URL).port || 5432));
+    const viaProxy = new URL(database.url);
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    const store = openPostgres(viaProxy.toString(), 4);
+    const built = await buildApp(config(tempDir()), { store, logger: false });
+    try {
+      const slug = await seedLink(built);
+      await proxy.cut();
+      const ids = await fire(built, slug, 300);
+      await built.tracking.flush();
+      expect(built.tracking.buffer.size).toBe(300);
+      expect((await storedIds(direct)).size).toBe(0);
+
+      await proxy.restore();
+      await until(() => built.tracking.buffer.size === 0, 20_000);
+      const stored = await storedIds(direct);
+      expect(ids.filter((id) => !stored.has(id))).toEqual([]);
+      expect(stored.size).toBe(300);
+    } finally {
+      await built.close();
+      await store.close();
+      await proxy.close();
+      await direct.close();
+      await database.drop();
+    }
+  });
+
+  it('drops the oldest clicks past the bound, counts them, and writes the rest', async () => {
+    const database = await createPgDatabase();
+    const direct = openPostgres(database.url, 2);
+    await migrateToLatest(direct.db);
+    const proxy = await startTcpProxy('127.0.0.1', Number(new URL(PG_URL).port || 5432));
+    const viaProxy = new URL(database.url);
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    const store = openPostgres(viaProxy.toString(), 4);
+    const built = await buildApp(config(tempDir(), { clickBufferMax: 100 }), { store, logger: false });
+    try {
+      const slug = await seedLink(built);
+      await proxy.cut();
+      const ids = await fire(built, slug, 150);
+      expect(built.tracking.buffer.size).toBe(100);
+      expect(built.tracking.buffer.dropped).toBe(50);
+      await proxy.restore();
+      await until(() => built.tracking.buffer.size === 0, 20_000);
+      const stored = await storedIds(direct);
+      expect([...stored].sort()).toEqual(ids.slice(50).sort());
+      const metrics = (await built.app.inject({ url: '/metrics' })).body;
+      expect(metrics).toMatch(/touchpoint_clicks_total\{outcome="dropped"\} 50/);
+    } finally {
+      await built.close();
+      await store.close();
+      await proxy.close();
+      await direct.close();
+      await database.drop();
+    }
+  });
+});
+
+describe('SQLite locked by another writer', () => {
+  it('redirects while the file cannot be written, then writes every click once the lock is released', async () => {
+    const dir = tempDir();
+    const file = `${dir}/touchpoint.sqlite`;
+    const store = openSqlite(file);
+    await migrateToLatest(store.db);
+    const built = await buildApp(config(dir), { store, logger: false });
+    const blocker = new BetterSqlite3(file);
+    try {
+      const slug = await seedLink(built);
+      blocker.exec('BEGIN EXCLUSIVE');
+      const ids = await fire(built, slug, 200);
+      await built.tracking.flush();
+      expect(built.tracking.buffer.size).toBe(200);
+      blocker.exec('COMMIT');
+      await until(() => built.tracking.buffer.size === 0, 20_000);
+      const stored = await storedIds(store);
+      expect(ids.filter((id) => !stored.has(id))).toEqual([]);
+    } finally {
+      blocker.close();
+      await built.close();
+      await store.close();
+    }
+  });
+});
