@@ -128,6 +128,32 @@ describe.each(DIALECTS)('tracking links on %s', (kind) => {
     }
   });
 
+  it('answers the same over real HTTP, where cached links take the fast path', async () => {
+    await t.built.app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (t.built.app.server.address() as { port: number }).port;
+    const viaHttp = async (path: string, init: RequestInit = {}) =>
+      fetch(`http://127.0.0.1:${port}${path}`, { redirect: 'manual', ...init, headers: { 'user-agent': IPHONE_SAFARI, ...(init.headers ?? {}) } });
+    const before = (await clicksOf(linkId)).length;
+    const res = await viaHttp(`/${slug}?sub1=live`);
+    expect(res.status).toBe(302);
+    const location = new URL(res.headers.get('location')!);
+    const clickId = location.searchParams.get('tp_click')!;
+    expect(location.searchParams.get('utm_content')).toBe('marie.k');
+    expect(location.searchParams.get('tid')).toBe(clickId);
+    expect(res.headers.get('set-cookie')).toBe(`tp_click=${clickId}; Max-Age=${7 * 86400}; Path=/; HttpOnly; SameSite=Lax`);
+    const head = await viaHttp(`/${slug}`, { method: 'HEAD' });
+    expect(head.status).toBe(302);
+    expect(new URL(head.headers.get('location')!).searchParams.has('tp_click')).toBe(false);
+    const rows = await clicksOf(linkId);
+    expect(rows.length).toBe(before + 2);
+    expect(rows.find((r) => r.id === clickId)).toMatchObject({ tracked: 1, is_bot: 0, sub1: 'live', ip_truncated: '127.0.0.0' });
+    expect(rows.at(-1)).toMatchObject({ is_bot: 1, bot_reason: 'head_request' });
+    expect((await viaHttp('/NoSuchLink2')).status).toBe(404);
+    expect((await viaHttp('/healthz')).status).toBe(200);
+    const metrics = await (await viaHttp('/metrics')).text();
+    expect(metrics).toMatch(/touchpoint_http_requests_total\{method="GET",route="\/:slug",status="302"\} [1-9]/);
+  });
+
   it('shows a small 404 page for an unknown slug', async () => {
     const res = await click('/NoSuchLink1');
     expect(res.statusCode).toBe(404);

@@ -160,8 +160,9 @@ export function uniqueViolation(err: unknown): { index: string } | null {
   const e = err as { code?: string; constraint?: string; message?: string };
   if (e?.code === '23505') return { index: e.constraint ?? '' };
   if (e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-    // SQLite names columns, not the index: "UNIQUE constraint failed: links.slug" or "index 'links_slug_unique'".
-    const m = /index '([^']+)'/.exec(e.message ?? '') ?? /failed: (\S+)/.exec(e.message ?? '');
+    // SQLite names columns, not the index: "UNIQUE constraint failed: links.slug" or "index 'links_slug_unique'";
+    // a multi-column index lists every column ("members.workspace_id, members.external_id"), so keep them all.
+    const m = /index '([^']+)'/.exec(e.message ?? '') ?? /failed: (.+)$/.exec(e.message ?? '');
     return { index: m?.[1] ?? '' };
   }
   return null;

@@ -1,4 +1,5 @@
 // buildApp(config, deps): registers everything, never listens.
+import http from 'node:http';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -43,7 +44,10 @@ const requestSerializer = (req: { method: string; url: string; id: string }) => 
 });
 
 export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp> {
+  // Cached tracking links are answered before Fastify sees the request (see Tracking.fastPath).
+  let fastPath: (req: http.IncomingMessage, res: http.ServerResponse) => boolean = () => false;
   const app = Fastify({
+    serverFactory: (handler) => http.createServer((req, res) => fastPath(req, res) || handler(req, res)),
     logger:
       deps.logger === false
         ? false
@@ -84,7 +88,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp>
   await app.register(formbody);
   await app.register(swagger, {
     openapi: {
-      openapi: '3.0.3',
+      openapi: '3.1.0',
       info: {
         title: 'Touchpoint admin API',
         version: '1',
@@ -120,6 +124,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp>
   opsRoutes(app, ctx, metrics);
   const tracking = await startTracking(app, ctx, config, metrics);
   onChange = tracking.changed;
+  fastPath = tracking.fastPath;
 
   return {
     app,

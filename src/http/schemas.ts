@@ -1,7 +1,13 @@
 // Request and response schemas of the admin API; they validate input, serialize output and make the OpenAPI document.
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+/**
+ * `type: [t, 'null']` rather than `anyOf: [t, null]`: with coerceTypes, Ajv tries the anyOf branches in order and the
+ * first one coerces null into 0 or "" (a member's `reach: null` was stored as 0, an offer's `imageUrl: null` as "").
+ * With a type array Ajv only coerces a value that matches none of the types.
+ */
+const Nullable = <T extends TSchema & { type: string }>(t: T) =>
+  Type.Unsafe<Static<T> | null>({ ...(JSON.parse(JSON.stringify(t)) as object), type: [t.type, 'null'] });
 const DateTime = Type.String({ format: 'date-time' });
 const Id = (prefix: string, description?: string) =>
   Type.String({ pattern: `^${prefix}_[0-9a-z]{26}$`, description: description ?? `Id starting with ${prefix}_`, examples: [`${prefix}_01kaxk7w9v3f4e8h2m6n5p0qrs`] });

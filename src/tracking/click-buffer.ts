@@ -8,6 +8,7 @@ export interface ClickBufferOptions {
   flushMs: number;
   maxPending: number;
   batchSize?: number;
+  onBuffered?: () => void;
   onWritten?: (n: number) => void;
   onDropped?: (n: number) => void;
   onError?: (error: Error, pending: number) => void;
@@ -33,6 +34,7 @@ export class ClickBuffer {
 
   push(click: ClickRow): void {
     this.pending.push(click);
+    this.opts.onBuffered?.();
     if (this.pending.length > this.opts.maxPending) {
       const overflow = this.pending.length - this.opts.maxPending;
       this.pending.splice(0, overflow);

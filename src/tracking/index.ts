@@ -1,19 +1,22 @@
 // The public tracking surface: wires the link cache, the click buffer and the routes, and keeps instances in sync.
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext, TrackingChange } from '../app/context.js';
 import type { Config } from '../config.js';
 import { UniqueClicks } from '../core/unique-clicks.js';
+import { classifyUserAgent, type UserAgentClass } from '../core/visitor.js';
 import type { Metrics } from '../http/metrics.js';
 import { ClickBuffer } from './click-buffer.js';
 import { postgresClickWriter, sqliteClickWriter } from './click-writer.js';
 import { LinkCache } from './link-cache.js';
-import { redirectHandler } from './redirect.js';
+import { redirect, redirectHeaders } from './redirect.js';
 
 export interface TrackingDeps {
   cache: LinkCache;
   buffer: ClickBuffer;
   uniques: UniqueClicks;
+  classify: (ua: string) => UserAgentClass;
   clock: () => number;
   countryHeader: string;
   secureCookies: boolean;
@@ -25,12 +28,48 @@ export interface Tracking {
   buffer: ClickBuffer;
   /** Called by use cases after a change that affects redirects; reaches other instances through the database. */
   changed(change: TrackingChange): Promise<void>;
+  /**
+   * Answers a cached link straight from node:http, before Fastify (which still handles misses, 404s and
+   * everything else): the redirect is the hot path, and the framework's per-request work is most of its cost.
+   * Returns false when the request is not a cached link's.
+   */
+  fastPath(req: IncomingMessage, res: ServerResponse): boolean;
   /** Writes every buffered click now. */
   flush(): Promise<void>;
   close(): Promise<{ lost: number }>;
 }
 
 const CHANNEL = 'touchpoint_tracking';
+const SLUG_PATH = /^\/[A-Za-z0-9][A-Za-z0-9_-]{2,63}$/;
+
+function queryOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? '' : url.slice(q + 1);
+}
+
+/** The visitor's address: the socket's, or behind a trusted proxy the first X-Forwarded-For entry (as Fastify's req.ip). */
+function clientIp(req: IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = req.headers['x-forwarded-for'];
+    const first = typeof forwarded === 'string' ? forwarded.split(',')[0]!.trim() : '';
+    if (first) return first;
+  }
+  return req.socket.remoteAddress ?? '';
+}
+
+/** Real traffic repeats a few thousand user agents; classifying each once saves regex work on every click. */
+function memoize<T>(fn: (key: string) => T, max: number): (key: string) => T {
+  const seen = new Map<string, T>();
+  return (key) => {
+    let value = seen.get(key);
+    if (value === undefined) {
+      if (seen.size >= max) seen.clear();
+      value = fn(key);
+      seen.set(key, value);
+    }
+    return value;
+  };
+}
 
 const page = (title: string, text: string) =>
   `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title}</title>` +
@@ -44,6 +83,7 @@ export async function startTracking(app: FastifyInstance, ctx: AppContext, confi
   let lastErrorLog = 0;
   const buffer = new ClickBuffer({
     writer,
+    onBuffered: () => metrics.clicks.inc({ outcome: 'buffered' }),
     flushMs: config.clickFlushMs,
     maxPending: config.clickBufferMax,
     onWritten: (n) => metrics.clicks.inc({ outcome: 'written' }, n),
@@ -78,6 +118,7 @@ export async function startTracking(app: FastifyInstance, ctx: AppContext, confi
     cache,
     buffer,
     uniques: new UniqueClicks(),
+    classify: memoize(classifyUserAgent, 10_000),
     clock: ctx.clock,
     countryHeader: config.countryHeader,
     secureCookies: config.baseUrl.startsWith('https:'),
@@ -86,11 +127,42 @@ export async function startTracking(app: FastifyInstance, ctx: AppContext, confi
       unavailable: page('Try again in a moment', 'This link cannot be opened right now. Please try again in a few seconds.'),
     },
   };
-  const redirect = redirectHandler(deps);
-  app.route({ method: ['GET', 'HEAD'], url: '/:slug', schema: { hide: true }, handler: redirect as never });
-  app.addHook('onResponse', async (req) => {
-    if (req.routeOptions.url === '/:slug') metrics.clicks.inc({ outcome: 'buffered' });
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/:slug',
+    schema: { hide: true },
+    handler: async (req: FastifyRequest<{ Params: { slug: string } }>, reply: FastifyReply) => {
+      let link;
+      try {
+        link = await cache.get(req.params.slug);
+      } catch {
+        return reply.code(503).header('retry-after', '5').type('text/html').send(deps.pages.unavailable);
+      }
+      if (!link) return reply.code(404).type('text/html').send(deps.pages.notFound);
+      const r = redirect(deps, link, { method: req.method, query: queryOf(req.url), headers: req.headers, ip: req.ip });
+      return reply.code(302).headers(redirectHeaders(r)).send();
+    },
   });
+
+  const fastCount = { GET: metrics.requests.labels('GET', '/:slug', '302'), HEAD: metrics.requests.labels('HEAD', '/:slug', '302') };
+  const fastLatency = { GET: metrics.latency.labels('GET', '/:slug'), HEAD: metrics.latency.labels('HEAD', '/:slug') };
+  const fastPath = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const method = req.method;
+    if (method !== 'GET' && method !== 'HEAD') return false;
+    const url = req.url ?? '';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (!SLUG_PATH.test(path)) return false;
+    const link = cache.peek(path.slice(1));
+    if (!link) return false;
+    const started = process.hrtime.bigint();
+    const r = redirect(deps, link, { method, query: q < 0 ? '' : url.slice(q + 1), headers: req.headers, ip: clientIp(req, config.trustProxy) });
+    res.writeHead(302, redirectHeaders(r));
+    res.end();
+    fastCount[method].inc();
+    fastLatency[method].observe(Number(process.hrtime.bigint() - started) / 1e9);
+    return true;
+  };
 
   return {
     cache,
@@ -99,6 +171,7 @@ export async function startTracking(app: FastifyInstance, ctx: AppContext, confi
       store.notify?.(CHANNEL, JSON.stringify({ from: instance, change })).catch(() => {});
       await reload(change);
     },
+    fastPath,
     flush: () => buffer.flush(),
     async close() {
       await unlisten?.();

@@ -2,6 +2,7 @@
 // Warmed with the newest links on start; a miss loads one link; a change reloads the affected entries in place
 // (an entry is kept when its reload fails, so redirects survive a database outage).
 import type { TrackingChange } from '../app/context.js';
+import { buildDestination, type TemplateVars } from '../core/templating.js';
 import type { CodeAppendSettings, DeepLinkSettings } from '../app/offer-settings.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
@@ -28,10 +29,36 @@ export interface TrackedLink {
   memberId: string | null;
   member: { name: string; instagram: string | null; tiktok: string | null; project: string | null } | null;
   code: string | null;
+  /**
+   * The redirect target, built once per link: split around the click id (join with it per click), and without one
+   * for untracked requests. Null when the stored destination cannot be built; the redirect then builds it per request.
+   */
+  location: { tracked: string[]; untracked: string } | null;
+}
+
+/** A base62 stand-in for the click id: encoding leaves it untouched wherever macros or parameters put it. */
+const CLICK_ID_SENTINEL = 'Zq7TpClickIdSentinel0000000Zq';
+
+export function templateVars(link: Omit<TrackedLink, 'location'>, clickId: string | null): TemplateVars {
+  return {
+    creatorName: link.member?.name ?? null, creatorIgUsername: link.member?.instagram ?? null,
+    creatorTiktokUsername: link.member?.tiktok ?? null, memberId: link.memberId, projectName: link.member?.project ?? null,
+    offerName: link.offerName, offerId: link.offerId, clickId,
+  };
+}
+
+/** The destination for one click; `url` is the link's deep link, the offer URL, or a visitor's checked ?to= target. */
+export function destinationFor(link: Omit<TrackedLink, 'location'>, url: string, clickId: string | null): string {
+  return buildDestination({
+    url,
+    utm: link.utm,
+    vars: templateVars(link, clickId),
+    appendCode: { mode: link.codeAppend.mode, param: link.codeAppend.param, code: link.code },
+  });
 }
 
 function fromRow(r: TrackedLinkRow): TrackedLink {
-  return {
+  const link = {
     linkId: r.link_id,
     slug: r.slug,
     linkActive: r.link_status === 'active',
@@ -53,6 +80,14 @@ function fromRow(r: TrackedLinkRow): TrackedLink {
     member: r.member_id ? { name: r.member_name ?? '', instagram: r.instagram, tiktok: r.tiktok, project: r.project } : null,
     code: r.code,
   };
+  const url = link.deepLinkUrl ?? link.destinationUrl;
+  let location: TrackedLink['location'] = null;
+  try {
+    location = { tracked: destinationFor(link, url, CLICK_ID_SENTINEL).split(CLICK_ID_SENTINEL), untracked: destinationFor(link, url, null) };
+  } catch {
+    location = null;
+  }
+  return { ...link, location };
 }
 
 /** Unknown slugs are remembered briefly, so a scanner cannot turn every 404 into a query. */
@@ -75,6 +110,11 @@ export class LinkCache {
     const rows = await recentTrackedLinks(this.db, Math.min(limit, this.maxEntries));
     for (const r of rows.reverse()) this.put(fromRow(r));
     return rows.length;
+  }
+
+  /** The cached link or undefined, without touching the database. */
+  peek(slug: string): TrackedLink | undefined {
+    return this.bySlug.get(slug.toLowerCase());
   }
 
   /** The cached link, or a promise of it on a miss (null for an unknown slug). Throws when the database is unreachable. */

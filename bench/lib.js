@@ -1,0 +1,90 @@
+// Shared pieces of the benchmarks: seeding through the built application code, child processes, memory.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+/** Creates a workspace, an offer and `links` members with one link each, using the compiled use cases. */
+export async function seedLinks({ dataDir, databaseUrl, links, cli }) {
+  const dist = path.resolve(path.dirname(cli), '..');
+  const { openStore, migrateToLatest } = await import(path.join(dist, 'db/dialect.js'));
+  const { createWorkspace } = await import(path.join(dist, 'app/workspaces.js'));
+  const { createOffer } = await import(path.join(dist, 'app/offers.js'));
+  const { addMembersToOffer } = await import(path.join(dist, 'app/offer-members.js'));
+  const { insertMembers } = await import(path.join(dist, 'db/members.js'));
+  const { newId } = await import(path.join(dist, 'core/ids.js'));
+  const store = openStore({ databaseUrl, dataDir });
+  await migrateToLatest(store.db);
+  const ctx = { store, clock: Date.now, baseUrl: 'http://127.0.0.1', trackingChanged: async () => {} };
+  const ws = await createWorkspace(ctx, { name: 'Bench' });
+  const actor = { workspaceId: ws.value.workspace.id, actor: 'bench' };
+  const offer = await createOffer(ctx, actor, {
+    name: 'Bench offer',
+    destinationUrl: 'https://shop.example.com/products/item?aff={aff_id}',
+    codeAppend: { mode: 'query', param: 'discount' },
+    payoutOptions: [{ title: 'Standard', type: 'percent', value: '10' }],
+  });
+  const now = Date.now();
+  const members = Array.from({ length: links }, (_, i) => ({
+    id: newId('mem', now), workspace_id: actor.workspaceId, name: `Creator ${i}`, email: `c${i}@example.com`, instagram: `creator${i}`,
+    tiktok: null, youtube: null, reach: 1000 + i, project: 'Bench', tags: '[]', external_id: null, created_at: now, updated_at: now,
+  }));
+  await insertMembers(store.db, members);
+  const slugs = [];
+  for (let i = 0; i < members.length; i += 500) {
+    const added = await addMembersToOffer(ctx, actor, offer.value.id, {
+      members: members.slice(i, i + 500).map((m) => ({ memberId: m.id })), generateLinks: true, generateCodes: true,
+    });
+    for (const m of added.value.members) slugs.push(m.links[0].slug);
+  }
+  const slugsFile = path.join(dataDir, 'slugs.json');
+  fs.writeFileSync(slugsFile, JSON.stringify(slugs));
+  return { store, slugs, slugsFile };
+}
+
+export async function countClicks(store) {
+  const r = await store.db.selectFrom('clicks').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function startChild(cmd, argv, env) {
+  const child = spawn(cmd, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return child;
+}
+
+export async function waitForHttp(url, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export function stopChild(child, signal) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    child.once('exit', (code) => resolve(code));
+    child.kill(signal);
+  });
+}
+
+/** Peak resident set size of a process (VmHWM), in MB. */
+export function peakRssMb(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}

@@ -1,0 +1,176 @@
+// Redirect benchmark: a bare node:http 302 (the baseline), then Touchpoint on SQLite, then on PostgreSQL, each
+// loaded on loopback by autocannon at 64 connections over 1,000+ distinct links; then a kill -9 crash run.
+// Usage: npm run bench:redirect [-- --duration 10 --connections 64 --links 1000]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { seedLinks, countClicks, freePort, peakRssMb, waitForHttp, startChild, stopChild } from './lib.js';
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '64' },
+    links: { type: 'string', default: '1000' },
+    rounds: { type: 'string', default: '3' },
+    pg: { type: 'string', default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+    'skip-pg': { type: 'boolean', default: false },
+  },
+});
+const duration = Number(args.duration);
+const connections = Number(args.connections);
+const linkCount = Number(args.links);
+const rounds = Number(args.rounds);
+const ROOT = path.resolve(import.meta.dirname, '..');
+const CLI = path.join(ROOT, 'dist/src/cli/main.js');
+const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
+
+function load(port, slugs) {
+  return new Promise((resolve, reject) => {
+    let i = 0;
+    const instance = autocannon(
+      {
+        url: `http://127.0.0.1:${port}`,
+        connections,
+        duration,
+        headers: { 'user-agent': UA },
+        // Round-robin over every link so the cache, not one hot key, is measured.
+        requests: [{ setupRequest: (req) => ({ ...req, path: `/${slugs[i++ % slugs.length]}` }) }],
+      },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
+    autocannon.track(instance, { renderProgressBar: process.stderr.isTTY, renderResultsTable: false, renderLatencyTable: false });
+  });
+}
+
+function summarize(name, result, rssMb) {
+  return {
+    target: name,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    redirects: result['3xx'] ?? 0,
+    errors: result.errors + result.non2xx - (result['3xx'] ?? 0),
+    rssMb,
+  };
+}
+
+async function runTouchpoint(name, env, dataDir, slugs, store) {
+  const before = await countClicks(store);
+  const port = await freePort();
+  const child = startChild(process.execPath, [CLI, 'serve'], { ...env, PORT: String(port), HOST: '127.0.0.1', BASE_URL: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+  const result = await load(port, slugs);
+  const rss = peakRssMb(child.pid);
+  // The server's own count of 302s: the client stops counting at its deadline while late responses still go out.
+  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const served = [...metrics.matchAll(/touchpoint_http_requests_total\{method="(?:GET|HEAD)",route="\/:slug",status="302"\} (\d+)/g)]
+    .reduce((n, m) => n + Number(m[1]), 0);
+  const code = await stopChild(child, 'SIGTERM');
+  const recorded = (await countClicks(store)) - before;
+  return { ...summarize(name, result, rss), served, recorded, exitCode: code };
+}
+
+async function crashRun(name, env, dataDir, slugs, store) {
+  const before = await countClicks(store);
+  const port = await freePort();
+  const child = startChild(process.execPath, [CLI, 'serve'], { ...env, PORT: String(port), HOST: '127.0.0.1', BASE_URL: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+  let served = 0;
+  const killAfterMs = 3_000;
+  const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+  const result = await new Promise((resolve) => {
+    let i = 0;
+    const instance = autocannon(
+      { url: `http://127.0.0.1:${port}`, connections, duration: 5, headers: { 'user-agent': UA }, requests: [{ setupRequest: (req) => ({ ...req, path: `/${slugs[i++ % slugs.length]}` }) }] },
+      (_err, r) => resolve(r),
+    );
+    instance.on('response', (_client, statusCode) => statusCode === 302 && served++);
+  });
+  clearTimeout(timer);
+  await new Promise((r) => (child.exitCode !== null || child.signalCode ? r() : child.once('exit', r)));
+  const recorded = (await countClicks(store)) - before;
+  return { target: name, served, recorded, lost: served - recorded, rps: Math.round(result.requests.average) };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main() {
+  console.error(`redirect benchmark: ${connections} connections, ${duration} s per run, ${rounds} rounds, ${linkCount} links, ${os.cpus().length} cores, node ${process.version}`);
+  const runs = { baseline: [], sqlite: [], postgres: [] };
+  const crashes = [];
+
+  const sqliteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-bench-'));
+  const sqlite = await seedLinks({ dataDir: sqliteDir, databaseUrl: null, links: linkCount, cli: CLI });
+  let pgSeed = null;
+  let pgDir = null;
+  let pgUrl = null;
+  let admin = null;
+  const pgName = `tp_bench_${Date.now().toString(36)}`;
+  if (!args['skip-pg']) {
+    admin = new pg.Client({ connectionString: args.pg });
+    await admin.connect();
+    await admin.query(`create database ${pgName}`);
+    const url = new URL(args.pg);
+    url.pathname = `/${pgName}`;
+    pgUrl = url.toString();
+    pgDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-bench-pg-'));
+    pgSeed = await seedLinks({ dataDir: pgDir, databaseUrl: pgUrl, links: linkCount, cli: CLI });
+  }
+
+  try {
+    // Targets alternate round by round, so drift in a shared machine's speed hits all of them alike.
+    for (let round = 1; round <= rounds; round++) {
+      console.error(`round ${round}/${rounds}`);
+      const port = await freePort();
+      const child = startChild(process.execPath, [path.join(ROOT, 'bench/baseline-server.js')], { PORT: String(port), SLUGS_FILE: sqlite.slugsFile });
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+      const result = await load(port, sqlite.slugs);
+      runs.baseline.push({ ...summarize('node:http baseline', result, peakRssMb(child.pid)), recorded: null });
+      await stopChild(child, 'SIGTERM');
+      runs.sqlite.push(await runTouchpoint('Touchpoint, SQLite', { DATABASE_URL: '' }, sqliteDir, sqlite.slugs, sqlite.store));
+      if (pgSeed) runs.postgres.push(await runTouchpoint('Touchpoint, PostgreSQL', { DATABASE_URL: pgUrl }, pgDir, pgSeed.slugs, pgSeed.store));
+    }
+    crashes.push(await crashRun('Touchpoint, SQLite', { DATABASE_URL: '' }, sqliteDir, sqlite.slugs, sqlite.store));
+    if (pgSeed) crashes.push(await crashRun('Touchpoint, PostgreSQL', { DATABASE_URL: pgUrl }, pgDir, pgSeed.slugs, pgSeed.store));
+  } finally {
+    await sqlite.store.close();
+    if (pgSeed) await pgSeed.store.close();
+    if (admin) {
+      await admin.query(`drop database if exists ${pgName} with (force)`);
+      await admin.end();
+    }
+  }
+
+  const row = (list) => ({
+    target: list[0].target,
+    rps: median(list.map((r) => r.rps)),
+    p50: median(list.map((r) => r.p50)),
+    p99: median(list.map((r) => r.p99)),
+    rssMb: Math.max(...list.map((r) => r.rssMb)),
+    redirects: list.reduce((n, r) => n + (r.served ?? r.redirects), 0),
+    recorded: list[0].recorded === null ? null : list.reduce((n, r) => n + r.recorded, 0),
+    each: list.map((r) => r.rps).join(' / '),
+  });
+  const rows = [runs.baseline, runs.sqlite, runs.postgres].filter((l) => l.length).map(row);
+  const base = rows[0].rps;
+  const sqliteRps = rows[1].rps;
+  console.log(`\nRedirects: ${connections} connections, ${duration} s per run, median of ${rounds} alternating rounds, ${linkCount} links round-robin\n`);
+  console.log('| target | requests/s (median) | × baseline | p50 ms | p99 ms | peak RSS MB | 302s served | clicks recorded after SIGTERM | requests/s per round |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  for (const r of rows) {
+    const ratio = (r.rps / base).toFixed(2) + (r.target.includes('PostgreSQL') ? ` (${(r.rps / sqliteRps).toFixed(2)} × SQLite)` : '');
+    console.log(`| ${r.target} | ${r.rps} | ${ratio} | ${r.p50} | ${r.p99} | ${r.rssMb} | ${r.redirects} | ${r.recorded ?? '—'} | ${r.each} |`);
+  }
+  console.log(`\nCrash run: kill -9 after 3 s of load (flush interval 250 ms)\n`);
+  console.log('| target | 302s counted by the client | clicks recorded | lost |');
+  console.log('|---|---:|---:|---:|');
+  for (const c of crashes) console.log(`| ${c.target} | ${c.served} | ${c.recorded} | ${c.lost} |`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
