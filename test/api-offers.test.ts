@@ -22,7 +22,7 @@ describe.each(DIALECTS)('offers API on %s', (kind) => {
       expect.objectContaining({ title: 'VIP', type: 'percent', value: '15', default: false, tiers: [{ fromConversion: 50, value: '20' }] }),
     ]);
     const read = await t.api('GET', `/offers/${offer.id}`);
-    expect(read.data).toEqual(offer);
+    expect(read.data).toEqual({ ...offer, clicks: 0, uniqueClicks: 0 });
   });
 
   it('stores a fixed payout in minor units of the offer currency', async () => {

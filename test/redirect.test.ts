@@ -154,6 +154,16 @@ describe.each(DIALECTS)('tracking links on %s', (kind) => {
     expect(metrics).toMatch(/touchpoint_http_requests_total\{method="GET",route="\/:slug",status="302"\} [1-9]/);
   });
 
+  it('sets the click cookie SameSite=None; Secure when links are served over https', async () => {
+    const https = await buildApp({ ...t.config, baseUrl: 'https://go.brand.test' }, { store: t.db.store, logger: false });
+    try {
+      const res = await https.app.inject({ url: `/${slug}`, headers: { 'user-agent': IPHONE_SAFARI } });
+      expect(res.headers['set-cookie']).toMatch(/^tp_click=[0-9A-Za-z]{28}; Max-Age=604800; Path=\/; HttpOnly; SameSite=None; Secure$/);
+    } finally {
+      await https.close();
+    }
+  });
+
   it('shows a small 404 page for an unknown slug', async () => {
     const res = await click('/NoSuchLink1');
     expect(res.statusCode).toBe(404);
@@ -202,6 +212,12 @@ describe.each(DIALECTS)('tracking links on %s', (kind) => {
     const link = await t.api('GET', `/links/${linkId}`);
     expect(link.data.clicks).toBe(Number(counted.n));
     expect(link.data.clicks).toBeGreaterThan(5);
+    const offer = await t.api('GET', `/offers/${offerId}`);
+    const onOffer = await t.built.ctx.store.db
+      .selectFrom('clicks').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('offer_id', '=', offerId).where('tracked', '=', 1).where('is_bot', '=', 0).executeTakeFirstOrThrow();
+    expect(offer.data.clicks).toBe(Number(onOffer.n));
+    expect((await t.api('GET', '/offers')).data.data.find((o: { id: string }) => o.id === offerId).clicks).toBe(Number(onOffer.n));
     const members = await t.api('GET', `/offers/${offerId}/members`);
     expect(members.data.data[0].links.find((l: { id: string }) => l.id === linkId).clicks).toBe(Number(counted.n));
   });

@@ -3,6 +3,7 @@ import { newId } from '../core/ids.js';
 import { formatPercent, parsePercent } from '../core/money.js';
 import { fail, ok, type ProblemDetail, type Result } from '../core/result.js';
 import { recordAudit } from '../db/audit.js';
+import { clickCountsByOffer } from '../db/links.js';
 import * as repo from '../db/offers.js';
 import { findWorkspace } from '../db/workspaces.js';
 import { decodeCursor, toPage, type Actor, type AppContext, type Page } from './context.js';
@@ -64,6 +65,9 @@ export interface OfferView {
   deepLinks: DeepLinkSettings;
   codeAppend: CodeAppendSettings;
   payoutOptions: PayoutOptionView[];
+  /** Tracked, non-bot clicks on the offer's links (read views only). */
+  clicks?: number;
+  uniqueClicks?: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -80,7 +84,7 @@ export function payoutOptionView(p: repo.PayoutOptionRow, currency: string): Pay
   };
 }
 
-export function offerView(o: repo.OfferRow, payouts: repo.PayoutOptionRow[]): OfferView {
+export function offerView(o: repo.OfferRow, payouts: repo.PayoutOptionRow[], counts?: { clicks: number; uniqueClicks: number }): OfferView {
   return {
     id: o.id,
     name: o.name,
@@ -100,6 +104,7 @@ export function offerView(o: repo.OfferRow, payouts: repo.PayoutOptionRow[]): Of
     deepLinks: JSON.parse(o.deep_links) as DeepLinkSettings,
     codeAppend: JSON.parse(o.code_append) as CodeAppendSettings,
     payoutOptions: payouts.filter((p) => p.offer_id === o.id).map((p) => payoutOptionView(p, o.currency)),
+    ...counts,
     createdAt: new Date(o.created_at).toISOString(),
     updatedAt: new Date(o.updated_at).toISOString(),
   };
@@ -155,6 +160,8 @@ function settingsToColumns(input: OfferSettingsInput, problems: ProblemDetail[])
   }
   return cols;
 }
+
+const NO_CLICKS = { clicks: 0, uniqueClicks: 0 };
 
 const invalid = (details: ProblemDetail[]) => fail<never>('validation_failed', 'Some fields are not valid.', details);
 
@@ -219,7 +226,8 @@ export async function createOffer(ctx: AppContext, actor: Actor, input: OfferCre
 export async function getOffer(ctx: AppContext, actor: Actor, id: string): Promise<Result<OfferView>> {
   const offer = await repo.findOffer(ctx.store.db, actor.workspaceId, id);
   if (!offer) return fail('not_found', 'Offer not found.');
-  return ok(offerView(offer, await repo.listPayoutOptions(ctx.store.db, actor.workspaceId, [id])));
+  const counts = await clickCountsByOffer(ctx.store.db, actor.workspaceId, [id]);
+  return ok(offerView(offer, await repo.listPayoutOptions(ctx.store.db, actor.workspaceId, [id]), counts.get(id) ?? NO_CLICKS));
 }
 
 export async function listOffers(
@@ -228,8 +236,10 @@ export async function listOffers(
   q: { status?: repo.OfferRow['status']; cursor?: string; limit: number },
 ): Promise<Page<OfferView>> {
   const rows = await repo.listOffers(ctx.store.db, actor.workspaceId, { status: q.status, before: decodeCursor(q.cursor), limit: q.limit });
-  const payouts = await repo.listPayoutOptions(ctx.store.db, actor.workspaceId, rows.map((r) => r.id));
-  return toPage(rows, q.limit, (r) => offerView(r, payouts));
+  const ids = rows.slice(0, q.limit).map((r) => r.id);
+  const payouts = await repo.listPayoutOptions(ctx.store.db, actor.workspaceId, ids);
+  const counts = await clickCountsByOffer(ctx.store.db, actor.workspaceId, ids);
+  return toPage(rows, q.limit, (r) => offerView(r, payouts, counts.get(r.id) ?? NO_CLICKS));
 }
 
 /** Edits keep their history in the audit log; commissions already computed keep the payout they were computed with. */

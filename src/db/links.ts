@@ -65,3 +65,19 @@ export async function clickCountsByLink(db: Db, workspaceId: string, linkIds: st
     .execute();
   return new Map(rows.map((r) => [r.link_id, { clicks: Number(r.clicks), uniqueClicks: Number(r.unique_clicks ?? 0) }]));
 }
+
+/** Clicks per offer, counted through its links (the clicks table is indexed by link, not offer). */
+export async function clickCountsByOffer(db: Db, workspaceId: string, offerIds: string[]) {
+  if (!offerIds.length) return new Map<string, { clicks: number; uniqueClicks: number }>();
+  const rows = await db
+    .selectFrom('clicks as c')
+    .innerJoin('links as l', 'l.id', 'c.link_id')
+    .select((eb) => ['l.offer_id', eb.fn.countAll<number>().as('clicks'), eb.fn.sum<number>('c.is_unique').as('unique_clicks')])
+    .where('l.workspace_id', '=', workspaceId)
+    .where('l.offer_id', 'in', offerIds)
+    .where('c.tracked', '=', 1)
+    .where('c.is_bot', '=', 0)
+    .groupBy('l.offer_id')
+    .execute();
+  return new Map(rows.map((r) => [r.offer_id, { clicks: Number(r.clicks), uniqueClicks: Number(r.unique_clicks ?? 0) }]));
+}

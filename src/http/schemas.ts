@@ -149,6 +149,8 @@ export const Offer = Type.Object(
     ...offerSettings,
     status: Type.Union([Type.Literal('active'), Type.Literal('paused'), Type.Literal('archived')]),
     payoutOptions: Type.Array(Type.Ref('PayoutOption')),
+    clicks: Type.Optional(Type.Integer({ description: "Tracked, non-bot clicks on the offer's links" })),
+    uniqueClicks: Type.Optional(Type.Integer()),
     createdAt: DateTime,
     updatedAt: DateTime,
   },
