@@ -49,16 +49,31 @@ function config(dataDir: string, overrides: Partial<Config> = {}): Config {
   return loadConfig({ BASE_URL: 'http://tp.test', DATA_DIR: dataDir }, { clickFlushMs: 50, ...overrides });
 }
 
+/** An app whose PostgreSQL connections go through a proxy the test can cut; `direct` bypasses it. */
+async function behindProxy(cfg: Config) {
+  const database = await createPgDatabase();
+  const direct = openPostgres(database.url, 2);
+  await migrateToLatest(direct.db);
+  const proxy = await startTcpProxy('127.0.0.1', Number(new URL(PG_URL).port || 5432));
+  const viaProxy = new URL(database.url);
+  viaProxy.host = `127.0.0.1:${proxy.port}`;
+  const store = openPostgres(viaProxy.toString(), 4);
+  const built = await buildApp(cfg, { store, logger: false });
+  return {
+    built, proxy, direct,
+    async cleanup() {
+      await built.close();
+      await store.close();
+      await proxy.close();
+      await direct.close();
+      await database.drop();
+    },
+  };
+}
+
 describe.runIf(PG_URL)('PostgreSQL outage', () => {
   it('redirects from the cache, keeps clicks in the buffer and writes them all when the database returns', async () => {
-    const database = await createPgDatabase();
-    const direct = openPostgres(database.url, 2);
-    await migrateToLatest(direct.db);
-    const proxy = await startTcpProxy('127.0.0.1', Number(new URL(PG_URL).port || 5432));
-    const viaProxy = new URL(database.url);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
-    const store = openPostgres(viaProxy.toString(), 4);
-    const built = await buildApp(config(tempDir()), { store, logger: false });
+    const { built, proxy, direct, cleanup } = await behindProxy(config(tempDir()));
     try {
       const slug = await seedLink(built);
       await proxy.cut();
@@ -73,23 +88,12 @@ describe.runIf(PG_URL)('PostgreSQL outage', () => {
       expect(ids.filter((id) => !stored.has(id))).toEqual([]);
       expect(stored.size).toBe(300);
     } finally {
-      await built.close();
-      await store.close();
-      await proxy.close();
-      await direct.close();
-      await database.drop();
+      await cleanup();
     }
   });
 
   it('drops the oldest clicks past the bound, counts them, and writes the rest', async () => {
-    const database = await createPgDatabase();
-    const direct = openPostgres(database.url, 2);
-    await migrateToLatest(direct.db);
-    const proxy = await startTcpProxy('127.0.0.1', Number(new URL(PG_URL).port || 5432));
-    const viaProxy = new URL(database.url);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
-    const store = openPostgres(viaProxy.toString(), 4);
-    const built = await buildApp(config(tempDir(), { clickBufferMax: 100 }), { store, logger: false });
+    const { built, proxy, direct, cleanup } = await behindProxy(config(tempDir(), { clickBufferMax: 100 }));
     try {
       const slug = await seedLink(built);
       await proxy.cut();
@@ -103,11 +107,7 @@ describe.runIf(PG_URL)('PostgreSQL outage', () => {
       const metrics = (await built.app.inject({ url: '/metrics' })).body;
       expect(metrics).toMatch(/touchpoint_clicks_total\{outcome="dropped"\} 50/);
     } finally {
-      await built.close();
-      await store.close();
-      await proxy.close();
-      await direct.close();
-      await database.drop();
+      await cleanup();
     }
   });
 });

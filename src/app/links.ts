@@ -133,7 +133,7 @@ export async function createLink(ctx: AppContext, actor: Actor, input: CreateLin
 export async function getLink(ctx: AppContext, actor: Actor, id: string): Promise<Result<LinkView>> {
   const link = await links.findLink(ctx.store.db, actor.workspaceId, id);
   if (!link) return fail('not_found', 'Link not found.');
-  const counts = await links.clickCountsByLink(ctx.store.db, actor.workspaceId, [id]);
+  const counts = await links.clickCounts(ctx.store.db, actor.workspaceId, 'link', [id]);
   return ok(linkView(ctx.baseUrl, link, counts.get(id) ?? { clicks: 0, uniqueClicks: 0 }));
 }
 
@@ -143,7 +143,7 @@ export async function listLinks(
   q: { offerId?: string; memberId?: string; status?: links.LinkRow['status']; cursor?: string; limit: number },
 ): Promise<Page<LinkView>> {
   const rows = await links.listLinks(ctx.store.db, actor.workspaceId, { ...q, before: decodeCursor(q.cursor) });
-  const counts = await links.clickCountsByLink(ctx.store.db, actor.workspaceId, rows.slice(0, q.limit).map((r) => r.id));
+  const counts = await links.clickCounts(ctx.store.db, actor.workspaceId, 'link', rows.slice(0, q.limit).map((r) => r.id));
   return toPage(rows, q.limit, (r) => linkView(ctx.baseUrl, r, counts.get(r.id) ?? { clicks: 0, uniqueClicks: 0 }));
 }
 

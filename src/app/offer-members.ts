@@ -130,7 +130,7 @@ export async function listOfferMembers(
   const ids = page.map((r) => r.member_id);
   const members = new Map((await findMembers(db, actor.workspaceId, ids)).map((m) => [m.id, m]));
   const links = await linksRepo.linksOfMembers(db, actor.workspaceId, offerId, ids);
-  const counts = await linksRepo.clickCountsByLink(db, actor.workspaceId, links.map((l) => l.id));
+  const counts = await linksRepo.clickCounts(db, actor.workspaceId, 'link', links.map((l) => l.id));
   const codes = await codesRepo.codesOfMembers(db, actor.workspaceId, offerId, ids);
   return ok({
     data: page.map((r) => ({

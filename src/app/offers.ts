@@ -3,7 +3,7 @@ import { newId } from '../core/ids.js';
 import { formatPercent, parsePercent } from '../core/money.js';
 import { fail, ok, type ProblemDetail, type Result } from '../core/result.js';
 import { recordAudit } from '../db/audit.js';
-import { clickCountsByOffer } from '../db/links.js';
+import { clickCounts } from '../db/links.js';
 import * as repo from '../db/offers.js';
 import { findWorkspace } from '../db/workspaces.js';
 import { decodeCursor, toPage, type Actor, type AppContext, type Page } from './context.js';
@@ -226,7 +226,7 @@ export async function createOffer(ctx: AppContext, actor: Actor, input: OfferCre
 export async function getOffer(ctx: AppContext, actor: Actor, id: string): Promise<Result<OfferView>> {
   const offer = await repo.findOffer(ctx.store.db, actor.workspaceId, id);
   if (!offer) return fail('not_found', 'Offer not found.');
-  const counts = await clickCountsByOffer(ctx.store.db, actor.workspaceId, [id]);
+  const counts = await clickCounts(ctx.store.db, actor.workspaceId, 'offer', [id]);
   return ok(offerView(offer, await repo.listPayoutOptions(ctx.store.db, actor.workspaceId, [id]), counts.get(id) ?? NO_CLICKS));
 }
 
@@ -238,7 +238,7 @@ export async function listOffers(
   const rows = await repo.listOffers(ctx.store.db, actor.workspaceId, { status: q.status, before: decodeCursor(q.cursor), limit: q.limit });
   const ids = rows.slice(0, q.limit).map((r) => r.id);
   const payouts = await repo.listPayoutOptions(ctx.store.db, actor.workspaceId, ids);
-  const counts = await clickCountsByOffer(ctx.store.db, actor.workspaceId, ids);
+  const counts = await clickCounts(ctx.store.db, actor.workspaceId, 'offer', ids);
   return toPage(rows, q.limit, (r) => offerView(r, payouts, counts.get(r.id) ?? NO_CLICKS));
 }
 

@@ -47,37 +47,24 @@ export async function disableLinks(db: Db, workspaceId: string, where: { id?: st
   return ids;
 }
 
-/** Clicks per link (all, tracked, unique tracked non-bot), for list views. */
-export async function clickCountsByLink(db: Db, workspaceId: string, linkIds: string[]) {
-  if (!linkIds.length) return new Map<string, { clicks: number; uniqueClicks: number }>();
-  const rows = await db
-    .selectFrom('clicks')
-    .select((eb) => [
-      'link_id',
-      eb.fn.countAll<number>().as('clicks'),
-      eb.fn.sum<number>('is_unique').as('unique_clicks'),
-    ])
-    .where('workspace_id', '=', workspaceId)
-    .where('link_id', 'in', linkIds)
-    .where('tracked', '=', 1)
-    .where('is_bot', '=', 0)
-    .groupBy('link_id')
-    .execute();
-  return new Map(rows.map((r) => [r.link_id, { clicks: Number(r.clicks), uniqueClicks: Number(r.unique_clicks ?? 0) }]));
-}
+export type ClickCounts = Map<string, { clicks: number; uniqueClicks: number }>;
 
-/** Clicks per offer, counted through its links (the clicks table is indexed by link, not offer). */
-export async function clickCountsByOffer(db: Db, workspaceId: string, offerIds: string[]) {
-  if (!offerIds.length) return new Map<string, { clicks: number; uniqueClicks: number }>();
+/**
+ * Tracked, non-bot clicks (and unique ones) per link or per offer, for list views. Offers are counted through their
+ * links: the clicks table is indexed by link, not by offer.
+ */
+export async function clickCounts(db: Db, workspaceId: string, by: 'link' | 'offer', ids: string[]): Promise<ClickCounts> {
+  if (!ids.length) return new Map();
+  const key = by === 'link' ? 'l.id' : 'l.offer_id';
   const rows = await db
     .selectFrom('clicks as c')
     .innerJoin('links as l', 'l.id', 'c.link_id')
-    .select((eb) => ['l.offer_id', eb.fn.countAll<number>().as('clicks'), eb.fn.sum<number>('c.is_unique').as('unique_clicks')])
+    .select((eb) => [eb.ref(key).as('key'), eb.fn.countAll<number>().as('clicks'), eb.fn.sum<number>('c.is_unique').as('unique_clicks')])
     .where('l.workspace_id', '=', workspaceId)
-    .where('l.offer_id', 'in', offerIds)
+    .where(key, 'in', ids)
     .where('c.tracked', '=', 1)
     .where('c.is_bot', '=', 0)
-    .groupBy('l.offer_id')
+    .groupBy(key)
     .execute();
-  return new Map(rows.map((r) => [r.offer_id, { clicks: Number(r.clicks), uniqueClicks: Number(r.unique_clicks ?? 0) }]));
+  return new Map(rows.map((r) => [r.key, { clicks: Number(r.clicks), uniqueClicks: Number(r.unique_clicks ?? 0) }]));
 }

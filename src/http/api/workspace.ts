@@ -17,7 +17,7 @@ export function workspaceRoutes(app: Api, ctx: AppContext): void {
   }, async (req, reply) => sendResult(reply, await updateWorkspace(ctx, req.actor, req.body)));
 
   app.get('/api-keys', {
-    schema: { tags, summary: "The workspace's API keys (never the keys themselves)", response: { 200: Type.Object({ data: Type.Array(s.ApiKey) }) } },
+    schema: { tags, summary: "The workspace's API keys (never the keys themselves)", response: { 200: Type.Object({ data: Type.Array(s.ApiKey) }), ...s.errorResponses } },
   }, async (req) => ({ data: await listApiKeys(ctx, req.actor) }));
 
   app.post('/api-keys', {
