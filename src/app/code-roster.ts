@@ -77,9 +77,13 @@ export async function importRoster(
     }
   }
   const taken = await codesRepo.activeCodesByNormalized(db, actor.workspaceId, [...seenCode.keys()]);
+  // A code held on this offer by a member who gets a new code in this file is freed by the import itself,
+  // so codes can be swapped or moved between members in one file.
+  const changing = new Set(wanted.filter((w) => !current.some((c) => c.member_id === w.memberId && c.code_normalized === w.code)).map((w) => w.memberId));
   for (const w of wanted) {
     const holder = taken.find((t) => t.code_normalized === w.code);
-    if (holder && !(holder.offer_id === offerId && holder.member_id === w.memberId)) {
+    const freed = holder && holder.offer_id === offerId && holder.member_id !== null && changing.has(holder.member_id);
+    if (holder && !freed && !(holder.offer_id === offerId && holder.member_id === w.memberId)) {
       problems.push({ line: w.line, path: codeColumn, code: 'code_taken', message: `${w.code} is already active for someone else.` });
     }
   }

@@ -253,6 +253,11 @@ export async function importMembers(ctx: AppContext, actor: Actor, body: Buffer,
   const claimed = new Map<string, number>();
   for (const { line, cols } of parsed) {
     const match = (cols.external_id && byExternal.get(cols.external_id)) || (cols.email && byEmail.get(cols.email)) || undefined;
+    // Matched by external id, but the email is another member's: say which row, rather than fail on the unique index.
+    const emailOwner = cols.email ? byEmail.get(cols.email) : undefined;
+    if (match && emailOwner && emailOwner.id !== match.id) {
+      problems.push({ line, path: 'email', code: 'email_taken', message: `Another member (${emailOwner.name}) already has this email address.` });
+    }
     if (match) {
       const other = claimed.get(match.id);
       if (other) problems.push({ line, code: 'duplicate_in_file', message: `Line ${other} already updates the same member.` });

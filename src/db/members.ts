@@ -44,7 +44,8 @@ export async function listMembers(db: Db, kind: DialectKind, workspaceId: string
       ),
     );
   }
-  if (f.tag) query = query.where(sql`tags`, 'like', sql`${`%${escapeLike(JSON.stringify(f.tag))}%`} escape '\\'`);
+  // Case-insensitive like `q` on both databases (a plain LIKE is case-sensitive on PostgreSQL only).
+  if (f.tag) query = query.where(sql`tags`, like, sql`${`%${escapeLike(JSON.stringify(f.tag))}%`} escape '\\'`);
   if (f.project) query = query.where('project', '=', f.project);
   if (f.before) query = query.where('id', '<', f.before);
   return query.orderBy('id', 'desc').limit(f.limit + 1).execute();

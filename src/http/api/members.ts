@@ -4,7 +4,7 @@ import { createMember, deleteMember, getMember, importMembers, listMembers, upda
 import { formatFromContentType } from '../../app/tabular.js';
 import { sendProblem, sendResult } from '../errors.js';
 import * as s from '../schemas.js';
-import { acceptAnyBody, fileBody, type Api } from './types.js';
+import { acceptAnyBody, fileBody, fileBuffer, type Api } from './types.js';
 
 const MemberId = s.IdParam(s.ids.member);
 const tags = ['members'];
@@ -50,7 +50,8 @@ export function memberRoutes(app: Api, ctx: AppContext): void {
     validatorCompiler: acceptAnyBody,
   }, async (req, reply) => {
     const format = formatFromContentType(req.headers['content-type']);
-    if (!format || !Buffer.isBuffer(req.body)) return sendProblem(reply, { code: 'unsupported_media_type', message: 'Send the file as text/csv or XLSX.' });
-    return sendResult(reply, await importMembers(ctx, req.actor, req.body, format));
+    const file = fileBuffer(req.body);
+    if (!format || !file) return sendProblem(reply, { code: 'unsupported_media_type', message: 'Send the file as text/csv or XLSX.' });
+    return sendResult(reply, await importMembers(ctx, req.actor, file, format));
   });
 }

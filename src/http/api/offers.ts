@@ -7,7 +7,7 @@ import { addPayoutOption, archivePayoutOption, updatePayoutOption } from '../../
 import { CONTENT_TYPES, formatFromContentType } from '../../app/tabular.js';
 import { sendProblem, sendResult } from '../errors.js';
 import * as s from '../schemas.js';
-import { acceptAnyBody, fileBody, type Api } from './types.js';
+import { acceptAnyBody, fileBody, fileBuffer, type Api } from './types.js';
 
 const OfferId = s.IdParam(s.ids.offer);
 const tags = ['offers'];
@@ -112,7 +112,8 @@ export function offerRoutes(app: Api, ctx: AppContext): void {
     validatorCompiler: acceptAnyBody,
   }, async (req, reply) => {
     const format = formatFromContentType(req.headers['content-type']);
-    if (!format || !Buffer.isBuffer(req.body)) return sendProblem(reply, { code: 'unsupported_media_type', message: 'Send the file as text/csv or XLSX.' });
-    return sendResult(reply, await importRoster(ctx, req.actor, req.params.id, req.body, format));
+    const file = fileBuffer(req.body);
+    if (!format || !file) return sendProblem(reply, { code: 'unsupported_media_type', message: 'Send the file as text/csv or XLSX.' });
+    return sendResult(reply, await importRoster(ctx, req.actor, req.params.id, file, format));
   });
 }

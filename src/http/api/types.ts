@@ -17,3 +17,9 @@ export const fileBody = {
 } as const;
 
 export const acceptAnyBody = () => () => true;
+
+/** The uploaded file: a Buffer from the CSV/XLSX parsers, or a string from Fastify's own text/plain parser. */
+export function fileBuffer(body: unknown): Buffer | null {
+  if (Buffer.isBuffer(body)) return body;
+  return typeof body === 'string' ? Buffer.from(body, 'utf8') : null;
+}
