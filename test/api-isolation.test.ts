@@ -2,7 +2,7 @@
 // (404, never 403).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './helpers/stores.js';
-import { samplePercentOffer, startTestApp, type TestApp } from './helpers/app.js';
+import { samplePercentOffer, startTestApp, type TestApp, withData } from './helpers/app.js';
 
 type Res = Awaited<ReturnType<TestApp['api']>>;
 
@@ -22,13 +22,7 @@ describe.each(DIALECTS)('workspace isolation on %s', (kind) => {
       method, url: `/api/v1${path}`, headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'text/csv' } : {}) },
       ...(body !== undefined ? { payload: body } : {}),
     });
-    let data: any = null;
-    try {
-      data = JSON.parse(res.body);
-    } catch {
-      data = null;
-    }
-    return Object.assign(res, { data });
+    return withData(res);
   };
 
   /** Everything A can read about its data, to compare before and after B's attempts. */

@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './helpers/stores.js';
-import { samplePercentOffer, startTestApp, type TestApp } from './helpers/app.js';
+import { samplePercentOffer, startTestApp, type TestApp, withData } from './helpers/app.js';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const CODE_CHARS = '[34679ACDEFGHJKMNPQRTUVWXY]';
@@ -36,13 +36,7 @@ async function workspace(t: TestApp): Promise<Ws> {
     offer,
     async upload(path, body, contentType) {
       const res = await t.built.app.inject({ method: 'POST', url: `/api/v1${path}`, payload: body, headers: { ...headers, 'content-type': contentType } });
-      let data: any = null;
-      try {
-        data = JSON.parse(res.body);
-      } catch {
-        data = null;
-      }
-      return Object.assign(res, { data });
+      return withData(res);
     },
     async download(path) {
       const res = await t.built.app.inject({ method: 'GET', url: `/api/v1${path}`, headers });

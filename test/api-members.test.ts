@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './helpers/stores.js';
-import { samplePercentOffer, startTestApp, type TestApp } from './helpers/app.js';
+import { samplePercentOffer, startTestApp, type TestApp, withData } from './helpers/app.js';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -16,13 +16,7 @@ async function workspace(t: TestApp): Promise<{ api: Api; upload: (path: string,
       method: 'POST', url: `/api/v1${path}`, payload: body,
       headers: { authorization: `Bearer ${w.apiKey}`, 'content-type': contentType },
     });
-    let data: any = null;
-    try {
-      data = JSON.parse(res.body);
-    } catch {
-      data = null;
-    }
-    return Object.assign(res, { data });
+    return withData(res);
   };
   return { api, upload, workspaceId: w.workspaceId };
 }

@@ -19,6 +19,17 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** The response with its JSON body parsed into `data` (null when the body is not JSON). */
+export function withData<R extends { body: string }>(res: R): R & { data: any } {
+  let data: unknown = null;
+  try {
+    data = JSON.parse(res.body);
+  } catch {
+    data = null;
+  }
+  return Object.assign(res, { data });
+}
+
 export async function startTestApp(kind: DialectKind, overrides: Partial<Config> = {}, clock?: () => number): Promise<TestApp> {
   const db = await freshStore(kind);
   const config = loadConfig({ BASE_URL: 'http://tp.test', DATA_DIR: db.dataDir }, { clickFlushMs: 50, ...overrides });
@@ -36,13 +47,7 @@ export async function startTestApp(kind: DialectKind, overrides: Partial<Config>
       headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
     });
-    let data: unknown = null;
-    try {
-      data = JSON.parse(res.body);
-    } catch {
-      data = null;
-    }
-    return Object.assign(res, { data });
+    return withData(res);
   };
   return {
     built, db, config, ...first, api, newWorkspace,
