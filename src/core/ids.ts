@@ -5,7 +5,7 @@ import { randomBytes, randomFillSync } from 'node:crypto';
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 
 export type IdKind =
-  | 'ws' | 'key' | 'off' | 'pay' | 'mem' | 'lnk' | 'cod' | 'aud' | 'usr';
+  | 'ws' | 'key' | 'off' | 'pay' | 'mem' | 'lnk' | 'cod' | 'aud' | 'usr' | 'cnv' | 'evt' | 'com' | 'adj' | 'pob';
 
 export function newId(kind: IdKind, now: number = Date.now()): string {
   let time = '';

@@ -172,3 +172,8 @@ export function uniqueViolation(err: unknown): { index: string } | null {
 export function likeOperator(kind: DialectKind): 'ilike' | 'like' {
   return kind === 'postgres' ? 'ilike' : 'like';
 }
+
+/** Row locks: PostgreSQL needs FOR UPDATE to serialize writers of one row; SQLite has one writer at a time anyway. */
+export function lockedForUpdate<Q extends { forUpdate(): Q }>(query: Q, kind: DialectKind): Q {
+  return kind === 'postgres' ? query.forUpdate() : query;
+}

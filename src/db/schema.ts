@@ -158,6 +158,88 @@ export interface AuditLogTable {
   created_at: number;
 }
 
+export interface ConversionTable {
+  id: string;
+  workspace_id: string;
+  order_id: string;
+  /** 1 for a tracking check (test=1): decided and shown, never in payouts or totals. */
+  is_test: number;
+  status: 'credited' | 'unattributed';
+  occurred_at: number;
+  reported_offer_id: string | null;
+  click_id: string | null;
+  /** Upper-cased, as codes compare. */
+  code: string | null;
+  amount_minor: number | null;
+  currency: string | null;
+  refunded_minor: number;
+  cancelled_at: number | null;
+  /** JSON: the attribution decision (credits, reasons) and the commissions it gave. */
+  decision: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export type ConversionSource = 'pixel' | 'tag' | 'postback' | 'tune' | 'everflow' | 'shopify';
+
+export interface ConversionEventTable {
+  id: string;
+  workspace_id: string;
+  conversion_id: string | null;
+  received_at: number;
+  source: ConversionSource;
+  order_id: string | null;
+  is_test: number;
+  /** created | filled_in | duplicate | rejected */
+  outcome: string;
+  /** Why an event was not credited (or what it changed); a closed set, see app/conversions. */
+  reason: string | null;
+  /** JSON: the normalized input and, for rejections, the problem. */
+  detail: string;
+}
+
+export interface CommissionTable {
+  id: string;
+  workspace_id: string;
+  conversion_id: string;
+  offer_id: string;
+  member_id: string;
+  payout_option_id: string;
+  source: 'click' | 'code' | 'click+code';
+  share_bps: number;
+  /** The credited share of the sale, in the offer currency. */
+  sale_minor: number;
+  amount_minor: number;
+  currency: string;
+  /** Basis points (percent payouts) or minor units (fixed) actually applied, tier included. */
+  rate_applied: number;
+  tier_from: number | null;
+  /** Calendar month of the conversion in the workspace's time zone, for volume tiers. */
+  month_key: string;
+  status: 'pending' | 'approved' | 'reversed' | 'paid';
+  approve_after: number;
+  approved_at: number | null;
+  reversed_at: number | null;
+  paid_at: number | null;
+  payout_batch_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CommissionAdjustmentTable {
+  id: string;
+  workspace_id: string;
+  commission_id: string;
+  kind: string;
+  amount_before: number;
+  amount_after: number;
+  status_before: string;
+  status_after: string;
+  reason: string;
+  actor: string;
+  created_at: number;
+}
+
 export interface Database {
   workspaces: WorkspaceTable;
   api_keys: ApiKeyTable;
@@ -169,4 +251,8 @@ export interface Database {
   promo_codes: PromoCodeTable;
   clicks: ClickTable;
   audit_log: AuditLogTable;
+  conversions: ConversionTable;
+  conversion_events: ConversionEventTable;
+  commissions: CommissionTable;
+  commission_adjustments: CommissionAdjustmentTable;
 }

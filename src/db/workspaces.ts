@@ -99,3 +99,22 @@ export async function revokeApiKey(db: Kysely<Database>, workspaceId: string, id
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
+
+export async function findWorkspaceBySecret(db: Kysely<Database>, secret: string): Promise<Workspace | undefined> {
+  return db.selectFrom('workspaces').selectAll().where('postback_secret', '=', secret).executeTakeFirst();
+}
+
+export async function findWorkspaceByClickTag(db: Kysely<Database>, tag: string): Promise<Workspace | undefined> {
+  return db.selectFrom('workspaces').selectAll().where('click_tag', '=', tag).executeTakeFirst();
+}
+
+/** The workspace an offer id belongs to (the pixel names only its offer). */
+export async function findWorkspaceByOffer(db: Kysely<Database>, offerId: string): Promise<(Workspace & { offer_currency: string }) | undefined> {
+  return db
+    .selectFrom('offers')
+    .innerJoin('workspaces', 'workspaces.id', 'offers.workspace_id')
+    .selectAll('workspaces')
+    .select('offers.currency as offer_currency')
+    .where('offers.id', '=', offerId)
+    .executeTakeFirst();
+}

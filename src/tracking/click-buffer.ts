@@ -32,6 +32,12 @@ export class ClickBuffer {
     return this.pending.length;
   }
 
+  /** A click not yet written, newest first: a conversion may arrive before its click's batch is. */
+  find(id: string): ClickRow | undefined {
+    for (let i = this.pending.length - 1; i >= 0; i--) if (this.pending[i]!.id === id) return this.pending[i];
+    return undefined;
+  }
+
   push(click: ClickRow): void {
     this.pending.push(click);
     this.opts.onBuffered?.();

@@ -10,6 +10,8 @@ import type { Metrics } from '../http/metrics.js';
 import { ClickBuffer } from './click-buffer.js';
 import { postgresClickWriter, sqliteClickWriter } from './click-writer.js';
 import { LinkCache } from './link-cache.js';
+import { conversionRoutes } from './conversion-routes.js';
+import { clickFinder } from './ingest.js';
 import { redirect, redirectHeaders } from './redirect.js';
 
 export interface TrackingDeps {
@@ -143,6 +145,8 @@ export async function startTracking(app: FastifyInstance, ctx: AppContext, confi
       return reply.code(302).headers(redirectHeaders(r)).send();
     },
   });
+
+  conversionRoutes(app, ctx, clickFinder(ctx, buffer, config.clickFlushMs));
 
   const fastCount = { GET: metrics.requests.labels('GET', '/:slug', '302'), HEAD: metrics.requests.labels('HEAD', '/:slug', '302') };
   const fastLatency = { GET: metrics.latency.labels('GET', '/:slug'), HEAD: metrics.latency.labels('HEAD', '/:slug') };

@@ -1,7 +1,9 @@
 // The one ordered set of migrations, listed statically so it works from TypeScript sources and the build alike.
 import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-conversions.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
+  '0002-conversions': m0002,
 };

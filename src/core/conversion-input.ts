@@ -1,0 +1,95 @@
+// Every ingestion path (pixel, tag, postback, network postbacks, Shopify) normalizes what it received into one
+// ConversionInput here, once, at the boundary; inside, the values are trusted.
+import { parseClickId } from './click-id.js';
+import { checkCode, normalizeCode } from './codes.js';
+import { isCurrency, parseAmount } from './money.js';
+
+export interface RawConversion {
+  order?: string;
+  offer?: string;
+  click?: string;
+  amount?: string;
+  currency?: string;
+  code?: string;
+  test?: string;
+  /** Unix seconds or ISO 8601: when the order happened, if the sender says. */
+  time?: string;
+}
+
+export interface ConversionInput {
+  orderId: string;
+  offerId: string | null;
+  /** A well-formed click id, or null. A malformed one is kept in `unusableClickId` to explain the decision. */
+  clickId: string | null;
+  unusableClickId: string | null;
+  code: string | null;
+  /** An amount without a currency takes the offer's currency later. */
+  amount: { value: string; currency: string | null } | null;
+  isTest: boolean;
+  occurredAt: number;
+}
+
+export type InputProblem =
+  | 'order_missing'
+  | 'order_invalid'
+  | 'offer_invalid'
+  | 'amount_invalid'
+  | 'amount_negative'
+  | 'amount_too_precise'
+  | 'amount_too_large'
+  | 'currency_invalid'
+  | 'time_invalid';
+
+export type Normalized = { ok: true; value: ConversionInput } | { ok: false; problem: InputProblem; field: string };
+
+const ORDER_RE = /^[\x21-\x7e\u00a0-\uffff][\x20-\x7e\u00a0-\uffff]{0,199}$/;
+/** Orders are not backdated by years nor dated ahead by more than a day: such a time is a sender bug. */
+const MAX_AGE_MS = 400 * 86_400_000;
+
+function blank(v: string | undefined): string | null {
+  const t = v?.trim();
+  return t ? t : null;
+}
+
+export function normalizeConversion(raw: RawConversion, now: number): Normalized {
+  const orderId = blank(raw.order);
+  if (!orderId) return { ok: false, problem: 'order_missing', field: 'order' };
+  if (!ORDER_RE.test(orderId)) return { ok: false, problem: 'order_invalid', field: 'order' };
+  const offerId = blank(raw.offer);
+  if (offerId && !/^off_[0-9a-z]{26}$/.test(offerId)) return { ok: false, problem: 'offer_invalid', field: 'offer' };
+
+  const currency = blank(raw.currency)?.toUpperCase() ?? null;
+  if (currency && !isCurrency(currency)) return { ok: false, problem: 'currency_invalid', field: 'currency' };
+  const amountText = blank(raw.amount);
+  if (amountText) {
+    // Validated now against the stated currency (or two decimals); re-parsed once the offer's currency is known.
+    const parsed = parseAmount(amountText, currency ?? 'USD');
+    if (!parsed.ok) return { ok: false, problem: parsed.error as InputProblem, field: 'amount' };
+  }
+
+  let occurredAt = now;
+  const time = blank(raw.time);
+  if (time) {
+    const t = /^\d{9,11}$/.test(time) ? Number(time) * 1000 : Date.parse(time);
+    if (!Number.isFinite(t) || t > now + 86_400_000 || t < now - MAX_AGE_MS) return { ok: false, problem: 'time_invalid', field: 'time' };
+    occurredAt = t;
+  }
+
+  const click = blank(raw.click);
+  const clickOk = click !== null && parseClickId(click) !== null;
+  const code = blank(raw.code);
+  return {
+    ok: true,
+    value: {
+      orderId,
+      offerId,
+      clickId: clickOk ? click : null,
+      unusableClickId: click !== null && !clickOk ? click.slice(0, 64) : null,
+      // A code with characters no code can have is still kept (it explains "code not found").
+      code: code ? (checkCode(code) === null ? normalizeCode(code) : normalizeCode(code).slice(0, 64)) : null,
+      amount: amountText ? { value: amountText, currency } : null,
+      isTest: /^(1|true|yes)$/i.test(raw.test ?? ''),
+      occurredAt,
+    },
+  };
+}

@@ -1,0 +1,123 @@
+// The conversion endpoints of the tracking surface: server postback (shared secret or signed) and the pixel.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../app/context.js';
+import type { RawConversion } from '../core/conversion-input.js';
+import { secretMatches, verifySignature } from '../core/signature.js';
+import { findWorkspace, findWorkspaceBySecret, findWorkspaceByOffer, type Workspace } from '../db/workspaces.js';
+import { sendProblem, statusOf } from '../http/errors.js';
+import { ingest, rejectEvent, workspaceOfClick, type IngestResult } from './ingest.js';
+import type { ClickFinder } from '../app/record-conversion.js';
+
+const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+
+type Params = Record<string, string | undefined>;
+
+/** The one vocabulary every path is mapped to; aliases are the names networks and shops already send. */
+function rawConversion(p: Params): RawConversion {
+  return {
+    order: p.order ?? p.order_id ?? p.orderId,
+    offer: p.offer ?? p.offer_id,
+    click: p.click ?? p.tp_click ?? p.click_id,
+    amount: p.amount ?? p.sale_amount,
+    currency: p.currency,
+    code: p.code ?? p.coupon ?? p.coupon_code,
+    test: p.test,
+    time: p.time,
+  };
+}
+
+function bodyParams(req: FastifyRequest): Params {
+  const raw = typeof req.body === 'string' ? req.body : '';
+  if (!raw) return {};
+  if ((req.headers['content-type'] ?? '').includes('json')) {
+    try {
+      const parsed = JSON.parse(raw) as Record<string, unknown>;
+      return Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== null && typeof v !== 'object').map(([k, v]) => [k, String(v)]));
+    } catch {
+      return { __invalid_json: '1' };
+    }
+  }
+  return Object.fromEntries(new URLSearchParams(raw));
+}
+
+function answer(reply: FastifyReply, r: IngestResult): FastifyReply {
+  if (!r.ok) return sendProblem(reply, { code: r.code, message: r.message, ...(r.field ? { details: [{ path: r.field, code: r.code, message: r.message }] } : {}) });
+  const { result } = r;
+  return reply.send({
+    status: result.outcome, conversionId: result.conversionId, credited: result.status === 'credited', test: result.isTest,
+    reasons: result.reasons, commissions: result.commissions,
+  });
+}
+
+export function conversionRoutes(app: FastifyInstance, ctx: AppContext, clicks: ClickFinder): void {
+  const unauthorized = async (reply: FastifyReply, ws: Workspace | undefined, reason: string, params: Params, message: string) => {
+    // The event is kept in the workspace it claims (by its click id or workspace parameter), so a brand can see it.
+    if (ws) await rejectEvent(ctx, ws, 'postback', reason, rawConversion(params));
+    return sendProblem(reply, { code: reason, message });
+  };
+
+  app.register(async (scope) => {
+    // Raw bodies: the signature covers the exact bytes sent.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
+    scope.route({
+      method: ['GET', 'POST'],
+      url: '/postback',
+      schema: { hide: true },
+      handler: async (req, reply) => {
+        const query = req.query as Params;
+        const params: Params = { ...query, ...bodyParams(req) };
+        if (params.__invalid_json) return sendProblem(reply, { code: 'body_invalid', message: 'The body is not valid JSON.' });
+        const signature = req.headers['x-touchpoint-signature'];
+        let ws: Workspace | undefined;
+        if (typeof signature === 'string') {
+          ws = params.workspace ? await findWorkspace(ctx.store.db, params.workspace) : await workspaceOfClick(ctx, rawConversion(params).click);
+          if (!ws) return sendProblem(reply, { code: 'unauthorized', message: 'A signed postback names its workspace (workspace=ws_…) or carries a click id.' });
+          const rawQuery = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';
+          const payload = req.method === 'POST' ? String(req.body ?? '') : rawQuery;
+          const check = verifySignature(signature, ws.postback_secret, payload, ctx.clock());
+          if (!check.ok) return unauthorized(reply, ws, check.reason, params, 'The X-Touchpoint-Signature header does not verify (secret, payload, or a timestamp older than 5 minutes).');
+        } else if (params.secret) {
+          ws = await findWorkspaceBySecret(ctx.store.db, params.secret);
+          if (!ws || !secretMatches(params.secret, ws.postback_secret)) {
+            return unauthorized(reply, await workspaceOfClick(ctx, rawConversion(params).click), 'bad_signature', params, 'The postback secret is not valid.');
+          }
+        } else {
+          return unauthorized(reply, await workspaceOfClick(ctx, rawConversion(params).click), 'unauthorized', params, 'Send the workspace postback secret (secret=…) or an X-Touchpoint-Signature header.');
+        }
+        return answer(reply, await ingest(ctx, clicks, ws, 'postback', rawConversion(params)));
+      },
+    });
+  });
+
+  // The pixel answers a GIF whatever happens: a broken image on a thank-you page would show a shopper our problem.
+  app.get('/px', { schema: { hide: true } }, async (req, reply) => {
+    const params = req.query as Params;
+    const raw = rawConversion(params);
+    raw.click ??= cookie(req.headers.cookie, 'tp_click');
+    try {
+      const ws = raw.offer ? await findWorkspaceByOffer(ctx.store.db, raw.offer) : await workspaceOfClick(ctx, raw.click);
+      if (ws) {
+        const r = await ingest(ctx, clicks, ws, 'pixel', raw);
+        if (!r.ok) req.log.debug({ code: r.code, status: statusOf(r.code) }, 'pixel input rejected');
+      }
+    } catch (e) {
+      req.log.error({ err: e }, 'pixel conversion failed');
+    }
+    return reply
+      .type('image/gif')
+      .header('cache-control', 'no-store, no-cache, must-revalidate, max-age=0')
+      .header('pragma', 'no-cache')
+      .send(GIF);
+  });
+}
+
+function cookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return v.join('=');
+  }
+  return undefined;
+}
+

@@ -1,0 +1,109 @@
+// Conversion ingestion shared by every path: find the workspace, normalize the input, resolve the amount, record,
+// and keep every event that was received but not credited, with its reason.
+import type { AppContext } from '../app/context.js';
+import { recordConversion, type ClickFinder, type RecordResult, type ResolvedAmount } from '../app/record-conversion.js';
+import { parseClickId } from '../core/click-id.js';
+import { normalizeConversion, type ConversionInput, type RawConversion } from '../core/conversion-input.js';
+import { newId } from '../core/ids.js';
+import { parseAmount } from '../core/money.js';
+import { findClick, insertEvent } from '../db/conversions.js';
+import type { ConversionSource } from '../db/schema.js';
+import { findWorkspaceByClickTag, findWorkspaceByOffer, type Workspace } from '../db/workspaces.js';
+import type { ClickBuffer } from './click-buffer.js';
+
+export type IngestResult =
+  | { ok: true; result: RecordResult }
+  | { ok: false; code: string; message: string; field?: string };
+
+/** A click made moments ago may still be on its way to the database: wait for one flush before calling it unknown. */
+export function clickFinder(ctx: AppContext, buffer: ClickBuffer, flushMs: number): ClickFinder {
+  const lookup = async (id: string) => {
+    const pending = buffer.find(id);
+    if (pending) return pending;
+    return (await findClick(ctx.store.db, id)) ?? null;
+  };
+  return {
+    async find(id, opts = { wait: true }) {
+      let row = await lookup(id);
+      const made = parseClickId(id)?.createdAt ?? 0;
+      if (!row && opts.wait && ctx.clock() - made < 2 * flushMs + 1_000 && made <= ctx.clock()) {
+        await new Promise((r) => setTimeout(r, 2 * flushMs));
+        row = await lookup(id);
+      }
+      if (!row) return null;
+      return {
+        workspaceId: row.workspace_id, offerId: row.offer_id, memberId: row.member_id, linkId: row.link_id,
+        clickedAt: row.created_at, tracked: row.tracked === 1 && row.is_bot === 0,
+      };
+    },
+  };
+}
+
+/** The workspace a click id names in its tag, for paths that carry no secret (the pixel) or a bad one (to keep the event). */
+export async function workspaceOfClick(ctx: AppContext, clickId: string | undefined): Promise<Workspace | undefined> {
+  const parsed = clickId ? parseClickId(clickId.trim()) : null;
+  return parsed ? findWorkspaceByClickTag(ctx.store.db, parsed.workspaceTag) : undefined;
+}
+
+export async function rejectEvent(
+  ctx: AppContext,
+  ws: Workspace,
+  source: ConversionSource,
+  reason: string,
+  raw: RawConversion,
+): Promise<void> {
+  const now = ctx.clock();
+  await insertEvent(ctx.store.db, {
+    id: newId('evt', now), workspace_id: ws.id, conversion_id: null, received_at: now, source, order_id: raw.order?.slice(0, 200) ?? null,
+    is_test: /^(1|true|yes)$/i.test(raw.test ?? '') ? 1 : 0, outcome: 'rejected', reason, detail: JSON.stringify({ input: raw }),
+  });
+}
+
+/** An amount without a currency is in the currency of the offer the event names, else of the clicked offer, else the workspace's. */
+async function resolveAmount(ctx: AppContext, ws: Workspace, input: ConversionInput, clicks: ClickFinder): Promise<ResolvedAmount | null | 'amount_too_precise'> {
+  if (!input.amount) return null;
+  let currency = input.amount.currency;
+  if (!currency && input.offerId) currency = (await findWorkspaceByOffer(ctx.store.db, input.offerId))?.offer_currency ?? null;
+  if (!currency && input.clickId) {
+    const click = await clicks.find(input.clickId);
+    if (click) currency = (await findWorkspaceByOffer(ctx.store.db, click.offerId))?.offer_currency ?? null;
+  }
+  currency ??= ws.currency;
+  const parsed = parseAmount(input.amount.value, currency);
+  return parsed.ok ? { minor: parsed.minor, currency } : 'amount_too_precise';
+}
+
+export async function ingest(
+  ctx: AppContext,
+  clicks: ClickFinder,
+  ws: Workspace,
+  source: ConversionSource,
+  raw: RawConversion,
+  detail: Record<string, unknown> = {},
+): Promise<IngestResult> {
+  const normalized = normalizeConversion(raw, ctx.clock());
+  if (!normalized.ok) {
+    await rejectEvent(ctx, ws, source, normalized.problem, raw);
+    return { ok: false, code: normalized.problem, message: MESSAGES[normalized.problem] ?? 'Invalid input.', field: normalized.field };
+  }
+  const input = normalized.value;
+  const amount = await resolveAmount(ctx, ws, input, clicks);
+  if (amount === 'amount_too_precise') {
+    await rejectEvent(ctx, ws, source, 'amount_too_precise', raw);
+    return { ok: false, code: 'amount_too_precise', message: MESSAGES.amount_too_precise!, field: 'amount' };
+  }
+  const result = await recordConversion(ctx, clicks, ws, source, input, amount, { input: raw, ...detail });
+  return { ok: true, result };
+}
+
+const MESSAGES: Record<string, string> = {
+  order_missing: 'An order id (order) is required: it is what makes a conversion count once.',
+  order_invalid: 'The order id must be 1 to 200 printable characters.',
+  offer_invalid: 'offer must be an offer id (off_…).',
+  amount_invalid: 'amount must be a decimal number such as 49.90.',
+  amount_negative: 'amount cannot be negative; send refunds as refunds.',
+  amount_too_precise: 'amount has more decimals than its currency has.',
+  amount_too_large: 'amount is larger than any real order.',
+  currency_invalid: 'currency must be an ISO-4217 code such as USD.',
+  time_invalid: 'time must be unix seconds or an ISO 8601 date within the last 400 days.',
+};

@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signPayload } from '../src/core/signature.js';
+import { DIALECTS } from './helpers/stores.js';
+import { startTestApp, type TestApp } from './helpers/app.js';
+
+const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
+
+describe.each(DIALECTS)('conversion ingestion on %s', (kind) => {
+  let t: TestApp;
+  let secret: string;
+  let offerId: string;
+  let anna: { id: string; slug: string; code: string };
+  let ben: { id: string; slug: string; code: string };
+  let order = 0;
+  const nextOrder = () => `ORD-${kind}-${++order}`;
+
+  const click = async (slug: string) => {
+    const res = await t.built.app.inject({ url: `/${slug}`, headers: { 'user-agent': UA } });
+    return new URL(res.headers.location as string).searchParams.get('tp_click')!;
+  };
+  const postback = (query: Record<string, string>, init: { method?: 'GET' | 'POST'; headers?: Record<string, string>; payload?: string } = {}) =>
+    t.built.app.inject({ method: init.method ?? 'GET', url: `/postback?${new URLSearchParams(query)}`, headers: init.headers, payload: init.payload });
+  const commissionsOf = (conversionId: string) =>
+    t.built.ctx.store.db.selectFrom('commissions').selectAll().where('conversion_id', '=', conversionId).orderBy('member_id').execute();
+  const count = async (table: 'conversions' | 'commissions') =>
+    Number((await t.built.ctx.store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+
+  beforeAll(async () => {
+    t = await startTestApp(kind);
+    secret = (await t.api('GET', '/workspace')).data.postbackSecret;
+    const offer = await t.api('POST', '/offers', {
+      name: 'Serum', destinationUrl: 'https://shop.example.com/serum', attributionRule: 'code_first',
+      payoutOptions: [{ title: '10%', type: 'percent', value: '10' }],
+    });
+    offerId = offer.data.id;
+    const people = [];
+    for (const name of ['Anna', 'Ben']) {
+      const m = await t.api('POST', '/members', { name });
+      const added = await t.api('POST', `/offers/${offerId}/members`, { members: [{ memberId: m.data.id }], generateLinks: true, generateCodes: true, codePattern: '{NAME}{RAND4}' });
+      people.push({ id: m.data.id, slug: added.data.members[0].links[0].slug, code: added.data.members[0].codes[0].code });
+    }
+    [anna, ben] = people as [typeof anna, typeof ben];
+  });
+  afterAll(() => t.close());
+
+  it('credits a postback with the click id to the clicking member, once per order', async () => {
+    const clickId = await click(anna.slug);
+    const orderId = nextOrder();
+    const res = await postback({ secret, offer: offerId, click: clickId, order: orderId, amount: '120.00', currency: 'USD' });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json();
+    expect(body).toMatchObject({ status: 'created', credited: true, commissions: [{ memberId: anna.id, offerId, amountMinor: 1200, currency: 'USD' }] });
+    expect(body.reasons).toContain('click_counted');
+    const again = await postback({ secret, offer: offerId, click: clickId, order: orderId, amount: '120.00', currency: 'USD' });
+    expect(again.json()).toMatchObject({ status: 'duplicate', conversionId: body.conversionId });
+    expect(await commissionsOf(body.conversionId)).toEqual([expect.objectContaining({ member_id: anna.id, amount_minor: 1200, status: 'pending', source: 'click' })]);
+    const events = await t.built.ctx.store.db.selectFrom('conversion_events').select(['outcome', 'reason']).where('conversion_id', '=', body.conversionId).orderBy('id').execute();
+    expect(events).toEqual([{ outcome: 'created', reason: null }, { outcome: 'duplicate', reason: 'duplicate' }]);
+  });
+
+  it('follows the offer rule when a click and a code of different members meet', async () => {
+    const clickId = await click(anna.slug);
+    const codeFirst = (await postback({ secret, click: clickId, code: ben.code.toLowerCase(), order: nextOrder(), amount: '50.00' })).json();
+    expect(codeFirst.commissions).toEqual([expect.objectContaining({ memberId: ben.id, amountMinor: 500 })]);
+    expect(codeFirst.reasons).toContain('rule_code_first');
+    await t.api('PATCH', `/offers/${offerId}`, { attributionRule: 'split', splitCodeShare: '40' });
+    const split = (await postback({ secret, click: await click(anna.slug), code: ben.code, order: nextOrder(), amount: '50.00' })).json();
+    const byMember = Object.fromEntries(split.commissions.map((c: { memberId: string; amountMinor: number }) => [c.memberId, c.amountMinor]));
+    expect(byMember).toEqual({ [anna.id]: 300, [ben.id]: 200 });
+    await t.api('PATCH', `/offers/${offerId}`, { attributionRule: 'code_first' });
+  });
+
+  it('fills in a later event for the same order while the commission is pending', async () => {
+    const orderId = nextOrder();
+    const first = (await postback({ secret, click: await click(anna.slug), order: orderId })).json();
+    expect(first.commissions).toEqual([expect.objectContaining({ memberId: anna.id, amountMinor: 0 })]);
+    const filled = (await postback({ secret, order: orderId, amount: '80.00', currency: 'USD' })).json();
+    expect(filled).toMatchObject({ status: 'filled_in', conversionId: first.conversionId });
+    expect(await commissionsOf(first.conversionId)).toEqual([expect.objectContaining({ member_id: anna.id, amount_minor: 800, status: 'pending' })]);
+    const adjustments = await t.built.ctx.store.db.selectFrom('commission_adjustments').select(['kind', 'amount_before', 'amount_after'])
+      .where('commission_id', '=', (await commissionsOf(first.conversionId))[0]!.id).orderBy('id').execute();
+    expect(adjustments).toEqual([{ kind: 'created', amount_before: 0, amount_after: 0 }, { kind: 'recomputed', amount_before: 0, amount_after: 800 }]);
+  });
+
+  it('rejects bad input with a clear code, keeps the event, and creates nothing', async () => {
+    const before = await count('conversions');
+    for (const [query, code] of [
+      [{ secret, order: nextOrder(), amount: 'NaN' }, 'amount_invalid'],
+      [{ secret, order: nextOrder(), amount: '-5' }, 'amount_negative'],
+      [{ secret, order: nextOrder(), amount: '1.234', currency: 'USD' }, 'amount_too_precise'],
+      [{ secret, order: nextOrder(), amount: '10', currency: 'XXY' }, 'currency_invalid'],
+      [{ secret, amount: '10' }, 'order_missing'],
+    ] as const) {
+      const res = await postback(query);
+      expect(res.statusCode, JSON.stringify(query)).toBe(400);
+      expect(res.json().error.code).toBe(code);
+    }
+    expect(await count('conversions')).toBe(before);
+    const rejected = await t.built.ctx.store.db.selectFrom('conversion_events').select('reason').where('outcome', '=', 'rejected').execute();
+    expect(rejected.map((r) => r.reason)).toEqual(expect.arrayContaining(['amount_invalid', 'amount_negative', 'amount_too_precise', 'currency_invalid', 'order_missing']));
+  });
+
+  it('authenticates by secret or by a timestamped signature, and keeps refused events in the claimed workspace', async () => {
+    const clickId = await click(anna.slug);
+    const bad = await postback({ secret: 'nope', click: clickId, order: nextOrder(), amount: '10.00' });
+    expect(bad.statusCode).toBe(401);
+    expect(bad.json().error.code).toBe('bad_signature');
+    const none = await postback({ click: clickId, order: nextOrder() });
+    expect(none.statusCode).toBe(401);
+
+    const now = Math.floor(Date.now() / 1000);
+    const query = new URLSearchParams({ workspace: t.workspaceId, click: clickId, order: nextOrder(), amount: '30.00' }).toString();
+    const signed = await t.built.app.inject({ url: `/postback?${query}`, headers: { 'x-touchpoint-signature': signPayload(secret, query, now) } });
+    expect(signed.statusCode, signed.body).toBe(200);
+    expect(signed.json().commissions[0].amountMinor).toBe(300);
+    const stale = await t.built.app.inject({ url: `/postback?${query}`, headers: { 'x-touchpoint-signature': signPayload(secret, query, now - 301) } });
+    expect(stale.json().error.code).toBe('signature_expired');
+    const tampered = query.replace('30.00', '3000.00');
+    const forged = await t.built.app.inject({ url: `/postback?${tampered}`, headers: { 'x-touchpoint-signature': signPayload(secret, query, now) } });
+    expect(forged.json().error.code).toBe('signature_mismatch');
+
+    const body = JSON.stringify({ workspace: t.workspaceId, code: ben.code, order: nextOrder(), amount: 25 });
+    const posted = await t.built.app.inject({
+      method: 'POST', url: '/postback', payload: body,
+      headers: { 'content-type': 'application/json', 'x-touchpoint-signature': signPayload(secret, body, now) },
+    });
+    expect(posted.statusCode, posted.body).toBe(200);
+    expect(posted.json().commissions).toEqual([expect.objectContaining({ memberId: ben.id, amountMinor: 250 })]);
+
+    const kept = await t.built.ctx.store.db.selectFrom('conversion_events').select('reason')
+      .where('workspace_id', '=', t.workspaceId).where('outcome', '=', 'rejected').execute();
+    expect(kept.map((k) => k.reason)).toEqual(expect.arrayContaining(['bad_signature', 'unauthorized', 'signature_expired', 'signature_mismatch']));
+  });
+
+  it('answers the pixel with a GIF, reading the click from the cookie, and never shows an error', async () => {
+    const clickId = await click(ben.slug);
+    const orderId = nextOrder();
+    const res = await t.built.app.inject({ url: `/px?offer=${offerId}&order=${orderId}&amount=40.00&currency=USD`, headers: { cookie: `tp_click=${clickId}` } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('image/gif');
+    expect(res.rawPayload.subarray(0, 6).toString()).toBe('GIF89a');
+    expect(res.headers['cache-control']).toContain('no-store');
+    const conversion = await t.built.ctx.store.db.selectFrom('conversions').selectAll().where('order_id', '=', orderId).executeTakeFirstOrThrow();
+    expect(conversion).toMatchObject({ status: 'credited', click_id: clickId, amount_minor: 4000 });
+    expect(await commissionsOf(conversion.id)).toEqual([expect.objectContaining({ member_id: ben.id, amount_minor: 400 })]);
+    const broken = await t.built.app.inject({ url: `/px?offer=${offerId}&order=&amount=abc` });
+    expect(broken.statusCode).toBe(200);
+    expect(broken.headers['content-type']).toBe('image/gif');
+  });
+
+  it('runs a test order through the whole decision and pays nothing', async () => {
+    const res = (await postback({ secret, click: await click(anna.slug), order: 'TEST-1', amount: '99.00', test: '1' })).json();
+    expect(res).toMatchObject({ status: 'created', credited: true, test: true, commissions: [expect.objectContaining({ memberId: anna.id, amountMinor: 990 })] });
+    expect(await commissionsOf(res.conversionId)).toEqual([]);
+    const real = (await postback({ secret, click: await click(anna.slug), order: 'TEST-1', amount: '99.00' })).json();
+    expect(real.status).toBe('created');
+    expect(real.conversionId).not.toBe(res.conversionId);
+  });
+
+  it('records an order with neither a click nor a code as unattributed', async () => {
+    const res = (await postback({ secret, order: nextOrder(), amount: '10.00', code: 'NOSUCHCODE' })).json();
+    expect(res).toMatchObject({ status: 'created', credited: false, commissions: [] });
+    expect(res.reasons).toContain('code_not_found');
+  });
+});
