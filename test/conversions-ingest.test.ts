@@ -163,3 +163,60 @@ describe.each(DIALECTS)('conversion ingestion on %s', (kind) => {
     expect(res.reasons).toContain('code_not_found');
   });
 });
+
+describe.each(DIALECTS)('conversions API on %s', (kind) => {
+  let t: TestApp;
+  let now = Date.now();
+  beforeAll(async () => {
+    t = await startTestApp(kind, {}, () => now);
+  });
+  afterAll(() => t.close());
+
+  it('shows a conversion with its decision, commissions and events; lists refused events; and changes commissions with a trace', async () => {
+    const secret = (await t.api('GET', '/workspace')).data.postbackSecret;
+    const offer = (await t.api('POST', '/offers', { name: 'O', destinationUrl: 'https://shop.example.com/', holdDays: 30, payoutOptions: [{ title: 'Fixed', type: 'fixed', value: '5.00' }] })).data;
+    const member = (await t.api('POST', '/members', { name: 'Cleo' })).data;
+    const code = (await t.api('POST', `/offers/${offer.id}/members`, { members: [{ memberId: member.id }], generateCodes: true, codePattern: 'CLEO{RAND3}' })).data.members[0].codes[0].code;
+    const post = (q: Record<string, string>) => t.built.app.inject({ url: `/postback?${new URLSearchParams({ secret, ...q })}` });
+    const created = (await post({ order: 'A-1', code, amount: '20.00' })).json();
+    await post({ order: 'A-1', code, amount: '20.00' });
+    await post({ order: 'A-2', amount: 'oops' });
+
+    const list = await t.api('GET', `/conversions?memberId=${member.id}`);
+    expect(list.data.data.map((c: { orderId: string }) => c.orderId)).toEqual(['A-1']);
+    const detail = (await t.api('GET', `/conversions/${created.conversionId}`)).data;
+    expect(detail).toMatchObject({ orderId: 'A-1', status: 'credited', amount: '20.00', currency: 'USD', code });
+    expect(detail.reasons).toEqual(expect.arrayContaining(['code_counted', 'only_code']));
+    expect(detail.commissions).toEqual([expect.objectContaining({ memberId: member.id, amount: '5.00', status: 'pending' })]);
+    expect(detail.events.map((e: { outcome: string }) => e.outcome)).toEqual(['created', 'duplicate']);
+    const refused = (await t.api('GET', '/conversion-events?outcome=rejected')).data.data;
+    expect(refused).toEqual([expect.objectContaining({ orderId: 'A-2', reason: 'amount_invalid', outcome: 'rejected' })]);
+
+    const commissionId = detail.commissions[0].id;
+    const noReason = await t.api('POST', `/commissions/${commissionId}/adjust`, { reason: '', amount: '7.50' });
+    expect(noReason.statusCode).toBe(400);
+    const adjusted = await t.api('POST', `/commissions/${commissionId}/adjust`, { reason: 'Bonus for the launch video', amount: '7.50' });
+    expect(adjusted.data).toMatchObject({ amount: '7.50', status: 'pending' });
+    expect((await t.api('GET', '/commissions?status=pending')).data.data.map((c: { id: string }) => c.id)).toEqual([commissionId]);
+
+    // The hold passes: the approval job approves it, once.
+    now += 31 * 86_400_000;
+    const { approveDue } = await import('../src/app/conversions.js');
+    expect(await approveDue(t.built.ctx)).toBe(1);
+    expect(await approveDue(t.built.ctx)).toBe(0);
+    const reversed = await t.api('POST', `/commissions/${commissionId}/reverse`, { reason: 'Order returned' });
+    expect(reversed.data.status).toBe('reversed');
+    const again = await t.api('POST', `/commissions/${commissionId}/approve`, { reason: 'oops' });
+    expect(again.statusCode).toBe(409);
+    const trail = (await t.api('GET', `/conversions/${created.conversionId}`)).data.adjustments;
+    expect(trail.map((a: { kind: string; statusAfter: string; amountAfter: number }) => [a.kind, a.statusAfter, a.amountAfter])).toEqual([
+      ['created', 'pending', 500], ['adjust', 'pending', 750], ['approve', 'approved', 750], ['reverse', 'reversed', 750],
+    ]);
+    expect(trail[1]).toMatchObject({ reason: 'Bonus for the launch video', actor: expect.stringMatching(/^api_key:key_/) });
+
+    // Another workspace sees none of it.
+    const other = await t.newWorkspace('Other');
+    expect((await t.api('GET', `/conversions/${created.conversionId}`, undefined, other.apiKey)).statusCode).toBe(404);
+    expect((await t.api('POST', `/commissions/${commissionId}/approve`, { reason: 'x' }, other.apiKey)).statusCode).toBe(404);
+  });
+});

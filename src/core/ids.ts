@@ -1,34 +1,45 @@
 // Public ids: a kind prefix and a time-ordered body (48-bit ms timestamp + 80 random bits, Crockford base32),
 // so ids sort by creation time and B-tree inserts stay append-only; random UUIDv4 keys halved insert rates.
-import { randomBytes, randomFillSync } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 
 export type IdKind =
   | 'ws' | 'key' | 'off' | 'pay' | 'mem' | 'lnk' | 'cod' | 'aud' | 'usr' | 'cnv' | 'evt' | 'com' | 'adj' | 'pob';
 
-export function newId(kind: IdKind, now: number = Date.now()): string {
+// Monotonic within a process (as ULID's monotonic mode): ids made in the same millisecond, or while the clock steps
+// back, continue from the last one with its random part plus one, so creation order is id order.
+let lastTime = -1;
+let lastRandom: number[] = [];
+
+function encodeTime(ms: number): string {
   let time = '';
-  let t = now;
+  let t = ms;
   for (let i = 0; i < 10; i++) {
     time = CROCKFORD[t % 32] + time;
     t = Math.floor(t / 32);
   }
-  const bytes = randomBytes(10);
-  let rand = '';
-  // 80 bits -> 16 base32 chars, 5 bits at a time.
-  let acc = 0;
-  let bits = 0;
-  for (const b of bytes) {
-    acc = (acc << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      rand += CROCKFORD[(acc >> bits) & 31];
+  return time;
+}
+
+function freshRandom(): number[] {
+  // 80 random bits as 16 base32 digits; the top digit keeps one bit clear, so increments never overflow in practice.
+  const digits = Array.from({ length: 16 }, () => randomFrom(CROCKFORD, 1)).map((c) => CROCKFORD.indexOf(c));
+  digits[0] = digits[0]! & 15;
+  return digits;
+}
+
+export function newId(kind: IdKind, now: number = Date.now()): string {
+  if (now > lastTime) {
+    lastTime = now;
+    lastRandom = freshRandom();
+  } else {
+    for (let i = lastRandom.length - 1; i >= 0; i--) {
+      lastRandom[i] = (lastRandom[i]! + 1) % 32;
+      if (lastRandom[i] !== 0) break;
     }
-    acc &= (1 << bits) - 1;
   }
-  return `${kind}_${time}${rand}`;
+  return `${kind}_${encodeTime(lastTime)}${lastRandom.map((d) => CROCKFORD[d]).join('')}`;
 }
 
 export function hasKind(id: string, kind: IdKind): boolean {

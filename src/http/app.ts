@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import type { Store } from '../db/dialect.js';
 import { startTracking, type Tracking } from '../tracking/index.js';
 import { codeRoutes } from './api/codes.js';
+import { conversionRoutes } from './api/conversions.js';
 import { linkRoutes } from './api/links.js';
 import { memberRoutes } from './api/members.js';
 import { offerRoutes } from './api/offers.js';
@@ -116,6 +117,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp>
         linkRoutes(secured, ctx);
         codeRoutes(secured, ctx);
         workspaceRoutes(secured, ctx);
+        conversionRoutes(secured, ctx);
       });
     },
     { prefix: '/api/v1' },

@@ -27,6 +27,7 @@ const STATUS: Record<string, number> = {
   offer_archived: 409,
   offer_status_conflict: 409,
   default_required: 409,
+  commission_final: 409,
   rate_limited: 429,
   unavailable: 503,
   internal: 500,

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { seedDemo, type DemoSummary } from '../app/demo.js';
+import { approveDue } from '../app/conversions.js';
 import { createWorkspace } from '../app/workspaces.js';
 import { migrateToLatest, openStore, type Store } from '../db/dialect.js';
 import { listWorkspaces } from '../db/workspaces.js';
@@ -41,6 +42,13 @@ export async function startServer(config: Config, opts: { logger?: boolean | obj
   built.app.server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
   built.app.server.headersTimeout = 66_000;
   const url = await built.app.listen({ port: config.port, host: config.host });
+  // Commissions whose hold has passed become approved; a conditional update, so every instance may run it.
+  const approvals = setInterval(() => {
+    approveDue(built.ctx)
+      .then((n) => n && built.app.log.info({ approved: n }, 'commissions approved after their hold period'))
+      .catch((e: Error) => built.app.log.warn({ err: e.message }, 'approving due commissions failed; will retry'));
+  }, 60_000);
+  approvals.unref();
   let stopping: Promise<{ lost: number }> | null = null;
   return {
     built,
@@ -49,6 +57,7 @@ export async function startServer(config: Config, opts: { logger?: boolean | obj
     firstStart,
     stop() {
       stopping ??= (async () => {
+        clearInterval(approvals);
         await built.app.close();
         const result = await built.tracking.close();
         await store.close();

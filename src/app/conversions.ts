@@ -1,0 +1,198 @@
+// Reading conversions, their decisions and events, and the commissions they gave; manual commission changes.
+import { transition, type CommissionEvent } from '../core/commission.js';
+import { newId } from '../core/ids.js';
+import { formatAmount, parseAmount } from '../core/money.js';
+import { fail, ok, type Result } from '../core/result.js';
+import type { CommissionRow, ConversionEventRow, ConversionRow } from '../db/conversions.js';
+import { insertAdjustment } from '../db/conversions.js';
+import { decodeCursor, toPage, type Actor, type AppContext, type Page } from './context.js';
+
+const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+
+export function conversionView(c: ConversionRow) {
+  const decision = JSON.parse(c.decision) as { outcome?: string; reasons?: string[]; credits?: unknown[]; notes?: string[] };
+  return {
+    id: c.id,
+    orderId: c.order_id,
+    status: c.status,
+    test: c.is_test === 1,
+    occurredAt: iso(c.occurred_at)!,
+    reportedOfferId: c.reported_offer_id,
+    clickId: c.click_id,
+    code: c.code,
+    amount: c.amount_minor === null || !c.currency ? null : formatAmount(c.amount_minor, c.currency),
+    currency: c.currency,
+    refunded: c.currency ? formatAmount(c.refunded_minor, c.currency) : '0',
+    reasons: [...(decision.reasons ?? []), ...(decision.notes ?? [])],
+    credits: (decision.credits ?? []) as { offerId: string; memberId: string | null; source: string; shareBps: number }[],
+    createdAt: iso(c.created_at)!,
+    updatedAt: iso(c.updated_at)!,
+  };
+}
+
+export function commissionView(c: CommissionRow) {
+  return {
+    id: c.id,
+    conversionId: c.conversion_id,
+    offerId: c.offer_id,
+    memberId: c.member_id,
+    payoutOptionId: c.payout_option_id,
+    source: c.source,
+    sharePercent: c.share_bps / 100,
+    sale: formatAmount(c.sale_minor, c.currency),
+    amount: formatAmount(c.amount_minor, c.currency),
+    amountMinor: c.amount_minor,
+    currency: c.currency,
+    status: c.status,
+    approveAfter: iso(c.approve_after)!,
+    approvedAt: iso(c.approved_at),
+    reversedAt: iso(c.reversed_at),
+    paidAt: iso(c.paid_at),
+    createdAt: iso(c.created_at)!,
+  };
+}
+
+export function eventView(e: ConversionEventRow) {
+  return {
+    id: e.id, conversionId: e.conversion_id, receivedAt: iso(e.received_at)!, source: e.source, orderId: e.order_id,
+    test: e.is_test === 1, outcome: e.outcome, reason: e.reason, detail: JSON.parse(e.detail) as unknown,
+  };
+}
+
+export interface ConversionFilter {
+  status?: 'credited' | 'unattributed';
+  memberId?: string;
+  offerId?: string;
+  code?: string;
+  test?: boolean;
+  from?: string;
+  to?: string;
+  cursor?: string;
+  limit: number;
+}
+
+export async function listConversions(ctx: AppContext, actor: Actor, f: ConversionFilter): Promise<Page<ReturnType<typeof conversionView>>> {
+  const { db } = ctx.store;
+  let q = db.selectFrom('conversions').selectAll().where('workspace_id', '=', actor.workspaceId).where('is_test', '=', f.test ? 1 : 0);
+  if (f.status) q = q.where('status', '=', f.status);
+  if (f.code) q = q.where('code', '=', f.code.trim().toUpperCase());
+  if (f.from) q = q.where('occurred_at', '>=', Date.parse(f.from));
+  if (f.to) q = q.where('occurred_at', '<', Date.parse(f.to));
+  if (f.memberId || f.offerId) {
+    let credited = db.selectFrom('commissions').select('conversion_id').where('workspace_id', '=', actor.workspaceId);
+    if (f.memberId) credited = credited.where('member_id', '=', f.memberId);
+    if (f.offerId) credited = credited.where('offer_id', '=', f.offerId);
+    q = q.where((eb) => eb.or([eb('id', 'in', credited), ...(f.offerId && !f.memberId ? [eb('reported_offer_id', '=', f.offerId)] : [])]));
+  }
+  const before = decodeCursor(f.cursor);
+  if (before) q = q.where('id', '<', before);
+  const rows = await q.orderBy('id', 'desc').limit(f.limit + 1).execute();
+  return toPage(rows, f.limit, conversionView);
+}
+
+export async function getConversion(ctx: AppContext, actor: Actor, id: string) {
+  const { db } = ctx.store;
+  const c = await db.selectFrom('conversions').selectAll().where('workspace_id', '=', actor.workspaceId).where('id', '=', id).executeTakeFirst();
+  if (!c) return fail('not_found', 'Conversion not found.');
+  const commissions = await db.selectFrom('commissions').selectAll().where('conversion_id', '=', id).orderBy('id').execute();
+  const events = await db.selectFrom('conversion_events').selectAll().where('conversion_id', '=', id).orderBy('id').execute();
+  const adjustments = commissions.length
+    ? await db.selectFrom('commission_adjustments').selectAll().where('commission_id', 'in', commissions.map((x) => x.id)).orderBy('id').execute()
+    : [];
+  return ok({
+    ...conversionView(c),
+    commissions: commissions.map(commissionView),
+    events: events.map(eventView),
+    adjustments: adjustments.map((a) => ({
+      id: a.id, commissionId: a.commission_id, kind: a.kind, amountBefore: a.amount_before, amountAfter: a.amount_after,
+      statusBefore: a.status_before, statusAfter: a.status_after, reason: a.reason, actor: a.actor, at: iso(a.created_at)!,
+    })),
+  });
+}
+
+/** Events received but not credited (and duplicates), newest first: "why didn't this sale count?" */
+export async function listEvents(
+  ctx: AppContext,
+  actor: Actor,
+  f: { outcome?: string; reason?: string; source?: string; orderId?: string; cursor?: string; limit: number },
+) {
+  let q = ctx.store.db.selectFrom('conversion_events').selectAll().where('workspace_id', '=', actor.workspaceId);
+  if (f.outcome) q = q.where('outcome', '=', f.outcome);
+  if (f.reason) q = q.where('reason', '=', f.reason);
+  if (f.source) q = q.where('source', '=', f.source as ConversionEventRow['source']);
+  if (f.orderId) q = q.where('order_id', '=', f.orderId);
+  const before = decodeCursor(f.cursor);
+  if (before) q = q.where('id', '<', before);
+  return toPage(await q.orderBy('id', 'desc').limit(f.limit + 1).execute(), f.limit, eventView);
+}
+
+export async function listCommissions(
+  ctx: AppContext,
+  actor: Actor,
+  f: { status?: CommissionRow['status']; memberId?: string; offerId?: string; cursor?: string; limit: number },
+) {
+  let q = ctx.store.db.selectFrom('commissions').selectAll().where('workspace_id', '=', actor.workspaceId);
+  if (f.status) q = q.where('status', '=', f.status);
+  if (f.memberId) q = q.where('member_id', '=', f.memberId);
+  if (f.offerId) q = q.where('offer_id', '=', f.offerId);
+  const before = decodeCursor(f.cursor);
+  if (before) q = q.where('id', '<', before);
+  return toPage(await q.orderBy('id', 'desc').limit(f.limit + 1).execute(), f.limit, commissionView);
+}
+
+/**
+ * A person's change to a commission: approve early, reverse, or set a new amount. Each is an adjustment row with who,
+ * when and why; the commission itself keeps only its current state.
+ */
+export async function changeCommission(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  change: { action: 'approve' | 'reverse' | 'adjust'; reason: string; amount?: string },
+): Promise<Result<ReturnType<typeof commissionView>>> {
+  const { db } = ctx.store;
+  const now = ctx.clock();
+  if (!change.reason.trim()) return fail('validation_failed', 'Say why.', [{ path: 'reason', code: 'required', message: 'A reason is required.' }]);
+  return db.transaction().execute(async (tx) => {
+    const c = await tx.selectFrom('commissions').selectAll().where('workspace_id', '=', actor.workspaceId).where('id', '=', id).executeTakeFirst();
+    if (!c) return fail('not_found', 'Commission not found.');
+    let patch: Partial<CommissionRow>;
+    if (change.action === 'adjust') {
+      const parsed = change.amount === undefined ? null : parseAmount(change.amount, c.currency);
+      if (!parsed || !parsed.ok) return fail('validation_failed', 'The new amount is not valid.', [{ path: 'amount', code: parsed && !parsed.ok ? parsed.error : 'required', message: `An amount in ${c.currency} such as "12.50".` }]);
+      if (c.status === 'paid' || c.status === 'reversed') return fail('commission_final', `A ${c.status} commission cannot be changed; adjust the next payout instead.`);
+      patch = { amount_minor: parsed.minor };
+    } else {
+      const event: CommissionEvent = change.action === 'approve' ? 'approve_early' : 'reverse_manual';
+      const t = transition(c.status, event);
+      if (!t.ok) return fail('commission_final', `This commission cannot be ${change.action === 'approve' ? 'approved' : 'reversed'}: ${t.reason.replace('_', ' ')}.`);
+      patch = t.status === 'approved' ? { status: 'approved', approved_at: now } : { status: 'reversed', reversed_at: now };
+    }
+    await tx.updateTable('commissions').set({ ...patch, updated_at: now }).where('id', '=', id).execute();
+    await insertAdjustment(tx, {
+      id: newId('adj', now), workspace_id: actor.workspaceId, commission_id: id, kind: change.action, amount_before: c.amount_minor,
+      amount_after: patch.amount_minor ?? c.amount_minor, status_before: c.status, status_after: patch.status ?? c.status,
+      reason: change.reason.trim(), actor: actor.actor, created_at: now,
+    });
+    return ok(commissionView({ ...c, ...patch, updated_at: now }));
+  });
+}
+
+/** Approves every pending commission whose hold has passed; a conditional update, so instances may run it together. */
+export async function approveDue(ctx: AppContext, now = ctx.clock()): Promise<number> {
+  const { db } = ctx.store;
+  return db.transaction().execute(async (tx) => {
+    const due = await tx.selectFrom('commissions').select(['id', 'workspace_id', 'amount_minor']).where('status', '=', 'pending').where('approve_after', '<=', now).limit(5_000).execute();
+    let approved = 0;
+    for (const c of due) {
+      const r = await tx.updateTable('commissions').set({ status: 'approved', approved_at: now, updated_at: now }).where('id', '=', c.id).where('status', '=', 'pending').executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) continue;
+      approved++;
+      await insertAdjustment(tx, {
+        id: newId('adj', now), workspace_id: c.workspace_id, commission_id: c.id, kind: 'approve', amount_before: c.amount_minor,
+        amount_after: c.amount_minor, status_before: 'pending', status_after: 'approved', reason: 'Hold period ended.', actor: 'system', created_at: now,
+      });
+    }
+    return approved;
+  });
+}

@@ -1,0 +1,103 @@
+import { Type } from '@sinclair/typebox';
+import type { AppContext } from '../../app/context.js';
+import { changeCommission, getConversion, listCommissions, listConversions, listEvents } from '../../app/conversions.js';
+import { sendResult } from '../errors.js';
+import * as s from '../schemas.js';
+import type { Api } from './types.js';
+
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+
+const Conversion = Type.Object({
+  id: Type.String(), orderId: Type.String(), status: Type.Union([Type.Literal('credited'), Type.Literal('unattributed')]),
+  test: Type.Boolean(), occurredAt: Type.String(), reportedOfferId: Nullable(Type.String()), clickId: Nullable(Type.String()),
+  code: Nullable(Type.String()), amount: Nullable(Type.String()), currency: Nullable(Type.String()), refunded: Type.String(),
+  reasons: Type.Array(Type.String(), { description: 'Why the order was credited as it was, or not at all (click_outside_window, code_disabled, rule_split…)' }),
+  credits: Type.Array(Type.Object({ offerId: Type.String(), memberId: Nullable(Type.String()), source: Type.String(), shareBps: Type.Integer() })),
+  createdAt: Type.String(), updatedAt: Type.String(),
+});
+
+const Commission = Type.Object({
+  id: Type.String(), conversionId: Type.String(), offerId: Type.String(), memberId: Type.String(), payoutOptionId: Type.String(),
+  source: Type.String(), sharePercent: Type.Number(), sale: Type.String(), amount: Type.String(), amountMinor: Type.Integer(),
+  currency: Type.String(), status: Type.Union(['pending', 'approved', 'reversed', 'paid'].map((v) => Type.Literal(v))),
+  approveAfter: Type.String(), approvedAt: Nullable(Type.String()), reversedAt: Nullable(Type.String()), paidAt: Nullable(Type.String()),
+  createdAt: Type.String(),
+});
+
+const ConversionEvent = Type.Object({
+  id: Type.String(), conversionId: Nullable(Type.String()), receivedAt: Type.String(), source: Type.String(), orderId: Nullable(Type.String()),
+  test: Type.Boolean(), outcome: Type.String({ description: 'created | filled_in | duplicate | rejected' }),
+  reason: Nullable(Type.String({ description: 'e.g. duplicate, bad_signature, amount_invalid, decision_final' })), detail: Type.Unknown(),
+});
+
+const ConversionDetail = Type.Intersect([
+  Conversion,
+  Type.Object({
+    commissions: Type.Array(Commission),
+    events: Type.Array(ConversionEvent),
+    adjustments: Type.Array(Type.Object({
+      id: Type.String(), commissionId: Type.String(), kind: Type.String(), amountBefore: Type.Integer(), amountAfter: Type.Integer(),
+      statusBefore: Type.String(), statusAfter: Type.String(), reason: Type.String(), actor: Type.String(), at: Type.String(),
+    })),
+  }),
+]);
+
+const tags = ['conversions'];
+
+export function conversionRoutes(app: Api, ctx: AppContext): void {
+  app.get('/conversions', {
+    schema: {
+      tags, summary: 'List conversions, newest first',
+      querystring: Type.Object({
+        ...s.PageQuery,
+        status: Type.Optional(Type.Union([Type.Literal('credited'), Type.Literal('unattributed')])),
+        offerId: Type.Optional(s.ids.offer), memberId: Type.Optional(s.ids.member), code: Type.Optional(Type.String({ maxLength: 64 })),
+        test: Type.Optional(Type.Boolean({ description: 'true: the tracking check (test=1 orders) instead of real ones' })),
+        from: Type.Optional(Type.String({ format: 'date-time' })), to: Type.Optional(Type.String({ format: 'date-time' })),
+      }),
+      response: { 200: s.Page(Conversion), ...s.errorResponses },
+    },
+  }, async (req) => listConversions(ctx, req.actor, req.query));
+
+  app.get('/conversions/:id', {
+    schema: {
+      tags, summary: 'One conversion with its decision, commissions, every event received for the order, and adjustments',
+      params: Type.Object({ id: Type.String({ pattern: '^cnv_[0-9a-z]{26}$' }) }), response: { 200: ConversionDetail, ...s.errorResponses },
+    },
+  }, async (req, reply) => sendResult(reply, await getConversion(ctx, req.actor, req.params.id)));
+
+  app.get('/conversion-events', {
+    schema: {
+      tags, summary: 'Events received, newest first; outcome=rejected lists what was refused and why',
+      querystring: Type.Object({
+        ...s.PageQuery,
+        outcome: Type.Optional(Type.Union(['created', 'filled_in', 'duplicate', 'rejected'].map((v) => Type.Literal(v)))),
+        reason: Type.Optional(Type.String({ maxLength: 64 })), source: Type.Optional(Type.String({ maxLength: 16 })), orderId: Type.Optional(Type.String({ maxLength: 200 })),
+      }),
+      response: { 200: s.Page(ConversionEvent), ...s.errorResponses },
+    },
+  }, async (req) => listEvents(ctx, req.actor, req.query));
+
+  app.get('/commissions', {
+    schema: {
+      tags, summary: 'List commissions, newest first',
+      querystring: Type.Object({
+        ...s.PageQuery,
+        status: Type.Optional(Type.Union(['pending', 'approved', 'reversed', 'paid'].map((v) => Type.Literal(v)))),
+        memberId: Type.Optional(s.ids.member), offerId: Type.Optional(s.ids.offer),
+      }),
+      response: { 200: s.Page(Commission), ...s.errorResponses },
+    },
+  }, async (req) => listCommissions(ctx, req.actor, req.query as never));
+
+  for (const action of ['approve', 'reverse', 'adjust'] as const) {
+    app.post(`/commissions/:id/${action}`, {
+      schema: {
+        tags, summary: { approve: 'Approve a pending commission before its hold ends', reverse: 'Reverse a commission', adjust: 'Set a new amount on a pending or approved commission' }[action] + ' (recorded with who, when and why)',
+        params: Type.Object({ id: Type.String({ pattern: '^com_[0-9a-z]{26}$' }) }),
+        body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }), ...(action === 'adjust' ? { amount: Type.String({ maxLength: 20 }) } : {}) }, { additionalProperties: false }),
+        response: { 200: Commission, ...s.errorResponses },
+      },
+    }, async (req, reply) => sendResult(reply, await changeCommission(ctx, req.actor, req.params.id, { action, ...(req.body as { reason: string; amount?: string }) })));
+  }
+}
