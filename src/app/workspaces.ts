@@ -13,16 +13,21 @@ export interface WorkspaceView {
   timezone: string;
   currency: string;
   postbackSecret: string;
+  /** Whether Shopify's webhook signing secret is set; the secret itself is never shown again. */
+  shopifyConnected: boolean;
+  shopifyWebhookUrl: string;
   createdAt: string;
 }
 
-export function workspaceView(w: repo.Workspace): WorkspaceView {
+export function workspaceView(w: repo.Workspace, baseUrl = ''): WorkspaceView {
   return {
     id: w.id,
     name: w.name,
     timezone: w.timezone,
     currency: w.currency,
     postbackSecret: w.postback_secret,
+    shopifyConnected: w.shopify_webhook_secret !== null,
+    shopifyWebhookUrl: `${baseUrl}/webhooks/shopify/${w.id}`,
     createdAt: new Date(w.created_at).toISOString(),
   };
 }
@@ -49,7 +54,7 @@ export async function createWorkspace(
       return await ctx.store.db.transaction().execute(async (tx) => {
         const workspace = await repo.insertWorkspace(tx, { name: input.name.trim(), timezone: input.timezone, currency: input.currency, clickTag: newWorkspaceTag(), now });
         const key = await repo.insertApiKey(tx, { workspaceId: workspace.id, name: 'Default key', now });
-        return ok({ workspace: workspaceView(workspace), apiKey: key.key, apiKeyId: key.id });
+        return ok({ workspace: workspaceView(workspace, ctx.baseUrl), apiKey: key.key, apiKeyId: key.id });
       });
     } catch (e) {
       // Four base62 characters give 14.7 M click tags; a collision just draws again.
@@ -60,22 +65,29 @@ export async function createWorkspace(
 
 export async function getWorkspace(ctx: AppContext, actor: Actor): Promise<Result<WorkspaceView>> {
   const w = await repo.findWorkspace(ctx.store.db, actor.workspaceId);
-  return w ? ok(workspaceView(w)) : fail('not_found', 'Workspace not found.');
+  return w ? ok(workspaceView(w, ctx.baseUrl)) : fail('not_found', 'Workspace not found.');
 }
 
 export async function updateWorkspace(
   ctx: AppContext,
   actor: Actor,
-  input: { name?: string; timezone?: string; currency?: string },
+  input: { name?: string; timezone?: string; currency?: string; shopifyWebhookSecret?: string | null },
 ): Promise<Result<WorkspaceView>> {
   const details = [];
   if (input.name !== undefined && !input.name.trim()) details.push({ path: 'name', code: 'required', message: 'Name is empty.' });
   if (input.timezone !== undefined && !isTimeZone(input.timezone)) details.push({ path: 'timezone', code: 'timezone_invalid', message: 'Use an IANA zone such as Europe/Paris.' });
   if (input.currency !== undefined && !isCurrency(input.currency)) details.push({ path: 'currency', code: 'currency_invalid', message: 'Use an ISO-4217 code such as EUR.' });
   if (details.length) return fail('validation_failed', 'Some fields are not valid.', details);
-  const patch = { ...input, ...(input.name ? { name: input.name.trim() } : {}) };
+  const { shopifyWebhookSecret, ...rest } = input;
+  const patch = {
+    ...rest,
+    ...(input.name ? { name: input.name.trim() } : {}),
+    ...(shopifyWebhookSecret !== undefined ? { shopify_webhook_secret: shopifyWebhookSecret?.trim() || null } : {}),
+  };
   await repo.updateWorkspace(ctx.store.db, actor.workspaceId, patch);
-  await recordAudit(ctx.store.db, { ...actor, entity: 'workspace', entityId: actor.workspaceId, action: 'updated', detail: { after: patch }, now: ctx.clock() });
+  // The audit log records that the Shopify secret changed, never its value.
+  const logged = { ...patch, ...(shopifyWebhookSecret !== undefined ? { shopify_webhook_secret: shopifyWebhookSecret ? 'set' : 'cleared' } : {}) };
+  await recordAudit(ctx.store.db, { ...actor, entity: 'workspace', entityId: actor.workspaceId, action: 'updated', detail: { after: logged }, now: ctx.clock() });
   return getWorkspace(ctx, actor);
 }
 

@@ -84,3 +84,20 @@ export function formatPercent(bps: number): string {
   const frac = bps % 100;
   return frac === 0 ? String(whole) : `${whole}.${String(frac).padStart(2, '0').replace(/0$/, '')}`;
 }
+
+/** Exact sum of decimal strings ("12.50" + "0.125" = "12.625"), for senders that split one amount in parts. */
+export function sumDecimals(values: string[]): string | null {
+  let scale = 0;
+  for (const v of values) {
+    const m = /^\s*(\d+)(?:\.(\d+))?\s*$/.exec(v);
+    if (!m) return null;
+    scale = Math.max(scale, m[2]?.length ?? 0);
+  }
+  let total = 0n;
+  for (const v of values) {
+    const [whole, frac = ''] = v.trim().split('.');
+    total += BigInt(whole! + frac.padEnd(scale, '0'));
+  }
+  const digits = total.toString().padStart(scale + 1, '0');
+  return scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
+}

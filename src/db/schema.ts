@@ -12,6 +12,15 @@ export interface WorkspaceTable {
   /** Key of the keyed hash applied to visitor IPs; never leaves the server. */
   ip_hash_key: string;
   created_at: number;
+  /** Shopify's webhook signing secret, pasted by the brand; null until Shopify is connected. */
+  shopify_webhook_secret: string | null;
+}
+
+export interface WebhookDeliveryTable {
+  workspace_id: string;
+  provider: string;
+  delivery_id: string;
+  received_at: number;
 }
 
 export interface ApiKeyTable {
@@ -255,4 +264,5 @@ export interface Database {
   conversion_events: ConversionEventTable;
   commissions: CommissionTable;
   commission_adjustments: CommissionAdjustmentTable;
+  webhook_deliveries: WebhookDeliveryTable;
 }

@@ -22,6 +22,7 @@ export async function insertWorkspace(
     postback_secret: randomBase62(32),
     ip_hash_key: randomBytes(32).toString('hex'),
     created_at: args.now,
+    shopify_webhook_secret: null,
   };
   await db.insertInto('workspaces').values(row).execute();
   return row;
@@ -38,7 +39,7 @@ export async function listWorkspaces(db: Kysely<Database>): Promise<Workspace[]>
 export async function updateWorkspace(
   db: Kysely<Database>,
   id: string,
-  patch: Partial<Pick<Workspace, 'name' | 'timezone' | 'currency' | 'postback_secret'>>,
+  patch: Partial<Pick<Workspace, 'name' | 'timezone' | 'currency' | 'postback_secret' | 'shopify_webhook_secret'>>,
 ): Promise<void> {
   await db.updateTable('workspaces').set(patch).where('id', '=', id).execute();
 }

@@ -18,6 +18,7 @@ const STATUS: Record<string, number> = {
   signature_mismatch: 401,
   not_found: 404,
   route_not_found: 404,
+  order_not_found: 404,
   slug_taken: 409,
   code_taken: 409,
   email_taken: 409,

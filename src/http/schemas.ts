@@ -273,11 +273,18 @@ export const Workspace = Type.Object({
   timezone: Type.String(),
   currency: Type.String(),
   postbackSecret: Type.String({ description: 'Shared secret for server postbacks.' }),
+  shopifyConnected: Type.Boolean({ description: "Whether Shopify's webhook signing secret is set." }),
+  shopifyWebhookUrl: Type.String({ description: 'Where to point Shopify order, refund and cancellation webhooks.' }),
   createdAt: DateTime,
 });
 
 export const WorkspaceUpdate = Type.Partial(
-  Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), timezone: Type.String({ maxLength: 64 }), currency: Type.String({ pattern: '^[A-Z]{3}$' }) }),
+  Type.Object({
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    timezone: Type.String({ maxLength: 64 }),
+    currency: Type.String({ pattern: '^[A-Z]{3}$' }),
+    shopifyWebhookSecret: Type.Union([Type.String({ maxLength: 200 }), Type.Null()], { description: "Shopify's webhook signing secret (write-only); null disconnects." }),
+  }),
   { additionalProperties: false, minProperties: 1 },
 );
 

@@ -5,6 +5,8 @@ import type { RawConversion } from '../core/conversion-input.js';
 import { secretMatches, verifySignature } from '../core/signature.js';
 import { findWorkspace, findWorkspaceBySecret, findWorkspaceByOffer, type Workspace } from '../db/workspaces.js';
 import { sendProblem, statusOf } from '../http/errors.js';
+import { refundOrder } from '../app/refunds.js';
+import { shopifyRoutes } from './shopify.js';
 import { ingest, rejectEvent, workspaceOfClick, type IngestResult } from './ingest.js';
 import type { ClickFinder } from '../app/record-conversion.js';
 
@@ -15,9 +17,10 @@ type Params = Record<string, string | undefined>;
 /** The one vocabulary every path is mapped to; aliases are the names networks and shops already send. */
 function rawConversion(p: Params): RawConversion {
   return {
-    order: p.order ?? p.order_id ?? p.orderId,
+    order: p.order ?? p.order_id ?? p.orderId ?? p.adv_unique1,
     offer: p.offer ?? p.offer_id,
-    click: p.click ?? p.tp_click ?? p.click_id,
+    // transaction_id: the click id as TUNE/HasOffers and Everflow integrations name it.
+    click: p.click ?? p.tp_click ?? p.click_id ?? p.transaction_id,
     amount: p.amount ?? p.sale_amount,
     currency: p.currency,
     code: p.code ?? p.coupon ?? p.coupon_code,
@@ -56,10 +59,41 @@ export function conversionRoutes(app: FastifyInstance, ctx: AppContext, clicks: 
     return sendProblem(reply, { code: reason, message });
   };
 
+  const refund = async (reply: FastifyReply, ws: Workspace, params: Params) => {
+    const raw = rawConversion(params);
+    if (!raw.order) return sendProblem(reply, { code: 'order_missing', message: 'A refund names its order (order=…).' });
+    const r = await refundOrder(ctx, ws, 'postback', {
+      orderId: raw.order.trim(), refund: params.type === 'cancel' ? 'cancel' : raw.amount?.trim() || 'full', isTest: /^(1|true)$/i.test(raw.test ?? ''), detail: raw,
+    });
+    if (!r.ok) {
+      await rejectEvent(ctx, ws, 'postback', r.code, raw);
+      return sendProblem(reply, { code: r.code, message: r.message });
+    }
+    return reply.send({ status: r.outcome, conversionId: r.conversionId, refunded: r.refundedMinor, commissionsChanged: r.commissionsChanged });
+  };
+
+  // TUNE/HasOffers' advertiser postback, answered the way TUNE answers, so an integration only changes its host.
+  // The click id comes as transaction_id, the order as adv_unique1; security_token carries the postback secret.
+  app.get('/aff_lsr', { schema: { hide: true } }, async (req, reply) => {
+    const params = req.query as Params;
+    const text = (ok: boolean, message?: string) => reply.type('text/plain').send(ok ? 'success=true;' : `success=false; err_msg=${message};`);
+    const ws = await workspaceOfClick(ctx, params.transaction_id);
+    if (!ws) return text(false, 'Invalid transaction ID');
+    if (!params.security_token || !secretMatches(params.security_token, ws.postback_secret)) {
+      await rejectEvent(ctx, ws, 'tune', 'bad_signature', rawConversion(params));
+      return text(false, 'Invalid security token');
+    }
+    // TUNE's offer_id is the old network's number; only one of ours is used.
+    const raw = { ...rawConversion(params), offer: params.offer_id?.startsWith('off_') ? params.offer_id : undefined, order: params.adv_unique1 ?? params.transaction_id };
+    const r = await ingest(ctx, clicks, ws, 'tune', raw);
+    return r.ok ? text(true) : text(false, r.message);
+  });
+
   app.register(async (scope) => {
     // Raw bodies: the signature covers the exact bytes sent.
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
+    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_req, body, done) => done(null, body));
+    shopifyRoutes(scope, ctx, clicks);
     scope.route({
       method: ['GET', 'POST'],
       url: '/postback',
@@ -85,6 +119,7 @@ export function conversionRoutes(app: FastifyInstance, ctx: AppContext, clicks: 
         } else {
           return unauthorized(reply, await workspaceOfClick(ctx, rawConversion(params).click), 'unauthorized', params, 'Send the workspace postback secret (secret=…) or an X-Touchpoint-Signature header.');
         }
+        if (params.type === 'refund' || params.type === 'cancel') return refund(reply, ws, params);
         return answer(reply, await ingest(ctx, clicks, ws, 'postback', rawConversion(params)));
       },
     });
