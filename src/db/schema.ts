@@ -14,6 +14,29 @@ export interface WorkspaceTable {
   created_at: number;
   /** Shopify's webhook signing secret, pasted by the brand; null until Shopify is connected. */
   shopify_webhook_secret: string | null;
+  /** A member is paid once their approved commissions reach this amount (workspace currency); 0 = always. */
+  min_payout_minor: number;
+}
+
+export interface PayoutBatchTable {
+  id: string;
+  workspace_id: string;
+  currency: string;
+  total_minor: number;
+  members: number;
+  commissions: number;
+  note: string;
+  actor: string;
+  created_at: number;
+}
+
+export interface FxRateTable {
+  workspace_id: string;
+  from_currency: string;
+  to_currency: string;
+  /** Decimal string: units of to_currency per one unit of from_currency. */
+  rate: string;
+  updated_at: number;
 }
 
 export interface WebhookDeliveryTable {
@@ -265,4 +288,6 @@ export interface Database {
   commissions: CommissionTable;
   commission_adjustments: CommissionAdjustmentTable;
   webhook_deliveries: WebhookDeliveryTable;
+  payout_batches: PayoutBatchTable;
+  fx_rates: FxRateTable;
 }

@@ -23,6 +23,7 @@ export async function insertWorkspace(
     ip_hash_key: randomBytes(32).toString('hex'),
     created_at: args.now,
     shopify_webhook_secret: null,
+    min_payout_minor: 0,
   };
   await db.insertInto('workspaces').values(row).execute();
   return row;

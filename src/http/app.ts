@@ -10,6 +10,7 @@ import type { Store } from '../db/dialect.js';
 import { startTracking, type Tracking } from '../tracking/index.js';
 import { codeRoutes } from './api/codes.js';
 import { conversionRoutes } from './api/conversions.js';
+import { payoutRoutes } from './api/payouts.js';
 import { linkRoutes } from './api/links.js';
 import { memberRoutes } from './api/members.js';
 import { offerRoutes } from './api/offers.js';
@@ -118,6 +119,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp>
         codeRoutes(secured, ctx);
         workspaceRoutes(secured, ctx);
         conversionRoutes(secured, ctx);
+        payoutRoutes(secured, ctx);
       });
     },
     { prefix: '/api/v1' },

@@ -29,6 +29,8 @@ const STATUS: Record<string, number> = {
   offer_status_conflict: 409,
   default_required: 409,
   commission_final: 409,
+  nothing_to_pay: 409,
+  payout_email_missing: 409,
   rate_limited: 429,
   unavailable: 503,
   internal: 500,

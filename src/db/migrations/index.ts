@@ -3,9 +3,11 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-conversions.js';
 import * as m0003 from './0003-shopify.js';
+import * as m0004 from './0004-payouts.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-conversions': m0002,
   '0003-shopify': m0003,
+  '0004-payouts': m0004,
 };

@@ -1,0 +1,139 @@
+// Payout batches: approved commissions per member and currency, for members whose total reaches the workspace's
+// minimum, marked paid together; exported as CSV or in PayPal Payouts' bulk CSV form.
+import { newId } from '../core/ids.js';
+import { formatAmount, isCurrency, parseAmount } from '../core/money.js';
+import { fail, ok, type Result } from '../core/result.js';
+import { insertAdjustment } from '../db/conversions.js';
+import type { PayoutBatchTable } from '../db/schema.js';
+import { decodeCursor, toPage, type Actor, type AppContext } from './context.js';
+import { writeSheet } from './tabular.js';
+
+export interface PayoutLine {
+  memberId: string;
+  name: string;
+  email: string | null;
+  commissions: number;
+  amountMinor: number;
+  amount: string;
+}
+
+export function batchView(b: PayoutBatchTable, lines?: PayoutLine[]) {
+  return {
+    id: b.id, currency: b.currency, total: formatAmount(b.total_minor, b.currency), totalMinor: b.total_minor, members: b.members,
+    commissions: b.commissions, note: b.note, createdBy: b.actor, createdAt: new Date(b.created_at).toISOString(), ...(lines ? { lines } : {}),
+  };
+}
+
+/** Approved, unpaid commissions per member in one currency; members under the minimum wait for the next batch. */
+async function payable(ctx: AppContext, actor: Actor, currency: string, minimumMinor: number) {
+  const rows = await ctx.store.db
+    .selectFrom('commissions as c')
+    .innerJoin('members as m', 'm.id', 'c.member_id')
+    .select((eb) => ['c.member_id', 'm.name', 'm.email', eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('c.amount_minor').as('total')])
+    .where('c.workspace_id', '=', actor.workspaceId)
+    .where('c.status', '=', 'approved')
+    .where('c.currency', '=', currency)
+    .where('c.payout_batch_id', 'is', null)
+    .groupBy(['c.member_id', 'm.name', 'm.email'])
+    .execute();
+  return rows
+    .map((r) => ({ memberId: r.member_id, name: r.name, email: r.email, commissions: Number(r.n), amountMinor: Number(r.total) }))
+    .filter((l) => l.amountMinor > 0 && l.amountMinor >= minimumMinor)
+    .sort((a, b) => b.amountMinor - a.amountMinor);
+}
+
+export async function previewPayouts(ctx: AppContext, actor: Actor, currency: string): Promise<Result<{ currency: string; lines: PayoutLine[]; totalMinor: number }>> {
+  const ws = await ctx.store.db.selectFrom('workspaces').select(['min_payout_minor', 'currency']).where('id', '=', actor.workspaceId).executeTakeFirstOrThrow();
+  if (!isCurrency(currency)) return fail('validation_failed', `Unknown currency "${currency}".`, [{ path: 'currency', code: 'currency_invalid', message: 'Use an ISO-4217 code.' }]);
+  const minimum = currency === ws.currency ? ws.min_payout_minor : 0;
+  const lines = (await payable(ctx, actor, currency, minimum)).map((l) => ({ ...l, amount: formatAmount(l.amountMinor, currency) }));
+  return ok({ currency, lines, totalMinor: lines.reduce((n, l) => n + l.amountMinor, 0) });
+}
+
+/**
+ * Creates the batch and marks its commissions paid in one transaction. A commission is claimed only while it is
+ * still approved and unbatched, so two people (or instances) creating batches at once never pay it twice.
+ */
+export async function createPayoutBatch(ctx: AppContext, actor: Actor, input: { currency: string; note?: string }) {
+  const preview = await previewPayouts(ctx, actor, input.currency);
+  if (!preview.ok) return preview;
+  if (!preview.value.lines.length) return fail('nothing_to_pay', 'No member has approved commissions at or above the minimum payout in this currency.');
+  const now = ctx.clock();
+  const id = newId('pob', now);
+  const { db } = ctx.store;
+  const result = await db.transaction().execute(async (tx) => {
+    const members = preview.value.lines.map((l) => l.memberId);
+    const claimed = await tx.selectFrom('commissions').select(['id', 'member_id', 'amount_minor'])
+      .where('workspace_id', '=', actor.workspaceId).where('status', '=', 'approved').where('currency', '=', input.currency)
+      .where('payout_batch_id', 'is', null).where('member_id', 'in', members).execute();
+    let total = 0;
+    for (const c of claimed) {
+      const r = await tx.updateTable('commissions').set({ status: 'paid', paid_at: now, payout_batch_id: id, updated_at: now })
+        .where('id', '=', c.id).where('status', '=', 'approved').where('payout_batch_id', 'is', null).executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) continue;
+      total += c.amount_minor;
+      await insertAdjustment(tx, {
+        id: newId('adj', now), workspace_id: actor.workspaceId, commission_id: c.id, kind: 'pay', amount_before: c.amount_minor, amount_after: c.amount_minor,
+        status_before: 'approved', status_after: 'paid', reason: `Paid in batch ${id}.`, actor: actor.actor, created_at: now,
+      });
+    }
+    const batch: PayoutBatchTable = {
+      id, workspace_id: actor.workspaceId, currency: input.currency, total_minor: total, members: new Set(claimed.map((c) => c.member_id)).size,
+      commissions: claimed.length, note: input.note?.trim() ?? '', actor: actor.actor, created_at: now,
+    };
+    await tx.insertInto('payout_batches').values(batch).execute();
+    return batch;
+  });
+  return getPayoutBatch(ctx, actor, result.id);
+}
+
+async function batchLines(ctx: AppContext, batchId: string, currency: string): Promise<PayoutLine[]> {
+  const rows = await ctx.store.db
+    .selectFrom('commissions as c')
+    .innerJoin('members as m', 'm.id', 'c.member_id')
+    .select((eb) => ['c.member_id', 'm.name', 'm.email', eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('c.amount_minor').as('total')])
+    .where('c.payout_batch_id', '=', batchId)
+    .groupBy(['c.member_id', 'm.name', 'm.email'])
+    .execute();
+  return rows
+    .map((r) => ({ memberId: r.member_id, name: r.name, email: r.email, commissions: Number(r.n), amountMinor: Number(r.total), amount: formatAmount(Number(r.total), currency) }))
+    .sort((a, b) => b.amountMinor - a.amountMinor);
+}
+
+export async function getPayoutBatch(ctx: AppContext, actor: Actor, id: string) {
+  const b = await ctx.store.db.selectFrom('payout_batches').selectAll().where('workspace_id', '=', actor.workspaceId).where('id', '=', id).executeTakeFirst();
+  if (!b) return fail('not_found', 'Payout batch not found.');
+  return ok(batchView(b, await batchLines(ctx, id, b.currency)));
+}
+
+export async function listPayoutBatches(ctx: AppContext, actor: Actor, q: { cursor?: string; limit: number }) {
+  let query = ctx.store.db.selectFrom('payout_batches').selectAll().where('workspace_id', '=', actor.workspaceId);
+  const before = decodeCursor(q.cursor);
+  if (before) query = query.where('id', '<', before);
+  return toPage(await query.orderBy('id', 'desc').limit(q.limit + 1).execute(), q.limit, (b) => batchView(b));
+}
+
+/** `csv`: a readable sheet. `paypal`: PayPal Payouts' bulk file — email, amount, currency, reference, note — no header. */
+export async function exportPayoutBatch(ctx: AppContext, actor: Actor, id: string, format: 'csv' | 'paypal'): Promise<Result<Buffer>> {
+  const batch = await getPayoutBatch(ctx, actor, id);
+  if (!batch.ok) return batch;
+  const { lines = [], currency } = batch.value;
+  if (format === 'csv') {
+    return ok(await writeSheet('csv', ['member_id', 'name', 'email', 'commissions', 'amount', 'currency', 'batch'], lines.map((l) => [l.memberId, l.name, l.email ?? '', String(l.commissions), l.amount, currency, id])));
+  }
+  const missing = lines.filter((l) => !l.email);
+  if (missing.length) {
+    return fail('payout_email_missing', 'PayPal pays by email; some members in the batch have none.', missing.map((l) => ({ path: l.memberId, message: `${l.name} has no email address.` })));
+  }
+  const quote = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const body = lines.map((l) => [l.email!, l.amount, currency, `${id}-${l.memberId}`.slice(0, 30), `Touchpoint commissions, batch ${id}`].map(quote).join(',')).join('\r\n');
+  return ok(Buffer.from(body + '\r\n'));
+}
+
+export async function setMinimumPayout(ctx: AppContext, actor: Actor, amount: string): Promise<Result<{ minimumPayout: string; currency: string }>> {
+  const ws = await ctx.store.db.selectFrom('workspaces').select('currency').where('id', '=', actor.workspaceId).executeTakeFirstOrThrow();
+  const parsed = parseAmount(amount, ws.currency);
+  if (!parsed.ok) return fail('validation_failed', 'The minimum payout is not a valid amount.', [{ path: 'amount', code: parsed.error, message: `An amount in ${ws.currency} such as "50.00".` }]);
+  await ctx.store.db.updateTable('workspaces').set({ min_payout_minor: parsed.minor }).where('id', '=', actor.workspaceId).execute();
+  return ok({ minimumPayout: formatAmount(parsed.minor, ws.currency), currency: ws.currency });
+}

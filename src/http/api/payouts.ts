@@ -1,0 +1,64 @@
+import { Type } from '@sinclair/typebox';
+import type { AppContext } from '../../app/context.js';
+import { createPayoutBatch, exportPayoutBatch, getPayoutBatch, listPayoutBatches, previewPayouts, setMinimumPayout } from '../../app/payouts.js';
+import { sendProblem, sendResult } from '../errors.js';
+import * as s from '../schemas.js';
+import type { Api } from './types.js';
+
+const Line = Type.Object({
+  memberId: Type.String(), name: Type.String(), email: Type.Union([Type.String(), Type.Null()]), commissions: Type.Integer(),
+  amountMinor: Type.Integer(), amount: Type.String(),
+});
+const Batch = Type.Object({
+  id: Type.String(), currency: Type.String(), total: Type.String(), totalMinor: Type.Integer(), members: Type.Integer(), commissions: Type.Integer(),
+  note: Type.String(), createdBy: Type.String(), createdAt: Type.String(), lines: Type.Optional(Type.Array(Line)),
+});
+const BatchId = Type.Object({ id: Type.String({ pattern: '^pob_[0-9a-z]{26}$' }) });
+const Currency = Type.String({ pattern: '^[A-Z]{3}$' });
+const tags = ['payouts'];
+
+export function payoutRoutes(app: Api, ctx: AppContext): void {
+  app.get('/payouts/preview', {
+    schema: {
+      tags, summary: "Who would be paid now: approved, unpaid commissions per member at or above the workspace's minimum",
+      querystring: Type.Object({ currency: Currency }),
+      response: { 200: Type.Object({ currency: Type.String(), lines: Type.Array(Line), totalMinor: Type.Integer() }), ...s.errorResponses },
+    },
+  }, async (req, reply) => sendResult(reply, await previewPayouts(ctx, req.actor, req.query.currency)));
+
+  app.post('/payout-batches', {
+    schema: {
+      tags, summary: 'Create a payout batch and mark its commissions paid',
+      body: Type.Object({ currency: Currency, note: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false }),
+      response: { 201: Batch, ...s.errorResponses },
+    },
+  }, async (req, reply) => sendResult(reply, await createPayoutBatch(ctx, req.actor, req.body), 201));
+
+  app.get('/payout-batches', {
+    schema: { tags, summary: 'Payout batches, newest first', querystring: Type.Object(s.PageQuery), response: { 200: s.Page(Batch), ...s.errorResponses } },
+  }, async (req) => listPayoutBatches(ctx, req.actor, req.query));
+
+  app.get('/payout-batches/:id', {
+    schema: { tags, summary: 'One payout batch with a line per member', params: BatchId, response: { 200: Batch, ...s.errorResponses } },
+  }, async (req, reply) => sendResult(reply, await getPayoutBatch(ctx, req.actor, req.params.id)));
+
+  app.get('/payout-batches/:id/export', {
+    schema: {
+      tags, summary: 'Export a batch: csv (readable) or paypal (PayPal Payouts bulk CSV: email, amount, currency, reference, note)',
+      params: BatchId, querystring: Type.Object({ format: Type.Union([Type.Literal('csv'), Type.Literal('paypal')], { default: 'csv' }) }),
+      produces: ['text/csv'], response: { 200: { type: 'string', description: 'CSV file' }, ...s.errorResponses },
+    },
+  }, async (req, reply) => {
+    const file = await exportPayoutBatch(ctx, req.actor, req.params.id, req.query.format);
+    if (!file.ok) return sendProblem(reply, file.problem);
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${req.params.id}-${req.query.format}.csv"`).send(file.value);
+  });
+
+  app.put('/workspace/minimum-payout', {
+    schema: {
+      tags, summary: "Set the workspace's minimum payout (in its currency)",
+      body: Type.Object({ amount: Type.String({ maxLength: 20 }) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ minimumPayout: Type.String(), currency: Type.String() }), ...s.errorResponses },
+    },
+  }, async (req, reply) => sendResult(reply, await setMinimumPayout(ctx, req.actor, req.body.amount)));
+}
