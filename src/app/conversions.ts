@@ -5,6 +5,7 @@ import { formatAmount, parseAmount } from '../core/money.js';
 import { fail, ok, type Result } from '../core/result.js';
 import type { CommissionRow, ConversionEventRow, ConversionRow } from '../db/conversions.js';
 import { insertAdjustment } from '../db/conversions.js';
+import { enqueueWebhook } from '../db/webhooks.js';
 import { decodeCursor, toPage, type Actor, type AppContext, type Page } from './context.js';
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
@@ -174,7 +175,10 @@ export async function changeCommission(
       amount_after: patch.amount_minor ?? c.amount_minor, status_before: c.status, status_after: patch.status ?? c.status,
       reason: change.reason.trim(), actor: actor.actor, created_at: now,
     });
-    return ok(commissionView({ ...c, ...patch, updated_at: now }));
+    const view = commissionView({ ...c, ...patch, updated_at: now });
+    if (patch.status === 'approved') await enqueueWebhook(tx, actor.workspaceId, 'commission.approved', view, now);
+    if (patch.status === 'reversed') await enqueueWebhook(tx, actor.workspaceId, 'commission.reversed', { ...view, reason: change.reason.trim() }, now);
+    return ok(view);
   });
 }
 
@@ -182,7 +186,7 @@ export async function changeCommission(
 export async function approveDue(ctx: AppContext, now = ctx.clock()): Promise<number> {
   const { db } = ctx.store;
   return db.transaction().execute(async (tx) => {
-    const due = await tx.selectFrom('commissions').select(['id', 'workspace_id', 'amount_minor']).where('status', '=', 'pending').where('approve_after', '<=', now).limit(5_000).execute();
+    const due = await tx.selectFrom('commissions').selectAll().where('status', '=', 'pending').where('approve_after', '<=', now).limit(5_000).execute();
     let approved = 0;
     for (const c of due) {
       const r = await tx.updateTable('commissions').set({ status: 'approved', approved_at: now, updated_at: now }).where('id', '=', c.id).where('status', '=', 'pending').executeTakeFirst();
@@ -192,6 +196,7 @@ export async function approveDue(ctx: AppContext, now = ctx.clock()): Promise<nu
         id: newId('adj', now), workspace_id: c.workspace_id, commission_id: c.id, kind: 'approve', amount_before: c.amount_minor,
         amount_after: c.amount_minor, status_before: 'pending', status_after: 'approved', reason: 'Hold period ended.', actor: 'system', created_at: now,
       });
+      await enqueueWebhook(tx, c.workspace_id, 'commission.approved', commissionView({ ...c, status: 'approved', approved_at: now, updated_at: now }), now);
     }
     return approved;
   });

@@ -5,6 +5,8 @@ import { refundedCommission } from '../core/commission.js';
 import { newId } from '../core/ids.js';
 import { parseAmount } from '../core/money.js';
 import * as repo from '../db/conversions.js';
+import { enqueueWebhook } from '../db/webhooks.js';
+import { commissionView } from './conversions.js';
 import type { ConversionSource } from '../db/schema.js';
 import type { Workspace } from '../db/workspaces.js';
 import type { AppContext } from './context.js';
@@ -66,6 +68,10 @@ export async function refundOrder(
       const status = whole ? 'reversed' : c.status;
       if (after === c.amount_minor && status === c.status) continue;
       await repo.updateCommission(tx, c.id, { amount_minor: after, status, ...(whole ? { reversed_at: now } : {}), updated_at: now });
+      if (whole) {
+        const reason = input.refund === 'cancel' ? 'order_cancelled' : 'order_refunded';
+        await enqueueWebhook(tx, ws.id, 'commission.reversed', { ...commissionView({ ...c, amount_minor: after, status, reversed_at: now, updated_at: now }), reason }, now);
+      }
       await adjustment(tx, ws.id, { ...c, status_after: status }, after, input.refund === 'cancel' ? 'cancel' : 'refund',
         input.refund === 'cancel' ? 'Order cancelled.' : whole ? 'Order fully refunded.' : 'Order partly refunded.', now);
       changed++;

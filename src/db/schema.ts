@@ -272,6 +272,35 @@ export interface CommissionAdjustmentTable {
   created_at: number;
 }
 
+export interface WebhookEndpointTable {
+  id: string;
+  workspace_id: string;
+  url: string;
+  /** Signs every message (X-Touchpoint-Signature); shown once. */
+  secret: string;
+  /** JSON array of event types. */
+  events: string;
+  active: number;
+  created_at: number;
+}
+
+export interface WebhookMessageTable {
+  id: string;
+  workspace_id: string;
+  endpoint_id: string;
+  event_type: string;
+  payload: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  next_attempt_at: number;
+  /** A dispatcher's claim on the message; another instance takes it over after this time. */
+  locked_until: number;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
 export interface Database {
   workspaces: WorkspaceTable;
   api_keys: ApiKeyTable;
@@ -290,4 +319,6 @@ export interface Database {
   webhook_deliveries: WebhookDeliveryTable;
   payout_batches: PayoutBatchTable;
   fx_rates: FxRateTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_messages: WebhookMessageTable;
 }

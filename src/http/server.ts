@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { seedDemo, type DemoSummary } from '../app/demo.js';
 import { approveDue } from '../app/conversions.js';
+import { dispatchWebhooks } from '../app/webhooks.js';
 import { createWorkspace } from '../app/workspaces.js';
 import { migrateToLatest, openStore, type Store } from '../db/dialect.js';
 import { listWorkspaces } from '../db/workspaces.js';
@@ -49,6 +50,15 @@ export async function startServer(config: Config, opts: { logger?: boolean | obj
       .catch((e: Error) => built.app.log.warn({ err: e.message }, 'approving due commissions failed; will retry'));
   }, 60_000);
   approvals.unref();
+  let dispatching = false;
+  const webhooks = setInterval(() => {
+    if (dispatching) return;
+    dispatching = true;
+    dispatchWebhooks(built.ctx)
+      .catch((e: Error) => built.app.log.warn({ err: e.message }, 'webhook dispatch failed; will retry'))
+      .finally(() => (dispatching = false));
+  }, 2_000);
+  webhooks.unref();
   let stopping: Promise<{ lost: number }> | null = null;
   return {
     built,
@@ -58,6 +68,7 @@ export async function startServer(config: Config, opts: { logger?: boolean | obj
     stop() {
       stopping ??= (async () => {
         clearInterval(approvals);
+        clearInterval(webhooks);
         await built.app.close();
         const result = await built.tracking.close();
         await store.close();

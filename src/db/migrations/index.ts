@@ -4,10 +4,12 @@ import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-conversions.js';
 import * as m0003 from './0003-shopify.js';
 import * as m0004 from './0004-payouts.js';
+import * as m0005 from './0005-webhooks.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-conversions': m0002,
   '0003-shopify': m0003,
   '0004-payouts': m0004,
+  '0005-webhooks': m0005,
 };
