@@ -219,4 +219,21 @@ describe.each(DIALECTS)('conversions API on %s', (kind) => {
     expect((await t.api('GET', `/conversions/${created.conversionId}`, undefined, other.apiKey)).statusCode).toBe(404);
     expect((await t.api('POST', `/commissions/${commissionId}/approve`, { reason: 'x' }, other.apiKey)).statusCode).toBe(404);
   });
+
+  it('converts an order in another currency at the workspace rate, and keeps it for review without one', async () => {
+    const secret = (await t.api('GET', '/workspace')).data.postbackSecret;
+    const offer = (await t.api('POST', '/offers', { name: 'FX', destinationUrl: 'https://shop.example.com/', currency: 'USD', payoutOptions: [{ title: '10%', type: 'percent', value: '10' }] })).data;
+    const member = (await t.api('POST', '/members', { name: 'Eli' })).data;
+    const code = (await t.api('POST', `/offers/${offer.id}/members`, { members: [{ memberId: member.id }], generateCodes: true, codePattern: 'ELI{RAND3}' })).data.members[0].codes[0].code;
+    const post = (order: string) => t.built.app.inject({ url: `/postback?${new URLSearchParams({ secret, code, order, amount: '100.00', currency: 'EUR' })}` }).then((r) => r.json());
+    const unconverted = await post('FX-1');
+    expect(unconverted).toMatchObject({ credited: true, commissions: [] });
+    expect(unconverted.reasons).toContain('no_fx_rate');
+    expect((await t.api('PUT', '/fx-rates', { from: 'EUR', to: 'USD', rate: '-1' })).statusCode).toBe(400);
+    expect((await t.api('PUT', '/fx-rates', { from: 'EUR', to: 'USD', rate: '1.0850' })).data).toMatchObject({ from: 'EUR', to: 'USD', rate: '1.0850' });
+    const converted = await post('FX-2');
+    // 100.00 EUR = 108.50 USD; 10 % of it.
+    expect(converted.commissions).toEqual([expect.objectContaining({ memberId: member.id, amountMinor: 1085, currency: 'USD' })]);
+    expect((await t.api('GET', '/fx-rates')).data.data).toEqual([expect.objectContaining({ from: 'EUR', to: 'USD', rate: '1.0850' })]);
+  });
 });

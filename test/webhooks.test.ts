@@ -98,4 +98,18 @@ describe.each(DIALECTS)('outgoing webhooks on %s', (kind) => {
       await hook.close();
     }
   });
+
+  it('announces each new conversion once, from the transaction that created it', async () => {
+    const hook = await receiver([]);
+    try {
+      await t.api('POST', '/webhook-endpoints', { url: hook.url, events: ['conversion.created'] });
+      await approvedCommission();
+      expect(await dispatchWebhooks(t.built.ctx)).toBe(1);
+      const message = JSON.parse(hook.received[0]!.body);
+      expect(message).toMatchObject({ type: 'conversion.created', data: { status: 'credited', amount: '10.00', currency: 'USD', commissions: [expect.objectContaining({ amount: '4.00' })] } });
+      expect(await dispatchWebhooks(t.built.ctx)).toBe(0);
+    } finally {
+      await hook.close();
+    }
+  });
 });

@@ -1,20 +1,28 @@
 // recordConversion: one order's event, from any ingestion path, through named steps to a decision and commissions.
 // The order's row is created or locked first, under the (workspace, order) unique index, so concurrent events for
 // one order, on one process or many, are decided one after another and never pay twice.
+import type { Kysely } from 'kysely';
 import { attribute, DAY_MS, mergeEvidence, type AttributionDecision, type ClickLookup, type CodeLookup, type OfferTracking, type OrderEvidence } from '../core/attribution.js';
 import { commissionFor, monthKey } from '../core/commission.js';
 import type { ConversionInput } from '../core/conversion-input.js';
 import { newId } from '../core/ids.js';
+import { formatAmount } from '../core/money.js';
+import { enqueueWebhook } from '../db/webhooks.js';
+import { inOfferCurrency } from './fx-rates.js';
 import * as repo from '../db/conversions.js';
-import type { ConversionSource } from '../db/schema.js';
+import type { ConversionSource, Database } from '../db/schema.js';
 import type { Workspace } from '../db/workspaces.js';
 import type { AppContext } from './context.js';
 import { loadOfferTracking, payoutFor, type OfferFacts } from './conversion-facts.js';
 
 /** Where a click id is looked up: the click buffer first (a click is written within a flush interval), then the table. */
 export interface ClickFinder {
-  /** `wait`: for a click made moments ago, wait one flush before calling it unknown (never inside a transaction). */
-  find(clickId: string, opts?: { wait: boolean }): Promise<{ workspaceId: string; offerId: string; memberId: string | null; linkId: string; clickedAt: number; tracked: boolean } | null>;
+  /**
+   * `wait`: for a click made moments ago, wait one flush before calling it unknown (never inside a transaction).
+   * `db`: inside a transaction, the transaction itself: a second pooled connection per transaction exhausts the pool
+   * under load, every transaction waiting for a connection that only a finished one frees.
+   */
+  find(clickId: string, opts?: { wait: boolean; db?: Kysely<Database> }): Promise<{ workspaceId: string; offerId: string; memberId: string | null; linkId: string; clickedAt: number; tracked: boolean } | null>;
 }
 
 export interface RecordResult {
@@ -87,7 +95,7 @@ export async function recordConversion(
     }
 
     // Step 2: what the click id and the code point to.
-    const click = !evidence.clickId ? null : evidence.clickId === input.clickId ? fresh : await clicks.find(evidence.clickId, { wait: false });
+    const click = !evidence.clickId ? null : evidence.clickId === input.clickId ? fresh : await clicks.find(evidence.clickId, { wait: false, db: tx });
     const facts = await loadOfferTracking(tx, ws.id, [click?.offerId, evidence.reportedOfferId]);
     const clickLookup: ClickLookup = !evidence.clickId
       ? input.unusableClickId ? { lookup: 'not_found', clickId: input.unusableClickId } : { lookup: 'none' }
@@ -110,15 +118,16 @@ export async function recordConversion(
       for (const credit of decision.credits) {
         if (!credit.memberId) continue; // a generic link or code credits the offer; nobody is paid
         const offer = facts[credit.offerId]!;
-        const sale = evidence.amount;
-        if (sale && sale.currency !== offer.currency) {
-          notes.push('no_fx_rate');
+        // An order in another currency is converted at the workspace's rate; without one it earns nothing yet.
+        const sale = evidence.amount ? await inOfferCurrency(tx, ws.id, evidence.amount, offer.currency) : 0;
+        if (sale === null) {
+          if (!notes.includes('no_fx_rate')) notes.push('no_fx_rate');
           continue;
         }
         const payout = await payoutFor(tx, ws.id, credit.offerId, credit.memberId);
         const month = monthKey(evidence.occurredAt, ws.timezone);
         const earlier = await repo.countMonthCommissions(tx, credit.offerId, credit.memberId, month, row.id);
-        const saleMinor = sale?.minor ?? 0;
+        const saleMinor = sale;
         const c = commissionFor({ payout: payout.payout, saleMinor, shareBps: credit.shareBps, conversionNumberInMonth: earlier + 1 });
         commissions.push({ memberId: credit.memberId, offerId: credit.offerId, amountMinor: c.amountMinor, currency: offer.currency });
         if (input.isTest) continue; // a tracking check shows what would be paid, and pays nothing
@@ -146,6 +155,13 @@ export async function recordConversion(
       click_id: evidence.clickId, code: evidence.code, amount_minor: evidence.amount?.minor ?? null, currency: evidence.amount?.currency ?? null, updated_at: now,
     });
     await event(created ? 'created' : 'filled_in', decision.outcome === 'credited' ? (notes[0] ?? null) : 'unattributed');
+    if (created && !input.isTest) {
+      await enqueueWebhook(tx, ws.id, 'conversion.created', {
+        id: row.id, orderId: input.orderId, status, occurredAt: new Date(evidence.occurredAt).toISOString(),
+        amount: evidence.amount ? formatAmount(evidence.amount.minor, evidence.amount.currency) : null, currency: evidence.amount?.currency ?? null,
+        credits: decision.outcome === 'credited' ? decision.credits : [], commissions: commissions.map((c) => ({ ...c, amount: formatAmount(c.amountMinor, c.currency) })),
+      }, now);
+    }
     return { outcome: created ? 'created' : 'filled_in', conversionId: row.id, status, isTest: input.isTest, reasons: [...decision.reasons, ...notes], commissions };
   });
 }
@@ -179,7 +195,9 @@ async function upsertCommission(
     await adjustment(tx, workspaceId, { ...row, amount_minor: 0, status: 'pending' }, row.amount_minor, 'pending', kind, 'Conversion credited.', now);
     return;
   }
-  if (before.amount_minor === values.amount_minor && before.status === 'pending') return;
+  // Unchanged only when every value is: the same amount may come with a new source, share, offer or hold date.
+  const same = (Object.keys(values) as (keyof typeof values)[]).every((k) => before[k] === values[k]);
+  if (same && before.status === 'pending') return;
   await repo.updateCommission(tx, before.id, { ...values, status: 'pending', reversed_at: null, updated_at: now });
   await adjustment(tx, workspaceId, before, values.amount_minor, 'pending', kind, 'A later event for the order changed the commission.', now);
 }

@@ -10,7 +10,7 @@ import type { Store } from '../db/dialect.js';
 import { startTracking, type Tracking } from '../tracking/index.js';
 import { codeRoutes } from './api/codes.js';
 import { conversionRoutes } from './api/conversions.js';
-import { payoutRoutes } from './api/payouts.js';
+import { fxRoutes, payoutRoutes } from './api/payouts.js';
 import { webhookRoutes } from './api/webhooks.js';
 import { linkRoutes } from './api/links.js';
 import { memberRoutes } from './api/members.js';
@@ -121,6 +121,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp>
         workspaceRoutes(secured, ctx);
         conversionRoutes(secured, ctx);
         payoutRoutes(secured, ctx);
+        fxRoutes(secured, ctx);
         webhookRoutes(secured, ctx);
       });
     },

@@ -1,5 +1,6 @@
 // Conversion ingestion shared by every path: find the workspace, normalize the input, resolve the amount, record,
 // and keep every event that was received but not credited, with its reason.
+import type { Kysely } from 'kysely';
 import type { AppContext } from '../app/context.js';
 import { recordConversion, type ClickFinder, type RecordResult, type ResolvedAmount } from '../app/record-conversion.js';
 import { parseClickId } from '../core/click-id.js';
@@ -7,7 +8,7 @@ import { normalizeConversion, type ConversionInput, type RawConversion } from '.
 import { newId } from '../core/ids.js';
 import { parseAmount } from '../core/money.js';
 import { findClick, insertEvent } from '../db/conversions.js';
-import type { ConversionSource } from '../db/schema.js';
+import type { ConversionSource, Database } from '../db/schema.js';
 import { findWorkspaceByClickTag, findWorkspaceByOffer, type Workspace } from '../db/workspaces.js';
 import type { ClickBuffer } from './click-buffer.js';
 
@@ -17,14 +18,14 @@ export type IngestResult =
 
 /** A click made moments ago may still be on its way to the database: wait for one flush before calling it unknown. */
 export function clickFinder(ctx: AppContext, buffer: ClickBuffer, flushMs: number): ClickFinder {
-  const lookup = async (id: string) => {
+  const lookup = async (id: string, db: Kysely<Database> = ctx.store.db) => {
     const pending = buffer.find(id);
     if (pending) return pending;
-    return (await findClick(ctx.store.db, id)) ?? null;
+    return (await findClick(db, id)) ?? null;
   };
   return {
     async find(id, opts = { wait: true }) {
-      let row = await lookup(id);
+      let row = await lookup(id, opts.db);
       const made = parseClickId(id)?.createdAt ?? 0;
       if (!row && opts.wait && ctx.clock() - made < 2 * flushMs + 1_000 && made <= ctx.clock()) {
         await new Promise((r) => setTimeout(r, 2 * flushMs));

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../../app/context.js';
+import { listFxRates, setFxRate } from '../../app/fx-rates.js';
 import { createPayoutBatch, exportPayoutBatch, getPayoutBatch, listPayoutBatches, previewPayouts, setMinimumPayout } from '../../app/payouts.js';
 import { sendProblem, sendResult } from '../errors.js';
 import * as s from '../schemas.js';
@@ -61,4 +62,19 @@ export function payoutRoutes(app: Api, ctx: AppContext): void {
       response: { 200: Type.Object({ minimumPayout: Type.String(), currency: Type.String() }), ...s.errorResponses },
     },
   }, async (req, reply) => sendResult(reply, await setMinimumPayout(ctx, req.actor, req.body.amount)));
+}
+
+export function fxRoutes(app: Api, ctx: AppContext): void {
+  const Rate = Type.Object({ from: Type.String(), to: Type.String(), rate: Type.String(), updatedAt: Type.String() });
+  app.put('/fx-rates', {
+    schema: {
+      tags: ['payouts'], summary: 'Set the exchange rate used for orders in another currency than the offer (units of `to` per one `from`)',
+      body: Type.Object({ from: Currency, to: Currency, rate: Type.String({ maxLength: 40 }) }, { additionalProperties: false }),
+      response: { 200: Rate, ...s.errorResponses },
+    },
+  }, async (req, reply) => sendResult(reply, await setFxRate(ctx, req.actor, req.body)));
+
+  app.get('/fx-rates', {
+    schema: { tags: ['payouts'], summary: "The workspace's exchange rates", response: { 200: Type.Object({ data: Type.Array(Rate) }), ...s.errorResponses } },
+  }, async (req) => listFxRates(ctx, req.actor));
 }
