@@ -31,15 +31,19 @@ export async function seedLinks({ dataDir, databaseUrl, links, cli }) {
   }));
   await insertMembers(store.db, members);
   const slugs = [];
+  const codes = [];
   for (let i = 0; i < members.length; i += 500) {
     const added = await addMembersToOffer(ctx, actor, offer.value.id, {
       members: members.slice(i, i + 500).map((m) => ({ memberId: m.id })), generateLinks: true, generateCodes: true,
     });
-    for (const m of added.value.members) slugs.push(m.links[0].slug);
+    for (const m of added.value.members) {
+      slugs.push(m.links[0].slug);
+      codes.push(m.codes[0].code);
+    }
   }
   const slugsFile = path.join(dataDir, 'slugs.json');
   fs.writeFileSync(slugsFile, JSON.stringify(slugs));
-  return { store, slugs, slugsFile };
+  return { store, slugs, slugsFile, codes, secret: ws.value.workspace.postbackSecret, offerId: offer.value.id };
 }
 
 export async function countClicks(store) {

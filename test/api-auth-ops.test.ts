@@ -23,10 +23,11 @@ function registeredRoutes(tree: string): string[] {
 /** Routes whose success answer is 201; every other documented route answers 200. */
 const CREATED = new Set([
   'POST /api/v1/offers', 'POST /api/v1/offers/{id}/payout-options', 'POST /api/v1/members', 'POST /api/v1/links',
-  'POST /api/v1/codes', 'POST /api/v1/offers/{id}/codes/generate', 'POST /api/v1/api-keys',
+  'POST /api/v1/codes', 'POST /api/v1/offers/{id}/codes/generate', 'POST /api/v1/api-keys', 'POST /api/v1/payout-batches',
+  'POST /api/v1/webhook-endpoints',
 ]);
 /** POST routes that take no body at all, and those that take a CSV/XLSX file instead of JSON. */
-const NO_BODY = /\/(pause|resume|archive|disable)$/;
+const NO_BODY = /\/(pause|resume|archive|disable|retry)$/;
 const FILE_BODY = new Set(['POST /api/v1/members/import', 'POST /api/v1/offers/{id}/code-roster']);
 
 describe.each(DIALECTS)('authentication and operations on %s', (kind) => {

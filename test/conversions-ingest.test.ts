@@ -95,6 +95,9 @@ describe.each(DIALECTS)('conversion ingestion on %s', (kind) => {
       expect(res.statusCode, JSON.stringify(query)).toBe(400);
       expect(res.json().error.code).toBe(code);
     }
+    // A repeated parameter is not a server error.
+    const repeated = await t.built.app.inject({ url: `/postback?secret=${secret}&secret=x&order=${nextOrder()}` });
+    expect(repeated.statusCode).toBe(401);
     expect(await count('conversions')).toBe(before);
     const rejected = await t.built.ctx.store.db.selectFrom('conversion_events').select('reason').where('outcome', '=', 'rejected').execute();
     expect(rejected.map((r) => r.reason)).toEqual(expect.arrayContaining(['amount_invalid', 'amount_negative', 'amount_too_precise', 'currency_invalid', 'order_missing']));

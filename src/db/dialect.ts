@@ -43,7 +43,7 @@ export function openSqlite(file: string): Store {
   handle.pragma('synchronous = NORMAL');
   handle.pragma('busy_timeout = 5000');
   handle.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
   return {
     kind: 'sqlite',
     db,
@@ -52,6 +52,27 @@ export function openSqlite(file: string): Store {
     listen: null,
     notify: null,
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * Kysely prepares every query anew; on SQLite, preparing costs about as much as running it. Statements are cached by
+ * their SQL (Kysely's SQL is parameterized, so the set is small) and reused, unless one is still being iterated.
+ */
+function withStatementCache(handle: BetterSqlite3.Database, max = 1_000) {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => handle.close(),
+    prepare(sql: string) {
+      const hit = cache.get(sql);
+      if (hit && !hit.busy) return hit;
+      const stmt = handle.prepare(sql);
+      if (!hit) {
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
   };
 }
 

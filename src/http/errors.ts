@@ -12,6 +12,7 @@ const STATUS: Record<string, number> = {
   deep_link_not_allowed: 400,
   code_generation_failed: 400,
   unauthorized: 401,
+  origin_not_allowed: 403,
   bad_signature: 401,
   signature_malformed: 401,
   signature_expired: 401,

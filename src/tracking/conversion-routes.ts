@@ -29,6 +29,11 @@ function rawConversion(p: Params): RawConversion {
   };
 }
 
+/** A repeated parameter (?secret=a&secret=b) arrives as an array: such a request means nothing, so only single values count. */
+function onlyStrings(query: unknown): Params {
+  return Object.fromEntries(Object.entries((query ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) as Params;
+}
+
 function bodyParams(req: FastifyRequest): Params {
   const raw = typeof req.body === 'string' ? req.body : '';
   if (!raw) return {};
@@ -75,7 +80,7 @@ export function conversionRoutes(app: FastifyInstance, ctx: AppContext, clicks: 
   // TUNE/HasOffers' advertiser postback, answered the way TUNE answers, so an integration only changes its host.
   // The click id comes as transaction_id, the order as adv_unique1; security_token carries the postback secret.
   app.get('/aff_lsr', { schema: { hide: true } }, async (req, reply) => {
-    const params = req.query as Params;
+    const params = onlyStrings(req.query);
     const text = (ok: boolean, message?: string) => reply.type('text/plain').send(ok ? 'success=true;' : `success=false; err_msg=${message};`);
     const ws = await workspaceOfClick(ctx, params.transaction_id);
     if (!ws) return text(false, 'Invalid transaction ID');
@@ -99,8 +104,7 @@ export function conversionRoutes(app: FastifyInstance, ctx: AppContext, clicks: 
       url: '/postback',
       schema: { hide: true },
       handler: async (req, reply) => {
-        const query = req.query as Params;
-        const params: Params = { ...query, ...bodyParams(req) };
+        const params: Params = { ...onlyStrings(req.query), ...bodyParams(req) };
         if (params.__invalid_json) return sendProblem(reply, { code: 'body_invalid', message: 'The body is not valid JSON.' });
         const signature = req.headers['x-touchpoint-signature'];
         let ws: Workspace | undefined;
@@ -127,8 +131,7 @@ export function conversionRoutes(app: FastifyInstance, ctx: AppContext, clicks: 
 
   // The pixel answers a GIF whatever happens: a broken image on a thank-you page would show a shopper our problem.
   app.get('/px', { schema: { hide: true } }, async (req, reply) => {
-    const params = req.query as Params;
-    const raw = rawConversion(params);
+    const raw = rawConversion(onlyStrings(req.query));
     raw.click ??= cookie(req.headers.cookie, 'tp_click');
     try {
       const ws = raw.offer ? await findWorkspaceByOffer(ctx.store.db, raw.offer) : await workspaceOfClick(ctx, raw.click);

@@ -13,6 +13,7 @@ import { LinkCache } from './link-cache.js';
 import { conversionRoutes } from './conversion-routes.js';
 import { clickFinder } from './ingest.js';
 import { redirect, redirectHeaders } from './redirect.js';
+import { tagRoutes } from './tag.js';
 
 export interface TrackingDeps {
   cache: LinkCache;
@@ -147,6 +148,7 @@ export async function startTracking(app: FastifyInstance, ctx: AppContext, confi
   });
 
   conversionRoutes(app, ctx, clickFinder(ctx, buffer, config.clickFlushMs));
+  tagRoutes(app, ctx, clickFinder(ctx, buffer, config.clickFlushMs));
 
   const fastCount = { GET: metrics.requests.labels('GET', '/:slug', '302'), HEAD: metrics.requests.labels('HEAD', '/:slug', '302') };
   const fastLatency = { GET: metrics.latency.labels('GET', '/:slug'), HEAD: metrics.latency.labels('HEAD', '/:slug') };

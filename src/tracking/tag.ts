@@ -1,0 +1,187 @@
+// The JavaScript tag for the brand's site: GET /t.js serves it, POST /collect receives its conversions.
+//
+// /collect is public (no secret can be kept in a brand's page), so its answer says only whether the order was
+// recorded and under which id, never who was credited. CORS is granted to an origin only when its host is the
+// offer's destination host or one of the offer's allowed extra domains (the deep-link rules of
+// src/core/destination.ts, port included). A browser request from any other origin gets no CORS headers and is
+// refused with `origin_not_allowed`, and the event is kept with that reason so the brand can see a tag installed
+// on the wrong site. A request without an Origin header does not come from a web page (a server, a test tool);
+// it is treated as the pixel is, unauthenticated.
+//
+// The tag's own requests never preflight (sendBeacon and fetch with a text/plain body are CORS "simple"
+// requests). A custom integration sending application/json is preflighted; the preflight carries no body, so it
+// is answered for the offer named in the query (`OPTIONS /collect?offer=off_…`, as the tag's URL has it).
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../app/context.js';
+import type { DeepLinkSettings } from '../app/offer-settings.js';
+import type { ClickFinder } from '../app/record-conversion.js';
+import type { RawConversion } from '../core/conversion-input.js';
+import { resolveDeepLink } from '../core/destination.js';
+import { findOffer, type OfferRow } from '../db/offers.js';
+import { findWorkspaceByOffer, type Workspace } from '../db/workspaces.js';
+import { sendProblem } from '../http/errors.js';
+import { ingest, rejectEvent, workspaceOfClick } from './ingest.js';
+import { TAG_SCRIPT, TAG_VERSION } from './tag-script.js';
+
+type Params = Record<string, string | undefined>;
+
+const BODY_LIMIT = 16 * 1024;
+const OFFER_ID = /^off_[0-9a-z]{26}$/;
+
+export const TAG_ETAG = `"tp${TAG_VERSION}-${createHash('sha256').update(TAG_SCRIPT).digest('base64url').slice(0, 22)}"`;
+
+/** The same vocabulary as the pixel's (src/tracking/conversion-routes.ts), with the tag's `orderId`. */
+export function tagConversion(p: Params): RawConversion {
+  return {
+    order: p.order ?? p.orderId ?? p.order_id,
+    offer: p.offer ?? p.offer_id,
+    click: p.click ?? p.tp_click ?? p.click_id,
+    amount: p.amount ?? p.sale_amount,
+    currency: p.currency,
+    code: p.code ?? p.coupon ?? p.coupon_code,
+    test: p.test,
+    time: p.time,
+  };
+}
+
+/** A JSON object's scalar members as strings (numbers and booleans as JSON writes them); null when it is not one. */
+export function jsonParams(body: string): Params | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
+  const out: Params = {};
+  for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
+  }
+  return out;
+}
+
+/**
+ * May a page of `origin` send conversions for this offer? Its host must be the destination's or an allowed extra
+ * domain, on the destination's port or the default one: exactly where a deep link may lead.
+ */
+export function originAllowed(origin: string | undefined, offer: Pick<OfferRow, 'destination_url' | 'deep_links'>): boolean {
+  if (!origin || origin === 'null' || !/^https?:\/\/[^/]+$/i.test(origin)) return false;
+  let extra: string[] = [];
+  try {
+    extra = (JSON.parse(offer.deep_links) as DeepLinkSettings).extraDomains ?? [];
+  } catch {
+    extra = [];
+  }
+  return resolveDeepLink(`${origin}/`, offer.destination_url.replace(/\{[a-z_]+\}/g, ''), extra) !== null;
+}
+
+/** Query values that are single strings (a repeated key arrives as an array and is ignored). */
+function queryParams(query: unknown): Params {
+  const out: Params = {};
+  for (const [k, v] of Object.entries((query ?? {}) as Record<string, unknown>)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+function cookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return v.join('=');
+  }
+  return undefined;
+}
+
+function etagMatches(header: string | undefined): boolean {
+  if (!header) return false;
+  return header.split(',').some((t) => {
+    const tag = t.trim().replace(/^W\//, '');
+    return tag === '*' || tag === TAG_ETAG;
+  });
+}
+
+function allow(reply: FastifyReply, origin: string): void {
+  reply.header('access-control-allow-origin', origin);
+}
+
+export function tagRoutes(app: FastifyInstance, ctx: AppContext, clicks: ClickFinder): void {
+  app.get('/t.js', { schema: { hide: true } }, async (req, reply) => {
+    reply
+      .header('cache-control', 'public, max-age=3600')
+      .header('etag', TAG_ETAG)
+      // Loaded by the brand's pages from another origin: readable cross-origin (SRI with crossorigin="anonymous").
+      .header('access-control-allow-origin', '*')
+      .header('cross-origin-resource-policy', 'cross-origin')
+      .header('x-content-type-options', 'nosniff');
+    if (etagMatches(req.headers['if-none-match'])) return reply.code(304).send();
+    return reply.type('text/javascript; charset=utf-8').send(TAG_SCRIPT);
+  });
+
+  /** The offer the event is about: the one it names, else the clicked one. */
+  const offerOf = async (ws: Workspace, raw: RawConversion): Promise<OfferRow | undefined> => {
+    const named = raw.offer?.trim();
+    if (named) return OFFER_ID.test(named) ? findOffer(ctx.store.db, ws.id, named) : undefined;
+    const click = raw.click?.trim() ? await clicks.find(raw.click.trim()) : null;
+    return click && click.workspaceId === ws.id ? findOffer(ctx.store.db, ws.id, click.offerId) : undefined;
+  };
+
+  app.register(async (scope) => {
+    // sendBeacon posts text/plain; custom integrations may post application/json. Both are read as JSON text.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
+
+    scope.options('/collect', { schema: { hide: true } }, async (req: FastifyRequest, reply) => {
+      reply.header('vary', 'Origin');
+      const origin = req.headers.origin;
+      const offerId = queryParams(req.query).offer?.trim();
+      if (origin && offerId && OFFER_ID.test(offerId)) {
+        const ws = await findWorkspaceByOffer(ctx.store.db, offerId);
+        const offer = ws ? await findOffer(ctx.store.db, ws.id, offerId) : undefined;
+        if (offer && originAllowed(origin, offer)) {
+          allow(reply, origin);
+          reply
+            .header('access-control-allow-methods', 'POST')
+            .header('access-control-allow-headers', 'Content-Type')
+            .header('access-control-max-age', '7200');
+        }
+      }
+      return reply.code(204).send();
+    });
+
+    scope.post('/collect', { schema: { hide: true } }, async (req: FastifyRequest, reply) => {
+      reply.header('vary', 'Origin');
+      const origin = req.headers.origin;
+      const text = typeof req.body === 'string' ? req.body.trim() : '';
+      const body = text ? jsonParams(text) : {};
+      if (!body) return sendProblem(reply, { code: 'body_invalid', message: 'The body must be a JSON object such as {"offer":"off_…","orderId":"1001","amount":"49.90"}.' });
+      const raw = tagConversion({ ...queryParams(req.query), ...body });
+      // The tag's first-party cookie travels in the body; Touchpoint's own cookie (sent with a beacon when the
+      // browser allows it) fills in, as for the pixel.
+      if (!raw.click?.trim()) raw.click = cookie(req.headers.cookie, 'tp_click');
+
+      const named = raw.offer?.trim();
+      const ws = (named && OFFER_ID.test(named) ? await findWorkspaceByOffer(ctx.store.db, named) : undefined) ?? (await workspaceOfClick(ctx, raw.click));
+      const offer = ws ? await offerOf(ws, raw) : undefined;
+      if (!ws || !offer) {
+        const [code, message] = named
+          ? OFFER_ID.test(named)
+            ? ['offer_not_found', `No offer ${named}.`]
+            : ['offer_invalid', 'offer must be an offer id (off_…).']
+          : ['offer_missing', 'Name the offer (offer=off_…): it says which site may send this conversion.'];
+        if (ws) await rejectEvent(ctx, ws, 'tag', code, raw);
+        return sendProblem(reply, { code, message, details: [{ path: 'offer', code, message }] });
+      }
+      if (origin !== undefined && !originAllowed(origin, offer)) {
+        await rejectEvent(ctx, ws, 'tag', 'origin_not_allowed', raw);
+        return reply.code(403).type('application/json').send({
+          error: { code: 'origin_not_allowed', message: `${origin} is not the offer's website nor one of its allowed domains (deepLinks.extraDomains).` },
+        });
+      }
+      if (origin !== undefined) allow(reply, origin);
+
+      const r = await ingest(ctx, clicks, ws, 'tag', raw, origin ? { origin } : {});
+      if (!r.ok) return sendProblem(reply, { code: r.code, message: r.message, ...(r.field ? { details: [{ path: r.field, code: r.code, message: r.message }] } : {}) });
+      return reply.code(202).send({ status: r.result.outcome, conversionId: r.result.conversionId });
+    });
+  });
+}
