@@ -15,6 +15,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '64' },
     links: { type: 'string', default: '1000' },
     rounds: { type: 'string', default: '3' },
+    rate: { type: 'string', default: '2000' },
     pg: { type: 'string', default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
     'skip-pg': { type: 'boolean', default: false },
   },
@@ -27,13 +28,15 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(ROOT, 'dist/src/cli/main.js');
 const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 
-function load(port, slugs) {
+function load(port, slugs, fixedRate = 0) {
   return new Promise((resolve, reject) => {
     let i = 0;
     const instance = autocannon(
       {
         url: `http://127.0.0.1:${port}`,
-        connections,
+        // At a fixed rate the latency is the server's, not the queueing of a saturated machine.
+        connections: fixedRate ? 16 : connections,
+        ...(fixedRate ? { overallRate: fixedRate } : {}),
         duration,
         headers: { 'user-agent': UA },
         // Round-robin over every link so the cache, not one hot key, is measured.
@@ -55,6 +58,15 @@ function summarize(name, result, rssMb) {
     errors: result.errors + result.non2xx - (result['3xx'] ?? 0),
     rssMb,
   };
+}
+
+async function latencyRun(name, argv, env, slugs) {
+  const port = await freePort();
+  const child = startChild(process.execPath, argv, { ...env, PORT: String(port), HOST: '127.0.0.1', BASE_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn' });
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+  const r = await load(port, slugs, Number(args.rate));
+  await stopChild(child, 'SIGTERM');
+  return { target: name, rps: Math.round(r.requests.average), p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max };
 }
 
 async function runTouchpoint(name, env, dataDir, slugs, store) {
@@ -101,6 +113,7 @@ async function main() {
   console.error(`redirect benchmark: ${connections} connections, ${duration} s per run, ${rounds} rounds, ${linkCount} links, ${os.cpus().length} cores, node ${process.version}`);
   const runs = { baseline: [], sqlite: [], postgres: [] };
   const crashes = [];
+  const latencies = [];
 
   const sqliteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-bench-'));
   const sqlite = await seedLinks({ dataDir: sqliteDir, databaseUrl: null, links: linkCount, cli: CLI });
@@ -133,6 +146,9 @@ async function main() {
       runs.sqlite.push(await runTouchpoint('Touchpoint, SQLite', { DATABASE_URL: '' }, sqliteDir, sqlite.slugs, sqlite.store));
       if (pgSeed) runs.postgres.push(await runTouchpoint('Touchpoint, PostgreSQL', { DATABASE_URL: pgUrl }, pgDir, pgSeed.slugs, pgSeed.store));
     }
+    latencies.push(await latencyRun('node:http baseline', [path.join(ROOT, 'bench/baseline-server.js')], { SLUGS_FILE: sqlite.slugsFile }, sqlite.slugs));
+    latencies.push(await latencyRun('Touchpoint, SQLite', [CLI, 'serve'], { DATABASE_URL: '', DATA_DIR: sqliteDir }, sqlite.slugs));
+    if (pgSeed) latencies.push(await latencyRun('Touchpoint, PostgreSQL', [CLI, 'serve'], { DATABASE_URL: pgUrl, DATA_DIR: pgDir }, pgSeed.slugs));
     crashes.push(await crashRun('Touchpoint, SQLite', { DATABASE_URL: '' }, sqliteDir, sqlite.slugs, sqlite.store));
     if (pgSeed) crashes.push(await crashRun('Touchpoint, PostgreSQL', { DATABASE_URL: pgUrl }, pgDir, pgSeed.slugs, pgSeed.store));
   } finally {
@@ -164,6 +180,10 @@ async function main() {
     const ratio = (r.rps / base).toFixed(2) + (r.target.includes('PostgreSQL') ? ` (${(r.rps / sqliteRps).toFixed(2)} × SQLite)` : '');
     console.log(`| ${r.target} | ${r.rps} | ${ratio} | ${r.p50} | ${r.p99} | ${r.rssMb} | ${r.redirects} | ${r.recorded ?? '—'} | ${r.each} |`);
   }
+  console.log(`\nLatency at a fixed ${args.rate} requests/s (16 connections, ${duration} s), below saturation\n`);
+  console.log('| target | requests/s | p50 ms | p90 ms | p99 ms | max ms |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const l of latencies) console.log(`| ${l.target} | ${l.rps} | ${l.p50} | ${l.p90} | ${l.p99} | ${l.max} |`);
   console.log(`\nCrash run: kill -9 after 3 s of load (flush interval 250 ms)\n`);
   console.log('| target | 302s counted by the client | clicks recorded | lost |');
   console.log('|---|---:|---:|---:|');
