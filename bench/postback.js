@@ -55,6 +55,8 @@ async function runTouchpoint(name, env, dataDir, seed, round) {
   const prefix = `b${round}${name.includes('SQLite') ? 's' : 'p'}${Date.now().toString(36)}`;
   const result = await load(port, seed, prefix);
   const rss = peakRssMb(child.pid);
+  // Requests sent before the deadline may still be answered after it: let them finish before counting.
+  await new Promise((r) => setTimeout(r, 2_000));
   const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const accepted = Number(/touchpoint_http_requests_total\{method="GET",route="\/postback",status="200"\} (\d+)/.exec(metrics)?.[1] ?? 0);
   await stopChild(child, 'SIGTERM');

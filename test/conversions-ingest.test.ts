@@ -185,6 +185,8 @@ describe.each(DIALECTS)('conversions API on %s', (kind) => {
     await post({ order: 'A-1', code, amount: '20.00' });
     await post({ order: 'A-2', amount: 'oops' });
 
+    expect((await t.api('GET', '/conversions?reason=only_code')).data.data.map((c: { orderId: string }) => c.orderId)).toEqual(['A-1']);
+    expect((await t.api('GET', '/conversions?reason=click_counted')).data.data).toEqual([]);
     const list = await t.api('GET', `/conversions?memberId=${member.id}`);
     expect(list.data.data.map((c: { orderId: string }) => c.orderId)).toEqual(['A-1']);
     const detail = (await t.api('GET', `/conversions/${created.conversionId}`)).data;

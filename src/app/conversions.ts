@@ -65,6 +65,8 @@ export interface ConversionFilter {
   memberId?: string;
   offerId?: string;
   code?: string;
+  /** A reason of the decision, e.g. click_outside_window or no_fx_rate. */
+  reason?: string;
   test?: boolean;
   from?: string;
   to?: string;
@@ -77,6 +79,8 @@ export async function listConversions(ctx: AppContext, actor: Actor, f: Conversi
   let q = db.selectFrom('conversions').selectAll().where('workspace_id', '=', actor.workspaceId).where('is_test', '=', f.test ? 1 : 0);
   if (f.status) q = q.where('status', '=', f.status);
   if (f.code) q = q.where('code', '=', f.code.trim().toUpperCase());
+  // Reasons are stored in the decision JSON as quoted words; a reason is only letters and underscores.
+  if (f.reason && /^[a-z_]{2,40}$/.test(f.reason)) q = q.where('decision', 'like', `%"${f.reason}"%`);
   if (f.from) q = q.where('occurred_at', '>=', Date.parse(f.from));
   if (f.to) q = q.where('occurred_at', '<', Date.parse(f.to));
   if (f.memberId || f.offerId) {

@@ -52,6 +52,7 @@ export function conversionRoutes(app: Api, ctx: AppContext): void {
         ...s.PageQuery,
         status: Type.Optional(Type.Union([Type.Literal('credited'), Type.Literal('unattributed')])),
         offerId: Type.Optional(s.ids.offer), memberId: Type.Optional(s.ids.member), code: Type.Optional(Type.String({ maxLength: 64 })),
+        reason: Type.Optional(Type.String({ pattern: '^[a-z_]{2,40}$', description: 'A reason of the decision: click_outside_window, code_disabled, no_fx_rate, rule_split…' })),
         test: Type.Optional(Type.Boolean({ description: 'true: the tracking check (test=1 orders) instead of real ones' })),
         from: Type.Optional(Type.String({ format: 'date-time' })), to: Type.Optional(Type.String({ format: 'date-time' })),
       }),
