@@ -59,7 +59,7 @@ export async function recordConversion(
   // is an old one, long written, and is read inside.
   const fresh = input.clickId ? await clicks.find(input.clickId, { wait: true }) : null;
 
-  return db.transaction().execute(async (tx) => {
+  return ctx.store.writeTransaction(async (tx) => {
     const created = await repo.insertConversionIfNew(tx, {
       id: newId('cnv', now), workspace_id: ws.id, order_id: input.orderId, is_test: input.isTest ? 1 : 0, status: 'unattributed',
       occurred_at: input.occurredAt, reported_offer_id: input.offerId, click_id: input.clickId, code: input.code,

@@ -69,13 +69,12 @@ export async function findClick(db: Db, id: string) {
 
 export async function findCodeForAttribution(db: Db, workspaceId: string, code: string) {
   // The active code if there is one, else the newest disabled one (to say "code disabled" rather than "unknown").
-  return db
+  // A string has one or a few rows: chosen here rather than sorted by the database.
+  const rows = await db
     .selectFrom('promo_codes')
     .select(['id', 'code', 'offer_id', 'member_id', 'status'])
     .where('workspace_id', '=', workspaceId)
     .where('code_normalized', '=', code)
-    .orderBy('status', 'asc')
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+    .execute();
+  return rows.find((r) => r.status === 'active') ?? rows.sort((a, b) => (a.id < b.id ? 1 : -1))[0];
 }

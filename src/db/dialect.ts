@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
@@ -22,6 +22,12 @@ export interface Store {
    */
   listen: ((channel: string, onMessage: (payload: string) => void, onReconnect: () => void) => Promise<() => Promise<void>>) | null;
   notify: ((channel: string, payload: string) => Promise<void>) | null;
+  /**
+   * Runs `work` in a transaction of its own, as far as anyone can tell: on SQLite, works queued meanwhile share one
+   * transaction (each inside a savepoint, so one failing rolls back only itself) and one commit — a group commit, since
+   * SQLite has one writer and the commit is most of a small write's cost. On PostgreSQL, a plain transaction.
+   */
+  writeTransaction<T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -51,6 +57,7 @@ export function openSqlite(file: string): Store {
     poolStats: () => null,
     listen: null,
     notify: null,
+    writeTransaction: groupCommit(db),
     close: () => db.destroy(),
   };
 }
@@ -76,6 +83,58 @@ function withStatementCache(handle: BetterSqlite3.Database, max = 1_000) {
   };
 }
 
+interface QueuedWork {
+  work: (tx: Transaction<Database>) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** At most this many works share a commit, so a long queue still commits (and answers) every few milliseconds. */
+const GROUP_COMMIT_MAX = 64;
+
+function groupCommit(db: Kysely<Database>) {
+  let queue: QueuedWork[] = [];
+  let draining = false;
+  const drain = async () => {
+    draining = true;
+    while (queue.length) {
+      const batch = queue.splice(0, GROUP_COMMIT_MAX);
+      const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+      try {
+        await db.transaction().execute(async (tx) => {
+          for (const item of batch) {
+            await sql`savepoint work`.execute(tx);
+            try {
+              const value = await item.work(tx);
+              await sql`release savepoint work`.execute(tx);
+              outcomes.push({ ok: true, value });
+            } catch (error) {
+              await sql`rollback to savepoint work`.execute(tx);
+              await sql`release savepoint work`.execute(tx);
+              outcomes.push({ ok: false, error });
+            }
+          }
+        });
+      } catch (error) {
+        // The commit itself failed: nothing of the batch was written.
+        for (const item of batch) item.reject(error);
+        continue;
+      }
+      batch.forEach((item, i) => {
+        const o = outcomes[i]!;
+        if (o.ok) item.resolve(o.value);
+        else item.reject(o.error);
+      });
+    }
+    draining = false;
+  };
+  return <T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      if (!draining) void drain();
+    });
+}
+
 export function openPostgres(url: string, max = 10): Store {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000 });
   // A client losing its server must not crash the process: idle ones are reported on the pool, and checked-out
@@ -94,6 +153,7 @@ export function openPostgres(url: string, max = 10): Store {
     notify: async (channel, payload) => {
       await sql`select pg_notify(${channel}, ${payload})`.execute(db);
     },
+    writeTransaction: (work) => db.transaction().execute(work),
     close: () => db.destroy(),
   };
 }
