@@ -1,0 +1,144 @@
+// SPEC §5 report metrics. The store sums plain counts and minor units per group (offer, member, code, link, sub-id,
+// day or week); every derived metric is computed here from those sums, so a totals row is derived from summed counts
+// and never averages the rows' ratios. All money of one report is in one currency: callers convert (fx.ts) first.
+// Money stays integer minor units; ratios are exact decimal strings, so nothing here depends on float rounding.
+import { formatAmount } from './money.js';
+
+export type ReportGroupBy = 'offer' | 'member' | 'code' | 'link' | 'sub_id' | 'day' | 'week';
+
+/** What the store sums per group. */
+export interface ReportAggregate {
+  clicks: number;
+  uniqueClicks: number;
+  conversions: number;
+  /** Conversions credited to no member (no click, no code): the program's blind spot. */
+  unattributed: number;
+  /** Gross sales of the group's conversions, before refunds. */
+  salesMinor: number;
+  /** Refunds dated in the group: a day's refunds may be for earlier sales, so net sales can be negative. */
+  refundsMinor: number;
+  /** Commission net of reversals: negative when clawbacks of earlier commissions outweigh new ones. */
+  commissionMinor: number;
+  /** Sales of orders that carried a promo code, and of orders that came from a link click only. */
+  codedRevenueMinor: number;
+  linkRevenueMinor: number;
+  /** Orders that redeemed a code. */
+  codeRedemptions: number;
+  /** Audience the group reaches (followers) where the member told us; null when unknown. */
+  reach: number | null;
+}
+
+/** Ratios are 4-decimal strings ("0.0125" = 1.25 %), null when the denominator is 0 (or reach is unknown). */
+export interface ReportMetrics {
+  netSalesMinor: number;
+  /** Gross sales ÷ conversions, rounded half-up to the minor unit. */
+  aovMinor: number | null;
+  /** Commission ÷ clicks (earnings per click), rounded half away from zero to the minor unit. */
+  epcMinor: number | null;
+  /** Conversions ÷ clicks. Coded orders need no click, so it can exceed 1. */
+  conversionRate: string | null;
+  /** Code redemptions ÷ clicks, and ÷ reach. */
+  redemptionRatePerClick: string | null;
+  redemptionRatePerReach: string | null;
+  /** Coded revenue ÷ (coded + link revenue): how much of the money the codes bring. */
+  codedRevenueShare: string | null;
+}
+
+export interface ReportRow extends ReportAggregate, ReportMetrics {
+  /** The group's id (offer, member, code, link id, sub-id) or its day/week key. */
+  key: string;
+}
+
+const COUNTS = ['clicks', 'uniqueClicks', 'conversions', 'unattributed', 'codeRedemptions'] as const;
+const NON_NEGATIVE_MONEY = ['salesMinor', 'refundsMinor', 'codedRevenueMinor', 'linkRevenueMinor'] as const;
+
+function assertAggregate(a: ReportAggregate): void {
+  for (const name of [...COUNTS, ...NON_NEGATIVE_MONEY]) {
+    const v = a[name];
+    if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${name} must be a non-negative integer: ${v}`);
+  }
+  if (!Number.isSafeInteger(a.commissionMinor)) throw new RangeError(`commissionMinor must be an integer: ${a.commissionMinor}`);
+  if (a.reach !== null && (!Number.isSafeInteger(a.reach) || a.reach < 0)) {
+    throw new RangeError(`reach must be a non-negative integer or null: ${a.reach}`);
+  }
+}
+
+/** num ÷ den rounded to the nearest integer, halves away from zero; den > 0. BigInt: num × 10^4 may pass 2^53. */
+function divRound(num: bigint, den: bigint): bigint {
+  const sign = num < 0n ? -1n : 1n;
+  const abs = num * sign;
+  return sign * ((2n * abs + den) / (2n * den));
+}
+
+function minorPer(num: number, den: number): number | null {
+  return den === 0 ? null : Number(divRound(BigInt(num), BigInt(den)));
+}
+
+const RATIO_SCALE = 10_000n;
+
+/** "0.0125": num ÷ den to 4 decimals, rounded half-up; null for a zero denominator. */
+export function ratio(num: number, den: number | null): string | null {
+  if (den === null || den === 0) return null;
+  if (!Number.isSafeInteger(num) || num < 0 || !Number.isSafeInteger(den) || den < 0) {
+    throw new RangeError(`ratio of non-negative integers only: ${num} / ${den}`);
+  }
+  const scaled = divRound(BigInt(num) * RATIO_SCALE, BigInt(den));
+  return `${scaled / RATIO_SCALE}.${String(scaled % RATIO_SCALE).padStart(4, '0')}`;
+}
+
+export function reportMetrics(a: ReportAggregate): ReportMetrics {
+  assertAggregate(a);
+  return {
+    netSalesMinor: a.salesMinor - a.refundsMinor,
+    aovMinor: minorPer(a.salesMinor, a.conversions),
+    epcMinor: minorPer(a.commissionMinor, a.clicks),
+    conversionRate: ratio(a.conversions, a.clicks),
+    redemptionRatePerClick: ratio(a.codeRedemptions, a.clicks),
+    redemptionRatePerReach: ratio(a.codeRedemptions, a.reach),
+    codedRevenueShare: ratio(a.codedRevenueMinor, a.codedRevenueMinor + a.linkRevenueMinor),
+  };
+}
+
+export function reportRow(key: string, a: ReportAggregate): ReportRow {
+  return { key, ...a, ...reportMetrics(a) };
+}
+
+/**
+ * The totals of several groups. Reach is an audience, not a count of events: summing it over days, or over two codes
+ * of one member, counts the same followers again, so the caller says what the total's reach is (null: unknown).
+ */
+export function sumAggregates(groups: readonly ReportAggregate[], reach: number | null): ReportAggregate {
+  const total: ReportAggregate = {
+    clicks: 0, uniqueClicks: 0, conversions: 0, unattributed: 0, salesMinor: 0, refundsMinor: 0, commissionMinor: 0,
+    codedRevenueMinor: 0, linkRevenueMinor: 0, codeRedemptions: 0, reach,
+  };
+  for (const g of groups) {
+    assertAggregate(g);
+    for (const name of [...COUNTS, ...NON_NEGATIVE_MONEY, 'commissionMinor'] as const) total[name] += g[name];
+  }
+  assertAggregate(total); // a sum past 2^53 is no longer exact
+  return total;
+}
+
+/** Export columns, in order, matching reportCells. */
+export const REPORT_COLUMNS = [
+  'key', 'clicks', 'unique_clicks', 'conversions', 'conversion_rate', 'sales', 'refunds', 'net_sales', 'aov',
+  'commission', 'epc', 'code_redemptions', 'redemption_rate_clicks', 'reach', 'redemption_rate_reach',
+  'coded_revenue', 'link_revenue', 'coded_revenue_share', 'unattributed_conversions',
+] as const;
+
+/**
+ * One export row. Money and ratios go out as numbers, not strings, so a spreadsheet sums them, and a negative net
+ * sales or commission stays a number instead of being quoted as a would-be formula (see csv-stream.ts).
+ * Number("12.50") is the double nearest 12.5, which prints back as "12.5": exact in value, only the padding is lost.
+ */
+export function reportCells(row: ReportRow, currency: string): (string | number | null)[] {
+  const money = (minor: number | null) => (minor === null ? null : Number(formatAmount(minor, currency)));
+  const rate = (r: string | null) => (r === null ? null : Number(r));
+  return [
+    row.key, row.clicks, row.uniqueClicks, row.conversions, rate(row.conversionRate), money(row.salesMinor),
+    money(row.refundsMinor), money(row.netSalesMinor), money(row.aovMinor), money(row.commissionMinor),
+    money(row.epcMinor), row.codeRedemptions, rate(row.redemptionRatePerClick), row.reach, rate(row.redemptionRatePerReach),
+    money(row.codedRevenueMinor), money(row.linkRevenueMinor), rate(row.codedRevenueShare), row.unattributed,
+  ];
+}
