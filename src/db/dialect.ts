@@ -96,7 +96,6 @@ function groupCommit(db: Kysely<Database>) {
   let queue: QueuedWork[] = [];
   let draining = false;
   const drain = async () => {
-    draining = true;
     while (queue.length) {
       const batch = queue.splice(0, GROUP_COMMIT_MAX);
       const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
@@ -131,7 +130,12 @@ function groupCommit(db: Kysely<Database>) {
   return <T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
-      if (!draining) void drain();
+      // Started on the next turn, after every request that arrived with this one has queued its work too: SQLite
+      // runs synchronously, so a batch begun at once would hold the loop until it committed, alone.
+      if (!draining) {
+        draining = true;
+        setImmediate(() => void drain());
+      }
     });
 }
 

@@ -64,6 +64,17 @@ export function conversionRoutes(app: FastifyInstance, ctx: AppContext, clicks: 
     return sendProblem(reply, { code: reason, message });
   };
 
+  // Postbacks repeat one secret thousands of times; the workspace is read at most every few seconds per secret.
+  const secrets = new Map<string, { ws: Workspace | undefined; at: number }>();
+  const workspaceBySecret = async (secret: string) => {
+    const hit = secrets.get(secret);
+    if (hit && ctx.clock() - hit.at < 5_000 && hit.ws) return hit.ws;
+    const ws = await findWorkspaceBySecret(ctx.store.db, secret);
+    if (secrets.size > 1_000) secrets.clear();
+    if (ws) secrets.set(secret, { ws, at: ctx.clock() });
+    return ws;
+  };
+
   const refund = async (reply: FastifyReply, ws: Workspace, params: Params) => {
     const raw = rawConversion(params);
     if (!raw.order) return sendProblem(reply, { code: 'order_missing', message: 'A refund names its order (order=…).' });
@@ -116,7 +127,7 @@ export function conversionRoutes(app: FastifyInstance, ctx: AppContext, clicks: 
           const check = verifySignature(signature, ws.postback_secret, payload, ctx.clock());
           if (!check.ok) return unauthorized(reply, ws, check.reason, params, 'The X-Touchpoint-Signature header does not verify (secret, payload, or a timestamp older than 5 minutes).');
         } else if (params.secret) {
-          ws = await findWorkspaceBySecret(ctx.store.db, params.secret);
+          ws = await workspaceBySecret(params.secret);
           if (!ws || !secretMatches(params.secret, ws.postback_secret)) {
             return unauthorized(reply, await workspaceOfClick(ctx, rawConversion(params).click), 'bad_signature', params, 'The postback secret is not valid.');
           }
