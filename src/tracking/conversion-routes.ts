@@ -1,50 +1,21 @@
 // The conversion endpoints of the tracking surface: server postback (shared secret or signed) and the pixel.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.js';
-import type { RawConversion } from '../core/conversion-input.js';
 import { secretMatches, verifySignature } from '../core/signature.js';
 import { findWorkspace, findWorkspaceBySecret, findWorkspaceByOffer, type Workspace } from '../db/workspaces.js';
 import { sendProblem, statusOf } from '../http/errors.js';
 import { refundOrder } from '../app/refunds.js';
 import { shopifyRoutes } from './shopify.js';
 import { ingest, rejectEvent, workspaceOfClick, type IngestResult } from './ingest.js';
+import { jsonParams, onlyStrings, rawConversion, readCookie, type Params } from './params.js';
 import type { ClickFinder } from '../app/record-conversion.js';
 
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
-type Params = Record<string, string | undefined>;
-
-/** The one vocabulary every path is mapped to; aliases are the names networks and shops already send. */
-function rawConversion(p: Params): RawConversion {
-  return {
-    order: p.order ?? p.order_id ?? p.orderId ?? p.adv_unique1,
-    offer: p.offer ?? p.offer_id,
-    // transaction_id: the click id as TUNE/HasOffers and Everflow integrations name it.
-    click: p.click ?? p.tp_click ?? p.click_id ?? p.transaction_id,
-    amount: p.amount ?? p.sale_amount,
-    currency: p.currency,
-    code: p.code ?? p.coupon ?? p.coupon_code,
-    test: p.test,
-    time: p.time,
-  };
-}
-
-/** A repeated parameter (?secret=a&secret=b) arrives as an array: such a request means nothing, so only single values count. */
-function onlyStrings(query: unknown): Params {
-  return Object.fromEntries(Object.entries((query ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) as Params;
-}
-
 function bodyParams(req: FastifyRequest): Params {
   const raw = typeof req.body === 'string' ? req.body : '';
   if (!raw) return {};
-  if ((req.headers['content-type'] ?? '').includes('json')) {
-    try {
-      const parsed = JSON.parse(raw) as Record<string, unknown>;
-      return Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== null && typeof v !== 'object').map(([k, v]) => [k, String(v)]));
-    } catch {
-      return { __invalid_json: '1' };
-    }
-  }
+  if ((req.headers['content-type'] ?? '').includes('json')) return jsonParams(raw) ?? { __invalid_json: '1' };
   return Object.fromEntries(new URLSearchParams(raw));
 }
 
@@ -143,7 +114,7 @@ export function conversionRoutes(app: FastifyInstance, ctx: AppContext, clicks: 
   // The pixel answers a GIF whatever happens: a broken image on a thank-you page would show a shopper our problem.
   app.get('/px', { schema: { hide: true } }, async (req, reply) => {
     const raw = rawConversion(onlyStrings(req.query));
-    raw.click ??= cookie(req.headers.cookie, 'tp_click');
+    raw.click ??= readCookie(req.headers.cookie, 'tp_click');
     try {
       const ws = raw.offer ? await findWorkspaceByOffer(ctx.store.db, raw.offer) : await workspaceOfClick(ctx, raw.click);
       if (ws) {
@@ -161,12 +132,4 @@ export function conversionRoutes(app: FastifyInstance, ctx: AppContext, clicks: 
   });
 }
 
-function cookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return v.join('=');
-  }
-  return undefined;
-}
 

@@ -22,44 +22,13 @@ import { findOffer, type OfferRow } from '../db/offers.js';
 import { findWorkspaceByOffer, type Workspace } from '../db/workspaces.js';
 import { sendProblem } from '../http/errors.js';
 import { ingest, rejectEvent, workspaceOfClick } from './ingest.js';
+import { jsonParams, onlyStrings, rawConversion, readCookie, type Params } from './params.js';
 import { TAG_SCRIPT, TAG_VERSION } from './tag-script.js';
-
-type Params = Record<string, string | undefined>;
 
 const BODY_LIMIT = 16 * 1024;
 const OFFER_ID = /^off_[0-9a-z]{26}$/;
 
 export const TAG_ETAG = `"tp${TAG_VERSION}-${createHash('sha256').update(TAG_SCRIPT).digest('base64url').slice(0, 22)}"`;
-
-/** The same vocabulary as the pixel's (src/tracking/conversion-routes.ts), with the tag's `orderId`. */
-export function tagConversion(p: Params): RawConversion {
-  return {
-    order: p.order ?? p.orderId ?? p.order_id,
-    offer: p.offer ?? p.offer_id,
-    click: p.click ?? p.tp_click ?? p.click_id,
-    amount: p.amount ?? p.sale_amount,
-    currency: p.currency,
-    code: p.code ?? p.coupon ?? p.coupon_code,
-    test: p.test,
-    time: p.time,
-  };
-}
-
-/** A JSON object's scalar members as strings (numbers and booleans as JSON writes them); null when it is not one. */
-export function jsonParams(body: string): Params | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return null;
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
-  const out: Params = {};
-  for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
-  }
-  return out;
-}
 
 /**
  * May a page of `origin` send conversions for this offer? Its host must be the destination's or an allowed extra
@@ -77,21 +46,6 @@ export function originAllowed(origin: string | undefined, offer: Pick<OfferRow, 
 }
 
 /** Query values that are single strings (a repeated key arrives as an array and is ignored). */
-function queryParams(query: unknown): Params {
-  const out: Params = {};
-  for (const [k, v] of Object.entries((query ?? {}) as Record<string, unknown>)) if (typeof v === 'string') out[k] = v;
-  return out;
-}
-
-function cookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return v.join('=');
-  }
-  return undefined;
-}
-
 function etagMatches(header: string | undefined): boolean {
   if (!header) return false;
   return header.split(',').some((t) => {
@@ -133,7 +87,7 @@ export function tagRoutes(app: FastifyInstance, ctx: AppContext, clicks: ClickFi
     scope.options('/collect', { schema: { hide: true } }, async (req: FastifyRequest, reply) => {
       reply.header('vary', 'Origin');
       const origin = req.headers.origin;
-      const offerId = queryParams(req.query).offer?.trim();
+      const offerId = onlyStrings(req.query).offer?.trim();
       if (origin && offerId && OFFER_ID.test(offerId)) {
         const ws = await findWorkspaceByOffer(ctx.store.db, offerId);
         const offer = ws ? await findOffer(ctx.store.db, ws.id, offerId) : undefined;
@@ -154,10 +108,10 @@ export function tagRoutes(app: FastifyInstance, ctx: AppContext, clicks: ClickFi
       const text = typeof req.body === 'string' ? req.body.trim() : '';
       const body = text ? jsonParams(text) : {};
       if (!body) return sendProblem(reply, { code: 'body_invalid', message: 'The body must be a JSON object such as {"offer":"off_…","orderId":"1001","amount":"49.90"}.' });
-      const raw = tagConversion({ ...queryParams(req.query), ...body });
+      const raw = rawConversion({ ...onlyStrings(req.query), ...body });
       // The tag's first-party cookie travels in the body; Touchpoint's own cookie (sent with a beacon when the
       // browser allows it) fills in, as for the pixel.
-      if (!raw.click?.trim()) raw.click = cookie(req.headers.cookie, 'tp_click');
+      if (!raw.click?.trim()) raw.click = readCookie(req.headers.cookie, 'tp_click');
 
       const named = raw.offer?.trim();
       const ws = (named && OFFER_ID.test(named) ? await findWorkspaceByOffer(ctx.store.db, named) : undefined) ?? (await workspaceOfClick(ctx, raw.click));
