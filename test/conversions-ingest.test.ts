@@ -56,6 +56,9 @@ describe.each(DIALECTS)('conversion ingestion on %s', (kind) => {
     expect(await commissionsOf(body.conversionId)).toEqual([expect.objectContaining({ member_id: anna.id, amount_minor: 1200, status: 'pending', source: 'click' })]);
     const events = await t.built.ctx.store.db.selectFrom('conversion_events').select(['outcome', 'reason']).where('conversion_id', '=', body.conversionId).orderBy('id').execute();
     expect(events).toEqual([{ outcome: 'created', reason: null }, { outcome: 'duplicate', reason: 'duplicate' }]);
+    const metrics = (await t.built.app.inject({ url: '/metrics' })).body;
+    expect(metrics).toMatch(/touchpoint_conversion_events_total\{source="postback",outcome="created"\} [1-9]/);
+    expect(metrics).toMatch(/touchpoint_conversion_events_total\{source="postback",outcome="duplicate"\} [1-9]/);
   });
 
   it('follows the offer rule when a click and a code of different members meet', async () => {

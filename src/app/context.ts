@@ -8,6 +8,8 @@ export interface AppContext {
   baseUrl: string;
   /** Told after a change that affects where tracking links redirect; resolves once this instance's cache has it. */
   trackingChanged: (change: TrackingChange) => Promise<void>;
+  /** Told of each conversion event's outcome (created, filled_in, duplicate, rejected), for metrics. */
+  conversionEvent?: (source: string, outcome: string) => void;
 }
 
 export type TrackingChange = { kind: 'offer'; id: string } | { kind: 'link'; id: string } | { kind: 'member'; id: string };

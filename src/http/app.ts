@@ -76,6 +76,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp>
     clock: deps.clock ?? Date.now,
     baseUrl: config.baseUrl,
     trackingChanged: (change) => onChange(change),
+    conversionEvent: (source, outcome) => metrics.conversions.inc({ source, outcome }),
   };
 
   app.setErrorHandler(errorHandler);

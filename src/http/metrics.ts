@@ -6,6 +6,7 @@ export interface Metrics {
   requests: Counter<'method' | 'route' | 'status'>;
   latency: Histogram<'method' | 'route'>;
   clicks: Counter<'outcome'>;
+  conversions: Counter<'source' | 'outcome'>;
   /** Set by the tracking module: how many clicks wait to be written. */
   clickBufferSize: () => number;
   pool: Gauge<'state'>;
@@ -29,6 +30,10 @@ export function createMetrics(): Metrics {
     clicks: new Counter({
       name: 'touchpoint_clicks_total', help: 'Clicks by outcome: buffered, written, dropped (buffer full)',
       labelNames: ['outcome'], registers: [registry],
+    }),
+    conversions: new Counter({
+      name: 'touchpoint_conversion_events_total', help: 'Conversion events by source and outcome: created, filled_in, duplicate, rejected',
+      labelNames: ['source', 'outcome'], registers: [registry],
     }),
     pool: new Gauge({ name: 'touchpoint_db_pool_connections', help: 'Database pool connections by state', labelNames: ['state'], registers: [registry] }),
   };

@@ -54,6 +54,7 @@ export async function rejectEvent(
   raw: RawConversion,
 ): Promise<void> {
   const now = ctx.clock();
+  ctx.conversionEvent?.(source, 'rejected');
   await insertEvent(ctx.store.db, {
     id: newId('evt', now), workspace_id: ws.id, conversion_id: null, received_at: now, source, order_id: raw.order?.slice(0, 200) ?? null,
     is_test: /^(1|true|yes)$/i.test(raw.test ?? '') ? 1 : 0, outcome: 'rejected', reason, detail: JSON.stringify({ input: raw }),
@@ -94,6 +95,7 @@ export async function ingest(
     return { ok: false, code: 'amount_too_precise', message: MESSAGES.amount_too_precise!, field: 'amount' };
   }
   const result = await recordConversion(ctx, clicks, ws, source, input, amount, { input: raw, ...detail });
+  ctx.conversionEvent?.(source, result.outcome);
   return { ok: true, result };
 }
 
