@@ -2,60 +2,19 @@
 // conversion events for a hundred orders by every path (GET and POST postbacks, the pixel with the click as a
 // parameter or a cookie), duplicated and split across the processes. One order id is one conversion, whatever
 // arrives; it never pays twice; every event that reached the pipeline is kept.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import path from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { commissionFor } from '../src/core/commission.js';
 import { normalizeCode } from '../src/core/codes.js';
+import { freePort, spawnServer, type ServerProcess } from './helpers/server.js';
 import { createPgDatabase, PG_URL, tempDir } from './helpers/stores.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 const ORDERS = 100;
 const EVENTS_PER_ORDER = 11;
 /** Orders whose remaining events are sent together. */
 const ORDERS_PER_WAVE = 10;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-interface Server {
-  child: ChildProcess;
-  base: string;
-  output(): string;
-  ready: Promise<string>;
-  exited: Promise<number | null>;
-}
-
-function serve(port: number, databaseUrl: string, dataDir: string): Server {
-  const base = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', BASE_URL: base, DATA_DIR: dataDir, DATABASE_URL: databaseUrl },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const ready = new Promise<string>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('API reference:')) resolve(out);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((code) => reject(new Error(`server exited with ${code} before it was ready:\n${out}`)));
-  });
-  return { child, base, output: () => out, ready, exited };
-}
 
 /** A small deterministic PRNG, so a failing order of requests can be replayed. */
 function mulberry32(seed: number): () => number {
@@ -96,20 +55,20 @@ describe.runIf(PG_URL)('two server processes on one PostgreSQL database, under c
   it('records one conversion per order, pays each credited member once, and keeps every event', async () => {
     const database = await createPgDatabase();
     const dirs = [tempDir(), tempDir()];
-    const servers: Server[] = [];
+    const servers: ServerProcess[] = [];
     const outputs = () => servers.map((s, i) => `--- server ${i} ---\n${s.output()}`).join('\n');
     try {
       // The first start creates the one workspace; the second finds it and creates none.
-      servers.push(serve(await freePort(), database.url, dirs[0]!));
+      servers.push(spawnServer(await freePort(), { DATABASE_URL: database.url, DATA_DIR: dirs[0]! }));
       const printed = await servers[0]!.ready;
       expect(printed).toContain('created an empty workspace');
       const apiKey = /API key:\s+(tpk_\w+)/.exec(printed)?.[1];
       expect(apiKey, printed).toBeTruthy();
-      servers.push(serve(await freePort(), database.url, dirs[1]!));
+      servers.push(spawnServer(await freePort(), { DATABASE_URL: database.url, DATA_DIR: dirs[1]! }));
       expect(await servers[1]!.ready).not.toContain('created an empty workspace');
-      const [one, two] = servers as [Server, Server];
+      const [one, two] = servers as [ServerProcess, ServerProcess];
 
-      const api = async (server: Server, method: string, url: string, body?: unknown) => {
+      const api = async (server: ServerProcess, method: string, url: string, body?: unknown) => {
         const res = await fetch(`${server.base}/api/v1${url}`, {
           method,
           headers: { authorization: `Bearer ${apiKey}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload } from '../src/core/signature.js';
 import { DIALECTS } from './helpers/stores.js';
-import { startTestApp, type TestApp } from './helpers/app.js';
+import { startTestApp, type TestApp, addCreators, type Creator } from './helpers/app.js';
 
 const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 
@@ -33,13 +33,7 @@ describe.each(DIALECTS)('conversion ingestion on %s', (kind) => {
       payoutOptions: [{ title: '10%', type: 'percent', value: '10' }],
     });
     offerId = offer.data.id;
-    const people = [];
-    for (const name of ['Anna', 'Ben']) {
-      const m = await t.api('POST', '/members', { name });
-      const added = await t.api('POST', `/offers/${offerId}/members`, { members: [{ memberId: m.data.id }], generateLinks: true, generateCodes: true, codePattern: '{NAME}{RAND4}' });
-      people.push({ id: m.data.id, slug: added.data.members[0].links[0].slug, code: added.data.members[0].codes[0].code });
-    }
-    [anna, ben] = people as [typeof anna, typeof ben];
+    [anna, ben] = (await addCreators(t, offerId, ['Anna', 'Ben'])) as [Creator, Creator];
   });
   afterAll(() => t.close());
 

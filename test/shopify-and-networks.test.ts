@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './helpers/stores.js';
-import { startTestApp, type TestApp } from './helpers/app.js';
+import { startTestApp, type TestApp, addCreators, type Creator } from './helpers/app.js';
 
 const UA = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36';
 const SHOPIFY_SECRET = 'shpss_test_0123456789abcdef';
@@ -44,13 +44,7 @@ describe.each(DIALECTS)('Shopify webhooks and network postbacks on %s', (kind) =
     t = await startTestApp(kind);
     secret = (await t.api('PATCH', '/workspace', { shopifyWebhookSecret: SHOPIFY_SECRET })).data.postbackSecret;
     offerId = (await t.api('POST', '/offers', { name: 'Glow', destinationUrl: 'https://glow.example.com/', payoutOptions: [{ title: '10%', type: 'percent', value: '10' }] })).data.id;
-    const people = [];
-    for (const name of ['Anna', 'Ben']) {
-      const m = (await t.api('POST', '/members', { name })).data;
-      const added = await t.api('POST', `/offers/${offerId}/members`, { members: [{ memberId: m.id }], generateLinks: true, generateCodes: true });
-      people.push({ id: m.id, slug: added.data.members[0].links[0].slug, code: added.data.members[0].codes[0].code });
-    }
-    [anna, ben] = people as [typeof anna, typeof ben];
+    [anna, ben] = (await addCreators(t, offerId, ['Anna', 'Ben'])) as [Creator, Creator];
   });
   afterAll(() => t.close());
 

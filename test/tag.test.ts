@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from './helpers/stores.js';
-import { startTestApp, type TestApp } from './helpers/app.js';
+import { startTestApp, type TestApp, addCreators, type Creator } from './helpers/app.js';
 
 const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 const SHOP = 'https://shop.example.com';
@@ -44,13 +44,7 @@ describe.each(DIALECTS)('JavaScript tag on %s', (kind) => {
     });
     expect(offer.statusCode, offer.body).toBe(201);
     offerId = offer.data.id;
-    const people = [];
-    for (const name of ['Anna', 'Ben']) {
-      const m = await t.api('POST', '/members', { name });
-      const added = await t.api('POST', `/offers/${offerId}/members`, { members: [{ memberId: m.data.id }], generateLinks: true, generateCodes: true, codePattern: '{NAME}{RAND4}' });
-      people.push({ id: m.data.id, slug: added.data.members[0].links[0].slug, code: added.data.members[0].codes[0].code });
-    }
-    [anna, ben] = people as [typeof anna, typeof ben];
+    [anna, ben] = (await addCreators(t, offerId, ['Anna', 'Ben'])) as [Creator, Creator];
   });
   afterAll(() => t.close());
 

@@ -1,42 +1,12 @@
 // The real server process: first start on an empty data directory, clicks over real HTTP, and a graceful
 // SIGTERM that writes every served click before exit.
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openPostgres, openSqlite, type Store } from '../src/db/dialect.js';
+import { freePort, spawnServer } from './helpers/server.js';
 import { createPgDatabase, DIALECTS, tempDir } from './helpers/stores.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function serve(env: Record<string, string>): { child: ChildProcess; output: () => string; ready: Promise<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', CLICK_FLUSH_MS: '1000', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const ready = new Promise<string>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('API reference:')) resolve(out);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code} before it was ready:\n${out}`)));
-  });
-  return { child, output: () => out, ready };
-}
 
 async function clickMany(url: string, n: number): Promise<number> {
   let redirects = 0;
@@ -60,9 +30,7 @@ describe.each(DIALECTS)('the server process on %s', (kind) => {
     const dataDir = tempDir();
     const database = kind === 'postgres' ? await createPgDatabase() : null;
     const baseUrl = `http://127.0.0.1:${port}`;
-    const { child, ready, output } = serve({
-      PORT: String(port), HOST: '127.0.0.1', BASE_URL: baseUrl, DATA_DIR: dataDir, ...(database ? { DATABASE_URL: database.url } : { DATABASE_URL: '' }),
-    });
+    const { child, ready, output } = spawnServer(port, { CLICK_FLUSH_MS: '1000', DATA_DIR: dataDir, DATABASE_URL: database?.url ?? '' });
     try {
       const printed = await ready;
       const apiKey = /API key:\s+(tpk_\w+)/.exec(printed)?.[1];

@@ -66,3 +66,20 @@ export const samplePercentOffer = {
     { title: 'VIP', type: 'percent', value: '15', tiers: [{ fromConversion: 50, value: '20' }] },
   ],
 };
+
+export interface Creator {
+  id: string;
+  slug: string;
+  code: string;
+}
+
+/** Members added to the offer, each with a link and a personalized code. */
+export async function addCreators(t: TestApp, offerId: string, names: string[], codePattern = '{NAME}{RAND4}', key?: string): Promise<Creator[]> {
+  const out: Creator[] = [];
+  for (const name of names) {
+    const m = await t.api('POST', '/members', { name }, key);
+    const added = await t.api('POST', `/offers/${offerId}/members`, { members: [{ memberId: m.data.id }], generateLinks: true, generateCodes: true, codePattern }, key);
+    out.push({ id: m.data.id, slug: added.data.members[0].links[0].slug, code: added.data.members[0].codes[0].code });
+  }
+  return out;
+}
