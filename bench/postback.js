@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { freePort, peakRssMb, seedLinks, startChild, stopChild, waitForHttp } from './lib.js';
+import { freePort, peakRssMb, seedLinks, startChild, stopChild, waitForHttp, median } from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -25,8 +25,6 @@ const connections = Number(args.connections);
 const rounds = Number(args.rounds);
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(ROOT, 'dist/src/cli/main.js');
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 function load(port, seed, prefix) {
   let n = 0;
   return autocannon({

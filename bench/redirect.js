@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { seedLinks, countClicks, freePort, peakRssMb, waitForHttp, startChild, stopChild } from './lib.js';
+import { seedLinks, countClicks, freePort, peakRssMb, waitForHttp, startChild, stopChild, median } from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -106,8 +106,6 @@ async function crashRun(name, env, dataDir, slugs, store) {
   const recorded = (await countClicks(store)) - before;
   return { target: name, served, recorded, lost: served - recorded, rps: Math.round(result.requests.average) };
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
   console.error(`redirect benchmark: ${connections} connections, ${duration} s per run, ${rounds} rounds, ${linkCount} links, ${os.cpus().length} cores, node ${process.version}`);

@@ -52,7 +52,7 @@ export async function recordConversion(
   amount: ResolvedAmount | null,
   detail: Record<string, unknown>,
 ): Promise<RecordResult> {
-  const { db, kind } = ctx.store;
+  const { kind } = ctx.store;
   const now = ctx.clock();
   const next: OrderEvidence = { reportedOfferId: input.offerId, clickId: input.clickId, code: input.code, amount, occurredAt: input.occurredAt };
   // Looked up before the transaction, which must not wait on a flush; a click id that only the stored order has

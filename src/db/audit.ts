@@ -28,14 +28,3 @@ export async function recordAudit(db: Kysely<Database>, e: AuditEntry): Promise<
     })
     .execute();
 }
-
-export async function listAudit(db: Kysely<Database>, workspaceId: string, entityId: string) {
-  const rows = await db
-    .selectFrom('audit_log')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('entity_id', '=', entityId)
-    .orderBy('id')
-    .execute();
-  return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) as unknown }));
-}

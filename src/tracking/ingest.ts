@@ -40,6 +40,19 @@ export function clickFinder(ctx: AppContext, buffer: ClickBuffer, flushMs: numbe
   };
 }
 
+/** Remembers waited-for lookups of one event, so a click is not fetched (nor waited for) twice. */
+function oneLookupPerClick(clicks: ClickFinder): ClickFinder {
+  const seen = new Map<string, ReturnType<ClickFinder['find']>>();
+  return {
+    find(id, opts) {
+      if (opts?.db || opts?.wait === false) return clicks.find(id, opts);
+      let found = seen.get(id);
+      if (!found) seen.set(id, (found = clicks.find(id, opts)));
+      return found;
+    },
+  };
+}
+
 /** The workspace a click id names in its tag, for paths that carry no secret (the pixel) or a bad one (to keep the event). */
 export async function workspaceOfClick(ctx: AppContext, clickId: string | undefined): Promise<Workspace | undefined> {
   const parsed = clickId ? parseClickId(clickId.trim()) : null;
@@ -89,12 +102,14 @@ export async function ingest(
     return { ok: false, code: normalized.problem, message: MESSAGES[normalized.problem] ?? 'Invalid input.', field: normalized.field };
   }
   const input = normalized.value;
-  const amount = await resolveAmount(ctx, ws, input, clicks);
+  // The amount's currency and the attribution may both need the event's click: looked up (and waited for) once.
+  const once = oneLookupPerClick(clicks);
+  const amount = await resolveAmount(ctx, ws, input, once);
   if (amount === 'amount_too_precise') {
     await rejectEvent(ctx, ws, source, 'amount_too_precise', raw);
     return { ok: false, code: 'amount_too_precise', message: MESSAGES.amount_too_precise!, field: 'amount' };
   }
-  const result = await recordConversion(ctx, clicks, ws, source, input, amount, { input: raw, ...detail });
+  const result = await recordConversion(ctx, once, ws, source, input, amount, { input: raw, ...detail });
   ctx.conversionEvent?.(source, result.outcome);
   return { ok: true, result };
 }
