@@ -39,8 +39,11 @@ export interface ResolvedAmount {
   currency: string;
 }
 
-/** Stored on the conversion: the attribution decision, the commissions it gave, and notes such as no_fx_rate. */
-type DecisionRecord = AttributionDecision & { commissions: RecordResult['commissions']; notes: string[] };
+/**
+ * Stored on the conversion: the attribution decision, the commissions it gave, notes such as no_fx_rate, and the link
+ * and code the evidence pointed to, so reports can group a credit by link or code without re-deciding it.
+ */
+export type DecisionRecord = AttributionDecision & { commissions: RecordResult['commissions']; notes: string[]; linkId?: string | null; codeId?: string | null };
 type StoredDecision = { reasons?: string[]; commissions?: RecordResult['commissions'] };
 
 export async function recordConversion(
@@ -148,7 +151,11 @@ export async function recordConversion(
       await adjustment(tx, ws.id, old, old.amount_minor, 'reversed', 'recomputed', 'A later event for the order changed who gets the credit.', now);
     }
 
-    const record: DecisionRecord = { ...decision, commissions, notes };
+    const record: DecisionRecord = {
+      ...decision, commissions, notes,
+      linkId: clickLookup.lookup === 'found' ? clickLookup.click.linkId : null,
+      codeId: codeLookup.lookup === 'found' ? codeLookup.code.codeId : null,
+    };
     const status = decision.outcome === 'credited' ? 'credited' : 'unattributed';
     await repo.updateConversion(tx, row.id, {
       status, decision: JSON.stringify(record), occurred_at: evidence.occurredAt, reported_offer_id: evidence.reportedOfferId,
