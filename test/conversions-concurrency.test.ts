@@ -9,24 +9,13 @@ import { commissionFor } from '../src/core/commission.js';
 import { normalizeCode } from '../src/core/codes.js';
 import { freePort, spawnServer, type ServerProcess } from './helpers/server.js';
 import { createPgDatabase, PG_URL, tempDir } from './helpers/stores.js';
+import { mulberry32 } from './helpers/random.js';
 
 const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 const ORDERS = 100;
 const EVENTS_PER_ORDER = 11;
 /** Orders whose remaining events are sent together. */
 const ORDERS_PER_WAVE = 10;
-
-/** A small deterministic PRNG, so a failing order of requests can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Who = 'anna' | 'ben';
 interface Scenario {

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 // The Kysely Database interface: the one place for table types.
 // Times are epoch milliseconds (integers) on both databases; flags are 0/1 integers; JSON is text.
 
@@ -16,6 +18,8 @@ export interface WorkspaceTable {
   shopify_webhook_secret: string | null;
   /** A member is paid once their approved commissions reach this amount (workspace currency); 0 = always. */
   min_payout_minor: number;
+  /** The zone the report rollups were built in; null until built. Rollups answer only reports in this zone. */
+  rollup_timezone: string | null;
 }
 
 export interface PayoutBatchTable {
@@ -301,6 +305,47 @@ export interface WebhookMessageTable {
   delivered_at: number | null;
 }
 
+/** Tracked, non-bot clicks per local day (workspace zone) and link. */
+export interface RollupClicksTable {
+  workspace_id: string;
+  day: string;
+  link_id: string;
+  offer_id: string;
+  /** '' for a generic link. */
+  member_id: string;
+  clicks: number;
+  unique_clicks: number;
+}
+
+/** Conversion credit lines per local day and dimensions; '' where a dimension does not apply. See core/report-facts.ts. */
+export interface RollupConversionsTable {
+  workspace_id: string;
+  day: string;
+  offer_id: string;
+  member_id: string;
+  link_id: string;
+  code_id: string;
+  /** The credited member's commission status, or 'none'. */
+  status: string;
+  orders: number;
+  credits: number;
+  unattributed: number;
+  sales_minor: number;
+  refunds_minor: number;
+  commission_minor: number;
+  coded_revenue_minor: number;
+  link_revenue_minor: number;
+  code_redemptions: number;
+  unconverted: number;
+}
+
+/** A conversion changed at this time's local day: its rollups are stale until the rollup job recomputes the day. */
+export interface RollupDirtyTable {
+  id: Generated<number>;
+  workspace_id: string;
+  occurred_at: number;
+}
+
 export interface Database {
   workspaces: WorkspaceTable;
   api_keys: ApiKeyTable;
@@ -321,4 +366,7 @@ export interface Database {
   fx_rates: FxRateTable;
   webhook_endpoints: WebhookEndpointTable;
   webhook_messages: WebhookMessageTable;
+  rollup_clicks: RollupClicksTable;
+  rollup_conversions: RollupConversionsTable;
+  rollup_dirty: RollupDirtyTable;
 }

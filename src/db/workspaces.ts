@@ -24,6 +24,8 @@ export async function insertWorkspace(
     created_at: args.now,
     shopify_webhook_secret: null,
     min_payout_minor: 0,
+    // A new workspace has no rows to roll up: its (empty) rollups are already in its zone.
+    rollup_timezone: args.timezone ?? 'UTC',
   };
   await db.insertInto('workspaces').values(row).execute();
   return row;

@@ -16,6 +16,7 @@ import { linkRoutes } from './api/links.js';
 import { memberRoutes } from './api/members.js';
 import { offerRoutes } from './api/offers.js';
 import type { Api } from './api/types.js';
+import { reportRoutes } from './api/reports.js';
 import { workspaceRoutes } from './api/workspace.js';
 import { apiKeyAuth } from './auth.js';
 import { errorHandler, sendProblem } from './errors.js';
@@ -124,6 +125,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp>
         payoutRoutes(secured, ctx);
         fxRoutes(secured, ctx);
         webhookRoutes(secured, ctx);
+        reportRoutes(secured, ctx);
       });
     },
     { prefix: '/api/v1' },

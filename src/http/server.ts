@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { seedDemo, type DemoSummary } from '../app/demo.js';
 import { approveDue } from '../app/conversions.js';
+import { runRollupJob } from '../app/rollups.js';
 import { dispatchWebhooks } from '../app/webhooks.js';
 import { createWorkspace } from '../app/workspaces.js';
 import { migrateToLatest, openStore, type Store } from '../db/dialect.js';
@@ -50,6 +51,17 @@ export async function startServer(config: Config, opts: { logger?: boolean | obj
       .catch((e: Error) => built.app.log.warn({ err: e.message }, 'approving due commissions failed; will retry'));
   }, 60_000);
   approvals.unref();
+  // Report rollups: first builds, rebuilds after a time zone change, and days whose conversions changed.
+  let rollingUp = false;
+  const rollupJob = setInterval(() => {
+    if (rollingUp) return;
+    rollingUp = true;
+    runRollupJob(store)
+      .then((r) => r.rebuilt.length && built.app.log.info({ workspaces: r.rebuilt }, 'report rollups rebuilt'))
+      .catch((e: Error) => built.app.log.warn({ err: e.message }, 'report rollup refresh failed; will retry'))
+      .finally(() => (rollingUp = false));
+  }, 2_000);
+  rollupJob.unref();
   let dispatching = false;
   const webhooks = setInterval(() => {
     if (dispatching) return;
@@ -68,6 +80,7 @@ export async function startServer(config: Config, opts: { logger?: boolean | obj
     stop() {
       stopping ??= (async () => {
         clearInterval(approvals);
+        clearInterval(rollupJob);
         clearInterval(webhooks);
         await built.app.close();
         const result = await built.tracking.close();

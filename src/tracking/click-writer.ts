@@ -1,8 +1,12 @@
 // Writes a batch of clicks in one transaction: a worker thread for SQLite, the pool for PostgreSQL.
 // Inserts ignore an id already present, so retrying a batch after an unclear failure never duplicates a click.
+// The same transaction adds the clicks it actually inserted to their day's report rollup (ADR 0006), in the zone
+// the workspace's rollups are built in; a workspace whose rollups are not built yet is left to its rebuild.
 import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
+import { LocalDays } from '../core/time-buckets.js';
 import type { Store } from '../db/dialect.js';
+import { lockRollup, rollupZones } from '../db/rollups.js';
 import type { ClickTable } from '../db/schema.js';
 
 export type ClickRow = ClickTable;
@@ -17,7 +21,24 @@ const COLUMNS: (keyof ClickRow)[] = [
   'referrer_host', 'country', 'device', 'is_bot', 'bot_reason', 'is_unique', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5',
 ];
 
-export function sqliteClickWriter(file: string, busyTimeoutMs = 2_000): ClickWriter {
+const zones = new Map<string, LocalDays>();
+
+/** Each click's local day in its workspace's rollup zone; null where the rollups are not built. */
+export function rollupDays(rows: readonly ClickRow[], zoneOf: Map<string, string | null>): (string | null)[] {
+  return rows.map((r) => {
+    const tz = zoneOf.get(r.workspace_id);
+    if (!tz) return null;
+    let days = zones.get(tz);
+    if (!days) zones.set(tz, (days = new LocalDays(tz)));
+    return days.keyOf(r.created_at);
+  });
+}
+
+/** A zone changed between reading it and writing the batch (a rebuild committed): read again and retry. */
+const ZONE_RETRIES = 5;
+
+export function sqliteClickWriter(store: Store, busyTimeoutMs = 2_000): ClickWriter {
+  const file = store.location;
   const worker = new Worker(new URL('./sqlite-click-worker.js', import.meta.url), {
     workerData: { file, columns: COLUMNS, busyTimeoutMs },
   });
@@ -36,16 +57,26 @@ export function sqliteClickWriter(file: string, busyTimeoutMs = 2_000): ClickWri
     for (const w of waiting.values()) w.reject(e);
     waiting.clear();
   });
+  const post = (rows: ClickRow[], zoneOf: Map<string, string | null>) => {
+    const id = next++;
+    return new Promise<void>((resolve, reject) => {
+      waiting.set(id, { resolve, reject });
+      // One flat array: a single structured clone instead of one per row.
+      const values: unknown[] = [];
+      for (const r of rows) for (const c of COLUMNS) values.push(r[c]);
+      worker.postMessage({ id, values, days: rollupDays(rows, zoneOf), zones: [...zoneOf] });
+    });
+  };
   return {
-    write(rows) {
-      const id = next++;
-      return new Promise((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
-        // One flat array: a single structured clone instead of one per row.
-        const values: unknown[] = [];
-        for (const r of rows) for (const c of COLUMNS) values.push(r[c]);
-        worker.postMessage({ id, values });
-      });
+    async write(rows) {
+      const ids = [...new Set(rows.map((r) => r.workspace_id))];
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await post(rows, await rollupZones(store.db, ids));
+        } catch (e) {
+          if (!(e instanceof Error && e.message === 'rollup_zone_changed') || attempt >= ZONE_RETRIES) throw e;
+        }
+      }
     },
     close() {
       return new Promise((resolve) => {
@@ -65,12 +96,29 @@ const PG_TYPES: Record<keyof ClickRow, string> = {
 
 export function postgresClickWriter(store: Store): ClickWriter {
   // One array parameter per column (insert … select from unnest): a 1,000-click batch is one short statement with
-  // 21 parameters, instead of 21,000 placeholders the query builder would compile on the event loop.
+  // 22 parameters, instead of 21,000 placeholders the query builder would compile on the event loop. Only the rows
+  // the insert returns (not already present) reach the rollup.
   const columns = sql.join(COLUMNS.map((c) => sql.ref(c)));
+  const aliases = sql.raw([...COLUMNS, 'day'].join(', '));
   return {
     async write(rows) {
-      const arrays = COLUMNS.map((c) => sql`${rows.map((r) => r[c])}::${sql.raw(PG_TYPES[c])}[]`);
-      await sql`insert into clicks (${columns}) select * from unnest(${sql.join(arrays)}) on conflict (id) do nothing`.execute(store.db);
+      const ids = [...new Set(rows.map((r) => r.workspace_id))].sort();
+      await store.db.transaction().execute(async (tx) => {
+        for (const id of ids) await lockRollup(tx, 'postgres', id, 'shared');
+        const days = rollupDays(rows, await rollupZones(tx, ids));
+        const arrays = [...COLUMNS.map((c) => sql`${rows.map((r) => r[c])}::${sql.raw(PG_TYPES[c])}[]`), sql`${days}::text[]`];
+        await sql`
+          with input as (select * from unnest(${sql.join(arrays)}) as t(${aliases})),
+          inserted as (insert into clicks (${columns}) select ${columns} from input on conflict (id) do nothing returning id)
+          insert into rollup_clicks (workspace_id, day, link_id, offer_id, member_id, clicks, unique_clicks)
+          select i.workspace_id, i.day, i.link_id, min(i.offer_id), coalesce(min(i.member_id), ''), count(*), sum(i.is_unique)
+          from input i join inserted using (id)
+          where i.day is not null and i.tracked = 1 and i.is_bot = 0
+          group by i.workspace_id, i.day, i.link_id
+          order by i.workspace_id, i.day, i.link_id
+          on conflict (workspace_id, day, link_id) do update
+            set clicks = rollup_clicks.clicks + excluded.clicks, unique_clicks = rollup_clicks.unique_clicks + excluded.unique_clicks`.execute(tx);
+      });
     },
     async close() {},
   };

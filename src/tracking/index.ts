@@ -82,7 +82,7 @@ export async function startTracking(app: FastifyInstance, ctx: AppContext, confi
   const { store } = ctx;
   const cache = new LinkCache(store.db);
   await cache.warm();
-  const writer = store.kind === 'sqlite' ? sqliteClickWriter(store.location) : postgresClickWriter(store);
+  const writer = store.kind === 'sqlite' ? sqliteClickWriter(store) : postgresClickWriter(store);
   let lastErrorLog = 0;
   const buffer = new ClickBuffer({
     writer,

@@ -23,13 +23,50 @@ function insertFor(rows) {
   return stmt;
 }
 
-// `values` is every row's columns, flattened: row i is values[i * WIDTH … (i + 1) * WIDTH).
-const insertAll = db.transaction((values) => {
+const col = (name) => COLUMNS.indexOf(name);
+const AT = { workspace: col('workspace_id'), link: col('link_id'), offer: col('offer_id'), member: col('member_id'), tracked: col('tracked'), bot: col('is_bot'), unique: col('is_unique') };
+const zoneOf = db.prepare('select rollup_timezone as zone from workspaces where id = ?');
+const savepoint = db.prepare('savepoint chunk');
+const release = db.prepare('release chunk');
+const rollback = db.prepare('rollback to chunk');
+const addRollup = db.prepare(`insert into rollup_clicks (workspace_id, day, link_id, offer_id, member_id, clicks, unique_clicks)
+  values (?, ?, ?, ?, ?, ?, ?)
+  on conflict (workspace_id, day, link_id) do update
+  set clicks = clicks + excluded.clicks, unique_clicks = unique_clicks + excluded.unique_clicks`);
+
+// `values` is every row's columns, flattened: row i is values[i * WIDTH … (i + 1) * WIDTH); days[i] is row i's local
+// day in its workspace's rollup zone (null: not rolled up), computed by the caller in the zones it read.
+const insertAll = db.transaction((values, days, zones) => {
+  for (const [workspace, zone] of zones) {
+    // A rebuild in a new zone committed since the caller read the zones: its days would be wrong.
+    if ((zoneOf.get(workspace)?.zone ?? null) !== zone) throw new Error('rollup_zone_changed');
+  }
   const total = values.length / WIDTH;
+  const inserted = new Uint8Array(total);
   for (let row = 0; row < total; row += ROWS_PER_STATEMENT) {
     const n = Math.min(ROWS_PER_STATEMENT, total - row);
-    insertFor(n).run(values.slice(row * WIDTH, (row + n) * WIDTH));
+    savepoint.run();
+    if (insertFor(n).run(values.slice(row * WIDTH, (row + n) * WIDTH)).changes === n) {
+      release.run();
+      inserted.fill(1, row, row + n);
+      continue;
+    }
+    // Some of these clicks were already written (a retried batch): find which, so only new ones are counted.
+    rollback.run();
+    release.run();
+    for (let i = row; i < row + n; i++) inserted[i] = insertFor(1).run(values.slice(i * WIDTH, (i + 1) * WIDTH)).changes;
   }
+  const sums = new Map();
+  for (let i = 0; i < total; i++) {
+    const base = i * WIDTH;
+    if (!inserted[i] || days[i] === null || values[base + AT.tracked] !== 1 || values[base + AT.bot] !== 0) continue;
+    const key = `${values[base + AT.workspace]}\u0000${days[i]}\u0000${values[base + AT.link]}`;
+    let s = sums.get(key);
+    if (!s) sums.set(key, (s = [values[base + AT.workspace], days[i], values[base + AT.link], values[base + AT.offer], values[base + AT.member] ?? '', 0, 0]));
+    s[5] += 1;
+    s[6] += values[base + AT.unique];
+  }
+  for (const s of sums.values()) addRollup.run(s);
 });
 
 parentPort.on('message', (message) => {
@@ -39,7 +76,7 @@ parentPort.on('message', (message) => {
     return;
   }
   try {
-    insertAll(message.values);
+    insertAll(message.values, message.days, message.zones);
     parentPort.postMessage({ type: 'written', id: message.id });
   } catch (error) {
     parentPort.postMessage({ type: 'failed', id: message.id, error: String(error && error.message ? error.message : error) });

@@ -6,6 +6,7 @@ import * as m0003 from './0003-shopify.js';
 import * as m0004 from './0004-payouts.js';
 import * as m0005 from './0005-webhooks.js';
 import * as m0006 from './0006-code-lookup-index.js';
+import * as m0007 from './0007-rollups.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004-payouts': m0004,
   '0005-webhooks': m0005,
   '0006-code-lookup-index': m0006,
+  '0007-rollups': m0007,
 };

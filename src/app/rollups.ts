@@ -1,0 +1,139 @@
+// Report rollups (ADR 0006). Clicks are added to their day's rollup in the same transaction that writes them (the
+// click writer); conversions, which change after they are written (fill-ins, refunds, approvals, payouts), mark
+// their day dirty through database triggers and the day is recomputed from the raw rows here. Reports first bring
+// the workspace's dirty days up to date, so a report never misses a conversion whose write was acknowledged.
+import { convertMinor } from '../core/fx.js';
+import { creditLines, mergeLines, type ToWorkspaceCurrency } from '../core/report-facts.js';
+import { addDays, bucketStart, dayKey, LocalDays } from '../core/time-buckets.js';
+import type { Store } from '../db/dialect.js';
+import * as repo from '../db/rollups.js';
+import type { Database } from '../db/schema.js';
+import { sql, type Kysely, type Transaction } from 'kysely';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Amounts in another currency are put in the workspace currency at the workspace's current rate (fx_rates). */
+export async function workspaceCurrency(db: Db, workspaceId: string, currency: string): Promise<ToWorkspaceCurrency> {
+  const rows = await db.selectFrom('fx_rates').select(['from_currency', 'rate']).where('workspace_id', '=', workspaceId)
+    .where('to_currency', '=', currency).execute();
+  const rates = new Map(rows.map((r) => [r.from_currency, r.rate]));
+  return (minor, from) => {
+    if (from === currency) return minor;
+    const rate = rates.get(from);
+    if (!rate) return null;
+    const converted = convertMinor(minor, from, currency, rate);
+    return converted.ok ? converted.minor : null;
+  };
+}
+
+async function recomputeConversionDay(db: Db, ws: { id: string; currency: string; zone: string }, day: string, convert: ToWorkspaceCurrency): Promise<void> {
+  const start = bucketStart(day, ws.zone);
+  const end = bucketStart(addDays(day, 1), ws.zone);
+  const conversions = await repo.conversionsBetween(db, ws.id, start, end);
+  const lines = mergeLines(conversions.flatMap((c) => creditLines(c, c.commissions, convert)));
+  await repo.replaceConversionDay(db, ws.id, day, lines);
+}
+
+/**
+ * Recomputes the days the dirty marks point to (all workspaces, or one) and deletes exactly the marks it read: a
+ * mark committed meanwhile stays for the next round. Returns the number of days recomputed.
+ */
+export async function refreshDirtyDays(store: Store, opts: { workspaceId?: string; limit?: number } = {}): Promise<number> {
+  let recomputed = 0;
+  for (;;) {
+    const marks = await repo.readDirty(store.db, opts.limit ?? 5_000, opts.workspaceId);
+    if (!marks.length) return recomputed;
+    const workspaces = await store.db.selectFrom('workspaces').select(['id', 'currency', 'rollup_timezone'])
+      .where('id', 'in', [...new Set(marks.map((m) => m.workspaceId))]).execute();
+    for (const ws of workspaces) {
+      const mine = marks.filter((m) => m.workspaceId === ws.id);
+      const zone = ws.rollup_timezone!; // readDirty skips workspaces whose rollups are not built yet
+      const days = new Map<string, number[]>();
+      for (const m of mine) {
+        const day = dayKey(m.occurredAt, zone);
+        days.set(day, [...(days.get(day) ?? []), m.id]);
+      }
+      for (const [day, ids] of days) {
+        await store.db.transaction().execute(async (tx) => {
+          await repo.lockRollup(tx, store.kind, ws.id, 'shared');
+          await repo.lockRollup(tx, store.kind, `${ws.id}:${day}`, 'exclusive');
+          // A rebuild in another zone committed while we waited: leave the marks to the next round, which places
+          // them in the new zone's days (a mark the rebuild did not see still needs its day recomputed).
+          if ((await repo.rollupZones(tx, [ws.id])).get(ws.id) !== zone) return;
+          const convert = await workspaceCurrency(tx, ws.id, ws.currency);
+          await recomputeConversionDay(tx, { id: ws.id, currency: ws.currency, zone }, day, convert);
+          await repo.deleteDirty(tx, ids);
+        });
+        recomputed++;
+      }
+    }
+    if (marks.length < (opts.limit ?? 5_000)) return recomputed;
+  }
+}
+
+export interface RebuildProgress {
+  phase: 'clicks' | 'conversions';
+  done: number;
+  total: number;
+}
+
+/**
+ * Recomputes a workspace's rollups from its raw rows in its current time zone, in one transaction (REPEATABLE READ
+ * on PostgreSQL, under the workspace's exclusive rollup lock, so click batches wait and nothing is counted twice).
+ */
+export async function rebuildRollups(
+  store: Store, workspaceId: string, opts: { onProgress?: (p: RebuildProgress) => void } = {},
+): Promise<{ days: number; timeZone: string }> {
+  const work = async (tx: Transaction<Database>) => {
+    await repo.lockRollup(tx, store.kind, workspaceId, 'exclusive');
+    const ws = await tx.selectFrom('workspaces').select(['id', 'timezone', 'currency']).where('id', '=', workspaceId).executeTakeFirstOrThrow();
+    await repo.clearWorkspaceRollups(tx, workspaceId);
+    const span = await repo.activitySpan(tx, workspaceId);
+    const days: string[] = [];
+    if (span) {
+      const zone = new LocalDays(ws.timezone);
+      for (let d = zone.keyOf(span.fromMs), last = zone.keyOf(span.toMs); d <= last; d = addDays(d, 1)) days.push(d);
+    }
+    const convert = await workspaceCurrency(tx, ws.id, ws.currency);
+    for (const [i, day] of days.entries()) {
+      const start = bucketStart(day, ws.timezone);
+      const end = bucketStart(addDays(day, 1), ws.timezone);
+      await repo.rebuildClickDay(tx, ws.id, day, start, end);
+      opts.onProgress?.({ phase: 'clicks', done: i + 1, total: days.length });
+    }
+    for (const [i, day] of days.entries()) {
+      await recomputeConversionDay(tx, { id: ws.id, currency: ws.currency, zone: ws.timezone }, day, convert);
+      opts.onProgress?.({ phase: 'conversions', done: i + 1, total: days.length });
+    }
+    await repo.setRollupZone(tx, ws.id, ws.timezone);
+    return { days: days.length, timeZone: ws.timezone };
+  };
+  if (store.kind === 'postgres') {
+    // Lock first, then take the snapshot: in REPEATABLE READ the snapshot is the first statement's, and the lock
+    // statement would otherwise be it, leaving out click batches committed while we waited for the lock.
+    return store.db.connection().execute(async (conn) => {
+      await sql`select pg_advisory_lock(hashtext(${'rollup:' + workspaceId}))`.execute(conn);
+      try {
+        return await conn.transaction().setIsolationLevel('repeatable read').execute(work);
+      } finally {
+        await sql`select pg_advisory_unlock(hashtext(${'rollup:' + workspaceId}))`.execute(conn);
+      }
+    });
+  }
+  return store.db.transaction().execute(work);
+}
+
+/**
+ * The periodic job: rebuilds workspaces whose rollups are missing or in a zone the workspace no longer uses, then
+ * refreshes dirty days. Safe on several instances (locks above); a rebuild another instance is doing waits.
+ */
+export async function runRollupJob(store: Store): Promise<{ rebuilt: string[]; days: number }> {
+  const stale = await store.db.selectFrom('workspaces').select(['id', 'timezone', 'rollup_timezone']).execute();
+  const rebuilt: string[] = [];
+  for (const ws of stale) {
+    if (ws.rollup_timezone === ws.timezone) continue;
+    await rebuildRollups(store, ws.id);
+    rebuilt.push(ws.id);
+  }
+  return { rebuilt, days: await refreshDirtyDays(store) };
+}

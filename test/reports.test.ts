@@ -1,0 +1,289 @@
+// Reports against the raw rows: a random program (clicks, bots, sub-ids, orders by link, code, both and neither,
+// a split offer, refunds, cancellations, approvals, a reversal, a test order) driven through the real tracking and
+// postback endpoints across a daylight-saving change, then every grouping and filter compared with numbers computed
+// here, independently, from the raw tables — from the rollups and from the raw report path, on both databases.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { splitAmount } from '../src/core/commission.js';
+import { dayKey, weekOfDay } from '../src/core/time-buckets.js';
+import { createWorkspace } from '../src/app/workspaces.js';
+import { rebuildRollups, refreshDirtyDays } from '../src/app/rollups.js';
+import { DIALECTS } from './helpers/stores.js';
+import { startTestApp, withData, type TestApp } from './helpers/app.js';
+import { mulberry32 } from './helpers/random.js';
+
+const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
+const BOT_UA = 'Googlebot/2.1 (+http://www.google.com/bot.html)';
+const TZ = 'America/New_York';
+// 2026-11-01 is the fall-back day in New York (25 hours); the range starts before and ends after it.
+const START = Date.parse('2026-10-27T00:00:00Z');
+const END = Date.parse('2026-11-06T00:00:00Z');
+const FROM = '2026-10-27';
+const TO = '2026-11-05';
+
+type Measures = { clicks: number; uniqueClicks: number; conversions: number; unattributed: number; salesMinor: number; refundsMinor: number; commissionMinor: number; codeRedemptions: number; codedRevenueMinor: number; linkRevenueMinor: number };
+const zero = (): Measures => ({ clicks: 0, uniqueClicks: 0, conversions: 0, unattributed: 0, salesMinor: 0, refundsMinor: 0, commissionMinor: 0, codeRedemptions: 0, codedRevenueMinor: 0, linkRevenueMinor: 0 });
+
+describe.each(DIALECTS)('reports on %s', (kind) => {
+  let t: TestApp;
+  let key: string;
+  let wsId: string;
+  let now = START;
+  const seed = Number(process.env.REPORT_SEED ?? 20261123);
+  const random = mulberry32(seed);
+  const pick = <T,>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await t.api(method, path, body, key);
+    if (res.statusCode >= 400) throw new Error(`${method} ${path}: ${res.statusCode} ${res.body}`);
+    return res;
+  };
+
+  let offers: string[] = [];
+  const creators: { id: string; offerId: string; slug: string; codeId: string; code: string }[] = [];
+  let genericSlug = '';
+  let genericLinkId = '';
+  let secret = '';
+
+  beforeAll(async () => {
+    t = await startTestApp(kind, {}, () => now);
+    const ws = await createWorkspace(t.built.ctx, { name: 'Reports', timezone: TZ });
+    if (!ws.ok) throw new Error(ws.problem.message);
+    key = ws.value.apiKey;
+    wsId = ws.value.workspace.id;
+    secret = (await api('GET', '/workspace')).data.postbackSecret;
+    const a = await api('POST', '/offers', { name: 'Serum', destinationUrl: 'https://shop.example.com/serum', attributionRule: 'code_first', payoutOptions: [{ title: '10%', type: 'percent', value: '10' }] });
+    const b = await api('POST', '/offers', { name: 'Kit', destinationUrl: 'https://shop.example.com/kit', attributionRule: 'split', splitCodeShare: '40', payoutOptions: [{ title: '$5', type: 'fixed', value: '5.00' }] });
+    offers = [a.data.id, b.data.id];
+    for (const [i, name] of ['Ana', 'Ben', 'Cleo', 'Dev', 'Eli'].entries()) {
+      const m = await api('POST', '/members', { name, reach: i === 4 ? undefined : (i + 1) * 1000 });
+      for (const offerId of offers) {
+        const added = await api('POST', `/offers/${offerId}/members`, { members: [{ memberId: m.data.id }], generateLinks: true, generateCodes: true, codePattern: '{NAME}{RAND4}' });
+        const mm = added.data.members[0];
+        creators.push({ id: m.data.id, offerId, slug: mm.links[0].slug, codeId: mm.codes[0].id, code: mm.codes[0].code });
+      }
+    }
+    const generic = (await api('POST', '/links', { offerId: offers[0] })).data;
+    genericSlug = generic.slug;
+    genericLinkId = generic.id;
+
+    // Clicks spread over the range, the fall-back night included.
+    const clickIds: { id: string; memberId: string | null; offerId: string }[] = [];
+    for (let i = 0; i < 160; i++) {
+      now = START + Math.floor(random() * (END - START));
+      const c = random() < 0.1 ? null : pick(creators);
+      const slug = c ? c.slug : genericSlug;
+      const bot = random() < 0.08;
+      const sub = random() < 0.4 ? `&sub1=${pick(['ig_story', 'yt_desc'])}` : '';
+      const ip = `203.0.113.${Math.floor(random() * 40)}`;
+      const res = await t.built.app.inject({ url: `/${slug}?x=1${sub}`, headers: { 'user-agent': bot ? BOT_UA : UA, 'x-forwarded-for': ip }, remoteAddress: ip });
+      const id = new URL(res.headers.location as string).searchParams.get('tp_click');
+      if (id && !bot) clickIds.push({ id, memberId: c?.id ?? null, offerId: c?.offerId ?? offers[0]! });
+    }
+    await t.built.tracking.flush();
+
+    // Orders: by link, by code, by both (split or code-first), by neither; then refunds, cancellations, approvals.
+    const orders: string[] = [];
+    for (let i = 0; i < 90; i++) {
+      now = START + Math.floor(random() * (END - START));
+      const q: Record<string, string> = { secret, order: `O-${i}`, amount: `${10 + Math.floor(random() * 200)}.${String(Math.floor(random() * 100)).padStart(2, '0')}` };
+      const r = random();
+      if (r < 0.35) q.click = pick(clickIds).id;
+      else if (r < 0.6) q.code = pick(creators).code;
+      else if (r < 0.85) {
+        q.click = pick(clickIds).id;
+        q.code = pick(creators).code;
+      } else q.offer = pick(offers);
+      if (i === 7) q.test = '1';
+      const res = await t.built.app.inject({ url: `/postback?${new URLSearchParams(q)}` });
+      expect(res.statusCode).toBeLessThan(300);
+      orders.push(q.order!);
+    }
+    for (const order of orders.filter(() => random() < 0.15)) {
+      now += 60_000;
+      await t.built.app.inject({ url: `/postback?${new URLSearchParams({ secret, order, type: 'refund', amount: '5.00' })}` });
+    }
+    for (const order of orders.filter(() => random() < 0.06)) {
+      await t.built.app.inject({ url: `/postback?${new URLSearchParams({ secret, order, type: 'cancel' })}` });
+    }
+    const pending = (await api('GET', '/commissions?status=pending&limit=100')).data.data as { id: string }[];
+    for (const c of pending.slice(0, 6)) await api('POST', `/commissions/${c.id}/approve`, { reason: 'checked' });
+    await api('POST', `/commissions/${pending[7]!.id}/reverse`, { reason: 'fraud' });
+  }, 120_000);
+  afterAll(() => t.close());
+
+  /** The report computed here from the raw tables, with none of the report code. */
+  async function expected(group: string, tz: string, filter: { offerId?: string; memberId?: string; status?: string }) {
+    const db = t.built.ctx.store.db;
+    const inRange = (ms: number) => {
+      const d = dayKey(ms, tz);
+      return d >= FROM && d <= TO ? d : null;
+    };
+    const keyOf = (day: string, dims: { offer: string; member: string; link: string; code: string; sub: string }) =>
+      group === 'day' ? day : group === 'week' ? weekOfDay(day) : group === 'none' ? '' : (dims as Record<string, string>)[group === 'sub_id' ? 'sub' : group]!;
+    const out = new Map<string, Measures>();
+    const at = (k: string) => out.get(k) ?? out.set(k, zero()).get(k)!;
+    const clicks = await db.selectFrom('clicks').selectAll().where('workspace_id', '=', wsId).execute();
+    const byCredit = ['member', 'code', 'link'].includes(group) || !!filter.memberId;
+    for (const c of clicks) {
+      const day = inRange(Number(c.created_at));
+      if (!day || c.tracked !== 1 || c.is_bot !== 0) continue;
+      if (filter.offerId && c.offer_id !== filter.offerId) continue;
+      if (filter.memberId && c.member_id !== filter.memberId) continue;
+      const member = c.member_id ?? '';
+      const keys = group === 'code'
+        ? creators.filter((cr) => cr.id === member && cr.offerId === c.offer_id).map((cr) => cr.codeId)
+        : [keyOf(day, { offer: c.offer_id, member, link: c.link_id, code: '', sub: c.sub1 ?? '' })];
+      for (const k of keys) {
+        at(k).clicks++;
+        at(k).uniqueClicks += c.is_unique;
+      }
+    }
+    const conversions = await db.selectFrom('conversions').selectAll().where('workspace_id', '=', wsId).where('is_test', '=', 0).execute();
+    const commissions = await db.selectFrom('commissions').selectAll().where('workspace_id', '=', wsId).execute();
+    const subOf = new Map(clicks.map((c) => [c.id, c.sub1 ?? '']));
+    for (const v of conversions) {
+      const day = inRange(Number(v.occurred_at));
+      if (!day) continue;
+      const d = JSON.parse(v.decision);
+      const amount = Number(v.amount_minor ?? 0);
+      const refunded = Math.min(Number(v.refunded_minor), amount);
+      if (v.status === 'unattributed') {
+        if (filter.offerId && v.reported_offer_id !== filter.offerId) continue;
+        if (filter.memberId || (filter.status && filter.status !== 'none')) continue;
+        const m = at(keyOf(day, { offer: v.reported_offer_id ?? '', member: '', link: '', code: '', sub: '' }));
+        m.conversions++;
+        m.unattributed++;
+        m.salesMinor += amount;
+        m.refundsMinor += refunded;
+        continue;
+      }
+      const credits = d.credits as { offerId: string; memberId: string | null; source: string; shareBps: number }[];
+      const sales = splitAmount(amount, credits.map((c) => c.shareBps));
+      const refunds = splitAmount(refunded, credits.map((c) => c.shareBps));
+      let counted = false;
+      credits.forEach((cr, i) => {
+        const com = commissions.find((c) => c.conversion_id === v.id && c.member_id === cr.memberId && c.offer_id === cr.offerId);
+        const status = com?.status ?? 'none';
+        if (filter.offerId && cr.offerId !== filter.offerId) return;
+        if (filter.memberId && cr.memberId !== filter.memberId) return;
+        if (filter.status && status !== filter.status) return;
+        const viaCode = cr.source !== 'click';
+        const m = at(keyOf(day, {
+          offer: cr.offerId, member: cr.memberId ?? '', link: viaCode && cr.source === 'code' ? '' : (d.linkId ?? ''), code: viaCode ? (d.codeId ?? '') : '',
+          sub: cr.source !== 'code' && v.click_id ? (subOf.get(v.click_id) ?? '') : '',
+        }));
+        if (byCredit || (i === 0)) m.conversions++;
+        counted ||= i === 0;
+        m.salesMinor += sales[i]!;
+        m.refundsMinor += refunds[i]!;
+        if (com && com.status !== 'reversed') m.commissionMinor += Number(com.amount_minor);
+        if (viaCode) {
+          m.codeRedemptions++;
+          m.codedRevenueMinor += sales[i]!;
+        } else m.linkRevenueMinor += sales[i]!;
+      });
+    }
+    return out;
+  }
+
+  const pickMeasures = (r: Record<string, number>): Measures => ({
+    clicks: r.clicks!, uniqueClicks: r.uniqueClicks!, conversions: r.conversions!, unattributed: r.unattributed!, salesMinor: r.salesMinor!,
+    refundsMinor: r.refundsMinor!, commissionMinor: r.commissionMinor!, codeRedemptions: r.codeRedemptions!, codedRevenueMinor: r.codedRevenueMinor!,
+    linkRevenueMinor: r.linkRevenueMinor!,
+  });
+
+  const nonEmpty = (m: Map<string, Measures>) => new Map([...m].filter(([, v]) => Object.values(v).some((x) => x !== 0)));
+
+  it('has a data set worth comparing: clicks and orders on both sides of the DST change, splits, refunds, codes', async () => {
+    const day = await expected('day', TZ, {});
+    expect(day.get('2026-10-31')?.clicks).toBeGreaterThan(0);
+    expect(day.get('2026-11-02')?.clicks).toBeGreaterThan(0);
+    const total = (await expected('none', TZ, {})).get('')!;
+    expect(total.conversions).toBeGreaterThan(50);
+    expect(total.refundsMinor).toBeGreaterThan(0);
+    expect(total.codeRedemptions).toBeGreaterThan(10);
+    expect(total.linkRevenueMinor).toBeGreaterThan(0);
+    expect(total.unattributed).toBeGreaterThan(0);
+    const splits = await t.built.ctx.store.db.selectFrom('commissions').select('source').where('workspace_id', '=', wsId).where('share_bps', '<', 10_000).execute();
+    expect(splits.length).toBeGreaterThan(0);
+  });
+
+  const groups = ['offer', 'member', 'code', 'link', 'day', 'week', 'sub_id'] as const;
+  const filters = (): Record<string, string>[] => [{}, { offerId: offers[1]! }, { memberId: creators[0]!.id }, { status: "approved" }, { status: "pending", offerId: offers[0]! }];
+
+  for (const source of ['rollups', 'raw'] as const) {
+    it(`equals the raw rows for every grouping and filter (${source})`, async () => {
+      for (const groupBy of groups) {
+        if (source === 'rollups' && groupBy === 'sub_id') continue;
+        for (const filter of filters()) {
+          const qs = new URLSearchParams({ groupBy, from: FROM, to: TO, source, ...filter });
+          const res = await api('GET', `/reports?${qs}`);
+          const want = nonEmpty(await expected(groupBy, TZ, filter));
+          const got = nonEmpty(new Map((res.data.rows as Record<string, number>[]).map((r) => [r.key as unknown as string, pickMeasures(r)])));
+          expect(got, `${groupBy} ${JSON.stringify(filter)}`).toEqual(want);
+          const total = (await expected('none', TZ, filter)).get('') ?? zero();
+          expect(pickMeasures(res.data.totals), `totals ${groupBy} ${JSON.stringify(filter)}`).toEqual(total);
+          expect(res.data.source).toBe(source);
+        }
+      }
+    }, 120_000);
+  }
+
+  it('places days in the zone asked for: another zone reads the raw rows and moves the midnight', async () => {
+    const ny = await api('GET', `/reports?${new URLSearchParams({ groupBy: 'day', from: FROM, to: TO })}`);
+    expect(ny.data.timezone).toBe(TZ);
+    expect(ny.data.source).toBe('rollups');
+    expect(ny.data.rows.map((r: { key: string }) => r.key)).toEqual(['2026-10-27', '2026-10-28', '2026-10-29', '2026-10-30', '2026-10-31', '2026-11-01', '2026-11-02', '2026-11-03', '2026-11-04', '2026-11-05']);
+    const tokyo = await api('GET', `/reports?${new URLSearchParams({ groupBy: 'day', from: FROM, to: TO, tz: 'Asia/Tokyo' })}`);
+    expect(tokyo.data.source).toBe('raw');
+    const want = nonEmpty(await expected('day', 'Asia/Tokyo', {}));
+    expect(nonEmpty(new Map((tokyo.data.rows as Record<string, number>[]).map((r) => [r.key as unknown as string, pickMeasures(r)])))).toEqual(want);
+  });
+
+  it('counts a click at 23:30 on the 25-hour day on that day, and 00:30 the next on the next (fall back)', async () => {
+    const report = async () => (await api('GET', `/reports?${new URLSearchParams({ groupBy: 'day', from: '2026-11-01', to: '2026-11-02', linkId: genericLinkId })}`)).data;
+    const before = await report();
+    // 2026-11-01 23:30 EST = 2026-11-02 04:30 UTC; 2026-11-02 00:30 EST = 05:30 UTC. A fixed 24 h day from 00:00 EDT would put both on the 1st.
+    for (const at of ['2026-11-02T04:30:00Z', '2026-11-02T05:30:00Z']) {
+      now = Date.parse(at);
+      await t.built.app.inject({ url: `/${genericSlug}`, headers: { 'user-agent': UA }, remoteAddress: '198.51.100.7' });
+    }
+    await t.built.tracking.flush();
+    const after = await report();
+    expect(after.rows[0].clicks - before.rows[0].clicks).toBe(1);
+    expect(after.rows[1].clicks - before.rows[1].clicks).toBe(1);
+  });
+
+  it('keeps rollups equal to a rebuild from the raw rows', async () => {
+    await refreshDirtyDays(t.built.ctx.store);
+    const snapshot = async () => {
+      const db = t.built.ctx.store.db;
+      const c = await db.selectFrom('rollup_clicks').selectAll().where('workspace_id', '=', wsId).orderBy(['day', 'link_id']).execute();
+      const v = await db.selectFrom('rollup_conversions').selectAll().where('workspace_id', '=', wsId).orderBy(['day', 'offer_id', 'member_id', 'link_id', 'code_id', 'status']).execute();
+      const norm = (rows: Record<string, unknown>[]) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, x]) => [k, typeof x === 'string' && /^\d+$/.test(x) ? Number(x) : x])));
+      return { c: norm(c), v: norm(v) };
+    };
+    const maintained = await snapshot();
+    expect(maintained.c.length).toBeGreaterThan(10);
+    expect(maintained.v.length).toBeGreaterThan(10);
+    const progress: string[] = [];
+    await rebuildRollups(t.built.ctx.store, wsId, { onProgress: (p) => progress.push(p.phase) });
+    expect(progress).toContain('clicks');
+    expect(await snapshot()).toEqual(maintained);
+  });
+
+  it('rejects bad parameters with a code and reads nothing of another workspace', async () => {
+    const bad = await t.api('GET', '/reports?from=2026-13-01', undefined, key);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.data.error.code).toBe('validation_failed');
+    const zone = await t.api('GET', '/reports?tz=Mars/Olympus', undefined, key);
+    expect(zone.data.error.details[0].code).toBe('timezone_invalid');
+    const backwards = await t.api('GET', `/reports?from=${TO}&to=${FROM}`, undefined, key);
+    expect(backwards.data.error.details[0].code).toBe('range_invalid');
+    const other = await t.newWorkspace('Other');
+    const theirs = withData(await t.built.app.inject({ url: `/api/v1/reports?groupBy=offer&from=${FROM}&to=${TO}`, headers: { authorization: `Bearer ${other.apiKey}` } }));
+    expect(theirs.data.rows).toEqual([]);
+    expect(theirs.data.totals.clicks).toBe(0);
+    const foreignCode = await t.api('GET', `/reports?codeId=${creators[0]!.codeId}`, undefined, other.apiKey);
+    expect(foreignCode.statusCode).toBe(404);
+  });
+});
