@@ -17,6 +17,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('rollup_clicks_member').on('rollup_clicks').columns(['workspace_id', 'member_id', 'day']).execute();
   await db.schema.createIndex('rollup_clicks_offer').on('rollup_clicks').columns(['workspace_id', 'offer_id', 'day']).execute();
+  await db.schema.createIndex('rollup_clicks_link').on('rollup_clicks').columns(['workspace_id', 'link_id']).execute();
 
   await db.schema
     .createTable('rollup_conversions')
