@@ -102,7 +102,8 @@ export async function runReport(ctx: AppContext, ws: Workspace, query: ReportQue
   if (source === 'rollups') await refreshDirtyDays(ctx.store, { workspaceId: ws.id });
 
   const sumsOf = source === 'rollups' ? (g: Group) => rollupSums(ctx, scope, g) : rawSums(ctx, scope);
-  const [grouped, total] = await Promise.all([sumsOf(groupBy), sumsOf('none')]);
+  const grouped = await sumsOf(groupBy);
+  const total = overall(grouped);
   const byCredit = ['member', 'code', 'link'].includes(groupBy) || !!(query.memberId || query.codeId || query.linkId);
   const keys = await groupKeys(ctx, scope, groupBy, grouped);
   const reach = await reachOf(ctx, scope, groupBy, keys);
@@ -286,6 +287,18 @@ function addLine(out: Sums, key: string, m: LineMeasures): void {
     for (const k of LINE_MEASURES) copy[k] = m[k];
     out.lines.set(key, copy);
   } else for (const k of LINE_MEASURES) into[k] += m[k];
+}
+
+/**
+ * Every click and every credit line sits under exactly one key of any grouping (a code grouping keys clicks by offer
+ * and member, once each), so the totals are the sums of all keys — not of the rows, where a member's clicks appear
+ * under each of their codes.
+ */
+function overall(sums: Sums): Sums {
+  const out: Sums = { clicks: new Map(), lines: new Map() };
+  for (const c of sums.clicks.values()) addClicks(out, '', c.clicks, c.uniqueClicks);
+  for (const l of sums.lines.values()) addLine(out, '', l);
+  return out;
 }
 
 type Keys = string[] & { codes?: Map<string, string> };

@@ -4,6 +4,9 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
 // conversions. Raw rows stay the truth; these tables can be dropped and rebuilt from them at any time.
 export async function up(db: Kysely<any>): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  // On SQLite the rows live in their primary key's b-tree: a report's day range is one contiguous read, not an index
+  // walk plus a table lookup per row.
+  const clustered = <T extends { modifyEnd(e: ReturnType<typeof sql>): T }>(t: T): T => (postgres ? t : t.modifyEnd(sql`without rowid`));
   await db.schema
     .createTable('rollup_clicks')
     .addColumn('workspace_id', 'text', (c) => c.notNull())
@@ -14,6 +17,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('clicks', 'bigint', (c) => c.notNull())
     .addColumn('unique_clicks', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('rollup_clicks_pk', ['workspace_id', 'day', 'link_id'])
+    .$call(clustered)
     .execute();
   await db.schema.createIndex('rollup_clicks_member').on('rollup_clicks').columns(['workspace_id', 'member_id', 'day']).execute();
   await db.schema.createIndex('rollup_clicks_offer').on('rollup_clicks').columns(['workspace_id', 'offer_id', 'day']).execute();
@@ -38,8 +42,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('link_revenue_minor', 'bigint', (c) => c.notNull())
     .addColumn('code_redemptions', 'bigint', (c) => c.notNull())
     .addColumn('unconverted', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('rollup_conversions_pk', ['workspace_id', 'day', 'offer_id', 'member_id', 'link_id', 'code_id', 'status'])
+    .$call(clustered)
     .execute();
-  await db.schema.createIndex('rollup_conversions_day').on('rollup_conversions').columns(['workspace_id', 'day']).execute();
   await db.schema.createIndex('rollup_conversions_member').on('rollup_conversions').columns(['workspace_id', 'member_id', 'day']).execute();
 
   // Days whose conversion rollups are stale. Insert-only (no hot row to contend on); the rollup job recomputes the

@@ -1,0 +1,124 @@
+// Reports benchmark: the main report queries on a generated data set (default 10 M clicks, 500 k conversions, 2,000
+// members, 90 days), on SQLite and PostgreSQL, each from the rollups and — the baseline, in the same run — from the
+// raw rows (the same runReport with source=raw), so the speed-up is a ratio. Medians and p95 over repeated runs.
+// Usage: npm run bench:reports [-- --clicks 10000000 --conversions 500000 --members 2000 --days 90 --runs 20 --raw-runs 3
+//        --keep <dir> (reuse a generated SQLite data set there) --skip-pg]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { median } from './lib.js';
+
+const { values: args } = parseArgs({
+  options: {
+    clicks: { type: 'string', default: '10000000' },
+    conversions: { type: 'string', default: '500000' },
+    members: { type: 'string', default: '2000' },
+    days: { type: 'string', default: '90' },
+    runs: { type: 'string', default: '20' },
+    'raw-runs': { type: 'string', default: '3' },
+    keep: { type: 'string' },
+    pg: { type: 'string', default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+    'skip-pg': { type: 'boolean', default: false },
+    'skip-sqlite': { type: 'boolean', default: false },
+  },
+});
+const ROOT = path.resolve(import.meta.dirname, '..');
+const CLI = path.join(ROOT, 'dist/src/cli/main.js');
+const { openStore, migrateToLatest } = await import(path.join(ROOT, 'dist/src/db/dialect.js'));
+const { findWorkspace, listWorkspaces } = await import(path.join(ROOT, 'dist/src/db/workspaces.js'));
+const { runReport } = await import(path.join(ROOT, 'dist/src/app/reports.js'));
+const { addDays, dayKey } = await import(path.join(ROOT, 'dist/src/core/time-buckets.js'));
+
+function p95(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(s.length * 0.95) - 1)];
+}
+
+function generate(env) {
+  const started = Date.now();
+  const r = spawnSync(process.execPath, [CLI, 'generate', '--clicks', args.clicks, '--conversions', args.conversions, '--members', args.members, '--days', args.days], {
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 24,
+  });
+  if (r.status !== 0) throw new Error(`generate failed (${r.status})`);
+  const summary = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
+  console.log(`  generated in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return summary;
+}
+
+async function timeIt(fn, runs) {
+  const ms = [];
+  let last;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    last = await fn();
+    ms.push(performance.now() - t0);
+  }
+  return { median: median(ms), p95: p95(ms), last };
+}
+
+async function measure(label, storeOpts) {
+  const store = openStore(storeOpts);
+  await migrateToLatest(store.db);
+  const ws = (await listWorkspaces(store.db)).find((w) => w.name === 'Generated');
+  const ctx = { store, clock: Date.now, baseUrl: 'http://bench', trackingChanged: async () => {} };
+  const workspace = await findWorkspace(store.db, ws.id);
+  const to = dayKey(Date.now(), workspace.timezone);
+  const from = addDays(to, -(Number(args.days) - 1));
+  const top = async (groupBy) => (await runReport(ctx, workspace, { groupBy, from, to, sort: 'clicks' })).value.rows.find((r) => r.key)?.key;
+  const offerId = await top('offer');
+  const memberId = await top('member');
+  const clicks = Number((await store.db.selectFrom('clicks').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst()).n);
+  const conversions = Number((await store.db.selectFrom('conversions').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst()).n);
+  console.log(`\n${label}: ${clicks.toLocaleString('en-US')} clicks, ${conversions.toLocaleString('en-US')} conversions, ${from} .. ${to}`);
+  const queries = [
+    ['offer totals, 90 days', { groupBy: 'offer', from, to }],
+    ['by member, 90 days', { groupBy: 'member', from, to }],
+    ['by day, one offer', { groupBy: 'day', from, to, offerId }],
+    ['by code, 90 days', { groupBy: 'code', from, to }],
+    ["one member's own numbers by day", { groupBy: 'day', from, to, memberId }],
+  ];
+  const rows = [];
+  for (const [name, q] of queries) {
+    const fast = await timeIt(() => runReport(ctx, workspace, { ...q, source: 'rollups' }), Number(args.runs));
+    const raw = await timeIt(() => runReport(ctx, workspace, { ...q, source: 'raw' }), Number(args['raw-runs']));
+    const same = JSON.stringify(fast.last.value.totals) === JSON.stringify(raw.last.value.totals);
+    rows.push({ name, fast, raw, same, n: fast.last.value.rows.length });
+  }
+  console.log(`| query | rows | rollups median | rollups p95 | raw rows median (baseline) | speed-up | same totals |`);
+  console.log(`|---|---|---|---|---|---|---|`);
+  for (const r of rows) {
+    console.log(`| ${r.name} | ${r.n} | ${r.fast.median.toFixed(1)} ms | ${r.fast.p95.toFixed(1)} ms | ${r.raw.median.toFixed(0)} ms | ${(r.raw.median / r.fast.median).toFixed(0)}× | ${r.same ? 'yes' : 'NO'} |`);
+  }
+  await store.close();
+  return rows;
+}
+
+if (!args['skip-sqlite']) {
+  const dataDir = args.keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tp-bench-reports-'));
+  if (!fs.existsSync(path.join(dataDir, 'touchpoint.sqlite'))) {
+    console.log(`SQLite: generating into ${dataDir}`);
+    generate({ DATA_DIR: dataDir, DATABASE_URL: '' });
+  }
+  await measure('SQLite', { databaseUrl: null, dataDir });
+  if (!args.keep) fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+if (!args['skip-pg']) {
+  const name = `tp_bench_reports_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: args.pg });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const url = new URL(args.pg);
+  url.pathname = `/${name}`;
+  try {
+    console.log(`\nPostgreSQL: generating into ${name}`);
+    generate({ DATABASE_URL: url.toString(), DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tp-bench-pg-')) });
+    await measure('PostgreSQL', { databaseUrl: url.toString(), dataDir: os.tmpdir() });
+  } finally {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
