@@ -214,18 +214,14 @@ describe.each(DIALECTS)('members API on %s', (kind) => {
   });
 
   it('refuses with 409 member_has_activity to delete a member who has a click', async () => {
-    const { api, workspaceId } = await workspace(t);
+    const { api } = await workspace(t);
     const offer = (await api('POST', '/offers', samplePercentOffer)).data;
     const m = (await api('POST', '/members', { name: 'Clicked' })).data;
     const link = (await api('POST', `/offers/${offer.id}/members`, { members: [{ memberId: m.id }] })).data.members[0].links[0];
-    await t.built.ctx.store.db
-      .insertInto('clicks')
-      .values({
-        id: 'clk_test_1', workspace_id: workspaceId, link_id: link.id, offer_id: offer.id, member_id: m.id, created_at: Date.now(),
-        tracked: 1, ip_hash: 'h', ip_truncated: '203.0.113.0', user_agent: 'Mozilla/5.0', referrer_host: null, country: null,
-        device: 'desktop', is_bot: 0, bot_reason: null, is_unique: 1, sub1: null, sub2: null, sub3: null, sub4: null, sub5: null,
-      })
-      .execute();
+    // Through the real redirect and click writer, so the click reaches the report rollups the link list reads.
+    const res = await t.built.app.inject({ url: `/${link.slug}`, headers: { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1' } });
+    expect(res.statusCode).toBe(302);
+    await t.built.tracking.flush();
     const del = await api('DELETE', `/members/${m.id}`);
     expect(del.statusCode).toBe(409);
     expect(del.data.error.code).toBe('member_has_activity');
