@@ -18,6 +18,12 @@ export interface Config {
   readonly clickBufferMax: number;
   /** Trust X-Forwarded-For (behind a load balancer). */
   readonly trustProxy: boolean;
+  /** Email of the owner account the first start creates (OWNER_EMAIL). */
+  readonly ownerEmail: string;
+  /** smtp(s)://user:pass@host:port for outgoing email; null = messages go to the local outbox (DATA_DIR/outbox). */
+  readonly smtpUrl: string | null;
+  /** Sender address of outgoing email ("Name <address>" or an address). */
+  readonly mailFrom: string;
 }
 
 export class ConfigError extends Error {
@@ -56,6 +62,12 @@ function url(name: string, raw: string, protocols: string[]): URL {
   return parsed;
 }
 
+function ownerEmail(env: Env): string {
+  const email = (env.OWNER_EMAIL || 'owner@localhost').trim().toLowerCase();
+  if (!/^[^\s@<>()",;]+@[^\s@<>()",;]+$/.test(email)) throw new ConfigError(`OWNER_EMAIL must be an email address, got "${env.OWNER_EMAIL}"`);
+  return email;
+}
+
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const port = int(env, 'PORT', 3000, 0, 65535);
   const host = env.HOST || '0.0.0.0';
@@ -71,6 +83,17 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
   }
+  const smtpUrl = env.SMTP_URL ? env.SMTP_URL : null;
+  // Checked without echoing the value: it carries the SMTP password.
+  if (smtpUrl && !/^smtps?:$/.test(URL.canParse(smtpUrl) ? new URL(smtpUrl).protocol : '')) {
+    throw new ConfigError('SMTP_URL must look like smtp://user:password@host:587 or smtps://user:password@host:465');
+  }
+  // Without MAIL_FROM the sender is on BASE_URL's host, so an outbox file at least names the installation.
+  const mailHost = /^[a-z0-9.-]*[a-z][a-z0-9.-]*$/i.test(base.hostname) ? base.hostname : 'localhost';
+  const mailFrom = env.MAIL_FROM || `Touchpoint <touchpoint@${mailHost}>`;
+  if (!/^[^\s@<>]+@[^\s@<>]+$|<[^\s@<>]+@[^\s@<>]+>$/.test(mailFrom.trim())) {
+    throw new ConfigError(`MAIL_FROM must be an email address or "Name <address>", got "${mailFrom}"`);
+  }
   const config: Config = {
     port,
     host,
@@ -82,6 +105,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     clickFlushMs: int(env, 'CLICK_FLUSH_MS', 250, 10, 60_000),
     clickBufferMax: int(env, 'CLICK_BUFFER_MAX', 200_000, 1_000, 10_000_000),
     trustProxy: bool(env, 'TRUST_PROXY', false),
+    ownerEmail: ownerEmail(env),
+    smtpUrl,
+    mailFrom: mailFrom.trim(),
     ...overrides,
   };
   return Object.freeze(config);

@@ -85,7 +85,11 @@ describe.each(DIALECTS)('touchpoint CLI on %s', (kind) => {
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     const out = JSON.parse(res.stdout);
-    expect(out).toEqual({ workspaceId: expect.stringMatching(/^ws_[0-9a-z]{26}$/), apiKey: expect.stringMatching(/^tpk_[0-9A-Za-z]{40}$/) });
+    expect(out).toEqual({
+      workspaceId: expect.stringMatching(/^ws_[0-9a-z]{26}$/), apiKey: expect.stringMatching(/^tpk_[0-9A-Za-z]{40}$/),
+      // The dashboard's first owner (see test/auth.test.ts for signing in with it).
+      owner: { email: expect.any(String), password: expect.stringMatching(/^[A-Za-z0-9]{20}$/) },
+    });
     const ws = await target.api('GET', '/workspace', out.apiKey);
     expect(ws.statusCode).toBe(200);
     expect(ws.data).toMatchObject({ id: out.workspaceId, name: 'Acme', currency: 'EUR' });

@@ -1,4 +1,5 @@
 import type { Store } from '../db/dialect.js';
+import type { ConversionFactsCache } from './conversion-facts.js';
 
 /** What a use case needs from the outside world, passed in rather than imported. */
 export interface AppContext {
@@ -10,6 +11,17 @@ export interface AppContext {
   trackingChanged: (change: TrackingChange) => Promise<void>;
   /** Told of each conversion event's outcome (created, filled_in, duplicate, rejected), for metrics. */
   conversionEvent?: (source: string, outcome: string) => void;
+  /** The settings conversions are decided with, kept in memory; without it every event reads them from the database. */
+  conversionFacts?: ConversionFactsCache;
+  /** Told after a change to a workspace made through the admin API; resolves once this instance's caches have it. */
+  workspaceChanged?: (workspaceId: string) => Promise<void>;
+  /** Messages to people (email), wired where the server is built; use cases call what exists and go on without it. */
+  notify?: Notifier;
+}
+
+export interface Notifier {
+  /** A leaked code was rotated: tell the member their new code. Called once per rotation, after it was committed. */
+  codeRotated?: (n: { workspaceId: string; memberId: string; offerId: string; oldCode: string; newCode: string }) => Promise<void>;
 }
 
 export type TrackingChange = { kind: 'offer'; id: string } | { kind: 'link'; id: string } | { kind: 'member'; id: string };

@@ -4,12 +4,15 @@ import { createCode } from './codes.js';
 import { createMember, type MemberView } from './members.js';
 import { addMembersToOffer } from './offer-members.js';
 import { createOffer } from './offers.js';
+import { createFirstOwner } from './users.js';
 import { createWorkspace } from './workspaces.js';
 
 export interface DemoSummary {
   workspaceId: string;
   apiKey: string;
   postbackSecret: string;
+  /** The dashboard's owner login (one-time password), or null when that email already signs in elsewhere. */
+  owner: { email: string; password: string } | null;
   offers: {
     id: string;
     name: string;
@@ -24,8 +27,9 @@ function must<T>(r: { ok: true; value: T } | { ok: false; problem: { message: st
   return r.value;
 }
 
-export async function seedDemo(ctx: AppContext): Promise<DemoSummary> {
+export async function seedDemo(ctx: AppContext, opts: { ownerEmail?: string } = {}): Promise<DemoSummary> {
   const ws = must(await createWorkspace(ctx, { name: 'Demo Brand', currency: 'USD', timezone: 'America/New_York' }));
+  const owner = opts.ownerEmail ? await createFirstOwner(ctx, ws.workspace.id, opts.ownerEmail) : null;
   const actor = { workspaceId: ws.workspace.id, actor: 'system:demo' };
   const serum = must(
     await createOffer(ctx, actor, {
@@ -82,6 +86,7 @@ export async function seedDemo(ctx: AppContext): Promise<DemoSummary> {
     workspaceId: ws.workspace.id,
     apiKey: ws.apiKey,
     postbackSecret: ws.workspace.postbackSecret,
+    owner: owner && { email: owner.email, password: owner.password },
     offers: [
       { id: serum.id, name: serum.name, payout: '10% of each sale (VIP 20%)', genericCode: generic.code, members: describe(serumAdded) },
       { id: newsletter.id, name: newsletter.name, payout: '$2.00 per sign-up', genericCode: null, members: describe(newsletterAdded) },

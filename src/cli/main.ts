@@ -5,13 +5,17 @@ import { Command } from 'commander';
 import type { AppContext } from '../app/context.js';
 import { exportRoster } from '../app/code-roster.js';
 import { seedDemo } from '../app/demo.js';
+import { GENERATE_DEFAULTS, generateDataset } from '../app/generate.js';
 import { importMembers } from '../app/members.js';
+import { rebuildRollups } from '../app/rollups.js';
 import type { TabularFormat } from '../app/tabular.js';
+import { createFirstOwner, createUser, resetPassword, ROLES, type OwnerLogin, type Role } from '../app/users.js';
 import { createApiKey, createWorkspace } from '../app/workspaces.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { migrateToLatest, openStore, type Store } from '../db/dialect.js';
-import { findWorkspace } from '../db/workspaces.js';
+import { findWorkspace, listWorkspaces } from '../db/workspaces.js';
 import { startServer } from '../http/server.js';
+import { createProgress } from './progress.js';
 
 function config(): Config {
   try {
@@ -54,6 +58,14 @@ async function actorFor(store: Store, workspaceId: string) {
   return { workspaceId, actor: 'cli' };
 }
 
+/** How to sign in to the dashboard with a one-time password (the dashboard then asks for a new one). */
+function ownerLines(owner: Pick<OwnerLogin, 'email' | 'password'>, loginUrl: string, note = ''): string[] {
+  return [
+    `  Dashboard:   ${loginUrl}`,
+    `  Sign in as:  ${owner.email}   one-time password: ${owner.password}   (shown once${note}; you choose your own at first sign-in)`,
+  ];
+}
+
 const program = new Command('touchpoint').description('Sales tracking for influencer and affiliate programs.');
 
 program
@@ -76,6 +88,10 @@ program
       );
     } else if (first) {
       lines.push(`First start: created an empty workspace ${first.workspaceId}.`, `  API key:     ${first.apiKey}   (shown once)`);
+    }
+    if (server.ownerLogin) {
+      const saved = first && 'demo' in first ? `; also saved in ${path.relative(process.cwd(), cfg.dataDir)}/demo.json` : '';
+      lines.push(...ownerLines(server.ownerLogin, server.ownerLogin.loginUrl, saved));
     }
     lines.push(`  API reference: ${cfg.baseUrl}/api/v1/openapi.json`, ``);
     console.log(lines.join('\n'));
@@ -107,12 +123,21 @@ workspace
   .requiredOption('--name <name>', 'brand name')
   .option('--timezone <tz>', 'IANA time zone for reports', 'UTC')
   .option('--currency <code>', 'default currency', 'USD')
-  .option('--json', 'print {workspaceId, apiKey} as JSON')
-  .action(async (o: { name: string; timezone: string; currency: string; json?: boolean }) => {
-    const r = await withStore((ctx) => createWorkspace(ctx, o));
-    if (!r.ok) fail(r.problem.details?.[0]?.message ?? r.problem.message);
-    if (o.json) console.log(JSON.stringify({ workspaceId: r.value.workspace.id, apiKey: r.value.apiKey }));
-    else console.log(`Workspace ${r.value.workspace.id} created.\nAPI key (shown once): ${r.value.apiKey}`);
+  .option('--owner-email <email>', 'the owner who signs in to the dashboard (default: OWNER_EMAIL or owner@localhost)')
+  .option('--json', 'print {workspaceId, apiKey, owner} as JSON')
+  .action(async (o: { name: string; timezone: string; currency: string; ownerEmail?: string; json?: boolean }) => {
+    const cfg = config();
+    const made = await withStore(async (ctx) => {
+      const r = await createWorkspace(ctx, o);
+      // An email signs in to one workspace: when it already has one, the new workspace gets its owner later (user create).
+      return r.ok ? { ...r.value, owner: await createFirstOwner(ctx, r.value.workspace.id, o.ownerEmail ?? cfg.ownerEmail) } : r;
+    });
+    if ('problem' in made) return fail(made.problem.details?.[0]?.message ?? made.problem.message);
+    const owner = made.owner && { email: made.owner.email, password: made.owner.password };
+    if (o.json) return console.log(JSON.stringify({ workspaceId: made.workspace.id, apiKey: made.apiKey, owner }));
+    console.log(`Workspace ${made.workspace.id} created.\nAPI key (shown once): ${made.apiKey}`);
+    if (owner) console.log(ownerLines(owner, `${cfg.baseUrl}/app/login`).join('\n'));
+    else console.log(`No owner login made: ${o.ownerEmail ?? cfg.ownerEmail} already signs in to another workspace. Add one with\n  touchpoint user create --workspace ${made.workspace.id} --email <email> --role owner`);
   });
 
 program
@@ -131,13 +156,46 @@ program
   .description('Create a demo workspace: two offers, three members, their links and codes.')
   .option('--json', 'print everything (API key, offers, links, codes) as JSON')
   .action(async (o: { json?: boolean }) => {
-    const demo = await withStore((ctx) => seedDemo(ctx));
+    const cfg = config();
+    const demo = await withStore((ctx) => seedDemo(ctx, { ownerEmail: cfg.ownerEmail }));
     if (o.json) return console.log(JSON.stringify(demo, null, 2));
     console.log(`Demo workspace ${demo.workspaceId}\nAPI key (shown once): ${demo.apiKey}`);
+    if (demo.owner) console.log(ownerLines(demo.owner, `${cfg.baseUrl}/app/login`).join('\n'));
     for (const offer of demo.offers) {
       console.log(`\n${offer.name} (${offer.id}): ${offer.payout}${offer.genericCode ? `, generic code ${offer.genericCode}` : ''}`);
       for (const m of offer.members) console.log(`  ${m.name.padEnd(15)} ${m.link}${m.code ? `  code ${m.code}` : ''}`);
     }
+  });
+
+const user = program.command('user').description('People who sign in to the dashboard.');
+user
+  .command('create')
+  .description('Add a user to a workspace and print their setup link (single use, valid 72 hours).')
+  .requiredOption('--workspace <id>', 'workspace id (ws_…)')
+  .requiredOption('--email <email>', 'their email address (one user per address)')
+  .option('--role <role>', `${ROLES.join(', ')}`, 'manager')
+  .option('--name <name>', 'their name (default: the email address)')
+  .option('--json', 'print {user, setupUrl, expiresAt} as JSON')
+  .action(async (o: { workspace: string; email: string; role: string; name?: string; json?: boolean }) => {
+    if (!ROLES.includes(o.role as Role)) fail(`Unknown role "${o.role}": use ${ROLES.join(', ')}.`);
+    const r = await withStore(async (ctx, store) =>
+      createUser(ctx, await actorFor(store, o.workspace), { email: o.email, name: o.name ?? o.email, role: o.role as Role }),
+    );
+    if (!r.ok) fail(r.problem.details?.[0]?.message ?? r.problem.message);
+    if (o.json) return console.log(JSON.stringify(r.value));
+    console.log(`User ${r.value.user.email} (${r.value.user.role}) created.\nSetup link (single use, until ${r.value.expiresAt}):\n  ${r.value.setupUrl}`);
+  });
+user
+  .command('reset-password')
+  .description("Give a user a new one-time password (their sessions and setup links end); they choose a new one at sign-in.")
+  .requiredOption('--email <email>', 'the user\'s email address')
+  .option('--json', 'print {email, password} as JSON')
+  .action(async (o: { email: string; json?: boolean }) => {
+    const cfg = config();
+    const r = await withStore((ctx) => resetPassword(ctx, o.email));
+    if (!r.ok) fail(r.problem.message);
+    if (o.json) return console.log(JSON.stringify({ email: r.value.email, password: r.value.password }));
+    console.log(`New one-time password for ${r.value.email}.\n${ownerLines(r.value, `${cfg.baseUrl}/app/login`).join('\n')}`);
   });
 
 const importCmd = program.command('import').description('Bulk import from CSV or XLSX (all or nothing).');
@@ -168,6 +226,57 @@ exportCmd
     if (!r.ok) fail(r.problem.message);
     fs.writeFileSync(o.out, r.value);
     console.log(`Wrote ${o.out}.`);
+  });
+
+/** "10000000", "10_000_000", "10,000,000", "10M" and "250k" are all accepted. */
+function count(raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(raw.replace(/[_,]/g, ''));
+  const n = m ? Number(m[1]) * (m[2]?.toLowerCase() === 'm' ? 1e6 : m[2]?.toLowerCase() === 'k' ? 1e3 : 1) : NaN;
+  if (!Number.isSafeInteger(n)) fail(`"${raw}" is not a whole number.`);
+  return n;
+}
+
+program
+  .command('generate')
+  .description('Write a realistic synthetic data set (offers, members, links, codes, clicks, orders, commissions), then rebuild the report rollups.')
+  .option('--clicks <n>', 'clicks to write', String(GENERATE_DEFAULTS.clicks))
+  .option('--conversions <n>', 'conversions (orders) to write', String(GENERATE_DEFAULTS.conversions))
+  .option('--members <n>', 'members (creators)', String(GENERATE_DEFAULTS.members))
+  .option('--days <n>', 'days of history, ending now', String(GENERATE_DEFAULTS.days))
+  .option('--workspace <id>', 'generate into this workspace instead of a new one named "Generated"')
+  .option('--seed <n>', 'random seed: the same seed gives the same data set', '1')
+  .action(async (o: { clicks: string; conversions: string; members: string; days: string; workspace?: string; seed: string }) => {
+    const progress = createProgress(process.stderr);
+    const r = await withStore((ctx) => generateDataset(ctx, {
+      clicks: count(o.clicks), conversions: count(o.conversions), members: count(o.members), days: count(o.days), seed: count(o.seed),
+      ...(o.workspace ? { workspaceId: o.workspace } : {}),
+      onProgress: (p) => progress.update(p.phase, p.done, p.total),
+    }));
+    progress.end();
+    if (!r.ok) {
+      console.error(r.problem.message);
+      for (const d of r.problem.details ?? []) console.error(`  ${d.path ?? ''}: ${d.message}`);
+      process.exit(1);
+    }
+    console.log(JSON.stringify(r.value, null, 2));
+  });
+
+const rollups = program.command('rollups').description('Report rollups (raw rows stay the truth; see docs/adr/0006-report-rollups.md).');
+rollups
+  .command('rebuild')
+  .description("Recompute the report rollups from the raw clicks and conversions, in each workspace's time zone.")
+  .option('--workspace <id>', 'only this workspace')
+  .action(async (o: { workspace?: string }) => {
+    await withStore(async (_ctx, store) => {
+      const ids = o.workspace ? [(await actorFor(store, o.workspace)).workspaceId] : (await listWorkspaces(store.db)).map((w) => w.id);
+      const progress = createProgress(process.stderr);
+      for (const id of ids) {
+        const started = Date.now();
+        const r = await rebuildRollups(store, id, { onProgress: (p) => progress.update(`${id} ${p.phase} (days)`, p.done, p.total) });
+        progress.end();
+        console.log(`${id}: ${r.days} days rebuilt in ${r.timeZone} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      }
+    });
   });
 
 program.parseAsync().catch((e: Error) => {

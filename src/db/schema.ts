@@ -346,7 +346,135 @@ export interface RollupDirtyTable {
   occurred_at: number;
 }
 
+/** A person of the brand who signs in to the dashboard. One email, one user, one workspace. */
+export interface UserTable {
+  id: string;
+  workspace_id: string;
+  /** Lower-cased. */
+  email: string;
+  name: string;
+  role: 'owner' | 'manager' | 'viewer';
+  /** scrypt (core/passwords.ts); null until the user has followed their setup link. */
+  password_hash: string | null;
+  /** 1 after a one-time password was issued: the dashboard asks for a new one first. */
+  must_change_password: number;
+  created_at: number;
+  updated_at: number;
+  last_login_at: number | null;
+}
+
+/** A signed-in browser; the cookie holds the token, the table only its SHA-256. Same shape for users and members. */
+export interface UserSessionTable {
+  token_hash: string;
+  user_id: string;
+  workspace_id: string;
+  /** Sent back by the page in X-CSRF-Token on every state-changing request. */
+  csrf_token: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+export interface MemberSessionTable {
+  token_hash: string;
+  member_id: string;
+  workspace_id: string;
+  csrf_token: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+/** Single-use links: a user's setup link, a member's magic sign-in link. */
+export interface OneTimeTokenTable {
+  token_hash: string;
+  purpose: 'user_setup' | 'member_login';
+  workspace_id: string;
+  /** usr_… or mem_… */
+  subject_id: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/** One row per counted attempt (failed login, sign-in link asked for), keyed by a hash of what is throttled. */
+export interface AuthAttemptTable {
+  id: string;
+  key: string;
+  at: number;
+}
+
+/**
+ * Outgoing email: the outbox and the send log in one. A row is written in the transaction of the change that causes
+ * it and sent by the email dispatcher (app/emails.ts); the rendered bodies are kept, so the log shows what was sent.
+ */
+export interface EmailTable {
+  id: string;
+  workspace_id: string;
+  /** member_links | magic_link | code_rotated | user_invite */
+  kind: string;
+  to_address: string;
+  /** Display name of the sender (the workspace's name); the address is MAIL_FROM's. */
+  from_name: string;
+  subject: string;
+  body_text: string;
+  body_html: string;
+  member_id: string | null;
+  offer_id: string | null;
+  user_id: string | null;
+  status: 'queued' | 'sending' | 'sent' | 'failed' | 'bounced';
+  attempts: number;
+  next_attempt_at: number;
+  /** A dispatcher's claim on the email; another instance takes it over after this time. */
+  locked_until: number;
+  /** Not worth sending after this time (a magic link that has expired); null = no limit. */
+  expires_at: number | null;
+  /** The SMTP server's reply (or the transport's error) of the last failed attempt. */
+  last_error: string | null;
+  /** How a sent email left: 'smtp', or 'outbox' (written to DATA_DIR/outbox, no mail server configured). */
+  delivered_via: string | null;
+  /** The SMTP server's acceptance reply, or where the outbox file was written. */
+  delivery_note: string | null;
+  message_id: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+/** A leak alert (SPEC §5): one code, one rule, its evidence and what people did about it. See ADR 0009-leak-alerts. */
+export interface LeakAlertTable {
+  id: string;
+  workspace_id: string;
+  code_id: string;
+  offer_id: string;
+  member_id: string | null;
+  /** The code string when raised. */
+  code: string;
+  rule: 'spike' | 'no_click';
+  /** open and acknowledged are "live": at most one live alert per code and rule (unique partial index). */
+  status: 'open' | 'acknowledged' | 'resolved';
+  resolution: 'code_disabled' | 'code_rotated' | 'subsided' | null;
+  /** JSON: core/leak-detection LeakEvidence as of the last run that fired (frozen once resolved). */
+  evidence: string;
+  /** Redemptions in the 24 h before the last run that fired. */
+  last24h: number;
+  /** last24h when a person acted (acknowledged, disabled, rotated): the alert comes back only if it doubles. */
+  reference_count: number | null;
+  /** When the alert was raised, or raised again (reopened). */
+  raised_at: number;
+  /** The last run whose rule fired for this code, resolved alerts included: 24 h without one ends the episode. */
+  last_fired_at: number;
+  acknowledged_at: number | null;
+  acknowledged_by: string | null;
+  resolved_at: number | null;
+  resolved_by: string | null;
+  /** The code that replaced this one when it was rotated. */
+  new_code_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
+  leak_alerts: LeakAlertTable;
   workspaces: WorkspaceTable;
   api_keys: ApiKeyTable;
   offers: OfferTable;
@@ -369,4 +497,10 @@ export interface Database {
   rollup_clicks: RollupClicksTable;
   rollup_conversions: RollupConversionsTable;
   rollup_dirty: RollupDirtyTable;
+  users: UserTable;
+  user_sessions: UserSessionTable;
+  member_sessions: MemberSessionTable;
+  one_time_tokens: OneTimeTokenTable;
+  auth_attempts: AuthAttemptTable;
+  emails: EmailTable;
 }

@@ -1,27 +1,37 @@
 // buildApp(config, deps): registers everything, never listens.
 import http from 'node:http';
+import path from 'node:path';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AppContext, TrackingChange } from '../app/context.js';
+import { ConversionFactsCache } from '../app/conversion-facts.js';
+import { isStateChanging } from '../core/roles.js';
 import type { Config } from '../config.js';
 import type { Store } from '../db/dialect.js';
 import { startTracking, type Tracking } from '../tracking/index.js';
+import { alertRoutes } from './api/alerts.js';
 import { codeRoutes } from './api/codes.js';
 import { conversionRoutes } from './api/conversions.js';
 import { fxRoutes, payoutRoutes } from './api/payouts.js';
 import { webhookRoutes } from './api/webhooks.js';
+import { emailRoutes } from './api/emails.js';
+import { emailNotifier } from '../app/emails.js';
 import { linkRoutes } from './api/links.js';
 import { memberRoutes } from './api/members.js';
 import { offerRoutes } from './api/offers.js';
 import type { Api } from './api/types.js';
 import { reportRoutes } from './api/reports.js';
 import { workspaceRoutes } from './api/workspace.js';
-import { apiKeyAuth } from './auth.js';
+import { apiAuth } from './auth.js';
+import { authRoutes } from './api/auth.js';
+import { userRoutes } from './api/users.js';
+import { portalRoutes } from './portal.js';
 import { errorHandler, sendProblem } from './errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { opsRoutes } from './ops.js';
+import { defaultWebRoot, webSurfaceRoutes } from './web.js';
 import { sharedSchemas } from './schemas.js';
 
 export interface AppDeps {
@@ -29,6 +39,8 @@ export interface AppDeps {
   clock?: () => number;
   /** Logger options or false; tests pass false. */
   logger?: boolean | object;
+  /** The built web apps (default dist/web of this installation); tests point it at their own build. */
+  webRoot?: string;
 }
 
 export interface BuiltApp {
@@ -72,13 +84,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp>
   const metrics = createMetrics();
   // Changes reach the tracking cache through this hook; it is wired once tracking has started.
   let onChange: (change: TrackingChange) => Promise<void> = async () => {};
+  let onWorkspaceChange: (workspaceId: string) => Promise<void> = async () => {};
   const ctx: AppContext = {
     store: deps.store,
     clock: deps.clock ?? Date.now,
     baseUrl: config.baseUrl,
     trackingChanged: (change) => onChange(change),
     conversionEvent: (source, outcome) => metrics.conversions.inc({ source, outcome }),
+    conversionFacts: new ConversionFactsCache(),
+    workspaceChanged: (workspaceId) => onWorkspaceChange(workspaceId),
   };
+  // Messages to people are queued as emails; the server's dispatcher sends them (SMTP or the local outbox).
+  ctx.notify = emailNotifier(ctx);
 
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => sendProblem(reply, { code: 'route_not_found', message: `No route ${req.method} ${req.url.split('?')[0]}.` }));
@@ -100,8 +117,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp>
         description: 'Offers, members, payout options, tracking links and promo codes of one workspace. Authenticate with "Authorization: Bearer <API key>".',
       },
       servers: [{ url: config.baseUrl }],
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A workspace API key (tpk_…)' } } },
-      security: [{ apiKey: [] }],
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'A workspace API key (tpk_…)' },
+          session: { type: 'apiKey', in: 'cookie', name: 'tp_session', description: 'The dashboard\'s session (POST /api/v1/auth/login); state-changing requests also send X-CSRF-Token.' },
+          memberSession: { type: 'apiKey', in: 'cookie', name: 'tp_member', description: 'A creator portal session (magic link); state-changing requests also send X-CSRF-Token.' },
+        },
+      },
+      security: [{ apiKey: [] }, { session: [] }],
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
@@ -114,26 +137,39 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp>
         (_req, body, done) => done(null, body),
       );
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      authRoutes(api, ctx);
       api.register(async (secured: Api) => {
-        secured.addHook('onRequest', apiKeyAuth(ctx));
+        secured.addHook('onRequest', apiAuth(ctx));
+        // Conversions are decided with cached settings: whatever an API call changed is read again before it answers.
+        secured.addHook('onSend', async (request, reply, payload) => {
+          if (isStateChanging(request.method) && reply.statusCode < 400 && request.actor) await ctx.workspaceChanged?.(request.actor.workspaceId);
+          return payload;
+        });
+        userRoutes(secured, ctx);
         offerRoutes(secured, ctx);
         memberRoutes(secured, ctx);
         linkRoutes(secured, ctx);
         codeRoutes(secured, ctx);
+        alertRoutes(secured, ctx);
         workspaceRoutes(secured, ctx);
         conversionRoutes(secured, ctx);
         payoutRoutes(secured, ctx);
         fxRoutes(secured, ctx);
         webhookRoutes(secured, ctx);
+        emailRoutes(secured, ctx);
         reportRoutes(secured, ctx);
       });
     },
     { prefix: '/api/v1' },
   );
 
+  portalRoutes(app, ctx);
+  // The brand dashboard (web/app): /app and every path under it; /app is a reserved slug, never a link.
+  await webSurfaceRoutes(app, { prefix: '/app', dir: path.join(deps.webRoot ?? defaultWebRoot(), 'app'), title: 'Dashboard' });
   opsRoutes(app, ctx, metrics);
   const tracking = await startTracking(app, ctx, config, metrics);
   onChange = tracking.changed;
+  onWorkspaceChange = tracking.workspaceChanged;
   fastPath = tracking.fastPath;
 
   return {

@@ -7,6 +7,10 @@ import * as m0004 from './0004-payouts.js';
 import * as m0005 from './0005-webhooks.js';
 import * as m0006 from './0006-code-lookup-index.js';
 import * as m0007 from './0007-rollups.js';
+import * as m0008 from './0008-leak-alerts.js';
+import * as m0009 from './0009-email.js';
+import * as m0010 from './0010-accounts.js';
+import * as m0011 from './0011-conversions-keyset.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -16,4 +20,8 @@ export const migrations: Record<string, Migration> = {
   '0005-webhooks': m0005,
   '0006-code-lookup-index': m0006,
   '0007-rollups': m0007,
+  '0008-leak-alerts': m0008,
+  '0009-email': m0009,
+  '0010-accounts': m0010,
+  '0011-conversions-keyset': m0011,
 };

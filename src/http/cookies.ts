@@ -1,0 +1,40 @@
+// The session cookies of the dashboard (tp_session) and the portal (tp_member), and the script-readable tp_csrf.
+import type { FastifyReply } from 'fastify';
+import { SESSION_MAX_MS } from '../app/sessions.js';
+
+export const USER_COOKIE = 'tp_session';
+export const MEMBER_COOKIE = 'tp_member';
+export const CSRF_COOKIE = 'tp_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
+
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/** Secure whenever the public origin is https; a plain-http origin (localhost) could not send it back otherwise. */
+function attributes(secure: boolean, maxAgeSeconds: number, httpOnly: boolean): string {
+  return `Path=/; Max-Age=${maxAgeSeconds}; SameSite=Lax${httpOnly ? '; HttpOnly' : ''}${secure ? '; Secure' : ''}`;
+}
+
+export function sessionCookies(name: typeof USER_COOKIE | typeof MEMBER_COOKIE, s: { token: string; csrfToken: string }, secure: boolean): string[] {
+  const maxAge = Math.floor(SESSION_MAX_MS / 1000);
+  return [`${name}=${s.token}; ${attributes(secure, maxAge, true)}`, `${CSRF_COOKIE}=${s.csrfToken}; ${attributes(secure, maxAge, false)}`];
+}
+
+export function clearedCookie(name: string, secure: boolean): string {
+  return `${name}=; ${attributes(secure, 0, name !== CSRF_COOKIE)}`;
+}
+
+/** Fastify appends to an existing set-cookie header rather than replacing it. */
+export function setCookies(reply: FastifyReply, cookies: string[]): void {
+  reply.header('set-cookie', cookies);
+}
+
+export function isSecureOrigin(baseUrl: string): boolean {
+  return baseUrl.startsWith('https:');
+}
