@@ -4,16 +4,33 @@ import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export const WEBHOOK_EVENTS = ['conversion.created', 'commission.approved', 'commission.reversed'] as const;
+export const WEBHOOK_EVENTS = ['conversion.created', 'commission.approved', 'commission.reversed', 'alert.raised'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+export interface WebhookEndpoint {
+  id: string;
+  events: string[];
+}
+
+export async function activeWebhookEndpoints(db: Db, workspaceId: string): Promise<WebhookEndpoint[]> {
+  const rows = await db.selectFrom('webhook_endpoints').select(['id', 'events']).where('workspace_id', '=', workspaceId).where('active', '=', 1).execute();
+  return rows.map((e) => ({ id: e.id, events: JSON.parse(e.events) as string[] }));
+}
 
 /**
  * Queues a message for every active endpoint of the workspace that subscribes to the event, in the caller's
  * transaction: the message exists exactly when the change it announces was committed (a transactional outbox).
  */
-export async function enqueueWebhook(db: Db, workspaceId: string, event: WebhookEvent, data: unknown, now: number): Promise<void> {
-  const endpoints = await db.selectFrom('webhook_endpoints').select(['id', 'events']).where('workspace_id', '=', workspaceId).where('active', '=', 1).execute();
-  const subscribed = endpoints.filter((e) => (JSON.parse(e.events) as string[]).includes(event));
+export async function enqueueWebhook(
+  db: Db,
+  workspaceId: string,
+  event: WebhookEvent,
+  data: unknown,
+  now: number,
+  /** The workspace's active endpoints when the caller has them already (conversions keep them cached). */
+  endpoints?: WebhookEndpoint[],
+): Promise<void> {
+  const subscribed = (endpoints ?? (await activeWebhookEndpoints(db, workspaceId))).filter((e) => e.events.includes(event));
   if (!subscribed.length) return;
   await db
     .insertInto('webhook_messages')
