@@ -3,6 +3,8 @@
 // postback endpoints across a daylight-saving change, then every grouping and filter compared with numbers computed
 // here, independently, from the raw tables — from the rollups and from the raw report path, on both databases.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
 import { splitAmount } from '../src/core/commission.js';
 import { dayKey, weekOfDay } from '../src/core/time-buckets.js';
 import { createWorkspace } from '../src/app/workspaces.js';
@@ -269,6 +271,39 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
     await rebuildRollups(t.built.ctx.store, wsId, { onProgress: (p) => progress.push(p.phase) });
     expect(progress).toContain('clicks');
     expect(await snapshot()).toEqual(maintained);
+  });
+
+  it('exports the report as CSV and XLSX with the same numbers, formula-looking names escaped', async () => {
+    const m = await api('POST', '/members', { name: '=HYPERLINK("http://evil.example")' });
+    const added = await api('POST', `/offers/${offers[0]}/members`, { members: [{ memberId: m.data.id }], generateLinks: true });
+    now = Date.parse('2026-11-03T15:00:00Z');
+    await t.built.app.inject({ url: `/${added.data.members[0].links[0].slug}`, headers: { 'user-agent': UA }, remoteAddress: '198.51.100.9' });
+    await t.built.tracking.flush();
+    const qs = new URLSearchParams({ groupBy: 'member', from: FROM, to: TO });
+    const json = (await api('GET', `/reports?${qs}`)).data;
+    const csv = await t.built.app.inject({ url: `/api/v1/reports/export?${qs}&format=csv`, headers: { authorization: `Bearer ${key}` } });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-disposition']).toMatch(/report-member-2026-10-27-2026-11-05\.csv/);
+    const records = parse(csv.body.replace(/^\uFEFF/, ''), { columns: true }) as Record<string, string>[];
+    expect(records).toHaveLength(json.rows.length + 1);
+    for (const [i, row] of (json.rows as { label: string; clicks: number; salesMinor: number }[]).entries()) {
+      expect(records[i]!.clicks).toBe(String(row.clicks));
+      expect(Math.round(Number(records[i]!.sales) * 100)).toBe(row.salesMinor);
+    }
+    expect(records.at(-1)!.label).toBe('Total');
+    expect(Number(records.at(-1)!.clicks)).toBe(json.totals.clicks);
+    expect(records.find((r) => (r.label ?? '').includes('HYPERLINK'))!.label).toBe(`'=HYPERLINK("http://evil.example")`);
+    const xlsx = await t.built.app.inject({ url: `/api/v1/reports/export?${qs}&format=xlsx`, headers: { authorization: `Bearer ${key}` } });
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+    const sheet = book.worksheets[0]!;
+    expect(sheet.rowCount).toBe(json.rows.length + 2);
+    const labels = (sheet.getColumn(1).values as unknown[]).slice(2).map(String);
+    expect(labels).toContain(`'=HYPERLINK("http://evil.example")`);
+    expect(sheet.getRow(1).getCell(3).value).toBe("clicks");
+    expect(Number(sheet.getRow(sheet.rowCount).getCell(3).value)).toBe(json.totals.clicks);
+    const bad = await t.built.app.inject({ url: `/api/v1/reports/export?${qs}&format=pdf`, headers: { authorization: `Bearer ${key}` } });
+    expect(JSON.parse(bad.body).error.code).toBe('format_unsupported');
   });
 
   it('rejects bad parameters with a code and reads nothing of another workspace', async () => {

@@ -1,12 +1,13 @@
 // Payout batches: approved commissions per member and currency, for members whose total reaches the workspace's
-// minimum, marked paid together; exported as CSV or in PayPal Payouts' bulk CSV form.
+// minimum, marked paid together; exported as CSV, XLSX or in PayPal Payouts' bulk CSV form.
 import { newId } from '../core/ids.js';
-import { formatAmount, isCurrency, parseAmount } from '../core/money.js';
+import type { CsvCell } from '../core/csv-stream.js';
+import { currencyExponent, formatAmount, isCurrency, parseAmount } from '../core/money.js';
 import { fail, ok, type Result } from '../core/result.js';
 import { insertAdjustment } from '../db/conversions.js';
 import type { PayoutBatchTable } from '../db/schema.js';
 import { decodeCursor, toPage, type Actor, type AppContext } from './context.js';
-import { writeSheet } from './tabular.js';
+import { safeCell } from './tabular.js';
 
 export interface PayoutLine {
   memberId: string;
@@ -113,21 +114,47 @@ export async function listPayoutBatches(ctx: AppContext, actor: Actor, q: { curs
   return toPage(await query.orderBy('id', 'desc').limit(q.limit + 1).execute(), q.limit, (b) => batchView(b));
 }
 
-/** `csv`: a readable sheet. `paypal`: PayPal Payouts' bulk file — email, amount, currency, reference, note — no header. */
-export async function exportPayoutBatch(ctx: AppContext, actor: Actor, id: string, format: 'csv' | 'paypal'): Promise<Result<Buffer>> {
+export type PayoutExportLayout = 'sheet' | 'paypal';
+
+/** A batch as rows for http/export.ts: money as numbers with the currency's decimals, so CSV prints "50.00". */
+export interface PayoutExportTable {
+  columns: (string | { name: string; decimals: number })[];
+  rows: CsvCell[][];
+  header: boolean;
+  bom: boolean;
+}
+
+/**
+ * `sheet`: a readable table (CSV or XLSX). `paypal`: PayPal Payouts' bulk file — email, amount, currency, reference,
+ * note — with no header and no byte-order mark. Exports escape text that a spreadsheet would run as a formula; an
+ * escaped email would pay nobody (or somebody else), so a batch with such an email is refused for PayPal instead.
+ */
+export async function payoutBatchTable(ctx: AppContext, actor: Actor, id: string, layout: PayoutExportLayout): Promise<Result<PayoutExportTable>> {
   const batch = await getPayoutBatch(ctx, actor, id);
   if (!batch.ok) return batch;
   const { lines = [], currency } = batch.value;
-  if (format === 'csv') {
-    return ok(await writeSheet('csv', ['member_id', 'name', 'email', 'commissions', 'amount', 'currency', 'batch'], lines.map((l) => [l.memberId, l.name, l.email ?? '', String(l.commissions), l.amount, currency, id])));
+  const amount = { name: 'amount', decimals: currencyExponent(currency) };
+  const money = (l: PayoutLine) => Number(l.amount);
+  if (layout === 'sheet') {
+    return ok({
+      columns: ['member_id', 'name', 'email', 'commissions', amount, 'currency', 'batch'],
+      rows: lines.map((l) => [l.memberId, l.name, l.email, l.commissions, money(l), currency, id]),
+      header: true, bom: true,
+    });
   }
   const missing = lines.filter((l) => !l.email);
   if (missing.length) {
     return fail('payout_email_missing', 'PayPal pays by email; some members in the batch have none.', missing.map((l) => ({ path: l.memberId, message: `${l.name} has no email address.` })));
   }
-  const quote = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  const body = lines.map((l) => [l.email!, l.amount, currency, `${id}-${l.memberId}`.slice(0, 30), `Touchpoint commissions, batch ${id}`].map(quote).join(',')).join('\r\n');
-  return ok(Buffer.from(body + '\r\n'));
+  const unsafe = lines.filter((l) => safeCell(l.email!) !== l.email);
+  if (unsafe.length) {
+    return fail('payout_email_unsafe', 'Some emails start with a character spreadsheets run as a formula; PayPal would receive them altered.', unsafe.map((l) => ({ path: l.memberId, message: `${l.name}: "${l.email}" cannot go into a payout file as it is.` })));
+  }
+  return ok({
+    columns: ['email', amount, 'currency', 'reference', 'note'],
+    rows: lines.map((l) => [l.email!, money(l), currency, `${id}-${l.memberId}`.slice(0, 30), `Touchpoint commissions, batch ${id}`]),
+    header: false, bom: false,
+  });
 }
 
 export async function setMinimumPayout(ctx: AppContext, actor: Actor, amount: string): Promise<Result<{ minimumPayout: string; currency: string }>> {

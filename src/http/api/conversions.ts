@@ -1,7 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../../app/context.js';
 import { changeCommission, getConversion, listCommissions, listConversions, listEvents } from '../../app/conversions.js';
-import { sendResult } from '../errors.js';
+import { CONVERSION_EXPORT_COLUMNS, conversionExportRows } from '../../app/conversion-export.js';
+import { sendProblem, sendResult } from '../errors.js';
+import { exportFormat, exportResponse, formatQuery, sendExport } from '../export.js';
 import * as s from '../schemas.js';
 import type { Api } from './types.js';
 
@@ -44,21 +46,39 @@ const ConversionDetail = Type.Intersect([
 
 const tags = ['conversions'];
 
+const ConversionFilters = {
+  status: Type.Optional(Type.Union([Type.Literal('credited'), Type.Literal('unattributed')])),
+  offerId: Type.Optional(s.ids.offer), memberId: Type.Optional(s.ids.member), code: Type.Optional(Type.String({ maxLength: 64 })),
+  reason: Type.Optional(Type.String({ pattern: '^[a-z_]{2,40}$', description: 'A reason of the decision: click_outside_window, code_disabled, no_fx_rate, rule_split…' })),
+  test: Type.Optional(Type.Boolean({ description: 'true: the tracking check (test=1 orders) instead of real ones' })),
+  from: Type.Optional(Type.String({ format: 'date-time' })), to: Type.Optional(Type.String({ format: 'date-time' })),
+};
+
 export function conversionRoutes(app: Api, ctx: AppContext): void {
   app.get('/conversions', {
     schema: {
       tags, summary: 'List conversions, newest first',
-      querystring: Type.Object({
-        ...s.PageQuery,
-        status: Type.Optional(Type.Union([Type.Literal('credited'), Type.Literal('unattributed')])),
-        offerId: Type.Optional(s.ids.offer), memberId: Type.Optional(s.ids.member), code: Type.Optional(Type.String({ maxLength: 64 })),
-        reason: Type.Optional(Type.String({ pattern: '^[a-z_]{2,40}$', description: 'A reason of the decision: click_outside_window, code_disabled, no_fx_rate, rule_split…' })),
-        test: Type.Optional(Type.Boolean({ description: 'true: the tracking check (test=1 orders) instead of real ones' })),
-        from: Type.Optional(Type.String({ format: 'date-time' })), to: Type.Optional(Type.String({ format: 'date-time' })),
-      }),
+      querystring: Type.Object({ ...s.PageQuery, ...ConversionFilters }),
       response: { 200: s.Page(Conversion), ...s.errorResponses },
     },
   }, async (req) => listConversions(ctx, req.actor, req.query));
+
+  app.get('/conversions/export', {
+    schema: {
+      tags, summary: 'Export conversions (same filters as the list, newest first) as CSV or XLSX, streamed',
+      description: `Columns: ${CONVERSION_EXPORT_COLUMNS.join(', ')}. Several credits of one order are listed in one cell, separated by "; ". Text starting with = + - @ tab or CR is prefixed with '.`,
+      querystring: Type.Object({ format: formatQuery(), ...ConversionFilters }),
+      produces: [...exportResponse.produces], response: { 200: exportResponse.fileSchema, ...s.errorResponses },
+    },
+  }, async (req, reply) => {
+    const { format: asked, ...filter } = req.query;
+    const format = exportFormat(asked);
+    if (!format.ok) return sendProblem(reply, format.problem);
+    const day = new Date(ctx.clock()).toISOString().slice(0, 10);
+    return sendExport(reply, format.value, {
+      filename: `conversions-${day}`, columns: CONVERSION_EXPORT_COLUMNS, rows: conversionExportRows(ctx, req.actor, filter),
+    });
+  });
 
   app.get('/conversions/:id', {
     schema: {

@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../../app/context.js';
 import { listFxRates, setFxRate } from '../../app/fx-rates.js';
-import { createPayoutBatch, exportPayoutBatch, getPayoutBatch, listPayoutBatches, previewPayouts, setMinimumPayout } from '../../app/payouts.js';
+import { createPayoutBatch, getPayoutBatch, payoutBatchTable, listPayoutBatches, previewPayouts, setMinimumPayout } from '../../app/payouts.js';
 import { sendProblem, sendResult } from '../errors.js';
+import { exportFormat, exportResponse, formatQuery, sendExport } from '../export.js';
 import * as s from '../schemas.js';
 import type { Api } from './types.js';
 
@@ -17,6 +18,7 @@ const Batch = Type.Object({
 const BatchId = Type.Object({ id: Type.String({ pattern: '^pob_[0-9a-z]{26}$' }) });
 const Currency = Type.String({ pattern: '^[A-Z]{3}$' });
 const tags = ['payouts'];
+const PAYOUT_FORMATS = ['csv', 'xlsx', 'paypal'] as const;
 
 export function payoutRoutes(app: Api, ctx: AppContext): void {
   app.get('/payouts/preview', {
@@ -45,14 +47,17 @@ export function payoutRoutes(app: Api, ctx: AppContext): void {
 
   app.get('/payout-batches/:id/export', {
     schema: {
-      tags, summary: 'Export a batch: csv (readable) or paypal (PayPal Payouts bulk CSV: email, amount, currency, reference, note)',
-      params: BatchId, querystring: Type.Object({ format: Type.Union([Type.Literal('csv'), Type.Literal('paypal')], { default: 'csv' }) }),
-      produces: ['text/csv'], response: { 200: { type: 'string', description: 'CSV file' }, ...s.errorResponses },
+      tags, summary: 'Export a batch, streamed: csv or xlsx (readable), or paypal (PayPal Payouts bulk CSV: email, amount, currency, reference, note; no header)',
+      params: BatchId, querystring: Type.Object({ format: formatQuery(PAYOUT_FORMATS) }),
+      produces: [...exportResponse.produces], response: { 200: exportResponse.fileSchema, ...s.errorResponses },
     },
   }, async (req, reply) => {
-    const file = await exportPayoutBatch(ctx, req.actor, req.params.id, req.query.format);
-    if (!file.ok) return sendProblem(reply, file.problem);
-    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${req.params.id}-${req.query.format}.csv"`).send(file.value);
+    const format = exportFormat(req.query.format, PAYOUT_FORMATS);
+    if (!format.ok) return sendProblem(reply, format.problem);
+    const table = await payoutBatchTable(ctx, req.actor, req.params.id, format.value === 'paypal' ? 'paypal' : 'sheet');
+    if (!table.ok) return sendProblem(reply, table.problem);
+    const filename = format.value === 'paypal' ? `${req.params.id}-paypal` : req.params.id;
+    return sendExport(reply, format.value === 'xlsx' ? 'xlsx' : 'csv', { filename, ...table.value });
   });
 
   app.put('/workspace/minimum-payout', {

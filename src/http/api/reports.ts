@@ -3,7 +3,10 @@ import type { AppContext } from '../../app/context.js';
 import { COMMISSION_STATUSES, REPORT_SORTS, runReport, type ReportQuery } from '../../app/reports.js';
 import { fail } from '../../core/result.js';
 import { findWorkspace } from '../../db/workspaces.js';
-import { sendResult } from '../errors.js';
+import { sendProblem, sendResult } from '../errors.js';
+import { exportFormat, exportResponse, formatQuery, sendExport } from '../export.js';
+import { REPORT_COLUMNS, reportCells } from '../../core/report-metrics.js';
+import { currencyExponent } from '../../core/money.js';
 import * as s from '../schemas.js';
 import type { Api } from './types.js';
 
@@ -72,5 +75,36 @@ export function reportRoutes(app: Api, ctx: AppContext): void {
     const ws = await findWorkspace(ctx.store.db, req.actor.workspaceId);
     if (!ws) return sendResult(reply, fail('not_found', 'Workspace not found.'));
     return sendResult(reply, await runReport(ctx, ws, req.query as Static<typeof ReportQuerySchema> as ReportQuery));
+  });
+
+  app.get('/reports/export', {
+    schema: {
+      tags,
+      summary: 'The same report as CSV or XLSX: one line per row, then the totals',
+      description: `Columns: ${['label', ...REPORT_COLUMNS].join(', ')}. Money in the workspace currency, rates as fractions (0.0125 = 1.25 %). Text starting with = + - @ tab or CR is prefixed with '.`,
+      querystring: Type.Object({ format: formatQuery(), ...ReportQuerySchema.properties }),
+      produces: [...exportResponse.produces], response: { 200: exportResponse.fileSchema, ...s.errorResponses },
+    },
+  }, async (req, reply) => {
+    const { format: asked, ...query } = req.query as { format?: string } & ReportQuery;
+    const format = exportFormat(asked);
+    if (!format.ok) return sendProblem(reply, format.problem);
+    const ws = await findWorkspace(ctx.store.db, req.actor.workspaceId);
+    if (!ws) return sendResult(reply, fail('not_found', 'Workspace not found.'));
+    const report = await runReport(ctx, ws, query);
+    if (!report.ok) return sendProblem(reply, report.problem);
+    const r = report.value;
+    const money = currencyExponent(r.currency);
+    const decimals: Record<string, number> = { sales: money, refunds: money, net_sales: money, aov: money, commission: money, epc: money, coded_revenue: money, link_revenue: money };
+    for (const c of REPORT_COLUMNS) if (c.startsWith('conversion_rate') || c.startsWith('redemption_rate') || c === 'coded_revenue_share') decimals[c] = 4;
+    const rows = [
+      ...r.rows.map((row) => [row.label, ...reportCells(row, r.currency)]),
+      ['Total', ...reportCells(r.totals, r.currency)],
+    ];
+    return sendExport(reply, format.value, {
+      filename: `report-${r.groupBy}-${r.from}-${r.to}`,
+      columns: ['label', ...REPORT_COLUMNS].map((name) => (decimals[name] !== undefined ? { name, decimals: decimals[name] } : name)),
+      rows,
+    });
   });
 }
