@@ -74,7 +74,8 @@ export interface ConversionFilter {
   limit: number;
 }
 
-export async function listConversions(ctx: AppContext, actor: Actor, f: ConversionFilter): Promise<Page<ReturnType<typeof conversionView>>> {
+/** The conversions a filter selects, unordered and unpaged: shared by the list and the export (app/conversion-export.ts). */
+export function conversionsMatching(ctx: AppContext, actor: Actor, f: Omit<ConversionFilter, 'cursor' | 'limit'>) {
   const { db } = ctx.store;
   let q = db.selectFrom('conversions').selectAll().where('workspace_id', '=', actor.workspaceId).where('is_test', '=', f.test ? 1 : 0);
   if (f.status) q = q.where('status', '=', f.status);
@@ -89,6 +90,11 @@ export async function listConversions(ctx: AppContext, actor: Actor, f: Conversi
     if (f.offerId) credited = credited.where('offer_id', '=', f.offerId);
     q = q.where((eb) => eb.or([eb('id', 'in', credited), ...(f.offerId && !f.memberId ? [eb('reported_offer_id', '=', f.offerId)] : [])]));
   }
+  return q;
+}
+
+export async function listConversions(ctx: AppContext, actor: Actor, f: ConversionFilter): Promise<Page<ReturnType<typeof conversionView>>> {
+  let q = conversionsMatching(ctx, actor, f);
   const before = decodeCursor(f.cursor);
   if (before) q = q.where('id', '<', before);
   const rows = await q.orderBy('id', 'desc').limit(f.limit + 1).execute();

@@ -27,17 +27,22 @@ export async function listFxRates(ctx: AppContext, actor: Actor) {
   return { data: rows.map((r) => ({ from: r.from_currency, to: r.to_currency, rate: r.rate, updatedAt: new Date(r.updated_at).toISOString() })) };
 }
 
+/** The workspace's rate from one currency to another (a decimal string), or null when it has none. */
+export async function fxRate(db: Kysely<Database> | Transaction<Database>, workspaceId: string, from: string, to: string): Promise<string | null> {
+  const row = await db.selectFrom('fx_rates').select('rate').where('workspace_id', '=', workspaceId)
+    .where('from_currency', '=', from).where('to_currency', '=', to).executeTakeFirst();
+  return row?.rate ?? null;
+}
+
 /** The order's amount in the offer's currency, or null when the workspace has no rate for the pair. */
 export async function inOfferCurrency(
-  db: Kysely<Database> | Transaction<Database>,
-  workspaceId: string,
+  rateOf: (from: string, to: string) => Promise<string | null>,
   amount: { minor: number; currency: string },
   offerCurrency: string,
 ): Promise<number | null> {
   if (amount.currency === offerCurrency) return amount.minor;
-  const rate = await db.selectFrom('fx_rates').select('rate').where('workspace_id', '=', workspaceId)
-    .where('from_currency', '=', amount.currency).where('to_currency', '=', offerCurrency).executeTakeFirst();
-  if (!rate) return null;
-  const converted = convertMinor(amount.minor, amount.currency, offerCurrency, rate.rate);
+  const rate = await rateOf(amount.currency, offerCurrency);
+  if (rate === null) return null;
+  const converted = convertMinor(amount.minor, amount.currency, offerCurrency, rate);
   return converted.ok ? converted.minor : null;
 }

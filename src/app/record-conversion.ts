@@ -1,19 +1,20 @@
 // recordConversion: one order's event, from any ingestion path, through named steps to a decision and commissions.
-// The order's row is created or locked first, under the (workspace, order) unique index, so concurrent events for
-// one order, on one process or many, are decided one after another and never pay twice.
-import type { Kysely } from 'kysely';
-import { attribute, DAY_MS, mergeEvidence, type AttributionDecision, type ClickLookup, type CodeLookup, type OfferTracking, type OrderEvidence } from '../core/attribution.js';
-import { commissionFor, monthKey } from '../core/commission.js';
+// A new order is inserted with its decision under the (workspace, test, order) unique index; an order seen before is
+// locked first. Concurrent events for one order, on one process or many, are therefore decided one after another
+// and never pay twice.
+import type { CompiledQuery, Kysely } from 'kysely';
+import { mergeEvidence, type AttributionDecision, type OrderEvidence } from '../core/attribution.js';
 import type { ConversionInput } from '../core/conversion-input.js';
 import { newId } from '../core/ids.js';
 import { formatAmount } from '../core/money.js';
 import { enqueueWebhook } from '../db/webhooks.js';
-import { inOfferCurrency } from './fx-rates.js';
 import * as repo from '../db/conversions.js';
+import { writeTogether } from '../db/dialect.js';
 import type { ConversionSource, Database } from '../db/schema.js';
 import type { Workspace } from '../db/workspaces.js';
 import type { AppContext } from './context.js';
-import { loadOfferTracking, payoutFor, type OfferFacts } from './conversion-facts.js';
+import { uncachedFacts } from './conversion-facts.js';
+import { decideOrder, type CommissionValues, type OrderDecision } from './order-decision.js';
 
 /** Where a click id is looked up: the click buffer first (a click is written within a flush interval), then the table. */
 export interface ClickFinder {
@@ -61,87 +62,79 @@ export async function recordConversion(
   // Looked up before the transaction, which must not wait on a flush; a click id that only the stored order has
   // is an old one, long written, and is read inside.
   const fresh = input.clickId ? await clicks.find(input.clickId, { wait: true }) : null;
+  const isTest = input.isTest ? 1 : 0;
 
   return ctx.store.writeTransaction(async (tx) => {
-    const created = await repo.insertConversionIfNew(tx, {
-      id: newId('cnv', now), workspace_id: ws.id, order_id: input.orderId, is_test: input.isTest ? 1 : 0, status: 'unattributed',
-      occurred_at: input.occurredAt, reported_offer_id: input.offerId, click_id: input.clickId, code: input.code,
-      amount_minor: amount?.minor ?? null, currency: amount?.currency ?? null, refunded_minor: 0, cancelled_at: null,
-      decision: '{}', created_at: now, updated_at: now,
+    // Taken inside the transaction: a change the admin API answered before this order's turn is already in it.
+    const facts = ctx.conversionFacts?.forWorkspace(ws.id) ?? uncachedFacts(ws.id);
+    const decide = (evidence: OrderEvidence, conversionId: string | null) => decideOrder(tx, facts, clicks, ws, input, fresh, evidence, conversionId);
+    const eventRow = (conversionId: string, outcome: string, reason: string | null): repo.ConversionEventRow => ({
+      id: newId('evt', now), workspace_id: ws.id, conversion_id: conversionId, received_at: now, source, order_id: input.orderId,
+      is_test: isTest, outcome, reason, detail: JSON.stringify(detail),
     });
-    const row = await repo.lockConversionByOrder(tx, kind, ws.id, input.isTest, input.orderId);
-    const existing = created ? [] : await repo.commissionsOf(tx, row.id);
-    const event = (outcome: string, reason: string | null) =>
-      repo.insertEvent(tx, {
-        id: newId('evt', now), workspace_id: ws.id, conversion_id: row.id, received_at: now, source, order_id: input.orderId,
-        is_test: input.isTest ? 1 : 0, outcome, reason, detail: JSON.stringify(detail),
-      });
-    const previousDecision = JSON.parse(row.decision) as StoredDecision;
-    const done = (outcome: RecordResult['outcome'], decision: StoredDecision): RecordResult => ({
-      outcome, conversionId: row.id, status: row.status, isTest: input.isTest, reasons: decision.reasons ?? [], commissions: decision.commissions ?? [],
-    });
+    const event = (conversionId: string, outcome: string, reason: string | null) => repo.insertEvent(tx, eventRow(conversionId, outcome, reason));
 
-    // Step 1: merge with what the order already had. Nothing new: a duplicate, kept with its reason.
-    let evidence = next;
-    if (!created) {
-      const merged = mergeEvidence(evidenceOf(row), next);
-      if (!merged.changed) {
-        await event('duplicate', 'duplicate');
-        return done('duplicate', previousDecision);
+    // Step 1, the common case: a new order. It is decided first and written with its decision in one insert; the
+    // unique index on (workspace, test, order) says whether it was new. Another event for the same order, here or on
+    // another instance, waits on that index until this transaction ends, then takes step 2.
+    const id = newId('cnv', now);
+    const first = await decide(next, null);
+    const created = await repo.insertConversionIfNew(tx, {
+      id, workspace_id: ws.id, order_id: input.orderId, is_test: isTest, status: first.status, occurred_at: next.occurredAt,
+      reported_offer_id: next.reportedOfferId, click_id: next.clickId, code: next.code, amount_minor: amount?.minor ?? null,
+      currency: amount?.currency ?? null, refunded_minor: 0, cancelled_at: null, decision: JSON.stringify(first.record), created_at: now, updated_at: now,
+    });
+    if (created) {
+      // The order's other rows together: one round trip on PostgreSQL.
+      const writes: CompiledQuery[] = [];
+      for (const w of first.writes) {
+        const rows = commissionRows(ws.id, id, w, now, 'created');
+        writes.push(repo.commissionInsert(tx, rows.commission), repo.adjustmentInsert(tx, rows.adjustment));
       }
-      // A decision whose commissions were approved or paid is final; later evidence is kept but changes nothing.
-      if (existing.some((c) => c.status === 'approved' || c.status === 'paid')) {
-        await event('duplicate', 'decision_final');
-        return done('duplicate', previousDecision);
+      writes.push(repo.eventInsert(tx, eventRow(id, 'created', first.eventReason)));
+      await writeTogether(tx, kind, writes);
+      if (!input.isTest) {
+        const endpoints = (await facts.webhookEndpoints(tx)).filter((e) => e.events.includes('conversion.created'));
+        if (endpoints.length) {
+          await enqueueWebhook(tx, ws.id, 'conversion.created', {
+            id, orderId: input.orderId, status: first.status, occurredAt: new Date(next.occurredAt).toISOString(),
+            amount: amount ? formatAmount(amount.minor, amount.currency) : null, currency: amount?.currency ?? null,
+            credits: first.decision.outcome === 'credited' ? first.decision.credits : [],
+            commissions: first.commissions.map((c) => ({ ...c, amount: formatAmount(c.amountMinor, c.currency) })),
+          }, now, endpoints);
+        }
       }
-      evidence = merged.evidence;
+      return { outcome: 'created', conversionId: id, status: first.status, isTest: input.isTest, reasons: first.reasons, commissions: first.commissions };
     }
 
-    // Step 2: what the click id and the code point to.
-    const click = !evidence.clickId ? null : evidence.clickId === input.clickId ? fresh : await clicks.find(evidence.clickId, { wait: false, db: tx });
-    const facts = await loadOfferTracking(tx, ws.id, [click?.offerId, evidence.reportedOfferId]);
-    const clickLookup: ClickLookup = !evidence.clickId
-      ? input.unusableClickId ? { lookup: 'not_found', clickId: input.unusableClickId } : { lookup: 'none' }
-      : !click ? { lookup: 'not_found', clickId: evidence.clickId }
-      : click.workspaceId !== ws.id ? { lookup: 'other_workspace', clickId: evidence.clickId }
-      : { lookup: 'found', click: { clickId: evidence.clickId, offerId: click.offerId, memberId: click.memberId, linkId: click.linkId, clickedAt: click.clickedAt, trackedWhenClicked: click.tracked }, offer: tracking(facts, click.offerId) };
-    const codeRow = evidence.code ? await repo.findCodeForAttribution(tx, ws.id, evidence.code) : undefined;
-    if (codeRow) Object.assign(facts, await loadOfferTracking(tx, ws.id, [codeRow.offer_id]));
-    const codeLookup: CodeLookup = !evidence.code
-      ? { lookup: 'none' }
-      : !codeRow ? { lookup: 'not_found', code: evidence.code }
-      : { lookup: 'found', code: { codeId: codeRow.id, code: codeRow.code, offerId: codeRow.offer_id, memberId: codeRow.member_id, status: codeRow.status }, offer: tracking(facts, codeRow.offer_id) };
-
-    // Step 3: the decision (pure), then the commissions it gives.
-    const decision = attribute({ occurredAt: evidence.occurredAt, reportedOfferId: evidence.reportedOfferId, click: clickLookup, code: codeLookup });
-    const notes: string[] = [];
-    const commissions: RecordResult['commissions'] = [];
-    const keep = new Set<string>();
-    if (decision.outcome === 'credited') {
-      for (const credit of decision.credits) {
-        if (!credit.memberId) continue; // a generic link or code credits the offer; nobody is paid
-        const offer = facts[credit.offerId]!;
-        // An order in another currency is converted at the workspace's rate; without one it earns nothing yet.
-        const sale = evidence.amount ? await inOfferCurrency(tx, ws.id, evidence.amount, offer.currency) : 0;
-        if (sale === null) {
-          if (!notes.includes('no_fx_rate')) notes.push('no_fx_rate');
-          continue;
-        }
-        const payout = await payoutFor(tx, ws.id, credit.offerId, credit.memberId);
-        const month = monthKey(evidence.occurredAt, ws.timezone);
-        const earlier = await repo.countMonthCommissions(tx, credit.offerId, credit.memberId, month, row.id);
-        const saleMinor = sale;
-        const c = commissionFor({ payout: payout.payout, saleMinor, shareBps: credit.shareBps, conversionNumberInMonth: earlier + 1 });
-        commissions.push({ memberId: credit.memberId, offerId: credit.offerId, amountMinor: c.amountMinor, currency: offer.currency });
-        if (input.isTest) continue; // a tracking check shows what would be paid, and pays nothing
-        keep.add(credit.memberId);
-        const values = {
-          offer_id: credit.offerId, payout_option_id: payout.id, source: credit.source, share_bps: credit.shareBps,
-          sale_minor: Math.floor((saleMinor * credit.shareBps) / 10_000), amount_minor: c.amountMinor, currency: offer.currency,
-          rate_applied: c.rateApplied, tier_from: c.tierFromConversion, month_key: month, approve_after: evidence.occurredAt + offer.holdDays * DAY_MS,
-        };
-        const before = existing.find((e) => e.member_id === credit.memberId);
-        await upsertCommission(tx, ws.id, row.id, credit.memberId, before, values, now, created ? 'created' : 'recomputed');
+    // Step 2: the order exists. Locked (PostgreSQL; SQLite has one writer), then merged with what it had.
+    const row = await repo.lockConversionByOrder(tx, kind, ws.id, input.isTest, input.orderId);
+    const existing = await repo.commissionsOf(tx, row.id);
+    const previousDecision = JSON.parse(row.decision) as StoredDecision;
+    const done = (outcome: RecordResult['outcome']): RecordResult => ({
+      outcome, conversionId: row.id, status: row.status, isTest: input.isTest, reasons: previousDecision.reasons ?? [], commissions: previousDecision.commissions ?? [],
+    });
+    // Nothing new: a duplicate, kept with its reason.
+    const merged = mergeEvidence(evidenceOf(row), next);
+    if (!merged.changed) {
+      await event(row.id, 'duplicate', 'duplicate');
+      return done('duplicate');
+    }
+    // A decision whose commissions were approved or paid is final; later evidence is kept but changes nothing.
+    if (existing.some((c) => c.status === 'approved' || c.status === 'paid')) {
+      await event(row.id, 'duplicate', 'decision_final');
+      return done('duplicate');
+    }
+    const evidence = merged.evidence;
+    const again = await decide(evidence, row.id);
+    const keep = new Set(again.writes.map((w) => w.memberId));
+    for (const w of again.writes) {
+      const before = existing.find((e) => e.member_id === w.memberId);
+      if (before) await recomputeCommission(tx, ws.id, before, w.values, now);
+      else {
+        const rows = commissionRows(ws.id, row.id, w, now, 'recomputed');
+        await repo.insertCommission(tx, rows.commission);
+        await repo.insertAdjustment(tx, rows.adjustment);
       }
     }
     // Members no longer credited by the new decision lose their pending commission, with a trace.
@@ -150,26 +143,12 @@ export async function recordConversion(
       await repo.updateCommission(tx, old.id, { status: 'reversed', reversed_at: now, updated_at: now });
       await adjustment(tx, ws.id, old, old.amount_minor, 'reversed', 'recomputed', 'A later event for the order changed who gets the credit.', now);
     }
-
-    const record: DecisionRecord = {
-      ...decision, commissions, notes,
-      linkId: clickLookup.lookup === 'found' ? clickLookup.click.linkId : null,
-      codeId: codeLookup.lookup === 'found' ? codeLookup.code.codeId : null,
-    };
-    const status = decision.outcome === 'credited' ? 'credited' : 'unattributed';
     await repo.updateConversion(tx, row.id, {
-      status, decision: JSON.stringify(record), occurred_at: evidence.occurredAt, reported_offer_id: evidence.reportedOfferId,
+      status: again.status, decision: JSON.stringify(again.record), occurred_at: evidence.occurredAt, reported_offer_id: evidence.reportedOfferId,
       click_id: evidence.clickId, code: evidence.code, amount_minor: evidence.amount?.minor ?? null, currency: evidence.amount?.currency ?? null, updated_at: now,
     });
-    await event(created ? 'created' : 'filled_in', decision.outcome === 'credited' ? (notes[0] ?? null) : 'unattributed');
-    if (created && !input.isTest) {
-      await enqueueWebhook(tx, ws.id, 'conversion.created', {
-        id: row.id, orderId: input.orderId, status, occurredAt: new Date(evidence.occurredAt).toISOString(),
-        amount: evidence.amount ? formatAmount(evidence.amount.minor, evidence.amount.currency) : null, currency: evidence.amount?.currency ?? null,
-        credits: decision.outcome === 'credited' ? decision.credits : [], commissions: commissions.map((c) => ({ ...c, amount: formatAmount(c.amountMinor, c.currency) })),
-      }, now);
-    }
-    return { outcome: created ? 'created' : 'filled_in', conversionId: row.id, status, isTest: input.isTest, reasons: [...decision.reasons, ...notes], commissions };
+    await event(row.id, 'filled_in', again.eventReason);
+    return { outcome: 'filled_in', conversionId: row.id, status: again.status, isTest: input.isTest, reasons: again.reasons, commissions: again.commissions };
   });
 }
 
@@ -180,41 +159,40 @@ function evidenceOf(row: repo.ConversionRow): OrderEvidence {
   };
 }
 
-function tracking(facts: Record<string, OfferFacts>, offerId: string): OfferTracking {
-  const f = facts[offerId];
-  // A click or code whose offer is gone from this workspace cannot credit anyone: treat it as archived.
-  return f?.tracking ?? { status: 'archived', endsAt: null, cookieWindowDays: 0, attributionRule: 'code_first', splitCodeShareBps: 5_000, tracksLinks: false, tracksCodes: false };
-}
-
 type Tx = Parameters<typeof repo.insertCommission>[0];
 
-async function upsertCommission(
-  tx: Tx, workspaceId: string, conversionId: string, memberId: string, before: repo.CommissionRow | undefined,
-  values: Omit<repo.CommissionRow, 'id' | 'workspace_id' | 'conversion_id' | 'member_id' | 'status' | 'approved_at' | 'reversed_at' | 'paid_at' | 'payout_batch_id' | 'created_at' | 'updated_at'>,
-  now: number, kind: string,
-): Promise<void> {
-  if (!before) {
-    const row: repo.CommissionRow = {
-      id: newId('com', now), workspace_id: workspaceId, conversion_id: conversionId, member_id: memberId, status: 'pending',
-      approved_at: null, reversed_at: null, paid_at: null, payout_batch_id: null, created_at: now, updated_at: now, ...values,
-    };
-    await repo.insertCommission(tx, row);
-    await adjustment(tx, workspaceId, { ...row, amount_minor: 0, status: 'pending' }, row.amount_minor, 'pending', kind, 'Conversion credited.', now);
-    return;
-  }
+/** A member's first commission on the order, with the adjustment row that starts its history. */
+function commissionRows(
+  workspaceId: string, conversionId: string, w: OrderDecision['writes'][number], now: number, kind: 'created' | 'recomputed',
+): { commission: repo.CommissionRow; adjustment: repo.AdjustmentRow } {
+  const commission: repo.CommissionRow = {
+    id: newId('com', now), workspace_id: workspaceId, conversion_id: conversionId, member_id: w.memberId, status: 'pending',
+    approved_at: null, reversed_at: null, paid_at: null, payout_batch_id: null, created_at: now, updated_at: now, ...w.values,
+  };
+  return { commission, adjustment: adjustmentRow(workspaceId, { ...commission, amount_minor: 0 }, commission.amount_minor, 'pending', kind, 'Conversion credited.', now) };
+}
+
+async function recomputeCommission(tx: Tx, workspaceId: string, before: repo.CommissionRow, values: CommissionValues, now: number): Promise<void> {
   // Unchanged only when every value is: the same amount may come with a new source, share, offer or hold date.
   const same = (Object.keys(values) as (keyof typeof values)[]).every((k) => before[k] === values[k]);
   if (same && before.status === 'pending') return;
   await repo.updateCommission(tx, before.id, { ...values, status: 'pending', reversed_at: null, updated_at: now });
-  await adjustment(tx, workspaceId, before, values.amount_minor, 'pending', kind, 'A later event for the order changed the commission.', now);
+  await adjustment(tx, workspaceId, before, values.amount_minor, 'pending', 'recomputed', 'A later event for the order changed the commission.', now);
+}
+
+function adjustmentRow(
+  workspaceId: string, before: Pick<repo.CommissionRow, 'id' | 'amount_minor' | 'status'>, amountAfter: number,
+  statusAfter: string, kind: string, reason: string, now: number,
+): repo.AdjustmentRow {
+  return {
+    id: newId('adj', now), workspace_id: workspaceId, commission_id: before.id, kind, amount_before: before.amount_minor,
+    amount_after: amountAfter, status_before: before.status, status_after: statusAfter, reason, actor: 'system', created_at: now,
+  };
 }
 
 async function adjustment(
   tx: Tx, workspaceId: string, before: Pick<repo.CommissionRow, 'id' | 'amount_minor' | 'status'>, amountAfter: number,
   statusAfter: string, kind: string, reason: string, now: number,
 ): Promise<void> {
-  await repo.insertAdjustment(tx, {
-    id: newId('adj', now), workspace_id: workspaceId, commission_id: before.id, kind, amount_before: before.amount_minor,
-    amount_after: amountAfter, status_before: before.status, status_after: statusAfter, reason, actor: 'system', created_at: now,
-  });
+  await repo.insertAdjustment(tx, adjustmentRow(workspaceId, before, amountAfter, statusAfter, kind, reason, now));
 }

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Compilable, CompiledQuery, Kysely, QueryResult, Transaction } from 'kysely';
 import { lockedForUpdate, type DialectKind } from './dialect.js';
 import type { CommissionAdjustmentTable, CommissionTable, ConversionEventTable, ConversionTable, Database } from './schema.js';
 
@@ -8,14 +8,44 @@ export type CommissionRow = CommissionTable;
 export type ConversionEventRow = ConversionEventTable;
 export type AdjustmentRow = CommissionAdjustmentTable;
 
+/** Every column of T, checked by the compiler: a column added to the table must be added here too. */
+function allColumns<T>() {
+  return <const C extends readonly (keyof T & string)[]>(columns: C & ([Exclude<keyof T, C[number]>] extends [never] ? unknown : never)) => columns;
+}
+
+/**
+ * A statement compiled once per database and then run with each row's values. Each order writes the same few
+ * inserts, and building and compiling a Kysely query costs about as much as SQLite takes to run one. The template is
+ * compiled with a marker in place of each value, so every parameter's position is known whatever SQL the dialect writes.
+ */
+function prepared<R>(columns: readonly (keyof R & string)[], build: (db: Db, row: R) => Compilable<unknown>) {
+  const compiled = new WeakMap<object, { query: CompiledQuery; order: (keyof R & string)[] }>();
+  const compile = (db: Db, row: R): CompiledQuery => {
+    const adapter = db.getExecutor().adapter;
+    let template = compiled.get(adapter);
+    if (!template) {
+      const markers = Object.fromEntries(columns.map((c) => [c, `\u0000${c}`])) as R;
+      const query = build(db, markers).compile();
+      const order = query.parameters.map((p) => {
+        if (typeof p !== 'string' || !p.startsWith('\u0000')) throw new Error(`prepared statement with a parameter that is not a column: ${query.sql}`);
+        return p.slice(1) as keyof R & string;
+      });
+      compiled.set(adapter, (template = { query, order }));
+    }
+    return { ...template.query, parameters: template.order.map((c) => row[c]) };
+  };
+  return { compile, run: (db: Db, row: R): Promise<QueryResult<unknown>> => db.executeQuery(compile(db, row)) };
+}
+
+const insertConversionRow = prepared<ConversionRow>(
+  allColumns<ConversionRow>()(['id', 'workspace_id', 'order_id', 'is_test', 'status', 'occurred_at', 'reported_offer_id', 'click_id', 'code', 'amount_minor', 'currency', 'refunded_minor', 'cancelled_at', 'decision', 'created_at', 'updated_at']),
+  (db, row) => db.insertInto('conversions').values(row).onConflict((oc) => oc.columns(['workspace_id', 'is_test', 'order_id']).doNothing()),
+);
+
 /** Inserts the order's conversion unless one exists; true when this call created it. The unique index decides. */
 export async function insertConversionIfNew(db: Db, row: ConversionRow): Promise<boolean> {
-  const r = await db
-    .insertInto('conversions')
-    .values(row)
-    .onConflict((oc) => oc.columns(['workspace_id', 'is_test', 'order_id']).doNothing())
-    .executeTakeFirst();
-  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+  const r = await insertConversionRow.run(db, row);
+  return Number(r.numAffectedRows ?? 0) > 0;
 }
 
 export async function lockConversionByOrder(db: Db, kind: DialectKind, workspaceId: string, isTest: boolean, orderId: string) {
@@ -29,25 +59,50 @@ export async function updateConversion(db: Db, id: string, patch: Partial<Conver
   await db.updateTable('conversions').set(patch).where('id', '=', id).execute();
 }
 
+const insertEventRow = prepared<ConversionEventRow>(
+  allColumns<ConversionEventRow>()(['id', 'workspace_id', 'conversion_id', 'received_at', 'source', 'order_id', 'is_test', 'outcome', 'reason', 'detail']),
+  (db, row) => db.insertInto('conversion_events').values(row),
+);
+
 export async function insertEvent(db: Db, row: ConversionEventRow): Promise<void> {
-  await db.insertInto('conversion_events').values(row).execute();
+  await insertEventRow.run(db, row);
 }
+
+/** The insert of an event, to run with other writes (dialect.ts writeTogether). */
+export const eventInsert = insertEventRow.compile;
 
 export async function commissionsOf(db: Db, conversionId: string): Promise<CommissionRow[]> {
   return db.selectFrom('commissions').selectAll().where('conversion_id', '=', conversionId).orderBy('id').execute();
 }
 
+const insertCommissionRow = prepared<CommissionRow>(
+  allColumns<CommissionRow>()([
+    'id', 'workspace_id', 'conversion_id', 'offer_id', 'member_id', 'payout_option_id', 'source', 'share_bps', 'sale_minor', 'amount_minor', 'currency',
+    'rate_applied', 'tier_from', 'month_key', 'status', 'approve_after', 'approved_at', 'reversed_at', 'paid_at', 'payout_batch_id', 'created_at', 'updated_at',
+  ]),
+  (db, row) => db.insertInto('commissions').values(row),
+);
+
 export async function insertCommission(db: Db, row: CommissionRow): Promise<void> {
-  await db.insertInto('commissions').values(row).execute();
+  await insertCommissionRow.run(db, row);
 }
+
+export const commissionInsert = insertCommissionRow.compile;
 
 export async function updateCommission(db: Db, id: string, patch: Partial<CommissionRow>): Promise<void> {
   await db.updateTable('commissions').set(patch).where('id', '=', id).execute();
 }
 
+const insertAdjustmentRow = prepared<AdjustmentRow>(
+  allColumns<AdjustmentRow>()(['id', 'workspace_id', 'commission_id', 'kind', 'amount_before', 'amount_after', 'status_before', 'status_after', 'reason', 'actor', 'created_at']),
+  (db, row) => db.insertInto('commission_adjustments').values(row),
+);
+
 export async function insertAdjustment(db: Db, row: AdjustmentRow): Promise<void> {
-  await db.insertInto('commission_adjustments').values(row).execute();
+  await insertAdjustmentRow.run(db, row);
 }
+
+export const adjustmentInsert = insertAdjustmentRow.compile;
 
 /** Earlier commissions of the member on the offer in the month that still count towards volume tiers. */
 export async function countMonthCommissions(db: Db, offerId: string, memberId: string, monthKey: string, exceptConversion: string): Promise<number> {

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver, type SqliteDialectConfig, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
@@ -49,7 +49,7 @@ export function openSqlite(file: string): Store {
   handle.pragma('synchronous = NORMAL');
   handle.pragma('busy_timeout = 5000');
   handle.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(handle) }) });
   return {
     kind: 'sqlite',
     db,
@@ -60,6 +60,25 @@ export function openSqlite(file: string): Store {
     writeTransaction: groupCommit(db),
     close: () => db.destroy(),
   };
+}
+
+/**
+ * Transactions take SQLite's write lock when they begin (BEGIN IMMEDIATE), waiting for it under busy_timeout. A
+ * deferred transaction that reads before it writes cannot wait: when the click writer's connection commits in
+ * between, its first write fails at once with SQLITE_BUSY_SNAPSHOT.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+
+  override createDriver(): Driver {
+    return new (class extends SqliteDriver {
+      override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+        await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+      }
+    })(this.settings);
+  }
 }
 
 /**
@@ -89,6 +108,11 @@ interface QueuedWork {
   reject: (error: unknown) => void;
 }
 
+// Run for every order: compiled once rather than built by Kysely each time.
+const SAVEPOINT = CompiledQuery.raw('savepoint work');
+const RELEASE = CompiledQuery.raw('release savepoint work');
+const ROLLBACK_TO = CompiledQuery.raw('rollback to savepoint work');
+
 /** At most this many works share a commit, so a long queue still commits (and answers) every few milliseconds. */
 const GROUP_COMMIT_MAX = 64;
 
@@ -102,14 +126,14 @@ function groupCommit(db: Kysely<Database>) {
       try {
         await db.transaction().execute(async (tx) => {
           for (const item of batch) {
-            await sql`savepoint work`.execute(tx);
+            await tx.executeQuery(SAVEPOINT);
             try {
               const value = await item.work(tx);
-              await sql`release savepoint work`.execute(tx);
+              await tx.executeQuery(RELEASE);
               outcomes.push({ ok: true, value });
             } catch (error) {
-              await sql`rollback to savepoint work`.execute(tx);
-              await sql`release savepoint work`.execute(tx);
+              await tx.executeQuery(ROLLBACK_TO);
+              await tx.executeQuery(RELEASE);
               outcomes.push({ ok: false, error });
             }
           }
@@ -256,6 +280,28 @@ export function uniqueViolation(err: unknown): { index: string } | null {
 /** Case-insensitive substring match: ILIKE on PostgreSQL, LIKE (ASCII case-insensitive) on SQLite. */
 export function likeOperator(kind: DialectKind): 'ilike' | 'like' {
   return kind === 'postgres' ? 'ilike' : 'like';
+}
+
+/**
+ * Runs writes whose results nobody reads, in order, as one statement on PostgreSQL (data-modifying WITH queries: one
+ * round trip instead of one each) and one after another on SQLite (in-process, where a statement costs no round trip
+ * and WITH cannot hold an insert). Their effects are the same either way; within the one statement a later write
+ * sees no row an earlier one wrote, except through constraint and trigger checks, which run when the statement ends.
+ */
+export async function writeTogether(db: Kysely<Database> | Transaction<Database>, kind: DialectKind, writes: CompiledQuery[]): Promise<void> {
+  if (kind !== 'postgres' || writes.length < 2) {
+    for (const w of writes) await db.executeQuery(w);
+    return;
+  }
+  const parameters: unknown[] = [];
+  const parts = writes.map((w) => {
+    const shift = parameters.length;
+    parameters.push(...w.parameters);
+    // Kysely writes values only as $n parameters and quotes every identifier, so a $ followed by digits is a parameter.
+    return shift ? w.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + shift}`) : w.sql;
+  });
+  const last = parts.pop()!;
+  await db.executeQuery(CompiledQuery.raw(`with ${parts.map((p, i) => `w${i} as (${p})`).join(', ')} ${last}`, parameters));
 }
 
 /** Row locks: PostgreSQL needs FOR UPDATE to serialize writers of one row; SQLite has one writer at a time anyway. */

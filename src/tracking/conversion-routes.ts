@@ -35,16 +35,9 @@ export function conversionRoutes(app: FastifyInstance, ctx: AppContext, clicks: 
     return sendProblem(reply, { code: reason, message });
   };
 
-  // Postbacks repeat one secret thousands of times; the workspace is read at most every few seconds per secret.
-  const secrets = new Map<string, { ws: Workspace | undefined; at: number }>();
-  const workspaceBySecret = async (secret: string) => {
-    const hit = secrets.get(secret);
-    if (hit && ctx.clock() - hit.at < 5_000 && hit.ws) return hit.ws;
-    const ws = await findWorkspaceBySecret(ctx.store.db, secret);
-    if (secrets.size > 1_000) secrets.clear();
-    if (ws) secrets.set(secret, { ws, at: ctx.clock() });
-    return ws;
-  };
+  // Postbacks repeat one secret thousands of times; the cache reads the workspace at most every few seconds per secret.
+  const load = (secret: string) => findWorkspaceBySecret(ctx.store.db, secret);
+  const workspaceBySecret = (secret: string) => ctx.conversionFacts?.workspaceBySecret(secret, load) ?? load(secret);
 
   const refund = async (reply: FastifyReply, ws: Workspace, params: Params) => {
     const raw = rawConversion(params);

@@ -10,6 +10,7 @@ import type { Metrics } from '../http/metrics.js';
 import { ClickBuffer } from './click-buffer.js';
 import { postgresClickWriter, sqliteClickWriter } from './click-writer.js';
 import { LinkCache } from './link-cache.js';
+import { checkpointInBackground } from './sqlite-checkpoints.js';
 import { conversionRoutes } from './conversion-routes.js';
 import { clickFinder } from './ingest.js';
 import { redirect, redirectHeaders } from './redirect.js';
@@ -31,6 +32,8 @@ export interface Tracking {
   buffer: ClickBuffer;
   /** Called by use cases after a change that affects redirects; reaches other instances through the database. */
   changed(change: TrackingChange): Promise<void>;
+  /** Called after the admin API changed something in a workspace: its cached conversion settings are read again, here and on other instances. */
+  workspaceChanged(workspaceId: string): Promise<void>;
   /**
    * Answers a cached link straight from node:http, before Fastify (which still handles misses, 404s and
    * everything else): the redirect is the hot path, and the framework's per-request work is most of its cost.
@@ -83,6 +86,9 @@ export async function startTracking(app: FastifyInstance, ctx: AppContext, confi
   const cache = new LinkCache(store.db);
   await cache.warm();
   const writer = store.kind === 'sqlite' ? sqliteClickWriter(store) : postgresClickWriter(store);
+  const checkpoints = store.kind === 'sqlite'
+    ? await checkpointInBackground(store, { onFailure: (err) => app.log.warn({ err }, 'background WAL checkpoint failed; the server checkpoints itself again') })
+    : null;
   let lastErrorLog = 0;
   const buffer = new ClickBuffer({
     writer,
@@ -104,16 +110,26 @@ export async function startTracking(app: FastifyInstance, ctx: AppContext, confi
   metrics.clickBufferSize = () => buffer.size;
 
   const instance = randomUUID();
-  const reload = (change: TrackingChange) =>
-    cache.refresh(change).catch((e: Error) => app.log.warn({ err: e.message, change }, 'link cache refresh failed; keeping cached entries'));
+  const facts = ctx.conversionFacts;
+  const reload = (change: TrackingChange) => {
+    facts?.invalidate(change);
+    return cache.refresh(change).catch((e: Error) => app.log.warn({ err: e.message, change }, 'link cache refresh failed; keeping cached entries'));
+  };
+  // One channel for both caches: { change } is a link, offer or member; { workspace } is anything else the admin API changed.
   const unlisten = store.listen
     ? await store.listen(
         CHANNEL,
         (payload) => {
-          const { from, change } = JSON.parse(payload) as { from: string; change: TrackingChange };
-          if (from !== instance) void reload(change);
+          const notice = JSON.parse(payload) as { from: string; change?: TrackingChange; workspace?: string };
+          if (notice.from === instance) return;
+          if (notice.change) void reload(notice.change);
+          if (notice.workspace) facts?.invalidateWorkspace(notice.workspace);
         },
-        () => void cache.warm().catch(() => {}),
+        () => {
+          // Notices sent while the connection was down are lost: everything cached is read again.
+          facts?.clear();
+          void cache.warm().catch(() => {});
+        },
       )
     : null;
 
@@ -177,11 +193,17 @@ export async function startTracking(app: FastifyInstance, ctx: AppContext, confi
       store.notify?.(CHANNEL, JSON.stringify({ from: instance, change })).catch(() => {});
       await reload(change);
     },
+    async workspaceChanged(workspaceId) {
+      store.notify?.(CHANNEL, JSON.stringify({ from: instance, workspace: workspaceId })).catch(() => {});
+      facts?.invalidateWorkspace(workspaceId);
+    },
     fastPath,
     flush: () => buffer.flush(),
     async close() {
       await unlisten?.();
-      return buffer.close();
+      const result = await buffer.close();
+      await checkpoints?.close();
+      return result;
     },
   };
 }
