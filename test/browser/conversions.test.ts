@@ -1,0 +1,175 @@
+// The Conversions and Payouts pages in a real browser at 1280 and 390 px: the empty state, orders made through the
+// real tracking and /postback endpoints, the status and reason filters, the order drawer (decision in marketer
+// words, commissions, events), approve and adjust with a required reason, the export with the list's filters, and a
+// payout batch created and exported. A member named like an HTML tag stays text.
+// Screenshots go to test-results/dashboard-conversions-*.png and dashboard-payouts-*.png.
+import fs from 'node:fs';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDashboard, type Dashboard } from './harness.js';
+
+const XSS_NAME = '<img src=x onerror=alert(1)>';
+const PASSWORD = 'correct horse battery staple';
+const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36';
+
+async function fitsWidth(page: Page): Promise<void> {
+  const [scroll, client] = await page.evaluate<[number, number]>('[document.documentElement.scrollWidth, document.documentElement.clientWidth]');
+  expect(scroll, 'page wider than the viewport').toBeLessThanOrEqual(client);
+}
+
+const orderRows = (page: Page) => page.locator('table.conversions-table tbody tr');
+
+describe('the Conversions and Payouts pages in a real browser (Chromium, SQLite)', () => {
+  let d: Dashboard;
+  let desktop: Page;
+  const ids: Record<string, string> = {};
+
+  const shot = async (page: Page, name: string, width: 'desktop' | 'phone') => {
+    const file = await d.shot(page, name, width);
+    expect(fs.statSync(file).size).toBeGreaterThan(2000);
+  };
+  const commissionsOf = async (order: string) => {
+    const list = (await d.api('GET', '/conversions?limit=50')).data.data as { id: string; orderId: string }[];
+    return (await d.api('GET', `/conversions/${list.find((c) => c.orderId === order)!.id}`)).data.commissions as { id: string; status: string; amount: string }[];
+  };
+
+  beforeAll(async () => {
+    d = await startDashboard();
+  }, 240_000);
+
+  afterAll(async () => {
+    await d?.close();
+  });
+
+  it('shows the empty state before any order arrives', async () => {
+    desktop = await d.open('desktop');
+    await d.signIn(desktop, d.owner.email, d.owner.password);
+    await desktop.getByLabel('One-time password').fill(d.owner.password);
+    await desktop.getByLabel('New password', { exact: true }).fill(PASSWORD);
+    await desktop.getByLabel('Repeat the new password').fill(PASSWORD);
+    await desktop.getByRole('button', { name: 'Save password' }).click();
+    await desktop.getByRole('heading', { name: 'Offers', exact: true }).waitFor();
+    await desktop.getByRole('link', { name: 'Conversions' }).first().click();
+    await desktop.getByText('No conversions yet').waitFor();
+    await shot(desktop, 'conversions-empty', 'desktop');
+  }, 60_000);
+
+  it('lists orders with who was credited and why, and filters by status and reason', async () => {
+    const offer = await d.api('POST', '/offers', { name: 'Glow Serum', destinationUrl: 'https://shop.example.com/glow', holdDays: 30, payoutOptions: [{ title: '10%', type: 'percent', value: '10' }] });
+    expect(offer.statusCode).toBe(201);
+    ids.offer = offer.data.id;
+    const people: { slug: string; code: string }[] = [];
+    for (const name of ['Ana Lopez', XSS_NAME]) {
+      const m = await d.api('POST', '/members', { name, email: `${people.length}@creators.test` });
+      const added = await d.api('POST', `/offers/${offer.data.id}/members`, { members: [{ memberId: m.data.id }], generateLinks: true, generateCodes: true, codePattern: '{RAND6}' });
+      people.push({ slug: added.data.members[0].links[0].slug, code: added.data.members[0].codes[0].code });
+    }
+    const res = await d.built.app.inject({ url: `/${people[0]!.slug}`, headers: { 'user-agent': UA }, remoteAddress: '203.0.113.9' });
+    const click = new URL(res.headers.location as string).searchParams.get('tp_click')!;
+    await d.built.tracking.flush();
+    const secret = (await d.api('GET', '/workspace')).data.postbackSecret;
+    const orders: Record<string, string>[] = [{ order: 'A-1', amount: '120.00', click }, { order: 'B-1', amount: '45.50', code: people[1]!.code }, { order: 'U-1', amount: '20.00', code: 'NOSUCHCODE' }];
+    for (const q of orders) {
+      const r = await d.built.app.inject({ url: `/postback?${new URLSearchParams({ secret, ...q })}` });
+      expect(r.statusCode).toBeLessThan(300);
+    }
+
+    await desktop.reload();
+    await expect.poll(() => orderRows(desktop).count()).toBe(3);
+    await orderRows(desktop).getByText(XSS_NAME).first().waitFor();
+    expect(await desktop.locator('img[src="x"]').count()).toBe(0);
+    await shot(desktop, 'conversions', 'desktop');
+
+    await desktop.getByRole('tab', { name: 'Not credited' }).click();
+    await expect.poll(() => orderRows(desktop).count()).toBe(1);
+    expect(await orderRows(desktop).first().textContent()).toContain('U-1');
+    expect(await orderRows(desktop).first().textContent()).toContain('Promo code not recognised');
+    await desktop.getByRole('tab', { name: 'All' }).click();
+    await desktop.getByLabel('Reason').selectOption({ label: 'Promo code not recognised' });
+    await expect.poll(() => orderRows(desktop).count()).toBe(1);
+    expect(new URL(desktop.url()).searchParams.get('reason')).toBe('code_not_found');
+    await desktop.getByLabel('Reason').selectOption({ label: 'Click older than the cookie window' });
+    await desktop.getByText('No conversions match these filters').waitFor();
+    await desktop.getByLabel('Reason').selectOption({ label: 'Any reason' });
+    await expect.poll(() => orderRows(desktop).count()).toBe(3);
+  }, 90_000);
+
+  it('approves and adjusts a commission from the order drawer, only with a reason', async () => {
+    await desktop.getByRole('button', { name: 'A-1' }).click();
+    const drawer = desktop.locator('dialog[open]');
+    await drawer.getByRole('heading', { name: 'Order A-1' }).waitFor();
+    await drawer.getByText('Tracking-link click counted').waitFor();
+    await drawer.getByText('Order received').waitFor();
+    await drawer.getByRole('button', { name: 'Approve' }).click();
+    await drawer.getByTestId('commission-action').getByRole('button', { name: 'Approve' }).click();
+    await drawer.getByText('Say why: it is kept in the commission’s history.').waitFor();
+    expect((await commissionsOf('A-1'))[0]!.status).toBe('pending');
+    await drawer.getByLabel('Reason').fill('Early approval for a top creator');
+    await drawer.getByTestId('commission-action').getByRole('button', { name: 'Approve' }).click();
+    await desktop.getByText('Commission approved.').waitFor();
+    await expect.poll(async () => (await commissionsOf('A-1'))[0]!.status).toBe('approved');
+    await drawer.getByText('“Early approval for a top creator”').waitFor();
+    await shot(desktop, 'conversion-drawer', 'desktop');
+    await drawer.getByRole('button', { name: 'Close' }).click();
+
+    await desktop.getByRole('button', { name: 'B-1' }).click();
+    await drawer.getByRole('heading', { name: 'Order B-1' }).waitFor();
+    await drawer.getByText('Promo code counted').waitFor();
+    await drawer.getByRole('button', { name: 'Adjust' }).click();
+    await drawer.getByLabel('New amount (USD)').fill('3.00');
+    await drawer.getByLabel('Reason').fill('Agreed flat fee');
+    await drawer.getByTestId('commission-action').getByRole('button', { name: 'Adjust amount' }).click();
+    await desktop.getByText('Commission amount changed.').waitFor();
+    await expect.poll(async () => (await commissionsOf('B-1'))[0]!.amount).toBe('3.00');
+    await drawer.getByRole('button', { name: 'Close' }).click();
+  }, 60_000);
+
+  it('exports the conversions the filters show', async () => {
+    await desktop.getByRole('tab', { name: 'Credited', exact: true }).click();
+    await expect.poll(() => orderRows(desktop).count()).toBe(2);
+    const [csv] = await Promise.all([desktop.waitForEvent('download'), desktop.getByRole('button', { name: 'Export CSV' }).click()]);
+    const text = fs.readFileSync((await csv.path())!, 'utf8');
+    expect(text).toContain('A-1');
+    expect(text).toContain('B-1');
+    expect(text).not.toContain('U-1');
+    const [xlsx] = await Promise.all([desktop.waitForEvent('download'), desktop.getByRole('button', { name: 'Export Excel' }).click()]);
+    expect(xlsx.suggestedFilename()).toMatch(/\.xlsx$/);
+  }, 30_000);
+
+  it('creates a payout batch of the approved commission and exports it for PayPal', async () => {
+    await desktop.getByRole('link', { name: 'Payouts' }).click();
+    await desktop.getByRole('heading', { name: 'Payouts', exact: true }).waitFor();
+    await desktop.getByText('No payout batches yet').waitFor();
+    await desktop.getByRole('cell', { name: 'Ana Lopez' }).waitFor();
+    await desktop.getByLabel('Note (optional)').fill('November payouts');
+    await desktop.getByRole('button', { name: /Create payout batch \(\$12\.00\)/ }).click();
+    await desktop.getByRole('button', { name: 'Create batch' }).click();
+    await desktop.getByText('Payout batch created: $12.00 to 1 member.').waitFor();
+    await desktop.getByTestId('payout-batch').getByText('November payouts').waitFor();
+    await desktop.getByText('Nobody to pay right now').waitFor();
+    await expect.poll(async () => (await commissionsOf('A-1'))[0]!.status).toBe('paid');
+    const [file] = await Promise.all([desktop.waitForEvent('download'), desktop.getByRole('button', { name: 'PayPal file' }).click()]);
+    expect(fs.readFileSync((await file.path())!, 'utf8')).toContain('12.00');
+    await shot(desktop, 'payouts', 'desktop');
+  }, 60_000);
+
+  it('works at 390 px: the list, the drawer and payouts fit the screen', async () => {
+    const phone = await d.open('phone');
+    await d.signIn(phone, d.owner.email, PASSWORD);
+    await phone.waitForURL(/\/app\/offers/);
+    await phone.goto(`${d.base}/app/conversions`);
+    await expect.poll(() => orderRows(phone).count()).toBe(3);
+    await fitsWidth(phone);
+    await shot(phone, 'conversions', 'phone');
+    await phone.getByRole('button', { name: 'A-1' }).click();
+    await phone.locator('dialog[open]').getByText('Tracking-link click counted').waitFor();
+    await shot(phone, 'conversion-drawer', 'phone');
+    await phone.locator('dialog[open]').getByRole('button', { name: 'Close' }).click();
+    await phone.goto(`${d.base}/app/payouts`);
+    await phone.getByTestId('payout-batch').first().waitFor();
+    await fitsWidth(phone);
+    await shot(phone, 'payouts', 'phone');
+    expect(d.dialogs).toEqual([]);
+    expect(d.pageErrors).toEqual([]);
+  }, 60_000);
+});

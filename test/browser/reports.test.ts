@@ -1,0 +1,160 @@
+// The Reports page in a real browser at 1280 and 390 px: the empty state of a new workspace, then clicks and
+// postbacks made through the real tracking and /postback endpoints; grouping, filters, sorting by a heading, the
+// totals, the trend chart, the credits note, CSV and Excel exports, and a member named like an HTML tag shown as text.
+// Screenshots go to test-results/dashboard-reports-*.png.
+import fs from 'node:fs';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDashboard, type Dashboard } from './harness.js';
+
+const XSS_NAME = '<img src=x onerror=alert(1)>';
+const PASSWORD = 'correct horse battery staple';
+const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36';
+
+async function fitsWidth(page: Page): Promise<void> {
+  const [scroll, client] = await page.evaluate<[number, number]>('[document.documentElement.scrollWidth, document.documentElement.clientWidth]');
+  expect(scroll, 'page wider than the viewport').toBeLessThanOrEqual(client);
+}
+
+/** The cells of the table's body rows, as text. */
+async function bodyRows(page: Page): Promise<string[][]> {
+  return page.locator('table.report-table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+}
+
+describe('the Reports page in a real browser (Chromium, SQLite)', () => {
+  let d: Dashboard;
+  let desktop: Page;
+  const members: { id: string; name: string; slug: string; code: string }[] = [];
+
+  const shot = async (page: Page, name: string, width: 'desktop' | 'phone') => {
+    const file = await d.shot(page, name, width);
+    expect(fs.statSync(file).size).toBeGreaterThan(2000);
+  };
+
+  beforeAll(async () => {
+    d = await startDashboard();
+  }, 240_000);
+
+  afterAll(async () => {
+    await d?.close();
+  });
+
+  it('shows the empty state before anything is tracked', async () => {
+    desktop = await d.open('desktop');
+    await d.signIn(desktop, d.owner.email, d.owner.password);
+    await desktop.getByLabel('One-time password').fill(d.owner.password);
+    await desktop.getByLabel('New password', { exact: true }).fill(PASSWORD);
+    await desktop.getByLabel('Repeat the new password').fill(PASSWORD);
+    await desktop.getByRole('button', { name: 'Save password' }).click();
+    await desktop.getByRole('heading', { name: 'Offers', exact: true }).waitFor();
+    await desktop.getByRole('link', { name: 'Reports' }).first().click();
+    await desktop.getByRole('heading', { name: 'Reports', exact: true }).waitFor();
+    await desktop.getByText('No activity in this period').waitFor();
+    await shot(desktop, 'reports-empty', 'desktop');
+  }, 60_000);
+
+  it('groups, filters, sorts and totals what the tracking and postback endpoints recorded', async () => {
+    const offer = await d.api('POST', '/offers', { name: 'Glow Serum', destinationUrl: 'https://shop.example.com/glow', attributionRule: 'split', splitCodeShare: '50', payoutOptions: [{ title: '10%', type: 'percent', value: '10' }] });
+    expect(offer.statusCode).toBe(201);
+    for (const name of ['Ana Lopez', 'Ben Ode', XSS_NAME]) {
+      const m = await d.api('POST', '/members', { name });
+      const added = await d.api('POST', `/offers/${offer.data.id}/members`, { members: [{ memberId: m.data.id }], generateLinks: true, generateCodes: true, codePattern: '{RAND6}' });
+      members.push({ id: m.data.id, name, slug: added.data.members[0].links[0].slug, code: added.data.members[0].codes[0].code });
+    }
+    const clickOf = async (slug: string, i: number) => {
+      const res = await d.built.app.inject({ url: `/${slug}`, headers: { 'user-agent': UA }, remoteAddress: `203.0.113.${i}` });
+      return new URL(res.headers.location as string).searchParams.get('tp_click')!;
+    };
+    // Ana: 3 clicks, two orders by link (120.00 + 30.00). Ben: 1 click, one order by code (45.50). The third: 2 clicks, none.
+    const ana = [await clickOf(members[0]!.slug, 1), await clickOf(members[0]!.slug, 2), await clickOf(members[0]!.slug, 3)];
+    await clickOf(members[1]!.slug, 4);
+    await clickOf(members[2]!.slug, 5);
+    await clickOf(members[2]!.slug, 6);
+    await d.built.tracking.flush();
+    const secret = (await d.api('GET', '/workspace')).data.postbackSecret;
+    const post = async (q: Record<string, string>) => {
+      const res = await d.built.app.inject({ url: `/postback?${new URLSearchParams({ secret, ...q })}` });
+      expect(res.statusCode).toBeLessThan(300);
+    };
+    await post({ order: 'A-1', amount: '120.00', click: ana[0]! });
+    await post({ order: 'A-2', amount: '30.00', click: ana[1]! });
+    await post({ order: 'B-1', amount: '45.50', code: members[1]!.code });
+
+    await desktop.reload();
+    const table = desktop.locator('table.report-table');
+    await table.waitFor();
+    // A name typed like markup is text, never an element.
+    await desktop.getByRole('cell', { name: XSS_NAME }).waitFor();
+    expect(await desktop.locator('img[src="x"]').count()).toBe(0);
+    const totals = await table.locator('tfoot td').allTextContents();
+    expect(totals[0]).toBe('Total');
+    expect(totals).toContain('$195.50'); // sales
+    expect(totals[1]).toBe('6'); // clicks
+    await desktop.getByText('Conversions here count credits').waitFor();
+    await desktop.locator('.recharts-wrapper').first().waitFor();
+
+    // Sorting by a heading: sales, highest first, then lowest first.
+    await table.getByRole('button', { name: 'Sales', exact: true }).click();
+    expect((await bodyRows(desktop)).map((r) => r[0])).toEqual(['Ana Lopez', 'Ben Ode', XSS_NAME]);
+    await table.getByRole('button', { name: /^Sales/ }).click();
+    expect((await bodyRows(desktop)).map((r) => r[0])).toEqual([XSS_NAME, 'Ben Ode', 'Ana Lopez']);
+    expect(await table.locator('th[aria-sort="ascending"]').textContent()).toContain('Sales');
+    await table.getByRole('button', { name: /^Clicks/ }).click();
+    const byClicks = await bodyRows(desktop);
+    expect(byClicks.map((r) => r[1])).toEqual(['3', '2', '1']);
+    await shot(desktop, 'reports', 'desktop');
+
+    // Filter by member: one row, the member's own numbers.
+    await desktop.getByLabel('Member').selectOption({ label: 'Ben Ode' });
+    await expect.poll(async () => (await bodyRows(desktop)).length).toBe(1);
+    expect((await bodyRows(desktop))[0]![0]).toBe('Ben Ode');
+    expect(new URL(desktop.url()).searchParams.get('memberId')).toBe(members[1]!.id);
+    await desktop.getByLabel('Member').selectOption({ label: 'All members' });
+
+    // Group by code: a row per promo code, labelled by its code.
+    await desktop.getByLabel('Group by').selectOption('code');
+    await desktop.getByRole('cell', { name: members[1]!.code }).waitFor();
+
+    // Group by day: orders, not credits, so no note.
+    await desktop.getByLabel('Group by').selectOption('day');
+    await desktop.getByRole('heading', { name: 'By day', exact: true }).waitFor();
+    await expect.poll(() => desktop.getByText('Conversions here count credits').count()).toBe(0);
+    expect(await table.locator('tfoot td').allTextContents()).toContain('$195.50');
+  }, 90_000);
+
+  it('exports the report shown as CSV and Excel', async () => {
+    await desktop.getByLabel('Group by').selectOption('member');
+    await desktop.getByRole('cell', { name: 'Ana Lopez' }).waitFor();
+    const [csv] = await Promise.all([desktop.waitForEvent('download'), desktop.getByRole('button', { name: 'Export CSV' }).click()]);
+    expect(csv.suggestedFilename()).toMatch(/^report-member-.*\.csv$/);
+    const text = fs.readFileSync((await csv.path())!, 'utf8');
+    expect(text).toContain('Ana Lopez');
+    expect(text).toMatch(/\nTotal,total,6,6,3,/);
+    expect(text).toContain('195.50');
+    const [xlsx] = await Promise.all([desktop.waitForEvent('download'), desktop.getByRole('button', { name: 'Export Excel' }).click()]);
+    expect(xlsx.suggestedFilename()).toMatch(/\.xlsx$/);
+    expect(fs.readFileSync((await xlsx.path())!).subarray(0, 2).toString()).toBe('PK');
+  }, 60_000);
+
+  it('tells a start date after the end date in plain words and asks the server nothing', async () => {
+    await desktop.getByLabel('From').fill('2030-01-10');
+    await desktop.getByLabel('To').fill('2030-01-01');
+    await desktop.getByText('The start date is after the end date.').waitFor();
+    expect(await desktop.getByRole('button', { name: 'Export CSV' }).isDisabled()).toBe(true);
+  }, 30_000);
+
+  it('works at 390 px: rows become cards, sorting is a select, nothing scrolls sideways', async () => {
+    const phone = await d.open('phone');
+    await d.signIn(phone, d.owner.email, PASSWORD);
+    await phone.waitForURL(/\/app\/offers/);
+    await phone.goto(`${d.base}/app/reports`);
+    await phone.locator('table.report-table').waitFor();
+    await phone.locator('.recharts-wrapper').first().waitFor();
+    await phone.getByLabel('Sort by').selectOption({ label: 'Clicks (highest first)' });
+    expect((await bodyRows(phone)).map((r) => r[0])).toEqual(['Ana Lopez', XSS_NAME, 'Ben Ode']);
+    await fitsWidth(phone);
+    await shot(phone, 'reports', 'phone');
+    expect(d.dialogs).toEqual([]);
+    expect(d.pageErrors).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { currencyDigits, describePayout, formatAmount, formatMoney, formatRatio, formatShortDay, minorToDecimal } from '../../web/shared/format.js';
+
+describe('money from minor units', () => {
+  it('places the decimal point by the currency, without floats', () => {
+    expect(minorToDecimal(123450, 2)).toBe('1234.50');
+    expect(minorToDecimal(5, 2)).toBe('0.05');
+    expect(minorToDecimal(-5, 2)).toBe('-0.05');
+    expect(minorToDecimal(1500, 0)).toBe('1500');
+    expect(minorToDecimal(1, 3)).toBe('0.001');
+    // Beyond float precision for cents: 2^53 - 1 minor units still format digit for digit.
+    expect(minorToDecimal(9007199254740991, 2)).toBe('90071992547409.91');
+  });
+
+  it('formats with Intl in the currency', () => {
+    expect(currencyDigits('USD')).toBe(2);
+    expect(currencyDigits('JPY')).toBe(0);
+    expect(currencyDigits('KWD')).toBe(3);
+    expect(formatMoney(123450, 'USD', 'en-US')).toBe('$1,234.50');
+    expect(formatMoney(1500, 'JPY', 'en-US')).toBe('¥1,500');
+    expect(formatMoney(-99, 'EUR', 'de-DE')).toBe('-0,99\u00a0€');
+    // A float of this many cents would round; the decimal string keeps every digit.
+    expect(formatMoney(9007199254740991, 'USD', 'en-US')).toBe('$90,071,992,547,409.91');
+    expect(formatMoney(null, 'USD', 'en-US')).toBe('—');
+    expect(formatAmount('49.90', 'USD', 'en-US')).toBe('$49.90');
+  });
+});
+
+describe('ratios, days, payouts', () => {
+  it('shows ratio strings as percents and nothing-to-divide-by as a dash', () => {
+    expect(formatRatio('0.0125', 'en-US')).toBe('1.25%');
+    expect(formatRatio('1.0000', 'en-US')).toBe('100%');
+    expect(formatRatio(null, 'en-US')).toBe('—');
+  });
+
+  it('shows a report day as written, whatever the zone', () => {
+    expect(formatShortDay('2025-03-05', 'en-US')).toBe('Mar 5');
+    expect(formatShortDay('not a day', 'en-US')).toBe('not a day');
+  });
+
+  it('describes payout options with their tiers', () => {
+    expect(describePayout({ type: 'percent', value: '10', tiers: [{ fromConversion: 50, value: '15' }] }, 'USD', 'en-US'))
+      .toBe('10% of each sale; 15% from the 50th conversion of a month');
+    expect(describePayout({ type: 'fixed', value: '5.00', tiers: [{ fromConversion: 22, value: '7.50' }, { fromConversion: 101, value: '9' }] }, 'USD', 'en-US'))
+      .toBe('$5.00 per conversion; $7.50 from the 22nd conversion of a month; $9.00 from the 101st conversion of a month');
+  });
+});

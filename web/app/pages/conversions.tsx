@@ -1,0 +1,278 @@
+// Conversions: every order the store reported, credited or not, with why; the detail of one order (decision,
+// commissions, every event received, adjustments) in a drawer; approve, reverse or adjust a commission with a
+// reason; exports with the list's filters. Filters live in the address so a view can be shared.
+import { useState } from 'react';
+import { api, download, getAll, type Query } from '../../shared/api.js';
+import { Dialog, useToast } from '../../shared/dialog.js';
+import { formatAmount, formatDateTime, localDate } from '../../shared/format.js';
+import { useAction, useResource } from '../../shared/hooks.js';
+import { Link, useQueryParam } from '../../shared/router.js';
+import { FILTER_REASONS, reasonWords } from '../../shared/reasons.js';
+import type { Member, Offer, Page } from '../../shared/types.js';
+import { Button, EmptyState, ErrorMessage, Loading, PageHeader, SelectField, StatusBadge, Tabs, TextField } from '../../shared/ui.js';
+import { useCanEdit } from '../auth.js';
+import type { PageProps } from '../routes.js';
+
+interface Credit { offerId: string; memberId: string | null; source: string; shareBps: number }
+interface Conversion {
+  id: string; orderId: string; status: 'credited' | 'unattributed'; test: boolean; occurredAt: string;
+  code: string | null; amount: string | null; currency: string | null; refunded: string; reasons: string[]; credits: Credit[];
+}
+interface Commission {
+  id: string; memberId: string; offerId: string; source: string; sharePercent: number; sale: string; amount: string;
+  currency: string; status: 'pending' | 'approved' | 'reversed' | 'paid'; approveAfter: string;
+}
+interface ConversionDetail extends Conversion {
+  commissions: Commission[];
+  events: { id: string; receivedAt: string; source: string; outcome: string; reason: string | null }[];
+  adjustments: { id: string; commissionId: string; kind: string; amountBefore: number; amountAfter: number; statusBefore: string; statusAfter: string; reason: string; actor: string; at: string }[];
+}
+
+type Status = '' | 'credited' | 'unattributed';
+const STATUSES: { value: Status; label: string }[] = [
+  { value: '', label: 'All' },
+  { value: 'credited', label: 'Credited' },
+  { value: 'unattributed', label: 'Not credited' },
+];
+const SOURCES: Record<string, string> = { click: 'link', code: 'code', 'click+code': 'link and code' };
+const OUTCOMES: Record<string, string> = { created: 'Order received', filled_in: 'Details filled in', duplicate: 'Duplicate ignored', rejected: 'Refused' };
+const PAGE = 50;
+const KINDS: Record<string, string> = { created: 'Commission created', approve: 'Approved', reverse: 'Reversed', adjust: 'Amount changed', paid: 'Paid', refund: 'Refund applied', cancel: 'Order cancelled' };
+
+type ActionKind = 'approve' | 'reverse' | 'adjust';
+const ACTION_TEXT: Record<ActionKind, string> = { approve: 'Approve', reverse: 'Reverse', adjust: 'Adjust amount' };
+
+export default function Conversions(_: PageProps) {
+  const canEdit = useCanEdit();
+  const toast = useToast();
+  const [status, setStatus] = useQueryParam('status');
+  const [reason, setReason] = useQueryParam('reason');
+  const [offerId, setOffer] = useQueryParam('offerId');
+  const [memberId, setMember] = useQueryParam('memberId');
+  const [from, setFrom] = useQueryParam('from');
+  const [to, setTo] = useQueryParam('to');
+  const [openId, setOpenId] = useState('');
+  const [more, setMore] = useState<{ list: Conversion[]; cursor: string | null } | null>(null);
+
+  const badRange = from && to && from > to ? 'The start date is after the end date.' : '';
+  // Dates are the browser's days: from the start of "from" to the end of "to".
+  const filters: Query = {
+    status: status || undefined, reason: reason || undefined, offerId: offerId || undefined, memberId: memberId || undefined,
+    from: from ? new Date(`${from}T00:00:00`).toISOString() : undefined,
+    to: to ? new Date(`${to}T23:59:59.999`).toISOString() : undefined,
+  };
+  const choices = useResource(async () => {
+    const [offers, members] = await Promise.all([getAll<Offer>('/offers', { limit: 100 }), getAll<Member>('/members', { limit: 100 })]);
+    return { offers: new Map(offers.map((o) => [o.id, o])), members: new Map(members.map((m) => [m.id, m])) };
+  }, []);
+  const list = useResource(async (signal) => {
+    setMore(null);
+    if (badRange) return null;
+    return api.get<Page<Conversion>>('/conversions', { limit: PAGE, ...filters }, signal);
+  }, [status, reason, offerId, memberId, from, to, badRange]);
+  const exporter = useAction((format: 'csv' | 'xlsx') => download('/conversions/export', { ...filters, format }, `conversions.${format}`));
+
+  const rows = [...(list.data?.data ?? []), ...(more?.list ?? [])];
+  const cursor = more ? more.cursor : (list.data?.nextCursor ?? null);
+  const loadMore = async () => {
+    const next = await api.get<Page<Conversion>>('/conversions', { limit: PAGE, ...filters, cursor });
+    setMore({ list: [...(more?.list ?? []), ...next.data], cursor: next.nextCursor });
+  };
+  const memberName = (id: string | null) => (id ? (choices.data?.members.get(id)?.name ?? 'A removed member') : 'Generic link or code');
+  const offerName = (id: string) => choices.data?.offers.get(id)?.name ?? 'An offer';
+  const filtered = !!(status || reason || offerId || memberId || from || to);
+
+  return (
+    <>
+      <PageHeader
+        title="Conversions"
+        subtitle="Every order your store reported, who it was credited to, and why"
+        actions={
+          <>
+            <Link to="/payouts" className="btn">Payouts</Link>
+            <Button onClick={() => void exporter.run('csv')} disabled={exporter.busy || !!badRange}>Export CSV</Button>
+            <Button onClick={() => void exporter.run('xlsx')} disabled={exporter.busy || !!badRange}>Export Excel</Button>
+          </>
+        }
+      />
+      <ErrorMessage error={exporter.error} />
+      <Tabs label="Show conversions" value={status as Status} options={STATUSES} onChange={setStatus} />
+      <div className="toolbar report-filters">
+        <SelectField label="Reason" value={reason} onChange={setReason} options={[{ value: '', label: 'Any reason' }, ...FILTER_REASONS.map((r) => ({ value: r, label: reasonWords(r) }))]} />
+        <SelectField label="Offer" value={offerId} onChange={setOffer} options={[{ value: '', label: 'All offers' }, ...[...(choices.data?.offers.values() ?? [])].map((o) => ({ value: o.id, label: o.name }))]} />
+        <SelectField label="Member" value={memberId} onChange={setMember} options={[{ value: '', label: 'All members' }, ...[...(choices.data?.members.values() ?? [])].map((m) => ({ value: m.id, label: m.name }))]} />
+        <TextField label="From" type="date" value={from} onChange={setFrom} error={badRange || undefined} />
+        <TextField label="To" type="date" value={to} onChange={setTo} />
+      </div>
+      {list.loading && !list.data && <Loading label="Loading conversions…" />}
+      <ErrorMessage error={list.error} onRetry={list.reload} />
+      {list.data && !rows.length && (
+        filtered
+          ? <EmptyState title="No conversions match these filters">Clear a filter or pick a longer date range.</EmptyState>
+          : <EmptyState title="No conversions yet">Orders appear here once your store sends them to Touchpoint (a postback or a webhook). Each shows who was credited and why.</EmptyState>
+      )}
+      {rows.length > 0 && (
+        <div className="table-wrap">
+          <table className="table responsive conversions-table">
+            <thead>
+              <tr>
+                <th>Order</th>
+                <th>When</th>
+                <th className="num">Amount</th>
+                <th>Status</th>
+                <th>Credited to</th>
+                <th>Why</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((c) => (
+                <tr key={c.id}>
+                  <td data-label="Order">
+                    <button type="button" className="link-button strong" onClick={() => setOpenId(c.id)}>{c.orderId}</button>
+                    {c.test && <span className="tag">test</span>}
+                  </td>
+                  <td data-label="When">{formatDateTime(c.occurredAt)}</td>
+                  <td data-label="Amount" className="num">{c.amount && c.currency ? formatAmount(c.amount, c.currency) : '—'}</td>
+                  <td data-label="Status"><span className={`badge badge-${c.status === 'credited' ? 'active' : 'paused'}`}>{c.status === 'credited' ? 'Credited' : 'Not credited'}</span></td>
+                  <td data-label="Credited to">
+                    {c.credits.length ? c.credits.map((x, i) => <div key={i}>{memberName(x.memberId)} <span className="muted small">by {SOURCES[x.source] ?? x.source}{x.shareBps !== 10_000 ? ` · ${x.shareBps / 100}%` : ''}</span></div>) : <span className="muted">Nobody</span>}
+                  </td>
+                  <td data-label="Why" className="small">{c.reasons.slice(0, 2).map(reasonWords).join(' · ')}{c.reasons.length > 2 ? ' …' : ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {cursor && <div className="more"><Button onClick={() => void loadMore()}>Show more conversions</Button></div>}
+      {openId && (
+        <ConversionDrawer
+          id={openId}
+          canEdit={canEdit}
+          memberName={memberName}
+          offerName={offerName}
+          onClose={() => setOpenId('')}
+          onChanged={(text) => {
+            toast(text);
+            list.reload();
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+function ConversionDrawer({ id, canEdit, memberName, offerName, onClose, onChanged }: {
+  id: string; canEdit: boolean; memberName: (id: string | null) => string; offerName: (id: string) => string;
+  onClose: () => void; onChanged: (text: string) => void;
+}) {
+  const detail = useResource((signal) => api.get<ConversionDetail>(`/conversions/${id}`, undefined, signal), [id]);
+  const [editing, setEditing] = useState<{ commission: Commission; kind: ActionKind } | null>(null);
+  const [why, setWhy] = useState('');
+  const [amount, setAmount] = useState('');
+  const [fieldError, setFieldError] = useState('');
+  const act = useAction(async () => {
+    if (!editing) return;
+    if (!why.trim()) {
+      setFieldError('Say why: it is kept in the commission’s history.');
+      return;
+    }
+    if (editing.kind === 'adjust' && !/^\d+(\.\d{1,4})?$/.test(amount.trim())) {
+      setFieldError('Enter the new amount, e.g. 12.50.');
+      return;
+    }
+    setFieldError('');
+    const body = editing.kind === 'adjust' ? { reason: why.trim(), amount: amount.trim() } : { reason: why.trim() };
+    await api.post(`/commissions/${editing.commission.id}/${editing.kind}`, body);
+    const done = { approve: 'Commission approved.', reverse: 'Commission reversed.', adjust: 'Commission amount changed.' }[editing.kind];
+    setEditing(null);
+    setWhy('');
+    setAmount('');
+    detail.reload();
+    onChanged(done);
+  });
+  const start = (commission: Commission, kind: ActionKind) => {
+    setEditing({ commission, kind });
+    setWhy('');
+    setAmount(kind === 'adjust' ? commission.amount : '');
+    setFieldError('');
+    act.clearError();
+  };
+  const c = detail.data;
+
+  return (
+    <Dialog open title={c ? `Order ${c.orderId}` : 'Order'} onClose={onClose} wide onSubmit={() => void act.run()}>
+      {detail.loading && !c && <Loading label="Loading the order…" />}
+      <ErrorMessage error={detail.error} onRetry={detail.reload} />
+      {c && (
+        <div className="conversion-detail">
+          <p>
+            <span className={`badge badge-${c.status === 'credited' ? 'active' : 'paused'}`}>{c.status === 'credited' ? 'Credited' : 'Not credited'}</span>{' '}
+            {c.amount && c.currency ? formatAmount(c.amount, c.currency) : 'No amount yet'} · {formatDateTime(c.occurredAt)}
+            {c.code && <> · code <span className="mono">{c.code}</span></>}
+            {c.refunded !== '0' && c.refunded !== '0.00' && c.currency && <> · refunded {formatAmount(c.refunded, c.currency)}</>}
+          </p>
+          <h3>Why</h3>
+          <ul className="reasons">{c.reasons.map((r) => <li key={r}>{reasonWords(r)}</li>)}</ul>
+
+          <h3>Commissions</h3>
+          {!c.commissions.length && <p className="muted">No commission: nobody was credited for this order.</p>}
+          {c.commissions.length > 0 && (
+            <table className="table responsive">
+              <thead><tr><th>Member</th><th>Offer</th><th className="num">Amount</th><th>Status</th>{canEdit && <th><span className="visually-hidden">Actions</span></th>}</tr></thead>
+              <tbody>
+                {c.commissions.map((m) => (
+                  <tr key={m.id} data-testid="commission">
+                    <td data-label="Member">{memberName(m.memberId)} <span className="muted small">by {SOURCES[m.source] ?? m.source}{m.sharePercent !== 100 ? ` · ${m.sharePercent}%` : ''}</span></td>
+                    <td data-label="Offer">{offerName(m.offerId)}</td>
+                    <td data-label="Amount" className="num">{formatAmount(m.amount, m.currency)}</td>
+                    <td data-label="Status"><StatusBadge status={m.status} />{m.status === 'pending' && <div className="muted small">held until {formatDateTime(m.approveAfter)}</div>}</td>
+                    {canEdit && (
+                      <td className="row-actions">
+                        {m.status === 'pending' && <Button className="btn-small" onClick={() => start(m, 'approve')}>Approve</Button>}
+                        {(m.status === 'pending' || m.status === 'approved') && <Button className="btn-small" onClick={() => start(m, 'adjust')}>Adjust</Button>}
+                        {(m.status === 'pending' || m.status === 'approved') && <Button className="btn-small" variant="danger" onClick={() => start(m, 'reverse')}>Reverse</Button>}
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          {editing && (
+            <div className="card action-card" data-testid="commission-action">
+              <h3>{ACTION_TEXT[editing.kind]}: {memberName(editing.commission.memberId)}, {formatAmount(editing.commission.amount, editing.commission.currency)}</h3>
+              {editing.kind === 'adjust' && <TextField label={`New amount (${editing.commission.currency})`} value={amount} onChange={setAmount} inputMode="decimal" />}
+              <TextField label="Reason" value={why} onChange={setWhy} required error={fieldError || undefined} />
+              <ErrorMessage error={act.error} />
+              <div className="actions">
+                <Button variant={editing.kind === 'reverse' ? 'danger' : 'primary'} onClick={() => void act.run()} disabled={act.busy}>{ACTION_TEXT[editing.kind]}</Button>
+                <Button onClick={() => setEditing(null)}>Cancel</Button>
+              </div>
+            </div>
+          )}
+
+          {c.adjustments.length > 0 && (
+            <>
+              <h3>Changes</h3>
+              <ul className="timeline">
+                {c.adjustments.map((a) => (
+                  <li key={a.id}>
+                    <span className="muted small">{formatDateTime(a.at)}</span> {KINDS[a.kind] ?? a.kind}{a.statusBefore !== a.statusAfter && <> ({a.statusBefore} → {a.statusAfter})</>}
+                     · “{a.reason}” <span className="muted small">by {a.actor}</span>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+          <h3>Events received</h3>
+          <ul className="timeline">
+            {c.events.map((e) => (
+              <li key={e.id}><span className="muted small">{formatDateTime(e.receivedAt)}</span> {OUTCOMES[e.outcome] ?? e.outcome} <span className="muted small">via {e.source}{e.reason ? ` · ${reasonWords(e.reason)}` : ''}</span></li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </Dialog>
+  );
+}

@@ -1,0 +1,244 @@
+// Reports: the numbers of a date range grouped by member, code, link, offer, sub-id, day or week, with a trend chart,
+// a sortable table, the totals and CSV/Excel exports of exactly what is shown. The filters live in the address so a
+// report can be bookmarked or shared.
+import { useMemo, useState } from 'react';
+import { api, download, getAll, type Query } from '../../shared/api.js';
+import { LazyTimeSeries } from '../../shared/charts/index.js';
+import { formatDay, formatMoney, formatNumber, formatRatio, formatShortDay, localDate } from '../../shared/format.js';
+import { useAction, useResource } from '../../shared/hooks.js';
+import { useQueryParam } from '../../shared/router.js';
+import type { Member, Offer, Report, ReportGroup, ReportMetrics } from '../../shared/types.js';
+import { Button, EmptyState, ErrorMessage, Loading, PageHeader, SelectField, TextField } from '../../shared/ui.js';
+import type { PageProps } from '../routes.js';
+
+type Wire = Report & { conversionsCount?: 'credits' | 'orders'; unconverted?: number };
+type Row = ReportMetrics & { key: string; label: string };
+
+const GROUPS: { value: ReportGroup; label: string }[] = [
+  { value: 'member', label: 'Member' },
+  { value: 'code', label: 'Promo code' },
+  { value: 'link', label: 'Tracking link' },
+  { value: 'offer', label: 'Offer' },
+  { value: 'sub_id', label: 'Sub-ID' },
+  { value: 'day', label: 'Day' },
+  { value: 'week', label: 'Week' },
+];
+
+type Kind = 'count' | 'money' | 'ratio';
+interface Column { key: keyof ReportMetrics; label: string; kind: Kind }
+const COLUMNS: Column[] = [
+  { key: 'clicks', label: 'Clicks', kind: 'count' },
+  { key: 'uniqueClicks', label: 'Unique clicks', kind: 'count' },
+  { key: 'conversions', label: 'Conversions', kind: 'count' },
+  { key: 'conversionRate', label: 'Conversion rate', kind: 'ratio' },
+  { key: 'salesMinor', label: 'Sales', kind: 'money' },
+  { key: 'refundsMinor', label: 'Refunds', kind: 'money' },
+  { key: 'netSalesMinor', label: 'Net sales', kind: 'money' },
+  { key: 'commissionMinor', label: 'Commission', kind: 'money' },
+  { key: 'epcMinor', label: 'EPC', kind: 'money' },
+  { key: 'codeRedemptions', label: 'Code redemptions', kind: 'count' },
+  { key: 'redemptionRatePerClick', label: 'Redemption rate', kind: 'ratio' },
+  { key: 'codedRevenueShare', label: 'Coded revenue share', kind: 'ratio' },
+];
+
+/** Days between two YYYY-MM-DD dates, inclusive. */
+function spanDays(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000) + 1;
+}
+
+function cell(row: Row | ReportMetrics, c: Column, currency: string): string {
+  const v = row[c.key];
+  if (c.kind === 'money') return formatMoney(v as number | null, currency);
+  if (c.kind === 'ratio') return formatRatio(v as string | null);
+  return formatNumber(v as number);
+}
+
+/** Ratios arrive as decimal strings; null (no denominator) sorts below every number in either direction. */
+function sortValue(row: Row, key: keyof Row): number | string | null {
+  const v = row[key];
+  if (v === null || v === undefined) return null;
+  if (key === 'label') return String(v).toLocaleLowerCase();
+  if (key === 'key') return String(v);
+  return typeof v === 'string' ? Number(v) : v;
+}
+
+export default function Reports(_: PageProps) {
+  const today = localDate(new Date());
+  const monthAgo = localDate(new Date(Date.now() - 29 * 86_400_000));
+  const [fromQ, setFrom] = useQueryParam('from');
+  const [toQ, setTo] = useQueryParam('to');
+  const [offerId, setOffer] = useQueryParam('offerId');
+  const [memberId, setMember] = useQueryParam('memberId');
+  const [groupQ, setGroup] = useQueryParam('groupBy');
+  const from = fromQ || monthAgo;
+  const to = toQ || today;
+  const groupBy = (GROUPS.some((g) => g.value === groupQ) ? groupQ : 'member') as ReportGroup;
+  const [sort, setSort] = useState<{ key: keyof Row; dir: 'asc' | 'desc' } | null>(null);
+
+  const badRange = from > to ? 'The start date is after the end date.' : '';
+  const filters: Query = { from, to, offerId: offerId || undefined, memberId: memberId || undefined };
+  // Long ranges by week so the chart stays readable on a phone.
+  const trendBy: ReportGroup = spanDays(from, to) > 92 ? 'week' : 'day';
+
+  const choices = useResource(async () => {
+    const [offers, members] = await Promise.all([getAll<Offer>('/offers', { limit: 100 }), getAll<Member>('/members', { limit: 100 })]);
+    return { offers, members };
+  }, []);
+  const report = useResource(async (signal) => {
+    if (badRange) return null;
+    const [table, trend] = await Promise.all([
+      api.get<Wire>('/reports', { groupBy, ...filters }, signal),
+      groupBy === trendBy ? null : api.get<Wire>('/reports', { groupBy: trendBy, ...filters }, signal),
+    ]);
+    return { table, trend: trend ?? table };
+  }, [groupBy, from, to, offerId, memberId, trendBy, badRange]);
+
+  const exporter = useAction((format: 'csv' | 'xlsx') => download('/reports/export', { groupBy, ...filters, format }, `report.${format}`));
+
+  const r = report.data?.table;
+  const rows = useMemo(() => {
+    const list = [...((r?.rows ?? []) as Row[])];
+    if (!sort) return list;
+    const dir = sort.dir === 'asc' ? 1 : -1;
+    return list.sort((a, b) => {
+      const x = sortValue(a, sort.key);
+      const y = sortValue(b, sort.key);
+      if (x === y) return 0;
+      if (x === null) return 1;
+      if (y === null) return -1;
+      return (x < y ? -1 : 1) * dir;
+    });
+  }, [r, sort]);
+  const toggle = (key: keyof Row) =>
+    setSort((s) => (s?.key === key ? { key, dir: s.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: key === 'label' ? 'asc' : 'desc' }));
+  const arrow = (key: keyof Row) => (sort?.key === key ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : '');
+  const ariaSort = (key: keyof Row) => (sort?.key === key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : undefined);
+
+  const trend = report.data?.trend;
+  const empty = !!r && !r.rows.some((x) => x.clicks || x.conversions || x.salesMinor || x.unattributed) && !r.totals.clicks && !r.totals.conversions;
+  const groupLabel = GROUPS.find((g) => g.value === groupBy)!.label;
+
+  return (
+    <>
+      <PageHeader
+        title="Reports"
+        subtitle={r ? `${formatDay(r.from)} – ${formatDay(r.to)} · ${r.timezone}` : 'Clicks, conversions, sales and commission by member, code, link, offer or time'}
+        actions={
+          <>
+            <Button onClick={() => void exporter.run('csv')} disabled={exporter.busy || !!badRange}>Export CSV</Button>
+            <Button onClick={() => void exporter.run('xlsx')} disabled={exporter.busy || !!badRange}>Export Excel</Button>
+          </>
+        }
+      />
+      <ErrorMessage error={exporter.error} />
+      <div className="toolbar report-filters">
+        <TextField label="From" type="date" value={from} onChange={(v) => setFrom(v)} error={badRange || undefined} />
+        <TextField label="To" type="date" value={to} onChange={(v) => setTo(v)} />
+        <SelectField
+          label="Offer"
+          value={offerId}
+          onChange={setOffer}
+          options={[{ value: '', label: 'All offers' }, ...(choices.data?.offers ?? []).map((o) => ({ value: o.id, label: o.name }))]}
+        />
+        <SelectField
+          label="Member"
+          value={memberId}
+          onChange={setMember}
+          options={[{ value: '', label: 'All members' }, ...(choices.data?.members ?? []).map((m) => ({ value: m.id, label: m.name }))]}
+        />
+        <SelectField label="Group by" value={groupBy} onChange={(v) => { setSort(null); setGroup(v); }} options={GROUPS} />
+      </div>
+      <ErrorMessage error={choices.error} onRetry={choices.reload} />
+      {report.loading && !report.data && <Loading label="Loading the report…" />}
+      <ErrorMessage error={report.error} onRetry={report.reload} />
+
+      {r && empty && (
+        <EmptyState title="No activity in this period">
+          No clicks or sales between {formatDay(r.from)} and {formatDay(r.to)}{offerId || memberId ? ' for these filters' : ''}. Try a longer date range, or share your members’ links to get started.
+        </EmptyState>
+      )}
+
+      {r && !empty && (
+        <>
+          <section className="card">
+            <div className="section-head">
+              <h2>Trend by {trendBy}</h2>
+            </div>
+            {trend && (
+              <LazyTimeSeries
+                rows={trend.rows as unknown as Record<string, unknown>[]}
+                x="key"
+                formatX={formatShortDay}
+                series={[
+                  { key: 'clicks', label: 'Clicks', color: '#4338ca' },
+                  { key: 'conversions', label: 'Conversions', color: '#059669' },
+                  { key: 'salesMinor', label: 'Sales', color: '#d97706', right: true, format: (v) => formatMoney(v, trend.currency) },
+                ]}
+              />
+            )}
+          </section>
+
+          <section className="card">
+            <div className="section-head">
+              <h2>By {groupLabel.toLowerCase()}</h2>
+              <span className="muted small">{formatNumber(r.rows.length)} row{r.rows.length === 1 ? '' : 's'} · click a heading to sort</span>
+            </div>
+            {/* The headings are hidden on a phone (rows become cards), so sorting there is a select. */}
+            <div className="phone-only">
+              <SelectField
+                label="Sort by"
+                value={sort ? `${String(sort.key)}:${sort.dir}` : ''}
+                onChange={(v) => {
+                  const [key, dir] = v.split(':');
+                  setSort(key ? { key: key as keyof Row, dir: dir as 'asc' | 'desc' } : null);
+                }}
+                options={[
+                  { value: '', label: 'As reported' },
+                  { value: 'label:asc', label: `${groupLabel} (A–Z)` },
+                  ...COLUMNS.map((c) => ({ value: `${c.key}:desc`, label: `${c.label} (highest first)` })),
+                ]}
+              />
+            </div>
+            <div className="table-wrap">
+              <table className="table responsive report-table">
+                <thead>
+                  <tr>
+                    <th aria-sort={ariaSort('label')}>
+                      <button type="button" className="sort" onClick={() => toggle('label')}>{groupLabel}{arrow('label')}</button>
+                    </th>
+                    {COLUMNS.map((c) => (
+                      <th key={c.key} className="num" aria-sort={ariaSort(c.key)}>
+                        <button type="button" className="sort" onClick={() => toggle(c.key)}>{c.label}{arrow(c.key)}</button>
+                      </th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {rows.map((row) => (
+                    <tr key={row.key}>
+                      <td data-label={groupLabel} className="strong">{groupBy === 'day' || groupBy === 'week' ? formatDay(row.key) : (row.label || row.key || '(none)')}</td>
+                      {COLUMNS.map((c) => <td key={c.key} data-label={c.label} className="num">{cell(row, c, r.currency)}</td>)}
+                    </tr>
+                  ))}
+                </tbody>
+                <tfoot>
+                  <tr className="totals">
+                    <td data-label="Total" className="strong">Total</td>
+                    {COLUMNS.map((c) => <td key={c.key} data-label={c.label} className="num strong">{cell(r.totals, c, r.currency)}</td>)}
+                  </tr>
+                </tfoot>
+              </table>
+            </div>
+            {r.conversionsCount === 'credits' && (
+              <p className="muted small report-note">
+                Conversions here count credits: an order split between a link and a code counts once for each, so the rows can add up to more than the total.
+              </p>
+            )}
+            {!!r.unconverted && <p className="muted small">{formatNumber(r.unconverted)} sale{r.unconverted === 1 ? '' : 's'} in other currencies are left out of the money totals: no exchange rate yet.</p>}
+            {r.source === 'raw' && <p className="muted small">Counted from the raw events (this grouping or time zone has no daily summaries).</p>}
+          </section>
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,40 @@
+// Every page of the dashboard: adding one is a file in pages/ and a line here. Pages load on first visit (their
+// own chunk), so the first screen does not wait for code it does not show.
+import { lazy, type ComponentType } from 'react';
+import type { Params } from '../shared/route-match.js';
+import ChangePassword from './pages/change-password.js';
+
+export interface PageProps {
+  params: Params;
+}
+
+export interface RouteDef {
+  path: string;
+  page: ComponentType<PageProps>;
+  /** Shown in the navigation when set (in this order). */
+  nav?: string;
+}
+
+const page = (load: () => Promise<{ default: ComponentType<PageProps> }>) => lazy(load);
+
+/** Pages that work signed out; they render without the navigation. */
+export const PUBLIC_ROUTES: RouteDef[] = [
+  { path: '/login', page: page(() => import('./pages/login.js')) },
+  { path: '/setup', page: page(() => import('./pages/setup.js')) },
+];
+
+export const ROUTES: RouteDef[] = [
+  { path: '/offers', page: page(() => import('./pages/offers.js')), nav: 'Offers' },
+  { path: '/offers/new', page: page(() => import('./pages/offer-wizard.js')) },
+  { path: '/offers/:id', page: page(() => import('./pages/offer-detail.js')) },
+  { path: '/offers/:id/edit', page: page(() => import('./pages/offer-wizard.js')) },
+  { path: '/members', page: page(() => import('./pages/members.js')), nav: 'Members' },
+  { path: '/reports', page: page(() => import('./pages/reports.js')), nav: 'Reports' },
+  { path: '/conversions', page: page(() => import('./pages/conversions.js')), nav: 'Conversions' },
+  { path: '/payouts', page: page(() => import('./pages/payouts.js')) },
+  { path: '/alerts', page: page(() => import('./pages/alerts.js')), nav: 'Alerts' },
+  // Also the forced first-sign-in screen, so it is part of the first chunk.
+  { path: '/account/password', page: ChangePassword },
+];
+
+export const HOME = '/offers';

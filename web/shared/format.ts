@@ -1,0 +1,119 @@
+// Numbers, money, ratios and dates as people read them. Money arrives as integer minor units plus a currency (or as
+// the API's decimal strings, "49.90") and is never turned into a float before Intl formats it for display.
+// Pure: no DOM, unit-tested on Node (test/web/format.test.ts).
+
+// Read through globalThis: this module also runs in Node (its tests), which has no DOM types.
+const LOCALE = (globalThis as { navigator?: { language?: string } }).navigator?.language ?? 'en-US';
+
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+function moneyFormat(currency: string, locale: string): Intl.NumberFormat {
+  const key = `${locale}|${currency}`;
+  let f = moneyFormats.get(key);
+  if (!f) {
+    try {
+      f = new Intl.NumberFormat(locale, { style: 'currency', currency });
+    } catch {
+      // An unknown currency code: still show the amount, with the code.
+      f = new Intl.NumberFormat(locale, { style: 'currency', currency: 'XXX' });
+    }
+    moneyFormats.set(key, f);
+  }
+  return f;
+}
+
+/** Decimal places of a currency's minor unit (USD 2, JPY 0, KWD 3). */
+export function currencyDigits(currency: string): number {
+  try {
+    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    return 2;
+  }
+}
+
+/** "$1,234.50" from 123450 USD. Intl takes a decimal string here, so no binary float is involved. */
+export function formatMoney(minor: number | null | undefined, currency: string, locale = LOCALE): string {
+  if (minor === null || minor === undefined) return '—';
+  return moneyFormat(currency, locale).format(minorToDecimal(minor, currencyDigits(currency)) as unknown as number);
+}
+
+/** 123450, 2 -> "1234.50"; -5, 2 -> "-0.05". */
+export function minorToDecimal(minor: number, digits: number): string {
+  const negative = minor < 0;
+  const s = String(Math.abs(Math.trunc(minor))).padStart(digits + 1, '0');
+  const whole = digits ? s.slice(0, -digits) : s;
+  const frac = digits ? `.${s.slice(-digits)}` : '';
+  return `${negative ? '-' : ''}${whole}${frac}`;
+}
+
+/** An API amount such as "49.90" formatted in its currency. */
+export function formatAmount(decimal: string, currency: string, locale = LOCALE): string {
+  if (!/^-?\d+(\.\d+)?$/.test(decimal)) return decimal;
+  return moneyFormat(currency, locale).format(decimal as unknown as number);
+}
+
+export function formatNumber(n: number | null | undefined, locale = LOCALE): string {
+  if (n === null || n === undefined) return '—';
+  return new Intl.NumberFormat(locale).format(n);
+}
+
+/** The API's ratio strings ("0.0125") as a percent ("1.25%"); null (nothing to divide by) as a dash. */
+export function formatRatio(ratio: string | null | undefined, locale = LOCALE): string {
+  if (ratio === null || ratio === undefined || ratio === '') return '—';
+  const n = Number(ratio);
+  if (!Number.isFinite(n)) return '—';
+  return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 2 }).format(n);
+}
+
+export function formatDate(iso: string | null | undefined, locale = LOCALE): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '—' : new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(d);
+}
+
+export function formatDateTime(iso: string | null | undefined, locale = LOCALE): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '—' : new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+}
+
+export interface PayoutLike {
+  type: 'percent' | 'fixed';
+  value: string;
+  tiers: { fromConversion: number; value: string }[];
+}
+
+function ordinal(n: number): string {
+  const rest = n % 100;
+  const suffix = rest >= 11 && rest <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
+
+/** "10% of the sale" / "$5.00 per conversion", with tiers: "…; 15% from the 50th conversion of a month". */
+export function describePayout(p: PayoutLike, currency: string, locale = LOCALE): string {
+  const one = (value: string) => (p.type === 'percent' ? `${value}%` : formatAmount(value, currency, locale));
+  const base = p.type === 'percent' ? `${one(p.value)} of each sale` : `${one(p.value)} per conversion`;
+  const tiers = p.tiers.map((t) => `${one(t.value)} from the ${ordinal(t.fromConversion)} conversion of a month`);
+  return [base, ...tiers].join('; ');
+}
+
+/** YYYY-MM-DD of a Date in the browser's zone (for <input type="date"> and report ranges). */
+export function localDate(d: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** A report bucket "2025-03-05" as "Mar 5" (the date as written, whatever the browser's zone). */
+export function formatShortDay(day: string, locale = LOCALE): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return day;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return new Intl.DateTimeFormat(locale, { month: 'short', day: 'numeric', timeZone: 'UTC' }).format(d);
+}
+
+/** A calendar day "2031-12-31" as "Dec 31, 2031": the day as written, not an instant in the browser's zone. */
+export function formatDay(day: string, locale = LOCALE): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return day || '—';
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(d);
+}
