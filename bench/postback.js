@@ -94,7 +94,11 @@ async function main() {
     }
   } finally {
     await sqlite.store.close();
-    if (pgSeed) await pgSeed.store.close();
+    fs.rmSync(sqliteDir, { recursive: true, force: true });
+    if (pgSeed) {
+      await pgSeed.store.close();
+      fs.rmSync(path.dirname(pgSeed.slugsFile), { recursive: true, force: true });
+    }
     if (admin) {
       await admin.query(`drop database if exists ${pgName} with (force)`);
       await admin.end();

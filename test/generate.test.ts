@@ -26,7 +26,9 @@ const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
  */
 const NOW: Record<DialectKind, number> = { sqlite: Date.UTC(2031, 2, 12, 14, 30), postgres: Date.UTC(2031, 8, 10, 9, 15) };
 
-function options(kind: DialectKind, over: Partial<GenerateOptions> = {}): GenerateOptions {
+type Options = Required<Pick<GenerateOptions, 'clicks' | 'conversions' | 'members' | 'days' | 'seed' | 'now'>>;
+
+function options(kind: DialectKind, over: Partial<Options> = {}): Options {
   return { clicks: 12_000, conversions: 900, members: 120, days: 70, seed: 7, now: NOW[kind], ...over };
 }
 

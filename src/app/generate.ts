@@ -16,14 +16,15 @@ import { buildWorld, DAY_MS, type World } from './generate-world.js';
 import { rebuildRollups } from './rollups.js';
 import { createApiKey, createWorkspace } from './workspaces.js';
 
+/** Unset counts take GENERATE_DEFAULTS; the seed defaults to 1. */
 export interface GenerateOptions {
-  clicks: number;
-  conversions: number;
-  members: number;
-  days: number;
+  clicks?: number;
+  conversions?: number;
+  members?: number;
+  days?: number;
   /** Generate into this workspace; by default a new one named "Generated". */
   workspaceId?: string;
-  seed: number;
+  seed?: number;
   /** End of the range (epoch ms); by default the context's clock, so the last 24 h are "now". */
   now?: number;
   onProgress?: (p: GenerateProgress) => void;
@@ -67,10 +68,12 @@ export const GENERATE_DEFAULTS = { clicks: 1_000_000, conversions: 50_000, membe
 const ORDERS_PER_WRITE = 2_000;
 const ACTOR = 'cli:generate';
 
-function check(o: GenerateOptions): ProblemDetail[] {
+type Settled = Required<Pick<GenerateOptions, 'clicks' | 'conversions' | 'members' | 'days' | 'seed'>> & GenerateOptions;
+
+function check(o: Settled): ProblemDetail[] {
   const problems: ProblemDetail[] = [];
-  const whole = (path: keyof GenerateOptions, min: number, max: number) => {
-    const v = o[path] as number;
+  const whole = (path: 'clicks' | 'conversions' | 'members' | 'days' | 'seed', min: number, max: number) => {
+    const v = o[path];
     if (!Number.isSafeInteger(v) || v < min || v > max) problems.push({ path, code: 'out_of_range', message: `${path} must be a whole number from ${min} to ${max}.` });
   };
   whole('clicks', 0, 500_000_000);
@@ -81,7 +84,8 @@ function check(o: GenerateOptions): ProblemDetail[] {
   return problems;
 }
 
-export async function generateDataset(ctx: AppContext, o: GenerateOptions): Promise<Result<GenerateSummary>> {
+export async function generateDataset(ctx: AppContext, options: GenerateOptions): Promise<Result<GenerateSummary>> {
+  const o: Settled = { ...GENERATE_DEFAULTS, seed: 1, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
   const problems = check(o);
   if (problems.length) return fail('validation_failed', 'Some options are not valid.', problems);
   const started = performance.now();

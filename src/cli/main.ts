@@ -5,7 +5,6 @@ import { Command } from 'commander';
 import type { AppContext } from '../app/context.js';
 import { exportRoster } from '../app/code-roster.js';
 import { seedDemo } from '../app/demo.js';
-import { GENERATE_DEFAULTS, generateDataset } from '../app/generate.js';
 import { importMembers } from '../app/members.js';
 import { rebuildRollups } from '../app/rollups.js';
 import type { TabularFormat } from '../app/tabular.js';
@@ -239,18 +238,20 @@ function count(raw: string): number {
 program
   .command('generate')
   .description('Write a realistic synthetic data set (offers, members, links, codes, clicks, orders, commissions), then rebuild the report rollups.')
-  .option('--clicks <n>', 'clicks to write', String(GENERATE_DEFAULTS.clicks))
-  .option('--conversions <n>', 'conversions (orders) to write', String(GENERATE_DEFAULTS.conversions))
-  .option('--members <n>', 'members (creators)', String(GENERATE_DEFAULTS.members))
-  .option('--days <n>', 'days of history, ending now', String(GENERATE_DEFAULTS.days))
+  .option('--clicks <n>', 'clicks to write (default 1M)')
+  .option('--conversions <n>', 'conversions (orders) to write (default 50k)')
+  .option('--members <n>', 'members (creators) (default 2000)')
+  .option('--days <n>', 'days of history, ending now (default 90)')
   .option('--workspace <id>', 'generate into this workspace instead of a new one named "Generated"')
-  .option('--seed <n>', 'random seed: the same seed gives the same data set', '1')
-  .action(async (o: { clicks: string; conversions: string; members: string; days: string; workspace?: string; seed: string }) => {
+  .option('--seed <n>', 'random seed: the same seed gives the same data set (default 1)')
+  .action(async (o: { clicks?: string; conversions?: string; members?: string; days?: string; workspace?: string; seed?: string }) => {
+    const maybe = (raw: string | undefined) => (raw === undefined ? undefined : count(raw));
+    const options = { clicks: maybe(o.clicks), conversions: maybe(o.conversions), members: maybe(o.members), days: maybe(o.days), seed: maybe(o.seed) };
+    // Loaded here, not at start: `serve` need not compile the generator.
+    const { generateDataset } = await import('../app/generate.js');
     const progress = createProgress(process.stderr);
     const r = await withStore((ctx) => generateDataset(ctx, {
-      clicks: count(o.clicks), conversions: count(o.conversions), members: count(o.members), days: count(o.days), seed: count(o.seed),
-      ...(o.workspace ? { workspaceId: o.workspace } : {}),
-      onProgress: (p) => progress.update(p.phase, p.done, p.total),
+      ...options, ...(o.workspace ? { workspaceId: o.workspace } : {}), onProgress: (p) => progress.update(p.phase, p.done, p.total),
     }));
     progress.end();
     if (!r.ok) {
