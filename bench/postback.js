@@ -1,14 +1,15 @@
 // Postback benchmark: attributed conversions per second through GET /postback (each a new order credited by a promo
 // code) on SQLite and PostgreSQL at 32 connections, against a bare Fastify handler doing the same HTTP parsing, in one
 // run; every accepted conversion is then verified present in the database.
-// Usage: npm run bench:postback [-- --duration 10 --connections 32 --rounds 3]
+// Usage: npm run bench:postback [-- --duration 10 --connections 32 --rounds 3 --skip-pg
+//        --profile <dir> (write a V8 CPU profile of each Touchpoint server there, for chrome://inspect or speedscope)]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { freePort, peakRssMb, seedLinks, startChild, stopChild, waitForHttp, median } from './lib.js';
+import { cpuMicros, freePort, peakRssMb, seedLinks, startChild, stopChild, waitForHttp, median } from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -18,6 +19,7 @@ const { values: args } = parseArgs({
     members: { type: 'string', default: '200' },
     pg: { type: 'string', default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
     'skip-pg': { type: 'boolean', default: false },
+    profile: { type: 'string' },
   },
 });
 const duration = Number(args.duration);
@@ -48,18 +50,21 @@ async function countConversions(store, prefix) {
 
 async function runTouchpoint(name, env, dataDir, seed, round) {
   const port = await freePort();
-  const child = startChild(process.execPath, [CLI, 'serve'], { ...env, PORT: String(port), HOST: '127.0.0.1', BASE_URL: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+  const profile = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args.profile)}`] : [];
+  const child = startChild(process.execPath, [...profile, CLI, 'serve'], { ...env, PORT: String(port), HOST: '127.0.0.1', BASE_URL: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
   await waitForHttp(`http://127.0.0.1:${port}/healthz`);
   const prefix = `b${round}${name.includes('SQLite') ? 's' : 'p'}${Date.now().toString(36)}`;
+  const cpuBefore = cpuMicros(child.pid);
   const result = await load(port, seed, prefix);
   const rss = peakRssMb(child.pid);
+  const cpuUs = Math.round((cpuMicros(child.pid) - cpuBefore) / Math.max(1, result.requests.total));
   // Requests sent before the deadline may still be answered after it: let them finish before counting.
   await new Promise((r) => setTimeout(r, 2_000));
   const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const accepted = Number(/touchpoint_http_requests_total\{method="GET",route="\/postback",status="200"\} (\d+)/.exec(metrics)?.[1] ?? 0);
   await stopChild(child, 'SIGTERM');
   const stored = await countConversions(seed.store, prefix);
-  return { target: name, rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, rssMb: rss, accepted, stored, errors: result.errors + result.non2xx };
+  return { target: name, rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, rssMb: rss, cpuUs, accepted, stored, errors: result.errors + result.non2xx };
 }
 
 async function main() {
@@ -86,8 +91,10 @@ async function main() {
       const port = await freePort();
       const child = startChild(process.execPath, [path.join(ROOT, 'bench/baseline-postback.js')], { PORT: String(port) });
       await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+      const cpuBefore = cpuMicros(child.pid);
       const r = await load(port, sqlite, 'base');
-      runs.baseline.push({ target: 'bare Fastify handler (baseline)', rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, rssMb: peakRssMb(child.pid), accepted: null, stored: null });
+      const cpuUs = Math.round((cpuMicros(child.pid) - cpuBefore) / Math.max(1, r.requests.total));
+      runs.baseline.push({ target: 'bare Fastify handler (baseline)', rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, rssMb: peakRssMb(child.pid), cpuUs, accepted: null, stored: null });
       await stopChild(child, 'SIGTERM');
       runs.sqlite.push(await runTouchpoint('Touchpoint, SQLite', { DATABASE_URL: '' }, sqliteDir, sqlite, round));
       if (pgSeed) runs.postgres.push(await runTouchpoint('Touchpoint, PostgreSQL', { DATABASE_URL: pgUrl }, path.dirname(pgSeed.slugsFile), pgSeed, round));
@@ -106,14 +113,14 @@ async function main() {
   }
   const row = (list) => ({
     target: list[0].target, rps: median(list.map((r) => r.rps)), p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)),
-    rssMb: Math.max(...list.map((r) => r.rssMb)), accepted: list[0].accepted === null ? null : list.reduce((n, r) => n + r.accepted, 0),
+    rssMb: Math.max(...list.map((r) => r.rssMb)), cpuUs: median(list.map((r) => r.cpuUs)), accepted: list[0].accepted === null ? null : list.reduce((n, r) => n + r.accepted, 0),
     stored: list[0].stored === null ? null : list.reduce((n, r) => n + r.stored, 0), each: list.map((r) => r.rps).join(' / '),
   });
   const rows = [runs.baseline, runs.sqlite, runs.postgres].filter((l) => l.length).map(row);
   console.log(`\nAttributed postbacks: ${connections} connections, ${duration} s per run, median of ${rounds} alternating rounds; each request a new order credited by a promo code\n`);
-  console.log('| target | requests/s (median) | × baseline | p50 ms | p99 ms | peak RSS MB | conversions accepted (200) | conversions stored | requests/s per round |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
-  for (const r of rows) console.log(`| ${r.target} | ${r.rps} | ${(r.rps / rows[0].rps).toFixed(2)} | ${r.p50} | ${r.p99} | ${r.rssMb} | ${r.accepted ?? '—'} | ${r.stored ?? '—'} | ${r.each} |`);
+  console.log('| target | requests/s (median) | × baseline | p50 ms | p99 ms | server CPU µs/request | peak RSS MB | conversions accepted (200) | conversions stored | requests/s per round |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  for (const r of rows) console.log(`| ${r.target} | ${r.rps} | ${(r.rps / rows[0].rps).toFixed(2)} | ${r.p50} | ${r.p99} | ${r.cpuUs} | ${r.rssMb} | ${r.accepted ?? '—'} | ${r.stored ?? '—'} | ${r.each} |`);
 }
 
 main().catch((e) => {

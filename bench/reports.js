@@ -2,7 +2,7 @@
 // members, 90 days), on SQLite and PostgreSQL, each from the rollups and — the baseline, in the same run — from the
 // raw rows (the same runReport with source=raw), so the speed-up is a ratio. Medians and p95 over repeated runs.
 // Usage: npm run bench:reports [-- --clicks 10000000 --conversions 500000 --members 2000 --days 90 --runs 20 --raw-runs 3
-//        --keep <dir> (reuse a generated SQLite data set there) --skip-pg]
+//        --keep <dir> (reuse a generated SQLite data set there) --keep-pg <database> (the same on PostgreSQL) --skip-pg]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '20' },
     'raw-runs': { type: 'string', default: '3' },
     keep: { type: 'string' },
+    'keep-pg': { type: 'string' },
     pg: { type: 'string', default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
     'skip-pg': { type: 'boolean', default: false },
     'skip-sqlite': { type: 'boolean', default: false },
@@ -107,18 +108,22 @@ if (!args['skip-sqlite']) {
 }
 
 if (!args['skip-pg']) {
-  const name = `tp_bench_reports_${Date.now().toString(36)}`;
+  const name = args['keep-pg'] ?? `tp_bench_reports_${Date.now().toString(36)}`;
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`--keep-pg: ${name} is not a plain database name`);
   const admin = new pg.Client({ connectionString: args.pg });
   await admin.connect();
-  await admin.query(`create database ${name}`);
+  const exists = (await admin.query('select 1 from pg_database where datname = $1', [name])).rowCount > 0;
   const url = new URL(args.pg);
   url.pathname = `/${name}`;
   try {
-    console.log(`\nPostgreSQL: generating into ${name}`);
-    generate({ DATABASE_URL: url.toString(), DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tp-bench-pg-')) });
+    if (!exists) {
+      await admin.query(`create database ${name}`);
+      console.log(`\nPostgreSQL: generating into ${name}`);
+      generate({ DATABASE_URL: url.toString(), DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tp-bench-pg-')) });
+    }
     await measure('PostgreSQL', { databaseUrl: url.toString(), dataDir: os.tmpdir() });
   } finally {
-    await admin.query(`drop database if exists ${name} with (force)`);
+    if (!args['keep-pg']) await admin.query(`drop database if exists ${name} with (force)`);
     await admin.end();
   }
 }

@@ -1,7 +1,8 @@
 // The credit lines one conversion adds to reports: pure, no database.
 import { describe, expect, it } from 'vitest';
-import { creditLines, mergeLines, type ReportConversion } from '../src/core/report-facts.js';
+import { creditLines, LINE_MEASURES, lineDeltas, mergeLines, type CreditLine, type DayLines, type ReportCommission, type ReportConversion } from '../src/core/report-facts.js';
 import { LocalDays, dayKey } from '../src/core/time-buckets.js';
+import { mulberry32 } from './helpers/random.js';
 
 const usd = (minor: number, from: string) => (from === 'USD' ? minor : from === 'EUR' ? Math.round(minor * 1.1) : null);
 const base: ReportConversion = { status: 'credited', isTest: false, reportedOfferId: null, amountMinor: 10_001, currency: 'USD', refundedMinor: 0, decision: {} };
@@ -51,5 +52,77 @@ describe('LocalDays', () => {
       for (const ms of instants) expect(days.keyOf(ms)).toBe(dayKey(ms, tz));
       for (const ms of instants.reverse().filter((_, i) => i % 7 === 0)) expect(days.keyOf(ms)).toBe(dayKey(ms, tz));
     }
+  });
+});
+
+describe('lineDeltas', () => {
+  const key = (day: string, l: CreditLine) => `${day}|${l.offerId}|${l.memberId}|${l.linkId}|${l.codeId}|${l.status}`;
+  /** Rollup rows as a map, the way the rollup table holds them (rows left with no credit are gone). */
+  function addTo(rows: Map<string, CreditLine>, deltas: ReturnType<typeof lineDeltas>) {
+    for (const d of deltas) {
+      const k = key(d.day, d);
+      const { day: _day, ...dims } = d;
+      const row = rows.get(k) ?? { ...dims, ...Object.fromEntries(LINE_MEASURES.map((m) => [m, 0])) };
+      for (const m of LINE_MEASURES) row[m] += d[m];
+      if (row.credits === 0) rows.delete(k);
+      else rows.set(k, row);
+    }
+  }
+  function recomputed(states: Map<string, DayLines>) {
+    const rows = new Map<string, CreditLine>();
+    for (const { day, lines } of states.values()) {
+      for (const l of lines) {
+        const row = rows.get(key(day, l));
+        if (row) for (const m of LINE_MEASURES) row[m] += l[m];
+        else rows.set(key(day, l), { ...l });
+      }
+    }
+    return rows;
+  }
+
+  it('leaves out what did not change, and undoes exactly what it added', () => {
+    const order: DayLines = { day: '2026-11-20', lines: creditLines({ ...base, decision: { credits: [{ offerId: 'o', memberId: 'm', source: 'code', shareBps: 10_000 }], codeId: 'c' } }, [], usd) };
+    expect(lineDeltas([{ before: order, after: order }])).toEqual([]);
+    const added = lineDeltas([{ before: null, after: order }]);
+    expect(added).toMatchObject([{ day: '2026-11-20', offerId: 'o', memberId: 'm', codeId: 'c', orders: 1, credits: 1, salesMinor: 10_001 }]);
+    expect(lineDeltas([{ before: order, after: null }])[0]).toMatchObject({ orders: -1, credits: -1, salesMinor: -10_001 });
+  });
+
+  it('keeps incrementally maintained rollups equal to a recomputation through random refunds, approvals, reversals and moves', () => {
+    const random = mulberry32(7);
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
+    const days = ['2026-11-01', '2026-11-02', '2026-11-03'];
+    const statuses: ReportCommission['status'][] = ['pending', 'approved', 'reversed', 'paid'];
+    const conversion = (): { c: ReportConversion; commissions: ReportCommission[]; day: string } => {
+      const amount = 1_000 + Math.floor(random() * 50_000);
+      const split = random() < 0.3;
+      const members = split ? ['m1', 'm2'] : [pick(['m1', 'm2', 'm3'])];
+      const credited = random() < 0.85;
+      const credits = members.map((m, i) => ({ offerId: pick(['o1', 'o2']), memberId: m, source: pick(['click', 'code', 'click+code'] as const), shareBps: split ? (i === 0 ? 6_000 : 4_000) : 10_000 }));
+      return {
+        day: pick(days),
+        c: { ...base, status: credited ? 'credited' : 'unattributed', reportedOfferId: 'o1', amountMinor: amount, currency: pick(['USD', 'EUR', 'JPY']), refundedMinor: random() < 0.2 ? Math.floor(amount / 3) : 0, decision: credited ? { credits, linkId: pick(['l1', 'l2']), codeId: pick(['c1', 'c2']) } : {} },
+        commissions: credited ? credits.map((cr) => ({ offerId: cr.offerId, memberId: cr.memberId, status: pick(statuses), amountMinor: Math.floor(amount / 10), currency: 'USD' })) : [],
+      };
+    };
+    const state = new Map<string, DayLines>();
+    const rows = new Map<string, CreditLine>();
+    for (let round = 0; round < 300; round++) {
+      const changes: { id: string; after: DayLines | null }[] = [];
+      for (let i = 0; i < 1 + Math.floor(random() * 8); i++) {
+        const id = `cv${Math.floor(random() * 60)}`;
+        const v = conversion();
+        changes.push({ id, after: random() < 0.1 ? null : { day: v.day, lines: mergeLines(creditLines(v.c, v.commissions, usd)) } });
+      }
+      // One round sees each conversion once, in its latest state (what the job reads from the database).
+      const latest = new Map(changes.map((c) => [c.id, c.after]));
+      addTo(rows, lineDeltas([...latest].map(([id, after]) => ({ before: state.get(id) ?? null, after }))));
+      for (const [id, after] of latest) {
+        if (after) state.set(id, after);
+        else state.delete(id);
+      }
+    }
+    expect(state.size).toBeGreaterThan(30);
+    expect(new Map([...rows].sort())).toEqual(new Map([...recomputed(state)].sort()));
   });
 });

@@ -8,7 +8,7 @@ import ExcelJS from 'exceljs';
 import { splitAmount } from '../src/core/commission.js';
 import { dayKey, weekOfDay } from '../src/core/time-buckets.js';
 import { createWorkspace } from '../src/app/workspaces.js';
-import { rebuildRollups, refreshDirtyDays } from '../src/app/rollups.js';
+import { rebuildRollups, refreshDirtyConversions } from '../src/app/rollups.js';
 import { DIALECTS } from './helpers/stores.js';
 import { startTestApp, withData, type TestApp } from './helpers/app.js';
 import { mulberry32 } from './helpers/random.js';
@@ -98,14 +98,19 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
       const res = await t.built.app.inject({ url: `/postback?${new URLSearchParams(q)}` });
       expect(res.statusCode).toBeLessThan(300);
       orders.push(q.order!);
+      // The rollup job runs between writes, so later refunds and approvals change lines it already applied; two
+      // instances may run it at once.
+      if (i % 30 === 29) await Promise.all([refreshDirtyConversions(t.built.ctx.store), refreshDirtyConversions(t.built.ctx.store)]);
     }
     for (const order of orders.filter(() => random() < 0.15)) {
       now += 60_000;
       await t.built.app.inject({ url: `/postback?${new URLSearchParams({ secret, order, type: 'refund', amount: '5.00' })}` });
     }
+    expect(await refreshDirtyConversions(t.built.ctx.store)).toBeGreaterThan(0);
     for (const order of orders.filter(() => random() < 0.06)) {
       await t.built.app.inject({ url: `/postback?${new URLSearchParams({ secret, order, type: 'cancel' })}` });
     }
+    await refreshDirtyConversions(t.built.ctx.store);
     const pending = (await api('GET', '/commissions?status=pending&limit=100')).data.data as { id: string }[];
     for (const c of pending.slice(0, 6)) await api('POST', `/commissions/${c.id}/approve`, { reason: 'checked' });
     await api('POST', `/commissions/${pending[7]!.id}/reverse`, { reason: 'fraud' });
@@ -256,7 +261,7 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
   });
 
   it('keeps rollups equal to a rebuild from the raw rows', async () => {
-    await refreshDirtyDays(t.built.ctx.store);
+    await refreshDirtyConversions(t.built.ctx.store);
     const snapshot = async () => {
       const db = t.built.ctx.store.db;
       const c = await db.selectFrom('rollup_clicks').selectAll().where('workspace_id', '=', wsId).orderBy(['day', 'link_id']).execute();

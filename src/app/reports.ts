@@ -10,7 +10,7 @@ import { addDays, bucketRange, bucketStart, dayKey, isDateKey, isTimeZone, isoWe
 import * as rollups from '../db/rollups.js';
 import type { Workspace } from '../db/workspaces.js';
 import type { AppContext } from './context.js';
-import { refreshDirtyDays, workspaceCurrency } from './rollups.js';
+import { refreshDirtyConversions, workspaceCurrency } from './rollups.js';
 
 export const COMMISSION_STATUSES = ['pending', 'approved', 'reversed', 'paid'] as const;
 export const REPORT_SORTS = [
@@ -99,7 +99,7 @@ export async function runReport(ctx: AppContext, ws: Workspace, query: ReportQue
     return fail('validation_failed', 'Rollups cannot answer this report.', [{ path: 'source', code: 'rollups_unavailable', message: `Rollups are kept per day in ${ws.rollup_timezone ?? 'no zone yet'} and not per sub-id.` }]);
   }
   const source = query.source === 'raw' || !rollupsAnswer ? 'raw' : 'rollups';
-  if (source === 'rollups') await refreshDirtyDays(ctx.store, { workspaceId: ws.id });
+  if (source === 'rollups') await refreshDirtyConversions(ctx.store, { workspaceId: ws.id });
 
   const sumsOf = source === 'rollups' ? (g: Group) => rollupSums(ctx, scope, g) : rawSums(ctx, scope);
   const grouped = await sumsOf(groupBy);

@@ -1,9 +1,10 @@
 // Report rollups (ADR 0006). Clicks are added to their day's rollup in the same transaction that writes them (the
-// click writer); conversions, which change after they are written (fill-ins, refunds, approvals, payouts), mark
-// their day dirty through database triggers and the day is recomputed from the raw rows here. Reports first bring
-// the workspace's dirty days up to date, so a report never misses a conversion whose write was acknowledged.
+// click writer). Conversions, which change after they are written (fill-ins, refunds, approvals, payouts), are
+// marked dirty by database triggers; here each dirty conversion's previous contribution (rollup_applied) is
+// subtracted and its current one added, so a round costs what changed, not the size of the day. Reports first bring
+// the workspace's dirty conversions up to date, so a report never misses a conversion whose write was acknowledged.
 import { convertMinor } from '../core/fx.js';
-import { creditLines, mergeLines, type ToWorkspaceCurrency } from '../core/report-facts.js';
+import { creditLines, lineDeltas, mergeLines, type DayLines, type ToWorkspaceCurrency } from '../core/report-facts.js';
 import { addDays, bucketStart, dayKey, LocalDays } from '../core/time-buckets.js';
 import type { Store } from '../db/dialect.js';
 import * as repo from '../db/rollups.js';
@@ -29,45 +30,55 @@ export async function workspaceCurrency(db: Db, workspaceId: string, currency: s
 async function recomputeConversionDay(db: Db, ws: { id: string; currency: string; zone: string }, day: string, convert: ToWorkspaceCurrency): Promise<void> {
   const start = bucketStart(day, ws.zone);
   const end = bucketStart(addDays(day, 1), ws.zone);
-  const conversions = await repo.conversionsBetween(db, ws.id, start, end);
-  const lines = mergeLines(conversions.flatMap((c) => creditLines(c, c.commissions, convert)));
-  await repo.replaceConversionDay(db, ws.id, day, lines);
+  const applied = new Map<string, DayLines>();
+  for (const c of await repo.conversionsBetween(db, ws.id, start, end)) applied.set(c.id, { day, lines: mergeLines(creditLines(c, c.commissions, convert)) });
+  await repo.replaceConversionDay(db, ws.id, day, mergeLines([...applied.values()].flatMap((a) => a.lines)), applied);
+}
+
+/** Brings the rollups up to date for these conversions of one workspace: their previous lines out, their current ones in. */
+async function applyConversions(db: Db, ws: { id: string; currency: string }, zone: string, conversionIds: readonly string[]): Promise<void> {
+  const before = await repo.appliedLines(db, ws.id, conversionIds);
+  const convert = await workspaceCurrency(db, ws.id, ws.currency);
+  const after = new Map<string, DayLines>();
+  for (const c of await repo.conversionsByIds(db, ws.id, conversionIds)) {
+    after.set(c.id, { day: dayKey(c.occurredAt, zone), lines: mergeLines(creditLines(c, c.commissions, convert)) });
+  }
+  const deltas = lineDeltas(conversionIds.map((id) => ({ before: before.get(id) ?? null, after: after.get(id) ?? null })));
+  await repo.addConversionDeltas(db, ws.id, deltas);
+  await repo.replaceApplied(db, ws.id, conversionIds, after);
 }
 
 /**
- * Recomputes the days the dirty marks point to (all workspaces, or one) and deletes exactly the marks it read: a
- * mark committed meanwhile stays for the next round. Returns the number of days recomputed.
+ * Applies the conversions the dirty marks point to (all workspaces, or one) and deletes exactly the marks it read: a
+ * mark committed meanwhile stays for the next round, which applies that conversion's state again (a no-op when
+ * nothing changed since). Returns the number of conversions applied.
  */
-export async function refreshDirtyDays(store: Store, opts: { workspaceId?: string; limit?: number } = {}): Promise<number> {
-  let recomputed = 0;
+export async function refreshDirtyConversions(store: Store, opts: { workspaceId?: string; limit?: number } = {}): Promise<number> {
+  const limit = opts.limit ?? 5_000;
+  let applied = 0;
   for (;;) {
-    const marks = await repo.readDirty(store.db, opts.limit ?? 5_000, opts.workspaceId);
-    if (!marks.length) return recomputed;
+    const marks = await repo.readDirty(store.db, limit, opts.workspaceId);
+    if (!marks.length) return applied;
     const workspaces = await store.db.selectFrom('workspaces').select(['id', 'currency', 'rollup_timezone'])
       .where('id', 'in', [...new Set(marks.map((m) => m.workspaceId))]).execute();
     for (const ws of workspaces) {
       const mine = marks.filter((m) => m.workspaceId === ws.id);
+      const conversionIds = [...new Set(mine.map((m) => m.conversionId))];
       const zone = ws.rollup_timezone!; // readDirty skips workspaces whose rollups are not built yet
-      const days = new Map<string, number[]>();
-      for (const m of mine) {
-        const day = dayKey(m.occurredAt, zone);
-        days.set(day, [...(days.get(day) ?? []), m.id]);
-      }
-      for (const [day, ids] of days) {
-        await store.db.transaction().execute(async (tx) => {
-          await repo.lockRollup(tx, store.kind, ws.id, 'shared');
-          await repo.lockRollup(tx, store.kind, `${ws.id}:${day}`, 'exclusive');
-          // A rebuild in another zone committed while we waited: leave the marks to the next round, which places
-          // them in the new zone's days (a mark the rebuild did not see still needs its day recomputed).
-          if ((await repo.rollupZones(tx, [ws.id])).get(ws.id) !== zone) return;
-          const convert = await workspaceCurrency(tx, ws.id, ws.currency);
-          await recomputeConversionDay(tx, { id: ws.id, currency: ws.currency, zone }, day, convert);
-          await repo.deleteDirty(tx, ids);
-        });
-        recomputed++;
-      }
+      await store.db.transaction().execute(async (tx) => {
+        await repo.lockRollup(tx, store.kind, ws.id, 'shared');
+        // One applier per workspace at a time: two instances applying the same conversion would both subtract the
+        // same previous lines.
+        await repo.lockRollup(tx, store.kind, `${ws.id}:conversions`, 'exclusive');
+        // A rebuild committed while we waited: in another zone, leave the marks to the next round (they are then
+        // applied in the new zone's days); in the same zone, applying again is harmless.
+        if ((await repo.rollupZones(tx, [ws.id])).get(ws.id) !== zone) return;
+        await applyConversions(tx, ws, zone, conversionIds);
+        await repo.deleteDirty(tx, mine.map((m) => m.id));
+      });
+      applied += conversionIds.length;
     }
-    if (marks.length < (opts.limit ?? 5_000)) return recomputed;
+    if (marks.length < limit) return applied;
   }
 }
 
@@ -125,9 +136,9 @@ export async function rebuildRollups(
 
 /**
  * The periodic job: rebuilds workspaces whose rollups are missing or in a zone the workspace no longer uses, then
- * refreshes dirty days. Safe on several instances (locks above); a rebuild another instance is doing waits.
+ * applies dirty conversions. Safe on several instances (locks above); a rebuild another instance is doing waits.
  */
-export async function runRollupJob(store: Store): Promise<{ rebuilt: string[]; days: number }> {
+export async function runRollupJob(store: Store): Promise<{ rebuilt: string[]; conversions: number }> {
   const stale = await store.db.selectFrom('workspaces').select(['id', 'timezone', 'rollup_timezone']).execute();
   const rebuilt: string[] = [];
   for (const ws of stale) {
@@ -135,5 +146,5 @@ export async function runRollupJob(store: Store): Promise<{ rebuilt: string[]; d
     await rebuildRollups(store, ws.id);
     rebuilt.push(ws.id);
   }
-  return { rebuilt, days: await refreshDirtyDays(store) };
+  return { rebuilt, conversions: await refreshDirtyConversions(store) };
 }

@@ -121,3 +121,42 @@ export function mergeLines(lines: readonly CreditLine[]): CreditLine[] {
   }
   return [...byKey.values()];
 }
+
+/** One conversion's contribution to the rollups: the local day of its order and its merged credit lines. */
+export interface DayLines {
+  day: string;
+  lines: readonly CreditLine[];
+}
+
+export interface RollupDelta extends CreditLine {
+  day: string;
+}
+
+const lineKey = (day: string, l: CreditLine) => `${day}|${l.offerId}|${l.memberId}|${l.linkId}|${l.codeId}|${l.status}`;
+
+/**
+ * What to add to the conversion rollups when conversions' contributions change from `before` to `after` (null: none,
+ * e.g. a new order, or one deleted or turned into a test): after − before, summed per day and line, with the lines
+ * whose change is all zero left out. Adding the result to rollups that held the `before` lines leaves exactly what a
+ * recomputation from the `after` state would hold.
+ */
+export function lineDeltas(changes: readonly { before: DayLines | null; after: DayLines | null }[]): RollupDelta[] {
+  const byKey = new Map<string, RollupDelta>();
+  const add = (dayLines: DayLines | null, sign: 1 | -1) => {
+    if (!dayLines) return;
+    for (const l of dayLines.lines) {
+      const key = lineKey(dayLines.day, l);
+      let into = byKey.get(key);
+      if (!into) {
+        into = { ...empty(), day: dayLines.day, offerId: l.offerId, memberId: l.memberId, linkId: l.linkId, codeId: l.codeId, status: l.status };
+        byKey.set(key, into);
+      }
+      for (const m of LINE_MEASURES) into[m] += sign * l[m];
+    }
+  };
+  for (const c of changes) {
+    add(c.before, -1);
+    add(c.after, 1);
+  }
+  return [...byKey.values()].filter((d) => LINE_MEASURES.some((m) => d[m] !== 0));
+}

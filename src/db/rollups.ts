@@ -1,6 +1,6 @@
 // Rollup tables (ADR 0006): reads and writes only; what goes in them is decided in app/rollups.ts and core/report-facts.ts.
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { CreditLine, ReportCommission, ReportConversion } from '../core/report-facts.js';
+import { LINE_MEASURES, type CreditLine, type DayLines, type ReportCommission, type ReportConversion, type RollupDelta } from '../core/report-facts.js';
 import type { DialectKind } from './dialect.js';
 import type { Database } from './schema.js';
 
@@ -27,22 +27,20 @@ export async function rollupZones(db: Db, workspaceIds: string[]): Promise<Map<s
 export interface DirtyMark {
   id: number;
   workspaceId: string;
-  occurredAt: number;
+  conversionId: string;
 }
 
 /** Marks of workspaces whose rollups are built; a workspace waiting for its first build keeps its marks. */
 export async function readDirty(db: Db, limit: number, workspaceId?: string): Promise<DirtyMark[]> {
   let q = db.selectFrom('rollup_dirty as d').innerJoin('workspaces as w', 'w.id', 'd.workspace_id')
-    .select(['d.id', 'd.workspace_id', 'd.occurred_at']).where('w.rollup_timezone', 'is not', null).orderBy('d.id').limit(limit);
+    .select(['d.id', 'd.workspace_id', 'd.conversion_id']).where('w.rollup_timezone', 'is not', null).orderBy('d.id').limit(limit);
   if (workspaceId) q = q.where('d.workspace_id', '=', workspaceId);
   const rows = await q.execute();
-  return rows.map((r) => ({ id: Number(r.id), workspaceId: r.workspace_id, occurredAt: Number(r.occurred_at) }));
+  return rows.map((r) => ({ id: Number(r.id), workspaceId: r.workspace_id, conversionId: r.conversion_id }));
 }
 
 export async function deleteDirty(db: Db, ids: number[]): Promise<void> {
-  for (let i = 0; i < ids.length; i += 1_000) {
-    await db.deleteFrom('rollup_dirty').where('id', 'in', ids.slice(i, i + 1_000)).execute();
-  }
+  for (const chunk of chunks(ids, 1_000)) await db.deleteFrom('rollup_dirty').where('id', 'in', chunk).execute();
 }
 
 export interface ConversionForReport extends ReportConversion {
@@ -52,23 +50,24 @@ export interface ConversionForReport extends ReportConversion {
   commissions: ReportCommission[];
 }
 
-/** A workspace's non-test conversions in [startMs, endMs), with their commissions. */
-export async function conversionsBetween(db: Db, workspaceId: string, startMs: number, endMs: number): Promise<ConversionForReport[]> {
+type ConversionScope = { startMs: number; endMs: number } | { ids: readonly string[] };
+
+/** A workspace's non-test conversions with their commissions: those of [startMs, endMs), or those of the ids. */
+async function conversionsFor(db: Db, workspaceId: string, scope: ConversionScope): Promise<ConversionForReport[]> {
   const rows = await db
     .selectFrom('conversions')
     .select(['id', 'status', 'occurred_at', 'reported_offer_id', 'amount_minor', 'currency', 'refunded_minor', 'decision', 'click_id'])
     .where('workspace_id', '=', workspaceId)
-    .where('occurred_at', '>=', startMs)
-    .where('occurred_at', '<', endMs)
+    .$call((q) => ('ids' in scope ? q.where('id', 'in', scope.ids) : q.where('occurred_at', '>=', scope.startMs).where('occurred_at', '<', scope.endMs)))
     .where('is_test', '=', 0)
     .execute();
+  if (!rows.length) return [];
   const commissions = await db
     .selectFrom('commissions as m')
     .innerJoin('conversions as c', 'c.id', 'm.conversion_id')
     .select(['m.conversion_id', 'm.offer_id', 'm.member_id', 'm.status', 'm.amount_minor', 'm.currency'])
     .where('c.workspace_id', '=', workspaceId)
-    .where('c.occurred_at', '>=', startMs)
-    .where('c.occurred_at', '<', endMs)
+    .$call((q) => ('ids' in scope ? q.where('c.id', 'in', scope.ids) : q.where('c.occurred_at', '>=', scope.startMs).where('c.occurred_at', '<', scope.endMs)))
     .where('c.is_test', '=', 0)
     .execute();
   const byConversion = new Map<string, ReportCommission[]>();
@@ -84,17 +83,106 @@ export async function conversionsBetween(db: Db, workspaceId: string, startMs: n
   }));
 }
 
-/** Replaces one local day's conversion rollups. */
-export async function replaceConversionDay(db: Db, workspaceId: string, day: string, lines: CreditLine[]): Promise<void> {
-  await db.deleteFrom('rollup_conversions').where('workspace_id', '=', workspaceId).where('day', '=', day).execute();
-  for (let i = 0; i < lines.length; i += 500) {
-    await db.insertInto('rollup_conversions').values(lines.slice(i, i + 500).map((l) => ({
-      workspace_id: workspaceId, day, offer_id: l.offerId, member_id: l.memberId, link_id: l.linkId, code_id: l.codeId, status: l.status,
-      orders: l.orders, credits: l.credits, unattributed: l.unattributed, sales_minor: l.salesMinor, refunds_minor: l.refundsMinor,
-      commission_minor: l.commissionMinor, coded_revenue_minor: l.codedRevenueMinor, link_revenue_minor: l.linkRevenueMinor,
-      code_redemptions: l.codeRedemptions, unconverted: l.unconverted,
-    }))).execute();
+/** A workspace's non-test conversions in [startMs, endMs), with their commissions. */
+export function conversionsBetween(db: Db, workspaceId: string, startMs: number, endMs: number): Promise<ConversionForReport[]> {
+  return conversionsFor(db, workspaceId, { startMs, endMs });
+}
+
+/** The workspace's non-test conversions among `ids`, with their commissions (a test or deleted one is absent). */
+export async function conversionsByIds(db: Db, workspaceId: string, ids: readonly string[]): Promise<ConversionForReport[]> {
+  const out: ConversionForReport[] = [];
+  for (const chunk of chunks(ids, 500)) out.push(...await conversionsFor(db, workspaceId, { ids: chunk }));
+  return out;
+}
+
+// rollup_applied.lines: one array per line, the dimensions then the measures in LINE_MEASURES order. Compact, since
+// there is a row per conversion.
+function encodeLines(lines: readonly CreditLine[]): string {
+  return JSON.stringify(lines.map((l) => [l.offerId, l.memberId, l.linkId, l.codeId, l.status, ...LINE_MEASURES.map((m) => l[m])]));
+}
+
+function decodeLines(text: string): CreditLine[] {
+  return (JSON.parse(text) as (string | number)[][]).map((a) => {
+    const line = { offerId: a[0], memberId: a[1], linkId: a[2], codeId: a[3], status: a[4] } as CreditLine;
+    LINE_MEASURES.forEach((m, i) => { line[m] = a[5 + i] as number; });
+    return line;
+  });
+}
+
+/** What the rollups currently hold of each of these conversions. */
+export async function appliedLines(db: Db, workspaceId: string, conversionIds: readonly string[]): Promise<Map<string, DayLines>> {
+  const out = new Map<string, DayLines>();
+  for (const chunk of chunks(conversionIds, 500)) {
+    const rows = await db.selectFrom('rollup_applied').select(['conversion_id', 'day', 'lines'])
+      .where('workspace_id', '=', workspaceId).where('conversion_id', 'in', chunk).execute();
+    for (const r of rows) out.set(r.conversion_id, { day: r.day, lines: decodeLines(r.lines) });
   }
+  return out;
+}
+
+/** Records what the rollups now hold of these conversions: `applied` for those that have lines, nothing for the rest. */
+export async function replaceApplied(db: Db, workspaceId: string, conversionIds: readonly string[], applied: ReadonlyMap<string, DayLines>): Promise<void> {
+  for (const chunk of chunks(conversionIds, 500)) {
+    await db.deleteFrom('rollup_applied').where('workspace_id', '=', workspaceId).where('conversion_id', 'in', chunk).execute();
+  }
+  await insertApplied(db, workspaceId, applied);
+}
+
+async function insertApplied(db: Db, workspaceId: string, applied: ReadonlyMap<string, DayLines>): Promise<void> {
+  const rows = [...applied].filter(([, a]) => a.lines.length > 0)
+    .map(([id, a]) => ({ workspace_id: workspaceId, conversion_id: id, day: a.day, lines: encodeLines(a.lines) }));
+  for (const chunk of chunks(rows, 500)) await db.insertInto('rollup_applied').values(chunk).execute();
+}
+
+const ROLLUP_KEY = ['workspace_id', 'day', 'offer_id', 'member_id', 'link_id', 'code_id', 'status'] as const;
+const ROLLUP_MEASURES = [
+  'orders', 'credits', 'unattributed', 'sales_minor', 'refunds_minor', 'commission_minor', 'coded_revenue_minor', 'link_revenue_minor',
+  'code_redemptions', 'unconverted',
+] as const;
+
+function rollupRow(workspaceId: string, day: string, l: CreditLine) {
+  return {
+    workspace_id: workspaceId, day, offer_id: l.offerId, member_id: l.memberId, link_id: l.linkId, code_id: l.codeId, status: l.status,
+    orders: l.orders, credits: l.credits, unattributed: l.unattributed, sales_minor: l.salesMinor, refunds_minor: l.refundsMinor,
+    commission_minor: l.commissionMinor, coded_revenue_minor: l.codedRevenueMinor, link_revenue_minor: l.linkRevenueMinor,
+    code_redemptions: l.codeRedemptions, unconverted: l.unconverted,
+  };
+}
+
+/**
+ * Adds the deltas to rollup_conversions (a missing row is inserted as the delta) and deletes the rows they leave
+ * with no credit at all: every stored line carries at least one credit, so such a row holds nothing any more, and a
+ * rebuild would not have it.
+ */
+export async function addConversionDeltas(db: Db, workspaceId: string, deltas: readonly RollupDelta[]): Promise<void> {
+  const emptied: RollupDelta[] = [];
+  for (const chunk of chunks(deltas, 400)) {
+    const rows = await db.insertInto('rollup_conversions').values(chunk.map((d) => rollupRow(workspaceId, d.day, d)))
+      .onConflict((oc) => oc.columns([...ROLLUP_KEY]).doUpdateSet(Object.fromEntries(ROLLUP_MEASURES.map((m) => [m, sql`rollup_conversions.${sql.ref(m)} + excluded.${sql.ref(m)}`]))))
+      .returning(['day', 'offer_id', 'member_id', 'link_id', 'code_id', 'status', 'credits'])
+      .execute();
+    for (const r of rows) {
+      if (Number(r.credits) === 0) emptied.push({ day: r.day, offerId: r.offer_id, memberId: r.member_id, linkId: r.link_id, codeId: r.code_id, status: r.status } as RollupDelta);
+    }
+  }
+  for (const e of emptied) {
+    await db.deleteFrom('rollup_conversions').where('workspace_id', '=', workspaceId).where('day', '=', e.day).where('offer_id', '=', e.offerId)
+      .where('member_id', '=', e.memberId).where('link_id', '=', e.linkId).where('code_id', '=', e.codeId).where('status', '=', e.status)
+      .where('credits', '=', 0).execute();
+  }
+}
+
+function chunks<T>(xs: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
+  return out;
+}
+
+/** Replaces one local day's conversion rollups, and what each conversion of the day contributes to them. */
+export async function replaceConversionDay(db: Db, workspaceId: string, day: string, lines: CreditLine[], applied: ReadonlyMap<string, DayLines>): Promise<void> {
+  await db.deleteFrom('rollup_conversions').where('workspace_id', '=', workspaceId).where('day', '=', day).execute();
+  for (const chunk of chunks(lines, 500)) await db.insertInto('rollup_conversions').values(chunk.map((l) => rollupRow(workspaceId, day, l))).execute();
+  await insertApplied(db, workspaceId, applied);
 }
 
 /** Recomputes one local day's click rollups from the raw clicks of [startMs, endMs). */
@@ -122,6 +210,7 @@ export async function activitySpan(db: Db, workspaceId: string): Promise<{ fromM
 export async function clearWorkspaceRollups(db: Db, workspaceId: string): Promise<void> {
   await db.deleteFrom('rollup_clicks').where('workspace_id', '=', workspaceId).execute();
   await db.deleteFrom('rollup_conversions').where('workspace_id', '=', workspaceId).execute();
+  await db.deleteFrom('rollup_applied').where('workspace_id', '=', workspaceId).execute();
   await db.deleteFrom('rollup_dirty').where('workspace_id', '=', workspaceId).execute();
 }
 

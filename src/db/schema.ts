@@ -340,10 +340,19 @@ export interface RollupConversionsTable {
 }
 
 /** A conversion changed at this time's local day: its rollups are stale until the rollup job recomputes the day. */
+/** A conversion whose rollup contribution is stale (insert-only; written by triggers, consumed by the rollup job). */
 export interface RollupDirtyTable {
   id: Generated<number>;
   workspace_id: string;
-  occurred_at: number;
+  conversion_id: string;
+}
+
+/** What the conversion rollups currently hold of one conversion: its local day and credit lines (compact JSON). */
+export interface RollupAppliedTable {
+  workspace_id: string;
+  conversion_id: string;
+  day: string;
+  lines: string;
 }
 
 /** A person of the brand who signs in to the dashboard. One email, one user, one workspace. */
@@ -497,6 +506,7 @@ export interface Database {
   rollup_clicks: RollupClicksTable;
   rollup_conversions: RollupConversionsTable;
   rollup_dirty: RollupDirtyTable;
+  rollup_applied: RollupAppliedTable;
   users: UserTable;
   user_sessions: UserSessionTable;
   member_sessions: MemberSessionTable;

@@ -88,7 +88,7 @@ export async function startServer(config: Config, opts: { logger?: boolean | obj
       .finally(() => (detecting = false));
   }, LEAK_JOB_INTERVAL_MS);
   leakJob.unref();
-  // Report rollups: first builds, rebuilds after a time zone change, and days whose conversions changed.
+  // Report rollups: first builds, rebuilds after a time zone change, and the conversions that changed.
   let rollingUp = false;
   const rollupJob = setInterval(() => {
     if (rollingUp) return;
