@@ -1,5 +1,5 @@
-// The dashboard's files as the server serves them at /app: the SPA fallback, cache headers, security headers, the
-// page shown before the first build, and /app never being taken for a tracking link.
+// The dashboard's files as the server serves them at /app (and the creator portal's at /p): the SPA fallback, cache
+// headers, security headers, the page shown before the first build, and /app never being taken for a tracking link.
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { buildApp, type BuiltApp } from '../src/http/app.js';
 import { DIALECTS, freshStore, tempDir, type TestStore } from './helpers/stores.js';
 
 const INDEX = '<!doctype html><html><head><script type="module" src="/app/assets/index-abc123.js"></script></head><body><div id="root"></div></body></html>';
+const PORTAL_INDEX = '<!doctype html><html><head><script type="module" src="/p/assets/index-def456.js"></script></head><body><div id="root"></div></body></html>';
 
 function fakeBuild(): string {
   const root = tempDir('tp-web-');
@@ -17,6 +18,8 @@ function fakeBuild(): string {
   fs.writeFileSync(path.join(root, 'app', 'index.html'), INDEX);
   fs.writeFileSync(path.join(root, 'app', 'assets', 'index-abc123.js'), 'console.log("dashboard")');
   fs.writeFileSync(path.join(root, 'app', 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+  fs.mkdirSync(path.join(root, 'portal'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'portal', 'index.html'), PORTAL_INDEX);
   return root;
 }
 
@@ -80,6 +83,21 @@ describe.each(DIALECTS)('the dashboard at /app on %s', (kind) => {
     }
     const api = await unbuilt.app.inject({ method: 'GET', url: '/api/v1/offers', headers: { authorization: `Bearer ${apiKey}` } });
     expect(api.statusCode).toBe(200);
+  });
+
+  it('serves the creator portal at /p the same way, while /p/auth stays the magic-link route', async () => {
+    for (const url of ['/p', '/p/', '/p/login?error=link_invalid', '/p/commissions']) {
+      const res = await get(built, url);
+      expect(res.statusCode, url).toBe(200);
+      expect(res.body, url).toBe(PORTAL_INDEX);
+      expect(res.headers['cache-control']).toBe('no-cache');
+    }
+    const auth = await get(built, '/p/auth?token=nonsense');
+    expect(auth.statusCode).toBe(302);
+    expect(auth.headers.location).toBe('/p/login?error=link_invalid');
+    const res = await get(unbuilt, '/p/login');
+    expect(res.statusCode).toBe(503);
+    expect(res.body).toContain('The creator portal is not built');
   });
 
   it('keeps /app, /p and /api away from tracking links, over real HTTP too; the routes stay out of the API document', async () => {

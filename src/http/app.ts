@@ -166,6 +166,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp>
   portalRoutes(app, ctx);
   // The brand dashboard (web/app): /app and every path under it; /app is a reserved slug, never a link.
   await webSurfaceRoutes(app, { prefix: '/app', dir: path.join(deps.webRoot ?? defaultWebRoot(), 'app'), title: 'Dashboard' });
+  // The creator portal (web/portal): /p and every path under it. /p/auth (portal.ts) stays its own route: Fastify
+  // prefers a static path over the /p/* wildcard whatever the order of registration.
+  await webSurfaceRoutes(app, { prefix: '/p', dir: path.join(deps.webRoot ?? defaultWebRoot(), 'portal'), title: 'Creator portal' });
   opsRoutes(app, ctx, metrics);
   const tracking = await startTracking(app, ctx, config, metrics);
   onChange = tracking.changed;

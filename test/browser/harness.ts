@@ -27,17 +27,22 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-/** Builds web/ with Vite unless a build of exactly these sources exists; returns the folder holding app/. */
+/** Every surface the server serves: each is built into <root>/<name>, as `npm run build:web` does into dist/web. */
+const SURFACES = ['app', 'portal'] as const;
+
+/** Builds web/ with Vite unless a build of exactly these sources exists; returns the folder holding app/ and portal/. */
 export async function builtWebRoot(): Promise<string> {
   const hash = crypto.createHash('sha256');
   for (const f of filesUnder(path.join(ROOT, 'web')).sort()) hash.update(path.relative(ROOT, f)).update(fs.readFileSync(f));
   const cache = path.join(ROOT, '.tmp', 'web-build');
   const target = path.join(cache, hash.digest('hex').slice(0, 16));
-  if (fs.existsSync(path.join(target, 'app', 'index.html'))) return target;
+  if (SURFACES.every((name) => fs.existsSync(path.join(target, name, 'index.html')))) return target;
   fs.mkdirSync(path.dirname(cache), { recursive: true });
   const work = fs.mkdtempSync(`${cache}-`);
   const { build } = await import('vite');
-  await build({ configFile: path.join(ROOT, 'web/app/vite.config.ts'), logLevel: 'warn', build: { outDir: path.join(work, 'app'), emptyOutDir: true } });
+  for (const name of SURFACES) {
+    await build({ configFile: path.join(ROOT, `web/${name}/vite.config.ts`), logLevel: 'warn', build: { outDir: path.join(work, name), emptyOutDir: true } });
+  }
   fs.mkdirSync(cache, { recursive: true });
   // Builds of earlier sources are of no use any more.
   for (const old of fs.readdirSync(cache)) if (path.join(cache, old) !== target) fs.rmSync(path.join(cache, old), { recursive: true, force: true });
@@ -142,4 +147,17 @@ export async function startDashboard(): Promise<Dashboard> {
       await store.cleanup();
     },
   };
+}
+
+/**
+ * The owner's first sign-in: with the one-time password printed at the first start, then the password of their
+ * choice, which the dashboard asks for before anything else. Ends on the Offers page.
+ */
+export async function signInFirstTime(d: Dashboard, page: Page, newPassword: string): Promise<void> {
+  await d.signIn(page, d.owner.email, d.owner.password);
+  await page.getByLabel('One-time password').fill(d.owner.password);
+  await page.getByLabel('New password', { exact: true }).fill(newPassword);
+  await page.getByLabel('Repeat the new password').fill(newPassword);
+  await page.getByRole('button', { name: 'Save password' }).click();
+  await page.getByRole('heading', { name: 'Offers', exact: true }).waitFor();
 }

@@ -3,6 +3,11 @@
 import { ApiError, type ProblemDetail } from './errors.js';
 
 export const API_BASE = '/api/v1';
+let apiBase = API_BASE;
+/** The API this surface talks to: the dashboard's /api/v1 (the default) or the creator portal's /api/portal. */
+export function setApiBase(base: string): void {
+  apiBase = base;
+}
 
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
@@ -16,6 +21,12 @@ let onUnauthorized: () => void = () => {};
 /** Called when a request answers 401 outside /auth: the session ended, so the app shows the sign-in page. */
 export function setUnauthorizedHandler(fn: () => void): void {
   onUnauthorized = fn;
+}
+
+let onPasswordChangeRequired: () => void = () => {};
+/** Called on 403 password_change_required: the account signed in with a one-time password (or was reset meanwhile). */
+export function setPasswordChangeHandler(fn: () => void): void {
+  onPasswordChangeRequired = fn;
 }
 
 export type Query = Record<string, string | number | boolean | null | undefined>;
@@ -51,7 +62,7 @@ async function send(method: string, path: string, body: unknown, opts: RequestOp
   }
   let res: Response;
   try {
-    res = await fetch(withQuery(API_BASE + path, opts.query), { method, headers, body: payload, credentials: 'same-origin', signal: opts.signal });
+    res = await fetch(withQuery(apiBase + path, opts.query), { method, headers, body: payload, credentials: 'same-origin', signal: opts.signal });
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw e;
     throw new ApiError(0, 'network', 'Touchpoint could not be reached.');
@@ -65,6 +76,7 @@ async function send(method: string, path: string, body: unknown, opts: RequestOp
     }
     const code = problem.code ?? (res.status >= 500 ? 'internal' : `http_${res.status}`);
     if (res.status === 401 && !path.startsWith('/auth/')) onUnauthorized();
+    if (res.status === 403 && code === 'password_change_required') onPasswordChangeRequired();
     throw new ApiError(res.status, code, problem.message ?? res.statusText, problem.details ?? []);
   }
   return res;

@@ -1,0 +1,61 @@
+// The creator portal's shell at /p: a member signed in by a magic link sees their pages inside the navigation;
+// anyone else is sent to /p/login, where they can ask for a new link.
+import { Suspense, useEffect } from 'react';
+import { findRoute, matchPath } from '../shared/route-match.js';
+import { navigate, Router, useLocation } from '../shared/router.js';
+import { Button, EmptyState, ErrorMessage, Loading } from '../shared/ui.js';
+import { Layout } from './layout.js';
+import { LOGIN, ROUTES } from './routes.js';
+import { SessionProvider, useSession } from './session.js';
+
+export const BASE = '/p';
+
+function Screens() {
+  const { state, retry } = useSession();
+  const { path } = useLocation();
+  const onLogin = matchPath(LOGIN.path, path) !== null;
+  const signedIn = state.status === 'signed-in';
+
+  useEffect(() => {
+    if (state.status === 'signed-out' && !onLogin) navigate('/login', { replace: true });
+    // A member who is already signed in and opens the sign-in page (an old bookmark) goes to their offers.
+    if (signedIn && onLogin && !window.location.search.includes('error=')) navigate('/', { replace: true });
+  }, [state.status, onLogin, signedIn]);
+
+  if (state.status === 'loading') return <div className="center-screen"><Loading /></div>;
+  if (state.status === 'unknown') {
+    return (
+      <div className="center-screen">
+        <div className="card narrow">
+          <h1 className="brand-title">Creator portal</h1>
+          <ErrorMessage error={state.error} />
+          <Button variant="primary" onClick={retry}>Try again</Button>
+        </div>
+      </div>
+    );
+  }
+  if (onLogin) {
+    const Page = LOGIN.page;
+    return <Suspense fallback={<div className="center-screen"><Loading /></div>}><Page params={{}} /></Suspense>;
+  }
+  if (!signedIn) return <div className="center-screen"><Loading /></div>;
+  const match = findRoute(ROUTES, path);
+  const Page = match?.route.page;
+  return (
+    <Layout>
+      <Suspense fallback={<Loading />}>
+        {Page ? <Page key={path} params={match.params} /> : <EmptyState title="There is no such page">Use the menu to find your offers, performance, commissions and payouts.</EmptyState>}
+      </Suspense>
+    </Layout>
+  );
+}
+
+export function App() {
+  return (
+    <Router basePath={BASE}>
+      <SessionProvider>
+        <Screens />
+      </SessionProvider>
+    </Router>
+  );
+}

@@ -1,0 +1,114 @@
+// The member's commissions, newest first: what each order earned them and where it stands (pending during the
+// brand's hold period, approved, paid, or reversed after a refund or cancellation). Paged by the API's cursor.
+import { useState } from 'react';
+import { api } from '../../shared/api.js';
+import { formatAmount, formatDate, formatMoney } from '../../shared/format.js';
+import { useResource } from '../../shared/hooks.js';
+import { useQueryParam } from '../../shared/router.js';
+import { Button, EmptyState, ErrorMessage, Loading, PageHeader, StatusBadge, Tabs } from '../../shared/ui.js';
+import type { PageProps } from '../routes.js';
+import { useMe } from '../session.js';
+import type { CommissionStatus, Page, PortalCommission } from '../types.js';
+
+type Filter = '' | CommissionStatus;
+const FILTERS: { value: Filter; label: string }[] = [
+  { value: '', label: 'All' },
+  { value: 'pending', label: 'Pending' },
+  { value: 'approved', label: 'Approved' },
+  { value: 'paid', label: 'Paid' },
+  { value: 'reversed', label: 'Reversed' },
+];
+
+const SOURCE_TEXT: Record<string, string> = { click: 'Your link', code: 'Your code', 'click+code': 'Your link and code' };
+
+/** Where a commission stands, in words: what happens next or what happened. */
+function stateText(c: PortalCommission): string {
+  switch (c.status) {
+    case 'pending': return `Approved after ${formatDate(c.approveAfter)} unless the order is returned`;
+    case 'approved': return `Approved ${formatDate(c.approvedAt)}; paid with the next payout`;
+    case 'paid': return `Paid ${formatDate(c.paidAt)}`;
+    case 'reversed': return `Reversed ${formatDate(c.reversedAt)}: the order was refunded or cancelled`;
+    default: return '';
+  }
+}
+
+const EMPTY_TEXT: Record<Filter, string> = {
+  '': 'When someone orders through your link or with your code, the commission shows up here.',
+  pending: 'No commission is waiting for approval.',
+  approved: 'No commission is approved and waiting for a payout.',
+  paid: 'No commission has been paid yet.',
+  reversed: 'No commission has been reversed.',
+};
+
+const PAGE_SIZE = 50;
+
+export default function Commissions(_: PageProps) {
+  const { workspace } = useMe();
+  const [statusQ, setStatus] = useQueryParam('status');
+  const status = (FILTERS.some((f) => f.value === statusQ) ? statusQ : '') as Filter;
+  const [more, setMore] = useState<{ rows: PortalCommission[]; cursor: string | null; busy: boolean; error: unknown }>({ rows: [], cursor: null, busy: false, error: null });
+  const first = useResource(async (signal) => {
+    const page = await api.get<Page<PortalCommission>>('/commissions', { status: status || undefined, limit: PAGE_SIZE }, signal);
+    setMore({ rows: [], cursor: page.nextCursor, busy: false, error: null });
+    return page;
+  }, [status]);
+  const rows = [...(first.data?.data ?? []), ...more.rows];
+
+  const loadMore = async () => {
+    if (!more.cursor) return;
+    setMore((m) => ({ ...m, busy: true, error: null }));
+    try {
+      const page = await api.get<Page<PortalCommission>>('/commissions', { status: status || undefined, limit: PAGE_SIZE, cursor: more.cursor });
+      setMore((m) => ({ rows: [...m.rows, ...page.data], cursor: page.nextCursor, busy: false, error: null }));
+    } catch (error) {
+      setMore((m) => ({ ...m, busy: false, error }));
+    }
+  };
+
+  return (
+    <>
+      <PageHeader title="Commissions" subtitle={`What your orders with ${workspace.name} earned you. New commissions stay pending while the brand waits for returns.`} />
+      <Tabs label="Status" value={status} options={FILTERS} onChange={(v) => setStatus(v)} />
+      {first.error && <ErrorMessage error={first.error} onRetry={first.reload} />}
+      {!first.data ? (!first.error && <Loading />) : rows.length === 0 ? (
+        <div className="card"><EmptyState title={status ? `No ${status} commissions` : 'No commissions yet'}>{EMPTY_TEXT[status]}</EmptyState></div>
+      ) : (
+        <>
+          <div className="table-wrap">
+            <table className="table responsive" data-testid="commissions">
+              <thead>
+                <tr>
+                  <th>Order date</th>
+                  <th>Offer</th>
+                  <th className="num">Sale</th>
+                  <th className="num">Commission</th>
+                  <th>Status</th>
+                  <th>Counted through</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((c) => (
+                  <tr key={c.id}>
+                    <td data-label="Order date">{formatDate(c.conversionDate)}</td>
+                    <td data-label="Offer" className="break">{c.offerName}</td>
+                    <td data-label="Sale" className="num">{formatAmount(c.sale, c.currency)}</td>
+                    <td data-label="Commission" className="num strong">{formatMoney(c.amountMinor, c.currency)}</td>
+                    <td data-label="Status">
+                      <div>
+                        <StatusBadge status={c.status} />
+                        <div className="commission-note">{stateText(c)}</div>
+                      </div>
+                    </td>
+                    <td data-label="Counted through">{SOURCE_TEXT[c.source] ?? c.source}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <ErrorMessage error={more.error} onRetry={loadMore} />
+          {more.cursor && <div className="more"><Button onClick={loadMore} busy={more.busy}>Show older commissions</Button></div>}
+        </>
+      )}
+    </>
+  );
+}

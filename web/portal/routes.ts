@@ -1,0 +1,26 @@
+// Every page of the creator portal: a file in pages/ and a line here. Pages load on first visit (their own chunk).
+import { lazy, type ComponentType } from 'react';
+import type { Params } from '../shared/route-match.js';
+
+export interface PageProps {
+  params: Params;
+}
+
+export interface RouteDef {
+  path: string;
+  page: ComponentType<PageProps>;
+  /** Shown in the navigation when set (in this order). */
+  nav?: string;
+}
+
+const page = (load: () => Promise<{ default: ComponentType<PageProps> }>) => lazy(load);
+
+/** Works signed out; drawn without the navigation. */
+export const LOGIN: RouteDef = { path: '/login', page: page(() => import('./pages/login.js')) };
+
+export const ROUTES: RouteDef[] = [
+  { path: '/', page: page(() => import('./pages/home.js')), nav: 'My offers' },
+  { path: '/performance', page: page(() => import('./pages/performance.js')), nav: 'Performance' },
+  { path: '/commissions', page: page(() => import('./pages/commissions.js')), nav: 'Commissions' },
+  { path: '/payouts', page: page(() => import('./pages/payouts.js')), nav: 'Payouts' },
+];
