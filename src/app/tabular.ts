@@ -1,6 +1,14 @@
 // Reads and writes the spreadsheets people actually send: CSV (comma, semicolon or tab) and XLSX.
 import { parse } from 'csv-parse/sync';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+
+/**
+ * exceljs, loaded on first use: importing it costs about half a second of CPU, which every start of the server and
+ * every CLI command would pay for the few requests that read or write a workbook.
+ */
+export async function loadExcel(): Promise<typeof ExcelJS> {
+  return (await import('exceljs')).default;
+}
 import { fail, ok, type Result } from '../core/result.js';
 
 export type TabularFormat = 'csv' | 'xlsx';
@@ -49,7 +57,7 @@ export async function readSheet(body: Buffer, format: TabularFormat): Promise<Re
         skip_empty_lines: false,
       }) as string[][];
     } else {
-      const wb = new ExcelJS.Workbook();
+      const wb = new (await loadExcel()).Workbook();
       await wb.xlsx.load(body as unknown as ArrayBuffer);
       const ws = wb.worksheets[0];
       if (!ws) return fail('file_invalid', 'The workbook has no sheet.');
@@ -88,7 +96,7 @@ export async function writeSheet(format: TabularFormat, header: string[], rows: 
     const lines = [header, ...rows].map((r) => r.map((v) => quote(safeCell(v))).join(','));
     return Buffer.from('\uFEFF' + lines.join('\r\n') + '\r\n');
   }
-  const wb = new ExcelJS.Workbook();
+  const wb = new (await loadExcel()).Workbook();
   const ws = wb.addWorksheet('Sheet1');
   ws.addRow(header).font = { bold: true };
   for (const r of rows) ws.addRow(r.map(safeCell));

@@ -15,9 +15,9 @@
 // silently truncated file that looks complete.
 import { PassThrough, Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import type { FastifyReply } from 'fastify';
-import { CONTENT_TYPES, safeCell } from '../app/tabular.js';
+import { CONTENT_TYPES, loadExcel, safeCell } from '../app/tabular.js';
 import { CSV_BOM, csvCell, type CsvCell } from '../core/csv-stream.js';
 import { fail, ok, type Result } from '../core/result.js';
 
@@ -178,7 +178,7 @@ function first(...waits: [NodeJS.EventEmitter, string][]): Promise<void> {
 
 function xlsxStream(columns: ExportColumn[], rows: ExportTable['rows'], sheetRows: number): Readable {
   const out = new PassThrough({ highWaterMark: CSV_CHUNK });
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+  let workbook!: ExcelJS.stream.xlsx.WorkbookWriter;
   const cell = (value: ExportCell): ExcelJS.CellValue => {
     if (typeof value === 'number') {
       if (!Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
@@ -214,6 +214,7 @@ function xlsxStream(columns: ExportColumn[], rows: ExportTable['rows'], sheetRow
     }
   };
   const produce = async () => {
+    workbook = new (await loadExcel()).stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
     let sheet = addSheet();
     let inSheet = 1;
     let n = 0;
