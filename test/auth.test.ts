@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { countAttempt } from '../src/app/throttle.js';
 import { LOGIN_MAX_PER_IP } from '../src/app/sign-in.js';
-import { createFirstOwner } from '../src/app/users.js';
+import { createFirstOwner, resetPassword } from '../src/app/users.js';
 import { createWorkspace } from '../src/app/workspaces.js';
 import { loadConfig } from '../src/config.js';
 import { migrateToLatest, openStore } from '../src/db/dialect.js';
@@ -19,6 +19,8 @@ import { createPgDatabase, DIALECTS, tempDir } from './helpers/stores.js';
 
 const OWNER_EMAIL = 'owner@acme.test';
 const NEW_PASSWORD = 'correct horse battery staple';
+/** The first owner's own password, chosen in beforeAll: a one-time password opens nothing but the password change. */
+const OWNER_PASSWORD = 'the owner chose this one';
 
 describe.each(DIALECTS)('dashboard accounts on %s', (kind) => {
   let t: TestApp;
@@ -30,7 +32,11 @@ describe.each(DIALECTS)('dashboard accounts on %s', (kind) => {
     t = await startTestApp(kind, {}, () => now);
     base = await listen(t);
     const owner = await createFirstOwner(t.built.ctx, t.workspaceId, OWNER_EMAIL);
-    ownerPassword = owner!.password;
+    const b = newBrowser(base);
+    expect((await b.request('POST', '/api/v1/auth/login', { email: OWNER_EMAIL, password: owner!.password })).status).toBe(200);
+    const changed = await b.request('POST', '/api/v1/auth/password', { currentPassword: owner!.password, newPassword: OWNER_PASSWORD });
+    expect(changed.status, changed.body).toBe(200);
+    ownerPassword = OWNER_PASSWORD;
   });
   afterAll(() => t.close());
   // Each test starts after the previous one's throttle window (15 minutes) has passed.
@@ -75,7 +81,7 @@ describe.each(DIALECTS)('dashboard accounts on %s', (kind) => {
     const res = await b.request('POST', '/api/v1/auth/login', { email: ' Owner@ACME.test ', password: ownerPassword });
     expect(res.status).toBe(200);
     expect(res.data).toEqual({
-      user: { id: expect.stringMatching(/^usr_/), email: OWNER_EMAIL, name: 'Owner', role: 'owner', mustChangePassword: true },
+      user: { id: expect.stringMatching(/^usr_/), email: OWNER_EMAIL, name: 'Owner', role: 'owner', mustChangePassword: false },
       workspace: { id: t.workspaceId, name: 'Acme' },
     });
     const cookies = { tp_session: setCookie(res, 'tp_session'), tp_csrf: setCookie(res, 'tp_csrf') };
@@ -328,6 +334,50 @@ describe.each(DIALECTS)('dashboard accounts on %s', (kind) => {
     expect((await b.request('GET', '/api/v1/workspace')).data.name).toBe('Beta');
   });
 
+  it('holds a one-time password to the password change: only /auth/password, /auth/me and /auth/logout answer', async () => {
+    const ws = await t.newWorkspace('Gamma');
+    const first = await createFirstOwner(t.built.ctx, ws.workspaceId, 'first@gamma.test');
+    const b = await signIn(first!.email, first!.password);
+    const refused = async (method: string, path: string, body?: unknown) => {
+      const res = await b.request(method, path, body);
+      expect(res.status, `${method} ${path}`).toBe(403);
+      expect(res.data.error.code, `${method} ${path}`).toBe('password_change_required');
+    };
+    for (const path of ['/api/v1/offers', '/api/v1/members', '/api/v1/workspace', '/api/v1/users', '/api/v1/api-keys', '/api/v1/emails', '/api/v1/conversions', '/api/v1/alerts', '/api/v1/reports']) {
+      await refused('GET', path);
+    }
+    await refused('POST', '/api/v1/members', { name: 'Mallory' });
+    await refused('POST', '/api/v1/api-keys', { name: 'a way around the password change' });
+    await refused('POST', '/api/v1/users', { email: 'sneak@gamma.test', name: 'Sneak', role: 'owner' });
+    expect(await t.db.store.db.selectFrom('members').select('id').where('workspace_id', '=', ws.workspaceId).execute()).toEqual([]);
+    expect(await t.db.store.db.selectFrom('users').select('email').where('workspace_id', '=', ws.workspaceId).execute()).toEqual([{ email: 'first@gamma.test' }]);
+    // The CSRF check still comes first: a forged request learns nothing about the account.
+    expect((await b.request('POST', '/api/v1/members', { name: 'Mallory' }, { csrf: null })).data.error.code).toBe('csrf_failed');
+    // The workspace's API keys are not held back by a user's password.
+    expect((await t.api('GET', '/offers', undefined, ws.apiKey)).statusCode).toBe(200);
+
+    const me = await b.request('GET', '/api/v1/auth/me');
+    expect(me.status).toBe(200);
+    expect(me.data.user.mustChangePassword).toBe(true);
+    const other = await signIn(first!.email, first!.password);
+    expect((await other.request('POST', '/api/v1/auth/logout')).status).toBe(200);
+    expect(other.cookies.has('tp_session')).toBe(false);
+
+    const changed = await b.request('POST', '/api/v1/auth/password', { currentPassword: first!.password, newPassword: NEW_PASSWORD });
+    expect(changed.status, changed.body).toBe(200);
+    expect((await b.request('GET', '/api/v1/offers')).status).toBe(200);
+    expect((await b.request('POST', '/api/v1/members', { name: 'Now allowed' })).status).toBe(201);
+
+    // A reset from the CLI holds the account again, in a new session (the reset ended the old ones).
+    const reset = await resetPassword(t.built.ctx, 'first@gamma.test');
+    expect(reset.ok).toBe(true);
+    expect((await b.request('GET', '/api/v1/offers')).status).toBe(401);
+    const again = await signIn('first@gamma.test', reset.ok ? reset.value.password : '');
+    expect((await again.request('GET', '/api/v1/members')).data.error.code).toBe('password_change_required');
+    expect((await again.request('POST', '/api/v1/auth/password', { currentPassword: reset.ok ? reset.value.password : '', newPassword: 'yet another good password' })).status).toBe(200);
+    expect((await again.request('GET', '/api/v1/members')).status).toBe(200);
+  });
+
   it('throttles repeated failures per account (even the right password then) until the window passes', async () => {
     const b = newBrowser(base);
     for (let i = 0; i < 5; i++) {
@@ -401,9 +451,13 @@ describe.each(DIALECTS)('the first start on %s', (kind) => {
       const res = await b.request('POST', '/api/v1/auth/login', { email, password });
       expect(res.status, res.body).toBe(200);
       expect(res.data.user).toMatchObject({ email, role: 'owner', mustChangePassword: true });
-      expect((await b.request('GET', '/api/v1/offers')).status).toBe(200);
+      // The printed password opens nothing but the password change (it sat in a terminal or a log).
+      const held = await b.request('GET', '/api/v1/offers');
+      expect(held.status).toBe(403);
+      expect(held.data.error.code).toBe('password_change_required');
       const changed = await b.request('POST', '/api/v1/auth/password', { currentPassword: password, newPassword: NEW_PASSWORD });
       expect(changed.data.user.mustChangePassword).toBe(false);
+      expect((await b.request('GET', '/api/v1/offers')).status).toBe(200);
     } finally {
       server.child.kill('SIGTERM');
       await server.exited;

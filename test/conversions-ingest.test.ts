@@ -222,6 +222,34 @@ describe.each(DIALECTS)('conversions API on %s', (kind) => {
     expect((await t.api('POST', `/commissions/${commissionId}/approve`, { reason: 'x' }, other.apiKey)).statusCode).toBe(404);
   });
 
+  it('names each credit\'s member and offer in the list (a generic code has no member)', async () => {
+    const secret = (await t.api('GET', '/workspace')).data.postbackSecret;
+    const offer = (await t.api('POST', '/offers', { name: 'Glow serum', destinationUrl: 'https://shop.example.com/', attributionRule: 'split', splitCodeShare: '40', payoutOptions: [{ title: '10%', type: 'percent', value: '10' }] })).data;
+    const [ana, bo] = (await addCreators(t, offer.id, ['Ana Lima', 'Bo Chen'], 'N{RAND4}')) as [Creator, Creator];
+    await t.api('POST', '/codes', { offerId: offer.id, code: 'GLOWALL' });
+    const res = await t.built.app.inject({ url: `/${ana.slug}`, headers: { 'user-agent': UA } });
+    const clickId = new URL(res.headers.location as string).searchParams.get('tp_click')!;
+    const post = (q: Record<string, string>) => t.built.app.inject({ url: `/postback?${new URLSearchParams({ secret, amount: '50.00', ...q })}` });
+    expect((await post({ order: 'N-1', click: clickId, code: bo.code })).statusCode).toBe(200);
+    expect((await post({ order: 'N-2', code: 'GLOWALL' })).statusCode).toBe(200);
+
+    const list = (await t.api('GET', '/conversions?limit=100')).data.data as { orderId: string; credits: Record<string, unknown>[] }[];
+    const byOrder = Object.fromEntries(list.map((c) => [c.orderId, c.credits]));
+    expect(byOrder['N-1']).toEqual(expect.arrayContaining([
+      expect.objectContaining({ memberId: ana.id, memberName: 'Ana Lima', offerId: offer.id, offerName: 'Glow serum', source: 'click' }),
+      expect.objectContaining({ memberId: bo.id, memberName: 'Bo Chen', offerId: offer.id, offerName: 'Glow serum', source: 'code' }),
+    ]));
+    expect(byOrder['N-1']).toHaveLength(2);
+    expect(byOrder['N-2']).toEqual([expect.objectContaining({ memberId: null, memberName: null, offerId: offer.id, offerName: 'Glow serum' })]);
+    // A renamed member shows the new name: names are read with the list, not stored on the order.
+    await t.api('PATCH', `/members/${bo.id}`, { name: 'Bo Chen-Park' });
+    const again = (await t.api('GET', `/conversions?memberId=${bo.id}`)).data.data;
+    expect(again[0].credits.find((x: { memberId: string }) => x.memberId === bo.id).memberName).toBe('Bo Chen-Park');
+    // Another workspace's list never names this workspace's people.
+    const other = await t.newWorkspace('Elsewhere');
+    expect((await t.api('GET', '/conversions', undefined, other.apiKey)).data.data).toEqual([]);
+  });
+
   it('converts an order in another currency at the workspace rate, and keeps it for review without one', async () => {
     const secret = (await t.api('GET', '/workspace')).data.postbackSecret;
     const offer = (await t.api('POST', '/offers', { name: 'FX', destinationUrl: 'https://shop.example.com/', currency: 'USD', payoutOptions: [{ title: '10%', type: 'percent', value: '10' }] })).data;

@@ -72,6 +72,8 @@ describe.each(DIALECTS)('the creator portal on %s', (kind) => {
     if (!reset.ok) throw new Error(reset.problem.message);
     const b = newBrowser(base);
     expect((await b.request('POST', '/api/v1/auth/login', { email: 'owner@acme.test', password: reset.value.password })).status).toBe(200);
+    // A one-time password opens only the password change (src/http/auth.ts).
+    expect((await b.request('POST', '/api/v1/auth/password', { currentPassword: reset.value.password, newPassword: 'the owner chose this one' })).status).toBe(200);
     return b;
   };
 

@@ -93,12 +93,38 @@ export function conversionsMatching(ctx: AppContext, actor: Actor, f: Omit<Conve
   return q;
 }
 
-export async function listConversions(ctx: AppContext, actor: Actor, f: ConversionFilter): Promise<Page<ReturnType<typeof conversionView>>> {
+type ConversionView = ReturnType<typeof conversionView>;
+type NamedCredit = ConversionView['credits'][number] & { memberName: string | null; offerName: string | null };
+export type ConversionListItem = Omit<ConversionView, 'credits'> & { credits: NamedCredit[] };
+
+export async function listConversions(ctx: AppContext, actor: Actor, f: ConversionFilter): Promise<Page<ConversionListItem>> {
   let q = conversionsMatching(ctx, actor, f);
   const before = decodeCursor(f.cursor);
   if (before) q = q.where('id', '<', before);
   const rows = await q.orderBy('id', 'desc').limit(f.limit + 1).execute();
-  return toPage(rows, f.limit, conversionView);
+  const page = toPage(rows, f.limit, conversionView);
+  return { ...page, data: await withNames(ctx, actor, page.data) };
+}
+
+/**
+ * The credited members' and offers' names, so a list needs no lookup per row. Credits live in the decision JSON, so
+ * the names come from two queries for the whole page (ids collected first), not a SQL join per conversion. A deleted
+ * member or offer has a null name.
+ */
+async function withNames(ctx: AppContext, actor: Actor, list: ConversionView[]): Promise<ConversionListItem[]> {
+  const memberIds = [...new Set(list.flatMap((c) => c.credits.map((x) => x.memberId)).filter((id): id is string => !!id))];
+  const offerIds = [...new Set(list.flatMap((c) => c.credits.map((x) => x.offerId)))];
+  const { db } = ctx.store;
+  const [members, offers] = await Promise.all([
+    memberIds.length ? db.selectFrom('members').select(['id', 'name']).where('workspace_id', '=', actor.workspaceId).where('id', 'in', memberIds).execute() : [],
+    offerIds.length ? db.selectFrom('offers').select(['id', 'name']).where('workspace_id', '=', actor.workspaceId).where('id', 'in', offerIds).execute() : [],
+  ]);
+  const memberName = new Map(members.map((m) => [m.id, m.name]));
+  const offerName = new Map(offers.map((o) => [o.id, o.name]));
+  return list.map((c) => ({
+    ...c,
+    credits: c.credits.map((x) => ({ ...x, memberName: x.memberId ? (memberName.get(x.memberId) ?? null) : null, offerName: offerName.get(x.offerId) ?? null })),
+  }));
 }
 
 export async function getConversion(ctx: AppContext, actor: Actor, id: string) {

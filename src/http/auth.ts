@@ -73,6 +73,11 @@ export function apiAuth(ctx: AppContext) {
       return sendProblem(reply, { code: 'unauthorized', message: 'Sign in, or send an API key as "Authorization: Bearer tpk_…".' });
     }
     if (isStateChanging(request.method) && !csrfMatches(request, session.csrfToken)) return csrfFailed(reply);
+    // A one-time password (first start, `user reset-password`) opens nothing until it is replaced: whoever read it in a
+    // log or a terminal must not get a working session. /auth/password, /auth/me and /auth/logout sit outside this gate.
+    if (session.user.mustChangePassword) {
+      return sendProblem(reply, { code: 'password_change_required', message: 'Choose a new password first (POST /api/v1/auth/password): this account signed in with a one-time password.' });
+    }
     const denial = roleDenial(session.user.role, request.method, request.routeOptions.url ?? request.url);
     if (denial) {
       const message = denial === 'owner_only' ? 'Only an owner can manage users and API keys.' : 'Viewers can look but not change anything.';

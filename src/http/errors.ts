@@ -16,6 +16,7 @@ const STATUS: Record<string, number> = {
   invalid_credentials: 401,
   csrf_failed: 403,
   forbidden_role: 403,
+  password_change_required: 403,
   last_owner: 409,
   link_invalid: 400,
   origin_not_allowed: 403,

@@ -1,7 +1,7 @@
 // The signed-in user of the dashboard. The session lives in the HttpOnly tp_session cookie; the page only knows
 // who is signed in (GET /auth/me) and sends the tp_csrf cookie back as X-CSRF-Token (web/shared/api.ts).
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { api, setUnauthorizedHandler } from '../shared/api.js';
+import { api, setPasswordChangeHandler, setUnauthorizedHandler } from '../shared/api.js';
 import { ApiError } from '../shared/errors.js';
 import type { SignedIn, User } from '../shared/types.js';
 
@@ -43,6 +43,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, [tick]);
 
   useEffect(() => setUnauthorizedHandler(() => setState({ status: 'signed-out' })), []);
+  // The server holds a one-time password to the password change; the shell then shows only that screen.
+  useEffect(() => setPasswordChangeHandler(() => setState((s) => (
+    s.status === 'signed-in' && !s.me.user.mustChangePassword ? { status: 'signed-in', me: { ...s.me, user: { ...s.me.user, mustChangePassword: true } } } : s
+  ))), []);
 
   const login = useCallback(async (email: string, password: string) => {
     const me = await api.post<SignedIn>('/auth/login', { email, password });

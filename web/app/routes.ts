@@ -33,6 +33,7 @@ export const ROUTES: RouteDef[] = [
   { path: '/conversions', page: page(() => import('./pages/conversions.js')), nav: 'Conversions' },
   { path: '/payouts', page: page(() => import('./pages/payouts.js')) },
   { path: '/alerts', page: page(() => import('./pages/alerts.js')), nav: 'Alerts' },
+  { path: '/emails', page: page(() => import('./pages/emails.js')), nav: 'Emails' },
   // Also the forced first-sign-in screen, so it is part of the first chunk.
   { path: '/account/password', page: ChangePassword },
 ];

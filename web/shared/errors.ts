@@ -26,6 +26,7 @@ const FRIENDLY: Record<string, string> = {
   unauthorized: 'Your session has ended. Please sign in again.',
   invalid_credentials: 'That email and password do not match. Check them and try again.',
   csrf_failed: 'This page is out of date. Reload it and try again.',
+  password_change_required: 'Choose a new password before you continue.',
   csrf_invalid: 'This page is out of date. Reload it and try again.',
   validation_failed: 'Some fields need your attention.',
   body_invalid: 'Some fields need your attention.',

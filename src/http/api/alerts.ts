@@ -1,6 +1,7 @@
-import { Type, type TSchema } from '@sinclair/typebox';
-import type { AppContext } from '../../app/context.js';
-import { acknowledgeAlert, disableAlertCode, getAlert, listAlerts, rotateAlertCode, runLeakDetection } from '../../app/leak-alerts.js';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { Actor, AppContext } from '../../app/context.js';
+import { acknowledgeAlert, disableAlertCode, getAlert, listAlerts, rotateAlertCode, runLeakDetection, type AlertView } from '../../app/leak-alerts.js';
+import type { Result } from '../../core/result.js';
 import { sendResult } from '../errors.js';
 import * as s from '../schemas.js';
 import type { Api } from './types.js';
@@ -78,31 +79,25 @@ export function alertRoutes(app: Api, ctx: AppContext): void {
     schema: { tags, summary: 'Read a leak alert with its evidence', params: AlertId, response: { 200: Alert, ...s.errorResponses } },
   }, async (req, reply) => sendResult(reply, await getAlert(ctx, req.actor, req.params.id)));
 
-  app.post('/alerts/:id/acknowledge', {
-    preValidation: emptyBody,
-    schema: {
-      tags, summary: 'Acknowledge a leak alert: seen, no action; it comes back only if the code\'s 24 h count doubles',
-      params: AlertId, body: NoteBody, response: { 200: Alert, ...s.errorResponses },
-    },
-  }, async (req, reply) => sendResult(reply, await acknowledgeAlert(ctx, req.actor, req.params.id)));
+  /** An action on one alert: optional JSON body, the alert back (with its evidence) on success. */
+  const action = <B extends TSchema>(
+    name: string,
+    summary: string,
+    body: B,
+    act: (actor: Actor, id: string, body: Static<B>) => Promise<Result<AlertView>>,
+  ) =>
+    app.post(`/alerts/:id/${name}`, {
+      preValidation: emptyBody,
+      schema: { tags, summary, params: AlertId, body, response: { 200: Alert, ...s.errorResponses } },
+    }, async (req, reply) => sendResult(reply, await act(req.actor, (req.params as { id: string }).id, req.body as Static<B>)));
 
-  app.post('/alerts/:id/disable-code', {
-    preValidation: emptyBody,
-    schema: {
-      tags, summary: 'Disable the alert\'s code (later orders with it are kept with reason code_disabled, no commission) and resolve its alerts',
-      params: AlertId, body: NoteBody, response: { 200: Alert, ...s.errorResponses },
-    },
-  }, async (req, reply) => sendResult(reply, await disableAlertCode(ctx, req.actor, req.params.id)));
-
-  app.post('/alerts/:id/rotate-code', {
-    preValidation: emptyBody,
-    schema: {
-      tags, summary: 'Give the member a new code in the old one\'s style (or the one given), disable the old one, resolve its alerts and email the member',
-      params: AlertId,
-      body: Type.Object({ code: Type.Optional(Type.String({ maxLength: 64, description: 'The new code; generated when absent' })) }, { additionalProperties: false }),
-      response: { 200: Alert, ...s.errorResponses },
-    },
-  }, async (req, reply) => sendResult(reply, await rotateAlertCode(ctx, req.actor, req.params.id, req.body)));
+  action('acknowledge', 'Acknowledge a leak alert: seen, no action; it comes back only if the code\'s 24 h count doubles',
+    NoteBody, (actor, id) => acknowledgeAlert(ctx, actor, id));
+  action('disable-code', 'Disable the alert\'s code (later orders with it are kept with reason code_disabled, no commission) and resolve its alerts',
+    NoteBody, (actor, id) => disableAlertCode(ctx, actor, id));
+  action('rotate-code', 'Give the member a new code in the old one\'s style (or the one given), disable the old one, resolve its alerts and email the member',
+    Type.Object({ code: Type.Optional(Type.String({ maxLength: 64, description: 'The new code; generated when absent' })) }, { additionalProperties: false }),
+    (actor, id, body) => rotateAlertCode(ctx, actor, id, body));
 
   app.post('/alerts/run', {
     preValidation: emptyBody,

@@ -9,13 +9,25 @@ import type { Api } from './types.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
+const Credit = Type.Object({ offerId: Type.String(), memberId: Nullable(Type.String()), source: Type.String(), shareBps: Type.Integer() });
+
 const Conversion = Type.Object({
   id: Type.String(), orderId: Type.String(), status: Type.Union([Type.Literal('credited'), Type.Literal('unattributed')]),
   test: Type.Boolean(), occurredAt: Type.String(), reportedOfferId: Nullable(Type.String()), clickId: Nullable(Type.String()),
   code: Nullable(Type.String()), amount: Nullable(Type.String()), currency: Nullable(Type.String()), refunded: Type.String(),
   reasons: Type.Array(Type.String(), { description: 'Why the order was credited as it was, or not at all (click_outside_window, code_disabled, rule_split…)' }),
-  credits: Type.Array(Type.Object({ offerId: Type.String(), memberId: Nullable(Type.String()), source: Type.String(), shareBps: Type.Integer() })),
+  credits: Type.Array(Credit),
   createdAt: Type.String(), updatedAt: Type.String(),
+});
+
+/** The list names each credit's member and offer (the detail keeps ids: its commissions name them the same way). */
+const ConversionListItem = Type.Object({
+  ...Conversion.properties,
+  credits: Type.Array(Type.Object({
+    ...Credit.properties,
+    memberName: Nullable(Type.String({ description: 'null for a generic link or code, or a deleted member' })),
+    offerName: Nullable(Type.String()),
+  })),
 });
 
 const Commission = Type.Object({
@@ -59,7 +71,7 @@ export function conversionRoutes(app: Api, ctx: AppContext): void {
     schema: {
       tags, summary: 'List conversions, newest first',
       querystring: Type.Object({ ...s.PageQuery, ...ConversionFilters }),
-      response: { 200: s.Page(Conversion), ...s.errorResponses },
+      response: { 200: s.Page(ConversionListItem), ...s.errorResponses },
     },
   }, async (req) => listConversions(ctx, req.actor, req.query));
 

@@ -13,7 +13,8 @@ import { Button, EmptyState, ErrorMessage, Loading, PageHeader, SelectField, Sta
 import { useCanEdit } from '../auth.js';
 import type { PageProps } from '../routes.js';
 
-interface Credit { offerId: string; memberId: string | null; source: string; shareBps: number }
+/** The list names each credit (memberName null: a generic link or code, or a deleted member). */
+interface Credit { offerId: string; memberId: string | null; source: string; shareBps: number; memberName?: string | null; offerName?: string | null }
 interface Conversion {
   id: string; orderId: string; status: 'credited' | 'unattributed'; test: boolean; occurredAt: string;
   code: string | null; amount: string | null; currency: string | null; refunded: string; reasons: string[]; credits: Credit[];
@@ -78,8 +79,16 @@ export default function Conversions(_: PageProps) {
     const next = await api.get<Page<Conversion>>('/conversions', { limit: PAGE, ...filters, cursor });
     setMore({ list: [...(more?.list ?? []), ...next.data], cursor: next.nextCursor });
   };
-  const memberName = (id: string | null) => (id ? (choices.data?.members.get(id)?.name ?? 'A removed member') : 'Generic link or code');
-  const offerName = (id: string) => choices.data?.offers.get(id)?.name ?? 'An offer';
+  // Names come with the list; the filters' lists (which may stop at 10,000) only back up the order drawer's commissions.
+  const listed = new Map<string, string>();
+  for (const c of rows) for (const x of c.credits) {
+    if (x.memberId && x.memberName) listed.set(x.memberId, x.memberName);
+    if (x.offerName) listed.set(x.offerId, x.offerName);
+  }
+  const memberName = (id: string | null) => (id ? (listed.get(id) ?? choices.data?.members.get(id)?.name ?? 'A removed member') : 'Generic link or code');
+  const offerName = (id: string) => listed.get(id) ?? choices.data?.offers.get(id)?.name ?? 'An offer';
+  const creditName = (x: Credit) => (x.memberId ? (x.memberName ?? memberName(x.memberId)) : 'Generic link or code');
+  const offersOf = (c: Conversion) => [...new Set(c.credits.map((x) => x.offerName ?? offerName(x.offerId)))];
   const filtered = !!(status || reason || offerId || memberId || from || to);
 
   return (
@@ -121,6 +130,7 @@ export default function Conversions(_: PageProps) {
                 <th className="num">Amount</th>
                 <th>Status</th>
                 <th>Credited to</th>
+                <th>Offer</th>
                 <th>Why</th>
               </tr>
             </thead>
@@ -135,8 +145,9 @@ export default function Conversions(_: PageProps) {
                   <td data-label="Amount" className="num">{c.amount && c.currency ? formatAmount(c.amount, c.currency) : '—'}</td>
                   <td data-label="Status"><span className={`badge badge-${c.status === 'credited' ? 'active' : 'paused'}`}>{c.status === 'credited' ? 'Credited' : 'Not credited'}</span></td>
                   <td data-label="Credited to">
-                    {c.credits.length ? c.credits.map((x, i) => <div key={i}>{memberName(x.memberId)} <span className="muted small">by {SOURCES[x.source] ?? x.source}{x.shareBps !== 10_000 ? ` · ${x.shareBps / 100}%` : ''}</span></div>) : <span className="muted">Nobody</span>}
+                    {c.credits.length ? c.credits.map((x, i) => <div key={i}>{creditName(x)} <span className="muted small">by {SOURCES[x.source] ?? x.source}{x.shareBps !== 10_000 ? ` · ${x.shareBps / 100}%` : ''}</span></div>) : <span className="muted">Nobody</span>}
                   </td>
+                  <td data-label="Offer">{c.credits.length ? offersOf(c).join(', ') : <span className="muted">—</span>}</td>
                   <td data-label="Why" className="small">{c.reasons.slice(0, 2).map(reasonWords).join(' · ')}{c.reasons.length > 2 ? ' …' : ''}</td>
                 </tr>
               ))}
