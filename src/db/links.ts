@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { assetsOfMembers, disableAssets } from './member-assets.js';
 import type { Database, LinkTable } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -26,25 +27,11 @@ export async function listLinks(
 }
 
 export async function linksOfMembers(db: Db, workspaceId: string, offerId: string, memberIds: string[]): Promise<LinkRow[]> {
-  if (!memberIds.length) return [];
-  return db
-    .selectFrom('links')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('offer_id', '=', offerId)
-    .where('member_id', 'in', memberIds)
-    .orderBy('id')
-    .execute();
+  return assetsOfMembers(db, 'links', workspaceId, offerId, memberIds);
 }
 
 export async function disableLinks(db: Db, workspaceId: string, where: { id?: string; offerId?: string; memberId?: string }, now: number): Promise<string[]> {
-  let q = db.selectFrom('links').select('id').where('workspace_id', '=', workspaceId).where('status', '=', 'active');
-  if (where.id) q = q.where('id', '=', where.id);
-  if (where.offerId) q = q.where('offer_id', '=', where.offerId);
-  if (where.memberId) q = q.where('member_id', '=', where.memberId);
-  const ids = (await q.execute()).map((r) => r.id);
-  if (ids.length) await db.updateTable('links').set({ status: 'disabled', disabled_at: now }).where('id', 'in', ids).execute();
-  return ids;
+  return disableAssets(db, 'links', workspaceId, where, now);
 }
 
 export type ClickCounts = Map<string, { clicks: number; uniqueClicks: number }>;

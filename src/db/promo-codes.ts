@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { assetsOfMembers, disableAssets } from './member-assets.js';
 import type { Database, PromoCodeTable } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -49,23 +50,9 @@ export async function activeCodesByNormalized(db: Db, workspaceId: string, codes
 }
 
 export async function codesOfMembers(db: Db, workspaceId: string, offerId: string, memberIds: string[]): Promise<PromoCodeRow[]> {
-  if (!memberIds.length) return [];
-  return db
-    .selectFrom('promo_codes')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('offer_id', '=', offerId)
-    .where('member_id', 'in', memberIds)
-    .orderBy('id')
-    .execute();
+  return assetsOfMembers(db, 'promo_codes', workspaceId, offerId, memberIds);
 }
 
 export async function disableCodes(db: Db, workspaceId: string, where: { id?: string; offerId?: string; memberId?: string }, now: number): Promise<string[]> {
-  let q = db.selectFrom('promo_codes').select('id').where('workspace_id', '=', workspaceId).where('status', '=', 'active');
-  if (where.id) q = q.where('id', '=', where.id);
-  if (where.offerId) q = q.where('offer_id', '=', where.offerId);
-  if (where.memberId) q = q.where('member_id', '=', where.memberId);
-  const ids = (await q.execute()).map((r) => r.id);
-  if (ids.length) await db.updateTable('promo_codes').set({ status: 'disabled', disabled_at: now }).where('id', 'in', ids).execute();
-  return ids;
+  return disableAssets(db, 'promo_codes', workspaceId, where, now);
 }

@@ -1,16 +1,11 @@
 // The signed-in user of the dashboard. The session lives in the HttpOnly tp_session cookie; the page only knows
 // who is signed in (GET /auth/me) and sends the tp_csrf cookie back as X-CSRF-Token (web/shared/api.ts).
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { api, setPasswordChangeHandler, setUnauthorizedHandler } from '../shared/api.js';
-import { ApiError } from '../shared/errors.js';
+import { createContext, useCallback, useContext, useEffect, useMemo, type ReactNode } from 'react';
+import { api, setPasswordChangeHandler } from '../shared/api.js';
+import { signedInMe, useSignedInProbe, type SignedInState } from '../shared/signed-in.js';
 import type { SignedIn, User } from '../shared/types.js';
 
-export type AuthState =
-  | { status: 'loading' }
-  | { status: 'signed-out' }
-  /** The server could not tell (down, or too old to have sign-in): shown as an error with a retry. */
-  | { status: 'unknown'; error: unknown }
-  | { status: 'signed-in'; me: SignedIn };
+export type AuthState = SignedInState<SignedIn>;
 
 interface Auth {
   state: AuthState;
@@ -25,42 +20,18 @@ interface Auth {
 const AuthContext = createContext<Auth | null>(null);
 
 export function AuthProvider({ children }: { children: ReactNode }) {
-  const [state, setState] = useState<AuthState>({ status: 'loading' });
-  const [tick, setTick] = useState(0);
+  const { state, setState, logout, retry } = useSignedInProbe<SignedIn>({ me: '/auth/me', logout: '/auth/logout' });
 
-  useEffect(() => {
-    let live = true;
-    api.get<SignedIn>('/auth/me').then(
-      (me) => live && setState({ status: 'signed-in', me }),
-      (e: unknown) => {
-        if (!live) return;
-        setState(e instanceof ApiError && e.status === 401 ? { status: 'signed-out' } : { status: 'unknown', error: e });
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [tick]);
-
-  useEffect(() => setUnauthorizedHandler(() => setState({ status: 'signed-out' })), []);
   // The server holds a one-time password to the password change; the shell then shows only that screen.
   useEffect(() => setPasswordChangeHandler(() => setState((s) => (
     s.status === 'signed-in' && !s.me.user.mustChangePassword ? { status: 'signed-in', me: { ...s.me, user: { ...s.me.user, mustChangePassword: true } } } : s
-  ))), []);
+  ))), [setState]);
 
   const login = useCallback(async (email: string, password: string) => {
     const me = await api.post<SignedIn>('/auth/login', { email, password });
     setState({ status: 'signed-in', me });
     return me;
-  }, []);
-
-  const logout = useCallback(async () => {
-    try {
-      await api.post('/auth/logout');
-    } finally {
-      setState({ status: 'signed-out' });
-    }
-  }, []);
+  }, [setState]);
 
   const value = useMemo<Auth>(
     () => ({
@@ -69,12 +40,9 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       logout,
       signedIn: (me) => setState({ status: 'signed-in', me }),
       updateUser: (user) => setState((s) => (s.status === 'signed-in' ? { status: 'signed-in', me: { ...s.me, user } } : s)),
-      retry: () => {
-        setState({ status: 'loading' });
-        setTick((t) => t + 1);
-      },
+      retry,
     }),
-    [state, login, logout],
+    [state, setState, login, logout, retry],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
@@ -87,9 +55,7 @@ export function useAuth(): Auth {
 
 /** The signed-in user; pages behind the sign-in gate only. */
 export function useMe(): SignedIn {
-  const { state } = useAuth();
-  if (state.status !== 'signed-in') throw new Error('useMe while signed out');
-  return state.me;
+  return signedInMe(useAuth().state);
 }
 
 /** Viewers read; owners and managers change things. The server enforces it too; the UI only hides what would fail. */

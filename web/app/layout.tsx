@@ -1,5 +1,6 @@
 // Navigation and account menu around every signed-in page. Below 900 px the navigation folds into a menu button.
 import { useEffect, useState, type ReactNode } from 'react';
+import { NavLinks } from '../shared/nav.js';
 import { Link, navigate, useLocation } from '../shared/router.js';
 import { useAuth, useMe } from './auth.js';
 import { ROUTES } from './routes.js';
@@ -12,7 +13,6 @@ export function Layout({ children }: { children: ReactNode }) {
   const { path } = useLocation();
   const [menuOpen, setMenuOpen] = useState(false);
   useEffect(() => setMenuOpen(false), [path]);
-  const nav = ROUTES.filter((r) => r.nav);
   const signOut = async () => {
     await logout();
     navigate('/login', { replace: true });
@@ -29,16 +29,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <span className="workspace-name" title="Workspace">{workspace.name}</span>
       </header>
       <nav id="sidebar" className="sidebar" aria-label="Main">
-        <ul>
-          {nav.map((r) => {
-            const active = path === r.path || path.startsWith(`${r.path}/`);
-            return (
-              <li key={r.path}>
-                <Link to={r.path} className={active ? 'nav-link active' : 'nav-link'} aria-current={active ? 'page' : undefined}>{r.nav}</Link>
-              </li>
-            );
-          })}
-        </ul>
+        <NavLinks routes={ROUTES} />
         <div className="account">
           <div className="account-name">{user.name}</div>
           <div className="account-meta">{user.email} · {ROLE_TEXT[user.role]}</div>

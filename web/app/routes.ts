@@ -1,21 +1,9 @@
 // Every page of the dashboard: adding one is a file in pages/ and a line here. Pages load on first visit (their
 // own chunk), so the first screen does not wait for code it does not show.
-import { lazy, type ComponentType } from 'react';
-import type { Params } from '../shared/route-match.js';
+import { lazyPage as page, type RouteDef } from '../shared/routes.js';
 import ChangePassword from './pages/change-password.js';
 
-export interface PageProps {
-  params: Params;
-}
-
-export interface RouteDef {
-  path: string;
-  page: ComponentType<PageProps>;
-  /** Shown in the navigation when set (in this order). */
-  nav?: string;
-}
-
-const page = (load: () => Promise<{ default: ComponentType<PageProps> }>) => lazy(load);
+export type { PageProps, RouteDef } from '../shared/routes.js';
 
 /** Pages that work signed out; they render without the navigation. */
 export const PUBLIC_ROUTES: RouteDef[] = [

@@ -1,6 +1,7 @@
 // The portal's frame: the brand's name (creators know the brand, not Touchpoint), the member's own name, the pages
 // and sign out. Below 900 px the navigation folds behind a menu button.
 import { useEffect, useState, type ReactNode } from 'react';
+import { NavLinks } from '../shared/nav.js';
 import { Link, navigate, useLocation } from '../shared/router.js';
 import { ROUTES } from './routes.js';
 import { useMe, useSession } from './session.js';
@@ -28,16 +29,7 @@ export function Layout({ children }: { children: ReactNode }) {
             <span aria-hidden="true">☰</span> Menu
           </button>
           <nav id="portal-nav" className="portal-nav" aria-label="Main">
-            <ul>
-              {ROUTES.filter((r) => r.nav).map((r) => {
-                const active = path === r.path;
-                return (
-                  <li key={r.path}>
-                    <Link to={r.path} className={active ? 'nav-link active' : 'nav-link'} aria-current={active ? 'page' : undefined}>{r.nav}</Link>
-                  </li>
-                );
-              })}
-            </ul>
+            <NavLinks routes={ROUTES} exact />
             <div className="portal-account">
               <span className="portal-member" data-testid="member-name" title={member.name}>{member.name}</span>
               <button type="button" className="btn btn-small" onClick={signOut} disabled={signingOut}>Sign out</button>

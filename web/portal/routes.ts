@@ -1,19 +1,7 @@
 // Every page of the creator portal: a file in pages/ and a line here. Pages load on first visit (their own chunk).
-import { lazy, type ComponentType } from 'react';
-import type { Params } from '../shared/route-match.js';
+import { lazyPage as page, type RouteDef } from '../shared/routes.js';
 
-export interface PageProps {
-  params: Params;
-}
-
-export interface RouteDef {
-  path: string;
-  page: ComponentType<PageProps>;
-  /** Shown in the navigation when set (in this order). */
-  nav?: string;
-}
-
-const page = (load: () => Promise<{ default: ComponentType<PageProps> }>) => lazy(load);
+export type { PageProps, RouteDef } from '../shared/routes.js';
 
 /** Works signed out; drawn without the navigation. */
 export const LOGIN: RouteDef = { path: '/login', page: page(() => import('./pages/login.js')) };

@@ -42,6 +42,7 @@ export interface Offer {
   updatedAt: string;
 }
 
+// Also written out as MemberView in src/app/members.ts: the browser build cannot import server modules (web/tsconfig.json).
 export interface Member {
   id: string;
   name: string;
