@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDashboard, type Dashboard } from './harness.js';
+import { signInFirstTime, startDashboard, type Dashboard } from './harness.js';
 
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 const PASSWORD = 'correct horse battery staple';
@@ -43,12 +43,7 @@ describe('the Conversions and Payouts pages in a real browser (Chromium, SQLite)
 
   it('shows the empty state before any order arrives', async () => {
     desktop = await d.open('desktop');
-    await d.signIn(desktop, d.owner.email, d.owner.password);
-    await desktop.getByLabel('One-time password').fill(d.owner.password);
-    await desktop.getByLabel('New password', { exact: true }).fill(PASSWORD);
-    await desktop.getByLabel('Repeat the new password').fill(PASSWORD);
-    await desktop.getByRole('button', { name: 'Save password' }).click();
-    await desktop.getByRole('heading', { name: 'Offers', exact: true }).waitFor();
+    await signInFirstTime(d, desktop, PASSWORD);
     await desktop.getByRole('link', { name: 'Conversions' }).first().click();
     await desktop.getByText('No conversions yet').waitFor();
     await shot(desktop, 'conversions-empty', 'desktop');

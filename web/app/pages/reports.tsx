@@ -4,9 +4,10 @@
 import { useMemo, useState } from 'react';
 import { api, download, getAll, type Query } from '../../shared/api.js';
 import { LazyTimeSeries } from '../../shared/charts/index.js';
-import { formatDay, formatMoney, formatNumber, formatRatio, formatShortDay, localDate } from '../../shared/format.js';
+import { formatDay, formatMoney, formatNumber, formatRatio, formatShortDay } from '../../shared/format.js';
 import { useAction, useResource } from '../../shared/hooks.js';
 import { useQueryParam } from '../../shared/router.js';
+import { dayOf } from '../../shared/zoned.js';
 import type { Member, Offer, Report, ReportGroup, ReportMetrics } from '../../shared/types.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, SelectField, TextField } from '../../shared/ui.js';
 import type { PageProps } from '../routes.js';
@@ -63,8 +64,11 @@ function sortValue(row: Row, key: keyof Row): number | string | null {
 }
 
 export default function Reports(_: PageProps) {
-  const today = localDate(new Date());
-  const monthAgo = localDate(new Date(Date.now() - 29 * 86_400_000));
+  // The server reads dates on the workspace's clock: "today" is the workspace's, not the browser's (a marketer in
+  // New York looking at a UTC workspace after 7 pm would otherwise miss the day's sales).
+  const workspace = useResource((signal) => api.get<{ timezone: string }>('/workspace', undefined, signal).catch(() => null), []);
+  const today = dayOf(new Date().toISOString(), workspace.data?.timezone);
+  const monthAgo = new Date(Date.parse(`${today}T12:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
   const [fromQ, setFrom] = useQueryParam('from');
   const [toQ, setTo] = useQueryParam('to');
   const [offerId, setOffer] = useQueryParam('offerId');
@@ -85,13 +89,13 @@ export default function Reports(_: PageProps) {
     return { offers, members };
   }, []);
   const report = useResource(async (signal) => {
-    if (badRange) return null;
+    if (badRange || workspace.loading) return null;
     const [table, trend] = await Promise.all([
       api.get<Wire>('/reports', { groupBy, ...filters }, signal),
       groupBy === trendBy ? null : api.get<Wire>('/reports', { groupBy: trendBy, ...filters }, signal),
     ]);
     return { table, trend: trend ?? table };
-  }, [groupBy, from, to, offerId, memberId, trendBy, badRange]);
+  }, [groupBy, from, to, offerId, memberId, trendBy, badRange, workspace.loading]);
 
   const exporter = useAction((format: 'csv' | 'xlsx') => download('/reports/export', { groupBy, ...filters, format }, `report.${format}`));
 
@@ -149,7 +153,7 @@ export default function Reports(_: PageProps) {
         <SelectField label="Group by" value={groupBy} onChange={(v) => { setSort(null); setGroup(v); }} options={GROUPS} />
       </div>
       <ErrorMessage error={choices.error} onRetry={choices.reload} />
-      {report.loading && !report.data && <Loading label="Loading the report…" />}
+      {(report.loading || workspace.loading) && !report.data && <Loading label="Loading the report…" />}
       <ErrorMessage error={report.error} onRetry={report.reload} />
 
       {r && empty && (
