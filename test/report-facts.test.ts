@@ -1,7 +1,7 @@
 // The credit lines one conversion adds to reports: pure, no database.
 import { describe, expect, it } from 'vitest';
 import { creditLines, LINE_MEASURES, lineDeltas, mergeLines, type CreditLine, type DayLines, type ReportCommission, type ReportConversion } from '../src/core/report-facts.js';
-import { LocalDays, dayKey } from '../src/core/time-buckets.js';
+import { addDays, coverRange, LocalDays, dayKey, periodsOfDay, weekOfDay } from '../src/core/time-buckets.js';
 import { mulberry32 } from './helpers/random.js';
 
 const usd = (minor: number, from: string) => (from === 'USD' ? minor : from === 'EUR' ? Math.round(minor * 1.1) : null);
@@ -124,5 +124,36 @@ describe('lineDeltas', () => {
     }
     expect(state.size).toBeGreaterThan(30);
     expect(new Map([...rows].sort())).toEqual(new Map([...recomputed(state)].sort()));
+  });
+});
+
+describe('coverRange', () => {
+  /** Every local day the keys stand for. */
+  function expand(keys: { days: string[]; periods: string[] }): string[] {
+    const out = [...keys.days];
+    for (const p of keys.periods) {
+      if (p.startsWith('W')) for (let i = 0; i < 7; i++) out.push(addDays(p.slice(1), i));
+      else for (let d = `${p.slice(1)}-01`; d.startsWith(p.slice(1)); d = addDays(d, 1)) out.push(d);
+    }
+    return out.sort();
+  }
+
+  it('covers every day of any range exactly once, with whole weeks and months only inside it', () => {
+    const random = mulberry32(11);
+    for (let i = 0; i < 400; i++) {
+      const from = addDays('2025-01-01', Math.floor(random() * 700));
+      const to = addDays(from, Math.floor(random() * (i % 4 === 0 ? 10 : 400)));
+      const want: string[] = [];
+      for (let d = from; d <= to; d = addDays(d, 1)) want.push(d);
+      expect(expand(coverRange(from, to))).toEqual(want);
+    }
+  });
+
+  it('reads 90 days ending on a Monday as two months, whole weeks and a few days', () => {
+    const keys = coverRange('2026-08-26', '2026-11-23');
+    expect(keys.periods).toEqual(['M2026-09', 'M2026-10', 'W2026-11-02', 'W2026-11-09', 'W2026-11-16']);
+    expect(keys.days).toEqual(['2026-08-26', '2026-08-27', '2026-08-28', '2026-08-29', '2026-08-30', '2026-08-31', '2026-11-01', '2026-11-23']);
+    expect(periodsOfDay('2026-11-01')).toEqual(['W2026-10-26', 'M2026-11']);
+    expect(weekOfDay('2026-11-23')).toBe('2026-11-23');
   });
 });

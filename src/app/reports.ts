@@ -2,11 +2,11 @@
 // one asked for. Two sources give the same numbers: the rollups (fast; the workspace's own zone) and the raw rows
 // (any zone, sub-ids, and the baseline the rollups are measured against). Both produce click sums and credit-line
 // sums per group key; one combine step turns them into report rows, so the two can only differ in their inputs.
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { LINE_MEASURES, creditLines, type CreditLine, type LineMeasures } from '../core/report-facts.js';
 import { reportRow, type ReportAggregate, type ReportGroupBy, type ReportRow } from '../core/report-metrics.js';
 import { fail, ok, type ProblemDetail, type Result } from '../core/result.js';
-import { addDays, bucketRange, bucketStart, dayKey, isDateKey, isTimeZone, isoWeekLabel, LocalDays, weekOfDay } from '../core/time-buckets.js';
+import { addDays, bucketRange, bucketStart, coverRange, dayKey, isDateKey, isTimeZone, isoWeekLabel, LocalDays, weekOfDay } from '../core/time-buckets.js';
 import * as rollups from '../db/rollups.js';
 import type { Workspace } from '../db/workspaces.js';
 import type { AppContext } from './context.js';
@@ -142,36 +142,51 @@ function clickMembers(s: Scope): string[] {
 const ROLLUP_CLICK_KEY: Record<Group, string | null> = { offer: 'offer_id', member: 'member_id', link: 'link_id', day: 'day', week: 'day', code: null, sub_id: null, none: null };
 const ROLLUP_LINE_KEY: Record<Group, string | null> = { offer: 'offer_id', member: 'member_id', link: 'link_id', day: 'day', week: 'day', code: 'code_id', sub_id: null, none: null };
 
+/**
+ * A report from the rollups. By day or week it reads the day rollups of the range; otherwise the range is covered by
+ * whole months and weeks (the period rollups) and the days left at its edges, so a long range reads a fraction of the
+ * rows (ADR 0006, "Weeks and months").
+ */
 async function rollupSums(ctx: AppContext, s: Scope, group: Group): Promise<Sums> {
   const db = ctx.store.db;
   const { q, ws } = s;
-  let clicks = db.selectFrom('rollup_clicks')
-    .select((eb) => [eb.fn.sum<number>('clicks').as('clicks'), eb.fn.sum<number>('unique_clicks').as('unique_clicks')])
-    .where('workspace_id', '=', ws.id).where('day', '>=', s.from).where('day', '<=', s.to);
-  for (const offerId of clickOffers(s)) clicks = clicks.where('offer_id', '=', offerId);
-  for (const memberId of clickMembers(s)) clicks = clicks.where('member_id', '=', memberId);
-  if (q.linkId) clicks = clicks.where('link_id', '=', q.linkId);
-  const clickKey = group === 'code' ? sql<string>`offer_id || '|' || member_id` : ROLLUP_CLICK_KEY[group] ? sql.ref<string>(ROLLUP_CLICK_KEY[group]!) : sql<string>`''`;
-  const grouped = group !== 'none';
-  const clickQuery = clicks.select(clickKey.as('key'));
-  const clickRows = noClicks(s) ? [] : await (grouped ? clickQuery.groupBy(clickKey) : clickQuery).execute();
+  const cover = group === 'day' || group === 'week' ? null : coverRange(s.from, s.to);
+  /** `select <key> as key, <columns>` from the day table and the period table over the range, as one row source. */
+  const source = (tables: [string, string], key: RawBuilder<string>, columns: RawBuilder<unknown>, filters: RawBuilder<unknown>[]) => {
+    const where = sql.join([sql`workspace_id = ${ws.id}`, ...filters], sql` and `);
+    const parts: RawBuilder<unknown>[] = [];
+    if (!cover) parts.push(sql`select ${key} as key, ${columns} from ${sql.table(tables[0])} where ${where} and day >= ${s.from} and day <= ${s.to}`);
+    else {
+      if (cover.days.length) parts.push(sql`select ${key} as key, ${columns} from ${sql.table(tables[0])} where ${where} and day in (${sql.join(cover.days)})`);
+      if (cover.periods.length) parts.push(sql`select ${key} as key, ${columns} from ${sql.table(tables[1])} where ${where} and period in (${sql.join(cover.periods)})`);
+    }
+    return sql.join(parts, sql` union all `);
+  };
 
-  const sums = LINE_MEASURES.map((m) => sql<number>`sum(${sql.ref(LINE_COLUMN[m])})`.as(m));
-  let lines = db.selectFrom('rollup_conversions').select(sums).where('workspace_id', '=', ws.id).where('day', '>=', s.from).where('day', '<=', s.to);
-  if (q.offerId) lines = lines.where('offer_id', '=', q.offerId);
-  if (q.memberId) lines = lines.where('member_id', '=', q.memberId);
-  if (q.linkId) lines = lines.where('link_id', '=', q.linkId);
-  if (q.codeId) lines = lines.where('code_id', '=', q.codeId);
-  if (q.status) lines = lines.where('status', '=', q.status);
+  const clickFilters: RawBuilder<unknown>[] = [
+    ...clickOffers(s).map((id) => sql`offer_id = ${id}`), ...clickMembers(s).map((id) => sql`member_id = ${id}`),
+    ...(q.linkId ? [sql`link_id = ${q.linkId}`] : []),
+  ];
+  const clickKey = group === 'code' ? sql<string>`offer_id || '|' || member_id` : ROLLUP_CLICK_KEY[group] ? sql.ref<string>(ROLLUP_CLICK_KEY[group]!) : sql<string>`''`;
+  const clickRows = noClicks(s) ? [] : (await sql<{ key: string; clicks: number; unique_clicks: number }>`
+    select key, sum(clicks) as clicks, sum(unique_clicks) as unique_clicks
+    from (${source(['rollup_clicks', 'rollup_clicks_period'], clickKey, sql`clicks, unique_clicks`, clickFilters)}) r group by key`.execute(db)).rows;
+
+  const lineFilters: RawBuilder<unknown>[] = [
+    ...(q.offerId ? [sql`offer_id = ${q.offerId}`] : []), ...(q.memberId ? [sql`member_id = ${q.memberId}`] : []),
+    ...(q.linkId ? [sql`link_id = ${q.linkId}`] : []), ...(q.codeId ? [sql`code_id = ${q.codeId}`] : []), ...(q.status ? [sql`status = ${q.status}`] : []),
+  ];
   const lineKey = ROLLUP_LINE_KEY[group] ? sql.ref<string>(ROLLUP_LINE_KEY[group]!) : sql<string>`''`;
-  const lineQuery = lines.select(lineKey.as('key'));
-  const lineRows = await (grouped ? lineQuery.groupBy(lineKey) : lineQuery).execute();
+  const columns = sql.join(LINE_MEASURES.map((m) => sql.ref(LINE_COLUMN[m])));
+  const sums = sql.join(LINE_MEASURES.map((m) => sql`sum(${sql.ref(LINE_COLUMN[m])}) as ${sql.ref(m)}`));
+  const lineRows = (await sql<Record<string, unknown> & { key: string }>`
+    select key, ${sums} from (${source(['rollup_conversions', 'rollup_conversions_period'], lineKey, columns, lineFilters)}) r group by key`.execute(db)).rows;
 
   const out: Sums = { clicks: new Map(), lines: new Map() };
   for (const r of clickRows) addClicks(out, group === 'week' ? weekOfDay(r.key) : r.key, Number(r.clicks ?? 0), Number(r.unique_clicks ?? 0));
   for (const r of lineRows) {
     const m = {} as LineMeasures;
-    for (const k of LINE_MEASURES) m[k] = Number((r as Record<string, unknown>)[k] ?? 0);
+    for (const k of LINE_MEASURES) m[k] = Number(r[k] ?? 0);
     addLine(out, group === 'week' ? weekOfDay(r.key) : r.key, m);
   }
   return out;

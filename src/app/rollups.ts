@@ -5,8 +5,8 @@
 // the workspace's dirty conversions up to date, so a report never misses a conversion whose write was acknowledged.
 import { convertMinor } from '../core/fx.js';
 import { creditLines, lineDeltas, mergeLines, type DayLines, type ToWorkspaceCurrency } from '../core/report-facts.js';
-import { addDays, bucketStart, dayKey, LocalDays } from '../core/time-buckets.js';
-import type { Store } from '../db/dialect.js';
+import { addDays, bucketStart, dayKey, LocalDays, periodsOfDay } from '../core/time-buckets.js';
+import { refreshPlannerStatistics, type Store } from '../db/dialect.js';
 import * as repo from '../db/rollups.js';
 import type { Database } from '../db/schema.js';
 import { sql, type Kysely, type Transaction } from 'kysely';
@@ -43,8 +43,11 @@ async function applyConversions(db: Db, ws: { id: string; currency: string }, zo
   for (const c of await repo.conversionsByIds(db, ws.id, conversionIds)) {
     after.set(c.id, { day: dayKey(c.occurredAt, zone), lines: mergeLines(creditLines(c, c.commissions, convert)) });
   }
-  const deltas = lineDeltas(conversionIds.map((id) => ({ before: before.get(id) ?? null, after: after.get(id) ?? null })));
-  await repo.addConversionDeltas(db, ws.id, deltas);
+  const changes = conversionIds.map((id) => ({ before: before.get(id) ?? null, after: after.get(id) ?? null }));
+  await repo.addConversionDeltas(db, ws.id, lineDeltas(changes), 'day');
+  // The same change in the conversion's week and month (lineDeltas keys by whatever period it is given).
+  const inPeriod = (x: DayLines | null, i: 0 | 1) => x && { day: periodsOfDay(x.day)[i], lines: x.lines };
+  await repo.addConversionDeltas(db, ws.id, lineDeltas(changes.flatMap((c) => ([0, 1] as const).map((i) => ({ before: inPeriod(c.before, i), after: inPeriod(c.after, i) })))), 'period');
   await repo.replaceApplied(db, ws.id, conversionIds, after);
 }
 
@@ -116,6 +119,7 @@ export async function rebuildRollups(
       await recomputeConversionDay(tx, { id: ws.id, currency: ws.currency, zone: ws.timezone }, day, convert);
       opts.onProgress?.({ phase: 'conversions', done: i + 1, total: days.length });
     }
+    await repo.rebuildPeriods(tx, store.kind, ws.id);
     await repo.setRollupZone(tx, ws.id, ws.timezone);
     return { days: days.length, timeZone: ws.timezone };
   };
@@ -131,7 +135,10 @@ export async function rebuildRollups(
       }
     });
   }
-  return store.db.transaction().execute(work);
+  const rebuilt = await store.db.transaction().execute(work);
+  // The rollup tables may have grown many times over: let the query planner see it.
+  await refreshPlannerStatistics(store.db);
+  return rebuilt;
 }
 
 /**

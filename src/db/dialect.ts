@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver, type SqliteDialectConfig, type Transaction } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver, type SqliteDialectConfig, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
@@ -250,7 +250,21 @@ function migrator(db: Kysely<Database>): Migrator {
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   const { error, results } = await migrator(db).migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
+  await refreshPlannerStatistics(db);
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * SQLite chooses indexes from the statistics ANALYZE gathers and has none until it runs: without them a report for
+ * one member scanned every row of its date range instead of that member's rows (56 → 1 ms at 10 M clicks).
+ * `PRAGMA optimize` analyzes only the tables that were never analyzed or have changed size many times over, each on a
+ * sample (analysis_limit), so it is cheap at every start and after a rollup rebuild. PostgreSQL's autovacuum keeps its
+ * own statistics.
+ */
+export async function refreshPlannerStatistics(db: Kysely<Database>): Promise<void> {
+  if (db.getExecutor().adapter instanceof PostgresAdapter) return;
+  await sql`pragma analysis_limit = 1000`.execute(db);
+  await sql`pragma optimize = 0x10002`.execute(db);
 }
 
 /** True when the database answers and every known migration is applied. */

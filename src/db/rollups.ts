@@ -1,5 +1,5 @@
 // Rollup tables (ADR 0006): reads and writes only; what goes in them is decided in app/rollups.ts and core/report-facts.ts.
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { LINE_MEASURES, type CreditLine, type DayLines, type ReportCommission, type ReportConversion, type RollupDelta } from '../core/report-facts.js';
 import type { DialectKind } from './dialect.js';
 import type { Database } from './schema.js';
@@ -150,25 +150,56 @@ function rollupRow(workspaceId: string, day: string, l: CreditLine) {
 }
 
 /**
- * Adds the deltas to rollup_conversions (a missing row is inserted as the delta) and deletes the rows they leave
- * with no credit at all: every stored line carries at least one credit, so such a row holds nothing any more, and a
- * rebuild would not have it.
+ * Adds the deltas to the conversion rollups of a tier (deltas keyed by day, or by week/month period) — a missing row
+ * is inserted as the delta — and deletes the rows they leave with no credit at all: every stored line carries at
+ * least one credit, so such a row holds nothing any more, and a rebuild would not have it.
  */
-export async function addConversionDeltas(db: Db, workspaceId: string, deltas: readonly RollupDelta[]): Promise<void> {
+export async function addConversionDeltas(db: Db, workspaceId: string, deltas: readonly RollupDelta[], tier: 'day' | 'period' = 'day'): Promise<void> {
+  // The two tables differ only in the name of their time key; Kysely cannot type a table chosen at run time.
+  const table = (tier === 'day' ? 'rollup_conversions' : 'rollup_conversions_period') as 'rollup_conversions';
+  const time = (tier === 'day' ? 'day' : 'period') as 'day';
   const emptied: RollupDelta[] = [];
   for (const chunk of chunks(deltas, 400)) {
-    const rows = await db.insertInto('rollup_conversions').values(chunk.map((d) => rollupRow(workspaceId, d.day, d)))
-      .onConflict((oc) => oc.columns([...ROLLUP_KEY]).doUpdateSet(Object.fromEntries(ROLLUP_MEASURES.map((m) => [m, sql`rollup_conversions.${sql.ref(m)} + excluded.${sql.ref(m)}`]))))
-      .returning(['day', 'offer_id', 'member_id', 'link_id', 'code_id', 'status', 'credits'])
+    const values = chunk.map((d) => {
+      const { day, ...rest } = rollupRow(workspaceId, d.day, d);
+      return (tier === 'day' ? { ...rest, day } : { ...rest, period: day }) as ReturnType<typeof rollupRow>;
+    });
+    const rows = await db.insertInto(table).values(values)
+      .onConflict((oc) => oc.columns(ROLLUP_KEY.map((k) => (k === 'day' ? time : k))).doUpdateSet(Object.fromEntries(ROLLUP_MEASURES.map((m) => [m, sql`${sql.table(table)}.${sql.ref(m)} + excluded.${sql.ref(m)}`]))))
+      .returning([time, 'offer_id', 'member_id', 'link_id', 'code_id', 'status', 'credits'])
       .execute();
     for (const r of rows) {
-      if (Number(r.credits) === 0) emptied.push({ day: r.day, offerId: r.offer_id, memberId: r.member_id, linkId: r.link_id, codeId: r.code_id, status: r.status } as RollupDelta);
+      if (Number(r.credits) === 0) emptied.push({ day: r[time], offerId: r.offer_id, memberId: r.member_id, linkId: r.link_id, codeId: r.code_id, status: r.status } as RollupDelta);
     }
   }
   for (const e of emptied) {
-    await db.deleteFrom('rollup_conversions').where('workspace_id', '=', workspaceId).where('day', '=', e.day).where('offer_id', '=', e.offerId)
+    await db.deleteFrom(table).where('workspace_id', '=', workspaceId).where(time, '=', e.day).where('offer_id', '=', e.offerId)
       .where('member_id', '=', e.memberId).where('link_id', '=', e.linkId).where('code_id', '=', e.codeId).where('status', '=', e.status)
       .where('credits', '=', 0).execute();
+  }
+}
+
+/** core/time-buckets periodsOfDay in SQL: "W" + the Monday on or before the day, "M" + its month. */
+export function periodsOfDaySql(kind: DialectKind, day: RawBuilder<unknown> | ReturnType<typeof sql.ref>): [RawBuilder<string>, RawBuilder<string>] {
+  const week = kind === 'postgres' ? sql<string>`'W' || to_char(date_trunc('week', ${day}::date), 'YYYY-MM-DD')` : sql<string>`'W' || date(${day}, '-6 days', 'weekday 1')`;
+  return [week, sql<string>`'M' || substr(${day}, 1, 7)`];
+}
+
+/** The week and month rollups of a workspace, summed from its day rollups (a rebuild's last step). */
+export async function rebuildPeriods(db: Db, kind: DialectKind, workspaceId: string): Promise<void> {
+  await db.deleteFrom('rollup_clicks_period').where('workspace_id', '=', workspaceId).execute();
+  await db.deleteFrom('rollup_conversions_period').where('workspace_id', '=', workspaceId).execute();
+  const [week, month] = periodsOfDaySql(kind, sql.ref('day'));
+  const measures = sql.join(ROLLUP_MEASURES.map((m) => sql`sum(${sql.ref(m)})`));
+  for (const period of [week, month]) {
+    await sql`
+      insert into rollup_clicks_period (workspace_id, period, link_id, offer_id, member_id, clicks, unique_clicks)
+      select workspace_id, ${period}, link_id, min(offer_id), min(member_id), sum(clicks), sum(unique_clicks)
+      from rollup_clicks where workspace_id = ${workspaceId} group by workspace_id, ${period}, link_id`.execute(db);
+    await sql`
+      insert into rollup_conversions_period (workspace_id, period, offer_id, member_id, link_id, code_id, status, ${sql.join(ROLLUP_MEASURES.map((m) => sql.ref(m)))})
+      select workspace_id, ${period}, offer_id, member_id, link_id, code_id, status, ${measures}
+      from rollup_conversions where workspace_id = ${workspaceId} group by workspace_id, ${period}, offer_id, member_id, link_id, code_id, status`.execute(db);
   }
 }
 
@@ -211,6 +242,8 @@ export async function clearWorkspaceRollups(db: Db, workspaceId: string): Promis
   await db.deleteFrom('rollup_clicks').where('workspace_id', '=', workspaceId).execute();
   await db.deleteFrom('rollup_conversions').where('workspace_id', '=', workspaceId).execute();
   await db.deleteFrom('rollup_applied').where('workspace_id', '=', workspaceId).execute();
+  await db.deleteFrom('rollup_clicks_period').where('workspace_id', '=', workspaceId).execute();
+  await db.deleteFrom('rollup_conversions_period').where('workspace_id', '=', workspaceId).execute();
   await db.deleteFrom('rollup_dirty').where('workspace_id', '=', workspaceId).execute();
 }
 

@@ -339,7 +339,10 @@ export interface RollupConversionsTable {
   unconverted: number;
 }
 
-/** A conversion changed at this time's local day: its rollups are stale until the rollup job recomputes the day. */
+/** The same sums per ISO week ("W" + Monday) and month ("M" + YYYY-MM) of the rollup zone (migration 0013). */
+export type RollupClicksPeriodTable = Omit<RollupClicksTable, 'day'> & { period: string };
+export type RollupConversionsPeriodTable = Omit<RollupConversionsTable, 'day'> & { period: string };
+
 /** A conversion whose rollup contribution is stale (insert-only; written by triggers, consumed by the rollup job). */
 export interface RollupDirtyTable {
   id: Generated<number>;
@@ -507,6 +510,8 @@ export interface Database {
   rollup_conversions: RollupConversionsTable;
   rollup_dirty: RollupDirtyTable;
   rollup_applied: RollupAppliedTable;
+  rollup_clicks_period: RollupClicksPeriodTable;
+  rollup_conversions_period: RollupConversionsPeriodTable;
   users: UserTable;
   user_sessions: UserSessionTable;
   member_sessions: MemberSessionTable;

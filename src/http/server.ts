@@ -11,7 +11,7 @@ import { dispatchEmails } from '../app/emails.js';
 import { createMailTransport } from '../email/transport.js';
 import { createFirstOwner, purgeExpiredSessions, usersExist, type OwnerLogin } from '../app/users.js';
 import { createWorkspace } from '../app/workspaces.js';
-import { migrateToLatest, openStore, type Store } from '../db/dialect.js';
+import { migrateToLatest, openStore, refreshPlannerStatistics, type Store } from '../db/dialect.js';
 import { listWorkspaces } from '../db/workspaces.js';
 import { buildApp, type BuiltApp } from './app.js';
 
@@ -88,6 +88,11 @@ export async function startServer(config: Config, opts: { logger?: boolean | obj
       .finally(() => (detecting = false));
   }, LEAK_JOB_INTERVAL_MS);
   leakJob.unref();
+  // SQLite's query planner statistics follow the tables' growth (see refreshPlannerStatistics).
+  const plannerStats = setInterval(() => {
+    refreshPlannerStatistics(store.db).catch((e: Error) => built.app.log.warn({ err: e.message }, 'planner statistics refresh failed'));
+  }, 3_600_000);
+  plannerStats.unref();
   // Report rollups: first builds, rebuilds after a time zone change, and the conversions that changed.
   let rollingUp = false;
   const rollupJob = setInterval(() => {
@@ -130,6 +135,7 @@ export async function startServer(config: Config, opts: { logger?: boolean | obj
         clearInterval(approvals);
         clearInterval(purge);
         clearInterval(leakJob);
+        clearInterval(plannerStats);
         clearInterval(rollupJob);
         clearInterval(webhooks);
         clearInterval(emails);

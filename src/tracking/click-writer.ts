@@ -1,12 +1,12 @@
 // Writes a batch of clicks in one transaction: a worker thread for SQLite, the pool for PostgreSQL.
 // Inserts ignore an id already present, so retrying a batch after an unclear failure never duplicates a click.
-// The same transaction adds the clicks it actually inserted to their day's report rollup (ADR 0006), in the zone
+// The same transaction adds the clicks it actually inserted to their day's, week's and month's report rollups (ADR 0006), in the zone
 // the workspace's rollups are built in; a workspace whose rollups are not built yet is left to its rebuild.
 import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
-import { LocalDays } from '../core/time-buckets.js';
+import { LocalDays, periodsOfDay } from '../core/time-buckets.js';
 import type { Store } from '../db/dialect.js';
-import { lockRollup, rollupZones } from '../db/rollups.js';
+import { lockRollup, periodsOfDaySql, rollupZones } from '../db/rollups.js';
 import type { ClickTable } from '../db/schema.js';
 
 export type ClickRow = ClickTable;
@@ -64,7 +64,9 @@ export function sqliteClickWriter(store: Store, busyTimeoutMs = 2_000): ClickWri
       // One flat array: a single structured clone instead of one per row.
       const values: unknown[] = [];
       for (const r of rows) for (const c of COLUMNS) values.push(r[c]);
-      worker.postMessage({ id, values, days: rollupDays(rows, zoneOf), zones: [...zoneOf] });
+      const days = rollupDays(rows, zoneOf);
+      const periods = Object.fromEntries([...new Set(days)].filter((d) => d !== null).map((d) => [d, periodsOfDay(d)]));
+      worker.postMessage({ id, values, days, periods, zones: [...zoneOf] });
     });
   };
   return {
@@ -100,6 +102,7 @@ export function postgresClickWriter(store: Store): ClickWriter {
   // the insert returns (not already present) reach the rollup.
   const columns = sql.join(COLUMNS.map((c) => sql.ref(c)));
   const aliases = sql.raw([...COLUMNS, 'day'].join(', '));
+  const [week, month] = periodsOfDaySql('postgres', sql.ref('c.day'));
   return {
     async write(rows) {
       const ids = [...new Set(rows.map((r) => r.workspace_id))].sort();
@@ -109,15 +112,26 @@ export function postgresClickWriter(store: Store): ClickWriter {
         const arrays = [...COLUMNS.map((c) => sql`${rows.map((r) => r[c])}::${sql.raw(PG_TYPES[c])}[]`), sql`${days}::text[]`];
         await sql`
           with input as (select * from unnest(${sql.join(arrays)}) as t(${aliases})),
-          inserted as (insert into clicks (${columns}) select ${columns} from input on conflict (id) do nothing returning id)
-          insert into rollup_clicks (workspace_id, day, link_id, offer_id, member_id, clicks, unique_clicks)
-          select i.workspace_id, i.day, i.link_id, min(i.offer_id), coalesce(min(i.member_id), ''), count(*), sum(i.is_unique)
-          from input i join inserted using (id)
-          where i.day is not null and i.tracked = 1 and i.is_bot = 0
-          group by i.workspace_id, i.day, i.link_id
-          order by i.workspace_id, i.day, i.link_id
-          on conflict (workspace_id, day, link_id) do update
-            set clicks = rollup_clicks.clicks + excluded.clicks, unique_clicks = rollup_clicks.unique_clicks + excluded.unique_clicks`.execute(tx);
+          inserted as (insert into clicks (${columns}) select ${columns} from input on conflict (id) do nothing returning id),
+          counted as (
+            select i.workspace_id, i.day, i.link_id, min(i.offer_id) as offer_id, coalesce(min(i.member_id), '') as member_id,
+              count(*) as clicks, sum(i.is_unique) as unique_clicks
+            from input i join inserted using (id)
+            where i.day is not null and i.tracked = 1 and i.is_bot = 0
+            group by i.workspace_id, i.day, i.link_id),
+          by_day as (
+            insert into rollup_clicks (workspace_id, day, link_id, offer_id, member_id, clicks, unique_clicks)
+            select workspace_id, day, link_id, offer_id, member_id, clicks, unique_clicks from counted
+            order by workspace_id, day, link_id
+            on conflict (workspace_id, day, link_id) do update
+              set clicks = rollup_clicks.clicks + excluded.clicks, unique_clicks = rollup_clicks.unique_clicks + excluded.unique_clicks)
+          insert into rollup_clicks_period (workspace_id, period, link_id, offer_id, member_id, clicks, unique_clicks)
+          select c.workspace_id, p.period, c.link_id, min(c.offer_id), min(c.member_id), sum(c.clicks), sum(c.unique_clicks)
+          from counted c cross join lateral (values (${week}), (${month})) as p(period)
+          group by c.workspace_id, p.period, c.link_id
+          order by c.workspace_id, p.period, c.link_id
+          on conflict (workspace_id, period, link_id) do update
+            set clicks = rollup_clicks_period.clicks + excluded.clicks, unique_clicks = rollup_clicks_period.unique_clicks + excluded.unique_clicks`.execute(tx);
       });
     },
     async close() {},

@@ -33,10 +33,15 @@ const addRollup = db.prepare(`insert into rollup_clicks (workspace_id, day, link
   values (?, ?, ?, ?, ?, ?, ?)
   on conflict (workspace_id, day, link_id) do update
   set clicks = clicks + excluded.clicks, unique_clicks = unique_clicks + excluded.unique_clicks`);
+const addPeriodRollup = db.prepare(`insert into rollup_clicks_period (workspace_id, period, link_id, offer_id, member_id, clicks, unique_clicks)
+  values (?, ?, ?, ?, ?, ?, ?)
+  on conflict (workspace_id, period, link_id) do update
+  set clicks = clicks + excluded.clicks, unique_clicks = unique_clicks + excluded.unique_clicks`);
 
 // `values` is every row's columns, flattened: row i is values[i * WIDTH … (i + 1) * WIDTH); days[i] is row i's local
-// day in its workspace's rollup zone (null: not rolled up), computed by the caller in the zones it read.
-const insertAll = db.transaction((values, days, zones) => {
+// day in its workspace's rollup zone (null: not rolled up), computed by the caller in the zones it read; periods maps
+// each of those days to its week and month keys (core/time-buckets periodsOfDay).
+const insertAll = db.transaction((values, days, periods, zones) => {
   for (const [workspace, zone] of zones) {
     // A rebuild in a new zone committed since the caller read the zones: its days would be wrong.
     if ((zoneOf.get(workspace)?.zone ?? null) !== zone) throw new Error('rollup_zone_changed');
@@ -66,7 +71,18 @@ const insertAll = db.transaction((values, days, zones) => {
     s[5] += 1;
     s[6] += values[base + AT.unique];
   }
-  for (const s of sums.values()) addRollup.run(s);
+  const periodSums = new Map();
+  for (const s of sums.values()) {
+    addRollup.run(s);
+    for (const period of periods[s[1]]) {
+      const key = `${s[0]}\u0000${period}\u0000${s[2]}`;
+      let p = periodSums.get(key);
+      if (!p) periodSums.set(key, (p = [s[0], period, s[2], s[3], s[4], 0, 0]));
+      p[5] += s[5];
+      p[6] += s[6];
+    }
+  }
+  for (const p of periodSums.values()) addPeriodRollup.run(p);
 });
 
 parentPort.on('message', (message) => {
@@ -76,7 +92,7 @@ parentPort.on('message', (message) => {
     return;
   }
   try {
-    insertAll(message.values, message.days, message.zones);
+    insertAll(message.values, message.days, message.periods, message.zones);
     parentPort.postMessage({ type: 'written', id: message.id });
   } catch (error) {
     parentPort.postMessage({ type: 'failed', id: message.id, error: String(error && error.message ? error.message : error) });

@@ -12,6 +12,7 @@ import * as m0009 from './0009-email.js';
 import * as m0010 from './0010-accounts.js';
 import * as m0011 from './0011-conversions-keyset.js';
 import * as m0012 from './0012-incremental-rollups.js';
+import * as m0013 from './0013-rollup-periods.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0010-accounts': m0010,
   '0011-conversions-keyset': m0011,
   '0012-incremental-rollups': m0012,
+  '0013-rollup-periods': m0013,
 };
