@@ -1,7 +1,7 @@
 // The Conversions and Payouts pages in a real browser at 1280 and 390 px: the empty state, orders made through the
-// real tracking and /postback endpoints, the status and reason filters, the order drawer (decision in marketer
-// words, commissions, events), approve and adjust with a required reason, the export with the list's filters, and a
-// payout batch created and exported. A member named like an HTML tag stays text.
+// real tracking and /postback endpoints, the status and reason filters, the date filters on the workspace's clock,
+// the order drawer (decision in marketer words, commissions, events), approve and adjust with a required reason, the
+// export with the list's filters, and a payout batch created and exported. A member named like an HTML tag stays text.
 // Screenshots go to test-results/dashboard-conversions-*.png and dashboard-payouts-*.png.
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
@@ -88,6 +88,34 @@ describe('the Conversions and Payouts pages in a real browser (Chromium, SQLite)
     await desktop.getByLabel('Reason').selectOption({ label: 'Any reason' });
     await expect.poll(() => orderRows(desktop).count()).toBe(3);
   }, 90_000);
+
+  it('filters by days of the workspace\'s clock, not the browser\'s', async () => {
+    // The browser is in New York (the harness); the workspace keeps a clock whose date differs from New York's right
+    // now, so the day the orders just made fall on depends on which clock reads the filter.
+    const dayIn = (timeZone: string) => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+    const nyDay = dayIn('America/New_York');
+    const zone = ['Pacific/Kiritimati', 'Etc/GMT+12'].find((z) => dayIn(z) !== nyDay)!;
+    const before = (await d.api('GET', '/workspace')).data.timezone as string;
+    expect((await d.api('PATCH', '/workspace', { timezone: zone })).statusCode).toBe(200);
+    try {
+      await desktop.reload();
+      await expect.poll(() => orderRows(desktop).count()).toBe(3);
+      await desktop.getByLabel('From').fill(dayIn(zone));
+      await desktop.getByLabel('To').fill(dayIn(zone));
+      await expect.poll(() => new URL(desktop.url()).searchParams.get('to')).toBe(dayIn(zone));
+      await expect.poll(() => orderRows(desktop).count()).toBe(3);
+      // New York's today is another day of the workspace: the orders are not on it.
+      await desktop.getByLabel('To').fill(nyDay);
+      await desktop.getByLabel('From').fill(nyDay);
+      await expect.poll(() => new URL(desktop.url()).searchParams.get('from')).toBe(nyDay);
+      await desktop.getByText('No conversions match these filters').waitFor();
+    } finally {
+      // Leave the workspace and the page as the next tests expect them, even when this one fails.
+      expect((await d.api('PATCH', '/workspace', { timezone: before })).statusCode).toBe(200);
+      await desktop.goto(`${d.base}/app/conversions`);
+    }
+    await expect.poll(() => orderRows(desktop).count()).toBe(3);
+  }, 60_000);
 
   it('approves and adjusts a commission from the order drawer, only with a reason', async () => {
     await desktop.getByRole('button', { name: 'A-1' }).click();

@@ -96,12 +96,6 @@ export function describePayout(p: PayoutLike, currency: string, locale = LOCALE)
   return [base, ...tiers].join('; ');
 }
 
-/** YYYY-MM-DD of a Date in the browser's zone (for <input type="date"> and report ranges). */
-export function localDate(d: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
-
 /** A report bucket "2025-03-05" as "Mar 5" (the date as written, whatever the browser's zone). */
 export function formatShortDay(day: string, locale = LOCALE): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);

@@ -23,18 +23,35 @@ export function zoneOffset(instant: number, timeZone: string): number {
   return wall - Math.floor(instant / 1000) * 1000;
 }
 
+/** The instant (ms) a day starts on a zone's clock; the browser's zone without a valid one. Days past a month's end roll over. */
+function startOf(y: number, mo: number, d: number, timeZone?: string): number {
+  const zone = validZone(timeZone);
+  if (!zone) return new Date(y, mo, d).getTime();
+  // Midnight on the zone's clock; asked twice so a DST change that day is taken into account.
+  const wall = Date.UTC(y, mo, d);
+  const t = wall - zoneOffset(wall, zone);
+  return wall - zoneOffset(t, zone);
+}
+
+function parts(day: string): [number, number, number] | null {
+  const m = DAY.exec(day);
+  return m ? [Number(m[1]), Number(m[2]) - 1, Number(m[3])] : null;
+}
+
 /** The last millisecond of a day ("2030-06-30") in a zone, as an ISO instant; null for a malformed day. */
 export function endOfDay(day: string, timeZone?: string): string | null {
-  const m = DAY.exec(day);
-  if (!m) return null;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]) - 1, Number(m[3])];
-  const zone = validZone(timeZone);
-  if (!zone) return new Date(new Date(y, mo, d + 1).getTime() - 1).toISOString();
-  // Midnight starting the next day on the zone's clock; asked twice so a DST change that day is taken into account.
-  const wall = Date.UTC(y, mo, d + 1);
-  let t = wall - zoneOffset(wall, zone);
-  t = wall - zoneOffset(t, zone);
-  return new Date(t - 1).toISOString();
+  const p = parts(day);
+  return p ? new Date(startOf(p[0], p[1], p[2] + 1, timeZone) - 1).toISOString() : null;
+}
+
+/**
+ * A day ("2030-06-30") in a zone as ISO instants: its first millisecond and the first of the next day (an
+ * exclusive end, as list filters read `to`); null for a malformed day.
+ */
+export function dayBounds(day: string, timeZone?: string): { start: string; end: string } | null {
+  const p = parts(day);
+  if (!p) return null;
+  return { start: new Date(startOf(p[0], p[1], p[2], timeZone)).toISOString(), end: new Date(startOf(p[0], p[1], p[2] + 1, timeZone)).toISOString() };
 }
 
 /** The day ("2030-06-30") an instant falls on in a zone; '' for none. */

@@ -4,12 +4,13 @@
 import { useState } from 'react';
 import { api, download, getAll, type Query } from '../../shared/api.js';
 import { Dialog, useToast } from '../../shared/dialog.js';
-import { formatAmount, formatDateTime, localDate } from '../../shared/format.js';
+import { formatAmount, formatDateTime } from '../../shared/format.js';
 import { useAction, useResource } from '../../shared/hooks.js';
 import { Link, useQueryParam } from '../../shared/router.js';
 import { FILTER_REASONS, reasonWords } from '../../shared/reasons.js';
 import type { Member, Offer, Page } from '../../shared/types.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, SelectField, StatusBadge, Tabs, TextField } from '../../shared/ui.js';
+import { dayBounds } from '../../shared/zoned.js';
 import { useCanEdit } from '../auth.js';
 import type { PageProps } from '../routes.js';
 
@@ -56,21 +57,26 @@ export default function Conversions(_: PageProps) {
   const [more, setMore] = useState<{ list: Conversion[]; cursor: string | null } | null>(null);
 
   const badRange = from && to && from > to ? 'The start date is after the end date.' : '';
-  // Dates are the browser's days: from the start of "from" to the end of "to".
+  // Dates are the workspace's days, as Reports count them, not the browser's (a marketer in New York picking a day of a
+  // UTC workspace would otherwise get the day five hours late: without its first five hours, with the next day's).
+  // From the start of "from" to the end of "to"; the list reads `to` as an exclusive end.
+  const workspace = useResource((signal) => api.get<{ timezone: string }>('/workspace', undefined, signal).catch(() => null), []);
+  const timeZone = workspace.data?.timezone;
   const filters: Query = {
     status: status || undefined, reason: reason || undefined, offerId: offerId || undefined, memberId: memberId || undefined,
-    from: from ? new Date(`${from}T00:00:00`).toISOString() : undefined,
-    to: to ? new Date(`${to}T23:59:59.999`).toISOString() : undefined,
+    from: from ? dayBounds(from, timeZone)?.start : undefined,
+    to: to ? dayBounds(to, timeZone)?.end : undefined,
   };
+  const waitForZone = !!(from || to) && workspace.loading;
   const choices = useResource(async () => {
     const [offers, members] = await Promise.all([getAll<Offer>('/offers', { limit: 100 }), getAll<Member>('/members', { limit: 100 })]);
     return { offers: new Map(offers.map((o) => [o.id, o])), members: new Map(members.map((m) => [m.id, m])) };
   }, []);
   const list = useResource(async (signal) => {
     setMore(null);
-    if (badRange) return null;
+    if (badRange || waitForZone) return null;
     return api.get<Page<Conversion>>('/conversions', { limit: PAGE, ...filters }, signal);
-  }, [status, reason, offerId, memberId, from, to, badRange]);
+  }, [status, reason, offerId, memberId, from, to, badRange, waitForZone]);
   const exporter = useAction((format: 'csv' | 'xlsx') => download('/conversions/export', { ...filters, format }, `conversions.${format}`));
 
   const rows = [...(list.data?.data ?? []), ...(more?.list ?? [])];
@@ -99,8 +105,8 @@ export default function Conversions(_: PageProps) {
         actions={
           <>
             <Link to="/payouts" className="btn">Payouts</Link>
-            <Button onClick={() => void exporter.run('csv')} disabled={exporter.busy || !!badRange}>Export CSV</Button>
-            <Button onClick={() => void exporter.run('xlsx')} disabled={exporter.busy || !!badRange}>Export Excel</Button>
+            <Button onClick={() => void exporter.run('csv')} disabled={exporter.busy || !!badRange || waitForZone}>Export CSV</Button>
+            <Button onClick={() => void exporter.run('xlsx')} disabled={exporter.busy || !!badRange || waitForZone}>Export Excel</Button>
           </>
         }
       />
@@ -113,7 +119,7 @@ export default function Conversions(_: PageProps) {
         <TextField label="From" type="date" value={from} onChange={setFrom} error={badRange || undefined} />
         <TextField label="To" type="date" value={to} onChange={setTo} />
       </div>
-      {list.loading && !list.data && <Loading label="Loading conversions…" />}
+      {(list.loading || waitForZone) && !list.data && <Loading label="Loading conversions…" />}
       <ErrorMessage error={list.error} onRetry={list.reload} />
       {list.data && !rows.length && (
         filtered
