@@ -287,13 +287,17 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
       const pc = await db.selectFrom('rollup_clicks_period').selectAll().where('workspace_id', '=', wsId).orderBy(['period', 'link_id']).execute();
       const pv = await db.selectFrom('rollup_conversions_period').selectAll().where('workspace_id', '=', wsId).orderBy(['period', 'offer_id', 'member_id', 'link_id', 'code_id', 'status']).execute();
       const norm = (rows: Record<string, unknown>[]) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, x]) => [k, typeof x === 'string' && /^\d+$/.test(x) ? Number(x) : x])));
-      return { c: norm(c), v: norm(v), pc: norm(pc), pv: norm(pv) };
+      const mc = await db.selectFrom('rollup_clicks_member_period').selectAll().where('workspace_id', '=', wsId).orderBy(['period', 'offer_id', 'member_id']).execute();
+      const mv = await db.selectFrom('rollup_conversions_member_period').selectAll().where('workspace_id', '=', wsId).orderBy(['period', 'offer_id', 'member_id', 'status']).execute();
+      return { c: norm(c), v: norm(v), pc: norm(pc), pv: norm(pv), mc: norm(mc), mv: norm(mv) };
     };
     const maintained = await snapshot();
     expect(maintained.c.length).toBeGreaterThan(10);
     expect(maintained.v.length).toBeGreaterThan(10);
     expect(maintained.pc.some((r) => String(r.period).startsWith('M'))).toBe(true);
     expect(maintained.pv.some((r) => String(r.period).startsWith('W'))).toBe(true);
+    expect(maintained.mv.length).toBeGreaterThan(0);
+    expect(maintained.mv.length).toBeLessThan(maintained.pv.length);
     const progress: string[] = [];
     await rebuildRollups(t.built.ctx.store, wsId, { onProgress: (p) => progress.push(p.phase) });
     expect(progress).toContain('clicks');

@@ -167,10 +167,13 @@ async function rollupSums(ctx: AppContext, s: Scope, group: Group): Promise<Sums
     ...clickOffers(s).map((id) => sql`offer_id = ${id}`), ...clickMembers(s).map((id) => sql`member_id = ${id}`),
     ...(q.linkId ? [sql`link_id = ${q.linkId}`] : []),
   ];
+  // Periods without link and code hold half the rows; they answer whatever neither groups nor filters by those.
+  const clicksByLink = group === 'link' || !!q.linkId;
+  const linesByLinkOrCode = group === 'link' || group === 'code' || !!q.linkId || !!q.codeId;
   const clickKey = group === 'code' ? sql<string>`offer_id || '|' || member_id` : ROLLUP_CLICK_KEY[group] ? sql.ref<string>(ROLLUP_CLICK_KEY[group]!) : sql<string>`''`;
   const clickRows = noClicks(s) ? [] : (await sql<{ key: string; clicks: number; unique_clicks: number }>`
     select key, sum(clicks) as clicks, sum(unique_clicks) as unique_clicks
-    from (${source(['rollup_clicks', 'rollup_clicks_period'], clickKey, sql`clicks, unique_clicks`, clickFilters)}) r group by key`.execute(db)).rows;
+    from (${source(['rollup_clicks', clicksByLink ? 'rollup_clicks_period' : 'rollup_clicks_member_period'], clickKey, sql`clicks, unique_clicks`, clickFilters)}) r group by key`.execute(db)).rows;
 
   const lineFilters: RawBuilder<unknown>[] = [
     ...(q.offerId ? [sql`offer_id = ${q.offerId}`] : []), ...(q.memberId ? [sql`member_id = ${q.memberId}`] : []),
@@ -180,7 +183,7 @@ async function rollupSums(ctx: AppContext, s: Scope, group: Group): Promise<Sums
   const columns = sql.join(LINE_MEASURES.map((m) => sql.ref(LINE_COLUMN[m])));
   const sums = sql.join(LINE_MEASURES.map((m) => sql`sum(${sql.ref(LINE_COLUMN[m])}) as ${sql.ref(m)}`));
   const lineRows = (await sql<Record<string, unknown> & { key: string }>`
-    select key, ${sums} from (${source(['rollup_conversions', 'rollup_conversions_period'], lineKey, columns, lineFilters)}) r group by key`.execute(db)).rows;
+    select key, ${sums} from (${source(['rollup_conversions', linesByLinkOrCode ? 'rollup_conversions_period' : 'rollup_conversions_member_period'], lineKey, columns, lineFilters)}) r group by key`.execute(db)).rows;
 
   const out: Sums = { clicks: new Map(), lines: new Map() };
   for (const r of clickRows) addClicks(out, group === 'week' ? weekOfDay(r.key) : r.key, Number(r.clicks ?? 0), Number(r.unique_clicks ?? 0));

@@ -47,7 +47,11 @@ async function applyConversions(db: Db, ws: { id: string; currency: string }, zo
   await repo.addConversionDeltas(db, ws.id, lineDeltas(changes), 'day');
   // The same change in the conversion's week and month (lineDeltas keys by whatever period it is given).
   const inPeriod = (x: DayLines | null, i: 0 | 1) => x && { day: periodsOfDay(x.day)[i], lines: x.lines };
-  await repo.addConversionDeltas(db, ws.id, lineDeltas(changes.flatMap((c) => ([0, 1] as const).map((i) => ({ before: inPeriod(c.before, i), after: inPeriod(c.after, i) })))), 'period');
+  const periodChanges = changes.flatMap((c) => ([0, 1] as const).map((i) => ({ before: inPeriod(c.before, i), after: inPeriod(c.after, i) })));
+  await repo.addConversionDeltas(db, ws.id, lineDeltas(periodChanges), 'period');
+  // And without link and code, for reports by offer, by member and in total.
+  const memberOnly = (x: DayLines | null) => x && { day: x.day, lines: x.lines.map((l) => ({ ...l, linkId: '', codeId: '' })) };
+  await repo.addConversionDeltas(db, ws.id, lineDeltas(periodChanges.map((c) => ({ before: memberOnly(c.before), after: memberOnly(c.after) }))), 'member-period');
   await repo.replaceApplied(db, ws.id, conversionIds, after);
 }
 

@@ -149,33 +149,37 @@ function rollupRow(workspaceId: string, day: string, l: CreditLine) {
   };
 }
 
+/** The conversion rollup tables: per day, per week/month, and per week/month without link and code. */
+export type ConversionTier = 'day' | 'period' | 'member-period';
+const TIER_TABLE = { day: 'rollup_conversions', period: 'rollup_conversions_period', 'member-period': 'rollup_conversions_member_period' } as const;
+
 /**
- * Adds the deltas to the conversion rollups of a tier (deltas keyed by day, or by week/month period) — a missing row
- * is inserted as the delta — and deletes the rows they leave with no credit at all: every stored line carries at
- * least one credit, so such a row holds nothing any more, and a rebuild would not have it.
+ * Adds the deltas to the conversion rollups of a tier (deltas keyed by day, or by week/month period; for the
+ * member-period tier, deltas already merged without link and code) — a missing row is inserted as the delta — and
+ * deletes the rows they leave with no credit at all: every stored line carries at least one credit, so such a row
+ * holds nothing any more, and a rebuild would not have it.
  */
-export async function addConversionDeltas(db: Db, workspaceId: string, deltas: readonly RollupDelta[], tier: 'day' | 'period' = 'day'): Promise<void> {
-  // The two tables differ only in the name of their time key; Kysely cannot type a table chosen at run time.
-  const table = (tier === 'day' ? 'rollup_conversions' : 'rollup_conversions_period') as 'rollup_conversions';
+export async function addConversionDeltas(db: Db, workspaceId: string, deltas: readonly RollupDelta[], tier: ConversionTier = 'day'): Promise<void> {
+  // The tables differ in the name of their time key and in link/code; Kysely cannot type a table chosen at run time.
+  const table = TIER_TABLE[tier] as 'rollup_conversions';
   const time = (tier === 'day' ? 'day' : 'period') as 'day';
-  const emptied: RollupDelta[] = [];
+  const dims = tier === 'member-period' ? (['offer_id', 'member_id', 'status'] as const) : (['offer_id', 'member_id', 'link_id', 'code_id', 'status'] as const);
+  const emptied: Record<string, string>[] = [];
   for (const chunk of chunks(deltas, 400)) {
     const values = chunk.map((d) => {
-      const { day, ...rest } = rollupRow(workspaceId, d.day, d);
-      return (tier === 'day' ? { ...rest, day } : { ...rest, period: day }) as ReturnType<typeof rollupRow>;
+      const { day, link_id, code_id, ...rest } = rollupRow(workspaceId, d.day, d);
+      return { ...rest, [time]: day, ...(tier === 'member-period' ? {} : { link_id, code_id }) } as ReturnType<typeof rollupRow>;
     });
     const rows = await db.insertInto(table).values(values)
-      .onConflict((oc) => oc.columns(ROLLUP_KEY.map((k) => (k === 'day' ? time : k))).doUpdateSet(Object.fromEntries(ROLLUP_MEASURES.map((m) => [m, sql`${sql.table(table)}.${sql.ref(m)} + excluded.${sql.ref(m)}`]))))
-      .returning([time, 'offer_id', 'member_id', 'link_id', 'code_id', 'status', 'credits'])
+      .onConflict((oc) => oc.columns(['workspace_id', time, ...dims]).doUpdateSet(Object.fromEntries(ROLLUP_MEASURES.map((m) => [m, sql`${sql.table(table)}.${sql.ref(m)} + excluded.${sql.ref(m)}`]))))
+      .returning([time, ...dims, 'credits'])
       .execute();
-    for (const r of rows) {
-      if (Number(r.credits) === 0) emptied.push({ day: r[time], offerId: r.offer_id, memberId: r.member_id, linkId: r.link_id, codeId: r.code_id, status: r.status } as RollupDelta);
-    }
+    for (const r of rows) if (Number(r.credits) === 0) emptied.push(r as unknown as Record<string, string>);
   }
   for (const e of emptied) {
-    await db.deleteFrom(table).where('workspace_id', '=', workspaceId).where(time, '=', e.day).where('offer_id', '=', e.offerId)
-      .where('member_id', '=', e.memberId).where('link_id', '=', e.linkId).where('code_id', '=', e.codeId).where('status', '=', e.status)
-      .where('credits', '=', 0).execute();
+    let q = db.deleteFrom(table).where('workspace_id', '=', workspaceId).where(time, '=', e[time]!).where('credits', '=', 0);
+    for (const d of dims) q = q.where(d, '=', e[d]!);
+    await q.execute();
   }
 }
 
@@ -189,6 +193,8 @@ export function periodsOfDaySql(kind: DialectKind, day: RawBuilder<unknown> | Re
 export async function rebuildPeriods(db: Db, kind: DialectKind, workspaceId: string): Promise<void> {
   await db.deleteFrom('rollup_clicks_period').where('workspace_id', '=', workspaceId).execute();
   await db.deleteFrom('rollup_conversions_period').where('workspace_id', '=', workspaceId).execute();
+  await db.deleteFrom('rollup_clicks_member_period').where('workspace_id', '=', workspaceId).execute();
+  await db.deleteFrom('rollup_conversions_member_period').where('workspace_id', '=', workspaceId).execute();
   const [week, month] = periodsOfDaySql(kind, sql.ref('day'));
   const measures = sql.join(ROLLUP_MEASURES.map((m) => sql`sum(${sql.ref(m)})`));
   for (const period of [week, month]) {
@@ -201,6 +207,14 @@ export async function rebuildPeriods(db: Db, kind: DialectKind, workspaceId: str
       select workspace_id, ${period}, offer_id, member_id, link_id, code_id, status, ${measures}
       from rollup_conversions where workspace_id = ${workspaceId} group by workspace_id, ${period}, offer_id, member_id, link_id, code_id, status`.execute(db);
   }
+  await sql`
+    insert into rollup_clicks_member_period (workspace_id, period, offer_id, member_id, clicks, unique_clicks)
+    select workspace_id, period, offer_id, member_id, sum(clicks), sum(unique_clicks)
+    from rollup_clicks_period where workspace_id = ${workspaceId} group by workspace_id, period, offer_id, member_id`.execute(db);
+  await sql`
+    insert into rollup_conversions_member_period (workspace_id, period, offer_id, member_id, status, ${sql.join(ROLLUP_MEASURES.map((m) => sql.ref(m)))})
+    select workspace_id, period, offer_id, member_id, status, ${measures}
+    from rollup_conversions_period where workspace_id = ${workspaceId} group by workspace_id, period, offer_id, member_id, status`.execute(db);
 }
 
 function chunks<T>(xs: readonly T[], size: number): T[][] {
@@ -244,6 +258,8 @@ export async function clearWorkspaceRollups(db: Db, workspaceId: string): Promis
   await db.deleteFrom('rollup_applied').where('workspace_id', '=', workspaceId).execute();
   await db.deleteFrom('rollup_clicks_period').where('workspace_id', '=', workspaceId).execute();
   await db.deleteFrom('rollup_conversions_period').where('workspace_id', '=', workspaceId).execute();
+  await db.deleteFrom('rollup_clicks_member_period').where('workspace_id', '=', workspaceId).execute();
+  await db.deleteFrom('rollup_conversions_member_period').where('workspace_id', '=', workspaceId).execute();
   await db.deleteFrom('rollup_dirty').where('workspace_id', '=', workspaceId).execute();
 }
 

@@ -342,6 +342,9 @@ export interface RollupConversionsTable {
 /** The same sums per ISO week ("W" + Monday) and month ("M" + YYYY-MM) of the rollup zone (migration 0013). */
 export type RollupClicksPeriodTable = Omit<RollupClicksTable, 'day'> & { period: string };
 export type RollupConversionsPeriodTable = Omit<RollupConversionsTable, 'day'> & { period: string };
+/** The period sums without link and code (migration 0014), for reports that neither group nor filter by them. */
+export type RollupClicksMemberPeriodTable = Omit<RollupClicksPeriodTable, 'link_id'>;
+export type RollupConversionsMemberPeriodTable = Omit<RollupConversionsPeriodTable, 'link_id' | 'code_id'>;
 
 /** A conversion whose rollup contribution is stale (insert-only; written by triggers, consumed by the rollup job). */
 export interface RollupDirtyTable {
@@ -512,6 +515,8 @@ export interface Database {
   rollup_applied: RollupAppliedTable;
   rollup_clicks_period: RollupClicksPeriodTable;
   rollup_conversions_period: RollupConversionsPeriodTable;
+  rollup_clicks_member_period: RollupClicksMemberPeriodTable;
+  rollup_conversions_member_period: RollupConversionsMemberPeriodTable;
   users: UserTable;
   user_sessions: UserSessionTable;
   member_sessions: MemberSessionTable;

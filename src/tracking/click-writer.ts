@@ -124,14 +124,24 @@ export function postgresClickWriter(store: Store): ClickWriter {
             select workspace_id, day, link_id, offer_id, member_id, clicks, unique_clicks from counted
             order by workspace_id, day, link_id
             on conflict (workspace_id, day, link_id) do update
-              set clicks = rollup_clicks.clicks + excluded.clicks, unique_clicks = rollup_clicks.unique_clicks + excluded.unique_clicks)
-          insert into rollup_clicks_period (workspace_id, period, link_id, offer_id, member_id, clicks, unique_clicks)
-          select c.workspace_id, p.period, c.link_id, min(c.offer_id), min(c.member_id), sum(c.clicks), sum(c.unique_clicks)
-          from counted c cross join lateral (values (${week}), (${month})) as p(period)
-          group by c.workspace_id, p.period, c.link_id
-          order by c.workspace_id, p.period, c.link_id
-          on conflict (workspace_id, period, link_id) do update
-            set clicks = rollup_clicks_period.clicks + excluded.clicks, unique_clicks = rollup_clicks_period.unique_clicks + excluded.unique_clicks`.execute(tx);
+              set clicks = rollup_clicks.clicks + excluded.clicks, unique_clicks = rollup_clicks.unique_clicks + excluded.unique_clicks),
+          in_periods as (
+            select c.workspace_id, p.period, c.link_id, c.offer_id, c.member_id, c.clicks, c.unique_clicks
+            from counted c cross join lateral (values (${week}), (${month})) as p(period)),
+          by_period as (
+            insert into rollup_clicks_period (workspace_id, period, link_id, offer_id, member_id, clicks, unique_clicks)
+            select workspace_id, period, link_id, min(offer_id), min(member_id), sum(clicks), sum(unique_clicks) from in_periods
+            group by workspace_id, period, link_id
+            order by workspace_id, period, link_id
+            on conflict (workspace_id, period, link_id) do update
+              set clicks = rollup_clicks_period.clicks + excluded.clicks, unique_clicks = rollup_clicks_period.unique_clicks + excluded.unique_clicks)
+          insert into rollup_clicks_member_period (workspace_id, period, offer_id, member_id, clicks, unique_clicks)
+          select workspace_id, period, offer_id, member_id, sum(clicks), sum(unique_clicks) from in_periods
+          group by workspace_id, period, offer_id, member_id
+          order by workspace_id, period, offer_id, member_id
+          on conflict (workspace_id, period, offer_id, member_id) do update
+            set clicks = rollup_clicks_member_period.clicks + excluded.clicks,
+              unique_clicks = rollup_clicks_member_period.unique_clicks + excluded.unique_clicks`.execute(tx);
       });
     },
     async close() {},

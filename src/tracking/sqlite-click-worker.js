@@ -33,6 +33,10 @@ const addRollup = db.prepare(`insert into rollup_clicks (workspace_id, day, link
   values (?, ?, ?, ?, ?, ?, ?)
   on conflict (workspace_id, day, link_id) do update
   set clicks = clicks + excluded.clicks, unique_clicks = unique_clicks + excluded.unique_clicks`);
+const addMemberPeriodRollup = db.prepare(`insert into rollup_clicks_member_period (workspace_id, period, offer_id, member_id, clicks, unique_clicks)
+  values (?, ?, ?, ?, ?, ?)
+  on conflict (workspace_id, period, offer_id, member_id) do update
+  set clicks = clicks + excluded.clicks, unique_clicks = unique_clicks + excluded.unique_clicks`);
 const addPeriodRollup = db.prepare(`insert into rollup_clicks_period (workspace_id, period, link_id, offer_id, member_id, clicks, unique_clicks)
   values (?, ?, ?, ?, ?, ?, ?)
   on conflict (workspace_id, period, link_id) do update
@@ -82,7 +86,16 @@ const insertAll = db.transaction((values, days, periods, zones) => {
       p[6] += s[6];
     }
   }
-  for (const p of periodSums.values()) addPeriodRollup.run(p);
+  const memberSums = new Map();
+  for (const p of periodSums.values()) {
+    addPeriodRollup.run(p);
+    const key = `${p[0]}\u0000${p[1]}\u0000${p[3]}\u0000${p[4]}`;
+    let m = memberSums.get(key);
+    if (!m) memberSums.set(key, (m = [p[0], p[1], p[3], p[4], 0, 0]));
+    m[4] += p[5];
+    m[5] += p[6];
+  }
+  for (const m of memberSums.values()) addMemberPeriodRollup.run(m);
 });
 
 parentPort.on('message', (message) => {

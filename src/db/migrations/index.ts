@@ -13,6 +13,7 @@ import * as m0010 from './0010-accounts.js';
 import * as m0011 from './0011-conversions-keyset.js';
 import * as m0012 from './0012-incremental-rollups.js';
 import * as m0013 from './0013-rollup-periods.js';
+import * as m0014 from './0014-rollup-member-periods.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0011-conversions-keyset': m0011,
   '0012-incremental-rollups': m0012,
   '0013-rollup-periods': m0013,
+  '0014-rollup-member-periods': m0014,
 };
