@@ -417,12 +417,14 @@ async function label(ctx: AppContext, ws: Workspace, group: ReportGroupBy, rows:
   const ids = rows.map((r) => r.key).filter(Boolean);
   const names = new Map<string, string>();
   const db = ctx.store.db;
-  for (let i = 0; i < ids.length; i += 1_000) {
-    const chunk = ids.slice(i, i + 1_000);
-    if (group === 'offer') for (const r of await db.selectFrom('offers').select(['id', 'name']).where('workspace_id', '=', ws.id).where('id', 'in', chunk).execute()) names.set(r.id, r.name);
-    if (group === 'member') for (const r of await db.selectFrom('members').select(['id', 'name']).where('workspace_id', '=', ws.id).where('id', 'in', chunk).execute()) names.set(r.id, r.name);
-    if (group === 'code') for (const r of await db.selectFrom('promo_codes').select(['id', 'code']).where('workspace_id', '=', ws.id).where('id', 'in', chunk).execute()) names.set(r.id, r.code);
-    if (group === 'link') for (const r of await db.selectFrom('links').select(['id', 'slug']).where('workspace_id', '=', ws.id).where('id', 'in', chunk).execute()) names.set(r.id, `/${r.slug}`);
+  // Hundreds of ids: reading the workspace's whole (small) table is cheaper than a long "in (…)" list.
+  const batches = ids.length > 200 ? [null] : Array.from({ length: Math.ceil(ids.length / 1_000) }, (_, i) => ids.slice(i * 1_000, (i + 1) * 1_000));
+  for (const chunk of batches) {
+    const only = <Q extends { where: (c: 'id', op: 'in', v: string[]) => Q }>(q: Q) => (chunk ? q.where('id', 'in', chunk) : q);
+    if (group === 'offer') for (const r of await only(db.selectFrom('offers').select(['id', 'name']).where('workspace_id', '=', ws.id)).execute()) names.set(r.id, r.name);
+    if (group === 'member') for (const r of await only(db.selectFrom('members').select(['id', 'name']).where('workspace_id', '=', ws.id)).execute()) names.set(r.id, r.name);
+    if (group === 'code') for (const r of await only(db.selectFrom('promo_codes').select(['id', 'code']).where('workspace_id', '=', ws.id)).execute()) names.set(r.id, r.code);
+    if (group === 'link') for (const r of await only(db.selectFrom('links').select(['id', 'slug']).where('workspace_id', '=', ws.id)).execute()) names.set(r.id, `/${r.slug}`);
   }
   const none: Record<ReportGroupBy, string> = { offer: '(no offer)', member: '(no member)', code: '(no code)', link: '(no link)', sub_id: '(no sub-id)', day: '', week: '' };
   for (const r of rows) {

@@ -14,6 +14,7 @@ import * as m0011 from './0011-conversions-keyset.js';
 import * as m0012 from './0012-incremental-rollups.js';
 import * as m0013 from './0013-rollup-periods.js';
 import * as m0014 from './0014-rollup-member-periods.js';
+import * as m0015 from './0015-rollup-offer-day-indexes.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0012-incremental-rollups': m0012,
   '0013-rollup-periods': m0013,
   '0014-rollup-member-periods': m0014,
+  '0015-rollup-offer-day-indexes': m0015,
 };
