@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { currencyDigits, describePayout, formatAmount, formatMoney, formatRatio, formatShortDay, minorToDecimal } from '../../web/shared/format.js';
+import { currencyDigits, describePayout, formatAmount, formatDateTime, formatMoney, formatRatio, formatShortDay, minorToDecimal } from '../../web/shared/format.js';
 
 describe('money from minor units', () => {
   it('places the decimal point by the currency, without floats', () => {
@@ -43,5 +43,14 @@ describe('ratios, days, payouts', () => {
       .toBe('10% of each sale; 15% from the 50th conversion of a month');
     expect(describePayout({ type: 'fixed', value: '5.00', tiers: [{ fromConversion: 22, value: '7.50' }, { fromConversion: 101, value: '9' }] }, 'USD', 'en-US'))
       .toBe('$5.00 per conversion; $7.50 from the 22nd conversion of a month; $9.00 from the 101st conversion of a month');
+  });
+});
+
+describe('times', () => {
+  it('shows an instant on the workspace clock when given its zone, the day being the one reports count it in', () => {
+    const late = '2026-11-23T03:30:00Z';
+    expect(formatDateTime(late, 'en-US', 'America/New_York')).toMatch(/^Nov 22, 2026.*10:30/);
+    expect(formatDateTime(late, 'en-US', 'Asia/Tokyo')).toMatch(/^Nov 23, 2026.*12:30/);
+    expect(formatDateTime(null, 'en-US', 'UTC')).toBe('—');
   });
 });

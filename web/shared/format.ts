@@ -70,10 +70,11 @@ export function formatDate(iso: string | null | undefined, locale = LOCALE): str
   return Number.isNaN(d.getTime()) ? '—' : new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(d);
 }
 
-export function formatDateTime(iso: string | null | undefined, locale = LOCALE): string {
+/** Date and time on the clock of `timeZone` (the workspace's, where days are counted), else the browser's. */
+export function formatDateTime(iso: string | null | undefined, locale = LOCALE, timeZone?: string): string {
   if (!iso) return '—';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? '—' : new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+  return Number.isNaN(d.getTime()) ? '—' : new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) }).format(d);
 }
 
 export interface PayoutLike {

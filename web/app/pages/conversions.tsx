@@ -101,7 +101,7 @@ export default function Conversions(_: PageProps) {
     <>
       <PageHeader
         title="Conversions"
-        subtitle="Every order your store reported, who it was credited to, and why"
+        subtitle={`Every order your store reported, who it was credited to, and why${timeZone ? ` · times in ${timeZone}` : ''}`}
         actions={
           <>
             <Link to="/payouts" className="btn">Payouts</Link>
@@ -147,7 +147,7 @@ export default function Conversions(_: PageProps) {
                     <button type="button" className="link-button strong" onClick={() => setOpenId(c.id)}>{c.orderId}</button>
                     {c.test && <span className="tag">test</span>}
                   </td>
-                  <td data-label="When">{formatDateTime(c.occurredAt)}</td>
+                  <td data-label="When">{formatDateTime(c.occurredAt, undefined, timeZone)}</td>
                   <td data-label="Amount" className="num">{c.amount && c.currency ? formatAmount(c.amount, c.currency) : '—'}</td>
                   <td data-label="Status"><span className={`badge badge-${c.status === 'credited' ? 'active' : 'paused'}`}>{c.status === 'credited' ? 'Credited' : 'Not credited'}</span></td>
                   <td data-label="Credited to">
@@ -167,6 +167,7 @@ export default function Conversions(_: PageProps) {
           id={openId}
           canEdit={canEdit}
           memberName={memberName}
+          timeZone={timeZone}
           offerName={offerName}
           onClose={() => setOpenId('')}
           onChanged={(text) => {
@@ -179,8 +180,8 @@ export default function Conversions(_: PageProps) {
   );
 }
 
-function ConversionDrawer({ id, canEdit, memberName, offerName, onClose, onChanged }: {
-  id: string; canEdit: boolean; memberName: (id: string | null) => string; offerName: (id: string) => string;
+function ConversionDrawer({ id, canEdit, memberName, offerName, timeZone, onClose, onChanged }: {
+  id: string; canEdit: boolean; memberName: (id: string | null) => string; offerName: (id: string) => string; timeZone?: string;
   onClose: () => void; onChanged: (text: string) => void;
 }) {
   const detail = useResource((signal) => api.get<ConversionDetail>(`/conversions/${id}`, undefined, signal), [id]);
@@ -225,7 +226,7 @@ function ConversionDrawer({ id, canEdit, memberName, offerName, onClose, onChang
         <div className="conversion-detail">
           <p>
             <span className={`badge badge-${c.status === 'credited' ? 'active' : 'paused'}`}>{c.status === 'credited' ? 'Credited' : 'Not credited'}</span>{' '}
-            {c.amount && c.currency ? formatAmount(c.amount, c.currency) : 'No amount yet'} · {formatDateTime(c.occurredAt)}
+            {c.amount && c.currency ? formatAmount(c.amount, c.currency) : 'No amount yet'} · {formatDateTime(c.occurredAt, undefined, timeZone)}
             {c.code && <> · code <span className="mono">{c.code}</span></>}
             {c.refunded !== '0' && c.refunded !== '0.00' && c.currency && <> · refunded {formatAmount(c.refunded, c.currency)}</>}
           </p>
@@ -243,7 +244,7 @@ function ConversionDrawer({ id, canEdit, memberName, offerName, onClose, onChang
                     <td data-label="Member">{memberName(m.memberId)} <span className="muted small">by {SOURCES[m.source] ?? m.source}{m.sharePercent !== 100 ? ` · ${m.sharePercent}%` : ''}</span></td>
                     <td data-label="Offer">{offerName(m.offerId)}</td>
                     <td data-label="Amount" className="num">{formatAmount(m.amount, m.currency)}</td>
-                    <td data-label="Status"><StatusBadge status={m.status} />{m.status === 'pending' && <div className="muted small">held until {formatDateTime(m.approveAfter)}</div>}</td>
+                    <td data-label="Status"><StatusBadge status={m.status} />{m.status === 'pending' && <div className="muted small">held until {formatDateTime(m.approveAfter, undefined, timeZone)}</div>}</td>
                     {canEdit && (
                       <td className="row-actions">
                         {m.status === 'pending' && <Button className="btn-small" onClick={() => start(m, 'approve')}>Approve</Button>}
@@ -275,7 +276,7 @@ function ConversionDrawer({ id, canEdit, memberName, offerName, onClose, onChang
               <ul className="timeline">
                 {c.adjustments.map((a) => (
                   <li key={a.id}>
-                    <span className="muted small">{formatDateTime(a.at)}</span> {KINDS[a.kind] ?? a.kind}{a.statusBefore !== a.statusAfter && <> ({a.statusBefore} → {a.statusAfter})</>}
+                    <span className="muted small">{formatDateTime(a.at, undefined, timeZone)}</span> {KINDS[a.kind] ?? a.kind}{a.statusBefore !== a.statusAfter && <> ({a.statusBefore} → {a.statusAfter})</>}
                      · “{a.reason}” <span className="muted small">by {a.actor}</span>
                   </li>
                 ))}
@@ -285,7 +286,7 @@ function ConversionDrawer({ id, canEdit, memberName, offerName, onClose, onChang
           <h3>Events received</h3>
           <ul className="timeline">
             {c.events.map((e) => (
-              <li key={e.id}><span className="muted small">{formatDateTime(e.receivedAt)}</span> {OUTCOMES[e.outcome] ?? e.outcome} <span className="muted small">via {e.source}{e.reason ? ` · ${reasonWords(e.reason)}` : ''}</span></li>
+              <li key={e.id}><span className="muted small">{formatDateTime(e.receivedAt, undefined, timeZone)}</span> {OUTCOMES[e.outcome] ?? e.outcome} <span className="muted small">via {e.source}{e.reason ? ` · ${reasonWords(e.reason)}` : ''}</span></li>
             ))}
           </ul>
         </div>
