@@ -15,6 +15,7 @@ import * as m0012 from './0012-incremental-rollups.js';
 import * as m0013 from './0013-rollup-periods.js';
 import * as m0014 from './0014-rollup-member-periods.js';
 import * as m0015 from './0015-rollup-offer-day-indexes.js';
+import * as m0016 from './0016-rollup-covering-indexes.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0013-rollup-periods': m0013,
   '0014-rollup-member-periods': m0014,
   '0015-rollup-offer-day-indexes': m0015,
+  '0016-rollup-covering-indexes': m0016,
 };
