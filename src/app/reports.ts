@@ -180,8 +180,8 @@ async function rollupSums(ctx: AppContext, s: Scope, group: Group): Promise<Sums
     ...(q.linkId ? [sql`link_id = ${q.linkId}`] : []), ...(q.codeId ? [sql`code_id = ${q.codeId}`] : []), ...(q.status ? [sql`status = ${q.status}`] : []),
   ];
   const lineKey = ROLLUP_LINE_KEY[group] ? sql.ref<string>(ROLLUP_LINE_KEY[group]!) : sql<string>`''`;
-  const columns = sql.join(LINE_MEASURES.map((m) => sql.ref(LINE_COLUMN[m])));
-  const sums = sql.join(LINE_MEASURES.map((m) => sql`sum(${sql.ref(LINE_COLUMN[m])}) as ${sql.ref(m)}`));
+  const columns = sql.join(LINE_MEASURES.map((m) => sql.ref(rollups.LINE_COLUMN[m])));
+  const sums = sql.join(LINE_MEASURES.map((m) => sql`sum(${sql.ref(rollups.LINE_COLUMN[m])}) as ${sql.ref(m)}`));
   const lineRows = (await sql<Record<string, unknown> & { key: string }>`
     select key, ${sums} from (${source(['rollup_conversions', linesByLinkOrCode ? 'rollup_conversions_period' : 'rollup_conversions_member_period'], lineKey, columns, lineFilters)}) r group by key`.execute(db)).rows;
 
@@ -194,12 +194,6 @@ async function rollupSums(ctx: AppContext, s: Scope, group: Group): Promise<Sums
   }
   return out;
 }
-
-const LINE_COLUMN: Record<(typeof LINE_MEASURES)[number], string> = {
-  orders: 'orders', credits: 'credits', unattributed: 'unattributed', salesMinor: 'sales_minor', refundsMinor: 'refunds_minor',
-  commissionMinor: 'commission_minor', codedRevenueMinor: 'coded_revenue_minor', linkRevenueMinor: 'link_revenue_minor',
-  codeRedemptions: 'code_redemptions', unconverted: 'unconverted',
-};
 
 /**
  * The raw rows, read once for all groupings of one report: clicks aggregated by the database per local day (each

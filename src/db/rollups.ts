@@ -2,7 +2,7 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { LINE_MEASURES, type CreditLine, type DayLines, type ReportCommission, type ReportConversion, type RollupDelta } from '../core/report-facts.js';
 import type { DialectKind } from './dialect.js';
-import type { Database } from './schema.js';
+import type { Database, RollupConversionsTable } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -135,18 +135,18 @@ async function insertApplied(db: Db, workspaceId: string, applied: ReadonlyMap<s
 }
 
 const ROLLUP_KEY = ['workspace_id', 'day', 'offer_id', 'member_id', 'link_id', 'code_id', 'status'] as const;
-const ROLLUP_MEASURES = [
-  'orders', 'credits', 'unattributed', 'sales_minor', 'refunds_minor', 'commission_minor', 'coded_revenue_minor', 'link_revenue_minor',
-  'code_redemptions', 'unconverted',
-] as const;
+/** The rollup column of each credit-line measure: the one place the two namings meet. */
+export const LINE_COLUMN = {
+  orders: 'orders', credits: 'credits', unattributed: 'unattributed', salesMinor: 'sales_minor', refundsMinor: 'refunds_minor',
+  commissionMinor: 'commission_minor', codedRevenueMinor: 'coded_revenue_minor', linkRevenueMinor: 'link_revenue_minor',
+  codeRedemptions: 'code_redemptions', unconverted: 'unconverted',
+} as const satisfies Record<(typeof LINE_MEASURES)[number], string>;
+const ROLLUP_MEASURES = LINE_MEASURES.map((m) => LINE_COLUMN[m]);
 
-function rollupRow(workspaceId: string, day: string, l: CreditLine) {
-  return {
-    workspace_id: workspaceId, day, offer_id: l.offerId, member_id: l.memberId, link_id: l.linkId, code_id: l.codeId, status: l.status,
-    orders: l.orders, credits: l.credits, unattributed: l.unattributed, sales_minor: l.salesMinor, refunds_minor: l.refundsMinor,
-    commission_minor: l.commissionMinor, coded_revenue_minor: l.codedRevenueMinor, link_revenue_minor: l.linkRevenueMinor,
-    code_redemptions: l.codeRedemptions, unconverted: l.unconverted,
-  };
+function rollupRow(workspaceId: string, day: string, l: CreditLine): RollupConversionsTable {
+  const row = { workspace_id: workspaceId, day, offer_id: l.offerId, member_id: l.memberId, link_id: l.linkId, code_id: l.codeId, status: l.status } as RollupConversionsTable;
+  for (const m of LINE_MEASURES) row[LINE_COLUMN[m]] = l[m];
+  return row;
 }
 
 /** The conversion rollup tables: per day, per week/month, and per week/month without link and code. */
