@@ -1,7 +1,7 @@
 // The credit lines one conversion adds to reports: pure, no database.
 import { describe, expect, it } from 'vitest';
 import { creditLines, LINE_MEASURES, lineDeltas, mergeLines, type CreditLine, type DayLines, type ReportCommission, type ReportConversion } from '../src/core/report-facts.js';
-import { addDays, coverRange, LocalDays, dayKey, periodsOfDay, weekOfDay } from '../src/core/time-buckets.js';
+import { addDays, coverRange, LocalDays, dayKey, periodsOfDay, weekOfDay, type CoverTerm } from '../src/core/time-buckets.js';
 import { mulberry32 } from './helpers/random.js';
 
 const usd = (minor: number, from: string) => (from === 'USD' ? minor : from === 'EUR' ? Math.round(minor * 1.1) : null);
@@ -128,31 +128,59 @@ describe('lineDeltas', () => {
 });
 
 describe('coverRange', () => {
-  /** Every local day the keys stand for. */
-  function expand(keys: { days: string[]; periods: string[] }): string[] {
-    const out = [...keys.days];
-    for (const p of keys.periods) {
-      if (p.startsWith('W')) for (let i = 0; i < 7; i++) out.push(addDays(p.slice(1), i));
-      else for (let d = `${p.slice(1)}-01`; d.startsWith(p.slice(1)); d = addDays(d, 1)) out.push(d);
-    }
-    return out.sort();
+  const daysOf = (key: string): string[] => {
+    if (!key.startsWith('W') && !key.startsWith('M')) return [key];
+    if (key.startsWith('W')) return Array.from({ length: 7 }, (_, i) => addDays(key.slice(1), i));
+    const out: string[] = [];
+    for (let d = `${key.slice(1)}-01`; d.startsWith(key.slice(1)); d = addDays(d, 1)) out.push(d);
+    return out;
+  };
+  /** How many times each local day is counted by the weighted keys. */
+  function weightsByDay(terms: CoverTerm[]): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const t of terms) for (const d of daysOf(t.key)) out.set(d, (out.get(d) ?? 0) + t.weight);
+    return out;
   }
 
-  it('covers every day of any range exactly once, with whole weeks and months only inside it', () => {
+  it('counts every day of any range once and every other day holding data never', () => {
     const random = mulberry32(11);
-    for (let i = 0; i < 400; i++) {
+    let keys = 0;
+    let subtracted = 0;
+    for (let i = 0; i < 600; i++) {
       const from = addDays('2025-01-01', Math.floor(random() * 700));
       const to = addDays(from, Math.floor(random() * (i % 4 === 0 ? 10 : 400)));
-      const want: string[] = [];
-      for (let d = from; d <= to; d = addDays(d, 1)) want.push(d);
-      expect(expand(coverRange(from, to))).toEqual(want);
+      // Data that starts and ends before, inside or after the range; or every day (no span known).
+      const first = addDays(from, Math.floor(random() * 120) - 60);
+      const span = i % 5 === 0 ? null : { first, last: addDays(first, Math.floor(random() * 500)) };
+      const terms = coverRange(from, to, span);
+      const weights = weightsByDay(terms);
+      const lo = addDays(span && span.first < from ? span.first : from, -40);
+      const hi = addDays(span && span.last > to ? span.last : to, 40);
+      for (let d = lo; d <= hi; d = addDays(d, 1)) {
+        const holdsData = !span || (d >= span.first && d <= span.last);
+        if (!holdsData) continue;
+        expect(weights.get(d) ?? 0, `${d} in ${from}..${to}, data ${JSON.stringify(span)}`).toBe(d >= from && d <= to ? 1 : 0);
+      }
+      keys += terms.length;
+      subtracted += terms.filter((t) => t.weight < 0).length;
+      if (!span) expect(terms.every((t) => t.weight === 1 || t.weight === -1)).toBe(true);
     }
+    expect(subtracted).toBeGreaterThan(0);
+    expect(keys / 600).toBeLessThan(12);
   });
 
-  it('reads 90 days ending on a Monday as two months, whole weeks and a few days', () => {
-    const keys = coverRange('2026-08-26', '2026-11-23');
-    expect(keys.periods).toEqual(['M2026-09', 'M2026-10', 'W2026-11-02', 'W2026-11-09', 'W2026-11-16']);
-    expect(keys.days).toEqual(['2026-08-26', '2026-08-27', '2026-08-28', '2026-08-29', '2026-08-30', '2026-08-31', '2026-11-01', '2026-11-23']);
+  it('reads 90 days ending today as whole months, one of them minus the day before the range', () => {
+    const span = { first: '2026-08-25', last: '2026-11-23' };
+    expect(coverRange('2026-08-26', '2026-11-23', span)).toEqual([
+      { key: 'M2026-08', weight: 1 }, { key: '2026-08-25', weight: -1 },
+      { key: 'M2026-09', weight: 1 }, { key: 'M2026-10', weight: 1 }, { key: 'M2026-11', weight: 1 },
+    ]);
+    // Not knowing where the data ends, November 1–23 is the month minus the week and day after the range.
+    const unbounded = coverRange('2026-08-26', '2026-11-23');
+    expect(unbounded.length).toBeLessThan(13);
+    expect(unbounded).toContainEqual({ key: 'M2026-11', weight: 1 });
+    expect(unbounded).toContainEqual({ key: 'W2026-11-23', weight: -1 });
+    expect(coverRange('2026-01-01', '2026-01-31', { first: '2026-02-01', last: '2026-03-01' })).toEqual([]);
     expect(periodsOfDay('2026-11-01')).toEqual(['W2026-10-26', 'M2026-11']);
     expect(weekOfDay('2026-11-23')).toBe('2026-11-23');
   });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { splitAmount } from '../src/core/commission.js';
-import { dayKey, weekOfDay } from '../src/core/time-buckets.js';
+import { coverRange, dayKey, weekOfDay } from '../src/core/time-buckets.js';
 import { createWorkspace } from '../src/app/workspaces.js';
 import { rebuildRollups, refreshDirtyConversions } from '../src/app/rollups.js';
 import { DIALECTS } from './helpers/stores.js';
@@ -253,6 +253,34 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
     expect(all.totals.conversions).toBeGreaterThan(0);
   });
 
+  it('answers ranges that start and end inside the data, from periods minus the days outside, as the raw rows do', async () => {
+    // A creator whose only click and order fall on a day the range leaves out, and its cover subtracts: their sums net
+    // to zero, and they must not appear as a row of zeros.
+    const fay = await api('POST', '/members', { name: 'Fay' });
+    const added = (await api('POST', `/offers/${offers[0]}/members`, { members: [{ memberId: fay.data.id }], generateLinks: true, generateCodes: true, codePattern: 'FAY{RAND4}' })).data.members[0];
+    now = Date.parse('2026-10-27T16:00:00Z');
+    await t.built.app.inject({ url: `/${added.links[0].slug}`, headers: { 'user-agent': UA }, remoteAddress: '198.51.100.23' });
+    await t.built.tracking.flush();
+    expect((await t.built.app.inject({ url: `/postback?${new URLSearchParams({ secret, order: 'O-fay', amount: '40.00', code: added.codes[0].code })}` })).statusCode).toBeLessThan(300);
+    expect(coverRange('2026-10-28', '2026-11-03', { first: FROM, last: TO })).toContainEqual({ key: '2026-10-27', weight: -1 });
+    let subtracting = 0;
+    for (const [from, to] of [['2026-10-28', '2026-11-03'], ['2026-10-28', '2026-11-01'], ['2026-10-29', '2026-11-03'], ['2026-10-31', '2026-11-04'], ['2026-11-02', '2026-11-03']] as const) {
+      if (coverRange(from, to, { first: FROM, last: TO }).some((t) => t.weight < 0)) subtracting++;
+      for (const groupBy of ['offer', 'member', 'code', 'link'] as const) {
+        for (const filter of [{}, { memberId: creators[0]!.id }, { status: 'approved' }, { codeId: creators[2]!.codeId }] as Record<string, string>[]) {
+          const qs = (source: string) => new URLSearchParams({ groupBy, from, to, source, ...filter });
+          const [fast, raw] = [(await api('GET', `/reports?${qs('rollups')}`)).data, (await api('GET', `/reports?${qs('raw')}`)).data];
+          expect(fast.source).toBe('rollups');
+          const measures = (d: { rows: Record<string, number>[] }) => nonEmpty(new Map(d.rows.map((r) => [r.key as unknown as string, pickMeasures(r)])));
+          expect(measures(fast), `${from}..${to} ${groupBy} ${JSON.stringify(filter)}`).toEqual(measures(raw));
+          expect(fast.rows.map((r: { key: string }) => r.key).sort()).toEqual(raw.rows.map((r: { key: string }) => r.key).sort());
+          expect(pickMeasures(fast.totals)).toEqual(pickMeasures(raw.totals));
+        }
+      }
+    }
+    expect(subtracting).toBeGreaterThan(1);
+  });
+
   it('places days in the zone asked for: another zone reads the raw rows and moves the midnight', async () => {
     const ny = await api('GET', `/reports?${new URLSearchParams({ groupBy: 'day', from: FROM, to: TO })}`);
     expect(ny.data.timezone).toBe(TZ);
@@ -289,7 +317,10 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
       const norm = (rows: Record<string, unknown>[]) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, x]) => [k, typeof x === 'string' && /^\d+$/.test(x) ? Number(x) : x])));
       const mc = await db.selectFrom('rollup_clicks_member_period').selectAll().where('workspace_id', '=', wsId).orderBy(['period', 'offer_id', 'member_id']).execute();
       const mv = await db.selectFrom('rollup_conversions_member_period').selectAll().where('workspace_id', '=', wsId).orderBy(['period', 'offer_id', 'member_id', 'status']).execute();
-      return { c: norm(c), v: norm(v), pc: norm(pc), pv: norm(pv), mc: norm(mc), mv: norm(mv) };
+      const oc = await db.selectFrom('rollup_clicks_offer_day').selectAll().where('workspace_id', '=', wsId).orderBy(['day', 'offer_id']).execute();
+      const cv = await db.selectFrom('rollup_conversions_code_period').selectAll().where('workspace_id', '=', wsId).orderBy(['period', 'offer_id', 'member_id', 'code_id']).execute();
+      const ov = await db.selectFrom('rollup_conversions_offer_day').selectAll().where('workspace_id', '=', wsId).orderBy(['day', 'offer_id', 'status']).execute();
+      return { c: norm(c), v: norm(v), pc: norm(pc), pv: norm(pv), mc: norm(mc), mv: norm(mv), oc: norm(oc), ov: norm(ov), cv: norm(cv) };
     };
     const maintained = await snapshot();
     expect(maintained.c.length).toBeGreaterThan(10);
@@ -298,6 +329,12 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
     expect(maintained.pv.some((r) => String(r.period).startsWith('W'))).toBe(true);
     expect(maintained.mv.length).toBeGreaterThan(0);
     expect(maintained.mv.length).toBeLessThan(maintained.pv.length);
+    expect(maintained.oc.length).toBeGreaterThan(0);
+    expect(maintained.oc.length).toBeLessThan(maintained.c.length);
+    expect(maintained.ov.length).toBeGreaterThan(0);
+    expect(maintained.ov.length).toBeLessThan(maintained.v.length);
+    expect(maintained.cv.length).toBeGreaterThan(0);
+    expect(maintained.cv.length).toBeLessThan(maintained.pv.length);
     const progress: string[] = [];
     await rebuildRollups(t.built.ctx.store, wsId, { onProgress: (p) => progress.push(p.phase) });
     expect(progress).toContain('clicks');

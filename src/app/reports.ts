@@ -109,13 +109,17 @@ export async function runReport(ctx: AppContext, ws: Workspace, query: ReportQue
   const reach = await reachOf(ctx, scope, groupBy, keys);
   const rows = keys.map((key) => ({ ...reportRow(key, aggregate(grouped, clickKeyOf(groupBy, key, keys.codes), key, byCredit, reach.get(key) ?? null)), label: '' }));
   const totals = reportRow('total', aggregate(total, '', '', !!(query.memberId || query.codeId || query.linkId), reach.get('\u0000total') ?? null));
-  await label(ctx, ws, groupBy, rows);
+  await label(ctx, ws, groupBy, rows, keys.codeNames);
   sortRows(rows, groupBy, query);
   return ok({
     groupBy, from, to, timezone: zone, currency: ws.currency, source, conversionsCount: byCredit ? 'credits' : 'orders',
     rows: query.limit ? rows.slice(0, query.limit) : rows, totals,
     unconverted: [...total.lines.values()].reduce((a, l) => a + l.unconverted, 0),
   });
+}
+
+function isPeriodKey(key: string): boolean {
+  return key.startsWith('W') || key.startsWith('M');
 }
 
 function canonicalZone(tz: string): string {
@@ -143,54 +147,71 @@ const ROLLUP_CLICK_KEY: Record<Group, string | null> = { offer: 'offer_id', memb
 const ROLLUP_LINE_KEY: Record<Group, string | null> = { offer: 'offer_id', member: 'member_id', link: 'link_id', day: 'day', week: 'day', code: 'code_id', sub_id: null, none: null };
 
 /**
- * A report from the rollups. By day or week it reads the day rollups of the range; otherwise the range is covered by
- * whole months and weeks (the period rollups) and the days left at its edges, so a long range reads a fraction of the
- * rows (ADR 0006, "Weeks and months").
+ * A report from the rollups, read from the coarsest tier that answers it (ADR 0006). One that needs nothing finer
+ * than offer and status reads the offer days of the range. Otherwise, by day or week it reads the day rollups of the
+ * range; by anything else it reads a weighted cover of the range — whole months and weeks (the period rollups) and
+ * single days, some subtracted — so a long range reads a fraction of the rows ("Weeks and months").
  */
 async function rollupSums(ctx: AppContext, s: Scope, group: Group): Promise<Sums> {
   const db = ctx.store.db;
   const { q, ws } = s;
-  const cover = group === 'day' || group === 'week' ? null : coverRange(s.from, s.to);
-  /** `select <key> as key, <columns>` from the day table and the period table over the range, as one row source. */
-  const source = (tables: [string, string], key: RawBuilder<string>, columns: RawBuilder<unknown>, filters: RawBuilder<unknown>[]) => {
+  const offerGrain = (group === 'offer' || group === 'day' || group === 'week' || group === 'none') && !q.memberId && !q.linkId && !q.codeId;
+  const cover = offerGrain || group === 'day' || group === 'week' ? null : coverRange(s.from, s.to, await rollups.rollupSpan(db, ws.id));
+  /**
+   * `select <key> as key, <columns>` from the day table and the period table over the range, as one row source (each
+   * part's columns multiplied by its keys' weight); null when the range holds no data.
+   */
+  const source = (tables: [day: string, period?: string], key: RawBuilder<string>, columns: readonly string[], filters: RawBuilder<unknown>[]) => {
     const where = sql.join([sql`workspace_id = ${ws.id}`, ...filters], sql` and `);
+    const weighted = (w: number) => sql.join(columns.map((c) => (w === 1 ? sql.ref(c) : sql`${sql.ref(c)} * ${sql.lit(w)} as ${sql.ref(c)}`)));
     const parts: RawBuilder<unknown>[] = [];
-    if (!cover) parts.push(sql`select ${key} as key, ${columns} from ${sql.table(tables[0])} where ${where} and day >= ${s.from} and day <= ${s.to}`);
+    if (!cover) parts.push(sql`select ${key} as key, ${weighted(1)} from ${sql.table(tables[0])} where ${where} and day >= ${s.from} and day <= ${s.to}`);
     else {
-      if (cover.days.length) parts.push(sql`select ${key} as key, ${columns} from ${sql.table(tables[0])} where ${where} and day in (${sql.join(cover.days)})`);
-      if (cover.periods.length) parts.push(sql`select ${key} as key, ${columns} from ${sql.table(tables[1])} where ${where} and period in (${sql.join(cover.periods)})`);
+      for (const w of new Set(cover.map((t) => t.weight))) {
+        const days = cover.filter((t) => t.weight === w && !isPeriodKey(t.key)).map((t) => t.key);
+        const periods = cover.filter((t) => t.weight === w && isPeriodKey(t.key)).map((t) => t.key);
+        if (days.length) parts.push(sql`select ${key} as key, ${weighted(w)} from ${sql.table(tables[0])} where ${where} and day in (${sql.join(days)})`);
+        if (periods.length) parts.push(sql`select ${key} as key, ${weighted(w)} from ${sql.table(tables[1]!)} where ${where} and period in (${sql.join(periods)})`);
+      }
     }
-    return sql.join(parts, sql` union all `);
+    return parts.length ? sql.join(parts, sql` union all `) : null;
   };
 
   const clickFilters: RawBuilder<unknown>[] = [
     ...clickOffers(s).map((id) => sql`offer_id = ${id}`), ...clickMembers(s).map((id) => sql`member_id = ${id}`),
     ...(q.linkId ? [sql`link_id = ${q.linkId}`] : []),
   ];
-  // Periods without link and code hold half the rows; they answer whatever neither groups nor filters by those.
+  // Periods without link and code (or link and status) hold half the rows; they answer whatever does not need those.
   const clicksByLink = group === 'link' || !!q.linkId;
   const linesByLinkOrCode = group === 'link' || group === 'code' || !!q.linkId || !!q.codeId;
+  const lineTier = group === 'link' || !!q.linkId || (linesByLinkOrCode && !!q.status) ? 'rollup_conversions_period'
+    : linesByLinkOrCode ? 'rollup_conversions_code_period' : 'rollup_conversions_member_period';
   const clickKey = group === 'code' ? sql<string>`offer_id || '|' || member_id` : ROLLUP_CLICK_KEY[group] ? sql.ref<string>(ROLLUP_CLICK_KEY[group]!) : sql<string>`''`;
-  const clickRows = noClicks(s) ? [] : (await sql<{ key: string; clicks: number; unique_clicks: number }>`
-    select key, sum(clicks) as clicks, sum(unique_clicks) as unique_clicks
-    from (${source(['rollup_clicks', clicksByLink ? 'rollup_clicks_period' : 'rollup_clicks_member_period'], clickKey, sql`clicks, unique_clicks`, clickFilters)}) r group by key`.execute(db)).rows;
+  const clickSource = noClicks(s) ? null
+    : source(offerGrain ? ['rollup_clicks_offer_day'] : ['rollup_clicks', clicksByLink ? 'rollup_clicks_period' : 'rollup_clicks_member_period'], clickKey, ['clicks', 'unique_clicks'], clickFilters);
+  const clickRows = !clickSource ? [] : (await sql<{ key: string; clicks: number; unique_clicks: number }>`
+    select key, sum(clicks) as clicks, sum(unique_clicks) as unique_clicks from (${clickSource}) r group by key`.execute(db)).rows;
 
   const lineFilters: RawBuilder<unknown>[] = [
     ...(q.offerId ? [sql`offer_id = ${q.offerId}`] : []), ...(q.memberId ? [sql`member_id = ${q.memberId}`] : []),
     ...(q.linkId ? [sql`link_id = ${q.linkId}`] : []), ...(q.codeId ? [sql`code_id = ${q.codeId}`] : []), ...(q.status ? [sql`status = ${q.status}`] : []),
   ];
   const lineKey = ROLLUP_LINE_KEY[group] ? sql.ref<string>(ROLLUP_LINE_KEY[group]!) : sql<string>`''`;
-  const columns = sql.join(LINE_MEASURES.map((m) => sql.ref(rollups.LINE_COLUMN[m])));
   const sums = sql.join(LINE_MEASURES.map((m) => sql`sum(${sql.ref(rollups.LINE_COLUMN[m])}) as ${sql.ref(m)}`));
-  const lineRows = (await sql<Record<string, unknown> & { key: string }>`
-    select key, ${sums} from (${source(['rollup_conversions', linesByLinkOrCode ? 'rollup_conversions_period' : 'rollup_conversions_member_period'], lineKey, columns, lineFilters)}) r group by key`.execute(db)).rows;
+  const lineSource = source(offerGrain ? ['rollup_conversions_offer_day'] : ['rollup_conversions', lineTier],
+    lineKey, LINE_MEASURES.map((m) => rollups.LINE_COLUMN[m]), lineFilters);
+  const lineRows = !lineSource ? [] : (await sql<Record<string, unknown> & { key: string }>`
+    select key, ${sums} from (${lineSource}) r group by key`.execute(db)).rows;
 
+  // A key whose subtracted days held all its activity nets to nothing: it had no click and no credit in the range.
   const out: Sums = { clicks: new Map(), lines: new Map() };
-  for (const r of clickRows) addClicks(out, group === 'week' ? weekOfDay(r.key) : r.key, Number(r.clicks ?? 0), Number(r.unique_clicks ?? 0));
+  for (const r of clickRows) {
+    if (Number(r.clicks ?? 0) !== 0) addClicks(out, group === 'week' ? weekOfDay(r.key) : r.key, Number(r.clicks), Number(r.unique_clicks ?? 0));
+  }
   for (const r of lineRows) {
     const m = {} as LineMeasures;
     for (const k of LINE_MEASURES) m[k] = Number(r[k] ?? 0);
-    addLine(out, group === 'week' ? weekOfDay(r.key) : r.key, m);
+    if (m.credits !== 0) addLine(out, group === 'week' ? weekOfDay(r.key) : r.key, m);
   }
   return out;
 }
@@ -313,22 +334,25 @@ function overall(sums: Sums): Sums {
   return out;
 }
 
-type Keys = string[] & { codes?: Map<string, string> };
+/** The row keys; for a code grouping also each code's click key (offer|member) and its text, read together. */
+type Keys = string[] & { codes?: Map<string, string>; codeNames?: Map<string, string> };
 
 /** The rows of the report: every day or week of the range, or every key with any activity. */
 async function groupKeys(ctx: AppContext, s: Scope, group: ReportGroupBy, sums: Sums): Promise<Keys> {
   if (group === 'day' || group === 'week') return bucketRange(s.from, s.to, s.tz, group).map((b) => b.key);
   if (group !== 'code') return [...new Set([...sums.clicks.keys(), ...sums.lines.keys()])].sort();
   // A code's clicks are its member's clicks on its offer: codes whose member had clicks are listed even unredeemed.
-  let codes = ctx.store.db.selectFrom('promo_codes').select(['id', 'offer_id', 'member_id']).where('workspace_id', '=', s.ws.id);
+  let codes = ctx.store.db.selectFrom('promo_codes').select(['id', 'code', 'offer_id', 'member_id']).where('workspace_id', '=', s.ws.id);
   if (s.q.offerId) codes = codes.where('offer_id', '=', s.q.offerId);
   if (s.q.memberId) codes = codes.where('member_id', '=', s.q.memberId);
   if (s.q.codeId) codes = codes.where('id', '=', s.q.codeId);
   const keys: Keys = [];
   keys.codes = new Map();
+  keys.codeNames = new Map();
   for (const c of await codes.execute()) {
     const clickKey = `${c.offer_id}|${c.member_id ?? ''}`;
     keys.codes.set(c.id, clickKey);
+    keys.codeNames.set(c.id, c.code);
     if (sums.lines.has(c.id) || (c.member_id && sums.clicks.has(clickKey))) keys.push(c.id);
   }
   for (const k of sums.lines.keys()) if (!keys.codes.has(k)) keys.push(k); // '' (no code), or a deleted code
@@ -362,10 +386,12 @@ async function reachOf(ctx: AppContext, s: Scope, group: ReportGroupBy, keys: Ke
   const out = new Map<string, number | null>();
   const memberReach = async (ids: string[]) => {
     const m = new Map<string, number | null>();
-    for (let i = 0; i < ids.length; i += 1_000) {
-      for (const r of await db.selectFrom('members').select(['id', 'reach']).where('workspace_id', '=', s.ws.id).where('id', 'in', ids.slice(i, i + 1_000)).execute()) {
-        m.set(r.id, r.reach === null ? null : Number(r.reach));
-      }
+    // Hundreds of ids: reading the workspace's members is cheaper than long "in (…)" lists (as in label).
+    const batches = ids.length > 200 ? [null] : Array.from({ length: Math.ceil(ids.length / 1_000) }, (_, i) => ids.slice(i * 1_000, (i + 1) * 1_000));
+    for (const chunk of batches) {
+      let q = db.selectFrom('members').select(['id', 'reach']).where('workspace_id', '=', s.ws.id);
+      if (chunk) q = q.where('id', 'in', chunk);
+      for (const r of await q.execute()) m.set(r.id, r.reach === null ? null : Number(r.reach));
     }
     return m;
   };
@@ -407,9 +433,9 @@ async function reachOf(ctx: AppContext, s: Scope, group: ReportGroupBy, keys: Ke
   return out;
 }
 
-async function label(ctx: AppContext, ws: Workspace, group: ReportGroupBy, rows: LabeledRow[]): Promise<void> {
-  const ids = rows.map((r) => r.key).filter(Boolean);
-  const names = new Map<string, string>();
+async function label(ctx: AppContext, ws: Workspace, group: ReportGroupBy, rows: LabeledRow[], known?: Map<string, string>): Promise<void> {
+  const names = new Map<string, string>(known);
+  const ids = rows.map((r) => r.key).filter((k) => k && !names.has(k));
   const db = ctx.store.db;
   // Hundreds of ids: reading the workspace's whole (small) table is cheaper than a long "in (…)" list.
   const batches = ids.length > 200 ? [null] : Array.from({ length: Math.ceil(ids.length / 1_000) }, (_, i) => ids.slice(i * 1_000, (i + 1) * 1_000));

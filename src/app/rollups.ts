@@ -52,6 +52,12 @@ async function applyConversions(db: Db, ws: { id: string; currency: string }, zo
   // And without link and code, for reports by offer, by member and in total.
   const memberOnly = (x: DayLines | null) => x && { day: x.day, lines: x.lines.map((l) => ({ ...l, linkId: '', codeId: '' })) };
   await repo.addConversionDeltas(db, ws.id, lineDeltas(periodChanges.map((c) => ({ before: memberOnly(c.before), after: memberOnly(c.after) }))), 'member-period');
+  // And without link and status, for reports by code.
+  const codeOnly = (x: DayLines | null) => x && { day: x.day, lines: x.lines.map((l) => ({ ...l, linkId: '', status: '' })) };
+  await repo.addConversionDeltas(db, ws.id, lineDeltas(periodChanges.map((c) => ({ before: codeOnly(c.before), after: codeOnly(c.after) }))), 'code-period');
+  // And per day without member, link and code, for the offer-level reports and charts.
+  const offerOnly = (x: DayLines | null) => x && { day: x.day, lines: x.lines.map((l) => ({ ...l, memberId: '', linkId: '', codeId: '' })) };
+  await repo.addConversionDeltas(db, ws.id, lineDeltas(changes.map((c) => ({ before: offerOnly(c.before), after: offerOnly(c.after) }))), 'offer-day');
   await repo.replaceApplied(db, ws.id, conversionIds, after);
 }
 
@@ -123,7 +129,7 @@ export async function rebuildRollups(
       await recomputeConversionDay(tx, { id: ws.id, currency: ws.currency, zone: ws.timezone }, day, convert);
       opts.onProgress?.({ phase: 'conversions', done: i + 1, total: days.length });
     }
-    await repo.rebuildPeriods(tx, store.kind, ws.id);
+    await repo.rebuildCoarseTiers(tx, store.kind, ws.id);
     await repo.setRollupZone(tx, ws.id, ws.timezone);
     return { days: days.length, timeZone: ws.timezone };
   };

@@ -115,4 +115,24 @@ describe('properties', () => {
       }
     }), { numRuns: 1000 });
   });
+
+  it('rounds exactly as integer arithmetic does, halves away from zero, small or past 2^53', () => {
+    const divRound = (num: bigint, den: bigint) => {
+      const sign = num < 0n ? -1n : 1n;
+      return sign * ((2n * num * sign + den) / (2n * den));
+    };
+    const asRatio = (num: number, den: number) => {
+      const scaled = divRound(BigInt(num) * 10_000n, BigInt(den));
+      return `${scaled / 10_000n}.${String(scaled % 10_000n).padStart(4, '0')}`;
+    };
+    // Numerators from tiny to past 2^53, denominators that make exact halves likely.
+    const amount = fc.oneof(fc.nat({ max: 1_000 }), fc.nat({ max: 2 ** 40 }), fc.integer({ min: 2 ** 49, max: Number.MAX_SAFE_INTEGER }));
+    fc.assert(fc.property(amount, amount, fc.boolean(), (num, den, negative) => {
+      const d = den === 0 ? 1 : den;
+      expect(ratio(num, d)).toBe(asRatio(num, d));
+      const commission = negative ? -num : num;
+      expect(reportMetrics(agg({ commissionMinor: commission, clicks: d })).epcMinor).toBe(Number(divRound(BigInt(commission), BigInt(d))));
+      expect(reportMetrics(agg({ commissionMinor: commission, clicks: 2 })).epcMinor).toBe(Number(divRound(BigInt(commission), 2n)));
+    }), { numRuns: 3000 });
+  });
 });

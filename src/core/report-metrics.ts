@@ -70,8 +70,26 @@ function divRound(num: bigint, den: bigint): bigint {
   return sign * ((2n * abs + den) / (2n * den));
 }
 
+const EXACT = 2 ** 50;
+
+/**
+ * divRound for numbers, without BigInt where the operands are small enough for every step to be exact (a report has
+ * thousands of rows and several ratios each). The float quotient can be one off next to an integer; the products
+ * below correct it exactly, since they stay under 2^53.
+ */
+function divRoundNumber(num: number, den: number): number {
+  const abs = Math.abs(num);
+  if (abs >= EXACT || den >= EXACT) return Number(divRound(BigInt(num), BigInt(den)));
+  const p = 2 * abs + den;
+  const q = 2 * den;
+  let k = Math.floor(p / q);
+  if (k * q > p) k -= 1;
+  else if ((k + 1) * q <= p) k += 1;
+  return num < 0 ? 0 - k : k; // 0 - 0 is +0, as the BigInt path gives
+}
+
 function minorPer(num: number, den: number): number | null {
-  return den === 0 ? null : Number(divRound(BigInt(num), BigInt(den)));
+  return den === 0 ? null : divRoundNumber(num, den);
 }
 
 const RATIO_SCALE = 10_000n;
@@ -81,6 +99,10 @@ export function ratio(num: number, den: number | null): string | null {
   if (den === null || den === 0) return null;
   if (!Number.isSafeInteger(num) || num < 0 || !Number.isSafeInteger(den) || den < 0) {
     throw new RangeError(`ratio of non-negative integers only: ${num} / ${den}`);
+  }
+  if (num * 10_000 < EXACT) {
+    const scaled = divRoundNumber(num * 10_000, den);
+    return `${Math.floor(scaled / 10_000)}.${String(scaled % 10_000).padStart(4, '0')}`;
   }
   const scaled = divRound(BigInt(num) * RATIO_SCALE, BigInt(den));
   return `${scaled / RATIO_SCALE}.${String(scaled % RATIO_SCALE).padStart(4, '0')}`;

@@ -207,40 +207,69 @@ export function periodsOfDay(day: string): [week: string, month: string] {
   return [`W${weekOfDay(day)}`, `M${day.slice(0, 7)}`];
 }
 
+/** A rollup key — a local day, or a period ("W" + Monday, "M" + YYYY-MM) — and how many times its sums count. */
+export interface CoverTerm {
+  key: string;
+  weight: number;
+}
+
+/** The first and last local days that hold any rollup row: days outside hold nothing, whatever is asked. */
+export interface DataSpan {
+  first: string;
+  last: string;
+}
+
 /**
- * The fewest rollup keys that cover the local days [from, to] exactly once: whole months inside the range, then whole
- * ISO weeks inside what is left on either side, then single days. A 90-day report reads about 15 keys per link
- * instead of 90.
+ * Few rollup keys whose weighted sums equal the sums of the local days [from, to]: whole months, whole ISO weeks and
+ * single days, added or subtracted. A partial month or week is read as its days, or as the whole period minus the
+ * days it has outside the range, whichever takes fewer keys; days outside `span` hold nothing, so a period reaching
+ * past the data counts as whole (a report ending today reads this month as one key). 90 days ending today read 5
+ * keys per member where single days would read 90 (ADR 0006, "Weeks and months").
  */
-export function coverRange(from: string, to: string): { days: string[]; periods: string[] } {
-  const days: string[] = [];
-  const periods: string[] = [];
-  const weeksAndDays = (a: string, b: string) => {
-    let d = a;
-    while (d <= b) {
-      const sunday = addDays(weekOfDay(d), 6);
-      if (weekOfDay(d) === d && sunday <= b) {
-        periods.push(`W${d}`);
-        d = addDays(sunday, 1);
-      } else {
-        days.push(d);
-        d = addDays(d, 1);
-      }
-    }
+export function coverRange(from: string, to: string, span: DataSpan | null = null): CoverTerm[] {
+  const a = span && from < span.first ? span.first : from;
+  const b = span && to > span.last ? span.last : to;
+  if (a > b) return [];
+  const holdsData = (d: string) => !span || (d >= span.first && d <= span.last);
+  const daysWithData = (x: string, y: string) => {
+    const out: string[] = [];
+    for (let d = x; d <= y; d = addDays(d, 1)) if (holdsData(d)) out.push(d);
+    return out;
   };
-  const firstOfMonth = (d: string) => `${d.slice(0, 8)}01`;
+  const negated = (terms: CoverTerm[]) => terms.map((t) => ({ key: t.key, weight: -t.weight }));
+  /** [x, y] by ISO weeks: each week whole, as its days, or whole minus its days outside [x, y]. */
+  const byWeeks = (x: string, y: string): CoverTerm[] => {
+    const out: CoverTerm[] = [];
+    for (let w = weekOfDay(x); w <= y; w = addDays(w, 7)) {
+      const sunday = addDays(w, 6);
+      const inside = daysWithData(w < x ? x : w, sunday > y ? y : sunday);
+      if (!inside.length) continue;
+      const outside = [...daysWithData(w, addDays(x, -1)), ...daysWithData(addDays(y, 1), sunday)];
+      if (!outside.length) out.push({ key: `W${w}`, weight: 1 });
+      else if (1 + outside.length < inside.length) out.push({ key: `W${w}`, weight: 1 }, ...outside.map((d) => ({ key: d, weight: -1 })));
+      else out.push(...inside.map((d) => ({ key: d, weight: 1 })));
+    }
+    return out;
+  };
   const nextMonth = (d: string) => {
     const [y, m] = [Number(d.slice(0, 4)), Number(d.slice(5, 7))];
     return m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
   };
-  let cursor = from;
-  let monthStart = firstOfMonth(from) === from ? from : nextMonth(from);
-  while (addDays(nextMonth(monthStart), -1) <= to) {
-    if (cursor < monthStart) weeksAndDays(cursor, addDays(monthStart, -1));
-    periods.push(`M${monthStart.slice(0, 7)}`);
-    cursor = nextMonth(monthStart);
-    monthStart = cursor;
+  const terms: CoverTerm[] = [];
+  for (let first = `${a.slice(0, 8)}01`; first <= b; first = nextMonth(first)) {
+    const last = addDays(nextMonth(first), -1);
+    const x = first < a ? a : first;
+    const y = last > b ? b : last;
+    if (!daysWithData(x, y).length) continue;
+    const before = x > first ? byWeeks(first, addDays(x, -1)) : [];
+    const after = y < last ? byWeeks(addDays(y, 1), last) : [];
+    const partial = byWeeks(x, y);
+    if (!before.length && !after.length) terms.push({ key: `M${first.slice(0, 7)}`, weight: 1 });
+    else if (1 + before.length + after.length < partial.length) terms.push({ key: `M${first.slice(0, 7)}`, weight: 1 }, ...negated(before), ...negated(after));
+    else terms.push(...partial);
   }
-  if (cursor <= to) weeksAndDays(cursor, to);
-  return { days, periods };
+  // A week straddling two months may be used by both: add up each key's weights.
+  const weights = new Map<string, number>();
+  for (const t of terms) weights.set(t.key, (weights.get(t.key) ?? 0) + t.weight);
+  return [...weights].filter(([, w]) => w !== 0).map(([key, weight]) => ({ key, weight }));
 }

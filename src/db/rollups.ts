@@ -1,6 +1,7 @@
 // Rollup tables (ADR 0006): reads and writes only; what goes in them is decided in app/rollups.ts and core/report-facts.ts.
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { LINE_MEASURES, type CreditLine, type DayLines, type ReportCommission, type ReportConversion, type RollupDelta } from '../core/report-facts.js';
+import type { DataSpan } from '../core/time-buckets.js';
 import type { DialectKind } from './dialect.js';
 import type { Database, RollupConversionsTable } from './schema.js';
 
@@ -149,30 +150,44 @@ function rollupRow(workspaceId: string, day: string, l: CreditLine): RollupConve
   return row;
 }
 
-/** The conversion rollup tables: per day, per week/month, and per week/month without link and code. */
-export type ConversionTier = 'day' | 'period' | 'member-period';
-const TIER_TABLE = { day: 'rollup_conversions', period: 'rollup_conversions_period', 'member-period': 'rollup_conversions_member_period' } as const;
+/**
+ * The conversion rollup tables: per day; per week/month; per week/month without link and code, and without link and
+ * status; per day without member, link and code. Each keeps the credit lines of its grain, summed over the dimensions
+ * it drops.
+ */
+export type ConversionTier = 'day' | 'period' | 'member-period' | 'code-period' | 'offer-day';
+const ALL_DIMS = ['offer_id', 'member_id', 'link_id', 'code_id', 'status'] as const;
+type Dim = (typeof ALL_DIMS)[number];
+const TIERS: Record<ConversionTier, { table: string; time: 'day' | 'period'; dims: readonly Dim[] }> = {
+  day: { table: 'rollup_conversions', time: 'day', dims: ALL_DIMS },
+  period: { table: 'rollup_conversions_period', time: 'period', dims: ALL_DIMS },
+  'member-period': { table: 'rollup_conversions_member_period', time: 'period', dims: ['offer_id', 'member_id', 'status'] },
+  'code-period': { table: 'rollup_conversions_code_period', time: 'period', dims: ['offer_id', 'member_id', 'code_id'] },
+  'offer-day': { table: 'rollup_conversions_offer_day', time: 'day', dims: ['offer_id', 'status'] },
+};
 
 /**
- * Adds the deltas to the conversion rollups of a tier (deltas keyed by day, or by week/month period; for the
- * member-period tier, deltas already merged without link and code) — a missing row is inserted as the delta — and
- * deletes the rows they leave with no credit at all: every stored line carries at least one credit, so such a row
- * holds nothing any more, and a rebuild would not have it.
+ * Adds the deltas to the conversion rollups of a tier (deltas keyed by day, or by week/month period, and already
+ * merged over the dimensions the tier drops) — a missing row is inserted as the delta — and deletes the rows they
+ * leave with no credit at all: every stored line carries at least one credit, so such a row holds nothing any more,
+ * and a rebuild would not have it.
  */
 export async function addConversionDeltas(db: Db, workspaceId: string, deltas: readonly RollupDelta[], tier: ConversionTier = 'day'): Promise<void> {
-  // The tables differ in the name of their time key and in link/code; Kysely cannot type a table chosen at run time.
-  const table = TIER_TABLE[tier] as 'rollup_conversions';
-  const time = (tier === 'day' ? 'day' : 'period') as 'day';
-  const dims = tier === 'member-period' ? (['offer_id', 'member_id', 'status'] as const) : (['offer_id', 'member_id', 'link_id', 'code_id', 'status'] as const);
+  // The tables differ in their time key and dimensions; Kysely cannot type a table chosen at run time.
+  const { time: timeKey, dims } = TIERS[tier];
+  const table = TIERS[tier].table as 'rollup_conversions';
+  const time = timeKey as 'day';
   const emptied: Record<string, string>[] = [];
   for (const chunk of chunks(deltas, 400)) {
     const values = chunk.map((d) => {
-      const { day, link_id, code_id, ...rest } = rollupRow(workspaceId, d.day, d);
-      return { ...rest, [time]: day, ...(tier === 'member-period' ? {} : { link_id, code_id }) } as ReturnType<typeof rollupRow>;
+      const full = rollupRow(workspaceId, d.day, d) as unknown as Record<string, unknown>;
+      const row: Record<string, unknown> = { workspace_id: workspaceId, [time]: d.day };
+      for (const k of [...dims, ...ROLLUP_MEASURES]) row[k] = full[k];
+      return row as unknown as RollupConversionsTable;
     });
     const rows = await db.insertInto(table).values(values)
-      .onConflict((oc) => oc.columns(['workspace_id', time, ...dims]).doUpdateSet(Object.fromEntries(ROLLUP_MEASURES.map((m) => [m, sql`${sql.table(table)}.${sql.ref(m)} + excluded.${sql.ref(m)}`]))))
-      .returning([time, ...dims, 'credits'])
+      .onConflict((oc) => oc.columns(['workspace_id', time, ...(dims as Dim[])]).doUpdateSet(Object.fromEntries(ROLLUP_MEASURES.map((m) => [m, sql`${sql.table(table)}.${sql.ref(m)} + excluded.${sql.ref(m)}`]))))
+      .returning([time, ...(dims as Dim[]), 'credits'])
       .execute();
     for (const r of rows) if (Number(r.credits) === 0) emptied.push(r as unknown as Record<string, string>);
   }
@@ -189,12 +204,12 @@ export function periodsOfDaySql(kind: DialectKind, day: RawBuilder<unknown> | Re
   return [week, sql<string>`'M' || substr(${day}, 1, 7)`];
 }
 
-/** The week and month rollups of a workspace, summed from its day rollups (a rebuild's last step). */
-export async function rebuildPeriods(db: Db, kind: DialectKind, workspaceId: string): Promise<void> {
-  await db.deleteFrom('rollup_clicks_period').where('workspace_id', '=', workspaceId).execute();
-  await db.deleteFrom('rollup_conversions_period').where('workspace_id', '=', workspaceId).execute();
-  await db.deleteFrom('rollup_clicks_member_period').where('workspace_id', '=', workspaceId).execute();
-  await db.deleteFrom('rollup_conversions_member_period').where('workspace_id', '=', workspaceId).execute();
+/**
+ * The coarser rollups of a workspace — weeks and months at each grain, and offer days — summed
+ * from its day rollups (a rebuild's last step).
+ */
+export async function rebuildCoarseTiers(db: Db, kind: DialectKind, workspaceId: string): Promise<void> {
+  for (const table of COARSE_TABLES) await db.deleteFrom(table).where('workspace_id', '=', workspaceId).execute();
   const [week, month] = periodsOfDaySql(kind, sql.ref('day'));
   const measures = sql.join(ROLLUP_MEASURES.map((m) => sql`sum(${sql.ref(m)})`));
   for (const period of [week, month]) {
@@ -215,7 +230,24 @@ export async function rebuildPeriods(db: Db, kind: DialectKind, workspaceId: str
     insert into rollup_conversions_member_period (workspace_id, period, offer_id, member_id, status, ${sql.join(ROLLUP_MEASURES.map((m) => sql.ref(m)))})
     select workspace_id, period, offer_id, member_id, status, ${measures}
     from rollup_conversions_period where workspace_id = ${workspaceId} group by workspace_id, period, offer_id, member_id, status`.execute(db);
+  await sql`
+    insert into rollup_conversions_code_period (workspace_id, period, offer_id, member_id, code_id, ${sql.join(ROLLUP_MEASURES.map((m) => sql.ref(m)))})
+    select workspace_id, period, offer_id, member_id, code_id, ${measures}
+    from rollup_conversions_period where workspace_id = ${workspaceId} group by workspace_id, period, offer_id, member_id, code_id`.execute(db);
+  await sql`
+    insert into rollup_clicks_offer_day (workspace_id, day, offer_id, clicks, unique_clicks)
+    select workspace_id, day, offer_id, sum(clicks), sum(unique_clicks)
+    from rollup_clicks where workspace_id = ${workspaceId} group by workspace_id, day, offer_id`.execute(db);
+  await sql`
+    insert into rollup_conversions_offer_day (workspace_id, day, offer_id, status, ${sql.join(ROLLUP_MEASURES.map((m) => sql.ref(m)))})
+    select workspace_id, day, offer_id, status, ${measures}
+    from rollup_conversions where workspace_id = ${workspaceId} group by workspace_id, day, offer_id, status`.execute(db);
 }
+
+const COARSE_TABLES = [
+  'rollup_clicks_period', 'rollup_conversions_period', 'rollup_clicks_member_period', 'rollup_conversions_member_period',
+  'rollup_conversions_code_period', 'rollup_clicks_offer_day', 'rollup_conversions_offer_day',
+] as const;
 
 function chunks<T>(xs: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -241,6 +273,15 @@ export async function rebuildClickDay(db: Db, workspaceId: string, day: string, 
     group by link_id`.execute(db);
 }
 
+/** The first and last local days of a workspace's rollups (its offer days: a row there for every day with any). */
+export async function rollupSpan(db: Db, workspaceId: string): Promise<DataSpan | null> {
+  const spans = await Promise.all((['rollup_clicks_offer_day', 'rollup_conversions_offer_day'] as const).map((t) =>
+    db.selectFrom(t).select((eb) => [eb.fn.min('day').as('first'), eb.fn.max('day').as('last')]).where('workspace_id', '=', workspaceId).executeTakeFirst()));
+  const firsts = spans.map((s) => s?.first).filter((d): d is string => !!d);
+  const lasts = spans.map((s) => s?.last).filter((d): d is string => !!d);
+  return firsts.length ? { first: firsts.sort()[0]!, last: lasts.sort().at(-1)! } : null;
+}
+
 /** The first and last instants of a workspace's clicks and non-test conversions; null when it has none. */
 export async function activitySpan(db: Db, workspaceId: string): Promise<{ fromMs: number; toMs: number } | null> {
   const c = await db.selectFrom('clicks').select((eb) => [eb.fn.min('created_at').as('lo'), eb.fn.max('created_at').as('hi')])
@@ -256,10 +297,7 @@ export async function clearWorkspaceRollups(db: Db, workspaceId: string): Promis
   await db.deleteFrom('rollup_clicks').where('workspace_id', '=', workspaceId).execute();
   await db.deleteFrom('rollup_conversions').where('workspace_id', '=', workspaceId).execute();
   await db.deleteFrom('rollup_applied').where('workspace_id', '=', workspaceId).execute();
-  await db.deleteFrom('rollup_clicks_period').where('workspace_id', '=', workspaceId).execute();
-  await db.deleteFrom('rollup_conversions_period').where('workspace_id', '=', workspaceId).execute();
-  await db.deleteFrom('rollup_clicks_member_period').where('workspace_id', '=', workspaceId).execute();
-  await db.deleteFrom('rollup_conversions_member_period').where('workspace_id', '=', workspaceId).execute();
+  for (const table of COARSE_TABLES) await db.deleteFrom(table).where('workspace_id', '=', workspaceId).execute();
   await db.deleteFrom('rollup_dirty').where('workspace_id', '=', workspaceId).execute();
 }
 

@@ -345,6 +345,11 @@ export type RollupConversionsPeriodTable = Omit<RollupConversionsTable, 'day'> &
 /** The period sums without link and code (migration 0014), for reports that neither group nor filter by them. */
 export type RollupClicksMemberPeriodTable = Omit<RollupClicksPeriodTable, 'link_id'>;
 export type RollupConversionsMemberPeriodTable = Omit<RollupConversionsPeriodTable, 'link_id' | 'code_id'>;
+/** The day sums without member, link and code (migration 0017), for reports that neither group nor filter by them. */
+export type RollupClicksOfferDayTable = Omit<RollupClicksTable, 'link_id' | 'member_id'>;
+export type RollupConversionsOfferDayTable = Omit<RollupConversionsTable, 'member_id' | 'link_id' | 'code_id'>;
+/** The period sums of conversions without link and status (migration 0018), for reports by code. */
+export type RollupConversionsCodePeriodTable = Omit<RollupConversionsPeriodTable, 'link_id' | 'status'>;
 
 /** A conversion whose rollup contribution is stale (insert-only; written by triggers, consumed by the rollup job). */
 export interface RollupDirtyTable {
@@ -517,6 +522,9 @@ export interface Database {
   rollup_conversions_period: RollupConversionsPeriodTable;
   rollup_clicks_member_period: RollupClicksMemberPeriodTable;
   rollup_conversions_member_period: RollupConversionsMemberPeriodTable;
+  rollup_clicks_offer_day: RollupClicksOfferDayTable;
+  rollup_conversions_offer_day: RollupConversionsOfferDayTable;
+  rollup_conversions_code_period: RollupConversionsCodePeriodTable;
   users: UserTable;
   user_sessions: UserSessionTable;
   member_sessions: MemberSessionTable;

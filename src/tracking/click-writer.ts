@@ -1,7 +1,8 @@
 // Writes a batch of clicks in one transaction: a worker thread for SQLite, the pool for PostgreSQL.
 // Inserts ignore an id already present, so retrying a batch after an unclear failure never duplicates a click.
-// The same transaction adds the clicks it actually inserted to their day's, week's and month's report rollups (ADR 0006), in the zone
-// the workspace's rollups are built in; a workspace whose rollups are not built yet is left to its rebuild.
+// The same transaction adds the clicks it actually inserted to their day's, week's and month's report rollups, at each
+// grain (ADR 0006), in the zone the workspace's rollups are built in; a workspace whose rollups are not built yet is
+// left to its rebuild.
 import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { LocalDays, periodsOfDay } from '../core/time-buckets.js';
@@ -134,14 +135,22 @@ export function postgresClickWriter(store: Store): ClickWriter {
             group by workspace_id, period, link_id
             order by workspace_id, period, link_id
             on conflict (workspace_id, period, link_id) do update
-              set clicks = rollup_clicks_period.clicks + excluded.clicks, unique_clicks = rollup_clicks_period.unique_clicks + excluded.unique_clicks)
-          insert into rollup_clicks_member_period (workspace_id, period, offer_id, member_id, clicks, unique_clicks)
-          select workspace_id, period, offer_id, member_id, sum(clicks), sum(unique_clicks) from in_periods
-          group by workspace_id, period, offer_id, member_id
-          order by workspace_id, period, offer_id, member_id
-          on conflict (workspace_id, period, offer_id, member_id) do update
-            set clicks = rollup_clicks_member_period.clicks + excluded.clicks,
-              unique_clicks = rollup_clicks_member_period.unique_clicks + excluded.unique_clicks`.execute(tx);
+              set clicks = rollup_clicks_period.clicks + excluded.clicks, unique_clicks = rollup_clicks_period.unique_clicks + excluded.unique_clicks),
+          by_member_period as (
+            insert into rollup_clicks_member_period (workspace_id, period, offer_id, member_id, clicks, unique_clicks)
+            select workspace_id, period, offer_id, member_id, sum(clicks), sum(unique_clicks) from in_periods
+            group by workspace_id, period, offer_id, member_id
+            order by workspace_id, period, offer_id, member_id
+            on conflict (workspace_id, period, offer_id, member_id) do update
+              set clicks = rollup_clicks_member_period.clicks + excluded.clicks,
+                unique_clicks = rollup_clicks_member_period.unique_clicks + excluded.unique_clicks)
+          insert into rollup_clicks_offer_day (workspace_id, day, offer_id, clicks, unique_clicks)
+          select workspace_id, day, offer_id, sum(clicks), sum(unique_clicks) from counted
+          group by workspace_id, day, offer_id
+          order by workspace_id, day, offer_id
+          on conflict (workspace_id, day, offer_id) do update
+            set clicks = rollup_clicks_offer_day.clicks + excluded.clicks,
+              unique_clicks = rollup_clicks_offer_day.unique_clicks + excluded.unique_clicks`.execute(tx);
       });
     },
     async close() {},

@@ -37,6 +37,10 @@ const addMemberPeriodRollup = db.prepare(`insert into rollup_clicks_member_perio
   values (?, ?, ?, ?, ?, ?)
   on conflict (workspace_id, period, offer_id, member_id) do update
   set clicks = clicks + excluded.clicks, unique_clicks = unique_clicks + excluded.unique_clicks`);
+const addOfferDayRollup = db.prepare(`insert into rollup_clicks_offer_day (workspace_id, day, offer_id, clicks, unique_clicks)
+  values (?, ?, ?, ?, ?)
+  on conflict (workspace_id, day, offer_id) do update
+  set clicks = clicks + excluded.clicks, unique_clicks = unique_clicks + excluded.unique_clicks`);
 const addPeriodRollup = db.prepare(`insert into rollup_clicks_period (workspace_id, period, link_id, offer_id, member_id, clicks, unique_clicks)
   values (?, ?, ?, ?, ?, ?, ?)
   on conflict (workspace_id, period, link_id) do update
@@ -76,8 +80,14 @@ const insertAll = db.transaction((values, days, periods, zones) => {
     s[6] += values[base + AT.unique];
   }
   const periodSums = new Map();
+  const offerDaySums = new Map();
   for (const s of sums.values()) {
     addRollup.run(s);
+    const offerKey = `${s[0]}\u0000${s[1]}\u0000${s[3]}`;
+    let o = offerDaySums.get(offerKey);
+    if (!o) offerDaySums.set(offerKey, (o = [s[0], s[1], s[3], 0, 0]));
+    o[3] += s[5];
+    o[4] += s[6];
     for (const period of periods[s[1]]) {
       const key = `${s[0]}\u0000${period}\u0000${s[2]}`;
       let p = periodSums.get(key);
@@ -96,6 +106,7 @@ const insertAll = db.transaction((values, days, periods, zones) => {
     m[5] += p[6];
   }
   for (const m of memberSums.values()) addMemberPeriodRollup.run(m);
+  for (const o of offerDaySums.values()) addOfferDayRollup.run(o);
 });
 
 parentPort.on('message', (message) => {

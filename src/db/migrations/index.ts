@@ -16,6 +16,8 @@ import * as m0013 from './0013-rollup-periods.js';
 import * as m0014 from './0014-rollup-member-periods.js';
 import * as m0015 from './0015-rollup-offer-day-indexes.js';
 import * as m0016 from './0016-rollup-covering-indexes.js';
+import * as m0017 from './0017-rollup-offer-days.js';
+import * as m0018 from './0018-rollup-code-periods.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -34,4 +36,6 @@ export const migrations: Record<string, Migration> = {
   '0014-rollup-member-periods': m0014,
   '0015-rollup-offer-day-indexes': m0015,
   '0016-rollup-covering-indexes': m0016,
+  '0017-rollup-offer-days': m0017,
+  '0018-rollup-code-periods': m0018,
 };
