@@ -316,7 +316,7 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
       const pv = await db.selectFrom('rollup_conversions_period').selectAll().where('workspace_id', '=', wsId).orderBy(['period', 'offer_id', 'member_id', 'link_id', 'code_id', 'status']).execute();
       const norm = (rows: Record<string, unknown>[]) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, x]) => [k, typeof x === 'string' && /^\d+$/.test(x) ? Number(x) : x])));
       const mc = await db.selectFrom('rollup_clicks_member_period').selectAll().where('workspace_id', '=', wsId).orderBy(['period', 'offer_id', 'member_id']).execute();
-      const mv = await db.selectFrom('rollup_conversions_member_period').selectAll().where('workspace_id', '=', wsId).orderBy(['period', 'offer_id', 'member_id', 'status']).execute();
+      const mv = await db.selectFrom('rollup_conversions_member_period').selectAll().where('workspace_id', '=', wsId).orderBy(['period', 'offer_id', 'member_id']).execute();
       const oc = await db.selectFrom('rollup_clicks_offer_day').selectAll().where('workspace_id', '=', wsId).orderBy(['day', 'offer_id']).execute();
       const cv = await db.selectFrom('rollup_conversions_code_period').selectAll().where('workspace_id', '=', wsId).orderBy(['period', 'offer_id', 'member_id', 'code_id']).execute();
       const ov = await db.selectFrom('rollup_conversions_offer_day').selectAll().where('workspace_id', '=', wsId).orderBy(['day', 'offer_id', 'status']).execute();

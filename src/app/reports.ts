@@ -107,7 +107,11 @@ export async function runReport(ctx: AppContext, ws: Workspace, query: ReportQue
   const byCredit = ['member', 'code', 'link'].includes(groupBy) || !!(query.memberId || query.codeId || query.linkId);
   const keys = await groupKeys(ctx, scope, groupBy, grouped);
   const reach = await reachOf(ctx, scope, groupBy, keys);
-  const rows = keys.map((key) => ({ ...reportRow(key, aggregate(grouped, clickKeyOf(groupBy, key, keys.codes), key, byCredit, reach.get(key) ?? null)), label: '' }));
+  const rows = keys.map((key) => {
+    const row = reportRow(key, aggregate(grouped, clickKeyOf(groupBy, key, keys.codes), key, byCredit, reach.get(key) ?? null)) as LabeledRow;
+    row.label = ''; // set by label(); assigned, not spread, since a report may have thousands of rows
+    return row;
+  });
   const totals = reportRow('total', aggregate(total, '', '', !!(query.memberId || query.codeId || query.linkId), reach.get('\u0000total') ?? null));
   await label(ctx, ws, groupBy, rows, keys.codeNames);
   sortRows(rows, groupBy, query);
@@ -181,10 +185,11 @@ async function rollupSums(ctx: AppContext, s: Scope, group: Group): Promise<Sums
     ...clickOffers(s).map((id) => sql`offer_id = ${id}`), ...clickMembers(s).map((id) => sql`member_id = ${id}`),
     ...(q.linkId ? [sql`link_id = ${q.linkId}`] : []),
   ];
-  // Periods without link and code (or link and status) hold half the rows; they answer whatever does not need those.
+  // Periods without link, code and status (or link and status) hold a third to half of the rows; they answer whatever
+  // does not need those.
   const clicksByLink = group === 'link' || !!q.linkId;
   const linesByLinkOrCode = group === 'link' || group === 'code' || !!q.linkId || !!q.codeId;
-  const lineTier = group === 'link' || !!q.linkId || (linesByLinkOrCode && !!q.status) ? 'rollup_conversions_period'
+  const lineTier = group === 'link' || !!q.linkId || !!q.status ? 'rollup_conversions_period'
     : linesByLinkOrCode ? 'rollup_conversions_code_period' : 'rollup_conversions_member_period';
   const clickKey = group === 'code' ? sql<string>`offer_id || '|' || member_id` : ROLLUP_CLICK_KEY[group] ? sql.ref<string>(ROLLUP_CLICK_KEY[group]!) : sql<string>`''`;
   const clickSource = noClicks(s) ? null
@@ -434,7 +439,7 @@ async function reachOf(ctx: AppContext, s: Scope, group: ReportGroupBy, keys: Ke
 }
 
 async function label(ctx: AppContext, ws: Workspace, group: ReportGroupBy, rows: LabeledRow[], known?: Map<string, string>): Promise<void> {
-  const names = new Map<string, string>(known);
+  const names = known ?? new Map<string, string>();
   const ids = rows.map((r) => r.key).filter((k) => k && !names.has(k));
   const db = ctx.store.db;
   // Hundreds of ids: reading the workspace's whole (small) table is cheaper than a long "in (…)" list.

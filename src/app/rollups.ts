@@ -49,8 +49,8 @@ async function applyConversions(db: Db, ws: { id: string; currency: string }, zo
   const inPeriod = (x: DayLines | null, i: 0 | 1) => x && { day: periodsOfDay(x.day)[i], lines: x.lines };
   const periodChanges = changes.flatMap((c) => ([0, 1] as const).map((i) => ({ before: inPeriod(c.before, i), after: inPeriod(c.after, i) })));
   await repo.addConversionDeltas(db, ws.id, lineDeltas(periodChanges), 'period');
-  // And without link and code, for reports by offer, by member and in total.
-  const memberOnly = (x: DayLines | null) => x && { day: x.day, lines: x.lines.map((l) => ({ ...l, linkId: '', codeId: '' })) };
+  // And without link, code and status, for reports by offer, by member and in total.
+  const memberOnly = (x: DayLines | null) => x && { day: x.day, lines: x.lines.map((l) => ({ ...l, linkId: '', codeId: '', status: '' })) };
   await repo.addConversionDeltas(db, ws.id, lineDeltas(periodChanges.map((c) => ({ before: memberOnly(c.before), after: memberOnly(c.after) }))), 'member-period');
   // And without link and status, for reports by code.
   const codeOnly = (x: DayLines | null) => x && { day: x.day, lines: x.lines.map((l) => ({ ...l, linkId: '', status: '' })) };

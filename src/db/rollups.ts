@@ -151,8 +151,8 @@ function rollupRow(workspaceId: string, day: string, l: CreditLine): RollupConve
 }
 
 /**
- * The conversion rollup tables: per day; per week/month; per week/month without link and code, and without link and
- * status; per day without member, link and code. Each keeps the credit lines of its grain, summed over the dimensions
+ * The conversion rollup tables: per day; per week/month; per week/month without link, code and status, and without
+ * link and status; per day without member, link and code. Each keeps the credit lines of its grain, summed over the dimensions
  * it drops.
  */
 export type ConversionTier = 'day' | 'period' | 'member-period' | 'code-period' | 'offer-day';
@@ -161,7 +161,7 @@ type Dim = (typeof ALL_DIMS)[number];
 const TIERS: Record<ConversionTier, { table: string; time: 'day' | 'period'; dims: readonly Dim[] }> = {
   day: { table: 'rollup_conversions', time: 'day', dims: ALL_DIMS },
   period: { table: 'rollup_conversions_period', time: 'period', dims: ALL_DIMS },
-  'member-period': { table: 'rollup_conversions_member_period', time: 'period', dims: ['offer_id', 'member_id', 'status'] },
+  'member-period': { table: 'rollup_conversions_member_period', time: 'period', dims: ['offer_id', 'member_id'] },
   'code-period': { table: 'rollup_conversions_code_period', time: 'period', dims: ['offer_id', 'member_id', 'code_id'] },
   'offer-day': { table: 'rollup_conversions_offer_day', time: 'day', dims: ['offer_id', 'status'] },
 };
@@ -227,9 +227,9 @@ export async function rebuildCoarseTiers(db: Db, kind: DialectKind, workspaceId:
     select workspace_id, period, offer_id, member_id, sum(clicks), sum(unique_clicks)
     from rollup_clicks_period where workspace_id = ${workspaceId} group by workspace_id, period, offer_id, member_id`.execute(db);
   await sql`
-    insert into rollup_conversions_member_period (workspace_id, period, offer_id, member_id, status, ${sql.join(ROLLUP_MEASURES.map((m) => sql.ref(m)))})
-    select workspace_id, period, offer_id, member_id, status, ${measures}
-    from rollup_conversions_period where workspace_id = ${workspaceId} group by workspace_id, period, offer_id, member_id, status`.execute(db);
+    insert into rollup_conversions_member_period (workspace_id, period, offer_id, member_id, ${sql.join(ROLLUP_MEASURES.map((m) => sql.ref(m)))})
+    select workspace_id, period, offer_id, member_id, ${measures}
+    from rollup_conversions_period where workspace_id = ${workspaceId} group by workspace_id, period, offer_id, member_id`.execute(db);
   await sql`
     insert into rollup_conversions_code_period (workspace_id, period, offer_id, member_id, code_id, ${sql.join(ROLLUP_MEASURES.map((m) => sql.ref(m)))})
     select workspace_id, period, offer_id, member_id, code_id, ${measures}

@@ -342,9 +342,9 @@ export interface RollupConversionsTable {
 /** The same sums per ISO week ("W" + Monday) and month ("M" + YYYY-MM) of the rollup zone (migration 0013). */
 export type RollupClicksPeriodTable = Omit<RollupClicksTable, 'day'> & { period: string };
 export type RollupConversionsPeriodTable = Omit<RollupConversionsTable, 'day'> & { period: string };
-/** The period sums without link and code (migration 0014), for reports that neither group nor filter by them. */
+/** The period sums without link and code (migration 0014; conversions also without status, 0019). */
 export type RollupClicksMemberPeriodTable = Omit<RollupClicksPeriodTable, 'link_id'>;
-export type RollupConversionsMemberPeriodTable = Omit<RollupConversionsPeriodTable, 'link_id' | 'code_id'>;
+export type RollupConversionsMemberPeriodTable = Omit<RollupConversionsPeriodTable, 'link_id' | 'code_id' | 'status'>;
 /** The day sums without member, link and code (migration 0017), for reports that neither group nor filter by them. */
 export type RollupClicksOfferDayTable = Omit<RollupClicksTable, 'link_id' | 'member_id'>;
 export type RollupConversionsOfferDayTable = Omit<RollupConversionsTable, 'member_id' | 'link_id' | 'code_id'>;

@@ -18,6 +18,7 @@ import * as m0015 from './0015-rollup-offer-day-indexes.js';
 import * as m0016 from './0016-rollup-covering-indexes.js';
 import * as m0017 from './0017-rollup-offer-days.js';
 import * as m0018 from './0018-rollup-code-periods.js';
+import * as m0019 from './0019-rollup-member-periods-without-status.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -38,4 +39,5 @@ export const migrations: Record<string, Migration> = {
   '0016-rollup-covering-indexes': m0016,
   '0017-rollup-offer-days': m0017,
   '0018-rollup-code-periods': m0018,
+  '0019-rollup-member-periods-without-status': m0019,
 };
