@@ -197,9 +197,13 @@ async function rollupSums(ctx: AppContext, s: Scope, group: Group): Promise<Sums
   const clickRows = !clickSource ? [] : (await sql<{ key: string; clicks: number; unique_clicks: number }>`
     select key, sum(clicks) as clicks, sum(unique_clicks) as unique_clicks from (${clickSource}) r group by key`.execute(db)).rows;
 
+  // By code across members, the lines without a code are half the code periods' rows, one per member and period, all
+  // summed into the one "(no code)" row: that row is the offer days' total minus the coded rows instead.
+  const uncodedByDifference = group === 'code' && !q.memberId && !q.linkId && !q.codeId && !q.status;
   const lineFilters: RawBuilder<unknown>[] = [
     ...(q.offerId ? [sql`offer_id = ${q.offerId}`] : []), ...(q.memberId ? [sql`member_id = ${q.memberId}`] : []),
     ...(q.linkId ? [sql`link_id = ${q.linkId}`] : []), ...(q.codeId ? [sql`code_id = ${q.codeId}`] : []), ...(q.status ? [sql`status = ${q.status}`] : []),
+    ...(uncodedByDifference ? [sql`code_id <> ''`] : []),
   ];
   const lineKey = ROLLUP_LINE_KEY[group] ? sql.ref<string>(ROLLUP_LINE_KEY[group]!) : sql<string>`''`;
   const sums = sql.join(LINE_MEASURES.map((m) => sql`sum(${sql.ref(rollups.LINE_COLUMN[m])}) as ${sql.ref(m)}`));
@@ -207,6 +211,14 @@ async function rollupSums(ctx: AppContext, s: Scope, group: Group): Promise<Sums
     lineKey, LINE_MEASURES.map((m) => rollups.LINE_COLUMN[m]), lineFilters);
   const lineRows = !lineSource ? [] : (await sql<Record<string, unknown> & { key: string }>`
     select key, ${sums} from (${lineSource}) r group by key`.execute(db)).rows;
+  if (uncodedByDifference) {
+    const [all] = (await sql<Record<string, unknown>>`
+      select ${sums} from rollup_conversions_offer_day
+      where workspace_id = ${ws.id} and day >= ${s.from} and day <= ${s.to}${q.offerId ? sql` and offer_id = ${q.offerId}` : sql``}`.execute(db)).rows;
+    const uncoded: Record<string, unknown> & { key: string } = { key: '' };
+    for (const m of LINE_MEASURES) uncoded[m] = Number(all?.[m] ?? 0) - lineRows.reduce((a, r) => a + Number(r[m] ?? 0), 0);
+    lineRows.push(uncoded);
+  }
 
   // A key whose subtracted days held all its activity nets to nothing: it had no click and no credit in the range.
   const out: Sums = { clicks: new Map(), lines: new Map() };
