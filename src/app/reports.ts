@@ -102,10 +102,13 @@ export async function runReport(ctx: AppContext, ws: Workspace, query: ReportQue
   if (source === 'rollups') await refreshDirtyConversions(ctx.store, { workspaceId: ws.id });
 
   const sumsOf = source === 'rollups' ? (g: Group) => rollupSums(ctx, scope, g) : rawSums(ctx, scope);
+  // The codes are read beside the sums: on PostgreSQL the two run on separate connections at once.
+  const codes = groupBy === 'code' ? readCodes(ctx, scope) : null;
+  codes?.catch(() => {}); // awaited below; a rejection before then is not unhandled
   const grouped = await sumsOf(groupBy);
   const total = overall(grouped);
   const byCredit = ['member', 'code', 'link'].includes(groupBy) || !!(query.memberId || query.codeId || query.linkId);
-  const keys = await groupKeys(ctx, scope, groupBy, grouped);
+  const keys = await groupKeys(scope, groupBy, grouped, codes ? await codes : []);
   const reach = await reachOf(ctx, scope, groupBy, keys);
   const rows = keys.map((key) => {
     const row = reportRow(key, aggregate(grouped, clickKeyOf(groupBy, key, keys.codes), key, byCredit, reach.get(key) ?? null)) as LabeledRow;
@@ -194,8 +197,10 @@ async function rollupSums(ctx: AppContext, s: Scope, group: Group): Promise<Sums
   const clickKey = group === 'code' ? sql<string>`offer_id || '|' || member_id` : ROLLUP_CLICK_KEY[group] ? sql.ref<string>(ROLLUP_CLICK_KEY[group]!) : sql<string>`''`;
   const clickSource = noClicks(s) ? null
     : source(offerGrain ? ['rollup_clicks_offer_day'] : ['rollup_clicks', clicksByLink ? 'rollup_clicks_period' : 'rollup_clicks_member_period'], clickKey, ['clicks', 'unique_clicks'], clickFilters);
-  const clickRows = !clickSource ? [] : (await sql<{ key: string; clicks: number; unique_clicks: number }>`
-    select key, sum(clicks) as clicks, sum(unique_clicks) as unique_clicks from (${clickSource}) r group by key`.execute(db)).rows;
+  // Started now, awaited after the conversion sums: on PostgreSQL the two run on separate connections at once.
+  const clickQuery = !clickSource ? null : sql<{ key: string; clicks: number; unique_clicks: number }>`
+    select key, sum(clicks) as clicks, sum(unique_clicks) as unique_clicks from (${clickSource}) r group by key`.execute(db);
+  clickQuery?.catch(() => {}); // awaited below; a rejection before then is not unhandled
 
   // By code across members, the lines without a code are half the code periods' rows, one per member and period, all
   // summed into the one "(no code)" row: that row is the offer days' total minus the coded rows instead.
@@ -220,6 +225,7 @@ async function rollupSums(ctx: AppContext, s: Scope, group: Group): Promise<Sums
     lineRows.push(uncoded);
   }
 
+  const clickRows = clickQuery ? (await clickQuery).rows : [];
   // A key whose subtracted days held all its activity nets to nothing: it had no click and no credit in the range.
   const out: Sums = { clicks: new Map(), lines: new Map() };
   for (const r of clickRows) {
@@ -351,25 +357,33 @@ function overall(sums: Sums): Sums {
   return out;
 }
 
-/** The row keys; for a code grouping also each code's click key (offer|member) and its text, read together. */
-type Keys = string[] & { codes?: Map<string, string>; codeNames?: Map<string, string> };
+/** The row keys; for a code grouping also each code's click key (offer|member), text and member's reach, read at once. */
+type Keys = string[] & { codes?: Map<string, string>; codeNames?: Map<string, string>; codeReach?: Map<string, number | null> };
+
+/** The promo codes a report by code may list, with their member's reach. */
+function readCodes(ctx: AppContext, s: Scope) {
+  let codes = ctx.store.db.selectFrom('promo_codes as c').leftJoin('members as m', 'm.id', 'c.member_id')
+    .select(['c.id', 'c.code', 'c.offer_id', 'c.member_id', 'm.reach']).where('c.workspace_id', '=', s.ws.id);
+  if (s.q.offerId) codes = codes.where('c.offer_id', '=', s.q.offerId);
+  if (s.q.memberId) codes = codes.where('c.member_id', '=', s.q.memberId);
+  if (s.q.codeId) codes = codes.where('c.id', '=', s.q.codeId);
+  return codes.execute();
+}
 
 /** The rows of the report: every day or week of the range, or every key with any activity. */
-async function groupKeys(ctx: AppContext, s: Scope, group: ReportGroupBy, sums: Sums): Promise<Keys> {
+async function groupKeys(s: Scope, group: ReportGroupBy, sums: Sums, codes: Awaited<ReturnType<typeof readCodes>>): Promise<Keys> {
   if (group === 'day' || group === 'week') return bucketRange(s.from, s.to, s.tz, group).map((b) => b.key);
   if (group !== 'code') return [...new Set([...sums.clicks.keys(), ...sums.lines.keys()])].sort();
   // A code's clicks are its member's clicks on its offer: codes whose member had clicks are listed even unredeemed.
-  let codes = ctx.store.db.selectFrom('promo_codes').select(['id', 'code', 'offer_id', 'member_id']).where('workspace_id', '=', s.ws.id);
-  if (s.q.offerId) codes = codes.where('offer_id', '=', s.q.offerId);
-  if (s.q.memberId) codes = codes.where('member_id', '=', s.q.memberId);
-  if (s.q.codeId) codes = codes.where('id', '=', s.q.codeId);
   const keys: Keys = [];
   keys.codes = new Map();
   keys.codeNames = new Map();
-  for (const c of await codes.execute()) {
+  keys.codeReach = new Map();
+  for (const c of codes) {
     const clickKey = `${c.offer_id}|${c.member_id ?? ''}`;
     keys.codes.set(c.id, clickKey);
     keys.codeNames.set(c.id, c.code);
+    keys.codeReach.set(c.id, c.reach === null || c.reach === undefined ? null : Number(c.reach));
     if (sums.lines.has(c.id) || (c.member_id && sums.clicks.has(clickKey))) keys.push(c.id);
   }
   for (const k of sums.lines.keys()) if (!keys.codes.has(k)) keys.push(k); // '' (no code), or a deleted code
@@ -427,11 +441,7 @@ async function reachOf(ctx: AppContext, s: Scope, group: ReportGroupBy, keys: Ke
   };
 
   if (group === 'member') for (const [id, r] of await memberReach(keys.filter(Boolean))) out.set(id, r);
-  if (group === 'code' && keys.codes) {
-    const memberOf = new Map([...keys.codes].map(([id, k]) => [id, k.split('|')[1] ?? '']));
-    const reach = await memberReach([...new Set([...memberOf.values()].filter(Boolean))]);
-    for (const k of keys) out.set(k, reach.get(memberOf.get(k) ?? '') ?? null);
-  }
+  if (group === 'code' && keys.codeReach) for (const k of keys) out.set(k, keys.codeReach.get(k) ?? null);
   if (group === 'link') {
     const links = keys.filter(Boolean).length ? await db.selectFrom('links').select(['id', 'member_id']).where('workspace_id', '=', s.ws.id).where('id', 'in', keys.filter(Boolean)).execute() : [];
     const reach = await memberReach([...new Set(links.map((l) => l.member_id).filter((m): m is string => !!m))]);
