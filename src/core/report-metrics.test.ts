@@ -15,7 +15,7 @@ describe('reportMetrics', () => {
       commissionMinor: 12_475, codedRevenueMinor: 74_850, linkRevenueMinor: 49_900, codeRedemptions: 15, reach: 40_000,
     }))).toEqual({
       netSalesMinor: 119_760, aovMinor: 4_990, epcMinor: 12, conversionRate: '0.0250',
-      redemptionRatePerClick: '0.0150', redemptionRatePerReach: '0.0004', codedRevenueShare: '0.6000',
+      redemptionRatePerClick: '0.0150', redemptionRatePerReach: '0.00037500', codedRevenueShare: '0.6000',
     });
   });
 
@@ -60,6 +60,18 @@ describe('ratio', () => {
   it('is null for 0 and unknown denominators', () => {
     expect(ratio(5, 0)).toBeNull();
     expect(ratio(5, null)).toBeNull();
+    expect(ratio(5, 0, 8)).toBeNull();
+  });
+
+  it.each([
+    [1, 210_000, '0.00000476'], [15, 40_000, '0.00037500'], [1, 200_000_001, '0.00000000'], [1, 200_000_000, '0.00000001'],
+    [3, 2, '1.50000000'], [Number.MAX_SAFE_INTEGER, 3, '3002399751580330.33333333'],
+  ])('%i / %i = %s to 8 decimals', (num, den, out) => expect(ratio(num, den, 8)).toBe(out));
+
+  it('keeps one creator\'s redemptions per follower readable where 4 decimals would say 0', () => {
+    const m = reportMetrics(agg({ codeRedemptions: 1, reach: 210_000 }));
+    expect(m.redemptionRatePerReach).toBe('0.00000476');
+    expect(ratio(1, 210_000)).toBe('0.0000');
   });
 });
 
@@ -121,15 +133,17 @@ describe('properties', () => {
       const sign = num < 0n ? -1n : 1n;
       return sign * ((2n * num * sign + den) / (2n * den));
     };
-    const asRatio = (num: number, den: number) => {
-      const scaled = divRound(BigInt(num) * 10_000n, BigInt(den));
-      return `${scaled / 10_000n}.${String(scaled % 10_000n).padStart(4, '0')}`;
+    const asRatio = (num: number, den: number, decimals = 4) => {
+      const scale = 10n ** BigInt(decimals);
+      const scaled = divRound(BigInt(num) * scale, BigInt(den));
+      return `${scaled / scale}.${String(scaled % scale).padStart(decimals, '0')}`;
     };
     // Numerators from tiny to past 2^53, denominators that make exact halves likely.
     const amount = fc.oneof(fc.nat({ max: 1_000 }), fc.nat({ max: 2 ** 40 }), fc.integer({ min: 2 ** 49, max: Number.MAX_SAFE_INTEGER }));
     fc.assert(fc.property(amount, amount, fc.boolean(), (num, den, negative) => {
       const d = den === 0 ? 1 : den;
       expect(ratio(num, d)).toBe(asRatio(num, d));
+      expect(ratio(num, d, 8)).toBe(asRatio(num, d, 8));
       const commission = negative ? -num : num;
       expect(reportMetrics(agg({ commissionMinor: commission, clicks: d })).epcMinor).toBe(Number(divRound(BigInt(commission), BigInt(d))));
       expect(reportMetrics(agg({ commissionMinor: commission, clicks: 2 })).epcMinor).toBe(Number(divRound(BigInt(commission), 2n)));

@@ -28,7 +28,10 @@ export interface ReportAggregate {
   reach: number | null;
 }
 
-/** Ratios are 4-decimal strings ("0.0125" = 1.25 %), null when the denominator is 0 (or reach is unknown). */
+/**
+ * Ratios are decimal strings ("0.0125" = 1.25 %) to 4 places (redemptions per reach: 8), null when the denominator is
+ * 0 (or reach is unknown).
+ */
 export interface ReportMetrics {
   netSalesMinor: number;
   /** Gross sales ÷ conversions, rounded half-up to the minor unit. */
@@ -37,7 +40,7 @@ export interface ReportMetrics {
   epcMinor: number | null;
   /** Conversions ÷ clicks. Coded orders need no click, so it can exceed 1. */
   conversionRate: string | null;
-  /** Code redemptions ÷ clicks, and ÷ reach. */
+  /** Code redemptions ÷ clicks, and ÷ reach (8 decimals: "0.00037500" = 0.0375 %). */
   redemptionRatePerClick: string | null;
   redemptionRatePerReach: string | null;
   /** Coded revenue ÷ (coded + link revenue): how much of the money the codes bring. */
@@ -94,20 +97,27 @@ function minorPer(num: number, den: number): number | null {
   return den === 0 ? null : divRoundNumber(num, den);
 }
 
-const RATIO_SCALE = 10_000n;
+/**
+ * Decimals of a ratio. Redemptions per follower are tiny (15 redemptions for 40,000 followers is 0.000375): at 4
+ * decimals nearly every creator would read 0.0000, so that one ratio keeps 8 (3 significant digits up to ~1 M reach).
+ */
+export const RATIO_DECIMALS = 4;
+export const REACH_RATIO_DECIMALS = 8;
 
-/** "0.0125": num ÷ den to 4 decimals, rounded half-up; null for a zero denominator. */
-export function ratio(num: number, den: number | null): string | null {
+/** "0.0125": num ÷ den to `decimals` places (4 unless told), rounded half-up; null for a zero denominator. */
+export function ratio(num: number, den: number | null, decimals: number = RATIO_DECIMALS): string | null {
   if (den === null || den === 0) return null;
   if (!Number.isSafeInteger(num) || num < 0 || !Number.isSafeInteger(den) || den < 0) {
     throw new RangeError(`ratio of non-negative integers only: ${num} / ${den}`);
   }
-  if (num * 10_000 < EXACT) {
-    const scaled = divRoundNumber(num * 10_000, den);
-    return `${Math.floor(scaled / 10_000)}.${String(scaled % 10_000).padStart(4, '0')}`;
+  const scale = 10 ** decimals;
+  if (num * scale < EXACT) {
+    const scaled = divRoundNumber(num * scale, den);
+    return `${Math.floor(scaled / scale)}.${String(scaled % scale).padStart(decimals, '0')}`;
   }
-  const scaled = divRound(BigInt(num) * RATIO_SCALE, BigInt(den));
-  return `${scaled / RATIO_SCALE}.${String(scaled % RATIO_SCALE).padStart(4, '0')}`;
+  const big = 10n ** BigInt(decimals);
+  const scaled = divRound(BigInt(num) * big, BigInt(den));
+  return `${scaled / big}.${String(scaled % big).padStart(decimals, '0')}`;
 }
 
 export function reportMetrics(a: ReportAggregate): ReportMetrics {
@@ -118,7 +128,7 @@ export function reportMetrics(a: ReportAggregate): ReportMetrics {
     epcMinor: minorPer(a.commissionMinor, a.clicks),
     conversionRate: ratio(a.conversions, a.clicks),
     redemptionRatePerClick: ratio(a.codeRedemptions, a.clicks),
-    redemptionRatePerReach: ratio(a.codeRedemptions, a.reach),
+    redemptionRatePerReach: ratio(a.codeRedemptions, a.reach, REACH_RATIO_DECIMALS),
     codedRevenueShare: ratio(a.codedRevenueMinor, a.codedRevenueMinor + a.linkRevenueMinor),
   };
 }

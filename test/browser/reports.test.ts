@@ -1,6 +1,6 @@
 // The Reports page in a real browser at 1280 and 390 px: the empty state of a new workspace, then clicks and
 // postbacks made through the real tracking and /postback endpoints; grouping, filters, sorting by a heading, the
-// totals, the trend chart, the credits note, CSV and Excel exports, and a member named like an HTML tag shown as text.
+// totals, redemptions per follower, the trend chart, the credits note, CSV and Excel exports, and a member named like an HTML tag shown as text.
 // Screenshots go to test-results/dashboard-reports-*.png.
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
@@ -52,7 +52,7 @@ describe('the Reports page in a real browser (Chromium, SQLite)', () => {
     const offer = await d.api('POST', '/offers', { name: 'Glow Serum', destinationUrl: 'https://shop.example.com/glow', attributionRule: 'split', splitCodeShare: '50', payoutOptions: [{ title: '10%', type: 'percent', value: '10' }] });
     expect(offer.statusCode).toBe(201);
     for (const name of ['Ana Lopez', 'Ben Ode', XSS_NAME]) {
-      const m = await d.api('POST', '/members', { name });
+      const m = await d.api('POST', '/members', { name, ...(name === 'Ben Ode' ? { reach: 210_000 } : {}) });
       const added = await d.api('POST', `/offers/${offer.data.id}/members`, { members: [{ memberId: m.data.id }], generateLinks: true, generateCodes: true, codePattern: '{RAND6}' });
       members.push({ id: m.data.id, name, slug: added.data.members[0].links[0].slug, code: added.data.members[0].codes[0].code });
     }
@@ -103,6 +103,11 @@ describe('the Reports page in a real browser (Chromium, SQLite)', () => {
     await desktop.getByLabel('Member').selectOption({ label: 'Ben Ode' });
     await expect.poll(async () => (await bodyRows(desktop)).length).toBe(1);
     expect((await bodyRows(desktop))[0]![0]).toBe('Ben Ode');
+    // One redemption for 210,000 followers: 0.000476 %, where a percent to two decimals would say 0 %.
+    const headings = await table.locator('thead th').allTextContents();
+    const ben = (await bodyRows(desktop))[0]!;
+    expect(ben[headings.findIndex((h) => h.startsWith('Reach'))]).toBe('210,000');
+    expect(ben[headings.findIndex((h) => h.startsWith('Redemptions per reach'))]).toBe('0.000476%');
     expect(new URL(desktop.url()).searchParams.get('memberId')).toBe(members[1]!.id);
     await desktop.getByLabel('Member').selectOption({ label: 'All members' });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { currencyDigits, describePayout, formatAmount, formatDateTime, formatMoney, formatRatio, formatShortDay, minorToDecimal } from '../../web/shared/format.js';
+import { currencyDigits, describePayout, formatAmount, formatDateTime, formatMoney, formatRatio, formatShortDay, formatSmallRatio, minorToDecimal } from '../../web/shared/format.js';
 
 describe('money from minor units', () => {
   it('places the decimal point by the currency, without floats', () => {
@@ -31,6 +31,14 @@ describe('ratios, days, payouts', () => {
     expect(formatRatio('0.0125', 'en-US')).toBe('1.25%');
     expect(formatRatio('1.0000', 'en-US')).toBe('100%');
     expect(formatRatio(null, 'en-US')).toBe('—');
+  });
+
+  it('shows redemptions per follower to three significant digits, where two decimals of a percent say 0%', () => {
+    expect(formatRatio('0.00000476', 'en-US')).toBe('0%');
+    expect(formatSmallRatio('0.00000476', 'en-US')).toBe('0.000476%');
+    expect(formatSmallRatio('0.00037500', 'en-US')).toBe('0.0375%');
+    expect(formatSmallRatio('0.00000000', 'en-US')).toBe('0%');
+    expect(formatSmallRatio(null, 'en-US')).toBe('—');
   });
 
   it('shows a report day as written, whatever the zone', () => {

@@ -64,6 +64,17 @@ export function formatRatio(ratio: string | null | undefined, locale = LOCALE): 
   return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 2 }).format(n);
 }
 
+/**
+ * A ratio that is usually a tiny fraction of a percent (redemptions per follower: "0.00000476" = 0.000476 %), to
+ * three significant digits, where formatRatio's two decimals would show 0%.
+ */
+export function formatSmallRatio(ratio: string | null | undefined, locale = LOCALE): string {
+  if (ratio === null || ratio === undefined || ratio === '') return '—';
+  const n = Number(ratio);
+  if (!Number.isFinite(n)) return '—';
+  return new Intl.NumberFormat(locale, { style: 'percent', maximumSignificantDigits: 3 }).format(n);
+}
+
 export function formatDate(iso: string | null | undefined, locale = LOCALE): string {
   if (!iso) return '—';
   const d = new Date(iso);

@@ -11,6 +11,7 @@ import * as s from '../schemas.js';
 import type { Api } from './types.js';
 
 const Ratio = Type.Union([Type.String({ pattern: '^\\d+\\.\\d{4}$' }), Type.Null()], { description: 'A ratio to 4 decimals ("0.0125" = 1.25 %), null when its denominator is 0 or unknown' });
+const ReachRatio = Type.Union([Type.String({ pattern: '^\\d+\\.\\d{8}$' }), Type.Null()], { description: 'Redemptions per follower to 8 decimals ("0.00037500" = 0.0375 %), null when reach is unknown or 0' });
 const MinorOrNull = Type.Union([Type.Integer(), Type.Null()]);
 
 const Metrics = {
@@ -28,7 +29,7 @@ const Metrics = {
   codeRedemptions: Type.Integer({ description: 'Orders credited through a promo code' }),
   redemptionRatePerClick: Ratio,
   reach: Type.Union([Type.Integer(), Type.Null()], { description: 'Followers, where the members told us' }),
-  redemptionRatePerReach: Ratio,
+  redemptionRatePerReach: ReachRatio,
   codedRevenueMinor: Type.Integer(),
   linkRevenueMinor: Type.Integer(),
   codedRevenueShare: Ratio,

@@ -4,7 +4,7 @@
 import { useMemo, useState } from 'react';
 import { api, download, getAll, type Query } from '../../shared/api.js';
 import { LazyTimeSeries } from '../../shared/charts/index.js';
-import { formatDay, formatMoney, formatNumber, formatRatio, formatShortDay } from '../../shared/format.js';
+import { formatDay, formatMoney, formatNumber, formatRatio, formatShortDay, formatSmallRatio } from '../../shared/format.js';
 import { useAction, useResource } from '../../shared/hooks.js';
 import { useQueryParam } from '../../shared/router.js';
 import { dayOf } from '../../shared/zoned.js';
@@ -25,7 +25,7 @@ const GROUPS: { value: ReportGroup; label: string }[] = [
   { value: 'week', label: 'Week' },
 ];
 
-type Kind = 'count' | 'money' | 'ratio';
+type Kind = 'count' | 'money' | 'ratio' | 'smallRatio';
 interface Column { key: keyof ReportMetrics; label: string; kind: Kind }
 const COLUMNS: Column[] = [
   { key: 'clicks', label: 'Clicks', kind: 'count' },
@@ -39,6 +39,8 @@ const COLUMNS: Column[] = [
   { key: 'epcMinor', label: 'EPC', kind: 'money' },
   { key: 'codeRedemptions', label: 'Code redemptions', kind: 'count' },
   { key: 'redemptionRatePerClick', label: 'Redemption rate', kind: 'ratio' },
+  { key: 'reach', label: 'Reach', kind: 'count' },
+  { key: 'redemptionRatePerReach', label: 'Redemptions per reach', kind: 'smallRatio' },
   { key: 'codedRevenueShare', label: 'Coded revenue share', kind: 'ratio' },
 ];
 
@@ -51,6 +53,7 @@ function cell(row: Row | ReportMetrics, c: Column, currency: string): string {
   const v = row[c.key];
   if (c.kind === 'money') return formatMoney(v as number | null, currency);
   if (c.kind === 'ratio') return formatRatio(v as string | null);
+  if (c.kind === 'smallRatio') return formatSmallRatio(v as string | null);
   return formatNumber(v as number);
 }
 
