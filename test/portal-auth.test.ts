@@ -226,8 +226,18 @@ describe.each(DIALECTS)('the creator portal on %s', (kind) => {
     expect(report.status, report.body).toBe(200);
     expect(report.data.rows.map((r: { key: string }) => r.key)).toEqual([seed.offer1]);
     expect(report.data.totals).toMatchObject({ conversions: 2, salesMinor: 14_000, commissionMinor: 1_400 });
+    // By code: her one code, both orders; Bo's codes and the generic code sold on the same offer and are not listed.
+    const byCode = await ava.request('GET', '/api/portal/report?groupBy=code&from=2026-03-01&to=2026-04-30');
+    expect(byCode.status, byCode.body).toBe(200);
+    expect(byCode.data.rows.map((r: { label: string; conversions: number; salesMinor: number }) => [r.label, r.conversions, r.salesMinor]))
+      .toEqual([[seed.avaCodes[0], 2, 14_000]]);
+    // By link: her orders came with her code only, so the one row is the one without a link.
+    const byLink = await ava.request('GET', '/api/portal/report?groupBy=link&from=2026-03-01&to=2026-04-30');
+    expect(byLink.status, byLink.body).toBe(200);
+    expect(byLink.data.rows.map((r: { key: string; salesMinor: number }) => [r.key, r.salesMinor])).toEqual([['', 14_000]]);
+    expect((await ava.request('GET', '/api/portal/report?groupBy=member')).data.error.code).toBe('validation_failed');
 
-    for (const res of [me, (await ava.request('GET', '/api/portal/offers')), (await ava.request('GET', '/api/portal/commissions')), (await ava.request('GET', '/api/portal/payouts')), report]) {
+    for (const res of [me, (await ava.request('GET', '/api/portal/offers')), (await ava.request('GET', '/api/portal/commissions')), (await ava.request('GET', '/api/portal/payouts')), report, byCode, byLink]) {
       for (const id of seed.foreign) expect(res.body).not.toContain(id);
     }
   });
@@ -324,5 +334,40 @@ describe.each(DIALECTS)('the creator portal on %s', (kind) => {
     const out = await ava.request('POST', '/api/portal/logout');
     expect(out.status).toBe(200);
     expect((await ava.request('GET', '/api/portal/me')).status).toBe(401);
+  });
+
+  it("splits a shared order by link and by code without naming the other member's link or code", async () => {
+    const secret = (await t.api('GET', '/workspace')).data.postbackSecret as string;
+    const shared = (await t.api('POST', '/offers', {
+      name: 'Shared', destinationUrl: 'https://shop.example.com/shared', attributionRule: 'split', splitCodeShare: '50',
+      payoutOptions: [{ title: 'Ten', type: 'percent', value: '10' }],
+    })).data.id as string;
+    const added = async (memberId: string) => (await t.api('POST', `/offers/${shared}/members`, { members: [{ memberId }], generateLinks: true, generateCodes: true, codePattern: '{NAME}{RAND4}' })).data.members[0];
+    const avaOn = await added(seed.ava);
+    const boOn = await added(seed.bo);
+    // Ava's link is clicked, then the order carries Bo's code: half each (SPEC §3, split). On a day of its own.
+    now += 5 * 86_400_000;
+    const res = await t.built.app.inject({ url: `/${avaOn.links[0].slug}`, headers: { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1' } });
+    const click = new URL(res.headers.location as string).searchParams.get('tp_click')!;
+    await t.built.tracking.flush();
+    const order = await postback(secret, { click, code: boOn.codes[0].code, order: 'S-1', amount: '100.00' });
+    expect(order.json().commissions).toHaveLength(2);
+
+    const day = new Date(now).toISOString().slice(0, 10);
+    const view = async (b: Browser, groupBy: string) => {
+      const r = await b.request('GET', `/api/portal/report?groupBy=${groupBy}&from=${day}&to=${day}`);
+      expect(r.status, r.body).toBe(200);
+      return r;
+    };
+    const rowsOf = (r: Awaited<ReturnType<typeof view>>) => r.data.rows.filter((x: { salesMinor: number }) => x.salesMinor > 0).map((x: { key: string; label: string; salesMinor: number }) => [x.key, x.label, x.salesMinor]);
+    const ava = await signInMember(AVA, t.workspaceId);
+    const bo = await signInMember(BO, t.workspaceId);
+    const [avaByLink, avaByCode, boByLink, boByCode] = [await view(ava, 'link'), await view(ava, 'code'), await view(bo, 'link'), await view(bo, 'code')];
+    expect(rowsOf(avaByLink)).toEqual([[avaOn.links[0].id, `/${avaOn.links[0].slug}`, 5_000]]);
+    expect(rowsOf(avaByCode)).toEqual([['', '(no code)', 5_000]]);
+    expect(rowsOf(boByLink)).toEqual([['', '(no link)', 5_000]]);
+    expect(rowsOf(boByCode)).toEqual([[boOn.codes[0].id, boOn.codes[0].code, 5_000]]);
+    for (const r of [avaByLink, avaByCode]) for (const s of [boOn.codes[0].id, boOn.codes[0].code, boOn.links[0].slug, seed.bo]) expect(r.body).not.toContain(s);
+    for (const r of [boByLink, boByCode]) for (const s of [avaOn.links[0].id, avaOn.links[0].slug, avaOn.codes[0].code, seed.ava]) expect(r.body).not.toContain(s);
   });
 });

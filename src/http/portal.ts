@@ -184,11 +184,12 @@ export function portalRoutes(app: Api, ctx: AppContext): void {
 
     portal.get('/report', {
       schema: {
-        tags, summary: "The member's performance by day, week or offer (their clicks, orders, sales and commission only)", ...MEMBER,
+        tags, summary: "The member's performance by day, week, offer, link or promo code (their clicks, orders, sales and commission only)", ...MEMBER,
+        description: "By link or code, a row per link or code of the member's with activity in the range, and a row with an empty key for their credits without one (by code: orders that came through a link only). A code's clicks are the member's clicks on the code's offer.",
         querystring: Type.Object({
           from: Type.Optional(LocalDate),
           to: Type.Optional(LocalDate),
-          groupBy: Type.Union([Type.Literal('day'), Type.Literal('week'), Type.Literal('offer')], { default: 'day' }),
+          groupBy: Type.Union((['day', 'week', 'offer', 'link', 'code'] as const).map((v) => Type.Literal(v)), { default: 'day' }),
         }),
         response: { 200: PortalReport, ...problems },
       },

@@ -250,7 +250,7 @@ describe('the creator portal in a real browser (Chromium, SQLite)', () => {
     await shot(desktop, 'home-deep-link', 'desktop');
   }, 60_000);
 
-  it('charts the member’s performance and lists it by offer', async () => {
+  it('charts the member’s performance and lists it by offer, by link and by code', async () => {
     await desktop.getByRole('link', { name: 'Performance' }).click();
     await desktop.getByRole('heading', { name: 'Performance', exact: true }).waitFor();
     await desktop.locator('.chart svg.recharts-surface').first().waitFor();
@@ -263,6 +263,26 @@ describe('the creator portal in a real browser (Chromium, SQLite)', () => {
     expect(await byOffer.locator('tbody tr').count()).toBe(1);
     expect(await byOffer.locator('tbody tr').innerText()).toContain('Spring sale');
     await shot(desktop, 'performance', 'desktop');
+
+    // Which link and which code sell: her link has the two clicks; her code, the four orders.
+    await desktop.getByRole('tab', { name: 'By link' }).click();
+    await desktop.waitForURL(/\/p\/performance\?by=link$/);
+    const byLink = desktop.getByTestId('by-link');
+    await byLink.waitFor();
+    const linkRows = await byLink.locator('tbody tr').allInnerTexts();
+    expect(linkRows).toHaveLength(2);
+    expect(linkRows.find((r) => r.includes(`/${new URL(seed.avaLinks[0]!).pathname.slice(1)}`))).toMatch(/\b2\b/);
+    expect(linkRows.find((r) => r.includes('Orders with your code, no link'))).toContain('$230.00');
+    await desktop.getByRole('tab', { name: 'By code' }).click();
+    const byCode = desktop.getByTestId('by-code');
+    await byCode.waitFor();
+    expect(await byCode.locator('thead th').allInnerTexts()).toEqual(['Code', 'Code uses', 'Sales', 'Commission'].map((h) => expect.stringMatching(new RegExp(`^${h}$`, 'i'))));
+    const codeRow = await byCode.locator('tbody tr').filter({ hasText: seed.avaCodes[0]! }).innerText();
+    expect(codeRow).toMatch(/\b4\b/);
+    expect(codeRow).toContain('$230.00');
+    await shot(desktop, 'performance-by-code', 'desktop');
+    await desktop.getByRole('tab', { name: 'By offer' }).click();
+    await desktop.getByTestId('by-offer').waitFor();
 
     await desktop.getByRole('tab', { name: 'Last 7 days' }).click();
     await desktop.waitForURL(/\/p\/performance\?days=7$/);
@@ -294,7 +314,7 @@ describe('the creator portal in a real browser (Chromium, SQLite)', () => {
   }, 60_000);
 
   it('shows nothing of another member anywhere in the portal', async () => {
-    for (const p of [...PAGES, { ...PAGES[1]!, path: '/p/performance?days=90' }, { ...PAGES[2]!, path: '/p/commissions?status=paid' }]) {
+    for (const p of [...PAGES, { ...PAGES[1]!, path: '/p/performance?days=90' }, { ...PAGES[1]!, path: '/p/performance?days=90&by=link' }, { ...PAGES[1]!, path: '/p/performance?days=90&by=code' }, { ...PAGES[2]!, path: '/p/commissions?status=paid' }]) {
       await visit(desktop, p);
       // The chart and lists are drawn from the data once it arrives; give the last request a moment to settle.
       await desktop.waitForLoadState('networkidle');
@@ -312,6 +332,11 @@ describe('the creator portal in a real browser (Chromium, SQLite)', () => {
     expect(seed.boCodes).toHaveLength(2);
     for (const s of [BO.name, 'Bo only collab', ...seed.boCodes]) expect(boText).toContain(s);
     for (const s of [AVA.name, ...seed.avaCodes, ...seed.avaLinks]) expect(boText).not.toContain(s);
+    await bo.goto(`${d.base}/p/performance?by=code`);
+    await bo.getByTestId('by-code').waitFor();
+    const boByCode = await bodyText(bo);
+    for (const s of [...seed.boCodes, '$777.00', '$333.00']) expect(boByCode).toContain(s);
+    for (const s of seed.avaCodes) expect(boByCode).not.toContain(s);
     await bo.getByRole('button', { name: 'Sign out' }).click();
     await bo.waitForURL(/\/p\/login$/);
   }, 60_000);

@@ -78,7 +78,7 @@ export interface PortalMetrics {
 }
 
 export interface PortalReport {
-  groupBy: 'day' | 'week' | 'offer';
+  groupBy: 'day' | 'week' | 'offer' | 'link' | 'code';
   from: string;
   to: string;
   timezone: string;

@@ -1,5 +1,6 @@
 // The member's own performance over the last 7, 30 or 90 days (days of the brand's time zone, as the brand's
-// reports count them): headline numbers, a chart by day, and a table by offer (GET /api/portal/report).
+// reports count them): headline numbers, a chart by day, and a table by offer, by link or by promo code, so a creator
+// sees which of their links and codes sell (GET /api/portal/report).
 import { api } from '../../shared/api.js';
 import { LazyTimeSeries } from '../../shared/charts/index.js';
 import { formatDay, formatMoney, formatNumber, formatShortDay } from '../../shared/format.js';
@@ -18,6 +19,36 @@ const RANGES = [
 ] as const;
 type Range = (typeof RANGES)[number]['value'];
 
+const BREAKDOWNS = [
+  { value: 'offer', label: 'By offer' },
+  { value: 'link', label: 'By link' },
+  { value: 'code', label: 'By code' },
+] as const;
+type Breakdown = (typeof BREAKDOWNS)[number]['value'];
+
+type Row = PortalReport['rows'][number];
+interface Column { label: string; value: (row: Row) => string }
+
+/** The columns each breakdown shows: a code's clicks would be the member's clicks on its offer, not the code's. */
+function columnsOf(by: Breakdown, money: (minor: number | null) => string): Column[] {
+  const clicks: Column = { label: 'Clicks', value: (r) => formatNumber(r.clicks) };
+  const orders: Column = { label: 'Orders', value: (r) => formatNumber(r.conversions) };
+  const uses: Column = { label: 'Code uses', value: (r) => formatNumber(r.codeRedemptions) };
+  const sales: Column = { label: 'Sales', value: (r) => money(r.salesMinor) };
+  const commission: Column = { label: 'Commission', value: (r) => money(r.commissionMinor) };
+  if (by === 'link') return [clicks, orders, sales, commission];
+  if (by === 'code') return [uses, sales, commission];
+  return [clicks, orders, uses, sales, commission];
+}
+
+/** A row's name; the row without a link or code holds the orders that came the other way. */
+function rowName(by: Breakdown, row: Row): string {
+  if (row.key) return row.label;
+  if (by === 'link') return 'Orders with your code, no link';
+  if (by === 'code') return 'Orders through your links, no code';
+  return row.label;
+}
+
 function minusDays(day: string, n: number): string {
   const [y, m, d] = day.split('-').map(Number) as [number, number, number];
   return new Date(Date.UTC(y, m - 1, d - n)).toISOString().slice(0, 10);
@@ -27,17 +58,19 @@ export default function Performance(_: PageProps) {
   const { workspace } = useMe();
   const [rangeQ, setRange] = useQueryParam('days');
   const range: Range = RANGES.some((r) => r.value === rangeQ) ? (rangeQ as Range) : '30';
+  const [byQ, setBy] = useQueryParam('by');
+  const by: Breakdown = BREAKDOWNS.some((b) => b.value === byQ) ? (byQ as Breakdown) : 'offer';
   const to = dayOf(new Date().toISOString(), workspace.timezone);
   const from = minusDays(to, Number(range) - 1);
   const report = useResource(
     async (signal) => {
-      const [byDay, byOffer] = await Promise.all([
+      const [byDay, breakdown] = await Promise.all([
         api.get<PortalReport>('/report', { groupBy: 'day', from, to }, signal),
-        api.get<PortalReport>('/report', { groupBy: 'offer', from, to }, signal),
+        api.get<PortalReport>('/report', { groupBy: by, from, to }, signal),
       ]);
-      return { byDay, byOffer };
+      return { byDay, breakdown, by };
     },
-    [from, to],
+    [from, to, by],
   );
   const r = report.data;
   const money = (minor: number | null) => formatMoney(minor, r?.byDay.currency ?? workspace.currency);
@@ -75,31 +108,26 @@ export default function Performance(_: PageProps) {
           </section>
 
           <section className="card">
-            <h2>By offer</h2>
-            {r.byOffer.rows.length === 0 ? (
+            <div className="section-head">
+              <h2>{BREAKDOWNS.find((b) => b.value === r.by)!.label}</h2>
+              <Tabs label="Break down by" value={by} options={[...BREAKDOWNS]} onChange={(v) => setBy(v === 'offer' ? '' : v)} />
+            </div>
+            {r.breakdown.rows.length === 0 ? (
               <EmptyState title="No clicks or orders in these days">When people click your links or use your codes, the numbers show up here.</EmptyState>
             ) : (
               <div className="table-wrap">
-                <table className="table responsive" data-testid="by-offer">
+                <table className="table responsive" data-testid={`by-${r.by}`}>
                   <thead>
                     <tr>
-                      <th>Offer</th>
-                      <th className="num">Clicks</th>
-                      <th className="num">Orders</th>
-                      <th className="num">Code uses</th>
-                      <th className="num">Sales</th>
-                      <th className="num">Commission</th>
+                      <th>{r.by === 'link' ? 'Link' : r.by === 'code' ? 'Code' : 'Offer'}</th>
+                      {columnsOf(r.by, money).map((c) => <th key={c.label} className="num">{c.label}</th>)}
                     </tr>
                   </thead>
                   <tbody>
-                    {r.byOffer.rows.map((row) => (
+                    {r.breakdown.rows.map((row) => (
                       <tr key={row.key}>
-                        <td data-label="Offer" className="break">{row.label}</td>
-                        <td data-label="Clicks" className="num">{formatNumber(row.clicks)}</td>
-                        <td data-label="Orders" className="num">{formatNumber(row.conversions)}</td>
-                        <td data-label="Code uses" className="num">{formatNumber(row.codeRedemptions)}</td>
-                        <td data-label="Sales" className="num">{money(row.salesMinor)}</td>
-                        <td data-label="Commission" className="num">{money(row.commissionMinor)}</td>
+                        <td data-label={r.by === 'link' ? 'Link' : r.by === 'code' ? 'Code' : 'Offer'} className="break">{rowName(r.by, row)}</td>
+                        {columnsOf(r.by, money).map((c) => <td key={c.label} data-label={c.label} className="num">{c.value(row)}</td>)}
                       </tr>
                     ))}
                   </tbody>
