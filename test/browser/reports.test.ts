@@ -1,5 +1,5 @@
 // The Reports page in a real browser at 1280 and 390 px: the empty state of a new workspace, then clicks and
-// postbacks made through the real tracking and /postback endpoints; grouping, filters, sorting by a heading, the
+// postbacks made through the real tracking and /postback endpoints; grouping, filters (commission status too), sorting by a heading, the
 // totals, redemptions per follower, the trend chart, the credits note, CSV and Excel exports, and a member named like an HTML tag shown as text.
 // Screenshots go to test-results/dashboard-reports-*.png.
 import fs from 'node:fs';
@@ -110,6 +110,16 @@ describe('the Reports page in a real browser (Chromium, SQLite)', () => {
     expect(ben[headings.findIndex((h) => h.startsWith('Redemptions per reach'))]).toBe('0.000476%');
     expect(new URL(desktop.url()).searchParams.get('memberId')).toBe(members[1]!.id);
     await desktop.getByLabel('Member').selectOption({ label: 'All members' });
+
+    // Commission status: once the commission of Ana's 30.00 order is approved, "Approved" shows that sale alone.
+    const anaCommissions = (await d.api('GET', `/commissions?memberId=${members[0]!.id}`)).data.data as { id: string; amount: string }[];
+    const approved = await d.api('POST', `/commissions/${anaCommissions.find((c) => c.amount === '3.00')!.id}/approve`, { reason: 'Early payment' });
+    expect(approved.statusCode).toBe(200);
+    await desktop.getByLabel('Commission status').selectOption('approved');
+    await expect.poll(async () => (await table.locator('tfoot td').allTextContents()).slice(5, 7)).toEqual(['$30.00', '$0.00']); // sales, refunds
+    expect(new URL(desktop.url()).searchParams.get('status')).toBe('approved');
+    await desktop.getByLabel('Commission status').selectOption('');
+    await expect.poll(async () => (await table.locator('tfoot td').allTextContents())[5]).toBe('$195.50');
 
     // Group by code: a row per promo code, labelled by its code.
     await desktop.getByLabel('Group by').selectOption('code');

@@ -25,6 +25,15 @@ const GROUPS: { value: ReportGroup; label: string }[] = [
   { value: 'week', label: 'Week' },
 ];
 
+/** Only conversions whose credited commission has this status; clicks have no status and are all counted. */
+const STATUSES = [
+  { value: '', label: 'Any status' },
+  { value: 'pending', label: 'Pending' },
+  { value: 'approved', label: 'Approved' },
+  { value: 'paid', label: 'Paid' },
+  { value: 'reversed', label: 'Reversed' },
+];
+
 type Kind = 'count' | 'money' | 'ratio' | 'smallRatio';
 interface Column { key: keyof ReportMetrics; label: string; kind: Kind }
 const COLUMNS: Column[] = [
@@ -76,6 +85,8 @@ export default function Reports(_: PageProps) {
   const [toQ, setTo] = useQueryParam('to');
   const [offerId, setOffer] = useQueryParam('offerId');
   const [memberId, setMember] = useQueryParam('memberId');
+  const [statusQ, setStatus] = useQueryParam('status');
+  const status = STATUSES.some((x) => x.value === statusQ) ? statusQ : '';
   const [groupQ, setGroup] = useQueryParam('groupBy');
   const from = fromQ || monthAgo;
   const to = toQ || today;
@@ -83,7 +94,7 @@ export default function Reports(_: PageProps) {
   const [sort, setSort] = useState<{ key: keyof Row; dir: 'asc' | 'desc' } | null>(null);
 
   const badRange = from > to ? 'The start date is after the end date.' : '';
-  const filters: Query = { from, to, offerId: offerId || undefined, memberId: memberId || undefined };
+  const filters: Query = { from, to, offerId: offerId || undefined, memberId: memberId || undefined, status: status || undefined };
   // Long ranges by week so the chart stays readable on a phone.
   const trendBy: ReportGroup = spanDays(from, to) > 92 ? 'week' : 'day';
 
@@ -98,7 +109,7 @@ export default function Reports(_: PageProps) {
       groupBy === trendBy ? null : api.get<Wire>('/reports', { groupBy: trendBy, ...filters }, signal),
     ]);
     return { table, trend: trend ?? table };
-  }, [groupBy, from, to, offerId, memberId, trendBy, badRange, workspace.loading]);
+  }, [groupBy, from, to, offerId, memberId, status, trendBy, badRange, workspace.loading]);
 
   const exporter = useAction((format: 'csv' | 'xlsx') => download('/reports/export', { groupBy, ...filters, format }, `report.${format}`));
 
@@ -153,6 +164,7 @@ export default function Reports(_: PageProps) {
           onChange={setMember}
           options={[{ value: '', label: 'All members' }, ...(choices.data?.members ?? []).map((m) => ({ value: m.id, label: m.name }))]}
         />
+        <SelectField label="Commission status" value={status} onChange={setStatus} options={STATUSES} />
         <SelectField label="Group by" value={groupBy} onChange={(v) => { setSort(null); setGroup(v); }} options={GROUPS} />
       </div>
       <ErrorMessage error={choices.error} onRetry={choices.reload} />
