@@ -354,10 +354,15 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
     expect(csv.headers['content-disposition']).toMatch(/report-member-2026-10-27-2026-11-05\.csv/);
     const records = parse(csv.body.replace(/^\uFEFF/, ''), { columns: true }) as Record<string, string>[];
     expect(records).toHaveLength(json.rows.length + 1);
-    for (const [i, row] of (json.rows as { label: string; clicks: number; salesMinor: number }[]).entries()) {
+    type JsonRow = { label: string; clicks: number; salesMinor: number; conversionRate: string | null; redemptionRatePerReach: string | null };
+    for (const [i, row] of (json.rows as JsonRow[]).entries()) {
       expect(records[i]!.clicks).toBe(String(row.clicks));
       expect(Math.round(Number(records[i]!.sales) * 100)).toBe(row.salesMinor);
+      // Ratios as the API writes them: 4 decimals, and 8 for redemptions per reach (never 1e-7 notation).
+      expect(records[i]!.conversion_rate).toBe(row.conversionRate ?? '');
+      expect(records[i]!.redemption_rate_reach).toBe(row.redemptionRatePerReach ?? '');
     }
+    expect(records.filter((r) => /^0\.\d{8}$/.test(r.redemption_rate_reach ?? '') && Number(r.redemption_rate_reach) > 0).length).toBeGreaterThan(0);
     expect(records.at(-1)!.label).toBe('Total');
     expect(Number(records.at(-1)!.clicks)).toBe(json.totals.clicks);
     expect(records.find((r) => (r.label ?? '').includes('HYPERLINK'))!.label).toBe(`'=HYPERLINK("http://evil.example")`);

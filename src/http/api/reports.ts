@@ -5,7 +5,7 @@ import { fail } from '../../core/result.js';
 import { findWorkspace } from '../../db/workspaces.js';
 import { sendProblem, sendResult } from '../errors.js';
 import { exportFormat, exportResponse, formatQuery, sendExport } from '../export.js';
-import { REPORT_COLUMNS, reportCells } from '../../core/report-metrics.js';
+import { RATIO_DECIMALS, REACH_RATIO_DECIMALS, REPORT_COLUMNS, reportCells } from '../../core/report-metrics.js';
 import { currencyExponent } from '../../core/money.js';
 import * as s from '../schemas.js';
 import type { Api } from './types.js';
@@ -97,7 +97,8 @@ export function reportRoutes(app: Api, ctx: AppContext): void {
     const r = report.value;
     const money = currencyExponent(r.currency);
     const decimals: Record<string, number> = { sales: money, refunds: money, net_sales: money, aov: money, commission: money, epc: money, coded_revenue: money, link_revenue: money };
-    for (const c of REPORT_COLUMNS) if (c.startsWith('conversion_rate') || c.startsWith('redemption_rate') || c === 'coded_revenue_share') decimals[c] = 4;
+    for (const c of REPORT_COLUMNS) if (c.startsWith('conversion_rate') || c.startsWith('redemption_rate') || c === 'coded_revenue_share') decimals[c] = RATIO_DECIMALS;
+    decimals.redemption_rate_reach = REACH_RATIO_DECIMALS;
     const rows = [
       ...r.rows.map((row) => [row.label, ...reportCells(row, r.currency)]),
       ['Total', ...reportCells(r.totals, r.currency)],
