@@ -1,7 +1,7 @@
 // The Alerts page in a real browser at 1280 and 390 px: the empty state, a promo code redeemed far above its usual
 // rate through the real /postback endpoint, "Run detection now" raising the alert, its chart against the baseline
 // and the numbers that raised it, then acknowledge, a cancelled disable, and a rotate, each confirmed first and
-// checked through the API. The member's name is typed like an HTML tag and must stay text.
+// checked through the API, and the code's report opened from the alert. The member's name is typed like an HTML tag and must stay text.
 // Screenshots go to test-results/dashboard-alerts-*.png.
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
@@ -100,6 +100,19 @@ describe('the Alerts page in a real browser (Chromium, SQLite)', () => {
     await desktop.getByText('No open alerts').waitFor();
     await desktop.getByRole('tab', { name: 'Resolved' }).click();
     await spikeCard(desktop).waitFor();
+  }, 60_000);
+
+  it("opens the code's own report from the alert: the filter names the code, the totals are its orders", async () => {
+    await spikeCard(desktop).getByRole('link', { name: 'Open in Reports' }).click();
+    await desktop.getByRole('heading', { name: 'Reports', exact: true }).waitFor();
+    const url = new URL(desktop.url());
+    expect(url.searchParams.get('codeId')).toBe(codeId);
+    expect(url.searchParams.get('groupBy')).toBe('day');
+    await expect.poll(() => desktop.getByLabel('Promo code').inputValue()).toBe(code);
+    // Every order carried the code: three quiet days and the burst, 40.00 each.
+    const totals = desktop.locator('table.report-table tfoot td');
+    await expect.poll(async () => (await totals.allTextContents())[3]).toBe(String(SPIKE + 3));
+    expect(await totals.allTextContents()).toContain(`$${(40 * (SPIKE + 3)).toLocaleString('en-US')}.00`);
   }, 60_000);
 
   it('works at 390 px', async () => {

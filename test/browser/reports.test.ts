@@ -1,6 +1,6 @@
 // The Reports page in a real browser at 1280 and 390 px: the empty state of a new workspace, then clicks and
 // postbacks made through the real tracking and /postback endpoints; grouping, filters (commission status too), sorting by a heading, the
-// totals, redemptions per follower, the trend chart, the credits note, CSV and Excel exports, and a member named like an HTML tag shown as text.
+// totals, a promo-code filter typed by hand, redemptions per follower, the trend chart, the credits note, CSV and Excel exports, and a member named like an HTML tag shown as text.
 // Screenshots go to test-results/dashboard-reports-*.png.
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
@@ -24,7 +24,8 @@ async function bodyRows(page: Page): Promise<string[][]> {
 describe('the Reports page in a real browser (Chromium, SQLite)', () => {
   let d: Dashboard;
   let desktop: Page;
-  const members: { id: string; name: string; slug: string; code: string }[] = [];
+  const members: { id: string; name: string; slug: string; code: string; codeId: string }[] = [];
+  let offerId = '';
 
   const shot = async (page: Page, name: string, width: 'desktop' | 'phone') => {
     const file = await d.shot(page, name, width);
@@ -51,10 +52,11 @@ describe('the Reports page in a real browser (Chromium, SQLite)', () => {
   it('groups, filters, sorts and totals what the tracking and postback endpoints recorded', async () => {
     const offer = await d.api('POST', '/offers', { name: 'Glow Serum', destinationUrl: 'https://shop.example.com/glow', attributionRule: 'split', splitCodeShare: '50', payoutOptions: [{ title: '10%', type: 'percent', value: '10' }] });
     expect(offer.statusCode).toBe(201);
+    offerId = offer.data.id;
     for (const name of ['Ana Lopez', 'Ben Ode', XSS_NAME]) {
       const m = await d.api('POST', '/members', { name, ...(name === 'Ben Ode' ? { reach: 210_000 } : {}) });
       const added = await d.api('POST', `/offers/${offer.data.id}/members`, { members: [{ memberId: m.data.id }], generateLinks: true, generateCodes: true, codePattern: '{RAND6}' });
-      members.push({ id: m.data.id, name, slug: added.data.members[0].links[0].slug, code: added.data.members[0].codes[0].code });
+      members.push({ id: m.data.id, name, slug: added.data.members[0].links[0].slug, code: added.data.members[0].codes[0].code, codeId: added.data.members[0].codes[0].id });
     }
     const clickOf = async (slug: string, i: number) => {
       const res = await d.built.app.inject({ url: `/${slug}`, headers: { 'user-agent': UA }, remoteAddress: `203.0.113.${i}` });
@@ -124,6 +126,43 @@ describe('the Reports page in a real browser (Chromium, SQLite)', () => {
     // Group by code: a row per promo code, labelled by its code.
     await desktop.getByLabel('Group by').selectOption('code');
     await desktop.getByRole('cell', { name: members[1]!.code }).waitFor();
+
+    // Filter by a promo code typed in any case: that code's row alone, the field showing the code as issued.
+    const codeField = desktop.getByLabel('Promo code');
+    const benCode = members[1]!;
+    await codeField.fill(benCode.code.toLowerCase());
+    await codeField.press('Enter');
+    await expect.poll(() => new URL(desktop.url()).searchParams.get('codeId')).toBe(benCode.codeId);
+    await expect.poll(async () => (await bodyRows(desktop)).map((r) => r[0])).toEqual([benCode.code]);
+    expect(await codeField.inputValue()).toBe(benCode.code);
+    expect((await table.locator('tfoot td').allTextContents())[5]).toBe('$45.50');
+    // A code that does not exist says so and leaves the filter as it was.
+    await codeField.fill('NOSUCH99');
+    await codeField.press('Enter');
+    await desktop.getByText('No promo code “NOSUCH99” in this workspace.').waitFor();
+    expect(new URL(desktop.url()).searchParams.get('codeId')).toBe(benCode.codeId);
+    // The same string issued again after the first was disabled: the page asks which of the two is meant.
+    expect((await d.api('POST', `/codes/${benCode.codeId}/disable`, {})).statusCode).toBe(200);
+    const reissued = await d.api('POST', '/codes', { offerId, memberId: members[0]!.id, code: benCode.code });
+    expect(reissued.statusCode).toBe(201);
+    await codeField.fill('');
+    await codeField.press('Enter');
+    await expect.poll(() => new URL(desktop.url()).searchParams.get('codeId')).toBe(null);
+    await codeField.fill(benCode.code);
+    await codeField.press('Enter');
+    const which = desktop.getByLabel(`Which ${benCode.code}?`);
+    await which.waitFor();
+    expect(await which.locator('option').allTextContents()).toEqual([
+      '2 codes match',
+      `${benCode.code} · Ana Lopez · Glow Serum · active`,
+      `${benCode.code} · Ben Ode · Glow Serum · disabled`,
+    ]);
+    await which.selectOption({ label: `${benCode.code} · Ana Lopez · Glow Serum · active` });
+    await expect.poll(() => new URL(desktop.url()).searchParams.get('codeId')).toBe(reissued.data.id);
+    await expect.poll(async () => (await table.locator('tfoot td').allTextContents())[5]).toBe('$0.00');
+    await codeField.fill('');
+    await codeField.press('Enter');
+    await expect.poll(async () => (await table.locator('tfoot td').allTextContents())[5]).toBe('$195.50');
 
     // Group by day: orders, not credits, so no note.
     await desktop.getByLabel('Group by').selectOption('day');

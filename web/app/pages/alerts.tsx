@@ -7,7 +7,7 @@ import { LazyTimeSeries } from '../../shared/charts/index.js';
 import { useConfirm, useToast } from '../../shared/dialog.js';
 import { formatDateTime, formatNumber, formatShortDay } from '../../shared/format.js';
 import { useAction, useResource } from '../../shared/hooks.js';
-import { useQueryParam } from '../../shared/router.js';
+import { Link, useQueryParam } from '../../shared/router.js';
 import type { Member, Offer, Page } from '../../shared/types.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, Tabs } from '../../shared/ui.js';
 import { useCanEdit } from '../auth.js';
@@ -91,6 +91,12 @@ export default function Alerts(_: PageProps) {
   );
 }
 
+/** The code's own report by day, from four weeks before the alert to today: the run-up and what followed. */
+function reportOf(a: Alert): string {
+  const from = new Date(Date.parse(a.raisedAt) - 28 * 86_400_000).toISOString().slice(0, 10);
+  return `/reports?${new URLSearchParams({ codeId: a.codeId, groupBy: 'day', from })}`;
+}
+
 function AlertCard({ alert: a, canEdit, member, offer, onChanged }: { alert: Alert; canEdit: boolean; member: string; offer: string; onChanged: (text: string) => void }) {
   const confirm = useConfirm();
   const [open, setOpen] = useState(a.status !== 'resolved');
@@ -123,6 +129,7 @@ function AlertCard({ alert: a, canEdit, member, offer, onChanged }: { alert: Ale
           {canEdit && a.status !== 'resolved' && <Button variant="danger" onClick={() => act('disable-code')}>Disable code</Button>}
           {canEdit && a.status !== 'resolved' && <Button onClick={() => act('rotate-code')}>Rotate code</Button>}
           {a.status === 'resolved' && <Button onClick={() => setOpen(!open)}>{open ? 'Hide details' : 'Show details'}</Button>}
+          <Link to={reportOf(a)} className="btn btn-ghost">Open in Reports</Link>
         </div>
       </div>
       <p className="alert-why">

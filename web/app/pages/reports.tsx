@@ -1,15 +1,15 @@
 // Reports: the numbers of a date range grouped by member, code, link, offer, sub-id, day or week, with a trend chart,
 // a sortable table, the totals and CSV/Excel exports of exactly what is shown. The filters live in the address so a
 // report can be bookmarked or shared.
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { api, download, getAll, type Query } from '../../shared/api.js';
 import { LazyTimeSeries } from '../../shared/charts/index.js';
 import { formatDay, formatMoney, formatNumber, formatRatio, formatShortDay, formatSmallRatio } from '../../shared/format.js';
 import { useAction, useResource } from '../../shared/hooks.js';
 import { useQueryParam } from '../../shared/router.js';
 import { dayOf } from '../../shared/zoned.js';
-import type { Member, Offer, Report, ReportGroup, ReportMetrics } from '../../shared/types.js';
-import { Button, EmptyState, ErrorMessage, Loading, PageHeader, SelectField, TextField } from '../../shared/ui.js';
+import type { Code, Member, Offer, Page, Report, ReportGroup, ReportMetrics } from '../../shared/types.js';
+import { Button, EmptyState, ErrorMessage, Field, Loading, PageHeader, SelectField, TextField } from '../../shared/ui.js';
 import type { PageProps } from '../routes.js';
 
 type Wire = Report & { conversionsCount?: 'credits' | 'orders'; unconverted?: number };
@@ -85,6 +85,7 @@ export default function Reports(_: PageProps) {
   const [toQ, setTo] = useQueryParam('to');
   const [offerId, setOffer] = useQueryParam('offerId');
   const [memberId, setMember] = useQueryParam('memberId');
+  const [codeId, setCodeId] = useQueryParam('codeId');
   const [statusQ, setStatus] = useQueryParam('status');
   const status = STATUSES.some((x) => x.value === statusQ) ? statusQ : '';
   const [groupQ, setGroup] = useQueryParam('groupBy');
@@ -94,7 +95,7 @@ export default function Reports(_: PageProps) {
   const [sort, setSort] = useState<{ key: keyof Row; dir: 'asc' | 'desc' } | null>(null);
 
   const badRange = from > to ? 'The start date is after the end date.' : '';
-  const filters: Query = { from, to, offerId: offerId || undefined, memberId: memberId || undefined, status: status || undefined };
+  const filters: Query = { from, to, offerId: offerId || undefined, memberId: memberId || undefined, codeId: codeId || undefined, status: status || undefined };
   // Long ranges by week so the chart stays readable on a phone.
   const trendBy: ReportGroup = spanDays(from, to) > 92 ? 'week' : 'day';
 
@@ -109,7 +110,7 @@ export default function Reports(_: PageProps) {
       groupBy === trendBy ? null : api.get<Wire>('/reports', { groupBy: trendBy, ...filters }, signal),
     ]);
     return { table, trend: trend ?? table };
-  }, [groupBy, from, to, offerId, memberId, status, trendBy, badRange, workspace.loading]);
+  }, [groupBy, from, to, offerId, memberId, codeId, status, trendBy, badRange, workspace.loading]);
 
   const exporter = useAction((format: 'csv' | 'xlsx') => download('/reports/export', { groupBy, ...filters, format }, `report.${format}`));
 
@@ -164,6 +165,7 @@ export default function Reports(_: PageProps) {
           onChange={setMember}
           options={[{ value: '', label: 'All members' }, ...(choices.data?.members ?? []).map((m) => ({ value: m.id, label: m.name }))]}
         />
+        <CodeFilter codeId={codeId} onChange={setCodeId} offers={choices.data?.offers ?? []} members={choices.data?.members ?? []} />
         <SelectField label="Commission status" value={status} onChange={setStatus} options={STATUSES} />
         <SelectField label="Group by" value={groupBy} onChange={(v) => { setSort(null); setGroup(v); }} options={GROUPS} />
       </div>
@@ -173,7 +175,7 @@ export default function Reports(_: PageProps) {
 
       {r && empty && (
         <EmptyState title="No activity in this period">
-          No clicks or sales between {formatDay(r.from)} and {formatDay(r.to)}{offerId || memberId ? ' for these filters' : ''}. Try a longer date range, or share your members’ links to get started.
+          No clicks or sales between {formatDay(r.from)} and {formatDay(r.to)}{offerId || memberId || codeId || status ? ' for these filters' : ''}. Try a longer date range, or share your members’ links to get started.
         </EmptyState>
       )}
 
@@ -257,6 +259,82 @@ export default function Reports(_: PageProps) {
             {r.source === 'raw' && <p className="muted small">Counted from the raw events (this grouping or time zone has no daily summaries).</p>}
           </section>
         </>
+      )}
+    </>
+  );
+}
+
+/**
+ * The promo-code filter. A workspace can hold thousands of codes, too many for a select, so the marketer types the
+ * code (as printed on the creator's post) and it is looked up on Enter or when the field is left. A code string can
+ * belong to several codes over time (a disabled code's string may be issued again), so more than one match asks which.
+ */
+function CodeFilter({ codeId, onChange, offers, members }: { codeId: string; onChange: (id: string) => void; offers: Offer[]; members: Member[] }) {
+  // The code of an id that came in the address (a bookmark, an alert's "Open in Reports").
+  const chosen = useResource(async (signal) => (codeId ? api.get<Code>(`/codes/${encodeURIComponent(codeId)}`, undefined, signal) : null), [codeId]);
+  const [text, setText] = useState('');
+  const [matches, setMatches] = useState<Code[]>([]);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    if (chosen.data) setText(chosen.data.code);
+    else if (!codeId) setText('');
+  }, [chosen.data, codeId]);
+  useEffect(() => {
+    if (chosen.error) setError('That promo code is not in this workspace any more.');
+  }, [chosen.error]);
+
+  const lookUp = async () => {
+    const wanted = text.trim();
+    setMatches([]);
+    setError('');
+    if (!wanted) return onChange('');
+    if (chosen.data && chosen.data.code.toLowerCase() === wanted.toLowerCase()) return;
+    try {
+      const page = await api.get<Page<Code>>('/codes', { code: wanted, limit: 50 });
+      if (page.data.length === 0) setError(`No promo code “${wanted}” in this workspace.`);
+      else if (page.data.length === 1) onChange(page.data[0]!.id);
+      else setMatches(page.data);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : 'The code could not be looked up.');
+    }
+  };
+  const describe = (c: Code) => {
+    const who = c.memberId ? (members.find((m) => m.id === c.memberId)?.name ?? 'a member') : 'generic';
+    const offer = offers.find((o) => o.id === c.offerId)?.name ?? 'an offer';
+    return `${c.code} · ${who} · ${offer} · ${c.status}`;
+  };
+
+  return (
+    <>
+      <Field label="Promo code" htmlFor="report-code" error={error || undefined}>
+        <input
+          id="report-code"
+          type="search"
+          value={text}
+          placeholder="Any code"
+          autoComplete="off"
+          spellCheck={false}
+          aria-invalid={!!error || undefined}
+          onChange={(e) => setText(e.target.value)}
+          onBlur={() => void lookUp()}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') {
+              e.preventDefault();
+              void lookUp();
+            }
+          }}
+        />
+      </Field>
+      {matches.length > 1 && (
+        <SelectField
+          label={`Which ${matches[0]!.code}?`}
+          value=""
+          onChange={(id) => {
+            setMatches([]);
+            onChange(id);
+          }}
+          options={[{ value: '', label: `${matches.length} codes match` }, ...matches.map((c) => ({ value: c.id, label: describe(c) }))]}
+        />
       )}
     </>
   );
