@@ -1,6 +1,6 @@
 // The Reports page in a real browser at 1280 and 390 px: the empty state of a new workspace, then clicks and
 // postbacks made through the real tracking and /postback endpoints; grouping, filters (commission status too), sorting by a heading, the
-// totals, a promo-code filter typed by hand, redemptions per follower, the trend chart, the credits note, CSV and Excel exports, and a member named like an HTML tag shown as text.
+// totals, a promo-code filter typed by hand, long reports drawn 100 rows at a time, redemptions per follower, the trend chart, the credits note, CSV and Excel exports, and a member named like an HTML tag shown as text.
 // Screenshots go to test-results/dashboard-reports-*.png.
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
@@ -169,6 +169,23 @@ describe('the Reports page in a real browser (Chromium, SQLite)', () => {
     await desktop.getByRole('heading', { name: 'By day', exact: true }).waitFor();
     await expect.poll(() => desktop.getByText('Conversions here count credits').count()).toBe(0);
     expect(await table.locator('tfoot td').allTextContents()).toContain('$195.50');
+
+    // 150 days by day: the first 100 rows are drawn, the rest on request; the totals are the whole range's.
+    const fromBefore = await desktop.getByLabel('From').inputValue();
+    const toDay = await desktop.getByLabel('To').inputValue();
+    await desktop.getByLabel('From').fill(new Date(Date.parse(`${toDay}T12:00:00Z`) - 149 * 86_400_000).toISOString().slice(0, 10));
+    await desktop.getByText('The first 100 of 150 rows').waitFor();
+    expect((await bodyRows(desktop)).length).toBe(100);
+    expect(await table.locator('tfoot td').allTextContents()).toContain('$195.50');
+    await desktop.getByRole('button', { name: 'Show 50 more rows' }).click();
+    await expect.poll(async () => (await bodyRows(desktop)).length).toBe(150);
+    await desktop.getByText('150 rows ·').waitFor();
+    expect(await desktop.getByRole('button', { name: /more rows/ }).count()).toBe(0);
+    // A new order starts again from the first rows: the busiest day, then the next 99.
+    await table.getByRole('button', { name: /^Sales/ }).click();
+    await expect.poll(async () => (await bodyRows(desktop)).length).toBe(100);
+    await desktop.getByLabel('From').fill(fromBefore);
+    await expect.poll(async () => (await bodyRows(desktop)).length).toBeLessThan(100);
   }, 90_000);
 
   it('exports the report shown as CSV and Excel', async () => {

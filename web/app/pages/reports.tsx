@@ -53,6 +53,13 @@ const COLUMNS: Column[] = [
   { key: 'codedRevenueShare', label: 'Coded revenue share', kind: 'ratio' },
 ];
 
+/**
+ * Rows drawn at a time. A workspace with thousands of creators has thousands of rows by member, code or link; drawing
+ * them all took seconds per load and per sort in Chromium, while the API answers in under 100 ms. Sorting still runs
+ * over every row, and the totals are the server's, so only the drawing is cut.
+ */
+const ROWS_SHOWN = 100;
+
 /** Days between two YYYY-MM-DD dates, inclusive. */
 function spanDays(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000) + 1;
@@ -93,6 +100,7 @@ export default function Reports(_: PageProps) {
   const to = toQ || today;
   const groupBy = (GROUPS.some((g) => g.value === groupQ) ? groupQ : 'member') as ReportGroup;
   const [sort, setSort] = useState<{ key: keyof Row; dir: 'asc' | 'desc' } | null>(null);
+  const [shown, setShown] = useState(ROWS_SHOWN);
 
   const badRange = from > to ? 'The start date is after the end date.' : '';
   const filters: Query = { from, to, offerId: offerId || undefined, memberId: memberId || undefined, codeId: codeId || undefined, status: status || undefined };
@@ -128,6 +136,9 @@ export default function Reports(_: PageProps) {
       return (x < y ? -1 : 1) * dir;
     });
   }, [r, sort]);
+  // A new report or a new order starts again from its first rows.
+  useEffect(() => setShown(ROWS_SHOWN), [r, sort]);
+  const visible = rows.length > shown ? rows.slice(0, shown) : rows;
   const toggle = (key: keyof Row) =>
     setSort((s) => (s?.key === key ? { key, dir: s.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: key === 'label' ? 'asc' : 'desc' }));
   const arrow = (key: keyof Row) => (sort?.key === key ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : '');
@@ -202,7 +213,9 @@ export default function Reports(_: PageProps) {
           <section className="card">
             <div className="section-head">
               <h2>By {groupLabel.toLowerCase()}</h2>
-              <span className="muted small">{formatNumber(r.rows.length)} row{r.rows.length === 1 ? '' : 's'} · click a heading to sort</span>
+              <span className="muted small">
+                {visible.length < rows.length ? `The first ${formatNumber(visible.length)} of ${formatNumber(rows.length)} rows` : `${formatNumber(rows.length)} row${rows.length === 1 ? '' : 's'}`} · click a heading to sort
+              </span>
             </div>
             {/* The headings are hidden on a phone (rows become cards), so sorting there is a select. */}
             <div className="phone-only">
@@ -235,7 +248,7 @@ export default function Reports(_: PageProps) {
                   </tr>
                 </thead>
                 <tbody>
-                  {rows.map((row) => (
+                  {visible.map((row) => (
                     <tr key={row.key}>
                       <td data-label={groupLabel} className="strong">{groupBy === 'day' || groupBy === 'week' ? formatDay(row.key) : (row.label || row.key || '(none)')}</td>
                       {COLUMNS.map((c) => <td key={c.key} data-label={c.label} className="num">{cell(row, c, r.currency)}</td>)}
@@ -250,6 +263,12 @@ export default function Reports(_: PageProps) {
                 </tfoot>
               </table>
             </div>
+            {visible.length < rows.length && (
+              <div className="more">
+                <Button onClick={() => setShown((n) => n + ROWS_SHOWN)}>Show {formatNumber(Math.min(ROWS_SHOWN, rows.length - visible.length))} more rows</Button>
+                <span className="muted small">{formatNumber(rows.length - visible.length)} not shown; the export has them all.</span>
+              </div>
+            )}
             {r.conversionsCount === 'credits' && (
               <p className="muted small report-note">
                 Conversions here count credits: an order split between a link and a code counts once for each, so the rows can add up to more than the total.
