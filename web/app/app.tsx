@@ -4,6 +4,7 @@ import { Suspense, useEffect } from 'react';
 import { ConfirmProvider, ToastProvider } from '../shared/dialog.js';
 import { findRoute } from '../shared/route-match.js';
 import { navigate, Router, useLocation } from '../shared/router.js';
+import { preloadPages, usePageCode } from '../shared/routes.js';
 import { Button, ErrorMessage, Loading } from '../shared/ui.js';
 import { AuthProvider, useAuth } from './auth.js';
 import { Layout } from './layout.js';
@@ -18,6 +19,9 @@ function Screens() {
   const { path } = useLocation();
   const publicMatch = findRoute(PUBLIC_ROUTES, path);
   const signedIn = state.status === 'signed-in';
+  const match = findRoute(ROUTES, path);
+  // The page's code is fetched while the server is asked who is signed in, not after.
+  const codeReady = usePageCode((publicMatch ?? match)?.route.page);
 
   useEffect(() => {
     if (state.status === 'signed-out' && !publicMatch) {
@@ -28,7 +32,9 @@ function Screens() {
     if (signedIn && (path === '/' || path === '/login')) navigate(HOME, { replace: true });
   }, [state.status, path, publicMatch, signedIn]);
 
-  if (state.status === 'loading') return <div className="center-screen"><Loading /></div>;
+  useEffect(() => (signedIn ? preloadPages(ROUTES) : undefined), [signedIn]);
+
+  if (state.status === 'loading' || !codeReady) return <div className="center-screen"><Loading /></div>;
   if (state.status === 'unknown') {
     return (
       <div className="center-screen">
@@ -48,7 +54,6 @@ function Screens() {
   if (state.me.user.mustChangePassword) {
     return <div className="center-screen"><ChangePassword params={{}} /></div>;
   }
-  const match = findRoute(ROUTES, path);
   const Page = match?.route.page;
   return (
     <Layout>

@@ -3,6 +3,7 @@
 import { Suspense, useEffect } from 'react';
 import { findRoute, matchPath } from '../shared/route-match.js';
 import { navigate, Router, useLocation } from '../shared/router.js';
+import { preloadPages, usePageCode } from '../shared/routes.js';
 import { Button, EmptyState, ErrorMessage, Loading } from '../shared/ui.js';
 import { Layout } from './layout.js';
 import { LOGIN, ROUTES } from './routes.js';
@@ -15,6 +16,9 @@ function Screens() {
   const { path } = useLocation();
   const onLogin = matchPath(LOGIN.path, path) !== null;
   const signedIn = state.status === 'signed-in';
+  const match = findRoute(ROUTES, path);
+  // The page's code is fetched while the server is asked who is signed in, not after.
+  const codeReady = usePageCode((onLogin ? LOGIN : match?.route)?.page);
 
   useEffect(() => {
     if (state.status === 'signed-out' && !onLogin) navigate('/login', { replace: true });
@@ -22,7 +26,9 @@ function Screens() {
     if (signedIn && onLogin && !window.location.search.includes('error=')) navigate('/', { replace: true });
   }, [state.status, onLogin, signedIn]);
 
-  if (state.status === 'loading') return <div className="center-screen"><Loading /></div>;
+  useEffect(() => (signedIn ? preloadPages(ROUTES) : undefined), [signedIn]);
+
+  if (state.status === 'loading' || !codeReady) return <div className="center-screen"><Loading /></div>;
   if (state.status === 'unknown') {
     return (
       <div className="center-screen">
@@ -39,7 +45,6 @@ function Screens() {
     return <Suspense fallback={<div className="center-screen"><Loading /></div>}><Page params={{}} /></Suspense>;
   }
   if (!signedIn) return <div className="center-screen"><Loading /></div>;
-  const match = findRoute(ROUTES, path);
   const Page = match?.route.page;
   return (
     <Layout>

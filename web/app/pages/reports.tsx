@@ -136,8 +136,8 @@ export default function Reports(_: PageProps) {
       return (x < y ? -1 : 1) * dir;
     });
   }, [r, sort]);
-  // A new report or a new order starts again from its first rows.
-  useEffect(() => setShown(ROWS_SHOWN), [r, sort]);
+  // A new report starts again from its first rows; a new order keeps as many rows drawn as were.
+  useEffect(() => setShown(ROWS_SHOWN), [r]);
   const visible = rows.length > shown ? rows.slice(0, shown) : rows;
   const toggle = (key: keyof Row) =>
     setSort((s) => (s?.key === key ? { key, dir: s.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: key === 'label' ? 'asc' : 'desc' }));
@@ -266,6 +266,7 @@ export default function Reports(_: PageProps) {
             {visible.length < rows.length && (
               <div className="more">
                 <Button onClick={() => setShown((n) => n + ROWS_SHOWN)}>Show {formatNumber(Math.min(ROWS_SHOWN, rows.length - visible.length))} more rows</Button>
+                {rows.length - visible.length > ROWS_SHOWN && <Button variant="ghost" onClick={() => setShown(rows.length)}>Show all {formatNumber(rows.length)} rows</Button>}
                 <span className="muted small">{formatNumber(rows.length - visible.length)} not shown; the export has them all.</span>
               </div>
             )}
