@@ -7,21 +7,14 @@ const LOCALE = (globalThis as { navigator?: { language?: string } }).navigator?.
 
 // Building an Intl formatter costs far more than using one, and a report table formats thousands of cells (a
 // profile of the Reports page spent ~200 ms building them), so each is built once per kind and locale and kept.
-const numberFormats = new Map<string, Intl.NumberFormat>();
-function numberFormat(kind: string, locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
-  const key = `${kind}|${locale}`;
-  let f = numberFormats.get(key);
-  if (!f) numberFormats.set(key, (f = new Intl.NumberFormat(locale, options)));
+const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+function kept<F extends Intl.NumberFormat | Intl.DateTimeFormat>(key: string, build: () => F): F {
+  let f = formatters.get(key) as F | undefined;
+  if (!f) formatters.set(key, (f = build()));
   return f;
 }
-
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
-function dateFormat(kind: string, locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = `${kind}|${locale}`;
-  let f = dateFormats.get(key);
-  if (!f) dateFormats.set(key, (f = new Intl.DateTimeFormat(locale, options)));
-  return f;
-}
+const numberFormat = (kind: string, locale: string, options: Intl.NumberFormatOptions) => kept(`number ${kind}|${locale}`, () => new Intl.NumberFormat(locale, options));
+const dateFormat = (kind: string, locale: string, options: Intl.DateTimeFormatOptions) => kept(`date ${kind}|${locale}`, () => new Intl.DateTimeFormat(locale, options));
 
 function moneyFormat(currency: string, locale: string): Intl.NumberFormat {
   try {

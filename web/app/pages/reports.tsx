@@ -7,6 +7,7 @@ import { LazyTimeSeries } from '../../shared/charts/index.js';
 import { formatDay, formatMoney, formatNumber, formatRatio, formatShortDay, formatSmallRatio } from '../../shared/format.js';
 import { useAction, useResource } from '../../shared/hooks.js';
 import { useQueryParam } from '../../shared/router.js';
+import { friendlyMessage } from '../../shared/errors.js';
 import { dayOf } from '../../shared/zoned.js';
 import type { Code, Member, Offer, Page, Report, ReportGroup, ReportMetrics } from '../../shared/types.js';
 import { Button, EmptyState, ErrorMessage, Field, Loading, PageHeader, SelectField, TextField } from '../../shared/ui.js';
@@ -315,7 +316,7 @@ function CodeFilter({ codeId, onChange, offers, members }: { codeId: string; onC
       else if (page.data.length === 1) onChange(page.data[0]!.id);
       else setMatches(page.data);
     } catch (e) {
-      setError(e instanceof Error ? e.message : 'The code could not be looked up.');
+      setError(friendlyMessage(e));
     }
   };
   const describe = (c: Code) => {
