@@ -29,6 +29,16 @@ describe('offer form checks', () => {
     expect(checkStep(1, filled())).toEqual({});
   });
 
+  it('checks the browser-evidence settings and sends them only when they differ from the defaults', () => {
+    const d = filled();
+    expect(checkStep(1, { ...d, browserAmountLimit: 'lots' }).browserAmountLimit).toMatch(/500\.00/);
+    expect(checkStep(1, { ...d, browserAmountLimit: ' 500 ' })).toEqual({});
+    expect(createBody(d)).not.toHaveProperty('browserCodeCredit');
+    expect(createBody(d)).not.toHaveProperty('browserAmountLimit');
+    expect(createBody({ ...d, browserCodeCredit: true, browserAmountLimit: '500.00' })).toMatchObject({ browserCodeCredit: true, browserAmountLimit: '500.00' });
+    expect(stepOfField('browserAmountLimit')).toBe(1);
+  });
+
   it('knows which step shows a field', () => {
     expect(stepOfField('destinationUrl')).toBe(0);
     expect(stepOfField('payoutOptions.1.tiers.0.value')).toBe(1);
@@ -80,6 +90,21 @@ describe.each(DIALECTS)('offer form against the API on %s', (kind) => {
     expect(again.endsOn).toBe('2030-06-30');
     expect(settingsPatch(created.data, again, 'Asia/Tokyo')).toEqual({});
     expect(payoutPlan(created.data.payoutOptions, again.payouts)).toEqual({ add: [], update: [], remove: [] });
+  });
+
+  it('round-trips the browser-evidence settings: on with a limit, then off again', async () => {
+    const created = await t.api('POST', '/offers', createBody({ ...filled(), browserCodeCredit: true, browserAmountLimit: '500' }));
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.data).toMatchObject({ browserCodeCredit: true, browserAmountLimit: '500.00' });
+    const draft = draftFromOffer(created.data);
+    expect(draft).toMatchObject({ browserCodeCredit: true, browserAmountLimit: '500.00' });
+    expect(settingsPatch(created.data, { ...draft, browserAmountLimit: '500' })).toEqual({});
+    const patch = settingsPatch(created.data, { ...draft, browserCodeCredit: false, browserAmountLimit: '' });
+    expect(patch).toEqual({ browserCodeCredit: false, browserAmountLimit: null });
+    expect((await t.api('PATCH', `/offers/${created.data.id}`, patch)).statusCode).toBe(200);
+    const after = (await t.api('GET', `/offers/${created.data.id}`)).data;
+    expect(after).toMatchObject({ browserCodeCredit: false, browserAmountLimit: null });
+    expect(settingsPatch(after, draftFromOffer(after))).toEqual({});
   });
 
   it('applies an edit: settings patch, then payout options added, changed (new default), archived', async () => {

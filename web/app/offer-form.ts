@@ -45,6 +45,10 @@ export interface OfferDraft {
   holdDays: string;
   codeAppendMode: Offer['codeAppend']['mode'];
   codeAppendParam: string;
+  /** Credit codes that only a browser reported, with no recorded click (SPEC §4: default off, held for review). */
+  browserCodeCredit: boolean;
+  /** Hold browser-reported orders above this amount in the offer's currency; empty: no limit. */
+  browserAmountLimit: string;
   payouts: PayoutDraft[];
   /** Last day the offer tracks, YYYY-MM-DD in the workspace's zone (its end is that day's last instant); empty: no end. */
   endsOn: string;
@@ -77,6 +81,7 @@ export function emptyDraft(): OfferDraft {
     name: '', description: '', imageUrl: '', destinationUrl: '', conversionType: 'sale', currency: '',
     trackByLink: true, trackByCode: true, attributionRule: 'code_first', splitCodeShare: '50', cookieWindowDays: '28', holdDays: '30',
     codeAppendMode: 'none', codeAppendParam: 'discount',
+    browserCodeCredit: false, browserAmountLimit: '',
     payouts: [newPayout(true)],
     endsOn: '',
     utm: [
@@ -106,6 +111,8 @@ export function draftFromOffer(o: Offer, timeZone?: string): OfferDraft {
     attributionRule: o.attributionRule, splitCodeShare: o.splitCodeShare,
     cookieWindowDays: String(o.cookieWindowDays), holdDays: String(o.holdDays),
     codeAppendMode: o.codeAppend.mode, codeAppendParam: o.codeAppend.param,
+    // A server from before the ledger sends neither: its behaviour was "off, no limit".
+    browserCodeCredit: o.browserCodeCredit ?? false, browserAmountLimit: o.browserAmountLimit ?? '',
     payouts: o.payoutOptions.map(payoutDraft),
     endsOn: dayOf(o.endsAt, timeZone),
     utm: Object.entries(o.utm).map(([name, value]) => ({ key: newKey('u'), name, value })),
@@ -156,16 +163,36 @@ export function settingsOf(d: OfferDraft, timeZone?: string) {
       extraDomains: d.extraDomains.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean),
     },
     codeAppend: { mode: d.codeAppendMode, param: d.codeAppendParam.trim() || 'discount' },
+    browserCodeCredit: d.browserCodeCredit,
+    browserAmountLimit: d.browserAmountLimit.trim() || null,
   };
 }
 
 export type OfferSettings = ReturnType<typeof settingsOf>;
 
 export function createBody(d: OfferDraft, timeZone?: string) {
-  return { ...settingsOf(d, timeZone), payoutOptions: d.payouts.map(payoutInput) };
+  const { browserCodeCredit, browserAmountLimit, ...rest } = settingsOf(d, timeZone);
+  // The browser-evidence settings are sent only when they differ from the defaults (off, no limit), so a new offer
+  // that keeps them asks nothing of them.
+  return {
+    ...rest,
+    ...(browserCodeCredit ? { browserCodeCredit } : {}),
+    ...(browserAmountLimit !== null ? { browserAmountLimit } : {}),
+    payoutOptions: d.payouts.map(payoutInput),
+  };
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** Two decimal strings naming the same amount ("500" and "500.00"), compared as text: no float. */
+function sameAmount(a: string | null, b: string | null): boolean {
+  const norm = (x: string | null) => {
+    if (x === null || !AMOUNT.test(x)) return x;
+    const [whole, frac = ''] = x.split('.');
+    return `${whole!.replace(/^0+(?=\d)/, '')}.${frac.replace(/0+$/, '')}`;
+  };
+  return norm(a) === norm(b);
+}
 
 /** Only the settings that differ from the saved offer (PATCH refuses an empty body). */
 export function settingsPatch(saved: Offer, d: OfferDraft, timeZone?: string): Partial<OfferSettings> {
@@ -175,11 +202,14 @@ export function settingsPatch(saved: Offer, d: OfferDraft, timeZone?: string): P
     conversionType: saved.conversionType, currency: saved.currency, trackingMethods: saved.trackingMethods,
     attributionRule: saved.attributionRule, splitCodeShare: saved.splitCodeShare, cookieWindowDays: saved.cookieWindowDays,
     holdDays: saved.holdDays, endsAt: saved.endsAt, utm: saved.utm, deepLinks: saved.deepLinks, codeAppend: saved.codeAppend,
+    browserCodeCredit: saved.browserCodeCredit ?? false, browserAmountLimit: saved.browserAmountLimit ?? null,
   };
   const patch: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(next)) {
     // An unchanged end date round-trips through the day picker: compare days, not milliseconds.
     if (k === 'endsAt' && dayOf(v as string | null, timeZone) === dayOf(saved.endsAt, timeZone)) continue;
+    // "500" typed over a saved "500.00" is the same limit.
+    if (k === 'browserAmountLimit' && sameAmount(v as string | null, saved.browserAmountLimit ?? null)) continue;
     if (!same(v, before[k])) patch[k] = v;
   }
   return patch as Partial<OfferSettings>;
@@ -220,7 +250,7 @@ export function payoutPlan(saved: PayoutOption[], drafts: PayoutDraft[]): Payout
 
 const FIELD_STEP: [RegExp, number][] = [
   [/^(name|description|imageUrl|destinationUrl|conversionType|currency)\b/, 0],
-  [/^(trackingMethods|attributionRule|splitCodeShare|cookieWindowDays|holdDays|codeAppend|payoutOptions)\b/, 1],
+  [/^(trackingMethods|attributionRule|splitCodeShare|cookieWindowDays|holdDays|codeAppend|browserCodeCredit|browserAmountLimit|payoutOptions)\b/, 1],
   [/^(endsAt|utm|deepLinks)\b/, 2],
 ];
 
@@ -267,6 +297,7 @@ export function checkStep(step: number, d: OfferDraft): Record<string, string> {
     if (!days(d.cookieWindowDays, 1)) e.cookieWindowDays = 'From 1 to 365 days.';
     if (!days(d.holdDays, 0)) e.holdDays = 'From 0 to 365 days.';
     if (d.codeAppendMode === 'query' && !/^[A-Za-z0-9_.-]{1,64}$/.test(d.codeAppendParam.trim())) e['codeAppend.param'] = 'A parameter name such as discount.';
+    if (d.browserAmountLimit.trim() && !/^\d{1,12}(\.\d{1,4})?$/.test(d.browserAmountLimit.trim())) e.browserAmountLimit = 'An amount such as 500.00, or empty for no limit.';
     if (!d.payouts.length) e.payoutOptions = 'Add at least one payout option.';
     d.payouts.forEach((p, i) => {
       if (!p.title.trim()) e[`payoutOptions.${i}.title`] = 'Give the option a title creators will see, e.g. Standard.';

@@ -91,6 +91,26 @@ export function TrackingStep({ draft, set, errors, defaultCurrency }: StepProps)
           <TextField label="Hold period (days)" value={draft.holdDays} onChange={(holdDays) => set({ holdDays })} error={errors.holdDays} inputMode="numeric" hint="Commissions are approved after this, leaving time for returns." />
         </div>
       </fieldset>
+      <fieldset className="fieldset">
+        <legend>Orders reported by the shopper’s browser</legend>
+        <p className="hint">The pixel and the t.js tag run in the shopper’s browser, where anyone can imitate them; orders your store’s server sends (postbacks, webhooks) are trusted first.</p>
+        <Checkbox
+          label="Credit promo codes reported by the browser (pixel, t.js) without a recorded click"
+          checked={draft.browserCodeCredit}
+          onChange={(browserCodeCredit) => set({ browserCodeCredit })}
+          hint="Off (recommended): a forged pixel could otherwise claim any code, so such orders wait for your store’s server or for a review on the Conversions page."
+        />
+        <TextField
+          label={`Hold browser-reported orders above (${draft.currency || defaultCurrency || 'offer currency'}, optional)`}
+          value={draft.browserAmountLimit}
+          onChange={(browserAmountLimit) => set({ browserAmountLimit })}
+          error={errors.browserAmountLimit}
+          inputMode="decimal"
+          placeholder="500.00"
+          hint="A larger amount from the browser waits for your store’s server or a review. Empty: no limit."
+        />
+        {errors.browserCodeCredit && <p className="field-error" role="alert">{errors.browserCodeCredit}</p>}
+      </fieldset>
       <PayoutEditor payouts={draft.payouts} currency={draft.currency || defaultCurrency} errors={errors} onChange={(payouts) => set({ payouts })} />
     </>
   );

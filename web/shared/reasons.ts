@@ -37,6 +37,12 @@ export const REASON_WORDS: Record<string, string> = {
   split_across_offers: 'Split across offers',
   reported_offer_not_credited: 'Store’s offer was not credited',
   no_fx_rate: 'No exchange rate for the order’s currency',
+  // Held for review (SPEC §4: evidence has a trust level): a browser can be forged, the brand's server cannot.
+  browser_code_unverified: 'Promo code reported by the browser, with no recorded click',
+  browser_amount_over_limit: 'Amount reported by the browser is above the offer’s limit',
+  decision_final: 'Arrived after the commission was settled: kept, changed nothing',
+  unattributed: 'Nobody credited',
+  awaiting_order: 'Kept until the order arrives',
 };
 
 /** Reasons that explain a lost or partial credit: the ones worth filtering by. */
@@ -44,6 +50,7 @@ export const FILTER_REASONS = [
   'click_outside_window', 'code_disabled', 'code_not_found', 'click_not_found', 'no_click', 'no_code',
   'click_offer_paused', 'code_offer_paused', 'click_offer_ended', 'code_offer_ended', 'click_offer_archived', 'code_offer_archived',
   'click_after_conversion', 'click_untracked', 'different_members', 'rule_split', 'code_generic', 'no_fx_rate',
+  'browser_code_unverified', 'browser_amount_over_limit',
 ] as const;
 
 export function reasonWords(code: string): string {

@@ -35,6 +35,10 @@ export interface Offer {
   utm: Record<string, string>;
   deepLinks: { allowCreators: boolean; extraDomains: string[] };
   codeAppend: { mode: 'none' | 'query' | 'shopify'; param: string };
+  /** Credit a promo code reported by the browser (pixel, t.js) with no recorded click; off: held for review. */
+  browserCodeCredit: boolean;
+  /** Browser-reported orders above this amount (offer currency, "500.00") are held for review; null: no limit. */
+  browserAmountLimit: string | null;
   payoutOptions: PayoutOption[];
   clicks?: number;
   uniqueClicks?: number;

@@ -1,12 +1,16 @@
 // Conversions: every order the store reported, credited or not, with why; the detail of one order (decision,
 // commissions, every event received, adjustments) in a drawer; approve, reverse or adjust a commission with a
-// reason; exports with the list's filters. Filters live in the address so a view can be shared.
+// reason; each commission's receipt; orders held for review (a browser-reported code without a click, a browser
+// amount above the offer's limit) approved or rejected with a reason; exports with the list's filters. Filters
+// live in the address so a view can be shared.
 import { useState } from 'react';
 import { api, download, getAll, type Query } from '../../shared/api.js';
 import { Dialog, useToast } from '../../shared/dialog.js';
 import { formatAmount, formatDateTime } from '../../shared/format.js';
 import { useAction, useResource } from '../../shared/hooks.js';
 import { Link, useQueryParam } from '../../shared/router.js';
+import { ReceiptView } from '../../shared/receipt.js';
+import { statusWords, type Receipt } from '../../shared/receipt-words.js';
 import { FILTER_REASONS, reasonWords } from '../../shared/reasons.js';
 import type { Member, Offer, Page } from '../../shared/types.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, SelectField, StatusBadge, Tabs, TextField } from '../../shared/ui.js';
@@ -16,8 +20,9 @@ import type { PageProps } from '../routes.js';
 
 /** The list names each credit (memberName null: a generic link or code, or a deleted member). */
 interface Credit { offerId: string; memberId: string | null; source: string; shareBps: number; memberName?: string | null; offerName?: string | null }
+type ConversionStatus = 'credited' | 'unattributed' | 'unverified' | 'rejected' | 'awaiting_order';
 interface Conversion {
-  id: string; orderId: string; status: 'credited' | 'unattributed'; test: boolean; occurredAt: string;
+  id: string; orderId: string; status: ConversionStatus; test: boolean; occurredAt: string;
   code: string | null; amount: string | null; currency: string | null; refunded: string; reasons: string[]; credits: Credit[];
 }
 interface Commission {
@@ -30,16 +35,27 @@ interface ConversionDetail extends Conversion {
   adjustments: { id: string; commissionId: string; kind: string; amountBefore: number; amountAfter: number; statusBefore: string; statusAfter: string; reason: string; actor: string; at: string }[];
 }
 
-type Status = '' | 'credited' | 'unattributed';
+type Status = '' | ConversionStatus;
 const STATUSES: { value: Status; label: string }[] = [
   { value: '', label: 'All' },
   { value: 'credited', label: 'Credited' },
   { value: 'unattributed', label: 'Not credited' },
+  { value: 'unverified', label: 'Unverified' },
+  { value: 'rejected', label: 'Rejected' },
+  { value: 'awaiting_order', label: 'Refund before the order' },
 ];
+const BADGE: Record<ConversionStatus, string> = { credited: 'active', unattributed: 'paused', unverified: 'unverified', rejected: 'rejected', awaiting_order: 'archived' };
+function ConversionBadge({ status }: { status: ConversionStatus }) {
+  return <span className={`badge badge-${BADGE[status] ?? 'paused'}`}>{statusWords(status)}</span>;
+}
 const SOURCES: Record<string, string> = { click: 'link', code: 'code', 'click+code': 'link and code' };
 const OUTCOMES: Record<string, string> = { created: 'Order received', filled_in: 'Details filled in', duplicate: 'Duplicate ignored', rejected: 'Refused' };
 const PAGE = 50;
-const KINDS: Record<string, string> = { created: 'Commission created', approve: 'Approved', reverse: 'Reversed', adjust: 'Amount changed', paid: 'Paid', refund: 'Refund applied', cancel: 'Order cancelled' };
+const KINDS: Record<string, string> = {
+  created: 'Commission created', approve: 'Approved', reverse: 'Reversed', adjust: 'Amount changed', paid: 'Paid', refund: 'Refund applied', cancel: 'Order cancelled',
+  accrual: 'Commission earned', redecision: 'Recalculated from new evidence', reversal: 'Reversed', adjustment: 'Amount changed', approval: 'Approved',
+  payout: 'Paid', clawback: 'Taken back after payout', opening: 'Opening balance',
+};
 
 type ActionKind = 'approve' | 'reverse' | 'adjust';
 const ACTION_TEXT: Record<ActionKind, string> = { approve: 'Approve', reverse: 'Reverse', adjust: 'Adjust amount' };
@@ -149,7 +165,7 @@ export default function Conversions(_: PageProps) {
                   </td>
                   <td data-label="When">{formatDateTime(c.occurredAt, undefined, timeZone)}</td>
                   <td data-label="Amount" className="num">{c.amount && c.currency ? formatAmount(c.amount, c.currency) : '—'}</td>
-                  <td data-label="Status"><span className={`badge badge-${c.status === 'credited' ? 'active' : 'paused'}`}>{c.status === 'credited' ? 'Credited' : 'Not credited'}</span></td>
+                  <td data-label="Status"><ConversionBadge status={c.status} /></td>
                   <td data-label="Credited to">
                     {c.credits.length ? c.credits.map((x, i) => <div key={i}>{creditName(x)} <span className="muted small">by {SOURCES[x.source] ?? x.source}{x.shareBps !== 10_000 ? ` · ${x.shareBps / 100}%` : ''}</span></div>) : <span className="muted">Nobody</span>}
                   </td>
@@ -207,8 +223,39 @@ function ConversionDrawer({ id, canEdit, memberName, offerName, timeZone, onClos
     setWhy('');
     setAmount('');
     detail.reload();
+    receipt.reload();
     onChanged(done);
   });
+  // Review of an order held as unverified: approve credits it as decided, reject keeps it uncredited.
+  const [reviewing, setReviewing] = useState<'' | 'approve' | 'reject'>('');
+  const [reviewWhy, setReviewWhy] = useState('');
+  const [reviewError, setReviewError] = useState('');
+  const review = useAction(async () => {
+    if (!reviewing) return;
+    if (!reviewWhy.trim()) {
+      setReviewError('Say why: it is kept with the order’s decision.');
+      return;
+    }
+    setReviewError('');
+    await api.post(`/conversions/${id}/verify`, { action: reviewing, reason: reviewWhy.trim() });
+    const done = reviewing === 'approve' ? 'Order approved: it is credited.' : 'Order rejected: nobody is credited.';
+    setReviewing('');
+    setReviewWhy('');
+    detail.reload();
+    onChanged(done);
+  });
+  const startReview = (action: 'approve' | 'reject') => {
+    setReviewing(action);
+    setReviewWhy('');
+    setReviewError('');
+    review.clearError();
+  };
+  // One receipt open at a time, under the commissions.
+  const [receiptOf, setReceiptOf] = useState<Commission | null>(null);
+  const receipt = useResource(
+    (signal) => (receiptOf ? api.get<Receipt>(`/commissions/${receiptOf.id}/receipt`, undefined, signal) : Promise.resolve(null)),
+    [receiptOf?.id],
+  );
   const start = (commission: Commission, kind: ActionKind) => {
     setEditing({ commission, kind });
     setWhy('');
@@ -219,17 +266,44 @@ function ConversionDrawer({ id, canEdit, memberName, offerName, timeZone, onClos
   const c = detail.data;
 
   return (
-    <Dialog open title={c ? `Order ${c.orderId}` : 'Order'} onClose={onClose} wide onSubmit={() => void act.run()}>
+    <Dialog open title={c ? `Order ${c.orderId}` : 'Order'} onClose={onClose} wide onSubmit={() => void (reviewing ? review.run() : act.run())}>
       {detail.loading && !c && <Loading label="Loading the order…" />}
       <ErrorMessage error={detail.error} onRetry={detail.reload} />
       {c && (
         <div className="conversion-detail">
           <p>
-            <span className={`badge badge-${c.status === 'credited' ? 'active' : 'paused'}`}>{c.status === 'credited' ? 'Credited' : 'Not credited'}</span>{' '}
+            <ConversionBadge status={c.status} />{' '}
             {c.amount && c.currency ? formatAmount(c.amount, c.currency) : 'No amount yet'} · {formatDateTime(c.occurredAt, undefined, timeZone)}
             {c.code && <> · code <span className="mono">{c.code}</span></>}
             {c.refunded !== '0' && c.refunded !== '0.00' && c.currency && <> · refunded {formatAmount(c.refunded, c.currency)}</>}
           </p>
+          {c.status === 'unverified' && (
+            <div className="card review-card" data-testid="review">
+              <h3>Waiting for review</h3>
+              <p>
+                Nobody is credited until the brand’s server confirms this order or someone here approves it. It is held because:
+              </p>
+              <ul className="reasons">{c.reasons.filter((r) => r.startsWith('browser_')).map((r) => <li key={r}>{reasonWords(r)}</li>)}</ul>
+              {canEdit && !reviewing && (
+                <div className="actions">
+                  <Button variant="primary" onClick={() => startReview('approve')}>Approve</Button>
+                  <Button variant="danger" onClick={() => startReview('reject')}>Reject</Button>
+                </div>
+              )}
+              {canEdit && reviewing && (
+                <div data-testid="review-action">
+                  <TextField label={reviewing === 'approve' ? 'Why approve it' : 'Why reject it'} value={reviewWhy} onChange={setReviewWhy} required error={reviewError || undefined} />
+                  <ErrorMessage error={review.error} />
+                  <div className="actions">
+                    <Button variant={reviewing === 'reject' ? 'danger' : 'primary'} onClick={() => void review.run()} busy={review.busy}>
+                      {reviewing === 'approve' ? 'Approve and credit' : 'Reject'}
+                    </Button>
+                    <Button onClick={() => setReviewing('')}>Cancel</Button>
+                  </div>
+                </div>
+              )}
+            </div>
+          )}
           <h3>Why</h3>
           <ul className="reasons">{c.reasons.map((r) => <li key={r}>{reasonWords(r)}</li>)}</ul>
 
@@ -237,7 +311,7 @@ function ConversionDrawer({ id, canEdit, memberName, offerName, timeZone, onClos
           {!c.commissions.length && <p className="muted">No commission: nobody was credited for this order.</p>}
           {c.commissions.length > 0 && (
             <table className="table responsive">
-              <thead><tr><th>Member</th><th>Offer</th><th className="num">Amount</th><th>Status</th>{canEdit && <th><span className="visually-hidden">Actions</span></th>}</tr></thead>
+              <thead><tr><th>Member</th><th>Offer</th><th className="num">Amount</th><th>Status</th><th><span className="visually-hidden">Actions</span></th></tr></thead>
               <tbody>
                 {c.commissions.map((m) => (
                   <tr key={m.id} data-testid="commission">
@@ -245,13 +319,12 @@ function ConversionDrawer({ id, canEdit, memberName, offerName, timeZone, onClos
                     <td data-label="Offer">{offerName(m.offerId)}</td>
                     <td data-label="Amount" className="num">{formatAmount(m.amount, m.currency)}</td>
                     <td data-label="Status"><StatusBadge status={m.status} />{m.status === 'pending' && <div className="muted small">held until {formatDateTime(m.approveAfter, undefined, timeZone)}</div>}</td>
-                    {canEdit && (
-                      <td className="row-actions">
-                        {m.status === 'pending' && <Button className="btn-small" onClick={() => start(m, 'approve')}>Approve</Button>}
-                        {(m.status === 'pending' || m.status === 'approved') && <Button className="btn-small" onClick={() => start(m, 'adjust')}>Adjust</Button>}
-                        {(m.status === 'pending' || m.status === 'approved') && <Button className="btn-small" variant="danger" onClick={() => start(m, 'reverse')}>Reverse</Button>}
-                      </td>
-                    )}
+                    <td className="row-actions">
+                      <Button className="btn-small" variant="ghost" aria-expanded={receiptOf?.id === m.id} onClick={() => setReceiptOf(receiptOf?.id === m.id ? null : m)}>Receipt</Button>
+                      {canEdit && m.status === 'pending' && <Button className="btn-small" onClick={() => start(m, 'approve')}>Approve</Button>}
+                      {canEdit && (m.status === 'pending' || m.status === 'approved') && <Button className="btn-small" onClick={() => start(m, 'adjust')}>Adjust</Button>}
+                      {canEdit && (m.status === 'pending' || m.status === 'approved') && <Button className="btn-small" variant="danger" onClick={() => start(m, 'reverse')}>Reverse</Button>}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -268,6 +341,21 @@ function ConversionDrawer({ id, canEdit, memberName, offerName, timeZone, onClos
                 <Button onClick={() => setEditing(null)}>Cancel</Button>
               </div>
             </div>
+          )}
+
+          {receiptOf && (
+            <section aria-label="Receipt">
+              <h3>Receipt: {memberName(receiptOf.memberId)}, {offerName(receiptOf.offerId)}</h3>
+              {receipt.loading && !receipt.data && <Loading label="Loading the receipt…" />}
+              <ErrorMessage error={receipt.error} onRetry={receipt.reload} />
+              {receipt.data && (
+                <ReceiptView
+                  receipt={receipt.data}
+                  timeZone={timeZone}
+                  creditName={(x) => (x.memberId ? memberName(x.memberId) : 'Generic link or code')}
+                />
+              )}
+            </section>
           )}
 
           {c.adjustments.length > 0 && (

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { api } from '../../shared/api.js';
 import { LazyTimeSeries } from '../../shared/charts/index.js';
 import { useToast } from '../../shared/dialog.js';
-import { describePayout, formatDay, formatShortDay, formatMoney, formatNumber, formatRatio } from '../../shared/format.js';
+import { describePayout, formatAmount, formatDay, formatShortDay, formatMoney, formatNumber, formatRatio } from '../../shared/format.js';
 import { useResource } from '../../shared/hooks.js';
 import { Link } from '../../shared/router.js';
 import { dayOf } from '../../shared/zoned.js';
@@ -111,7 +111,9 @@ export default function OfferDetail({ params }: PageProps) {
             </li>
           ))}
         </ul>
-        <p className="muted small">Commissions are held {o.holdDays} day{o.holdDays === 1 ? '' : 's'} before approval · cookie window {o.cookieWindowDays} days · tracked by {o.trackingMethods.map((m) => (m === 'link' ? 'links' : 'promo codes')).join(' and ')}</p>
+        <p className="muted small">Commissions are held {o.holdDays} day{o.holdDays === 1 ? '' : 's'} before approval · cookie window {o.cookieWindowDays} days · tracked by {o.trackingMethods.map((m) => (m === 'link' ? 'links' : 'promo codes')).join(' and ')}
+          {' '}· codes reported by the browser without a click {o.browserCodeCredit ? 'are credited' : 'wait for review'}
+          {o.browserAmountLimit ? <> · browser-reported orders above {formatAmount(o.browserAmountLimit, o.currency)} wait for review</> : null}</p>
       </section>
 
       <section className="card">

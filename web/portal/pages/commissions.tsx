@@ -1,7 +1,12 @@
 // The member's commissions, newest first: what each order earned them and where it stands (pending during the
 // brand's hold period, approved, paid, or reversed after a refund or cancellation). Paged by the API's cursor.
+// Each has its receipt: what the brand's store and the shopper's browser reported, the decision and the offer's
+// settings it was made under, and every change to the amount with who made it and why.
 import { useState } from 'react';
 import { api } from '../../shared/api.js';
+import { Dialog } from '../../shared/dialog.js';
+import { ReceiptView } from '../../shared/receipt.js';
+import type { Receipt } from '../../shared/receipt-words.js';
 import { formatAmount, formatDate, formatMoney } from '../../shared/format.js';
 import { useResource } from '../../shared/hooks.js';
 import { useQueryParam } from '../../shared/router.js';
@@ -43,7 +48,8 @@ const EMPTY_TEXT: Record<Filter, string> = {
 const PAGE_SIZE = 50;
 
 export default function Commissions(_: PageProps) {
-  const { workspace } = useMe();
+  const me = useMe();
+  const { workspace } = me;
   const [statusQ, setStatus] = useQueryParam('status');
   const status = (FILTERS.some((f) => f.value === statusQ) ? statusQ : '') as Filter;
   const [more, setMore] = useState<{ rows: PortalCommission[]; cursor: string | null; busy: boolean; error: unknown }>({ rows: [], cursor: null, busy: false, error: null });
@@ -53,6 +59,7 @@ export default function Commissions(_: PageProps) {
     return page;
   }, [status]);
   const rows = [...(first.data?.data ?? []), ...more.rows];
+  const [receiptOf, setReceiptOf] = useState<PortalCommission | null>(null);
 
   const loadMore = async () => {
     if (!more.cursor) return;
@@ -84,6 +91,7 @@ export default function Commissions(_: PageProps) {
                   <th className="num">Commission</th>
                   <th>Status</th>
                   <th>Counted through</th>
+                  <th><span className="visually-hidden">Receipt</span></th>
                 </tr>
               </thead>
               <tbody>
@@ -100,6 +108,9 @@ export default function Commissions(_: PageProps) {
                       </div>
                     </td>
                     <td data-label="Counted through">{SOURCE_TEXT[c.source] ?? c.source}</td>
+                    <td className="row-actions">
+                      <Button className="btn-small" onClick={() => setReceiptOf(c)} aria-label={`Receipt of the ${formatDate(c.conversionDate)} order, ${c.offerName}`}>Receipt</Button>
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -109,6 +120,24 @@ export default function Commissions(_: PageProps) {
           {more.cursor && <div className="more"><Button onClick={loadMore} busy={more.busy}>Show older commissions</Button></div>}
         </>
       )}
+      {receiptOf && <ReceiptDialog commission={receiptOf} memberId={me.member.id} timeZone={workspace.timezone} onClose={() => setReceiptOf(null)} />}
     </>
+  );
+}
+
+function ReceiptDialog({ commission, memberId, timeZone, onClose }: { commission: PortalCommission; memberId: string; timeZone: string; onClose: () => void }) {
+  const receipt = useResource((signal) => api.get<Receipt>(`/commissions/${commission.id}/receipt`, undefined, signal), [commission.id]);
+  return (
+    <Dialog open wide title={`Receipt: ${commission.offerName}`} onClose={onClose}>
+      {receipt.loading && !receipt.data && <Loading label="Loading the receipt…" />}
+      <ErrorMessage error={receipt.error} onRetry={receipt.reload} />
+      {receipt.data && (
+        <ReceiptView
+          receipt={receipt.data}
+          timeZone={timeZone}
+          creditName={(x) => (x.memberId === memberId ? 'You' : x.memberId ? 'Another creator' : 'The brand’s generic link or code')}
+        />
+      )}
+    </Dialog>
   );
 }

@@ -1,0 +1,150 @@
+// A commission's receipt (GET /api/v1/commissions/{id}/receipt, and the portal's /api/portal/commissions/{id}/receipt)
+// and the words it is read in: what arrived, what was decided under which rule, and each ledger entry. Pure: no DOM,
+// unit-tested on Node (test/web/receipt-words.test.ts). docs/adr/0011-commission-ledger.md describes the ledger.
+
+export type Trust = 'server' | 'browser';
+
+export interface ReceiptEvidence {
+  offerId: string | null;
+  clickId: string | null;
+  code: string | null;
+  amount: string | null;
+  currency: string | null;
+  occurredAt: string | null;
+}
+
+export interface ReceiptEvent {
+  id: string;
+  receivedAt: string;
+  source: string;
+  trust: Trust;
+  outcome: string;
+  reason: string | null;
+  evidence: ReceiptEvidence | null;
+}
+
+export interface ReceiptCredit {
+  offerId: string;
+  memberId: string | null;
+  source: string;
+  shareBps: number;
+}
+
+export interface ReceiptSettings {
+  offerId: string;
+  offerName: string;
+  attributionRule: string;
+  cookieWindowDays: number;
+  splitCodeSharePercent: number | string;
+  holdDays: number;
+  browserCodeCredit: boolean;
+  payout: { title: string; type: 'percent' | 'fixed'; value: string; tiers: { fromConversion: number; value: string }[] } | null;
+  /** When the offer's settings took this shape (the offer's version time). */
+  version: string;
+}
+
+export interface ReceiptEntry {
+  id: string;
+  kind: string;
+  /** The entry's change, a signed decimal string ("-4.50"). */
+  amount: string;
+  amountMinor: number;
+  /** The commission's amount after the entry. */
+  balance: string;
+  balanceMinor: number;
+  statusAfter: string;
+  actor: string;
+  reason: string | null;
+  at: string;
+}
+
+export interface Receipt {
+  commission: { id: string; memberId: string; offerId: string; status: string; amount: string; amountMinor: number; currency: string };
+  conversion: { id: string; orderId: string; status: string; occurredAt: string; amount: string | null; currency: string | null; refunded: string };
+  events: ReceiptEvent[];
+  decision: { outcome: string; reasons: string[]; credits: ReceiptCredit[]; linkId: string | null; codeId: string | null };
+  settings: ReceiptSettings | null;
+  entries: ReceiptEntry[];
+}
+
+/** Where an event came from, and so how far it is trusted (SPEC §4: the brand's server outranks the browser). */
+export const SOURCE_WORDS: Record<string, string> = {
+  postback: 'Postback from the brand’s server',
+  shopify: 'Shopify webhook',
+  tune: 'TUNE-style postback',
+  everflow: 'Everflow-style postback',
+  pixel: 'Conversion pixel in the shopper’s browser',
+  tag: 't.js tag in the shopper’s browser',
+};
+
+export const TRUST_WORDS: Record<Trust, string> = { server: 'server', browser: 'browser' };
+
+export const OUTCOME_WORDS: Record<string, string> = {
+  created: 'Order received',
+  filled_in: 'Details filled in',
+  redecided: 'Decision recalculated',
+  duplicate: 'Duplicate, changed nothing',
+  refund: 'Refund received',
+  refunded: 'Refund received',
+  cancelled: 'Order cancelled',
+  kept: 'Kept, changed nothing',
+  rejected: 'Refused',
+};
+
+/** The conversion's status, and a decision's outcome, in plain words. */
+export const CONVERSION_STATUS_WORDS: Record<string, string> = {
+  credited: 'Credited',
+  unattributed: 'Not credited',
+  unverified: 'Waiting for review',
+  rejected: 'Rejected',
+  awaiting_order: 'Refund received before the order',
+};
+
+export const ENTRY_WORDS: Record<string, string> = {
+  accrual: 'Commission earned',
+  redecision: 'Recalculated from new evidence',
+  refund: 'Refund',
+  reversal: 'Reversed',
+  adjustment: 'Amount changed by hand',
+  approval: 'Approved',
+  payout: 'Paid out',
+  clawback: 'Taken back after payout',
+  opening: 'Opening balance (before the ledger)',
+};
+
+export const RULE_WORDS: Record<string, string> = {
+  code_first: 'when a link and a code of different creators both count, the code’s creator gets the credit',
+  click_first: 'when a link and a code of different creators both count, the link’s creator gets the credit',
+  split: 'when a link and a code of different creators both count, the credit is split',
+};
+
+export const CREDIT_SOURCE_WORDS: Record<string, string> = { click: 'link', code: 'code', 'click+code': 'link and code' };
+
+export const entryWords = (kind: string) => ENTRY_WORDS[kind] ?? kind.replace(/_/g, ' ');
+export const sourceWords = (source: string) => SOURCE_WORDS[source] ?? source;
+export const outcomeWords = (outcome: string) => OUTCOME_WORDS[outcome] ?? outcome.replace(/_/g, ' ');
+export const statusWords = (status: string) => CONVERSION_STATUS_WORDS[status] ?? status.replace(/_/g, ' ');
+
+/** "system" is Touchpoint itself; the portal already says "Touchpoint" or "The brand". */
+export function actorWords(actor: string): string {
+  if (!actor || actor === 'system') return 'Touchpoint';
+  return actor;
+}
+
+/** A signed decimal change as "+", "−" (a real minus sign) or nothing, and its size without the sign. */
+export function signed(amount: string): { sign: '+' | '−' | ''; size: string } {
+  const negative = amount.trim().startsWith('-');
+  const size = amount.trim().replace(/^[-+]/, '');
+  if (/^0*(\.0*)?$/.test(size)) return { sign: '', size };
+  return { sign: negative ? '−' : '+', size };
+}
+
+/** The receipt's entries in the order they were made (the API lists them so; kept stable for equal times). */
+export function entriesInOrder(entries: ReceiptEntry[]): ReceiptEntry[] {
+  return entries.map((e, i) => ({ e, i })).sort((a, b) => a.e.at.localeCompare(b.e.at) || a.i - b.i).map((x) => x.e);
+}
+
+/** The sum of the entries' changes in minor units: what the commission's amount must equal (SPEC §4). */
+export function entriesTotal(entries: ReceiptEntry[]): number {
+  return entries.reduce((sum, e) => sum + e.amountMinor, 0);
+}
