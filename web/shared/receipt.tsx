@@ -24,14 +24,14 @@ function why(reason: string | null, actor: string): string {
   return actorWords(actor) === 'Touchpoint' ? reason : `“${reason}”`;
 }
 
-function Evidence({ e, currency }: { e: ReceiptEvent; currency: string }) {
+function Evidence({ e, currency, timeZone }: { e: ReceiptEvent; currency: string; timeZone?: string }) {
   const ev = e.evidence;
   if (!ev) return null;
   const parts: string[] = [];
   if (ev.amount) parts.push(`amount ${formatAmount(ev.amount, ev.currency ?? currency)}`);
   if (ev.code) parts.push(`code ${ev.code}`);
   if (ev.clickId) parts.push('a tracking-link click');
-  if (ev.occurredAt) parts.push(`ordered ${when(ev.occurredAt)}`);
+  if (ev.occurredAt) parts.push(`ordered ${when(ev.occurredAt, timeZone)}`);
   if (!parts.length) return null;
   return <div className="muted small">Said: {parts.join(' · ')}</div>;
 }
@@ -68,7 +68,7 @@ export function ReceiptView({ receipt, creditName, timeZone }: ReceiptViewProps)
                 <span className={`badge badge-trust-${e.trust}`} title={e.trust === 'server' ? 'Sent and signed by the brand’s server' : 'Reported by the shopper’s browser, which anyone can imitate'}>{e.trust}</span>{' '}
                 {sourceWords(e.source)}: {outcomeWords(e.outcome)}
                 {e.reason && <span className="muted small"> · {reasonWords(e.reason)}</span>}
-                <Evidence e={e} currency={currency} />
+                <Evidence e={e} currency={currency} timeZone={timeZone} />
               </li>
             ))}
           </ul>

@@ -10,7 +10,7 @@ import { formatAmount, formatDateTime } from '../../shared/format.js';
 import { useAction, useResource } from '../../shared/hooks.js';
 import { Link, useQueryParam } from '../../shared/router.js';
 import { ReceiptView } from '../../shared/receipt.js';
-import { statusWords, type Receipt } from '../../shared/receipt-words.js';
+import { outcomeWords, statusWords, type Receipt } from '../../shared/receipt-words.js';
 import { FILTER_REASONS, reasonWords } from '../../shared/reasons.js';
 import type { Member, Offer, Page } from '../../shared/types.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, SelectField, StatusBadge, Tabs, TextField } from '../../shared/ui.js';
@@ -31,7 +31,8 @@ interface Commission {
 }
 interface ConversionDetail extends Conversion {
   commissions: Commission[];
-  events: { id: string; receivedAt: string; source: string; outcome: string; reason: string | null }[];
+  /** trust: how far the event's evidence is trusted (the brand's server outranks the shopper's browser). */
+  events: { id: string; receivedAt: string; source: string; outcome: string; reason: string | null; trust?: 'server' | 'browser' | null }[];
   adjustments: { id: string; commissionId: string; kind: string; amountBefore: number; amountAfter: number; statusBefore: string; statusAfter: string; reason: string; actor: string; at: string }[];
 }
 
@@ -56,6 +57,12 @@ const KINDS: Record<string, string> = {
   accrual: 'Commission earned', redecision: 'Recalculated from new evidence', reversal: 'Reversed', adjustment: 'Amount changed', approval: 'Approved',
   payout: 'Paid', clawback: 'Taken back after payout', opening: 'Opening balance',
 };
+
+/** Why an unverified order is held: the decision's browser-evidence reasons (all of its reasons if it names none). */
+function heldBecause(reasons: string[]): string[] {
+  const held = reasons.filter((r) => r.startsWith('browser_'));
+  return held.length ? held : reasons;
+}
 
 type ActionKind = 'approve' | 'reverse' | 'adjust';
 const ACTION_TEXT: Record<ActionKind, string> = { approve: 'Approve', reverse: 'Reverse', adjust: 'Adjust amount' };
@@ -283,7 +290,7 @@ function ConversionDrawer({ id, canEdit, memberName, offerName, timeZone, onClos
               <p>
                 Nobody is credited until the brand’s server confirms this order or someone here approves it. It is held because:
               </p>
-              <ul className="reasons">{c.reasons.filter((r) => r.startsWith('browser_')).map((r) => <li key={r}>{reasonWords(r)}</li>)}</ul>
+              <ul className="reasons">{heldBecause(c.reasons).map((r) => <li key={r}>{reasonWords(r)}</li>)}</ul>
               {canEdit && !reviewing && (
                 <div className="actions">
                   <Button variant="primary" onClick={() => startReview('approve')}>Approve</Button>
@@ -374,7 +381,7 @@ function ConversionDrawer({ id, canEdit, memberName, offerName, timeZone, onClos
           <h3>Events received</h3>
           <ul className="timeline">
             {c.events.map((e) => (
-              <li key={e.id}><span className="muted small">{formatDateTime(e.receivedAt, undefined, timeZone)}</span> {OUTCOMES[e.outcome] ?? e.outcome} <span className="muted small">via {e.source}{e.reason ? ` · ${reasonWords(e.reason)}` : ''}</span></li>
+              <li key={e.id}><span className="muted small">{formatDateTime(e.receivedAt, undefined, timeZone)}</span>{e.trust && <> <span className={`badge badge-trust-${e.trust}`}>{e.trust}</span></>} {OUTCOMES[e.outcome] ?? outcomeWords(e.outcome)} <span className="muted small">via {e.source}{e.reason ? ` · ${reasonWords(e.reason)}` : ''}</span></li>
             ))}
           </ul>
         </div>
