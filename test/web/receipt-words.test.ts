@@ -2,7 +2,7 @@
 // and entries keep the order they were made in.
 import { describe, expect, it } from 'vitest';
 import {
-  actorWords, CONVERSION_STATUS_WORDS, ENTRY_WORDS, entriesInOrder, entriesTotal, entryWords, outcomeWords, signed, sourceWords, statusWords,
+  actorWords, CONVERSION_STATUS_WORDS, payoutValue, ENTRY_WORDS, entriesInOrder, entriesTotal, entryWords, outcomeWords, signed, sourceWords, statusWords,
   type ReceiptEntry,
 } from '../../web/shared/receipt-words.js';
 
@@ -28,6 +28,16 @@ describe('receipt words', () => {
     expect(signed('-4.05')).toEqual({ sign: '−', size: '4.05' });
     expect(signed('0.00')).toEqual({ sign: '', size: '0.00' });
     expect(signed('-0')).toEqual({ sign: '', size: '0' });
+  });
+
+  it('writes a payout value of the settings as the offer API does, from the stored units when it is a number', () => {
+    expect(payoutValue('12.5', 'percent', 2)).toBe('12.5');
+    expect(payoutValue(1000, 'percent', 2)).toBe('10');
+    expect(payoutValue(1250, 'percent', 2)).toBe('12.5');
+    expect(payoutValue(1205, 'percent', 2)).toBe('12.05');
+    expect(payoutValue(500, 'fixed', 2)).toBe('5.00');
+    expect(payoutValue(7, 'fixed', 2)).toBe('0.07');
+    expect(payoutValue(500, 'fixed', 0)).toBe('500');
   });
 
   it('names Touchpoint for the system and keeps a person as written', () => {

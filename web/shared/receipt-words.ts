@@ -17,7 +17,8 @@ export interface ReceiptEvent {
   id: string;
   receivedAt: string;
   source: string;
-  trust: Trust;
+  /** null: an event that brought no evidence (a refused one). */
+  trust: Trust | null;
   outcome: string;
   reason: string | null;
   evidence: ReceiptEvidence | null;
@@ -38,7 +39,8 @@ export interface ReceiptSettings {
   splitCodeSharePercent: number | string;
   holdDays: number;
   browserCodeCredit: boolean;
-  payout: { title: string; type: 'percent' | 'fixed'; value: string; tiers: { fromConversion: number; value: string }[] } | null;
+  /** Values as the offer API writes them ("10", "5.00"), or as stored: basis points (percent), minor units (fixed). */
+  payout: { title: string; type: 'percent' | 'fixed'; value: string | number; tiers: { fromConversion: number; value: string | number }[] } | null;
   /** When the offer's settings took this shape (the offer's version time). */
   version: string;
 }
@@ -119,6 +121,22 @@ export const RULE_WORDS: Record<string, string> = {
 };
 
 export const CREDIT_SOURCE_WORDS: Record<string, string> = { click: 'link', code: 'code', 'click+code': 'link and code' };
+
+/**
+ * A payout value of the settings snapshot as the offer API writes it: a string is already so; a number is the stored
+ * form, basis points of the sale for percent (1250 -> "12.5") and minor units for fixed (500, 2 digits -> "5.00").
+ */
+export function payoutValue(value: string | number, type: 'percent' | 'fixed', digits: number): string {
+  if (typeof value === 'string') return value;
+  const n = Math.trunc(value);
+  if (type === 'percent') {
+    const whole = Math.trunc(n / 100);
+    const frac = String(Math.abs(n % 100)).padStart(2, '0').replace(/0+$/, '');
+    return frac ? `${whole}.${frac}` : String(whole);
+  }
+  const s = String(Math.abs(n)).padStart(digits + 1, '0');
+  return `${n < 0 ? '-' : ''}${digits ? `${s.slice(0, -digits)}.${s.slice(-digits)}` : s}`;
+}
 
 export const entryWords = (kind: string) => ENTRY_WORDS[kind] ?? kind.replace(/_/g, ' ');
 export const sourceWords = (source: string) => SOURCE_WORDS[source] ?? source;

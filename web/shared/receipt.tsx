@@ -1,11 +1,11 @@
 // A commission's receipt as a timeline a brand and a creator can both read: what arrived (each event with how far it is
 // trusted), what was decided from it under which rule and offer settings, then every ledger entry with its change,
 // the running balance, who or what made it and why. The dashboard and the creator portal draw the same component.
-import { describePayout, formatAmount, formatDateTime } from './format.js';
+import { currencyDigits, describePayout, formatAmount, formatDateTime } from './format.js';
 import { reasonWords } from './reasons.js';
 import {
-  actorWords, CREDIT_SOURCE_WORDS, entriesInOrder, entryWords, outcomeWords, RULE_WORDS, signed, sourceWords, statusWords,
-  type Receipt, type ReceiptCredit, type ReceiptEvent,
+  actorWords, CREDIT_SOURCE_WORDS, entriesInOrder, entryWords, outcomeWords, payoutValue, RULE_WORDS, signed, sourceWords, statusWords,
+  type Receipt, type ReceiptCredit, type ReceiptEvent, type ReceiptSettings,
 } from './receipt-words.js';
 
 export interface ReceiptViewProps {
@@ -42,6 +42,14 @@ function Change({ amount, currency }: { amount: string; currency: string }) {
   return <span className={sign === '+' ? 'receipt-plus' : 'receipt-minus'}>{sign}{formatAmount(size, currency)}</span>;
 }
 
+function payoutText(p: NonNullable<ReceiptSettings['payout']>, currency: string): string {
+  const digits = currencyDigits(currency);
+  return describePayout({
+    type: p.type, value: payoutValue(p.value, p.type, digits),
+    tiers: p.tiers.map((t) => ({ fromConversion: t.fromConversion, value: payoutValue(t.value, p.type, digits) })),
+  }, currency);
+}
+
 export function ReceiptView({ receipt, creditName, timeZone }: ReceiptViewProps) {
   const { commission, conversion, events, decision, settings, entries } = receipt;
   const currency = commission.currency;
@@ -65,7 +73,7 @@ export function ReceiptView({ receipt, creditName, timeZone }: ReceiptViewProps)
             {events.map((e) => (
               <li key={e.id} data-testid="receipt-event">
                 <span className="muted small">{when(e.receivedAt, timeZone)}</span>{' '}
-                <span className={`badge badge-trust-${e.trust}`} title={e.trust === 'server' ? 'Sent and signed by the brand’s server' : 'Reported by the shopper’s browser, which anyone can imitate'}>{e.trust}</span>{' '}
+                {e.trust && <><span className={`badge badge-trust-${e.trust}`} title={e.trust === 'server' ? 'Sent by the brand’s server with its secret or signature' : 'Reported by the shopper’s browser, which anyone can imitate'}>{e.trust}</span>{' '}</>}
                 {sourceWords(e.source)}: {outcomeWords(e.outcome)}
                 {e.reason && <span className="muted small"> · {reasonWords(e.reason)}</span>}
                 <Evidence e={e} currency={currency} timeZone={timeZone} />
@@ -92,7 +100,7 @@ export function ReceiptView({ receipt, creditName, timeZone }: ReceiptViewProps)
                 <li>Rule: {RULE_WORDS[settings.attributionRule] ?? settings.attributionRule}{settings.attributionRule === 'split' ? ` (code’s share ${settings.splitCodeSharePercent}%)` : ''}</li>
                 <li>Cookie window {settings.cookieWindowDays} days · hold {settings.holdDays} days</li>
                 <li>Promo codes reported by the browser without a click: {settings.browserCodeCredit ? 'credited' : 'held for review'}</li>
-                {settings.payout && <li>Payout “{settings.payout.title}”: {describePayout(settings.payout, currency)}</li>}
+                {settings.payout && <li>Payout “{settings.payout.title}”: {payoutText(settings.payout, currency)}</li>}
               </ul>
             </div>
           ) : (
