@@ -179,7 +179,7 @@ describe('the commission ledger on the dashboard and the portal (Chromium, SQLit
     ok(await d.api('POST', `/commissions/${before.commissions[0]!.id}/adjust`, { amount: '18.00', reason: 'Agreed launch bonus' }));
 
     await desktop.goto(`${d.base}/app/conversions`);
-    await expect.poll(() => orderRows(desktop).count()).toBeGreaterThanOrEqual(4);
+    await desktop.getByRole('button', { name: 'S-1', exact: true }).waitFor();
     const drawer = await openOrder(desktop, 'S-1');
     await drawer.getByTestId('commission').getByRole('button', { name: 'Receipt' }).click();
     const receipt = drawer.getByTestId('receipt');
@@ -197,6 +197,7 @@ describe('the commission ledger on the dashboard and the portal (Chromium, SQLit
     expect(texts[0]).toMatch(/Commission earned.*\+\$20\.00.*\$20\.00.*Touchpoint/);
     expect(texts[1]).toMatch(/Refund.*−\$5\.00.*\$15\.00.*Touchpoint/);
     expect(texts[2]).toMatch(/Amount changed by hand.*\+\$3\.00.*\$18\.00.*“Agreed launch bonus”/);
+    await entries.last().scrollIntoViewIfNeeded();
     await shot(desktop, 'ledger-receipt', 'desktop');
     await drawer.getByRole('button', { name: 'Close' }).click();
 
@@ -212,7 +213,7 @@ describe('the commission ledger on the dashboard and the portal (Chromium, SQLit
     await d.signIn(phone, d.owner.email, PASSWORD);
     await phone.waitForURL(/\/app\/offers/);
     await phone.goto(`${d.base}/app/conversions`);
-    await expect.poll(() => orderRows(phone).count()).toBeGreaterThanOrEqual(4);
+    await phone.getByRole('button', { name: 'S-1', exact: true }).waitFor();
     const small = await openOrder(phone, 'S-1');
     await small.getByTestId('commission').getByRole('button', { name: 'Receipt' }).click();
     await expect.poll(() => small.getByTestId('receipt-entry').count()).toBe(3);
@@ -246,6 +247,7 @@ describe('the commission ledger on the dashboard and the portal (Chromium, SQLit
       expect(await receipt.getByTestId('receipt-decision').textContent()).toContain('You by code');
       expect(await receipt.getByTestId('receipt-event').first().textContent()).toMatch(/server/);
       if (width === 'phone') await fitsWidth(page);
+      await receipt.getByTestId('receipt-entry').last().scrollIntoViewIfNeeded();
       const file = await d.shot(page, 'portal-receipt', width);
       expect(fs.statSync(file).size).toBeGreaterThan(2000);
     }
