@@ -181,6 +181,8 @@ describe('the Conversions and Payouts pages in a real browser (Chromium, SQLite)
     await d.signIn(phone, d.owner.email, PASSWORD);
     await phone.waitForURL(/\/app\/offers/);
     await phone.goto(`${d.base}/app/conversions`);
+    // A fresh page first checks the session and fetches the page's code: wait for the list, then count it.
+    await orderRows(phone).first().waitFor();
     await expect.poll(() => orderRows(phone).count()).toBe(3);
     await fitsWidth(phone);
     await shot(phone, 'conversions', 'phone');
