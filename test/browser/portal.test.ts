@@ -296,7 +296,10 @@ describe('the creator portal in a real browser (Chromium, SQLite)', () => {
     const rows = table.locator('tbody tr');
     expect(await rows.count()).toBe(4);
     const text = await table.innerText();
-    for (const s of ['$10.00', '$4.00', '$6.00', '$3.00', '$100.00', 'Paid', 'Approved', 'Reversed', 'Pending', 'Your code']) expect(text).toContain(s);
+    // The reversed $6.00 commission now reads $0.00: a commission is the sum of its ledger entries, and its receipt
+    // shows the $6.00 earned and taken back.
+    for (const s of ['$10.00', '$4.00', '$0.00', '$3.00', '$100.00', 'Paid', 'Approved', 'Reversed', 'Pending', 'Your code']) expect(text).toContain(s);
+    expect(await rows.filter({ hasText: 'Reversed' }).innerText()).toContain('$0.00');
     await shot(desktop, 'commissions', 'desktop');
 
     await desktop.getByRole('tab', { name: 'Paid' }).click();
