@@ -48,6 +48,7 @@ async function cliTarget(kind: DialectKind) {
   };
   return {
     dataDir,
+    databaseUrl: pg?.url ?? null,
     run,
     api,
     async cleanup() {
@@ -135,6 +136,35 @@ describe.each(DIALECTS)('touchpoint CLI on %s', (kind) => {
     }
     const generic = await target.api('GET', `/codes?code=${first.genericCode}`, demo.apiKey);
     expect(generic.data.data).toEqual([expect.objectContaining({ offerId: first.id, kind: 'generic', status: 'active' })]);
+  });
+
+  it('ledger verify finds no drift after real orders and names a commission changed around the ledger', SLOW, async () => {
+    const demo = JSON.parse((await target.run('demo', '--json')).stdout);
+    const config = loadConfig({ DATA_DIR: target.dataDir, BASE_URL, ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}) });
+    const store = openStore(config);
+    const built = await buildApp(config, { store, logger: false });
+    try {
+      const ws = await built.app.inject({ url: '/api/v1/workspace', headers: { authorization: `Bearer ${demo.apiKey}` } });
+      const secret = JSON.parse(ws.body).postbackSecret as string;
+      const code = demo.offers[0].members[0].code as string;
+      const sale = await built.app.inject({ url: `/postback?${new URLSearchParams({ secret, code, order: 'V-1', amount: '80.00' })}` });
+      expect(sale.statusCode, sale.body).toBe(200);
+      await built.app.inject({ url: `/postback?${new URLSearchParams({ secret, type: 'refund', order: 'V-1', amount: '20.00' })}` });
+
+      const clean = await target.run('ledger', 'verify', '--json');
+      expect(clean.code, clean.stderr).toBe(0);
+      expect(JSON.parse(clean.stdout)).toMatchObject({ drift: [] });
+      expect(JSON.parse(clean.stdout).checked).toBeGreaterThanOrEqual(1);
+
+      const [c] = await store.db.selectFrom('commissions').select(['id', 'amount_minor']).execute();
+      await store.db.updateTable('commissions').set({ amount_minor: Number(c!.amount_minor) + 1 }).where('id', '=', c!.id).execute();
+      const drift = await target.run('ledger', 'verify');
+      expect(drift.code).toBe(1);
+      expect(drift.stdout).toContain(`${c!.id}: amount ${Number(c!.amount_minor) + 1} ≠ sum of entries ${Number(c!.amount_minor)}`);
+    } finally {
+      await built.close();
+      await store.close();
+    }
   });
 
   it('import members reports counts, and with a bad row exits non-zero naming the line and importing nothing', SLOW, async () => {

@@ -76,7 +76,7 @@ describe.each(DIALECTS)('conversion ingestion on %s', (kind) => {
     expect(await commissionsOf(first.conversionId)).toEqual([expect.objectContaining({ member_id: anna.id, amount_minor: 800, status: 'pending' })]);
     const adjustments = await t.built.ctx.store.db.selectFrom('commission_adjustments').select(['kind', 'amount_before', 'amount_after'])
       .where('commission_id', '=', (await commissionsOf(first.conversionId))[0]!.id).orderBy('id').execute();
-    expect(adjustments).toEqual([{ kind: 'created', amount_before: 0, amount_after: 0 }, { kind: 'recomputed', amount_before: 0, amount_after: 800 }]);
+    expect(adjustments).toEqual([{ kind: 'accrual', amount_before: 0, amount_after: 0 }, { kind: 'redecision', amount_before: 0, amount_after: 800 }]);
   });
 
   it('rejects bad input with a clear code, keeps the event, and creates nothing', async () => {
@@ -212,7 +212,7 @@ describe.each(DIALECTS)('conversions API on %s', (kind) => {
     expect(again.statusCode).toBe(409);
     const trail = (await t.api('GET', `/conversions/${created.conversionId}`)).data.adjustments;
     expect(trail.map((a: { kind: string; statusAfter: string; amountAfter: number }) => [a.kind, a.statusAfter, a.amountAfter])).toEqual([
-      ['created', 'pending', 500], ['adjust', 'pending', 750], ['approve', 'approved', 750], ['reverse', 'reversed', 750],
+      ['accrual', 'pending', 500], ['adjustment', 'pending', 750], ['approval', 'approved', 750], ['reversal', 'reversed', 0],
     ]);
     expect(trail[1]).toMatchObject({ reason: 'Bonus for the launch video', actor: expect.stringMatching(/^api_key:key_/) });
 

@@ -384,7 +384,7 @@ describe.each(DIALECTS)('streaming exports on %s', (kind) => {
       await fresh.store.db.insertInto('conversions').values(Array.from({ length: 500 }, (_, j) => ({
         id: newId('cnv', at + i + j), workspace_id: ws.value.workspace.id, order_id: `BIG-${i + j}`, is_test: 0, status: 'unattributed' as const,
         occurred_at: at + i + j, reported_offer_id: null, click_id: null, code: null, amount_minor: 1000 + i + j, currency: 'USD', refunded_minor: 0,
-        cancelled_at: null, decision, created_at: at + i + j, updated_at: at + i + j,
+        refunded_full: 0, cancelled_at: null, review: null, decision, created_at: at + i + j, updated_at: at + i + j,
       }))).execute();
     }
     await built.app.listen({ port: 0, host: '127.0.0.1' });

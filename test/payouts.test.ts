@@ -55,7 +55,11 @@ describe.each(DIALECTS)('payout batches on %s', (kind) => {
     const refund = await t.built.app.inject({ url: `/postback?${new URLSearchParams({ secret, type: 'refund', order: 'P-1' })}` });
     expect(refund.json()).toMatchObject({ status: 'refunded', commissionsChanged: 1 });
     const detail = (await t.api('GET', `/conversions/${avaFirst.conversionId}`)).data;
-    expect(detail.commissions[0]).toMatchObject({ status: 'paid', amount: '30.00' });
-    expect(detail.adjustments.at(-1)).toMatchObject({ kind: 'clawback', amountBefore: 3000, amountAfter: 0 });
+    // Paid is final: the commission stays paid, its amount (the sum of its entries) drops by a clawback entry, and the
+    // batch still shows what was paid.
+    expect(detail.commissions[0]).toMatchObject({ status: 'paid', amount: '0.00' });
+    expect(detail.adjustments.at(-1)).toMatchObject({ kind: 'clawback', amountBefore: 3000, amountAfter: 0, statusAfter: 'paid' });
+    const after = (await t.api('GET', `/payout-batches/${batch.data.id}`)).data;
+    expect(after).toMatchObject({ total: '60.00', lines: [expect.objectContaining({ memberId: ids.Ava, amount: '50.00' }), expect.anything()] });
   });
 });

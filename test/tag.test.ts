@@ -103,9 +103,17 @@ describe.each(DIALECTS)('JavaScript tag on %s', (kind) => {
     expect(byCookie.statusCode, byCookie.body).toBe(202);
     expect(await commissionsOf(byCookie.json().conversionId)).toEqual([expect.objectContaining({ member_id: anna.id, amount_minor: 200 })]);
 
+    // SPEC §4: a code the browser reports without a recorded click credits nobody until the brand's server confirms it,
+    // unless the offer allows it.
+    const held = await collect({ offer: offerId, orderId: nextOrder(), amount: '30.00', code: ben.code.toLowerCase() }, { origin: 'https://checkout.example.net' });
+    expect(held.statusCode, held.body).toBe(202);
+    expect(await commissionsOf(held.json().conversionId)).toEqual([]);
+    expect((await db().selectFrom('conversions').select('status').where('id', '=', held.json().conversionId).executeTakeFirstOrThrow()).status).toBe('unverified');
+    await t.api('PATCH', `/offers/${offerId}`, { browserCodeCredit: true });
     const code = await collect({ offer: offerId, orderId: nextOrder(), amount: '30.00', code: ben.code.toLowerCase() }, { origin: 'https://checkout.example.net' });
     expect(code.statusCode, code.body).toBe(202);
     expect(await commissionsOf(code.json().conversionId)).toEqual([expect.objectContaining({ member_id: ben.id, amount_minor: 300, source: 'code' })]);
+    await t.api('PATCH', `/offers/${offerId}`, { browserCodeCredit: false });
 
     const test = await collect({ offer: offerId, orderId: 'TEST-ORDER', amount: '99.00', click: await click(anna.slug), test: true });
     expect(test.statusCode, test.body).toBe(202);

@@ -14,9 +14,16 @@ import { fxRate } from './fx-rates.js';
 type Db = Kysely<Database> | Transaction<Database>;
 
 export interface OfferFacts {
+  name: string;
   tracking: OfferTracking;
   currency: string;
   holdDays: number;
+  /** SPEC §4: a browser-reported code without a recorded click credits only where the offer allows it. */
+  browserCodeCredit: boolean;
+  /** A browser-reported amount above this (offer currency) is held for review; null: no limit. */
+  browserAmountLimitMinor: number | null;
+  /** The offer's version: when its settings last changed. */
+  updatedAt: number;
 }
 
 export interface CodeFacts {
@@ -29,6 +36,7 @@ export interface CodeFacts {
 
 export interface PayoutFacts {
   id: string;
+  title: string;
   payout: Payout;
 }
 
@@ -54,8 +62,12 @@ export async function loadOfferTracking(db: Db, workspaceId: string, offerIds: (
         status: o.status, endsAt: o.ends_at, cookieWindowDays: o.cookie_window_days, attributionRule: o.attribution_rule,
         splitCodeShareBps: o.split_code_share_bps, tracksLinks: methods.includes('link'), tracksCodes: methods.includes('code'),
       },
+      name: o.name,
       currency: o.currency,
       holdDays: o.hold_days,
+      browserCodeCredit: o.browser_code_credit === 1,
+      browserAmountLimitMinor: o.browser_amount_limit_minor === null ? null : Number(o.browser_amount_limit_minor),
+      updatedAt: o.updated_at,
     };
   }
   return out;
@@ -73,7 +85,7 @@ export async function payoutFor(db: Db, workspaceId: string, offerId: string, me
   let q = db.selectFrom('payout_options').selectAll().where('workspace_id', '=', workspaceId).where('offer_id', '=', offerId);
   q = assigned ? q.where('id', '=', assigned.payout_option_id) : q.where('is_default', '=', 1).where('archived_at', 'is', null);
   const p = await q.executeTakeFirstOrThrow();
-  return { id: p.id, payout: { type: p.type, value: p.value, tiers: JSON.parse(p.tiers) as Payout['tiers'] } };
+  return { id: p.id, title: p.title, payout: { type: p.type, value: p.value, tiers: JSON.parse(p.tiers) as Payout['tiers'] } };
 }
 
 /** Every read goes to the database: for callers without a cache (the CLI, scripts). */

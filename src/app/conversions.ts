@@ -1,11 +1,10 @@
 // Reading conversions, their decisions and events, and the commissions they gave; manual commission changes.
-import { transition, type CommissionEvent } from '../core/commission.js';
-import { newId } from '../core/ids.js';
+import { planAdjust, planApprove, planReverse } from '../core/ledger.js';
 import { formatAmount, parseAmount } from '../core/money.js';
 import { fail, ok, type Result } from '../core/result.js';
 import type { CommissionRow, ConversionEventRow, ConversionRow } from '../db/conversions.js';
-import { insertAdjustment } from '../db/conversions.js';
-import { enqueueWebhook } from '../db/webhooks.js';
+import { lockedForUpdate } from '../db/dialect.js';
+import { appendEntries, commissionView, ledgerState } from './ledger.js';
 import { decodeCursor, toPage, type Actor, type AppContext, type Page } from './context.js';
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
@@ -31,27 +30,7 @@ export function conversionView(c: ConversionRow) {
   };
 }
 
-export function commissionView(c: CommissionRow) {
-  return {
-    id: c.id,
-    conversionId: c.conversion_id,
-    offerId: c.offer_id,
-    memberId: c.member_id,
-    payoutOptionId: c.payout_option_id,
-    source: c.source,
-    sharePercent: c.share_bps / 100,
-    sale: formatAmount(c.sale_minor, c.currency),
-    amount: formatAmount(c.amount_minor, c.currency),
-    amountMinor: c.amount_minor,
-    currency: c.currency,
-    status: c.status,
-    approveAfter: iso(c.approve_after)!,
-    approvedAt: iso(c.approved_at),
-    reversedAt: iso(c.reversed_at),
-    paidAt: iso(c.paid_at),
-    createdAt: iso(c.created_at)!,
-  };
-}
+export { commissionView };
 
 export function eventView(e: ConversionEventRow) {
   return {
@@ -61,7 +40,7 @@ export function eventView(e: ConversionEventRow) {
 }
 
 export interface ConversionFilter {
-  status?: 'credited' | 'unattributed';
+  status?: ConversionRow['status'];
   memberId?: string;
   offerId?: string;
   code?: string;
@@ -178,8 +157,9 @@ export async function listCommissions(
 }
 
 /**
- * A person's change to a commission: approve early, reverse, or set a new amount. Each is an adjustment row with who,
- * when and why; the commission itself keeps only its current state.
+ * A person's change to a commission: approve early, reverse, or set a new amount. Each is a ledger entry with who,
+ * when and why (core/ledger.ts decides whether it may happen); an early approval, a reversal or an adjustment makes
+ * the order's decision final against later events.
  */
 export async function changeCommission(
   ctx: AppContext,
@@ -187,52 +167,44 @@ export async function changeCommission(
   id: string,
   change: { action: 'approve' | 'reverse' | 'adjust'; reason: string; amount?: string },
 ): Promise<Result<ReturnType<typeof commissionView>>> {
-  const { db } = ctx.store;
   const now = ctx.clock();
-  if (!change.reason.trim()) return fail('validation_failed', 'Say why.', [{ path: 'reason', code: 'required', message: 'A reason is required.' }]);
-  return db.transaction().execute(async (tx) => {
-    const c = await tx.selectFrom('commissions').selectAll().where('workspace_id', '=', actor.workspaceId).where('id', '=', id).executeTakeFirst();
-    if (!c) return fail('not_found', 'Commission not found.');
-    let patch: Partial<CommissionRow>;
+  const reason = change.reason.trim();
+  if (!reason) return fail('validation_failed', 'Say why.', [{ path: 'reason', code: 'required', message: 'A reason is required.' }]);
+  return ctx.store.writeTransaction(async (tx) => {
+    const found = await tx.selectFrom('commissions').select('conversion_id').where('workspace_id', '=', actor.workspaceId).where('id', '=', id).executeTakeFirst();
+    if (!found) return fail('not_found', 'Commission not found.');
+    // The order's row lock first, as every ingestion path takes it: a person's change and a late event never interleave.
+    await lockedForUpdate(tx.selectFrom('conversions').select('id').where('id', '=', found.conversion_id), ctx.store.kind).executeTakeFirst();
+    const c = await lockedForUpdate(tx.selectFrom('commissions').selectAll().where('id', '=', id), ctx.store.kind).executeTakeFirstOrThrow();
+    const state = ledgerState(c);
+    let planned;
     if (change.action === 'adjust') {
       const parsed = change.amount === undefined ? null : parseAmount(change.amount, c.currency);
       if (!parsed || !parsed.ok) return fail('validation_failed', 'The new amount is not valid.', [{ path: 'amount', code: parsed && !parsed.ok ? parsed.error : 'required', message: `An amount in ${c.currency} such as "12.50".` }]);
-      if (c.status === 'paid' || c.status === 'reversed') return fail('commission_final', `A ${c.status} commission cannot be changed; adjust the next payout instead.`);
-      patch = { amount_minor: parsed.minor };
+      planned = planAdjust(state, parsed.minor, reason);
     } else {
-      const event: CommissionEvent = change.action === 'approve' ? 'approve_early' : 'reverse_manual';
-      const t = transition(c.status, event);
-      if (!t.ok) return fail('commission_final', `This commission cannot be ${change.action === 'approve' ? 'approved' : 'reversed'}: ${t.reason.replace('_', ' ')}.`);
-      patch = t.status === 'approved' ? { status: 'approved', approved_at: now } : { status: 'reversed', reversed_at: now };
+      planned = change.action === 'approve' ? planApprove(state, 'person', reason) : planReverse(state, reason);
     }
-    await tx.updateTable('commissions').set({ ...patch, updated_at: now }).where('id', '=', id).execute();
-    await insertAdjustment(tx, {
-      id: newId('adj', now), workspace_id: actor.workspaceId, commission_id: id, kind: change.action, amount_before: c.amount_minor,
-      amount_after: patch.amount_minor ?? c.amount_minor, status_before: c.status, status_after: patch.status ?? c.status,
-      reason: change.reason.trim(), actor: actor.actor, created_at: now,
-    });
-    const view = commissionView({ ...c, ...patch, updated_at: now });
-    if (patch.status === 'approved') await enqueueWebhook(tx, actor.workspaceId, 'commission.approved', view, now);
-    if (patch.status === 'reversed') await enqueueWebhook(tx, actor.workspaceId, 'commission.reversed', { ...view, reason: change.reason.trim() }, now);
-    return ok(view);
+    if (!planned.ok) return fail('commission_final', planned.message);
+    const after = await appendEntries(tx, { workspaceId: actor.workspaceId, actor: actor.actor, now }, c, [planned.entry], planned.after);
+    return ok(commissionView(after));
   });
 }
 
 /** Approves every pending commission whose hold has passed; a conditional update, so instances may run it together. */
 export async function approveDue(ctx: AppContext, now = ctx.clock()): Promise<number> {
-  const { db } = ctx.store;
-  return db.transaction().execute(async (tx) => {
-    const due = await tx.selectFrom('commissions').selectAll().where('status', '=', 'pending').where('approve_after', '<=', now).limit(5_000).execute();
+  return ctx.store.writeTransaction(async (tx) => {
+    // Ascending ids, as every path that locks several commissions takes them, so lock waits never form a cycle.
+    const due = await tx.selectFrom('commissions').select('id').where('status', '=', 'pending').where('approve_after', '<=', now).orderBy('id').limit(5_000).execute();
     let approved = 0;
-    for (const c of due) {
-      const r = await tx.updateTable('commissions').set({ status: 'approved', approved_at: now, updated_at: now }).where('id', '=', c.id).where('status', '=', 'pending').executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 0) continue;
+    for (const { id } of due) {
+      // Locked and read again: a late event or a refund for the order may have changed it since the list was read.
+      const c = await lockedForUpdate(tx.selectFrom('commissions').selectAll().where('id', '=', id).where('status', '=', 'pending'), ctx.store.kind).executeTakeFirst();
+      if (!c || c.approve_after > now) continue;
+      const planned = planApprove(ledgerState(c), 'hold', 'Hold period ended.');
+      if (!planned.ok) continue;
       approved++;
-      await insertAdjustment(tx, {
-        id: newId('adj', now), workspace_id: c.workspace_id, commission_id: c.id, kind: 'approve', amount_before: c.amount_minor,
-        amount_after: c.amount_minor, status_before: 'pending', status_after: 'approved', reason: 'Hold period ended.', actor: 'system', created_at: now,
-      });
-      await enqueueWebhook(tx, c.workspace_id, 'commission.approved', commissionView({ ...c, status: 'approved', approved_at: now, updated_at: now }), now);
+      await appendEntries(tx, { workspaceId: c.workspace_id, actor: 'system', now }, c, [planned.entry], planned.after);
     }
     return approved;
   });

@@ -1,16 +1,18 @@
 // Replays the planned orders through time as the app would have processed them: each order decided by the real
 // attribution (core/attribution.ts attribute) and paid by the real commission rules (commissionFor, monthKey, volume
-// tiers counted at that moment), then refunds and cancellations (as app/refunds.ts), approvals when the hold period
-// ends (as the hold job), and monthly payout batches (as app/payouts.ts). Every row gets an id minted at its own
-// time, in time order, so ids stay time-ordered and match created_at.
+// tiers counted at that moment), then refunds and cancellations, approvals when the hold period ends and monthly
+// payout batches, every amount and status change planned by the ledger (core/ledger.ts) as the app's use cases do.
+// Every row gets an id minted at its own time, in time order, so ids stay time-ordered and match created_at.
 import { attribute, type ClickLookup, type CodeLookup } from '../core/attribution.js';
-import { commissionFor, monthKey, refundedCommission } from '../core/commission.js';
+import { commissionFor, monthKey, splitAmount } from '../core/commission.js';
 import { newId } from '../core/ids.js';
+import { planApprove, planOrder, planPayout, type LedgerCommission, type PlannedEntry } from '../core/ledger.js';
 import { formatAmount } from '../core/money.js';
 import { Rng } from '../core/synthetic.js';
 import { bucketStart, dayKey } from '../core/time-buckets.js';
 import type { CommissionAdjustmentTable, CommissionTable, ConversionEventTable, ConversionTable, PayoutBatchTable } from '../db/schema.js';
-import type { DecisionRecord } from './record-conversion.js';
+import { cachedColumns, entryRows, ledgerState } from './ledger.js';
+import { orderMoney, trustOf, type DecisionRecord } from './record-conversion.js';
 import type { PlannedOrder } from './generate-orders.js';
 import { DAY_MS, type World } from './generate-world.js';
 
@@ -71,11 +73,11 @@ export function replay(world: World, orders: PlannedOrder[], range: { from: numb
   const memberIndexOf = new Map(world.members.map((m, i) => [m.id, i]));
   const approved: CommissionTable[] = [];
 
-  const adjust = (i: number, c: CommissionTable, at: number, kind: string, after: number, statusAfter: string, reason: string, actor = 'system') => {
-    ledger.adjustments[i]!.push({
-      id: newId('adj', at), workspace_id: ws.id, commission_id: c.id, kind, amount_before: c.amount_minor, amount_after: after,
-      status_before: c.status, status_after: statusAfter, reason, actor, created_at: at,
-    });
+  /** Appends planned entries to a commission and caches the state after them on it, as app/ledger.ts appendEntries. */
+  const book = (i: number, c: CommissionTable, at: number, entries: PlannedEntry[], after: LedgerCommission, actor = 'system') => {
+    ledger.adjustments[i]!.push(...entryRows({ workspaceId: ws.id, actor, now: at }, c, entries));
+    const stamp = after.status === c.status ? {} : after.status === 'approved' ? { approved_at: at } : after.status === 'reversed' ? { reversed_at: at } : after.status === 'paid' ? { paid_at: at } : {};
+    Object.assign(c, cachedColumns(after), stamp, { updated_at: at });
   };
 
   const create = (i: number, queue: StepQueue) => {
@@ -97,7 +99,9 @@ export function replay(world: World, orders: PlannedOrder[], range: { from: numb
     const commissions: DecisionRecord['commissions'] = [];
     ledger.adjustments[i] = [];
     if (decision.outcome === 'credited') {
-      for (const credit of decision.credits) {
+      const shares = decision.credits.map((c) => c.shareBps);
+      const whole = shares.reduce((a, b) => a + b, 0) === 10_000;
+      for (const [k, credit] of decision.credits.entries()) {
         if (!credit.memberId) continue;
         const offerIndex = offerIndexOf.get(credit.offerId)!;
         const offer = offerOf(offerIndex);
@@ -110,12 +114,13 @@ export function replay(world: World, orders: PlannedOrder[], range: { from: numb
         commissions.push({ memberId: credit.memberId, offerId: credit.offerId, amountMinor: c.amountMinor, currency: offer.currency });
         const row: CommissionTable = {
           id: newId('com', now), workspace_id: ws.id, conversion_id: id, offer_id: credit.offerId, member_id: credit.memberId, payout_option_id: payoutId,
-          source: credit.source, share_bps: credit.shareBps, sale_minor: Math.floor((sale * credit.shareBps) / 10_000), amount_minor: c.amountMinor,
+          source: credit.source, share_bps: credit.shareBps, sale_minor: whole ? splitAmount(sale, shares)[k]! : Math.floor((sale * credit.shareBps) / 10_000), amount_minor: 0,
           currency: offer.currency, rate_applied: c.rateApplied, tier_from: c.tierFromConversion, month_key: key.split('|')[2]!, status: 'pending',
           approve_after: o.occurredAt + offer.holdDays * DAY_MS, approved_at: null, reversed_at: null, paid_at: null, payout_batch_id: null,
-          created_at: now, updated_at: now,
+          created_at: now, updated_at: now, accrued_minor: c.amountMinor, adjusted_minor: 0, admin_touched: 0, in_decision: 1,
         };
-        adjust(i, { ...row, amount_minor: 0 }, now, 'created', row.amount_minor, 'pending', 'Conversion credited.');
+        const accrual = planOrder(new Map(), new Map([[row.member_id, c.amountMinor]]), { saleMinor: o.amountMinor, refundedMinor: 0, fullyRefunded: false, cancelled: false }).changes[0]!;
+        book(i, row, now, accrual.entries, accrual.after);
         rows.push(row);
         live.set(key, earlier + 1);
         // The hold job runs every minute: approval lands in the minute after the hold ends.
@@ -124,7 +129,7 @@ export function replay(world: World, orders: PlannedOrder[], range: { from: numb
       }
     }
     const record: DecisionRecord = {
-      ...decision, commissions, notes: [],
+      ...decision, commissions, notes: [], trust: trustOf(o.source),
       linkId: clickLookup.lookup === 'found' ? clickLookup.click.linkId : null,
       codeId: codeLookup.lookup === 'found' ? codeLookup.code.codeId : null,
     };
@@ -132,7 +137,8 @@ export function replay(world: World, orders: PlannedOrder[], range: { from: numb
     ledger.conversions[i] = {
       id, workspace_id: ws.id, order_id: orderIds[i]!, is_test: 0, status: decision.outcome === 'credited' ? 'credited' : 'unattributed',
       occurred_at: o.occurredAt, reported_offer_id: reported, click_id: o.click?.id ?? null, code: codeString, amount_minor: amount?.minor ?? null,
-      currency: amount?.currency ?? null, refunded_minor: 0, cancelled_at: null, decision: JSON.stringify(record), created_at: now, updated_at: now,
+      currency: amount?.currency ?? null, refunded_minor: 0, refunded_full: 0, cancelled_at: null, review: null, decision: JSON.stringify(record),
+      created_at: now, updated_at: now,
     };
     ledger.commissions[i] = rows;
     // What the ingestion path received, as ingest.ts keeps it; a leaked code's orders also say which page sent them.
@@ -144,7 +150,9 @@ export function replay(world: World, orders: PlannedOrder[], range: { from: numb
     const detail = { input, ...(o.source === 'shopify' ? { topic: 'orders/paid' } : {}), ...(o.referrer ? { referrer: o.referrer } : {}) };
     ledger.events[i] = [{
       id: newId('evt', now), workspace_id: ws.id, conversion_id: id, received_at: now, source: o.source, order_id: orderIds[i]!, is_test: 0,
-      outcome: 'created', reason: decision.outcome === 'credited' ? null : 'unattributed', detail: JSON.stringify(detail),
+      outcome: 'created', reason: decision.outcome === 'credited' ? null : 'unattributed', detail: JSON.stringify(detail), trust: trustOf(o.source),
+      evidence: JSON.stringify({ reportedOfferId: reported, clickId: o.click?.id ?? null, code: codeString, amount, occurredAt: o.occurredAt, timeGiven: o.occurredAt !== now }),
+      event_key: null,
     }];
   };
 
@@ -152,37 +160,32 @@ export function replay(world: World, orders: PlannedOrder[], range: { from: numb
     const o = orders[i]!;
     const row = ledger.conversions[i]!;
     const r = o.refund!;
-    const sale = row.amount_minor ?? 0;
-    const delta = r.kind === 'partial' ? Math.min(r.minor, sale - row.refunded_minor) : sale - row.refunded_minor;
-    const remainingBefore = sale - row.refunded_minor;
-    const refunded = row.refunded_minor + delta;
-    const whole = r.kind === 'cancel' || refunded >= sale;
-    for (const c of ledger.commissions[i]!) {
-      if (c.status === 'reversed') continue;
-      const after = whole ? 0 : refundedCommission(c.amount_minor, remainingBefore, delta);
-      if (c.status === 'paid') {
-        adjust(i, c, at, 'clawback', after, c.status, r.kind === 'cancel' ? 'Order cancelled after payout.' : 'Refund after payout.');
-        continue;
-      }
-      const status = whole ? 'reversed' : c.status;
-      if (after === c.amount_minor && status === c.status) continue;
-      adjust(i, c, at, r.kind === 'cancel' ? 'cancel' : 'refund', after, status,
-        r.kind === 'cancel' ? 'Order cancelled.' : whole ? 'Order fully refunded.' : 'Order partly refunded.');
-      if (status === 'reversed') live.set(liveKey(c), live.get(liveKey(c))! - 1);
-      Object.assign(c, { amount_minor: after, status, updated_at: at, ...(whole ? { reversed_at: at } : {}) });
+    const refunded = row.refunded_minor + (r.kind === 'partial' ? r.minor : 0);
+    const full = r.kind === 'full' || r.kind === 'cancel';
+    Object.assign(row, {
+      refunded_minor: full && row.amount_minor !== null ? Math.max(refunded, row.amount_minor) : refunded, refunded_full: full ? 1 : row.refunded_full,
+      updated_at: at, ...(r.kind === 'cancel' ? { cancelled_at: at } : {}),
+    });
+    const commissions = ledger.commissions[i]!;
+    const plan = planOrder(new Map(commissions.map((c) => [c.id, ledgerState(c)])), null, orderMoney(row));
+    for (const change of plan.changes) {
+      const c = commissions.find((x) => x.id === change.key)!;
+      const wasLive = c.status !== 'reversed';
+      book(i, c, at, change.entries, change.after);
+      if (wasLive && c.status === 'reversed') live.set(liveKey(c), live.get(liveKey(c))! - 1);
     }
-    Object.assign(row, { refunded_minor: refunded, updated_at: at, ...(r.kind === 'cancel' ? { cancelled_at: at } : {}) });
     const refundInput = r.kind === 'cancel' ? 'cancel' : r.kind === 'full' ? 'full' : formatAmount(r.minor, row.currency!);
     ledger.events[i]!.push({
       id: newId('evt', at), workspace_id: ws.id, conversion_id: row.id, received_at: at, source: o.source, order_id: row.order_id, is_test: 0,
       outcome: r.kind === 'cancel' ? 'cancelled' : 'refunded', reason: null, detail: JSON.stringify({ refund: refundInput, eventKey: null }),
+      trust: null, evidence: null, event_key: null,
     });
   };
 
   const approve = (i: number, c: CommissionTable, at: number) => {
-    if (c.status !== 'pending') return;
-    adjust(i, c, at, 'approve', c.amount_minor, 'approved', 'Hold period ended.');
-    Object.assign(c, { status: 'approved', approved_at: at, updated_at: at });
+    const planned = planApprove(ledgerState(c), 'hold', 'Hold period ended.');
+    if (!planned.ok) return;
+    book(i, c, at, [planned.entry], planned.after);
     approved.push(c);
   };
 
@@ -201,8 +204,10 @@ export function replay(world: World, orders: PlannedOrder[], range: { from: numb
       const claimed = mine.filter((c) => members.has(c.member_id));
       for (const c of claimed) {
         const i = index.get(c.conversion_id)!;
-        adjust(i, c, at, 'pay', c.amount_minor, 'paid', `Paid in batch ${id}.`, PAYOUT_ACTOR);
-        Object.assign(c, { status: 'paid', paid_at: at, payout_batch_id: id, updated_at: at });
+        const planned = planPayout(ledgerState(c), `Paid in batch ${id}.`);
+        if (!planned.ok) continue;
+        book(i, c, at, [planned.entry], planned.after, PAYOUT_ACTOR);
+        c.payout_batch_id = id;
       }
       ledger.batches.push({
         id, workspace_id: ws.id, currency, total_minor: claimed.reduce((n, c) => n + c.amount_minor, 0), members: members.size,

@@ -146,14 +146,15 @@ interface OfferPlan {
 /**
  * Four offers, each exercising a different part of the rules: two payout options with a volume tier (code_first),
  * a split-attribution bundle with a generic code, a link-only sign-up bounty, and a flash sale that ended mid-range
- * (its links keep redirecting but record untracked clicks).
+ * (its links keep redirecting but record untracked clicks). The shop reports many orders through its t.js checkout with
+ * the code typed, so the offers that take codes credit browser-reported codes (browserCodeCredit, SPEC §4).
  */
 function offerPlans(endsAt: number): OfferPlan[] {
   return [
     {
       input: () => ({
         name: 'Spring collection', description: 'Always-on commission on the spring collection.', destinationUrl: `${SHOP}/collections/spring`,
-        conversionType: 'sale', attributionRule: 'code_first', codeAppend: { mode: 'query', param: 'discount' },
+        conversionType: 'sale', attributionRule: 'code_first', codeAppend: { mode: 'query', param: 'discount' }, browserCodeCredit: true,
         payoutOptions: [
           { title: 'Standard 10%', type: 'percent', value: '10', default: true, tiers: [{ fromConversion: 50, value: '15' }] },
           { title: 'VIP 20%', type: 'percent', value: '20' },
@@ -164,7 +165,7 @@ function offerPlans(endsAt: number): OfferPlan[] {
     {
       input: () => ({
         name: 'Best-seller bundle', description: 'Bundle offer; link and code split the credit when they disagree.', destinationUrl: `${SHOP}/products/bundle`,
-        conversionType: 'sale', attributionRule: 'split', splitCodeShare: '50', cookieWindowDays: 14,
+        conversionType: 'sale', attributionRule: 'split', splitCodeShare: '50', cookieWindowDays: 14, browserCodeCredit: true,
         payoutOptions: [{ title: 'Bundle 12%', type: 'percent', value: '12', default: true }],
       }),
       medianAmount: 42, membership: 0.4, trafficShare: 0.25, conversionFactor: 0.9, codePattern: '{HANDLE}', genericLink: false, genericCode: 'BUNDLE10',
@@ -180,7 +181,7 @@ function offerPlans(endsAt: number): OfferPlan[] {
     {
       input: () => ({
         name: 'Flash sale', description: 'Limited-time sale; ended during the period.', destinationUrl: `${SHOP}/collections/sale`,
-        conversionType: 'sale', attributionRule: 'code_first', cookieWindowDays: 7, endsAt: new Date(endsAt).toISOString(),
+        conversionType: 'sale', attributionRule: 'code_first', cookieWindowDays: 7, endsAt: new Date(endsAt).toISOString(), browserCodeCredit: true,
         payoutOptions: [{ title: 'Flash 15%', type: 'percent', value: '15', default: true }],
       }),
       medianAmount: 74, membership: 0.35, trafficShare: 0.13, conversionFactor: 1.3, codePattern: '{HANDLE}15', genericLink: false, genericCode: null,

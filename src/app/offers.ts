@@ -1,6 +1,6 @@
 // Offers and their payout options: create, edit (with history), pause, resume, archive. Never a hard delete.
 import { newId } from '../core/ids.js';
-import { formatPercent, parsePercent } from '../core/money.js';
+import { formatAmount, formatPercent, parseAmount, parsePercent } from '../core/money.js';
 import { fail, ok, type ProblemDetail, type Result } from '../core/result.js';
 import { recordAudit } from '../db/audit.js';
 import { clickCounts } from '../db/links.js';
@@ -29,6 +29,9 @@ export interface OfferSettingsInput {
   utm?: Record<string, string>;
   deepLinks?: DeepLinkSettings;
   codeAppend?: CodeAppendSettings;
+  browserCodeCredit?: boolean;
+  /** Decimal string in the offer's currency; null: no limit. */
+  browserAmountLimit?: string | null;
 }
 
 export interface OfferCreateInput extends OfferSettingsInput {
@@ -64,6 +67,8 @@ export interface OfferView {
   utm: Record<string, string>;
   deepLinks: DeepLinkSettings;
   codeAppend: CodeAppendSettings;
+  browserCodeCredit: boolean;
+  browserAmountLimit: string | null;
   payoutOptions: PayoutOptionView[];
   /** Tracked, non-bot clicks on the offer's links (read views only). */
   clicks?: number;
@@ -103,6 +108,8 @@ export function offerView(o: repo.OfferRow, payouts: repo.PayoutOptionRow[], cou
     utm: JSON.parse(o.utm) as Record<string, string>,
     deepLinks: JSON.parse(o.deep_links) as DeepLinkSettings,
     codeAppend: JSON.parse(o.code_append) as CodeAppendSettings,
+    browserCodeCredit: o.browser_code_credit === 1,
+    browserAmountLimit: o.browser_amount_limit_minor === null ? null : formatAmount(Number(o.browser_amount_limit_minor), o.currency),
     payoutOptions: payouts.filter((p) => p.offer_id === o.id).map((p) => payoutOptionView(p, o.currency)),
     ...counts,
     createdAt: new Date(o.created_at).toISOString(),
@@ -111,7 +118,7 @@ export function offerView(o: repo.OfferRow, payouts: repo.PayoutOptionRow[], cou
 }
 
 /** Validates settings (full on create, partial on update) into column values. */
-function settingsToColumns(input: OfferSettingsInput, problems: ProblemDetail[]): Partial<repo.OfferRow> {
+function settingsToColumns(input: OfferSettingsInput, currentCurrency: string, problems: ProblemDetail[]): Partial<repo.OfferRow> {
   const cols: Partial<repo.OfferRow> = {};
   if (input.name !== undefined) {
     if (!input.name.trim()) problems.push({ path: 'name', code: 'required', message: 'An offer needs a name.' });
@@ -158,6 +165,15 @@ function settingsToColumns(input: OfferSettingsInput, problems: ProblemDetail[])
     checkCodeAppend(input.codeAppend, 'codeAppend', problems);
     cols.code_append = JSON.stringify(input.codeAppend);
   }
+  if (input.browserCodeCredit !== undefined) cols.browser_code_credit = input.browserCodeCredit ? 1 : 0;
+  if (input.browserAmountLimit !== undefined) {
+    if (input.browserAmountLimit === null) cols.browser_amount_limit_minor = null;
+    else {
+      const parsed = parseAmount(input.browserAmountLimit, input.currency ?? currentCurrency);
+      if (!parsed.ok) problems.push({ path: 'browserAmountLimit', code: parsed.error, message: 'The limit is an amount in the offer currency, e.g. "500.00".' });
+      else cols.browser_amount_limit_minor = parsed.minor;
+    }
+  }
   return cols;
 }
 
@@ -171,7 +187,7 @@ export async function createOffer(ctx: AppContext, actor: Actor, input: OfferCre
   if (!workspace) return fail('not_found', 'Workspace not found.');
   const problems: ProblemDetail[] = [];
   const currency = input.currency ?? workspace.currency;
-  const cols = settingsToColumns({ ...input, currency }, problems);
+  const cols = settingsToColumns({ ...input, currency }, currency, problems);
   if (!input.payoutOptions.length) problems.push({ path: 'payoutOptions', code: 'required', message: 'An offer needs at least one payout option.' });
   const defaults = input.payoutOptions.filter((p) => p.default).length;
   if (defaults > 1) problems.push({ path: 'payoutOptions', code: 'default_ambiguous', message: 'Only one payout option can be the default.' });
@@ -198,6 +214,8 @@ export async function createOffer(ctx: AppContext, actor: Actor, input: OfferCre
     utm: cols.utm ?? JSON.stringify(DEFAULT_UTM),
     deep_links: cols.deep_links ?? JSON.stringify(DEFAULT_DEEP_LINKS),
     code_append: cols.code_append ?? JSON.stringify(DEFAULT_CODE_APPEND),
+    browser_code_credit: cols.browser_code_credit ?? 0,
+    browser_amount_limit_minor: cols.browser_amount_limit_minor ?? null,
     created_at: now,
     updated_at: now,
   };
@@ -248,7 +266,7 @@ export async function updateOffer(ctx: AppContext, actor: Actor, id: string, inp
   const offer = await repo.findOffer(db, actor.workspaceId, id);
   if (!offer) return fail('not_found', 'Offer not found.');
   const problems: ProblemDetail[] = [];
-  const cols = settingsToColumns(input, problems);
+  const cols = settingsToColumns(input, offer.currency, problems);
   if (problems.length) return invalid(problems);
   const now = ctx.clock();
   const before: Partial<repo.OfferRow> = {};

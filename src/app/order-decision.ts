@@ -1,11 +1,12 @@
 // One order's decision, before anything is written: what its click id and code point to, who gets the credit
-// (core/attribution.ts, pure), and the commission each credited member is owed (core/commission.ts).
+// (core/attribution.ts, pure), whether browser-only evidence may credit it (SPEC §4), and the commission each
+// credited member accrues (core/commission.ts). The ledger (core/ledger.ts) turns accruals into entries.
 import type { Transaction } from 'kysely';
-import { attribute, DAY_MS, type AttributionDecision, type ClickLookup, type CodeLookup, type OfferTracking, type OrderEvidence } from '../core/attribution.js';
-import { commissionFor, monthKey } from '../core/commission.js';
-import type { ConversionInput } from '../core/conversion-input.js';
+import { attribute, DAY_MS, type AttributionDecision, type ClickLookup, type CodeLookup, type OfferTracking, type OrderFacts } from '../core/attribution.js';
+import { commissionFor, monthKey, splitAmount } from '../core/commission.js';
 import * as repo from '../db/conversions.js';
-import type { Database } from '../db/schema.js';
+import { lockKeyForTransaction, type DialectKind } from '../db/dialect.js';
+import type { ConversionStatus, Database } from '../db/schema.js';
 import type { Workspace } from '../db/workspaces.js';
 import type { ConversionFacts, OfferFacts } from './conversion-facts.js';
 import { inOfferCurrency } from './fx-rates.js';
@@ -13,26 +14,73 @@ import type { ClickFinder, DecisionRecord, RecordResult } from './record-convers
 
 type FoundClick = NonNullable<Awaited<ReturnType<ClickFinder['find']>>>;
 
-export type CommissionValues = Omit<repo.CommissionRow, 'id' | 'workspace_id' | 'conversion_id' | 'member_id' | 'status' | 'approved_at' | 'reversed_at' | 'paid_at' | 'payout_batch_id' | 'created_at' | 'updated_at'>;
+/** A commission's decision columns (who, on what terms); its amount and status are the ledger's. */
+export type CommissionValues = Pick<repo.CommissionRow,
+  'offer_id' | 'payout_option_id' | 'source' | 'share_bps' | 'sale_minor' | 'currency' | 'rate_applied' | 'tier_from' | 'month_key' | 'approve_after'>;
 
 export interface OrderDecision {
   decision: AttributionDecision;
-  status: 'credited' | 'unattributed';
+  status: ConversionStatus;
   record: DecisionRecord;
+  /** What each credited member accrues (on a held or test order: what would be paid). */
   commissions: RecordResult['commissions'];
   reasons: string[];
-  /** Stored on the order's event: a note (no_fx_rate) for a credited order, `unattributed` otherwise. */
+  /** Stored on the order's event: a note (no_fx_rate) for a credited order, the hold or `unattributed` otherwise. */
   eventReason: string | null;
-  /** The commission each credited member is owed; none for a test order, which pays nothing. */
-  writes: { memberId: string; values: CommissionValues }[];
+  /** The commission each credited member accrues; none for a test, held or rejected order, which pays nothing. */
+  writes: { memberId: string; accruedMinor: number; values: CommissionValues }[];
+  /** The volume-tier counts this decision took (see TierLocks). */
+  tierKeys: string[];
 }
 
-/** What the click id and the code point to, the decision (pure), and the commissions it gives. */
+/**
+ * Volume-tier counts are serialized per (offer, member, month) with a transaction-scoped lock (PostgreSQL). Every
+ * path takes these locks before the order's row lock, in key order, so that two transactions never wait on each
+ * other in a cycle: a decision of an existing order is made once without the row lock to learn its keys.
+ */
+export interface TierLocks {
+  held: Set<string>;
+}
+
+export const tierKey = (offerId: string, memberId: string, month: string) => `tier:${offerId}:${memberId}:${month}`;
+
+/** Takes the keys not held yet, in order. */
+export async function takeTierLocks(tx: Transaction<Database>, kind: DialectKind, locks: TierLocks, keys: readonly string[]): Promise<void> {
+  for (const key of [...new Set(keys)].sort()) {
+    if (locks.held.has(key)) continue;
+    await lockKeyForTransaction(tx, kind, key);
+    locks.held.add(key);
+  }
+}
+
+export interface DecideInput {
+  isTest: boolean;
+  /** A malformed click id the event carried, to explain the decision. */
+  unusableClickId: string | null;
+  /** A person's review of an order held for browser-only evidence. */
+  review: 'approved' | 'rejected' | null;
+}
+
+/** Offer settings a decision was made under, kept with it for the receipt. */
+export interface SettingsSnapshot {
+  offerName: string;
+  attributionRule: string;
+  cookieWindowDays: number;
+  splitCodeShareBps: number;
+  holdDays: number;
+  browserCodeCredit: boolean;
+  browserAmountLimitMinor: number | null;
+  /** The offer's version: when its settings last changed. */
+  version: number;
+  payouts: Record<string, { id: string; title: string; type: string; value: number; tiers: { fromConversion: number; value: number }[] }>;
+}
+
 export async function decideOrder(
-  tx: Transaction<Database>, facts: ConversionFacts, clicks: ClickFinder, ws: Workspace, input: ConversionInput, fresh: FoundClick | null,
-  evidence: OrderEvidence, conversionId: string | null,
+  tx: Transaction<Database>, kind: DialectKind, facts: ConversionFacts, clicks: ClickFinder, ws: Workspace, input: DecideInput,
+  fresh: { clickId: string; click: FoundClick | null } | null, order: OrderFacts, conversionId: string | null, locks: TierLocks = { held: new Set() },
 ): Promise<OrderDecision> {
-  const click = !evidence.clickId ? null : evidence.clickId === input.clickId ? fresh : await clicks.find(evidence.clickId, { wait: false, db: tx });
+  const evidence = order.evidence;
+  const click = !evidence.clickId ? null : evidence.clickId === fresh?.clickId ? fresh.click : await clicks.find(evidence.clickId, { wait: false, db: tx });
   const codeRow = evidence.code ? await facts.code(tx, evidence.code) : undefined;
   const offers = await facts.offers(tx, [click?.offerId, evidence.reportedOfferId, codeRow?.offer_id]);
   const clickLookup: ClickLookup = !evidence.clickId
@@ -47,44 +95,79 @@ export async function decideOrder(
 
   const decision = attribute({ occurredAt: evidence.occurredAt, reportedOfferId: evidence.reportedOfferId, click: clickLookup, code: codeLookup });
   const notes: string[] = [];
+  const holds: string[] = [];
   const commissions: RecordResult['commissions'] = [];
-  const writes: OrderDecision['writes'] = [];
+  const accruals: OrderDecision['writes'] = [];
+  const tierKeys: string[] = [];
+  const settings: Record<string, SettingsSnapshot> = {};
   if (decision.outcome === 'credited') {
-    for (const credit of decision.credits) {
-      if (!credit.memberId) continue; // a generic link or code credits the offer; nobody is paid
+    const browserOnly = order.trust === 'browser' && input.review !== 'approved';
+    // The volume-tier counts this decision needs, locked in key order before any is read.
+    if (!input.isTest) {
+      for (const credit of decision.credits) {
+        if (!credit.memberId) continue;
+        const payout = await facts.payout(tx, credit.offerId, credit.memberId);
+        if (payout.payout.tiers.length) tierKeys.push(tierKey(credit.offerId, credit.memberId, monthOf(evidence.occurredAt, ws.timezone)));
+      }
+      await takeTierLocks(tx, kind, locks, tierKeys);
+    }
+    // Each credit's part of the sale, so the parts add up to the order exactly (the reports split the same way).
+    const shares = decision.credits.map((c) => c.shareBps);
+    const whole = shares.reduce((a, b) => a + b, 0) === 10_000;
+    for (const [i, credit] of decision.credits.entries()) {
       const offer = offers[credit.offerId]!;
+      settings[credit.offerId] ??= snapshot(offer);
+      if (browserOnly && credit.source === 'code' && !offer.browserCodeCredit && !holds.includes('browser_code_unverified')) holds.push('browser_code_unverified');
+      if (!credit.memberId) continue; // a generic link or code credits the offer; nobody is paid
       // An order in another currency is converted at the workspace's rate; without one it earns nothing yet.
       const sale = evidence.amount ? await inOfferCurrency((from, to) => facts.fxRate(tx, from, to), evidence.amount, offer.currency) : 0;
       if (sale === null) {
         if (!notes.includes('no_fx_rate')) notes.push('no_fx_rate');
         continue;
       }
+      if (browserOnly && offer.browserAmountLimitMinor !== null && sale > offer.browserAmountLimitMinor && !holds.includes('browser_amount_over_limit')) holds.push('browser_amount_over_limit');
       const payout = await facts.payout(tx, credit.offerId, credit.memberId);
+      settings[credit.offerId]!.payouts[credit.memberId] = { id: payout.id, title: payout.title, ...payout.payout };
       const month = monthOf(evidence.occurredAt, ws.timezone);
-      // Only volume tiers depend on how many came before; without tiers the count is not needed.
-      const earlier = payout.payout.tiers.length ? await repo.countMonthCommissions(tx, credit.offerId, credit.memberId, month, conversionId ?? '') : 0;
+      // Only volume tiers depend on how many came before; the count was serialized above (takeTierLocks).
+      const earlier = payout.payout.tiers.length && !input.isTest
+        ? await repo.countMonthCommissions(tx, credit.offerId, credit.memberId, month, conversionId ?? '')
+        : 0;
       const c = commissionFor({ payout: payout.payout, saleMinor: sale, shareBps: credit.shareBps, conversionNumberInMonth: earlier + 1 });
       commissions.push({ memberId: credit.memberId, offerId: credit.offerId, amountMinor: c.amountMinor, currency: offer.currency });
-      if (input.isTest) continue; // a tracking check shows what would be paid, and pays nothing
-      writes.push({
+      accruals.push({
         memberId: credit.memberId,
+        accruedMinor: c.amountMinor,
         values: {
           offer_id: credit.offerId, payout_option_id: payout.id, source: credit.source, share_bps: credit.shareBps,
-          sale_minor: Math.floor((sale * credit.shareBps) / 10_000), amount_minor: c.amountMinor, currency: offer.currency,
+          sale_minor: whole ? splitAmount(sale, shares)[i]! : Math.floor((sale * credit.shareBps) / 10_000), currency: offer.currency,
           rate_applied: c.rateApplied, tier_from: c.tierFromConversion, month_key: month, approve_after: evidence.occurredAt + offer.holdDays * DAY_MS,
         },
       });
     }
   }
+  const credited = decision.outcome === 'credited';
+  const status: ConversionStatus = order.trust === null ? 'awaiting_order'
+    : input.review === 'rejected' ? 'rejected'
+    : holds.length ? 'unverified'
+    : credited ? 'credited' : 'unattributed';
   const record: DecisionRecord = {
-    ...decision, commissions, notes,
+    ...decision, commissions, notes: [...holds, ...notes], trust: order.trust, conflicts: order.conflicts, settings,
     linkId: clickLookup.lookup === 'found' ? clickLookup.click.linkId : null,
     codeId: codeLookup.lookup === 'found' ? codeLookup.code.codeId : null,
   };
-  const credited = decision.outcome === 'credited';
+  const pays = status === 'credited' && !input.isTest;
   return {
-    decision, record, commissions, writes, status: credited ? 'credited' : 'unattributed', reasons: [...decision.reasons, ...notes],
-    eventReason: credited ? (notes[0] ?? null) : 'unattributed',
+    decision, record, commissions, writes: pays ? accruals : [], status, reasons: [...decision.reasons, ...holds, ...notes], tierKeys,
+    eventReason: status === 'credited' ? (notes[0] ?? null) : status === 'unverified' ? holds[0]! : status === 'unattributed' ? 'unattributed' : status,
+  };
+}
+
+function snapshot(offer: OfferFacts): SettingsSnapshot {
+  return {
+    offerName: offer.name, attributionRule: offer.tracking.attributionRule, cookieWindowDays: offer.tracking.cookieWindowDays,
+    splitCodeShareBps: offer.tracking.splitCodeShareBps, holdDays: offer.holdDays, browserCodeCredit: offer.browserCodeCredit,
+    browserAmountLimitMinor: offer.browserAmountLimitMinor, version: offer.updatedAt, payouts: {},
   };
 }
 
@@ -103,7 +186,6 @@ function monthOf(ms: number, timeZone: string): string {
   lastMonth.set(timeZone, { quarter, key });
   return key;
 }
-
 
 function tracking(facts: Record<string, OfferFacts>, offerId: string): OfferTracking {
   const f = facts[offerId];

@@ -4,7 +4,9 @@ import { newId } from '../core/ids.js';
 import type { CsvCell } from '../core/csv-stream.js';
 import { currencyExponent, formatAmount, isCurrency, parseAmount } from '../core/money.js';
 import { fail, ok, type Result } from '../core/result.js';
-import { insertAdjustment } from '../db/conversions.js';
+import { planPayout } from '../core/ledger.js';
+import { lockedForUpdate } from '../db/dialect.js';
+import { appendEntries, ledgerState } from './ledger.js';
 import type { PayoutBatchTable } from '../db/schema.js';
 import { decodeCursor, toPage, type Actor, type AppContext } from './context.js';
 import { safeCell } from './tabular.js';
@@ -61,38 +63,45 @@ export async function createPayoutBatch(ctx: AppContext, actor: Actor, input: { 
   if (!preview.value.lines.length) return fail('nothing_to_pay', 'No member has approved commissions at or above the minimum payout in this currency.');
   const now = ctx.clock();
   const id = newId('pob', now);
-  const { db } = ctx.store;
-  const result = await db.transaction().execute(async (tx) => {
+  const result = await ctx.store.writeTransaction(async (tx) => {
     const members = preview.value.lines.map((l) => l.memberId);
-    const claimed = await tx.selectFrom('commissions').select(['id', 'member_id', 'amount_minor'])
+    const listed = await tx.selectFrom('commissions').select('id')
       .where('workspace_id', '=', actor.workspaceId).where('status', '=', 'approved').where('currency', '=', input.currency)
-      .where('payout_batch_id', 'is', null).where('member_id', 'in', members).execute();
+      .where('payout_batch_id', 'is', null).where('member_id', 'in', members).orderBy('id').execute();
     let total = 0;
-    for (const c of claimed) {
-      const r = await tx.updateTable('commissions').set({ status: 'paid', paid_at: now, payout_batch_id: id, updated_at: now })
-        .where('id', '=', c.id).where('status', '=', 'approved').where('payout_batch_id', 'is', null).executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 0) continue;
-      total += c.amount_minor;
-      await insertAdjustment(tx, {
-        id: newId('adj', now), workspace_id: actor.workspaceId, commission_id: c.id, kind: 'pay', amount_before: c.amount_minor, amount_after: c.amount_minor,
-        status_before: 'approved', status_after: 'paid', reason: `Paid in batch ${id}.`, actor: actor.actor, created_at: now,
-      });
+    const paidMembers = new Set<string>();
+    let count = 0;
+    for (const { id: commissionId } of listed) {
+      // Locked and read again: a batch created at the same moment (here or on another instance) may have claimed it.
+      const c = await lockedForUpdate(tx.selectFrom('commissions').selectAll().where('id', '=', commissionId).where('status', '=', 'approved').where('payout_batch_id', 'is', null), ctx.store.kind).executeTakeFirst();
+      if (!c) continue;
+      const planned = planPayout(ledgerState(c), `Paid in batch ${id}.`);
+      if (!planned.ok) continue;
+      await appendEntries(tx, { workspaceId: actor.workspaceId, actor: actor.actor, now }, c, [planned.entry], planned.after, { payout_batch_id: id });
+      total += Number(c.amount_minor);
+      paidMembers.add(c.member_id);
+      count++;
     }
+    // Everything was claimed by a batch made at the same moment: this one would be empty, so it is not made at all.
+    if (count === 0) return null;
     const batch: PayoutBatchTable = {
-      id, workspace_id: actor.workspaceId, currency: input.currency, total_minor: total, members: new Set(claimed.map((c) => c.member_id)).size,
-      commissions: claimed.length, note: input.note?.trim() ?? '', actor: actor.actor, created_at: now,
+      id, workspace_id: actor.workspaceId, currency: input.currency, total_minor: total, members: paidMembers.size,
+      commissions: count, note: input.note?.trim() ?? '', actor: actor.actor, created_at: now,
     };
     await tx.insertInto('payout_batches').values(batch).execute();
     return batch;
   });
+  if (!result) return fail('nothing_to_pay', 'No member has approved commissions at or above the minimum payout in this currency.');
   return getPayoutBatch(ctx, actor, result.id);
 }
 
+/** What the batch paid each member: the commissions' amounts at their payout entries (a later clawback does not rewrite a batch). */
 async function batchLines(ctx: AppContext, batchId: string, currency: string): Promise<PayoutLine[]> {
   const rows = await ctx.store.db
     .selectFrom('commissions as c')
     .innerJoin('members as m', 'm.id', 'c.member_id')
-    .select((eb) => ['c.member_id', 'm.name', 'm.email', eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('c.amount_minor').as('total')])
+    .innerJoin('commission_adjustments as a', (j) => j.onRef('a.commission_id', '=', 'c.id').on('a.kind', 'in', ['payout', 'pay']))
+    .select((eb) => ['c.member_id', 'm.name', 'm.email', eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('a.amount_after').as('total')])
     .where('c.payout_batch_id', '=', batchId)
     .groupBy(['c.member_id', 'm.name', 'm.email'])
     .execute();

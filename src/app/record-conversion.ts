@@ -1,20 +1,23 @@
-// recordConversion: one order's event, from any ingestion path, through named steps to a decision and commissions.
+// recordConversion: one order's event, from any ingestion path, through named steps to a decision and ledger entries.
 // A new order is inserted with its decision under the (workspace, test, order) unique index; an order seen before is
-// locked first. Concurrent events for one order, on one process or many, are therefore decided one after another
-// and never pay twice.
-import type { CompiledQuery, Kysely } from 'kysely';
-import { mergeEvidence, type AttributionDecision, type OrderEvidence } from '../core/attribution.js';
+// locked first and decided again from the set of its evidence (ADR 0011). Concurrent events for one order, on one
+// process or many, are therefore decided one after another and never pay twice.
+import type { CompiledQuery, Kysely, Transaction } from 'kysely';
+import type { AttributionDecision, EvidenceConflict } from '../core/attribution.js';
 import type { ConversionInput } from '../core/conversion-input.js';
 import { newId } from '../core/ids.js';
+import { planOrder, type LedgerCommission, type OrderMoney } from '../core/ledger.js';
 import { formatAmount } from '../core/money.js';
+import { orderFacts, sameFacts, type EvidenceEvent, type EvidenceRecord, type OrderFacts, type Trust } from '../core/order-evidence.js';
 import { enqueueWebhook } from '../db/webhooks.js';
 import * as repo from '../db/conversions.js';
 import { writeTogether } from '../db/dialect.js';
-import type { ConversionSource, Database } from '../db/schema.js';
+import type { ConversionSource, ConversionStatus, Database } from '../db/schema.js';
 import type { Workspace } from '../db/workspaces.js';
 import type { AppContext } from './context.js';
 import { uncachedFacts } from './conversion-facts.js';
-import { decideOrder, type CommissionValues, type OrderDecision } from './order-decision.js';
+import { appendEntries, entryRows, ledgerState, type EntryContext } from './ledger.js';
+import { decideOrder, type OrderDecision, type SettingsSnapshot, type TierLocks } from './order-decision.js';
 
 /** Where a click id is looked up: the click buffer first (a click is written within a flush interval), then the table. */
 export interface ClickFinder {
@@ -29,9 +32,10 @@ export interface ClickFinder {
 export interface RecordResult {
   outcome: 'created' | 'filled_in' | 'duplicate';
   conversionId: string;
-  status: 'credited' | 'unattributed';
+  status: ConversionStatus;
   isTest: boolean;
   reasons: string[];
+  /** What each credited member's commission is now (a test or held order: what it would be). */
   commissions: { memberId: string; offerId: string; amountMinor: number; currency: string }[];
 }
 
@@ -41,11 +45,32 @@ export interface ResolvedAmount {
 }
 
 /**
- * Stored on the conversion: the attribution decision, the commissions it gave, notes such as no_fx_rate, and the link
- * and code the evidence pointed to, so reports can group a credit by link or code without re-deciding it.
+ * Stored on the conversion: the attribution decision, the commissions it gave, notes (no_fx_rate, holds), the trust
+ * level and conflicts of the evidence, the offer settings it was made under, and the link and code the evidence
+ * pointed to, so reports can group a credit by link or code without re-deciding it.
  */
-export type DecisionRecord = AttributionDecision & { commissions: RecordResult['commissions']; notes: string[]; linkId?: string | null; codeId?: string | null };
-type StoredDecision = { reasons?: string[]; commissions?: RecordResult['commissions'] };
+export type DecisionRecord = AttributionDecision & {
+  commissions: RecordResult['commissions'];
+  notes: string[];
+  trust?: Trust | null;
+  conflicts?: EvidenceConflict[];
+  settings?: Record<string, SettingsSnapshot>;
+  linkId?: string | null;
+  codeId?: string | null;
+};
+
+/** SPEC §4 trust levels: what a shopper's browser reports is evidence of a lower rank than the brand's server. */
+export function trustOf(source: ConversionSource): Trust {
+  return source === 'pixel' || source === 'tag' ? 'browser' : 'server';
+}
+
+/** The order's money facts for the ledger. */
+export function orderMoney(row: Pick<repo.ConversionRow, 'amount_minor' | 'refunded_minor' | 'refunded_full' | 'cancelled_at'>): OrderMoney {
+  return {
+    saleMinor: row.amount_minor === null ? null : Number(row.amount_minor), refundedMinor: Number(row.refunded_minor),
+    fullyRefunded: row.refunded_full === 1, cancelled: row.cancelled_at !== null,
+  };
+}
 
 export async function recordConversion(
   ctx: AppContext,
@@ -58,141 +83,186 @@ export async function recordConversion(
 ): Promise<RecordResult> {
   const { kind } = ctx.store;
   const now = ctx.clock();
-  const next: OrderEvidence = { reportedOfferId: input.offerId, clickId: input.clickId, code: input.code, amount, occurredAt: input.occurredAt };
+  const trust = trustOf(source);
+  const said: EvidenceRecord = {
+    reportedOfferId: input.offerId, clickId: input.clickId, code: input.code, amount, occurredAt: input.occurredAt, timeGiven: input.timeGiven,
+  };
+  const thisEvent: EvidenceEvent = { trust, evidence: said };
   // Looked up before the transaction, which must not wait on a flush; a click id that only the stored order has
   // is an old one, long written, and is read inside.
-  const fresh = input.clickId ? await clicks.find(input.clickId, { wait: true }) : null;
+  const fresh = input.clickId ? { clickId: input.clickId, click: await clicks.find(input.clickId, { wait: true }) } : null;
   const isTest = input.isTest ? 1 : 0;
 
   return ctx.store.writeTransaction(async (tx) => {
     // Taken inside the transaction: a change the admin API answered before this order's turn is already in it.
     const facts = ctx.conversionFacts?.forWorkspace(ws.id) ?? uncachedFacts(ws.id);
-    const decide = (evidence: OrderEvidence, conversionId: string | null) => decideOrder(tx, facts, clicks, ws, input, fresh, evidence, conversionId);
+    const locks: TierLocks = { held: new Set() };
+    const decide = (order: OrderFacts, conversionId: string | null, review: repo.ConversionRow['review']) =>
+      decideOrder(tx, kind, facts, clicks, ws, { isTest: input.isTest, unusableClickId: input.unusableClickId, review }, fresh, order, conversionId, locks);
     const eventRow = (conversionId: string, outcome: string, reason: string | null): repo.ConversionEventRow => ({
       id: newId('evt', now), workspace_id: ws.id, conversion_id: conversionId, received_at: now, source, order_id: input.orderId,
-      is_test: isTest, outcome, reason, detail: JSON.stringify(detail),
+      is_test: isTest, outcome, reason, detail: JSON.stringify(detail), trust, evidence: JSON.stringify(said), event_key: null,
     });
-    const event = (conversionId: string, outcome: string, reason: string | null) => repo.insertEvent(tx, eventRow(conversionId, outcome, reason));
+    const entryContext = (endpoints?: EntryContext['endpoints']): EntryContext => ({ workspaceId: ws.id, actor: 'system', now, endpoints });
 
     // Step 1, the common case: a new order. It is decided first and written with its decision in one insert; the
     // unique index on (workspace, test, order) says whether it was new. Another event for the same order, here or on
     // another instance, waits on that index until this transaction ends, then takes step 2.
     const id = newId('cnv', now);
-    const first = await decide(next, null);
+    const firstFacts = orderFacts([thisEvent], now);
+    const first = await decide(firstFacts, null, null);
     const created = await repo.insertConversionIfNew(tx, {
-      id, workspace_id: ws.id, order_id: input.orderId, is_test: isTest, status: first.status, occurred_at: next.occurredAt,
-      reported_offer_id: next.reportedOfferId, click_id: next.clickId, code: next.code, amount_minor: amount?.minor ?? null,
-      currency: amount?.currency ?? null, refunded_minor: 0, cancelled_at: null, decision: JSON.stringify(first.record), created_at: now, updated_at: now,
+      id, workspace_id: ws.id, order_id: input.orderId, is_test: isTest, status: first.status, occurred_at: firstFacts.evidence.occurredAt,
+      reported_offer_id: firstFacts.evidence.reportedOfferId, click_id: firstFacts.evidence.clickId, code: firstFacts.evidence.code,
+      amount_minor: amount?.minor ?? null, currency: amount?.currency ?? null, refunded_minor: 0, refunded_full: 0, cancelled_at: null, review: null,
+      decision: JSON.stringify(first.record), created_at: now, updated_at: now,
     });
     if (created) {
       // The order's other rows together: one round trip on PostgreSQL.
       const writes: CompiledQuery[] = [];
       for (const w of first.writes) {
-        const rows = commissionRows(ws.id, id, w, now, 'created');
-        writes.push(repo.commissionInsert(tx, rows.commission), repo.adjustmentInsert(tx, rows.adjustment));
+        const commission = newCommission(ws.id, id, w, now);
+        writes.push(repo.commissionInsert(tx, commission));
+        for (const e of entryRows(entryContext(), { ...commission, amount_minor: 0 }, [{ kind: 'accrual', deltaMinor: w.accruedMinor, statusAfter: 'pending', reason: 'Conversion credited.' }])) {
+          writes.push(repo.adjustmentInsert(tx, e));
+        }
       }
       writes.push(repo.eventInsert(tx, eventRow(id, 'created', first.eventReason)));
       await writeTogether(tx, kind, writes);
-      if (!input.isTest) {
-        const endpoints = (await facts.webhookEndpoints(tx)).filter((e) => e.events.includes('conversion.created'));
-        if (endpoints.length) {
-          await enqueueWebhook(tx, ws.id, 'conversion.created', {
-            id, orderId: input.orderId, status: first.status, occurredAt: new Date(next.occurredAt).toISOString(),
-            amount: amount ? formatAmount(amount.minor, amount.currency) : null, currency: amount?.currency ?? null,
-            credits: first.decision.outcome === 'credited' ? first.decision.credits : [],
-            commissions: first.commissions.map((c) => ({ ...c, amount: formatAmount(c.amountMinor, c.currency) })),
-          }, now, endpoints);
-        }
-      }
+      if (!input.isTest) await announceCreated(tx, facts, ws, id, input.orderId, first, firstFacts, amount, now);
       return { outcome: 'created', conversionId: id, status: first.status, isTest: input.isTest, reasons: first.reasons, commissions: first.commissions };
     }
 
-    // Step 2: the order exists. Locked (PostgreSQL; SQLite has one writer), then merged with what it had.
+    // Step 2: the order exists. Locked (PostgreSQL; SQLite has one writer), then decided again from all its evidence.
+    // Volume-tier locks come before the row lock on every path: a first look without the lock learns which it needs.
+    if (kind === 'postgres') {
+      const peek = await repo.findConversionByOrder(tx, ws.id, input.isTest, input.orderId);
+      if (peek) await decide(orderFacts([...(await storedEvidence(tx, peek)), thisEvent], Number(peek.occurred_at)), peek.id, peek.review);
+    }
     const row = await repo.lockConversionByOrder(tx, kind, ws.id, input.isTest, input.orderId);
-    const existing = await repo.commissionsOf(tx, row.id);
-    const previousDecision = JSON.parse(row.decision) as StoredDecision;
-    const done = (outcome: RecordResult['outcome']): RecordResult => ({
-      outcome, conversionId: row.id, status: row.status, isTest: input.isTest, reasons: previousDecision.reasons ?? [], commissions: previousDecision.commissions ?? [],
-    });
-    // Nothing new: a duplicate, kept with its reason.
-    const merged = mergeEvidence(evidenceOf(row), next);
-    if (!merged.changed) {
-      await event(row.id, 'duplicate', 'duplicate');
-      return done('duplicate');
+    const stored = await storedEvidence(tx, row);
+    const before = orderFacts(stored, Number(row.occurred_at));
+    const after = orderFacts([...stored, thisEvent], Number(row.occurred_at));
+    const existing = await repo.commissionsOf(tx, row.id, kind);
+    const done = async (outcome: RecordResult['outcome'], reason: string): Promise<RecordResult> => {
+      await repo.insertEvent(tx, eventRow(row.id, outcome, reason));
+      const previous = JSON.parse(row.decision) as Partial<DecisionRecord>;
+      return { outcome, conversionId: row.id, status: row.status, isTest: input.isTest, reasons: [...(previous.reasons ?? []), ...(previous.notes ?? [])], commissions: current(existing, previous) };
+    };
+    if (row.status !== 'awaiting_order' && sameFacts(before, after)) {
+      // Nothing that could change the decision: a repeat, or browser evidence where the brand's server has spoken.
+      return done('duplicate', before.trust === 'server' && trust === 'browser' ? 'outranked_by_server' : 'duplicate');
     }
-    // A decision whose commissions were approved or paid is final; later evidence is kept but changes nothing.
-    if (existing.some((c) => c.status === 'approved' || c.status === 'paid')) {
-      await event(row.id, 'duplicate', 'decision_final');
-      return done('duplicate');
-    }
-    const evidence = merged.evidence;
-    const again = await decide(evidence, row.id);
-    const keep = new Set(again.writes.map((w) => w.memberId));
-    for (const w of again.writes) {
-      const before = existing.find((e) => e.member_id === w.memberId);
-      if (before) await recomputeCommission(tx, ws.id, before, w.values, now);
-      else {
-        const rows = commissionRows(ws.id, row.id, w, now, 'recomputed');
-        await repo.insertCommission(tx, rows.commission);
-        await repo.insertAdjustment(tx, rows.adjustment);
-      }
-    }
-    // Members no longer credited by the new decision lose their pending commission, with a trace.
-    for (const old of existing) {
-      if (keep.has(old.member_id) || old.status !== 'pending') continue;
-      await repo.updateCommission(tx, old.id, { status: 'reversed', reversed_at: now, updated_at: now });
-      await adjustment(tx, ws.id, old, old.amount_minor, 'reversed', 'recomputed', 'A later event for the order changed who gets the credit.', now);
-    }
-    await repo.updateConversion(tx, row.id, {
-      status: again.status, decision: JSON.stringify(again.record), occurred_at: evidence.occurredAt, reported_offer_id: evidence.reportedOfferId,
-      click_id: evidence.clickId, code: evidence.code, amount_minor: evidence.amount?.minor ?? null, currency: evidence.amount?.currency ?? null, updated_at: now,
-    });
-    await event(row.id, 'filled_in', again.eventReason);
-    return { outcome: 'filled_in', conversionId: row.id, status: again.status, isTest: input.isTest, reasons: again.reasons, commissions: again.commissions };
+    const endpoints = input.isTest ? undefined : await facts.webhookEndpoints(tx);
+    const redecided = await redecide(tx, { ws, now, actor: 'system', endpoints, existing, detail: { events: stored.length + 1, trust: after.trust } }, row, after,
+      (order) => decide(order, row.id, row.review));
+    if (!redecided) return done('duplicate', 'decision_final');
+    const again = redecided;
+    await repo.insertEvent(tx, eventRow(row.id, 'filled_in', again.eventReason));
+    const nowCommissions = await repo.commissionsOf(tx, row.id);
+    return {
+      outcome: 'filled_in', conversionId: row.id, status: again.status, isTest: input.isTest, reasons: again.reasons,
+      commissions: input.isTest || again.status !== 'credited' ? again.commissions : current(nowCommissions, again.record),
+    };
   });
 }
 
-function evidenceOf(row: repo.ConversionRow): OrderEvidence {
-  return {
-    reportedOfferId: row.reported_offer_id, clickId: row.click_id, code: row.code, occurredAt: row.occurred_at,
-    amount: row.amount_minor !== null && row.currency ? { minor: row.amount_minor, currency: row.currency } : null,
-  };
+interface RedecideContext {
+  ws: Workspace;
+  now: number;
+  actor: string;
+  endpoints?: EntryContext['endpoints'];
+  /** The order's commissions, locked. */
+  existing: repo.CommissionRow[];
+  detail: unknown;
 }
 
-type Tx = Parameters<typeof repo.insertCommission>[0];
+/**
+ * Decides a locked order again from its facts and brings its commissions there through the ledger; null when the
+ * decision is final (a credit approved, paid or touched by a person), in which case nothing is written.
+ */
+export async function redecide(
+  tx: Transaction<Database>, rc: RedecideContext, row: repo.ConversionRow, order: OrderFacts, decide: (order: OrderFacts) => Promise<OrderDecision>,
+): Promise<OrderDecision | null> {
+  const again = await decide(order);
+  const byMember = new Map(rc.existing.map((c) => [c.member_id, c]));
+  const accruals = new Map(again.writes.map((w) => [w.memberId, w]));
+  const amountMinor = order.evidence.amount?.minor ?? null;
+  const money = orderMoney({ ...row, amount_minor: amountMinor, refunded_minor: row.refunded_full === 1 && amountMinor !== null ? Math.max(Number(row.refunded_minor), amountMinor) : row.refunded_minor });
+  const plan = planOrder(new Map([...byMember].map(([m, c]) => [m, ledgerState(c)])), new Map(again.writes.map((w) => [w.memberId, w.accruedMinor])), money);
+  if (!plan.redecided) return null;
+  const ectx: EntryContext = { workspaceId: rc.ws.id, actor: rc.actor, now: rc.now, endpoints: rc.endpoints, detail: rc.detail };
+  for (const change of plan.changes) {
+    const w = accruals.get(change.key);
+    if (change.isNew) {
+      const commission = newCommission(rc.ws.id, row.id, w!, rc.now);
+      await repo.insertCommission(tx, { ...commission, amount_minor: 0 });
+      await appendEntries(tx, ectx, { ...commission, amount_minor: 0 }, change.entries, change.after);
+    } else {
+      await appendEntries(tx, ectx, byMember.get(change.key)!, change.entries, change.after, w ? w.values : {});
+    }
+  }
+  // Decision columns of credits whose amount did not move (a new source or share) still follow the decision.
+  for (const w of again.writes) {
+    const c = byMember.get(w.memberId);
+    if (!c || plan.changes.some((x) => x.key === w.memberId)) continue;
+    const patch = Object.fromEntries(Object.entries(w.values).filter(([k, v]) => (c as unknown as Record<string, unknown>)[k] !== v));
+    if (Object.keys(patch).length) await repo.updateCommission(tx, c.id, { ...patch, updated_at: rc.now });
+  }
+  const evidence = order.evidence;
+  await repo.updateConversion(tx, row.id, {
+    status: again.status, decision: JSON.stringify(again.record), occurred_at: evidence.occurredAt, reported_offer_id: evidence.reportedOfferId,
+    click_id: evidence.clickId, code: evidence.code, amount_minor: amountMinor, currency: evidence.amount?.currency ?? null,
+    refunded_minor: money.refundedMinor, updated_at: rc.now,
+  });
+  return again;
+}
 
-/** A member's first commission on the order, with the adjustment row that starts its history. */
-function commissionRows(
-  workspaceId: string, conversionId: string, w: OrderDecision['writes'][number], now: number, kind: 'created' | 'recomputed',
-): { commission: repo.CommissionRow; adjustment: repo.AdjustmentRow } {
-  const commission: repo.CommissionRow = {
+/**
+ * The evidence events stored for an order. An order recorded before the ledger has none: its stored columns stand
+ * for one event of the trust level of the path that created it.
+ */
+export async function storedEvidence(tx: Kysely<Database>, row: repo.ConversionRow): Promise<EvidenceEvent[]> {
+  const events = await repo.evidenceOf(tx, row.id);
+  const out: EvidenceEvent[] = [];
+  for (const e of events) if (e.evidence && e.trust) out.push({ trust: e.trust, evidence: JSON.parse(e.evidence) as EvidenceRecord });
+  if (out.length || row.status === 'awaiting_order') return out;
+  const created = events.find((e) => e.outcome === 'created');
+  return [{
+    trust: created ? trustOf(created.source) : 'server',
+    evidence: {
+      reportedOfferId: row.reported_offer_id, clickId: row.click_id, code: row.code, occurredAt: Number(row.occurred_at), timeGiven: true,
+      amount: row.amount_minor !== null && row.currency ? { minor: Number(row.amount_minor), currency: row.currency } : null,
+    },
+  }];
+}
+
+/** The order's commissions as they stand (ledger balances), for an answer; a held order answers what it would pay. */
+function current(rows: repo.CommissionRow[], decision: Partial<DecisionRecord>): RecordResult['commissions'] {
+  const live = rows.filter((c) => c.in_decision === 1);
+  if (!live.length) return decision.commissions ?? [];
+  return live.map((c) => ({ memberId: c.member_id, offerId: c.offer_id, amountMinor: Number(c.amount_minor), currency: c.currency }));
+}
+
+/** A member's commission on the order, before its first entry. */
+function newCommission(workspaceId: string, conversionId: string, w: OrderDecision['writes'][number], now: number): repo.CommissionRow {
+  return {
     id: newId('com', now), workspace_id: workspaceId, conversion_id: conversionId, member_id: w.memberId, status: 'pending',
     approved_at: null, reversed_at: null, paid_at: null, payout_batch_id: null, created_at: now, updated_at: now, ...w.values,
-  };
-  return { commission, adjustment: adjustmentRow(workspaceId, { ...commission, amount_minor: 0 }, commission.amount_minor, 'pending', kind, 'Conversion credited.', now) };
-}
-
-async function recomputeCommission(tx: Tx, workspaceId: string, before: repo.CommissionRow, values: CommissionValues, now: number): Promise<void> {
-  // Unchanged only when every value is: the same amount may come with a new source, share, offer or hold date.
-  const same = (Object.keys(values) as (keyof typeof values)[]).every((k) => before[k] === values[k]);
-  if (same && before.status === 'pending') return;
-  await repo.updateCommission(tx, before.id, { ...values, status: 'pending', reversed_at: null, updated_at: now });
-  await adjustment(tx, workspaceId, before, values.amount_minor, 'pending', 'recomputed', 'A later event for the order changed the commission.', now);
-}
-
-function adjustmentRow(
-  workspaceId: string, before: Pick<repo.CommissionRow, 'id' | 'amount_minor' | 'status'>, amountAfter: number,
-  statusAfter: string, kind: string, reason: string, now: number,
-): repo.AdjustmentRow {
-  return {
-    id: newId('adj', now), workspace_id: workspaceId, commission_id: before.id, kind, amount_before: before.amount_minor,
-    amount_after: amountAfter, status_before: before.status, status_after: statusAfter, reason, actor: 'system', created_at: now,
+    amount_minor: w.accruedMinor, accrued_minor: w.accruedMinor, adjusted_minor: 0, admin_touched: 0, in_decision: 1,
   };
 }
 
-async function adjustment(
-  tx: Tx, workspaceId: string, before: Pick<repo.CommissionRow, 'id' | 'amount_minor' | 'status'>, amountAfter: number,
-  statusAfter: string, kind: string, reason: string, now: number,
+async function announceCreated(
+  tx: Parameters<typeof enqueueWebhook>[0], facts: ReturnType<typeof uncachedFacts>, ws: Workspace, id: string, orderId: string,
+  first: OrderDecision, order: OrderFacts, amount: ResolvedAmount | null, now: number,
 ): Promise<void> {
-  await repo.insertAdjustment(tx, adjustmentRow(workspaceId, before, amountAfter, statusAfter, kind, reason, now));
+  const endpoints = (await facts.webhookEndpoints(tx)).filter((e) => e.events.includes('conversion.created'));
+  if (!endpoints.length) return;
+  await enqueueWebhook(tx, ws.id, 'conversion.created', {
+    id, orderId, status: first.status, occurredAt: new Date(order.evidence.occurredAt).toISOString(),
+    amount: amount ? formatAmount(amount.minor, amount.currency) : null, currency: amount?.currency ?? null,
+    credits: first.decision.outcome === 'credited' ? first.decision.credits : [],
+    commissions: first.commissions.map((c) => ({ ...c, amount: formatAmount(c.amountMinor, c.currency) })),
+  }, now, endpoints);
 }

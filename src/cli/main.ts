@@ -6,6 +6,7 @@ import type { AppContext } from '../app/context.js';
 import { exportRoster } from '../app/code-roster.js';
 import { seedDemo } from '../app/demo.js';
 import { importMembers } from '../app/members.js';
+import { verifyLedger } from '../app/ledger.js';
 import { rebuildRollups } from '../app/rollups.js';
 import type { TabularFormat } from '../app/tabular.js';
 import { createFirstOwner, createUser, resetPassword, ROLES, type OwnerLogin, type Role } from '../app/users.js';
@@ -278,6 +279,31 @@ rollups
         console.log(`${id}: ${r.days} days rebuilt in ${r.timeZone} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       }
     });
+  });
+
+const ledger = program.command('ledger').description('The commission ledger (docs/adr/0011-commission-ledger.md).');
+ledger
+  .command('verify')
+  .description("Recompute every commission's amount and status from its ledger entries and report any drift (exit code 1 when there is some).")
+  .option('--workspace <id>', 'only this workspace')
+  .option('--json', 'print the result as JSON')
+  .action(async (o: { workspace?: string; json?: boolean }) => {
+    const report = await withStore(async (_ctx, store) => {
+      const workspaceId = o.workspace ? (await actorFor(store, o.workspace)).workspaceId : undefined;
+      const total = Number((await store.db.selectFrom('commissions').select((eb) => eb.fn.countAll<number>().as('n'))
+        .$if(!!workspaceId, (q) => q.where('workspace_id', '=', workspaceId!)).executeTakeFirstOrThrow()).n);
+      const progress = createProgress(process.stderr);
+      const r = await verifyLedger(store.db, workspaceId, (checked) => progress.update('commissions checked', checked, total));
+      progress.end();
+      return r;
+    });
+    if (o.json) console.log(JSON.stringify(report, null, 2));
+    else {
+      for (const d of report.drift.slice(0, 100)) console.log(`${d.commissionId}: ${d.problem}`);
+      if (report.drift.length > 100) console.log(`… and ${report.drift.length - 100} more`);
+      console.log(`${report.checked} commissions checked, ${report.drift.length} with drift`);
+    }
+    if (report.drift.length) process.exit(1);
   });
 
 program.parseAsync().catch((e: Error) => {

@@ -27,6 +27,8 @@ export interface ConversionInput {
   amount: { value: string; currency: string | null } | null;
   isTest: boolean;
   occurredAt: number;
+  /** false: occurredAt is the time of receipt, the sender stated none (ADR 0011: it then counts only as a fallback). */
+  timeGiven: boolean;
 }
 
 export type InputProblem =
@@ -90,6 +92,7 @@ export function normalizeConversion(raw: RawConversion, now: number): Normalized
       amount: amountText ? { value: amountText, currency } : null,
       isTest: /^(1|true|yes)$/i.test(raw.test ?? ''),
       occurredAt,
+      timeGiven: time !== null,
     },
   };
 }

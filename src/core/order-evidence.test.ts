@@ -1,82 +1,76 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mergeEvidence, type OrderEvidence } from './order-evidence.js';
+import { orderFacts, sameFacts, type EvidenceEvent, type EvidenceRecord, type Trust } from './order-evidence.js';
 
 const T = Date.UTC(2025, 5, 15, 12);
-const ev = (over: Partial<OrderEvidence> = {}): OrderEvidence => ({
-  reportedOfferId: null, clickId: null, code: null, amount: null, occurredAt: T, ...over,
+const ev = (trust: Trust, over: Partial<EvidenceRecord> = {}): EvidenceEvent => ({
+  trust, evidence: { reportedOfferId: null, clickId: null, code: null, amount: null, occurredAt: T, timeGiven: false, ...over },
 });
 const USD = (minor: number) => ({ minor, currency: 'USD' });
 
-describe('mergeEvidence: filling in', () => {
-  it.each<[string, OrderEvidence, OrderEvidence, OrderEvidence, string[]]>([
-    ['a code after a click', ev({ clickId: 'c1' }), ev({ code: 'MARIE10' }), ev({ clickId: 'c1', code: 'MARIE10' }), ['code']],
-    ['a click after a code', ev({ code: 'MARIE10' }), ev({ clickId: 'c1' }), ev({ clickId: 'c1', code: 'MARIE10' }), ['clickId']],
-    ['an amount after a pixel without one', ev({ clickId: 'c1' }), ev({ amount: USD(4990) }), ev({ clickId: 'c1', amount: USD(4990) }), ['amount']],
-    ['the offer after an event that named none', ev(), ev({ reportedOfferId: 'off_A' }), ev({ reportedOfferId: 'off_A' }), ['reportedOfferId']],
-    ['everything at once', ev(), ev({ reportedOfferId: 'off_A', clickId: 'c1', code: 'X', amount: USD(1) }),
-      ev({ reportedOfferId: 'off_A', clickId: 'c1', code: 'X', amount: USD(1) }), ['reportedOfferId', 'clickId', 'code', 'amount']],
-    ['a blank parameter is missing, not a value', ev({ code: '' }), ev({ code: 'X' }), ev({ code: 'X' }), ['code']],
-    ['a later blank does not erase', ev({ code: 'X' }), ev({ code: '  ' }), ev({ code: 'X' }), []],
-    ['a repeat adds nothing', ev({ clickId: 'c1', amount: USD(5) }), ev({ clickId: 'c1', amount: USD(5) }), ev({ clickId: 'c1', amount: USD(5) }), []],
-    ['the same code in another case is the same code', ev({ code: 'marie10' }), ev({ code: 'MARIE10' }), ev({ code: 'marie10' }), []],
-  ])('%s', (_n, prev, next, merged, filled) => {
-    const m = mergeEvidence(prev, next);
-    expect(m.evidence).toEqual(merged);
-    expect(m.filled).toEqual(filled);
-    expect(m.conflicts).toEqual([]);
-    expect(m.changed).toBe(filled.length > 0);
+describe('orderFacts: filling in within one trust level', () => {
+  it.each<[string, EvidenceEvent[], Partial<EvidenceRecord>]>([
+    ['a code after a click', [ev('server', { clickId: 'c1' }), ev('server', { code: 'MARIE10' })], { clickId: 'c1', code: 'MARIE10' }],
+    ['an amount after a pixel without one', [ev('browser', { clickId: 'c1' }), ev('browser', { amount: USD(4990) })], { clickId: 'c1', amount: USD(4990) }],
+    ['a blank parameter is missing, not a value', [ev('server', { code: ' ' }), ev('server', { code: 'X' })], { code: 'X' }],
+  ])('%s', (_n, events, expected) => {
+    expect(orderFacts(events, T).evidence).toMatchObject(expected);
+  });
+
+  it('the same code in another case is one code, not a conflict', () => {
+    expect(orderFacts([ev('server', { code: 'marie10' }), ev('server', { code: 'MARIE10' })], T).conflicts).toEqual([]);
   });
 });
 
-describe('mergeEvidence: conflicts keep the earlier value', () => {
-  it.each<[string, OrderEvidence, OrderEvidence, unknown]>([
-    ['another click', ev({ clickId: 'c1' }), ev({ clickId: 'c2' }), { field: 'clickId', kept: 'c1', ignored: 'c2' }],
-    ['another code', ev({ code: 'A10' }), ev({ code: 'B10' }), { field: 'code', kept: 'A10', ignored: 'B10' }],
-    ['another offer', ev({ reportedOfferId: 'off_A' }), ev({ reportedOfferId: 'off_B' }), { field: 'reportedOfferId', kept: 'off_A', ignored: 'off_B' }],
-    ['another amount', ev({ amount: USD(4990) }), ev({ amount: USD(5990) }), { field: 'amount', kept: USD(4990), ignored: USD(5990) }],
-    ['the same amount in another currency', ev({ amount: USD(4990) }), ev({ amount: { minor: 4990, currency: 'EUR' } }),
-      { field: 'amount', kept: USD(4990), ignored: { minor: 4990, currency: 'EUR' } }],
-  ])('%s', (_n, prev, next, conflict) => {
-    const m = mergeEvidence(prev, next);
-    expect(m.evidence).toEqual(prev);
-    expect(m.conflicts).toEqual([conflict]);
-    expect(m.changed).toBe(false);
+describe('orderFacts: server evidence outranks the browser', () => {
+  it('a pixel neither pre-empts nor amends the brand server', () => {
+    const forged = ev('browser', { code: 'SOFIA10', amount: USD(999_900) });
+    const server = ev('server', { clickId: 'c1', amount: USD(10_000) });
+    for (const events of [[forged, server], [server, forged]]) {
+      const f = orderFacts(events, T);
+      expect(f.trust).toBe('server');
+      expect(f.evidence).toMatchObject({ clickId: 'c1', code: null, amount: USD(10_000) });
+      expect(f.outranked).toBe(1);
+    }
   });
-
-  it('fills what is missing and reports what disagrees in one merge', () => {
-    const m = mergeEvidence(ev({ clickId: 'c1' }), ev({ clickId: 'c2', code: 'X' }));
-    expect(m.evidence).toEqual(ev({ clickId: 'c1', code: 'X' }));
-    expect(m.filled).toEqual(['code']);
-    expect(m.conflicts).toEqual([{ field: 'clickId', kept: 'c1', ignored: 'c2' }]);
+  it('with no event at all there is no trust and the fallback time', () => {
+    expect(orderFacts([], T)).toMatchObject({ trust: null, evidence: { occurredAt: T } });
   });
 });
 
-describe('mergeEvidence: time', () => {
-  it('keeps the earlier occurredAt and says the decision may change', () => {
-    expect(mergeEvidence(ev({ occurredAt: T }), ev({ occurredAt: T - 1000 }))).toMatchObject({ evidence: { occurredAt: T - 1000 }, changed: true });
-    expect(mergeEvidence(ev({ occurredAt: T }), ev({ occurredAt: T + 1000 }))).toMatchObject({ evidence: { occurredAt: T }, changed: false });
+describe('orderFacts: conflicts and time', () => {
+  it('the earliest order time wins a conflict, whatever arrives first', () => {
+    const early = ev('server', { code: 'A10', occurredAt: T - 60_000, timeGiven: true });
+    const late = ev('server', { code: 'B10', occurredAt: T });
+    expect(orderFacts([late, early], T).evidence.code).toBe('A10');
+    expect(orderFacts([early, late], T).conflicts).toEqual([{ field: 'code', kept: 'A10', ignored: 'B10' }]);
+  });
+  it('a stated time beats receipt times; a repeat without a time changes nothing', () => {
+    const stated = ev('server', { code: 'A10', occurredAt: T - 3_600_000, timeGiven: true });
+    const received = ev('server', { code: 'A10', occurredAt: T - 7_200_000 });
+    expect(orderFacts([stated, received], T).evidence.occurredAt).toBe(T - 3_600_000);
+    const one = orderFacts([ev('server', { code: 'A10' })], T);
+    const again = orderFacts([ev('server', { code: 'A10' }), ev('server', { code: 'A10', occurredAt: T + 5_000 })], T);
+    expect(sameFacts(one, again)).toBe(true);
   });
 });
 
-const arbEvidence: fc.Arbitrary<OrderEvidence> = fc.record({
-  reportedOfferId: fc.option(fc.constantFrom('off_A', 'off_B', '')),
-  clickId: fc.option(fc.constantFrom('c1', 'c2', ' ')),
-  code: fc.option(fc.constantFrom('A10', 'a10', 'B10', '')),
-  amount: fc.option(fc.record({ minor: fc.integer({ min: 0, max: 3 }), currency: fc.constantFrom('USD', 'EUR') })),
-  occurredAt: fc.integer({ min: T - 10_000, max: T + 10_000 }),
-});
-
-describe('mergeEvidence: properties', () => {
-  it('never replaces a present value; merging with itself changes nothing; idempotent', () => {
-    fc.assert(fc.property(arbEvidence, arbEvidence, (a, b) => {
-      const m = mergeEvidence(a, b);
-      for (const f of ['reportedOfferId', 'clickId', 'code'] as const) {
-        if (a[f] !== null && a[f]!.trim() !== '') expect(m.evidence[f]).toBe(a[f]);
-      }
-      if (a.amount) expect(m.evidence.amount).toEqual(a.amount);
-      expect(mergeEvidence(m.evidence, b).filled).toEqual([]);
-      expect(mergeEvidence(m.evidence, m.evidence)).toMatchObject({ filled: [], conflicts: [], changed: false });
-    }));
+describe('orderFacts: properties', () => {
+  const record = fc.record({
+    reportedOfferId: fc.option(fc.constantFrom('off_A', 'off_B'), { nil: null }),
+    clickId: fc.option(fc.constantFrom('c1', 'c2', ''), { nil: null }),
+    code: fc.option(fc.constantFrom('A10', 'a10', 'B10'), { nil: null }),
+    amount: fc.option(fc.constantFrom(USD(100), USD(200), { minor: 100, currency: 'EUR' }), { nil: null }),
+    occurredAt: fc.integer({ min: T - 10, max: T + 10 }),
+    timeGiven: fc.boolean(),
+  });
+  const event = fc.record({ trust: fc.constantFrom<Trust>('server', 'browser'), evidence: record });
+  it('depends on the set of events, not on their order; adding an event already there changes nothing', () => {
+    fc.assert(fc.property(fc.array(event, { maxLength: 6 }), fc.integer(), (events, seed) => {
+      const shuffled = [...events].map((e, i) => ({ e, k: (i * 7919 + seed) % 13 })).sort((a, b) => a.k - b.k).map((x) => x.e);
+      const a = orderFacts(events, T);
+      expect(sameFacts(a, orderFacts(shuffled, T))).toBe(true);
+      if (events.length) expect(sameFacts(a, orderFacts([...events, events[0]!], T))).toBe(true);
+    }), { numRuns: 1_000 });
   });
 });

@@ -1,12 +1,16 @@
-// SPEC §3: one order id is one conversion, whatever arrives. A pixel, a postback and a Shopify webhook for the
-// same order each bring part of the story; this merges them into the evidence attribution decides on.
-//
-// "Fill in" means: a value missing so far is taken from the later event; a value already present is never
-// replaced, even by a different one, because a later event rewriting a click or a code would let anyone who
-// learns an order id steal its credit. A disagreement is reported as a conflict (the caller records it with the
-// conversion) and the earlier value stays. Whether a merge may still change the decision (before approval) is
-// the caller's rule, not this file's.
+// SPEC §3–§4: one order id is one conversion, whatever arrives. A pixel, a postback and a Shopify webhook for the
+// same order each bring part of the story; the evidence attribution decides on is a function of the SET of those
+// events, never of the order they arrived in (ADR 0011):
+// - Trust: server evidence (a postback with the secret or a signature, TUNE/Everflow with the token, a verified
+//   platform webhook) outranks browser evidence (pixel, t.js). An order with any server evidence is decided on its
+//   server evidence alone, so a forged pixel can neither pre-empt nor amend what the brand's server says.
+// - Fields: among the events of the deciding trust level, each field takes the value of the event with the earliest
+//   order time that has one (ties: the smaller value). A disagreement is reported as a conflict.
+// - Time: the earliest time a sender stated; receipt times count only when no sender stated one, so a repeated
+//   event without a time adds nothing.
 import { normalizeCode } from './codes.js';
+
+export type Trust = 'server' | 'browser';
 
 export interface OrderEvidence {
   /** The offer the event named. */
@@ -18,19 +22,32 @@ export interface OrderEvidence {
   occurredAt: number;
 }
 
+/** What one event said, as stored with it. */
+export interface EvidenceRecord extends OrderEvidence {
+  /** false: occurredAt is when the event was received, not a time its sender stated. */
+  timeGiven: boolean;
+}
+
+export interface EvidenceEvent {
+  trust: Trust;
+  evidence: EvidenceRecord;
+}
+
 export type EvidenceField = 'reportedOfferId' | 'clickId' | 'code' | 'amount';
 
-export type EvidenceConflict = {
-  [F in EvidenceField]: { field: F; kept: NonNullable<OrderEvidence[F]>; ignored: NonNullable<OrderEvidence[F]> };
-}[EvidenceField];
+export interface EvidenceConflict {
+  field: EvidenceField;
+  kept: string;
+  ignored: string;
+}
 
-export interface MergedEvidence {
+export interface OrderFacts {
+  /** null when no event brought evidence (a refund that arrived before its order). */
+  trust: Trust | null;
   evidence: OrderEvidence;
-  /** Fields that were missing and the later event supplied. */
-  filled: EvidenceField[];
   conflicts: EvidenceConflict[];
-  /** Anything that could change the attribution decision: a fill or an earlier occurredAt. */
-  changed: boolean;
+  /** Events of a lower trust level that the decision set aside. */
+  outranked: number;
 }
 
 /** Blank strings are what an empty query parameter looks like; they are missing, not a value. */
@@ -38,43 +55,51 @@ function present(s: string | null): string | null {
   return s === null || s.trim() === '' ? null : s;
 }
 
-/**
- * Merges a later event into what is known of the order. occurredAt becomes the earlier of the two: the order
- * happened no later than any report of it, and late server-to-server postbacks are stamped when sent.
- */
-export function mergeEvidence(previous: OrderEvidence, next: OrderEvidence): MergedEvidence {
-  const filled: EvidenceField[] = [];
+const amountText = (a: { minor: number; currency: string }) => `${a.minor} ${a.currency}`;
+
+/** The evidence an order is decided on, from every event that brought some. */
+export function orderFacts(events: readonly EvidenceEvent[], fallbackTime: number): OrderFacts {
+  const trust: Trust | null = events.some((e) => e.trust === 'server') ? 'server' : events.length ? 'browser' : null;
+  const deciding = events.filter((e) => e.trust === trust).map((e) => e.evidence);
+  const stated = deciding.filter((e) => e.timeGiven);
+  const occurredAt = Math.min(...(stated.length ? stated : deciding).map((e) => e.occurredAt), ...(deciding.length ? [] : [fallbackTime]));
   const conflicts: EvidenceConflict[] = [];
 
-  const text = (field: 'reportedOfferId' | 'clickId' | 'code', same: (a: string, b: string) => boolean): string | null => {
-    const kept = present(previous[field]);
-    const later = present(next[field]);
-    if (kept === null) {
-      if (later !== null) filled.push(field);
-      return later;
+  // Earliest order time first, then the smaller value: the same set gives the same pick in any arrival order.
+  const pick = <T>(field: EvidenceField, value: (e: EvidenceRecord) => T | null, key: (v: T) => string): T | null => {
+    const candidates = deciding
+      .map((e) => ({ at: e.occurredAt, v: value(e) }))
+      .filter((c): c is { at: number; v: T } => c.v !== null)
+      .sort((a, b) => a.at - b.at || (key(a.v) < key(b.v) ? -1 : key(a.v) > key(b.v) ? 1 : 0));
+    if (!candidates.length) return null;
+    const kept = candidates[0]!.v;
+    const seen = new Set([key(kept)]);
+    for (const c of candidates) {
+      const k = key(c.v);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      conflicts.push({ field, kept: key(kept), ignored: k });
     }
-    if (later !== null && !same(kept, later)) conflicts.push({ field, kept, ignored: later });
     return kept;
   };
-  const exact = (a: string, b: string) => a === b;
-  const reportedOfferId = text('reportedOfferId', exact);
-  const clickId = text('clickId', exact);
-  // Codes are case-insensitive: "marie10" then "MARIE10" is one code, not a conflict.
-  const code = text('code', (a, b) => normalizeCode(a) === normalizeCode(b));
-
-  let amount = previous.amount;
-  if (amount === null) {
-    amount = next.amount;
-    if (amount !== null) filled.push('amount');
-  } else if (next.amount !== null && (next.amount.minor !== amount.minor || next.amount.currency !== amount.currency)) {
-    conflicts.push({ field: 'amount', kept: amount, ignored: next.amount });
-  }
-
-  const occurredAt = Math.min(previous.occurredAt, next.occurredAt);
-  return {
-    evidence: { reportedOfferId, clickId, code, amount, occurredAt },
-    filled,
-    conflicts,
-    changed: filled.length > 0 || occurredAt !== previous.occurredAt,
+  const same = (s: string) => s;
+  const evidence: OrderEvidence = {
+    reportedOfferId: pick('reportedOfferId', (e) => present(e.reportedOfferId), same),
+    clickId: pick('clickId', (e) => present(e.clickId), same),
+    // Codes are case-insensitive: "marie10" then "MARIE10" is one code, not a conflict.
+    code: pick('code', (e) => present(e.code), (c) => normalizeCode(c)),
+    amount: pick('amount', (e) => e.amount, amountText),
+    occurredAt,
   };
+  return { trust, evidence, conflicts, outranked: events.length - deciding.length };
+}
+
+/** Whether two sets of facts would decide the same way: same trust, same evidence. */
+export function sameFacts(a: OrderFacts, b: OrderFacts): boolean {
+  const x = a.evidence;
+  const y = b.evidence;
+  return a.trust === b.trust && x.reportedOfferId === y.reportedOfferId && x.clickId === y.clickId
+    && (x.code === null ? y.code === null : y.code !== null && normalizeCode(x.code) === normalizeCode(y.code))
+    && (x.amount === null ? y.amount === null : y.amount !== null && amountText(x.amount) === amountText(y.amount))
+    && x.occurredAt === y.occurredAt;
 }

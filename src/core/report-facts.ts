@@ -10,11 +10,12 @@
 // - `orders` is 1 on the first line of each order, `credits` on every line: totals by offer or day count an order
 //   once, while by member, code or link each credited party counts it.
 // - Commission counts every commission not reversed, at its current amount (partial refunds already reduce it).
-// - Test conversions never reach reports.
+// - Test conversions never reach reports, nor do orders a person rejected or refunds still waiting for their order;
+//   an order held for review (unverified) counts as an order nobody is credited for yet.
 import { splitAmount } from './commission.js';
 
 export interface ReportConversion {
-  status: 'credited' | 'unattributed';
+  status: 'credited' | 'unattributed' | 'unverified' | 'rejected' | 'awaiting_order';
   isTest: boolean;
   reportedOfferId: string | null;
   amountMinor: number | null;
@@ -61,7 +62,7 @@ export interface CreditLine {
 export type ToWorkspaceCurrency = (minor: number, from: string) => number | null;
 
 export function creditLines(c: ReportConversion, commissions: readonly ReportCommission[], convert: ToWorkspaceCurrency): CreditLine[] {
-  if (c.isTest) return [];
+  if (c.isTest || c.status === 'rejected' || c.status === 'awaiting_order') return [];
   const sale = c.amountMinor !== null && c.currency ? convert(c.amountMinor, c.currency) : 0;
   const refund = c.refundedMinor > 0 && c.currency ? convert(Math.min(c.refundedMinor, c.amountMinor ?? 0), c.currency) : 0;
   const unconvertedMoney = sale === null || refund === null;

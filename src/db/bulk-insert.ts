@@ -19,22 +19,23 @@ const TABLES = {
   } satisfies Record<keyof ClickTable, PgType>,
   conversions: {
     id: 'text', workspace_id: 'text', order_id: 'text', is_test: 'bigint', status: 'text', occurred_at: 'bigint', reported_offer_id: 'text',
-    click_id: 'text', code: 'text', amount_minor: 'bigint', currency: 'text', refunded_minor: 'bigint', cancelled_at: 'bigint',
-    decision: 'text', created_at: 'bigint', updated_at: 'bigint',
+    click_id: 'text', code: 'text', amount_minor: 'bigint', currency: 'text', refunded_minor: 'bigint', refunded_full: 'bigint', cancelled_at: 'bigint',
+    review: 'text', decision: 'text', created_at: 'bigint', updated_at: 'bigint',
   } satisfies Record<keyof ConversionTable, PgType>,
   conversion_events: {
     id: 'text', workspace_id: 'text', conversion_id: 'text', received_at: 'bigint', source: 'text', order_id: 'text', is_test: 'bigint',
-    outcome: 'text', reason: 'text', detail: 'text',
+    outcome: 'text', reason: 'text', detail: 'text', trust: 'text', evidence: 'text', event_key: 'text',
   } satisfies Record<keyof ConversionEventTable, PgType>,
   commissions: {
     id: 'text', workspace_id: 'text', conversion_id: 'text', offer_id: 'text', member_id: 'text', payout_option_id: 'text', source: 'text',
     share_bps: 'bigint', sale_minor: 'bigint', amount_minor: 'bigint', currency: 'text', rate_applied: 'bigint', tier_from: 'bigint',
     month_key: 'text', status: 'text', approve_after: 'bigint', approved_at: 'bigint', reversed_at: 'bigint', paid_at: 'bigint',
-    payout_batch_id: 'text', created_at: 'bigint', updated_at: 'bigint',
+    payout_batch_id: 'text', created_at: 'bigint', updated_at: 'bigint', accrued_minor: 'bigint', adjusted_minor: 'bigint',
+    admin_touched: 'bigint', in_decision: 'bigint',
   } satisfies Record<keyof CommissionTable, PgType>,
   commission_adjustments: {
     id: 'text', workspace_id: 'text', commission_id: 'text', kind: 'text', amount_before: 'bigint', amount_after: 'bigint',
-    status_before: 'text', status_after: 'text', reason: 'text', actor: 'text', created_at: 'bigint',
+    status_before: 'text', status_after: 'text', reason: 'text', actor: 'text', created_at: 'bigint', delta_minor: 'bigint', detail: 'text',
   } satisfies Record<keyof CommissionAdjustmentTable, PgType>,
   payout_batches: {
     id: 'text', workspace_id: 'text', currency: 'text', total_minor: 'bigint', members: 'bigint', commissions: 'bigint', note: 'text',

@@ -38,7 +38,7 @@ function prepared<R>(columns: readonly (keyof R & string)[], build: (db: Db, row
 }
 
 const insertConversionRow = prepared<ConversionRow>(
-  allColumns<ConversionRow>()(['id', 'workspace_id', 'order_id', 'is_test', 'status', 'occurred_at', 'reported_offer_id', 'click_id', 'code', 'amount_minor', 'currency', 'refunded_minor', 'cancelled_at', 'decision', 'created_at', 'updated_at']),
+  allColumns<ConversionRow>()(['id', 'workspace_id', 'order_id', 'is_test', 'status', 'occurred_at', 'reported_offer_id', 'click_id', 'code', 'amount_minor', 'currency', 'refunded_minor', 'refunded_full', 'cancelled_at', 'review', 'decision', 'created_at', 'updated_at']),
   (db, row) => db.insertInto('conversions').values(row).onConflict((oc) => oc.columns(['workspace_id', 'is_test', 'order_id']).doNothing()),
 );
 
@@ -55,12 +55,16 @@ export async function lockConversionByOrder(db: Db, kind: DialectKind, workspace
   ).executeTakeFirstOrThrow();
 }
 
+export async function findConversionByOrder(db: Db, workspaceId: string, isTest: boolean, orderId: string) {
+  return db.selectFrom('conversions').selectAll().where('workspace_id', '=', workspaceId).where('is_test', '=', isTest ? 1 : 0).where('order_id', '=', orderId).executeTakeFirst();
+}
+
 export async function updateConversion(db: Db, id: string, patch: Partial<ConversionRow>): Promise<void> {
   await db.updateTable('conversions').set(patch).where('id', '=', id).execute();
 }
 
 const insertEventRow = prepared<ConversionEventRow>(
-  allColumns<ConversionEventRow>()(['id', 'workspace_id', 'conversion_id', 'received_at', 'source', 'order_id', 'is_test', 'outcome', 'reason', 'detail']),
+  allColumns<ConversionEventRow>()(['id', 'workspace_id', 'conversion_id', 'received_at', 'source', 'order_id', 'is_test', 'outcome', 'reason', 'detail', 'trust', 'evidence', 'event_key']),
   (db, row) => db.insertInto('conversion_events').values(row),
 );
 
@@ -71,14 +75,29 @@ export async function insertEvent(db: Db, row: ConversionEventRow): Promise<void
 /** The insert of an event, to run with other writes (dialect.ts writeTogether). */
 export const eventInsert = insertEventRow.compile;
 
-export async function commissionsOf(db: Db, conversionId: string): Promise<CommissionRow[]> {
-  return db.selectFrom('commissions').selectAll().where('conversion_id', '=', conversionId).orderBy('id').execute();
+/** The order's events that brought evidence (and its `created` event, which names the path of an order from before the ledger). */
+export async function evidenceOf(db: Db, conversionId: string) {
+  return db.selectFrom('conversion_events').select(['trust', 'evidence', 'outcome', 'source']).where('conversion_id', '=', conversionId)
+    .where((eb) => eb.or([eb('evidence', 'is not', null), eb('outcome', '=', 'created')])).orderBy('id').execute();
+}
+
+/** Inserts an event unless its sender's key was seen in the workspace; false when it was (a redelivered refund). */
+export async function insertKeyedEvent(db: Db, row: ConversionEventRow): Promise<boolean> {
+  const r = await db.insertInto('conversion_events').values(row).onConflict((oc) => oc.columns(['workspace_id', 'event_key']).where('event_key', 'is not', null).doNothing()).executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+/** The order's commissions, locked for the transaction when `lock` names the dialect (in id order, like every locker). */
+export async function commissionsOf(db: Db, conversionId: string, lock?: DialectKind): Promise<CommissionRow[]> {
+  const q = db.selectFrom('commissions').selectAll().where('conversion_id', '=', conversionId).orderBy('id');
+  return (lock ? lockedForUpdate(q, lock) : q).execute();
 }
 
 const insertCommissionRow = prepared<CommissionRow>(
   allColumns<CommissionRow>()([
     'id', 'workspace_id', 'conversion_id', 'offer_id', 'member_id', 'payout_option_id', 'source', 'share_bps', 'sale_minor', 'amount_minor', 'currency',
     'rate_applied', 'tier_from', 'month_key', 'status', 'approve_after', 'approved_at', 'reversed_at', 'paid_at', 'payout_batch_id', 'created_at', 'updated_at',
+    'accrued_minor', 'adjusted_minor', 'admin_touched', 'in_decision',
   ]),
   (db, row) => db.insertInto('commissions').values(row),
 );
@@ -94,7 +113,7 @@ export async function updateCommission(db: Db, id: string, patch: Partial<Commis
 }
 
 const insertAdjustmentRow = prepared<AdjustmentRow>(
-  allColumns<AdjustmentRow>()(['id', 'workspace_id', 'commission_id', 'kind', 'amount_before', 'amount_after', 'status_before', 'status_after', 'reason', 'actor', 'created_at']),
+  allColumns<AdjustmentRow>()(['id', 'workspace_id', 'commission_id', 'kind', 'amount_before', 'amount_after', 'status_before', 'status_after', 'reason', 'actor', 'created_at', 'delta_minor', 'detail']),
   (db, row) => db.insertInto('commission_adjustments').values(row),
 );
 

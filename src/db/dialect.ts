@@ -322,3 +322,11 @@ export async function writeTogether(db: Kysely<Database> | Transaction<Database>
 export function lockedForUpdate<Q extends { forUpdate(): Q }>(query: Q, kind: DialectKind): Q {
   return kind === 'postgres' ? query.forUpdate() : query;
 }
+
+/**
+ * Serializes the transactions that take the same key until they end: a transaction-scoped advisory lock on
+ * PostgreSQL (for counts that must not race, such as volume tiers); nothing on SQLite, which has one writer.
+ */
+export async function lockKeyForTransaction(tx: Transaction<Database>, kind: DialectKind, key: string): Promise<void> {
+  if (kind === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(tx);
+}

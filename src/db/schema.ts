@@ -88,6 +88,10 @@ export interface OfferTable {
   code_append: string;
   created_at: number;
   updated_at: number;
+  /** 1: a browser-reported code without a recorded click credits the code's member (SPEC §4; default 0: held). */
+  browser_code_credit: number;
+  /** A browser-reported amount above this (offer currency, minor units) is held for review; null: no limit. */
+  browser_amount_limit_minor: number | null;
 }
 
 export interface PayoutOptionTable {
@@ -200,7 +204,11 @@ export interface ConversionTable {
   order_id: string;
   /** 1 for a tracking check (test=1): decided and shown, never in payouts or totals. */
   is_test: number;
-  status: 'credited' | 'unattributed';
+  /**
+   * unverified: browser-only evidence that would credit a code without a click (or an implausible amount), held for
+   * review; rejected: a person refused it; awaiting_order: a refund arrived before the order (ADR 0011).
+   */
+  status: ConversionStatus;
   occurred_at: number;
   reported_offer_id: string | null;
   click_id: string | null;
@@ -208,13 +216,19 @@ export interface ConversionTable {
   code: string | null;
   amount_minor: number | null;
   currency: string | null;
+  /** Every refund received, summed; capped at the sale where it is used. */
   refunded_minor: number;
+  refunded_full: number;
   cancelled_at: number | null;
+  /** A person's review of an order held for browser-only evidence. */
+  review: 'approved' | 'rejected' | null;
   /** JSON: the attribution decision (credits, reasons) and the commissions it gave. */
   decision: string;
   created_at: number;
   updated_at: number;
 }
+
+export type ConversionStatus = 'credited' | 'unattributed' | 'unverified' | 'rejected' | 'awaiting_order';
 
 export type ConversionSource = 'pixel' | 'tag' | 'postback' | 'tune' | 'everflow' | 'shopify';
 
@@ -232,6 +246,12 @@ export interface ConversionEventTable {
   reason: string | null;
   /** JSON: the normalized input and, for rejections, the problem. */
   detail: string;
+  /** 'server' or 'browser' (SPEC §4): set on events that brought evidence. */
+  trust: 'server' | 'browser' | null;
+  /** JSON EvidenceRecord (core/order-evidence.ts): what this event said about the order. */
+  evidence: string | null;
+  /** The sender's id for the event (a Shopify refund id), unique per workspace. */
+  event_key: string | null;
 }
 
 export interface CommissionTable {
@@ -260,8 +280,16 @@ export interface CommissionTable {
   payout_batch_id: string | null;
   created_at: number;
   updated_at: number;
+  /** The commission on the whole sale under the current decision, before refunds (ADR 0011). */
+  accrued_minor: number;
+  /** The sum of people's adjustments. */
+  adjusted_minor: number;
+  admin_touched: number;
+  /** 0 once a re-decision moved the credit away. */
+  in_decision: number;
 }
 
+/** The ledger: one entry per change (ADR 0011). Rows from before the ledger have delta_minor null. */
 export interface CommissionAdjustmentTable {
   id: string;
   workspace_id: string;
@@ -274,6 +302,9 @@ export interface CommissionAdjustmentTable {
   reason: string;
   actor: string;
   created_at: number;
+  delta_minor: number | null;
+  /** JSON: what the entry was computed from (evidence events, rule, offer settings), when it matters. */
+  detail: string | null;
 }
 
 export interface WebhookEndpointTable {

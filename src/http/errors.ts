@@ -37,6 +37,7 @@ const STATUS: Record<string, number> = {
   offer_status_conflict: 409,
   default_required: 409,
   commission_final: 409,
+  conversion_not_held: 409,
   nothing_to_pay: 409,
   payout_email_missing: 409,
   payout_email_unsafe: 409,

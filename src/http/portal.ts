@@ -8,6 +8,8 @@ import { runReport } from '../app/reports.js';
 import { isTokenShaped } from '../app/sessions.js';
 import { fail } from '../core/result.js';
 import { findWorkspace } from '../db/workspaces.js';
+import { commissionReceipt } from '../app/receipts.js';
+import { CommissionReceipt } from './api/conversions.js';
 import { csrfFailed, csrfMatches, memberAuth, memberSessionOf } from './auth.js';
 import { jsonOnly } from './api/auth.js';
 import type { Api } from './api/types.js';
@@ -169,6 +171,14 @@ export function portalRoutes(app: Api, ctx: AppContext): void {
         response: { 200: s.Page(PortalCommission), ...problems },
       },
     }, async (req) => portalCommissions(ctx, req.member, req.query));
+
+    portal.get('/commissions/:id/receipt', {
+      schema: {
+        tags, summary: "What made one of the member's commissions: the events, the decision, the offer settings, every entry", ...MEMBER,
+        params: Type.Object({ id: Type.String({ pattern: '^com_[0-9a-z]{26}$' }) }),
+        response: { 200: CommissionReceipt, ...problems },
+      },
+    }, async (req, reply) => sendResult(reply, await commissionReceipt(ctx.store.db, req.member.workspaceId, req.params.id, { memberId: req.member.memberId })));
 
     portal.get('/payouts', {
       schema: {

@@ -129,6 +129,8 @@ const offerSettings = {
   utm: Utm,
   deepLinks: DeepLinks,
   codeAppend: CodeAppend,
+  browserCodeCredit: Type.Boolean({ description: 'SPEC §4: a promo code reported by the browser (pixel, t.js) without a recorded click credits its member. Default false: such an order is held as unverified for review.' }),
+  browserAmountLimit: Nullable(Type.String({ pattern: '^\\d{1,12}(\\.\\d{1,4})?$', description: 'A browser-reported amount above this (offer currency) is held for review; null: no limit.' })),
 };
 
 export const OfferCreate = Type.Object(

@@ -71,6 +71,7 @@ export async function rejectEvent(
   await insertEvent(ctx.store.db, {
     id: newId('evt', now), workspace_id: ws.id, conversion_id: null, received_at: now, source, order_id: raw.order?.slice(0, 200) ?? null,
     is_test: /^(1|true|yes)$/i.test(raw.test ?? '') ? 1 : 0, outcome: 'rejected', reason, detail: JSON.stringify({ input: raw }),
+    trust: null, evidence: null, event_key: null,
   });
 }
 

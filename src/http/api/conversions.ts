@@ -2,6 +2,8 @@ import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../../app/context.js';
 import { changeCommission, getConversion, listCommissions, listConversions, listEvents } from '../../app/conversions.js';
 import { CONVERSION_EXPORT_COLUMNS, conversionExportRows } from '../../app/conversion-export.js';
+import { reviewConversion } from '../../app/conversion-review.js';
+import { commissionReceipt } from '../../app/receipts.js';
 import { sendProblem, sendResult } from '../errors.js';
 import { exportFormat, exportResponse, formatQuery, sendExport } from '../export.js';
 import * as s from '../schemas.js';
@@ -11,8 +13,13 @@ const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union(
 
 const Credit = Type.Object({ offerId: Type.String(), memberId: Nullable(Type.String()), source: Type.String(), shareBps: Type.Integer() });
 
+const CONVERSION_STATUSES = ['credited', 'unattributed', 'unverified', 'rejected', 'awaiting_order'] as const;
+const ConversionStatus = Type.Union(CONVERSION_STATUSES.map((v) => Type.Literal(v)), {
+  description: 'unverified: only the browser reported it and it would credit a code without a click (or an amount over the offer limit): held for review; rejected: a person refused it; awaiting_order: a refund arrived before its order',
+});
+
 const Conversion = Type.Object({
-  id: Type.String(), orderId: Type.String(), status: Type.Union([Type.Literal('credited'), Type.Literal('unattributed')]),
+  id: Type.String(), orderId: Type.String(), status: ConversionStatus,
   test: Type.Boolean(), occurredAt: Type.String(), reportedOfferId: Nullable(Type.String()), clickId: Nullable(Type.String()),
   code: Nullable(Type.String()), amount: Nullable(Type.String()), currency: Nullable(Type.String()), refunded: Type.String(),
   reasons: Type.Array(Type.String(), { description: 'Why the order was credited as it was, or not at all (click_outside_window, code_disabled, rule_split…)' }),
@@ -58,8 +65,40 @@ const ConversionDetail = Type.Intersect([
 
 const tags = ['conversions'];
 
+const Money = Type.String({ description: 'Decimal amount in the currency' });
+const Receipt = Type.Object({
+  commission: Type.Object({ id: Type.String(), memberId: Type.String(), offerId: Type.String(), status: Type.String(), amount: Money, amountMinor: Type.Integer(), currency: Type.String() }),
+  conversion: Type.Object({ id: Type.String(), orderId: Type.String(), status: Type.String(), occurredAt: Type.String(), amount: Nullable(Money), currency: Nullable(Type.String()), refunded: Money }),
+  events: Type.Array(Type.Object({
+    id: Type.String(), receivedAt: Type.String(), source: Type.String(), trust: Type.Union([Type.Literal('server'), Type.Literal('browser'), Type.Null()]),
+    outcome: Type.String(), reason: Nullable(Type.String()),
+    evidence: Type.Union([Type.Object({
+      offerId: Nullable(Type.String()), clickId: Nullable(Type.String()), code: Nullable(Type.String()), amount: Nullable(Money),
+      currency: Nullable(Type.String()), occurredAt: Type.String(),
+    }), Type.Null()]),
+  })),
+  decision: Type.Object({
+    outcome: Type.String(), reasons: Type.Array(Type.String()), credits: Type.Array(Credit), linkId: Nullable(Type.String()), codeId: Nullable(Type.String()),
+    trust: Nullable(Type.String()),
+  }),
+  settings: Type.Union([Type.Object({
+    offerId: Type.String(), offerName: Type.String(), attributionRule: Type.String(), cookieWindowDays: Type.Integer(), splitCodeSharePercent: Type.Number(),
+    holdDays: Type.Integer(), browserCodeCredit: Type.Boolean(), version: Type.String({ description: 'When the offer settings the decision used were last changed' }),
+    payout: Type.Union([Type.Object({
+      title: Type.String(), type: Type.String(), value: Type.Integer({ description: 'Basis points (percent) or minor units (fixed)' }),
+      tiers: Type.Array(Type.Object({ fromConversion: Type.Integer(), value: Type.Integer() })),
+    }), Type.Null()]),
+  }), Type.Null()]),
+  entries: Type.Array(Type.Object({
+    id: Type.String(), kind: Type.String({ description: 'accrual | redecision | refund | reversal | adjustment | approval | payout | clawback | opening (and earlier history)' }),
+    amount: Money, amountMinor: Type.Integer({ description: 'The change to the commission' }), balance: Money, balanceMinor: Type.Integer(),
+    statusAfter: Type.String(), actor: Type.String(), reason: Type.String(), at: Type.String(),
+  })),
+});
+export { Receipt as CommissionReceipt };
+
 const ConversionFilters = {
-  status: Type.Optional(Type.Union([Type.Literal('credited'), Type.Literal('unattributed')])),
+  status: Type.Optional(ConversionStatus),
   offerId: Type.Optional(s.ids.offer), memberId: Type.Optional(s.ids.member), code: Type.Optional(Type.String({ maxLength: 64 })),
   reason: Type.Optional(Type.String({ pattern: '^[a-z_]{2,40}$', description: 'A reason of the decision: click_outside_window, code_disabled, no_fx_rate, rule_split…' })),
   test: Type.Optional(Type.Boolean({ description: 'true: the tracking check (test=1 orders) instead of real ones' })),
@@ -122,6 +161,22 @@ export function conversionRoutes(app: Api, ctx: AppContext): void {
       response: { 200: s.Page(Commission), ...s.errorResponses },
     },
   }, async (req) => listCommissions(ctx, req.actor, req.query as never));
+
+  app.get('/commissions/:id/receipt', {
+    schema: {
+      tags, summary: 'What made a commission: the events and their trust, the decision, the offer settings it used, every ledger entry',
+      params: Type.Object({ id: Type.String({ pattern: '^com_[0-9a-z]{26}$' }) }), response: { 200: Receipt, ...s.errorResponses },
+    },
+  }, async (req, reply) => sendResult(reply, await commissionReceipt(ctx.store.db, req.actor.workspaceId, req.params.id)));
+
+  app.post('/conversions/:id/verify', {
+    schema: {
+      tags, summary: 'Approve (credit) or reject an order held for review because only the browser reported it (recorded with who, when and why)',
+      params: Type.Object({ id: Type.String({ pattern: '^cnv_[0-9a-z]{26}$' }) }),
+      body: Type.Object({ action: Type.Union([Type.Literal('approve'), Type.Literal('reject')]), reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false }),
+      response: { 200: Conversion, ...s.errorResponses },
+    },
+  }, async (req, reply) => sendResult(reply, await reviewConversion(ctx, req.actor, req.params.id, req.body)));
 
   for (const action of ['approve', 'reverse', 'adjust'] as const) {
     app.post(`/commissions/:id/${action}`, {
