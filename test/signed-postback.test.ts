@@ -89,6 +89,16 @@ describe.each(DIALECTS)('signed postbacks on %s', (kind) => {
     expect(res.json()).toMatchObject({ status: 'created', commissions: [expect.objectContaining({ memberId: ben.id, amountMinor: 200 })] });
   });
 
+  it('keeps order numbers above 2^53 in a JSON body exactly as sent', async () => {
+    const ids = ['9007199254740993508', '9007199254740993509'];
+    for (const id of ids) {
+      const body = `{"workspace":"${t.workspaceId}","code":"${anna.code}","order":${id},"amount":"10.00"}`;
+      const res = await post('/postback', body, signPayload(secret, body, now()));
+      expect(res.json(), id).toMatchObject({ status: 'created' });
+      expect(await conversionOf(id), id).toMatchObject({ id: res.json().conversionId });
+    }
+  });
+
   it('makes a replay of the very same signed request inside its window harmless', async () => {
     const orderId = nextOrder();
     const sale = JSON.stringify({ workspace: t.workspaceId, code: anna.code, order: orderId, amount: '200.00' });
@@ -98,7 +108,8 @@ describe.each(DIALECTS)('signed postbacks on %s', (kind) => {
     expect((await post('/postback', sale, saleSignature)).json()).toMatchObject({ status: 'duplicate', conversionId: first.json().conversionId });
 
     const refund = JSON.stringify({ workspace: t.workspaceId, type: 'refund', order: orderId, amount: '50.00' });
-    const refundSignature = signPayload(secret, refund, now());
+    const signedAt = now();
+    const refundSignature = signPayload(secret, refund, signedAt);
     expect((await post('/postback', refund, refundSignature)).json()).toMatchObject({ status: 'refunded', refunded: 5000 });
     expect((await post('/postback', refund, refundSignature)).json()).toMatchObject({ status: 'duplicate' });
     const query = new URLSearchParams({ workspace: t.workspaceId, type: 'refund', order: orderId, amount: '50.00' }).toString();
@@ -107,7 +118,7 @@ describe.each(DIALECTS)('signed postbacks on %s', (kind) => {
     expect((await t.built.app.inject({ url: `/postback?${query}`, headers: { 'x-touchpoint-signature': querySignature } })).json()).toMatchObject({ status: 'duplicate' });
 
     // A second refund of the same amount is a new request: signed at another time, it counts.
-    const later = signPayload(secret, refund, now() - 1);
+    const later = signPayload(secret, refund, signedAt - 1);
     expect((await post('/postback', refund, later)).json()).toMatchObject({ status: 'refunded', refunded: 15000 });
     expect((await conversionOf(orderId))!.refunded_minor).toBe(15000);
     expect(await commissionsOf(first.json().conversionId)).toEqual([{ member_id: anna.id, amount_minor: 500, status: 'pending' }]);

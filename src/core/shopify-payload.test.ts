@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DELIVERY_MAX_AGE_MS, deliveryIsFresh, idText, parseShopifyJson, readShopifyEvent } from './shopify-payload.js';
+import { DELIVERY_MAX_AGE_MS, deliveryIsFresh, idText, readShopifyEvent } from './shopify-payload.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 const order = (extra: Record<string, unknown> = {}) => ({
@@ -8,27 +8,6 @@ const order = (extra: Record<string, unknown> = {}) => ({
 });
 const refund = (extra: Record<string, unknown> = {}) => ({
   id: 9001, order_id: 5001, created_at: '2026-03-01T11:59:00Z', transactions: [{ kind: 'refund', status: 'success', amount: '10.00' }], refund_line_items: [], ...extra,
-});
-
-describe('parseShopifyJson', () => {
-  it('keeps integers too long for a double as their digits, and leaves every other value as JSON.parse reads it', () => {
-    expect(parseShopifyJson('{"id":9007199254740993508,"order_id":9007199254740993509}')).toEqual({ id: '9007199254740993508', order_id: '9007199254740993509' });
-    expect(parseShopifyJson('[-12345678901234567890, 123456789012345, 1.5, 1234567890123456.5, 1e21, 0, -3]'))
-      .toEqual(['-12345678901234567890', 123456789012345, 1.5, 1234567890123456.5, 1e21, 0, -3]);
-    expect(parseShopifyJson(' { "a" : [ 1234567890123456789 ] } ')).toEqual({ a: ['1234567890123456789'] });
-  });
-
-  it('never touches digits inside strings, escaped quotes included', () => {
-    const text = '{"note":"order 12345678901234567890 \\" 98765432109876543210","k\\\\":"\\\\","n":11112222333344445555}';
-    expect(parseShopifyJson(text)).toEqual({ note: 'order 12345678901234567890 " 98765432109876543210', 'k\\': '\\', n: '11112222333344445555' });
-  });
-
-  it('answers undefined for what is not JSON, and quoting never makes it valid', () => {
-    for (const text of ['', '{', '{"id":0123456789012345678}', '{"a":"x 12345678901234567890}', '12345678901234567890x', '{"id":12345678901234567890', 'nul']) {
-      expect(parseShopifyJson(text), text).toBeUndefined();
-    }
-    expect(parseShopifyJson('null')).toBeNull();
-  });
 });
 
 describe('idText', () => {

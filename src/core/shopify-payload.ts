@@ -3,7 +3,7 @@
 // a cancellation, an order is never accepted as a refund. Pure: the route parses, checks here, then acts.
 
 export interface ShopifyOrder {
-  /** Kept as sent: ids above 2^53 arrive as digit strings (see parseShopifyJson). */
+  /** Kept as sent: ids above 2^53 arrive as digit strings (parseJsonExact). */
   id: number | string;
   name?: string | null;
   total_price: string;
@@ -39,25 +39,6 @@ export type ShopifyEvent =
 export type ShapeCheck = { ok: true; event: ShopifyEvent } | { ok: false; path: string; message: string };
 
 export const SHOPIFY_TOPICS: readonly string[] = ['orders/create', 'orders/paid', 'orders/cancelled', 'refunds/create'];
-
-/** Integer literals of 16 digits or more: beyond them a JavaScript number may not hold the value Shopify sent. */
-const LONG_INTEGER = /^-?[1-9]\d{15,}$/;
-const TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
-
-/**
- * JSON.parse, except that integer literals too long for a double are kept as their digits (a string), so two orders
- * whose ids differ in the last digit stay two orders. Node 20's JSON.parse gives a reviver no source text, so long
- * integers are quoted before parsing; strings are skipped whole, so digits inside them are never touched. The body
- * is parsed as sent first: quoting never turns invalid JSON into valid JSON. Returns undefined for invalid JSON.
- */
-export function parseShopifyJson(text: string): unknown {
-  try {
-    JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  return JSON.parse(text.replace(TOKEN, (token) => (LONG_INTEGER.test(token) ? `"${token}"` : token)));
-}
 
 /** An identity as Shopify writes it, as text; undefined when it is not one. */
 export function idText(v: unknown): string | undefined {

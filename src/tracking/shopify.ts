@@ -14,9 +14,10 @@ import type { AppContext } from '../app/context.js';
 import type { ClickFinder } from '../app/record-conversion.js';
 import { refundOrder } from '../app/refunds.js';
 import type { RawConversion } from '../core/conversion-input.js';
+import { parseJsonExact } from '../core/exact-json.js';
 import { sumDecimals } from '../core/money.js';
 import {
-  deliveryIsFresh, idText, parseShopifyJson, readShopifyEvent, SHOPIFY_TOPICS,
+  deliveryIsFresh, idText, readShopifyEvent, SHOPIFY_TOPICS,
   type ShopifyEvent, type ShopifyOrder, type ShopifyRefund, type ShopifyTopic,
 } from '../core/shopify-payload.js';
 import { findWorkspace, type Workspace } from '../db/workspaces.js';
@@ -104,7 +105,7 @@ export function shopifyRoutes(scope: FastifyInstance, ctx: AppContext, clicks: C
       await rejectEvent(ctx, ws, 'shopify', code, claimed);
       return sendProblem(reply, { code, message, ...(path !== undefined ? { details: [{ path, code, message }] } : {}) });
     };
-    const body = parseShopifyJson(raw);
+    const body = parseJsonExact(raw);
     if (body === undefined) return refuse('body_invalid', {}, 'The webhook body is not JSON.');
     const shape = readShopifyEvent(topic as ShopifyTopic, body);
     if (!shape.ok) return refuse('payload_invalid', claimedOrder(topic, body), shape.message, shape.path);
