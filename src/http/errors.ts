@@ -24,6 +24,8 @@ const STATUS: Record<string, number> = {
   signature_malformed: 401,
   signature_expired: 401,
   signature_mismatch: 401,
+  unsigned_parameters: 400,
+  payload_invalid: 422,
   not_found: 404,
   route_not_found: 404,
   order_not_found: 404,

@@ -1,7 +1,7 @@
 // The conversion endpoints of the tracking surface: server postback (shared secret or signed) and the pixel.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.js';
-import { secretMatches, verifySignature } from '../core/signature.js';
+import { readSignatureHeader, secretMatches, signedPart, verifySignature } from '../core/signature.js';
 import { findWorkspace, findWorkspaceBySecret, findWorkspaceByOffer, type Workspace } from '../db/workspaces.js';
 import { sendProblem, statusOf } from '../http/errors.js';
 import { refundOrder } from '../app/refunds.js';
@@ -13,11 +13,14 @@ import type { ClickFinder } from '../app/record-conversion.js';
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
 function bodyParams(req: FastifyRequest): Params {
-  const raw = typeof req.body === 'string' ? req.body : '';
+  const raw = rawBody(req);
   if (!raw) return {};
   if ((req.headers['content-type'] ?? '').includes('json')) return jsonParams(raw) ?? { __invalid_json: '1' };
   return Object.fromEntries(new URLSearchParams(raw));
 }
+
+const rawBody = (req: FastifyRequest) => (typeof req.body === 'string' ? req.body : '');
+const rawQuery = (req: FastifyRequest) => (req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '');
 
 function answer(reply: FastifyReply, r: IngestResult): FastifyReply {
   if (!r.ok) return sendProblem(reply, { code: r.code, message: r.message, ...(r.field ? { details: [{ path: r.field, code: r.code, message: r.message }] } : {}) });
@@ -39,11 +42,13 @@ export function conversionRoutes(app: FastifyInstance, ctx: AppContext, clicks: 
   const load = (secret: string) => findWorkspaceBySecret(ctx.store.db, secret);
   const workspaceBySecret = (secret: string) => ctx.conversionFacts?.workspaceBySecret(secret, load) ?? load(secret);
 
-  const refund = async (reply: FastifyReply, ws: Workspace, params: Params) => {
+  /** `signedBy`: the MAC of a signed request, so that the very same request replayed in its window refunds once. */
+  const refund = async (reply: FastifyReply, ws: Workspace, params: Params, signedBy?: string) => {
     const raw = rawConversion(params);
     if (!raw.order) return sendProblem(reply, { code: 'order_missing', message: 'A refund names its order (order=…).' });
     const r = await refundOrder(ctx, ws, 'postback', {
       orderId: raw.order.trim(), refund: params.type === 'cancel' ? 'cancel' : raw.amount?.trim() || 'full', isTest: /^(1|true)$/i.test(raw.test ?? ''), detail: raw,
+      ...(signedBy ? { eventKey: `signed-${signedBy}` } : {}),
     });
     if (!r.ok) {
       await rejectEvent(ctx, ws, 'postback', r.code, raw);
@@ -79,17 +84,25 @@ export function conversionRoutes(app: FastifyInstance, ctx: AppContext, clicks: 
       url: '/postback',
       schema: { hide: true },
       handler: async (req, reply) => {
-        const params: Params = { ...onlyStrings(req.query), ...bodyParams(req) };
-        if (params.__invalid_json) return sendProblem(reply, { code: 'body_invalid', message: 'The body is not valid JSON.' });
         const signature = req.headers['x-touchpoint-signature'];
+        const signed = typeof signature === 'string' ? signedPart(rawQuery(req), rawBody(req)) : null;
+        // A request signed over its body acts on its body alone; otherwise the query and the body together.
+        const params: Params = signed?.part === 'body' ? bodyParams(req) : { ...onlyStrings(req.query), ...bodyParams(req) };
+        if (params.__invalid_json) return sendProblem(reply, { code: 'body_invalid', message: 'The body is not valid JSON.' });
         let ws: Workspace | undefined;
-        if (typeof signature === 'string') {
+        let signedBy: string | undefined;
+        if (typeof signature === 'string' && signed) {
           ws = params.workspace ? await findWorkspace(ctx.store.db, params.workspace) : await workspaceOfClick(ctx, rawConversion(params).click);
           if (!ws) return sendProblem(reply, { code: 'unauthorized', message: 'A signed postback names its workspace (workspace=ws_…) or carries a click id.' });
-          const rawQuery = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';
-          const payload = req.method === 'POST' ? String(req.body ?? '') : rawQuery;
-          const check = verifySignature(signature, ws.postback_secret, payload, ctx.clock());
+          const check = verifySignature(signature, ws.postback_secret, signed.payload, ctx.clock());
           if (!check.ok) return unauthorized(reply, ws, check.reason, params, 'The X-Touchpoint-Signature header does not verify (secret, payload, or a timestamp older than 5 minutes).');
+          const unsigned = signed.part === 'body' ? [...new URLSearchParams(rawQuery(req)).keys()] : [];
+          if (unsigned.length) {
+            const message = 'A postback signed over its body carries no query parameters: send every field in the signed body.';
+            await rejectEvent(ctx, ws, 'postback', 'unsigned_parameters', rawConversion(params));
+            return sendProblem(reply, { code: 'unsigned_parameters', message, details: [...new Set(unsigned)].map((path) => ({ path, code: 'unsigned_parameters', message: 'Not covered by the signature.' })) });
+          }
+          signedBy = readSignatureHeader(signature)?.v1;
         } else if (params.secret) {
           ws = await workspaceBySecret(params.secret);
           if (!ws || !secretMatches(params.secret, ws.postback_secret)) {
@@ -98,7 +111,7 @@ export function conversionRoutes(app: FastifyInstance, ctx: AppContext, clicks: 
         } else {
           return unauthorized(reply, await workspaceOfClick(ctx, rawConversion(params).click), 'unauthorized', params, 'Send the workspace postback secret (secret=…) or an X-Touchpoint-Signature header.');
         }
-        if (params.type === 'refund' || params.type === 'cancel') return refund(reply, ws, params);
+        if (params.type === 'refund' || params.type === 'cancel') return refund(reply, ws, params, signedBy);
         return answer(reply, await ingest(ctx, clicks, ws, 'postback', rawConversion(params)));
       },
     });

@@ -1,5 +1,6 @@
 // The one vocabulary every conversion path is mapped to, and the small parsers the public endpoints share.
 import type { RawConversion } from '../core/conversion-input.js';
+import { parseJsonExact } from '../core/exact-json.js';
 
 export type Params = Record<string, string | undefined>;
 
@@ -22,14 +23,9 @@ export function onlyStrings(query: unknown): Params {
   return Object.fromEntries(Object.entries((query ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) as Params;
 }
 
-/** A JSON object's scalar members as strings (numbers and booleans as JSON writes them); null when it is not one. */
+/** A JSON object's scalar members as strings (numbers and booleans as JSON writes them, long integers digit for digit); null when it is not one. */
 export function jsonParams(body: string): Params | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return null;
-  }
+  const parsed = parseJsonExact(body);
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
   const out: Params = {};
   for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {

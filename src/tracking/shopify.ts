@@ -1,36 +1,28 @@
 // POST /webhooks/shopify/{workspace}: orders/create and orders/paid record the order, refunds/create reduces it,
-// orders/cancelled reverses it. Verified with X-Shopify-Hmac-Sha256 over the raw body; repeated deliveries
-// (same X-Shopify-Webhook-Id) are answered 200 and change nothing.
+// orders/cancelled reverses it. Verified with X-Shopify-Hmac-Sha256 over the raw body. Shopify's headers (topic,
+// delivery id, trigger time) are not covered by that HMAC, so a delivery is acted on only when its signed payload has
+// the shape of its topic, and only inside the delivery-time window. Repeated deliveries (same X-Shopify-Webhook-Id)
+// are answered 200 and change nothing: the delivery id is claimed by the table's primary key before acting.
+//
+// Refusals Shopify should retry (bad signature, Shopify not connected, a body that is not JSON or not its topic's
+// shape) answer a 4xx: a retry succeeds once the brand fixes its secret, and a failing delivery shows in Shopify's
+// admin. A genuine delivery we decide not to act on (too old, an order or refund the ledger refuses) answers 200 with
+// status "rejected": Shopify would only resend the same bytes for hours. Every refusal is kept as a rejected event.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppContext } from '../app/context.js';
 import type { ClickFinder } from '../app/record-conversion.js';
 import { refundOrder } from '../app/refunds.js';
 import type { RawConversion } from '../core/conversion-input.js';
+import { parseJsonExact } from '../core/exact-json.js';
 import { sumDecimals } from '../core/money.js';
-import { findWorkspace } from '../db/workspaces.js';
+import {
+  deliveryIsFresh, idText, readShopifyEvent, SHOPIFY_TOPICS,
+  type ShopifyEvent, type ShopifyOrder, type ShopifyRefund, type ShopifyTopic,
+} from '../core/shopify-payload.js';
+import { findWorkspace, type Workspace } from '../db/workspaces.js';
 import { sendProblem } from '../http/errors.js';
 import { ingest, rejectEvent } from './ingest.js';
-
-interface ShopifyOrder {
-  id?: number | string;
-  name?: string;
-  total_price?: string;
-  current_total_price?: string;
-  currency?: string;
-  created_at?: string;
-  test?: boolean;
-  landing_site?: string | null;
-  note_attributes?: { name?: string; value?: string }[];
-  discount_codes?: { code?: string }[];
-}
-
-interface ShopifyRefund {
-  id?: number | string;
-  order_id?: number | string;
-  transactions?: { kind?: string; status?: string; amount?: string }[];
-  refund_line_items?: { subtotal?: string | number }[];
-}
 
 export function verifyShopifyHmac(rawBody: string, header: string | undefined, secret: string): boolean {
   if (!header) return false;
@@ -53,12 +45,13 @@ export function clickIdOf(order: ShopifyOrder): string | undefined {
 
 export function orderToConversion(order: ShopifyOrder): RawConversion {
   return {
-    order: order.id !== undefined ? String(order.id) : undefined,
+    order: idText(order.id),
     amount: order.current_total_price ?? order.total_price,
-    currency: order.currency,
-    code: order.discount_codes?.find((d) => d.code)?.code,
+    currency: order.currency ?? undefined,
+    code: order.discount_codes?.find((d) => d.code)?.code ?? undefined,
     click: clickIdOf(order),
-    time: order.created_at,
+    // A test payload lands in the tracking check whatever its date (Shopify's sample is dated 2021).
+    time: order.test ? undefined : order.created_at,
     test: order.test ? '1' : undefined,
   };
 }
@@ -70,50 +63,75 @@ export function refundAmount(refund: ShopifyRefund): string | null {
   return sumDecimals(parts.length ? parts : ['0']);
 }
 
+/** The order a body names, for the kept event, even when the body is refused. */
+function claimedOrder(topic: string, body: unknown): RawConversion {
+  if (typeof body !== 'object' || body === null) return {};
+  const b = body as Record<string, unknown>;
+  return { order: idText(topic === 'refunds/create' ? b.order_id : b.id), test: b.test === true ? '1' : undefined };
+}
+
+const header = (v: string | string[] | undefined) => (typeof v === 'string' ? v : undefined);
+
+async function act(ctx: AppContext, clicks: ClickFinder, ws: Workspace, event: ShopifyEvent): Promise<Record<string, unknown>> {
+  if (event.topic === 'orders/create' || event.topic === 'orders/paid') {
+    const r = await ingest(ctx, clicks, ws, 'shopify', orderToConversion(event.order), { topic: event.topic, shopifyOrderName: event.order.name ?? null });
+    return r.ok ? { status: r.result.outcome, conversionId: r.result.conversionId, credited: r.result.status === 'credited' } : { status: 'rejected', reason: r.code };
+  }
+  const orderId = idText(event.topic === 'refunds/create' ? event.refund.order_id : event.order.id)!;
+  const r = await refundOrder(ctx, ws, 'shopify', event.topic === 'refunds/create'
+    ? { orderId, refund: refundAmount(event.refund) ?? 'invalid', isTest: event.test, eventKey: `shopify-refund-${idText(event.refund.id)}`, detail: { topic: event.topic } }
+    : { orderId, refund: 'cancel', isTest: event.test, detail: { topic: event.topic } });
+  if (!r.ok) {
+    await rejectEvent(ctx, ws, 'shopify', r.code, { order: orderId, test: event.test ? '1' : undefined });
+    return { status: 'rejected', reason: r.code };
+  }
+  return { status: r.outcome, conversionId: r.conversionId, commissionsChanged: r.commissionsChanged };
+}
+
 export function shopifyRoutes(scope: FastifyInstance, ctx: AppContext, clicks: ClickFinder): void {
   scope.post('/webhooks/shopify/:workspace', { schema: { hide: true } }, async (req, reply) => {
     const { workspace } = req.params as { workspace: string };
     const ws = /^ws_[0-9a-z]{26}$/.test(workspace) ? await findWorkspace(ctx.store.db, workspace) : undefined;
     if (!ws) return sendProblem(reply, { code: 'not_found', message: 'No such workspace.' });
     const raw = typeof req.body === 'string' ? req.body : '';
-    const topic = String(req.headers['x-shopify-topic'] ?? '');
-    if (!ws.shopify_webhook_secret || !verifyShopifyHmac(raw, req.headers['x-shopify-hmac-sha256'] as string | undefined, ws.shopify_webhook_secret)) {
+    const topic = header(req.headers['x-shopify-topic']) ?? '';
+    if (!ws.shopify_webhook_secret || !verifyShopifyHmac(raw, header(req.headers['x-shopify-hmac-sha256']), ws.shopify_webhook_secret)) {
       await rejectEvent(ctx, ws, 'shopify', ws.shopify_webhook_secret ? 'bad_signature' : 'shopify_not_connected', { order: undefined });
       return sendProblem(reply, { code: 'bad_signature', message: 'X-Shopify-Hmac-Sha256 does not verify with the workspace’s Shopify secret.' });
     }
-    const deliveryId = String(req.headers['x-shopify-webhook-id'] ?? '');
-    if (deliveryId) {
-      const seen = await ctx.store.db.selectFrom('webhook_deliveries').select('delivery_id')
-        .where('workspace_id', '=', ws.id).where('provider', '=', 'shopify').where('delivery_id', '=', deliveryId).executeTakeFirst();
-      if (seen) return reply.send({ status: 'duplicate_delivery' });
-    }
-    let payload: ShopifyOrder & ShopifyRefund;
-    try {
-      payload = JSON.parse(raw) as ShopifyOrder & ShopifyRefund;
-    } catch {
-      return sendProblem(reply, { code: 'body_invalid', message: 'The webhook body is not JSON.' });
+    if (!SHOPIFY_TOPICS.includes(topic)) return reply.send({ status: 'ignored', topic });
+
+    const refuse = async (code: string, claimed: RawConversion, message: string, path?: string): Promise<FastifyReply> => {
+      await rejectEvent(ctx, ws, 'shopify', code, claimed);
+      return sendProblem(reply, { code, message, ...(path !== undefined ? { details: [{ path, code, message }] } : {}) });
+    };
+    const body = parseJsonExact(raw);
+    if (body === undefined) return refuse('body_invalid', {}, 'The webhook body is not JSON.');
+    const shape = readShopifyEvent(topic as ShopifyTopic, body);
+    if (!shape.ok) return refuse('payload_invalid', claimedOrder(topic, body), shape.message, shape.path);
+    const { event } = shape;
+
+    if (!event.test && !deliveryIsFresh(header(req.headers['x-shopify-triggered-at']), event.eventTime, ctx.clock())) {
+      await rejectEvent(ctx, ws, 'shopify', 'delivery_stale', claimedOrder(topic, body));
+      return reply.send({ status: 'rejected', reason: 'delivery_stale' });
     }
 
-    let answer: Record<string, unknown>;
-    if (topic === 'orders/create' || topic === 'orders/paid') {
-      const r = await ingest(ctx, clicks, ws, 'shopify', orderToConversion(payload), { topic, shopifyOrderName: payload.name ?? null });
-      // A malformed order is kept with its reason and acknowledged: Shopify would only retry the same bytes.
-      answer = r.ok ? { status: r.result.outcome, conversionId: r.result.conversionId, credited: r.result.status === 'credited' } : { status: 'rejected', reason: r.code };
-    } else if (topic === 'refunds/create' || topic === 'orders/cancelled') {
-      const orderId = String(topic === 'refunds/create' ? payload.order_id : payload.id);
-      const r = await refundOrder(ctx, ws, 'shopify', {
-        orderId, refund: topic === 'orders/cancelled' ? 'cancel' : refundAmount(payload) ?? 'invalid', isTest: !!payload.test,
-        eventKey: topic === 'refunds/create' && payload.id !== undefined ? `shopify-refund-${payload.id}` : undefined, detail: { topic },
-      });
-      if (!r.ok) await rejectEvent(ctx, ws, 'shopify', r.code, { order: orderId });
-      answer = r.ok ? { status: r.outcome, conversionId: r.conversionId, commissionsChanged: r.commissionsChanged } : { status: 'rejected', reason: r.code };
-    } else {
-      answer = { status: 'ignored', topic };
+    const deliveryId = header(req.headers['x-shopify-webhook-id']);
+    const delivery = deliveryId ? { workspace_id: ws.id, provider: 'shopify', delivery_id: deliveryId.slice(0, 200) } : null;
+    if (delivery) {
+      const claimed = await ctx.store.db.insertInto('webhook_deliveries').values({ ...delivery, received_at: ctx.clock() })
+        .onConflict((oc) => oc.columns(['workspace_id', 'provider', 'delivery_id']).doNothing()).executeTakeFirst();
+      if (Number(claimed.numInsertedOrUpdatedRows ?? 0) === 0) return reply.send({ status: 'duplicate_delivery' });
     }
-    if (deliveryId) {
-      await ctx.store.db.insertInto('webhook_deliveries').values({ workspace_id: ws.id, provider: 'shopify', delivery_id: deliveryId, received_at: ctx.clock() })
-        .onConflict((oc) => oc.columns(['workspace_id', 'provider', 'delivery_id']).doNothing()).execute();
+    try {
+      return reply.send(await act(ctx, clicks, ws, event));
+    } catch (e) {
+      // Not acted on: Shopify's retry must be able to claim the delivery again.
+      if (delivery) {
+        await ctx.store.db.deleteFrom('webhook_deliveries').where('workspace_id', '=', delivery.workspace_id)
+          .where('provider', '=', delivery.provider).where('delivery_id', '=', delivery.delivery_id).execute().catch(() => undefined);
+      }
+      throw e;
     }
-    return reply.send(answer);
   });
 }
