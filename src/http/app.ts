@@ -32,7 +32,7 @@ import { errorHandler, sendProblem } from './errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { opsRoutes } from './ops.js';
 import { defaultWebRoot, webSurfaceRoutes } from './web.js';
-import { sharedSchemas } from './schemas.js';
+import { finiteNumbersOnly, sharedSchemas } from './schemas.js';
 
 export interface AppDeps {
   store: Store;
@@ -76,7 +76,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp>
     trustProxy: config.trustProxy,
     bodyLimit: 20 * 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: true },
-    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true }, plugins: [finiteNumbersOnly] },
     // Per-request log lines would cost more than the redirect itself; metrics count requests instead.
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>();
