@@ -62,23 +62,30 @@ interface Validator {
  * stored or computed with it. Fastify's Ajv plugin hook: every validator compiled for a request also refuses a
  * non-finite number anywhere in the data it has accepted, whatever the schema says of that field.
  */
-export function finiteNumbersOnly(ajv: { compile: (...args: never[]) => unknown }): void {
-  const compile = ajv.compile.bind(ajv) as (...args: unknown[]) => Validator;
-  ajv.compile = ((...args: unknown[]) => refusingNonFinite(compile(...args))) as typeof ajv.compile;
+export function finiteNumbersOnly<A extends object>(ajv: A): A {
+  const target = ajv as unknown as { compile: (...args: unknown[]) => Validator };
+  const compile = target.compile.bind(ajv);
+  target.compile = (...args) => refusingNonFinite(compile(...args));
+  return ajv;
+}
+
+interface ValidationContext {
+  parentData: Record<string, unknown>;
+  parentDataProperty: string;
 }
 
 function refusingNonFinite(validate: Validator): Validator {
-  const guarded: Validator = (data, ctx) => {
+  const guarded = ((data: unknown, ctx?: unknown) => {
     const valid = validate(data, ctx);
     guarded.errors = validate.errors;
     if (valid !== true) return valid;
     // Coercion may have replaced the root value (a query string's), which Ajv writes back into its parent.
-    const coerced = ctx && typeof ctx === 'object' && 'parentData' in ctx ? (ctx as { parentData: Record<string, unknown>; parentDataProperty: string }).parentData[(ctx as { parentDataProperty: string }).parentDataProperty] : data;
-    const path = nonFinitePath(coerced);
+    const parent = ctx as ValidationContext | undefined;
+    const path = nonFinitePath(parent?.parentData ? parent.parentData[parent.parentDataProperty] : data);
     if (path === null) return true;
     guarded.errors = [{ instancePath: path, schemaPath: '#/finite', keyword: 'finite', params: {}, message: 'must be a finite number' }];
     return false;
-  };
+  }) as Validator;
   // Fastify reads schemaEnv to pass a root value's parent (so that coercing it sticks).
   for (const key of ['schema', 'schemaEnv', 'source', 'evaluated']) if (key in validate) guarded[key] = validate[key];
   return guarded;
