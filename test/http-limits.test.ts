@@ -66,7 +66,7 @@ describe.each(DIALECTS)('HTTP limits on %s', (kind) => {
       t = await startTestApp(kind, { headersTimeoutMs: 300, requestTimeoutMs: 600 } satisfies Partial<Config>);
       port = portOf(await listen(t));
       const offer = await t.api('POST', '/offers', samplePercentOffer);
-      [{ slug }] = (await addCreators(t, offer.data.id, ['Ava'])) as [{ slug: string }];
+      slug = (await addCreators(t, offer.data.id, ['Ava']))[0]!.slug;
       // Warm the link cache so that the redirect is answered by the fast path, outside Fastify.
       expect((await fetch(`http://127.0.0.1:${port}/${slug}`, { redirect: 'manual' })).status).toBe(302);
     });
@@ -173,7 +173,7 @@ describe.each(DIALECTS)('HTTP limits on %s', (kind) => {
     const HSTS = 'max-age=31536000; includeSubDomains';
     const paths = async (t: TestApp) => {
       const offer = await t.api('POST', '/offers', samplePercentOffer);
-      const [{ slug }] = (await addCreators(t, offer.data.id, ['Ava'])) as [{ slug: string }];
+      const slug = (await addCreators(t, offer.data.id, ['Ava']))[0]!.slug;
       // Twice: once through Fastify, then through the fast path.
       return ['/api/v1/offers', '/app', '/p', '/healthz', '/nothing/here/at/all', `/${slug}`, `/${slug}`, '/postback'];
     };

@@ -51,6 +51,7 @@ const STATUS: Record<string, number> = {
   payload_too_large: 413,
   request_timeout: 408,
   headers_too_large: 431,
+  deep_link_quota: 409,
 };
 
 export function statusOf(code: string): number {
