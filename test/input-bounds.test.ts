@@ -1,11 +1,16 @@
 // Every number that comes in is finite and within its bounds: the validator refuses what Ajv's coercion let through
 // ("Infinity", "1e309"), the hand-parsed inputs refuse it too, and the database refuses it from any other writer.
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueLoginLink } from '../src/app/portal-sign-in.js';
+import { createWorkspace } from '../src/app/workspaces.js';
+import { loadConfig } from '../src/config.js';
+import { migrateToLatest } from '../src/db/dialect.js';
+import { migrations } from '../src/db/migrations/index.js';
+import { buildApp } from '../src/http/app.js';
 import { samplePercentOffer, startTestApp, type TestApp, withData } from './helpers/app.js';
 import { listen, newBrowser } from './helpers/browser.js';
-import { DIALECTS } from './helpers/stores.js';
+import { DIALECTS, freshStore } from './helpers/stores.js';
 
 const NOT_FINITE = ['Infinity', '-Infinity', '1e309', '-1e309'];
 const FAKE = (prefix: string) => `${prefix}_${'0'.repeat(26)}`;
@@ -135,5 +140,40 @@ describe.each(DIALECTS)('numeric input bounds on %s', (kind) => {
       await refused(`update workspaces set min_payout_minor = -1 where id = '${t.workspaceId}'`);
       await refused(`update workspaces set min_payout_minor = 1000000000001 where id = '${t.workspaceId}'`);
     });
+  });
+});
+
+describe.each(DIALECTS)('migration 0021 on %s', (kind) => {
+  it('brings numbers stored out of range back into range, so that the workspace works again', async () => {
+    const db = await freshStore(kind, { migrate: false });
+    const migrator = new Migrator({
+      db: db.store.db, provider: { getMigrations: async () => migrations },
+      migrationTableName: 'touchpoint_migrations', migrationLockTableName: 'touchpoint_migrations_lock',
+    });
+    try {
+      expect((await migrator.migrateTo('0019-rollup-member-periods-without-status')).error).toBeUndefined();
+      const built = await buildApp(loadConfig({ BASE_URL: 'http://tp.test', DATA_DIR: db.dataDir }), { store: db.store, logger: false });
+      const ws = await createWorkspace(built.ctx, { name: 'Acme' });
+      if (!ws.ok) throw new Error(ws.problem.message);
+      const api = async (method: string, url: string, body?: unknown) => withData(await built.app.inject({
+        method: method as 'GET', url: `/api/v1${url}`, headers: { authorization: `Bearer ${ws.value.apiKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { payload: JSON.stringify(body) } : {}),
+      }));
+      const offer = (await api('POST', '/offers', samplePercentOffer)).data;
+      // What an older version let in: SQLite stored Infinity; any writer could store a finite value out of range.
+      const [hold, window] = kind === 'sqlite' ? ['9e999', '-9e999'] : ['100000', '-5'];
+      await sql.raw(`update offers set hold_days = ${hold}, cookie_window_days = ${window} where id = '${offer.id}'`).execute(db.store.db);
+      await sql.raw(`update payout_options set tiers = '[{"fromConversion":1e308,"value":2000},{"fromConversion":5,"value":1500}]' where offer_id = '${offer.id}' and title = 'VIP'`).execute(db.store.db);
+      if (kind === 'sqlite') expect((await api('GET', '/offers')).statusCode).toBe(500);
+
+      await migrateToLatest(db.store.db);
+      const after = await api('GET', `/offers/${offer.id}`);
+      expect([after.statusCode, after.data.holdDays, after.data.cookieWindowDays]).toEqual([200, 365, 1]);
+      expect(after.data.payoutOptions.find((p: { title: string }) => p.title === 'VIP').tiers).toEqual([{ fromConversion: 5, value: '15' }]);
+      expect((await api('GET', '/offers')).statusCode).toBe(200);
+      await built.close();
+    } finally {
+      await db.cleanup();
+    }
   });
 });
