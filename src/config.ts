@@ -24,6 +24,16 @@ export interface Config {
   readonly smtpUrl: string | null;
   /** Sender address of outgoing email ("Name <address>" or an address). */
   readonly mailFrom: string;
+  /** Time a client has to send a request's headers (HEADERS_TIMEOUT_MS). */
+  readonly headersTimeoutMs: number;
+  /** Time a client has to send a whole request, body included (REQUEST_TIMEOUT_MS); a trickled body is cut off. */
+  readonly requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this (KEEP_ALIVE_TIMEOUT_MS); above common load balancers' 60 s. */
+  readonly keepAliveTimeoutMs: number;
+  /** A connection with no bytes either way for this long is closed (CONNECTION_TIMEOUT_MS), e.g. a client that stops reading. */
+  readonly connectionTimeoutMs: number;
+  /** Open connections at most (MAX_CONNECTIONS); further ones are refused until some close. */
+  readonly maxConnections: number;
 }
 
 export class ConfigError extends Error {
@@ -108,7 +118,16 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     ownerEmail: ownerEmail(env),
     smtpUrl,
     mailFrom: mailFrom.trim(),
+    headersTimeoutMs: int(env, 'HEADERS_TIMEOUT_MS', 20_000, 1_000, 600_000),
+    requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 60_000, 1_000, 3_600_000),
+    keepAliveTimeoutMs: int(env, 'KEEP_ALIVE_TIMEOUT_MS', 65_000, 1_000, 600_000),
+    connectionTimeoutMs: int(env, 'CONNECTION_TIMEOUT_MS', 120_000, 1_000, 3_600_000),
+    maxConnections: int(env, 'MAX_CONNECTIONS', 10_000, 1, 1_000_000),
     ...overrides,
   };
+  // Node refuses a headers timeout longer than the whole request's.
+  if (config.headersTimeoutMs > config.requestTimeoutMs) {
+    throw new ConfigError(`HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${config.requestTimeoutMs})`);
+  }
   return Object.freeze(config);
 }

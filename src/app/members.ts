@@ -51,6 +51,9 @@ export function memberView(m: repo.MemberRow): MemberView {
   };
 }
 
+/** More followers than people on Earth is a typo (or an attempt to break report sums), not a reach. */
+export const MAX_REACH = 10_000_000_000;
+
 const EMAIL_RE = /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]{2,}$/;
 
 /** "@Marie.K", "https://www.instagram.com/marie.k/" -> "marie.k" */
@@ -87,8 +90,8 @@ function toColumns(input: MemberInput, problems: ProblemDetail[], creating: bool
     }
   }
   if (input.reach !== undefined) {
-    if (input.reach !== null && (!Number.isSafeInteger(input.reach) || input.reach < 0)) {
-      problems.push({ path: 'reach', code: 'reach_invalid', message: 'Reach is a whole number of followers.' });
+    if (input.reach !== null && (!Number.isSafeInteger(input.reach) || input.reach < 0 || input.reach > MAX_REACH)) {
+      problems.push({ path: 'reach', code: 'reach_invalid', message: `Reach is a whole number of followers, at most ${MAX_REACH}.` });
     }
     cols.reach = input.reach;
   }

@@ -99,6 +99,9 @@ export async function portalOffers(ctx: AppContext, s: MemberSession) {
   };
 }
 
+/** Active deep links a member may hold on one offer: each is a slug in the link cache and a row in every link list. */
+export const DEEP_LINKS_PER_OFFER = 200;
+
 /** The member's deep link to `url` on one of their offers: the existing one, or a new link. */
 export async function portalDeepLink(ctx: AppContext, s: MemberSession, input: { offerId: string; url: string }) {
   const { db } = ctx.store;
@@ -120,6 +123,18 @@ export async function portalDeepLink(ctx: AppContext, s: MemberSession, input: {
     .where('status', '=', 'active')
     .executeTakeFirst();
   if (existing) return ok({ link: portalLinkView(ctx, existing), created: false });
+  const held = await db
+    .selectFrom('links')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('workspace_id', '=', s.workspaceId)
+    .where('offer_id', '=', offer.id)
+    .where('member_id', '=', s.memberId)
+    .where('deep_link_url', 'is not', null)
+    .where('status', '=', 'active')
+    .executeTakeFirstOrThrow();
+  if (Number(held.n) >= DEEP_LINKS_PER_OFFER) {
+    return fail('deep_link_quota', `You have ${DEEP_LINKS_PER_OFFER} deep links on this offer, the most there can be; ask the brand to disable some you no longer use.`);
+  }
   const now = ctx.clock();
   const row = {
     id: newId('lnk', now), workspace_id: s.workspaceId, offer_id: offer.id, member_id: s.memberId,

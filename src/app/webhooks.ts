@@ -56,10 +56,13 @@ export function messageView(m: WebhookMessageTable) {
 }
 
 export async function listMessages(ctx: AppContext, actor: Actor, endpointId: string, q: { cursor?: string; limit: number }) {
+  // Another workspace's endpoint reads like one that does not exist, not like an endpoint without messages.
+  const endpoint = await ctx.store.db.selectFrom('webhook_endpoints').select('id').where('workspace_id', '=', actor.workspaceId).where('id', '=', endpointId).executeTakeFirst();
+  if (!endpoint) return fail('not_found', 'Webhook endpoint not found.');
   let query = ctx.store.db.selectFrom('webhook_messages').selectAll().where('workspace_id', '=', actor.workspaceId).where('endpoint_id', '=', endpointId);
   const before = decodeCursor(q.cursor);
   if (before) query = query.where('id', '<', before);
-  return toPage(await query.orderBy('id', 'desc').limit(q.limit + 1).execute(), q.limit, messageView);
+  return ok(toPage(await query.orderBy('id', 'desc').limit(q.limit + 1).execute(), q.limit, messageView));
 }
 
 /** Sends a failed (or waiting) message again now. */

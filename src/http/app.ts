@@ -28,11 +28,11 @@ import { apiAuth } from './auth.js';
 import { authRoutes } from './api/auth.js';
 import { userRoutes } from './api/users.js';
 import { portalRoutes } from './portal.js';
-import { errorHandler, sendProblem } from './errors.js';
+import { clientErrorHandler, errorHandler, sendProblem } from './errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { opsRoutes } from './ops.js';
 import { defaultWebRoot, webSurfaceRoutes } from './web.js';
-import { sharedSchemas } from './schemas.js';
+import { finiteNumbersOnly, sharedSchemas } from './schemas.js';
 
 export interface AppDeps {
   store: Store;
@@ -62,8 +62,29 @@ const requestSerializer = (req: { method: string; url: string; id: string }) => 
 export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp> {
   // Cached tracking links are answered before Fastify sees the request (see Tracking.fastPath).
   let fastPath: (req: http.IncomingMessage, res: http.ServerResponse) => boolean = () => false;
+  // Over https, browsers are told to never use plain http here again: on every response, the fast path's included.
+  const hsts = config.baseUrl.startsWith('https:') ? 'max-age=31536000; includeSubDomains' : null;
   const app = Fastify({
-    serverFactory: (handler) => http.createServer((req, res) => fastPath(req, res) || handler(req, res)),
+    serverFactory: (handler) => {
+      const server = http.createServer(
+        {
+          headersTimeout: config.headersTimeoutMs,
+          requestTimeout: config.requestTimeoutMs,
+          keepAliveTimeout: config.keepAliveTimeoutMs,
+          // Node enforces the two timeouts above on this tick (30 s by default, which let a trickled body live 5.5 min).
+          connectionsCheckingInterval: Math.max(50, Math.min(5_000, Math.floor(config.headersTimeoutMs / 4))),
+        },
+        (req, res) => {
+          if (hsts) res.setHeader('strict-transport-security', hsts);
+          return fastPath(req, res) || handler(req, res);
+        },
+      );
+      // Fastify applies its own timeout options only to a server it makes itself: these are the server's limits.
+      server.setTimeout(config.connectionTimeoutMs);
+      server.maxConnections = config.maxConnections;
+      return server;
+    },
+    clientErrorHandler,
     logger:
       deps.logger === false
         ? false
@@ -76,7 +97,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp>
     trustProxy: config.trustProxy,
     bodyLimit: 20 * 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: true },
-    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    frameworkErrors: (error, req, reply) => errorHandler(error, req, reply),
+    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true }, plugins: [finiteNumbersOnly] },
     // Per-request log lines would cost more than the redirect itself; metrics count requests instead.
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -1,4 +1,6 @@
 // The one table of error codes -> HTTP status, and the one error body shape.
+import http from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Problem, ProblemDetail, Result } from '../core/result.js';
 
@@ -47,6 +49,12 @@ const STATUS: Record<string, number> = {
   rate_limited: 429,
   unavailable: 503,
   internal: 500,
+  // What the framework and the HTTP parser refuse before any route runs.
+  bad_request: 400,
+  payload_too_large: 413,
+  request_timeout: 408,
+  headers_too_large: 431,
+  deep_link_quota: 409,
 };
 
 export function statusOf(code: string): number {
@@ -82,11 +90,33 @@ export function errorHandler(this: unknown, error: FastifyError, request: Fastif
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return sendProblem(reply, { code: 'unsupported_media_type', message: error.message });
   }
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendProblem(reply, { code: 'file_too_large', message: 'The request body is too large.' });
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendProblem(reply, { code: 'payload_too_large', message: 'The request body is too large.' });
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-    // Fastify's own 4xx: malformed JSON, empty body with a JSON content type, and the like.
-    return sendProblem(reply, { code: 'body_invalid', message: error.message });
+    // Fastify's own 4xx: a body it cannot read (malformed JSON, a wrong length) or a request it cannot route (bad URL encoding).
+    if (error.statusCode === 415) return sendProblem(reply, { code: 'unsupported_media_type', message: error.message });
+    if (error.statusCode === 413) return sendProblem(reply, { code: 'payload_too_large', message: error.message });
+    if (error.statusCode === 404) return sendProblem(reply, { code: 'route_not_found', message: error.message });
+    return sendProblem(reply, { code: error.code?.startsWith('FST_ERR_CTP_') ? 'body_invalid' : 'bad_request', message: error.message });
   }
   request.log.error({ err: error }, 'unhandled error');
   return sendProblem(reply, { code: 'internal', message: 'Something went wrong on our side; it has been logged.' });
+}
+
+/**
+ * What the HTTP parser refuses (a malformed request line or Content-Length, headers too large, a request not received in
+ * time) never reaches Fastify's error handler: it is answered on the socket, in the same shape, and the socket closed.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has nobody left to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const problem =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? { code: 'request_timeout', message: 'The request was not received in time.' }
+    : err.code === 'HPE_HEADER_OVERFLOW' ? { code: 'headers_too_large', message: 'The request headers are too large.' }
+    : { code: 'bad_request', message: 'The request could not be read as HTTP.' };
+  const status = statusOf(problem.code);
+  const body = JSON.stringify({ error: problem });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
 }

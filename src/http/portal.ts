@@ -2,7 +2,7 @@
 // /api/portal. A member session opens nothing else, and nothing else (API key, user session) opens these.
 import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../app/context.js';
-import { portalCommissions, portalDeepLink, portalMe, portalOffers, portalPayouts } from '../app/portal.js';
+import { DEEP_LINKS_PER_OFFER, portalCommissions, portalDeepLink, portalMe, portalOffers, portalPayouts } from '../app/portal.js';
 import { consumeLoginLink, portalLogout, requestLoginLink } from '../app/portal-sign-in.js';
 import { runReport } from '../app/reports.js';
 import { isTokenShaped } from '../app/sessions.js';
@@ -156,6 +156,7 @@ export function portalRoutes(app: Api, ctx: AppContext): void {
     portal.post('/deep-links', {
       schema: {
         tags, summary: "Make (or find) the member's tracking link to a page of the offer's site", ...MEMBER,
+        description: `At most ${DEEP_LINKS_PER_OFFER} active deep links per member and offer; beyond that, 409 deep_link_quota until the brand disables some.`,
         body: Type.Object({ offerId: s.ids.offer, url: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false }),
         response: { 200: Type.Object({ link: PortalLink, created: Type.Boolean() }), ...problems },
       },

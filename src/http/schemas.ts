@@ -1,5 +1,6 @@
 // Request and response schemas of the admin API; they validate input, serialize output and make the OpenAPI document.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { MAX_REACH } from '../app/members.js';
 
 /**
  * `type: [t, 'null']` rather than `anyOf: [t, null]`: with coerceTypes, Ajv tries the anyOf branches in order and the
@@ -48,6 +49,62 @@ export const errorResponses = {
   409: Type.Ref('Problem'),
 };
 
+/** What an Ajv validator function is to Fastify: called with the data (and, for a root value, where it sits). */
+interface Validator {
+  (data: unknown, ctx?: unknown): boolean | Promise<unknown>;
+  errors?: unknown[] | null;
+  [property: string]: unknown;
+}
+
+/**
+ * Ajv coerces "Infinity" and "1e309" into ±Infinity (JSON.parse does the same with 1e309), and its number keywords
+ * (minimum, maximum, multipleOf) only look at finite numbers: a non-finite number passed every bound and broke whatever
+ * stored or computed with it. Fastify's Ajv plugin hook: every validator compiled for a request also refuses a
+ * non-finite number anywhere in the data it has accepted, whatever the schema says of that field.
+ */
+export function finiteNumbersOnly<A extends object>(ajv: A): A {
+  const target = ajv as unknown as { compile: (...args: unknown[]) => Validator };
+  const compile = target.compile.bind(ajv);
+  target.compile = (...args) => refusingNonFinite(compile(...args));
+  return ajv;
+}
+
+interface ValidationContext {
+  parentData: Record<string, unknown>;
+  parentDataProperty: string;
+}
+
+function refusingNonFinite(validate: Validator): Validator {
+  const guarded = ((data: unknown, ctx?: unknown) => {
+    const valid = validate(data, ctx);
+    guarded.errors = validate.errors;
+    if (valid !== true) return valid;
+    // Coercion may have replaced the root value (a query string's), which Ajv writes back into its parent.
+    const parent = ctx as ValidationContext | undefined;
+    const path = nonFinitePath(parent?.parentData ? parent.parentData[parent.parentDataProperty] : data);
+    if (path === null) return true;
+    guarded.errors = [{ instancePath: path, schemaPath: '#/finite', keyword: 'finite', params: {}, message: 'must be a finite number' }];
+    return false;
+  }) as Validator;
+  // Fastify reads schemaEnv to pass a root value's parent (so that coercing it sticks).
+  for (const key of ['schema', 'schemaEnv', 'source', 'evaluated']) if (key in validate) guarded[key] = validate[key];
+  return guarded;
+}
+
+/** The JSON pointer of the first non-finite number in the value, or null; iterative, for deeply nested bodies. */
+export function nonFinitePath(value: unknown): string | null {
+  const stack: [unknown, string][] = [[value, '']];
+  while (stack.length) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return path;
+    } else if (typeof v === 'object' && v !== null && !ArrayBuffer.isView(v)) {
+      for (const [k, child] of Object.entries(v)) stack.push([child, `${path}/${k}`]);
+    }
+  }
+  return null;
+}
+
 export const PageQuery = {
   limit: Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Page size (1-200).' }),
   cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page.' })),
@@ -59,7 +116,7 @@ const Percent = Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,2})?$', description: 
 
 export const PayoutTier = Type.Object(
   {
-    fromConversion: Type.Integer({ minimum: 2, description: 'Applies from this approved conversion of the calendar month on.' }),
+    fromConversion: Type.Integer({ minimum: 2, maximum: 1_000_000, description: 'Applies from this approved conversion of the calendar month on.' }),
     value: Type.String({ maxLength: 20 }),
   },
   { additionalProperties: false },
@@ -165,7 +222,7 @@ const memberFields = {
   instagram: Nullable(Type.String({ maxLength: 200 })),
   tiktok: Nullable(Type.String({ maxLength: 200 })),
   youtube: Nullable(Type.String({ maxLength: 200 })),
-  reach: Nullable(Type.Integer({ minimum: 0, description: 'Followers' })),
+  reach: Nullable(Type.Integer({ minimum: 0, maximum: MAX_REACH, description: 'Followers' })),
   project: Nullable(Type.String({ maxLength: 200 })),
   tags: Type.Array(Type.String({ maxLength: 100 }), { maxItems: 50 }),
   externalId: Nullable(Type.String({ maxLength: 200 })),

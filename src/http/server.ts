@@ -62,8 +62,6 @@ export async function startServer(config: Config, opts: { logger?: boolean | obj
     ownerLogin = owner && { ...owner, loginUrl: `${config.baseUrl}/app/login` };
   }
   const built = await buildApp(config, { store, logger: opts.logger });
-  built.app.server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
-  built.app.server.headersTimeout = 66_000;
   const url = await built.app.listen({ port: config.port, host: config.host });
   // Commissions whose hold has passed become approved; a conditional update, so every instance may run it.
   const approvals = setInterval(() => {

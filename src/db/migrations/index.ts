@@ -20,6 +20,7 @@ import * as m0017 from './0017-rollup-offer-days.js';
 import * as m0018 from './0018-rollup-code-periods.js';
 import * as m0019 from './0019-rollup-member-periods-without-status.js';
 import * as m0020 from './0020-commission-ledger.js';
+import * as m0021 from './0021-numeric-checks.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -42,4 +43,5 @@ export const migrations: Record<string, Migration> = {
   '0018-rollup-code-periods': m0018,
   '0019-rollup-member-periods-without-status': m0019,
   '0020-commission-ledger': m0020,
+  '0021-numeric-checks': m0021,
 };

@@ -40,7 +40,7 @@ export function webhookRoutes(app: Api, ctx: AppContext): void {
       tags, summary: "The endpoint's delivery log, newest first", params: EndpointId, querystring: Type.Object(s.PageQuery),
       response: { 200: s.Page(Message), ...s.errorResponses },
     },
-  }, async (req) => listMessages(ctx, req.actor, req.params.id, req.query));
+  }, async (req, reply) => sendResult(reply, await listMessages(ctx, req.actor, req.params.id, req.query)));
 
   app.post('/webhook-messages/:id/retry', {
     schema: {
