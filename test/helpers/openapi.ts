@@ -157,6 +157,7 @@ export interface World {
   principals: Principal[];
   /** Real ids by path parameter, e.g. id of /offers/{id} under "offers", and "payoutOptionId", "memberId". */
   ids: Record<string, string>;
+  workspaceId: string;
   ownerKey: string;
   otherKey: string;
   otherWorkspaceId: string;
@@ -277,7 +278,7 @@ export async function seedWorld(t: TestApp, advance: (ms: number) => void): Prom
       keyPrincipal('api_key', t.apiKey), cookiePrincipal('member', undefined, memberCookies), { name: 'none', headers: () => ({}) },
       keyPrincipal('other_workspace', other.apiKey),
     ],
-    ids, ownerKey: t.apiKey, otherKey: other.apiKey, otherWorkspaceId: other.workspaceId, postbackSecret: workspace.postbackSecret,
+    ids, workspaceId: t.workspaceId, ownerKey: t.apiKey, otherKey: other.apiKey, otherWorkspaceId: other.workspaceId, postbackSecret: workspace.postbackSecret,
     shopifySecret, slug, code, offerId: offer.id, clickId: clickId ?? undefined, memberCookies, ownerCookies, secrets, markers,
   };
 }
