@@ -5,7 +5,7 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import type { TestApp } from './app.js';
-import { countChanges, isProblem, realPath, rowCounts, send, type Operation, type World } from './openapi.js';
+import { countChanges, isProblem, nonFiniteValues, realPath, rowCounts, send, type Operation, type World } from './openapi.js';
 
 type Json = any;
 
@@ -385,7 +385,8 @@ export async function runFuzz(t: TestApp, world: World, opts: { runs: number; se
     report.statuses[answer.status] = (report.statuses[answer.status] ?? 0) + 1;
     const said = `${answer.status} ${answer.body}`;
     if (answer.status >= 500) find(`${answer.status}`, r, said);
-    if (answer.status >= 400 && answer.contentType.includes('json') && !isProblem(answer.data)) find('error not in the one shape', r, said);
+    // Grouped by status, not target: such answers (431 and the like) come before any route is chosen.
+    if (answer.status >= 400 && answer.contentType.includes('json') && !isProblem(answer.data)) find(`error not in the one shape (${answer.status})`, { ...r, target: 'any' }, `${r.target}: ${said}`);
     // The Shopify fuzz signs with the seeded secret: put it back if a PATCH /workspace replaced it.
     if (r.target === 'PATCH /api/v1/workspace' && answer.status < 300) {
       await send(world.base, 'PATCH', '/api/v1/workspace', { authorization: `Bearer ${world.ownerKey}` }, JSON.stringify({ shopifyWebhookSecret: world.shopifySecret }), 'application/json');
@@ -402,6 +403,7 @@ export async function runFuzz(t: TestApp, world: World, opts: { runs: number; se
   }
   const alive = await send(world.base, 'GET', '/api/v1/workspace', { authorization: `Bearer ${world.ownerKey}` }).catch((e) => ({ status: 0, body: String(e) }));
   if (alive.status !== 200) report.findings.set('server stopped answering', { count: 1, example: `${alive.status} ${alive.body}` });
+  for (const line of await nonFiniteValues(t)) report.findings.set(`stored a non-finite number: ${line.split(' = ')[0]}`, { count: 1, example: line });
   return report;
 }
 

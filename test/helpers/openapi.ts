@@ -316,3 +316,22 @@ export function isProblem(data: Json): boolean {
   return !!e && typeof e === 'object' && typeof e.code === 'string' && /^[a-z_]+$/.test(e.code) && typeof e.message === 'string'
     && Object.keys(e).every((k) => ['code', 'message', 'details'].includes(k));
 }
+
+/** Stored values that are no finite number where one belongs: a non-finite number in any column, or text that reads
+ * as one (Infinity, NaN, 1e309) in a column of amounts, rates or counts. One line per table and column. */
+export async function nonFiniteValues(t: TestApp): Promise<string[]> {
+  const db = t.db.store.db;
+  const found = new Map<string, string>();
+  for (const table of (await db.introspection.getTables()).map((x) => x.name).filter((n) => !n.startsWith('kysely_'))) {
+    const rows = (await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(db)).rows;
+    for (const row of rows) {
+      for (const [column, v] of Object.entries(row)) {
+        const bad = typeof v === 'number'
+          ? !Number.isFinite(v)
+          : typeof v === 'string' && /amount|minor|value|rate|total|price|reach/i.test(column) && v.trim() !== '' && /^[\s+-]*(\d|\.\d|Infinity|NaN)/i.test(v) && !Number.isFinite(Number(v));
+        if (bad && !found.has(`${table}.${column}`)) found.set(`${table}.${column}`, String(v).slice(0, 40));
+      }
+    }
+  }
+  return [...found].map(([where, v]) => `${where} = ${v}`);
+}
