@@ -8,7 +8,7 @@ import { findingLines, runFuzz, type FuzzReport } from './helpers/fuzz.js';
 import { seedWorld, type World } from './helpers/openapi.js';
 import { DIALECTS } from './helpers/stores.js';
 
-const RUNS = 250;
+const RUNS = 150;
 const SEED = 20261207;
 
 describe.each(DIALECTS)('hostile requests to every operation and tracking endpoint on %s', (kind) => {

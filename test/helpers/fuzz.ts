@@ -338,6 +338,31 @@ export function sweepRequests(world: World, seed: number): FuzzRequest[] {
       out.push({ target: op.id, method: op.method, url: path, headers, body, contentType: 'application/json' });
     }
   }
+  return [...out, ...textSweep(world, seed)];
+}
+
+const plainText = (schema: Json) => schema?.type === 'string' && !schema.pattern && !schema.format && !schema.enum && !('const' in schema);
+
+/**
+ * NUL (U+0000) in text, tried on purpose: PostgreSQL's text cannot hold it where SQLite's can. One request per
+ * operation with it in the first free-text query parameter and one with it in the first free-text body field, and the
+ * conversion fields of the postback.
+ */
+function textSweep(world: World, seed: number): FuzzRequest[] {
+  const out: FuzzRequest[] = [];
+  for (const op of world.operations.filter((o) => !o.path.endsWith('/logout'))) {
+    const path = realPath(world, op);
+    const headers = credentials(world, op);
+    const q = op.parameters.find((x) => x.in === 'query' && plainText(x.schema));
+    if (q) out.push({ target: op.id, method: op.method, url: `${path}?${q.name}=a%00b`, headers });
+    if (op.body?.contentType !== 'application/json' || op.method === 'GET') continue;
+    const field = Object.entries<Json>(op.body.schema?.properties ?? {}).find(([, sc]) => plainText(sc))?.[0];
+    const [valid] = fc.sample(validValue(op.body.schema), { numRuns: 1, seed });
+    if (field) out.push({ target: op.id, method: op.method, url: path, headers, body: JSON.stringify({ ...(valid ?? {}), [field]: 'a\u0000b' }), contentType: 'application/json' });
+  }
+  for (const query of ['order=a%00b', 'order=NUL-1&code=%00', 'type=refund&order=r%00']) {
+    out.push({ target: 'GET /postback', method: 'GET', url: `/postback?secret=${world.postbackSecret}&${query}`, headers: {} });
+  }
   return out;
 }
 
