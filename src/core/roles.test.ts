@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isStateChanging, roleDenial } from './roles.js';
+import { isStateChanging, minRole, roleDenial } from './roles.js';
 
 describe('roleDenial', () => {
   it('lets an owner do anything', () => {
@@ -29,5 +29,22 @@ describe('roleDenial', () => {
   it('calls every method but GET, HEAD and OPTIONS state-changing', () => {
     expect(['GET', 'HEAD', 'OPTIONS'].map(isStateChanging)).toEqual([false, false, false]);
     expect(['POST', 'PUT', 'PATCH', 'DELETE'].map(isStateChanging)).toEqual([true, true, true, true]);
+  });
+});
+
+describe('minRole', () => {
+  it('names the least role of each kind of operation, the one roleDenial holds users to', () => {
+    expect(minRole('GET', '/api/v1/offers')).toBe('viewer');
+    expect(minRole('head', '/api/v1/offers/{id}')).toBe('viewer');
+    expect(minRole('POST', '/api/v1/offers/{id}/pause')).toBe('manager');
+    expect(minRole('DELETE', '/api/v1/members/:id')).toBe('manager');
+    expect(minRole('GET', '/api/v1/users')).toBe('owner');
+    expect(minRole('POST', '/api/v1/api-keys')).toBe('owner');
+    expect(minRole('GET', '/api/v1/users-report')).toBe('viewer');
+    const roles = ['viewer', 'manager', 'owner'] as const;
+    for (const [method, route] of [['GET', '/api/v1/offers'], ['PATCH', '/api/v1/workspace'], ['GET', '/api/v1/api-keys'], ['DELETE', '/api/v1/users/:id']] as const) {
+      const least = roles.indexOf(minRole(method, route));
+      for (const [i, role] of roles.entries()) expect(roleDenial(role, method, route) === null, `${role} ${method} ${route}`).toBe(i >= least);
+    }
   });
 });

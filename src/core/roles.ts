@@ -1,4 +1,5 @@
-// Who may do what in the dashboard and the admin API: one table, decided from the method and the route alone.
+// Who may do what in the dashboard and the admin API: one rule, decided from the method and the route alone. The
+// server enforces it (http/auth.ts) and the OpenAPI document shows it (x-min-role, http/app.ts), both from minRole.
 
 export type Role = 'owner' | 'manager' | 'viewer';
 
@@ -7,14 +8,22 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Routes only an owner (or an API key, which an owner made) may use at all: people and keys are the keys to the house. */
 const OWNER_ONLY = /^\/api\/v1\/(users|api-keys)(\/|$)/;
 
+/** Least to most: each role may do all that the ones before it may. */
+const RANK: Record<Role, number> = { viewer: 0, manager: 1, owner: 2 };
+
 export type RoleDenial = 'owner_only' | 'read_only';
 
-/** Why `role` may not make this request, or null when it may. `route` is the route's pattern, e.g. /api/v1/users/:id. */
+/** The least role that may make this request. `route` is the route's pattern, e.g. /api/v1/users/:id (or /{id}). */
+export function minRole(method: string, route: string): Role {
+  if (OWNER_ONLY.test(route)) return 'owner';
+  return READS.has(method.toUpperCase()) ? 'viewer' : 'manager';
+}
+
+/** Why `role` may not make this request, or null when it may. */
 export function roleDenial(role: Role, method: string, route: string): RoleDenial | null {
-  if (role === 'owner') return null;
-  if (OWNER_ONLY.test(route)) return 'owner_only';
-  if (role === 'viewer' && !READS.has(method.toUpperCase())) return 'read_only';
-  return null;
+  const needed = minRole(method, route);
+  if (RANK[role] >= RANK[needed]) return null;
+  return needed === 'owner' ? 'owner_only' : 'read_only';
 }
 
 export function isStateChanging(method: string): boolean {

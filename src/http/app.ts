@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AppContext, TrackingChange } from '../app/context.js';
 import { ConversionFactsCache } from '../app/conversion-facts.js';
-import { isStateChanging } from '../core/roles.js';
+import { isStateChanging, minRole } from '../core/roles.js';
 import type { Config } from '../config.js';
 import type { Store } from '../db/dialect.js';
 import { startTracking, type Tracking } from '../tracking/index.js';
@@ -147,6 +147,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp>
         },
       },
       security: [{ apiKey: [] }, { session: [] }],
+    },
+    // Each operation behind the admin gate shows the least role that may call it, from the rule the gate enforces.
+    // Operations that declare their own security (public, session-only, the portal's member session) are outside it.
+    transform: ({ schema, url, route }) => {
+      if (!schema || schema.hide || 'security' in schema) return { schema, url };
+      const method = Array.isArray(route.method) ? route.method[0]! : route.method;
+      return { schema: { ...schema, 'x-min-role': minRole(method, url) } as typeof schema, url };
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });

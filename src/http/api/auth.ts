@@ -82,17 +82,24 @@ export function authRoutes(app: Api, ctx: AppContext): void {
     return reply.send(await me(ctx, session));
   });
 
+  // The session and its CSRF token are checked before the body, as the admin gate does: a caller without them is
+  // refused (401/403) whatever they sent.
+  const sessionFirst = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | void> => {
+    const session = await userSessionOf(ctx, req);
+    if (!session) return sendProblem(reply, { code: 'unauthorized', message: 'Not signed in.' });
+    if (!csrfMatches(req, session.csrfToken)) return csrfFailed(reply);
+    req.auth = { kind: 'user', role: session.user.role, session };
+  };
+
   app.post('/auth/password', {
+    onRequest: sessionFirst,
     schema: {
       tags, summary: "Change the signed-in user's password (at least 10 characters); signs out their other browsers", ...SESSION,
       body: Type.Object({ currentPassword: Password, newPassword: Password }, { additionalProperties: false }),
       response: { 200: Type.Object({ user: User }), ...problems },
     },
   }, async (req, reply) => {
-    const session = await userSessionOf(ctx, req);
-    if (!session) return sendProblem(reply, { code: 'unauthorized', message: 'Not signed in.' });
-    if (!csrfMatches(req, session.csrfToken)) return csrfFailed(reply);
-    const r = await changePassword(ctx, session, { ...req.body, ip: req.ip });
+    const r = await changePassword(ctx, req.auth.session!, { ...req.body, ip: req.ip });
     return r.ok ? reply.send(r.value) : sendProblem(reply, r.problem);
   });
 
