@@ -116,6 +116,8 @@ describe('the commission ledger on the dashboard and the portal (Chromium, SQLit
     await expect.poll(() => new URL(desktop.url()).searchParams.get('status')).toBe('unverified');
     await expect.poll(() => orderRows(desktop).count()).toBe(2);
     await orderRows(desktop).first().getByText('Waiting for review').waitFor();
+    // Why it is held comes first, and the member is named as who would be credited once approved.
+    expect(await orderRows(desktop).first().textContent()).toMatch(/if approved.*Promo code reported by the browser, with no recorded click/);
     await shot(desktop, 'ledger-unverified', 'desktop');
 
     const drawer = await openOrder(desktop, 'P-1');

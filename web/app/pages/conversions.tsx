@@ -64,6 +64,13 @@ function heldBecause(reasons: string[]): string[] {
   return held.length ? held : reasons;
 }
 
+/** The list's short "why": for an order held for review, why it is held comes first. */
+function whyFirst(c: Conversion): string[] {
+  if (c.status !== 'unverified') return c.reasons;
+  const held = heldBecause(c.reasons);
+  return [...held, ...c.reasons.filter((r) => !held.includes(r))];
+}
+
 type ActionKind = 'approve' | 'reverse' | 'adjust';
 const ACTION_TEXT: Record<ActionKind, string> = { approve: 'Approve', reverse: 'Reverse', adjust: 'Adjust amount' };
 
@@ -174,10 +181,10 @@ export default function Conversions(_: PageProps) {
                   <td data-label="Amount" className="num">{c.amount && c.currency ? formatAmount(c.amount, c.currency) : '—'}</td>
                   <td data-label="Status"><ConversionBadge status={c.status} /></td>
                   <td data-label="Credited to">
-                    {c.credits.length ? c.credits.map((x, i) => <div key={i}>{creditName(x)} <span className="muted small">by {SOURCES[x.source] ?? x.source}{x.shareBps !== 10_000 ? ` · ${x.shareBps / 100}%` : ''}</span></div>) : <span className="muted">Nobody</span>}
+                    {c.credits.length ? c.credits.map((x, i) => <div key={i}>{creditName(x)} <span className="muted small">by {SOURCES[x.source] ?? x.source}{x.shareBps !== 10_000 ? ` · ${x.shareBps / 100}%` : ''}{c.status === 'unverified' ? ' · if approved' : ''}</span></div>) : <span className="muted">Nobody</span>}
                   </td>
                   <td data-label="Offer">{c.credits.length ? offersOf(c).join(', ') : <span className="muted">—</span>}</td>
-                  <td data-label="Why" className="small">{c.reasons.slice(0, 2).map(reasonWords).join(' · ')}{c.reasons.length > 2 ? ' …' : ''}</td>
+                  <td data-label="Why" className="small">{whyFirst(c).slice(0, 2).map(reasonWords).join(' · ')}{c.reasons.length > 2 ? ' …' : ''}</td>
                 </tr>
               ))}
             </tbody>
