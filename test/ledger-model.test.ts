@@ -6,8 +6,9 @@
 //
 // 1. Permutation: the same ingestion events delivered in two random orders (fresh order ids each time) pay the same:
 //    per order, the same conversion facts and the same live commissions (member, source, share, status, amount).
-// 2. Ordered: ingestion interleaved with admin approve/reverse/adjust, the hold job and payout batches; after every
-//    step, what a person decided, what refunds took and what was paid stay (see checkStep in helpers/ledger-model.ts).
+// 2. Ordered: ingestion interleaved with admin approve/reverse/adjust, the hold job and payout batches, some steps
+//    racing an event (on the other instance); after every step, what a person decided, what refunds took and what
+//    was paid stay (checkStep and checkRace in helpers/ledger-model.ts).
 // After each delivery: no order pays a member twice or more than 100 %; untouched commissions equal the accrual
 // times what refunds left (0 when cancelled); each commission's amount is the sum of its ledger entries, its status
 // the last entry's; after a payout only clawbacks; verifyLedger finds no drift.
@@ -24,8 +25,8 @@ const SEED = process.env.LEDGER_SEED ? Number(process.env.LEDGER_SEED) : 2026120
 const RUNS = process.env.LEDGER_RUNS ? Number(process.env.LEDGER_RUNS) : null;
 /** Cases per property and database: ~500 in all within the CI budget. */
 const PLAN = {
-  sqlite: { permutation: 220, ordered: 130 },
-  postgres: { permutation: 90, ordered: 60 },
+  sqlite: { permutation: 120, ordered: 220 },
+  postgres: { permutation: 50, ordered: 110 },
 };
 /** A property stops after this long (its shrinking included) and reports what it found. */
 const TIME_LIMIT_MS = 240_000;

@@ -39,6 +39,8 @@ export interface World {
   orderEpoch: number;
   /** When the current clicks were made; the hold job moves the clock on, and a case after it needs fresh clicks. */
   clicksAt: number;
+  /** The clock when the world was made. */
+  startedAt: number;
   workspaceId: string;
   apiKey: string;
   secret: string;
@@ -120,7 +122,7 @@ export async function startWorld(kind: DialectKind, instanceCount: 1 | 2): Promi
   }
 
   const w: World = {
-    kind, instances, store: test.store, clock, orderEpoch: 0, clicksAt: 0, workspaceId, apiKey, secret, offerId: offer.id, currency: offer.currency,
+    kind, instances, store: test.store, clock, orderEpoch: 0, clicksAt: 0, startedAt: clock.now, workspaceId, apiKey, secret, offerId: offer.id, currency: offer.currency,
     rate: Number(payout[0]!.value), members, clicks: [], hasDelta, verifyLedger, api,
     async close() {
       for (const b of instances) await b.close();
@@ -130,6 +132,19 @@ export async function startWorld(kind: DialectKind, instanceCount: 1 | 2): Promi
   };
   await freshClicks(w);
   return w;
+}
+
+/**
+ * Each hold job moves the clock on 40 days and it never goes back (entries are ordered by time). Click ids hold
+ * times until 2131 (src/core/click-id.ts), which a soak of thousands of cases would reach: past 30 years, the
+ * world's ledger is verified and the world replaced by a fresh one.
+ */
+export async function renewIfOld(w: World): Promise<void> {
+  if (w.clock.now - w.startedAt < 30 * 365 * DAY) return;
+  const report = await verifyWorkspace(w);
+  if (report?.drift.length) throw new Error(`verifyLedger before renewing the world: ${JSON.stringify(report.drift.slice(0, 10))}`);
+  await w.close();
+  Object.assign(w, await startWorld(w.kind, w.instances.length as 1 | 2));
 }
 
 /**
@@ -200,7 +215,9 @@ export type AdminOp =
   | { t: 'adjust'; order: number; which: number; amountMinor: number }
   | { t: 'hold' }
   | { t: 'payout' };
-export type Step = IngestEvent | AdminOp;
+/** Two steps sent together (to two instances where there are two): an admin action or event racing an event. */
+export type Race = { t: 'race'; a: IngestEvent | AdminOp; b: IngestEvent };
+export type Step = IngestEvent | AdminOp | Race;
 
 export const truthArb = fc.record({
   clickOf: fc.option(fc.integer({ min: 0, max: MEMBERS - 1 }), { freq: 3 }),
@@ -259,7 +276,11 @@ export function opArb(orders: number): fc.Arbitrary<AdminOp> {
 export const orderedCaseArb = fc.integer({ min: 1, max: 3 }).chain((orders) =>
   fc.record({
     truths: fc.array(truthArb, { minLength: orders, maxLength: orders }),
-    steps: fc.array(fc.oneof({ arbitrary: eventArb(orders) as fc.Arbitrary<Step>, weight: 3 }, { arbitrary: opArb(orders) as fc.Arbitrary<Step>, weight: 2 }), { minLength: 4, maxLength: 14 }),
+    steps: fc.array(fc.oneof(
+      { arbitrary: eventArb(orders) as fc.Arbitrary<Step>, weight: 3 },
+      { arbitrary: opArb(orders) as fc.Arbitrary<Step>, weight: 2 },
+      { arbitrary: fc.record({ t: fc.constant('race' as const), a: fc.oneof(opArb(orders), eventArb(orders)), b: eventArb(orders) }) as fc.Arbitrary<Step>, weight: 1 },
+    ), { minLength: 4, maxLength: 14 }),
     seed: fc.nat(),
   }));
 
@@ -491,8 +512,13 @@ function tally(kind: string, r: Sent): void {
 /** What an order pays, comparable across deliveries: commissions reversed to nothing count as none. */
 export function effectiveOutcome(s: Snapshot): unknown[] {
   return s.conversions.map((c, order) => ({
-    // A full refund is compared as such: one received before its order leaves refunded_minor at 0 (see the report).
-    conversion: c && { status: c.status, amount: c.amount, refunded: c.refundedFull ? 'full' : c.refunded, cancelled: c.cancelled, code: c.code, click: c.click },
+    // Refunds compared as the ledger uses them: all of it once cancelled or fully refunded, else capped at the sale.
+    // (The stored refunded_minor of such orders depends on arrival order: it can pass the sale, or stay 0.)
+    conversion: c && {
+      status: c.status, amount: c.amount, refundedFull: c.refundedFull,
+      refunded: c.cancelled || c.refundedFull ? 'all' : c.amount === null ? c.refunded : Math.min(c.refunded, c.amount),
+      cancelled: c.cancelled, code: c.code, click: c.click,
+    },
     commissions: [...s.commissions.values()]
       .filter((x) => x.order === order && !(x.status === 'reversed' && x.amount === 0))
       .map((x) => ({ member: x.member, source: x.source, share: x.share, status: x.status, amount: x.amount }))
@@ -628,6 +654,7 @@ export type OrderedCase = { truths: Truth[]; steps: Step[]; seed: number };
  */
 export async function runOrderedCase(w: World, c: OrderedCase): Promise<void> {
   const random = mulberry32(c.seed);
+  await renewIfOld(w);
   if (w.clock.now - w.clicksAt > DAY) await freshClicks(w);
   const ids = freshOrderIds(c.truths.length);
   /** Commissions a person reversed or adjusted (to what), or approved. */
@@ -636,49 +663,66 @@ export async function runOrderedCase(w: World, c: OrderedCase): Promise<void> {
   const touched = new Set<string>();
   let before = await snapshot(w, ids);
   const log: string[] = [];
+  const person: PersonState = { reversedByPerson, adjustedTo, touched };
+  /** One step; `index` names its Shopify deliveries. */
+  const perform = async (step: IngestEvent | AdminOp, index: number, instance: number, state: Snapshot): Promise<{ note: string; target: string | null; ok: boolean }> => {
+    if (step.t === 'event') {
+      const r = await sendEvent(w, instance, step, index, ids[step.order]!, c.truths[step.order]!, 'o');
+      tally(step.kind, r);
+      if (r.status >= 500) throw new Error(`step ${index} ${step.kind}: ${r.status} ${r.body}`);
+      return { note: `${step.kind} → ${r.status} ${r.body.slice(0, 120)}`, target: null, ok: r.status < 300 };
+    }
+    if (step.t === 'hold') return { note: `hold job approved ${await approveDue(w.instances[instance]!.ctx)}`, target: null, ok: true };
+    if (step.t === 'payout') {
+      const r = await w.api('POST', '/payout-batches', { currency: w.currency }, instance);
+      if (r.status >= 500) throw new Error(`step ${index} payout: ${r.status} ${r.body}`);
+      return { note: `payout → ${r.status} ${r.status === 201 ? `${r.data.commissions} commissions` : r.body.slice(0, 100)}`, target: null, ok: r.status < 300 };
+    }
+    const mine = [...state.commissions.values()].filter((x) => x.order === step.order).sort((a, b) => a.member - b.member || a.id.localeCompare(b.id));
+    const com = mine.length ? mine[step.which % mine.length]! : null;
+    if (!com) return { note: `${step.t}: order ${step.order} has no commission`, target: null, ok: false };
+    const body = step.t === 'adjust' ? { reason: 'Model test', amount: money(step.amountMinor) } : { reason: 'Model test' };
+    const r = await w.api('POST', `/commissions/${com.id}/${step.t}`, body, instance);
+    if (r.status >= 500) throw new Error(`step ${index} ${step.t}: ${r.status} ${r.body}`);
+    const ok = r.status < 300;
+    return { note: `${step.t} ${com.id} (order ${step.order}, member ${com.member}, ${com.status} ${com.amount}) → ${r.status}${ok ? '' : ` ${r.body.slice(0, 100)}`}`, target: com.id, ok };
+  };
+  const remember = (step: IngestEvent | AdminOp, target: string | null, ok: boolean) => {
+    if (!ok || !target) return;
+    touched.add(target);
+    if (step.t === 'reverse') reversedByPerson.add(target);
+    if (step.t === 'adjust') adjustedTo.set(target, step.amountMinor);
+  };
+  const hold = (step: IngestEvent | AdminOp) => {
+    // The hold ends: the clock moves on 40 days (later events of the case still state their order times).
+    if (step.t === 'hold') w.clock.now += 40 * DAY;
+  };
   for (const [i, step] of c.steps.entries()) {
     const instance = Math.floor(random() * w.instances.length);
-    let note = '';
-    let target: string | null = null;
-    let ok = false;
-    if (step.t === 'event') {
-      const r = await sendEvent(w, instance, step, i, ids[step.order]!, c.truths[step.order]!, 'o');
-      tally(step.kind, r);
-      if (r.status >= 500) throw new Error(`step ${i} ${step.kind}: ${r.status} ${r.body}`);
-      note = `${step.kind} → ${r.status} ${r.body.slice(0, 120)}`;
-    } else if (step.t === 'hold') {
-      // The hold ends: the clock moves on 40 days (later events of the case still state their order times).
-      w.clock.now += 40 * DAY;
-      note = `hold job approved ${await approveDue(w.instances[instance]!.ctx)}`;
-    } else if (step.t === 'payout') {
-      const r = await w.api('POST', '/payout-batches', { currency: w.currency }, instance);
-      if (r.status >= 500) throw new Error(`step ${i} payout: ${r.status} ${r.body}`);
-      note = `payout → ${r.status} ${r.status === 201 ? `${r.data.commissions} commissions` : r.body.slice(0, 100)}`;
+    let note: string;
+    let problems: string[];
+    let after: Snapshot;
+    if (step.t === 'race') {
+      hold(step.a);
+      const [ra, rb] = await Promise.all([perform(step.a, 2 * i, instance, before), perform(step.b, 2 * i + 1, (instance + 1) % w.instances.length, before)]);
+      note = `together: ${ra.note} | ${rb.note}`;
+      log.push(`${i}: ${note}`);
+      after = await snapshot(w, ids);
+      problems = checkRace(before, after, step, ra.target, ra.ok, person);
+      remember(step.a, ra.target, ra.ok);
     } else {
-      const mine = [...before.commissions.values()].filter((x) => x.order === step.order).sort((a, b) => a.member - b.member || a.id.localeCompare(b.id));
-      const com = mine.length ? mine[step.which % mine.length]! : null;
-      if (!com) {
-        note = `${step.t}: order ${step.order} has no commission`;
-      } else {
-        target = com.id;
-        const body = step.t === 'adjust' ? { reason: 'Model test', amount: money(step.amountMinor) } : { reason: 'Model test' };
-        const r = await w.api('POST', `/commissions/${com.id}/${step.t}`, body, instance);
-        if (r.status >= 500) throw new Error(`step ${i} ${step.t}: ${r.status} ${r.body}`);
-        ok = r.status < 300;
-        note = `${step.t} ${com.id} (order ${step.order}, member ${com.member}, ${com.status} ${com.amount}) → ${r.status}${ok ? '' : ` ${r.body.slice(0, 100)}`}`;
-        if (ok) {
-          touched.add(com.id);
-          if (step.t === 'reverse') reversedByPerson.add(com.id);
-          if (step.t === 'adjust') adjustedTo.set(com.id, step.amountMinor);
-        }
-      }
+      hold(step);
+      const r = await perform(step, 2 * i, instance, before);
+      note = r.note;
+      log.push(`${i}: ${note}`);
+      after = await snapshot(w, ids);
+      problems = checkStep(before, after, step, r.target, r.ok, person);
+      remember(step, r.target, r.ok);
     }
-    log.push(`${i}: ${note}`);
-    const after = await snapshot(w, ids);
     // Orders no person touched keep the money their facts give.
     const byPerson = new Set([...after.commissions.values()].filter((x) => touched.has(x.id)).map((x) => x.order));
     const untouched: Snapshot = { ...after, commissions: new Map([...after.commissions].filter(([, x]) => !byPerson.has(x.order))) };
-    const problems = [...checkNoDoublePay(after), ...checkStep(before, after, step, target, ok, { reversedByPerson, adjustedTo, touched }), ...checkAmounts(w, untouched)];
+    problems.push(...checkNoDoublePay(after), ...checkAmounts(w, untouched));
     if (problems.length) throw new Error(`after step ${i}:\n  ${problems.join('\n  ')}\nsteps:\n  ${log.join('\n  ')}`);
     before = after;
   }
@@ -694,7 +738,7 @@ interface PersonState {
 }
 
 /** What one step may change, given the state before it. */
-export function checkStep(s0: Snapshot, s1: Snapshot, step: Step, target: string | null, ok: boolean, person: PersonState): string[] {
+export function checkStep(s0: Snapshot, s1: Snapshot, step: IngestEvent | AdminOp, target: string | null, ok: boolean, person: PersonState): string[] {
   const problems: string[] = [];
   const orderOf = (step as { order?: number }).order;
   const decisionOpen = (order: number) =>
@@ -751,6 +795,44 @@ export function checkStep(s0: Snapshot, s1: Snapshot, step: Step, target: string
     }
   }
   // Refunds and cancellations never come undone.
+  s0.conversions.forEach((v0, order) => {
+    const v1 = s1.conversions[order];
+    if (!v0) return;
+    if (!v1) problems.push(`order ${order}: its conversion disappeared`);
+    else {
+      if (v1.refunded < v0.refunded) problems.push(`order ${order}: refunded went from ${v0.refunded} to ${v1.refunded}`);
+      if (v0.cancelled && !v1.cancelled) problems.push(`order ${order}: no longer cancelled`);
+      if (v0.refundedFull && !v1.refundedFull) problems.push(`order ${order}: no longer fully refunded`);
+    }
+  });
+  return problems;
+}
+
+/**
+ * Two steps at once: either may land first, so only what holds in both orders is checked. What a person decided
+ * before stays; paid stays paid and only shrinks; refunds and cancellations stay; a reversal made in the race holds
+ * whatever ingestion raced it; a person's amount made in the race is at most what they set (a refund may reduce it).
+ */
+export function checkRace(s0: Snapshot, s1: Snapshot, step: Race, target: string | null, ok: boolean, person: PersonState): string[] {
+  const problems: string[] = [];
+  for (const c0 of s0.commissions.values()) {
+    const c1 = s1.commissions.get(c0.id);
+    const label = `commission ${c0.id} (order ${c0.order}, member ${c0.member})`;
+    if (!c1) {
+      problems.push(`${label} disappeared`);
+      continue;
+    }
+    const was = `${c0.status} ${c0.amount} → ${c1.status} ${c1.amount}`;
+    if (c0.status === 'paid' && (c1.status !== 'paid' || c1.amount > c0.amount)) problems.push(`${label} was paid: ${was}`);
+    if (person.reversedByPerson.has(c0.id) && (c1.status !== 'reversed' || c1.amount !== 0)) problems.push(`${label} was reversed by a person: ${was}`);
+    const adjusted = person.adjustedTo.get(c0.id);
+    if (adjusted !== undefined && !(step.a.t === 'adjust' && c0.id === target) && c1.amount > c0.amount) problems.push(`${label} adjusted by a person, raised in a race: ${was}`);
+    if (c0.id === target && ok) {
+      if (step.a.t === 'reverse' && (c1.status !== 'reversed' || c1.amount !== 0)) problems.push(`${label} reversed by a person while ${step.b.kind} arrived: ${was}`);
+      if (step.a.t === 'adjust' && c1.amount > step.a.amountMinor) problems.push(`${label} adjusted to ${step.a.amountMinor} while ${step.b.kind} arrived: ${was}`);
+      if (step.a.t === 'approve' && c1.status === 'pending') problems.push(`${label} approved while ${step.b.kind} arrived: ${was}`);
+    }
+  }
   s0.conversions.forEach((v0, order) => {
     const v1 = s1.conversions[order];
     if (!v0) return;
