@@ -4,6 +4,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver, type SqliteDialectConfig, type Transaction } from 'kysely';
 import pg from 'pg';
+import { DATABASE_TIMEOUTS, type DatabaseTimeouts } from '../config.js';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
 
@@ -40,14 +41,14 @@ export function sqliteFile(dataDir: string): string {
   return path.join(dataDir, 'touchpoint.sqlite');
 }
 
-export function openSqlite(file: string): Store {
+export function openSqlite(file: string, timeouts: Pick<DatabaseTimeouts, 'dbBusyTimeoutMs'> = DATABASE_TIMEOUTS): Store {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const handle = new BetterSqlite3(file);
   // WAL lets readers run beside the click writer; NORMAL sync is durable across process crashes
   // (a power loss may lose the last transactions, not corrupt the file).
   handle.pragma('journal_mode = WAL');
   handle.pragma('synchronous = NORMAL');
-  handle.pragma('busy_timeout = 5000');
+  handle.pragma(`busy_timeout = ${Math.trunc(timeouts.dbBusyTimeoutMs)}`);
   handle.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(handle) }) });
   return {
@@ -163,8 +164,18 @@ function groupCommit(db: Kysely<Database>) {
     });
 }
 
-export function openPostgres(url: string, max = 10): Store {
-  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000 });
+export function openPostgres(url: string, max = 10, timeouts: Omit<DatabaseTimeouts, 'dbBusyTimeoutMs'> = DATABASE_TIMEOUTS): Store {
+  const statementMs = timeouts.dbStatementTimeoutMs;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: timeouts.dbConnectTimeoutMs,
+    // statement_timeout is the server's own limit; query_timeout, a little later, is ours for a server that no longer
+    // answers at all (it cannot cancel anything). A transaction left idle holds its locks: the server ends it.
+    ...(statementMs > 0
+      ? { statement_timeout: statementMs, query_timeout: statementMs + 1_000, idle_in_transaction_session_timeout: 2 * statementMs }
+      : {}),
+  });
   // A client losing its server must not crash the process: idle ones are reported on the pool, and checked-out
   // ones would otherwise emit an 'error' nobody listens to (the failing query is rejected either way).
   pool.on('error', () => {});
@@ -233,8 +244,39 @@ async function listenPostgres(
   };
 }
 
-export function openStore(opts: { databaseUrl: string | null; dataDir: string }): Store {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openSqlite(sqliteFile(opts.dataDir));
+export function openStore(opts: { databaseUrl: string | null; dataDir: string } & Partial<DatabaseTimeouts>): Store {
+  const timeouts = { ...DATABASE_TIMEOUTS, ...opts };
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, 10, timeouts) : openSqlite(sqliteFile(opts.dataDir), timeouts);
+}
+
+/** Socket errors of a server that is down, unreachable or gone mid-query. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * PostgreSQL SQLSTATEs of a server that cannot serve now: connection exceptions (08…), too many connections,
+ * a statement cancelled by statement_timeout, a transaction ended by idle_in_transaction_session_timeout, and a
+ * server shutting down or starting.
+ */
+const PG_UNAVAILABLE = /^(08...|53300|57014|25P03|57P0[1-3])$/;
+
+/** node-postgres' own errors for a server that does not answer (they carry no code). */
+const PG_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|Query read timeout|Client has encountered a connection error|Connection ended unexpectedly/;
+
+/**
+ * Whether a failure is the database being unreachable rather than the request or our code: the request may succeed
+ * as it is once the database is back, so it is answered 503 (retry later) and held where the protocol cannot retry.
+ * SQLite's only such case is a lock held past the busy timeout.
+ */
+export function databaseUnavailable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (NETWORK_CODES.has(code) || PG_UNAVAILABLE.test(code) || code.startsWith('SQLITE_BUSY')) return true;
+    if (typeof e.message === 'string' && PG_MESSAGES.test(e.message)) return true;
+    // Node reports a refused connection to each address of a host (IPv4 and IPv6) together.
+    if (Array.isArray(e.errors) && e.errors.some((inner) => databaseUnavailable(inner))) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
 }
 
 function migrator(db: Kysely<Database>): Migrator {

@@ -1,11 +1,16 @@
 // The one table of error codes -> HTTP status, and the one error body shape.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Problem, ProblemDetail, Result } from '../core/result.js';
+import { databaseUnavailable } from '../db/dialect.js';
+
+/** What a 503 asks the client to wait before trying again, in seconds. */
+export const RETRY_AFTER_SECONDS = 5;
 
 const STATUS: Record<string, number> = {
   validation_failed: 400,
   body_invalid: 400,
   import_invalid: 400,
+  import_too_large: 413,
   file_invalid: 400,
   file_too_large: 413,
   format_unsupported: 400,
@@ -51,7 +56,9 @@ export function statusOf(code: string): number {
 }
 
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
-  return reply.code(statusOf(problem.code)).type('application/json').send({ error: problem });
+  const status = statusOf(problem.code);
+  if (status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+  return reply.code(status).type('application/json').send({ error: problem });
 }
 
 /** Replies with the value (at `status`) or the problem; routes stay one line. */
@@ -83,6 +90,10 @@ export function errorHandler(this: unknown, error: FastifyError, request: Fastif
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
     // Fastify's own 4xx: malformed JSON, empty body with a JSON content type, and the like.
     return sendProblem(reply, { code: 'body_invalid', message: error.message });
+  }
+  if (databaseUnavailable(error)) {
+    request.log.warn({ err: error.message }, 'database unavailable');
+    return sendProblem(reply, { code: 'unavailable', message: 'The database cannot be reached right now; try again in a few seconds.' });
   }
   request.log.error({ err: error }, 'unhandled error');
   return sendProblem(reply, { code: 'internal', message: 'Something went wrong on our side; it has been logged.' });
