@@ -164,7 +164,13 @@ function groupCommit(db: Kysely<Database>) {
     });
 }
 
-export function openPostgres(url: string, max = 10, timeouts: Omit<DatabaseTimeouts, 'dbBusyTimeoutMs'> = DATABASE_TIMEOUTS): Store {
+/**
+ * Without settings (tests, tools opening a database of their own), statements run as long as they take; the server
+ * and the CLI open their store through openStore, with the configured limits.
+ */
+const UNLIMITED_STATEMENTS = { dbConnectTimeoutMs: 5_000, dbStatementTimeoutMs: 0 };
+
+export function openPostgres(url: string, max = 10, timeouts: Omit<DatabaseTimeouts, 'dbBusyTimeoutMs'> = UNLIMITED_STATEMENTS): Store {
   const statementMs = timeouts.dbStatementTimeoutMs;
   const pool = new pg.Pool({
     connectionString: url,
