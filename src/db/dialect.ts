@@ -186,7 +186,7 @@ export function openPostgres(url: string, max = 10, timeouts: Omit<DatabaseTimeo
   // ones would otherwise emit an 'error' nobody listens to (the failing query is rejected either way).
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: { connect: () => pool.connect().then(closedIfTimedOut), end: () => pool.end() } }) });
   const safe = new URL(url);
   safe.password = safe.password ? '***' : '';
   return {
@@ -201,6 +201,36 @@ export function openPostgres(url: string, max = 10, timeouts: Omit<DatabaseTimeo
     writeTransaction: (work) => db.transaction().execute(work),
     close: () => db.destroy(),
   };
+}
+
+const timedOut = new WeakMap<pg.PoolClient, boolean>();
+
+/**
+ * A query our query_timeout gave up on leaves its connection waiting for the answer, and every later query on it
+ * waits behind: such a connection is closed when it goes back to the pool instead of serving the next request.
+ */
+function closedIfTimedOut(client: pg.PoolClient): pg.PoolClient {
+  if (!timedOut.has(client)) {
+    timedOut.set(client, false);
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    client.query = ((...args: unknown[]) => {
+      const result = query(...args);
+      if (result instanceof Promise) {
+        result.catch((e: Error) => {
+          if (e?.message === 'Query read timeout') timedOut.set(client, true);
+        });
+      }
+      return result;
+    }) as typeof client.query;
+  }
+  // The pool gives each checkout a release of its own.
+  const release = client.release.bind(client);
+  client.release = ((err?: Error | boolean) => {
+    if (!timedOut.get(client)) return release(err);
+    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+    return release(new Error('query timed out: connection closed'));
+  }) as typeof client.release;
+  return client;
 }
 
 async function listenPostgres(
@@ -245,7 +275,10 @@ async function listenPostgres(
     client = null;
     if (c) {
       c.removeAllListeners('end');
-      await c.end().catch(() => {});
+      // A server that stopped answering never confirms the end: the socket is closed after a moment regardless.
+      const ended = c.end().catch(() => {});
+      const waited = await Promise.race([ended.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 1_000).unref())]);
+      if (!waited) (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
     }
   };
 }

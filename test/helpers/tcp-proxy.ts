@@ -7,6 +7,8 @@ export interface TcpProxy {
   port: number;
   cut(): Promise<void>;
   hang(): void;
+  /** New connections reach the server again; the ones that went silent stay silent (a peer that vanished). */
+  heal(): void;
   restore(): Promise<void>;
   close(): Promise<void>;
 }
@@ -64,6 +66,9 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
         client.on('data', () => {});
         upstream.pause();
       }
+    },
+    heal() {
+      hung = false;
     },
     restore: async () => {
       await listen(port);
