@@ -16,6 +16,14 @@ export interface Config {
   readonly clickFlushMs: number;
   /** Clicks held in memory at most while the database is unreachable. */
   readonly clickBufferMax: number;
+  /** Pixel and /collect conversions held in memory at most while the database is unreachable. */
+  readonly conversionBufferMax: number;
+  /** PostgreSQL: how long opening a connection may take. */
+  readonly dbConnectTimeoutMs: number;
+  /** PostgreSQL: how long one statement may run, or a transaction sit idle; 0 = no limit. */
+  readonly dbStatementTimeoutMs: number;
+  /** SQLite: how long a write waits for another writer's lock. */
+  readonly dbBusyTimeoutMs: number;
   /** Trust X-Forwarded-For (behind a load balancer). */
   readonly trustProxy: boolean;
   /** Email of the owner account the first start creates (OWNER_EMAIL). */
@@ -35,6 +43,14 @@ export interface Config {
   /** Open connections at most (MAX_CONNECTIONS); further ones are refused until some close. */
   readonly maxConnections: number;
 }
+
+/**
+ * A database that does not answer is found out within seconds, and the request answered 503, instead of holding the
+ * request (and a connection) until the operating system gives up on the socket.
+ */
+export const DATABASE_TIMEOUTS = { dbConnectTimeoutMs: 3_000, dbStatementTimeoutMs: 5_000, dbBusyTimeoutMs: 5_000 } as const;
+
+export type DatabaseTimeouts = { -readonly [K in keyof typeof DATABASE_TIMEOUTS]: number };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -114,6 +130,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     countryHeader: (env.COUNTRY_HEADER ?? 'cf-ipcountry').toLowerCase(),
     clickFlushMs: int(env, 'CLICK_FLUSH_MS', 250, 10, 60_000),
     clickBufferMax: int(env, 'CLICK_BUFFER_MAX', 200_000, 1_000, 10_000_000),
+    conversionBufferMax: int(env, 'CONVERSION_BUFFER_MAX', 10_000, 100, 1_000_000),
+    dbConnectTimeoutMs: int(env, 'DB_CONNECT_TIMEOUT_MS', DATABASE_TIMEOUTS.dbConnectTimeoutMs, 100, 600_000),
+    dbStatementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', DATABASE_TIMEOUTS.dbStatementTimeoutMs, 0, 3_600_000),
+    dbBusyTimeoutMs: int(env, 'DB_BUSY_TIMEOUT_MS', DATABASE_TIMEOUTS.dbBusyTimeoutMs, 0, 600_000),
     trustProxy: bool(env, 'TRUST_PROXY', false),
     ownerEmail: ownerEmail(env),
     smtpUrl,

@@ -29,10 +29,16 @@ function config(): Config {
   }
 }
 
+/**
+ * Commands run maintenance work (migrations, rollup rebuilds, generated data) whose statements may rightly run for
+ * minutes: the server's statement timeout (DB_STATEMENT_TIMEOUT_MS) is for requests, not for them.
+ */
+const MAINTENANCE_STATEMENT_TIMEOUT = 0;
+
 /** Opens the configured store, migrated, runs `work`, and closes it. */
 async function withStore<T>(work: (ctx: AppContext, store: Store) => Promise<T>): Promise<T> {
   const cfg = config();
-  const store = openStore(cfg);
+  const store = openStore({ ...cfg, dbStatementTimeoutMs: MAINTENANCE_STATEMENT_TIMEOUT });
   try {
     await migrateToLatest(store.db);
     return await work({ store, clock: Date.now, baseUrl: cfg.baseUrl, trackingChanged: async () => {} }, store);
@@ -110,7 +116,7 @@ program
   .description('Apply pending database migrations.')
   .action(async () => {
     const cfg = config();
-    const store = openStore(cfg);
+    const store = openStore({ ...cfg, dbStatementTimeoutMs: MAINTENANCE_STATEMENT_TIMEOUT });
     const applied = await migrateToLatest(store.db);
     await store.close();
     console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'The database is up to date.');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver, type SqliteDialectConfig, type Transaction } from 'kysely';
 import pg from 'pg';
+import { DATABASE_TIMEOUTS, type DatabaseTimeouts } from '../config.js';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
 
@@ -40,14 +41,14 @@ export function sqliteFile(dataDir: string): string {
   return path.join(dataDir, 'touchpoint.sqlite');
 }
 
-export function openSqlite(file: string): Store {
+export function openSqlite(file: string, timeouts: Pick<DatabaseTimeouts, 'dbBusyTimeoutMs'> = DATABASE_TIMEOUTS): Store {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const handle = new BetterSqlite3(file);
   // WAL lets readers run beside the click writer; NORMAL sync is durable across process crashes
   // (a power loss may lose the last transactions, not corrupt the file).
   handle.pragma('journal_mode = WAL');
   handle.pragma('synchronous = NORMAL');
-  handle.pragma('busy_timeout = 5000');
+  handle.pragma(`busy_timeout = ${Math.trunc(timeouts.dbBusyTimeoutMs)}`);
   handle.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(handle) }) });
   return {
@@ -163,13 +164,29 @@ function groupCommit(db: Kysely<Database>) {
     });
 }
 
-export function openPostgres(url: string, max = 10): Store {
-  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000 });
+/**
+ * Without settings (tests, tools opening a database of their own), statements run as long as they take; the server
+ * and the CLI open their store through openStore, with the configured limits.
+ */
+const UNLIMITED_STATEMENTS = { dbConnectTimeoutMs: 5_000, dbStatementTimeoutMs: 0 };
+
+export function openPostgres(url: string, max = 10, timeouts: Omit<DatabaseTimeouts, 'dbBusyTimeoutMs'> = UNLIMITED_STATEMENTS): Store {
+  const statementMs = timeouts.dbStatementTimeoutMs;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: timeouts.dbConnectTimeoutMs,
+    // statement_timeout is the server's own limit; query_timeout, a little later, is ours for a server that no longer
+    // answers at all (it cannot cancel anything). A transaction left idle holds its locks: the server ends it.
+    ...(statementMs > 0
+      ? { statement_timeout: statementMs, query_timeout: statementMs + 1_000, idle_in_transaction_session_timeout: 2 * statementMs }
+      : {}),
+  });
   // A client losing its server must not crash the process: idle ones are reported on the pool, and checked-out
   // ones would otherwise emit an 'error' nobody listens to (the failing query is rejected either way).
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: { connect: () => pool.connect().then(closedIfTimedOut), end: () => pool.end() } }) });
   const safe = new URL(url);
   safe.password = safe.password ? '***' : '';
   return {
@@ -184,6 +201,36 @@ export function openPostgres(url: string, max = 10): Store {
     writeTransaction: (work) => db.transaction().execute(work),
     close: () => db.destroy(),
   };
+}
+
+const timedOut = new WeakMap<pg.PoolClient, boolean>();
+
+/**
+ * A query our query_timeout gave up on leaves its connection waiting for the answer, and every later query on it
+ * waits behind: such a connection is closed when it goes back to the pool instead of serving the next request.
+ */
+function closedIfTimedOut(client: pg.PoolClient): pg.PoolClient {
+  if (!timedOut.has(client)) {
+    timedOut.set(client, false);
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    client.query = ((...args: unknown[]) => {
+      const result = query(...args);
+      if (result instanceof Promise) {
+        result.catch((e: Error) => {
+          if (e?.message === 'Query read timeout') timedOut.set(client, true);
+        });
+      }
+      return result;
+    }) as typeof client.query;
+  }
+  // The pool gives each checkout a release of its own.
+  const release = client.release.bind(client);
+  client.release = ((err?: Error | boolean) => {
+    if (!timedOut.get(client)) return release(err);
+    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+    return release(new Error('query timed out: connection closed'));
+  }) as typeof client.release;
+  return client;
 }
 
 async function listenPostgres(
@@ -228,13 +275,47 @@ async function listenPostgres(
     client = null;
     if (c) {
       c.removeAllListeners('end');
-      await c.end().catch(() => {});
+      // A server that stopped answering never confirms the end: the socket is closed after a moment regardless.
+      const ended = c.end().catch(() => {});
+      const waited = await Promise.race([ended.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 1_000).unref())]);
+      if (!waited) (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
     }
   };
 }
 
-export function openStore(opts: { databaseUrl: string | null; dataDir: string }): Store {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openSqlite(sqliteFile(opts.dataDir));
+export function openStore(opts: { databaseUrl: string | null; dataDir: string } & Partial<DatabaseTimeouts>): Store {
+  const timeouts = { ...DATABASE_TIMEOUTS, ...opts };
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, 10, timeouts) : openSqlite(sqliteFile(opts.dataDir), timeouts);
+}
+
+/** Socket errors of a server that is down, unreachable or gone mid-query. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * PostgreSQL SQLSTATEs of a server that cannot serve now: connection exceptions (08…), too many connections,
+ * a statement cancelled by statement_timeout, a transaction ended by idle_in_transaction_session_timeout, and a
+ * server shutting down or starting.
+ */
+const PG_UNAVAILABLE = /^(08...|53300|57014|25P03|57P0[1-3])$/;
+
+/** node-postgres' own errors for a server that does not answer (they carry no code). */
+const PG_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|Query read timeout|Client has encountered a connection error|Connection ended unexpectedly/;
+
+/**
+ * Whether a failure is the database being unreachable rather than the request or our code: the request may succeed
+ * as it is once the database is back, so it is answered 503 (retry later) and held where the protocol cannot retry.
+ * SQLite's only such case is a lock held past the busy timeout.
+ */
+export function databaseUnavailable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (NETWORK_CODES.has(code) || PG_UNAVAILABLE.test(code) || code.startsWith('SQLITE_BUSY')) return true;
+    if (typeof e.message === 'string' && PG_MESSAGES.test(e.message)) return true;
+    // Node reports a refused connection to each address of a host (IPv4 and IPv6) together.
+    if (Array.isArray(e.errors) && e.errors.some((inner) => databaseUnavailable(inner))) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
 }
 
 function migrator(db: Kysely<Database>): Migrator {

@@ -3,11 +3,16 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Problem, ProblemDetail, Result } from '../core/result.js';
+import { databaseUnavailable } from '../db/dialect.js';
+
+/** What a 503 asks the client to wait before trying again, in seconds. */
+export const RETRY_AFTER_SECONDS = 5;
 
 const STATUS: Record<string, number> = {
   validation_failed: 400,
   body_invalid: 400,
   import_invalid: 400,
+  import_too_large: 413,
   file_invalid: 400,
   file_too_large: 413,
   format_unsupported: 400,
@@ -62,7 +67,9 @@ export function statusOf(code: string): number {
 }
 
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
-  return reply.code(statusOf(problem.code)).type('application/json').send({ error: problem });
+  const status = statusOf(problem.code);
+  if (status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+  return reply.code(status).type('application/json').send({ error: problem });
 }
 
 /** Replies with the value (at `status`) or the problem; routes stay one line. */
@@ -97,6 +104,10 @@ export function errorHandler(this: unknown, error: FastifyError, request: Fastif
     if (error.statusCode === 413) return sendProblem(reply, { code: 'payload_too_large', message: error.message });
     if (error.statusCode === 404) return sendProblem(reply, { code: 'route_not_found', message: error.message });
     return sendProblem(reply, { code: error.code?.startsWith('FST_ERR_CTP_') ? 'body_invalid' : 'bad_request', message: error.message });
+  }
+  if (databaseUnavailable(error)) {
+    request.log.warn({ err: error.message }, 'database unavailable');
+    return sendProblem(reply, { code: 'unavailable', message: 'The database cannot be reached right now; try again in a few seconds.' });
   }
   request.log.error({ err: error }, 'unhandled error');
   return sendProblem(reply, { code: 'internal', message: 'Something went wrong on our side; it has been logged.' });

@@ -14,8 +14,80 @@ export interface ClickBufferOptions {
   onError?: (error: Error, pending: number) => void;
 }
 
+/**
+ * A first-in first-out queue on a growable ring: taking from the front costs the same however many items are held
+ * (Array.shift and splice(0, n) move every remaining item, which made each click into a full buffer cost as much as
+ * the whole buffer). Items are numbered in push order, so a batch taken from the front can be told apart later by
+ * number, whatever was dropped or appended meanwhile.
+ */
+export class Ring<T> {
+  private slots: (T | undefined)[] = new Array(16);
+  /** Number of the oldest held item; numbers run on from the first push. */
+  private head = 0;
+  /** Number the next pushed item gets. */
+  private tail = 0;
+
+  get length(): number {
+    return this.tail - this.head;
+  }
+
+  /** Number of the oldest held item. */
+  get first(): number {
+    return this.head;
+  }
+
+  private slot(n: number): number {
+    return n & (this.slots.length - 1);
+  }
+
+  push(item: T): void {
+    if (this.length === this.slots.length) this.grow();
+    this.slots[this.slot(this.tail++)] = item;
+  }
+
+  /** Drops the `n` oldest items. */
+  dropFront(n: number): void {
+    const end = Math.min(this.tail, this.head + n);
+    for (; this.head < end; this.head++) this.slots[this.slot(this.head)] = undefined;
+  }
+
+  /** Drops every item numbered below `n`. */
+  dropBefore(n: number): void {
+    if (n > this.head) this.dropFront(n - this.head);
+  }
+
+  /** The `n` oldest items, left in place. */
+  front(n: number): T[] {
+    const out: T[] = [];
+    const end = Math.min(this.tail, this.head + n);
+    for (let i = this.head; i < end; i++) out.push(this.slots[this.slot(i)]!);
+    return out;
+  }
+
+  /** The newest item `pred` accepts. */
+  findLast(pred: (item: T) => boolean): T | undefined {
+    for (let i = this.tail - 1; i >= this.head; i--) {
+      const item = this.slots[this.slot(i)]!;
+      if (pred(item)) return item;
+    }
+    return undefined;
+  }
+
+  clear(): void {
+    this.slots = new Array(16);
+    this.head = this.tail = 0;
+  }
+
+  /** Doubles the ring (its size stays a power of two), copying the items in order: amortized over the pushes. */
+  private grow(): void {
+    const bigger: (T | undefined)[] = new Array(this.slots.length * 2);
+    for (let i = this.head; i < this.tail; i++) bigger[i & (bigger.length - 1)] = this.slots[this.slot(i)];
+    this.slots = bigger;
+  }
+}
+
 export class ClickBuffer {
-  private pending: ClickRow[] = [];
+  private pending = new Ring<ClickRow>();
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private failures = 0;
@@ -34,8 +106,7 @@ export class ClickBuffer {
 
   /** A click not yet written, newest first: a conversion may arrive before its click's batch is. */
   find(id: string): ClickRow | undefined {
-    for (let i = this.pending.length - 1; i >= 0; i--) if (this.pending[i]!.id === id) return this.pending[i];
-    return undefined;
+    return this.pending.findLast((c) => c.id === id);
   }
 
   push(click: ClickRow): void {
@@ -43,7 +114,7 @@ export class ClickBuffer {
     this.opts.onBuffered?.();
     if (this.pending.length > this.opts.maxPending) {
       const overflow = this.pending.length - this.opts.maxPending;
-      this.pending.splice(0, overflow);
+      this.pending.dropFront(overflow);
       this.dropped += overflow;
       this.opts.onDropped?.(overflow);
     }
@@ -59,7 +130,8 @@ export class ClickBuffer {
 
   private async drain(): Promise<void> {
     while (this.pending.length) {
-      const batch = this.pending.slice(0, this.batchSize);
+      const from = this.pending.first;
+      const batch = this.pending.front(this.batchSize);
       try {
         await this.opts.writer.write(batch);
       } catch (e) {
@@ -68,11 +140,8 @@ export class ClickBuffer {
         return;
       }
       // Meanwhile clicks were appended and overflow may have dropped some of this batch from the front;
-      // whatever of the batch is left is still the front of the queue.
-      const inBatch = new Set(batch);
-      let k = 0;
-      while (k < this.pending.length && inBatch.has(this.pending[k]!)) k++;
-      this.pending.splice(0, k);
+      // whatever of the batch is left is numbered below from + batch.length.
+      this.pending.dropBefore(from + batch.length);
       this.failures = 0;
       this.written += batch.length;
       this.opts.onWritten?.(batch.length);
@@ -98,7 +167,7 @@ export class ClickBuffer {
       await new Promise((r) => setTimeout(r, 200));
     }
     const lost = this.pending.length;
-    this.pending = [];
+    this.pending.clear();
     await this.opts.writer.close();
     return { lost };
   }

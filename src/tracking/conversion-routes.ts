@@ -9,6 +9,7 @@ import { shopifyRoutes } from './shopify.js';
 import { ingest, rejectEvent, workspaceOfClick, type IngestResult } from './ingest.js';
 import { jsonParams, onlyStrings, rawConversion, readCookie, type Params } from './params.js';
 import type { ClickFinder } from '../app/record-conversion.js';
+import type { ConversionBuffer } from './conversion-buffer.js';
 
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
@@ -31,7 +32,7 @@ function answer(reply: FastifyReply, r: IngestResult): FastifyReply {
   });
 }
 
-export function conversionRoutes(app: FastifyInstance, ctx: AppContext, clicks: ClickFinder): void {
+export function conversionRoutes(app: FastifyInstance, ctx: AppContext, clicks: ClickFinder, held: ConversionBuffer): void {
   const unauthorized = async (reply: FastifyReply, ws: Workspace | undefined, reason: string, params: Params, message: string) => {
     // The event is kept in the workspace it claims (by its click id or workspace parameter), so a brand can see it.
     if (ws) await rejectEvent(ctx, ws, 'postback', reason, rawConversion(params));
@@ -121,14 +122,18 @@ export function conversionRoutes(app: FastifyInstance, ctx: AppContext, clicks: 
   app.get('/px', { schema: { hide: true } }, async (req, reply) => {
     const raw = rawConversion(onlyStrings(req.query));
     raw.click ??= readCookie(req.headers.cookie, 'tp_click');
-    try {
+    const record = async () => {
       const ws = raw.offer ? await findWorkspaceByOffer(ctx.store.db, raw.offer) : await workspaceOfClick(ctx, raw.click);
       if (ws) {
         const r = await ingest(ctx, clicks, ws, 'pixel', raw);
         if (!r.ok) req.log.debug({ code: r.code, status: statusOf(r.code) }, 'pixel input rejected');
       }
+    };
+    try {
+      await record();
     } catch (e) {
-      req.log.error({ err: e }, 'pixel conversion failed');
+      // Nobody will send this conversion again: while the database is unreachable it is held and recorded later.
+      if (!held.hold(e, raw, record)) req.log.error({ err: e }, 'pixel conversion failed');
     }
     return reply
       .type('image/gif')

@@ -8,6 +8,7 @@ import { UniqueClicks } from '../core/unique-clicks.js';
 import { classifyUserAgent, type UserAgentClass } from '../core/visitor.js';
 import type { Metrics } from '../http/metrics.js';
 import { ClickBuffer } from './click-buffer.js';
+import { ConversionBuffer } from './conversion-buffer.js';
 import { postgresClickWriter, sqliteClickWriter } from './click-writer.js';
 import { LinkCache } from './link-cache.js';
 import { checkpointInBackground } from './sqlite-checkpoints.js';
@@ -30,6 +31,8 @@ export interface TrackingDeps {
 export interface Tracking {
   cache: LinkCache;
   buffer: ClickBuffer;
+  /** Pixel and /collect conversions received while the database was unreachable, recorded when it returns. */
+  conversions: ConversionBuffer;
   /** Called by use cases after a change that affects redirects; reaches other instances through the database. */
   changed(change: TrackingChange): Promise<void>;
   /** Called after the admin API changed something in a workspace: its cached conversion settings are read again, here and on other instances. */
@@ -108,6 +111,14 @@ export async function startTracking(app: FastifyInstance, ctx: AppContext, confi
     },
   });
   metrics.clickBufferSize = () => buffer.size;
+  const conversions = new ConversionBuffer({
+    maxPending: config.conversionBufferMax,
+    retryMs: config.clickFlushMs,
+    clock: ctx.clock,
+    onHeld: () => app.log.warn({ held: conversions.size }, 'database unreachable: conversion held until it returns'),
+    onDropped: (n) => app.log.error({ dropped: n, bound: config.conversionBufferMax }, 'conversion buffer full: oldest held conversions dropped'),
+    onFailed: (err) => app.log.error({ err }, 'held conversion failed'),
+  });
 
   const instance = randomUUID();
   const facts = ctx.conversionFacts;
@@ -163,8 +174,8 @@ export async function startTracking(app: FastifyInstance, ctx: AppContext, confi
     },
   });
 
-  conversionRoutes(app, ctx, clickFinder(ctx, buffer, config.clickFlushMs));
-  tagRoutes(app, ctx, clickFinder(ctx, buffer, config.clickFlushMs));
+  conversionRoutes(app, ctx, clickFinder(ctx, buffer, config.clickFlushMs), conversions);
+  tagRoutes(app, ctx, clickFinder(ctx, buffer, config.clickFlushMs), conversions);
 
   const fastCount = { GET: metrics.requests.labels('GET', '/:slug', '302'), HEAD: metrics.requests.labels('HEAD', '/:slug', '302') };
   const fastLatency = { GET: metrics.latency.labels('GET', '/:slug'), HEAD: metrics.latency.labels('HEAD', '/:slug') };
@@ -189,6 +200,7 @@ export async function startTracking(app: FastifyInstance, ctx: AppContext, confi
   return {
     cache,
     buffer,
+    conversions,
     async changed(change) {
       store.notify?.(CHANNEL, JSON.stringify({ from: instance, change })).catch(() => {});
       await reload(change);
@@ -201,6 +213,9 @@ export async function startTracking(app: FastifyInstance, ctx: AppContext, confi
     flush: () => buffer.flush(),
     async close() {
       await unlisten?.();
+      // Held conversions first: their clicks may still be in the click buffer, where the lookup finds them.
+      const held = await conversions.close();
+      if (held.lost) app.log.error({ lost: held.lost }, 'held conversions not recorded before exit');
       const result = await buffer.close();
       await checkpoints?.close();
       return result;

@@ -20,7 +20,9 @@ import type { RawConversion } from '../core/conversion-input.js';
 import { resolveDeepLink } from '../core/destination.js';
 import { findOffer, type OfferRow } from '../db/offers.js';
 import { findWorkspaceByOffer, type Workspace } from '../db/workspaces.js';
+import type { Problem } from '../core/result.js';
 import { sendProblem } from '../http/errors.js';
+import type { ConversionBuffer } from './conversion-buffer.js';
 import { ingest, rejectEvent, workspaceOfClick } from './ingest.js';
 import { jsonParams, onlyStrings, rawConversion, readCookie, type Params } from './params.js';
 import { TAG_SCRIPT, TAG_VERSION } from './tag-script.js';
@@ -58,7 +60,10 @@ function allow(reply: FastifyReply, origin: string): void {
   reply.header('access-control-allow-origin', origin);
 }
 
-export function tagRoutes(app: FastifyInstance, ctx: AppContext, clicks: ClickFinder): void {
+/** What /collect answers: a problem, or the recorded conversion; `allowOrigin` once the origin is known to be the offer's. */
+type CollectAnswer = { allowOrigin: boolean } & ({ problem: Problem } | { status: string; conversionId: string | null });
+
+export function tagRoutes(app: FastifyInstance, ctx: AppContext, clicks: ClickFinder, held: ConversionBuffer): void {
   app.get('/t.js', { schema: { hide: true } }, async (req, reply) => {
     reply
       .header('cache-control', 'public, max-age=3600')
@@ -113,6 +118,23 @@ export function tagRoutes(app: FastifyInstance, ctx: AppContext, clicks: ClickFi
       // browser allows it) fills in, as for the pixel.
       if (!raw.click?.trim()) raw.click = readCookie(req.headers.cookie, 'tp_click');
 
+      let answer: CollectAnswer;
+      try {
+        answer = await collect(raw, origin);
+      } catch (e) {
+        // A beacon is never sent again: while the database is unreachable the conversion is held, its origin checked
+        // and the conversion recorded when the database returns (202: accepted, not yet recorded). Without the
+        // offer the origin cannot be checked, so the answer grants no CORS.
+        if (!held.hold(e, raw, () => collect(raw, origin))) throw e;
+        return reply.code(202).send({ status: 'queued' });
+      }
+      if (answer.allowOrigin && origin !== undefined) allow(reply, origin);
+      if ('problem' in answer) return sendProblem(reply, answer.problem);
+      return reply.code(202).send({ status: answer.status, conversionId: answer.conversionId });
+    });
+
+    /** The conversion of one /collect request, checked and recorded: also what a held one runs when the database returns. */
+    const collect = async (raw: RawConversion, origin: string | undefined): Promise<CollectAnswer> => {
       const named = raw.offer?.trim();
       const ws = (named && OFFER_ID.test(named) ? await findWorkspaceByOffer(ctx.store.db, named) : undefined) ?? (await workspaceOfClick(ctx, raw.click));
       const offer = ws ? await offerOf(ws, raw) : undefined;
@@ -123,19 +145,18 @@ export function tagRoutes(app: FastifyInstance, ctx: AppContext, clicks: ClickFi
             : ['offer_invalid', 'offer must be an offer id (off_…).']
           : ['offer_missing', 'Name the offer (offer=off_…): it says which site may send this conversion.'];
         if (ws) await rejectEvent(ctx, ws, 'tag', code, raw);
-        return sendProblem(reply, { code, message, details: [{ path: 'offer', code, message }] });
+        return { allowOrigin: false, problem: { code, message, details: [{ path: 'offer', code, message }] } };
       }
       if (origin !== undefined && !originAllowed(origin, offer)) {
         await rejectEvent(ctx, ws, 'tag', 'origin_not_allowed', raw);
-        return reply.code(403).type('application/json').send({
-          error: { code: 'origin_not_allowed', message: `${origin} is not the offer's website nor one of its allowed domains (deepLinks.extraDomains).` },
-        });
+        return {
+          allowOrigin: false,
+          problem: { code: 'origin_not_allowed', message: `${origin} is not the offer's website nor one of its allowed domains (deepLinks.extraDomains).` },
+        };
       }
-      if (origin !== undefined) allow(reply, origin);
-
       const r = await ingest(ctx, clicks, ws, 'tag', raw, origin ? { origin } : {});
-      if (!r.ok) return sendProblem(reply, { code: r.code, message: r.message, ...(r.field ? { details: [{ path: r.field, code: r.code, message: r.message }] } : {}) });
-      return reply.code(202).send({ status: r.result.outcome, conversionId: r.result.conversionId });
-    });
+      if (!r.ok) return { allowOrigin: true, problem: { code: r.code, message: r.message, ...(r.field ? { details: [{ path: r.field, code: r.code, message: r.message }] } : {}) } };
+      return { allowOrigin: true, status: r.result.outcome, conversionId: r.result.conversionId };
+    };
   });
 }
