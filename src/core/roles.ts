@@ -17,6 +17,14 @@ export function roleDenial(role: Role, method: string, route: string): RoleDenia
   return null;
 }
 
+/**
+ * Whether the role may read the workspace's secrets (the postback secret: whoever holds it can record conversions).
+ * SPEC §6: owners and managers (and API keys, which act as owners), never viewers.
+ */
+export function maySeeSecrets(role: Role): boolean {
+  return role !== 'viewer';
+}
+
 export function isStateChanging(method: string): boolean {
   return !READS.has(method.toUpperCase());
 }

@@ -19,6 +19,7 @@ import * as m0016 from './0016-rollup-covering-indexes.js';
 import * as m0017 from './0017-rollup-offer-days.js';
 import * as m0018 from './0018-rollup-code-periods.js';
 import * as m0019 from './0019-rollup-member-periods-without-status.js';
+import * as m0022 from './0022-link-tokens-and-attempt-counters.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '0017-rollup-offer-days': m0017,
   '0018-rollup-code-periods': m0018,
   '0019-rollup-member-periods-without-status': m0019,
+  '0022-link-tokens-and-attempt-counters': m0022,
 };
