@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config.js';
 import { openPostgres } from '../src/db/dialect.js';
 import { findWorkspace } from '../src/db/workspaces.js';
 import { createMailTransport, type MailTransport } from '../src/email/transport.js';
+import { deliveredText } from './helpers/outbox.js';
 import { freePort } from './helpers/server.js';
 import { DIALECTS, PG_URL } from './helpers/stores.js';
 import { samplePercentOffer, startTestApp, type TestApp } from './helpers/app.js';
@@ -183,6 +184,49 @@ describe.each(DIALECTS)('email on %s', (kind) => {
     }
   });
 
+  it('sends an invitation again with a new setup link and revokes the one the refused message carried', async () => {
+    const refused: string[] = [];
+    let refuse = true;
+    const sink = await smtpSink({
+      data: (mail) => {
+        if (!refuse || !mail.subject?.includes('Set up your')) return null;
+        refused.push(mail.text ?? '');
+        return [554, '5.7.1 Message rejected'];
+      },
+    });
+    const SETUP_RE = /http:\/\/tp\.test\/app\/setup\?token=([A-Za-z0-9_-]{43})/;
+    try {
+      // A workspace of its own, so its invitation is the only one in its send log.
+      const ws = await t.newWorkspace('Invites');
+      const api = (method: string, p: string) => t.api(method, p, undefined, ws.apiKey);
+      const created = await t.api('POST', '/users', { email: 'rita@acme.test', name: 'Rita', role: 'manager' }, ws.apiKey);
+      expect(created.statusCode).toBe(201);
+      const [invite] = (await api('GET', '/emails?kind=user_invite')).data.data;
+      const transport = transportFor({ SMTP_URL: sink.url });
+      expect(await dispatchEmails(t.built.ctx, transport)).toEqual({ sent: 0, retrying: 0, failed: 1 });
+      const first = SETUP_RE.exec(refused[0]!)![1]!;
+      // The refused message carried a working link of its own, not the one shown to the owner.
+      expect(first).not.toBe(new URL(created.data.setupUrl).searchParams.get('token'));
+      expect((await api('GET', `/auth/setup?token=${first}`)).statusCode).toBe(200);
+
+      refuse = false;
+      expect((await api('POST', `/emails/${invite.id}/retry`)).statusCode).toBe(200);
+      expect(await dispatchEmails(t.built.ctx, transport)).toEqual({ sent: 1, retrying: 0, failed: 0 });
+      const delivered = sink.received.filter((r) => r.to.includes('rita@acme.test'));
+      expect(delivered).toHaveLength(1);
+      const second = SETUP_RE.exec(delivered[0]!.mail.text!)![1]!;
+      expect(second).not.toBe(first);
+      expect((await api('GET', `/auth/setup?token=${first}`)).data.error.code).toBe('link_invalid');
+      expect((await api('GET', `/auth/setup?token=${second}`)).data).toMatchObject({ email: 'rita@acme.test' });
+      // What the API shows of the email has neither link.
+      const shown = (await api('GET', `/emails/${invite.id}`)).body;
+      expect(shown).toContain('/app/setup?token=[redacted]');
+      for (const token of [first, second]) expect(shown).not.toContain(token);
+    } finally {
+      await sink.close();
+    }
+  });
+
   it('retries a temporary refusal with backoff and delivers the email once', async () => {
     const sink = await smtpSink({ rcpt: (address, seen) => (address === 'busy@creators.test' && seen === 0 ? [451, '4.3.2 Try again later'] : null) });
     try {
@@ -242,7 +286,7 @@ describe.each(DIALECTS)('email on %s', (kind) => {
     const { db } = t.built.ctx.store;
     const ws = (await findWorkspace(db, t.workspaceId))!;
     const { offer, member } = await offerWithMember({ name: 'Portal', email: 'portal@creators.test' });
-    const url = 'http://tp.test/portal/login?token=abc';
+    const url = 'http://tp.test';
     await expect(db.transaction().execute(async (tx) => {
       await queueMagicLinkEmail(tx, ws, member, url, now);
       throw new Error('token insert failed');
@@ -252,7 +296,7 @@ describe.each(DIALECTS)('email on %s', (kind) => {
     const ids = await db.transaction().execute(async (tx) => [
       await queueMagicLinkEmail(tx, ws, member, url, now),
       await queueCodeRotatedEmail(tx, ws, member, offer, 'OLD123', 'NEW456', now),
-      await queueUserInviteEmail(tx, ws, { id: 'usr_01kaxk7w9v3f4e8h2m6n5p0qrs', name: 'Sam', email: 'sam@acme.test' }, 'http://tp.test/app/setup?token=t', now + 72 * 3_600_000, now, { role: 'manager' }),
+      await queueUserInviteEmail(tx, ws, { id: 'usr_01kaxk7w9v3f4e8h2m6n5p0qrs', name: 'Sam', email: 'sam@acme.test' }, url, now, { role: 'manager' }),
       await queueCodeRotatedEmail(tx, ws, { id: member.id, name: 'x', email: null }, offer, 'A', 'B', now),
     ]);
     expect(ids.slice(0, 3)).toEqual([expect.stringMatching(/^eml_/), expect.stringMatching(/^eml_/), expect.stringMatching(/^eml_/)]);
@@ -270,17 +314,25 @@ describe.each(DIALECTS)('email on %s', (kind) => {
     expect(notified.map((e: any) => e.subject)).toEqual([`Your ${offer.name} promo code has changed`, `Your ${offer.name} promo code has changed`]);
     expect((await t.api('GET', `/emails/${notified[0].id}`)).data.text).toContain('LEAKED1 for Spring sale no longer works');
 
-    // A sign-in link that could not go out within its 15 minutes is not sent at all.
+    // A sign-in link that could not go out within its 15 minutes is not sent at all; an invitation for a user who no
+    // longer exists neither.
     now += 16 * 60_000;
     const result = await dispatchEmails(t.built.ctx, transportFor({}));
-    expect(result.failed).toBe(1);
+    expect(result.failed).toBe(2);
     const magic = (await t.api('GET', `/emails/${ids[0]}`)).data;
     expect(magic).toMatchObject({ status: 'failed', kind: 'magic_link', expiresAt: expect.any(String) });
     expect(magic.lastError).toMatch(/expired/);
     expect(fs.existsSync(path.join(t.db.dataDir, 'outbox', `${ids[0]}.eml`))).toBe(false);
-    const refused = await t.api('POST', `/emails/${ids[0]}/retry`);
-    expect(refused.statusCode).toBe(409);
+    expect((await t.api('GET', `/emails/${ids[2]}`)).data).toMatchObject({ status: 'failed', lastError: 'Not sent: the person it was for no longer exists.' });
     expect((await t.api('GET', `/emails/${ids[1]}`)).data.status).toBe('sent');
+
+    // Sent again, it carries a new link that works for 15 minutes from then.
+    const again = await t.api('POST', `/emails/${ids[0]}/retry`);
+    expect(again.statusCode).toBe(200);
+    expect(again.data).toMatchObject({ status: 'queued', expiresAt: new Date(now + 15 * 60_000).toISOString() });
+    expect((await dispatchEmails(t.built.ctx, transportFor({}))).sent).toBe(1);
+    const link = /http:\/\/tp\.test(\/p\/auth\?token=[A-Za-z0-9_-]{43})/.exec(await deliveredText(t.db.dataDir, ids[0]!))![1]!;
+    expect((await t.built.app.inject({ url: link })).headers.location).toBe('/p');
   });
 
   it('answers clear errors, and never shows one workspace the emails of another', async () => {
@@ -327,7 +379,7 @@ describe.runIf(PG_URL)('email dispatchers on two instances of one PostgreSQL dat
       const members: { id: string; name: string; email: string }[] = [];
       for (let i = 0; i < 40; i++) members.push((await t.api('POST', '/members', { name: `M${i}`, email: `m${i}@creators.test` })).data);
       await db.transaction().execute(async (tx) => {
-        for (const m of members) await queueMagicLinkEmail(tx, ws, m, `http://tp.test/portal/login?token=${m.id}`, now);
+        for (const m of members) await queueMagicLinkEmail(tx, ws, m, 'http://tp.test', now);
       });
       const drain = async ({ ctx, transport }: (typeof instances)[number]) => {
         let sent = 0;

@@ -12,6 +12,7 @@ import { EXPORT_PAGE_SIZE } from '../src/app/conversion-export.js';
 import { approveDue } from '../src/app/conversions.js';
 import { createWorkspace } from '../src/app/workspaces.js';
 import { loadConfig } from '../src/config.js';
+import { fixedDecimal } from '../src/core/csv-stream.js';
 import { newId } from '../src/core/ids.js';
 import { buildApp, type BuiltApp } from '../src/http/app.js';
 import { exportStream, sendExport, type ExportCell, type ExportFormat } from '../src/http/export.js';
@@ -28,6 +29,8 @@ function readCsv(body: Buffer | string): string[][] {
 }
 
 /** The expected CSV text of a cell: numbers as JavaScript prints them, text escaped. */
+/** amount, refunded, commission in the conversions export. */
+const MONEY_COLUMNS = [12, 14, 15];
 const csvText = (v: Cell) => (v === null ? '' : typeof v === 'number' ? String(v) : escaped(v));
 
 async function readXlsx(body: Buffer): Promise<{ sheets: string[]; rows: Cell[][]; numFmts: (string | undefined)[][] }> {
@@ -89,7 +92,7 @@ describe('the export helper', () => {
       ['\r=1+1', 7, 100],
       ['plain, "quoted"', 2.5, null],
       [null, null, 1],
-    ] as ExportCell[][],
+    ] as Cell[][],
   };
   const app = Fastify();
   app.get('/file', async (req, reply) => sendExport(reply, (req.query as { format: ExportFormat }).format, table));
@@ -113,6 +116,21 @@ describe('the export helper', () => {
     expect(sheet.rows).toEqual([['text', 'number', 'money'], ...table.rows.map((r) => r.map(xlsxValue))]);
     expect(sheet.rows[1]![1]).toBe(-37.5);
     expect(sheet.numFmts.slice(1).filter((_, i) => table.rows[i]![2] !== null).map((f) => f[2])).toEqual(Array(7).fill('0.00'));
+  });
+
+  it("prints a fixed-decimal cell with its own row's decimals: CSV padded, XLSX formatted", async () => {
+    const money: ExportCell[][] = [[fixedDecimal(5000, 0), 'JPY'], [fixedDecimal(12.5, 3), 'KWD'], [fixedDecimal(-59.9, 2), 'USD'], [null, 'EUR']];
+    const t2 = { filename: 'money', columns: ['amount', 'currency'], rows: money };
+    const collect = async (format: ExportFormat) => {
+      const chunks: Buffer[] = [];
+      for await (const c of exportStream(format, t2)) chunks.push(Buffer.from(c));
+      return Buffer.concat(chunks);
+    };
+    const csv = readCsv(await collect('csv'));
+    expect(csv).toEqual([['amount', 'currency'], ['5000', 'JPY'], ['12.500', 'KWD'], ['-59.90', 'USD'], ['', 'EUR']]);
+    const book = await readXlsx(await collect('xlsx'));
+    expect(book.rows.slice(1).map((r) => r[0])).toEqual([5000, 12.5, -59.9, null]);
+    expect(book.numFmts.slice(1, 4).map((f) => f[0])).toEqual(['0', '0.000', '0.00']);
   });
 
   it('continues on a new sheet, with the header again, past the rows a sheet holds', async () => {
@@ -280,13 +298,17 @@ describe.each(DIALECTS)('exports on %s', (kind) => {
       'id', 'order_id', 'occurred_at', 'status', 'reasons', 'offer_ids', 'offers', 'member_ids', 'members', 'sources', 'code',
       'click_id', 'amount', 'currency', 'refunded', 'commission', 'commission_currency', 'commission_statuses',
     ]);
-    expect(lines).toEqual(expected.map((r) => r.map(csvText)));
+    // Money (amount, refunded, commission) prints with its currency's decimals, as in the payout export.
+    expect(lines).toEqual(expected.map((r) => r.map((v, i) => (MONEY_COLUMNS.includes(i) && typeof v === 'number' ? v.toFixed(2) : csvText(v)))));
 
     const xlsx = await raw('/conversions/export?format=xlsx');
     expect(xlsx.statusCode).toBe(200);
     const book = await readXlsx(xlsx.rawPayload);
     expect(book.rows[0]).toEqual(header);
     expect(book.rows.slice(1)).toEqual(expected.map((r) => r.map(xlsxValue)));
+    const formats = book.numFmts.slice(1).flatMap((f, n) => MONEY_COLUMNS.filter((i) => expected[n]![i] !== null).map((i) => f[i]));
+    expect(formats.length).toBeGreaterThan(20);
+    expect(new Set(formats)).toEqual(new Set(['0.00']));
 
     // What the escaping did, spelled out for the cells an attacker controls.
     const byOrder = new Map(lines.map((l) => [l[1], l]));
@@ -295,12 +317,13 @@ describe.each(DIALECTS)('exports on %s', (kind) => {
     expect(byOrder.get("'=1+1")![8]).toBe(`'=HYPERLINK("http://evil.example/","x")`);
     expect(byOrder.get('ORD-TAB')![8]).toBe("'\tTab");
     expect(byOrder.get('ORD-CR')![8]).toBe("'\rCr");
-    expect(byOrder.get('ORD-CR')![14]).toBe('80'); // refunded in full
+    expect(byOrder.get('ORD-CR')![14]).toBe('80.00'); // refunded in full
     expect(byOrder.get('ORD-CR')![17]).toBe('reversed');
     expect(byOrder.get('ORD-UNK=CMD')![10]).toBe("'=CMD");
     expect(byOrder.get('ORD-UNK-SALE')![10]).toBe("'-SALE");
     expect(byOrder.get('ORD-SPLIT')![8]).toBe("'-Minus; +Plus");
-    expect(byOrder.get('ORD-SPLIT')![15]).toBe('20');
+    expect(byOrder.get('ORD-SPLIT')![15]).toBe('20.00');
+    expect(byOrder.get('=1+1'.replace(/^/, "'"))![12]).toBe('49.90');
     expect(byOrder.get("'-5")![12]).toBe('10.05');
     expect(xlsxByOrder.get('-5')![12]).toBe(10.05);
     expect(xlsxByOrder.get('ORD-TAB')![8]).toBe("'\tTab");
@@ -360,6 +383,27 @@ describe.each(DIALECTS)('exports on %s', (kind) => {
     expect(fixed.rawPayload[0]).not.toBe(0xef); // no byte-order mark, no header: PayPal's format
     const minus = creators['-Minus']!.id;
     expect(readCsv(fixed.rawPayload).map((r) => r.slice(0, 3))).toEqual(lines.map((l) => [l.memberId === minus ? 'minus@example.com' : l.email, l.amount, 'USD']));
+  });
+
+  it("prints each conversion's money with its own currency's decimals (JPY none, KWD three)", async () => {
+    const cases: [string, string, string, string][] = [['JPY', '5000', '1200', '380'], ['KWD', '12.500', '0.250', '1.225']];
+    for (const [currency, amount, refund, commission] of cases) {
+      const ws = await t.newWorkspace(`In ${currency}`);
+      const offer = await t.api('POST', '/offers', { name: currency, destinationUrl: 'https://shop.example.com/', currency, holdDays: 1, payoutOptions: [{ title: '10%', type: 'percent', value: '10' }] }, ws.apiKey);
+      expect(offer.statusCode, offer.body).toBe(201);
+      const [aki] = await addCreators(t, offer.data.id, ['Aki'], '{NAME}{RAND4}', ws.apiKey);
+      const secret = (await t.api('GET', '/workspace', undefined, ws.apiKey)).data.postbackSecret;
+      const events: Record<string, string>[] = [{ code: aki!.code, order: `O-${currency}`, amount, currency }, { type: 'refund', order: `O-${currency}`, amount: refund, currency }];
+      for (const q of events) {
+        const res = await t.built.app.inject({ url: `/postback?${new URLSearchParams({ secret, ...q })}` });
+        expect(res.statusCode, res.body).toBe(200);
+      }
+      const exported = t.built.app.inject({ url: '/api/v1/conversions/export?format=csv', headers: { authorization: `Bearer ${ws.apiKey}` } });
+      const [, line] = readCsv((await exported).rawPayload);
+      expect([line![12], line![13], line![14], line![15], line![16]]).toEqual([amount, currency, refund, commission, currency]);
+      const listed = (await t.api('GET', '/conversions', undefined, ws.apiKey)).data.data[0];
+      expect([listed.amount, listed.refunded]).toEqual([amount, refund]);
+    }
   });
 });
 

@@ -2,11 +2,13 @@
 // their own data through every portal route, and nothing of the admin API.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { approveDue } from '../src/app/conversions.js';
+import { LINKS_MAX_PER_EMAIL } from '../src/app/portal-sign-in.js';
 import { createFirstOwner, resetPassword } from '../src/app/users.js';
 import { encodeCursor } from '../src/app/context.js';
 import { hashToken } from '../src/core/passwords.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { listen, newBrowser, setCookie, type Browser } from './helpers/browser.js';
+import { deliveredText, sendToOutbox } from './helpers/outbox.js';
 import { DIALECTS } from './helpers/stores.js';
 
 const AVA = 'ava@creators.test';
@@ -40,10 +42,11 @@ describe.each(DIALECTS)('the creator portal on %s', (kind) => {
   const sql = () => t.db.store.db;
   const postback = (secret: string, params: Record<string, string>) => t.built.app.inject({ url: `/postback?${new URLSearchParams({ secret, ...params })}` });
 
-  /** Asks for a link over the API and returns the path of each one emailed to `email` since `since`. */
+  /** Sends the queued emails and returns the path of each sign-in link emailed to `email` since `since`, as delivered. */
   const emailedLinks = async (email: string, since: number): Promise<string[]> => {
-    const rows = await sql().selectFrom('emails').select(['body_text', 'created_at']).where('kind', '=', 'magic_link').where('to_address', '=', email).where('created_at', '>=', since).execute();
-    return rows.map((r) => LINK_RE.exec(r.body_text)![1]!);
+    await sendToOutbox(t.built.ctx, t.db.dataDir);
+    const rows = await sql().selectFrom('emails').select('id').where('kind', '=', 'magic_link').where('to_address', '=', email).where('created_at', '>=', since).execute();
+    return Promise.all(rows.map(async (r) => LINK_RE.exec(await deliveredText(t.db.dataDir, r.id))![1]!));
   };
   const requestLink = async (email: string) => newBrowser(base).request('POST', '/api/portal/login-link', { email });
 
@@ -148,7 +151,8 @@ describe.each(DIALECTS)('the creator portal on %s', (kind) => {
     const paths = await emailedLinks(AVA, since);
     expect(paths).toHaveLength(2);
     expect(await sql().selectFrom('emails').select('id').where('to_address', '=', 'nobody@creators.test').execute()).toEqual([]);
-    const stored = JSON.stringify(await sql().selectFrom('one_time_tokens').selectAll().execute());
+    // Neither the tokens nor the send log keep the links: they exist only in the messages that left.
+    const stored = JSON.stringify([await sql().selectFrom('one_time_tokens').selectAll().execute(), await sql().selectFrom('emails').selectAll().execute()]);
     for (const p of paths) expect(stored).not.toContain(new URL(p, base).searchParams.get('token'));
   });
 
@@ -185,6 +189,16 @@ describe.each(DIALECTS)('the creator portal on %s', (kind) => {
     const [inTime] = await emailedLinks(BO, since);
     now += 15 * 60_000 - 1;
     expect((await newBrowser(base).open(inTime!)).headers.get('location')).toBe('/p');
+  });
+
+  it('counts sign-in link requests in one conditional write: of 30 at once for one address, 5 are accepted', async () => {
+    const since = now;
+    const answers = await Promise.all(Array.from({ length: 30 }, () => requestLink(AVA)));
+    expect(answers.filter((r) => r.status === 202)).toHaveLength(LINKS_MAX_PER_EMAIL);
+    expect(answers.filter((r) => r.status === 429).map((r) => r.data.error.code)).toEqual(Array(30 - LINKS_MAX_PER_EMAIL).fill('rate_limited'));
+    // Ava is a member of two workspaces: one email each per accepted request.
+    const queued = await sql().selectFrom('emails').select('id').where('to_address', '=', AVA).where('created_at', '>=', since).execute();
+    expect(queued).toHaveLength(2 * LINKS_MAX_PER_EMAIL);
   });
 
   it('throttles sign-in link requests per address, whether or not it is known', async () => {

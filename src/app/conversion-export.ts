@@ -5,8 +5,8 @@
 // and SQLite's WAL checkpoints for the whole download. Ids are time-ordered and pages walk them downwards (newest
 // first, as the list), so a conversion created during the export is never half-included; one changed during the
 // export shows its state when its page was read.
-import type { CsvCell } from '../core/csv-stream.js';
-import { formatAmount } from '../core/money.js';
+import { fixedDecimal, type CsvCell } from '../core/csv-stream.js';
+import { currencyExponent, formatAmount } from '../core/money.js';
 import type { CommissionRow } from '../db/conversions.js';
 import type { Actor, AppContext } from './context.js';
 import { conversionsMatching, conversionView, type ConversionFilter } from './conversions.js';
@@ -30,8 +30,15 @@ type ConversionView = ReturnType<typeof conversionView>;
 type PageCommission = Pick<CommissionRow, 'conversion_id' | 'member_id' | 'amount_minor' | 'currency' | 'status'>;
 
 /**
- * One export row. Money goes out as numbers (Number("49.90") prints 49.9: the value is exact, only the padding is
- * lost) so a spreadsheet sums it; everything a person or a sender typed goes out as text, which the writer escapes.
+ * Money as a number a spreadsheet sums, printed with the currency's decimals ("59.90", "5000", "12.500"). A conversion
+ * without an amount has no currency: its refunded 0 is just 0.
+ */
+const money = (decimal: string, currency: string | null): CsvCell =>
+  currency === null ? Number(decimal) : fixedDecimal(Number(decimal), currencyExponent(currency));
+
+/**
+ * One export row. Money goes out as numbers with its currency's decimals (each row has its own currency), so a
+ * spreadsheet sums it; everything a person or a sender typed goes out as text, which the writer escapes.
  * `commission` is the sum of the conversion's commissions that are not reversed, when they share one currency.
  */
 export function conversionCells(
@@ -52,8 +59,8 @@ export function conversionCells(
     list(offerIds), list(offerIds.map((id) => offerNames.get(id) ?? '')),
     list(memberIds), list(memberIds.map((id) => memberNames.get(id) ?? '')),
     list(v.credits.map((x) => x.source)), v.code, v.clickId,
-    v.amount === null ? null : Number(v.amount), v.currency, Number(v.refunded),
-    currencies.length === 1 ? Number(formatAmount(kept, currencies[0]!)) : null,
+    v.amount === null ? null : money(v.amount, v.currency), v.currency, money(v.refunded, v.currency),
+    currencies.length === 1 ? money(formatAmount(kept, currencies[0]!), currencies[0]!) : null,
     list(currencies), list(mine.map((x) => x.status)),
   ];
 }

@@ -2,17 +2,19 @@
 // sends queued emails with a lease, retries and backoff, the way outgoing webhooks are sent (app/webhooks.ts).
 import type { Kysely, Transaction } from 'kysely';
 import { newId } from '../core/ids.js';
+import { hashToken, newToken } from '../core/passwords.js';
 import { fail, ok, type Result } from '../core/result.js';
 import { recordAudit } from '../db/audit.js';
 import * as repo from '../db/emails.js';
 import { linksOfMembers } from '../db/links.js';
 import { findMember, findMembers, type MemberRow } from '../db/members.js';
+import { findUser, insertOneTimeToken, revokeOneTimeToken, type OneTimeTokenRow } from '../db/users.js';
 import { allOfferMembers, findOfferMembers, type OfferMemberRow } from '../db/offer-members.js';
 import { findOffer, listPayoutOptions } from '../db/offers.js';
 import { codesOfMembers } from '../db/promo-codes.js';
 import type { Database } from '../db/schema.js';
 import { findWorkspace } from '../db/workspaces.js';
-import { codeRotatedEmail, magicLinkEmail, MAGIC_LINK_MINUTES, memberLinksEmail, userInviteEmail, type RenderedEmail } from '../email/templates.js';
+import { codeRotatedEmail, magicLinkEmail, MAGIC_LINK_MINUTES, memberLinksEmail, SETUP_LINK_HOURS, userInviteEmail, type RenderedEmail } from '../email/templates.js';
 import type { MailTransport } from '../email/transport.js';
 import { decodeCursor, toPage, type Actor, type AppContext, type Notifier, type Page } from './context.js';
 import type { DeepLinkSettings, TrackingMethod } from './offer-settings.js';
@@ -37,6 +39,28 @@ export interface MemberRef {
   email: string | null;
 }
 
+/**
+ * What the stored copy of a sign-in or setup email has where its token goes. The token itself is made when the email is
+ * handed to the transport and exists only in the message that leaves (SMTP or the outbox file): the send log, the API
+ * and the dashboard can show the email to anyone of the workspace without handing them a way in.
+ */
+export const TOKEN_REDACTED = '[redacted]';
+const TOKEN_SLOT = `?token=${TOKEN_REDACTED}`;
+
+interface LinkKind {
+  purpose: OneTimeTokenRow['purpose'];
+  path: string;
+  lifetimeMs: number;
+}
+
+/** The emails that carry a link that signs someone in: each sending attempt carries a token of its own. */
+const LINK_KINDS: Partial<Record<repo.EmailKind, LinkKind>> = {
+  magic_link: { purpose: 'member_login', path: '/p/auth', lifetimeMs: MAGIC_LINK_MINUTES * 60_000 },
+  user_invite: { purpose: 'user_setup', path: '/app/setup', lifetimeMs: SETUP_LINK_HOURS * 3_600_000 },
+};
+
+const redactedLink = (baseUrl: string, kind: LinkKind) => `${baseUrl}${kind.path}${TOKEN_SLOT}`;
+
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
 function emailRow(
@@ -52,19 +76,20 @@ function emailRow(
     body_text: rendered.text, body_html: rendered.html, member_id: related.memberId ?? null, offer_id: related.offerId ?? null,
     user_id: related.userId ?? null, status: 'queued', attempts: 0, next_attempt_at: now, locked_until: 0,
     expires_at: related.expiresAt ?? null, last_error: null, delivered_via: null, delivery_note: null, message_id: null,
-    created_at: now, sent_at: null,
+    created_at: now, sent_at: null, link_token_hash: null,
   };
 }
 
 /**
- * Queues a member's portal sign-in link, in the caller's transaction (the one that stored the token). Returns the
- * email's id, or null when the member has no email address. A link not sent within its 15 minutes is not sent at all.
+ * Queues a member's portal sign-in link, in the caller's transaction. Returns the email's id, or null when the member
+ * has no email address. The link's token is made when the email is sent; a request not sent within the link's 15
+ * minutes is not sent at all.
  */
-export async function queueMagicLinkEmail(tx: Db, ws: WorkspaceRef, member: MemberRef, url: string, now: number): Promise<string | null> {
+export async function queueMagicLinkEmail(tx: Db, ws: WorkspaceRef, member: MemberRef, baseUrl: string, now: number): Promise<string | null> {
   if (!member.email) return null;
-  const row = emailRow(ws, member.email, 'magic_link', magicLinkEmail({ brand: ws.name, memberName: member.name, url }), {
-    memberId: member.id, expiresAt: now + MAGIC_LINK_MINUTES * 60_000,
-  }, now);
+  const kind = LINK_KINDS.magic_link!;
+  const rendered = magicLinkEmail({ brand: ws.name, memberName: member.name, url: redactedLink(baseUrl, kind) });
+  const row = emailRow(ws, member.email, 'magic_link', rendered, { memberId: member.id, expiresAt: now + kind.lifetimeMs }, now);
   await repo.insertEmails(tx, [row]);
   return row.id;
 }
@@ -87,23 +112,23 @@ export async function queueCodeRotatedEmail(
 }
 
 /**
- * Queues a dashboard user's setup link (an invitation or a password reset), in the transaction that stored the token.
- * Not sent after `expiresAt`, when the link no longer works.
+ * Queues a dashboard user's setup link (an invitation or a password reset), in the caller's transaction. The email
+ * carries a setup link of its own, made when it is sent; not sent after the link's 72 hours.
  */
 export async function queueUserInviteEmail(
   tx: Db,
   ws: WorkspaceRef,
   user: { id: string; name: string; email: string },
-  url: string,
-  expiresAt: number,
+  baseUrl: string,
   now: number,
   opts: { invitedBy?: string | null; role?: string | null } = {},
 ): Promise<string> {
+  const kind = LINK_KINDS.user_invite!;
   const rendered = userInviteEmail({
-    brand: ws.name, userName: user.name || user.email, url, expiresInHours: Math.max(1, Math.round((expiresAt - now) / 3_600_000)),
+    brand: ws.name, userName: user.name || user.email, url: redactedLink(baseUrl, kind), expiresInHours: SETUP_LINK_HOURS,
     invitedBy: opts.invitedBy ?? null, role: opts.role ?? null,
   });
-  const row = emailRow(ws, user.email, 'user_invite', rendered, { userId: user.id, expiresAt }, now);
+  const row = emailRow(ws, user.email, 'user_invite', rendered, { userId: user.id, expiresAt: now + kind.lifetimeMs }, now);
   await repo.insertEmails(tx, [row]);
   return row.id;
 }
@@ -242,7 +267,7 @@ export interface EmailView {
   html?: string;
 }
 
-export function emailView(e: Omit<repo.EmailRow, 'body_text' | 'body_html'> & Partial<Pick<repo.EmailRow, 'body_text' | 'body_html'>>): EmailView {
+export function emailView(e: Omit<repo.EmailRow, 'body_text' | 'body_html' | 'link_token_hash'> & Partial<Pick<repo.EmailRow, 'body_text' | 'body_html'>>): EmailView {
   return {
     id: e.id, kind: e.kind, to: e.to_address, subject: e.subject, status: e.status, attempts: e.attempts, memberId: e.member_id,
     offerId: e.offer_id, userId: e.user_id, nextAttemptAt: e.status === 'queued' ? iso(e.next_attempt_at) : null, expiresAt: iso(e.expires_at),
@@ -266,7 +291,10 @@ export async function getEmail(ctx: AppContext, actor: Actor, id: string): Promi
   return row ? ok(emailView(row)) : fail('not_found', 'Email not found.');
 }
 
-/** Sends a failed or bounced email again, with a fresh set of attempts. */
+/**
+ * Sends a failed or bounced email again, with a fresh set of attempts. A sign-in or setup email goes with a new link
+ * (every attempt makes its own, see `dispatchEmails`), so it can be sent again after its old link expired.
+ */
 export async function retryEmail(ctx: AppContext, actor: Actor, id: string): Promise<Result<EmailView>> {
   const { db } = ctx.store;
   const now = ctx.clock();
@@ -275,10 +303,12 @@ export async function retryEmail(ctx: AppContext, actor: Actor, id: string): Pro
   if (row.status !== 'failed' && row.status !== 'bounced') {
     return fail('email_not_retryable', `The email is ${row.status}; only a failed or bounced email can be sent again.`);
   }
-  if (row.expires_at !== null && row.expires_at <= now) {
-    return fail('email_not_retryable', 'The link in this email has expired; ask for a new one instead.');
+  const link = LINK_KINDS[row.kind as repo.EmailKind];
+  if (!link && row.expires_at !== null && row.expires_at <= now) {
+    return fail('email_not_retryable', 'This email is out of date; it can no longer be sent.');
   }
-  if (!(await repo.requeueEmail(db, actor.workspaceId, id, now))) return fail('email_not_retryable', 'The email was sent again meanwhile.');
+  const expiresAt = link ? now + link.lifetimeMs : row.expires_at;
+  if (!(await repo.requeueEmail(db, actor.workspaceId, id, now, expiresAt))) return fail('email_not_retryable', 'The email was sent again meanwhile.');
   return getEmail(ctx, actor, id);
 }
 
@@ -317,8 +347,15 @@ export async function dispatchEmails(ctx: AppContext, transport: MailTransport, 
         result.failed++;
         return;
       }
+      const body = await withFreshLink(ctx, email, lease, now);
+      if (!body.ok) {
+        await finish({ status: 'failed', last_error: body.problem.message });
+        result.failed++;
+        return;
+      }
+      if (!body.value) return; // another dispatcher took the email over
       const outcome = await transport.send({
-        id: email.id, to: email.to_address, fromName: email.from_name, subject: email.subject, text: email.body_text, html: email.body_html,
+        id: email.id, to: email.to_address, fromName: email.from_name, subject: email.subject, text: body.value.text, html: body.value.html,
       });
       const at = ctx.clock();
       if (outcome.ok) {
@@ -334,4 +371,32 @@ export async function dispatchEmails(ctx: AppContext, transport: MailTransport, 
     }),
   );
   return result;
+}
+
+/**
+ * The bodies to send. A sign-in or setup email gets a new single-use token here, stored (as its SHA-256) with the
+ * email's previous one revoked, so only the link of the latest attempt works and none is ever readable from the
+ * database. Null when the sender no longer holds the email's lease.
+ */
+async function withFreshLink(ctx: AppContext, email: repo.EmailRow, lease: number, now: number): Promise<Result<{ text: string; html: string } | null>> {
+  const link = LINK_KINDS[email.kind as repo.EmailKind];
+  if (!link) return ok({ text: email.body_text, html: email.body_html });
+  const { db } = ctx.store;
+  const subjectId = link.purpose === 'user_setup' ? email.user_id : email.member_id;
+  const subject = subjectId && (link.purpose === 'user_setup' ? await findUser(db, email.workspace_id, subjectId) : await findMember(db, email.workspace_id, subjectId));
+  if (!subject) return fail('not_found', 'Not sent: the person it was for no longer exists.');
+  const token = newToken();
+  const tokenHash = hashToken(token);
+  const held = await db.transaction().execute(async (tx) => {
+    if (!(await repo.setLinkToken(tx, email.id, lease, tokenHash))) return false;
+    if (email.link_token_hash) await revokeOneTimeToken(tx, email.link_token_hash, now);
+    await insertOneTimeToken(tx, {
+      token_hash: tokenHash, purpose: link.purpose, workspace_id: email.workspace_id, subject_id: subjectId!,
+      created_at: now, expires_at: now + link.lifetimeMs, used_at: null,
+    });
+    return true;
+  });
+  if (!held) return ok(null);
+  const withToken = (body: string) => body.replaceAll(TOKEN_SLOT, `?token=${token}`);
+  return ok({ text: withToken(email.body_text), html: withToken(email.body_html) });
 }

@@ -1,13 +1,11 @@
 // Members sign in to the creator portal from an emailed magic link (single use, 15 minutes); their sessions.
-import type { Kysely, Transaction } from 'kysely';
 import { hashToken, newToken } from '../core/passwords.js';
 import { fail, ok, type Result } from '../core/result.js';
-import type { Database } from '../db/schema.js';
 import * as repo from '../db/users.js';
 import type { AppContext } from './context.js';
 import { queueMagicLinkEmail } from './emails.js';
 import { newSession, slidExpiry, type NewSession } from './sessions.js';
-import { countAttempt, overLimit } from './throttle.js';
+import { takeAttempts } from './throttle.js';
 
 /** A sign-in link works once, for 15 minutes. */
 export const LOGIN_LINK_MS = 15 * 60_000;
@@ -22,23 +20,20 @@ export interface MemberSession {
   workspaceId: string;
 }
 
-type Db = Kysely<Database> | Transaction<Database>;
 
 export interface IssuedLink {
   workspaceId: string;
   memberId: string;
   email: string;
-  url: string;
+  /** The queued email; its link is made when it is sent. */
+  emailId: string;
 }
 
 /** A single-use sign-in link for one member (not emailed: for callers that deliver it themselves). */
 export async function issueLoginLink(ctx: AppContext, workspaceId: string, memberId: string): Promise<string> {
-  return storeLoginLink(ctx, ctx.store.db, workspaceId, memberId, ctx.clock());
-}
-
-async function storeLoginLink(ctx: AppContext, db: Db, workspaceId: string, memberId: string, now: number): Promise<string> {
+  const now = ctx.clock();
   const token = newToken();
-  await repo.insertOneTimeToken(db, {
+  await repo.insertOneTimeToken(ctx.store.db, {
     token_hash: hashToken(token), purpose: 'member_login', workspace_id: workspaceId, subject_id: memberId,
     created_at: now, expires_at: now + LOGIN_LINK_MS, used_at: null,
   });
@@ -47,8 +42,9 @@ async function storeLoginLink(ctx: AppContext, db: Db, workspaceId: string, memb
 
 /**
  * "Email me a sign-in link". The answer never says whether the address is known; attempts are counted whether it is
- * or not, so the limit tells nothing either. A member in several workspaces gets one link per workspace. Each link is
- * stored and its email queued in one transaction. Returns what was issued, for tests; the route only says "accepted".
+ * or not, so the limit tells nothing either. A member in several workspaces gets one email per workspace; the link in
+ * it is made when it is sent, so no copy of it is kept. Returns what was queued, for tests; the route only says
+ * "accepted".
  */
 export async function requestLoginLink(ctx: AppContext, input: { email: string; ip: string }): Promise<Result<IssuedLink[]>> {
   const email = input.email.trim().toLowerCase();
@@ -56,8 +52,7 @@ export async function requestLoginLink(ctx: AppContext, input: { email: string; 
     { scope: 'portal-link-email', value: email, max: LINKS_MAX_PER_EMAIL },
     { scope: 'portal-link-ip', value: input.ip, max: LINKS_MAX_PER_IP },
   ];
-  if (await overLimit(ctx, limits)) return fail('rate_limited', 'Too many sign-in links asked for. Try again in 15 minutes.');
-  await countAttempt(ctx, limits);
+  if (!(await takeAttempts(ctx, limits))) return fail('rate_limited', 'Too many sign-in links asked for. Try again in 15 minutes.');
   if (!email) return ok([]);
   const members = await ctx.store.db
     .selectFrom('members as m')
@@ -67,13 +62,8 @@ export async function requestLoginLink(ctx: AppContext, input: { email: string; 
     .execute();
   const issued: IssuedLink[] = [];
   for (const m of members) {
-    const now = ctx.clock();
-    const url = await ctx.store.db.transaction().execute(async (tx) => {
-      const link = await storeLoginLink(ctx, tx, m.workspace_id, m.id, now);
-      await queueMagicLinkEmail(tx, { id: m.workspace_id, name: m.workspace_name }, { id: m.id, name: m.name, email }, link, now);
-      return link;
-    });
-    issued.push({ workspaceId: m.workspace_id, memberId: m.id, email, url });
+    const emailId = await queueMagicLinkEmail(ctx.store.db, { id: m.workspace_id, name: m.workspace_name }, { id: m.id, name: m.name, email }, ctx.baseUrl, ctx.clock());
+    issued.push({ workspaceId: m.workspace_id, memberId: m.id, email, emailId: emailId! });
   }
   return ok(issued);
 }

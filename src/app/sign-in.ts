@@ -6,7 +6,7 @@ import * as repo from '../db/users.js';
 import { findWorkspace } from '../db/workspaces.js';
 import type { AppContext } from './context.js';
 import { newSession, slidExpiry, type NewSession } from './sessions.js';
-import { countAttempt, forgetAttempts, overLimit, type Limit } from './throttle.js';
+import { forgetAttempts, returnAttempts, takeAttempts, type Limit } from './throttle.js';
 import { normalizeEmail, userView, type UserView } from './users.js';
 
 /** Failed logins per account, and per client IP, within the throttle window (15 minutes). */
@@ -45,17 +45,16 @@ export async function login(
 ): Promise<Result<SignedIn>> {
   const email = normalizeEmail(input.email);
   const byEmail: Limit = { scope: 'login-email', value: email, max: LOGIN_MAX_PER_EMAIL };
-  const limits: Limit[] = [byEmail, { scope: 'login-ip', value: input.ip, max: LOGIN_MAX_PER_IP }];
-  // Checked before the password: once locked, even the right password waits, or guessing would simply continue.
-  if (await overLimit(ctx, limits)) return fail('rate_limited', 'Too many failed sign-ins. Try again in 15 minutes.');
+  const byIp: Limit = { scope: 'login-ip', value: input.ip, max: LOGIN_MAX_PER_IP };
+  // Counted before the password is checked, as a failure until it proves right: once locked, even the right password
+  // waits, or guessing would simply continue; and parallel guesses cannot all pass a check made before any is counted.
+  if (!(await takeAttempts(ctx, [byEmail, byIp]))) return fail('rate_limited', 'Too many failed sign-ins. Try again in 15 minutes.');
   const user = await repo.findUserByEmail(ctx.store.db, email);
   // An unknown email (or a user without a password yet) costs the same scrypt work as a wrong password.
   const matches = await verifyPassword(input.password, user?.password_hash ?? (await dummyHash()));
-  if (!user || !user.password_hash || !matches) {
-    await countAttempt(ctx, limits);
-    return fail('invalid_credentials', 'The email or the password is not right.');
-  }
+  if (!user || !user.password_hash || !matches) return fail('invalid_credentials', 'The email or the password is not right.');
   await forgetAttempts(ctx, byEmail);
+  await returnAttempts(ctx, [byIp]);
   if (needsRehash(user.password_hash)) {
     await repo.updateUser(ctx.store.db, user.workspace_id, user.id, { password_hash: await hashPassword(input.password) });
   }
@@ -97,11 +96,11 @@ export async function changePassword(
   const user = await repo.findUser(db, session.workspaceId, session.user.id);
   if (!user) return fail('unauthorized', 'Sign in again.');
   const limits: Limit[] = [{ scope: 'login-email', value: user.email, max: LOGIN_MAX_PER_EMAIL }, { scope: 'login-ip', value: input.ip, max: LOGIN_MAX_PER_IP }];
-  if (await overLimit(ctx, limits)) return fail('rate_limited', 'Too many failed attempts. Try again in 15 minutes.');
+  if (!(await takeAttempts(ctx, limits))) return fail('rate_limited', 'Too many failed attempts. Try again in 15 minutes.');
   if (!user.password_hash || !(await verifyPassword(input.currentPassword, user.password_hash))) {
-    await countAttempt(ctx, limits);
     return fail('invalid_credentials', 'The current password is not right.');
   }
+  await returnAttempts(ctx, limits);
   const problem = passwordProblem(input.newPassword);
   if (problem) return passwordFailure('newPassword', problem);
   const now = ctx.clock();
@@ -124,7 +123,7 @@ export async function setupLinkInfo(ctx: AppContext, token: string): Promise<Res
   return ok({ email: user.email, name: user.name, workspace: { id: user.workspace_id, name: ws?.name ?? '' } });
 }
 
-/** Follows a setup link: sets the password and signs in. A bad password leaves the link usable. */
+/** Follows a setup link: sets the password and signs in; the user's other setup links end. A bad password leaves the link usable. */
 export async function setupAccount(ctx: AppContext, input: { token: string; password: string; browserCsrf?: string }): Promise<Result<SignedIn>> {
   const { db } = ctx.store;
   const tokenHash = hashToken(input.token);
@@ -136,6 +135,8 @@ export async function setupAccount(ctx: AppContext, input: { token: string; pass
   const now = ctx.clock();
   const user = await db.transaction().execute(async (tx) => {
     if (!(await repo.consumeOneTimeToken(tx, tokenHash, 'user_setup', now))) return null;
+    // The account is set up: its other setup links (the owner's copy, an emailed one) must not reset it later.
+    await repo.revokeOneTimeTokens(tx, pending.subject_id, 'user_setup', now);
     await repo.updateUser(tx, pending.workspace_id, pending.subject_id, { password_hash: hash, must_change_password: 0, updated_at: now });
     await repo.deleteUserSessions(tx, pending.subject_id);
     return repo.findUser(tx, pending.workspace_id, pending.subject_id);

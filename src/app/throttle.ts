@@ -1,6 +1,6 @@
 // Counting attempts (failed logins, sign-in links asked for) in the database, so a limit holds across instances.
 import { hashToken } from '../core/passwords.js';
-import { clearAttempts, countAttempts, recordAttempts } from '../db/users.js';
+import { clearAttempts, deleteEndedAttemptWindows, returnAttempt, takeAttempt } from '../db/users.js';
 import type { AppContext } from './context.js';
 
 export const THROTTLE_WINDOW_MS = 15 * 60_000;
@@ -14,18 +14,35 @@ export interface Limit {
 
 const keyOf = (l: Limit) => hashToken(`${l.scope}:${l.value}`);
 
-/** True when any limit has reached its maximum within the window. */
-export async function overLimit(ctx: AppContext, limits: Limit[]): Promise<boolean> {
-  const counts = await countAttempts(ctx.store.db, limits.map(keyOf), ctx.clock() - THROTTLE_WINDOW_MS);
-  return limits.some((l) => (counts.get(keyOf(l)) ?? 0) >= l.max);
+/**
+ * Counts an attempt against every limit before the attempt is made, or refuses it (false) when any limit is reached;
+ * then nothing stays counted. Counting first is what makes the limit exact under parallel requests: each takes its
+ * place with one conditional write (db/users.ts `takeAttempt`), so no more than `max` ever get through.
+ */
+export async function takeAttempts(ctx: AppContext, limits: Limit[]): Promise<boolean> {
+  const now = ctx.clock();
+  const taken: Limit[] = [];
+  for (const l of limits) {
+    if (!(await takeAttempt(ctx.store.db, keyOf(l), now, THROTTLE_WINDOW_MS, l.max))) {
+      await returnAttempts(ctx, taken);
+      return false;
+    }
+    taken.push(l);
+  }
+  return true;
 }
 
-export async function countAttempt(ctx: AppContext, limits: Limit[]): Promise<void> {
-  const now = ctx.clock();
-  await recordAttempts(ctx.store.db, limits.map(keyOf), now, now - THROTTLE_WINDOW_MS);
+/** Takes back attempts that turned out not to count (a correct password is not a failure). */
+export async function returnAttempts(ctx: AppContext, limits: Limit[]): Promise<void> {
+  for (const l of limits) await returnAttempt(ctx.store.db, keyOf(l));
 }
 
 /** A successful login forgets that account's failures (never an IP's: one good password must not reset a spray). */
 export async function forgetAttempts(ctx: AppContext, limit: Limit): Promise<void> {
   await clearAttempts(ctx.store.db, keyOf(limit));
+}
+
+/** Drops the counters whose window has ended. */
+export async function purgeEndedAttempts(ctx: AppContext): Promise<void> {
+  await deleteEndedAttemptWindows(ctx.store.db, ctx.clock() - THROTTLE_WINDOW_MS);
 }

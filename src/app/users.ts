@@ -10,13 +10,15 @@ import type { Database } from '../db/schema.js';
 import * as repo from '../db/users.js';
 import { findWorkspace } from '../db/workspaces.js';
 import type { Actor, AppContext } from './context.js';
+import { SETUP_LINK_HOURS } from '../email/templates.js';
 import { queueUserInviteEmail } from './emails.js';
+import { purgeEndedAttempts } from './throttle.js';
 
 export type Role = repo.Role;
 export const ROLES: readonly Role[] = ['owner', 'manager', 'viewer'];
 
 /** A setup link (new user, or a password reset by an owner) works once, for 72 hours. */
-export const SETUP_LINK_MS = 72 * 3_600_000;
+export const SETUP_LINK_MS = SETUP_LINK_HOURS * 3_600_000;
 
 export interface UserView {
   id: string;
@@ -54,8 +56,9 @@ export function normalizeEmail(raw: string): string {
 }
 
 /**
- * A new setup link for the user (earlier ones stop working), emailed in the same transaction that stores it: the
- * email is queued exactly when the link exists.
+ * A new setup link for the user (earlier ones stop working), shown once to whoever asked for it, and an email queued in
+ * the same transaction. The email carries a link of its own, made when it is sent (app/emails.ts), so this one is never
+ * stored anywhere but as its hash.
  */
 async function issueSetupLink(ctx: AppContext, user: repo.UserRow, invitedBy: string | null): Promise<{ setupUrl: string; expiresAt: string }> {
   const now = ctx.clock();
@@ -68,7 +71,7 @@ async function issueSetupLink(ctx: AppContext, user: repo.UserRow, invitedBy: st
       token_hash: hashToken(token), purpose: 'user_setup', workspace_id: user.workspace_id, subject_id: user.id,
       created_at: now, expires_at: now + SETUP_LINK_MS, used_at: null,
     });
-    await queueUserInviteEmail(tx, { id: user.workspace_id, name: ws?.name ?? '' }, user, setupUrl, now + SETUP_LINK_MS, now, { invitedBy, role: user.role });
+    await queueUserInviteEmail(tx, { id: user.workspace_id, name: ws?.name ?? '' }, user, ctx.baseUrl, now, { invitedBy, role: user.role });
   });
   return { setupUrl, expiresAt: new Date(now + SETUP_LINK_MS).toISOString() };
 }
@@ -209,7 +212,8 @@ export async function usersExist(ctx: AppContext): Promise<boolean> {
   return !!(await ctx.store.db.selectFrom('users').select('id').limit(1).executeTakeFirst());
 }
 
-/** Deletes ended sessions (users' and members') and expired one-time links. */
+/** Deletes ended sessions (users' and members'), expired one-time links and ended attempt counts. */
 export async function purgeExpiredSessions(ctx: AppContext): Promise<void> {
   await repo.deleteExpired(ctx.store.db, ctx.clock());
+  await purgeEndedAttempts(ctx);
 }

@@ -12,20 +12,28 @@ export interface WorkspaceView {
   name: string;
   timezone: string;
   currency: string;
-  postbackSecret: string;
+  /** Null for whoever may not see secrets (a viewer). */
+  postbackSecret: string | null;
   /** Whether Shopify's webhook signing secret is set; the secret itself is never shown again. */
   shopifyConnected: boolean;
   shopifyWebhookUrl: string;
   createdAt: string;
 }
 
-export function workspaceView(w: repo.Workspace, baseUrl = ''): WorkspaceView {
+/** What the caller may see decides whether secrets are in the view; there is no default, so no caller forgets. */
+export interface ViewerRights {
+  secrets: boolean;
+}
+
+export function workspaceView(w: repo.Workspace, baseUrl: string, rights: { secrets: true }): WorkspaceView & { postbackSecret: string };
+export function workspaceView(w: repo.Workspace, baseUrl: string, rights: ViewerRights): WorkspaceView;
+export function workspaceView(w: repo.Workspace, baseUrl: string, rights: ViewerRights): WorkspaceView {
   return {
     id: w.id,
     name: w.name,
     timezone: w.timezone,
     currency: w.currency,
-    postbackSecret: w.postback_secret,
+    postbackSecret: rights.secrets ? w.postback_secret : null,
     shopifyConnected: w.shopify_webhook_secret !== null,
     shopifyWebhookUrl: `${baseUrl}/webhooks/shopify/${w.id}`,
     createdAt: new Date(w.created_at).toISOString(),
@@ -44,7 +52,7 @@ export function isTimeZone(tz: string): boolean {
 export async function createWorkspace(
   ctx: AppContext,
   input: { name: string; timezone?: string; currency?: string },
-): Promise<Result<{ workspace: WorkspaceView; apiKey: string; apiKeyId: string }>> {
+): Promise<Result<{ workspace: WorkspaceView & { postbackSecret: string }; apiKey: string; apiKeyId: string }>> {
   if (!input.name.trim()) return fail('validation_failed', 'A workspace needs a name.', [{ path: 'name', code: 'required', message: 'Name is empty.' }]);
   if (input.timezone && !isTimeZone(input.timezone)) return fail('validation_failed', `Unknown time zone "${input.timezone}".`, [{ path: 'timezone', code: 'timezone_invalid', message: 'Use an IANA zone such as Europe/Paris.' }]);
   if (input.currency && !isCurrency(input.currency)) return fail('validation_failed', `Unknown currency "${input.currency}".`, [{ path: 'currency', code: 'currency_invalid', message: 'Use an ISO-4217 code such as EUR.' }]);
@@ -54,7 +62,7 @@ export async function createWorkspace(
       return await ctx.store.db.transaction().execute(async (tx) => {
         const workspace = await repo.insertWorkspace(tx, { name: input.name.trim(), timezone: input.timezone, currency: input.currency, clickTag: newWorkspaceTag(), now });
         const key = await repo.insertApiKey(tx, { workspaceId: workspace.id, name: 'Default key', now });
-        return ok({ workspace: workspaceView(workspace, ctx.baseUrl), apiKey: key.key, apiKeyId: key.id });
+        return ok({ workspace: workspaceView(workspace, ctx.baseUrl, { secrets: true }), apiKey: key.key, apiKeyId: key.id });
       });
     } catch (e) {
       // Four base62 characters give 14.7 M click tags; a collision just draws again.
@@ -63,15 +71,16 @@ export async function createWorkspace(
   }
 }
 
-export async function getWorkspace(ctx: AppContext, actor: Actor): Promise<Result<WorkspaceView>> {
+export async function getWorkspace(ctx: AppContext, actor: Actor, rights: ViewerRights): Promise<Result<WorkspaceView>> {
   const w = await repo.findWorkspace(ctx.store.db, actor.workspaceId);
-  return w ? ok(workspaceView(w, ctx.baseUrl)) : fail('not_found', 'Workspace not found.');
+  return w ? ok(workspaceView(w, ctx.baseUrl, rights)) : fail('not_found', 'Workspace not found.');
 }
 
 export async function updateWorkspace(
   ctx: AppContext,
   actor: Actor,
   input: { name?: string; timezone?: string; currency?: string; shopifyWebhookSecret?: string | null },
+  rights: ViewerRights,
 ): Promise<Result<WorkspaceView>> {
   const details = [];
   if (input.name !== undefined && !input.name.trim()) details.push({ path: 'name', code: 'required', message: 'Name is empty.' });
@@ -88,7 +97,7 @@ export async function updateWorkspace(
   // The audit log records that the Shopify secret changed, never its value.
   const logged = { ...patch, ...(shopifyWebhookSecret !== undefined ? { shopify_webhook_secret: shopifyWebhookSecret ? 'set' : 'cleared' } : {}) };
   await recordAudit(ctx.store.db, { ...actor, entity: 'workspace', entityId: actor.workspaceId, action: 'updated', detail: { after: logged }, now: ctx.clock() });
-  return getWorkspace(ctx, actor);
+  return getWorkspace(ctx, actor, rights);
 }
 
 export async function createApiKey(ctx: AppContext, actor: Actor, name: string) {

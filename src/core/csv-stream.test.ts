@@ -3,7 +3,7 @@ import v8 from 'node:v8';
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CSV_BOM, csvCell, csvLine, csvRows, type CsvCell } from './csv-stream.js';
+import { CSV_BOM, csvCell, csvLine, csvRows, fixedDecimal, type CsvCell } from './csv-stream.js';
 
 async function collect(lines: AsyncIterable<string>): Promise<string> {
   let out = '';
@@ -27,6 +27,12 @@ describe('csvCell: formula injection', () => {
     expect([-37.5, -1, 0, -0, 12.5, 1e21, 1e-7].map(csvCell)).toEqual(['-37.5', '-1', '0', '0', '12.5', '1e+21', '1e-7']);
     expect(csvCell(null)).toBe('');
     for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) expect(() => csvCell(bad)).toThrow(RangeError);
+  });
+
+  it('prints a fixed-decimal cell padded to its decimals, a negative one unescaped', () => {
+    expect([fixedDecimal(59.9, 2), fixedDecimal(5000, 0), fixedDecimal(12.5, 3), fixedDecimal(-4.5, 2), fixedDecimal(0, 2)].map(csvCell))
+      .toEqual(['59.90', '5000', '12.500', '-4.50', '0.00']);
+    expect(() => csvCell(fixedDecimal(Number.NaN, 2))).toThrow(RangeError);
   });
 });
 

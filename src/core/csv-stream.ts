@@ -8,7 +8,25 @@
 // that SUM skips. Only *strings* that look negative ("-2+3", "-5") get the quote: text is text, whatever it resembles.
 // So callers pass money and counts as numbers (see reportCells) and everything user-typed as strings.
 
-export type CsvCell = string | number | null;
+/**
+ * A number printed with a set number of decimals ("59.90", "5000", "12.500"): money whose currency, and so whose
+ * decimals, can differ from row to row. Like a number, never escaped.
+ */
+export interface FixedDecimal {
+  value: number;
+  decimals: number;
+}
+
+export type CsvCell = string | number | FixedDecimal | null;
+
+/** Money in its currency's decimals, from the amount as a number of currency units. */
+export const fixedDecimal = (value: number, decimals: number): FixedDecimal => ({ value, decimals });
+
+function finite(value: number): number {
+  // NaN or Infinity would reach the sheet as text; either is a bug upstream, not a value to export.
+  if (!Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
+  return value;
+}
 
 /** Excel reads a CSV as the machine's legacy code page unless it starts with a UTF-8 byte-order mark. */
 export const CSV_BOM = '\uFEFF';
@@ -19,11 +37,8 @@ const NEEDS_QUOTES = /[",\r\n]/;
 /** One cell: formula-escaped if text, then quoted per RFC 4180 if it holds a quote, comma or line break. */
 export function csvCell(cell: CsvCell): string {
   if (cell === null) return '';
-  if (typeof cell === 'number') {
-    // NaN or Infinity would reach the sheet as text; either is a bug upstream, not a value to export.
-    if (!Number.isFinite(cell)) throw new RangeError(`not a finite number: ${cell}`);
-    return String(cell);
-  }
+  if (typeof cell === 'number') return String(finite(cell));
+  if (typeof cell === 'object') return finite(cell.value).toFixed(cell.decimals);
   const text = FORMULA_START.test(cell) ? `'${cell}` : cell;
   return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

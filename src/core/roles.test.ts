@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isStateChanging, minRole, roleDenial } from './roles.js';
+import { isStateChanging, maySeeSecrets, minRole, roleDenial } from './roles.js';
 
 describe('roleDenial', () => {
   it('lets an owner do anything', () => {
@@ -24,6 +24,10 @@ describe('roleDenial', () => {
     expect(roleDenial('viewer', 'HEAD', '/api/v1/offers')).toBeNull();
     for (const method of ['POST', 'PUT', 'PATCH', 'DELETE', 'post']) expect(roleDenial('viewer', method, '/api/v1/offers')).toBe('read_only');
     expect(roleDenial('viewer', 'GET', '/api/v1/users')).toBe('owner_only');
+  });
+
+  it('shows secrets to owners and managers, never to viewers (SPEC §6)', () => {
+    expect((['owner', 'manager', 'viewer'] as const).map(maySeeSecrets)).toEqual([true, true, false]);
   });
 
   it('calls every method but GET, HEAD and OPTIONS state-changing', () => {

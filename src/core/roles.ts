@@ -26,6 +26,14 @@ export function roleDenial(role: Role, method: string, route: string): RoleDenia
   return needed === 'owner' ? 'owner_only' : 'read_only';
 }
 
+/**
+ * Whether the role may read the workspace's secrets (the postback secret: whoever holds it can record conversions).
+ * SPEC §6: owners and managers (and API keys, which act as owners), never viewers.
+ */
+export function maySeeSecrets(role: Role): boolean {
+  return role !== 'viewer';
+}
+
 export function isStateChanging(method: string): boolean {
   return !READS.has(method.toUpperCase());
 }

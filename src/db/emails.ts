@@ -10,7 +10,7 @@ export const EMAIL_KINDS = ['member_links', 'magic_link', 'code_rotated', 'user_
 export type EmailKind = (typeof EMAIL_KINDS)[number];
 export const EMAIL_STATUSES: readonly EmailStatus[] = ['queued', 'sending', 'sent', 'failed', 'bounced'];
 
-// 20 columns a row; 500 rows stay far below PostgreSQL's 65,535 parameters and SQLite's 32,766.
+// 21 columns a row; 500 rows stay far below PostgreSQL's 65,535 parameters and SQLite's 32,766.
 const INSERT_CHUNK = 500;
 
 export async function insertEmails(db: Db, rows: EmailRow[]): Promise<void> {
@@ -92,11 +92,23 @@ export async function finishAttempt(db: Db, id: string, leaseUntil: number, patc
   return Number(r.numUpdatedRows) > 0;
 }
 
-/** A failed or bounced email goes back to the queue with a fresh set of attempts. */
-export async function requeueEmail(db: Db, workspaceId: string, id: string, now: number): Promise<boolean> {
+/** Remembers (hashed) the token the current attempt carries, only while this sender holds the lease. */
+export async function setLinkToken(db: Db, id: string, leaseUntil: number, tokenHash: string): Promise<boolean> {
   const r = await db
     .updateTable('emails')
-    .set({ status: 'queued', attempts: 0, next_attempt_at: now, locked_until: 0 })
+    .set({ link_token_hash: tokenHash })
+    .where('id', '=', id)
+    .where('status', '=', 'sending')
+    .where('locked_until', '=', leaseUntil)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** A failed or bounced email goes back to the queue with a fresh set of attempts. */
+export async function requeueEmail(db: Db, workspaceId: string, id: string, now: number, expiresAt: number | null): Promise<boolean> {
+  const r = await db
+    .updateTable('emails')
+    .set({ status: 'queued', attempts: 0, next_attempt_at: now, locked_until: 0, expires_at: expiresAt })
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .where('status', 'in', ['failed', 'bounced'])

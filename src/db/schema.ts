@@ -449,10 +449,11 @@ export interface OneTimeTokenTable {
 }
 
 /** One row per counted attempt (failed login, sign-in link asked for), keyed by a hash of what is throttled. */
-export interface AuthAttemptTable {
-  id: string;
+/** Attempts counted under one key (a hash of what is counted) since `window_start`; see app/throttle.ts. */
+export interface AuthCounterTable {
   key: string;
-  at: number;
+  window_start: number;
+  count: number;
 }
 
 /**
@@ -489,6 +490,8 @@ export interface EmailTable {
   message_id: string | null;
   created_at: number;
   sent_at: number | null;
+  /** SHA-256 of the token the last sending attempt of a sign-in or setup email carried (revoked by the next one). */
+  link_token_hash: string | null;
 }
 
 /** A leak alert (SPEC §5): one code, one rule, its evidence and what people did about it. See ADR 0009-leak-alerts. */
@@ -560,6 +563,6 @@ export interface Database {
   user_sessions: UserSessionTable;
   member_sessions: MemberSessionTable;
   one_time_tokens: OneTimeTokenTable;
-  auth_attempts: AuthAttemptTable;
+  auth_counters: AuthCounterTable;
   emails: EmailTable;
 }

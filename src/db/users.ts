@@ -1,6 +1,5 @@
 // Users, sessions (users' and members'), one-time tokens and attempt counters. Tokens arrive here already hashed.
 import type { Kysely, Transaction } from 'kysely';
-import { randomBase62 } from '../core/ids.js';
 import { lockedForUpdate, type DialectKind } from './dialect.js';
 import type { Database, MemberSessionTable, OneTimeTokenTable, UserSessionTable, UserTable } from './schema.js';
 
@@ -108,6 +107,11 @@ export async function deleteExpired(db: Db, now: number): Promise<void> {
   await db.deleteFrom('one_time_tokens').where('expires_at', '<=', now).execute();
 }
 
+/** Counters whose window ended before `before` (they start over on their next attempt anyway). */
+export async function deleteEndedAttemptWindows(db: Db, before: number): Promise<void> {
+  await db.deleteFrom('auth_counters').where('window_start', '<=', before).execute();
+}
+
 // One-time tokens.
 
 export type OneTimeTokenRow = OneTimeTokenTable;
@@ -119,6 +123,11 @@ export async function insertOneTimeToken(db: Db, row: OneTimeTokenRow): Promise<
 /** Earlier unused links of the same purpose stop working when a new one is issued. */
 export async function revokeOneTimeTokens(db: Db, subjectId: string, purpose: OneTimeTokenRow['purpose'], now: number): Promise<void> {
   await db.updateTable('one_time_tokens').set({ used_at: now }).where('subject_id', '=', subjectId).where('purpose', '=', purpose).where('used_at', 'is', null).execute();
+}
+
+/** One link stops working (a sign-in email sent again carries a new one). */
+export async function revokeOneTimeToken(db: Db, tokenHash: string, now: number): Promise<void> {
+  await db.updateTable('one_time_tokens').set({ used_at: now }).where('token_hash', '=', tokenHash).where('used_at', 'is', null).execute();
 }
 
 /**
@@ -151,22 +160,35 @@ export async function findOneTimeToken(db: Db, tokenHash: string, purpose: OneTi
 
 // Attempt counters.
 
-export async function countAttempts(db: Db, keys: string[], since: number): Promise<Map<string, number>> {
-  const rows = await db
-    .selectFrom('auth_attempts')
-    .select((eb) => ['key', eb.fn.countAll<number>().as('n')])
-    .where('key', 'in', keys)
-    .where('at', '>', since)
-    .groupBy('key')
-    .execute();
-  return new Map(rows.map((r) => [r.key, Number(r.n)]));
+/**
+ * Counts one attempt under `key` unless `max` are already counted in its window; a window older than `windowMs` starts
+ * over. One conditional upsert both counts and decides, so parallel attempts cannot all read "under the limit": the row
+ * is locked by the write (PostgreSQL) or the single writer (SQLite). True when the attempt was counted.
+ */
+export async function takeAttempt(db: Db, key: string, now: number, windowMs: number, max: number): Promise<boolean> {
+  const expired = now - windowMs;
+  const r = await db
+    .insertInto('auth_counters')
+    .values({ key, window_start: now, count: 1 })
+    .onConflict((oc) =>
+      oc
+        .column('key')
+        .doUpdateSet((eb) => ({
+          count: eb.case().when('auth_counters.window_start', '<=', expired).then(eb.lit(1)).else(eb('auth_counters.count', '+', 1)).end(),
+          window_start: eb.case().when('auth_counters.window_start', '<=', expired).then(now).else(eb.ref('auth_counters.window_start')).end(),
+        }))
+        .where((eb) => eb.or([eb('auth_counters.window_start', '<=', expired), eb('auth_counters.count', '<', max)])),
+    )
+    .returning('count')
+    .executeTakeFirst();
+  return r !== undefined;
 }
 
-export async function recordAttempts(db: Db, keys: string[], now: number, forgetBefore: number): Promise<void> {
-  await db.insertInto('auth_attempts').values(keys.map((key) => ({ id: randomBase62(22), key, at: now }))).execute();
-  await db.deleteFrom('auth_attempts').where('at', '<', forgetBefore).execute();
+/** Takes back one counted attempt (one that turned out not to count, e.g. a correct password). */
+export async function returnAttempt(db: Db, key: string): Promise<void> {
+  await db.updateTable('auth_counters').set((eb) => ({ count: eb('count', '-', 1) })).where('key', '=', key).where('count', '>', 0).execute();
 }
 
 export async function clearAttempts(db: Db, key: string): Promise<void> {
-  await db.deleteFrom('auth_attempts').where('key', '=', key).execute();
+  await db.deleteFrom('auth_counters').where('key', '=', key).execute();
 }

@@ -157,6 +157,8 @@ export function memberLinksEmail(input: MemberLinksInput): RenderedEmail {
 
 /** How long a magic link works; the portal's sign-in enforces it, the email only says it. */
 export const MAGIC_LINK_MINUTES = 15;
+/** How long a setup link (invitation, password reset) works. */
+export const SETUP_LINK_HOURS = 72;
 
 /** A member's single-use sign-in link to the partner portal. */
 export function magicLinkEmail(input: { brand: string; memberName: string; url: string }): RenderedEmail {

@@ -115,9 +115,13 @@ function checkWidth(row: readonly ExportCell[], n: number, width: number): void 
   if (row.length !== width) throw new RangeError(`row ${n} has ${row.length} cells, the header ${width}`);
 }
 
-function fixed(value: number, decimals: number): string {
+function finite(value: number): number {
   if (!Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
-  return value.toFixed(decimals);
+  return value;
+}
+
+function fixed(value: number, decimals: number): string {
+  return finite(value).toFixed(decimals);
 }
 
 function csvStream(columns: ExportColumn[], table: ExportTable): Readable {
@@ -180,26 +184,33 @@ function xlsxStream(columns: ExportColumn[], rows: ExportTable['rows'], sheetRow
   const out = new PassThrough({ highWaterMark: CSV_CHUNK });
   let workbook!: ExcelJS.stream.xlsx.WorkbookWriter;
   const cell = (value: ExportCell): ExcelJS.CellValue => {
-    if (typeof value === 'number') {
-      if (!Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
-      return value;
-    }
+    if (typeof value === 'number') return finite(value);
+    if (value !== null && typeof value === 'object') return finite(value.value);
     return value === null ? null : safeCell(value).slice(0, XLSX_MAX_CELL);
   };
-  // One style object per column, shared by every cell: exceljs renders the style of each distinct object, which would
-  // cost more than the cell itself; a shared object is looked up once.
-  const styles: Partial<ExcelJS.Style>[] = columns.map((c) => (c.decimals === undefined ? {} : { numFmt: c.decimals > 0 ? `0.${'0'.repeat(c.decimals)}` : '0' }));
+  // One style object per column (and per number of decimals), shared by every cell: exceljs renders the style of each
+  // distinct object, which would cost more than the cell itself; a shared object is looked up once.
+  const fixedStyles = new Map<number, Partial<ExcelJS.Style>>();
+  const fixedStyle = (decimals: number) => {
+    let style = fixedStyles.get(decimals);
+    if (!style) fixedStyles.set(decimals, (style = { numFmt: decimals > 0 ? `0.${'0'.repeat(decimals)}` : '0' }));
+    return style;
+  };
+  const styles: Partial<ExcelJS.Style>[] = columns.map((c) => (c.decimals === undefined ? {} : fixedStyle(c.decimals)));
   const bold: Partial<ExcelJS.Style> = { font: { bold: true } };
-  const addRow = (sheet: ExcelJS.Worksheet, values: ExcelJS.CellValue[], style?: Partial<ExcelJS.Style>) => {
-    const row = sheet.addRow(values);
-    row.eachCell((c, col) => (c.style = style ?? styles[col - 1]!));
+  const addRow = (sheet: ExcelJS.Worksheet, cells: readonly ExportCell[], style?: Partial<ExcelJS.Style>) => {
+    const row = sheet.addRow(cells.map(cell));
+    row.eachCell((c, col) => {
+      const value = cells[col - 1];
+      c.style = style ?? (value !== null && typeof value === 'object' ? fixedStyle(value!.decimals) : styles[col - 1]!);
+    });
     row.commit();
   };
   let sheets = 0;
   const addSheet = () => {
     const sheet = workbook.addWorksheet(sheets++ === 0 ? 'Export' : `Export ${sheets}`, { views: [{ state: 'frozen', ySplit: 1 }] });
     sheet.columns = columns.map((c) => ({ width: Math.min(40, Math.max(12, c.name.length + 2)) }));
-    addRow(sheet, columns.map((c) => cell(c.name)), bold);
+    addRow(sheet, columns.map((c) => c.name), bold);
     return sheet;
   };
   const room = async (sheet: ExcelJS.Worksheet) => {
@@ -226,7 +237,7 @@ function xlsxStream(columns: ExportColumn[], rows: ExportTable['rows'], sheetRow
         sheet = addSheet();
         inSheet = 1;
       }
-      addRow(sheet, row.map(cell));
+      addRow(sheet, row);
       inSheet++;
       if (n % XLSX_CHECK_EVERY === 0) await room(sheet);
     }

@@ -331,7 +331,7 @@ export const Workspace = Type.Object({
   name: Type.String(),
   timezone: Type.String(),
   currency: Type.String(),
-  postbackSecret: Type.String({ description: 'Shared secret for server postbacks.' }),
+  postbackSecret: Type.Union([Type.String(), Type.Null()], { description: 'Shared secret for server postbacks; null for viewers, who never see secrets.' }),
   shopifyConnected: Type.Boolean({ description: "Whether Shopify's webhook signing secret is set." }),
   shopifyWebhookUrl: Type.String({ description: 'Where to point Shopify order, refund and cancellation webhooks.' }),
   createdAt: DateTime,

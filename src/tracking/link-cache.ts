@@ -93,9 +93,23 @@ function fromRow(r: TrackedLinkRow): TrackedLink {
 /** Unknown slugs are remembered briefly, so a scanner cannot turn every 404 into a query. */
 const MISS_TTL_MS = 5_000;
 
+/** A cached link and the generation of the cache when the read that produced it began. */
+interface Entry {
+  link: TrackedLink;
+  readAt: number;
+}
+
+/**
+ * Slug -> link. Reads race with changes: a miss, a warm-up or a reload can read a link before an admin change commits
+ * and finish after the change's own reload stored the new state. Every reload of a change starts a new generation,
+ * and every read remembers the generation it began in: a read stores only an entry no newer read has stored, and a
+ * miss or warm-up that began before a reload started stores nothing (what it read may be what the reload replaced or
+ * removed; the next request reads again).
+ */
 export class LinkCache {
-  private readonly bySlug = new Map<string, TrackedLink>();
+  private readonly bySlug = new Map<string, Entry>();
   private readonly misses = new Map<string, number>();
+  private generation = 0;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -107,56 +121,67 @@ export class LinkCache {
   }
 
   async warm(limit = 200_000): Promise<number> {
+    const readAt = this.generation;
     const rows = await recentTrackedLinks(this.db, Math.min(limit, this.maxEntries));
-    for (const r of rows.reverse()) this.put(fromRow(r));
+    if (readAt !== this.generation) return 0;
+    for (const r of rows.reverse()) this.put(fromRow(r), readAt);
     return rows.length;
   }
 
   /** The cached link or undefined, without touching the database. */
   peek(slug: string): TrackedLink | undefined {
-    return this.bySlug.get(slug.toLowerCase());
+    return this.bySlug.get(slug.toLowerCase())?.link;
   }
 
   /** The cached link, or a promise of it on a miss (null for an unknown slug). Throws when the database is unreachable. */
   get(slug: string): TrackedLink | Promise<TrackedLink | null> {
     const key = slug.toLowerCase();
     const hit = this.bySlug.get(key);
-    if (hit) return hit;
+    if (hit) return hit.link;
     return this.load(key);
   }
 
   private async load(key: string): Promise<TrackedLink | null> {
     const missedAt = this.misses.get(key);
     if (missedAt !== undefined && Date.now() - missedAt < MISS_TTL_MS) return null;
+    const readAt = this.generation;
     const row = await findTrackedLinkBySlug(this.db, key);
+    // A change was reloaded meanwhile: this request uses what it read, the cache does not keep it.
+    const current = readAt === this.generation;
     if (!row) {
-      if (this.misses.size > 10_000) this.misses.clear();
-      this.misses.set(key, Date.now());
+      if (current) {
+        if (this.misses.size > 10_000) this.misses.clear();
+        this.misses.set(key, Date.now());
+      }
       return null;
     }
     const link = fromRow(row);
-    this.put(link);
+    if (current) this.put(link, readAt);
     return link;
   }
 
-  private put(link: TrackedLink): void {
+  /** Stores the link unless a read that began later already stored it. */
+  private put(link: TrackedLink, readAt: number): void {
     const key = link.slug.toLowerCase();
+    const stored = this.bySlug.get(key);
+    if (stored && stored.readAt > readAt) return;
     this.bySlug.delete(key);
-    this.bySlug.set(key, link);
+    this.bySlug.set(key, { link, readAt });
     this.misses.delete(key);
     if (this.bySlug.size > this.maxEntries) this.bySlug.delete(this.bySlug.keys().next().value!);
   }
 
   /** Reloads what a change touched; a new link is loaded too, so it works on its first click. */
   async refresh(change: TrackingChange): Promise<void> {
+    const readAt = ++this.generation;
     const where = change.kind === 'link' ? { linkId: change.id } : change.kind === 'offer' ? { offerId: change.id } : { memberId: change.id };
     const rows = await findTrackedLinks(this.db, where);
     const fresh = new Set(rows.map((r) => r.link_id));
-    // Links that no longer exist (a deleted member's) leave the cache.
-    for (const [key, link] of this.bySlug) {
+    // Links that no longer exist (a deleted member's) leave the cache, unless a later read stored them.
+    for (const [key, { link, readAt: storedAt }] of this.bySlug) {
       const touched = change.kind === 'link' ? link.linkId === change.id : change.kind === 'offer' ? link.offerId === change.id : link.memberId === change.id;
-      if (touched && !fresh.has(link.linkId)) this.bySlug.delete(key);
+      if (touched && !fresh.has(link.linkId) && storedAt <= readAt) this.bySlug.delete(key);
     }
-    for (const r of rows) this.put(fromRow(r));
+    for (const r of rows) this.put(fromRow(r), readAt);
   }
 }

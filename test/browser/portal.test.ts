@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/core/passwords.js';
+import { deliveredText, sendToOutbox } from '../helpers/outbox.js';
 import { RESULTS, startDashboard, type Dashboard, type Width } from './harness.js';
 
 const AVA = { name: 'Ava Stone', email: 'ava@creators.test' };
@@ -48,10 +49,11 @@ describe('the creator portal in a real browser (Chromium, SQLite)', () => {
     expect(fs.statSync(file).size).toBeGreaterThan(2000);
   };
   const db = () => d.store.store.db;
-  /** The sign-in links emailed to an address since a moment (the outbox rows the dispatcher would send). */
+  /** The sign-in links emailed to an address since a moment, as delivered into the outbox. */
   const emailedLinks = async (email: string, since: number): Promise<string[]> => {
-    const rows = await db().selectFrom('emails').select('body_text').where('kind', '=', 'magic_link').where('to_address', '=', email).where('created_at', '>=', since).orderBy('created_at').execute();
-    return rows.map((r) => LINK_RE.exec(r.body_text)![1]!);
+    await sendToOutbox(d.built.ctx, d.store.dataDir);
+    const rows = await db().selectFrom('emails').select('id').where('kind', '=', 'magic_link').where('to_address', '=', email).where('created_at', '>=', since).orderBy('created_at').execute();
+    return Promise.all(rows.map(async (r) => LINK_RE.exec(await deliveredText(d.store.dataDir, r.id))![1]!));
   };
   /** Asks for a link as the login page does and returns its path. */
   const linkFor = async (email: string): Promise<string> => {

@@ -21,6 +21,7 @@ import * as m0018 from './0018-rollup-code-periods.js';
 import * as m0019 from './0019-rollup-member-periods-without-status.js';
 import * as m0020 from './0020-commission-ledger.js';
 import * as m0021 from './0021-numeric-checks.js';
+import * as m0022 from './0022-link-tokens-and-attempt-counters.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -44,4 +45,5 @@ export const migrations: Record<string, Migration> = {
   '0019-rollup-member-periods-without-status': m0019,
   '0020-commission-ledger': m0020,
   '0021-numeric-checks': m0021,
+  '0022-link-tokens-and-attempt-counters': m0022,
 };

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../../app/context.js';
 import { createApiKey, getWorkspace, listApiKeys, revokeApiKey, updateWorkspace } from '../../app/workspaces.js';
+import { maySeeSecrets } from '../../core/roles.js';
 import { sendResult } from '../errors.js';
 import * as s from '../schemas.js';
 import type { Api } from './types.js';
@@ -10,11 +11,11 @@ const tags = ['workspace'];
 export function workspaceRoutes(app: Api, ctx: AppContext): void {
   app.get('/workspace', {
     schema: { tags, summary: "The API key's workspace", response: { 200: s.Workspace, ...s.errorResponses } },
-  }, async (req, reply) => sendResult(reply, await getWorkspace(ctx, req.actor)));
+  }, async (req, reply) => sendResult(reply, await getWorkspace(ctx, req.actor, { secrets: maySeeSecrets(req.auth.role) })));
 
   app.patch('/workspace', {
     schema: { tags, summary: 'Edit the workspace (name, time zone, currency)', body: s.WorkspaceUpdate, response: { 200: s.Workspace, ...s.errorResponses } },
-  }, async (req, reply) => sendResult(reply, await updateWorkspace(ctx, req.actor, req.body)));
+  }, async (req, reply) => sendResult(reply, await updateWorkspace(ctx, req.actor, req.body, { secrets: maySeeSecrets(req.auth.role) })));
 
   app.get('/api-keys', {
     schema: { tags, summary: "The workspace's API keys (never the keys themselves)", response: { 200: Type.Object({ data: Type.Array(s.ApiKey) }), ...s.errorResponses } },
