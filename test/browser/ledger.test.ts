@@ -1,7 +1,7 @@
 // The commission ledger on the dashboard and the portal in a real browser (Chromium, SQLite), at 1280 and 390 px:
 // the offer's browser-evidence settings saved from the wizard and read back; an order whose only evidence is a pixel
 // with a promo code, held under Unverified, approved with a reason and then credited (another rejected, and a viewer
-// sees no review buttons); a commission's receipt after a postback, a partial refund and an admin adjustment (events
+// sees no review buttons); a commission's receipt after a postback, a partial refund and the owner's adjustment (events
 // with their trust, the rule and settings, each entry with its change and balance); the creator's own receipt in
 // the portal. Screenshots go to test-results/dashboard-ledger-*.png and dashboard-portal-receipt-*.png.
 import fs from 'node:fs';
@@ -176,13 +176,18 @@ describe('the commission ledger on the dashboard and the portal (Chromium, SQLit
   it('shows a commission’s receipt: events with their trust, the rule and settings, and every entry', async () => {
     await postback({ order: 'S-1', code: seed.code, amount: '200.00' });
     await postback({ order: 'S-1', type: 'refund', amount: '50.00' });
-    const before = await conversionOf('S-1');
-    expect(before.commissions.map((c) => c.amount)).toEqual(['15.00']);
-    ok(await d.api('POST', `/commissions/${before.commissions[0]!.id}/adjust`, { amount: '18.00', reason: 'Agreed launch bonus' }));
+    expect((await conversionOf('S-1')).commissions.map((c) => c.amount)).toEqual(['15.00']);
 
+    // The owner adjusts it from the order drawer, then opens its receipt.
     await desktop.goto(`${d.base}/app/conversions`);
     await desktop.getByRole('button', { name: 'S-1', exact: true }).waitFor();
     const drawer = await openOrder(desktop, 'S-1');
+    await drawer.getByTestId('commission').getByRole('button', { name: 'Adjust' }).click();
+    await drawer.getByLabel('New amount (USD)').fill('18.00');
+    await drawer.getByLabel('Reason').fill('Agreed launch bonus');
+    await drawer.getByTestId('commission-action').getByRole('button', { name: 'Adjust amount' }).click();
+    await desktop.getByText('Commission amount changed.').waitFor();
+    await expect.poll(async () => (await conversionOf('S-1')).commissions.map((c) => c.amount)).toEqual(['18.00']);
     await drawer.getByTestId('commission').getByRole('button', { name: 'Receipt' }).click();
     const receipt = drawer.getByTestId('receipt');
     await receipt.waitFor();
@@ -198,7 +203,7 @@ describe('the commission ledger on the dashboard and the portal (Chromium, SQLit
     const texts = await entries.allTextContents();
     expect(texts[0]).toMatch(/Commission earned.*\+\$20\.00.*\$20\.00.*Touchpoint/);
     expect(texts[1]).toMatch(/Refund.*−\$5\.00.*\$15\.00.*Touchpoint/);
-    expect(texts[2]).toMatch(/Amount changed by hand.*\+\$3\.00.*\$18\.00.*“Agreed launch bonus”/);
+    expect(texts[2]).toMatch(/Amount changed by hand.*\+\$3\.00.*\$18\.00.*Owner \(you\).*“Agreed launch bonus”/);
     await entries.last().scrollIntoViewIfNeeded();
     await shot(desktop, 'ledger-receipt', 'desktop');
     await drawer.getByRole('button', { name: 'Close' }).click();

@@ -44,6 +44,9 @@ describe('receipt words', () => {
     expect(actorWords('system')).toBe('Touchpoint');
     expect(actorWords('The brand')).toBe('The brand');
     expect(actorWords('owner@acme.test')).toBe('owner@acme.test');
+    expect(actorWords('user:usr_01abc', new Map([['usr_01abc', 'Olivia Owner']]))).toBe('Olivia Owner');
+    expect(actorWords('user:usr_01xyz', new Map())).toBe('A team member');
+    expect(actorWords('api_key:key_01m97e7ewdfgeb80fs8e1bjcy3')).toBe('API key …jcy3');
   });
 
   it('keeps entries in the order they were made, ties as listed, and sums them', () => {

@@ -143,9 +143,16 @@ export const sourceWords = (source: string) => SOURCE_WORDS[source] ?? source;
 export const outcomeWords = (outcome: string) => OUTCOME_WORDS[outcome] ?? outcome.replace(/_/g, ' ');
 export const statusWords = (status: string) => CONVERSION_STATUS_WORDS[status] ?? status.replace(/_/g, ' ');
 
-/** "system" is Touchpoint itself; the portal already says "Touchpoint" or "The brand". */
-export function actorWords(actor: string): string {
+/**
+ * Who made an entry: "system" is Touchpoint itself; "user:usr_…" a person of the workspace, named when `names` knows
+ * them; "api_key:key_…" an integration's key, shown by the end of its id. The portal already says "Touchpoint" or
+ * "The brand".
+ */
+export function actorWords(actor: string, names?: ReadonlyMap<string, string>): string {
   if (!actor || actor === 'system') return 'Touchpoint';
+  const [kind, id] = actor.includes(':') ? [actor.slice(0, actor.indexOf(':')), actor.slice(actor.indexOf(':') + 1)] : ['', actor];
+  if (kind === 'user') return names?.get(id) ?? 'A team member';
+  if (kind === 'api_key') return `API key …${id.slice(-4)}`;
   return actor;
 }
 

@@ -12,6 +12,8 @@ export interface ReceiptViewProps {
   receipt: Receipt;
   /** Names a credit's member (the dashboard knows every member; the portal only "you"). */
   creditName: (credit: ReceiptCredit) => string;
+  /** Names the workspace's people by user id (the dashboard, where it may know them). */
+  people?: ReadonlyMap<string, string>;
   timeZone?: string;
 }
 
@@ -50,7 +52,7 @@ function payoutText(p: NonNullable<ReceiptSettings['payout']>, currency: string)
   }, currency);
 }
 
-export function ReceiptView({ receipt, creditName, timeZone }: ReceiptViewProps) {
+export function ReceiptView({ receipt, creditName, people, timeZone }: ReceiptViewProps) {
   const { commission, conversion, events, decision, settings, entries } = receipt;
   const currency = commission.currency;
   const ordered = entriesInOrder(entries);
@@ -121,7 +123,7 @@ export function ReceiptView({ receipt, creditName, timeZone }: ReceiptViewProps)
                   <td data-label="What">{entryWords(e.kind)} <span className="muted small">({entryStatus(e.statusAfter)})</span></td>
                   <td data-label="Change" className="num"><Change amount={e.amount} currency={currency} /></td>
                   <td data-label="Balance" className="num">{formatAmount(e.balance, currency)}</td>
-                  <td data-label="By">{actorWords(e.actor)}</td>
+                  <td data-label="By">{actorWords(e.actor, people)}</td>
                   <td data-label="Why" className="small">{why(e.reason, e.actor) || <span className="muted">—</span>}</td>
                 </tr>
               ))}

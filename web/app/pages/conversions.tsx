@@ -10,12 +10,12 @@ import { formatAmount, formatDateTime } from '../../shared/format.js';
 import { useAction, useResource } from '../../shared/hooks.js';
 import { Link, useQueryParam } from '../../shared/router.js';
 import { ReceiptView } from '../../shared/receipt.js';
-import { outcomeWords, statusWords, type Receipt } from '../../shared/receipt-words.js';
+import { actorWords, outcomeWords, statusWords, type Receipt } from '../../shared/receipt-words.js';
 import { FILTER_REASONS, reasonWords } from '../../shared/reasons.js';
 import type { Member, Offer, Page } from '../../shared/types.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, SelectField, StatusBadge, Tabs, TextField } from '../../shared/ui.js';
 import { dayBounds } from '../../shared/zoned.js';
-import { useCanEdit } from '../auth.js';
+import { useCanEdit, useMe } from '../auth.js';
 import type { PageProps } from '../routes.js';
 
 /** The list names each credit (memberName null: a generic link or code, or a deleted member). */
@@ -266,6 +266,12 @@ function ConversionDrawer({ id, canEdit, memberName, offerName, timeZone, onClos
   };
   // One receipt open at a time, under the commissions.
   const [receiptOf, setReceiptOf] = useState<Commission | null>(null);
+  // Who made a change: owners may list the team; everyone knows themself.
+  const me = useMe().user;
+  const team = useResource(async (signal) => {
+    const users = await api.get<{ data: { id: string; name: string }[] }>('/users', undefined, signal).then((r) => r.data, () => []);
+    return new Map([...users.map((u) => [u.id, u.name] as const), [me.id, `${me.name} (you)`] as const]);
+  }, [me.id]);
   const receipt = useResource(
     (signal) => (receiptOf ? api.get<Receipt>(`/commissions/${receiptOf.id}/receipt`, undefined, signal) : Promise.resolve(null)),
     [receiptOf?.id],
@@ -367,6 +373,7 @@ function ConversionDrawer({ id, canEdit, memberName, offerName, timeZone, onClos
                   receipt={receipt.data}
                   timeZone={timeZone}
                   creditName={(x) => (x.memberId ? memberName(x.memberId) : 'Generic link or code')}
+                  people={team.data}
                 />
               )}
             </section>
@@ -379,7 +386,7 @@ function ConversionDrawer({ id, canEdit, memberName, offerName, timeZone, onClos
                 {c.adjustments.map((a) => (
                   <li key={a.id}>
                     <span className="muted small">{formatDateTime(a.at, undefined, timeZone)}</span> {KINDS[a.kind] ?? a.kind}{a.statusBefore !== a.statusAfter && <> ({a.statusBefore} → {a.statusAfter})</>}
-                     · “{a.reason}” <span className="muted small">by {a.actor}</span>
+                    {' '}· “{a.reason}” <span className="muted small">by {actorWords(a.actor, team.data)}</span>
                   </li>
                 ))}
               </ul>
