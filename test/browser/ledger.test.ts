@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/app/users.js';
+import { deliveredText, sendToOutbox } from '../helpers/outbox.js';
 import { signInFirstTime, startDashboard, type Dashboard } from './harness.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -235,8 +236,10 @@ describe('the commission ledger on the dashboard and the portal (Chromium, SQLit
       const since = Date.now() - 1;
       const res = await fetch(`${d.base}/api/portal/login-link`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: ANA.email }) });
       expect(res.status).toBe(202);
-      const rows = await d.store.store.db.selectFrom('emails').select('body_text').where('kind', '=', 'magic_link').where('to_address', '=', ANA.email).where('created_at', '>=', since).execute();
-      return LINK_RE.exec(rows[0]!.body_text)![1]!;
+      // Sign-in links exist only in the email as delivered, never in the database.
+      await sendToOutbox(d.built.ctx, d.store.dataDir);
+      const rows = await d.store.store.db.selectFrom('emails').select('id').where('kind', '=', 'magic_link').where('to_address', '=', ANA.email).where('created_at', '>=', since).execute();
+      return LINK_RE.exec(await deliveredText(d.store.dataDir, rows[0]!.id))![1]!;
     };
     for (const width of ['desktop', 'phone'] as const) {
       const page = await d.open(width);
