@@ -41,7 +41,7 @@ interface Shot {
 }
 
 describe.runIf(PG_URL)('two server processes on one PostgreSQL database, under concurrent conversions', () => {
-  it('records one conversion per order, pays each credited member once, and keeps every event', async () => {
+  it('records one conversion per order, pays each credited member once, and keeps every event', { timeout: 240_000 }, async () => {
     const database = await createPgDatabase();
     const dirs = [tempDir(), tempDir()];
     const servers: ServerProcess[] = [];
@@ -160,9 +160,17 @@ describe.runIf(PG_URL)('two server processes on one PostgreSQL database, under c
           p.set('secret', secret);
           if (shot.withOffer) p.set('offer', offerId);
           if (shot.click) p.set('click', shot.click);
-          const res = shot.path === 'postback-get'
-            ? await fetch(`${base}/postback?${p}`)
-            : await fetch(`${base}/postback`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: p.toString() });
+          const send = () => shot.path === 'postback-get'
+            ? fetch(`${base}/postback?${p}`)
+            : fetch(`${base}/postback`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: p.toString() });
+          // A 503 (every pooled connection busy past the connect timeout, on a loaded machine) says "try again": a
+          // sender retries, as the contract asks, and the event then counts once.
+          let res = await send();
+          for (let tries = 0; res.status === 503 && tries < 30; tries++) {
+            await res.arrayBuffer();
+            await new Promise((r) => setTimeout(r, 500));
+            res = await send();
+          }
           const text = await res.text();
           expect(res.status, `${shot.path} ${p}: ${text}`).toBe(200);
           const body = JSON.parse(text) as { status: string };
@@ -191,17 +199,29 @@ describe.runIf(PG_URL)('two server processes on one PostgreSQL database, under c
         for (const wave of waves) answers.push(...(await Promise.all(shuffle(wave).map(fire))));
         expect(answers.length).toBe(shots.length);
 
-        // One conversion per order, with the union of what its events carried.
+        // One conversion per order, decided on the union of what its server events carried (SPEC §4: the brand's
+        // server outranks the browser; only an order no server event reported is decided on its pixels).
         const conversions = (await db.query('select id, order_id, is_test, status, click_id, code, amount_minor, currency from conversions')).rows;
         expect(conversions.length).toBe(ORDERS);
         expect(conversions.every((c) => Number(c.is_test) === 0)).toBe(true);
         const byOrder = new Map(conversions.map((c) => [c.order_id as string, c]));
         const orderOf = new Map(conversions.map((c) => [c.id as string, c.order_id as string]));
+        const deciding = (s: Scenario) => {
+          const mine = shots.filter((x) => x.scenario === s);
+          const server = mine.filter((x) => x.path.startsWith('postback'));
+          const used = server.length ? server : mine;
+          return {
+            click: used.some((x) => x.click) ? s.clickId : null,
+            code: used.some((x) => x.code) ? s.codeOf : null,
+            amount: used.some((x) => x.amount) ? s.amountMinor : null,
+          };
+        };
         for (const s of scenarios) {
           const c = byOrder.get(s.orderId);
           expect(c, s.orderId).toBeDefined();
-          expect({ click: c.click_id, code: c.code ? normalizeCode(c.code) : null, amount: Number(c.amount_minor), currency: c.currency, status: c.status }, s.orderId).toEqual({
-            click: s.clickId, code: s.codeOf ? normalizeCode(people[s.codeOf].code) : null, amount: s.amountMinor, currency, status: 'credited',
+          const d = deciding(s);
+          expect({ click: c.click_id, code: c.code ? normalizeCode(c.code) : null, amount: c.amount_minor === null ? null : Number(c.amount_minor), status: c.status }, s.orderId).toEqual({
+            click: d.click, code: d.code ? normalizeCode(people[d.code].code) : null, amount: d.amount, status: d.click || d.code ? 'credited' : 'unattributed',
           });
         }
 
@@ -216,23 +236,33 @@ describe.runIf(PG_URL)('two server processes on one PostgreSQL database, under c
         for (const s of scenarios) {
           const conversionId = byOrder.get(s.orderId).id;
           const live = commissions.filter((c) => c.conversion_id === conversionId && c.status !== 'reversed');
+          const d = deciding(s);
+          const clickOf = d.click ? s.clickOf : null;
+          const codeOf = d.code;
           const expected: { member: Who; source: string; share: number }[] =
-            s.clickOf && s.codeOf && s.clickOf !== s.codeOf ? [{ member: s.clickOf, source: 'click', share: 5_000 }, { member: s.codeOf, source: 'code', share: 5_000 }]
-            : s.clickOf && s.codeOf ? [{ member: s.clickOf, source: 'click+code', share: 10_000 }]
-            : s.clickOf ? [{ member: s.clickOf, source: 'click', share: 10_000 }]
-            : [{ member: s.codeOf!, source: 'code', share: 10_000 }];
+            clickOf && codeOf && clickOf !== codeOf ? [{ member: clickOf, source: 'click', share: 5_000 }, { member: codeOf, source: 'code', share: 5_000 }]
+            : clickOf && codeOf ? [{ member: clickOf, source: 'click+code', share: 10_000 }]
+            : clickOf ? [{ member: clickOf, source: 'click', share: 10_000 }]
+            : codeOf ? [{ member: codeOf, source: 'code', share: 10_000 }] : [];
           const actual = live.map((c) => ({
-            member: memberName(c.member_id), source: c.source, share: Number(c.share_bps), status: c.status,
-            sale: Number(c.sale_minor), amount: Number(c.amount_minor),
+            member: memberName(c.member_id), source: c.source, share: Number(c.share_bps), status: c.status, amount: Number(c.amount_minor),
           })).sort((a, b) => a.member.localeCompare(b.member));
           expect(actual, s.orderId).toEqual(expected.sort((a, b) => a.member.localeCompare(b.member)).map((e) => ({
-            ...e, status: 'pending', sale: Math.floor((s.amountMinor * e.share) / 10_000),
-            amount: commissionFor({ payout: { type: 'percent', value: rate, tiers: [] }, saleMinor: s.amountMinor, shareBps: e.share, conversionNumberInMonth: 1 }).amountMinor,
+            ...e, status: 'pending',
+            amount: commissionFor({ payout: { type: 'percent', value: rate, tiers: [] }, saleMinor: d.amount ?? 0, shareBps: e.share, conversionNumberInMonth: 1 }).amountMinor,
           })));
-          expect(live.reduce((sum, c) => sum + Number(c.share_bps), 0), s.orderId).toBe(10_000);
+          expect(live.reduce((sum, c) => sum + Number(c.share_bps), 0), s.orderId).toBe(expected.length ? 10_000 : 0);
+          // The credits' parts of the sale add up to the order exactly, as in the reports.
+          if (expected.length) expect(live.reduce((sum, c) => sum + Number(c.sale_minor), 0), s.orderId).toBe(d.amount ?? 0);
         }
 
-        // Every request reached the pipeline and left exactly one event, on its own order's conversion.
+        // Every request reached the pipeline and left exactly one event, on its own order's conversion (a pixel that
+        // met a busy database is held and written moments later).
+        for (let tries = 0; ; tries++) {
+          const { rows } = await db.query<{ n: string }>('select count(*) as n from conversion_events');
+          if (Number(rows[0]!.n) >= shots.length || tries >= 100) break;
+          await new Promise((r) => setTimeout(r, 200));
+        }
         const events = (await db.query('select conversion_id, order_id, source, outcome from conversion_events')).rows;
         const tally = (rows: { source?: string; outcome?: string; status?: string }[], key: (r: any) => string) =>
           rows.reduce<Record<string, number>>((t, r) => ({ ...t, [key(r)]: (t[key(r)] ?? 0) + 1 }), {});

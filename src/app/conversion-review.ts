@@ -43,7 +43,7 @@ export async function reviewConversion(
     const again = await redecide(tx, {
       ws, now, actor: actor.actor, existing: await repo.commissionsOf(tx, row.id, ctx.store.kind), detail: { review: verdict, reason },
       endpoints: row.is_test ? undefined : await facts.webhookEndpoints(tx),
-    }, reviewed, orderFacts(stored, Number(row.occurred_at)), (order) =>
+    }, reviewed, orderFacts(stored, Number(row.created_at)), (order) =>
       decideOrder(tx, ctx.store.kind, facts, storedClicks, ws, { isTest: row.is_test === 1, unusableClickId: null, review: verdict }, null, order, row.id));
     if (!again) return fail('commission_final', 'The order\'s decision is final.');
     await repo.updateConversion(tx, row.id, { review: verdict, updated_at: now });

@@ -137,12 +137,12 @@ export async function recordConversion(
     // Volume-tier locks come before the row lock on every path: a first look without the lock learns which it needs.
     if (kind === 'postgres') {
       const peek = await repo.findConversionByOrder(tx, ws.id, input.isTest, input.orderId);
-      if (peek) await decide(orderFacts([...(await storedEvidence(tx, peek)), thisEvent], Number(peek.occurred_at)), peek.id, peek.review);
+      if (peek) await decide(orderFacts([...(await storedEvidence(tx, peek)), thisEvent], Number(peek.created_at)), peek.id, peek.review);
     }
     const row = await repo.lockConversionByOrder(tx, kind, ws.id, input.isTest, input.orderId);
     const stored = await storedEvidence(tx, row);
-    const before = orderFacts(stored, Number(row.occurred_at));
-    const after = orderFacts([...stored, thisEvent], Number(row.occurred_at));
+    const before = orderFacts(stored, Number(row.created_at));
+    const after = orderFacts([...stored, thisEvent], Number(row.created_at));
     const existing = await repo.commissionsOf(tx, row.id, kind);
     const done = async (outcome: RecordResult['outcome'], reason: string): Promise<RecordResult> => {
       await repo.insertEvent(tx, eventRow(row.id, outcome, reason));

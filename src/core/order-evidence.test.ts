@@ -45,12 +45,14 @@ describe('orderFacts: conflicts and time', () => {
     expect(orderFacts([late, early], T).evidence.code).toBe('A10');
     expect(orderFacts([early, late], T).conflicts).toEqual([{ field: 'code', kept: 'A10', ignored: 'B10' }]);
   });
-  it('a stated time beats receipt times; a repeat without a time changes nothing', () => {
+  it('a stated time beats receipt times; without one the order dates from when it was first seen', () => {
     const stated = ev('server', { code: 'A10', occurredAt: T - 3_600_000, timeGiven: true });
     const received = ev('server', { code: 'A10', occurredAt: T - 7_200_000 });
     expect(orderFacts([stated, received], T).evidence.occurredAt).toBe(T - 3_600_000);
+    expect(orderFacts([received], T).evidence.occurredAt).toBe(T);
+    // A repeat received earlier on another instance (its clock read before the first one committed) changes nothing.
     const one = orderFacts([ev('server', { code: 'A10' })], T);
-    const again = orderFacts([ev('server', { code: 'A10' }), ev('server', { code: 'A10', occurredAt: T + 5_000 })], T);
+    const again = orderFacts([ev('server', { code: 'A10' }), ev('server', { code: 'A10', occurredAt: T - 5_000 })], T);
     expect(sameFacts(one, again)).toBe(true);
   });
 });

@@ -6,8 +6,8 @@
 //   server evidence alone, so a forged pixel can neither pre-empt nor amend what the brand's server says.
 // - Fields: among the events of the deciding trust level, each field takes the value of the event with the earliest
 //   order time that has one (ties: the smaller value). A disagreement is reported as a conflict.
-// - Time: the earliest time a sender stated; receipt times count only when no sender stated one, so a repeated
-//   event without a time adds nothing.
+// - Time: the earliest time a sender stated; when no sender stated one, when the order was first seen. A repeated
+//   event without a time therefore adds nothing, on whichever instance it lands.
 import { normalizeCode } from './codes.js';
 
 export type Trust = 'server' | 'browser';
@@ -57,12 +57,12 @@ function present(s: string | null): string | null {
 
 const amountText = (a: { minor: number; currency: string }) => `${a.minor} ${a.currency}`;
 
-/** The evidence an order is decided on, from every event that brought some. */
-export function orderFacts(events: readonly EvidenceEvent[], fallbackTime: number): OrderFacts {
+/** The evidence an order is decided on, from every event that brought some; `firstSeen`: when the order was first recorded. */
+export function orderFacts(events: readonly EvidenceEvent[], firstSeen: number): OrderFacts {
   const trust: Trust | null = events.some((e) => e.trust === 'server') ? 'server' : events.length ? 'browser' : null;
   const deciding = events.filter((e) => e.trust === trust).map((e) => e.evidence);
   const stated = deciding.filter((e) => e.timeGiven);
-  const occurredAt = Math.min(...(stated.length ? stated : deciding).map((e) => e.occurredAt), ...(deciding.length ? [] : [fallbackTime]));
+  const occurredAt = stated.length ? Math.min(...stated.map((e) => e.occurredAt)) : firstSeen;
   const conflicts: EvidenceConflict[] = [];
 
   // Earliest order time first, then the smaller value: the same set gives the same pick in any arrival order.
