@@ -35,7 +35,7 @@ export { commissionView };
 export function eventView(e: ConversionEventRow) {
   return {
     id: e.id, conversionId: e.conversion_id, receivedAt: iso(e.received_at)!, source: e.source, orderId: e.order_id,
-    test: e.is_test === 1, outcome: e.outcome, reason: e.reason, detail: JSON.parse(e.detail) as unknown,
+    test: e.is_test === 1, outcome: e.outcome, reason: e.reason, trust: e.trust, detail: JSON.parse(e.detail) as unknown,
   };
 }
 

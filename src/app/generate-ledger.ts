@@ -13,6 +13,7 @@ import { bucketStart, dayKey } from '../core/time-buckets.js';
 import type { CommissionAdjustmentTable, CommissionTable, ConversionEventTable, ConversionTable, PayoutBatchTable } from '../db/schema.js';
 import { cachedColumns, entryRows, ledgerState } from './ledger.js';
 import { orderMoney, trustOf, type DecisionRecord } from './record-conversion.js';
+import { refundedTotal } from './refunds.js';
 import type { PlannedOrder } from './generate-orders.js';
 import { DAY_MS, type World } from './generate-world.js';
 
@@ -163,7 +164,7 @@ export function replay(world: World, orders: PlannedOrder[], range: { from: numb
     const refunded = row.refunded_minor + (r.kind === 'partial' ? r.minor : 0);
     const full = r.kind === 'full' || r.kind === 'cancel';
     Object.assign(row, {
-      refunded_minor: full && row.amount_minor !== null ? Math.max(refunded, row.amount_minor) : refunded, refunded_full: full ? 1 : row.refunded_full,
+      refunded_minor: refundedTotal(full || row.refunded_full === 1, refunded, row.amount_minor), refunded_full: full ? 1 : row.refunded_full,
       updated_at: at, ...(r.kind === 'cancel' ? { cancelled_at: at } : {}),
     });
     const commissions = ledger.commissions[i]!;

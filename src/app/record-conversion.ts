@@ -17,6 +17,7 @@ import type { Workspace } from '../db/workspaces.js';
 import type { AppContext } from './context.js';
 import { uncachedFacts } from './conversion-facts.js';
 import { appendEntries, entryRows, ledgerState, type EntryContext } from './ledger.js';
+import { refundedTotal } from './refunds.js';
 import { decideOrder, type OrderDecision, type SettingsSnapshot, type TierLocks } from './order-decision.js';
 
 /** Where a click id is looked up: the click buffer first (a click is written within a flush interval), then the table. */
@@ -188,7 +189,7 @@ export async function redecide(
   const byMember = new Map(rc.existing.map((c) => [c.member_id, c]));
   const accruals = new Map(again.writes.map((w) => [w.memberId, w]));
   const amountMinor = order.evidence.amount?.minor ?? null;
-  const money = orderMoney({ ...row, amount_minor: amountMinor, refunded_minor: row.refunded_full === 1 && amountMinor !== null ? Math.max(Number(row.refunded_minor), amountMinor) : row.refunded_minor });
+  const money = orderMoney({ ...row, amount_minor: amountMinor, refunded_minor: refundedTotal(row.refunded_full === 1, Number(row.refunded_minor), amountMinor) });
   const plan = planOrder(new Map([...byMember].map(([m, c]) => [m, ledgerState(c)])), new Map(again.writes.map((w) => [w.memberId, w.accruedMinor])), money);
   if (!plan.redecided) return null;
   const ectx: EntryContext = { workspaceId: rc.ws.id, actor: rc.actor, now: rc.now, endpoints: rc.endpoints, detail: rc.detail };

@@ -68,9 +68,8 @@ export async function refundOrder(
     const sale = row.amount_minor === null ? null : Number(row.amount_minor);
     // A cancelled order is refunded in full as far as money goes (reports count its sale as refunded).
     const full = input.refund === 'full' || input.refund === 'cancel' || row.refunded_full === 1;
-    const refunded = Number(row.refunded_minor) + delta;
     const updated = {
-      refunded_minor: full && sale !== null ? Math.max(refunded, sale) : refunded,
+      refunded_minor: refundedTotal(full, Number(row.refunded_minor) + delta, sale),
       refunded_full: full ? 1 : 0,
       cancelled_at: input.refund === 'cancel' ? (row.cancelled_at ?? now) : row.cancelled_at,
     };
@@ -87,6 +86,14 @@ export async function refundOrder(
     if (err instanceof RefundRefused) return err.result;
     throw err;
   });
+}
+
+/**
+ * What the order has had refunded: the sum of partial refunds, or — once refunded in full or cancelled — the sale
+ * itself (0 while no sale is known), so the total does not depend on whether a partial refund came before or after.
+ */
+export function refundedTotal(full: boolean, partialSum: number, saleMinor: number | null): number {
+  return full ? (saleMinor ?? 0) : partialSum;
 }
 
 /** A refused refund rolls its transaction back (nothing written) and comes out as a value. */

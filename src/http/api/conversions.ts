@@ -48,7 +48,9 @@ const Commission = Type.Object({
 const ConversionEvent = Type.Object({
   id: Type.String(), conversionId: Nullable(Type.String()), receivedAt: Type.String(), source: Type.String(), orderId: Nullable(Type.String()),
   test: Type.Boolean(), outcome: Type.String({ description: 'created | filled_in | duplicate | rejected' }),
-  reason: Nullable(Type.String({ description: 'e.g. duplicate, bad_signature, amount_invalid, decision_final' })), detail: Type.Unknown(),
+  reason: Nullable(Type.String({ description: 'e.g. duplicate, bad_signature, amount_invalid, decision_final, outranked_by_server' })),
+  trust: Type.Union([Type.Literal('server'), Type.Literal('browser'), Type.Null()], { description: 'SPEC §4: the trust level of the evidence the event brought; null for events that brought none (refunds, refusals)' }),
+  detail: Type.Unknown(),
 });
 
 const ConversionDetail = Type.Intersect([
