@@ -21,7 +21,7 @@ import { resolveDeepLink } from '../core/destination.js';
 import { findOffer, type OfferRow } from '../db/offers.js';
 import { findWorkspaceByOffer, type Workspace } from '../db/workspaces.js';
 import { sendProblem } from '../http/errors.js';
-import { ingest, rejectEvent, workspaceOfClick } from './ingest.js';
+import { ingest, ingestProblem, rejectEvent, workspaceOfClick } from './ingest.js';
 import { jsonParams, onlyStrings, rawConversion, readCookie, type Params } from './params.js';
 import { TAG_SCRIPT, TAG_VERSION } from './tag-script.js';
 
@@ -134,7 +134,7 @@ export function tagRoutes(app: FastifyInstance, ctx: AppContext, clicks: ClickFi
       if (origin !== undefined) allow(reply, origin);
 
       const r = await ingest(ctx, clicks, ws, 'tag', raw, origin ? { origin } : {});
-      if (!r.ok) return sendProblem(reply, { code: r.code, message: r.message, ...(r.field ? { details: [{ path: r.field, code: r.code, message: r.message }] } : {}) });
+      if (!r.ok) return sendProblem(reply, ingestProblem(r));
       return reply.code(202).send({ status: r.result.outcome, conversionId: r.result.conversionId });
     });
   });
