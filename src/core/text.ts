@@ -4,6 +4,9 @@
 const CONTROL = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const CONTROL_ALL = new RegExp(CONTROL.source, 'g');
 
+/** What a refusal says, in the admin API and on the tracking surface alike. */
+export const CONTROL_CHARACTER_MESSAGE = 'Text cannot contain NUL (U+0000) or an unpaired surrogate.';
+
 export function hasControlCharacter(text: string): boolean {
   return CONTROL.test(text);
 }

@@ -1,7 +1,7 @@
 // Request and response schemas of the admin API; they validate input, serialize output and make the OpenAPI document.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MAX_REACH } from '../app/members.js';
-import { hasControlCharacter } from '../core/text.js';
+import { CONTROL_CHARACTER_MESSAGE, hasControlCharacter } from '../core/text.js';
 
 /**
  * `type: [t, 'null']` rather than `anyOf: [t, null]`: with coerceTypes, Ajv tries the anyOf branches in order and the
@@ -86,7 +86,7 @@ export const finiteNumbersOnly = refusingEverywhere((v) => firstPath(v, (x) => t
 export const textOnly = refusingEverywhere(
   (v) => firstPath(v, (x) => typeof x === 'string' && hasControlCharacter(x), true),
   'control_character',
-  'must not contain NUL (U+0000) or an unpaired surrogate',
+  CONTROL_CHARACTER_MESSAGE,
 );
 
 interface ValidationContext {

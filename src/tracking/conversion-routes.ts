@@ -8,7 +8,7 @@ import { refundOrder } from '../app/refunds.js';
 import { shopifyRoutes } from './shopify.js';
 import { ingest, ingestProblem, rejectEvent, workspaceOfClick, type IngestResult } from './ingest.js';
 import { controlCharacterField } from '../core/conversion-input.js';
-import { hasControlCharacter } from '../core/text.js';
+import { CONTROL_CHARACTER_MESSAGE, hasControlCharacter } from '../core/text.js';
 import { jsonParams, onlyStrings, rawConversion, readCookie, type Params } from './params.js';
 import type { ClickFinder } from '../app/record-conversion.js';
 
@@ -27,7 +27,7 @@ const rawQuery = (req: FastifyRequest) => (req.url.includes('?') ? req.url.slice
 const controlCharacterProblem = (path: string) => ({
   code: 'validation_failed',
   message: 'Some fields are not valid.',
-  details: [{ path, code: 'control_character', message: 'Text cannot contain NUL (U+0000) or an unpaired surrogate.' }],
+  details: [{ path, code: 'control_character', message: CONTROL_CHARACTER_MESSAGE }],
 });
 
 function answer(reply: FastifyReply, r: IngestResult): FastifyReply {

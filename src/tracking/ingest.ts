@@ -5,7 +5,7 @@ import type { AppContext } from '../app/context.js';
 import { recordConversion, type ClickFinder, type RecordResult, type ResolvedAmount } from '../app/record-conversion.js';
 import { parseClickId } from '../core/click-id.js';
 import { normalizeConversion, type ConversionInput, type RawConversion } from '../core/conversion-input.js';
-import { withoutControlCharacters } from '../core/text.js';
+import { CONTROL_CHARACTER_MESSAGE, withoutControlCharacters } from '../core/text.js';
 import { newId } from '../core/ids.js';
 import { parseAmount } from '../core/money.js';
 import { findClick, insertEvent } from '../db/conversions.js';
@@ -138,5 +138,5 @@ const MESSAGES: Record<string, string> = {
   amount_too_large: 'amount is larger than any real order.',
   currency_invalid: 'currency must be an ISO-4217 code such as USD.',
   time_invalid: 'time must be unix seconds or an ISO 8601 date within the last 400 days.',
-  control_character: 'Text cannot contain NUL (U+0000) or an unpaired surrogate.',
+  control_character: CONTROL_CHARACTER_MESSAGE,
 };
