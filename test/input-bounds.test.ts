@@ -151,7 +151,7 @@ describe.each(DIALECTS)('migration 0021 on %s', (kind) => {
       migrationTableName: 'touchpoint_migrations', migrationLockTableName: 'touchpoint_migrations_lock',
     });
     try {
-      expect((await migrator.migrateTo('0019-rollup-member-periods-without-status')).error).toBeUndefined();
+      expect((await migrator.migrateTo('0020-commission-ledger')).error).toBeUndefined();
       const built = await buildApp(loadConfig({ BASE_URL: 'http://tp.test', DATA_DIR: db.dataDir }), { store: db.store, logger: false });
       const ws = await createWorkspace(built.ctx, { name: 'Acme' });
       if (!ws.ok) throw new Error(ws.problem.message);

@@ -3,6 +3,7 @@
 import { parseClickId } from './click-id.js';
 import { checkCode, normalizeCode } from './codes.js';
 import { isCurrency, parseAmount } from './money.js';
+import { hasControlCharacter } from './text.js';
 
 export interface RawConversion {
   order?: string;
@@ -40,7 +41,8 @@ export type InputProblem =
   | 'amount_too_precise'
   | 'amount_too_large'
   | 'currency_invalid'
-  | 'time_invalid';
+  | 'time_invalid'
+  | 'control_character';
 
 export type Normalized = { ok: true; value: ConversionInput } | { ok: false; problem: InputProblem; field: string };
 
@@ -53,7 +55,15 @@ function blank(v: string | undefined): string | null {
   return t ? t : null;
 }
 
+/** The first field carrying NUL or an unpaired surrogate (see core/text.ts): such an input is refused whole. */
+export function controlCharacterField(raw: RawConversion): keyof RawConversion | null {
+  for (const [field, value] of Object.entries(raw)) if (typeof value === 'string' && hasControlCharacter(value)) return field as keyof RawConversion;
+  return null;
+}
+
 export function normalizeConversion(raw: RawConversion, now: number): Normalized {
+  const unreadable = controlCharacterField(raw);
+  if (unreadable) return { ok: false, problem: 'control_character', field: unreadable };
   const orderId = blank(raw.order);
   if (!orderId) return { ok: false, problem: 'order_missing', field: 'order' };
   if (!ORDER_RE.test(orderId)) return { ok: false, problem: 'order_invalid', field: 'order' };

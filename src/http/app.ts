@@ -32,7 +32,7 @@ import { clientErrorHandler, errorHandler, sendProblem } from './errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { opsRoutes } from './ops.js';
 import { defaultWebRoot, webSurfaceRoutes } from './web.js';
-import { finiteNumbersOnly, sharedSchemas } from './schemas.js';
+import { finiteNumbersOnly, sharedSchemas, textOnly } from './schemas.js';
 
 export interface AppDeps {
   store: Store;
@@ -98,7 +98,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp>
     bodyLimit: 20 * 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: true },
     frameworkErrors: (error, req, reply) => errorHandler(error, req, reply),
-    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true }, plugins: [finiteNumbersOnly] },
+    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true }, plugins: [finiteNumbersOnly, textOnly] },
     // Per-request log lines would cost more than the redirect itself; metrics count requests instead.
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -1,6 +1,7 @@
 // Request and response schemas of the admin API; they validate input, serialize output and make the OpenAPI document.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MAX_REACH } from '../app/members.js';
+import { CONTROL_CHARACTER_MESSAGE, hasControlCharacter } from '../core/text.js';
 
 /**
  * `type: [t, 'null']` rather than `anyOf: [t, null]`: with coerceTypes, Ajv tries the anyOf branches in order and the
@@ -56,34 +57,53 @@ interface Validator {
   [property: string]: unknown;
 }
 
+/** Where in a value a rule finds what it refuses (a JSON pointer), or null. */
+type Finder = (value: unknown) => string | null;
+
+/** Wraps every validator Ajv compiles so that it also refuses, anywhere in the data it has accepted, what `find` finds. */
+function refusingEverywhere(find: Finder, keyword: string, message: string) {
+  return function plugin<A extends object>(ajv: A): A {
+    const target = ajv as unknown as { compile: (...args: unknown[]) => Validator };
+    const compile = target.compile.bind(ajv);
+    target.compile = (...args) => refusing(compile(...args), find, keyword, message);
+    return ajv;
+  };
+}
+
 /**
  * Ajv coerces "Infinity" and "1e309" into ±Infinity (JSON.parse does the same with 1e309), and its number keywords
  * (minimum, maximum, multipleOf) only look at finite numbers: a non-finite number passed every bound and broke whatever
  * stored or computed with it. Fastify's Ajv plugin hook: every validator compiled for a request also refuses a
  * non-finite number anywhere in the data it has accepted, whatever the schema says of that field.
  */
-export function finiteNumbersOnly<A extends object>(ajv: A): A {
-  const target = ajv as unknown as { compile: (...args: unknown[]) => Validator };
-  const compile = target.compile.bind(ajv);
-  target.compile = (...args) => refusingNonFinite(compile(...args));
-  return ajv;
-}
+export const finiteNumbersOnly = refusingEverywhere((v) => firstPath(v, (x) => typeof x === 'number' && !Number.isFinite(x)), 'finite', 'must be a finite number');
+
+/**
+ * PostgreSQL's text cannot hold NUL (U+0000): a name, an email or a search with one answered 500 there and was stored on
+ * SQLite. An unpaired surrogate is not text either: it is written as U+FFFD, so what is stored differs from what was
+ * sent. The sibling of finiteNumbersOnly: every validator refuses such a string (or object key) anywhere in its data.
+ */
+export const textOnly = refusingEverywhere(
+  (v) => firstPath(v, (x) => typeof x === 'string' && hasControlCharacter(x), true),
+  'control_character',
+  CONTROL_CHARACTER_MESSAGE,
+);
 
 interface ValidationContext {
   parentData: Record<string, unknown>;
   parentDataProperty: string;
 }
 
-function refusingNonFinite(validate: Validator): Validator {
+function refusing(validate: Validator, find: Finder, keyword: string, message: string): Validator {
   const guarded = ((data: unknown, ctx?: unknown) => {
     const valid = validate(data, ctx);
     guarded.errors = validate.errors;
     if (valid !== true) return valid;
     // Coercion may have replaced the root value (a query string's), which Ajv writes back into its parent.
     const parent = ctx as ValidationContext | undefined;
-    const path = nonFinitePath(parent?.parentData ? parent.parentData[parent.parentDataProperty] : data);
+    const path = find(parent?.parentData ? parent.parentData[parent.parentDataProperty] : data);
     if (path === null) return true;
-    guarded.errors = [{ instancePath: path, schemaPath: '#/finite', keyword: 'finite', params: {}, message: 'must be a finite number' }];
+    guarded.errors = [{ instancePath: path, schemaPath: `#/${keyword}`, keyword, params: {}, message }];
     return false;
   }) as Validator;
   // Fastify reads schemaEnv to pass a root value's parent (so that coercing it sticks).
@@ -91,15 +111,20 @@ function refusingNonFinite(validate: Validator): Validator {
   return guarded;
 }
 
-/** The JSON pointer of the first non-finite number in the value, or null; iterative, for deeply nested bodies. */
-export function nonFinitePath(value: unknown): string | null {
+/**
+ * The JSON pointer of the first value (or, with `keys`, object key) that `bad` refuses, or null; iterative, for
+ * deeply nested bodies.
+ */
+function firstPath(value: unknown, bad: (v: unknown) => boolean, keys = false): string | null {
   const stack: [unknown, string][] = [[value, '']];
   while (stack.length) {
     const [v, path] = stack.pop()!;
-    if (typeof v === 'number') {
-      if (!Number.isFinite(v)) return path;
-    } else if (typeof v === 'object' && v !== null && !ArrayBuffer.isView(v)) {
-      for (const [k, child] of Object.entries(v)) stack.push([child, `${path}/${k}`]);
+    if (bad(v)) return path;
+    if (typeof v === 'object' && v !== null && !ArrayBuffer.isView(v)) {
+      for (const [k, child] of Object.entries(v)) {
+        if (keys && bad(k)) return `${path}/${k}`;
+        stack.push([child, `${path}/${k}`]);
+      }
     }
   }
   return null;

@@ -6,7 +6,9 @@ import { findWorkspace, findWorkspaceBySecret, findWorkspaceByOffer, type Worksp
 import { sendProblem, statusOf } from '../http/errors.js';
 import { refundOrder } from '../app/refunds.js';
 import { shopifyRoutes } from './shopify.js';
-import { ingest, rejectEvent, workspaceOfClick, type IngestResult } from './ingest.js';
+import { ingest, ingestProblem, rejectEvent, workspaceOfClick, type IngestResult } from './ingest.js';
+import { controlCharacterField } from '../core/conversion-input.js';
+import { CONTROL_CHARACTER_MESSAGE, hasControlCharacter } from '../core/text.js';
 import { jsonParams, onlyStrings, rawConversion, readCookie, type Params } from './params.js';
 import type { ClickFinder } from '../app/record-conversion.js';
 import type { ConversionBuffer } from './conversion-buffer.js';
@@ -23,8 +25,14 @@ function bodyParams(req: FastifyRequest): Params {
 const rawBody = (req: FastifyRequest) => (typeof req.body === 'string' ? req.body : '');
 const rawQuery = (req: FastifyRequest) => (req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '');
 
+const controlCharacterProblem = (path: string) => ({
+  code: 'validation_failed',
+  message: 'Some fields are not valid.',
+  details: [{ path, code: 'control_character', message: CONTROL_CHARACTER_MESSAGE }],
+});
+
 function answer(reply: FastifyReply, r: IngestResult): FastifyReply {
-  if (!r.ok) return sendProblem(reply, { code: r.code, message: r.message, ...(r.field ? { details: [{ path: r.field, code: r.code, message: r.message }] } : {}) });
+  if (!r.ok) return sendProblem(reply, ingestProblem(r));
   const { result } = r;
   return reply.send({
     status: result.outcome, conversionId: result.conversionId, credited: result.status === 'credited', test: result.isTest,
@@ -47,6 +55,11 @@ export function conversionRoutes(app: FastifyInstance, ctx: AppContext, clicks: 
   const refund = async (reply: FastifyReply, ws: Workspace, params: Params, signedBy?: string) => {
     const raw = rawConversion(params);
     if (!raw.order) return sendProblem(reply, { code: 'order_missing', message: 'A refund names its order (order=…).' });
+    const unreadable = controlCharacterField(raw);
+    if (unreadable) {
+      await rejectEvent(ctx, ws, 'postback', 'control_character', raw);
+      return sendProblem(reply, controlCharacterProblem(unreadable));
+    }
     const r = await refundOrder(ctx, ws, 'postback', {
       orderId: raw.order.trim(), refund: params.type === 'cancel' ? 'cancel' : raw.amount?.trim() || 'full', isTest: /^(1|true)$/i.test(raw.test ?? ''), detail: raw,
       ...(signedBy ? { eventKey: `signed-${signedBy}` } : {}),
@@ -90,6 +103,9 @@ export function conversionRoutes(app: FastifyInstance, ctx: AppContext, clicks: 
         // A request signed over its body acts on its body alone; otherwise the query and the body together.
         const params: Params = signed?.part === 'body' ? bodyParams(req) : { ...onlyStrings(req.query), ...bodyParams(req) };
         if (params.__invalid_json) return sendProblem(reply, { code: 'body_invalid', message: 'The body is not valid JSON.' });
+        // What names the workspace is looked up as sent: text that cannot be stored names none, and no event is kept.
+        const unreadable = (['secret', 'workspace'] as const).find((k) => params[k] !== undefined && hasControlCharacter(params[k]));
+        if (unreadable) return sendProblem(reply, controlCharacterProblem(unreadable));
         let ws: Workspace | undefined;
         let signedBy: string | undefined;
         if (typeof signature === 'string' && signed) {
@@ -123,7 +139,7 @@ export function conversionRoutes(app: FastifyInstance, ctx: AppContext, clicks: 
     const raw = rawConversion(onlyStrings(req.query));
     raw.click ??= readCookie(req.headers.cookie, 'tp_click');
     const record = async () => {
-      const ws = raw.offer ? await findWorkspaceByOffer(ctx.store.db, raw.offer) : await workspaceOfClick(ctx, raw.click);
+      const ws = raw.offer && !hasControlCharacter(raw.offer) ? await findWorkspaceByOffer(ctx.store.db, raw.offer) : await workspaceOfClick(ctx, raw.click);
       if (ws) {
         const r = await ingest(ctx, clicks, ws, 'pixel', raw);
         if (!r.ok) req.log.debug({ code: r.code, status: statusOf(r.code) }, 'pixel input rejected');

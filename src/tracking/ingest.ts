@@ -5,16 +5,24 @@ import type { AppContext } from '../app/context.js';
 import { recordConversion, type ClickFinder, type RecordResult, type ResolvedAmount } from '../app/record-conversion.js';
 import { parseClickId } from '../core/click-id.js';
 import { normalizeConversion, type ConversionInput, type RawConversion } from '../core/conversion-input.js';
+import { CONTROL_CHARACTER_MESSAGE, withoutControlCharacters } from '../core/text.js';
 import { newId } from '../core/ids.js';
 import { parseAmount } from '../core/money.js';
 import { findClick, insertEvent } from '../db/conversions.js';
 import type { ConversionSource, Database } from '../db/schema.js';
+import type { Problem } from '../core/result.js';
 import { findWorkspaceByClickTag, findWorkspaceByOffer, type Workspace } from '../db/workspaces.js';
 import type { ClickBuffer } from './click-buffer.js';
 
 export type IngestResult =
   | { ok: true; result: RecordResult }
-  | { ok: false; code: string; message: string; field?: string };
+  /** `problem`: the detail's code when it differs from the answer's (validation_failed: control_character). */
+  | { ok: false; code: string; message: string; field?: string; problem?: string };
+
+/** A refused event in the one error shape, its field named in the details. */
+export function ingestProblem(r: Extract<IngestResult, { ok: false }>): Problem {
+  return { code: r.code, message: r.message, ...(r.field ? { details: [{ path: r.field, code: r.problem ?? r.code, message: r.message }] } : {}) };
+}
 
 /** A click made moments ago may still be on its way to the database: wait for one flush before calling it unknown. */
 export function clickFinder(ctx: AppContext, buffer: ClickBuffer, flushMs: number): ClickFinder {
@@ -68,6 +76,8 @@ export async function rejectEvent(
 ): Promise<void> {
   const now = ctx.clock();
   ctx.conversionEvent?.(source, 'rejected');
+  // A refused input may carry what no stored text can (NUL); the kept copy shows it as U+FFFD.
+  raw = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, typeof v === 'string' ? withoutControlCharacters(v) : v])) as RawConversion;
   await insertEvent(ctx.store.db, {
     id: newId('evt', now), workspace_id: ws.id, conversion_id: null, received_at: now, source, order_id: raw.order?.slice(0, 200) ?? null,
     is_test: /^(1|true|yes)$/i.test(raw.test ?? '') ? 1 : 0, outcome: 'rejected', reason, detail: JSON.stringify({ input: raw }),
@@ -100,6 +110,9 @@ export async function ingest(
   const normalized = normalizeConversion(raw, ctx.clock());
   if (!normalized.ok) {
     await rejectEvent(ctx, ws, source, normalized.problem, raw);
+    if (normalized.problem === 'control_character') {
+      return { ok: false, code: 'validation_failed', problem: 'control_character', message: MESSAGES.control_character!, field: normalized.field };
+    }
     return { ok: false, code: normalized.problem, message: MESSAGES[normalized.problem] ?? 'Invalid input.', field: normalized.field };
   }
   const input = normalized.value;
@@ -125,4 +138,5 @@ const MESSAGES: Record<string, string> = {
   amount_too_large: 'amount is larger than any real order.',
   currency_invalid: 'currency must be an ISO-4217 code such as USD.',
   time_invalid: 'time must be unix seconds or an ISO 8601 date within the last 400 days.',
+  control_character: CONTROL_CHARACTER_MESSAGE,
 };

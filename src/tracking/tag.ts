@@ -23,7 +23,7 @@ import { findWorkspaceByOffer, type Workspace } from '../db/workspaces.js';
 import type { Problem } from '../core/result.js';
 import { sendProblem } from '../http/errors.js';
 import type { ConversionBuffer } from './conversion-buffer.js';
-import { ingest, rejectEvent, workspaceOfClick } from './ingest.js';
+import { ingest, ingestProblem, rejectEvent, workspaceOfClick } from './ingest.js';
 import { jsonParams, onlyStrings, rawConversion, readCookie, type Params } from './params.js';
 import { TAG_SCRIPT, TAG_VERSION } from './tag-script.js';
 
@@ -155,7 +155,7 @@ export function tagRoutes(app: FastifyInstance, ctx: AppContext, clicks: ClickFi
         };
       }
       const r = await ingest(ctx, clicks, ws, 'tag', raw, origin ? { origin } : {});
-      if (!r.ok) return { allowOrigin: true, problem: { code: r.code, message: r.message, ...(r.field ? { details: [{ path: r.field, code: r.code, message: r.message }] } : {}) } };
+      if (!r.ok) return { allowOrigin: true, problem: ingestProblem(r) };
       return { allowOrigin: true, status: r.result.outcome, conversionId: r.result.conversionId };
     };
   });
