@@ -234,8 +234,10 @@ describe('the JavaScript tag and the pixel in a real browser (Chromium, SQLite)'
         { member_id: ben.id, source: 'code', share_bps: 5_000 },
       ],
     } as const;
+    // Ben's code credits Ben without a click of his, reported by the browser: the shop allows that here
+    // (browserCodeCredit), else it would wait for the brand's server or a review (SPEC §4; test/ledger.test.ts).
     for (const rule of ['code_first', 'click_first', 'split'] as const) {
-      const patched = await t.api('PATCH', `/offers/${config.tagOffer}`, { attributionRule: rule });
+      const patched = await t.api('PATCH', `/offers/${config.tagOffer}`, { attributionRule: rule, browserCodeCredit: true });
       expect(patched.statusCode, patched.body).toBe(200);
       expect(patched.data.attributionRule).toBe(rule);
       const { clickId, orderId } = await buyThroughTag(anna.slug, ben.code);

@@ -90,10 +90,11 @@ export async function refundOrder(
 
 /**
  * What the order has had refunded: the sum of partial refunds, or — once refunded in full or cancelled — the sale
- * itself (0 while no sale is known), so the total does not depend on whether a partial refund came before or after.
+ * itself (the partial sum while no sale is known), so the total does not depend on whether a partial refund came
+ * before or after the full one.
  */
 export function refundedTotal(full: boolean, partialSum: number, saleMinor: number | null): number {
-  return full ? (saleMinor ?? 0) : partialSum;
+  return full ? (saleMinor ?? partialSum) : partialSum;
 }
 
 /** A refused refund rolls its transaction back (nothing written) and comes out as a value. */

@@ -800,7 +800,8 @@ export function checkStep(s0: Snapshot, s1: Snapshot, step: IngestEvent | AdminO
     if (!v0) return;
     if (!v1) problems.push(`order ${order}: its conversion disappeared`);
     else {
-      if (v1.refunded < v0.refunded) problems.push(`order ${order}: refunded went from ${v0.refunded} to ${v1.refunded}`);
+      // Once cancelled or refunded in full, the refund is the whole sale, whatever the sale turns out to be.
+      if (v1.refunded < v0.refunded && !(v1.cancelled || v1.refundedFull)) problems.push(`order ${order}: refunded went from ${v0.refunded} to ${v1.refunded}`);
       if (v0.cancelled && !v1.cancelled) problems.push(`order ${order}: no longer cancelled`);
       if (v0.refundedFull && !v1.refundedFull) problems.push(`order ${order}: no longer fully refunded`);
     }
@@ -838,7 +839,8 @@ export function checkRace(s0: Snapshot, s1: Snapshot, step: Race, target: string
     if (!v0) return;
     if (!v1) problems.push(`order ${order}: its conversion disappeared`);
     else {
-      if (v1.refunded < v0.refunded) problems.push(`order ${order}: refunded went from ${v0.refunded} to ${v1.refunded}`);
+      // Once cancelled or refunded in full, the refund is the whole sale, whatever the sale turns out to be.
+      if (v1.refunded < v0.refunded && !(v1.cancelled || v1.refundedFull)) problems.push(`order ${order}: refunded went from ${v0.refunded} to ${v1.refunded}`);
       if (v0.cancelled && !v1.cancelled) problems.push(`order ${order}: no longer cancelled`);
       if (v0.refundedFull && !v1.refundedFull) problems.push(`order ${order}: no longer fully refunded`);
     }

@@ -297,7 +297,7 @@ export function realPath(world: World, op: Operation): string {
 export async function rowCounts(t: TestApp): Promise<Record<string, number>> {
   const db = t.db.store.db;
   const tables = (await db.introspection.getTables()).map((x) => x.name)
-    .filter((n) => !/^(kysely_|auth_attempts$)/.test(n));
+    .filter((n) => !/^(kysely_|auth_counters$)/.test(n));
   const parts = tables.map((n) => (n === 'conversion_events'
     ? sql<{ t: string; n: number }>`select ${n} as t, count(*) as n from conversion_events where outcome <> 'rejected'`
     : sql<{ t: string; n: number }>`select ${n} as t, count(*) as n from ${sql.table(n)}`));
