@@ -10,16 +10,13 @@ import type { Actor, AppContext } from './context.js';
 import { uncachedFacts } from './conversion-facts.js';
 import { conversionView } from './conversions.js';
 import { decideOrder } from './order-decision.js';
-import { redecide, storedEvidence, type ClickFinder } from './record-conversion.js';
+import { foundClick, redecide, storedEvidence, type ClickFinder } from './record-conversion.js';
 
 /** Clicks of an order under review were written long ago: the table is enough. */
 const storedClicks: ClickFinder = {
   async find(id, opts) {
     const row = opts?.db ? await repo.findClick(opts.db, id) : undefined;
-    return row ? {
-      workspaceId: row.workspace_id, offerId: row.offer_id, memberId: row.member_id, linkId: row.link_id, clickedAt: row.created_at,
-      tracked: row.tracked === 1 && row.is_bot === 0,
-    } : null;
+    return row ? foundClick(row) : null;
   },
 };
 

@@ -6,14 +6,13 @@
 import { attribute, type ClickLookup, type CodeLookup } from '../core/attribution.js';
 import { commissionFor, monthKey, splitAmount } from '../core/commission.js';
 import { newId } from '../core/ids.js';
-import { planApprove, planOrder, planPayout, type LedgerCommission, type PlannedEntry } from '../core/ledger.js';
+import { planApprove, planOrder, planPayout, refundedTotal, type LedgerCommission, type PlannedEntry } from '../core/ledger.js';
 import { formatAmount } from '../core/money.js';
 import { Rng } from '../core/synthetic.js';
 import { bucketStart, dayKey } from '../core/time-buckets.js';
 import type { CommissionAdjustmentTable, CommissionTable, ConversionEventTable, ConversionTable, PayoutBatchTable } from '../db/schema.js';
-import { cachedColumns, entryRows, ledgerState } from './ledger.js';
-import { orderMoney, trustOf, type DecisionRecord } from './record-conversion.js';
-import { refundedTotal } from './refunds.js';
+import { cachedColumns, entryRows, ledgerState, orderMoney } from './ledger.js';
+import { trustOf, type DecisionRecord } from './record-conversion.js';
 import type { PlannedOrder } from './generate-orders.js';
 import { DAY_MS, type World } from './generate-world.js';
 

@@ -3,7 +3,7 @@
 // Amounts and statuses are decided only by core/ledger.ts.
 import type { Kysely, Transaction } from 'kysely';
 import { newId } from '../core/ids.js';
-import type { LedgerCommission, PlannedEntry } from '../core/ledger.js';
+import type { LedgerCommission, OrderMoney, PlannedEntry } from '../core/ledger.js';
 import { verifyEntries } from '../core/ledger.js';
 import { formatAmount } from '../core/money.js';
 import * as repo from '../db/conversions.js';
@@ -39,6 +39,14 @@ export function ledgerState(c: repo.CommissionRow): LedgerCommission {
   return {
     amountMinor: Number(c.amount_minor), status: c.status, accruedMinor: Number(c.accrued_minor), adjustedMinor: Number(c.adjusted_minor),
     adminTouched: c.admin_touched === 1, inDecision: c.in_decision === 1,
+  };
+}
+
+/** The order's money facts for the ledger. */
+export function orderMoney(row: Pick<repo.ConversionRow, 'amount_minor' | 'refunded_minor' | 'refunded_full' | 'cancelled_at'>): OrderMoney {
+  return {
+    saleMinor: row.amount_minor === null ? null : Number(row.amount_minor), refundedMinor: Number(row.refunded_minor),
+    fullyRefunded: row.refunded_full === 1, cancelled: row.cancelled_at !== null,
   };
 }
 
@@ -101,7 +109,7 @@ export async function appendEntries(
   return next;
 }
 
-export async function announce(tx: Db, ctx: EntryContext, before: repo.CommissionRow['status'], next: repo.CommissionRow, entries: readonly PlannedEntry[]): Promise<void> {
+async function announce(tx: Db, ctx: EntryContext, before: repo.CommissionRow['status'], next: repo.CommissionRow, entries: readonly PlannedEntry[]): Promise<void> {
   if (before === next.status) return;
   if (next.status === 'approved') await enqueueWebhook(tx, ctx.workspaceId, 'commission.approved', commissionView(next), ctx.now, ctx.endpoints);
   if (next.status === 'reversed') {

@@ -6,7 +6,7 @@ import type { CompiledQuery, Kysely, Transaction } from 'kysely';
 import type { AttributionDecision, EvidenceConflict } from '../core/attribution.js';
 import type { ConversionInput } from '../core/conversion-input.js';
 import { newId } from '../core/ids.js';
-import { planOrder, type LedgerCommission, type OrderMoney } from '../core/ledger.js';
+import { planOrder, refundedTotal } from '../core/ledger.js';
 import { formatAmount } from '../core/money.js';
 import { orderFacts, sameFacts, type EvidenceEvent, type EvidenceRecord, type OrderFacts, type Trust } from '../core/order-evidence.js';
 import { enqueueWebhook } from '../db/webhooks.js';
@@ -16,8 +16,7 @@ import type { ConversionSource, ConversionStatus, Database } from '../db/schema.
 import type { Workspace } from '../db/workspaces.js';
 import type { AppContext } from './context.js';
 import { uncachedFacts } from './conversion-facts.js';
-import { appendEntries, entryRows, ledgerState, type EntryContext } from './ledger.js';
-import { refundedTotal } from './refunds.js';
+import { appendEntries, entryRows, ledgerState, orderMoney, type EntryContext } from './ledger.js';
 import { decideOrder, type OrderDecision, type SettingsSnapshot, type TierLocks } from './order-decision.js';
 
 /** Where a click id is looked up: the click buffer first (a click is written within a flush interval), then the table. */
@@ -28,6 +27,14 @@ export interface ClickFinder {
    * under load, every transaction waiting for a connection that only a finished one frees.
    */
   find(clickId: string, opts?: { wait: boolean; db?: Kysely<Database> }): Promise<{ workspaceId: string; offerId: string; memberId: string | null; linkId: string; clickedAt: number; tracked: boolean } | null>;
+}
+
+/** A stored click as attribution sees it: tracked only when its link and offer were, and not a bot. */
+export function foundClick(row: { workspace_id: string; offer_id: string; member_id: string | null; link_id: string; created_at: number; tracked: number; is_bot: number }) {
+  return {
+    workspaceId: row.workspace_id, offerId: row.offer_id, memberId: row.member_id, linkId: row.link_id, clickedAt: row.created_at,
+    tracked: row.tracked === 1 && row.is_bot === 0,
+  };
 }
 
 export interface RecordResult {
@@ -63,14 +70,6 @@ export type DecisionRecord = AttributionDecision & {
 /** SPEC §4 trust levels: what a shopper's browser reports is evidence of a lower rank than the brand's server. */
 export function trustOf(source: ConversionSource): Trust {
   return source === 'pixel' || source === 'tag' ? 'browser' : 'server';
-}
-
-/** The order's money facts for the ledger. */
-export function orderMoney(row: Pick<repo.ConversionRow, 'amount_minor' | 'refunded_minor' | 'refunded_full' | 'cancelled_at'>): OrderMoney {
-  return {
-    saleMinor: row.amount_minor === null ? null : Number(row.amount_minor), refundedMinor: Number(row.refunded_minor),
-    fullyRefunded: row.refunded_full === 1, cancelled: row.cancelled_at !== null,
-  };
 }
 
 export async function recordConversion(
@@ -136,9 +135,14 @@ export async function recordConversion(
 
     // Step 2: the order exists. Locked (PostgreSQL; SQLite has one writer), then decided again from all its evidence.
     // Volume-tier locks come before the row lock on every path: a first look without the lock learns which it needs.
+    // A repeat needs no decision, so no lock (it is classified again under the row lock below).
     if (kind === 'postgres') {
       const peek = await repo.findConversionByOrder(tx, ws.id, input.isTest, input.orderId);
-      if (peek) await decide(orderFacts([...(await storedEvidence(tx, peek)), thisEvent], Number(peek.created_at)), peek.id, peek.review);
+      if (peek) {
+        const known = await storedEvidence(tx, peek);
+        const withThis = orderFacts([...known, thisEvent], Number(peek.created_at));
+        if (peek.status === 'awaiting_order' || !sameFacts(orderFacts(known, Number(peek.created_at)), withThis)) await decide(withThis, peek.id, peek.review);
+      }
     }
     const row = await repo.lockConversionByOrder(tx, kind, ws.id, input.isTest, input.orderId);
     const stored = await storedEvidence(tx, row);

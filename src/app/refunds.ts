@@ -3,14 +3,13 @@
 // cancellation reverses, a paid commission gets a clawback entry and stays paid. A refund for an order not seen yet
 // is kept on a placeholder (`awaiting_order`) and applied when the order arrives (ADR 0011).
 import { newId } from '../core/ids.js';
-import { planOrder } from '../core/ledger.js';
+import { planOrder, refundedTotal } from '../core/ledger.js';
 import { parseAmount } from '../core/money.js';
 import * as repo from '../db/conversions.js';
 import type { ConversionSource } from '../db/schema.js';
 import type { Workspace } from '../db/workspaces.js';
 import type { AppContext } from './context.js';
-import { appendEntries, ledgerState } from './ledger.js';
-import { orderMoney } from './record-conversion.js';
+import { appendEntries, ledgerState, orderMoney } from './ledger.js';
 
 export type RefundResult =
   | { ok: true; outcome: 'refunded' | 'cancelled' | 'duplicate' | 'awaiting_order'; conversionId: string; refundedMinor: number; commissionsChanged: number }
@@ -86,15 +85,6 @@ export async function refundOrder(
     if (err instanceof RefundRefused) return err.result;
     throw err;
   });
-}
-
-/**
- * What the order has had refunded: the sum of partial refunds, or — once refunded in full or cancelled — the sale
- * itself (the partial sum while no sale is known), so the total does not depend on whether a partial refund came
- * before or after the full one.
- */
-export function refundedTotal(full: boolean, partialSum: number, saleMinor: number | null): number {
-  return full ? (saleMinor ?? partialSum) : partialSum;
 }
 
 /** A refused refund rolls its transaction back (nothing written) and comes out as a value. */

@@ -13,8 +13,6 @@ export type { CommissionStatus };
 export type EntryKind =
   | 'opening' | 'accrual' | 'redecision' | 'refund' | 'reversal' | 'adjustment' | 'approval' | 'payout' | 'clawback';
 
-export const ENTRY_KINDS: readonly EntryKind[] = ['opening', 'accrual', 'redecision', 'refund', 'reversal', 'adjustment', 'approval', 'payout', 'clawback'];
-
 /** One commission as the ledger knows it. */
 export interface LedgerCommission {
   /** The balance: the sum of the entries so far. */
@@ -55,6 +53,15 @@ export function orderIsWhollyRefunded(money: OrderMoney): boolean {
   if (money.refundedMinor <= 0) return false;
   // A lead (no sale) keeps its commission until refunded at all.
   return money.saleMinor === null || money.refundedMinor >= money.saleMinor;
+}
+
+/**
+ * What the order has had refunded: the sum of partial refunds, or — once refunded in full or cancelled — the sale
+ * itself (the partial sum while no sale is known), so the total does not depend on whether a partial refund came
+ * before or after the full one.
+ */
+export function refundedTotal(full: boolean, partialSum: number, saleMinor: number | null): number {
+  return full ? (saleMinor ?? partialSum) : partialSum;
 }
 
 /** floor(num / den + 1/2) for num >= 0, den > 0. */

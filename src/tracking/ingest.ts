@@ -2,7 +2,7 @@
 // and keep every event that was received but not credited, with its reason.
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../app/context.js';
-import { recordConversion, type ClickFinder, type RecordResult, type ResolvedAmount } from '../app/record-conversion.js';
+import { foundClick, recordConversion, type ClickFinder, type RecordResult, type ResolvedAmount } from '../app/record-conversion.js';
 import { parseClickId } from '../core/click-id.js';
 import { normalizeConversion, type ConversionInput, type RawConversion } from '../core/conversion-input.js';
 import { CONTROL_CHARACTER_MESSAGE, withoutControlCharacters } from '../core/text.js';
@@ -39,11 +39,7 @@ export function clickFinder(ctx: AppContext, buffer: ClickBuffer, flushMs: numbe
         await new Promise((r) => setTimeout(r, 2 * flushMs));
         row = await lookup(id);
       }
-      if (!row) return null;
-      return {
-        workspaceId: row.workspace_id, offerId: row.offer_id, memberId: row.member_id, linkId: row.link_id,
-        clickedAt: row.created_at, tracked: row.tracked === 1 && row.is_bot === 0,
-      };
+      return row ? foundClick(row) : null;
     },
   };
 }
