@@ -45,7 +45,7 @@ function raw(port: number, request: string): Promise<string> {
 function parseResponse(text: string): { status: number; headers: string; body: unknown } {
   const [head, ...rest] = text.split('\r\n\r\n');
   const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head ?? '')?.[1]);
-  let body: unknown = null;
+  let body: unknown;
   try {
     body = JSON.parse(rest.join('\r\n\r\n'));
   } catch {

@@ -13,7 +13,7 @@ const TOKEN_RE = /token=([A-Za-z0-9_-]{43})/;
 describe.each(DIALECTS)('secrets and tokens on %s', (kind) => {
   let t: TestApp;
   let base: string;
-  let now = Date.UTC(2026, 4, 4, 9);
+  const now = Date.UTC(2026, 4, 4, 9);
   let owner: Browser;
   let viewer: Browser;
   let manager: Browser;

@@ -14,7 +14,7 @@ export class Rng {
     let h = splitmix32(seed >>> 0 ^ hashString(stream));
     this.a = (h = splitmix32(h));
     this.b = (h = splitmix32(h));
-    this.c = (h = splitmix32(h));
+    this.c = splitmix32(h);
     this.d = 1;
     for (let i = 0; i < 12; i++) this.next();
   }

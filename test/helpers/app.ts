@@ -5,6 +5,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { DialectKind } from '../../src/db/dialect.js';
 import { buildApp, type BuiltApp } from '../../src/http/app.js';
 import { freshStore, type TestStore } from './stores.js';
+import { jsonOrNull } from './json.js';
 
 export interface TestApp {
   built: BuiltApp;
@@ -21,13 +22,7 @@ export interface TestApp {
 
 /** The response with its JSON body parsed into `data` (null when the body is not JSON). */
 export function withData<R extends { body: string }>(res: R): R & { data: any } {
-  let data: unknown = null;
-  try {
-    data = JSON.parse(res.body);
-  } catch {
-    data = null;
-  }
-  return Object.assign(res, { data });
+  return Object.assign(res, { data: jsonOrNull(res.body) });
 }
 
 export async function startTestApp(kind: DialectKind, overrides: Partial<Config> = {}, clock?: () => number): Promise<TestApp> {

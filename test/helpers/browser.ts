@@ -1,5 +1,6 @@
 // A browser's cookie jar over real HTTP: what the dashboard and the portal do with their session cookies.
 import type { TestApp } from './app.js';
+import { jsonOrNull } from './json.js';
 
 export interface BrowserResponse {
   status: number;
@@ -53,13 +54,7 @@ export function newBrowser(base: string): Browser {
       else cookies.set(name, value);
     }
     const body = await res.text();
-    let data: unknown = null;
-    try {
-      data = JSON.parse(body);
-    } catch {
-      data = null;
-    }
-    return { status: res.status, headers: res.headers, setCookies, body, data };
+    return { status: res.status, headers: res.headers, setCookies, body, data: jsonOrNull(body) as unknown };
   };
   return {
     cookies,

@@ -16,6 +16,8 @@ import { openPostgres, type DialectKind, type Store } from '../../src/db/dialect
 import { buildApp, type BuiltApp } from '../../src/http/app.js';
 import { mulberry32 } from './random.js';
 import { freshStore, tempDir, type TestStore } from './stores.js';
+import { jsonOrNull } from './json.js';
+import { verifyLedger } from '../../src/app/ledger.js';
 
 const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 const SHOP = 'https://shop.example.com';
@@ -81,13 +83,7 @@ export async function startWorld(kind: DialectKind, instanceCount: 1 | 2): Promi
       headers: { authorization: `Bearer ${apiKey}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
     });
-    let data: any = null;
-    try {
-      data = JSON.parse(res.body);
-    } catch {
-      data = null;
-    }
-    return { status: res.statusCode, data, body: res.body };
+    return { status: res.statusCode, data: jsonOrNull(res.body), body: res.body };
   };
   const must = async (method: string, url: string, body?: unknown) => {
     const r = await api(method, url, body);
@@ -113,17 +109,10 @@ export async function startWorld(kind: DialectKind, instanceCount: 1 | 2): Promi
   const tables = await db.introspection.getTables();
   const adjustments = tables.find((t) => t.name === 'commission_adjustments');
   const hasDelta = !!adjustments?.columns.some((c) => c.name === 'delta_minor');
-  let verifyLedger: World['verifyLedger'] = null;
-  try {
-    const mod = (await import(/* @vite-ignore */ path.resolve(import.meta.dirname, '../../src/app/ledger.js'))) as { verifyLedger?: World['verifyLedger'] };
-    verifyLedger = typeof mod.verifyLedger === 'function' ? mod.verifyLedger : null;
-  } catch {
-    verifyLedger = null;
-  }
 
   const w: World = {
     kind, instances, store: test.store, clock, orderEpoch: 0, clicksAt: 0, startedAt: clock.now, workspaceId, apiKey, secret, offerId: offer.id, currency: offer.currency,
-    rate: Number(payout[0]!.value), members, clicks: [], hasDelta, verifyLedger, api,
+    rate: Number(payout[0]!.value), members, clicks: [], hasDelta, verifyLedger: verifyLedger as World['verifyLedger'], api,
     async close() {
       for (const b of instances) await b.close();
       for (const s of extraStores) await s.close();
@@ -498,7 +487,7 @@ function count(s: Snapshot): void {
   coverage.paid += live.filter((c) => c.status === 'paid').length;
 }
 function tally(kind: string, r: Sent): void {
-  let status = '';
+  let status: string;
   try {
     const body = JSON.parse(r.body) as { status?: string; error?: { code?: string } };
     status = body.status ?? body.error?.code ?? '';
@@ -569,7 +558,7 @@ export function checkAmounts(w: World, s: Snapshot, touched: Set<string> = new S
 /**
  * The ledger: each commission's amount is the sum of its entries' delta_minor, its status the last entry's
  * status_after; entries chain (each starts where the one before ended); after a payout only negative clawbacks.
- * Then `verifyLedger` of src/app/ledger.ts, when it exists, finds no drift.
+ * Then `verifyLedger` of src/app/ledger.ts finds no drift.
  */
 export async function checkLedger(w: World, ids: string[]): Promise<string[]> {
   const problems: string[] = [];

@@ -8,6 +8,7 @@ import { createFirstOwner } from '../../src/app/users.js';
 import type { Role } from '../../src/core/roles.js';
 import type { TestApp } from './app.js';
 import { listen } from './browser.js';
+import { jsonOrNull } from './json.js';
 
 type Json = any;
 
@@ -113,13 +114,7 @@ export async function send(
     ...(body !== undefined ? { body } : {}),
   });
   const text = await res.text();
-  let data: Json = null;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    data = null;
-  }
-  return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: text, data };
+  return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: text, data: jsonOrNull(text) as Json };
 }
 
 /** The cookies a response set (name -> value), as a browser would keep them. */

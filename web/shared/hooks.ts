@@ -15,6 +15,7 @@ export function useResource<T>(load: (signal: AbortSignal) => Promise<T>, deps: 
   const [tick, setTick] = useState(0);
   const loadRef = useRef(load);
   loadRef.current = load;
+  const version = useVersion(deps);
   useEffect(() => {
     const ctl = new AbortController();
     setState((s) => ({ ...s, loading: true, error: null }));
@@ -23,10 +24,20 @@ export function useResource<T>(load: (signal: AbortSignal) => Promise<T>, deps: 
       (error: unknown) => !ctl.signal.aborted && setState((s) => ({ ...s, error, loading: false })),
     );
     return () => ctl.abort();
-  }, [...deps, tick]);
+  }, [version, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   const set = useCallback((data: T) => setState({ data, error: null, loading: false }), []);
   return { ...state, reload, set };
+}
+
+/** A number that changes when one of `deps` does, compared as React compares an effect's dependencies (Object.is). */
+function useVersion(deps: readonly unknown[]): number {
+  const seen = useRef({ deps, version: 0 });
+  const last = seen.current.deps;
+  if (last.length !== deps.length || last.some((d, i) => !Object.is(d, deps[i]))) {
+    seen.current = { deps, version: seen.current.version + 1 };
+  }
+  return seen.current.version;
 }
 
 /** A value that follows `value` after `ms` without change (search boxes). */

@@ -2,7 +2,7 @@
 // recognised, import. The server's imports are all or nothing and name every bad row by its line, so a failed
 // import is the preview of its errors: nothing was written, each bad row is marked, and a CSV's cells can be
 // fixed right here and imported again (lines keep their numbers, see csv.ts).
-import { useMemo, useState, type ReactNode } from 'react';
+import { useCallback, useMemo, useState, type ReactNode } from 'react';
 import { parseCsv, toCsv, type CsvSheet } from './csv.js';
 import { Dialog } from './dialog.js';
 import { ApiError, lineErrors, type ProblemDetail } from './errors.js';
@@ -66,7 +66,7 @@ export function ImportDialog<R>({ open, onClose, title, intro, columns, upload, 
     setLoaded({ kind: 'csv', name: file.name, file, sheet, edited: false });
   };
 
-  const fieldOfKey = (key: string) => columns.find((c) => c.names.includes(key))?.field;
+  const fieldOfKey = useCallback((key: string) => columns.find((c) => c.names.includes(key))?.field, [columns]);
   const sheet = loaded?.kind === 'csv' ? loaded.sheet : null;
   const missing = sheet ? columns.filter((c) => c.required && !sheet.keys.some((k) => c.names.includes(k))) : [];
 
@@ -84,7 +84,7 @@ export function ImportDialog<R>({ open, onClose, title, intro, columns, upload, 
     }
     for (const [line, list] of serverLines) out.set(line, [...(out.get(line) ?? []), ...list]);
     return out;
-  }, [sheet, serverLines, checkRow]);
+  }, [sheet, serverLines, checkRow, fieldOfKey]);
 
   const editCell = (line: number, col: number, value: string) => {
     if (loaded?.kind !== 'csv') return;

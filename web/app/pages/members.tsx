@@ -1,5 +1,5 @@
 // Members (creators): search, add one, edit, import many from CSV or XLSX with a preview of each row's problems.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api } from '../../shared/api.js';
 import { useToast } from '../../shared/dialog.js';
 import { formatDate, formatNumber } from '../../shared/format.js';
@@ -32,9 +32,12 @@ export default function Members(_: PageProps) {
   const [more, setMore] = useState<{ members: Member[]; cursor: string | null } | null>(null);
   const [dialog, setDialog] = useState<{ kind: 'create' } | { kind: 'edit'; member: Member } | { kind: 'import' } | null>(null);
 
+  // The debounced search goes to the URL; the URL's own changes (back, a link) do not flow back into it here.
+  const shownQuery = useRef(q);
+  shownQuery.current = q;
   useEffect(() => {
-    if (search !== q) setQ(search);
-  }, [search]);
+    if (search !== shownQuery.current) setQ(search);
+  }, [search, setQ]);
   const list = useResource(async (signal) => {
     setMore(null);
     return api.get<Page<Member>>('/members', { q: search.trim() || undefined, limit: 50 }, signal);
