@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext, TrackingChange } from '../app/context.js';
+import type { AppContext } from '../app/context.js';
+import type { TrackingChange } from '../core/tracking-change.js';
 import type { Config } from '../config.js';
 import { UniqueClicks } from '../core/unique-clicks.js';
 import { classifyUserAgent, type UserAgentClass } from '../core/visitor.js';

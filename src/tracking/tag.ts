@@ -14,10 +14,9 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app/context.js';
-import type { DeepLinkSettings } from '../app/offer-settings.js';
 import type { ClickFinder } from '../app/record-conversion.js';
 import type { RawConversion } from '../core/conversion-input.js';
-import { resolveDeepLink } from '../core/destination.js';
+import { resolveDeepLink, type DeepLinkSettings } from '../core/destination.js';
 import { findOffer, type OfferRow } from '../db/offers.js';
 import { findWorkspaceByOffer, type Workspace } from '../db/workspaces.js';
 import type { Problem } from '../core/result.js';
