@@ -9,7 +9,7 @@ import { findCodeForAttribution } from '../db/conversions.js';
 import type { Database } from '../db/schema.js';
 import type { Workspace } from '../db/workspaces.js';
 import { activeWebhookEndpoints, type WebhookEndpoint } from '../db/webhooks.js';
-import { fxRate } from './fx-rates.js';
+import { fxRate } from '../db/fx-rates.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
