@@ -1,3 +1,4 @@
+import type { TrackingChange } from '../core/tracking-change.js';
 import type { Store } from '../db/dialect.js';
 import type { ConversionFactsCache } from './conversion-facts.js';
 
@@ -23,8 +24,6 @@ export interface Notifier {
   /** A leaked code was rotated: tell the member their new code. Called once per rotation, after it was committed. */
   codeRotated?: (n: { workspaceId: string; memberId: string; offerId: string; oldCode: string; newCode: string }) => Promise<void>;
 }
-
-export type TrackingChange = { kind: 'offer'; id: string } | { kind: 'link'; id: string } | { kind: 'member'; id: string };
 
 /** Who acts, and in which workspace: every query is scoped by it. */
 export interface Actor {

@@ -3,13 +3,13 @@
 // every settings change empties before the admin API answers (and, through LISTEN/NOTIFY, on other instances).
 import type { Kysely, Transaction } from 'kysely';
 import type { OfferTracking } from '../core/attribution.js';
+import type { TrackingChange } from '../core/tracking-change.js';
 import type { Payout } from '../core/commission.js';
 import { findCodeForAttribution } from '../db/conversions.js';
 import type { Database } from '../db/schema.js';
 import type { Workspace } from '../db/workspaces.js';
 import { activeWebhookEndpoints, type WebhookEndpoint } from '../db/webhooks.js';
-import type { TrackingChange } from './context.js';
-import { fxRate } from './fx-rates.js';
+import { fxRate } from '../db/fx-rates.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 

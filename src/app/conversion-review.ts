@@ -6,11 +6,12 @@ import { fail, ok, type Result } from '../core/result.js';
 import { recordAudit } from '../db/audit.js';
 import * as repo from '../db/conversions.js';
 import { findWorkspace } from '../db/workspaces.js';
+import { foundClick, type ClickFinder } from './click-finder.js';
 import type { Actor, AppContext } from './context.js';
 import { uncachedFacts } from './conversion-facts.js';
 import { conversionView } from './conversions.js';
 import { decideOrder } from './order-decision.js';
-import { foundClick, redecide, storedEvidence, type ClickFinder } from './record-conversion.js';
+import { redecide, storedEvidence } from './record-conversion.js';
 
 /** Clicks of an order under review were written long ago: the table is enough. */
 const storedClicks: ClickFinder = {

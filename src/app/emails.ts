@@ -1,6 +1,7 @@
 // Outgoing email: queueing (in the transaction of the change that causes it), the send log, and the dispatcher that
 // sends queued emails with a lease, retries and backoff, the way outgoing webhooks are sent (app/webhooks.ts).
 import type { Kysely, Transaction } from 'kysely';
+import type { DeepLinkSettings } from '../core/destination.js';
 import { newId } from '../core/ids.js';
 import { hashToken, newToken } from '../core/passwords.js';
 import { fail, ok, type Result } from '../core/result.js';
@@ -17,7 +18,7 @@ import { findWorkspace } from '../db/workspaces.js';
 import { codeRotatedEmail, magicLinkEmail, MAGIC_LINK_MINUTES, memberLinksEmail, SETUP_LINK_HOURS, userInviteEmail, type RenderedEmail } from '../email/templates.js';
 import type { MailTransport } from '../email/transport.js';
 import { decodeCursor, toPage, type Actor, type AppContext, type Notifier, type Page } from './context.js';
-import type { DeepLinkSettings, TrackingMethod } from './offer-settings.js';
+import type { TrackingMethod } from './offer-settings.js';
 import { payoutOptionView } from './offers.js';
 
 type Db = Kysely<Database> | Transaction<Database>;

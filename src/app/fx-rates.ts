@@ -3,8 +3,6 @@
 import { convertMinor } from '../core/fx.js';
 import { isCurrency } from '../core/money.js';
 import { fail, ok, type Result } from '../core/result.js';
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../db/schema.js';
 import type { Actor, AppContext } from './context.js';
 
 export async function setFxRate(ctx: AppContext, actor: Actor, input: { from: string; to: string; rate: string }): Promise<Result<{ from: string; to: string; rate: string; updatedAt: string }>> {
@@ -25,13 +23,6 @@ export async function setFxRate(ctx: AppContext, actor: Actor, input: { from: st
 export async function listFxRates(ctx: AppContext, actor: Actor) {
   const rows = await ctx.store.db.selectFrom('fx_rates').selectAll().where('workspace_id', '=', actor.workspaceId).orderBy('from_currency').orderBy('to_currency').execute();
   return { data: rows.map((r) => ({ from: r.from_currency, to: r.to_currency, rate: r.rate, updatedAt: new Date(r.updated_at).toISOString() })) };
-}
-
-/** The workspace's rate from one currency to another (a decimal string), or null when it has none. */
-export async function fxRate(db: Kysely<Database> | Transaction<Database>, workspaceId: string, from: string, to: string): Promise<string | null> {
-  const row = await db.selectFrom('fx_rates').select('rate').where('workspace_id', '=', workspaceId)
-    .where('from_currency', '=', from).where('to_currency', '=', to).executeTakeFirst();
-  return row?.rate ?? null;
 }
 
 /** The order's amount in the offer's currency, or null when the workspace has no rate for the pair. */

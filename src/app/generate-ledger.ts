@@ -12,7 +12,8 @@ import { Rng } from '../core/synthetic.js';
 import { bucketStart, dayKey } from '../core/time-buckets.js';
 import type { CommissionAdjustmentTable, CommissionTable, ConversionEventTable, ConversionTable, PayoutBatchTable } from '../db/schema.js';
 import { cachedColumns, entryRows, ledgerState, orderMoney } from './ledger.js';
-import { trustOf, type DecisionRecord } from './record-conversion.js';
+import type { DecisionRecord } from './order-decision.js';
+import { trustOf } from './record-conversion.js';
 import type { PlannedOrder } from './generate-orders.js';
 import { DAY_MS, type World } from './generate-world.js';
 

@@ -1,5 +1,5 @@
 // Tracking links: one per (offer, member[, deep link]) or a generic one per offer; random or vanity slugs.
-import { resolveDeepLink } from '../core/destination.js';
+import { resolveDeepLink, type DeepLinkSettings } from '../core/destination.js';
 import { newId } from '../core/ids.js';
 import { fail, ok, type Result } from '../core/result.js';
 import { checkVanitySlug, randomSlug } from '../core/slugs.js';
@@ -12,7 +12,6 @@ import { findOffer, type OfferRow } from '../db/offers.js';
 import type { Database } from '../db/schema.js';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { decodeCursor, toPage, type Actor, type AppContext, type Page } from './context.js';
-import type { DeepLinkSettings } from './offer-settings.js';
 
 export interface LinkView {
   id: string;

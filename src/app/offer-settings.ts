@@ -1,21 +1,11 @@
 // Turns the API's offer and payout-option input into stored values, collecting every problem with its field path.
-import { checkDomainPattern } from '../core/destination.js';
+import { checkDomainPattern, type DeepLinkSettings } from '../core/destination.js';
 import { formatAmount, formatPercent, isCurrency, parseAmount, parsePercent } from '../core/money.js';
 import type { ProblemDetail } from '../core/result.js';
-import { checkTemplate } from '../core/templating.js';
+import { checkTemplate, type CodeAppendSettings } from '../core/templating.js';
 
 export type AttributionRule = 'code_first' | 'click_first' | 'split';
 export type TrackingMethod = 'link' | 'code';
-
-export interface DeepLinkSettings {
-  allowCreators: boolean;
-  extraDomains: string[];
-}
-
-export interface CodeAppendSettings {
-  mode: 'none' | 'query' | 'shopify';
-  param: string;
-}
 
 export interface PayoutTierInput {
   fromConversion: number;

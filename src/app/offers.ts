@@ -1,7 +1,9 @@
 // Offers and their payout options: create, edit (with history), pause, resume, archive. Never a hard delete.
+import type { DeepLinkSettings } from '../core/destination.js';
 import { newId } from '../core/ids.js';
 import { formatAmount, formatPercent, parseAmount, parsePercent } from '../core/money.js';
 import { fail, ok, type ProblemDetail, type Result } from '../core/result.js';
+import type { CodeAppendSettings } from '../core/templating.js';
 import { recordAudit } from '../db/audit.js';
 import { clickCounts } from '../db/links.js';
 import * as repo from '../db/offers.js';
@@ -9,8 +11,7 @@ import { findWorkspace } from '../db/workspaces.js';
 import { decodeCursor, toPage, type Actor, type AppContext, type Page } from './context.js';
 import {
   checkCodeAppend, checkCurrency, checkDeepLinks, checkDestinationUrl, checkUtm, DEFAULT_CODE_APPEND, DEFAULT_DEEP_LINKS,
-  DEFAULT_UTM, formatPayoutValue, parsePayoutOption, type AttributionRule, type CodeAppendSettings, type DeepLinkSettings,
-  type PayoutOptionInput, type TrackingMethod,
+  DEFAULT_UTM, formatPayoutValue, parsePayoutOption, type AttributionRule, type PayoutOptionInput, type TrackingMethod,
 } from './offer-settings.js';
 
 export interface OfferSettingsInput {

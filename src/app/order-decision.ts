@@ -2,17 +2,43 @@
 // (core/attribution.ts, pure), whether browser-only evidence may credit it (SPEC §4), and the commission each
 // credited member accrues (core/commission.ts). The ledger (core/ledger.ts) turns accruals into entries.
 import type { Transaction } from 'kysely';
-import { attribute, DAY_MS, type AttributionDecision, type ClickLookup, type CodeLookup, type OfferTracking, type OrderFacts } from '../core/attribution.js';
+import {
+  attribute, DAY_MS, type AttributionDecision, type ClickLookup, type CodeLookup, type EvidenceConflict, type OfferTracking, type OrderFacts,
+} from '../core/attribution.js';
 import { commissionFor, monthKey, splitAmount } from '../core/commission.js';
+import type { Trust } from '../core/order-evidence.js';
 import * as repo from '../db/conversions.js';
 import { lockKeyForTransaction, type DialectKind } from '../db/dialect.js';
 import type { ConversionStatus, Database } from '../db/schema.js';
 import type { Workspace } from '../db/workspaces.js';
+import type { ClickFinder } from './click-finder.js';
 import type { ConversionFacts, OfferFacts } from './conversion-facts.js';
 import { inOfferCurrency } from './fx-rates.js';
-import type { ClickFinder, DecisionRecord, RecordResult } from './record-conversion.js';
 
 type FoundClick = NonNullable<Awaited<ReturnType<ClickFinder['find']>>>;
+
+/** A credited member's commission on an order (a test or held order: what it would be). */
+export interface CreditedCommission {
+  memberId: string;
+  offerId: string;
+  amountMinor: number;
+  currency: string;
+}
+
+/**
+ * Stored on the conversion: the attribution decision, the commissions it gave, notes (no_fx_rate, holds), the trust
+ * level and conflicts of the evidence, the offer settings it was made under, and the link and code the evidence
+ * pointed to, so reports can group a credit by link or code without re-deciding it.
+ */
+export type DecisionRecord = AttributionDecision & {
+  commissions: CreditedCommission[];
+  notes: string[];
+  trust?: Trust | null;
+  conflicts?: EvidenceConflict[];
+  settings?: Record<string, SettingsSnapshot>;
+  linkId?: string | null;
+  codeId?: string | null;
+};
 
 /** A commission's decision columns (who, on what terms); its amount and status are the ledger's. */
 export type CommissionValues = Pick<repo.CommissionRow,
@@ -23,7 +49,7 @@ export interface OrderDecision {
   status: ConversionStatus;
   record: DecisionRecord;
   /** What each credited member accrues (on a held or test order: what would be paid). */
-  commissions: RecordResult['commissions'];
+  commissions: CreditedCommission[];
   reasons: string[];
   /** Stored on the order's event: a note (no_fx_rate) for a credited order, the hold or `unattributed` otherwise. */
   eventReason: string | null;
@@ -96,7 +122,7 @@ export async function decideOrder(
   const decision = attribute({ occurredAt: evidence.occurredAt, reportedOfferId: evidence.reportedOfferId, click: clickLookup, code: codeLookup });
   const notes: string[] = [];
   const holds: string[] = [];
-  const commissions: RecordResult['commissions'] = [];
+  const commissions: CreditedCommission[] = [];
   const accruals: OrderDecision['writes'] = [];
   const tierKeys: string[] = [];
   const settings: Record<string, SettingsSnapshot> = {};

@@ -1,5 +1,6 @@
 // The creator portal: everything a member may read about themselves, and their deep links. Every query here is scoped
 // by the session's workspace and member; no id from the client widens it. Signing in is app/portal-sign-in.ts.
+import type { DeepLinkSettings } from '../core/destination.js';
 import { formatAmount } from '../core/money.js';
 import { newId } from '../core/ids.js';
 import { fail, ok } from '../core/result.js';
@@ -8,7 +9,7 @@ import { findOfferMembers } from '../db/offer-members.js';
 import { findOffer, type OfferRow, type PayoutOptionRow } from '../db/offers.js';
 import { decodeCursor, toPage, type Actor, type AppContext, type Page } from './context.js';
 import { checkDeepLink, insertLinkWithSlug } from './links.js';
-import { formatPayoutValue, type DeepLinkSettings } from './offer-settings.js';
+import { formatPayoutValue } from './offer-settings.js';
 import type { MemberSession } from './portal-sign-in.js';
 
 const actorOf = (s: MemberSession): Actor => ({ workspaceId: s.workspaceId, actor: `member:${s.memberId}` });

@@ -7,7 +7,7 @@ import { fail, ok, type Result } from '../core/result.js';
 import type { EvidenceRecord } from '../core/order-evidence.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import type { DecisionRecord } from './record-conversion.js';
+import type { DecisionRecord } from './order-decision.js';
 
 const iso = (t: number | null) => (t === null ? null : new Date(Number(t)).toISOString());
 

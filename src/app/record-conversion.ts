@@ -3,7 +3,6 @@
 // locked first and decided again from the set of its evidence (ADR 0011). Concurrent events for one order, on one
 // process or many, are therefore decided one after another and never pay twice.
 import type { CompiledQuery, Kysely, Transaction } from 'kysely';
-import type { AttributionDecision, EvidenceConflict } from '../core/attribution.js';
 import type { ConversionInput } from '../core/conversion-input.js';
 import { newId } from '../core/ids.js';
 import { planOrder, refundedTotal } from '../core/ledger.js';
@@ -14,28 +13,11 @@ import * as repo from '../db/conversions.js';
 import { writeTogether } from '../db/dialect.js';
 import type { ConversionSource, ConversionStatus, Database } from '../db/schema.js';
 import type { Workspace } from '../db/workspaces.js';
+import type { ClickFinder } from './click-finder.js';
 import type { AppContext } from './context.js';
 import { uncachedFacts } from './conversion-facts.js';
 import { appendEntries, entryRows, ledgerState, orderMoney, type EntryContext } from './ledger.js';
-import { decideOrder, type OrderDecision, type SettingsSnapshot, type TierLocks } from './order-decision.js';
-
-/** Where a click id is looked up: the click buffer first (a click is written within a flush interval), then the table. */
-export interface ClickFinder {
-  /**
-   * `wait`: for a click made moments ago, wait one flush before calling it unknown (never inside a transaction).
-   * `db`: inside a transaction, the transaction itself: a second pooled connection per transaction exhausts the pool
-   * under load, every transaction waiting for a connection that only a finished one frees.
-   */
-  find(clickId: string, opts?: { wait: boolean; db?: Kysely<Database> }): Promise<{ workspaceId: string; offerId: string; memberId: string | null; linkId: string; clickedAt: number; tracked: boolean } | null>;
-}
-
-/** A stored click as attribution sees it: tracked only when its link and offer were, and not a bot. */
-export function foundClick(row: { workspace_id: string; offer_id: string; member_id: string | null; link_id: string; created_at: number; tracked: number; is_bot: number }) {
-  return {
-    workspaceId: row.workspace_id, offerId: row.offer_id, memberId: row.member_id, linkId: row.link_id, clickedAt: row.created_at,
-    tracked: row.tracked === 1 && row.is_bot === 0,
-  };
-}
+import { decideOrder, type CreditedCommission, type DecisionRecord, type OrderDecision, type TierLocks } from './order-decision.js';
 
 export interface RecordResult {
   outcome: 'created' | 'filled_in' | 'duplicate';
@@ -44,28 +26,13 @@ export interface RecordResult {
   isTest: boolean;
   reasons: string[];
   /** What each credited member's commission is now (a test or held order: what it would be). */
-  commissions: { memberId: string; offerId: string; amountMinor: number; currency: string }[];
+  commissions: CreditedCommission[];
 }
 
 export interface ResolvedAmount {
   minor: number;
   currency: string;
 }
-
-/**
- * Stored on the conversion: the attribution decision, the commissions it gave, notes (no_fx_rate, holds), the trust
- * level and conflicts of the evidence, the offer settings it was made under, and the link and code the evidence
- * pointed to, so reports can group a credit by link or code without re-deciding it.
- */
-export type DecisionRecord = AttributionDecision & {
-  commissions: RecordResult['commissions'];
-  notes: string[];
-  trust?: Trust | null;
-  conflicts?: EvidenceConflict[];
-  settings?: Record<string, SettingsSnapshot>;
-  linkId?: string | null;
-  codeId?: string | null;
-};
 
 /** SPEC §4 trust levels: what a shopper's browser reports is evidence of a lower rank than the brand's server. */
 export function trustOf(source: ConversionSource): Trust {

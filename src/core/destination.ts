@@ -18,6 +18,12 @@ export function checkDomainPattern(pattern: string): boolean {
   return !pattern.startsWith('*.') || pattern.split('.').length >= 3;
 }
 
+/** An offer's deep-link rules (stored as JSON in offers.deep_links). */
+export interface DeepLinkSettings {
+  allowCreators: boolean;
+  extraDomains: string[];
+}
+
 function normalizeHost(hostname: string): string {
   // "shop.com." is the same DNS name as "shop.com"; the trailing dot must not defeat the comparison.
   return hostname.toLowerCase().replace(/\.$/, '');

@@ -106,6 +106,12 @@ export interface AppendCode {
   code: string | null;
 }
 
+/** How an offer's links carry a member's promo code (stored as JSON in offers.code_append). */
+export interface CodeAppendSettings {
+  mode: 'none' | 'query' | 'shopify';
+  param: string;
+}
+
 export interface DestinationInput {
   url: string;
   utm: Readonly<Record<string, string>>;

@@ -5,12 +5,13 @@ import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import type { AppContext, TrackingChange } from '../app/context.js';
+import type { AppContext } from '../app/context.js';
+import type { TrackingChange } from '../core/tracking-change.js';
 import { ConversionFactsCache } from '../app/conversion-facts.js';
 import { isStateChanging, minRole } from '../core/roles.js';
 import type { Config } from '../config.js';
 import type { Store } from '../db/dialect.js';
-import { startTracking, type Tracking } from '../tracking/index.js';
+import { trackingRoutes, type Tracking } from './tracking/index.js';
 import { alertRoutes } from './api/alerts.js';
 import { codeRoutes } from './api/codes.js';
 import { conversionRoutes } from './api/conversions.js';
@@ -199,7 +200,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp>
   // prefers a static path over the /p/* wildcard whatever the order of registration.
   await webSurfaceRoutes(app, { prefix: '/p', dir: path.join(deps.webRoot ?? defaultWebRoot(), 'portal'), title: 'Creator portal' });
   opsRoutes(app, ctx, metrics);
-  const tracking = await startTracking(app, ctx, config, metrics);
+  const tracking = await trackingRoutes(app, ctx, config, metrics);
   onChange = tracking.changed;
   onWorkspaceChange = tracking.workspaceChanged;
   fastPath = tracking.fastPath;

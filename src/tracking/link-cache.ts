@@ -1,9 +1,9 @@
 // Links by slug, in memory, so a redirect never waits for the database once a link is known.
 // Warmed with the newest links on start; a miss loads one link; a change reloads the affected entries in place
 // (an entry is kept when its reload fails, so redirects survive a database outage).
-import type { TrackingChange } from '../app/context.js';
-import { buildDestination, type TemplateVars } from '../core/templating.js';
-import type { CodeAppendSettings, DeepLinkSettings } from '../app/offer-settings.js';
+import type { TrackingChange } from '../core/tracking-change.js';
+import type { DeepLinkSettings } from '../core/destination.js';
+import { buildDestination, type CodeAppendSettings, type TemplateVars } from '../core/templating.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { findTrackedLinkBySlug, findTrackedLinks, recentTrackedLinks, type TrackedLinkRow } from '../db/tracked-links.js';

@@ -1,11 +1,22 @@
-// GET|HEAD /{slug}: 302 to the destination at once; the click goes to the buffer, never awaited.
+// GET|HEAD /{slug}: 302 to the destination at once; the click goes to the buffer, never awaited. The decision is
+// here; its routes (Fastify's and the fast path before it) are in http/tracking/redirect.ts.
 import type { IncomingHttpHeaders } from 'node:http';
 import { newClickId } from '../core/click-id.js';
 import { resolveDeepLink } from '../core/destination.js';
-import { cropUserAgent, hashIp, referrerHost, truncateIp, visitorKey } from '../core/visitor.js';
+import type { UniqueClicks } from '../core/unique-clicks.js';
+import { cropUserAgent, hashIp, referrerHost, truncateIp, visitorKey, type UserAgentClass } from '../core/visitor.js';
+import type { ClickBuffer } from './click-buffer.js';
 import type { ClickRow } from './click-writer.js';
 import { destinationFor, type TrackedLink } from './link-cache.js';
-import type { TrackingDeps } from './index.js';
+
+export interface RedirectDeps {
+  buffer: ClickBuffer;
+  uniques: UniqueClicks;
+  classify: (ua: string) => UserAgentClass;
+  clock: () => number;
+  countryHeader: string;
+  secureCookies: boolean;
+}
 
 export interface ClickRequest {
   method: string;
@@ -21,7 +32,7 @@ export interface Redirect {
 }
 
 /** Decides where the visitor goes, records the click in the buffer, and returns the 302's headers. */
-export function redirect(deps: TrackingDeps, link: TrackedLink, req: ClickRequest): Redirect {
+export function redirect(deps: RedirectDeps, link: TrackedLink, req: ClickRequest): Redirect {
   const now = deps.clock();
   const ua = cropUserAgent(req.headers['user-agent']);
   const verdict = req.method === 'HEAD' ? HEAD : deps.classify(ua);

@@ -1,17 +1,17 @@
 // The conversion endpoints of the tracking surface: server postback (shared secret or signed) and the pixel.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../app/context.js';
-import { readSignatureHeader, secretMatches, signedPart, verifySignature } from '../core/signature.js';
-import { findWorkspace, findWorkspaceBySecret, findWorkspaceByOffer, type Workspace } from '../db/workspaces.js';
-import { sendProblem, statusOf } from '../http/errors.js';
-import { refundOrder } from '../app/refunds.js';
+import type { AppContext } from '../../app/context.js';
+import { readSignatureHeader, secretMatches, signedPart, verifySignature } from '../../core/signature.js';
+import { findWorkspace, findWorkspaceBySecret, findWorkspaceByOffer, type Workspace } from '../../db/workspaces.js';
+import { sendProblem, statusOf } from '../errors.js';
+import { refundOrder } from '../../app/refunds.js';
 import { shopifyRoutes } from './shopify.js';
-import { ingest, ingestProblem, rejectEvent, workspaceOfClick, type IngestResult } from './ingest.js';
-import { controlCharacterField } from '../core/conversion-input.js';
-import { CONTROL_CHARACTER_MESSAGE, hasControlCharacter } from '../core/text.js';
-import { jsonParams, onlyStrings, rawConversion, readCookie, type Params } from './params.js';
-import type { ClickFinder } from '../app/record-conversion.js';
-import type { ConversionBuffer } from './conversion-buffer.js';
+import { ingest, ingestProblem, rejectEvent, workspaceOfClick, type IngestResult } from '../../app/ingest.js';
+import { controlCharacterField } from '../../core/conversion-input.js';
+import { CONTROL_CHARACTER_MESSAGE, hasControlCharacter } from '../../core/text.js';
+import { jsonParams, onlyStrings, rawConversion, readCookie, type Params } from '../../tracking/params.js';
+import type { ClickFinder } from '../../app/click-finder.js';
+import type { ConversionBuffer } from '../../tracking/conversion-buffer.js';
 
 const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 

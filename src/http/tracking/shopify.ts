@@ -10,19 +10,19 @@
 // status "rejected": Shopify would only resend the same bytes for hours. Every refusal is kept as a rejected event.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { AppContext } from '../app/context.js';
-import type { ClickFinder } from '../app/record-conversion.js';
-import { refundOrder } from '../app/refunds.js';
-import type { RawConversion } from '../core/conversion-input.js';
-import { parseJsonExact } from '../core/exact-json.js';
-import { sumDecimals } from '../core/money.js';
+import type { AppContext } from '../../app/context.js';
+import type { ClickFinder } from '../../app/click-finder.js';
+import { refundOrder } from '../../app/refunds.js';
+import type { RawConversion } from '../../core/conversion-input.js';
+import { parseJsonExact } from '../../core/exact-json.js';
+import { sumDecimals } from '../../core/money.js';
 import {
   deliveryIsFresh, idText, readShopifyEvent, SHOPIFY_TOPICS,
   type ShopifyEvent, type ShopifyOrder, type ShopifyRefund, type ShopifyTopic,
-} from '../core/shopify-payload.js';
-import { findWorkspace, type Workspace } from '../db/workspaces.js';
-import { sendProblem } from '../http/errors.js';
-import { ingest, rejectEvent } from './ingest.js';
+} from '../../core/shopify-payload.js';
+import { findWorkspace, type Workspace } from '../../db/workspaces.js';
+import { sendProblem } from '../errors.js';
+import { ingest, rejectEvent } from '../../app/ingest.js';
 
 export function verifyShopifyHmac(rawBody: string, header: string | undefined, secret: string): boolean {
   if (!header) return false;

@@ -13,18 +13,17 @@
 // is answered for the offer named in the query (`OPTIONS /collect?offer=off_…`, as the tag's URL has it).
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppContext } from '../app/context.js';
-import type { DeepLinkSettings } from '../app/offer-settings.js';
-import type { ClickFinder } from '../app/record-conversion.js';
-import type { RawConversion } from '../core/conversion-input.js';
-import { resolveDeepLink } from '../core/destination.js';
-import { findOffer, type OfferRow } from '../db/offers.js';
-import { findWorkspaceByOffer, type Workspace } from '../db/workspaces.js';
-import type { Problem } from '../core/result.js';
-import { sendProblem } from '../http/errors.js';
-import type { ConversionBuffer } from './conversion-buffer.js';
-import { ingest, ingestProblem, rejectEvent, workspaceOfClick } from './ingest.js';
-import { jsonParams, onlyStrings, rawConversion, readCookie, type Params } from './params.js';
+import type { AppContext } from '../../app/context.js';
+import type { ClickFinder } from '../../app/click-finder.js';
+import type { RawConversion } from '../../core/conversion-input.js';
+import { resolveDeepLink, type DeepLinkSettings } from '../../core/destination.js';
+import { findOffer, type OfferRow } from '../../db/offers.js';
+import { findWorkspaceByOffer, type Workspace } from '../../db/workspaces.js';
+import type { Problem } from '../../core/result.js';
+import { sendProblem } from '../errors.js';
+import type { ConversionBuffer } from '../../tracking/conversion-buffer.js';
+import { ingest, ingestProblem, rejectEvent, workspaceOfClick } from '../../app/ingest.js';
+import { jsonParams, onlyStrings, rawConversion, readCookie, type Params } from '../../tracking/params.js';
 import { TAG_SCRIPT, TAG_VERSION } from './tag-script.js';
 
 const BODY_LIMIT = 16 * 1024;

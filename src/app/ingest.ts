@@ -1,18 +1,17 @@
 // Conversion ingestion shared by every path: find the workspace, normalize the input, resolve the amount, record,
 // and keep every event that was received but not credited, with its reason.
-import type { Kysely } from 'kysely';
-import type { AppContext } from '../app/context.js';
-import { foundClick, recordConversion, type ClickFinder, type RecordResult, type ResolvedAmount } from '../app/record-conversion.js';
 import { parseClickId } from '../core/click-id.js';
 import { normalizeConversion, type ConversionInput, type RawConversion } from '../core/conversion-input.js';
 import { CONTROL_CHARACTER_MESSAGE, withoutControlCharacters } from '../core/text.js';
 import { newId } from '../core/ids.js';
 import { parseAmount } from '../core/money.js';
-import { findClick, insertEvent } from '../db/conversions.js';
-import type { ConversionSource, Database } from '../db/schema.js';
+import { insertEvent } from '../db/conversions.js';
+import type { ConversionSource } from '../db/schema.js';
 import type { Problem } from '../core/result.js';
 import { findWorkspaceByClickTag, findWorkspaceByOffer, type Workspace } from '../db/workspaces.js';
-import type { ClickBuffer } from './click-buffer.js';
+import type { ClickFinder } from './click-finder.js';
+import type { AppContext } from './context.js';
+import { recordConversion, type RecordResult, type ResolvedAmount } from './record-conversion.js';
 
 export type IngestResult =
   | { ok: true; result: RecordResult }
@@ -22,26 +21,6 @@ export type IngestResult =
 /** A refused event in the one error shape, its field named in the details. */
 export function ingestProblem(r: Extract<IngestResult, { ok: false }>): Problem {
   return { code: r.code, message: r.message, ...(r.field ? { details: [{ path: r.field, code: r.problem ?? r.code, message: r.message }] } : {}) };
-}
-
-/** A click made moments ago may still be on its way to the database: wait for one flush before calling it unknown. */
-export function clickFinder(ctx: AppContext, buffer: ClickBuffer, flushMs: number): ClickFinder {
-  const lookup = async (id: string, db: Kysely<Database> = ctx.store.db) => {
-    const pending = buffer.find(id);
-    if (pending) return pending;
-    return (await findClick(db, id)) ?? null;
-  };
-  return {
-    async find(id, opts = { wait: true }) {
-      let row = await lookup(id, opts.db);
-      const made = parseClickId(id)?.createdAt ?? 0;
-      if (!row && opts.wait && ctx.clock() - made < 2 * flushMs + 1_000 && made <= ctx.clock()) {
-        await new Promise((r) => setTimeout(r, 2 * flushMs));
-        row = await lookup(id);
-      }
-      return row ? foundClick(row) : null;
-    },
-  };
 }
 
 /** Remembers waited-for lookups of one event, so a click is not fetched (nor waited for) twice. */
