@@ -1,0 +1,270 @@
+// Report rows (SPEC §5): how the click sums and credit-line sums read for a report become its rows and totals. Both
+// sources (rollups and raw rows) produce the same sums per group key; everything from there on is here, so the two
+// can only differ in their inputs. Pure: the caller reads the sums, the codes, the reach and the names.
+import { LINE_MEASURES, creditLines, type CreditLine, type LineMeasures, type ReportCommission, type ReportConversion, type ToWorkspaceCurrency } from './report-facts.js';
+import { reportRow, type ReportAggregate, type ReportGroupBy, type ReportRow } from './report-metrics.js';
+import { bucketRange, isoWeekLabel, LocalDays, weekOfDay } from './time-buckets.js';
+
+export const COMMISSION_STATUSES = ['pending', 'approved', 'reversed', 'paid'] as const;
+export const REPORT_SORTS = [
+  'key', 'clicks', 'uniqueClicks', 'conversions', 'salesMinor', 'refundsMinor', 'netSalesMinor', 'commissionMinor',
+  'codeRedemptions', 'codedRevenueMinor', 'linkRevenueMinor', 'unattributed', 'aovMinor', 'epcMinor',
+] as const;
+
+/** A grouping, or 'none' for the sums of the whole report. */
+export type ReportGroup = ReportGroupBy | 'none';
+
+/** The filters of a report. */
+export interface ReportFilters {
+  offerId?: string;
+  memberId?: string;
+  codeId?: string;
+  linkId?: string;
+  status?: (typeof COMMISSION_STATUSES)[number];
+}
+
+/** What a report covers: local dates (both inclusive) in a zone, its filters, and the code filter's offer and member. */
+export interface ReportScope {
+  workspaceId: string;
+  from: string;
+  to: string;
+  tz: string;
+  q: ReportFilters;
+  /** The code filter's offer and member: its clicks are its member's clicks on its offer. */
+  code: { offerId: string; memberId: string } | null;
+}
+
+export interface LabeledRow extends ReportRow {
+  label: string;
+}
+
+interface ClickSum { clicks: number; uniqueClicks: number }
+/** Click sums and credit-line sums per group key. */
+export interface Sums { clicks: Map<string, ClickSum>; lines: Map<string, LineMeasures> }
+
+// A code's clicks are its member's clicks on its offer; a generic code has no member whose clicks it could claim.
+export function noClicks(s: ReportScope): boolean {
+  return !!s.code && !s.code.memberId;
+}
+/** The offers a click must be on (the code's and the one filtered on). */
+export function clickOffers(s: ReportScope): string[] {
+  return [s.code?.offerId, s.q.offerId].filter((x): x is string => !!x);
+}
+/** The members a click must be of (the code's and the one filtered on). */
+export function clickMembers(s: ReportScope): string[] {
+  return [s.code?.memberId, s.q.memberId].filter((x): x is string => !!x);
+}
+
+export function emptySums(): Sums {
+  return { clicks: new Map(), lines: new Map() };
+}
+
+function addClicks(out: Sums, key: string, clicks: number, uniqueClicks: number): void {
+  const c = out.clicks.get(key);
+  if (c) {
+    c.clicks += clicks;
+    c.uniqueClicks += uniqueClicks;
+  } else out.clicks.set(key, { clicks, uniqueClicks });
+}
+
+function addLine(out: Sums, key: string, m: LineMeasures): void {
+  const into = out.lines.get(key);
+  if (!into) {
+    const copy = {} as LineMeasures;
+    for (const k of LINE_MEASURES) copy[k] = m[k];
+    out.lines.set(key, copy);
+  } else for (const k of LINE_MEASURES) into[k] += m[k];
+}
+
+// --- Sums from the rollups ---------------------------------------------------------------------------------------
+
+/** Click sums read from the rollups: per key (by week, per day of the week), the numbers possibly as text. */
+export interface RollupClickRow { key: string; clicks: number | string | null; unique_clicks: number | string | null }
+/** Credit-line sums read from the rollups: per key, each measure of LINE_MEASURES, possibly as text. */
+export type RollupLineRow = Record<string, unknown> & { key: string };
+
+/** The sums of the rows read from the rollups (by week, the days of each week summed into it). */
+export function rollupSums(group: ReportGroup, clickRows: readonly RollupClickRow[], lineRows: readonly RollupLineRow[]): Sums {
+  // A key whose subtracted days held all its activity nets to nothing: it had no click and no credit in the range.
+  const out = emptySums();
+  for (const r of clickRows) {
+    if (Number(r.clicks ?? 0) !== 0) addClicks(out, group === 'week' ? weekOfDay(r.key) : r.key, Number(r.clicks), Number(r.unique_clicks ?? 0));
+  }
+  for (const r of lineRows) {
+    const m = {} as LineMeasures;
+    for (const k of LINE_MEASURES) m[k] = Number(r[k] ?? 0);
+    if (m.credits !== 0) addLine(out, group === 'week' ? weekOfDay(r.key) : r.key, m);
+  }
+  return out;
+}
+
+// --- Sums from the raw rows --------------------------------------------------------------------------------------
+
+/** Raw clicks counted per local day, offer, link, member and sub-id (member and sub-id '' when none). */
+export interface RawClickRow { day: string; offer_id: string; member_id: string; link_id: string; sub1: string; clicks: number; unique_clicks: number }
+/** A credit line of a raw conversion, with its local day and its click's sub-id. */
+export type RawLine = CreditLine & { day: string; subId: string };
+
+function rawClickKey(group: ReportGroup, c: RawClickRow): string {
+  switch (group) {
+    case 'offer': return c.offer_id;
+    case 'member': return c.member_id;
+    case 'link': return c.link_id;
+    case 'day': return c.day;
+    case 'week': return weekOfDay(c.day);
+    case 'sub_id': return c.sub1;
+    default: return '';
+  }
+}
+
+/** The credit lines of raw conversions that pass the filters, each on its local day in `tz`. */
+export function rawLines(
+  conversions: readonly (ReportConversion & { occurredAt: number; clickId: string | null; commissions: ReportCommission[] })[],
+  convert: ToWorkspaceCurrency, tz: string, q: ReportFilters, subIds: ReadonlyMap<string, string>,
+): RawLine[] {
+  const days = new LocalDays(tz);
+  const lines: RawLine[] = [];
+  for (const c of conversions) {
+    const day = days.keyOf(c.occurredAt);
+    for (const l of creditLines(c, c.commissions, convert)) {
+      if (q.offerId && l.offerId !== q.offerId) continue;
+      if (q.memberId && l.memberId !== q.memberId) continue;
+      if (q.linkId && l.linkId !== q.linkId) continue;
+      if (q.codeId && l.codeId !== q.codeId) continue;
+      if (q.status && l.status !== q.status) continue;
+      lines.push({ ...l, day, subId: l.linkId && c.clickId ? (subIds.get(c.clickId) ?? '') : '' });
+    }
+  }
+  return lines;
+}
+
+/** The sums of the raw rows for one grouping (a code grouping keys clicks by offer and member). */
+export function rawSums(group: ReportGroup, clickRows: readonly RawClickRow[], lines: readonly RawLine[]): Sums {
+  const out = emptySums();
+  for (const c of clickRows) {
+    const key = group === 'code' ? `${c.offer_id}|${c.member_id}` : rawClickKey(group, c);
+    addClicks(out, key, c.clicks, c.unique_clicks);
+  }
+  for (const l of lines) {
+    const key = group === 'offer' ? l.offerId : group === 'member' ? l.memberId : group === 'link' ? l.linkId : group === 'code' ? l.codeId
+      : group === 'day' ? l.day : group === 'week' ? weekOfDay(l.day) : group === 'sub_id' ? l.subId : '';
+    addLine(out, key, l);
+  }
+  return out;
+}
+
+// --- Rows --------------------------------------------------------------------------------------------------------
+
+/**
+ * Every click and every credit line sits under exactly one key of any grouping (a code grouping keys clicks by offer
+ * and member, once each), so the totals are the sums of all keys — not of the rows, where a member's clicks appear
+ * under each of their codes.
+ */
+export function overall(sums: Sums): Sums {
+  const out = emptySums();
+  for (const c of sums.clicks.values()) addClicks(out, '', c.clicks, c.uniqueClicks);
+  for (const l of sums.lines.values()) addLine(out, '', l);
+  return out;
+}
+
+/** A promo code a report by code may list, with its member's reach. */
+export interface ReportCode { id: string; code: string; offerId: string; memberId: string | null; reach: number | null }
+
+/** The row keys; for a code grouping also each code's click key (offer|member), text and member's reach. */
+export type ReportKeys = string[] & { codes?: Map<string, string>; codeNames?: Map<string, string>; codeReach?: Map<string, number | null> };
+
+/** The rows of the report: every day or week of the range, or every key with any activity. */
+export function groupKeys(s: Pick<ReportScope, 'from' | 'to' | 'tz'>, group: ReportGroupBy, sums: Sums, codes: readonly ReportCode[]): ReportKeys {
+  if (group === 'day' || group === 'week') return bucketRange(s.from, s.to, s.tz, group).map((b) => b.key);
+  if (group !== 'code') return [...new Set([...sums.clicks.keys(), ...sums.lines.keys()])].sort();
+  // A code's clicks are its member's clicks on its offer: codes whose member had clicks are listed even unredeemed.
+  const keys: ReportKeys = [];
+  keys.codes = new Map();
+  keys.codeNames = new Map();
+  keys.codeReach = new Map();
+  for (const c of codes) {
+    const clickKey = `${c.offerId}|${c.memberId ?? ''}`;
+    keys.codes.set(c.id, clickKey);
+    keys.codeNames.set(c.id, c.code);
+    keys.codeReach.set(c.id, c.reach);
+    if (sums.lines.has(c.id) || (c.memberId && sums.clicks.has(clickKey))) keys.push(c.id);
+  }
+  for (const k of sums.lines.keys()) if (!keys.codes.has(k)) keys.push(k); // '' (no code), or a deleted code
+  return keys.sort();
+}
+
+function clickKeyOf(group: ReportGroupBy, key: string, codes: Map<string, string> | undefined): string {
+  if (group !== 'code') return key;
+  const k = codes?.get(key);
+  return k && !k.endsWith('|') ? k : '\u0000none'; // a generic code has no member whose clicks it could claim
+}
+
+function aggregate(sums: Sums, clickKey: string, lineKey: string, byCredit: boolean, reach: number | null): ReportAggregate {
+  const c = sums.clicks.get(clickKey);
+  const l = sums.lines.get(lineKey);
+  return {
+    clicks: c?.clicks ?? 0, uniqueClicks: c?.uniqueClicks ?? 0, conversions: (byCredit ? l?.credits : l?.orders) ?? 0,
+    unattributed: l?.unattributed ?? 0, salesMinor: l?.salesMinor ?? 0, refundsMinor: l?.refundsMinor ?? 0,
+    commissionMinor: l?.commissionMinor ?? 0, codedRevenueMinor: l?.codedRevenueMinor ?? 0, linkRevenueMinor: l?.linkRevenueMinor ?? 0,
+    codeRedemptions: l?.codeRedemptions ?? 0, reach,
+  };
+}
+
+/** The key under which a reach map holds the totals' reach (no row key is it). */
+export const TOTAL_REACH = '\u0000total';
+
+/** Whether a report counts a conversion per credited party (a split order counts for each) or once per order. */
+export function countsCredits(group: ReportGroupBy, q: ReportFilters): boolean {
+  return ['member', 'code', 'link'].includes(group) || !!(q.memberId || q.codeId || q.linkId);
+}
+
+/**
+ * The rows (labels still empty) and the totals of a report: `grouped` holds the sums per key, `total` their sum
+ * (see overall), `reach` each row's reach and the totals' under TOTAL_REACH.
+ */
+export function reportRows(
+  group: ReportGroupBy, q: ReportFilters, keys: ReportKeys, grouped: Sums, total: Sums, reach: ReadonlyMap<string, number | null>,
+): { rows: LabeledRow[]; totals: ReportRow } {
+  const byCredit = countsCredits(group, q);
+  const rows = keys.map((key) => {
+    const row = reportRow(key, aggregate(grouped, clickKeyOf(group, key, keys.codes), key, byCredit, reach.get(key) ?? null)) as LabeledRow;
+    row.label = ''; // set by labelRows(); assigned, not spread, since a report may have thousands of rows
+    return row;
+  });
+  const totals = reportRow('total', aggregate(total, '', '', !!(q.memberId || q.codeId || q.linkId), reach.get(TOTAL_REACH) ?? null));
+  return { rows, totals };
+}
+
+/** Credit lines left out of the money for want of an exchange rate. */
+export function unconvertedOf(total: Sums): number {
+  return [...total.lines.values()].reduce((a, l) => a + l.unconverted, 0);
+}
+
+/** The sum of the known values; null when none is known (unknown reach stays null rather than counting as 0). */
+export function sumKnown(values: (number | null | undefined)[]): number | null {
+  const known = values.filter((v): v is number => typeof v === 'number');
+  return known.length ? known.reduce((a, b) => a + b, 0) : null;
+}
+
+const NONE: Record<ReportGroupBy, string> = { offer: '(no offer)', member: '(no member)', code: '(no code)', link: '(no link)', sub_id: '(no sub-id)', day: '', week: '' };
+
+/** Labels the rows: a day as itself, a week as its ISO label, an id by its name (or itself), no key as "(no …)". */
+export function labelRows(group: ReportGroupBy, rows: LabeledRow[], names: ReadonlyMap<string, string>): void {
+  for (const r of rows) {
+    r.label = group === 'day' ? r.key : group === 'week' ? isoWeekLabel(r.key) : group === 'sub_id' ? r.key || NONE.sub_id : !r.key ? NONE[group] : (names.get(r.key) ?? r.key);
+  }
+}
+
+/** Orders the rows: by the sort asked for (default: time ascending, else sales descending), then by key. */
+export function sortRows(
+  rows: LabeledRow[], group: ReportGroupBy, q: { sort?: (typeof REPORT_SORTS)[number]; order?: 'asc' | 'desc' },
+): void {
+  const sort = q.sort ?? (group === 'day' || group === 'week' ? 'key' : 'salesMinor');
+  const dir = (q.order ?? (sort === 'key' ? 'asc' : 'desc')) === 'asc' ? 1 : -1;
+  rows.sort((a, b) => {
+    const x = a[sort] ?? -Infinity;
+    const y = b[sort] ?? -Infinity;
+    const c = x < y ? -1 : x > y ? 1 : 0;
+    return c !== 0 ? c * dir : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+  });
+}
