@@ -28,7 +28,7 @@ const { values: args } = parseArgs({
 });
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(ROOT, 'dist/src/cli/main.js');
-const { openStore, migrateToLatest } = await import(path.join(ROOT, 'dist/src/db/dialect.js'));
+const { openStore, migrateToLatest } = await import(path.join(ROOT, 'dist/src/db/dialect/index.js'));
 const { findWorkspace, listWorkspaces } = await import(path.join(ROOT, 'dist/src/db/workspaces.js'));
 const { runReport } = await import(path.join(ROOT, 'dist/src/app/reports.js'));
 const { rebuildRollups } = await import(path.join(ROOT, 'dist/src/app/rollups.js'));

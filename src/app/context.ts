@@ -1,4 +1,4 @@
-import type { Store } from '../db/dialect.js';
+import type { Store } from '../db/dialect/index.js';
 import type { ConversionFactsCache } from './conversion-facts.js';
 
 /** What a use case needs from the outside world, passed in rather than imported. */

@@ -9,7 +9,7 @@ import { classifyUserAgent, type UserAgentClass } from '../core/visitor.js';
 import type { Metrics } from '../http/metrics.js';
 import { ClickBuffer } from './click-buffer.js';
 import { ConversionBuffer } from './conversion-buffer.js';
-import { postgresClickWriter, sqliteClickWriter } from './click-writer.js';
+import { openClickWriter } from './click-writer/index.js';
 import { LinkCache } from './link-cache.js';
 import { checkpointInBackground } from './sqlite-checkpoints.js';
 import { conversionRoutes } from './conversion-routes.js';
@@ -88,8 +88,8 @@ export async function startTracking(app: FastifyInstance, ctx: AppContext, confi
   const { store } = ctx;
   const cache = new LinkCache(store.db);
   await cache.warm();
-  const writer = store.kind === 'sqlite' ? sqliteClickWriter(store) : postgresClickWriter(store);
-  const checkpoints = store.kind === 'sqlite'
+  const writer = openClickWriter(store);
+  const checkpoints = store.dialect.walCheckpoints
     ? await checkpointInBackground(store, { onFailure: (err) => app.log.warn({ err }, 'background WAL checkpoint failed; the server checkpoints itself again') })
     : null;
   let lastErrorLog = 0;

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { newClickId } from '../core/click-id.js';
 import { resolveDeepLink } from '../core/destination.js';
 import { cropUserAgent, hashIp, referrerHost, truncateIp, visitorKey } from '../core/visitor.js';
-import type { ClickRow } from './click-writer.js';
+import type { ClickRow } from './click-writer/index.js';
 import { destinationFor, type TrackedLink } from './link-cache.js';
 import type { TrackingDeps } from './index.js';
 
