@@ -278,12 +278,17 @@ export async function replaceConversionDay(db: Db, workspaceId: string, day: str
 /** Recomputes one local day's click rollups from the raw clicks of [startMs, endMs). */
 export async function rebuildClickDay(db: Db, workspaceId: string, day: string, startMs: number, endMs: number): Promise<void> {
   await db.deleteFrom('rollup_clicks').where('workspace_id', '=', workspaceId).where('day', '=', day).execute();
+  // The first click tier (core/click-rollups.ts), counted as the click writers count it.
+  const tier = CLICK_TIERS[0]!;
+  const key = tier.key.map((c) => sql.ref(c));
   await sql`
-    insert into rollup_clicks (workspace_id, day, link_id, offer_id, member_id, clicks, unique_clicks)
-    select ${workspaceId}, ${day}, link_id, min(offer_id), coalesce(min(member_id), ''), count(*), sum(is_unique)
+    insert into ${sql.table(tier.table)} (${sql.join(clickTierColumns(tier).map((c) => sql.ref(c)))})
+    select ${sql.join([
+      sql`${workspaceId}`, sql`${day}`, ...key, ...tier.carried.map((c) => sql`coalesce(min(${sql.ref(c)}), '')`), sql`count(*)`, sql`sum(is_unique)`,
+    ])}
     from clicks
     where workspace_id = ${workspaceId} and created_at >= ${startMs} and created_at < ${endMs} and tracked = 1 and is_bot = 0
-    group by link_id`.execute(db);
+    group by ${sql.join(key)}`.execute(db);
 }
 
 /** The first and last local days of a workspace's rollups (its offer days: a row there for every day with any). */
