@@ -11,7 +11,7 @@ import pg from 'pg';
 import { generateDataset } from '../src/app/generate.js';
 import { runLeakDetection } from '../src/app/leak-alerts.js';
 import type { AppContext } from '../src/app/context.js';
-import { migrateToLatest, openPostgres, openSqlite, type Store } from '../src/db/dialect.js';
+import { migrateToLatest, openPostgres, openSqlite, type Store } from '../src/db/dialect/index.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => {

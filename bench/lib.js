@@ -7,7 +7,7 @@ import path from 'node:path';
 /** Creates a workspace, an offer and `links` members with one link each, using the compiled use cases. */
 export async function seedLinks({ dataDir, databaseUrl, links, cli }) {
   const dist = path.resolve(path.dirname(cli), '..');
-  const { openStore, migrateToLatest } = await import(path.join(dist, 'db/dialect.js'));
+  const { openStore, migrateToLatest } = await import(path.join(dist, 'db/dialect/index.js'));
   const { createWorkspace } = await import(path.join(dist, 'app/workspaces.js'));
   const { createOffer } = await import(path.join(dist, 'app/offers.js'));
   const { addMembersToOffer } = await import(path.join(dist, 'app/offer-members.js'));

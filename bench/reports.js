@@ -28,7 +28,7 @@ const { values: args } = parseArgs({
 });
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(ROOT, 'dist/src/cli/main.js');
-const { openStore, migrateToLatest } = await import(path.join(ROOT, 'dist/src/db/dialect.js'));
+const { openStore, migrateToLatest } = await import(path.join(ROOT, 'dist/src/db/dialect/index.js'));
 const { findWorkspace, listWorkspaces } = await import(path.join(ROOT, 'dist/src/db/workspaces.js'));
 const { runReport } = await import(path.join(ROOT, 'dist/src/app/reports.js'));
 const { rebuildRollups } = await import(path.join(ROOT, 'dist/src/app/rollups.js'));
@@ -74,14 +74,14 @@ async function measure(label, storeOpts) {
     // A rebuild deletes and re-inserts every rollup row; PostgreSQL's indexes keep the old entries' pages (reused by
     // later writes, never returned), which makes the planner avoid the covering indexes. Reindexing gives the state a
     // freshly generated data set has, so kept and fresh sets measure alike.
-    if (store.kind === 'postgres') {
+    if (store.dialect.name === 'postgres') {
       const tables = (await sql`select tablename from pg_tables where schemaname = current_schema() and tablename like 'rollup_%'`.execute(store.db)).rows;
       for (const { tablename } of tables) await sql`reindex table ${sql.table(tablename)}`.execute(store.db);
     }
   }
   // What autovacuum does on a live PostgreSQL after a bulk load: statistics, and the visibility map that lets the
   // rollup reads be index-only scans (SQLite's statistics are refreshed by migrateToLatest and the rebuild).
-  if (store.kind === 'postgres') await sql`vacuum analyze`.execute(store.db);
+  if (store.dialect.name === 'postgres') await sql`vacuum analyze`.execute(store.db);
   const ctx = { store, clock: Date.now, baseUrl: 'http://bench', trackingChanged: async () => {} };
   const workspace = await findWorkspace(store.db, ws.id);
   const to = dayKey(Date.now(), workspace.timezone);

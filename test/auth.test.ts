@@ -8,7 +8,7 @@ import { LOGIN_MAX_PER_EMAIL, LOGIN_MAX_PER_IP } from '../src/app/sign-in.js';
 import { createFirstOwner, resetPassword } from '../src/app/users.js';
 import { createWorkspace } from '../src/app/workspaces.js';
 import { loadConfig } from '../src/config.js';
-import { migrateToLatest, openStore } from '../src/db/dialect.js';
+import { migrateToLatest, openStore } from '../src/db/dialect/index.js';
 import { buildApp } from '../src/http/app.js';
 import { startServer } from '../src/http/server.js';
 import { hashToken } from '../src/core/passwords.js';

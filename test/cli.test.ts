@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { openStore, type DialectKind } from '../src/db/dialect.js';
+import { openStore, type DialectKind } from '../src/db/dialect/index.js';
 import { buildApp } from '../src/http/app.js';
 import { createPgDatabase, DIALECTS, tempDir } from './helpers/stores.js';
 

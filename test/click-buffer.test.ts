@@ -2,7 +2,7 @@
 // (a full buffer used to move every held click on each new one: 13–15k clicks/s fell to 2.9k/s).
 import { describe, expect, it } from 'vitest';
 import { ClickBuffer } from '../src/tracking/click-buffer.js';
-import type { ClickRow } from '../src/tracking/click-writer.js';
+import type { ClickRow } from '../src/tracking/click-writer/index.js';
 
 /** The database is unreachable: every write fails, so clicks stay in the buffer. */
 const unreachable = { write: async () => Promise.reject(new Error('connect ECONNREFUSED')), close: async () => {} };

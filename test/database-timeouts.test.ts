@@ -2,7 +2,7 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { databaseUnavailable, openStore } from '../src/db/dialect.js';
+import { databaseUnavailable, openStore } from '../src/db/dialect/index.js';
 import { createPgDatabase, PG_URL, tempDir } from './helpers/stores.js';
 
 describe('database timeouts configuration', () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../src/app/context.js';
 import { dispatchEmails, MAX_ATTEMPTS, queueCodeRotatedEmail, queueMagicLinkEmail, queueUserInviteEmail } from '../src/app/emails.js';
 import { loadConfig } from '../src/config.js';
-import { openPostgres } from '../src/db/dialect.js';
+import { openPostgres } from '../src/db/dialect/index.js';
 import { findWorkspace } from '../src/db/workspaces.js';
 import { createMailTransport, type MailTransport } from '../src/email/transport.js';
 import { deliveredText } from './helpers/outbox.js';

@@ -11,7 +11,7 @@ import { commissionFor, type Payout } from '../src/core/commission.js';
 import { detectLeaks, type CodeActivity } from '../src/core/leak-detection.js';
 import { dayKey } from '../src/core/time-buckets.js';
 import { loadConfig } from '../src/config.js';
-import type { DialectKind, Store } from '../src/db/dialect.js';
+import type { DialectKind, Store } from '../src/db/dialect/index.js';
 import { buildApp } from '../src/http/app.js';
 import { createPgDatabase, DIALECTS, freshStore, tempDir, type TestStore } from './helpers/stores.js';
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueLoginLink } from '../src/app/portal-sign-in.js';
 import { createWorkspace } from '../src/app/workspaces.js';
 import { loadConfig } from '../src/config.js';
-import { migrateToLatest } from '../src/db/dialect.js';
+import { migrateToLatest } from '../src/db/dialect/index.js';
 import { migrations } from '../src/db/migrations/index.js';
 import { buildApp } from '../src/http/app.js';
 import { samplePercentOffer, startTestApp, type TestApp, withData } from './helpers/app.js';

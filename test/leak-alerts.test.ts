@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLeakDetection } from '../src/app/leak-alerts.js';
 import { CODE_ALPHABET } from '../src/core/codes.js';
 import { addDays, bucketStart, dayKey } from '../src/core/time-buckets.js';
-import { openPostgres, openSqlite } from '../src/db/dialect.js';
+import { openPostgres, openSqlite } from '../src/db/dialect/index.js';
 import { DIALECTS } from './helpers/stores.js';
 import { addCreators, startTestApp, type Creator, type TestApp } from './helpers/app.js';
 

@@ -19,7 +19,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coverage, orderedCaseArb, resetCoverage, permutationCaseArb, runOrderedCase, runPermutationCase, startWorld, verifyWorkspace, type World } from './helpers/ledger-model.js';
 import { PG_URL } from './helpers/stores.js';
-import type { DialectKind } from '../src/db/dialect.js';
+import type { DialectKind } from '../src/db/dialect/index.js';
 
 const SEED = process.env.LEDGER_SEED ? Number(process.env.LEDGER_SEED) : 20261207;
 const RUNS = process.env.LEDGER_RUNS ? Number(process.env.LEDGER_RUNS) : null;

@@ -3,7 +3,7 @@
 import { Migrator, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken, newToken } from '../src/core/passwords.js';
-import { migrateToLatest } from '../src/db/dialect.js';
+import { migrateToLatest } from '../src/db/dialect/index.js';
 import { migrations } from '../src/db/migrations/index.js';
 import type { Database } from '../src/db/schema.js';
 import { insertWorkspace } from '../src/db/workspaces.js';

@@ -4,7 +4,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { openPostgres } from '../src/db/dialect.js';
+import { openPostgres } from '../src/db/dialect/index.js';
 import { buildApp } from '../src/http/app.js';
 import { DIALECTS } from './helpers/stores.js';
 import { addCreators, startTestApp, type Creator, type TestApp } from './helpers/app.js';

@@ -5,7 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { createWorkspace } from '../src/app/workspaces.js';
 import { loadConfig, type Config } from '../src/config.js';
-import { migrateToLatest, openPostgres, openSqlite, type Store } from '../src/db/dialect.js';
+import { migrateToLatest, openPostgres, openSqlite, type Store } from '../src/db/dialect/index.js';
 import { buildApp, type BuiltApp } from '../src/http/app.js';
 import { createPgDatabase, PG_URL, tempDir } from './helpers/stores.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';

@@ -2,7 +2,7 @@
 // SIGTERM that writes every served click before exit.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openPostgres, openSqlite, type Store } from '../src/db/dialect.js';
+import { openPostgres, openSqlite, type Store } from '../src/db/dialect/index.js';
 import { freePort, spawnServer } from './helpers/server.js';
 import { createPgDatabase, DIALECTS, tempDir } from './helpers/stores.js';
 

@@ -2,7 +2,7 @@
 import { checkCode, normalizeCode } from '../core/codes.js';
 import { fail, ok, type ProblemDetail, type Result } from '../core/result.js';
 import { recordAudit } from '../db/audit.js';
-import { uniqueViolation } from '../db/dialect.js';
+import { uniqueViolation } from '../db/dialect/index.js';
 import { findMembers } from '../db/members.js';
 import { allOfferMembers } from '../db/offer-members.js';
 import { findOffer } from '../db/offers.js';

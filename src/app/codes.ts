@@ -3,7 +3,7 @@ import { checkCode, checkPattern, generateCode, normalizeCode } from '../core/co
 import { newId } from '../core/ids.js';
 import { fail, ok, type Result } from '../core/result.js';
 import { recordAudit } from '../db/audit.js';
-import { uniqueViolation } from '../db/dialect.js';
+import { uniqueViolation } from '../db/dialect/index.js';
 import { findMember, findMembers } from '../db/members.js';
 import { allOfferMembers, findOfferMembers } from '../db/offer-members.js';
 import { findOffer } from '../db/offers.js';

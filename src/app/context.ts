@@ -1,5 +1,5 @@
 import type { TrackingChange } from '../core/tracking-change.js';
-import type { Store } from '../db/dialect.js';
+import type { Store } from '../db/dialect/index.js';
 import type { ConversionFactsCache } from './conversion-facts.js';
 
 /** What a use case needs from the outside world, passed in rather than imported. */

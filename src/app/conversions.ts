@@ -3,7 +3,6 @@ import { planAdjust, planApprove, planReverse } from '../core/ledger.js';
 import { formatAmount, parseAmount } from '../core/money.js';
 import { fail, ok, type Result } from '../core/result.js';
 import type { CommissionRow, ConversionEventRow, ConversionRow } from '../db/conversions.js';
-import { lockedForUpdate } from '../db/dialect.js';
 import { appendEntries, commissionView, ledgerState } from './ledger.js';
 import { decodeCursor, toPage, type Actor, type AppContext, type Page } from './context.js';
 
@@ -174,8 +173,8 @@ export async function changeCommission(
     const found = await tx.selectFrom('commissions').select('conversion_id').where('workspace_id', '=', actor.workspaceId).where('id', '=', id).executeTakeFirst();
     if (!found) return fail('not_found', 'Commission not found.');
     // The order's row lock first, as every ingestion path takes it: a person's change and a late event never interleave.
-    await lockedForUpdate(tx.selectFrom('conversions').select('id').where('id', '=', found.conversion_id), ctx.store.kind).executeTakeFirst();
-    const c = await lockedForUpdate(tx.selectFrom('commissions').selectAll().where('id', '=', id), ctx.store.kind).executeTakeFirstOrThrow();
+    await ctx.store.dialect.lockedForUpdate(tx.selectFrom('conversions').select('id').where('id', '=', found.conversion_id)).executeTakeFirst();
+    const c = await ctx.store.dialect.lockedForUpdate(tx.selectFrom('commissions').selectAll().where('id', '=', id)).executeTakeFirstOrThrow();
     const state = ledgerState(c);
     let planned;
     if (change.action === 'adjust') {
@@ -199,7 +198,7 @@ export async function approveDue(ctx: AppContext, now = ctx.clock()): Promise<nu
     let approved = 0;
     for (const { id } of due) {
       // Locked and read again: a late event or a refund for the order may have changed it since the list was read.
-      const c = await lockedForUpdate(tx.selectFrom('commissions').selectAll().where('id', '=', id).where('status', '=', 'pending'), ctx.store.kind).executeTakeFirst();
+      const c = await ctx.store.dialect.lockedForUpdate(tx.selectFrom('commissions').selectAll().where('id', '=', id).where('status', '=', 'pending')).executeTakeFirst();
       if (!c || c.approve_after > now) continue;
       const planned = planApprove(ledgerState(c), 'hold', 'Hold period ended.');
       if (!planned.ok) continue;

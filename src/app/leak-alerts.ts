@@ -10,7 +10,7 @@ import { QUIET_MS, nextAlertStep, type AlertState } from '../core/leak-alerts.js
 import { fail, ok, type Result } from '../core/result.js';
 import { addDays, bucketRange, dayKey } from '../core/time-buckets.js';
 import { recordAudit } from '../db/audit.js';
-import { uniqueViolation } from '../db/dialect.js';
+import { uniqueViolation } from '../db/dialect/index.js';
 import * as repo from '../db/leak-alerts.js';
 import { findMember } from '../db/members.js';
 import { findOfferMembers } from '../db/offer-members.js';

@@ -4,7 +4,7 @@ import { newId } from '../core/ids.js';
 import { fail, ok, type Result } from '../core/result.js';
 import { checkVanitySlug, randomSlug } from '../core/slugs.js';
 import { recordAudit } from '../db/audit.js';
-import { uniqueViolation } from '../db/dialect.js';
+import { uniqueViolation } from '../db/dialect/index.js';
 import * as links from '../db/links.js';
 import { findMember } from '../db/members.js';
 import { findOfferMembers } from '../db/offer-members.js';

@@ -2,7 +2,7 @@
 import { newId } from '../core/ids.js';
 import { fail, ok, type ProblemDetail, type Result } from '../core/result.js';
 import { recordAudit } from '../db/audit.js';
-import { uniqueViolation } from '../db/dialect.js';
+import { uniqueViolation } from '../db/dialect/index.js';
 import * as repo from '../db/members.js';
 import { decodeCursor, toPage, type Actor, type AppContext, type Page } from './context.js';
 import { readSheet, type TabularFormat } from './tabular.js';
@@ -146,7 +146,7 @@ export async function listMembers(
   actor: Actor,
   q: { q?: string; tag?: string; project?: string; cursor?: string; limit: number },
 ): Promise<Page<MemberView>> {
-  const rows = await repo.listMembers(ctx.store.db, ctx.store.kind, actor.workspaceId, { ...q, before: decodeCursor(q.cursor) });
+  const rows = await repo.listMembers(ctx.store.db, actor.workspaceId, { ...q, before: decodeCursor(q.cursor) });
   return toPage(rows, q.limit, memberView);
 }
 

@@ -2,7 +2,7 @@
 import { fail, ok, type ProblemDetail, type Result } from '../core/result.js';
 import { newId } from '../core/ids.js';
 import { recordAudit } from '../db/audit.js';
-import { uniqueViolation } from '../db/dialect.js';
+import { uniqueViolation } from '../db/dialect/index.js';
 import * as linksRepo from '../db/links.js';
 import { findMembers } from '../db/members.js';
 import * as offerMembers from '../db/offer-members.js';

@@ -8,7 +8,7 @@ import {
 import { commissionFor, monthKey, splitAmount } from '../core/commission.js';
 import type { Trust } from '../core/order-evidence.js';
 import * as repo from '../db/conversions.js';
-import { lockKeyForTransaction, type DialectKind } from '../db/dialect.js';
+import { dialectOf } from '../db/dialect/index.js';
 import type { ConversionStatus, Database } from '../db/schema.js';
 import type { Workspace } from '../db/workspaces.js';
 import type { ClickFinder } from './click-finder.js';
@@ -71,10 +71,10 @@ export interface TierLocks {
 export const tierKey = (offerId: string, memberId: string, month: string) => `tier:${offerId}:${memberId}:${month}`;
 
 /** Takes the keys not held yet, in order. */
-export async function takeTierLocks(tx: Transaction<Database>, kind: DialectKind, locks: TierLocks, keys: readonly string[]): Promise<void> {
+export async function takeTierLocks(tx: Transaction<Database>, locks: TierLocks, keys: readonly string[]): Promise<void> {
   for (const key of [...new Set(keys)].sort()) {
     if (locks.held.has(key)) continue;
-    await lockKeyForTransaction(tx, kind, key);
+    await dialectOf(tx).lockForTransaction(tx, key);
     locks.held.add(key);
   }
 }
@@ -102,7 +102,7 @@ export interface SettingsSnapshot {
 }
 
 export async function decideOrder(
-  tx: Transaction<Database>, kind: DialectKind, facts: ConversionFacts, clicks: ClickFinder, ws: Workspace, input: DecideInput,
+  tx: Transaction<Database>, facts: ConversionFacts, clicks: ClickFinder, ws: Workspace, input: DecideInput,
   fresh: { clickId: string; click: FoundClick | null } | null, order: OrderFacts, conversionId: string | null, locks: TierLocks = { held: new Set() },
 ): Promise<OrderDecision> {
   const evidence = order.evidence;
@@ -135,7 +135,7 @@ export async function decideOrder(
         const payout = await facts.payout(tx, credit.offerId, credit.memberId);
         if (payout.payout.tiers.length) tierKeys.push(tierKey(credit.offerId, credit.memberId, monthOf(evidence.occurredAt, ws.timezone)));
       }
-      await takeTierLocks(tx, kind, locks, tierKeys);
+      await takeTierLocks(tx, locks, tierKeys);
     }
     // Each credit's part of the sale, so the parts add up to the order exactly (the reports split the same way).
     const shares = decision.credits.map((c) => c.shareBps);

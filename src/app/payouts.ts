@@ -5,7 +5,6 @@ import type { CsvCell } from '../core/csv-stream.js';
 import { currencyExponent, formatAmount, isCurrency, parseAmount } from '../core/money.js';
 import { fail, ok, type Result } from '../core/result.js';
 import { planPayout } from '../core/ledger.js';
-import { lockedForUpdate } from '../db/dialect.js';
 import { appendEntries, ledgerState } from './ledger.js';
 import type { PayoutBatchTable } from '../db/schema.js';
 import { decodeCursor, toPage, type Actor, type AppContext } from './context.js';
@@ -73,7 +72,7 @@ export async function createPayoutBatch(ctx: AppContext, actor: Actor, input: { 
     let count = 0;
     for (const { id: commissionId } of listed) {
       // Locked and read again: a batch created at the same moment (here or on another instance) may have claimed it.
-      const c = await lockedForUpdate(tx.selectFrom('commissions').selectAll().where('id', '=', commissionId).where('status', '=', 'approved').where('payout_batch_id', 'is', null), ctx.store.kind).executeTakeFirst();
+      const c = await ctx.store.dialect.lockedForUpdate(tx.selectFrom('commissions').selectAll().where('id', '=', commissionId).where('status', '=', 'approved').where('payout_batch_id', 'is', null)).executeTakeFirst();
       if (!c) continue;
       const planned = planPayout(ledgerState(c), `Paid in batch ${id}.`);
       if (!planned.ok) continue;

@@ -10,7 +10,6 @@ import { formatAmount } from '../core/money.js';
 import { orderFacts, sameFacts, type EvidenceEvent, type EvidenceRecord, type OrderFacts, type Trust } from '../core/order-evidence.js';
 import { enqueueWebhook } from '../db/webhooks.js';
 import * as repo from '../db/conversions.js';
-import { writeTogether } from '../db/dialect.js';
 import type { ConversionSource, ConversionStatus, Database } from '../db/schema.js';
 import type { Workspace } from '../db/workspaces.js';
 import type { ClickFinder } from './click-finder.js';
@@ -48,7 +47,7 @@ export async function recordConversion(
   amount: ResolvedAmount | null,
   detail: Record<string, unknown>,
 ): Promise<RecordResult> {
-  const { kind } = ctx.store;
+  const { dialect } = ctx.store;
   const now = ctx.clock();
   const trust = trustOf(source);
   const said: EvidenceRecord = {
@@ -65,7 +64,7 @@ export async function recordConversion(
     const facts = ctx.conversionFacts?.forWorkspace(ws.id) ?? uncachedFacts(ws.id);
     const locks: TierLocks = { held: new Set() };
     const decide = (order: OrderFacts, conversionId: string | null, review: repo.ConversionRow['review']) =>
-      decideOrder(tx, kind, facts, clicks, ws, { isTest: input.isTest, unusableClickId: input.unusableClickId, review }, fresh, order, conversionId, locks);
+      decideOrder(tx, facts, clicks, ws, { isTest: input.isTest, unusableClickId: input.unusableClickId, review }, fresh, order, conversionId, locks);
     const eventRow = (conversionId: string, outcome: string, reason: string | null): repo.ConversionEventRow => ({
       id: newId('evt', now), workspace_id: ws.id, conversion_id: conversionId, received_at: now, source, order_id: input.orderId,
       is_test: isTest, outcome, reason, detail: JSON.stringify(detail), trust, evidence: JSON.stringify(said), event_key: null,
@@ -95,7 +94,7 @@ export async function recordConversion(
         }
       }
       writes.push(repo.eventInsert(tx, eventRow(id, 'created', first.eventReason)));
-      await writeTogether(tx, kind, writes);
+      await dialect.writeTogether(tx, writes);
       if (!input.isTest) await announceCreated(tx, facts, ws, id, input.orderId, first, firstFacts, amount, now);
       return { outcome: 'created', conversionId: id, status: first.status, isTest: input.isTest, reasons: first.reasons, commissions: first.commissions };
     }
@@ -103,7 +102,7 @@ export async function recordConversion(
     // Step 2: the order exists. Locked (PostgreSQL; SQLite has one writer), then decided again from all its evidence.
     // Volume-tier locks come before the row lock on every path: a first look without the lock learns which it needs.
     // A repeat needs no decision, so no lock (it is classified again under the row lock below).
-    if (kind === 'postgres') {
+    if (dialect.concurrentWriters) {
       const peek = await repo.findConversionByOrder(tx, ws.id, input.isTest, input.orderId);
       if (peek) {
         const known = await storedEvidence(tx, peek);
@@ -111,11 +110,11 @@ export async function recordConversion(
         if (peek.status === 'awaiting_order' || !sameFacts(orderFacts(known, Number(peek.created_at)), withThis)) await decide(withThis, peek.id, peek.review);
       }
     }
-    const row = await repo.lockConversionByOrder(tx, kind, ws.id, input.isTest, input.orderId);
+    const row = await repo.lockConversionByOrder(tx, ws.id, input.isTest, input.orderId);
     const stored = await storedEvidence(tx, row);
     const before = orderFacts(stored, Number(row.created_at));
     const after = orderFacts([...stored, thisEvent], Number(row.created_at));
-    const existing = await repo.commissionsOf(tx, row.id, kind);
+    const existing = await repo.commissionsOf(tx, row.id, { lock: true });
     const done = async (outcome: RecordResult['outcome'], reason: string): Promise<RecordResult> => {
       await repo.insertEvent(tx, eventRow(row.id, outcome, reason));
       const previous = JSON.parse(row.decision) as Partial<DecisionRecord>;

@@ -25,7 +25,6 @@ export async function refundOrder(
   source: ConversionSource,
   input: { orderId: string; refund: string | 'full' | 'cancel'; isTest?: boolean; eventKey?: string; detail?: unknown },
 ): Promise<RefundResult> {
-  const { kind } = ctx.store;
   const now = ctx.clock();
   const isTest = input.isTest ? 1 : 0;
   return ctx.store.writeTransaction(async (tx): Promise<RefundResult> => {
@@ -37,7 +36,7 @@ export async function refundOrder(
       cancelled_at: null, review: null, decision: JSON.stringify({ outcome: 'unattributed', reasons: ['awaiting_order'], credits: [], commissions: [], notes: [] }),
       created_at: now, updated_at: now,
     });
-    const row = await repo.lockConversionByOrder(tx, kind, ws.id, !!input.isTest, input.orderId);
+    const row = await repo.lockConversionByOrder(tx, ws.id, !!input.isTest, input.orderId);
     const currency = row.currency ?? ws.currency;
     let delta = 0;
     if (input.refund !== 'full' && input.refund !== 'cancel') {
@@ -75,7 +74,7 @@ export async function refundOrder(
     await repo.updateConversion(tx, row.id, { ...updated, updated_at: now });
     if (row.status === 'awaiting_order') return { ok: true, outcome: 'awaiting_order', conversionId: row.id, refundedMinor: updated.refunded_minor, commissionsChanged: 0 };
 
-    const existing = await repo.commissionsOf(tx, row.id, kind);
+    const existing = await repo.commissionsOf(tx, row.id, { lock: true });
     const plan = planOrder(new Map(existing.map((c) => [c.id, ledgerState(c)])), null, orderMoney({ ...row, ...updated }));
     for (const change of plan.changes) {
       await appendEntries(tx, { workspaceId: ws.id, actor: 'system', now }, existing.find((c) => c.id === change.key)!, change.entries, change.after);

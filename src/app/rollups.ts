@@ -6,10 +6,10 @@
 import { convertMinor } from '../core/fx.js';
 import { creditLines, lineDeltas, mergeLines, type DayLines, type ToWorkspaceCurrency } from '../core/report-facts.js';
 import { addDays, bucketStart, dayKey, LocalDays, periodsOfDay } from '../core/time-buckets.js';
-import { refreshPlannerStatistics, type Store } from '../db/dialect.js';
+import type { Store } from '../db/dialect/index.js';
 import * as repo from '../db/rollups.js';
 import type { Database } from '../db/schema.js';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -79,10 +79,10 @@ export async function refreshDirtyConversions(store: Store, opts: { workspaceId?
       const conversionIds = [...new Set(mine.map((m) => m.conversionId))];
       const zone = ws.rollup_timezone!; // readDirty skips workspaces whose rollups are not built yet
       await store.db.transaction().execute(async (tx) => {
-        await repo.lockRollup(tx, store.kind, ws.id, 'shared');
+        await repo.lockRollup(tx, ws.id, 'shared');
         // One applier per workspace at a time: two instances applying the same conversion would both subtract the
         // same previous lines.
-        await repo.lockRollup(tx, store.kind, `${ws.id}:conversions`, 'exclusive');
+        await repo.lockRollup(tx, `${ws.id}:conversions`, 'exclusive');
         // A rebuild committed while we waited: in another zone, leave the marks to the next round (they are then
         // applied in the new zone's days); in the same zone, applying again is harmless.
         if ((await repo.rollupZones(tx, [ws.id])).get(ws.id) !== zone) return;
@@ -109,7 +109,7 @@ export async function rebuildRollups(
   store: Store, workspaceId: string, opts: { onProgress?: (p: RebuildProgress) => void } = {},
 ): Promise<{ days: number; timeZone: string }> {
   const work = async (tx: Transaction<Database>) => {
-    await repo.lockRollup(tx, store.kind, workspaceId, 'exclusive');
+    await repo.lockRollup(tx, workspaceId, 'exclusive');
     const ws = await tx.selectFrom('workspaces').select(['id', 'timezone', 'currency']).where('id', '=', workspaceId).executeTakeFirstOrThrow();
     await repo.clearWorkspaceRollups(tx, workspaceId);
     const span = await repo.activitySpan(tx, workspaceId);
@@ -129,25 +129,14 @@ export async function rebuildRollups(
       await recomputeConversionDay(tx, { id: ws.id, currency: ws.currency, zone: ws.timezone }, day, convert);
       opts.onProgress?.({ phase: 'conversions', done: i + 1, total: days.length });
     }
-    await repo.rebuildCoarseTiers(tx, store.kind, ws.id);
+    await repo.rebuildCoarseTiers(tx, ws.id);
     await repo.setRollupZone(tx, ws.id, ws.timezone);
     return { days: days.length, timeZone: ws.timezone };
   };
-  if (store.kind === 'postgres') {
-    // Lock first, then take the snapshot: in REPEATABLE READ the snapshot is the first statement's, and the lock
-    // statement would otherwise be it, leaving out click batches committed while we waited for the lock.
-    return store.db.connection().execute(async (conn) => {
-      await sql`select pg_advisory_lock(hashtext(${'rollup:' + workspaceId}))`.execute(conn);
-      try {
-        return await conn.transaction().setIsolationLevel('repeatable read').execute(work);
-      } finally {
-        await sql`select pg_advisory_unlock(hashtext(${'rollup:' + workspaceId}))`.execute(conn);
-      }
-    });
-  }
-  const rebuilt = await store.db.transaction().execute(work);
+  // The snapshot follows the lock, so it holds every click batch committed while we waited.
+  const rebuilt = await store.dialect.snapshotUnderLock(store.db, repo.rollupLockKey(workspaceId), work);
   // The rollup tables may have grown many times over: let the query planner see it.
-  await refreshPlannerStatistics(store.db);
+  await store.dialect.refreshPlannerStatistics(store.db);
   return rebuilt;
 }
 

@@ -5,7 +5,7 @@ import { hashPassword, hashToken, newOneTimePassword, newToken } from '../core/p
 import { fail, ok, type Result } from '../core/result.js';
 import type { Kysely, Transaction } from 'kysely';
 import { recordAudit } from '../db/audit.js';
-import { uniqueViolation } from '../db/dialect.js';
+import { uniqueViolation } from '../db/dialect/index.js';
 import type { Database } from '../db/schema.js';
 import * as repo from '../db/users.js';
 import { findWorkspace } from '../db/workspaces.js';
@@ -133,7 +133,7 @@ export async function updateUser(ctx: AppContext, actor: Actor, id: string, inpu
   const now = ctx.clock();
   const { store } = ctx;
   const result = await store.db.transaction().execute(async (tx): Promise<Result<repo.UserRow>> => {
-    const owners = await repo.lockOwners(tx, store.kind, actor.workspaceId);
+    const owners = await repo.lockOwners(tx, actor.workspaceId);
     const user = await repo.findUser(tx, actor.workspaceId, id);
     if (!user) return fail('not_found', 'User not found.');
     if (input.role && input.role !== 'owner' && owners.length === 1 && owners[0] === id) return fail('last_owner', LAST_OWNER);
@@ -149,7 +149,7 @@ export async function updateUser(ctx: AppContext, actor: Actor, id: string, inpu
 export async function deleteUser(ctx: AppContext, actor: Actor, id: string): Promise<Result<{ deleted: true }>> {
   const { store } = ctx;
   const result = await store.db.transaction().execute(async (tx): Promise<Result<repo.UserRow>> => {
-    const owners = await repo.lockOwners(tx, store.kind, actor.workspaceId);
+    const owners = await repo.lockOwners(tx, actor.workspaceId);
     const user = await repo.findUser(tx, actor.workspaceId, id);
     if (!user) return fail('not_found', 'User not found.');
     if (owners.length === 1 && owners[0] === id) return fail('last_owner', LAST_OWNER);

@@ -3,7 +3,7 @@ import { newWorkspaceTag } from '../core/click-id.js';
 import { isCurrency } from '../core/money.js';
 import { fail, ok, type Result } from '../core/result.js';
 import { recordAudit } from '../db/audit.js';
-import { uniqueViolation } from '../db/dialect.js';
+import { uniqueViolation } from '../db/dialect/index.js';
 import * as repo from '../db/workspaces.js';
 import type { Actor, AppContext } from './context.js';
 

@@ -1,7 +1,7 @@
 // The XLSX side of app/tabular.ts, on a worker thread: inflates each file of the workbook no larger than the zip
 // directory said (tabular.ts has checked those sizes), counts the sheets' rows, columns and cells, and only then
 // lets the spreadsheet library parse it. Plain JavaScript: it runs unchanged from the sources and the build (as
-// tracking/sqlite-click-worker.js).
+// tracking/click-writer/sqlite-worker.js).
 import { parentPort, workerData } from 'node:worker_threads';
 import zlib from 'node:zlib';
 

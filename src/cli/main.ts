@@ -12,7 +12,7 @@ import type { TabularFormat } from '../app/tabular.js';
 import { createFirstOwner, createUser, resetPassword, ROLES, type OwnerLogin, type Role } from '../app/users.js';
 import { createApiKey, createWorkspace } from '../app/workspaces.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import { migrateToLatest, openStore, type Store } from '../db/dialect.js';
+import { migrateToLatest, openStore, type Store } from '../db/dialect/index.js';
 import { findWorkspace, listWorkspaces } from '../db/workspaces.js';
 import { startServer } from '../http/server.js';
 import { createProgress } from './progress.js';
@@ -81,7 +81,7 @@ program
     const cfg = config();
     const server = await startServer(cfg);
     const log = server.built.app.log;
-    const where = server.store.kind === 'sqlite' ? `SQLite at ${path.relative(process.cwd(), server.store.location) || server.store.location}` : `PostgreSQL ${server.store.location}`;
+    const where = server.store.dialect.describe(server.store.location);
     const lines = [``, `Touchpoint is running at ${cfg.baseUrl} (${where}).`];
     const first = server.firstStart;
     if (first && 'demo' in first) {

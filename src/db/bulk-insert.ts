@@ -4,7 +4,7 @@
 // (as the click writer), so a 10,000-row chunk is one short statement with one array parameter per column.
 import { Worker, type TransferListItem } from 'node:worker_threads';
 import { sql, type Transaction } from 'kysely';
-import type { Store } from './dialect.js';
+import type { DialectKind, Store } from './dialect/index.js';
 import type { Database, ClickTable, CommissionAdjustmentTable, CommissionTable, ConversionEventTable, ConversionTable, PayoutBatchTable } from './schema.js';
 
 type PgType = 'text' | 'bigint';
@@ -89,15 +89,18 @@ export interface BulkWriter {
   close(): Promise<void>;
 }
 
+/** One writer per database: a worker thread with its own connection for SQLite, the pool for PostgreSQL. */
+const BULK_WRITERS: Record<DialectKind, (store: Store) => BulkWriter> = { sqlite: sqliteBulkWriter, postgres: postgresBulkWriter };
+
 export function openBulkWriter(store: Store): BulkWriter {
-  return store.kind === 'sqlite' ? sqliteBulkWriter(store.location) : postgresBulkWriter(store);
+  return BULK_WRITERS[store.dialect.name](store);
 }
 
 /** Rows per SQLite commit (see BulkWriter.write). */
 const SQLITE_COMMIT_ROWS = 500_000;
 
 /** The inserts run in a worker thread (sqlite-bulk-worker.js) with its own connection, so generating and writing overlap. */
-function sqliteBulkWriter(file: string): BulkWriter {
+function sqliteBulkWriter({ location: file }: Store): BulkWriter {
   const tables = Object.fromEntries(Object.keys(TABLES).map((t) => [t, bulkColumns(t as BulkTable)]));
   const worker = new Worker(new URL('./sqlite-bulk-worker.js', import.meta.url), {
     workerData: { file, tables, clickCells: CLICK_CELLS, clickFlags: CLICK_FLAGS, commitRows: SQLITE_COMMIT_ROWS },

@@ -1,5 +1,5 @@
 import type { Compilable, CompiledQuery, Kysely, QueryResult, Transaction } from 'kysely';
-import { lockedForUpdate, type DialectKind } from './dialect.js';
+import { dialectOf } from './dialect/index.js';
 import type { CommissionAdjustmentTable, CommissionTable, ConversionEventTable, ConversionTable, Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -48,10 +48,9 @@ export async function insertConversionIfNew(db: Db, row: ConversionRow): Promise
   return Number(r.numAffectedRows ?? 0) > 0;
 }
 
-export async function lockConversionByOrder(db: Db, kind: DialectKind, workspaceId: string, isTest: boolean, orderId: string) {
-  return lockedForUpdate(
+export async function lockConversionByOrder(db: Db, workspaceId: string, isTest: boolean, orderId: string) {
+  return dialectOf(db).lockedForUpdate(
     db.selectFrom('conversions').selectAll().where('workspace_id', '=', workspaceId).where('is_test', '=', isTest ? 1 : 0).where('order_id', '=', orderId),
-    kind,
   ).executeTakeFirstOrThrow();
 }
 
@@ -72,7 +71,7 @@ export async function insertEvent(db: Db, row: ConversionEventRow): Promise<void
   await insertEventRow.run(db, row);
 }
 
-/** The insert of an event, to run with other writes (dialect.ts writeTogether). */
+/** The insert of an event, to run with other writes (the dialect's writeTogether). */
 export const eventInsert = insertEventRow.compile;
 
 /** The order's events that brought evidence (and its `created` event, which names the path of an order from before the ledger). */
@@ -87,10 +86,10 @@ export async function insertKeyedEvent(db: Db, row: ConversionEventRow): Promise
   return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 
-/** The order's commissions, locked for the transaction when `lock` names the dialect (in id order, like every locker). */
-export async function commissionsOf(db: Db, conversionId: string, lock?: DialectKind): Promise<CommissionRow[]> {
+/** The order's commissions, locked for the transaction when asked (in id order, like every locker). */
+export async function commissionsOf(db: Db, conversionId: string, opts: { lock?: boolean } = {}): Promise<CommissionRow[]> {
   const q = db.selectFrom('commissions').selectAll().where('conversion_id', '=', conversionId).orderBy('id');
-  return (lock ? lockedForUpdate(q, lock) : q).execute();
+  return (opts.lock ? dialectOf(db).lockedForUpdate(q) : q).execute();
 }
 
 const insertCommissionRow = prepared<CommissionRow>(

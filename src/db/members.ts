@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { likeOperator, type DialectKind } from './dialect.js';
+import { dialectOf } from './dialect/index.js';
 import type { Database, MemberTable } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -31,9 +31,9 @@ function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => '\\' + c);
 }
 
-export async function listMembers(db: Db, kind: DialectKind, workspaceId: string, f: MemberFilter): Promise<MemberRow[]> {
+export async function listMembers(db: Db, workspaceId: string, f: MemberFilter): Promise<MemberRow[]> {
   let query = db.selectFrom('members').selectAll().where('workspace_id', '=', workspaceId);
-  const like = likeOperator(kind);
+  const like = dialectOf(db).likeOperator;
   if (f.q) {
     const pattern = `%${escapeLike(f.q)}%`;
     query = query.where((eb) =>

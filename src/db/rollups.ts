@@ -1,22 +1,26 @@
 // Rollup tables (ADR 0006): reads and writes only; what goes in them is decided in app/rollups.ts and core/report-facts.ts.
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { CLICK_MEASURES, CLICK_TIERS, clickTierColumns, sourceTier, type ClickTier } from '../core/click-rollups.js';
 import { LINE_MEASURES, type CreditLine, type DayLines, type ReportCommission, type ReportConversion, type RollupDelta } from '../core/report-facts.js';
 import type { DataSpan } from '../core/time-buckets.js';
-import type { DialectKind } from './dialect.js';
+import { dialectOf, type Dialect } from './dialect/index.js';
 import type { Database, RollupConversionsTable } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 /**
- * PostgreSQL advisory locks keyed by text, held to the end of the transaction. A click batch holds its workspaces'
+ * Advisory locks keyed by text (PostgreSQL; see the dialect's lockForTransaction), held to the end of the transaction. A click batch holds its workspaces'
  * lock shared; a rebuild holds it exclusive, so no batch lands between a rebuild's snapshot and its commit; a day's
  * recompute holds the day's lock exclusive, so two instances never interleave a delete and an insert of one day.
  * SQLite needs none: it has one writer at a time.
  */
-export async function lockRollup(db: Db, kind: DialectKind, key: string, mode: 'shared' | 'exclusive'): Promise<void> {
-  if (kind !== 'postgres') return;
-  const fn = mode === 'shared' ? sql`pg_advisory_xact_lock_shared` : sql`pg_advisory_xact_lock`;
-  await sql`select ${fn}(hashtext(${'rollup:' + key}))`.execute(db);
+export async function lockRollup(db: Db, key: string, mode: 'shared' | 'exclusive'): Promise<void> {
+  await dialectOf(db).lockForTransaction(db, rollupLockKey(key), mode);
+}
+
+/** The key of a workspace's rollup lock (lockRollup), also taken for a whole rebuild (app/rollups.ts). */
+export function rollupLockKey(key: string): string {
+  return 'rollup:' + key;
 }
 
 export async function rollupZones(db: Db, workspaceIds: string[]): Promise<Map<string, string | null>> {
@@ -199,33 +203,46 @@ export async function addConversionDeltas(db: Db, workspaceId: string, deltas: r
 }
 
 /** core/time-buckets periodsOfDay in SQL: "W" + the Monday on or before the day, "M" + its month. */
-export function periodsOfDaySql(kind: DialectKind, day: RawBuilder<unknown> | ReturnType<typeof sql.ref>): [RawBuilder<string>, RawBuilder<string>] {
-  const week = kind === 'postgres' ? sql<string>`'W' || to_char(date_trunc('week', ${day}::date), 'YYYY-MM-DD')` : sql<string>`'W' || date(${day}, '-6 days', 'weekday 1')`;
-  return [week, sql<string>`'M' || substr(${day}, 1, 7)`];
+export function periodsOfDaySql(dialect: Dialect, day: RawBuilder<unknown>): [RawBuilder<string>, RawBuilder<string>] {
+  return [dialect.weekOfDay(day), sql<string>`'M' || substr(${day}, 1, 7)`];
+}
+
+/**
+ * A click tier's rows summed from its source tier's (`from`: that table, or a statement's own rows of it), in the
+ * columns' order (core/click-rollups clickTierColumns): one select, or one per period (week, month) where the tier
+ * is per period and its source per day.
+ */
+export function clickTierSums(dialect: Dialect, tier: ClickTier, from: RawBuilder<unknown>, where: RawBuilder<unknown> = sql``): RawBuilder<unknown>[] {
+  const times = tier.time === sourceTier(tier).time ? [sql.ref(tier.time)] : periodsOfDaySql(dialect, sql.ref('day'));
+  const key = tier.key.map((c) => sql.ref(c));
+  return times.map((time) => {
+    const items = [
+      sql`workspace_id`, sql`${time} as ${sql.ref(tier.time)}`, ...key,
+      ...tier.carried.map((c) => sql`min(${sql.ref(c)}) as ${sql.ref(c)}`), ...CLICK_MEASURES.map((m) => sql`sum(${sql.ref(m)}) as ${sql.ref(m)}`),
+    ];
+    return sql`select ${sql.join(items)} from ${from} ${where} group by ${sql.join([sql`workspace_id`, time, ...key])}`;
+  });
 }
 
 /**
  * The coarser rollups of a workspace — weeks and months at each grain, and offer days — summed
  * from its day rollups (a rebuild's last step).
  */
-export async function rebuildCoarseTiers(db: Db, kind: DialectKind, workspaceId: string): Promise<void> {
+export async function rebuildCoarseTiers(db: Db, workspaceId: string): Promise<void> {
   for (const table of COARSE_TABLES) await db.deleteFrom(table).where('workspace_id', '=', workspaceId).execute();
-  const [week, month] = periodsOfDaySql(kind, sql.ref('day'));
+  const [week, month] = periodsOfDaySql(dialectOf(db), sql.ref('day'));
   const measures = sql.join(ROLLUP_MEASURES.map((m) => sql`sum(${sql.ref(m)})`));
+  for (const tier of CLICK_TIERS.slice(1)) {
+    for (const select of clickTierSums(dialectOf(db), tier, sql.table(tier.from!), sql`where workspace_id = ${workspaceId}`)) {
+      await sql`insert into ${sql.table(tier.table)} (${sql.join(clickTierColumns(tier).map((c) => sql.ref(c)))}) ${select}`.execute(db);
+    }
+  }
   for (const period of [week, month]) {
-    await sql`
-      insert into rollup_clicks_period (workspace_id, period, link_id, offer_id, member_id, clicks, unique_clicks)
-      select workspace_id, ${period}, link_id, min(offer_id), min(member_id), sum(clicks), sum(unique_clicks)
-      from rollup_clicks where workspace_id = ${workspaceId} group by workspace_id, ${period}, link_id`.execute(db);
     await sql`
       insert into rollup_conversions_period (workspace_id, period, offer_id, member_id, link_id, code_id, status, ${sql.join(ROLLUP_MEASURES.map((m) => sql.ref(m)))})
       select workspace_id, ${period}, offer_id, member_id, link_id, code_id, status, ${measures}
       from rollup_conversions where workspace_id = ${workspaceId} group by workspace_id, ${period}, offer_id, member_id, link_id, code_id, status`.execute(db);
   }
-  await sql`
-    insert into rollup_clicks_member_period (workspace_id, period, offer_id, member_id, clicks, unique_clicks)
-    select workspace_id, period, offer_id, member_id, sum(clicks), sum(unique_clicks)
-    from rollup_clicks_period where workspace_id = ${workspaceId} group by workspace_id, period, offer_id, member_id`.execute(db);
   await sql`
     insert into rollup_conversions_member_period (workspace_id, period, offer_id, member_id, ${sql.join(ROLLUP_MEASURES.map((m) => sql.ref(m)))})
     select workspace_id, period, offer_id, member_id, ${measures}
@@ -234,10 +251,6 @@ export async function rebuildCoarseTiers(db: Db, kind: DialectKind, workspaceId:
     insert into rollup_conversions_code_period (workspace_id, period, offer_id, member_id, code_id, ${sql.join(ROLLUP_MEASURES.map((m) => sql.ref(m)))})
     select workspace_id, period, offer_id, member_id, code_id, ${measures}
     from rollup_conversions_period where workspace_id = ${workspaceId} group by workspace_id, period, offer_id, member_id, code_id`.execute(db);
-  await sql`
-    insert into rollup_clicks_offer_day (workspace_id, day, offer_id, clicks, unique_clicks)
-    select workspace_id, day, offer_id, sum(clicks), sum(unique_clicks)
-    from rollup_clicks where workspace_id = ${workspaceId} group by workspace_id, day, offer_id`.execute(db);
   await sql`
     insert into rollup_conversions_offer_day (workspace_id, day, offer_id, status, ${sql.join(ROLLUP_MEASURES.map((m) => sql.ref(m)))})
     select workspace_id, day, offer_id, status, ${measures}
@@ -265,12 +278,17 @@ export async function replaceConversionDay(db: Db, workspaceId: string, day: str
 /** Recomputes one local day's click rollups from the raw clicks of [startMs, endMs). */
 export async function rebuildClickDay(db: Db, workspaceId: string, day: string, startMs: number, endMs: number): Promise<void> {
   await db.deleteFrom('rollup_clicks').where('workspace_id', '=', workspaceId).where('day', '=', day).execute();
+  // The first click tier (core/click-rollups.ts), counted as the click writers count it.
+  const tier = CLICK_TIERS[0]!;
+  const key = tier.key.map((c) => sql.ref(c));
   await sql`
-    insert into rollup_clicks (workspace_id, day, link_id, offer_id, member_id, clicks, unique_clicks)
-    select ${workspaceId}, ${day}, link_id, min(offer_id), coalesce(min(member_id), ''), count(*), sum(is_unique)
+    insert into ${sql.table(tier.table)} (${sql.join(clickTierColumns(tier).map((c) => sql.ref(c)))})
+    select ${sql.join([
+      sql`${workspaceId}`, sql`${day}`, ...key, ...tier.carried.map((c) => sql`coalesce(min(${sql.ref(c)}), '')`), sql`count(*)`, sql`sum(is_unique)`,
+    ])}
     from clicks
     where workspace_id = ${workspaceId} and created_at >= ${startMs} and created_at < ${endMs} and tracked = 1 and is_bot = 0
-    group by link_id`.execute(db);
+    group by ${sql.join(key)}`.execute(db);
 }
 
 /** The first and last local days of a workspace's rollups (its offer days: a row there for every day with any). */

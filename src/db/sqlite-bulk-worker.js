@@ -1,6 +1,6 @@
 // The SQLite side of db/bulk-insert.ts, in a worker thread: the generator makes rows on the main thread while this
 // thread inserts the previous batch, so the two cores of a small machine both work. Plain JavaScript: it runs
-// unchanged from the sources and the build (as tracking/sqlite-click-worker.js).
+// unchanged from the sources and the build (as tracking/click-writer/sqlite-worker.js).
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 

@@ -1,6 +1,6 @@
 // Users, sessions (users' and members'), one-time tokens and attempt counters. Tokens arrive here already hashed.
 import type { Kysely, Transaction } from 'kysely';
-import { lockedForUpdate, type DialectKind } from './dialect.js';
+import { dialectOf } from './dialect/index.js';
 import type { Database, MemberSessionTable, OneTimeTokenTable, UserSessionTable, UserTable } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -33,8 +33,8 @@ export async function countUsers(db: Db, workspaceId: string): Promise<number> {
  * this lock first, so two concurrent demotions are decided one after the other and never leave the workspace without
  * one (SQLite has a single writer).
  */
-export async function lockOwners(tx: Transaction<Database>, kind: DialectKind, workspaceId: string): Promise<string[]> {
-  await lockedForUpdate(tx.selectFrom('workspaces').select('id').where('id', '=', workspaceId), kind).executeTakeFirst();
+export async function lockOwners(tx: Transaction<Database>, workspaceId: string): Promise<string[]> {
+  await dialectOf(tx).lockedForUpdate(tx.selectFrom('workspaces').select('id').where('id', '=', workspaceId)).executeTakeFirst();
   const rows = await tx.selectFrom('users').select('id').where('workspace_id', '=', workspaceId).where('role', '=', 'owner').execute();
   return rows.map((r) => r.id);
 }

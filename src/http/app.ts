@@ -10,7 +10,7 @@ import type { TrackingChange } from '../core/tracking-change.js';
 import { ConversionFactsCache } from '../app/conversion-facts.js';
 import { isStateChanging, minRole } from '../core/roles.js';
 import type { Config } from '../config.js';
-import type { Store } from '../db/dialect.js';
+import type { Store } from '../db/dialect/index.js';
 import { trackingRoutes, type Tracking } from './tracking/index.js';
 import { alertRoutes } from './api/alerts.js';
 import { codeRoutes } from './api/codes.js';

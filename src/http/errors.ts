@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Problem, ProblemDetail, Result } from '../core/result.js';
-import { databaseUnavailable } from '../db/dialect.js';
+import { databaseUnavailable } from '../db/dialect/index.js';
 
 /** What a 503 asks the client to wait before trying again, in seconds. */
 export const RETRY_AFTER_SECONDS = 5;

@@ -11,7 +11,7 @@ import { dispatchEmails } from '../app/emails.js';
 import { createMailTransport } from '../email/transport.js';
 import { createFirstOwner, purgeExpiredSessions, usersExist, type OwnerLogin } from '../app/users.js';
 import { createWorkspace } from '../app/workspaces.js';
-import { migrateToLatest, openStore, refreshPlannerStatistics, type Store } from '../db/dialect.js';
+import { migrateToLatest, openStore, type Store } from '../db/dialect/index.js';
 import { listWorkspaces } from '../db/workspaces.js';
 import { buildApp, type BuiltApp } from './app.js';
 
@@ -40,7 +40,7 @@ export async function startServer(config: Config, opts: { logger?: boolean | obj
   let firstStart: RunningServer['firstStart'] = null;
   if (opts.seed !== false && (await listWorkspaces(store.db)).length === 0) {
     const ctx = { store, clock: Date.now, baseUrl: config.baseUrl, trackingChanged: async () => {} };
-    if (store.kind === 'sqlite') {
+    if (store.dialect.embedded) {
       const demo = await seedDemo(ctx, { ownerEmail: config.ownerEmail });
       // The demo's key is kept beside its data so the README's examples can read it; production keys never are.
       fs.writeFileSync(demoFile(config), JSON.stringify(demo, null, 2) + '\n', { mode: 0o600 });
@@ -86,9 +86,9 @@ export async function startServer(config: Config, opts: { logger?: boolean | obj
       .finally(() => (detecting = false));
   }, LEAK_JOB_INTERVAL_MS);
   leakJob.unref();
-  // SQLite's query planner statistics follow the tables' growth (see refreshPlannerStatistics).
+  // SQLite's query planner statistics follow the tables' growth (see the dialect's refreshPlannerStatistics).
   const plannerStats = setInterval(() => {
-    refreshPlannerStatistics(store.db).catch((e: Error) => built.app.log.warn({ err: e.message }, 'planner statistics refresh failed'));
+    store.dialect.refreshPlannerStatistics(store.db).catch((e: Error) => built.app.log.warn({ err: e.message }, 'planner statistics refresh failed'));
   }, 3_600_000);
   plannerStats.unref();
   // Report rollups: first builds, rebuilds after a time zone change, and the conversions that changed.

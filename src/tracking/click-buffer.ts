@@ -1,7 +1,7 @@
 // Clicks wait here, off the request path, and are written in batches by size and by time.
 // While the database is unreachable they stay (bounded: past the bound the oldest are dropped, counted and logged)
 // and are written when it returns. close() writes everything that is left.
-import type { ClickRow, ClickWriter } from './click-writer.js';
+import type { ClickRow, ClickWriter } from './click-writer/index.js';
 
 export interface ClickBufferOptions {
   writer: ClickWriter;

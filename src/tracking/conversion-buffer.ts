@@ -5,7 +5,7 @@
 // restart during the outage loses them, as it loses buffered clicks. Postbacks are not held: they are answered 503
 // with Retry-After, and their sender retries.
 import type { RawConversion } from '../core/conversion-input.js';
-import { databaseUnavailable } from '../db/dialect.js';
+import { databaseUnavailable } from '../db/dialect/index.js';
 import { Ring } from './click-buffer.js';
 
 export interface ConversionBufferOptions {

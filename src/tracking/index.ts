@@ -3,10 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { TrackingChange } from '../core/tracking-change.js';
-import type { Store } from '../db/dialect.js';
+import type { Store } from '../db/dialect/index.js';
 import { ClickBuffer } from './click-buffer.js';
 import { ConversionBuffer } from './conversion-buffer.js';
-import { postgresClickWriter, sqliteClickWriter } from './click-writer.js';
+import { openClickWriter } from './click-writer/index.js';
 import { LinkCache } from './link-cache.js';
 import { checkpointInBackground } from './sqlite-checkpoints.js';
 
@@ -54,8 +54,8 @@ export async function startTracking(store: Store, opts: TrackingOptions): Promis
   const count = opts.countClicks;
   const cache = new LinkCache(store.db);
   await cache.warm();
-  const writer = store.kind === 'sqlite' ? sqliteClickWriter(store) : postgresClickWriter(store);
-  const checkpoints = store.kind === 'sqlite'
+  const writer = openClickWriter(store);
+  const checkpoints = store.dialect.walCheckpoints
     ? await checkpointInBackground(store, { onFailure: (err) => log.warn({ err }, 'background WAL checkpoint failed; the server checkpoints itself again') })
     : null;
   let lastErrorLog = 0;

@@ -6,7 +6,7 @@ import { resolveDeepLink } from '../core/destination.js';
 import type { UniqueClicks } from '../core/unique-clicks.js';
 import { cropUserAgent, hashIp, referrerHost, truncateIp, visitorKey, type UserAgentClass } from '../core/visitor.js';
 import type { ClickBuffer } from './click-buffer.js';
-import type { ClickRow } from './click-writer.js';
+import type { ClickRow } from './click-writer/index.js';
 import { destinationFor, type TrackedLink } from './link-cache.js';
 
 export interface RedirectDeps {

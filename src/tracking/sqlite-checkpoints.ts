@@ -5,7 +5,7 @@
 // keep the log from starting over, the server runs one short round itself (see the worker).
 import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
-import type { Store } from '../db/dialect.js';
+import type { Store } from '../db/dialect/index.js';
 
 /** SQLite's default: a checkpoint once the log holds this many pages. */
 const DEFAULT_AUTOCHECKPOINT = 1_000;

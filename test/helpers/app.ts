@@ -2,7 +2,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { createWorkspace } from '../../src/app/workspaces.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import type { DialectKind } from '../../src/db/dialect.js';
+import type { DialectKind } from '../../src/db/dialect/index.js';
 import { buildApp, type BuiltApp } from '../../src/http/app.js';
 import { freshStore, type TestStore } from './stores.js';
 import { jsonOrNull } from './json.js';

@@ -12,7 +12,7 @@ import { createWorkspace } from '../../src/app/workspaces.js';
 import { commissionFor, refundedCommission } from '../../src/core/commission.js';
 import { signPayload } from '../../src/core/signature.js';
 import { loadConfig } from '../../src/config.js';
-import { openPostgres, type DialectKind, type Store } from '../../src/db/dialect.js';
+import { openPostgres, type DialectKind, type Store } from '../../src/db/dialect/index.js';
 import { buildApp, type BuiltApp } from '../../src/http/app.js';
 import { mulberry32 } from './random.js';
 import { freshStore, tempDir, type TestStore } from './stores.js';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { migrateToLatest, openPostgres, openSqlite, type DialectKind, type Store } from '../../src/db/dialect.js';
+import { migrateToLatest, openPostgres, openSqlite, type DialectKind, type Store } from '../../src/db/dialect/index.js';
 
 export const PG_URL = process.env.TEST_DATABASE_URL ?? '';
 

@@ -24,27 +24,39 @@ function insertFor(rows) {
 }
 
 const col = (name) => COLUMNS.indexOf(name);
-const AT = { workspace: col('workspace_id'), link: col('link_id'), offer: col('offer_id'), member: col('member_id'), tracked: col('tracked'), bot: col('is_bot'), unique: col('is_unique') };
+const AT = { workspace: col('workspace_id'), tracked: col('tracked'), bot: col('is_bot'), unique: col('is_unique') };
 const zoneOf = db.prepare('select rollup_timezone as zone from workspaces where id = ?');
 const savepoint = db.prepare('savepoint chunk');
 const release = db.prepare('release chunk');
 const rollback = db.prepare('rollback to chunk');
-const addRollup = db.prepare(`insert into rollup_clicks (workspace_id, day, link_id, offer_id, member_id, clicks, unique_clicks)
-  values (?, ?, ?, ?, ?, ?, ?)
-  on conflict (workspace_id, day, link_id) do update
-  set clicks = clicks + excluded.clicks, unique_clicks = unique_clicks + excluded.unique_clicks`);
-const addMemberPeriodRollup = db.prepare(`insert into rollup_clicks_member_period (workspace_id, period, offer_id, member_id, clicks, unique_clicks)
-  values (?, ?, ?, ?, ?, ?)
-  on conflict (workspace_id, period, offer_id, member_id) do update
-  set clicks = clicks + excluded.clicks, unique_clicks = unique_clicks + excluded.unique_clicks`);
-const addOfferDayRollup = db.prepare(`insert into rollup_clicks_offer_day (workspace_id, day, offer_id, clicks, unique_clicks)
-  values (?, ?, ?, ?, ?)
-  on conflict (workspace_id, day, offer_id) do update
-  set clicks = clicks + excluded.clicks, unique_clicks = unique_clicks + excluded.unique_clicks`);
-const addPeriodRollup = db.prepare(`insert into rollup_clicks_period (workspace_id, period, link_id, offer_id, member_id, clicks, unique_clicks)
-  values (?, ?, ?, ?, ?, ?, ?)
-  on conflict (workspace_id, period, link_id) do update
-  set clicks = clicks + excluded.clicks, unique_clicks = unique_clicks + excluded.unique_clicks`);
+
+// The rollup tiers (core/click-rollups.ts, passed in): a row of a tier is an array of its columns in the order
+// workspace, time, key, carried, measures; its upsert adds the measures to a row already there.
+const MEASURES = workerData.measures;
+const TIERS = workerData.tiers.map((tier) => {
+  const columns = ['workspace_id', tier.time, ...tier.key, ...tier.carried, ...MEASURES];
+  const keyWidth = 2 + tier.key.length;
+  const upsert = db.prepare(`insert into ${tier.table} (${columns.join(', ')})
+  values (${columns.map(() => '?').join(', ')})
+  on conflict (${columns.slice(0, keyWidth).join(', ')}) do update
+  set ${MEASURES.map((m) => `${m} = ${m} + excluded.${m}`).join(', ')}`);
+  return { ...tier, columns, keyWidth, upsert };
+});
+for (const tier of TIERS) {
+  if (tier.from === null) continue;
+  const source = TIERS.find((t) => t.table === tier.from);
+  tier.source = source;
+  tier.picks = tier.columns.slice(2, tier.keyWidth + tier.carried.length).map((c) => source.columns.indexOf(c));
+}
+
+/** Adds `measures` to the row of `sums` whose key is the first keyWidth values of `row`. */
+function addTo(sums, keyWidth, row, measures) {
+  const key = row.slice(0, keyWidth).join('\u0000');
+  let sum = sums.get(key);
+  if (!sum) sums.set(key, (sum = [...row, ...measures.map(() => 0)]));
+  const at = sum.length - measures.length;
+  for (let m = 0; m < measures.length; m++) sum[at + m] += measures[m];
+}
 
 // `values` is every row's columns, flattened: row i is values[i * WIDTH … (i + 1) * WIDTH); days[i] is row i's local
 // day in its workspace's rollup zone (null: not rolled up), computed by the caller in the zones it read; periods maps
@@ -69,44 +81,29 @@ const insertAll = db.transaction((values, days, periods, zones) => {
     release.run();
     for (let i = row; i < row + n; i++) inserted[i] = insertFor(1).run(values.slice(i * WIDTH, (i + 1) * WIDTH)).changes;
   }
-  const sums = new Map();
+  // The first tier counts the new clicks (one click each, and its uniqueness: the measures in order); each further tier
+  // sums the rows of the one it is built from.
+  const first = TIERS[0];
+  const byTier = new Map([[first.table, new Map()]]);
+  const counted = byTier.get(first.table);
+  const from = first.columns.slice(2, first.keyWidth + first.carried.length).map(col);
   for (let i = 0; i < total; i++) {
     const base = i * WIDTH;
     if (!inserted[i] || days[i] === null || values[base + AT.tracked] !== 1 || values[base + AT.bot] !== 0) continue;
-    const key = `${values[base + AT.workspace]}\u0000${days[i]}\u0000${values[base + AT.link]}`;
-    let s = sums.get(key);
-    if (!s) sums.set(key, (s = [values[base + AT.workspace], days[i], values[base + AT.link], values[base + AT.offer], values[base + AT.member] ?? '', 0, 0]));
-    s[5] += 1;
-    s[6] += values[base + AT.unique];
+    addTo(counted, first.keyWidth, [values[base + AT.workspace], days[i], ...from.map((c) => values[base + c] ?? '')], [1, values[base + AT.unique]]);
   }
-  const periodSums = new Map();
-  const offerDaySums = new Map();
-  for (const s of sums.values()) {
-    addRollup.run(s);
-    const offerKey = `${s[0]}\u0000${s[1]}\u0000${s[3]}`;
-    let o = offerDaySums.get(offerKey);
-    if (!o) offerDaySums.set(offerKey, (o = [s[0], s[1], s[3], 0, 0]));
-    o[3] += s[5];
-    o[4] += s[6];
-    for (const period of periods[s[1]]) {
-      const key = `${s[0]}\u0000${period}\u0000${s[2]}`;
-      let p = periodSums.get(key);
-      if (!p) periodSums.set(key, (p = [s[0], period, s[2], s[3], s[4], 0, 0]));
-      p[5] += s[5];
-      p[6] += s[6];
+  for (const tier of TIERS.slice(1)) {
+    const sums = new Map();
+    const width = tier.source.columns.length - MEASURES.length;
+    for (const row of byTier.get(tier.source.table).values()) {
+      const measures = row.slice(width);
+      const picked = tier.picks.map((c) => row[c]);
+      const times = tier.time === 'period' && tier.source.time === 'day' ? periods[row[1]] : [row[1]];
+      for (const time of times) addTo(sums, tier.keyWidth, [row[0], time, ...picked], measures);
     }
+    byTier.set(tier.table, sums);
   }
-  const memberSums = new Map();
-  for (const p of periodSums.values()) {
-    addPeriodRollup.run(p);
-    const key = `${p[0]}\u0000${p[1]}\u0000${p[3]}\u0000${p[4]}`;
-    let m = memberSums.get(key);
-    if (!m) memberSums.set(key, (m = [p[0], p[1], p[3], p[4], 0, 0]));
-    m[4] += p[5];
-    m[5] += p[6];
-  }
-  for (const m of memberSums.values()) addMemberPeriodRollup.run(m);
-  for (const o of offerDaySums.values()) addOfferDayRollup.run(o);
+  for (const tier of TIERS) for (const row of byTier.get(tier.table).values()) tier.upsert.run(row);
 });
 
 parentPort.on('message', (message) => {

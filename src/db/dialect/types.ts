@@ -1,0 +1,70 @@
+// What differs between SQLite and PostgreSQL, as one interface: sqlite.ts and postgres.ts implement it, index.ts
+// opens a store with one of them. Apart from the migrations, nothing else in the code asks which database it is on.
+import type { CompiledQuery, Kysely, RawBuilder, Transaction } from 'kysely';
+import type { Database } from '../schema.js';
+
+export type DialectKind = 'sqlite' | 'postgres';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface Dialect {
+  /** What /readyz reports, and the key of the tables that hold one implementation per database (click writers, bulk writers). */
+  readonly name: DialectKind;
+  /** The embedded default (a file in the data directory, no server to set up): a first start seeds the demo there. */
+  readonly embedded: boolean;
+  /** Whether transactions write side by side (PostgreSQL), so that a read-then-write needs a lock; SQLite has one writer. */
+  readonly concurrentWriters: boolean;
+  /** Whether the server must checkpoint the write-ahead log itself (SQLite); PostgreSQL's is the server's business. */
+  readonly walCheckpoints: boolean;
+  /** Case-insensitive substring match: ILIKE on PostgreSQL, LIKE (ASCII case-insensitive) on SQLite. */
+  readonly likeOperator: 'ilike' | 'like';
+  /** Where the data lives, for the CLI's start line. */
+  describe(location: string): string;
+  /** Whether one error (not its causes) says the database cannot serve now, rather than the request or our code. */
+  unavailable(error: { code: string; message: string }): boolean;
+  /** Whether an error is a unique-constraint violation, and on which index when the engine says. */
+  uniqueViolation(error: unknown): { index: string } | null;
+  /** Row locks: PostgreSQL needs FOR UPDATE to serialize writers of one row; SQLite has one writer at a time anyway. */
+  lockedForUpdate<Q extends { forUpdate(): Q }>(query: Q): Q;
+  /**
+   * Serializes the transactions that take the same key until they end (shared holders run together): a
+   * transaction-scoped advisory lock on PostgreSQL; nothing on SQLite, which has one writer.
+   */
+  lockForTransaction(tx: Db, key: string, mode?: 'shared' | 'exclusive'): Promise<void>;
+  /**
+   * Runs `work` in one transaction whose snapshot is taken after the key's exclusive lock is held (lockForTransaction
+   * holders wait): a session advisory lock, then REPEATABLE READ on PostgreSQL; SQLite's one writer on SQLite.
+   */
+  snapshotUnderLock<T>(db: Kysely<Database>, key: string, work: (tx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /**
+   * Runs writes whose results nobody reads, in order: as one statement on PostgreSQL (one round trip instead of one
+   * each), one after another on SQLite (in-process, where a statement costs no round trip).
+   */
+  writeTogether(db: Db, writes: CompiledQuery[]): Promise<void>;
+  /** Lets the query planner see how the tables have grown (SQLite); PostgreSQL's autovacuum keeps its own statistics. */
+  refreshPlannerStatistics(db: Kysely<Database>): Promise<void>;
+  /** core/time-buckets' week of a day in SQL: "W" + the Monday on or before the day ('YYYY-MM-DD'). */
+  weekOfDay(day: RawBuilder<unknown>): RawBuilder<string>;
+}
+
+export interface Store {
+  dialect: Dialect;
+  db: Kysely<Database>;
+  /** Where the data lives, for log lines: a file path or a URL without its password. */
+  location: string;
+  /** Pool statistics for /metrics (PostgreSQL only). */
+  poolStats(): { total: number; idle: number; waiting: number } | null;
+  /**
+   * Cross-instance change notices (PostgreSQL LISTEN/NOTIFY). SQLite is one process, so it has none.
+   * The listener reconnects by itself and calls onReconnect, since notices sent while it was away are lost.
+   */
+  listen: ((channel: string, onMessage: (payload: string) => void, onReconnect: () => void) => Promise<() => Promise<void>>) | null;
+  notify: ((channel: string, payload: string) => Promise<void>) | null;
+  /**
+   * Runs `work` in a transaction of its own, as far as anyone can tell: on SQLite, works queued meanwhile share one
+   * transaction (each inside a savepoint, so one failing rolls back only itself) and one commit — a group commit, since
+   * SQLite has one writer and the commit is most of a small write's cost. On PostgreSQL, a plain transaction.
+   */
+  writeTransaction<T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
