@@ -10,7 +10,7 @@ import { refreshPlannerStatistics } from '../db/dialect.js';
 import { startScheduler, type Job, type JobLog, type Scheduler } from './scheduler.js';
 
 /** The email transport, made and closed by the server (jobs/ does not import email/). */
-export type JobMailTransport = Parameters<typeof dispatchEmails>[1];
+type JobMailTransport = Parameters<typeof dispatchEmails>[1];
 
 /**
  * Each job's mode. `once` (one instance per period, claimed in job_runs): the jobs that scan for their work, where a
@@ -19,7 +19,7 @@ export type JobMailTransport = Parameters<typeof dispatchEmails>[1];
  * messages with locked_until, emails with a lease), so more instances send more; and SQLite's planner statistics,
  * which do nothing on PostgreSQL (the one database several instances share), so a claim would be a write for nothing.
  */
-export function jobTable(ctx: AppContext, mail: JobMailTransport, log: JobLog): Job[] {
+function jobTable(ctx: AppContext, mail: JobMailTransport, log: JobLog): Job[] {
   return [
     {
       // Commissions whose hold has passed become approved (a conditional update per commission).
@@ -71,6 +71,6 @@ export function jobTable(ctx: AppContext, mail: JobMailTransport, log: JobLog): 
 }
 
 /** Starts every periodic job; stop() stops the timers and waits for the runs under way. */
-export function startJobs(ctx: AppContext, mail: JobMailTransport, log: JobLog, opts: { instance?: string } = {}): Scheduler {
-  return startScheduler(jobTable(ctx, mail, log), { db: ctx.store.db, log, instance: opts.instance });
+export function startJobs(ctx: AppContext, mail: JobMailTransport, log: JobLog): Scheduler {
+  return startScheduler(jobTable(ctx, mail, log), { db: ctx.store.db, log });
 }

@@ -31,7 +31,7 @@ export interface Job {
   failed: string;
 }
 
-export interface SchedulerOptions {
+interface SchedulerOptions {
   db: Kysely<Database>;
   log: JobLog;
   /** This instance's name in job_runs.claimed_by; by default host, process id and a random tag. */
