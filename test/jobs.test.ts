@@ -40,7 +40,8 @@ describe.each(DIALECTS)('periodic jobs on %s', (kind) => {
     expect(await claimJobRun(other.db, { ...run, claimed_by: 'b' })).toBe(false);
     expect(await claimJobRun(other.db, { ...run, period_start: 2_000, claimed_by: 'b' })).toBe(true);
     await pruneJobRuns(t.store.db, 'claim-once', 2_000);
-    const rows = await t.store.db.selectFrom('job_runs').select(['period_start', 'claimed_by']).where('name', '=', 'claim-once').execute();
+    const rows = await t.store.db.selectFrom('job_runs').select(['period_start', 'claimed_by'])
+      .where('name', '=', 'claim-once').execute();
     expect(rows).toEqual([{ period_start: 2_000, claimed_by: 'b' }]);
   });
 
@@ -57,7 +58,8 @@ describe.each(DIALECTS)('periodic jobs on %s', (kind) => {
     await until(() => runs.a + runs.b >= 4 && everywhere.a >= 4 && everywhere.b >= 4);
     await Promise.all([a.stop(), b.stop()]);
     expect(log.warnings).toEqual([]);
-    const claims = await t.store.db.selectFrom('job_runs').select(['period_start', 'claimed_by']).where('name', '=', 'tick').execute();
+    const claims = await t.store.db.selectFrom('job_runs').select(['period_start', 'claimed_by'])
+      .where('name', '=', 'tick').execute();
     // Every run is a claim of its own period, and no period was claimed twice (the primary key).
     expect(claims.filter((c) => c.claimed_by === 'a').length).toBe(runs.a);
     expect(claims.filter((c) => c.claimed_by === 'b').length).toBe(runs.b);
@@ -69,10 +71,14 @@ describe.each(DIALECTS)('periodic jobs on %s', (kind) => {
   it('logs a failing run and runs again next period', async () => {
     let attempts = 0;
     const log = collectingLog();
-    const s = startScheduler(
-      [{ name: 'flaky', everyMs: PERIOD, mode: 'once', failed: 'flaky job failed; will retry', run: async () => { attempts++; throw new Error(`boom ${attempts}`); } }],
-      { db: t.store.db, log, instance: 'a' },
-    );
+    const flaky: Job = {
+      name: 'flaky', everyMs: PERIOD, mode: 'once', failed: 'flaky job failed; will retry',
+      run: async () => {
+        attempts++;
+        throw new Error(`boom ${attempts}`);
+      },
+    };
+    const s = startScheduler([flaky], { db: t.store.db, log, instance: 'a' });
     await until(() => attempts >= 2);
     await s.stop();
     expect(log.warnings.slice(0, 2)).toEqual([
@@ -86,10 +92,15 @@ describe.each(DIALECTS)('periodic jobs on %s', (kind) => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     let finished = false;
-    const s = startScheduler(
-      [{ name: 'slow', everyMs: PERIOD, mode: 'once', failed: 'slow failed', run: async () => { started++; await held; finished = true; } }],
-      { db: t.store.db, log: collectingLog(), instance: 'a' },
-    );
+    const slow: Job = {
+      name: 'slow', everyMs: PERIOD, mode: 'once', failed: 'slow failed',
+      run: async () => {
+        started++;
+        await held;
+        finished = true;
+      },
+    };
+    const s = startScheduler([slow], { db: t.store.db, log: collectingLog(), instance: 'a' });
     await until(() => started === 1);
     // Two more periods pass while the first run holds: neither starts a second run.
     await new Promise((r) => setTimeout(r, 2.5 * PERIOD));

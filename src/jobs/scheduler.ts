@@ -53,7 +53,8 @@ export function startScheduler(jobs: Job[], opts: SchedulerOptions): Scheduler {
     let claimed = false;
     try {
       if (job.mode === 'once') {
-        claimed = await claimJobRun(opts.db, { name: job.name, period_start: periodStart, claimed_by: instance, claimed_at: Date.now() });
+        const claim = { name: job.name, period_start: periodStart, claimed_by: instance, claimed_at: Date.now() };
+        claimed = await claimJobRun(opts.db, claim);
         if (!claimed) return;
       }
       await job.run();
@@ -61,7 +62,8 @@ export function startScheduler(jobs: Job[], opts: SchedulerOptions): Scheduler {
       opts.log.warn({ err: (e as Error).message }, job.failed);
     }
     if (claimed && periodStart % HOUR_MS < job.everyMs) {
-      await pruneJobRuns(opts.db, job.name, periodStart - KEEP_CLAIMS_MS).catch((e: Error) => opts.log.warn({ err: e.message, job: job.name }, 'pruning old job claims failed'));
+      await pruneJobRuns(opts.db, job.name, periodStart - KEEP_CLAIMS_MS)
+        .catch((e: Error) => opts.log.warn({ err: e.message, job: job.name }, 'pruning old job claims failed'));
     }
   }
 
