@@ -1,7 +1,8 @@
 // The one scheduler of periodic jobs. Periods are aligned to the epoch (period k starts at k × everyMs), so every
 // instance on a database agrees on which period it is; a job in `once` mode runs a period only on the instance whose
-// claim of it (a row in job_runs) lands. Timers are unref'd, a job never overlaps itself, a failed run is logged and
-// the next period runs again, and stop() waits for the runs under way.
+// claim of it (a row in job_runs) lands. As with a plain interval, a job first runs a whole period after the start at the
+// earliest. Timers are unref'd, a job never overlaps itself, a failed run is logged and the next period runs again, and
+// stop() waits for the runs under way.
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Kysely } from 'kysely';
@@ -69,8 +70,9 @@ export function startScheduler(jobs: Job[], opts: SchedulerOptions): Scheduler {
 
   function arm(job: Job, after: number): void {
     const now = Date.now();
-    // The next period's start; never the one just run, should a timer fire a moment before the clock reaches it.
-    const next = Math.max((Math.floor(now / job.everyMs) + 1) * job.everyMs, after + job.everyMs);
+    // The first period starting at least a whole period after `after` (the scheduler's start, as with a plain interval,
+    // or the period just run, should its timer fire a moment before the clock reaches it), and after now.
+    const next = Math.ceil(Math.max(after + job.everyMs, now + 1) / job.everyMs) * job.everyMs;
     const timer = setTimeout(() => {
       if (stopped) return;
       arm(job, next);
@@ -82,7 +84,8 @@ export function startScheduler(jobs: Job[], opts: SchedulerOptions): Scheduler {
     timers.set(job.name, timer);
   }
 
-  for (const job of jobs) arm(job, -Infinity);
+  const started = Date.now();
+  for (const job of jobs) arm(job, started);
   return {
     async stop() {
       stopped = true;
