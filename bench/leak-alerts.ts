@@ -8,7 +8,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { generateDataset } from '../src/app/generate.js';
+import { generateDataset } from '../src/generate/index.js';
 import { runLeakDetection } from '../src/app/leak-alerts.js';
 import type { AppContext } from '../src/app/context.js';
 import { migrateToLatest, openPostgres, openSqlite, type Store } from '../src/db/dialect/index.js';

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../src/app/context.js';
-import { generateDataset, type GenerateOptions, type GenerateSummary } from '../src/app/generate.js';
+import { generateDataset, type GenerateOptions, type GenerateSummary } from '../src/generate/index.js';
 import { parseClickId } from '../src/core/click-id.js';
 import { commissionFor, type Payout } from '../src/core/commission.js';
 import { detectLeaks, type CodeActivity } from '../src/core/leak-detection.js';

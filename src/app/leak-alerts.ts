@@ -23,7 +23,7 @@ import { codeRow } from './codes.js';
 import { decodeCursor, toPage, type Actor, type AppContext, type Page } from './context.js';
 import { sql, type Kysely, type Transaction } from 'kysely';
 
-/** Every instance runs the job this often; runs are idempotent, so overlapping instances only repeat work. */
+/** The job's period (jobs/index.ts: one instance per period); runs are idempotent besides, so a repeat only repeats work. */
 export const LEAK_JOB_INTERVAL_MS = 5 * 60_000;
 
 const DAY_MS = 86_400_000;

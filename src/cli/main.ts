@@ -255,7 +255,7 @@ program
     const maybe = (raw: string | undefined) => (raw === undefined ? undefined : count(raw));
     const options = { clicks: maybe(o.clicks), conversions: maybe(o.conversions), members: maybe(o.members), days: maybe(o.days), seed: maybe(o.seed) };
     // Loaded here, not at start: `serve` need not compile the generator.
-    const { generateDataset } = await import('../app/generate.js');
+    const { generateDataset } = await import('../generate/index.js');
     const progress = createProgress(process.stderr);
     const r = await withStore((ctx) => generateDataset(ctx, {
       ...options, ...(o.workspace ? { workspaceId: o.workspace } : {}), onProgress: (p) => progress.update(p.phase, p.done, p.total),

@@ -527,6 +527,16 @@ export interface LeakAlertTable {
   updated_at: number;
 }
 
+/** A periodic job's period, claimed by the one instance that runs it (src/jobs/scheduler.ts). */
+export interface JobRunTable {
+  name: string;
+  /** Epoch ms of the period's start: a multiple of the job's period. */
+  period_start: number;
+  /** The instance that ran it (host, process id, a random tag). */
+  claimed_by: string;
+  claimed_at: number;
+}
+
 export interface Database {
   leak_alerts: LeakAlertTable;
   workspaces: WorkspaceTable;
@@ -565,4 +575,5 @@ export interface Database {
   one_time_tokens: OneTimeTokenTable;
   auth_counters: AuthCounterTable;
   emails: EmailTable;
+  job_runs: JobRunTable;
 }

@@ -3,16 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { seedDemo, type DemoSummary } from '../app/demo.js';
-import { approveDue } from '../app/conversions.js';
-import { LEAK_JOB_INTERVAL_MS, runLeakDetection } from '../app/leak-alerts.js';
-import { runRollupJob } from '../app/rollups.js';
-import { dispatchWebhooks } from '../app/webhooks.js';
-import { dispatchEmails } from '../app/emails.js';
 import { createMailTransport } from '../email/transport.js';
-import { createFirstOwner, purgeExpiredSessions, usersExist, type OwnerLogin } from '../app/users.js';
+import { createFirstOwner, usersExist, type OwnerLogin } from '../app/users.js';
 import { createWorkspace } from '../app/workspaces.js';
 import { migrateToLatest, openStore, type Store } from '../db/dialect/index.js';
 import { listWorkspaces } from '../db/workspaces.js';
+import { startJobs } from '../jobs/index.js';
 import { buildApp, type BuiltApp } from './app.js';
 
 export interface RunningServer {
@@ -63,64 +59,9 @@ export async function startServer(config: Config, opts: { logger?: boolean | obj
   }
   const built = await buildApp(config, { store, logger: opts.logger });
   const url = await built.app.listen({ port: config.port, host: config.host });
-  // Commissions whose hold has passed become approved; a conditional update, so every instance may run it.
-  const approvals = setInterval(() => {
-    approveDue(built.ctx)
-      .then((n) => n && built.app.log.info({ approved: n }, 'commissions approved after their hold period'))
-      .catch((e: Error) => built.app.log.warn({ err: e.message }, 'approving due commissions failed; will retry'));
-  }, 60_000);
-  approvals.unref();
-  // Ended sessions and dead links are useless rows; lookups already ignore them, so hourly is plenty.
-  const purge = setInterval(() => {
-    purgeExpiredSessions(built.ctx).catch((e: Error) => built.app.log.warn({ err: e.message }, 'purging expired sessions failed; will retry'));
-  }, 3_600_000);
-  purge.unref();
-  // Leak detection (SPEC §5): idempotent under the unique index leak_alerts_live, so every instance may run it.
-  let detecting = false;
-  const leakJob = setInterval(() => {
-    if (detecting) return;
-    detecting = true;
-    runLeakDetection(built.ctx)
-      .then((r) => (r.raised || r.reopened) && built.app.log.info({ raised: r.raised, reopened: r.reopened }, 'leak alerts raised'))
-      .catch((e: Error) => built.app.log.warn({ err: e.message }, 'leak detection failed; will retry'))
-      .finally(() => (detecting = false));
-  }, LEAK_JOB_INTERVAL_MS);
-  leakJob.unref();
-  // SQLite's query planner statistics follow the tables' growth (see the dialect's refreshPlannerStatistics).
-  const plannerStats = setInterval(() => {
-    store.dialect.refreshPlannerStatistics(store.db).catch((e: Error) => built.app.log.warn({ err: e.message }, 'planner statistics refresh failed'));
-  }, 3_600_000);
-  plannerStats.unref();
-  // Report rollups: first builds, rebuilds after a time zone change, and the conversions that changed.
-  let rollingUp = false;
-  const rollupJob = setInterval(() => {
-    if (rollingUp) return;
-    rollingUp = true;
-    runRollupJob(store)
-      .then((r) => r.rebuilt.length && built.app.log.info({ workspaces: r.rebuilt }, 'report rollups rebuilt'))
-      .catch((e: Error) => built.app.log.warn({ err: e.message }, 'report rollup refresh failed; will retry'))
-      .finally(() => (rollingUp = false));
-  }, 2_000);
-  rollupJob.unref();
-  let dispatching = false;
-  const webhooks = setInterval(() => {
-    if (dispatching) return;
-    dispatching = true;
-    dispatchWebhooks(built.ctx)
-      .catch((e: Error) => built.app.log.warn({ err: e.message }, 'webhook dispatch failed; will retry'))
-      .finally(() => (dispatching = false));
-  }, 2_000);
-  webhooks.unref();
-  // Queued emails go out over SMTP_URL, or into DATA_DIR/outbox without it; claimed with a lease, so every instance may run it.
+  // Queued emails go out over SMTP_URL, or into DATA_DIR/outbox without it.
   const mail = createMailTransport(config);
-  let emailRun: Promise<unknown> | null = null;
-  const emails = setInterval(() => {
-    emailRun ??= dispatchEmails(built.ctx, mail)
-      .then((r) => (r.failed || r.retrying) && built.app.log.warn(r, 'some emails could not be sent; see GET /api/v1/emails'))
-      .catch((e: Error) => built.app.log.warn({ err: e.message }, 'email dispatch failed; will retry'))
-      .finally(() => (emailRun = null));
-  }, 2_000);
-  emails.unref();
+  const jobs = startJobs(built.ctx, mail, built.app.log);
   let stopping: Promise<{ lost: number }> | null = null;
   return {
     built,
@@ -130,16 +71,11 @@ export async function startServer(config: Config, opts: { logger?: boolean | obj
     ownerLogin,
     stop() {
       stopping ??= (async () => {
-        clearInterval(approvals);
-        clearInterval(purge);
-        clearInterval(leakJob);
-        clearInterval(plannerStats);
-        clearInterval(rollupJob);
-        clearInterval(webhooks);
-        clearInterval(emails);
+        // The jobs' timers stop at once; a run under way (an email attempt, say) is finished and recorded, not left to
+        // wait out its lease.
+        const jobsStopped = jobs.stop();
         await built.app.close();
-        // An attempt under way is finished and recorded, not left to wait out its lease.
-        await emailRun;
+        await jobsStopped;
         mail.close();
         const result = await built.tracking.close();
         await store.close();

@@ -22,6 +22,7 @@ import * as m0019 from './0019-rollup-member-periods-without-status.js';
 import * as m0020 from './0020-commission-ledger.js';
 import * as m0021 from './0021-numeric-checks.js';
 import * as m0022 from './0022-link-tokens-and-attempt-counters.js';
+import * as m0023 from './0023-job-runs.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -46,4 +47,5 @@ export const migrations: Record<string, Migration> = {
   '0020-commission-ledger': m0020,
   '0021-numeric-checks': m0021,
   '0022-link-tokens-and-attempt-counters': m0022,
+  '0023-job-runs': m0023,
 };

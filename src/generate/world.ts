@@ -7,13 +7,13 @@ import { currencyExponent } from '../core/money.js';
 import { Rng, zipfWeights } from '../core/synthetic.js';
 import { listPayoutOptions } from '../db/offers.js';
 import type { Workspace } from '../db/workspaces.js';
-import { generateCodes, createCode } from './codes.js';
-import type { Actor, AppContext } from './context.js';
-import { loadOfferTracking } from './conversion-facts.js';
-import { createLink } from './links.js';
-import { importMembers } from './members.js';
-import { addMembersToOffer } from './offer-members.js';
-import { createOffer, type OfferCreateInput } from './offers.js';
+import { generateCodes, createCode } from '../app/codes.js';
+import type { Actor, AppContext } from '../app/context.js';
+import { loadOfferTracking } from '../app/conversion-facts.js';
+import { createLink } from '../app/links.js';
+import { importMembers } from '../app/members.js';
+import { addMembersToOffer } from '../app/offer-members.js';
+import { createOffer, type OfferCreateInput } from '../app/offers.js';
 
 export const DAY_MS = 86_400_000;
 

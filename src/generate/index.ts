@@ -8,13 +8,13 @@ import { fail, ok, type ProblemDetail, type Result } from '../core/result.js';
 import { Rng } from '../core/synthetic.js';
 import { openBulkWriter, bulkColumns, type BulkPart, type BulkTable, type BulkWriter } from '../db/bulk-insert.js';
 import { findWorkspace } from '../db/workspaces.js';
-import type { Actor, AppContext } from './context.js';
-import { BOT_VISITORS, ClickFactory, streamClicks } from './generate-clicks.js';
-import { replay, type Ledger } from './generate-ledger.js';
-import { leakSize, OrderPlanner, UNKNOWN_CODES, type PlannedOrder } from './generate-orders.js';
-import { buildWorld, DAY_MS, type World } from './generate-world.js';
-import { rebuildRollups } from './rollups.js';
-import { createApiKey, createWorkspace } from './workspaces.js';
+import type { Actor, AppContext } from '../app/context.js';
+import { BOT_VISITORS, ClickFactory, streamClicks } from './clicks.js';
+import { replay, type Ledger } from './ledger.js';
+import { leakSize, OrderPlanner, UNKNOWN_CODES, type PlannedOrder } from './orders.js';
+import { buildWorld, DAY_MS, type World } from './world.js';
+import { rebuildRollups } from '../app/rollups.js';
+import { createApiKey, createWorkspace } from '../app/workspaces.js';
 
 /** Unset counts take GENERATE_DEFAULTS; the seed defaults to 1. */
 export interface GenerateOptions {

@@ -7,8 +7,8 @@ import { currencyExponent } from '../core/money.js';
 import { AliasTable, apportion, Rng } from '../core/synthetic.js';
 import { dayKey } from '../core/time-buckets.js';
 import type { ConversionSource } from '../db/schema.js';
-import type { ClickCandidate } from './generate-clicks.js';
-import { DAY_MS, type World } from './generate-world.js';
+import type { ClickCandidate } from './clicks.js';
+import { DAY_MS, type World } from './world.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;

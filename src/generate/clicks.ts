@@ -9,7 +9,7 @@ import { addDays, bucketStart, dayKey } from '../core/time-buckets.js';
 import { UNIQUE_WINDOW_MS } from '../core/unique-clicks.js';
 import { classifyUserAgent, hashIp } from '../core/visitor.js';
 import { CLICK_CELLS, type BulkWriter, type EncodedClicks } from '../db/bulk-insert.js';
-import type { Platform, World } from './generate-world.js';
+import type { Platform, World } from './world.js';
 
 const HOUR_MS = 3_600_000;
 const BOT_SHARE = 0.03;

@@ -11,11 +11,11 @@ import { formatAmount } from '../core/money.js';
 import { Rng } from '../core/synthetic.js';
 import { bucketStart, dayKey } from '../core/time-buckets.js';
 import type { CommissionAdjustmentTable, CommissionTable, ConversionEventTable, ConversionTable, PayoutBatchTable } from '../db/schema.js';
-import { cachedColumns, entryRows, ledgerState, orderMoney } from './ledger.js';
-import type { DecisionRecord } from './order-decision.js';
-import { trustOf } from './record-conversion.js';
-import type { PlannedOrder } from './generate-orders.js';
-import { DAY_MS, type World } from './generate-world.js';
+import { cachedColumns, entryRows, ledgerState, orderMoney } from '../app/ledger.js';
+import type { DecisionRecord } from '../app/order-decision.js';
+import { trustOf } from '../app/record-conversion.js';
+import type { PlannedOrder } from './orders.js';
+import { DAY_MS, type World } from './world.js';
 
 /** Who creates the monthly payout batches in a generated workspace (the audit trail's actor). */
 export const PAYOUT_ACTOR = 'cli:generate';
