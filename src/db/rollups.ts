@@ -139,7 +139,6 @@ async function insertApplied(db: Db, workspaceId: string, applied: ReadonlyMap<s
   for (const chunk of chunks(rows, 500)) await db.insertInto('rollup_applied').values(chunk).execute();
 }
 
-const ROLLUP_KEY = ['workspace_id', 'day', 'offer_id', 'member_id', 'link_id', 'code_id', 'status'] as const;
 /** The rollup column of each credit-line measure: the one place the two namings meet. */
 export const LINE_COLUMN = {
   orders: 'orders', credits: 'credits', unattributed: 'unattributed', salesMinor: 'sales_minor', refundsMinor: 'refunds_minor',

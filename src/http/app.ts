@@ -98,7 +98,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp>
     trustProxy: config.trustProxy,
     bodyLimit: 20 * 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: true },
-    frameworkErrors: (error, req, reply) => errorHandler(error, req, reply),
+    frameworkErrors: (error, req, reply) => void errorHandler(error, req, reply),
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true }, plugins: [finiteNumbersOnly, textOnly] },
     // Per-request log lines would cost more than the redirect itself; metrics count requests instead.
     logController: new LogController({ disableRequestLogging: true }),

@@ -81,7 +81,7 @@ function fromRow(r: TrackedLinkRow): TrackedLink {
     code: r.code,
   };
   const url = link.deepLinkUrl ?? link.destinationUrl;
-  let location: TrackedLink['location'] = null;
+  let location: TrackedLink['location'];
   try {
     location = { tracked: destinationFor(link, url, CLICK_ID_SENTINEL).split(CLICK_ID_SENTINEL), untracked: destinationFor(link, url, null) };
   } catch {

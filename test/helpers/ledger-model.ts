@@ -5,7 +5,6 @@
 //
 // Used by test/ledger-model.test.ts (fixed seed, CI budget) and bench/ledger-soak.js (random seed, thousands).
 import { createHmac } from 'node:crypto';
-import path from 'node:path';
 import fc from 'fast-check';
 import { approveDue } from '../../src/app/conversions.js';
 import { createWorkspace } from '../../src/app/workspaces.js';

@@ -126,7 +126,7 @@ const ROLLBACK_TO = CompiledQuery.raw('rollback to savepoint work');
 const GROUP_COMMIT_MAX = 64;
 
 function groupCommit(db: Kysely<Database>) {
-  let queue: QueuedWork[] = [];
+  const queue: QueuedWork[] = [];
   let draining = false;
   const drain = async () => {
     while (queue.length) {
