@@ -1,4 +1,5 @@
 // Members (creators): create, edit, search, delete while they have no activity, and all-or-nothing bulk import.
+import { MAX_REACH } from '../contract/members.js';
 import { newId } from '../core/ids.js';
 import { fail, ok, type ProblemDetail, type Result } from '../core/result.js';
 import { recordAudit } from '../db/audit.js';
@@ -50,9 +51,6 @@ export function memberView(m: repo.MemberRow): MemberView {
     updatedAt: new Date(m.updated_at).toISOString(),
   };
 }
-
-/** More followers than people on Earth is a typo (or an attempt to break report sums), not a reach. */
-export const MAX_REACH = 10_000_000_000;
 
 const EMAIL_RE = /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]{2,}$/;
 

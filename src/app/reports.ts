@@ -3,6 +3,8 @@
 // (any zone, sub-ids, and the baseline the rollups are measured against). Both produce click sums and credit-line
 // sums per group key; one combine step turns them into report rows, so the two can only differ in their inputs.
 import { sql, type RawBuilder } from 'kysely';
+import type { COMMISSION_STATUSES } from '../contract/conversions.js';
+import type { REPORT_SORTS } from '../contract/reports.js';
 import { LINE_MEASURES, creditLines, type CreditLine, type LineMeasures } from '../core/report-facts.js';
 import { reportRow, type ReportAggregate, type ReportGroupBy, type ReportRow } from '../core/report-metrics.js';
 import { fail, ok, type ProblemDetail, type Result } from '../core/result.js';
@@ -12,11 +14,6 @@ import type { Workspace } from '../db/workspaces.js';
 import type { AppContext } from './context.js';
 import { refreshDirtyConversions, workspaceCurrency } from './rollups.js';
 
-export const COMMISSION_STATUSES = ['pending', 'approved', 'reversed', 'paid'] as const;
-export const REPORT_SORTS = [
-  'key', 'clicks', 'uniqueClicks', 'conversions', 'salesMinor', 'refundsMinor', 'netSalesMinor', 'commissionMinor',
-  'codeRedemptions', 'codedRevenueMinor', 'linkRevenueMinor', 'unattributed', 'aovMinor', 'epcMinor',
-] as const;
 
 export interface ReportQuery {
   groupBy?: ReportGroupBy;
