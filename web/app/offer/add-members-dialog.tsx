@@ -6,7 +6,7 @@ import { Dialog } from '../../shared/dialog.js';
 import { fieldErrors } from '../../shared/errors.js';
 import { describePayout } from '../../shared/format.js';
 import { useDebounced, useResource } from '../../shared/hooks.js';
-import type { Member, Offer, Page } from '../../shared/types.js';
+import type { Member, Offer, Page } from '../../../src/contract/index.js';
 import { Button, Checkbox, ErrorMessage, Field, Loading, Tabs, TextField } from '../../shared/ui.js';
 import { handles } from '../members/handles.js';
 

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { api } from '../../shared/api.js';
 import { Dialog } from '../../shared/dialog.js';
 import { fieldErrors } from '../../shared/errors.js';
-import type { Offer } from '../../shared/types.js';
+import type { Offer } from '../../../src/contract/index.js';
 import { Button, ErrorMessage, TextAreaField } from '../../shared/ui.js';
 
 interface Props {

@@ -12,7 +12,7 @@ import { Link, useQueryParam } from '../../shared/router.js';
 import { ReceiptView } from '../../shared/receipt.js';
 import { actorWords, outcomeWords, statusWords, type Receipt } from '../../shared/receipt-words.js';
 import { FILTER_REASONS, reasonWords } from '../../shared/reasons.js';
-import type { Member, Offer, Page } from '../../shared/types.js';
+import type { Member, Offer, Page } from '../../../src/contract/index.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, SelectField, StatusBadge, Tabs, TextField } from '../../shared/ui.js';
 import { dayBounds } from '../../shared/zoned.js';
 import { useCanEdit, useMe } from '../auth.js';

@@ -7,7 +7,7 @@ import { Dialog, useToast } from '../../shared/dialog.js';
 import { formatDateTime, formatNumber } from '../../shared/format.js';
 import { useAction, useResource } from '../../shared/hooks.js';
 import { useQueryParam } from '../../shared/router.js';
-import type { Page } from '../../shared/types.js';
+import type { Page } from '../../../src/contract/index.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, Tabs } from '../../shared/ui.js';
 import { useCanEdit } from '../auth.js';
 import { EMAIL_STATUS_WORDS, emailKindWords, emailProblem, type EmailStatus } from '../email-words.js';

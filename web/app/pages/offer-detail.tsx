@@ -8,7 +8,7 @@ import { describePayout, formatAmount, formatDay, formatShortDay, formatMoney, f
 import { useResource } from '../../shared/hooks.js';
 import { Link } from '../../shared/router.js';
 import { dayOf } from '../../shared/zoned.js';
-import type { Offer, OfferMember, Page } from '../../shared/types.js';
+import type { Offer, OfferMember, Page } from '../../../src/contract/index.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, Stat, StatusBadge } from '../../shared/ui.js';
 import { useCanEdit } from '../auth.js';
 import { AddMembersDialog } from '../offer/add-members-dialog.js';

@@ -6,7 +6,7 @@ import { useConfirm, useToast } from '../../shared/dialog.js';
 import { formatAmount, formatDateTime, formatMoney, formatNumber } from '../../shared/format.js';
 import { useResource } from '../../shared/hooks.js';
 import { Link, useQueryParam } from '../../shared/router.js';
-import type { Page } from '../../shared/types.js';
+import type { Page } from '../../../src/contract/index.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, TextField } from '../../shared/ui.js';
 import { useCanEdit } from '../auth.js';
 import type { PageProps } from '../routes.js';

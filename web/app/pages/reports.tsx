@@ -9,7 +9,7 @@ import { useAction, useResource } from '../../shared/hooks.js';
 import { useQueryParam } from '../../shared/router.js';
 import { friendlyMessage } from '../../shared/errors.js';
 import { dayOf } from '../../shared/zoned.js';
-import type { Code, Member, Offer, Page, Report, ReportGroup, ReportMetrics } from '../../shared/types.js';
+import type { Code, Member, Offer, Page, Report, ReportGroup, ReportMetrics } from '../../../src/contract/index.js';
 import { Button, EmptyState, ErrorMessage, Field, Loading, PageHeader, SelectField, TextField } from '../../shared/ui.js';
 import type { PageProps } from '../routes.js';
 
