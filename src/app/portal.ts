@@ -2,6 +2,7 @@
 // by the session's workspace and member; no id from the client widens it. Signing in is app/portal-sign-in.ts.
 import { formatAmount } from '../core/money.js';
 import { newId } from '../core/ids.js';
+import { payoutWords } from '../core/payout-words.js';
 import { fail, ok } from '../core/result.js';
 import { recordAudit } from '../db/audit.js';
 import { findOfferMembers } from '../db/offer-members.js';
@@ -27,22 +28,11 @@ export async function portalMe(ctx: AppContext, s: MemberSession) {
   };
 }
 
-const CONVERSION_WORD: Record<OfferRow['conversion_type'], string> = { sale: 'sale', lead: 'lead', email_signup: 'sign-up', download: 'download' };
-
-/** "10% of each sale; 15% from the 50th conversion in a calendar month", "2.00 USD per sign-up". */
+/** The payout in words (core/payout-words.ts): "10% of each sale", "2.00 USD per sign-up", with volume tiers. */
 export function describePayout(p: PayoutOptionRow, offer: Pick<OfferRow, 'currency' | 'conversion_type'>): string {
-  const word = CONVERSION_WORD[offer.conversion_type];
-  const rate = (v: number) => (p.type === 'percent' ? `${formatPayoutValue('percent', v, offer.currency)}%` : `${formatPayoutValue('fixed', v, offer.currency)} ${offer.currency}`);
-  const base = p.type === 'percent' ? `${rate(p.value)} of each ${word}` : `${rate(p.value)} per ${word}`;
-  const tiers = (JSON.parse(p.tiers) as { fromConversion: number; value: number }[]).map(
-    (t) => `${rate(t.value)} from the ${ordinal(t.fromConversion)} ${word} in a calendar month`,
-  );
-  return [base, ...tiers].join('; ');
-}
-
-function ordinal(n: number): string {
-  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
-  return `${n}${suffix}`;
+  const value = (v: number) => formatPayoutValue(p.type, v, offer.currency);
+  const tiers = (JSON.parse(p.tiers) as { fromConversion: number; value: number }[]).map((t) => ({ fromConversion: t.fromConversion, value: value(t.value) }));
+  return payoutWords({ type: p.type, value: value(p.value), tiers }, { conversionType: offer.conversion_type, currency: offer.currency });
 }
 
 function offerHost(offer: OfferRow): string {

@@ -97,7 +97,7 @@ export function AddMembersDialog({ offer, onOffer, open, onClose, onDone }: Prop
 
   const errors = fieldErrors(error);
   // Tiers left out: the option's title and base rate fit a select on a phone.
-  const payoutOptions = offer.payoutOptions.map((p) => ({ value: p.id, label: `${p.title} (${describePayout({ ...p, tiers: [] }, offer.currency)})` }));
+  const payoutOptions = offer.payoutOptions.map((p) => ({ value: p.id, label: `${p.title} (${describePayout({ ...p, tiers: [] }, offer.currency, offer.conversionType)})` }));
   return (
     <Dialog
       open={open}

@@ -199,6 +199,7 @@ export default function Conversions(_: PageProps) {
           memberName={memberName}
           timeZone={timeZone}
           offerName={offerName}
+          conversionTypeOf={(offerId) => choices.data?.offers.get(offerId)?.conversionType}
           onClose={() => setOpenId('')}
           onChanged={(text) => {
             toast(text);
@@ -210,8 +211,9 @@ export default function Conversions(_: PageProps) {
   );
 }
 
-function ConversionDrawer({ id, canEdit, memberName, offerName, timeZone, onClose, onChanged }: {
+function ConversionDrawer({ id, canEdit, memberName, offerName, conversionTypeOf, timeZone, onClose, onChanged }: {
   id: string; canEdit: boolean; memberName: (id: string | null) => string; offerName: (id: string) => string; timeZone?: string;
+  conversionTypeOf: (offerId: string) => Offer['conversionType'] | undefined;
   onClose: () => void; onChanged: (text: string) => void;
 }) {
   const detail = useResource((signal) => api.get<ConversionDetail>(`/conversions/${id}`, undefined, signal), [id]);
@@ -374,6 +376,7 @@ function ConversionDrawer({ id, canEdit, memberName, offerName, timeZone, onClos
                   timeZone={timeZone}
                   creditName={(x) => (x.memberId ? memberName(x.memberId) : 'Generic link or code')}
                   people={team.data}
+                  conversionType={conversionTypeOf(receiptOf.offerId)}
                 />
               )}
             </section>

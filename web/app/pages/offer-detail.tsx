@@ -107,7 +107,7 @@ export default function OfferDetail({ params }: PageProps) {
         <ul className="payout-list">
           {o.payoutOptions.map((p) => (
             <li key={p.id}>
-              <span className="strong">{p.title}</span>{p.default && <span className="tag">default</span>} <span className="muted">{describePayout(p, o.currency)}</span>
+              <span className="strong">{p.title}</span>{p.default && <span className="tag">default</span>} <span className="muted">{describePayout(p, o.currency, o.conversionType)}</span>
             </li>
           ))}
         </ul>
