@@ -49,9 +49,11 @@ function Change({ amount, currency }: { amount: string; currency: string }) {
 
 function payoutText(p: NonNullable<ReceiptSettings['payout']>, currency: string, conversionType?: PayoutConversionType): string {
   const digits = currencyDigits(currency);
+  // The API documents the stored payout type as a string; a payout option is only ever percent or fixed.
+  const type = p.type as 'percent' | 'fixed';
   return describePayout({
-    type: p.type, value: payoutValue(p.value, p.type, digits),
-    tiers: p.tiers.map((t) => ({ fromConversion: t.fromConversion, value: payoutValue(t.value, p.type, digits) })),
+    type, value: payoutValue(p.value, type, digits),
+    tiers: p.tiers.map((t) => ({ fromConversion: t.fromConversion, value: payoutValue(t.value, type, digits) })),
   }, currency, conversionType);
 }
 

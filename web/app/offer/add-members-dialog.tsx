@@ -6,7 +6,7 @@ import { Dialog } from '../../shared/dialog.js';
 import { fieldErrors } from '../../shared/errors.js';
 import { describePayout } from '../../shared/format.js';
 import { useDebounced, useResource } from '../../shared/hooks.js';
-import type { Member, Offer, Page } from '../../../src/contract/index.js';
+import type { AddMembersResult, Member, Offer, Page } from '../../../src/contract/index.js';
 import { Button, Checkbox, ErrorMessage, Field, Loading, Tabs, TextField } from '../../shared/ui.js';
 import { handles } from '../members/handles.js';
 
@@ -16,11 +16,6 @@ interface Picked {
   deepLinkUrl: string;
 }
 
-export interface AddMembersResult {
-  added: number;
-  updated: number;
-  members: { memberId: string; links: unknown[]; codes: unknown[] }[];
-}
 
 interface Props {
   offer: Offer;

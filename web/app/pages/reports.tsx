@@ -13,7 +13,6 @@ import type { Code, Member, Offer, Page, Report, ReportGroup, ReportMetrics } fr
 import { Button, EmptyState, ErrorMessage, Field, Loading, PageHeader, SelectField, TextField } from '../../shared/ui.js';
 import type { PageProps } from '../routes.js';
 
-type Wire = Report & { conversionsCount?: 'credits' | 'orders'; unconverted?: number };
 type Row = ReportMetrics & { key: string; label: string };
 
 const GROUPS: { value: ReportGroup; label: string }[] = [
@@ -115,8 +114,8 @@ export default function Reports(_: PageProps) {
   const report = useResource(async (signal) => {
     if (badRange || workspace.loading) return null;
     const [table, trend] = await Promise.all([
-      api.get<Wire>('/reports', { groupBy, ...filters }, signal),
-      groupBy === trendBy ? null : api.get<Wire>('/reports', { groupBy: trendBy, ...filters }, signal),
+      api.get<Report>('/reports', { groupBy, ...filters }, signal),
+      groupBy === trendBy ? null : api.get<Report>('/reports', { groupBy: trendBy, ...filters }, signal),
     ]);
     return { table, trend: trend ?? table };
   }, [groupBy, from, to, offerId, memberId, codeId, status, trendBy, badRange, workspace.loading]);
