@@ -1,5 +1,4 @@
 // Members (creators): create, edit, search, delete while they have no activity, and all-or-nothing bulk import.
-import { MAX_REACH } from '../contract/members.js';
 import { newId } from '../core/ids.js';
 import { fail, ok, type ProblemDetail, type Result } from '../core/result.js';
 import { recordAudit } from '../db/audit.js';
@@ -7,6 +6,7 @@ import { uniqueViolation } from '../db/dialect.js';
 import * as repo from '../db/members.js';
 import { decodeCursor, toPage, type Actor, type AppContext, type Page } from './context.js';
 import { readSheet, type TabularFormat } from './tabular.js';
+import { MAX_REACH, type Member } from '../contract/members.js';
 
 export interface MemberInput {
   name?: string;
@@ -20,20 +20,8 @@ export interface MemberInput {
   externalId?: string | null;
 }
 
-export interface MemberView {
-  id: string;
-  name: string;
-  email: string | null;
-  instagram: string | null;
-  tiktok: string | null;
-  youtube: string | null;
-  reach: number | null;
-  project: string | null;
-  tags: string[];
-  externalId: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A member as the API answers it (contract/members.ts). */
+export type MemberView = Member;
 
 export function memberView(m: repo.MemberRow): MemberView {
   return {

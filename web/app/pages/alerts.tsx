@@ -8,7 +8,7 @@ import { useConfirm, useToast } from '../../shared/dialog.js';
 import { formatDateTime, formatNumber, formatShortDay } from '../../shared/format.js';
 import { useAction, useResource } from '../../shared/hooks.js';
 import { Link, useQueryParam } from '../../shared/router.js';
-import type { Alert, AlertEvidence as Evidence, Member, Offer, Page } from '../../../src/contract/index.js';
+import type { Alert, Member, Offer, Page } from '../../../src/contract/index.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, Tabs } from '../../shared/ui.js';
 import { useCanEdit } from '../auth.js';
 import type { PageProps } from '../routes.js';
