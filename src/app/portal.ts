@@ -1,9 +1,10 @@
 // The creator portal: everything a member may read about themselves, and their deep links. Every query here is scoped
 // by the session's workspace and member; no id from the client widens it. Signing in is app/portal-sign-in.ts.
+import type { DeepLinkCreate, DeepLinkCreated, PortalCommission, PortalMe, PortalOffer, PortalPayout } from '../contract/portal.js';
 import { formatAmount } from '../core/money.js';
 import { newId } from '../core/ids.js';
 import { payoutWords } from '../core/payout-words.js';
-import { fail, ok } from '../core/result.js';
+import { fail, ok, type Result } from '../core/result.js';
 import { recordAudit } from '../db/audit.js';
 import { findOfferMembers } from '../db/offer-members.js';
 import { findOffer, type OfferRow, type PayoutOptionRow } from '../db/offers.js';
@@ -14,7 +15,7 @@ import type { MemberSession } from './portal-sign-in.js';
 
 const actorOf = (s: MemberSession): Actor => ({ workspaceId: s.workspaceId, actor: `member:${s.memberId}` });
 
-export async function portalMe(ctx: AppContext, s: MemberSession) {
+export async function portalMe(ctx: AppContext, s: MemberSession): Promise<PortalMe> {
   const row = await ctx.store.db
     .selectFrom('members as m')
     .innerJoin('workspaces as w', 'w.id', 'm.workspace_id')
@@ -48,7 +49,7 @@ function portalLinkView(ctx: AppContext, l: { id: string; slug: string; deep_lin
 }
 
 /** The member's offers with their payout, their own links and codes (never generic ones), and where deep links may go. */
-export async function portalOffers(ctx: AppContext, s: MemberSession) {
+export async function portalOffers(ctx: AppContext, s: MemberSession): Promise<{ data: PortalOffer[] }> {
   const { db } = ctx.store;
   const rows = await db
     .selectFrom('offer_members as om')
@@ -93,7 +94,7 @@ export async function portalOffers(ctx: AppContext, s: MemberSession) {
 export const DEEP_LINKS_PER_OFFER = 200;
 
 /** The member's deep link to `url` on one of their offers: the existing one, or a new link. */
-export async function portalDeepLink(ctx: AppContext, s: MemberSession, input: { offerId: string; url: string }) {
+export async function portalDeepLink(ctx: AppContext, s: MemberSession, input: DeepLinkCreate): Promise<Result<DeepLinkCreated>> {
   const { db } = ctx.store;
   const offer = await findOffer(db, s.workspaceId, input.offerId);
   const [onOffer] = offer ? await findOfferMembers(db, s.workspaceId, offer.id, [s.memberId]) : [];
@@ -143,7 +144,7 @@ export async function portalCommissions(
   ctx: AppContext,
   s: MemberSession,
   q: { status?: 'pending' | 'approved' | 'reversed' | 'paid'; cursor?: string; limit: number },
-): Promise<Page<ReturnType<typeof commissionItem>>> {
+): Promise<Page<PortalCommission>> {
   let query = ctx.store.db
     .selectFrom('commissions as c')
     .innerJoin('conversions as v', 'v.id', 'c.conversion_id')
@@ -181,7 +182,7 @@ function commissionItem(c: {
 }
 
 /** What the member was paid, one line per payout batch that included them. */
-export async function portalPayouts(ctx: AppContext, s: MemberSession) {
+export async function portalPayouts(ctx: AppContext, s: MemberSession): Promise<{ data: PortalPayout[] }> {
   const rows = await ctx.store.db
     .selectFrom('commissions as c')
     .innerJoin('payout_batches as b', 'b.id', 'c.payout_batch_id')
