@@ -222,7 +222,7 @@ describe.each(DIALECTS)('the creator portal on %s', (kind) => {
     expect(offers.map((o: { id: string }) => o.id)).toEqual([seed.offer1]);
     expect(offers[0].links.map((l: { url: string }) => l.url).sort()).toEqual([...seed.avaLinks].sort());
     expect(offers[0].codes.map((c: { code: string }) => c.code)).toEqual(seed.avaCodes);
-    expect(offers[0].payout).toEqual({ title: 'Standard', type: 'percent', value: '10', description: '10% of each sale; 15% from the 50th sale in a calendar month' });
+    expect(offers[0].payout).toEqual({ title: 'Standard', type: 'percent', value: '10', description: '10% of each sale; 15% from the 50th approved sale in a calendar month' });
     expect(offers[0].deepLinks).toEqual({ allowed: true, domains: ['shop.example.com', 'blog.example.org'] });
 
     const commissions = (await ava.request('GET', '/api/portal/commissions')).data;

@@ -9,16 +9,10 @@ import { allOfferMembers, findOfferMembers } from '../db/offer-members.js';
 import { findOffer } from '../db/offers.js';
 import * as codes from '../db/promo-codes.js';
 import { decodeCursor, toPage, type Actor, type AppContext, type Page } from './context.js';
+import type { Code } from '../contract/links-codes.js';
 
-export interface CodeView {
-  id: string;
-  offerId: string;
-  memberId: string | null;
-  code: string;
-  kind: 'generic' | 'personalized';
-  status: codes.PromoCodeRow['status'];
-  createdAt: string;
-}
+/** A promo code as the API answers it (contract/links-codes.ts). */
+export type CodeView = Code;
 
 export function codeView(c: codes.PromoCodeRow): CodeView {
   return {

@@ -22,6 +22,7 @@ import { findWorkspace, listWorkspaces } from '../db/workspaces.js';
 import { codeRow } from './codes.js';
 import { decodeCursor, toPage, type Actor, type AppContext, type Page } from './context.js';
 import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Alert } from '../contract/alerts.js';
 
 /** The job's period (jobs/index.ts: one instance per period); runs are idempotent besides, so a repeat only repeats work. */
 export const LEAK_JOB_INTERVAL_MS = 5 * 60_000;
@@ -46,28 +47,8 @@ export interface LeakRunResult {
   subsided: number;
 }
 
-export interface AlertView {
-  id: string;
-  codeId: string;
-  code: string;
-  offerId: string;
-  memberId: string | null;
-  rule: LeakRule;
-  status: repo.LeakAlertRow['status'];
-  resolution: repo.LeakAlertRow['resolution'];
-  last24h: number;
-  baselineMedian: number;
-  noClickShare: number | null;
-  raisedAt: string;
-  lastSeenAt: string;
-  acknowledgedAt: string | null;
-  acknowledgedBy: string | null;
-  resolvedAt: string | null;
-  resolvedBy: string | null;
-  newCodeId: string | null;
-  newCode?: string | null;
-  evidence?: LeakEvidence;
-}
+/** An alert as the API answers it (contract/alerts.ts). */
+export type AlertView = Alert;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 

@@ -12,19 +12,10 @@ import { findOffer, type OfferRow } from '../db/offers.js';
 import type { Database } from '../db/schema.js';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { decodeCursor, toPage, type Actor, type AppContext, type Page } from './context.js';
+import type { Link } from '../contract/links-codes.js';
 
-export interface LinkView {
-  id: string;
-  offerId: string;
-  memberId: string | null;
-  slug: string;
-  url: string;
-  deepLinkUrl: string | null;
-  status: links.LinkRow['status'];
-  createdAt: string;
-  clicks?: number;
-  uniqueClicks?: number;
-}
+/** A link as the API answers it (contract/links-codes.ts). */
+export type LinkView = Link;
 
 export function linkView(baseUrl: string, l: links.LinkRow, counts?: { clicks: number; uniqueClicks: number }): LinkView {
   return {

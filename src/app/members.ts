@@ -6,6 +6,7 @@ import { uniqueViolation } from '../db/dialect/index.js';
 import * as repo from '../db/members.js';
 import { decodeCursor, toPage, type Actor, type AppContext, type Page } from './context.js';
 import { readSheet, type TabularFormat } from './tabular.js';
+import { MAX_REACH, type Member } from '../contract/members.js';
 
 export interface MemberInput {
   name?: string;
@@ -19,20 +20,8 @@ export interface MemberInput {
   externalId?: string | null;
 }
 
-export interface MemberView {
-  id: string;
-  name: string;
-  email: string | null;
-  instagram: string | null;
-  tiktok: string | null;
-  youtube: string | null;
-  reach: number | null;
-  project: string | null;
-  tags: string[];
-  externalId: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A member as the API answers it (contract/members.ts). */
+export type MemberView = Member;
 
 export function memberView(m: repo.MemberRow): MemberView {
   return {
@@ -50,9 +39,6 @@ export function memberView(m: repo.MemberRow): MemberView {
     updatedAt: new Date(m.updated_at).toISOString(),
   };
 }
-
-/** More followers than people on Earth is a typo (or an attempt to break report sums), not a reach. */
-export const MAX_REACH = 10_000_000_000;
 
 const EMAIL_RE = /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]{2,}$/;
 

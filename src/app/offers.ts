@@ -9,6 +9,7 @@ import { clickCounts } from '../db/links.js';
 import * as repo from '../db/offers.js';
 import { findWorkspace } from '../db/workspaces.js';
 import { decodeCursor, toPage, type Actor, type AppContext, type Page } from './context.js';
+import type { Offer, PayoutOption } from '../contract/offers.js';
 import {
   checkCodeAppend, checkCurrency, checkDeepLinks, checkDestinationUrl, checkUtm, DEFAULT_CODE_APPEND, DEFAULT_DEEP_LINKS,
   DEFAULT_UTM, formatPayoutValue, parsePayoutOption, type AttributionRule, type PayoutOptionInput, type TrackingMethod,
@@ -41,42 +42,11 @@ export interface OfferCreateInput extends OfferSettingsInput {
   payoutOptions: PayoutOptionInput[];
 }
 
-export interface PayoutOptionView {
-  id: string;
-  title: string;
-  type: 'percent' | 'fixed';
-  value: string;
-  tiers: { fromConversion: number; value: string }[];
-  default: boolean;
-}
+/** A payout option as the API answers it (contract/offers.ts). */
+export type PayoutOptionView = PayoutOption;
 
-export interface OfferView {
-  id: string;
-  name: string;
-  description: string;
-  imageUrl: string | null;
-  status: repo.OfferRow['status'];
-  destinationUrl: string;
-  conversionType: repo.OfferRow['conversion_type'];
-  trackingMethods: TrackingMethod[];
-  attributionRule: AttributionRule;
-  splitCodeShare: string;
-  cookieWindowDays: number;
-  holdDays: number;
-  endsAt: string | null;
-  currency: string;
-  utm: Record<string, string>;
-  deepLinks: DeepLinkSettings;
-  codeAppend: CodeAppendSettings;
-  browserCodeCredit: boolean;
-  browserAmountLimit: string | null;
-  payoutOptions: PayoutOptionView[];
-  /** Tracked, non-bot clicks on the offer's links (read views only). */
-  clicks?: number;
-  uniqueClicks?: number;
-  createdAt: string;
-  updatedAt: string;
-}
+/** An offer as the API answers it (contract/offers.ts); clicks only in read views. */
+export type OfferView = Offer;
 
 export function payoutOptionView(p: repo.PayoutOptionRow, currency: string): PayoutOptionView {
   const tiers = JSON.parse(p.tiers) as { fromConversion: number; value: number }[];

@@ -9,15 +9,10 @@ import { appendEntries, ledgerState } from './ledger.js';
 import type { PayoutBatchTable } from '../db/schema.js';
 import { decodeCursor, toPage, type Actor, type AppContext } from './context.js';
 import { safeCell } from './tabular.js';
+import type { PayoutLine as ContractPayoutLine } from '../contract/payouts.js';
 
-export interface PayoutLine {
-  memberId: string;
-  name: string;
-  email: string | null;
-  commissions: number;
-  amountMinor: number;
-  amount: string;
-}
+/** One member's line of a payout preview or batch, as the API answers it (contract/payouts.ts). */
+export type PayoutLine = ContractPayoutLine;
 
 export function batchView(b: PayoutBatchTable, lines?: PayoutLine[]) {
   return {

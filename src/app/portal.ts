@@ -1,9 +1,11 @@
 // The creator portal: everything a member may read about themselves, and their deep links. Every query here is scoped
 // by the session's workspace and member; no id from the client widens it. Signing in is app/portal-sign-in.ts.
+import type { DeepLinkCreate, DeepLinkCreated, PortalCommission, PortalMe, PortalOffer, PortalPayout } from '../contract/portal.js';
 import type { DeepLinkSettings } from '../core/destination.js';
 import { formatAmount } from '../core/money.js';
 import { newId } from '../core/ids.js';
-import { fail, ok } from '../core/result.js';
+import { payoutWords } from '../core/payout-words.js';
+import { fail, ok, type Result } from '../core/result.js';
 import { recordAudit } from '../db/audit.js';
 import { findOfferMembers } from '../db/offer-members.js';
 import { findOffer, type OfferRow, type PayoutOptionRow } from '../db/offers.js';
@@ -14,7 +16,7 @@ import type { MemberSession } from './portal-sign-in.js';
 
 const actorOf = (s: MemberSession): Actor => ({ workspaceId: s.workspaceId, actor: `member:${s.memberId}` });
 
-export async function portalMe(ctx: AppContext, s: MemberSession) {
+export async function portalMe(ctx: AppContext, s: MemberSession): Promise<PortalMe> {
   const row = await ctx.store.db
     .selectFrom('members as m')
     .innerJoin('workspaces as w', 'w.id', 'm.workspace_id')
@@ -28,22 +30,11 @@ export async function portalMe(ctx: AppContext, s: MemberSession) {
   };
 }
 
-const CONVERSION_WORD: Record<OfferRow['conversion_type'], string> = { sale: 'sale', lead: 'lead', email_signup: 'sign-up', download: 'download' };
-
-/** "10% of each sale; 15% from the 50th conversion in a calendar month", "2.00 USD per sign-up". */
+/** The payout in words (core/payout-words.ts): "10% of each sale", "2.00 USD per sign-up", with volume tiers. */
 export function describePayout(p: PayoutOptionRow, offer: Pick<OfferRow, 'currency' | 'conversion_type'>): string {
-  const word = CONVERSION_WORD[offer.conversion_type];
-  const rate = (v: number) => (p.type === 'percent' ? `${formatPayoutValue('percent', v, offer.currency)}%` : `${formatPayoutValue('fixed', v, offer.currency)} ${offer.currency}`);
-  const base = p.type === 'percent' ? `${rate(p.value)} of each ${word}` : `${rate(p.value)} per ${word}`;
-  const tiers = (JSON.parse(p.tiers) as { fromConversion: number; value: number }[]).map(
-    (t) => `${rate(t.value)} from the ${ordinal(t.fromConversion)} ${word} in a calendar month`,
-  );
-  return [base, ...tiers].join('; ');
-}
-
-function ordinal(n: number): string {
-  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
-  return `${n}${suffix}`;
+  const value = (v: number) => formatPayoutValue(p.type, v, offer.currency);
+  const tiers = (JSON.parse(p.tiers) as { fromConversion: number; value: number }[]).map((t) => ({ fromConversion: t.fromConversion, value: value(t.value) }));
+  return payoutWords({ type: p.type, value: value(p.value), tiers }, { conversionType: offer.conversion_type, currency: offer.currency });
 }
 
 function offerHost(offer: OfferRow): string {
@@ -59,7 +50,7 @@ function portalLinkView(ctx: AppContext, l: { id: string; slug: string; deep_lin
 }
 
 /** The member's offers with their payout, their own links and codes (never generic ones), and where deep links may go. */
-export async function portalOffers(ctx: AppContext, s: MemberSession) {
+export async function portalOffers(ctx: AppContext, s: MemberSession): Promise<{ data: PortalOffer[] }> {
   const { db } = ctx.store;
   const rows = await db
     .selectFrom('offer_members as om')
@@ -104,7 +95,7 @@ export async function portalOffers(ctx: AppContext, s: MemberSession) {
 export const DEEP_LINKS_PER_OFFER = 200;
 
 /** The member's deep link to `url` on one of their offers: the existing one, or a new link. */
-export async function portalDeepLink(ctx: AppContext, s: MemberSession, input: { offerId: string; url: string }) {
+export async function portalDeepLink(ctx: AppContext, s: MemberSession, input: DeepLinkCreate): Promise<Result<DeepLinkCreated>> {
   const { db } = ctx.store;
   const offer = await findOffer(db, s.workspaceId, input.offerId);
   const [onOffer] = offer ? await findOfferMembers(db, s.workspaceId, offer.id, [s.memberId]) : [];
@@ -154,7 +145,7 @@ export async function portalCommissions(
   ctx: AppContext,
   s: MemberSession,
   q: { status?: 'pending' | 'approved' | 'reversed' | 'paid'; cursor?: string; limit: number },
-): Promise<Page<ReturnType<typeof commissionItem>>> {
+): Promise<Page<PortalCommission>> {
   let query = ctx.store.db
     .selectFrom('commissions as c')
     .innerJoin('conversions as v', 'v.id', 'c.conversion_id')
@@ -192,7 +183,7 @@ function commissionItem(c: {
 }
 
 /** What the member was paid, one line per payout batch that included them. */
-export async function portalPayouts(ctx: AppContext, s: MemberSession) {
+export async function portalPayouts(ctx: AppContext, s: MemberSession): Promise<{ data: PortalPayout[] }> {
   const rows = await ctx.store.db
     .selectFrom('commissions as c')
     .innerJoin('payout_batches as b', 'b.id', 'c.payout_batch_id')

@@ -8,23 +8,12 @@ import type { EvidenceRecord } from '../core/order-evidence.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { DecisionRecord } from './order-decision.js';
+import type { CommissionReceipt } from '../contract/conversions.js';
 
 const iso = (t: number | null) => (t === null ? null : new Date(Number(t)).toISOString());
 
-export interface Receipt {
-  commission: { id: string; memberId: string; offerId: string; status: string; amount: string; amountMinor: number; currency: string };
-  conversion: { id: string; orderId: string; status: string; occurredAt: string; amount: string | null; currency: string | null; refunded: string };
-  events: {
-    id: string; receivedAt: string; source: string; trust: 'server' | 'browser' | null; outcome: string; reason: string | null;
-    evidence: { offerId: string | null; clickId: string | null; code: string | null; amount: string | null; currency: string | null; occurredAt: string } | null;
-  }[];
-  decision: { outcome: string; reasons: string[]; credits: { offerId: string; memberId: string | null; source: string; shareBps: number }[]; linkId: string | null; codeId: string | null; trust: string | null };
-  settings: {
-    offerId: string; offerName: string; attributionRule: string; cookieWindowDays: number; splitCodeSharePercent: number; holdDays: number;
-    browserCodeCredit: boolean; payout: { title: string; type: string; value: number; tiers: { fromConversion: number; value: number }[] } | null; version: string;
-  } | null;
-  entries: { id: string; kind: string; amount: string; amountMinor: number; balance: string; balanceMinor: number; statusAfter: string; actor: string; reason: string; at: string }[];
-}
+/** A commission's receipt as the API answers it (contract/conversions.ts). */
+export type Receipt = CommissionReceipt;
 
 /** The creator's view of who made an entry: the system or the brand, never a person's or a key's id. */
 const forMember = (actor: string) => (actor === 'system' ? 'Touchpoint' : 'The brand');

@@ -5,7 +5,7 @@
 // so the two can only differ in their inputs. Here: the query checked and planned, the source chosen, the reads made.
 import type { ReportGroupBy, ReportRow } from '../core/report-metrics.js';
 import {
-  COMMISSION_STATUSES, countsCredits, groupKeys, labelRows, overall, rawLines, rawSums, REPORT_SORTS, reportRows, sortRows, sumKnown,
+  countsCredits, groupKeys, labelRows, overall, rawLines, rawSums, REPORT_SORTS, reportRows, sortRows, sumKnown,
   TOTAL_REACH, unconvertedOf, type LabeledRow, type RawClickRow, type RawLine, type ReportFilters, type ReportKeys, type ReportScope, type Sums,
 } from '../core/report-rows.js';
 import { fail, ok, type ProblemDetail, type Result } from '../core/result.js';
@@ -16,8 +16,6 @@ import type { Workspace } from '../db/workspaces.js';
 import type { AppContext } from './context.js';
 import { refreshDirtyConversions, workspaceCurrency } from './rollups.js';
 
-// Re-exported for the API schemas, which list them.
-export { COMMISSION_STATUSES, REPORT_SORTS };
 
 export interface ReportQuery extends ReportFilters {
   groupBy?: ReportGroupBy;

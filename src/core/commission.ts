@@ -121,7 +121,8 @@ export function monthKey(ms: number, timeZone: string): string {
   return `${year.padStart(4, '0')}-${month}`;
 }
 
-export type CommissionStatus = 'pending' | 'approved' | 'reversed' | 'paid';
+export const COMMISSION_STATUSES = ['pending', 'approved', 'reversed', 'paid'] as const;
+export type CommissionStatus = (typeof COMMISSION_STATUSES)[number];
 export type CommissionEvent = 'hold_elapsed' | 'approve_early' | 'refund_full' | 'cancel' | 'pay' | 'reverse_manual';
 /**
  * already_paid: money has left; the caller records a clawback adjustment against the next payout instead.

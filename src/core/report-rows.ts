@@ -4,8 +4,8 @@
 import { LINE_MEASURES, creditLines, type CreditLine, type LineMeasures, type ReportCommission, type ReportConversion, type ToWorkspaceCurrency } from './report-facts.js';
 import { reportRow, type ReportAggregate, type ReportGroupBy, type ReportRow } from './report-metrics.js';
 import { bucketRange, isoWeekLabel, LocalDays, weekOfDay } from './time-buckets.js';
+import type { CommissionStatus } from './commission.js';
 
-export const COMMISSION_STATUSES = ['pending', 'approved', 'reversed', 'paid'] as const;
 export const REPORT_SORTS = [
   'key', 'clicks', 'uniqueClicks', 'conversions', 'salesMinor', 'refundsMinor', 'netSalesMinor', 'commissionMinor',
   'codeRedemptions', 'codedRevenueMinor', 'linkRevenueMinor', 'unattributed', 'aovMinor', 'epcMinor',
@@ -20,7 +20,7 @@ export interface ReportFilters {
   memberId?: string;
   codeId?: string;
   linkId?: string;
-  status?: (typeof COMMISSION_STATUSES)[number];
+  status?: CommissionStatus;
 }
 
 /** What a report covers: local dates (both inclusive) in a zone, its filters, and the code filter's offer and member. */

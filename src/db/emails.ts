@@ -5,10 +5,7 @@ import type { Database, EmailTable } from './schema.js';
 type Db = Kysely<Database> | Transaction<Database>;
 export type EmailRow = EmailTable;
 export type EmailStatus = EmailRow['status'];
-
-export const EMAIL_KINDS = ['member_links', 'magic_link', 'code_rotated', 'user_invite'] as const;
-export type EmailKind = (typeof EMAIL_KINDS)[number];
-export const EMAIL_STATUSES: readonly EmailStatus[] = ['queued', 'sending', 'sent', 'failed', 'bounced'];
+export type { EmailKind } from '../core/email-kinds.js';
 
 // 21 columns a row; 500 rows stay far below PostgreSQL's 65,535 parameters and SQLite's 32,766.
 const INSERT_CHUNK = 500;

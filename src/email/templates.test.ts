@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codeRotatedEmail, describePayout, escapeHtml, magicLinkEmail, memberLinksEmail, userInviteEmail, type MemberLinksInput } from './templates.js';
+import { codeRotatedEmail, escapeHtml, magicLinkEmail, memberLinksEmail, userInviteEmail, type MemberLinksInput } from './templates.js';
 
 const base: MemberLinksInput = {
   brand: 'Acme',
@@ -60,12 +60,18 @@ describe('member links and codes email', () => {
 });
 
 describe('payout descriptions', () => {
+  // The words are core/payout-words.ts' (tested there); the email says them for the offer's conversion type.
+  const payoutLine = (payout: MemberLinksInput['payout'], conversionType: MemberLinksInput['offer']['conversionType']) =>
+    memberLinksEmail({ ...base, payout, offer: { ...base.offer, conversionType } }).text;
+
   it('spells out percent, fixed and volume tiers', () => {
-    expect(describePayout({ type: 'fixed', value: '4.00', currency: 'EUR', tiers: [] }, 'email_signup')).toBe('4.00 EUR per sign-up');
-    expect(describePayout({ type: 'percent', value: '10', currency: 'USD', tiers: [{ fromConversion: 50, value: '15' }, { fromConversion: 21, value: '12.5' }] }, 'sale')).toBe(
-      '10% of each sale; 12.5% of each sale from your 21st approved sale in a calendar month; 15% of each sale from your 50th approved sale in a calendar month',
+    expect(payoutLine({ type: 'fixed', value: '4.00', currency: 'EUR', tiers: [] }, 'email_signup')).toContain('4.00 EUR per sign-up');
+    expect(payoutLine({ type: 'percent', value: '10', currency: 'USD', tiers: [{ fromConversion: 50, value: '15' }, { fromConversion: 21, value: '12.5' }] }, 'sale')).toContain(
+      '10% of each sale; 12.5% from the 21st approved sale in a calendar month; 15% from the 50th approved sale in a calendar month',
     );
-    expect(describePayout({ type: 'percent', value: '5', currency: 'USD', tiers: [{ fromConversion: 12, value: '6' }, { fromConversion: 102, value: '7' }] }, 'lead')).toContain('12th');
+    expect(payoutLine({ type: 'percent', value: '5', currency: 'USD', tiers: [{ fromConversion: 12, value: '6' }, { fromConversion: 102, value: '7' }] }, 'lead')).toContain(
+      '5% of each lead; 6% from the 12th approved lead in a calendar month; 7% from the 102nd approved lead in a calendar month',
+    );
   });
 });
 

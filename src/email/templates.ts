@@ -1,5 +1,6 @@
 // The emails Touchpoint sends, rendered from plain data to a subject, a plain-text body and an HTML body. Pure: no I/O,
 // no clock. Every value a person typed (names, offer names, the brand's note) is HTML-escaped in the HTML body.
+import { payoutWords, type PayoutConversionType } from '../core/payout-words.js';
 
 export interface RenderedEmail {
   subject: string;
@@ -7,7 +8,7 @@ export interface RenderedEmail {
   html: string;
 }
 
-export type ConversionType = 'sale' | 'lead' | 'email_signup' | 'download';
+export type ConversionType = PayoutConversionType;
 
 export interface PayoutDescription {
   type: 'percent' | 'fixed';
@@ -63,24 +64,6 @@ function paragraphs(text: string): string {
     .join('\n');
 }
 
-const WHAT_COUNTS: Record<ConversionType, string> = { sale: 'sale', lead: 'lead', email_signup: 'sign-up', download: 'download' };
-
-function ordinal(n: number): string {
-  const tens = n % 100;
-  const suffix = tens >= 11 && tens <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
-  return `${n}${suffix}`;
-}
-
-/** "10% of each sale", "4.00 USD per sign-up", with volume tiers spelled out. */
-export function describePayout(p: PayoutDescription, conversionType: ConversionType): string {
-  const what = WHAT_COUNTS[conversionType];
-  const rate = (value: string) => (p.type === 'percent' ? `${value}% of each ${what}` : `${value} ${p.currency} per ${what}`);
-  const tiers = [...p.tiers].sort((a, b) => a.fromConversion - b.fromConversion);
-  const base = rate(p.value);
-  if (!tiers.length) return base;
-  return `${base}; ${tiers.map((t) => `${rate(t.value)} from your ${ordinal(t.fromConversion)} approved ${what} in a calendar month`).join('; ')}`;
-}
-
 function hostOf(url: string): string {
   try {
     return new URL(url.replace(/\{[a-z_]+\}/g, '')).host;
@@ -106,7 +89,7 @@ export function memberLinksEmail(input: MemberLinksInput): RenderedEmail {
   const { brand, memberName, offer } = input;
   const links = input.links.map((l) => ({ url: `${input.baseUrl}/${encodeURIComponent(l.slug)}`, deepLinkUrl: l.deepLinkUrl }));
   const subject = oneLine(`Your ${offer.name} links and codes from ${brand}`);
-  const payout = input.payout ? describePayout(input.payout, offer.conversionType) : null;
+  const payout = input.payout ? payoutWords(input.payout, { conversionType: offer.conversionType, currency: input.payout.currency }) : null;
   const shopHost = hostOf(offer.destinationUrl);
   const firstLink = links.find((l) => !l.deepLinkUrl) ?? links[0];
   const deepLinkNote =

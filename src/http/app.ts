@@ -33,7 +33,8 @@ import { clientErrorHandler, errorHandler, sendProblem } from './errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { opsRoutes } from './ops.js';
 import { defaultWebRoot, webSurfaceRoutes } from './web.js';
-import { finiteNumbersOnly, sharedSchemas, textOnly } from './schemas.js';
+import { sharedSchemas } from '../contract/index.js';
+import { finiteNumbersOnly, textOnly } from './validation.js';
 
 export interface AppDeps {
   store: Store;

@@ -9,84 +9,17 @@ import { isTokenShaped } from '../app/sessions.js';
 import { fail } from '../core/result.js';
 import { findWorkspace } from '../db/workspaces.js';
 import { commissionReceipt } from '../app/receipts.js';
-import { CommissionReceipt } from './api/conversions.js';
 import { csrfFailed, csrfMatches, memberAuth, memberSessionOf } from './auth.js';
 import { jsonOnly } from './api/auth.js';
 import type { Api } from './api/types.js';
 import { clearedCookie, CSRF_COOKIE, isSecureOrigin, MEMBER_COOKIE, readCookie, sessionCookies, setCookies, USER_COOKIE } from './cookies.js';
 import { sendProblem, sendResult } from './errors.js';
-import * as s from './schemas.js';
+import * as c from '../contract/index.js';
 
 const tags = ['portal'];
 const PUBLIC = { security: [] };
 const MEMBER = { security: [{ memberSession: [] }] };
-const problems = { 400: Type.Ref('Problem'), 401: Type.Ref('Problem'), 403: Type.Ref('Problem'), 404: Type.Ref('Problem'), 409: Type.Ref('Problem') };
-const NullableString = (description?: string) => Type.Unsafe<string | null>({ type: ['string', 'null'], ...(description ? { description } : {}) });
-
-const PortalLink = Type.Object({
-  id: Type.String(),
-  url: Type.String({ description: 'The full tracking URL to share.' }),
-  slug: Type.String(),
-  deepLinkUrl: NullableString(),
-  status: Type.String(),
-  createdAt: Type.String({ format: 'date-time' }),
-});
-
-const PortalOffer = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  imageUrl: NullableString(),
-  status: Type.String(),
-  conversionType: Type.String(),
-  currency: Type.String(),
-  destinationUrl: Type.String(),
-  endsAt: NullableString(),
-  payout: Type.Object({ title: Type.String(), type: Type.String(), value: Type.String(), description: Type.String({ description: 'e.g. "10% of each sale"' }) }),
-  links: Type.Array(PortalLink),
-  codes: Type.Array(Type.Object({ id: Type.String(), code: Type.String(), status: Type.String() })),
-  deepLinks: Type.Object({ allowed: Type.Boolean(), domains: Type.Array(Type.String(), { description: 'Hosts a deep link may point to; "*.example.com" allows subdomains.' }) }),
-});
-
-const PortalCommission = Type.Object({
-  id: Type.String(),
-  offerId: Type.String(),
-  offerName: Type.String(),
-  status: Type.String(),
-  amount: Type.String(),
-  amountMinor: Type.Integer(),
-  sale: Type.String(),
-  currency: Type.String(),
-  source: Type.String(),
-  conversionDate: Type.String({ format: 'date-time' }),
-  approveAfter: Type.String({ format: 'date-time' }),
-  approvedAt: NullableString(),
-  paidAt: NullableString(),
-  reversedAt: NullableString(),
-});
-
-/** What a member sees of a report row: their own performance, in the workspace currency (minor units). */
-const memberMetrics = {
-  clicks: Type.Integer(),
-  uniqueClicks: Type.Integer(),
-  conversions: Type.Integer(),
-  salesMinor: Type.Integer(),
-  refundsMinor: Type.Integer(),
-  netSalesMinor: Type.Integer(),
-  commissionMinor: Type.Integer(),
-  codeRedemptions: Type.Integer(),
-  conversionRate: Type.Unsafe<string | null>({ type: ['string', 'null'], description: 'conversions ÷ clicks, 4 decimals' }),
-  epcMinor: Type.Unsafe<number | null>({ type: ['integer', 'null'], description: 'Commission per click' }),
-};
-const PortalReport = Type.Object({
-  groupBy: Type.String(),
-  from: Type.String(),
-  to: Type.String(),
-  timezone: Type.String(),
-  currency: Type.String(),
-  rows: Type.Array(Type.Object({ key: Type.String(), label: Type.String(), ...memberMetrics })),
-  totals: Type.Object(memberMetrics),
-});
-const LocalDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'A local date, YYYY-MM-DD' });
+const problems = c.portalProblems;
 
 export function portalRoutes(app: Api, ctx: AppContext): void {
   const secure = isSecureOrigin(ctx.baseUrl);
@@ -95,8 +28,8 @@ export function portalRoutes(app: Api, ctx: AppContext): void {
     onRequest: jsonOnly,
     schema: {
       tags, summary: 'Email me a sign-in link (answers 202 whatever the address; single use, valid 15 minutes)', ...PUBLIC,
-      body: Type.Object({ email: Type.String({ maxLength: 254 }) }, { additionalProperties: false }),
-      response: { 202: Type.Object({ accepted: Type.Boolean() }), 415: Type.Ref('Problem'), 429: Type.Ref('Problem'), ...problems },
+      body: c.LoginLinkRequestSchema,
+      response: { 202: c.LoginLinkAcceptedSchema, 415: Type.Ref('Problem'), 429: Type.Ref('Problem'), ...problems },
     },
   }, async (req, reply) => {
     const r = await requestLoginLink(ctx, { email: req.body.email, ip: req.ip });
@@ -105,7 +38,7 @@ export function portalRoutes(app: Api, ctx: AppContext): void {
 
   // Opened from the email: a browser navigation, so it answers with redirects, never JSON.
   app.get('/p/auth', {
-    schema: { hide: true, querystring: Type.Object({ token: Type.Optional(Type.String({ maxLength: 200 })) }) },
+    schema: { hide: true, querystring: c.PortalAuthQuerySchema },
   }, async (req, reply) => {
     reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
     const token = req.query.token;
@@ -116,7 +49,7 @@ export function portalRoutes(app: Api, ctx: AppContext): void {
   });
 
   app.post('/api/portal/logout', {
-    schema: { tags, summary: 'Sign out of the portal', ...PUBLIC, response: { 200: Type.Object({ signedOut: Type.Boolean() }), ...problems } },
+    schema: { tags, summary: 'Sign out of the portal', ...PUBLIC, response: { 200: c.SignedOutSchema, ...problems } },
   }, async (req, reply) => {
     const session = await memberSessionOf(ctx, req);
     if (session) {
@@ -139,57 +72,43 @@ export function portalRoutes(app: Api, ctx: AppContext): void {
     portal.get('/me', {
       schema: {
         tags, summary: "The signed-in member's profile and the brand's name", ...MEMBER,
-        response: {
-          200: Type.Object({
-            member: Type.Object({ id: Type.String(), name: Type.String(), email: NullableString(), instagram: NullableString(), tiktok: NullableString(), youtube: NullableString() }),
-            workspace: Type.Object({ name: Type.String(), currency: Type.String(), timezone: Type.String() }),
-          }),
-          ...problems,
-        },
+        response: { 200: c.PortalMeSchema, ...problems },
       },
     }, async (req) => portalMe(ctx, req.member));
 
     portal.get('/offers', {
-      schema: { tags, summary: "The member's offers: payout, their links and codes, allowed deep-link domains", ...MEMBER, response: { 200: Type.Object({ data: Type.Array(PortalOffer) }), ...problems } },
+      schema: { tags, summary: "The member's offers: payout, their links and codes, allowed deep-link domains", ...MEMBER, response: { 200: c.PortalOfferListSchema, ...problems } },
     }, async (req) => portalOffers(ctx, req.member));
 
     portal.post('/deep-links', {
       schema: {
         tags, summary: "Make (or find) the member's tracking link to a page of the offer's site", ...MEMBER,
         description: `At most ${DEEP_LINKS_PER_OFFER} active deep links per member and offer; beyond that, 409 deep_link_quota until the brand disables some.`,
-        body: Type.Object({ offerId: s.ids.offer, url: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ link: PortalLink, created: Type.Boolean() }), ...problems },
+        body: c.DeepLinkCreateSchema,
+        response: { 200: c.DeepLinkCreatedSchema, ...problems },
       },
     }, async (req, reply) => sendResult(reply, await portalDeepLink(ctx, req.member, req.body)));
 
     portal.get('/commissions', {
       schema: {
         tags, summary: "The member's commissions, newest first", ...MEMBER,
-        querystring: Type.Object({
-          ...s.PageQuery,
-          status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('reversed'), Type.Literal('paid')])),
-        }),
-        response: { 200: s.Page(PortalCommission), ...problems },
+        querystring: c.PortalCommissionQuerySchema,
+        response: { 200: c.PageSchema(c.PortalCommissionSchema), ...problems },
       },
     }, async (req) => portalCommissions(ctx, req.member, req.query));
 
     portal.get('/commissions/:id/receipt', {
       schema: {
         tags, summary: "What made one of the member's commissions: the events, the decision, the offer settings, every entry", ...MEMBER,
-        params: Type.Object({ id: Type.String({ pattern: '^com_[0-9a-z]{26}$' }) }),
-        response: { 200: CommissionReceipt, ...problems },
+        params: c.CommissionIdParamSchema,
+        response: { 200: c.CommissionReceiptSchema, ...problems },
       },
     }, async (req, reply) => sendResult(reply, await commissionReceipt(ctx.store.db, req.member.workspaceId, req.params.id, { memberId: req.member.memberId })));
 
     portal.get('/payouts', {
       schema: {
         tags, summary: "The member's payout history, one line per payout batch", ...MEMBER,
-        response: {
-          200: Type.Object({
-            data: Type.Array(Type.Object({ id: Type.String(), paidAt: Type.String({ format: 'date-time' }), currency: Type.String(), amount: Type.String(), amountMinor: Type.Integer(), commissions: Type.Integer() })),
-          }),
-          ...problems,
-        },
+        response: { 200: c.PortalPayoutListSchema, ...problems },
       },
     }, async (req) => portalPayouts(ctx, req.member));
 
@@ -197,12 +116,8 @@ export function portalRoutes(app: Api, ctx: AppContext): void {
       schema: {
         tags, summary: "The member's performance by day, week, offer, link or promo code (their clicks, orders, sales and commission only)", ...MEMBER,
         description: "By link or code, a row per link or code of the member's with activity in the range, and a row with an empty key for their credits without one (by code: orders that came through a link only). A code's clicks are the member's clicks on the code's offer.",
-        querystring: Type.Object({
-          from: Type.Optional(LocalDate),
-          to: Type.Optional(LocalDate),
-          groupBy: Type.Union((['day', 'week', 'offer', 'link', 'code'] as const).map((v) => Type.Literal(v)), { default: 'day' }),
-        }),
-        response: { 200: PortalReport, ...problems },
+        querystring: c.PortalReportQuerySchema,
+        response: { 200: c.PortalReportSchema, ...problems },
       },
     }, async (req, reply) => {
       const ws = await findWorkspace(ctx.store.db, req.member.workspaceId);

@@ -7,7 +7,7 @@ import {
 } from '../../web/shared/receipt-words.js';
 
 const entry = (id: string, at: string, amountMinor: number): ReceiptEntry => ({
-  id, kind: 'accrual', amount: (amountMinor / 100).toFixed(2), amountMinor, balance: '0', balanceMinor: 0, statusAfter: 'pending', actor: 'system', reason: null, at,
+  id, kind: 'accrual', amount: (amountMinor / 100).toFixed(2), amountMinor, balance: '0', balanceMinor: 0, statusAfter: 'pending', actor: 'system', reason: '', at,
 });
 
 describe('receipt words', () => {

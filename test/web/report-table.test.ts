@@ -1,7 +1,7 @@
 // The Reports page's pure rules: the chart's grain, the empty state, how a cell reads, and the browser-side sort.
 import { describe, expect, it } from 'vitest';
 import { formatMoney, formatNumber, formatRatio, formatSmallRatio } from '../../web/shared/format.js';
-import type { ReportMetrics } from '../../web/shared/types.js';
+import type { ReportMetrics } from '../../src/contract/index.js';
 import { cell, COLUMNS, isEmptyReport, sortRows, spanDays, toggledSort, trendGroup, type Row, type Wire } from '../../web/app/reports/report-table.js';
 
 const metrics: ReportMetrics = {
@@ -11,7 +11,7 @@ const metrics: ReportMetrics = {
 };
 const row = (key: string, over: Partial<Row> = {}): Row => ({ ...metrics, key, label: key, ...over });
 const report = (rows: Row[], totals: Partial<ReportMetrics> = {}): Wire => ({
-  groupBy: 'member', from: '2026-03-01', to: '2026-03-30', timezone: 'UTC', currency: 'EUR', source: 'rollups', rows, totals: { ...metrics, ...totals },
+  groupBy: 'member', from: '2026-03-01', to: '2026-03-30', timezone: 'UTC', currency: 'EUR', source: 'rollups', rows, totals: { key: 'total', ...metrics, ...totals }, unconverted: 0, conversionsCount: 'orders',
 });
 const keys = (rows: Row[]) => rows.map((r) => r.key);
 

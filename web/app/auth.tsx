@@ -3,7 +3,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, type ReactNode } from 'react';
 import { api, setPasswordChangeHandler } from '../shared/api.js';
 import { signedInMe, useSignedInProbe, type SignedInState } from '../shared/signed-in.js';
-import type { SignedIn, User } from '../shared/types.js';
+import type { SignedIn, User } from '../../src/contract/index.js';
 
 export type AuthState = SignedInState<SignedIn>;
 

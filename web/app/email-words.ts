@@ -2,7 +2,9 @@
 // (never replaced by it), since "550 5.1.1 user unknown" is what a mail administrator will ask for.
 // Pure: no DOM, unit-tested on Node (test/web/email-words.test.ts).
 
-export type EmailStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'bounced';
+import type { EMAIL_STATUSES } from '../../src/core/email-kinds.js';
+
+export type EmailStatus = (typeof EMAIL_STATUSES)[number];
 
 export const EMAIL_STATUS_WORDS: Record<EmailStatus, string> = {
   queued: 'Waiting to send',

@@ -1,7 +1,7 @@
 // Pause, resume and archive, each behind a confirmation that says what happens to the creators' links.
 import { api } from '../shared/api.js';
 import { useConfirm, useToast } from '../shared/dialog.js';
-import type { Offer } from '../shared/types.js';
+import type { Offer } from '../../src/contract/index.js';
 import { Button } from '../shared/ui.js';
 
 type Action = 'pause' | 'resume' | 'archive';

@@ -1,7 +1,7 @@
 // The offer wizard's form state and its mapping to and from the API: what the three steps edit, the checks that
 // run before "Next", which step a server error belongs to, and, when editing, the smallest set of API calls that
 // turns the saved offer into the draft. Pure: no DOM, unit-tested on Node (test/web/offer-form.test.ts).
-import type { Offer, PayoutOption } from '../shared/types.js';
+import type { Offer, PayoutOption } from '../../src/contract/index.js';
 import { dayOf, endOfDay } from '../shared/zoned.js';
 
 export { dayOf, endOfDay };

@@ -5,7 +5,7 @@ import { api } from '../shared/api.js';
 import { ApiError, friendlyMessage } from '../shared/errors.js';
 import { Button, CopyButton, TextField } from '../shared/ui.js';
 import { QrCode } from './qr.js';
-import type { PortalLink, PortalOffer } from './types.js';
+import type { PortalLink, PortalOffer } from '../../src/contract/index.js';
 
 /** "*.example.com" as a person reads it. */
 export function domainText(domain: string): string {

@@ -3,7 +3,7 @@
 import { createContext, useContext, useMemo, type ReactNode } from 'react';
 import { setApiBase } from '../shared/api.js';
 import { signedInMe, useSignedInProbe, type SignedInState } from '../shared/signed-in.js';
-import type { PortalMe } from './types.js';
+import type { PortalMe } from '../../src/contract/index.js';
 
 setApiBase('/api/portal');
 

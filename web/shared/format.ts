@@ -2,6 +2,8 @@
 // the API's decimal strings, "49.90") and is never turned into a float before Intl formats it for display.
 // Pure: no DOM, unit-tested on Node (test/web/format.test.ts).
 
+import { payoutWords, type PayoutConversionType, type PayoutTerms } from '../../src/core/payout-words.js';
+
 // Read through globalThis: this module also runs in Node (its tests), which has no DOM types.
 const LOCALE = (globalThis as { navigator?: { language?: string } }).navigator?.language ?? 'en-US';
 
@@ -98,24 +100,12 @@ export function formatDateTime(iso: string | null | undefined, locale = LOCALE, 
   return Number.isNaN(d.getTime()) ? '—' : dateFormat(`date time ${timeZone ?? ''}`, locale, { dateStyle: 'medium', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) }).format(d);
 }
 
-export interface PayoutLike {
-  type: 'percent' | 'fixed';
-  value: string;
-  tiers: { fromConversion: number; value: string }[];
-}
-
-function ordinal(n: number): string {
-  const rest = n % 100;
-  const suffix = rest >= 11 && rest <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
-  return `${n}${suffix}`;
-}
-
-/** "10% of the sale" / "$5.00 per conversion", with tiers: "…; 15% from the 50th conversion of a month". */
-export function describePayout(p: PayoutLike, currency: string, locale = LOCALE): string {
-  const one = (value: string) => (p.type === 'percent' ? `${value}%` : formatAmount(value, currency, locale));
-  const base = p.type === 'percent' ? `${one(p.value)} of each sale` : `${one(p.value)} per conversion`;
-  const tiers = p.tiers.map((t) => `${one(t.value)} from the ${ordinal(t.fromConversion)} conversion of a month`);
-  return [base, ...tiers].join('; ');
+/**
+ * How a creator is paid, in the words the portal and the emails use (core/payout-words.ts), with amounts in the
+ * locale's money format: "10% of each sale", "$5.00 per sign-up; $7.50 from the 22nd approved sign-up in a calendar month".
+ */
+export function describePayout(p: PayoutTerms, currency: string, conversionType: PayoutConversionType | undefined, locale = LOCALE): string {
+  return payoutWords(p, { conversionType, currency, amount: (value, c) => formatAmount(value, c, locale) });
 }
 
 /** A report bucket "2025-03-05" as "Mar 5" (the date as written, whatever the browser's zone). */

@@ -2,72 +2,15 @@
 // and the words it is read in: what arrived, what was decided under which rule, and each ledger entry. Pure: no DOM,
 // unit-tested on Node (test/web/receipt-words.test.ts). docs/adr/0011-commission-ledger.md describes the ledger.
 
-export type Trust = 'server' | 'browser';
+import type { CommissionReceipt } from '../../src/contract/index.js';
 
-export interface ReceiptEvidence {
-  offerId: string | null;
-  clickId: string | null;
-  code: string | null;
-  amount: string | null;
-  currency: string | null;
-  occurredAt: string | null;
-}
-
-export interface ReceiptEvent {
-  id: string;
-  receivedAt: string;
-  source: string;
-  /** null: an event that brought no evidence (a refused one). */
-  trust: Trust | null;
-  outcome: string;
-  reason: string | null;
-  evidence: ReceiptEvidence | null;
-}
-
-export interface ReceiptCredit {
-  offerId: string;
-  memberId: string | null;
-  source: string;
-  shareBps: number;
-}
-
-export interface ReceiptSettings {
-  offerId: string;
-  offerName: string;
-  attributionRule: string;
-  cookieWindowDays: number;
-  splitCodeSharePercent: number | string;
-  holdDays: number;
-  browserCodeCredit: boolean;
-  /** Values as the offer API writes them ("10", "5.00"), or as stored: basis points (percent), minor units (fixed). */
-  payout: { title: string; type: 'percent' | 'fixed'; value: string | number; tiers: { fromConversion: number; value: string | number }[] } | null;
-  /** When the offer's settings took this shape (the offer's version time). */
-  version: string;
-}
-
-export interface ReceiptEntry {
-  id: string;
-  kind: string;
-  /** The entry's change, a signed decimal string ("-4.50"). */
-  amount: string;
-  amountMinor: number;
-  /** The commission's amount after the entry. */
-  balance: string;
-  balanceMinor: number;
-  statusAfter: string;
-  actor: string;
-  reason: string | null;
-  at: string;
-}
-
-export interface Receipt {
-  commission: { id: string; memberId: string; offerId: string; status: string; amount: string; amountMinor: number; currency: string };
-  conversion: { id: string; orderId: string; status: string; occurredAt: string; amount: string | null; currency: string | null; refunded: string };
-  events: ReceiptEvent[];
-  decision: { outcome: string; reasons: string[]; credits: ReceiptCredit[]; linkId: string | null; codeId: string | null };
-  settings: ReceiptSettings | null;
-  entries: ReceiptEntry[];
-}
+export type Receipt = CommissionReceipt;
+export type ReceiptEvent = Receipt['events'][number];
+export type Trust = NonNullable<ReceiptEvent['trust']>;
+export type ReceiptEvidence = NonNullable<ReceiptEvent['evidence']>;
+export type ReceiptCredit = Receipt['decision']['credits'][number];
+export type ReceiptSettings = NonNullable<Receipt['settings']>;
+export type ReceiptEntry = Receipt['entries'][number];
 
 /** Where an event came from, and so how far it is trusted (SPEC §4: the brand's server outranks the browser). */
 export const SOURCE_WORDS: Record<string, string> = {

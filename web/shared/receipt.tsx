@@ -1,6 +1,7 @@
 // A commission's receipt as a timeline a brand and a creator can both read: what arrived (each event with how far it is
 // trusted), what was decided from it under which rule and offer settings, then every ledger entry with its change,
 // the running balance, who or what made it and why. The dashboard and the creator portal draw the same component.
+import type { PayoutConversionType } from '../../src/core/payout-words.js';
 import { currencyDigits, describePayout, formatAmount, formatDateTime } from './format.js';
 import { reasonWords } from './reasons.js';
 import {
@@ -15,6 +16,8 @@ export interface ReceiptViewProps {
   /** Names the workspace's people by user id (the dashboard, where it may know them). */
   people?: ReadonlyMap<string, string>;
   timeZone?: string;
+  /** What the offer counts (sale, lead…), to word its payout; the portal does not know it here ("conversion"). */
+  conversionType?: PayoutConversionType;
 }
 
 const when = (iso: string | null, timeZone?: string) => formatDateTime(iso, undefined, timeZone);
@@ -44,15 +47,17 @@ function Change({ amount, currency }: { amount: string; currency: string }) {
   return <span className={sign === '+' ? 'receipt-plus' : 'receipt-minus'}>{sign}{formatAmount(size, currency)}</span>;
 }
 
-function payoutText(p: NonNullable<ReceiptSettings['payout']>, currency: string): string {
+function payoutText(p: NonNullable<ReceiptSettings['payout']>, currency: string, conversionType?: PayoutConversionType): string {
   const digits = currencyDigits(currency);
+  // The API documents the stored payout type as a string; a payout option is only ever percent or fixed.
+  const type = p.type as 'percent' | 'fixed';
   return describePayout({
-    type: p.type, value: payoutValue(p.value, p.type, digits),
-    tiers: p.tiers.map((t) => ({ fromConversion: t.fromConversion, value: payoutValue(t.value, p.type, digits) })),
-  }, currency);
+    type, value: payoutValue(p.value, type, digits),
+    tiers: p.tiers.map((t) => ({ fromConversion: t.fromConversion, value: payoutValue(t.value, type, digits) })),
+  }, currency, conversionType);
 }
 
-export function ReceiptView({ receipt, creditName, people, timeZone }: ReceiptViewProps) {
+export function ReceiptView({ receipt, creditName, people, timeZone, conversionType }: ReceiptViewProps) {
   const { commission, conversion, events, decision, settings, entries } = receipt;
   const currency = commission.currency;
   const ordered = entriesInOrder(entries);
@@ -102,7 +107,7 @@ export function ReceiptView({ receipt, creditName, people, timeZone }: ReceiptVi
                 <li>Rule: {RULE_WORDS[settings.attributionRule] ?? settings.attributionRule}{settings.attributionRule === 'split' ? ` (code’s share ${settings.splitCodeSharePercent}%)` : ''}</li>
                 <li>Cookie window {settings.cookieWindowDays} days · hold {settings.holdDays} days</li>
                 <li>Promo codes reported by the browser without a click: {settings.browserCodeCredit ? 'credited' : 'held for review'}</li>
-                {settings.payout && <li>Payout “{settings.payout.title}”: {payoutText(settings.payout, currency)}</li>}
+                {settings.payout && <li>Payout “{settings.payout.title}”: {payoutText(settings.payout, currency, conversionType)}</li>}
               </ul>
             </div>
           ) : (

@@ -1,11 +1,11 @@
 // Dashboard sign-in: login, logout, the signed-in user, password change, setup links. Session cookies, not API keys.
-import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import { changePassword, login, logout, me, setupAccount, setupLinkInfo, type SignedIn } from '../../app/sign-in.js';
 import { csrfFailed, csrfMatches, userSessionOf } from '../auth.js';
 import { clearedCookie, CSRF_COOKIE, isSecureOrigin, MEMBER_COOKIE, readCookie, sessionCookies, setCookies, USER_COOKIE } from '../cookies.js';
 import { sendProblem, sendResult } from '../errors.js';
+import * as c from '../../contract/index.js';
 import type { Api } from './types.js';
 
 const tags = ['auth'];
@@ -13,20 +13,8 @@ const tags = ['auth'];
 const PUBLIC = { security: [] };
 /** These need the dashboard's session cookie; an API key has no user to show or change. */
 const SESSION = { security: [{ session: [] }] };
-const Role = Type.Union([Type.Literal('owner'), Type.Literal('manager'), Type.Literal('viewer')]);
-
-export const User = Type.Object({
-  id: Type.String(),
-  email: Type.String(),
-  name: Type.String(),
-  role: Role,
-  mustChangePassword: Type.Boolean({ description: 'Signed in with a one-time password: ask for a new one before anything else.' }),
-});
-const WorkspaceRef = Type.Object({ id: Type.String(), name: Type.String() });
-const SignedInBody = Type.Object({ user: User, workspace: WorkspaceRef });
-const problems = { 400: Type.Ref('Problem'), 401: Type.Ref('Problem'), 403: Type.Ref('Problem'), 415: Type.Ref('Problem'), 429: Type.Ref('Problem') };
-const Token = Type.String({ minLength: 1, maxLength: 200 });
-const Password = Type.String({ minLength: 1, maxLength: 1000 });
+const SignedInBody = c.SignedInSchema;
+const problems = c.authProblems;
 
 /**
  * Sign-in forms post JSON only. A cross-site HTML form can send urlencoded or text bodies without a preflight, which
@@ -50,7 +38,7 @@ export function authRoutes(app: Api, ctx: AppContext): void {
     onRequest: jsonOnly,
     schema: {
       tags, summary: 'Sign in with email and password; sets the tp_session and tp_csrf cookies', ...PUBLIC,
-      body: Type.Object({ email: Type.String({ minLength: 1, maxLength: 254 }), password: Password }, { additionalProperties: false }),
+      body: c.LoginSchema,
       response: { 200: SignedInBody, ...problems },
     },
   }, async (req, reply) => {
@@ -59,7 +47,7 @@ export function authRoutes(app: Api, ctx: AppContext): void {
   });
 
   app.post('/auth/logout', {
-    schema: { tags, summary: 'Sign out this browser', ...PUBLIC, response: { 200: Type.Object({ signedOut: Type.Boolean() }), ...problems } },
+    schema: { tags, summary: 'Sign out this browser', ...PUBLIC, response: { 200: c.SignedOutSchema, ...problems } },
   }, async (req, reply) => {
     const session = await userSessionOf(ctx, req);
     if (session) {
@@ -95,8 +83,8 @@ export function authRoutes(app: Api, ctx: AppContext): void {
     onRequest: sessionFirst,
     schema: {
       tags, summary: "Change the signed-in user's password (at least 10 characters); signs out their other browsers", ...SESSION,
-      body: Type.Object({ currentPassword: Password, newPassword: Password }, { additionalProperties: false }),
-      response: { 200: Type.Object({ user: User }), ...problems },
+      body: c.PasswordChangeSchema,
+      response: { 200: c.PasswordChangedSchema, ...problems },
     },
   }, async (req, reply) => {
     const r = await changePassword(ctx, req.auth.session!, { ...req.body, ip: req.ip });
@@ -106,8 +94,8 @@ export function authRoutes(app: Api, ctx: AppContext): void {
   app.get('/auth/setup', {
     schema: {
       tags, summary: 'Who a setup link is for, so the page can greet them (does not use the link)', ...PUBLIC,
-      querystring: Type.Object({ token: Token }),
-      response: { 200: Type.Object({ email: Type.String(), name: Type.String(), workspace: WorkspaceRef }), ...problems },
+      querystring: c.SetupQuerySchema,
+      response: { 200: c.SetupInfoSchema, ...problems },
     },
   }, async (req, reply) => sendResult(reply, await setupLinkInfo(ctx, req.query.token)));
 
@@ -115,7 +103,7 @@ export function authRoutes(app: Api, ctx: AppContext): void {
     onRequest: jsonOnly,
     schema: {
       tags, summary: 'Set a password from a setup link (single use, 72 hours) and sign in', ...PUBLIC,
-      body: Type.Object({ token: Token, password: Password }, { additionalProperties: false }),
+      body: c.SetupSchema,
       response: { 200: SignedInBody, ...problems },
     },
   }, async (req, reply) => {

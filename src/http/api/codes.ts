@@ -1,25 +1,24 @@
-import { Type } from '@sinclair/typebox';
 import { createCode, disableCode, generateCodes, getCode, listCodes } from '../../app/codes.js';
 import type { AppContext } from '../../app/context.js';
 import { sendResult } from '../errors.js';
-import * as s from '../schemas.js';
+import * as c from '../../contract/index.js';
 import type { Api } from './types.js';
 
-const CodeId = s.IdParam(s.ids.code);
+const CodeId = c.IdParam(c.ids.code);
 const tags = ['codes'];
 
 export function codeRoutes(app: Api, ctx: AppContext): void {
   app.post('/codes', {
     schema: {
       tags, summary: 'Create a promo code: generic (no member) or for one member of the offer',
-      body: s.CodeCreate, response: { 201: Type.Ref('Code'), ...s.errorResponses },
+      body: c.CodeCreateSchema, response: { 201: c.RefTo(c.CodeSchema), ...c.errorResponses },
     },
   }, async (req, reply) => sendResult(reply, await createCode(ctx, req.actor, req.body), 201));
 
   app.post('/offers/:id/codes/generate', {
     schema: {
       tags, summary: 'Generate personalized codes from a pattern for members of the offer (default: every member without an active code)',
-      params: s.IdParam(s.ids.offer), body: s.CodeGenerate, response: { 201: Type.Object({ data: Type.Array(Type.Ref('Code')) }), ...s.errorResponses },
+      params: c.IdParam(c.ids.offer), body: c.CodeGenerateSchema, response: { 201: c.GeneratedCodesSchema, ...c.errorResponses },
     },
   }, async (req, reply) => {
     const r = await generateCodes(ctx, req.actor, req.params.id, { pattern: req.body.pattern ?? '{NAME}{RAND4}', memberIds: req.body.memberIds });
@@ -29,22 +28,16 @@ export function codeRoutes(app: Api, ctx: AppContext): void {
   app.get('/codes', {
     schema: {
       tags, summary: 'List promo codes, newest first',
-      querystring: Type.Object({
-        ...s.PageQuery,
-        offerId: Type.Optional(s.ids.offer),
-        memberId: Type.Optional(s.ids.member),
-        status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('disabled')])),
-        code: Type.Optional(Type.String({ maxLength: 64, description: 'Exact code, case-insensitive' })),
-      }),
-      response: { 200: s.Page(Type.Ref('Code')), ...s.errorResponses },
+      querystring: c.CodeListQuerySchema,
+      response: { 200: c.PageSchema(c.RefTo(c.CodeSchema)), ...c.errorResponses },
     },
   }, async (req) => listCodes(ctx, req.actor, req.query));
 
   app.get('/codes/:id', {
-    schema: { tags, summary: 'Read a promo code', params: CodeId, response: { 200: Type.Ref('Code'), ...s.errorResponses } },
+    schema: { tags, summary: 'Read a promo code', params: CodeId, response: { 200: c.RefTo(c.CodeSchema), ...c.errorResponses } },
   }, async (req, reply) => sendResult(reply, await getCode(ctx, req.actor, req.params.id)));
 
   app.post('/codes/:id/disable', {
-    schema: { tags, summary: 'Disable a promo code', params: CodeId, response: { 200: Type.Ref('Code'), ...s.errorResponses } },
+    schema: { tags, summary: 'Disable a promo code', params: CodeId, response: { 200: c.RefTo(c.CodeSchema), ...c.errorResponses } },
   }, async (req, reply) => sendResult(reply, await disableCode(ctx, req.actor, req.params.id)));
 }

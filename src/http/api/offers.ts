@@ -1,4 +1,3 @@
-import { Type } from '@sinclair/typebox';
 import { exportRoster, importRoster } from '../../app/code-roster.js';
 import type { AppContext } from '../../app/context.js';
 import { addMembersToOffer, listOfferMembers, removeMemberFromOffer } from '../../app/offer-members.js';
@@ -6,33 +5,35 @@ import { changeOfferStatus, createOffer, getOffer, listOffers, updateOffer } fro
 import { addPayoutOption, archivePayoutOption, updatePayoutOption } from '../../app/payout-options.js';
 import { CONTENT_TYPES, formatFromContentType } from '../../app/tabular.js';
 import { sendProblem, sendResult } from '../errors.js';
-import * as s from '../schemas.js';
+import * as c from '../../contract/index.js';
 import { acceptAnyBody, fileBody, fileBuffer, type Api } from './types.js';
 
-const OfferId = s.IdParam(s.ids.offer);
+const OfferId = c.IdParam(c.ids.offer);
+const OfferRef = c.RefTo(c.OfferSchema);
+const PayoutOptionRef = c.RefTo(c.PayoutOptionSchema);
 const tags = ['offers'];
 
 export function offerRoutes(app: Api, ctx: AppContext): void {
   app.post('/offers', {
-    schema: { tags, summary: 'Create an offer with its payout options', body: s.OfferCreate, response: { 201: Type.Ref('Offer'), ...s.errorResponses } },
+    schema: { tags, summary: 'Create an offer with its payout options', body: c.OfferCreateSchema, response: { 201: OfferRef, ...c.errorResponses } },
   }, async (req, reply) => sendResult(reply, await createOffer(ctx, req.actor, req.body as never), 201));
 
   app.get('/offers', {
     schema: {
       tags, summary: 'List offers, newest first',
-      querystring: Type.Object({ ...s.PageQuery, status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('paused'), Type.Literal('archived')])) }),
-      response: { 200: s.Page(Type.Ref('Offer')), ...s.errorResponses },
+      querystring: c.OfferListQuerySchema,
+      response: { 200: c.PageSchema(OfferRef), ...c.errorResponses },
     },
   }, async (req) => listOffers(ctx, req.actor, req.query));
 
   app.get('/offers/:id', {
-    schema: { tags, summary: 'Read an offer', params: OfferId, response: { 200: Type.Ref('Offer'), ...s.errorResponses } },
+    schema: { tags, summary: 'Read an offer', params: OfferId, response: { 200: OfferRef, ...c.errorResponses } },
   }, async (req, reply) => sendResult(reply, await getOffer(ctx, req.actor, req.params.id)));
 
   app.patch('/offers/:id', {
     schema: {
       tags, summary: 'Edit an offer (payout changes apply to later conversions; history is kept)',
-      params: OfferId, body: s.OfferUpdate, response: { 200: Type.Ref('Offer'), ...s.errorResponses },
+      params: OfferId, body: c.OfferUpdateSchema, response: { 200: OfferRef, ...c.errorResponses },
     },
   }, async (req, reply) => sendResult(reply, await updateOffer(ctx, req.actor, req.params.id, req.body as never)));
 
@@ -40,35 +41,35 @@ export function offerRoutes(app: Api, ctx: AppContext): void {
     app.post(`/offers/:id/${action}`, {
       schema: {
         tags, summary: `${action[0]!.toUpperCase()}${action.slice(1)} an offer${action === 'archive' ? ' (never deleted; links keep redirecting)' : ''}`,
-        params: OfferId, response: { 200: Type.Ref('Offer'), ...s.errorResponses },
+        params: OfferId, response: { 200: OfferRef, ...c.errorResponses },
       },
     }, async (req, reply) => sendResult(reply, await changeOfferStatus(ctx, req.actor, req.params.id, action)));
   }
 
   app.post('/offers/:id/payout-options', {
-    schema: { tags, summary: 'Add a payout option', params: OfferId, body: s.PayoutOptionInput, response: { 201: Type.Ref('PayoutOption'), ...s.errorResponses } },
+    schema: { tags, summary: 'Add a payout option', params: OfferId, body: c.PayoutOptionInputSchema, response: { 201: PayoutOptionRef, ...c.errorResponses } },
   }, async (req, reply) => sendResult(reply, await addPayoutOption(ctx, req.actor, req.params.id, req.body), 201));
 
-  const PayoutParams = Type.Object({ id: s.ids.offer, payoutOptionId: s.ids.payoutOption });
+  const PayoutParams = c.PayoutOptionParamsSchema;
   app.patch('/offers/:id/payout-options/:payoutOptionId', {
     schema: {
       tags, summary: 'Edit a payout option (applies to conversions from now on)', params: PayoutParams,
-      body: Type.Partial(s.PayoutOptionInput, { additionalProperties: false, minProperties: 1 }),
-      response: { 200: Type.Ref('PayoutOption'), ...s.errorResponses },
+      body: c.PayoutOptionUpdateSchema,
+      response: { 200: PayoutOptionRef, ...c.errorResponses },
     },
   }, async (req, reply) => sendResult(reply, await updatePayoutOption(ctx, req.actor, req.params.id, req.params.payoutOptionId, req.body)));
 
   app.delete('/offers/:id/payout-options/:payoutOptionId', {
     schema: {
       tags, summary: "Archive a payout option; its members move to the offer's default", params: PayoutParams,
-      response: { 200: Type.Object({ movedMembers: Type.Integer() }), ...s.errorResponses },
+      response: { 200: c.PayoutOptionArchivedSchema, ...c.errorResponses },
     },
   }, async (req, reply) => sendResult(reply, await archivePayoutOption(ctx, req.actor, req.params.id, req.params.payoutOptionId)));
 
   app.post('/offers/:id/members', {
     schema: {
       tags, summary: 'Add members to the offer: payout option, optional deep link, links and/or personalized codes',
-      params: OfferId, body: s.AddMembers, response: { 200: s.AddMembersResult, ...s.errorResponses },
+      params: OfferId, body: c.AddMembersSchema, response: { 200: c.AddMembersResultSchema, ...c.errorResponses },
     },
   }, async (req, reply) =>
     sendResult(reply, await addMembersToOffer(ctx, req.actor, req.params.id, { generateLinks: true, ...req.body })));
@@ -76,24 +77,24 @@ export function offerRoutes(app: Api, ctx: AppContext): void {
   app.get('/offers/:id/members', {
     schema: {
       tags, summary: "The offer's members with their payout option, links (with clicks) and codes",
-      params: OfferId, querystring: Type.Object(s.PageQuery), response: { 200: s.Page(s.OfferMember), ...s.errorResponses },
+      params: OfferId, querystring: c.PageQuerySchema, response: { 200: c.PageSchema(c.OfferMemberSchema), ...c.errorResponses },
     },
   }, async (req, reply) => sendResult(reply, await listOfferMembers(ctx, req.actor, req.params.id, req.query)));
 
   app.delete('/offers/:id/members/:memberId', {
     schema: {
       tags, summary: 'Take a member off the offer (links keep redirecting untracked, codes stop crediting)',
-      params: Type.Object({ id: s.ids.offer, memberId: s.ids.member }),
-      response: { 200: Type.Object({ removed: Type.Boolean() }), ...s.errorResponses },
+      params: c.OfferMemberParamsSchema,
+      response: { 200: c.OfferMemberRemovedSchema, ...c.errorResponses },
     },
   }, async (req, reply) => sendResult(reply, await removeMemberFromOffer(ctx, req.actor, req.params.id, req.params.memberId)));
 
   app.get('/offers/:id/code-roster', {
     schema: {
       tags: ['codes'], summary: "Export the offer's code roster (member, email, handles, current code, empty new_code column)",
-      params: OfferId, querystring: Type.Object({ format: Type.Union([Type.Literal('csv'), Type.Literal('xlsx')], { default: 'csv' }) }),
+      params: OfferId, querystring: c.CodeRosterQuerySchema,
       produces: [CONTENT_TYPES.csv, CONTENT_TYPES.xlsx],
-      response: { 200: { type: 'string', format: 'binary', description: 'CSV or XLSX file' }, ...s.errorResponses },
+      response: { 200: { type: 'string', format: 'binary', description: 'CSV or XLSX file' }, ...c.errorResponses },
     },
   }, async (req, reply) => {
     const file = await exportRoster(ctx, req.actor, req.params.id, req.query.format);
@@ -107,7 +108,7 @@ export function offerRoutes(app: Api, ctx: AppContext): void {
   app.post('/offers/:id/code-roster', {
     schema: {
       tags: ['codes'], summary: 'Import the filled-in roster: assigns new_code to each member, all or nothing',
-      params: OfferId, ...fileBody, response: { 200: s.RosterImportResult, ...s.errorResponses },
+      params: OfferId, ...fileBody, response: { 200: c.RosterImportResultSchema, ...c.errorResponses },
     },
     validatorCompiler: acceptAnyBody,
   }, async (req, reply) => {

@@ -4,52 +4,44 @@ import { listFxRates, setFxRate } from '../../app/fx-rates.js';
 import { createPayoutBatch, getPayoutBatch, payoutBatchTable, listPayoutBatches, previewPayouts, setMinimumPayout } from '../../app/payouts.js';
 import { sendProblem, sendResult } from '../errors.js';
 import { exportFormat, exportResponse, formatQuery, sendExport } from '../export.js';
-import * as s from '../schemas.js';
+import * as c from '../../contract/index.js';
 import type { Api } from './types.js';
 
-const Line = Type.Object({
-  memberId: Type.String(), name: Type.String(), email: Type.Union([Type.String(), Type.Null()]), commissions: Type.Integer(),
-  amountMinor: Type.Integer(), amount: Type.String(),
-});
-const Batch = Type.Object({
-  id: Type.String(), currency: Type.String(), total: Type.String(), totalMinor: Type.Integer(), members: Type.Integer(), commissions: Type.Integer(),
-  note: Type.String(), createdBy: Type.String(), createdAt: Type.String(), lines: Type.Optional(Type.Array(Line)),
-});
-const BatchId = Type.Object({ id: Type.String({ pattern: '^pob_[0-9a-z]{26}$' }) });
-const Currency = Type.String({ pattern: '^[A-Z]{3}$' });
+const Batch = c.PayoutBatchSchema;
+const BatchId = c.PayoutBatchIdSchema;
 const tags = ['payouts'];
-const PAYOUT_FORMATS = ['csv', 'xlsx', 'paypal'] as const;
+const { PAYOUT_FORMATS } = c;
 
 export function payoutRoutes(app: Api, ctx: AppContext): void {
   app.get('/payouts/preview', {
     schema: {
       tags, summary: "Who would be paid now: approved, unpaid commissions per member at or above the workspace's minimum",
-      querystring: Type.Object({ currency: Currency }),
-      response: { 200: Type.Object({ currency: Type.String(), lines: Type.Array(Line), totalMinor: Type.Integer() }), ...s.errorResponses },
+      querystring: c.PayoutPreviewQuerySchema,
+      response: { 200: c.PayoutPreviewSchema, ...c.errorResponses },
     },
   }, async (req, reply) => sendResult(reply, await previewPayouts(ctx, req.actor, req.query.currency)));
 
   app.post('/payout-batches', {
     schema: {
       tags, summary: 'Create a payout batch and mark its commissions paid',
-      body: Type.Object({ currency: Currency, note: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false }),
-      response: { 201: Batch, ...s.errorResponses },
+      body: c.PayoutBatchCreateSchema,
+      response: { 201: Batch, ...c.errorResponses },
     },
   }, async (req, reply) => sendResult(reply, await createPayoutBatch(ctx, req.actor, req.body), 201));
 
   app.get('/payout-batches', {
-    schema: { tags, summary: 'Payout batches, newest first', querystring: Type.Object(s.PageQuery), response: { 200: s.Page(Batch), ...s.errorResponses } },
+    schema: { tags, summary: 'Payout batches, newest first', querystring: c.PageQuerySchema, response: { 200: c.PageSchema(Batch), ...c.errorResponses } },
   }, async (req) => listPayoutBatches(ctx, req.actor, req.query));
 
   app.get('/payout-batches/:id', {
-    schema: { tags, summary: 'One payout batch with a line per member', params: BatchId, response: { 200: Batch, ...s.errorResponses } },
+    schema: { tags, summary: 'One payout batch with a line per member', params: BatchId, response: { 200: Batch, ...c.errorResponses } },
   }, async (req, reply) => sendResult(reply, await getPayoutBatch(ctx, req.actor, req.params.id)));
 
   app.get('/payout-batches/:id/export', {
     schema: {
       tags, summary: 'Export a batch, streamed: csv or xlsx (readable), or paypal (PayPal Payouts bulk CSV: email, amount, currency, reference, note; no header)',
       params: BatchId, querystring: Type.Object({ format: formatQuery(PAYOUT_FORMATS) }),
-      produces: [...exportResponse.produces], response: { 200: exportResponse.fileSchema, ...s.errorResponses },
+      produces: [...exportResponse.produces], response: { 200: exportResponse.fileSchema, ...c.errorResponses },
     },
   }, async (req, reply) => {
     const format = exportFormat(req.query.format, PAYOUT_FORMATS);
@@ -63,23 +55,22 @@ export function payoutRoutes(app: Api, ctx: AppContext): void {
   app.put('/workspace/minimum-payout', {
     schema: {
       tags, summary: "Set the workspace's minimum payout (in its currency)",
-      body: Type.Object({ amount: Type.String({ maxLength: 20 }) }, { additionalProperties: false }),
-      response: { 200: Type.Object({ minimumPayout: Type.String(), currency: Type.String() }), ...s.errorResponses },
+      body: c.MinimumPayoutBodySchema,
+      response: { 200: c.MinimumPayoutSchema, ...c.errorResponses },
     },
   }, async (req, reply) => sendResult(reply, await setMinimumPayout(ctx, req.actor, req.body.amount)));
 }
 
 export function fxRoutes(app: Api, ctx: AppContext): void {
-  const Rate = Type.Object({ from: Type.String(), to: Type.String(), rate: Type.String(), updatedAt: Type.String() });
   app.put('/fx-rates', {
     schema: {
       tags: ['payouts'], summary: 'Set the exchange rate used for orders in another currency than the offer (units of `to` per one `from`)',
-      body: Type.Object({ from: Currency, to: Currency, rate: Type.String({ maxLength: 40 }) }, { additionalProperties: false }),
-      response: { 200: Rate, ...s.errorResponses },
+      body: c.FxRateSetSchema,
+      response: { 200: c.FxRateSchema, ...c.errorResponses },
     },
   }, async (req, reply) => sendResult(reply, await setFxRate(ctx, req.actor, req.body)));
 
   app.get('/fx-rates', {
-    schema: { tags: ['payouts'], summary: "The workspace's exchange rates", response: { 200: Type.Object({ data: Type.Array(Rate) }), ...s.errorResponses } },
+    schema: { tags: ['payouts'], summary: "The workspace's exchange rates", response: { 200: c.FxRateListSchema, ...c.errorResponses } },
   }, async (req) => listFxRates(ctx, req.actor));
 }

@@ -1,4 +1,4 @@
-import type { Member } from '../../shared/types.js';
+import type { Member } from '../../../src/contract/index.js';
 
 /** "IG @marie · TikTok @marie.d" */
 export function handles(m: Pick<Member, 'instagram' | 'tiktok' | 'youtube'>): string {

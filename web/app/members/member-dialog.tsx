@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { api } from '../../shared/api.js';
 import { Dialog } from '../../shared/dialog.js';
 import { fieldErrors } from '../../shared/errors.js';
-import type { Member } from '../../shared/types.js';
+import type { Member } from '../../../src/contract/index.js';
 import { Button, ErrorMessage, TextField } from '../../shared/ui.js';
 
 interface Form {

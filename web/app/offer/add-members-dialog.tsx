@@ -6,7 +6,7 @@ import { Dialog } from '../../shared/dialog.js';
 import { fieldErrors } from '../../shared/errors.js';
 import { describePayout } from '../../shared/format.js';
 import { useDebounced, useResource } from '../../shared/hooks.js';
-import type { Member, Offer, Page } from '../../shared/types.js';
+import type { AddMembersResult, Member, Offer, Page } from '../../../src/contract/index.js';
 import { Button, Checkbox, ErrorMessage, Field, Loading, Tabs, TextField } from '../../shared/ui.js';
 import { handles } from '../members/handles.js';
 
@@ -16,11 +16,6 @@ interface Picked {
   deepLinkUrl: string;
 }
 
-export interface AddMembersResult {
-  added: number;
-  updated: number;
-  members: { memberId: string; links: unknown[]; codes: unknown[] }[];
-}
 
 interface Props {
   offer: Offer;
@@ -97,7 +92,7 @@ export function AddMembersDialog({ offer, onOffer, open, onClose, onDone }: Prop
 
   const errors = fieldErrors(error);
   // Tiers left out: the option's title and base rate fit a select on a phone.
-  const payoutOptions = offer.payoutOptions.map((p) => ({ value: p.id, label: `${p.title} (${describePayout({ ...p, tiers: [] }, offer.currency)})` }));
+  const payoutOptions = offer.payoutOptions.map((p) => ({ value: p.id, label: `${p.title} (${describePayout({ ...p, tiers: [] }, offer.currency, offer.conversionType)})` }));
   return (
     <Dialog
       open={open}

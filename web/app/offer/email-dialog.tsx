@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { api } from '../../shared/api.js';
 import { Dialog } from '../../shared/dialog.js';
 import { fieldErrors } from '../../shared/errors.js';
-import type { Offer } from '../../shared/types.js';
+import type { EmailMembersResult as EmailResult, Offer } from '../../../src/contract/index.js';
 import { Button, ErrorMessage, TextAreaField } from '../../shared/ui.js';
 
 interface Props {
@@ -17,11 +17,6 @@ interface Props {
   onSent: (text: string) => void;
 }
 
-/** One email queued per member; the others are listed with why (no_email, not_on_offer, nothing_to_send). */
-interface EmailResult {
-  queued: { emailId: string; memberId: string; to: string }[];
-  skipped: { memberId: string; reason: string; message: string }[];
-}
 
 const SKIP_TEXT: Record<string, string> = {
   no_email: 'no email address',

@@ -1,6 +1,6 @@
 // The members of an offer with their link (copy button), code, payout option and numbers.
 import { formatMoney, formatNumber } from '../../shared/format.js';
-import type { Offer, OfferMember, ReportRow } from '../../shared/types.js';
+import type { Offer, OfferMember, ReportRow } from '../../../src/contract/index.js';
 import { CopyButton } from '../../shared/ui.js';
 import { handles } from '../members/handles.js';
 

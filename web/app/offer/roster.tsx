@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { api, download } from '../../shared/api.js';
 import { useToast } from '../../shared/dialog.js';
 import { ImportDialog, type ImportColumn } from '../../shared/import-preview.js';
-import type { Offer } from '../../shared/types.js';
+import type { Offer } from '../../../src/contract/index.js';
 import { Button, ErrorMessage } from '../../shared/ui.js';
 
 const ROSTER_COLUMNS: ImportColumn[] = [

@@ -8,22 +8,11 @@ import { useConfirm, useToast } from '../../shared/dialog.js';
 import { formatDateTime, formatNumber, formatShortDay } from '../../shared/format.js';
 import { useAction, useResource } from '../../shared/hooks.js';
 import { Link, useQueryParam } from '../../shared/router.js';
-import type { Member, Offer, Page } from '../../shared/types.js';
+import type { Alert, Member, Offer, Page } from '../../../src/contract/index.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, Tabs } from '../../shared/ui.js';
 import { useCanEdit } from '../auth.js';
 import type { PageProps } from '../routes.js';
 
-interface Evidence {
-  series: { day: string; count: number }[];
-  baselineFrom: string; baselineTo: string; baselineMedian: number; last24h: number; floor: number; k: number;
-  ordersLast24h: number; noClickShare?: number; topReferrers?: { host: string; count: number }[];
-}
-interface Alert {
-  id: string; codeId: string; code: string; offerId: string; memberId: string | null; rule: 'spike' | 'no_click';
-  status: 'open' | 'acknowledged' | 'resolved'; resolution: 'code_disabled' | 'code_rotated' | 'subsided' | null;
-  last24h: number; baselineMedian: number; noClickShare: number | null; raisedAt: string; lastSeenAt: string;
-  acknowledgedAt: string | null; resolvedAt: string | null; newCode?: string | null; evidence?: Evidence;
-}
 
 type Status = '' | 'open' | 'acknowledged' | 'resolved';
 const STATUSES: { value: Status; label: string }[] = [

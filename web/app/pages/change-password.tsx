@@ -4,7 +4,7 @@ import { api } from '../../shared/api.js';
 import { fieldErrors } from '../../shared/errors.js';
 import { navigate } from '../../shared/router.js';
 import { useToast } from '../../shared/dialog.js';
-import type { User } from '../../shared/types.js';
+import type { User } from '../../../src/contract/index.js';
 import { Button, ErrorMessage, TextField } from '../../shared/ui.js';
 import { useAuth, useMe } from '../auth.js';
 import { HOME, type PageProps } from '../routes.js';

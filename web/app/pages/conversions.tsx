@@ -12,29 +12,16 @@ import { Link, useQueryParam } from '../../shared/router.js';
 import { ReceiptView } from '../../shared/receipt.js';
 import { actorWords, outcomeWords, statusWords, type Receipt } from '../../shared/receipt-words.js';
 import { FILTER_REASONS, reasonWords } from '../../shared/reasons.js';
-import type { Member, Offer, Page } from '../../shared/types.js';
+import type { Commission, ConversionDetail, ConversionListItem, ConversionStatus, Member, Offer, Page } from '../../../src/contract/index.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, SelectField, StatusBadge, Tabs, TextField } from '../../shared/ui.js';
 import { dayBounds } from '../../shared/zoned.js';
 import { useCanEdit, useMe } from '../auth.js';
 import type { PageProps } from '../routes.js';
 
-/** The list names each credit (memberName null: a generic link or code, or a deleted member). */
-interface Credit { offerId: string; memberId: string | null; source: string; shareBps: number; memberName?: string | null; offerName?: string | null }
-type ConversionStatus = 'credited' | 'unattributed' | 'unverified' | 'rejected' | 'awaiting_order';
-interface Conversion {
-  id: string; orderId: string; status: ConversionStatus; test: boolean; occurredAt: string;
-  code: string | null; amount: string | null; currency: string | null; refunded: string; reasons: string[]; credits: Credit[];
-}
-interface Commission {
-  id: string; memberId: string; offerId: string; source: string; sharePercent: number; sale: string; amount: string;
-  currency: string; status: 'pending' | 'approved' | 'reversed' | 'paid'; approveAfter: string;
-}
-interface ConversionDetail extends Conversion {
-  commissions: Commission[];
-  /** trust: how far the event's evidence is trusted (the brand's server outranks the shopper's browser). */
-  events: { id: string; receivedAt: string; source: string; outcome: string; reason: string | null; trust?: 'server' | 'browser' | null }[];
-  adjustments: { id: string; commissionId: string; kind: string; amountBefore: number; amountAfter: number; statusBefore: string; statusAfter: string; reason: string; actor: string; at: string }[];
-}
+/** The list names each credit (memberName null: a generic link or code, or a deleted member); the detail does not. */
+type ListedCredit = ConversionListItem['credits'][number];
+type Credit = Omit<ListedCredit, 'memberName' | 'offerName'> & Partial<Pick<ListedCredit, 'memberName' | 'offerName'>>;
+type Conversion = Omit<ConversionListItem, 'credits'> & { credits: Credit[] };
 
 type Status = '' | ConversionStatus;
 const STATUSES: { value: Status; label: string }[] = [
@@ -105,14 +92,14 @@ export default function Conversions(_: PageProps) {
   const list = useResource(async (signal) => {
     setMore(null);
     if (badRange || waitForZone) return null;
-    return api.get<Page<Conversion>>('/conversions', { limit: PAGE, ...filters }, signal);
+    return api.get<Page<ConversionListItem>>('/conversions', { limit: PAGE, ...filters }, signal);
   }, [status, reason, offerId, memberId, from, to, badRange, waitForZone]);
   const exporter = useAction((format: 'csv' | 'xlsx') => download('/conversions/export', { ...filters, format }, `conversions.${format}`));
 
   const rows = [...(list.data?.data ?? []), ...(more?.list ?? [])];
   const cursor = more ? more.cursor : (list.data?.nextCursor ?? null);
   const loadMore = async () => {
-    const next = await api.get<Page<Conversion>>('/conversions', { limit: PAGE, ...filters, cursor });
+    const next = await api.get<Page<ConversionListItem>>('/conversions', { limit: PAGE, ...filters, cursor });
     setMore({ list: [...(more?.list ?? []), ...next.data], cursor: next.nextCursor });
   };
   // Names come with the list; the filters' lists (which may stop at 10,000) only back up the order drawer's commissions.
@@ -199,6 +186,7 @@ export default function Conversions(_: PageProps) {
           memberName={memberName}
           timeZone={timeZone}
           offerName={offerName}
+          conversionTypeOf={(offerId) => choices.data?.offers.get(offerId)?.conversionType}
           onClose={() => setOpenId('')}
           onChanged={(text) => {
             toast(text);
@@ -210,8 +198,9 @@ export default function Conversions(_: PageProps) {
   );
 }
 
-function ConversionDrawer({ id, canEdit, memberName, offerName, timeZone, onClose, onChanged }: {
+function ConversionDrawer({ id, canEdit, memberName, offerName, conversionTypeOf, timeZone, onClose, onChanged }: {
   id: string; canEdit: boolean; memberName: (id: string | null) => string; offerName: (id: string) => string; timeZone?: string;
+  conversionTypeOf: (offerId: string) => Offer['conversionType'] | undefined;
   onClose: () => void; onChanged: (text: string) => void;
 }) {
   const detail = useResource((signal) => api.get<ConversionDetail>(`/conversions/${id}`, undefined, signal), [id]);
@@ -374,6 +363,7 @@ function ConversionDrawer({ id, canEdit, memberName, offerName, timeZone, onClos
                   timeZone={timeZone}
                   creditName={(x) => (x.memberId ? memberName(x.memberId) : 'Generic link or code')}
                   people={team.data}
+                  conversionType={conversionTypeOf(receiptOf.offerId)}
                 />
               )}
             </section>

@@ -7,23 +7,17 @@ import { Dialog, useToast } from '../../shared/dialog.js';
 import { formatDateTime, formatNumber } from '../../shared/format.js';
 import { useAction, useResource } from '../../shared/hooks.js';
 import { useQueryParam } from '../../shared/router.js';
-import type { Page } from '../../shared/types.js';
+import type { Email as EmailWithBodies, EmailSummary, Page } from '../../../src/contract/index.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, Tabs } from '../../shared/ui.js';
 import { useCanEdit } from '../auth.js';
 import { EMAIL_STATUS_WORDS, emailKindWords, emailProblem, type EmailStatus } from '../email-words.js';
 import type { PageProps } from '../routes.js';
 import '../emails.css';
 
-interface Email {
-  id: string; kind: string; to: string; subject: string; status: EmailStatus; attempts: number;
-  memberId: string | null; offerId: string | null; userId: string | null;
-  nextAttemptAt: string | null; expiresAt: string | null; lastError: string | null;
-  deliveredVia: 'smtp' | 'outbox' | null; note: string | null; messageId: string | null; createdAt: string; sentAt: string | null;
-}
-interface EmailDetail extends Email {
-  text: string;
-  html: string;
-}
+/** The API documents status and deliveredVia as strings; these are the values the server writes. */
+type Narrowed = { status: EmailStatus; deliveredVia: 'smtp' | 'outbox' | null };
+type Email = Omit<EmailSummary, keyof Narrowed> & Narrowed;
+type EmailDetail = Omit<EmailWithBodies, keyof Narrowed> & Narrowed;
 
 type Filter = '' | EmailStatus;
 const FILTERS: { value: Filter; label: string }[] = [

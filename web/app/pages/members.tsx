@@ -6,7 +6,7 @@ import { formatDate, formatNumber } from '../../shared/format.js';
 import { useDebounced, useResource } from '../../shared/hooks.js';
 import { ImportDialog } from '../../shared/import-preview.js';
 import { useQueryParam } from '../../shared/router.js';
-import type { Member, Page } from '../../shared/types.js';
+import type { Member, Page } from '../../../src/contract/index.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader } from '../../shared/ui.js';
 import { useCanEdit } from '../auth.js';
 import { MemberDialog } from '../members/member-dialog.js';

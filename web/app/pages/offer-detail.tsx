@@ -8,7 +8,7 @@ import { describePayout, formatAmount, formatDay, formatShortDay, formatMoney, f
 import { useResource } from '../../shared/hooks.js';
 import { Link } from '../../shared/router.js';
 import { dayOf } from '../../shared/zoned.js';
-import type { Offer, OfferMember, Page } from '../../shared/types.js';
+import type { Offer, OfferMember, Page } from '../../../src/contract/index.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, Stat, StatusBadge } from '../../shared/ui.js';
 import { useCanEdit } from '../auth.js';
 import { AddMembersDialog } from '../offer/add-members-dialog.js';
@@ -107,7 +107,7 @@ export default function OfferDetail({ params }: PageProps) {
         <ul className="payout-list">
           {o.payoutOptions.map((p) => (
             <li key={p.id}>
-              <span className="strong">{p.title}</span>{p.default && <span className="tag">default</span>} <span className="muted">{describePayout(p, o.currency)}</span>
+              <span className="strong">{p.title}</span>{p.default && <span className="tag">default</span>} <span className="muted">{describePayout(p, o.currency, o.conversionType)}</span>
             </li>
           ))}
         </ul>

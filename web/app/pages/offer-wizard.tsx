@@ -6,7 +6,7 @@ import { useToast } from '../../shared/dialog.js';
 import { ApiError, fieldErrors } from '../../shared/errors.js';
 import { useResource } from '../../shared/hooks.js';
 import { Link, navigate } from '../../shared/router.js';
-import type { Offer, PayoutOption } from '../../shared/types.js';
+import type { Offer, PayoutOption } from '../../../src/contract/index.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader } from '../../shared/ui.js';
 import { useCanEdit } from '../auth.js';
 import { checkStep, createBody, draftFromOffer, emptyDraft, payoutPlan, settingsPatch, stepOfField, STEPS, type OfferDraft } from '../offer-form.js';

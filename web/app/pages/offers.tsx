@@ -3,7 +3,7 @@ import { api, type Query } from '../../shared/api.js';
 import { formatDay, formatMoney, formatNumber } from '../../shared/format.js';
 import { useResource } from '../../shared/hooks.js';
 import { Link, useQueryParam } from '../../shared/router.js';
-import type { Offer, Page, ReportMetrics } from '../../shared/types.js';
+import type { Offer, Page, ReportMetrics } from '../../../src/contract/index.js';
 import { EmptyState, ErrorMessage, Loading, PageHeader, StatusBadge, Tabs } from '../../shared/ui.js';
 import { useCanEdit } from '../auth.js';
 import { OfferStatusActions } from '../offer-actions.js';

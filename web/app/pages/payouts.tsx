@@ -6,13 +6,11 @@ import { useConfirm, useToast } from '../../shared/dialog.js';
 import { formatAmount, formatDateTime, formatMoney, formatNumber } from '../../shared/format.js';
 import { useResource } from '../../shared/hooks.js';
 import { Link, useQueryParam } from '../../shared/router.js';
-import type { Page } from '../../shared/types.js';
+import type { Page, PayoutBatch as Batch, PayoutLine as Line } from '../../../src/contract/index.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, TextField } from '../../shared/ui.js';
 import { useCanEdit } from '../auth.js';
 import type { PageProps } from '../routes.js';
 
-interface Line { memberId: string; name: string; email: string | null; commissions: number; amountMinor: number; amount: string }
-interface Batch { id: string; currency: string; total: string; totalMinor: number; members: number; commissions: number; note: string; createdBy: string; createdAt: string }
 
 export default function Payouts(_: PageProps) {
   const canEdit = useCanEdit();

@@ -8,7 +8,7 @@ import { formatDay } from '../../shared/format.js';
 import { useResource } from '../../shared/hooks.js';
 import { useQueryParam } from '../../shared/router.js';
 import { dayOf } from '../../shared/zoned.js';
-import type { Member, Offer, ReportGroup } from '../../shared/types.js';
+import type { Member, Offer, Report, ReportGroup } from '../../../src/contract/index.js';
 import { EmptyState, ErrorMessage, Loading, PageHeader } from '../../shared/ui.js';
 import { BreakdownTable } from '../reports/breakdown-table.js';
 import { ExportButtons, useReportExport } from '../reports/export-buttons.js';
@@ -47,8 +47,8 @@ export default function Reports(_: PageProps) {
   const report = useResource(async (signal) => {
     if (badRange || workspace.loading) return null;
     const [table, trend] = await Promise.all([
-      api.get<Wire>('/reports', { groupBy, ...filters }, signal),
-      groupBy === trendBy ? null : api.get<Wire>('/reports', { groupBy: trendBy, ...filters }, signal),
+      api.get<Report>('/reports', { groupBy, ...filters }, signal),
+      groupBy === trendBy ? null : api.get<Report>('/reports', { groupBy: trendBy, ...filters }, signal),
     ]);
     return { table, trend: trend ?? table };
   }, [groupBy, from, to, offerId, memberId, codeId, status, trendBy, badRange, workspace.loading]);

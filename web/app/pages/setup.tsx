@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { api } from '../../shared/api.js';
 import { navigate, useLocation } from '../../shared/router.js';
-import type { SignedIn } from '../../shared/types.js';
+import type { SignedIn } from '../../../src/contract/index.js';
 import { EmptyState, TextField } from '../../shared/ui.js';
 import { useAuth } from '../auth.js';
 import { HOME, type PageProps } from '../routes.js';

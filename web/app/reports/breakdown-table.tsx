@@ -2,7 +2,7 @@
 // hidden there), the server's totals, 100 rows drawn at a time, and the notes on how the numbers were counted.
 import { useEffect, useMemo, useState, type Dispatch, type SetStateAction } from 'react';
 import { formatDay, formatNumber } from '../../shared/format.js';
-import type { ReportGroup } from '../../shared/types.js';
+import type { ReportGroup } from '../../../src/contract/index.js';
 import { Button, SelectField } from '../../shared/ui.js';
 import { cell, COLUMNS, GROUPS, ROWS_SHOWN, sortRows, toggledSort, type Row, type RowSort, type Wire } from './report-table.js';
 

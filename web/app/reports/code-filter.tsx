@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { api } from '../../shared/api.js';
 import { friendlyMessage } from '../../shared/errors.js';
 import { useResource } from '../../shared/hooks.js';
-import type { Code, Member, Offer, Page } from '../../shared/types.js';
+import type { Code, Member, Offer, Page } from '../../../src/contract/index.js';
 import { Field, SelectField } from '../../shared/ui.js';
 
 /**

@@ -1,6 +1,6 @@
 // The Reports page's filters: range, offer, member, promo code, commission status and grouping. The page keeps them
 // in the address; this bar only shows and changes them.
-import type { Member, Offer, ReportGroup } from '../../shared/types.js';
+import type { Member, Offer, ReportGroup } from '../../../src/contract/index.js';
 import { SelectField, TextField } from '../../shared/ui.js';
 import { CodeFilter } from './code-filter.js';
 import { GROUPS, STATUSES } from './report-table.js';

@@ -1,7 +1,7 @@
 // The Reports page's pure parts: the groupings and statuses offered, the table's columns and how a cell reads, the
 // browser-side sort of the rows, and which chart grain a range gets. Pure, so test/web/report-table.test.ts runs it on Node.
 import { formatMoney, formatNumber, formatRatio, formatSmallRatio } from '../../shared/format.js';
-import type { Report, ReportGroup, ReportMetrics } from '../../shared/types.js';
+import type { Report, ReportGroup, ReportMetrics } from '../../../src/contract/index.js';
 
 export type Wire = Report & { conversionsCount?: 'credits' | 'orders'; unconverted?: number };
 export type Row = ReportMetrics & { key: string; label: string };

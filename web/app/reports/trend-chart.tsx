@@ -1,7 +1,7 @@
 // The Reports page's trend: clicks, conversions and sales of the range by day (by week past 92 days).
 import { LazyTimeSeries } from '../../shared/charts/index.js';
 import { formatMoney, formatShortDay } from '../../shared/format.js';
-import type { ReportGroup } from '../../shared/types.js';
+import type { ReportGroup } from '../../../src/contract/index.js';
 import type { Wire } from './report-table.js';
 
 export function TrendChart({ trendBy, trend }: { trendBy: ReportGroup; trend: Wire | undefined }) {

@@ -13,7 +13,7 @@ import { useQueryParam } from '../../shared/router.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, StatusBadge, Tabs } from '../../shared/ui.js';
 import type { PageProps } from '../routes.js';
 import { useMe } from '../session.js';
-import type { CommissionStatus, Page, PortalCommission } from '../types.js';
+import type { CommissionStatus, Page, PortalCommission } from '../../../src/contract/index.js';
 
 type Filter = '' | CommissionStatus;
 const FILTERS: { value: Filter; label: string }[] = [

@@ -8,7 +8,7 @@ import { DeepLinkBuilder } from '../deep-link.js';
 import { QrCode } from '../qr.js';
 import type { PageProps } from '../routes.js';
 import { useMe } from '../session.js';
-import type { PortalLink, PortalOffer } from '../types.js';
+import type { PortalLink, PortalOffer } from '../../../src/contract/index.js';
 
 function endText(endsAt: string | null): string {
   if (!endsAt) return 'No end date';

@@ -6,7 +6,7 @@ import { Link } from '../../shared/router.js';
 import { EmptyState, ErrorMessage, Loading, PageHeader } from '../../shared/ui.js';
 import type { PageProps } from '../routes.js';
 import { useMe } from '../session.js';
-import type { PortalPayout } from '../types.js';
+import type { PortalPayout } from '../../../src/contract/index.js';
 
 export default function Payouts(_: PageProps) {
   const { workspace } = useMe();

@@ -10,7 +10,7 @@ import { EmptyState, ErrorMessage, Loading, PageHeader, Stat, Tabs } from '../..
 import { dayOf } from '../../shared/zoned.js';
 import type { PageProps } from '../routes.js';
 import { useMe } from '../session.js';
-import type { PortalReport } from '../types.js';
+import type { PortalReport } from '../../../src/contract/index.js';
 
 const RANGES = [
   { value: '7', label: 'Last 7 days' },

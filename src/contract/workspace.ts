@@ -1,0 +1,42 @@
+// The workspace's settings and its API keys.
+import { Type, type Static } from '@sinclair/typebox';
+import { DateTime, Nullable } from './common.js';
+
+export const WorkspaceSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  timezone: Type.String(),
+  currency: Type.String(),
+  postbackSecret: Type.Union([Type.String(), Type.Null()], { description: 'Shared secret for server postbacks; null for viewers, who never see secrets.' }),
+  shopifyConnected: Type.Boolean({ description: "Whether Shopify's webhook signing secret is set." }),
+  shopifyWebhookUrl: Type.String({ description: 'Where to point Shopify order, refund and cancellation webhooks.' }),
+  createdAt: DateTime,
+});
+export type Workspace = Static<typeof WorkspaceSchema>;
+
+export const WorkspaceUpdateSchema = Type.Partial(
+  Type.Object({
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    timezone: Type.String({ maxLength: 64 }),
+    currency: Type.String({ pattern: '^[A-Z]{3}$' }),
+    shopifyWebhookSecret: Type.Union([Type.String({ maxLength: 200 }), Type.Null()], { description: "Shopify's webhook signing secret (write-only); null disconnects." }),
+  }),
+  { additionalProperties: false, minProperties: 1 },
+);
+export type WorkspaceUpdate = Static<typeof WorkspaceUpdateSchema>;
+
+export const ApiKeySchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  prefix: Type.String({ description: 'First characters of the key, to recognise it.' }),
+  createdAt: DateTime,
+  lastUsedAt: Nullable(DateTime),
+  revokedAt: Nullable(DateTime),
+});
+export type ApiKey = Static<typeof ApiKeySchema>;
+export const ApiKeyListSchema = Type.Object({ data: Type.Array(ApiKeySchema) });
+
+export const ApiKeyCreateSchema = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
+export const ApiKeyCreatedSchema = Type.Object({ id: Type.String(), name: Type.String(), prefix: Type.String(), key: Type.String(), createdAt: Type.String() });
+export type ApiKeyCreated = Static<typeof ApiKeyCreatedSchema>;
+export const ApiKeyRevokedSchema = Type.Object({ revoked: Type.Boolean() });
