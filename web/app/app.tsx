@@ -10,7 +10,8 @@ import { AuthProvider, useAuth } from './auth.js';
 import { Layout } from './layout.js';
 import ChangePassword from './pages/change-password.js';
 import NotFound from './pages/not-found.js';
-import { HOME, PUBLIC_ROUTES, ROUTES } from './routes.js';
+import { HOME } from './home.js';
+import { PUBLIC_ROUTES, ROUTES } from './routes.js';
 
 export const BASE = '/app';
 

@@ -3,7 +3,7 @@
 import { lazyPage as page, type RouteDef } from '../shared/routes.js';
 import ChangePassword from './pages/change-password.js';
 
-export type { PageProps, RouteDef } from '../shared/routes.js';
+export type { RouteDef } from '../shared/routes.js';
 
 /** Pages that work signed out; they render without the navigation. */
 export const PUBLIC_ROUTES: RouteDef[] = [
@@ -26,4 +26,3 @@ export const ROUTES: RouteDef[] = [
   { path: '/account/password', page: ChangePassword },
 ];
 
-export const HOME = '/offers';

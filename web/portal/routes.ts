@@ -1,7 +1,7 @@
 // Every page of the creator portal: a file in pages/ and a line here. Pages load on first visit (their own chunk).
 import { lazyPage as page, type RouteDef } from '../shared/routes.js';
 
-export type { PageProps, RouteDef } from '../shared/routes.js';
+export type { RouteDef } from '../shared/routes.js';
 
 /** Works signed out; drawn without the navigation. */
 export const LOGIN: RouteDef = { path: '/login', page: page(() => import('./pages/login.js')) };

@@ -6,8 +6,6 @@ import type { CommissionReceipt } from '../../src/contract/index.js';
 
 export type Receipt = CommissionReceipt;
 export type ReceiptEvent = Receipt['events'][number];
-export type Trust = NonNullable<ReceiptEvent['trust']>;
-export type ReceiptEvidence = NonNullable<ReceiptEvent['evidence']>;
 export type ReceiptCredit = Receipt['decision']['credits'][number];
 export type ReceiptSettings = NonNullable<Receipt['settings']>;
 export type ReceiptEntry = Receipt['entries'][number];
@@ -21,8 +19,6 @@ export const SOURCE_WORDS: Record<string, string> = {
   pixel: 'Conversion pixel in the shopper’s browser',
   tag: 't.js tag in the shopper’s browser',
 };
-
-export const TRUST_WORDS: Record<Trust, string> = { server: 'server', browser: 'browser' };
 
 export const OUTCOME_WORDS: Record<string, string> = {
   created: 'Order received',

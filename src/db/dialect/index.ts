@@ -10,7 +10,7 @@ import type { Dialect, Store } from './types.js';
 
 export type { Dialect, DialectKind, Store } from './types.js';
 export { openPostgres } from './postgres.js';
-export { openSqlite, sqliteFile } from './sqlite.js';
+export { openSqlite } from './sqlite.js';
 
 const DIALECTS: readonly Dialect[] = [sqliteDialect, postgresDialect];
 

@@ -11,7 +11,7 @@ import { Link, useQueryParam } from '../../shared/router.js';
 import type { Alert, Member, Offer, Page } from '../../../src/contract/index.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, Tabs } from '../../shared/ui.js';
 import { useCanEdit } from '../auth.js';
-import type { PageProps } from '../routes.js';
+import type { PageProps } from '../../shared/routes.js';
 
 
 type Status = '' | 'open' | 'acknowledged' | 'resolved';

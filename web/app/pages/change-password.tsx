@@ -7,7 +7,8 @@ import { useToast } from '../../shared/dialog.js';
 import type { User } from '../../../src/contract/index.js';
 import { Button, ErrorMessage, TextField } from '../../shared/ui.js';
 import { useAuth, useMe } from '../auth.js';
-import { HOME, type PageProps } from '../routes.js';
+import type { PageProps } from '../../shared/routes.js';
+import { HOME } from '../home.js';
 
 export const MIN_PASSWORD = 10;
 export const passwordHint = `At least ${MIN_PASSWORD} characters. A short sentence is easy to remember and hard to guess.`;

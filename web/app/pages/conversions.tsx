@@ -16,7 +16,7 @@ import type { Commission, ConversionDetail, ConversionListItem, ConversionStatus
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, SelectField, StatusBadge, Tabs, TextField } from '../../shared/ui.js';
 import { dayBounds } from '../../shared/zoned.js';
 import { useCanEdit, useMe } from '../auth.js';
-import type { PageProps } from '../routes.js';
+import type { PageProps } from '../../shared/routes.js';
 
 /** The list names each credit (memberName null: a generic link or code, or a deleted member); the detail does not. */
 type ListedCredit = ConversionListItem['credits'][number];

@@ -11,7 +11,7 @@ import type { Email as EmailWithBodies, EmailSummary, Page } from '../../../src/
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, Tabs } from '../../shared/ui.js';
 import { useCanEdit } from '../auth.js';
 import { EMAIL_STATUS_WORDS, emailKindWords, emailProblem, type EmailStatus } from '../email-words.js';
-import type { PageProps } from '../routes.js';
+import type { PageProps } from '../../shared/routes.js';
 import '../emails.css';
 
 /** The API documents status and deliveredVia as strings; these are the values the server writes. */

@@ -2,7 +2,8 @@ import { useState } from 'react';
 import { navigate, useLocation } from '../../shared/router.js';
 import { TextField } from '../../shared/ui.js';
 import { useAuth } from '../auth.js';
-import { HOME, type PageProps } from '../routes.js';
+import type { PageProps } from '../../shared/routes.js';
+import { HOME } from '../home.js';
 import { SignedOutForm } from '../signed-out-form.js';
 
 /** Only paths inside the dashboard: `next` comes from the URL and must not send anyone elsewhere. */

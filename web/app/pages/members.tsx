@@ -12,7 +12,7 @@ import { useCanEdit } from '../auth.js';
 import { MemberDialog } from '../members/member-dialog.js';
 import { handles } from '../members/handles.js';
 import { checkMemberRow, MEMBER_COLUMNS, MEMBER_TEMPLATE } from '../members/member-columns.js';
-import type { PageProps } from '../routes.js';
+import type { PageProps } from '../../shared/routes.js';
 
 function downloadTemplate() {
   const url = URL.createObjectURL(new Blob([MEMBER_TEMPLATE], { type: 'text/csv' }));

@@ -1,6 +1,6 @@
 import { Link } from '../../shared/router.js';
 import { EmptyState } from '../../shared/ui.js';
-import type { PageProps } from '../routes.js';
+import type { PageProps } from '../../shared/routes.js';
 
 export default function NotFound(_: PageProps) {
   return (

@@ -17,7 +17,7 @@ import { OfferMembersTable } from '../offer/members-table.js';
 import { RosterActions } from '../offer/roster.js';
 import { OfferStatusActions } from '../offer-actions.js';
 import { loadReport, rowsByKey } from '../reports.js';
-import type { PageProps } from '../routes.js';
+import type { PageProps } from '../../shared/routes.js';
 
 const PAGE = 200;
 

@@ -11,7 +11,7 @@ import { Button, EmptyState, ErrorMessage, Loading, PageHeader } from '../../sha
 import { useCanEdit } from '../auth.js';
 import { checkStep, createBody, draftFromOffer, emptyDraft, payoutPlan, settingsPatch, stepOfField, STEPS, type OfferDraft } from '../offer-form.js';
 import { DetailsStep, SettingsStep, TrackingStep } from '../offer-steps.js';
-import type { PageProps } from '../routes.js';
+import type { PageProps } from '../../shared/routes.js';
 
 /** The API names a UTM error by parameter ("utm.utm_source"); the form shows it on that row. */
 function utmErrorsByRow(errors: Record<string, string>, draft: OfferDraft): Record<string, string> {

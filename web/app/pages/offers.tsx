@@ -8,7 +8,7 @@ import { EmptyState, ErrorMessage, Loading, PageHeader, StatusBadge, Tabs } from
 import { useCanEdit } from '../auth.js';
 import { OfferStatusActions } from '../offer-actions.js';
 import { loadReport, rowsByKey } from '../reports.js';
-import type { PageProps } from '../routes.js';
+import type { PageProps } from '../../shared/routes.js';
 import { useState } from 'react';
 
 /** An offer with no activity in the report's range has no row: it did nothing, which is zero, not unknown. */

@@ -9,7 +9,7 @@ import { Link, useQueryParam } from '../../shared/router.js';
 import type { Page, PayoutBatch as Batch, PayoutLine as Line } from '../../../src/contract/index.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, TextField } from '../../shared/ui.js';
 import { useCanEdit } from '../auth.js';
-import type { PageProps } from '../routes.js';
+import type { PageProps } from '../../shared/routes.js';
 
 
 export default function Payouts(_: PageProps) {

@@ -15,7 +15,7 @@ import { ExportButtons, useReportExport } from '../reports/export-buttons.js';
 import { FiltersBar, type FilterValues } from '../reports/filters-bar.js';
 import { GROUPS, isEmptyReport, STATUSES, trendGroup, type RowSort, type Wire } from '../reports/report-table.js';
 import { TrendChart } from '../reports/trend-chart.js';
-import type { PageProps } from '../routes.js';
+import type { PageProps } from '../../shared/routes.js';
 
 export default function Reports(_: PageProps) {
   // The server reads dates on the workspace's clock: "today" is the workspace's, not the browser's (a marketer in

@@ -5,7 +5,8 @@ import { navigate, useLocation } from '../../shared/router.js';
 import type { SignedIn } from '../../../src/contract/index.js';
 import { EmptyState, TextField } from '../../shared/ui.js';
 import { useAuth } from '../auth.js';
-import { HOME, type PageProps } from '../routes.js';
+import type { PageProps } from '../../shared/routes.js';
+import { HOME } from '../home.js';
 import { SignedOutCard, SignedOutForm } from '../signed-out-form.js';
 import { MIN_PASSWORD, passwordHint } from './change-password.js';
 

@@ -11,7 +11,7 @@ import { formatAmount, formatDate, formatMoney } from '../../shared/format.js';
 import { useResource } from '../../shared/hooks.js';
 import { useQueryParam } from '../../shared/router.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, StatusBadge, Tabs } from '../../shared/ui.js';
-import type { PageProps } from '../routes.js';
+import type { PageProps } from '../../shared/routes.js';
 import { useMe } from '../session.js';
 import type { CommissionStatus, Page, PortalCommission } from '../../../src/contract/index.js';
 

@@ -6,7 +6,7 @@ import { useResource } from '../../shared/hooks.js';
 import { CopyButton, EmptyState, ErrorMessage, Loading, PageHeader, StatusBadge } from '../../shared/ui.js';
 import { DeepLinkBuilder } from '../deep-link.js';
 import { QrCode } from '../qr.js';
-import type { PageProps } from '../routes.js';
+import type { PageProps } from '../../shared/routes.js';
 import { useMe } from '../session.js';
 import type { PortalLink, PortalOffer } from '../../../src/contract/index.js';
 

@@ -4,7 +4,7 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../../shared/api.js';
 import { Link, useLocation } from '../../shared/router.js';
 import { Button, ErrorMessage, TextField } from '../../shared/ui.js';
-import type { PageProps } from '../routes.js';
+import type { PageProps } from '../../shared/routes.js';
 import { useSession } from '../session.js';
 
 const LINK_ERRORS: Record<string, string> = {

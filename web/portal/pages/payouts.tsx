@@ -4,7 +4,7 @@ import { formatDate, formatMoney, formatNumber } from '../../shared/format.js';
 import { useResource } from '../../shared/hooks.js';
 import { Link } from '../../shared/router.js';
 import { EmptyState, ErrorMessage, Loading, PageHeader } from '../../shared/ui.js';
-import type { PageProps } from '../routes.js';
+import type { PageProps } from '../../shared/routes.js';
 import { useMe } from '../session.js';
 import type { PortalPayout } from '../../../src/contract/index.js';
 

@@ -8,7 +8,7 @@ import { useResource } from '../../shared/hooks.js';
 import { useQueryParam } from '../../shared/router.js';
 import { EmptyState, ErrorMessage, Loading, PageHeader, Stat, Tabs } from '../../shared/ui.js';
 import { dayOf } from '../../shared/zoned.js';
-import type { PageProps } from '../routes.js';
+import type { PageProps } from '../../shared/routes.js';
 import { useMe } from '../session.js';
 import type { PortalReport } from '../../../src/contract/index.js';
 

@@ -2,7 +2,7 @@
 import { lazy, Suspense } from 'react';
 import type { TimeSeriesProps } from './time-series.js';
 
-export type { Series, TimeSeriesProps } from './time-series.js';
+export type { TimeSeriesProps } from './time-series.js';
 
 const TimeSeries = lazy(() => import('./time-series.js'));
 
