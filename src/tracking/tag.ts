@@ -24,7 +24,8 @@ import type { Problem } from '../core/result.js';
 import { sendProblem } from '../http/errors.js';
 import type { ConversionBuffer } from './conversion-buffer.js';
 import { ingest, ingestProblem, rejectEvent, workspaceOfClick } from './ingest.js';
-import { jsonParams, onlyStrings, rawConversion, readCookie, type Params } from './params.js';
+import { readCookie } from '../core/cookies.js';
+import { jsonParams, onlyStrings, rawConversion, type Params } from './params.js';
 import { TAG_SCRIPT, TAG_VERSION } from './tag-script.js';
 
 const BODY_LIMIT = 16 * 1024;
