@@ -80,7 +80,7 @@ export const ATTRIBUTION_REASONS = [
   'click_offer_ended', 'click_offer_links_off', 'click_after_conversion', 'click_outside_window', 'click_counted',
   'no_code', 'code_not_found', 'code_disabled', 'code_offer_paused', 'code_offer_archived', 'code_offer_ended',
   'code_offer_codes_off', 'code_counted', 'code_generic',
-  'only_click', 'only_code', 'same_member', 'member_beats_generic', 'different_members', 'different_offers',
+  'only_click', 'only_code', 'same_member', 'both_generic', 'member_beats_generic', 'different_members', 'different_offers',
   'decided_by_reported_offer', 'decided_by_code_offer', 'rule_code_first', 'rule_click_first', 'rule_split',
   'split_across_offers', 'reported_offer_not_credited',
 ] as const;
@@ -190,7 +190,9 @@ export function attribute(input: AttributionInput): AttributionDecision {
     : ['different_offers', byClickOffer || input.reportedOfferId === c.offerId ? 'decided_by_reported_offer' : 'decided_by_code_offer'];
 
   if (k.memberId === c.memberId) {
-    return credited([whole(byClickOffer ? k.offerId : c.offerId, c.memberId, 'click+code')], ['same_member', ...offerWhy]);
+    // A generic link and a generic code agree on no one: the offer is credited once, and the reason says so.
+    const agree: AttributionReason = c.memberId === null ? 'both_generic' : 'same_member';
+    return credited([whole(byClickOffer ? k.offerId : c.offerId, c.memberId, 'click+code')], [agree, ...offerWhy]);
   }
   if (k.memberId === null) return credited([whole(c.offerId, c.memberId, 'code')], ['member_beats_generic', ...offerWhy]);
   if (c.memberId === null) return credited([whole(k.offerId, k.memberId, 'click')], ['member_beats_generic', ...offerWhy]);

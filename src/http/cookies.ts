@@ -2,19 +2,13 @@
 import type { FastifyReply } from 'fastify';
 import { SESSION_MAX_MS } from '../app/sessions.js';
 
+// The session routes read their cookies with the parser the tracking routes use.
+export { readCookie } from '../core/cookies.js';
+
 export const USER_COOKIE = 'tp_session';
 export const MEMBER_COOKIE = 'tp_member';
 export const CSRF_COOKIE = 'tp_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
-
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
 
 /** Secure whenever the public origin is https; a plain-http origin (localhost) could not send it back otherwise. */
 function attributes(secure: boolean, maxAgeSeconds: number, httpOnly: boolean): string {

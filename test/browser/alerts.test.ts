@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signInFirstTime, startDashboard, type Dashboard } from './harness.js';
+import { signInFirstTime, startDashboard, type Dashboard, noChromium } from './harness.js';
 
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 const PASSWORD = 'correct horse battery staple';
@@ -17,7 +17,7 @@ async function fitsWidth(page: Page): Promise<void> {
   expect(scroll, 'page wider than the viewport').toBeLessThanOrEqual(client);
 }
 
-describe('the Alerts page in a real browser (Chromium, SQLite)', () => {
+describe.skipIf(noChromium)('the Alerts page in a real browser (Chromium, SQLite)', () => {
   let d: Dashboard;
   let desktop: Page;
   let code = '';

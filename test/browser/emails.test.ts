@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchEmails } from '../../src/app/emails.js';
 import { createUser } from '../../src/app/users.js';
 import type { MailTransport } from '../../src/email/transport.js';
-import { startDashboard, type Dashboard } from './harness.js';
+import { startDashboard, type Dashboard, noChromium } from './harness.js';
 
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 const PASSWORD = 'correct horse battery staple';
@@ -34,7 +34,7 @@ async function fitsWidth(page: Page): Promise<void> {
   expect(scroll, 'page wider than the viewport').toBeLessThanOrEqual(client);
 }
 
-describe('the Emails page in a real browser (Chromium, SQLite)', () => {
+describe.skipIf(noChromium)('the Emails page in a real browser (Chromium, SQLite)', () => {
   let d: Dashboard;
   let desktop: Page;
 

@@ -1,6 +1,6 @@
 // What a dashboard test in a real browser needs: the web app built (once per change of web/, cached under .tmp/),
 // a Touchpoint on a real SQLite database listening on loopback with that build, a signed-in owner, Debian's
-// Chromium driven by playwright-core, and screenshots in test-results/ at the widths that matter.
+// Chromium driven by playwright-core (test files skip without it, except in CI: `noChromium`), and screenshots in test-results/ at the widths that matter.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -11,11 +11,12 @@ import { createFirstOwner } from '../../src/app/users.js';
 import { loadConfig } from '../../src/config.js';
 import { buildApp, type BuiltApp } from '../../src/http/app.js';
 import { withData } from '../helpers/app.js';
+import { assertChromium, CHROMIUM, CHROMIUM_ARGS as ARGS } from '../helpers/chromium.js';
 import { freshStore, type TestStore } from '../helpers/stores.js';
 
+export { noChromium } from '../helpers/chromium.js';
+
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 export const RESULTS = path.join(ROOT, 'test-results');
 export const WIDTHS = { desktop: { width: 1280, height: 860 }, phone: { width: 390, height: 844 } } as const;
 export type Width = keyof typeof WIDTHS;
@@ -75,9 +76,7 @@ export interface Dashboard {
 }
 
 export async function startDashboard(): Promise<Dashboard> {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}; install Debian's package: apt-get update && apt-get install -y chromium`);
-  }
+  assertChromium();
   const webRoot = await builtWebRoot();
   const store = await freshStore('sqlite');
   const config = loadConfig({ BASE_URL: 'http://tp.test', DATA_DIR: store.dataDir }, { clickFlushMs: 50 });

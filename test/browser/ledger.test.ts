@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/app/users.js';
 import { deliveredText, sendToOutbox } from '../helpers/outbox.js';
-import { signInFirstTime, startDashboard, type Dashboard } from './harness.js';
+import { signInFirstTime, startDashboard, type Dashboard, noChromium } from './harness.js';
 
 const PASSWORD = 'correct horse battery staple';
 const ANA = { name: 'Ana Lopez', email: 'ana@creators.test' };
@@ -22,7 +22,7 @@ async function fitsWidth(page: Page): Promise<void> {
   expect(scroll, 'page wider than the viewport').toBeLessThanOrEqual(client);
 }
 
-describe('the commission ledger on the dashboard and the portal (Chromium, SQLite)', () => {
+describe.skipIf(noChromium)('the commission ledger on the dashboard and the portal (Chromium, SQLite)', () => {
   let d: Dashboard;
   let desktop: Page;
   const seed = { offer: '', ana: '', code: '', secret: '' };

@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/core/passwords.js';
 import { deliveredText, sendToOutbox } from '../helpers/outbox.js';
-import { RESULTS, startDashboard, type Dashboard, type Width } from './harness.js';
+import { RESULTS, startDashboard, type Dashboard, type Width, noChromium } from './harness.js';
 
 const AVA = { name: 'Ava Stone', email: 'ava@creators.test' };
 const BO = { name: 'Bo Rivers', email: 'bo@creators.test' };
@@ -32,7 +32,7 @@ async function fitsWidth(page: Page): Promise<void> {
 
 const bodyText = (page: Page) => page.evaluate<string>('document.body.innerText');
 
-describe('the creator portal in a real browser (Chromium, SQLite)', () => {
+describe.skipIf(noChromium)('the creator portal in a real browser (Chromium, SQLite)', () => {
   let d: Dashboard;
   let desktop: Page;
   const seed = {

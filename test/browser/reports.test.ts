@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signInFirstTime, startDashboard, type Dashboard } from './harness.js';
+import { signInFirstTime, startDashboard, type Dashboard, noChromium } from './harness.js';
 
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 const PASSWORD = 'correct horse battery staple';
@@ -21,7 +21,7 @@ async function bodyRows(page: Page): Promise<string[][]> {
   return page.locator('table.report-table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
 }
 
-describe('the Reports page in a real browser (Chromium, SQLite)', () => {
+describe.skipIf(noChromium)('the Reports page in a real browser (Chromium, SQLite)', () => {
   let d: Dashboard;
   let desktop: Page;
   const members: { id: string; name: string; slug: string; code: string; codeId: string }[] = [];

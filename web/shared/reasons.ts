@@ -26,6 +26,7 @@ export const REASON_WORDS: Record<string, string> = {
   only_click: 'Only a link click',
   only_code: 'Only a promo code',
   same_member: 'Link and code of the same member',
+  both_generic: 'Generic link and generic code (no member)',
   member_beats_generic: 'Member’s link or code beat a generic one',
   different_members: 'Link and code of different members',
   different_offers: 'Link and code of different offers',

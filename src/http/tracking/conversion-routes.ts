@@ -9,7 +9,8 @@ import { shopifyRoutes } from './shopify.js';
 import { ingest, ingestProblem, rejectEvent, workspaceOfClick, type IngestResult } from '../../app/ingest.js';
 import { controlCharacterField } from '../../core/conversion-input.js';
 import { CONTROL_CHARACTER_MESSAGE, hasControlCharacter } from '../../core/text.js';
-import { jsonParams, onlyStrings, rawConversion, readCookie, type Params } from '../../tracking/params.js';
+import { jsonParams, onlyStrings, rawConversion, type Params } from '../../tracking/params.js';
+import { readCookie } from '../../core/cookies.js';
 import type { ClickFinder } from '../../app/click-finder.js';
 import type { ConversionBuffer } from '../../tracking/conversion-buffer.js';
 

@@ -23,7 +23,8 @@ import type { Problem } from '../../core/result.js';
 import { sendProblem } from '../errors.js';
 import type { ConversionBuffer } from '../../tracking/conversion-buffer.js';
 import { ingest, ingestProblem, rejectEvent, workspaceOfClick } from '../../app/ingest.js';
-import { jsonParams, onlyStrings, rawConversion, readCookie, type Params } from '../../tracking/params.js';
+import { jsonParams, onlyStrings, rawConversion, type Params } from '../../tracking/params.js';
+import { readCookie } from '../../core/cookies.js';
 import { TAG_SCRIPT, TAG_VERSION } from './tag-script.js';
 
 const BODY_LIMIT = 16 * 1024;

@@ -18,10 +18,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from './helpers/app.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { assertChromium, CHROMIUM, CHROMIUM_ARGS as ARGS, noChromium } from '../helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const DESKTOP_CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 const RESULTS = path.resolve('test-results');
 // Page-side code is passed as strings: the project's TypeScript has no DOM library.
@@ -87,7 +86,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
   }
 }
 
-describe('the JavaScript tag and the pixel in a real browser (Chromium, SQLite)', () => {
+describe.skipIf(noChromium)('the JavaScript tag and the pixel in a real browser (Chromium, SQLite)', () => {
   let t: TestApp;
   let browser: Browser;
   let shop: http.Server;
@@ -131,9 +130,7 @@ describe('the JavaScript tag and the pixel in a real browser (Chromium, SQLite)'
   };
 
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is not installed at ${CHROMIUM}; install Debian's package: apt-get update && apt-get install -y chromium`);
-    }
+    assertChromium();
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
 
