@@ -2,9 +2,8 @@
 // (core/attribution.ts, pure), whether browser-only evidence may credit it (SPEC §4), and the commission each
 // credited member accrues (core/commission.ts). The ledger (core/ledger.ts) turns accruals into entries.
 import type { Transaction } from 'kysely';
-import {
-  attribute, DAY_MS, type AttributionDecision, type ClickLookup, type CodeLookup, type EvidenceConflict, type OfferTracking, type OrderFacts,
-} from '../core/attribution.js';
+import { attribute, DAY_MS, type AttributionDecision, type ClickLookup, type CodeLookup, type OfferTracking } from '../core/attribution.js';
+import type { EvidenceConflict, OrderFacts } from '../core/order-evidence.js';
 import { commissionFor, monthKey, splitAmount } from '../core/commission.js';
 import type { Trust } from '../core/order-evidence.js';
 import * as repo from '../db/conversions.js';

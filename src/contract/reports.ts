@@ -33,11 +33,11 @@ const Metrics = {
   linkRevenueMinor: Type.Integer(),
   codedRevenueShare: Ratio,
 };
-const MetricsSchema = Type.Object(Metrics);
-export type ReportMetrics = Static<typeof MetricsSchema>;
 
 export const ReportRowSchema = Type.Object({ key: Type.String(), label: Type.String(), ...Metrics });
 export type ReportRow = Static<typeof ReportRowSchema>;
+/** The measures of a row or of the totals, without the row's key and label. */
+export type ReportMetrics = Omit<ReportRow, 'key' | 'label'>;
 
 export const ReportSchema = Type.Object({
   groupBy: Type.String(), from: Type.String(), to: Type.String(), timezone: Type.String(), currency: Type.String(),

@@ -14,8 +14,6 @@
 //   Its rule applies; one member on two offers is credited once, on the deciding offer.
 // - split across two offers: each credit stays on its own offer (each paid by its own payout option); the shares
 //   come from the deciding offer and still sum to 10000, so the order is paid once.
-export { orderFacts } from './order-evidence.js';
-export type { EvidenceConflict, EvidenceField, OrderEvidence, OrderFacts, Trust } from './order-evidence.js';
 
 export const DAY_MS = 86_400_000;
 export const CLOCK_SKEW_MS = 5 * 60_000;

@@ -42,7 +42,6 @@ export function escapeHtml(value: string): string {
 
 /** A header must be one line: a name with a line break would otherwise start a header of its own. */
 function oneLine(value: string, max = 200): string {
-  // eslint-disable-next-line no-control-regex
   const flat = value.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
   return flat.length > max ? flat.slice(0, max - 1) + '…' : flat;
 }

@@ -23,7 +23,7 @@ import type { Problem } from '../../core/result.js';
 import { sendProblem } from '../errors.js';
 import type { ConversionBuffer } from '../../tracking/conversion-buffer.js';
 import { ingest, ingestProblem, rejectEvent, workspaceOfClick } from '../../app/ingest.js';
-import { jsonParams, onlyStrings, rawConversion, type Params } from '../../tracking/params.js';
+import { jsonParams, onlyStrings, rawConversion } from '../../tracking/params.js';
 import { readCookie } from '../../core/cookies.js';
 import { TAG_SCRIPT, TAG_VERSION } from './tag-script.js';
 
@@ -38,7 +38,7 @@ export const TAG_ETAG = `"tp${TAG_VERSION}-${createHash('sha256').update(TAG_SCR
  */
 export function originAllowed(origin: string | undefined, offer: Pick<OfferRow, 'destination_url' | 'deep_links'>): boolean {
   if (!origin || origin === 'null' || !/^https?:\/\/[^/]+$/i.test(origin)) return false;
-  let extra: string[] = [];
+  let extra: string[];
   try {
     extra = (JSON.parse(offer.deep_links) as DeepLinkSettings).extraDomains ?? [];
   } catch {

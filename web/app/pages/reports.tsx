@@ -13,7 +13,7 @@ import { EmptyState, ErrorMessage, Loading, PageHeader } from '../../shared/ui.j
 import { BreakdownTable } from '../reports/breakdown-table.js';
 import { ExportButtons, useReportExport } from '../reports/export-buttons.js';
 import { FiltersBar, type FilterValues } from '../reports/filters-bar.js';
-import { GROUPS, isEmptyReport, STATUSES, trendGroup, type RowSort, type Wire } from '../reports/report-table.js';
+import { GROUPS, isEmptyReport, STATUSES, trendGroup, type RowSort } from '../reports/report-table.js';
 import { TrendChart } from '../reports/trend-chart.js';
 import type { PageProps } from '../../shared/routes.js';
 
