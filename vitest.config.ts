@@ -19,7 +19,10 @@ export default defineConfig({
       // Pure tests share their workers' module cache (no isolation) and run in threads: less start-up per file.
       { extends: true, test: { name: 'unit', include: UNIT, pool: 'threads', isolate: false } },
       // The global setup says whether the PostgreSQL half runs: only where a database is used.
-      { extends: true, test: { name: 'store', include: ['test/*.test.ts'], exclude: SLOW, globalSetup: ['test/global-setup.ts'] } },
+      {
+        extends: true,
+        test: { name: 'store', include: ['test/*.test.ts'], exclude: SLOW, globalSetup: ['test/global-setup.ts'] },
+      },
       { extends: true, test: { name: 'browser', include: BROWSER } },
       { extends: true, test: { name: 'slow', include: SLOW, globalSetup: ['test/global-setup.ts'] } },
     ],

@@ -27,7 +27,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const PASSWORD = 'bench password 1234';
 const runs = Number(args.runs);
 
-if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get update && apt-get install -y chromium`);
+if (!fs.existsSync(CHROMIUM))
+  throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get update && apt-get install -y chromium`);
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-bench-dashboard-'));
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
@@ -38,12 +39,34 @@ try {
   await waitForHttp(`${base}/healthz`, 60_000);
   // The first start made the demo workspace and its owner; the data set goes into that workspace so the owner sees it.
   const demo = JSON.parse(fs.readFileSync(path.join(dataDir, 'demo.json'), 'utf8'));
-  console.log(`Generating ${args.clicks} clicks, ${args.conversions} orders, ${args.members} members over ${args.days} days…`);
-  const gen = spawnSync(process.execPath, [CLI, 'generate', '--clicks', args.clicks, '--conversions', args.conversions, '--members', args.members,
-    '--days', args.days, '--workspace', demo.workspaceId], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 24 });
+  console.log(
+    `Generating ${args.clicks} clicks, ${args.conversions} orders, ${args.members} members over ${args.days} days…`,
+  );
+  const gen = spawnSync(
+    process.execPath,
+    [
+      CLI,
+      'generate',
+      '--clicks',
+      args.clicks,
+      '--conversions',
+      args.conversions,
+      '--members',
+      args.members,
+      '--days',
+      args.days,
+      '--workspace',
+      demo.workspaceId,
+    ],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 24 },
+  );
   if (gen.status !== 0) throw new Error(`generate failed (${gen.status})`);
 
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('pageerror', (e) => console.error('page error:', e.message));
   await page.goto(`${base}/app/login`);
@@ -57,14 +80,18 @@ try {
   await page.getByRole('heading', { name: 'Offers', exact: true }).waitFor();
 
   // Timed inside the page: from the click to the frame after React's commit, so it is the drawing, not Playwright.
-  const clickAndDraw = (selector, text) => page.evaluate(async ([sel, t]) => {
-    const button = [...document.querySelectorAll(sel)].find((b) => b.textContent.trim().startsWith(t));
-    if (!button) throw new Error(`no button "${t}"`);
-    const t0 = performance.now();
-    button.click();
-    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
-    return performance.now() - t0;
-  }, [selector, text]);
+  const clickAndDraw = (selector, text) =>
+    page.evaluate(
+      async ([sel, t]) => {
+        const button = [...document.querySelectorAll(sel)].find((b) => b.textContent.trim().startsWith(t));
+        if (!button) throw new Error(`no button "${t}"`);
+        const t0 = performance.now();
+        button.click();
+        await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+        return performance.now() - t0;
+      },
+      [selector, text],
+    );
   const rowCount = () => page.locator('table.report-table tbody tr').count();
 
   const from = new Date(Date.now() - (Number(args.days) - 1) * 86_400_000).toISOString().slice(0, 10);
@@ -74,7 +101,9 @@ try {
     let rows = 0;
     for (let i = 0; i < runs; i++) {
       const a0 = performance.now();
-      const res = await fetch(`${base}/api/v1/reports?groupBy=${group}&from=${from}`, { headers: { authorization: `Bearer ${demo.apiKey}` } });
+      const res = await fetch(`${base}/api/v1/reports?groupBy=${group}&from=${from}`, {
+        headers: { authorization: `Bearer ${demo.apiKey}` },
+      });
       rows = (await res.json()).rows.length;
       t.api.push(performance.now() - a0);
 
@@ -82,7 +111,8 @@ try {
       await page.goto(`${base}/app/reports?groupBy=${group}&from=${from}`);
       await page.locator('table.report-table tbody tr').first().waitFor({ timeout: 120_000 });
       t.load.push(performance.now() - l0);
-      if ((await rowCount()) !== Math.min(rows, 100)) throw new Error(`expected ${Math.min(rows, 100)} rows drawn, found ${await rowCount()}`);
+      if ((await rowCount()) !== Math.min(rows, 100))
+        throw new Error(`expected ${Math.min(rows, 100)} rows drawn, found ${await rowCount()}`);
       // The filters' member and offer lists and the chart arrive after the first rows: let them land before a sort is timed.
       await page.waitForLoadState('networkidle');
       await page.locator('.recharts-wrapper').first().waitFor();
@@ -93,16 +123,26 @@ try {
         t.sortAll.push(await clickAndDraw('table.report-table thead button', 'Sales'));
       }
     }
-    results.push({ group, rows, ...Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.length ? median(v) : null])) });
+    results.push({
+      group,
+      rows,
+      ...Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.length ? median(v) : null])),
+    });
   }
 
   const f = (ms) => (ms === null ? '—' : `${ms.toFixed(0)} ms`);
-  console.log(`\nReports page, Chromium 1280 px, ${args.clicks} clicks, ${args.members} members, ${args.days} days; medians of ${runs} runs`);
-  console.log('| grouping | rows | API | load (first 100 rows) | sort, 100 drawn | "Show all" | sort, all drawn | sort all ÷ sort 100 |');
+  console.log(
+    `\nReports page, Chromium 1280 px, ${args.clicks} clicks, ${args.members} members, ${args.days} days; medians of ${runs} runs`,
+  );
+  console.log(
+    '| grouping | rows | API | load (first 100 rows) | sort, 100 drawn | "Show all" | sort, all drawn | sort all ÷ sort 100 |',
+  );
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const ratio = r.sortAll === null ? '—' : `${(r.sortAll / r.sort).toFixed(1)}×`;
-    console.log(`| ${r.group} | ${r.rows.toLocaleString('en-US')} | ${f(r.api)} | ${f(r.load)} | ${f(r.sort)} | ${f(r.showAll)} | ${f(r.sortAll)} | ${ratio} |`);
+    console.log(
+      `| ${r.group} | ${r.rows.toLocaleString('en-US')} | ${f(r.api)} | ${f(r.load)} | ${f(r.sort)} | ${f(r.showAll)} | ${f(r.sortAll)} | ${ratio} |`,
+    );
   }
 } finally {
   await browser?.close();

@@ -31,18 +31,31 @@ for (const kind of db === 'both' ? (['sqlite', 'postgres'] as const) : [db as 's
     });
     const started = Date.now();
     const report = await runFuzz(t, world, {
-      runs, seed,
+      runs,
+      seed,
       onProgress: (done) => {
         if (done % 500 === 0) process.stderr.write(`  ${kind}: ${done}/${runs}\n`);
       },
     });
     const seconds = (Date.now() - started) / 1000;
-    console.log(`${kind}: ${report.requests} requests, seed ${seed}, ${seconds.toFixed(1)} s (${(report.requests / seconds).toFixed(0)}/s)`);
-    console.log(`  statuses: ${Object.entries(report.statuses).map(([s, n]) => `${s}×${n}`).join(' ')}`);
-    const slow = Object.entries(report.timeByTarget).sort((a, b) => b[1] - a[1]).slice(0, 8);
+    console.log(
+      `${kind}: ${report.requests} requests, seed ${seed}, ${seconds.toFixed(1)} s (${(report.requests / seconds).toFixed(0)}/s)`,
+    );
+    console.log(
+      `  statuses: ${Object.entries(report.statuses)
+        .map(([s, n]) => `${s}×${n}`)
+        .join(' ')}`,
+    );
+    const slow = Object.entries(report.timeByTarget)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 8);
     console.log(`  most time: ${slow.map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)} s`).join('; ')}`);
     const lines = findingLines(report);
-    console.log(lines.length ? `  ${lines.length} kinds of failure:\n${lines.map((l) => `  - ${l}`).join('\n')}` : '  no failures');
+    console.log(
+      lines.length
+        ? `  ${lines.length} kinds of failure:\n${lines.map((l) => `  - ${l}`).join('\n')}`
+        : '  no failures',
+    );
     failed ||= lines.length > 0;
   } finally {
     await t.close();

@@ -69,9 +69,15 @@ async function bench(kind: 'sqlite' | 'postgres') {
     const baseline: number[] = [];
     for (let i = 0; i < runs; i++) {
       const s = performance.now();
-      await store.db.selectFrom('conversions').select((eb) => eb.fn.countAll().as('n'))
-        .where('workspace_id', '=', ws).where('is_test', '=', 0).where('code', 'is not', null)
-        .where('occurred_at', '>', now - 86_400_000).where('occurred_at', '<=', now).executeTakeFirst();
+      await store.db
+        .selectFrom('conversions')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('workspace_id', '=', ws)
+        .where('is_test', '=', 0)
+        .where('code', 'is not', null)
+        .where('occurred_at', '>', now - 86_400_000)
+        .where('occurred_at', '<=', now)
+        .executeTakeFirst();
       baseline.push(performance.now() - s);
     }
     const s1 = performance.now();
@@ -83,14 +89,38 @@ async function bench(kind: 'sqlite' | 'postgres') {
       await runLeakDetection(ctx, { workspaceId: ws });
       again.push(performance.now() - s);
     }
-    const alerts = await store.db.selectFrom('leak_alerts').select(['code_id', 'code', 'rule', 'last24h']).where('workspace_id', '=', ws).execute();
-    const leakFound = g.leakedCode ? alerts.filter((a) => a.code_id === g.leakedCode!.codeId).map((a) => a.rule).sort().join('+') : 'no planted leak';
-    const coded24h = await store.db.selectFrom('conversions').select((eb) => eb.fn.countAll().as('n'))
-      .where('workspace_id', '=', ws).where('code', 'is not', null).where('occurred_at', '>', now - 86_400_000).executeTakeFirstOrThrow();
+    const alerts = await store.db
+      .selectFrom('leak_alerts')
+      .select(['code_id', 'code', 'rule', 'last24h'])
+      .where('workspace_id', '=', ws)
+      .execute();
+    const leakFound = g.leakedCode
+      ? alerts
+          .filter((a) => a.code_id === g.leakedCode!.codeId)
+          .map((a) => a.rule)
+          .sort()
+          .join('+')
+      : 'no planted leak';
+    const coded24h = await store.db
+      .selectFrom('conversions')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('workspace_id', '=', ws)
+      .where('code', 'is not', null)
+      .where('occurred_at', '>', now - 86_400_000)
+      .executeTakeFirstOrThrow();
     return {
-      kind, generateS: generateS.toFixed(0), conversions: g.counts.conversions, clicks: g.counts.clicks, codes: g.counts.codes,
-      codedOrders24h: Number(coded24h.n), codesChecked: first.codesChecked, alerts: alerts.length, leakFound,
-      baselineMs: median(baseline).toFixed(1), firstRunMs: firstMs.toFixed(0), steadyRunMs: median(again).toFixed(0),
+      kind,
+      generateS: generateS.toFixed(0),
+      conversions: g.counts.conversions,
+      clicks: g.counts.clicks,
+      codes: g.counts.codes,
+      codedOrders24h: Number(coded24h.n),
+      codesChecked: first.codesChecked,
+      alerts: alerts.length,
+      leakFound,
+      baselineMs: median(baseline).toFixed(1),
+      firstRunMs: firstMs.toFixed(0),
+      steadyRunMs: median(again).toFixed(0),
       steadyRuns: again.map((x) => x.toFixed(0)).join(' / '),
     };
   } finally {

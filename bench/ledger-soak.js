@@ -19,7 +19,10 @@ const only = opt('only', null);
 const onlyProperty = opt('property', null);
 let seed = opt('seed', null) === null ? Math.floor(Math.random() * 2 ** 31) : Number(opt('seed'));
 
-const setups = [['sqlite', 1], ['postgres', 2]].filter(([kind]) => !only || only === kind);
+const setups = [
+  ['sqlite', 1],
+  ['postgres', 2],
+].filter(([kind]) => !only || only === kind);
 const properties = [
   ['permutation', model.permutationCaseArb, model.runPermutationCase],
   ['ordered', model.orderedCaseArb, model.runOrderedCase],
@@ -39,20 +42,37 @@ for (const [kind, instances] of setups) {
       model.resetCoverage();
       const started = Date.now();
       while (Date.now() < until - 1_000) {
-        const result = await fc.check(fc.asyncProperty(arb, (c) => run(world, c)), {
-          seed, numRuns: 1_000_000, interruptAfterTimeLimit: until - Date.now(), markInterruptAsFailure: false,
-        });
+        const result = await fc.check(
+          fc.asyncProperty(arb, (c) => run(world, c)),
+          {
+            seed,
+            numRuns: 1_000_000,
+            interruptAfterTimeLimit: until - Date.now(),
+            markInterruptAsFailure: false,
+          },
+        );
         cases += result.numRuns;
         if (result.failed) {
           failures++;
-          const error = result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance);
-          console.log(`\n=== ${kind} ${name}: FAILED (seed ${seed}) ===\n${fc.defaultReportMessage(result)}\n--- what failed on the shrunk case ---\n${error}\n`);
+          const error =
+            result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance);
+          console.log(
+            `\n=== ${kind} ${name}: FAILED (seed ${seed}) ===\n${fc.defaultReportMessage(result)}\n--- what failed on the shrunk case ---\n${error}\n`,
+          );
         }
         seed = (seed + 1) >>> 0;
       }
       const seconds = (Date.now() - started) / 1000;
-      totals.push({ kind, property: name, cases, seconds: Number(seconds.toFixed(1)), perCaseMs: cases ? Math.round((seconds * 1000) / cases) : null });
-      console.log(`${kind} ${name}: ${cases} cases in ${seconds.toFixed(1)} s; covered ${JSON.stringify({ ...model.coverage, answers: undefined })}`);
+      totals.push({
+        kind,
+        property: name,
+        cases,
+        seconds: Number(seconds.toFixed(1)),
+        perCaseMs: cases ? Math.round((seconds * 1000) / cases) : null,
+      });
+      console.log(
+        `${kind} ${name}: ${cases} cases in ${seconds.toFixed(1)} s; covered ${JSON.stringify({ ...model.coverage, answers: undefined })}`,
+      );
     }
     const report = await model.verifyWorkspace(world);
     if (report) {

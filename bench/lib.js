@@ -26,15 +26,28 @@ export async function seedLinks({ dataDir, databaseUrl, links, cli }) {
   });
   const now = Date.now();
   const members = Array.from({ length: links }, (_, i) => ({
-    id: newId('mem', now), workspace_id: actor.workspaceId, name: `Creator ${i}`, email: `c${i}@example.com`, instagram: `creator${i}`,
-    tiktok: null, youtube: null, reach: 1000 + i, project: 'Bench', tags: '[]', external_id: null, created_at: now, updated_at: now,
+    id: newId('mem', now),
+    workspace_id: actor.workspaceId,
+    name: `Creator ${i}`,
+    email: `c${i}@example.com`,
+    instagram: `creator${i}`,
+    tiktok: null,
+    youtube: null,
+    reach: 1000 + i,
+    project: 'Bench',
+    tags: '[]',
+    external_id: null,
+    created_at: now,
+    updated_at: now,
   }));
   await insertMembers(store.db, members);
   const slugs = [];
   const codes = [];
   for (let i = 0; i < members.length; i += 500) {
     const added = await addMembersToOffer(ctx, actor, offer.value.id, {
-      members: members.slice(i, i + 500).map((m) => ({ memberId: m.id })), generateLinks: true, generateCodes: true,
+      members: members.slice(i, i + 500).map((m) => ({ memberId: m.id })),
+      generateLinks: true,
+      generateCodes: true,
     });
     for (const m of added.value.members) {
       slugs.push(m.links[0].slug);
@@ -47,7 +60,10 @@ export async function seedLinks({ dataDir, databaseUrl, links, cli }) {
 }
 
 export async function countClicks(store) {
-  const r = await store.db.selectFrom('clicks').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  const r = await store.db
+    .selectFrom('clicks')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 

@@ -33,25 +33,41 @@ function load(port, seed, prefix) {
     url: `http://127.0.0.1:${port}`,
     connections,
     duration,
-    requests: [{
-      setupRequest: (req) => {
-        n++;
-        const code = seed.codes[n % seed.codes.length];
-        return { ...req, path: `/postback?secret=${seed.secret}&code=${code}&order=${prefix}-${n}&amount=49.90&currency=USD` };
+    requests: [
+      {
+        setupRequest: (req) => {
+          n++;
+          const code = seed.codes[n % seed.codes.length];
+          return {
+            ...req,
+            path: `/postback?secret=${seed.secret}&code=${code}&order=${prefix}-${n}&amount=49.90&currency=USD`,
+          };
+        },
       },
-    }],
+    ],
   });
 }
 
 async function countConversions(store, prefix) {
-  const r = await store.db.selectFrom('conversions').select((eb) => eb.fn.countAll().as('n')).where('order_id', 'like', `${prefix}-%`).executeTakeFirstOrThrow();
+  const r = await store.db
+    .selectFrom('conversions')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('order_id', 'like', `${prefix}-%`)
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
 async function runTouchpoint(name, env, dataDir, seed, round) {
   const port = await freePort();
   const profile = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args.profile)}`] : [];
-  const child = startChild(process.execPath, [...profile, CLI, 'serve'], { ...env, PORT: String(port), HOST: '127.0.0.1', BASE_URL: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+  const child = startChild(process.execPath, [...profile, CLI, 'serve'], {
+    ...env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    BASE_URL: `http://127.0.0.1:${port}`,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+  });
   await waitForHttp(`http://127.0.0.1:${port}/healthz`);
   const prefix = `b${round}${name.includes('SQLite') ? 's' : 'p'}${Date.now().toString(36)}`;
   const cpuBefore = cpuMicros(child.pid);
@@ -61,14 +77,28 @@ async function runTouchpoint(name, env, dataDir, seed, round) {
   // Requests sent before the deadline may still be answered after it: let them finish before counting.
   await new Promise((r) => setTimeout(r, 2_000));
   const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const accepted = Number(/touchpoint_http_requests_total\{method="GET",route="\/postback",status="200"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+  const accepted = Number(
+    /touchpoint_http_requests_total\{method="GET",route="\/postback",status="200"\} (\d+)/.exec(metrics)?.[1] ?? 0,
+  );
   await stopChild(child, 'SIGTERM');
   const stored = await countConversions(seed.store, prefix);
-  return { target: name, rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, rssMb: rss, cpuUs, accepted, stored, errors: result.errors + result.non2xx };
+  return {
+    target: name,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    rssMb: rss,
+    cpuUs,
+    accepted,
+    stored,
+    errors: result.errors + result.non2xx,
+  };
 }
 
 async function main() {
-  console.error(`postback benchmark: ${connections} connections, ${duration} s per run, ${rounds} rounds, ${os.cpus().length} cores, node ${process.version}`);
+  console.error(
+    `postback benchmark: ${connections} connections, ${duration} s per run, ${rounds} rounds, ${os.cpus().length} cores, node ${process.version}`,
+  );
   const sqliteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-bench-pb-'));
   const sqlite = await seedLinks({ dataDir: sqliteDir, databaseUrl: null, links: Number(args.members), cli: CLI });
   let pgSeed = null;
@@ -82,22 +112,47 @@ async function main() {
     const url = new URL(args.pg);
     url.pathname = `/${pgName}`;
     pgUrl = url.toString();
-    pgSeed = await seedLinks({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'tp-bench-pb-pg-')), databaseUrl: pgUrl, links: Number(args.members), cli: CLI });
+    pgSeed = await seedLinks({
+      dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'tp-bench-pb-pg-')),
+      databaseUrl: pgUrl,
+      links: Number(args.members),
+      cli: CLI,
+    });
   }
   const runs = { baseline: [], sqlite: [], postgres: [] };
   try {
     for (let round = 1; round <= rounds; round++) {
       console.error(`round ${round}/${rounds}`);
       const port = await freePort();
-      const child = startChild(process.execPath, [path.join(ROOT, 'bench/baseline-postback.js')], { PORT: String(port) });
+      const child = startChild(process.execPath, [path.join(ROOT, 'bench/baseline-postback.js')], {
+        PORT: String(port),
+      });
       await waitForHttp(`http://127.0.0.1:${port}/healthz`);
       const cpuBefore = cpuMicros(child.pid);
       const r = await load(port, sqlite, 'base');
       const cpuUs = Math.round((cpuMicros(child.pid) - cpuBefore) / Math.max(1, r.requests.total));
-      runs.baseline.push({ target: 'bare Fastify handler (baseline)', rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, rssMb: peakRssMb(child.pid), cpuUs, accepted: null, stored: null });
+      runs.baseline.push({
+        target: 'bare Fastify handler (baseline)',
+        rps: Math.round(r.requests.average),
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        rssMb: peakRssMb(child.pid),
+        cpuUs,
+        accepted: null,
+        stored: null,
+      });
       await stopChild(child, 'SIGTERM');
       runs.sqlite.push(await runTouchpoint('Touchpoint, SQLite', { DATABASE_URL: '' }, sqliteDir, sqlite, round));
-      if (pgSeed) runs.postgres.push(await runTouchpoint('Touchpoint, PostgreSQL', { DATABASE_URL: pgUrl }, path.dirname(pgSeed.slugsFile), pgSeed, round));
+      if (pgSeed)
+        runs.postgres.push(
+          await runTouchpoint(
+            'Touchpoint, PostgreSQL',
+            { DATABASE_URL: pgUrl },
+            path.dirname(pgSeed.slugsFile),
+            pgSeed,
+            round,
+          ),
+        );
     }
   } finally {
     await sqlite.store.close();
@@ -112,15 +167,28 @@ async function main() {
     }
   }
   const row = (list) => ({
-    target: list[0].target, rps: median(list.map((r) => r.rps)), p50: median(list.map((r) => r.p50)), p99: median(list.map((r) => r.p99)),
-    rssMb: Math.max(...list.map((r) => r.rssMb)), cpuUs: median(list.map((r) => r.cpuUs)), accepted: list[0].accepted === null ? null : list.reduce((n, r) => n + r.accepted, 0),
-    stored: list[0].stored === null ? null : list.reduce((n, r) => n + r.stored, 0), each: list.map((r) => r.rps).join(' / '),
+    target: list[0].target,
+    rps: median(list.map((r) => r.rps)),
+    p50: median(list.map((r) => r.p50)),
+    p99: median(list.map((r) => r.p99)),
+    rssMb: Math.max(...list.map((r) => r.rssMb)),
+    cpuUs: median(list.map((r) => r.cpuUs)),
+    accepted: list[0].accepted === null ? null : list.reduce((n, r) => n + r.accepted, 0),
+    stored: list[0].stored === null ? null : list.reduce((n, r) => n + r.stored, 0),
+    each: list.map((r) => r.rps).join(' / '),
   });
   const rows = [runs.baseline, runs.sqlite, runs.postgres].filter((l) => l.length).map(row);
-  console.log(`\nAttributed postbacks: ${connections} connections, ${duration} s per run, median of ${rounds} alternating rounds; each request a new order credited by a promo code\n`);
-  console.log('| target | requests/s (median) | × baseline | p50 ms | p99 ms | server CPU µs/request | peak RSS MB | conversions accepted (200) | conversions stored | requests/s per round |');
+  console.log(
+    `\nAttributed postbacks: ${connections} connections, ${duration} s per run, median of ${rounds} alternating rounds; each request a new order credited by a promo code\n`,
+  );
+  console.log(
+    '| target | requests/s (median) | × baseline | p50 ms | p99 ms | server CPU µs/request | peak RSS MB | conversions accepted (200) | conversions stored | requests/s per round |',
+  );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
-  for (const r of rows) console.log(`| ${r.target} | ${r.rps} | ${(r.rps / rows[0].rps).toFixed(2)} | ${r.p50} | ${r.p99} | ${r.cpuUs} | ${r.rssMb} | ${r.accepted ?? '—'} | ${r.stored ?? '—'} | ${r.each} |`);
+  for (const r of rows)
+    console.log(
+      `| ${r.target} | ${r.rps} | ${(r.rps / rows[0].rps).toFixed(2)} | ${r.p50} | ${r.p99} | ${r.cpuUs} | ${r.rssMb} | ${r.accepted ?? '—'} | ${r.stored ?? '—'} | ${r.each} |`,
+    );
 }
 
 main().catch((e) => {

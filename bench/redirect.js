@@ -26,7 +26,8 @@ const linkCount = Number(args.links);
 const rounds = Number(args.rounds);
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(ROOT, 'dist/src/cli/main.js');
-const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
+const UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 
 function load(port, slugs, fixedRate = 0) {
   return new Promise((resolve, reject) => {
@@ -44,7 +45,11 @@ function load(port, slugs, fixedRate = 0) {
       },
       (err, result) => (err ? reject(err) : resolve(result)),
     );
-    autocannon.track(instance, { renderProgressBar: process.stderr.isTTY, renderResultsTable: false, renderLatencyTable: false });
+    autocannon.track(instance, {
+      renderProgressBar: process.stderr.isTTY,
+      renderResultsTable: false,
+      renderLatencyTable: false,
+    });
   });
 }
 
@@ -62,24 +67,45 @@ function summarize(name, result, rssMb) {
 
 async function latencyRun(name, argv, env, slugs) {
   const port = await freePort();
-  const child = startChild(process.execPath, argv, { ...env, PORT: String(port), HOST: '127.0.0.1', BASE_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'warn' });
+  const child = startChild(process.execPath, argv, {
+    ...env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    BASE_URL: `http://127.0.0.1:${port}`,
+    LOG_LEVEL: 'warn',
+  });
   await waitForHttp(`http://127.0.0.1:${port}/healthz`);
   const r = await load(port, slugs, Number(args.rate));
   await stopChild(child, 'SIGTERM');
-  return { target: name, rps: Math.round(r.requests.average), p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max };
+  return {
+    target: name,
+    rps: Math.round(r.requests.average),
+    p50: r.latency.p50,
+    p90: r.latency.p90,
+    p99: r.latency.p99,
+    max: r.latency.max,
+  };
 }
 
 async function runTouchpoint(name, env, dataDir, slugs, store) {
   const before = await countClicks(store);
   const port = await freePort();
-  const child = startChild(process.execPath, [CLI, 'serve'], { ...env, PORT: String(port), HOST: '127.0.0.1', BASE_URL: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+  const child = startChild(process.execPath, [CLI, 'serve'], {
+    ...env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    BASE_URL: `http://127.0.0.1:${port}`,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+  });
   await waitForHttp(`http://127.0.0.1:${port}/healthz`);
   const result = await load(port, slugs);
   const rss = peakRssMb(child.pid);
   // The server's own count of 302s: the client stops counting at its deadline while late responses still go out.
   const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const served = [...metrics.matchAll(/touchpoint_http_requests_total\{method="(?:GET|HEAD)",route="\/:slug",status="302"\} (\d+)/g)]
-    .reduce((n, m) => n + Number(m[1]), 0);
+  const served = [
+    ...metrics.matchAll(/touchpoint_http_requests_total\{method="(?:GET|HEAD)",route="\/:slug",status="302"\} (\d+)/g),
+  ].reduce((n, m) => n + Number(m[1]), 0);
   const code = await stopChild(child, 'SIGTERM');
   const recorded = (await countClicks(store)) - before;
   return { ...summarize(name, result, rss), served, recorded, exitCode: code };
@@ -88,7 +114,14 @@ async function runTouchpoint(name, env, dataDir, slugs, store) {
 async function crashRun(name, env, dataDir, slugs, store) {
   const before = await countClicks(store);
   const port = await freePort();
-  const child = startChild(process.execPath, [CLI, 'serve'], { ...env, PORT: String(port), HOST: '127.0.0.1', BASE_URL: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+  const child = startChild(process.execPath, [CLI, 'serve'], {
+    ...env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    BASE_URL: `http://127.0.0.1:${port}`,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+  });
   await waitForHttp(`http://127.0.0.1:${port}/healthz`);
   let served = 0;
   const killAfterMs = 3_000;
@@ -96,7 +129,13 @@ async function crashRun(name, env, dataDir, slugs, store) {
   const result = await new Promise((resolve) => {
     let i = 0;
     const instance = autocannon(
-      { url: `http://127.0.0.1:${port}`, connections, duration: 5, headers: { 'user-agent': UA }, requests: [{ setupRequest: (req) => ({ ...req, path: `/${slugs[i++ % slugs.length]}` }) }] },
+      {
+        url: `http://127.0.0.1:${port}`,
+        connections,
+        duration: 5,
+        headers: { 'user-agent': UA },
+        requests: [{ setupRequest: (req) => ({ ...req, path: `/${slugs[i++ % slugs.length]}` }) }],
+      },
       (_err, r) => resolve(r),
     );
     instance.on('response', (_client, statusCode) => statusCode === 302 && served++);
@@ -108,7 +147,9 @@ async function crashRun(name, env, dataDir, slugs, store) {
 }
 
 async function main() {
-  console.error(`redirect benchmark: ${connections} connections, ${duration} s per run, ${rounds} rounds, ${linkCount} links, ${os.cpus().length} cores, node ${process.version}`);
+  console.error(
+    `redirect benchmark: ${connections} connections, ${duration} s per run, ${rounds} rounds, ${linkCount} links, ${os.cpus().length} cores, node ${process.version}`,
+  );
   const runs = { baseline: [], sqlite: [], postgres: [] };
   const crashes = [];
   const latencies = [];
@@ -136,19 +177,47 @@ async function main() {
     for (let round = 1; round <= rounds; round++) {
       console.error(`round ${round}/${rounds}`);
       const port = await freePort();
-      const child = startChild(process.execPath, [path.join(ROOT, 'bench/baseline-server.js')], { PORT: String(port), SLUGS_FILE: sqlite.slugsFile });
+      const child = startChild(process.execPath, [path.join(ROOT, 'bench/baseline-server.js')], {
+        PORT: String(port),
+        SLUGS_FILE: sqlite.slugsFile,
+      });
       await waitForHttp(`http://127.0.0.1:${port}/healthz`);
       const result = await load(port, sqlite.slugs);
       runs.baseline.push({ ...summarize('node:http baseline', result, peakRssMb(child.pid)), recorded: null });
       await stopChild(child, 'SIGTERM');
-      runs.sqlite.push(await runTouchpoint('Touchpoint, SQLite', { DATABASE_URL: '' }, sqliteDir, sqlite.slugs, sqlite.store));
-      if (pgSeed) runs.postgres.push(await runTouchpoint('Touchpoint, PostgreSQL', { DATABASE_URL: pgUrl }, pgDir, pgSeed.slugs, pgSeed.store));
+      runs.sqlite.push(
+        await runTouchpoint('Touchpoint, SQLite', { DATABASE_URL: '' }, sqliteDir, sqlite.slugs, sqlite.store),
+      );
+      if (pgSeed)
+        runs.postgres.push(
+          await runTouchpoint('Touchpoint, PostgreSQL', { DATABASE_URL: pgUrl }, pgDir, pgSeed.slugs, pgSeed.store),
+        );
     }
-    latencies.push(await latencyRun('node:http baseline', [path.join(ROOT, 'bench/baseline-server.js')], { SLUGS_FILE: sqlite.slugsFile }, sqlite.slugs));
-    latencies.push(await latencyRun('Touchpoint, SQLite', [CLI, 'serve'], { DATABASE_URL: '', DATA_DIR: sqliteDir }, sqlite.slugs));
-    if (pgSeed) latencies.push(await latencyRun('Touchpoint, PostgreSQL', [CLI, 'serve'], { DATABASE_URL: pgUrl, DATA_DIR: pgDir }, pgSeed.slugs));
+    latencies.push(
+      await latencyRun(
+        'node:http baseline',
+        [path.join(ROOT, 'bench/baseline-server.js')],
+        { SLUGS_FILE: sqlite.slugsFile },
+        sqlite.slugs,
+      ),
+    );
+    latencies.push(
+      await latencyRun('Touchpoint, SQLite', [CLI, 'serve'], { DATABASE_URL: '', DATA_DIR: sqliteDir }, sqlite.slugs),
+    );
+    if (pgSeed)
+      latencies.push(
+        await latencyRun(
+          'Touchpoint, PostgreSQL',
+          [CLI, 'serve'],
+          { DATABASE_URL: pgUrl, DATA_DIR: pgDir },
+          pgSeed.slugs,
+        ),
+      );
     crashes.push(await crashRun('Touchpoint, SQLite', { DATABASE_URL: '' }, sqliteDir, sqlite.slugs, sqlite.store));
-    if (pgSeed) crashes.push(await crashRun('Touchpoint, PostgreSQL', { DATABASE_URL: pgUrl }, pgDir, pgSeed.slugs, pgSeed.store));
+    if (pgSeed)
+      crashes.push(
+        await crashRun('Touchpoint, PostgreSQL', { DATABASE_URL: pgUrl }, pgDir, pgSeed.slugs, pgSeed.store),
+      );
   } finally {
     await sqlite.store.close();
     if (pgSeed) await pgSeed.store.close();
@@ -171,12 +240,20 @@ async function main() {
   const rows = [runs.baseline, runs.sqlite, runs.postgres].filter((l) => l.length).map(row);
   const base = rows[0].rps;
   const sqliteRps = rows[1].rps;
-  console.log(`\nRedirects: ${connections} connections, ${duration} s per run, median of ${rounds} alternating rounds, ${linkCount} links round-robin\n`);
-  console.log('| target | requests/s (median) | × baseline | p50 ms | p99 ms | peak RSS MB | 302s served | clicks recorded after SIGTERM | requests/s per round |');
+  console.log(
+    `\nRedirects: ${connections} connections, ${duration} s per run, median of ${rounds} alternating rounds, ${linkCount} links round-robin\n`,
+  );
+  console.log(
+    '| target | requests/s (median) | × baseline | p50 ms | p99 ms | peak RSS MB | 302s served | clicks recorded after SIGTERM | requests/s per round |',
+  );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const r of rows) {
-    const ratio = (r.rps / base).toFixed(2) + (r.target.includes('PostgreSQL') ? ` (${(r.rps / sqliteRps).toFixed(2)} × SQLite)` : '');
-    console.log(`| ${r.target} | ${r.rps} | ${ratio} | ${r.p50} | ${r.p99} | ${r.rssMb} | ${r.redirects} | ${r.recorded ?? '—'} | ${r.each} |`);
+    const ratio =
+      (r.rps / base).toFixed(2) +
+      (r.target.includes('PostgreSQL') ? ` (${(r.rps / sqliteRps).toFixed(2)} × SQLite)` : '');
+    console.log(
+      `| ${r.target} | ${r.rps} | ${ratio} | ${r.p50} | ${r.p99} | ${r.rssMb} | ${r.redirects} | ${r.recorded ?? '—'} | ${r.each} |`,
+    );
   }
   console.log(`\nLatency at a fixed ${args.rate} requests/s (16 connections, ${duration} s), below saturation\n`);
   console.log('| target | requests/s | p50 ms | p90 ms | p99 ms | max ms |');

@@ -42,9 +42,27 @@ function p95(xs) {
 
 function generate(env) {
   const started = Date.now();
-  const r = spawnSync(process.execPath, [CLI, 'generate', '--clicks', args.clicks, '--conversions', args.conversions, '--members', args.members, '--days', args.days], {
-    env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 24,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      CLI,
+      'generate',
+      '--clicks',
+      args.clicks,
+      '--conversions',
+      args.conversions,
+      '--members',
+      args.members,
+      '--days',
+      args.days,
+    ],
+    {
+      env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    },
+  );
   if (r.status !== 0) throw new Error(`generate failed (${r.status})`);
   const summary = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
   console.log(`  generated in ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -66,7 +84,15 @@ async function measure(label, storeOpts) {
   const store = openStore(storeOpts);
   await migrateToLatest(store.db);
   const ws = (await listWorkspaces(store.db)).find((w) => w.name === 'Generated');
-  if ((await store.db.selectFrom('workspaces').select('rollup_timezone').where('id', '=', ws.id).executeTakeFirstOrThrow()).rollup_timezone === null) {
+  if (
+    (
+      await store.db
+        .selectFrom('workspaces')
+        .select('rollup_timezone')
+        .where('id', '=', ws.id)
+        .executeTakeFirstOrThrow()
+    ).rollup_timezone === null
+  ) {
     // A kept data set from before a rollup migration: rebuild, as the server's rollup job would.
     const started = Date.now();
     await rebuildRollups(store, ws.id);
@@ -75,7 +101,11 @@ async function measure(label, storeOpts) {
     // later writes, never returned), which makes the planner avoid the covering indexes. Reindexing gives the state a
     // freshly generated data set has, so kept and fresh sets measure alike.
     if (store.dialect.name === 'postgres') {
-      const tables = (await sql`select tablename from pg_tables where schemaname = current_schema() and tablename like 'rollup_%'`.execute(store.db)).rows;
+      const tables = (
+        await sql`select tablename from pg_tables where schemaname = current_schema() and tablename like 'rollup_%'`.execute(
+          store.db,
+        )
+      ).rows;
       for (const { tablename } of tables) await sql`reindex table ${sql.table(tablename)}`.execute(store.db);
     }
   }
@@ -86,12 +116,29 @@ async function measure(label, storeOpts) {
   const workspace = await findWorkspace(store.db, ws.id);
   const to = dayKey(Date.now(), workspace.timezone);
   const from = addDays(to, -(Number(args.days) - 1));
-  const top = async (groupBy) => (await runReport(ctx, workspace, { groupBy, from, to, sort: 'clicks' })).value.rows.find((r) => r.key)?.key;
+  const top = async (groupBy) =>
+    (await runReport(ctx, workspace, { groupBy, from, to, sort: 'clicks' })).value.rows.find((r) => r.key)?.key;
   const offerId = await top('offer');
   const memberId = await top('member');
-  const clicks = Number((await store.db.selectFrom('clicks').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst()).n);
-  const conversions = Number((await store.db.selectFrom('conversions').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst()).n);
-  console.log(`\n${label}: ${clicks.toLocaleString('en-US')} clicks, ${conversions.toLocaleString('en-US')} conversions, ${from} .. ${to}`);
+  const clicks = Number(
+    (
+      await store.db
+        .selectFrom('clicks')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirst()
+    ).n,
+  );
+  const conversions = Number(
+    (
+      await store.db
+        .selectFrom('conversions')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirst()
+    ).n,
+  );
+  console.log(
+    `\n${label}: ${clicks.toLocaleString('en-US')} clicks, ${conversions.toLocaleString('en-US')} conversions, ${from} .. ${to}`,
+  );
   const queries = [
     ['offer totals, 90 days', { groupBy: 'offer', from, to }],
     ['by member, 90 days', { groupBy: 'member', from, to }],
@@ -109,7 +156,9 @@ async function measure(label, storeOpts) {
   console.log(`| query | rows | rollups median | rollups p95 | raw rows median (baseline) | speed-up | same totals |`);
   console.log(`|---|---|---|---|---|---|---|`);
   for (const r of rows) {
-    console.log(`| ${r.name} | ${r.n} | ${r.fast.median.toFixed(1)} ms | ${r.fast.p95.toFixed(1)} ms | ${r.raw.median.toFixed(0)} ms | ${(r.raw.median / r.fast.median).toFixed(0)}× | ${r.same ? 'yes' : 'NO'} |`);
+    console.log(
+      `| ${r.name} | ${r.n} | ${r.fast.median.toFixed(1)} ms | ${r.fast.p95.toFixed(1)} ms | ${r.raw.median.toFixed(0)} ms | ${(r.raw.median / r.fast.median).toFixed(0)}× | ${r.same ? 'yes' : 'NO'} |`,
+    );
   }
   await store.close();
   return rows;

@@ -48,7 +48,11 @@ export interface Config {
  * A database that does not answer is found out within seconds, and the request answered 503, instead of holding the
  * request (and a connection) until the operating system gives up on the socket.
  */
-export const DATABASE_TIMEOUTS = { dbConnectTimeoutMs: 3_000, dbStatementTimeoutMs: 5_000, dbBusyTimeoutMs: 5_000 } as const;
+export const DATABASE_TIMEOUTS = {
+  dbConnectTimeoutMs: 3_000,
+  dbStatementTimeoutMs: 5_000,
+  dbBusyTimeoutMs: 5_000,
+} as const;
 
 export type DatabaseTimeouts = { -readonly [K in keyof typeof DATABASE_TIMEOUTS]: number };
 
@@ -90,7 +94,8 @@ function url(name: string, raw: string, protocols: string[]): URL {
 
 function ownerEmail(env: Env): string {
   const email = (env.OWNER_EMAIL || 'owner@localhost').trim().toLowerCase();
-  if (!/^[^\s@<>()",;]+@[^\s@<>()",;]+$/.test(email)) throw new ConfigError(`OWNER_EMAIL must be an email address, got "${env.OWNER_EMAIL}"`);
+  if (!/^[^\s@<>()",;]+@[^\s@<>()",;]+$/.test(email))
+    throw new ConfigError(`OWNER_EMAIL must be an email address, got "${env.OWNER_EMAIL}"`);
   return email;
 }
 
@@ -147,7 +152,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   };
   // Node refuses a headers timeout longer than the whole request's.
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
-    throw new ConfigError(`HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${config.requestTimeoutMs})`);
+    throw new ConfigError(
+      `HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${config.requestTimeoutMs})`,
+    );
   }
   return Object.freeze(config);
 }

@@ -13,7 +13,10 @@ function registeredRoutes(tree: string): string[] {
     stack.length = depth;
     const path = (stack[depth - 1] ?? '') + m[2]!;
     stack[depth] = path;
-    for (const method of (m[3] ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const method of (m[3] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       if (method !== 'HEAD') routes.push(`${method} ${path.replace(/:([A-Za-z]+)/g, '{$1}')}`);
     }
   }
@@ -22,12 +25,24 @@ function registeredRoutes(tree: string): string[] {
 
 /** Routes whose success answer is 201; every other documented route answers 200. */
 const CREATED = new Set([
-  'POST /api/v1/offers', 'POST /api/v1/offers/{id}/payout-options', 'POST /api/v1/members', 'POST /api/v1/links',
-  'POST /api/v1/codes', 'POST /api/v1/offers/{id}/codes/generate', 'POST /api/v1/api-keys', 'POST /api/v1/payout-batches',
-  'POST /api/v1/webhook-endpoints', 'POST /api/v1/users',
+  'POST /api/v1/offers',
+  'POST /api/v1/offers/{id}/payout-options',
+  'POST /api/v1/members',
+  'POST /api/v1/links',
+  'POST /api/v1/codes',
+  'POST /api/v1/offers/{id}/codes/generate',
+  'POST /api/v1/api-keys',
+  'POST /api/v1/payout-batches',
+  'POST /api/v1/webhook-endpoints',
+  'POST /api/v1/users',
 ]);
 /** Routes that hand out sessions (no key or cookie needed), and those that need the dashboard's session itself. */
-const PUBLIC = new Set(['POST /api/v1/auth/login', 'POST /api/v1/auth/logout', 'GET /api/v1/auth/setup', 'POST /api/v1/auth/setup']);
+const PUBLIC = new Set([
+  'POST /api/v1/auth/login',
+  'POST /api/v1/auth/logout',
+  'GET /api/v1/auth/setup',
+  'POST /api/v1/auth/setup',
+]);
 const SESSION_ONLY = new Set(['GET /api/v1/auth/me', 'POST /api/v1/auth/password']);
 /** POST routes that take no body at all, and those that take a CSV/XLSX file instead of JSON. */
 const NO_BODY = /\/(pause|resume|archive|disable|retry|setup-link|logout)$/;
@@ -47,8 +62,14 @@ describe.each(DIALECTS)('authentication and operations on %s', (kind) => {
     it('answers 401 unauthorized without a key, with an unknown key, or with another scheme', async () => {
       const offer = (await t.api('POST', '/offers', samplePercentOffer)).data;
       const protectedRoutes: [string, string][] = [
-        ['GET', '/api/v1/offers'], ['GET', `/api/v1/offers/${offer.id}`], ['POST', `/api/v1/offers/${offer.id}/pause`],
-        ['GET', '/api/v1/members'], ['GET', '/api/v1/links'], ['GET', '/api/v1/codes'], ['GET', '/api/v1/workspace'], ['GET', '/api/v1/api-keys'],
+        ['GET', '/api/v1/offers'],
+        ['GET', `/api/v1/offers/${offer.id}`],
+        ['POST', `/api/v1/offers/${offer.id}/pause`],
+        ['GET', '/api/v1/members'],
+        ['GET', '/api/v1/links'],
+        ['GET', '/api/v1/codes'],
+        ['GET', '/api/v1/workspace'],
+        ['GET', '/api/v1/api-keys'],
       ];
       const badHeaders: Record<string, string>[] = [
         {},
@@ -85,7 +106,14 @@ describe.each(DIALECTS)('authentication and operations on %s', (kind) => {
       expect(list.body).not.toContain(key);
       expect(list.body).not.toContain(t.apiKey);
       const listed = list.data.data.find((k: { id: string }) => k.id === id);
-      expect(listed).toEqual({ id, name: 'Zapier', prefix, createdAt: expect.any(String), lastUsedAt: expect.any(String), revokedAt: null });
+      expect(listed).toEqual({
+        id,
+        name: 'Zapier',
+        prefix,
+        createdAt: expect.any(String),
+        lastUsedAt: expect.any(String),
+        revokedAt: null,
+      });
       expect(Object.keys(listed).sort()).toEqual(['createdAt', 'id', 'lastUsedAt', 'name', 'prefix', 'revokedAt']);
       // Nor is it stored in clear.
       const rows = await t.built.ctx.store.db.selectFrom('api_keys').selectAll().execute();
@@ -97,7 +125,9 @@ describe.each(DIALECTS)('authentication and operations on %s', (kind) => {
       const after = await t.api('GET', '/workspace', undefined, key);
       expect(after.statusCode).toBe(401);
       expect(after.data.error.code).toBe('unauthorized');
-      expect((await t.api('GET', '/api-keys')).data.data.find((k: { id: string }) => k.id === id).revokedAt).toEqual(expect.any(String));
+      expect((await t.api('GET', '/api-keys')).data.data.find((k: { id: string }) => k.id === id).revokedAt).toEqual(
+        expect.any(String),
+      );
       expect((await t.api('DELETE', `/api-keys/${id}`)).statusCode).toBe(404);
       // The workspace's other key is untouched.
       expect((await t.api('GET', '/workspace')).statusCode).toBe(200);
@@ -133,7 +163,12 @@ describe.each(DIALECTS)('authentication and operations on %s', (kind) => {
     });
 
     it('answers 404 route_not_found for unknown routes and methods', async () => {
-      for (const [method, url] of [['GET', '/api/v1/nope'], ['GET', '/api/v1/offers/x/y/z'], ['DELETE', '/api/v1/offers'], ['PUT', '/api/v1/members']]) {
+      for (const [method, url] of [
+        ['GET', '/api/v1/nope'],
+        ['GET', '/api/v1/offers/x/y/z'],
+        ['DELETE', '/api/v1/offers'],
+        ['PUT', '/api/v1/members'],
+      ]) {
         const res = await raw(method!, url!, { authorization: `Bearer ${t.apiKey}` });
         expect(res.statusCode, `${method} ${url}`).toBe(404);
         expect(res.json()).toEqual({ error: { code: 'route_not_found', message: expect.any(String) } });
@@ -160,10 +195,14 @@ describe.each(DIALECTS)('authentication and operations on %s', (kind) => {
       expect(res.headers['content-type']).toMatch(/^text\/plain/);
       expect(res.body).toContain('# TYPE touchpoint_http_requests_total counter');
       expect(res.body).toContain('# TYPE touchpoint_clicks_total counter');
-      const line = res.body.split('\n').find((l) => l.startsWith('touchpoint_http_requests_total{method="GET",route="/api/v1/offers",status="200"}'));
+      const line = res.body
+        .split('\n')
+        .find((l) => l.startsWith('touchpoint_http_requests_total{method="GET",route="/api/v1/offers",status="200"}'));
       expect(line).toBeDefined();
       expect(Number(line!.split(' ').pop())).toBeGreaterThanOrEqual(2);
-      expect(res.body).toMatch(/touchpoint_http_requests_total\{method="GET",route="\/api\/v1\/offers",status="401"\} \d+/);
+      expect(res.body).toMatch(
+        /touchpoint_http_requests_total\{method="GET",route="\/api\/v1\/offers",status="401"\} \d+/,
+      );
       expect(res.body).toContain('touchpoint_http_request_duration_seconds_bucket');
     });
   });
@@ -178,19 +217,31 @@ describe.each(DIALECTS)('authentication and operations on %s', (kind) => {
       expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
       expect(doc.components.schemas.Problem).toBeDefined();
 
-      const routes = registeredRoutes(t.built.app.printRoutes({ commonPrefix: false }))
-        .filter((r) => r.split(' ')[1]!.startsWith('/api/v1/') && r !== 'GET /api/v1/openapi.json');
+      const routes = registeredRoutes(t.built.app.printRoutes({ commonPrefix: false })).filter(
+        (r) => r.split(' ')[1]!.startsWith('/api/v1/') && r !== 'GET /api/v1/openapi.json',
+      );
       // The route tree was really read: the API has at least these.
-      expect(routes).toEqual(expect.arrayContaining([
-        'POST /api/v1/offers', 'PATCH /api/v1/offers/{id}', 'DELETE /api/v1/offers/{id}/payout-options/{payoutOptionId}',
-        'POST /api/v1/offers/{id}/members', 'GET /api/v1/offers/{id}/code-roster', 'POST /api/v1/members/import',
-        'POST /api/v1/links/{id}/disable', 'DELETE /api/v1/api-keys/{id}',
-      ]));
+      expect(routes).toEqual(
+        expect.arrayContaining([
+          'POST /api/v1/offers',
+          'PATCH /api/v1/offers/{id}',
+          'DELETE /api/v1/offers/{id}/payout-options/{payoutOptionId}',
+          'POST /api/v1/offers/{id}/members',
+          'GET /api/v1/offers/{id}/code-roster',
+          'POST /api/v1/members/import',
+          'POST /api/v1/links/{id}/disable',
+          'DELETE /api/v1/api-keys/{id}',
+        ]),
+      );
       expect(routes.length).toBeGreaterThanOrEqual(35);
 
-      const documented = Object.entries(doc.paths as Record<string, Record<string, any>>).filter(([path]) => path.startsWith('/api/v1/')).flatMap(([path, ops]) =>
-        Object.keys(ops).filter((m) => m !== 'parameters').map((m) => `${m.toUpperCase()} ${path}`),
-      );
+      const documented = Object.entries(doc.paths as Record<string, Record<string, any>>)
+        .filter(([path]) => path.startsWith('/api/v1/'))
+        .flatMap(([path, ops]) =>
+          Object.keys(ops)
+            .filter((m) => m !== 'parameters')
+            .map((m) => `${m.toUpperCase()} ${path}`),
+        );
       expect([...documented].sort()).toEqual([...routes].sort());
 
       for (const route of routes) {
@@ -200,17 +251,26 @@ describe.each(DIALECTS)('authentication and operations on %s', (kind) => {
         const twoXX = Object.keys(op.responses).filter((s) => s.startsWith('2'));
         expect(twoXX, route).toEqual([success]);
         const content = op.responses[success].content as Record<string, { schema?: object }> | undefined;
-        expect(content && Object.values(content).some((c) => c.schema), `${route} documents its ${success} body`).toBe(true);
+        expect(content && Object.values(content).some((c) => c.schema), `${route} documents its ${success} body`).toBe(
+          true,
+        );
         expect(op.responses['401'], route).toBeDefined();
         expect(op.summary, route).toEqual(expect.any(String));
-        const security = PUBLIC.has(route) ? [] : SESSION_ONLY.has(route) ? [{ session: [] }] : [{ apiKey: [] }, { session: [] }];
+        const security = PUBLIC.has(route)
+          ? []
+          : SESSION_ONLY.has(route)
+            ? [{ session: [] }]
+            : [{ apiKey: [] }, { session: [] }];
         expect(op.security ?? doc.security, route).toEqual(security);
 
         if (method === 'POST' || method === 'PATCH') {
           if (NO_BODY.test(path)) {
             expect(op.requestBody, route).toBeUndefined();
           } else if (FILE_BODY.has(route)) {
-            expect(Object.keys(op.requestBody.content).sort(), route).toEqual(['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'text/csv']);
+            expect(Object.keys(op.requestBody.content).sort(), route).toEqual([
+              'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+              'text/csv',
+            ]);
           } else {
             const schema = op.requestBody?.content?.['application/json']?.schema;
             expect(schema, `${route} documents its JSON body`).toBeDefined();
@@ -219,7 +279,10 @@ describe.each(DIALECTS)('authentication and operations on %s', (kind) => {
         }
         for (const param of path.match(/\{(\w+)\}/g) ?? []) {
           const name = param.slice(1, -1);
-          expect(op.parameters?.some((p: any) => p.in === 'path' && p.name === name && p.required), `${route} documents ${name}`).toBe(true);
+          expect(
+            op.parameters?.some((p: any) => p.in === 'path' && p.name === name && p.required),
+            `${route} documents ${name}`,
+          ).toBe(true);
         }
       }
     });
@@ -228,7 +291,9 @@ describe.each(DIALECTS)('authentication and operations on %s', (kind) => {
       const doc = (await raw('GET', '/api/v1/openapi.json')).json();
       const is30 = doc.openapi.startsWith('3.0.');
       const nullable = (schema: any, type: string) =>
-        is30 ? schema.type === type && schema.nullable === true : Array.isArray(schema.type) && schema.type.includes(type) && schema.type.includes('null');
+        is30
+          ? schema.type === type && schema.nullable === true
+          : Array.isArray(schema.type) && schema.type.includes(type) && schema.type.includes('null');
       const member = doc.components.schemas.Member;
       expect(nullable(member.properties.email, 'string'), JSON.stringify(member.properties.email)).toBe(true);
       expect(nullable(member.properties.reach, 'integer'), JSON.stringify(member.properties.reach)).toBe(true);

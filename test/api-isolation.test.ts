@@ -19,7 +19,9 @@ describe.each(DIALECTS)('workspace isolation on %s', (kind) => {
 
   const file = async (key: string, method: 'GET' | 'POST', path: string, body?: string): Promise<Res> => {
     const res = await t.built.app.inject({
-      method, url: `/api/v1${path}`, headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'text/csv' } : {}) },
+      method,
+      url: `/api/v1${path}`,
+      headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'text/csv' } : {}) },
       ...(body !== undefined ? { payload: body } : {}),
     });
     return withData(res);
@@ -52,10 +54,20 @@ describe.each(DIALECTS)('workspace isolation on %s', (kind) => {
 
     a.offer = (await asA('POST', '/offers', samplePercentOffer)).data;
     a.payout = a.offer.payoutOptions[1];
-    a.member = (await asA('POST', '/members', { name: 'Alice A', email: 'alice@a.example', externalId: 'a-1', tags: ['a-tag'], project: 'A project' })).data;
+    a.member = (
+      await asA('POST', '/members', {
+        name: 'Alice A',
+        email: 'alice@a.example',
+        externalId: 'a-1',
+        tags: ['a-tag'],
+        project: 'A project',
+      })
+    ).data;
     a.other = (await asA('POST', '/members', { name: 'Aaron A', email: 'aaron@a.example', externalId: 'a-2' })).data;
     const added = await asA('POST', `/offers/${a.offer.id}/members`, {
-      members: [{ memberId: a.member.id, payoutOptionId: a.payout.id }], generateLinks: true, generateCodes: true,
+      members: [{ memberId: a.member.id, payoutOptionId: a.payout.id }],
+      generateLinks: true,
+      generateCodes: true,
     });
     expect(added.statusCode).toBe(200);
     a.link = added.data.members[0].links[0];
@@ -112,12 +124,19 @@ describe.each(DIALECTS)('workspace isolation on %s', (kind) => {
       expect(res.statusCode, `${method} ${path}`).toBe(404);
       expect(res.data.error.code, `${method} ${path}`).toBe('not_found');
     }
-    const roster = await file(bKey, 'POST', `/offers/${o}/code-roster`, `member_id,new_code\r\n${a.member.id},BHIJACK\r\n`);
+    const roster = await file(
+      bKey,
+      'POST',
+      `/offers/${o}/code-roster`,
+      `member_id,new_code\r\n${a.member.id},BHIJACK\r\n`,
+    );
     expect(roster.statusCode).toBe(404);
     expect(roster.data.error.code).toBe('not_found');
 
     // A's ids inside B's own requests are unknown too, and nothing is written.
-    const addA = await asB('POST', `/offers/${b.offer.id}/members`, { members: [{ memberId: a.member.id, payoutOptionId: a.payout.id }] });
+    const addA = await asB('POST', `/offers/${b.offer.id}/members`, {
+      members: [{ memberId: a.member.id, payoutOptionId: a.payout.id }],
+    });
     expect(addA.statusCode).toBe(400);
     expect(addA.data.error.details).toEqual(
       expect.arrayContaining([
@@ -125,28 +144,61 @@ describe.each(DIALECTS)('workspace isolation on %s', (kind) => {
         expect.objectContaining({ path: 'members.0.payoutOptionId', code: 'not_found' }),
       ]),
     );
-    const generate = await asB('POST', `/offers/${b.offer.id}/codes/generate`, { pattern: '{NAME}{RAND4}', memberIds: [a.member.id] });
+    const generate = await asB('POST', `/offers/${b.offer.id}/codes/generate`, {
+      pattern: '{NAME}{RAND4}',
+      memberIds: [a.member.id],
+    });
     expect(generate.statusCode).toBe(409);
     expect(generate.data.error.code).toBe('member_not_on_offer');
-    const rosterB = await file(bKey, 'POST', `/offers/${b.offer.id}/code-roster`, `member_id,new_code\r\n${a.member.id},BHIJACK\r\n`);
+    const rosterB = await file(
+      bKey,
+      'POST',
+      `/offers/${b.offer.id}/code-roster`,
+      `member_id,new_code\r\n${a.member.id},BHIJACK\r\n`,
+    );
     expect(rosterB.statusCode).toBe(400);
     expect(rosterB.data.error.details).toEqual([expect.objectContaining({ line: 2, code: 'member_not_on_offer' })]);
-    const importB = await file(bKey, 'POST', '/members/import', 'name,email,external_id\r\nAlice hijacked,alice@a.example,a-1\r\n');
+    const importB = await file(
+      bKey,
+      'POST',
+      '/members/import',
+      'name,email,external_id\r\nAlice hijacked,alice@a.example,a-1\r\n',
+    );
     expect(importB.statusCode).toBe(200);
     expect(importB.data).toEqual({ created: 1, updated: 0 });
 
     expect(await snapshotA()).toEqual(before);
-    expect((await asB('GET', `/offers/${b.offer.id}/members`)).data.data.map((r: any) => r.member.id)).toEqual([b.member.id]);
+    expect((await asB('GET', `/offers/${b.offer.id}/members`)).data.data.map((r: any) => r.member.id)).toEqual([
+      b.member.id,
+    ]);
   });
 
   it("never lists A's objects to B, however B filters", async () => {
-    const aIds = new Set<string>([a.offer.id, a.member.id, a.other.id, a.link.id, a.vanity.id, a.code.id, a.generic.id, a.key.id]);
+    const aIds = new Set<string>([
+      a.offer.id,
+      a.member.id,
+      a.other.id,
+      a.link.id,
+      a.vanity.id,
+      a.code.id,
+      a.generic.id,
+      a.key.id,
+    ]);
     const lists = [
-      '/offers?limit=200', '/members?limit=200', '/members?limit=200&q=alice', '/members?limit=200&q=a.example',
-      '/members?limit=200&tag=a-tag', `/members?limit=200&project=${encodeURIComponent('A project')}`,
-      '/links?limit=200', `/links?limit=200&offerId=${a.offer.id}`, `/links?limit=200&memberId=${a.member.id}`,
-      '/codes?limit=200', `/codes?limit=200&offerId=${a.offer.id}`, `/codes?limit=200&memberId=${a.member.id}`,
-      '/codes?limit=200&code=aspring', `/codes?limit=200&code=${a.code.code}`,
+      '/offers?limit=200',
+      '/members?limit=200',
+      '/members?limit=200&q=alice',
+      '/members?limit=200&q=a.example',
+      '/members?limit=200&tag=a-tag',
+      `/members?limit=200&project=${encodeURIComponent('A project')}`,
+      '/links?limit=200',
+      `/links?limit=200&offerId=${a.offer.id}`,
+      `/links?limit=200&memberId=${a.member.id}`,
+      '/codes?limit=200',
+      `/codes?limit=200&offerId=${a.offer.id}`,
+      `/codes?limit=200&memberId=${a.member.id}`,
+      '/codes?limit=200&code=aspring',
+      `/codes?limit=200&code=${a.code.code}`,
     ];
     for (const path of lists) {
       const res = await asB('GET', path);
@@ -165,10 +217,11 @@ describe.each(DIALECTS)('workspace isolation on %s', (kind) => {
 
     // A cursor made from one of A's ids does not open A's list either.
     const cursor = Buffer.from('mem_zzzzzzzzzzzzzzzzzzzzzzzzzz').toString('base64url');
-    for (const m of (await asB('GET', `/members?limit=200&cursor=${cursor}`)).data.data) expect(aIds.has(m.id)).toBe(false);
+    for (const m of (await asB('GET', `/members?limit=200&cursor=${cursor}`)).data.data)
+      expect(aIds.has(m.id)).toBe(false);
   });
 
-  it("lets B use the same email, external id and code string as A, since they are unique per workspace", async () => {
+  it('lets B use the same email, external id and code string as A, since they are unique per workspace', async () => {
     const member = await asB('POST', '/members', { name: 'Other Aaron', email: 'AARON@a.example', externalId: 'a-2' });
     expect(member.statusCode).toBe(201);
     expect((await asA('GET', `/members/${a.other.id}`)).data).toEqual(a.other);

@@ -27,7 +27,9 @@ async function workspace(t: TestApp): Promise<Ws> {
   const api: Api = (method, path, body) => t.api(method, path, body, w.apiKey);
   const offer = (
     await api('POST', '/offers', {
-      ...samplePercentOffer, destinationUrl: 'https://brand.test/spring', deepLinks: { allowCreators: true, extraDomains: ['*.example.com'] },
+      ...samplePercentOffer,
+      destinationUrl: 'https://brand.test/spring',
+      deepLinks: { allowCreators: true, extraDomains: ['*.example.com'] },
     })
   ).data;
   expect(offer.id).toBeTruthy();
@@ -35,7 +37,12 @@ async function workspace(t: TestApp): Promise<Ws> {
     api,
     offer,
     async upload(path, body, contentType) {
-      const res = await t.built.app.inject({ method: 'POST', url: `/api/v1${path}`, payload: body, headers: { ...headers, 'content-type': contentType } });
+      const res = await t.built.app.inject({
+        method: 'POST',
+        url: `/api/v1${path}`,
+        payload: body,
+        headers: { ...headers, 'content-type': contentType },
+      });
       return withData(res);
     },
     async download(path) {
@@ -51,13 +58,16 @@ async function workspace(t: TestApp): Promise<Ws> {
 }
 
 const csvRows = (buf: Buffer): string[][] => parse(buf.toString('utf8').replace(/^\uFEFF/, '')) as string[][];
-const toCsv = (rows: string[][]) => rows.map((r) => r.map((v) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)).join(',')).join('\r\n');
+const toCsv = (rows: string[][]) =>
+  rows.map((r) => r.map((v) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)).join(',')).join('\r\n');
 
 async function xlsxRows(buf: Buffer): Promise<string[][]> {
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load(buf as unknown as ArrayBuffer);
   const rows: string[][] = [];
-  wb.worksheets[0]!.eachRow((row) => rows.push((row.values as unknown[]).slice(1).map((v) => (v == null ? '' : String(v)))));
+  wb.worksheets[0]!.eachRow((row) =>
+    rows.push((row.values as unknown[]).slice(1).map((v) => (v == null ? '' : String(v)))),
+  );
   return rows;
 }
 
@@ -86,7 +96,9 @@ describe.each(DIALECTS)('links, codes and payout options API on %s', (kind) => {
       const [standard, vip] = w.offer.payoutOptions;
       const res = await w.api('POST', `/offers/${w.offer.id}/members`, {
         members: [{ memberId: marie.id }, { memberId: jamal.id, payoutOptionId: vip.id }],
-        generateLinks: true, generateCodes: true, codePattern: '{NAME}{RAND4}',
+        generateLinks: true,
+        generateCodes: true,
+        codePattern: '{NAME}{RAND4}',
       });
       expect(res.statusCode).toBe(200);
       expect(res.data).toMatchObject({ added: 2, updated: 0 });
@@ -101,16 +113,26 @@ describe.each(DIALECTS)('links, codes and payout options API on %s', (kind) => {
         expect(link.slug).toMatch(/^[0-9A-Za-z]{7,}$/);
         expect(link.url).toBe(`${t.config.baseUrl}/${link.slug}`);
         expect(link).toMatchObject({ offerId: w.offer.id, memberId: m.memberId, status: 'active', deepLinkUrl: null });
-        expect(m.codes[0]).toMatchObject({ offerId: w.offer.id, memberId: m.memberId, kind: 'personalized', status: 'active' });
+        expect(m.codes[0]).toMatchObject({
+          offerId: w.offer.id,
+          memberId: m.memberId,
+          kind: 'personalized',
+          status: 'active',
+        });
       }
       expect(forMarie.links[0].slug).not.toBe(forJamal.links[0].slug);
       expect(forMarie.codes[0].code).toMatch(new RegExp(`^MARIE${CODE_CHARS}{4}$`));
       expect(forJamal.codes[0].code).toMatch(new RegExp(`^JAMAL${CODE_CHARS}{4}$`));
-      expect((await w.api('GET', `/links/${forMarie.links[0].id}`)).data).toMatchObject({ slug: forMarie.links[0].slug, clicks: 0 });
+      expect((await w.api('GET', `/links/${forMarie.links[0].id}`)).data).toMatchObject({
+        slug: forMarie.links[0].slug,
+        clicks: 0,
+      });
 
       // Again: Marie moves to VIP; no second link or code for anyone.
       const again = await w.api('POST', `/offers/${w.offer.id}/members`, {
-        members: [{ memberId: marie.id, payoutOptionId: vip.id }, { memberId: jamal.id }], generateLinks: true, generateCodes: true,
+        members: [{ memberId: marie.id, payoutOptionId: vip.id }, { memberId: jamal.id }],
+        generateLinks: true,
+        generateCodes: true,
       });
       expect(again.statusCode).toBe(200);
       expect(again.data).toMatchObject({ added: 0, updated: 2 });
@@ -144,7 +166,12 @@ describe.each(DIALECTS)('links, codes and payout options API on %s', (kind) => {
       expect(res.statusCode).toBe(400);
       expect(res.data.error.code).toBe('validation_failed');
       const paths = res.data.error.details.map((d: { path: string }) => d.path).sort();
-      expect(paths).toEqual(['members.0.payoutOptionId', 'members.1.memberId', 'members.2.memberId', 'members.2.payoutOptionId']);
+      expect(paths).toEqual([
+        'members.0.payoutOptionId',
+        'members.1.memberId',
+        'members.2.memberId',
+        'members.2.payoutOptionId',
+      ]);
       expect(await offerMembers(w)).toEqual([]);
       expect((await w.api('GET', '/links')).data.data).toEqual([]);
     });
@@ -152,25 +179,49 @@ describe.each(DIALECTS)('links, codes and payout options API on %s', (kind) => {
     it('only accepts deep links on the offer’s domain or its allowed extra domains', async () => {
       const w = await workspace(t);
       const marie = await w.member('Marie');
-      const outside = await w.api('POST', `/offers/${w.offer.id}/members`, { members: [{ memberId: marie.id, deepLinkUrl: 'https://evil.test/phish' }] });
+      const outside = await w.api('POST', `/offers/${w.offer.id}/members`, {
+        members: [{ memberId: marie.id, deepLinkUrl: 'https://evil.test/phish' }],
+      });
       expect(outside.statusCode).toBe(400);
-      expect(outside.data.error.details).toEqual([expect.objectContaining({ path: 'members.0.deepLinkUrl', code: 'deep_link_not_allowed' })]);
+      expect(outside.data.error.details).toEqual([
+        expect.objectContaining({ path: 'members.0.deepLinkUrl', code: 'deep_link_not_allowed' }),
+      ]);
       expect(await offerMembers(w)).toEqual([]);
 
-      const extra = await w.api('POST', `/offers/${w.offer.id}/members`, { members: [{ memberId: marie.id, deepLinkUrl: 'https://blog.example.com/post?id=1' }] });
+      const extra = await w.api('POST', `/offers/${w.offer.id}/members`, {
+        members: [{ memberId: marie.id, deepLinkUrl: 'https://blog.example.com/post?id=1' }],
+      });
       expect(extra.statusCode).toBe(200);
-      expect(extra.data.members[0].links).toEqual([expect.objectContaining({ deepLinkUrl: 'https://blog.example.com/post?id=1' })]);
-      const own = await w.api('POST', `/offers/${w.offer.id}/members`, { members: [{ memberId: marie.id, deepLinkUrl: '/products/serum' }] });
-      expect(own.data.members[0].links).toEqual([expect.objectContaining({ deepLinkUrl: 'https://brand.test/products/serum' })]);
+      expect(extra.data.members[0].links).toEqual([
+        expect.objectContaining({ deepLinkUrl: 'https://blog.example.com/post?id=1' }),
+      ]);
+      const own = await w.api('POST', `/offers/${w.offer.id}/members`, {
+        members: [{ memberId: marie.id, deepLinkUrl: '/products/serum' }],
+      });
+      expect(own.data.members[0].links).toEqual([
+        expect.objectContaining({ deepLinkUrl: 'https://brand.test/products/serum' }),
+      ]);
 
       // POST /links answers with the problem's own code.
-      const link = await w.api('POST', '/links', { offerId: w.offer.id, memberId: marie.id, deepLinkUrl: 'https://example.com.evil.test/' });
+      const link = await w.api('POST', '/links', {
+        offerId: w.offer.id,
+        memberId: marie.id,
+        deepLinkUrl: 'https://example.com.evil.test/',
+      });
       expect(link.statusCode).toBe(400);
       expect(link.data.error.code).toBe('deep_link_not_allowed');
-      const apex = await w.api('POST', '/links', { offerId: w.offer.id, memberId: marie.id, deepLinkUrl: 'https://example.com/' });
+      const apex = await w.api('POST', '/links', {
+        offerId: w.offer.id,
+        memberId: marie.id,
+        deepLinkUrl: 'https://example.com/',
+      });
       expect(apex.statusCode).toBe(400);
       expect(apex.data.error.code).toBe('deep_link_not_allowed');
-      const ok = await w.api('POST', '/links', { offerId: w.offer.id, memberId: marie.id, deepLinkUrl: 'https://shop.example.com/a' });
+      const ok = await w.api('POST', '/links', {
+        offerId: w.offer.id,
+        memberId: marie.id,
+        deepLinkUrl: 'https://shop.example.com/a',
+      });
       expect(ok.statusCode).toBe(201);
       expect(ok.data.deepLinkUrl).toBe('https://shop.example.com/a');
     });
@@ -186,7 +237,13 @@ describe.each(DIALECTS)('links, codes and payout options API on %s', (kind) => {
 
       const vanity = await w.api('POST', '/links', { offerId: w.offer.id, memberId: marie.id, slug });
       expect(vanity.statusCode).toBe(201);
-      expect(vanity.data).toMatchObject({ slug, url: `${t.config.baseUrl}/${slug}`, memberId: marie.id, offerId: w.offer.id, status: 'active' });
+      expect(vanity.data).toMatchObject({
+        slug,
+        url: `${t.config.baseUrl}/${slug}`,
+        memberId: marie.id,
+        offerId: w.offer.id,
+        status: 'active',
+      });
 
       for (const reserved of ['api', 'API', 'postback', 'PostBack', 'healthz', 'aff_lsr']) {
         const res = await w.api('POST', '/links', { offerId: w.offer.id, memberId: marie.id, slug: reserved });
@@ -242,7 +299,13 @@ describe.each(DIALECTS)('links, codes and payout options API on %s', (kind) => {
       const w = await workspace(t);
       const created = await w.api('POST', '/codes', { offerId: w.offer.id, code: 'spring20' });
       expect(created.statusCode).toBe(201);
-      expect(created.data).toMatchObject({ code: 'SPRING20', kind: 'generic', memberId: null, status: 'active', offerId: w.offer.id });
+      expect(created.data).toMatchObject({
+        code: 'SPRING20',
+        kind: 'generic',
+        memberId: null,
+        status: 'active',
+        offerId: w.offer.id,
+      });
 
       const dup = await w.api('POST', '/codes', { offerId: w.offer.id, code: 'SPRING20' });
       expect(dup.statusCode).toBe(409);
@@ -316,12 +379,15 @@ describe.each(DIALECTS)('links, codes and payout options API on %s', (kind) => {
       const marie = await w.member('Marie Kim', { email: 'marie@example.com', instagram: 'marie.k' });
       const jamal = await w.member('Jamal Reed', { tiktok: 'jamalreed' });
       const formulas = [];
-      for (const name of ['=HYPERLINK("http://evil.test","x")', '+SUM(1,2)', '-1+2', '@cmd']) formulas.push(await w.member(name));
+      for (const name of ['=HYPERLINK("http://evil.test","x")', '+SUM(1,2)', '-1+2', '@cmd'])
+        formulas.push(await w.member(name));
       const add = await w.api('POST', `/offers/${w.offer.id}/members`, {
-        members: [marie, jamal, ...formulas].map((m) => ({ memberId: m.id })), generateLinks: false,
+        members: [marie, jamal, ...formulas].map((m) => ({ memberId: m.id })),
+        generateLinks: false,
       });
       expect(add.statusCode).toBe(200);
-      const marieCode = (await w.api('POST', '/codes', { offerId: w.offer.id, code: 'MARIE10', memberId: marie.id })).data;
+      const marieCode = (await w.api('POST', '/codes', { offerId: w.offer.id, code: 'MARIE10', memberId: marie.id }))
+        .data;
       return { marie, jamal, formulas, marieCode };
     }
 
@@ -350,7 +416,14 @@ describe.each(DIALECTS)('links, codes and payout options API on %s', (kind) => {
       const [header, ...rows] = await xlsxRows(file.body);
       expect(header).toEqual(['member_id', 'name', 'email', 'instagram', 'tiktok', 'current_code', 'new_code']);
       expect(rows).toHaveLength(6);
-      expect(rows.find((r) => r[0] === marie.id)!.slice(0, 6)).toEqual([marie.id, 'Marie Kim', 'marie@example.com', 'marie.k', '', 'MARIE10']);
+      expect(rows.find((r) => r[0] === marie.id)!.slice(0, 6)).toEqual([
+        marie.id,
+        'Marie Kim',
+        'marie@example.com',
+        'marie.k',
+        '',
+        'MARIE10',
+      ]);
       for (const m of formulas) expect(rows.find((r) => r[0] === m.id)![1]).toBe(`'${m.name}`);
       for (const r of rows) expect(r[6] ?? '').toBe('');
     });
@@ -370,10 +443,18 @@ describe.each(DIALECTS)('links, codes and payout options API on %s', (kind) => {
 
       expect((await w.api('GET', `/codes/${marieCode.id}`)).data.status).toBe('disabled');
       const active = await activeCodes(w, `&offerId=${w.offer.id}`);
-      expect(active.map((c) => [c.memberId, c.code]).sort()).toEqual([[jamal.id, 'JAMAL15'], [marie.id, 'MARIE-NEW']].sort());
+      expect(active.map((c) => [c.memberId, c.code]).sort()).toEqual(
+        [
+          [jamal.id, 'JAMAL15'],
+          [marie.id, 'MARIE-NEW'],
+        ].sort(),
+      );
 
       // The same file again changes nothing.
-      expect((await w.upload(`/offers/${w.offer.id}/code-roster`, filled, 'text/csv')).data).toEqual({ assigned: 0, unchanged: 2 });
+      expect((await w.upload(`/offers/${w.offer.id}/code-roster`, filled, 'text/csv')).data).toEqual({
+        assigned: 0,
+        unchanged: 2,
+      });
       const [, ...after] = csvRows((await w.download(`/offers/${w.offer.id}/code-roster?format=csv`)).body);
       expect(after.find((r) => r[0] === marie.id)![5]).toBe('MARIE-NEW');
     });
@@ -391,7 +472,12 @@ describe.each(DIALECTS)('links, codes and payout options API on %s', (kind) => {
       expect(swapped.statusCode, swapped.body).toBe(200);
       expect(swapped.data).toEqual({ assigned: 2, unchanged: 0 });
       const active = await activeCodes(w, `&offerId=${w.offer.id}`);
-      expect(active.map((c) => [c.memberId, c.code]).sort()).toEqual([[jamal.id, 'SWAPA'], [marie.id, 'SWAPB']].sort());
+      expect(active.map((c) => [c.memberId, c.code]).sort()).toEqual(
+        [
+          [jamal.id, 'SWAPA'],
+          [marie.id, 'SWAPB'],
+        ].sort(),
+      );
       // Taking a code from a member who keeps theirs is still refused.
       const taken = await fill({ [jamal.id]: 'SWAPB' });
       expect(taken.statusCode).toBe(400);
@@ -402,7 +488,9 @@ describe.each(DIALECTS)('links, codes and payout options API on %s', (kind) => {
       const w = await workspace(t);
       const { jamal } = await rosterSetup(w);
       const wb = new ExcelJS.Workbook();
-      await wb.xlsx.load((await w.download(`/offers/${w.offer.id}/code-roster?format=xlsx`)).body as unknown as ArrayBuffer);
+      await wb.xlsx.load(
+        (await w.download(`/offers/${w.offer.id}/code-roster?format=xlsx`)).body as unknown as ArrayBuffer,
+      );
       const ws = wb.worksheets[0]!;
       ws.eachRow((row, n) => {
         if (n > 1 && row.getCell(1).value === jamal.id) row.getCell(7).value = 'jamal-xl';
@@ -446,9 +534,19 @@ describe.each(DIALECTS)('links, codes and payout options API on %s', (kind) => {
 
       // A code active for another member, even on another offer, is taken too.
       const other = (await w.api('POST', '/offers', samplePercentOffer)).data;
-      await w.api('POST', `/offers/${other.id}/members`, { members: [{ memberId: outsider.id }], generateLinks: false });
+      await w.api('POST', `/offers/${other.id}/members`, {
+        members: [{ memberId: outsider.id }],
+        generateLinks: false,
+      });
       await w.api('POST', '/codes', { offerId: other.id, code: 'OUT10', memberId: outsider.id });
-      const taken = await w.upload(`/offers/${w.offer.id}/code-roster`, toCsv([['member_id', 'new_code'], [jamal.id, 'out10']]), 'text/csv');
+      const taken = await w.upload(
+        `/offers/${w.offer.id}/code-roster`,
+        toCsv([
+          ['member_id', 'new_code'],
+          [jamal.id, 'out10'],
+        ]),
+        'text/csv',
+      );
       expect(taken.statusCode).toBe(400);
       expect(taken.data.error.details).toEqual([expect.objectContaining({ line: 2, code: 'code_taken' })]);
       expect(await activeCodes(w, `&memberId=${jamal.id}`)).toEqual([]);
@@ -461,16 +559,34 @@ describe.each(DIALECTS)('links, codes and payout options API on %s', (kind) => {
     it('adds and edits options, and keeps exactly one default', async () => {
       const w = await workspace(t);
       const [standard] = w.offer.payoutOptions;
-      const gold = await w.api('POST', `/offers/${w.offer.id}/payout-options`, { title: 'Gold', type: 'percent', value: '25' });
+      const gold = await w.api('POST', `/offers/${w.offer.id}/payout-options`, {
+        title: 'Gold',
+        type: 'percent',
+        value: '25',
+      });
       expect(gold.statusCode).toBe(201);
       expect(gold.data).toMatchObject({ title: 'Gold', type: 'percent', value: '25', tiers: [], default: false });
 
       const edited = await w.api('PATCH', `/offers/${w.offer.id}/payout-options/${gold.data.id}`, {
-        value: '12.5', tiers: [{ fromConversion: 20, value: '18' }, { fromConversion: 100, value: '22.25' }],
+        value: '12.5',
+        tiers: [
+          { fromConversion: 20, value: '18' },
+          { fromConversion: 100, value: '22.25' },
+        ],
       });
       expect(edited.statusCode).toBe(200);
-      expect(edited.data).toMatchObject({ id: gold.data.id, title: 'Gold', value: '12.5', tiers: [{ fromConversion: 20, value: '18' }, { fromConversion: 100, value: '22.25' }] });
-      const badTier = await w.api('PATCH', `/offers/${w.offer.id}/payout-options/${gold.data.id}`, { tiers: [{ fromConversion: 10, value: '101' }] });
+      expect(edited.data).toMatchObject({
+        id: gold.data.id,
+        title: 'Gold',
+        value: '12.5',
+        tiers: [
+          { fromConversion: 20, value: '18' },
+          { fromConversion: 100, value: '22.25' },
+        ],
+      });
+      const badTier = await w.api('PATCH', `/offers/${w.offer.id}/payout-options/${gold.data.id}`, {
+        tiers: [{ fromConversion: 10, value: '101' }],
+      });
       expect(badTier.statusCode).toBe(400);
       expect(badTier.data.error.details).toEqual([expect.objectContaining({ path: 'tiers.0.value' })]);
 
@@ -484,7 +600,12 @@ describe.each(DIALECTS)('links, codes and payout options API on %s', (kind) => {
       offer = (await w.api('GET', `/offers/${w.offer.id}`)).data;
       expect(defaults(offer)).toEqual([gold.data.id]);
 
-      const flat = await w.api('POST', `/offers/${w.offer.id}/payout-options`, { title: 'Flat', type: 'fixed', value: '5.00', default: true });
+      const flat = await w.api('POST', `/offers/${w.offer.id}/payout-options`, {
+        title: 'Flat',
+        type: 'fixed',
+        value: '5.00',
+        default: true,
+      });
       expect(flat.statusCode).toBe(201);
       expect(flat.data).toMatchObject({ type: 'fixed', value: '5.00', default: true });
       offer = (await w.api('GET', `/offers/${w.offer.id}`)).data;
@@ -502,24 +623,34 @@ describe.each(DIALECTS)('links, codes and payout options API on %s', (kind) => {
       const marie = await w.member('Marie');
       const jamal = await w.member('Jamal');
       await w.api('POST', `/offers/${w.offer.id}/members`, {
-        members: [{ memberId: marie.id, payoutOptionId: vip.id }, { memberId: jamal.id }], generateLinks: false,
+        members: [{ memberId: marie.id, payoutOptionId: vip.id }, { memberId: jamal.id }],
+        generateLinks: false,
       });
 
       const archived = await w.api('DELETE', `/offers/${w.offer.id}/payout-options/${vip.id}`);
       expect(archived.statusCode).toBe(200);
       expect(archived.data).toEqual({ movedMembers: 1 });
       const rows = await offerMembers(w);
-      expect(rows.map((r) => [r.member.id, r.payoutOptionId]).sort()).toEqual([[marie.id, standard.id], [jamal.id, standard.id]].sort());
+      expect(rows.map((r) => [r.member.id, r.payoutOptionId]).sort()).toEqual(
+        [
+          [marie.id, standard.id],
+          [jamal.id, standard.id],
+        ].sort(),
+      );
       const offer = (await w.api('GET', `/offers/${w.offer.id}`)).data;
       expect(offer.payoutOptions.map((p: any) => p.id)).toEqual([standard.id]);
       expect((await w.api('DELETE', `/offers/${w.offer.id}/payout-options/${vip.id}`)).statusCode).toBe(404);
-      const assign = await w.api('POST', `/offers/${w.offer.id}/members`, { members: [{ memberId: marie.id, payoutOptionId: vip.id }] });
+      const assign = await w.api('POST', `/offers/${w.offer.id}/members`, {
+        members: [{ memberId: marie.id, payoutOptionId: vip.id }],
+      });
       expect(assign.statusCode).toBe(400);
 
       const refused = await w.api('DELETE', `/offers/${w.offer.id}/payout-options/${standard.id}`);
       expect(refused.statusCode).toBe(409);
       expect(refused.data.error.code).toBe('default_required');
-      expect((await w.api('GET', `/offers/${w.offer.id}`)).data.payoutOptions.map((p: any) => p.id)).toEqual([standard.id]);
+      expect((await w.api('GET', `/offers/${w.offer.id}`)).data.payoutOptions.map((p: any) => p.id)).toEqual([
+        standard.id,
+      ]);
     });
   });
 });

@@ -8,12 +8,20 @@ const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 type Api = (method: string, path: string, body?: unknown) => ReturnType<TestApp['api']>;
 
 /** A fresh workspace per test, so lists and searches see only what the test made. */
-async function workspace(t: TestApp): Promise<{ api: Api; upload: (path: string, body: Buffer | string, contentType: string) => ReturnType<TestApp['api']>; workspaceId: string }> {
+async function workspace(
+  t: TestApp,
+): Promise<{
+  api: Api;
+  upload: (path: string, body: Buffer | string, contentType: string) => ReturnType<TestApp['api']>;
+  workspaceId: string;
+}> {
   const w = await t.newWorkspace();
   const api: Api = (method, path, body) => t.api(method, path, body, w.apiKey);
   const upload = async (path: string, body: Buffer | string, contentType: string) => {
     const res = await t.built.app.inject({
-      method: 'POST', url: `/api/v1${path}`, payload: body,
+      method: 'POST',
+      url: `/api/v1${path}`,
+      payload: body,
       headers: { authorization: `Bearer ${w.apiKey}`, 'content-type': contentType },
     });
     return withData(res);
@@ -46,15 +54,28 @@ describe.each(DIALECTS)('members API on %s', (kind) => {
   it('creates a member with normalized handles and a lower-cased email, and reads it back', async () => {
     const { api } = await workspace(t);
     const res = await api('POST', '/members', {
-      name: '  Marie Kim ', email: ' Marie.Kim@Example.COM ', instagram: '@Marie.K',
-      tiktok: 'https://www.tiktok.com/@MarieK_Official?lang=en', youtube: 'https://www.youtube.com/c/MarieKimTV/videos',
-      reach: 48000, project: 'Spring 2026', tags: ['beauty', ' beauty ', 'video'], externalId: 'crm-1',
+      name: '  Marie Kim ',
+      email: ' Marie.Kim@Example.COM ',
+      instagram: '@Marie.K',
+      tiktok: 'https://www.tiktok.com/@MarieK_Official?lang=en',
+      youtube: 'https://www.youtube.com/c/MarieKimTV/videos',
+      reach: 48000,
+      project: 'Spring 2026',
+      tags: ['beauty', ' beauty ', 'video'],
+      externalId: 'crm-1',
     });
     expect(res.statusCode).toBe(201);
     expect(res.data.id).toMatch(/^mem_[0-9a-z]{26}$/);
     expect(res.data).toMatchObject({
-      name: 'Marie Kim', email: 'marie.kim@example.com', instagram: 'marie.k', tiktok: 'mariek_official', youtube: 'mariekimtv',
-      reach: 48000, project: 'Spring 2026', tags: ['beauty', 'video'], externalId: 'crm-1',
+      name: 'Marie Kim',
+      email: 'marie.kim@example.com',
+      instagram: 'marie.k',
+      tiktok: 'mariek_official',
+      youtube: 'mariekimtv',
+      reach: 48000,
+      project: 'Spring 2026',
+      tags: ['beauty', 'video'],
+      externalId: 'crm-1',
     });
     const viaUrl = await api('POST', '/members', { name: 'Jo', instagram: 'https://instagram.com/Jo.Writes/' });
     expect(viaUrl.data.instagram).toBe('jo.writes');
@@ -75,9 +96,21 @@ describe.each(DIALECTS)('members API on %s', (kind) => {
   it('updates a member, normalizing what it normalizes on create', async () => {
     const { api } = await workspace(t);
     const m = (await api('POST', '/members', { name: 'Jamal', email: 'jamal@example.com', tags: ['a'] })).data;
-    const res = await api('PATCH', `/members/${m.id}`, { email: 'JAMAL.R@Example.com', instagram: '@JamalReed', tags: ['lifestyle'], reach: 1200 });
+    const res = await api('PATCH', `/members/${m.id}`, {
+      email: 'JAMAL.R@Example.com',
+      instagram: '@JamalReed',
+      tags: ['lifestyle'],
+      reach: 1200,
+    });
     expect(res.statusCode).toBe(200);
-    expect(res.data).toMatchObject({ id: m.id, name: 'Jamal', email: 'jamal.r@example.com', instagram: 'jamalreed', tags: ['lifestyle'], reach: 1200 });
+    expect(res.data).toMatchObject({
+      id: m.id,
+      name: 'Jamal',
+      email: 'jamal.r@example.com',
+      instagram: 'jamalreed',
+      tags: ['lifestyle'],
+      reach: 1200,
+    });
     const cleared = await api('PATCH', `/members/${m.id}`, { email: null, reach: null });
     expect(cleared.data).toMatchObject({ email: null, reach: null, instagram: 'jamalreed' });
     expect((await api('GET', `/members/${m.id}`)).data).toEqual(cleared.data);
@@ -104,7 +137,10 @@ describe.each(DIALECTS)('members API on %s', (kind) => {
     expect(patchExternal.statusCode).toBe(409);
     expect(patchExternal.data.error.code).toBe('external_id_taken');
 
-    expect((await api('GET', `/members/${b.id}`)).data).toMatchObject({ email: 'other@example.com', externalId: 'ext-2' });
+    expect((await api('GET', `/members/${b.id}`)).data).toMatchObject({
+      email: 'other@example.com',
+      externalId: 'ext-2',
+    });
     expect((await allMembers(api)).map((m) => m.id).sort()).toEqual([a.id, b.id].sort());
   });
 
@@ -190,7 +226,9 @@ describe.each(DIALECTS)('members API on %s', (kind) => {
     const keep = (await api('POST', '/members', { name: 'Keep' })).data;
     const gone = (await api('POST', '/members', { name: 'Gone', email: 'gone@example.com' })).data;
     const added = await api('POST', `/offers/${offer.id}/members`, {
-      members: [{ memberId: keep.id }, { memberId: gone.id }], generateLinks: true, generateCodes: true,
+      members: [{ memberId: keep.id }, { memberId: gone.id }],
+      generateLinks: true,
+      generateCodes: true,
     });
     expect(added.statusCode).toBe(200);
     const goneAdded = added.data.members.find((m: { memberId: string }) => m.memberId === gone.id);
@@ -217,9 +255,16 @@ describe.each(DIALECTS)('members API on %s', (kind) => {
     const { api } = await workspace(t);
     const offer = (await api('POST', '/offers', samplePercentOffer)).data;
     const m = (await api('POST', '/members', { name: 'Clicked' })).data;
-    const link = (await api('POST', `/offers/${offer.id}/members`, { members: [{ memberId: m.id }] })).data.members[0].links[0];
+    const link = (await api('POST', `/offers/${offer.id}/members`, { members: [{ memberId: m.id }] })).data.members[0]
+      .links[0];
     // Through the real redirect and click writer, so the click reaches the report rollups the link list reads.
-    const res = await t.built.app.inject({ url: `/${link.slug}`, headers: { 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1' } });
+    const res = await t.built.app.inject({
+      url: `/${link.slug}`,
+      headers: {
+        'user-agent':
+          'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
+      },
+    });
     expect(res.statusCode).toBe(302);
     await t.built.tracking.flush();
     const del = await api('DELETE', `/members/${m.id}`);
@@ -233,8 +278,11 @@ describe.each(DIALECTS)('members API on %s', (kind) => {
   describe('bulk import', () => {
     it('creates and updates from CSV, matching by email or external id', async () => {
       const { api, upload } = await workspace(t);
-      const byEmail = (await api('POST', '/members', { name: 'Old Name', email: 'marie@example.com', reach: 10, tags: ['keep'] })).data;
-      const byExternal = (await api('POST', '/members', { name: 'Jamal', externalId: 'crm-7', project: 'Old project' })).data;
+      const byEmail = (
+        await api('POST', '/members', { name: 'Old Name', email: 'marie@example.com', reach: 10, tags: ['keep'] })
+      ).data;
+      const byExternal = (await api('POST', '/members', { name: 'Jamal', externalId: 'crm-7', project: 'Old project' }))
+        .data;
       const csv = [
         'Name,Email,Instagram,Followers,Tags,External ID,Project',
         'Marie Kim,MARIE@example.com,@Marie.K,"48,000",,,',
@@ -250,9 +298,26 @@ describe.each(DIALECTS)('members API on %s', (kind) => {
       expect(members).toHaveLength(4);
       const byName = (n: string) => members.find((m) => m.name === n);
       // Blank cells keep what was stored.
-      expect(byName('Marie Kim')).toMatchObject({ id: byEmail.id, email: 'marie@example.com', instagram: 'marie.k', reach: 48000, tags: ['keep'] });
-      expect(byName('Jamal Reed')).toMatchObject({ id: byExternal.id, instagram: 'jamal.r', tags: ['lifestyle', 'fitness'], project: 'Old project', externalId: 'crm-7' });
-      expect(byName('Sofia')).toMatchObject({ email: 'sofia@example.com', reach: 95000, tags: ['beauty', 'video'], project: 'Spring 2026' });
+      expect(byName('Marie Kim')).toMatchObject({
+        id: byEmail.id,
+        email: 'marie@example.com',
+        instagram: 'marie.k',
+        reach: 48000,
+        tags: ['keep'],
+      });
+      expect(byName('Jamal Reed')).toMatchObject({
+        id: byExternal.id,
+        instagram: 'jamal.r',
+        tags: ['lifestyle', 'fitness'],
+        project: 'Old project',
+        externalId: 'crm-7',
+      });
+      expect(byName('Sofia')).toMatchObject({
+        email: 'sofia@example.com',
+        reach: 95000,
+        tags: ['beauty', 'video'],
+        project: 'Spring 2026',
+      });
       expect(byName('Zoë')).toMatchObject({ externalId: 'crm-9', email: null });
 
       // Importing the same file again only updates.
@@ -273,7 +338,11 @@ describe.each(DIALECTS)('members API on %s', (kind) => {
       expect(res.data).toEqual({ created: 1, updated: 1 });
       const members = await allMembers(api);
       expect(members.map((m) => m.name).sort()).toEqual(['Marie', 'Renamed']);
-      expect(members.find((m) => m.name === 'Marie')).toMatchObject({ instagram: 'marie.k', reach: 48000, tags: ['beauty', 'video'] });
+      expect(members.find((m) => m.name === 'Marie')).toMatchObject({
+        instagram: 'marie.k',
+        reach: 48000,
+        tags: ['beauty', 'video'],
+      });
 
       const bad = await xlsx([
         ['name', 'email'],
@@ -283,7 +352,9 @@ describe.each(DIALECTS)('members API on %s', (kind) => {
       const badRes = await upload('/members/import', bad, XLSX);
       expect(badRes.statusCode).toBe(400);
       expect(badRes.data.error.code).toBe('import_invalid');
-      expect(badRes.data.error.details).toEqual([expect.objectContaining({ line: 3, path: 'email', code: 'email_invalid' })]);
+      expect(badRes.data.error.details).toEqual([
+        expect.objectContaining({ line: 3, path: 'email', code: 'email_invalid' }),
+      ]);
       expect(await allMembers(api)).toHaveLength(2);
     });
 
@@ -321,7 +392,9 @@ describe.each(DIALECTS)('members API on %s', (kind) => {
       const res = await upload('/members/import', csv, 'text/csv');
       expect(res.statusCode).toBe(400);
       expect(res.data.error.code).toBe('import_invalid');
-      expect(res.data.error.details).toEqual([expect.objectContaining({ line: 3, path: 'email', code: 'email_taken' })]);
+      expect(res.data.error.details).toEqual([
+        expect.objectContaining({ line: 3, path: 'email', code: 'email_taken' }),
+      ]);
       const members = await allMembers(api);
       expect(members.map((m) => m.id).sort()).toEqual([a.id, b.id].sort());
       expect(members.find((m) => m.id === a.id)).toEqual(a);
@@ -333,19 +406,26 @@ describe.each(DIALECTS)('members API on %s', (kind) => {
       const res = await upload('/members/import', csv, 'text/csv');
       expect(res.statusCode).toBe(400);
       expect(res.data.error.code).toBe('import_invalid');
-      expect(res.data.error.details).toEqual([expect.objectContaining({ line: 4, path: 'email', code: 'duplicate_in_file' })]);
+      expect(res.data.error.details).toEqual([
+        expect.objectContaining({ line: 4, path: 'email', code: 'duplicate_in_file' }),
+      ]);
       expect(await allMembers(api)).toEqual([]);
     });
 
     it('reads a semicolon-delimited CSV with a byte order mark', async () => {
       const { api, upload } = await workspace(t);
-      const csv = '\uFEFFName;E-mail;TikTok;Reach\r\nMarie;marie@example.com;@marie.k;1 200\r\n"Doe; John";john@example.com;;\r\n';
+      const csv =
+        '\uFEFFName;E-mail;TikTok;Reach\r\nMarie;marie@example.com;@marie.k;1 200\r\n"Doe; John";john@example.com;;\r\n';
       const res = await upload('/members/import', Buffer.from(csv, 'utf8'), 'text/csv; charset=utf-8');
       expect(res.statusCode).toBe(200);
       expect(res.data).toEqual({ created: 2, updated: 0 });
       const members = await allMembers(api);
       expect(members.map((m) => m.name).sort()).toEqual(['Doe; John', 'Marie']);
-      expect(members.find((m) => m.name === 'Marie')).toMatchObject({ email: 'marie@example.com', tiktok: 'marie.k', reach: 1200 });
+      expect(members.find((m) => m.name === 'Marie')).toMatchObject({
+        email: 'marie@example.com',
+        tiktok: 'marie.k',
+        reach: 1200,
+      });
     });
 
     it('needs a name column', async () => {

@@ -15,11 +15,22 @@ describe.each(DIALECTS)('offers API on %s', (kind) => {
     const offer = res.data;
     expect(offer.id).toMatch(/^off_[0-9a-z]{26}$/);
     expect(offer).toMatchObject({
-      status: 'active', currency: 'USD', cookieWindowDays: 28, holdDays: 30, attributionRule: 'code_first', splitCodeShare: '50',
+      status: 'active',
+      currency: 'USD',
+      cookieWindowDays: 28,
+      holdDays: 30,
+      attributionRule: 'code_first',
+      splitCodeShare: '50',
     });
     expect(offer.payoutOptions).toEqual([
       expect.objectContaining({ title: 'Standard', type: 'percent', value: '10', default: true, tiers: [] }),
-      expect.objectContaining({ title: 'VIP', type: 'percent', value: '15', default: false, tiers: [{ fromConversion: 50, value: '20' }] }),
+      expect.objectContaining({
+        title: 'VIP',
+        type: 'percent',
+        value: '15',
+        default: false,
+        tiers: [{ fromConversion: 50, value: '20' }],
+      }),
     ]);
     const read = await t.api('GET', `/offers/${offer.id}`);
     expect(read.data).toEqual({ ...offer, clicks: 0, uniqueClicks: 0 });
@@ -27,23 +38,32 @@ describe.each(DIALECTS)('offers API on %s', (kind) => {
 
   it('stores a fixed payout in minor units of the offer currency', async () => {
     const res = await t.api('POST', '/offers', {
-      name: 'Leads', destinationUrl: 'https://shop.example.com/join', currency: 'JPY', conversionType: 'lead',
+      name: 'Leads',
+      destinationUrl: 'https://shop.example.com/join',
+      currency: 'JPY',
+      conversionType: 'lead',
       payoutOptions: [{ title: 'Per lead', type: 'fixed', value: '500' }],
     });
     expect(res.statusCode).toBe(201);
     expect(res.data.payoutOptions[0]).toMatchObject({ type: 'fixed', value: '500', default: true });
     const bad = await t.api('POST', '/offers', {
-      name: 'Leads', destinationUrl: 'https://shop.example.com/join', currency: 'JPY',
+      name: 'Leads',
+      destinationUrl: 'https://shop.example.com/join',
+      currency: 'JPY',
       payoutOptions: [{ title: 'Per lead', type: 'fixed', value: '5.50' }],
     });
     expect(bad.statusCode).toBe(400);
-    expect(bad.data.error.details).toEqual([expect.objectContaining({ path: 'payoutOptions.0.value', code: 'payout_value_invalid' })]);
+    expect(bad.data.error.details).toEqual([
+      expect.objectContaining({ path: 'payoutOptions.0.value', code: 'payout_value_invalid' }),
+    ]);
   });
 
   it('rejects bad input with field paths and changes nothing', async () => {
     const before = (await t.api('GET', '/offers?limit=200')).data.data.length;
     const res = await t.api('POST', '/offers', {
-      name: 'X', destinationUrl: 'ftp://shop.example.com', utm: { utm_source: '{nope}' },
+      name: 'X',
+      destinationUrl: 'ftp://shop.example.com',
+      utm: { utm_source: '{nope}' },
       deepLinks: { allowCreators: true, extraDomains: ['not a domain'] },
       payoutOptions: [{ title: 'A', type: 'percent', value: '120' }],
     });
@@ -66,9 +86,17 @@ describe.each(DIALECTS)('offers API on %s', (kind) => {
     expect(conflict.statusCode).toBe(409);
     expect(conflict.data.error.code).toBe('offer_status_conflict');
     expect((await t.api('POST', `/offers/${offer.id}/resume`)).data.status).toBe('active');
-    const audit = await t.built.ctx.store.db.selectFrom('audit_log').select(['action', 'detail']).where('entity_id', '=', offer.id).orderBy('id').execute();
+    const audit = await t.built.ctx.store.db
+      .selectFrom('audit_log')
+      .select(['action', 'detail'])
+      .where('entity_id', '=', offer.id)
+      .orderBy('id')
+      .execute();
     expect(audit.map((a) => a.action)).toEqual(['created', 'updated', 'pause', 'archive', 'resume']);
-    expect(JSON.parse(audit[1]!.detail)).toEqual({ before: { name: 'Spring sale', cookie_window_days: 28 }, after: { name: 'Summer sale', cookie_window_days: 7 } });
+    expect(JSON.parse(audit[1]!.detail)).toEqual({
+      before: { name: 'Spring sale', cookie_window_days: 28 },
+      after: { name: 'Summer sale', cookie_window_days: 7 },
+    });
   });
 
   it('pages through offers with a cursor', async () => {

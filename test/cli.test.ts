@@ -24,14 +24,23 @@ async function cliTarget(kind: DialectKind) {
   const dataDir = tempDir('tp-cli-');
   const pg = kind === 'postgres' ? await createPgDatabase() : null;
   const env: Record<string, string> = {
-    ...(process.env as Record<string, string>), DATA_DIR: dataDir, BASE_URL, LOG_LEVEL: 'silent', DATABASE_URL: pg?.url ?? '',
+    ...(process.env as Record<string, string>),
+    DATA_DIR: dataDir,
+    BASE_URL,
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: pg?.url ?? '',
   };
   const run = (...args: string[]) =>
     new Promise<Run>((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env, timeout: 60_000 }, (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      });
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli/main.ts', ...args],
+        { cwd: ROOT, env, timeout: 60_000 },
+        (err, stdout, stderr) => {
+          const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+          resolve({ code, stdout, stderr });
+        },
+      );
     });
   /** An in-process app on the same database, to check that what the CLI made works over the API. */
   const api = async (method: string, url: string, key: string) => {
@@ -39,7 +48,11 @@ async function cliTarget(kind: DialectKind) {
     const store = openStore(config);
     const built = await buildApp(config, { store, logger: false });
     try {
-      const res = await built.app.inject({ method: method as never, url: `/api/v1${url}`, headers: { authorization: `Bearer ${key}` } });
+      const res = await built.app.inject({
+        method: method as never,
+        url: `/api/v1${url}`,
+        headers: { authorization: `Bearer ${key}` },
+      });
       return { statusCode: res.statusCode, data: JSON.parse(res.body) };
     } finally {
       await built.close();
@@ -87,7 +100,8 @@ describe.each(DIALECTS)('touchpoint CLI on %s', (kind) => {
     expect(res.code).toBe(0);
     const out = JSON.parse(res.stdout);
     expect(out).toEqual({
-      workspaceId: expect.stringMatching(/^ws_[0-9a-z]{26}$/), apiKey: expect.stringMatching(/^tpk_[0-9A-Za-z]{40}$/),
+      workspaceId: expect.stringMatching(/^ws_[0-9a-z]{26}$/),
+      apiKey: expect.stringMatching(/^tpk_[0-9A-Za-z]{40}$/),
       // The dashboard's first owner (see test/auth.test.ts for signing in with it).
       owner: { email: expect.any(String), password: expect.stringMatching(/^[A-Za-z0-9]{20}$/) },
     });
@@ -135,65 +149,95 @@ describe.each(DIALECTS)('touchpoint CLI on %s', (kind) => {
       expect(row.codes.map((c: any) => c.code)).toEqual([m.code]);
     }
     const generic = await target.api('GET', `/codes?code=${first.genericCode}`, demo.apiKey);
-    expect(generic.data.data).toEqual([expect.objectContaining({ offerId: first.id, kind: 'generic', status: 'active' })]);
+    expect(generic.data.data).toEqual([
+      expect.objectContaining({ offerId: first.id, kind: 'generic', status: 'active' }),
+    ]);
   });
 
-  it('ledger verify finds no drift after real orders and names a commission changed around the ledger', SLOW, async () => {
-    const demo = JSON.parse((await target.run('demo', '--json')).stdout);
-    const config = loadConfig({ DATA_DIR: target.dataDir, BASE_URL, ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}) });
-    const store = openStore(config);
-    const built = await buildApp(config, { store, logger: false });
-    try {
-      const ws = await built.app.inject({ url: '/api/v1/workspace', headers: { authorization: `Bearer ${demo.apiKey}` } });
-      const secret = JSON.parse(ws.body).postbackSecret as string;
-      const code = demo.offers[0].members[0].code as string;
-      const sale = await built.app.inject({ url: `/postback?${new URLSearchParams({ secret, code, order: 'V-1', amount: '80.00' })}` });
-      expect(sale.statusCode, sale.body).toBe(200);
-      await built.app.inject({ url: `/postback?${new URLSearchParams({ secret, type: 'refund', order: 'V-1', amount: '20.00' })}` });
+  it(
+    'ledger verify finds no drift after real orders and names a commission changed around the ledger',
+    SLOW,
+    async () => {
+      const demo = JSON.parse((await target.run('demo', '--json')).stdout);
+      const config = loadConfig({
+        DATA_DIR: target.dataDir,
+        BASE_URL,
+        ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}),
+      });
+      const store = openStore(config);
+      const built = await buildApp(config, { store, logger: false });
+      try {
+        const ws = await built.app.inject({
+          url: '/api/v1/workspace',
+          headers: { authorization: `Bearer ${demo.apiKey}` },
+        });
+        const secret = JSON.parse(ws.body).postbackSecret as string;
+        const code = demo.offers[0].members[0].code as string;
+        const sale = await built.app.inject({
+          url: `/postback?${new URLSearchParams({ secret, code, order: 'V-1', amount: '80.00' })}`,
+        });
+        expect(sale.statusCode, sale.body).toBe(200);
+        await built.app.inject({
+          url: `/postback?${new URLSearchParams({ secret, type: 'refund', order: 'V-1', amount: '20.00' })}`,
+        });
 
-      const clean = await target.run('ledger', 'verify', '--json');
-      expect(clean.code, clean.stderr).toBe(0);
-      expect(JSON.parse(clean.stdout)).toMatchObject({ drift: [] });
-      expect(JSON.parse(clean.stdout).checked).toBeGreaterThanOrEqual(1);
+        const clean = await target.run('ledger', 'verify', '--json');
+        expect(clean.code, clean.stderr).toBe(0);
+        expect(JSON.parse(clean.stdout)).toMatchObject({ drift: [] });
+        expect(JSON.parse(clean.stdout).checked).toBeGreaterThanOrEqual(1);
 
-      const [c] = await store.db.selectFrom('commissions').select(['id', 'amount_minor']).execute();
-      await store.db.updateTable('commissions').set({ amount_minor: Number(c!.amount_minor) + 1 }).where('id', '=', c!.id).execute();
-      const drift = await target.run('ledger', 'verify');
-      expect(drift.code).toBe(1);
-      expect(drift.stdout).toContain(`${c!.id}: amount ${Number(c!.amount_minor) + 1} ≠ sum of entries ${Number(c!.amount_minor)}`);
-    } finally {
-      await built.close();
-      await store.close();
-    }
-  });
+        const [c] = await store.db.selectFrom('commissions').select(['id', 'amount_minor']).execute();
+        await store.db
+          .updateTable('commissions')
+          .set({ amount_minor: Number(c!.amount_minor) + 1 })
+          .where('id', '=', c!.id)
+          .execute();
+        const drift = await target.run('ledger', 'verify');
+        expect(drift.code).toBe(1);
+        expect(drift.stdout).toContain(
+          `${c!.id}: amount ${Number(c!.amount_minor) + 1} ≠ sum of entries ${Number(c!.amount_minor)}`,
+        );
+      } finally {
+        await built.close();
+        await store.close();
+      }
+    },
+  );
 
-  it('import members reports counts, and with a bad row exits non-zero naming the line and importing nothing', SLOW, async () => {
-    const ws = JSON.parse((await target.run('workspace', 'create', '--name', 'Importer', '--json')).stdout);
-    const dir = tempDir('tp-cli-files-');
-    try {
-      const good = path.join(dir, 'members.csv');
-      fs.writeFileSync(good, 'name,email,instagram\nMarie Kim,marie@example.com,@Marie.K\nJamal Reed,jamal@example.com,\n');
-      const ok = await target.run('import', 'members', good, '--workspace', ws.workspaceId);
-      expect(ok.stderr).toBe('');
-      expect(ok.code).toBe(0);
-      expect(ok.stdout.trim()).toBe('Imported: 2 created, 0 updated.');
+  it(
+    'import members reports counts, and with a bad row exits non-zero naming the line and importing nothing',
+    SLOW,
+    async () => {
+      const ws = JSON.parse((await target.run('workspace', 'create', '--name', 'Importer', '--json')).stdout);
+      const dir = tempDir('tp-cli-files-');
+      try {
+        const good = path.join(dir, 'members.csv');
+        fs.writeFileSync(
+          good,
+          'name,email,instagram\nMarie Kim,marie@example.com,@Marie.K\nJamal Reed,jamal@example.com,\n',
+        );
+        const ok = await target.run('import', 'members', good, '--workspace', ws.workspaceId);
+        expect(ok.stderr).toBe('');
+        expect(ok.code).toBe(0);
+        expect(ok.stdout.trim()).toBe('Imported: 2 created, 0 updated.');
 
-      const bad = path.join(dir, 'bad.csv');
-      fs.writeFileSync(bad, 'name,email\nSofia,sofia@example.com\nBroken,not-an-email\nMarie K.,MARIE@example.com\n');
-      const failed = await target.run('import', 'members', bad, '--workspace', ws.workspaceId);
-      expect(failed.code).not.toBe(0);
-      expect(failed.stderr).toMatch(/line 3 \(email\): .*not-an-email/);
-      expect(failed.stderr).not.toMatch(/line [24]\b/);
+        const bad = path.join(dir, 'bad.csv');
+        fs.writeFileSync(bad, 'name,email\nSofia,sofia@example.com\nBroken,not-an-email\nMarie K.,MARIE@example.com\n');
+        const failed = await target.run('import', 'members', bad, '--workspace', ws.workspaceId);
+        expect(failed.code).not.toBe(0);
+        expect(failed.stderr).toMatch(/line 3 \(email\): .*not-an-email/);
+        expect(failed.stderr).not.toMatch(/line [24]\b/);
 
-      const members = await target.api('GET', '/members?limit=200', ws.apiKey);
-      expect(members.data.data.map((m: any) => m.name).sort()).toEqual(['Jamal Reed', 'Marie Kim']);
-      expect(members.data.data.find((m: any) => m.name === 'Marie Kim').instagram).toBe('marie.k');
+        const members = await target.api('GET', '/members?limit=200', ws.apiKey);
+        expect(members.data.data.map((m: any) => m.name).sort()).toEqual(['Jamal Reed', 'Marie Kim']);
+        expect(members.data.data.find((m: any) => m.name === 'Marie Kim').instagram).toBe('marie.k');
 
-      const unknown = await target.run('import', 'members', good, '--workspace', 'ws_00000000000000000000000000');
-      expect(unknown.code).not.toBe(0);
-      expect(unknown.stderr).toMatch(/No workspace/);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
+        const unknown = await target.run('import', 'members', good, '--workspace', 'ws_00000000000000000000000000');
+        expect(unknown.code).not.toBe(0);
+        expect(unknown.stderr).toMatch(/No workspace/);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

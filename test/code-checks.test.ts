@@ -30,10 +30,14 @@ function project(files: Record<string, string>): string {
 
 function cruise(dir: string): { status: number | null; output: string } {
   const bin = path.join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs');
-  const r = spawnSync(process.execPath, [bin, 'src', 'web', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'], {
-    cwd: dir,
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    [bin, 'src', 'web', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'],
+    {
+      cwd: dir,
+      encoding: 'utf8',
+    },
+  );
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
@@ -50,7 +54,13 @@ describe('dependency-cruiser: the layer rules', () => {
   });
 
   it('fails when the pure core imports the database layer', () => {
-    const r = cruise(project({ ...base, 'src/core/money.ts': "import { price } from '../db/offers.js';\nexport const cents = (n: number): number => n * price;\n" }));
+    const r = cruise(
+      project({
+        ...base,
+        'src/core/money.ts':
+          "import { price } from '../db/offers.js';\nexport const cents = (n: number): number => n * price;\n",
+      }),
+    );
     expect(r.status).not.toBe(0);
     expect(r.output).toContain('core-imports-only-itself');
   });
@@ -80,9 +90,11 @@ describe('dependency-cruiser: the layer rules', () => {
   it('fails when the web imports a server module, or the contract for more than its types', () => {
     const r = cruise(
       project({
-        'src/contract/offers.ts': 'export const OfferSchema = { type: "object" };\nexport type Offer = { id: string };\n',
+        'src/contract/offers.ts':
+          'export const OfferSchema = { type: "object" };\nexport type Offer = { id: string };\n',
         'src/db/offers.ts': 'export const findOffer = (): null => null;\n',
-        'web/app/page.ts': "import { findOffer } from '../../src/db/offers.js';\nimport { OfferSchema } from '../../src/contract/offers.js';\nexport const x = [findOffer, OfferSchema];\n",
+        'web/app/page.ts':
+          "import { findOffer } from '../../src/db/offers.js';\nimport { OfferSchema } from '../../src/contract/offers.js';\nexport const x = [findOffer, OfferSchema];\n",
         'web/app/ok.ts': "import type { Offer } from '../../src/contract/offers.js';\nexport const y: Offer[] = [];\n",
       }),
     );
@@ -107,7 +119,8 @@ describe('ESLint: only src/db/dialect/ branches on the database', () => {
       },
     },
   });
-  const source = "export function likeOf(store: { kind: string }): string {\n  return store.kind === 'postgres' ? 'ilike' : 'like';\n}\n";
+  const source =
+    "export function likeOf(store: { kind: string }): string {\n  return store.kind === 'postgres' ? 'ilike' : 'like';\n}\n";
 
   it('refuses a comparison with a dialect name outside the dialect', async () => {
     const [result] = await eslint.lintText(source, { filePath: path.join(root, 'src/app/somewhere.ts') });

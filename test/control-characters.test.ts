@@ -26,10 +26,25 @@ describe.each(DIALECTS)('NUL and unpaired surrogates in text on %s', (kind) => {
   afterAll(() => t.close());
 
   const send = async (method: string, url: string, payload?: string, contentType = 'application/json') =>
-    withData(await t.built.app.inject({ method: method as never, url, headers: payload === undefined ? {} : { 'content-type': contentType }, payload }));
-  const withPath = (res: { statusCode: number; data: any }) => ({ ...refusal(res), path: res.data?.error?.details?.[0]?.path });
+    withData(
+      await t.built.app.inject({
+        method: method as never,
+        url,
+        headers: payload === undefined ? {} : { 'content-type': contentType },
+        payload,
+      }),
+    );
+  const withPath = (res: { statusCode: number; data: any }) => ({
+    ...refusal(res),
+    path: res.data?.error?.details?.[0]?.path,
+  });
   const rejectedEvents = () =>
-    t.built.ctx.store.db.selectFrom('conversion_events').select(['reason', 'order_id', 'detail']).where('outcome', '=', 'rejected').orderBy('id').execute();
+    t.built.ctx.store.db
+      .selectFrom('conversion_events')
+      .select(['reason', 'order_id', 'detail'])
+      .where('outcome', '=', 'rejected')
+      .orderBy('id')
+      .execute();
 
   it('refuses them in any field of an admin API body, and creates nothing', async () => {
     for (const name of ['a\u0000b', 'x\uD800y', '\uDFFF']) {
@@ -50,8 +65,12 @@ describe.each(DIALECTS)('NUL and unpaired surrogates in text on %s', (kind) => {
   });
 
   it('refuses them on sign-in and on the portal, before anything is looked up', async () => {
-    expect(refusal(await send('POST', '/api/v1/auth/login', JSON.stringify({ email: 'a\u0000b@acme.test', password: 'x' })))).toEqual({ status: 400, ...REFUSED_PAIR });
-    expect(refusal(await send('POST', '/api/portal/login-link', JSON.stringify({ email: 'a\u0000b@acme.test' })))).toEqual({ status: 400, ...REFUSED_PAIR });
+    expect(
+      refusal(await send('POST', '/api/v1/auth/login', JSON.stringify({ email: 'a\u0000b@acme.test', password: 'x' }))),
+    ).toEqual({ status: 400, ...REFUSED_PAIR });
+    expect(
+      refusal(await send('POST', '/api/portal/login-link', JSON.stringify({ email: 'a\u0000b@acme.test' }))),
+    ).toEqual({ status: 400, ...REFUSED_PAIR });
   });
 
   it('refuses a postback with one in order or code, and keeps the event without it', async () => {
@@ -80,12 +99,19 @@ describe.each(DIALECTS)('NUL and unpaired surrogates in text on %s', (kind) => {
   it('refuses a secret or workspace carrying one, without looking it up', async () => {
     const kept = (await rejectedEvents()).length;
     expect(withPath(await send('GET', '/postback?secret=a%00b&order=S-1'))).toEqual(refused('secret'));
-    expect(withPath(await send('POST', '/postback?workspace=ws%00', JSON.stringify({ order: 'S-2' })))).toEqual(refused('workspace'));
+    expect(withPath(await send('POST', '/postback?workspace=ws%00', JSON.stringify({ order: 'S-2' })))).toEqual(
+      refused('workspace'),
+    );
     expect((await rejectedEvents()).length).toBe(kept);
   });
 
   it('refuses a tag conversion with one in the order, and keeps the event without it', async () => {
-    const res = await send('POST', '/collect', JSON.stringify({ offer: offerId, orderId: 'T\u00001', amount: '10.00' }), 'text/plain');
+    const res = await send(
+      'POST',
+      '/collect',
+      JSON.stringify({ offer: offerId, orderId: 'T\u00001', amount: '10.00' }),
+      'text/plain',
+    );
     expect(withPath(res)).toEqual(refused('order'));
     expect((await rejectedEvents()).at(-1)).toMatchObject({ reason: 'control_character', order_id: 'T\uFFFD1' });
   });

@@ -9,7 +9,12 @@ const RECEIVED = Date.UTC(2026, 11, 7, 4, 30);
 
 function buffer(maxPending = 3) {
   const failures: Error[] = [];
-  const held = new ConversionBuffer({ maxPending, retryMs: 60_000, clock: () => RECEIVED, onFailed: (e) => failures.push(e) });
+  const held = new ConversionBuffer({
+    maxPending,
+    retryMs: 60_000,
+    clock: () => RECEIVED,
+    onFailed: (e) => failures.push(e),
+  });
   return { held, failures };
 }
 
@@ -19,7 +24,9 @@ describe('conversion buffer', () => {
     expect(held.hold(new Error('amount is not a number'), {}, async () => {})).toBe(false);
     expect(held.hold(Object.assign(new Error('duplicate key'), { code: '23505' }), {}, async () => {})).toBe(false);
     expect(held.hold(refused, {}, async () => {})).toBe(true);
-    expect(held.hold(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }), {}, async () => {})).toBe(true);
+    expect(held.hold(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }), {}, async () => {})).toBe(
+      true,
+    );
     expect(held.hold(new Error('Query read timeout'), {}, async () => {})).toBe(true);
     expect(held.size).toBe(3);
     await held.close(0);

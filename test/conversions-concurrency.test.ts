@@ -11,7 +11,8 @@ import { freePort, spawnServer, type ServerProcess } from './helpers/server.js';
 import { createPgDatabase, PG_URL, tempDir } from './helpers/stores.js';
 import { mulberry32 } from './helpers/random.js';
 
-const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
+const UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 const ORDERS = 100;
 const EVENTS_PER_ORDER = 11;
 /** Orders whose remaining events are sent together. */
@@ -60,7 +61,10 @@ describe.runIf(PG_URL)('two server processes on one PostgreSQL database, under c
       const api = async (server: ServerProcess, method: string, url: string, body?: unknown) => {
         const res = await fetch(`${server.base}/api/v1${url}`, {
           method,
-          headers: { authorization: `Bearer ${apiKey}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+          headers: {
+            authorization: `Bearer ${apiKey}`,
+            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          },
           ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         });
         const text = await res.text();
@@ -69,15 +73,24 @@ describe.runIf(PG_URL)('two server processes on one PostgreSQL database, under c
       };
 
       const offer = await api(one, 'POST', '/offers', {
-        name: 'Serum', destinationUrl: 'https://shop.example.com/serum', attributionRule: 'split',
+        name: 'Serum',
+        destinationUrl: 'https://shop.example.com/serum',
+        attributionRule: 'split',
         payoutOptions: [{ title: '10%', type: 'percent', value: '10' }],
       });
       const offerId: string = offer.id;
       const currency: string = offer.currency;
       const people = {} as Record<Who, { id: string; slug: string; code: string }>;
-      for (const [who, name] of [['anna', 'Anna'], ['ben', 'Ben']] as const) {
+      for (const [who, name] of [
+        ['anna', 'Anna'],
+        ['ben', 'Ben'],
+      ] as const) {
         const m = await api(two, 'POST', '/members', { name });
-        const added = await api(one, 'POST', `/offers/${offerId}/members`, { members: [{ memberId: m.id }], generateLinks: true, generateCodes: true });
+        const added = await api(one, 'POST', `/offers/${offerId}/members`, {
+          members: [{ memberId: m.id }],
+          generateLinks: true,
+          generateCodes: true,
+        });
         people[who] = { id: m.id, slug: added.members[0].links[0].slug, code: added.members[0].codes[0].code };
         expect(people[who].slug && people[who].code, JSON.stringify(added)).toBeTruthy();
       }
@@ -85,21 +98,41 @@ describe.runIf(PG_URL)('two server processes on one PostgreSQL database, under c
       expect(secret).toBeTruthy();
 
       // The orders: click only, code only, click and code of different members (split), and of the same member.
-      const kinds: [Who | null, Who | null][] = [['anna', null], ['ben', null], [null, 'anna'], [null, 'ben'], ['anna', 'ben'], ['ben', 'anna'], ['anna', 'anna']];
+      const kinds: [Who | null, Who | null][] = [
+        ['anna', null],
+        ['ben', null],
+        [null, 'anna'],
+        [null, 'ben'],
+        ['anna', 'ben'],
+        ['ben', 'anna'],
+        ['anna', 'anna'],
+      ];
       const scenarios: Scenario[] = Array.from({ length: ORDERS }, (_, i) => {
         const [clickOf, codeOf] = kinds[i % kinds.length]!;
         const minor = 1_000 + i * 137;
-        return { orderId: `ORD-${i}`, clickOf, codeOf, clickId: null, amount: (minor / 100).toFixed(2), amountMinor: minor };
+        return {
+          orderId: `ORD-${i}`,
+          clickOf,
+          codeOf,
+          clickId: null,
+          amount: (minor / 100).toFixed(2),
+          amountMinor: minor,
+        };
       });
 
       // Real clicks over HTTP on both servers, one per order that has a click.
       const needClicks = scenarios.filter((s) => s.clickOf);
-      await Promise.all(needClicks.map(async (s, k) => {
-        const res = await fetch(`${servers[k % 2]!.base}/${people[s.clickOf!].slug}`, { redirect: 'manual', headers: { 'user-agent': UA } });
-        expect(res.status).toBe(302);
-        s.clickId = new URL(res.headers.get('location')!).searchParams.get('tp_click');
-        expect(s.clickId).toBeTruthy();
-      }));
+      await Promise.all(
+        needClicks.map(async (s, k) => {
+          const res = await fetch(`${servers[k % 2]!.base}/${people[s.clickOf!].slug}`, {
+            redirect: 'manual',
+            headers: { 'user-agent': UA },
+          });
+          expect(res.status).toBe(302);
+          s.clickId = new URL(res.headers.get('location')!).searchParams.get('tp_click');
+          expect(s.clickId).toBeTruthy();
+        }),
+      );
       // Both processes buffer clicks; wait until every one is written, so the outcome does not hang on a flush.
       const db = new pg.Client({ connectionString: database.url });
       await db.connect();
@@ -107,7 +140,9 @@ describe.runIf(PG_URL)('two server processes on one PostgreSQL database, under c
         expect(Number((await db.query('select count(*) as n from workspaces')).rows[0].n)).toBe(1);
         const clickIds = needClicks.map((s) => s.clickId!);
         for (let tries = 0; ; tries++) {
-          const { rows } = await db.query<{ n: string }>('select count(*) as n from clicks where id = any($1)', [clickIds]);
+          const { rows } = await db.query<{ n: string }>('select count(*) as n from clicks where id = any($1)', [
+            clickIds,
+          ]);
           if (Number(rows[0]!.n) === clickIds.length) break;
           expect(tries, 'clicks were not written within 10 s').toBeLessThan(100);
           await new Promise((r) => setTimeout(r, 100));
@@ -127,7 +162,10 @@ describe.runIf(PG_URL)('two server processes on one PostgreSQL database, under c
             const withCode = carry === 0 || (carry === 2 && code !== null) || (carry === 1 && clickId === null);
             const withAmount = j === 1 || (j > 1 && j % 3 !== 1);
             shots.push({
-              scenario: s, j, server: (i + j) % 2, path: paths[(i + j) % 4]!,
+              scenario: s,
+              j,
+              server: (i + j) % 2,
+              path: paths[(i + j) % 4]!,
               click: withClick ? clickId : null,
               // Codes are case-insensitive: some events send the code in lower case.
               code: withCode && code ? (j % 3 === 2 ? code.toLowerCase() : code) : null,
@@ -160,9 +198,14 @@ describe.runIf(PG_URL)('two server processes on one PostgreSQL database, under c
           p.set('secret', secret);
           if (shot.withOffer) p.set('offer', offerId);
           if (shot.click) p.set('click', shot.click);
-          const send = () => shot.path === 'postback-get'
-            ? fetch(`${base}/postback?${p}`)
-            : fetch(`${base}/postback`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: p.toString() });
+          const send = () =>
+            shot.path === 'postback-get'
+              ? fetch(`${base}/postback?${p}`)
+              : fetch(`${base}/postback`, {
+                  method: 'POST',
+                  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+                  body: p.toString(),
+                });
           // A 503 (every pooled connection busy past the connect timeout, on a loaded machine) says "try again": a
           // sender retries, as the contract asks, and the event then counts once.
           let res = await send();
@@ -181,7 +224,7 @@ describe.runIf(PG_URL)('two server processes on one PostgreSQL database, under c
         // Waves, each all in flight at once on both servers: the first touch of every order, then the amount of
         // every order, then groups of ORDERS_PER_WAVE orders with the rest of their events shuffled (~9 racing on each).
         const random = mulberry32(20240611);
-        const shuffle = <T,>(xs: T[]): T[] => {
+        const shuffle = <T>(xs: T[]): T[] => {
           for (let k = xs.length - 1; k > 0; k--) {
             const r = Math.floor(random() * (k + 1));
             [xs[k], xs[r]] = [xs[r]!, xs[k]!];
@@ -190,10 +233,12 @@ describe.runIf(PG_URL)('two server processes on one PostgreSQL database, under c
         };
         const waves: Shot[][] = [shots.filter((s) => s.j === 0), shots.filter((s) => s.j === 1)];
         for (let w = 0; w < ORDERS / ORDERS_PER_WAVE; w++) {
-          waves.push(shots.filter((s) => {
-            const i = scenarios.indexOf(s.scenario);
-            return s.j > 1 && i >= w * ORDERS_PER_WAVE && i < (w + 1) * ORDERS_PER_WAVE;
-          }));
+          waves.push(
+            shots.filter((s) => {
+              const i = scenarios.indexOf(s.scenario);
+              return s.j > 1 && i >= w * ORDERS_PER_WAVE && i < (w + 1) * ORDERS_PER_WAVE;
+            }),
+          );
         }
         const answers: { shot: Shot; status?: string }[] = [];
         for (const wave of waves) answers.push(...(await Promise.all(shuffle(wave).map(fire))));
@@ -201,7 +246,11 @@ describe.runIf(PG_URL)('two server processes on one PostgreSQL database, under c
 
         // One conversion per order, decided on the union of what its server events carried (SPEC §4: the brand's
         // server outranks the browser; only an order no server event reported is decided on its pixels).
-        const conversions = (await db.query('select id, order_id, is_test, status, click_id, code, amount_minor, currency from conversions')).rows;
+        const conversions = (
+          await db.query(
+            'select id, order_id, is_test, status, click_id, code, amount_minor, currency from conversions',
+          )
+        ).rows;
         expect(conversions.length).toBe(ORDERS);
         expect(conversions.every((c) => Number(c.is_test) === 0)).toBe(true);
         const byOrder = new Map(conversions.map((c) => [c.order_id as string, c]));
@@ -220,8 +269,19 @@ describe.runIf(PG_URL)('two server processes on one PostgreSQL database, under c
           const c = byOrder.get(s.orderId);
           expect(c, s.orderId).toBeDefined();
           const d = deciding(s);
-          expect({ click: c.click_id, code: c.code ? normalizeCode(c.code) : null, amount: c.amount_minor === null ? null : Number(c.amount_minor), status: c.status }, s.orderId).toEqual({
-            click: d.click, code: d.code ? normalizeCode(people[d.code].code) : null, amount: d.amount, status: d.click || d.code ? 'credited' : 'unattributed',
+          expect(
+            {
+              click: c.click_id,
+              code: c.code ? normalizeCode(c.code) : null,
+              amount: c.amount_minor === null ? null : Number(c.amount_minor),
+              status: c.status,
+            },
+            s.orderId,
+          ).toEqual({
+            click: d.click,
+            code: d.code ? normalizeCode(people[d.code].code) : null,
+            amount: d.amount,
+            status: d.click || d.code ? 'credited' : 'unattributed',
           });
         }
 
@@ -229,10 +289,15 @@ describe.runIf(PG_URL)('two server processes on one PostgreSQL database, under c
         const payout = (await db.query('select value from payout_options where offer_id = $1', [offerId])).rows;
         expect(payout.length).toBe(1);
         const rate = Number(payout[0].value);
-        const commissions = (await db.query('select conversion_id, member_id, status, source, share_bps, sale_minor, amount_minor from commissions')).rows;
+        const commissions = (
+          await db.query(
+            'select conversion_id, member_id, status, source, share_bps, sale_minor, amount_minor from commissions',
+          )
+        ).rows;
         const pairs = commissions.map((c) => `${c.conversion_id}/${c.member_id}`);
         expect(new Set(pairs).size).toBe(pairs.length);
-        const memberName = (id: string): Who => (id === people.anna.id ? 'anna' : id === people.ben.id ? 'ben' : (id as Who));
+        const memberName = (id: string): Who =>
+          id === people.anna.id ? 'anna' : id === people.ben.id ? 'ben' : (id as Who);
         for (const s of scenarios) {
           const conversionId = byOrder.get(s.orderId).id;
           const live = commissions.filter((c) => c.conversion_id === conversionId && c.status !== 'reversed');
@@ -240,20 +305,51 @@ describe.runIf(PG_URL)('two server processes on one PostgreSQL database, under c
           const clickOf = d.click ? s.clickOf : null;
           const codeOf = d.code;
           const expected: { member: Who; source: string; share: number }[] =
-            clickOf && codeOf && clickOf !== codeOf ? [{ member: clickOf, source: 'click', share: 5_000 }, { member: codeOf, source: 'code', share: 5_000 }]
-            : clickOf && codeOf ? [{ member: clickOf, source: 'click+code', share: 10_000 }]
-            : clickOf ? [{ member: clickOf, source: 'click', share: 10_000 }]
-            : codeOf ? [{ member: codeOf, source: 'code', share: 10_000 }] : [];
-          const actual = live.map((c) => ({
-            member: memberName(c.member_id), source: c.source, share: Number(c.share_bps), status: c.status, amount: Number(c.amount_minor),
-          })).sort((a, b) => a.member.localeCompare(b.member));
-          expect(actual, s.orderId).toEqual(expected.sort((a, b) => a.member.localeCompare(b.member)).map((e) => ({
-            ...e, status: 'pending',
-            amount: commissionFor({ payout: { type: 'percent', value: rate, tiers: [] }, saleMinor: d.amount ?? 0, shareBps: e.share, conversionNumberInMonth: 1 }).amountMinor,
-          })));
-          expect(live.reduce((sum, c) => sum + Number(c.share_bps), 0), s.orderId).toBe(expected.length ? 10_000 : 0);
+            clickOf && codeOf && clickOf !== codeOf
+              ? [
+                  { member: clickOf, source: 'click', share: 5_000 },
+                  { member: codeOf, source: 'code', share: 5_000 },
+                ]
+              : clickOf && codeOf
+                ? [{ member: clickOf, source: 'click+code', share: 10_000 }]
+                : clickOf
+                  ? [{ member: clickOf, source: 'click', share: 10_000 }]
+                  : codeOf
+                    ? [{ member: codeOf, source: 'code', share: 10_000 }]
+                    : [];
+          const actual = live
+            .map((c) => ({
+              member: memberName(c.member_id),
+              source: c.source,
+              share: Number(c.share_bps),
+              status: c.status,
+              amount: Number(c.amount_minor),
+            }))
+            .sort((a, b) => a.member.localeCompare(b.member));
+          expect(actual, s.orderId).toEqual(
+            expected
+              .sort((a, b) => a.member.localeCompare(b.member))
+              .map((e) => ({
+                ...e,
+                status: 'pending',
+                amount: commissionFor({
+                  payout: { type: 'percent', value: rate, tiers: [] },
+                  saleMinor: d.amount ?? 0,
+                  shareBps: e.share,
+                  conversionNumberInMonth: 1,
+                }).amountMinor,
+              })),
+          );
+          expect(
+            live.reduce((sum, c) => sum + Number(c.share_bps), 0),
+            s.orderId,
+          ).toBe(expected.length ? 10_000 : 0);
           // The credits' parts of the sale add up to the order exactly, as in the reports.
-          if (expected.length) expect(live.reduce((sum, c) => sum + Number(c.sale_minor), 0), s.orderId).toBe(d.amount ?? 0);
+          if (expected.length)
+            expect(
+              live.reduce((sum, c) => sum + Number(c.sale_minor), 0),
+              s.orderId,
+            ).toBe(d.amount ?? 0);
         }
 
         // Every request reached the pipeline and left exactly one event, on its own order's conversion (a pixel that
@@ -270,8 +366,12 @@ describe.runIf(PG_URL)('two server processes on one PostgreSQL database, under c
         expect(events.length, JSON.stringify(tally(events, (e) => `${e.source}:${e.outcome}`))).toBe(shots.length);
         for (const e of events) expect(orderOf.get(e.conversion_id), JSON.stringify(e)).toBe(e.order_id);
         const postbackAnswers = answers.filter((a) => a.status !== undefined);
-        expect(tally(events.filter((e) => e.source === 'postback'), (e) => e.outcome))
-          .toEqual(tally(postbackAnswers, (a) => a.status));
+        expect(
+          tally(
+            events.filter((e) => e.source === 'postback'),
+            (e) => e.outcome,
+          ),
+        ).toEqual(tally(postbackAnswers, (a) => a.status));
         expect(events.filter((e) => e.source === 'pixel').length).toBe(answers.length - postbackAnswers.length);
         const created = events.filter((e) => e.outcome === 'created');
         expect(created.length).toBe(ORDERS);

@@ -5,7 +5,13 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../src/app/context.js';
-import { dispatchEmails, MAX_ATTEMPTS, queueCodeRotatedEmail, queueMagicLinkEmail, queueUserInviteEmail } from '../src/app/emails.js';
+import {
+  dispatchEmails,
+  MAX_ATTEMPTS,
+  queueCodeRotatedEmail,
+  queueMagicLinkEmail,
+  queueUserInviteEmail,
+} from '../src/app/emails.js';
 import { loadConfig } from '../src/config.js';
 import { openPostgres } from '../src/db/dialect/index.js';
 import { findWorkspace } from '../src/db/workspaces.js';
@@ -26,7 +32,12 @@ interface Received {
  * A real SMTP server on loopback. `rcpt` may refuse a recipient (given how many times it was offered before);
  * `data` may refuse the message after it was sent.
  */
-async function smtpSink(opts: { rcpt?: (address: string, seen: number) => [number, string] | null; data?: (mail: ParsedMail) => [number, string] | null } = {}) {
+async function smtpSink(
+  opts: {
+    rcpt?: (address: string, seen: number) => [number, string] | null;
+    data?: (mail: ParsedMail) => [number, string] | null;
+  } = {},
+) {
   const received: Received[] = [];
   const offered = new Map<string, number>();
   const refuse = ([code, message]: [number, string]) => Object.assign(new Error(message), { responseCode: code });
@@ -63,7 +74,11 @@ async function smtpSink(opts: { rcpt?: (address: string, seen: number) => [numbe
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
-  return { url: `smtp://127.0.0.1:${port}`, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 describe.each(DIALECTS)('email on %s', (kind) => {
@@ -87,8 +102,20 @@ describe.each(DIALECTS)('email on %s', (kind) => {
   async function offerWithMember(member: { name: string; email?: string }) {
     const offer = (await t.api('POST', '/offers', samplePercentOffer)).data;
     const m = (await t.api('POST', '/members', member)).data;
-    const added = (await t.api('POST', `/offers/${offer.id}/members`, { members: [{ memberId: m.id }], generateLinks: true, generateCodes: true, codePattern: 'TP{RAND6}' })).data;
-    return { offer, member: m, slug: added.members[0].links[0].slug as string, code: added.members[0].codes[0].code as string };
+    const added = (
+      await t.api('POST', `/offers/${offer.id}/members`, {
+        members: [{ memberId: m.id }],
+        generateLinks: true,
+        generateCodes: true,
+        codePattern: 'TP{RAND6}',
+      })
+    ).data;
+    return {
+      offer,
+      member: m,
+      slug: added.members[0].links[0].slug as string,
+      code: added.members[0].codes[0].code as string,
+    };
   }
 
   async function emailOf(memberId: string) {
@@ -97,22 +124,37 @@ describe.each(DIALECTS)('email on %s', (kind) => {
     return (await t.api('GET', `/emails/${list[0].id}`)).data;
   }
 
-  it("sends a member their link and code over SMTP, with the name escaped in HTML", async () => {
+  it('sends a member their link and code over SMTP, with the name escaped in HTML', async () => {
     const sink = await smtpSink();
     try {
-      const { offer, member, slug, code } = await offerWithMember({ name: '<script>alert("x")</script> Dee', email: 'dee@creators.test' });
+      const { offer, member, slug, code } = await offerWithMember({
+        name: '<script>alert("x")</script> Dee',
+        email: 'dee@creators.test',
+      });
       const noEmail = (await t.api('POST', '/members', { name: 'No Mail' })).data;
-      await t.api('POST', `/offers/${offer.id}/members`, { members: [{ memberId: noEmail.id }], generateLinks: true, generateCodes: false });
+      await t.api('POST', `/offers/${offer.id}/members`, {
+        members: [{ memberId: noEmail.id }],
+        generateLinks: true,
+        generateCodes: false,
+      });
       const bare = (await t.api('POST', '/members', { name: 'Bare', email: 'bare@creators.test' })).data;
-      await t.api('POST', `/offers/${offer.id}/members`, { members: [{ memberId: bare.id }], generateLinks: false, generateCodes: false });
+      await t.api('POST', `/offers/${offer.id}/members`, {
+        members: [{ memberId: bare.id }],
+        generateLinks: false,
+        generateCodes: false,
+      });
 
       const res = await t.api('POST', `/offers/${offer.id}/members/email`, { message: 'Launch is Monday!' });
       expect(res.statusCode, res.body).toBe(200);
-      expect(res.data.queued).toEqual([{ emailId: expect.stringMatching(/^eml_/), memberId: member.id, to: 'dee@creators.test' }]);
-      expect(res.data.skipped).toEqual(expect.arrayContaining([
-        { memberId: noEmail.id, reason: 'no_email', message: expect.any(String) },
-        { memberId: bare.id, reason: 'nothing_to_send', message: expect.any(String) },
-      ]));
+      expect(res.data.queued).toEqual([
+        { emailId: expect.stringMatching(/^eml_/), memberId: member.id, to: 'dee@creators.test' },
+      ]);
+      expect(res.data.skipped).toEqual(
+        expect.arrayContaining([
+          { memberId: noEmail.id, reason: 'no_email', message: expect.any(String) },
+          { memberId: bare.id, reason: 'nothing_to_send', message: expect.any(String) },
+        ]),
+      );
       expect((await emailOf(member.id)).status).toBe('queued');
 
       const transport = transportFor({ SMTP_URL: sink.url, MAIL_FROM: 'Partners <partners@acme.test>' });
@@ -133,7 +175,15 @@ describe.each(DIALECTS)('email on %s', (kind) => {
       expect(mail.html).not.toContain('<script>');
 
       const sent = await emailOf(member.id);
-      expect(sent).toMatchObject({ status: 'sent', attempts: 1, deliveredVia: 'smtp', lastError: null, messageId: mail.messageId, kind: 'member_links', offerId: offer.id });
+      expect(sent).toMatchObject({
+        status: 'sent',
+        attempts: 1,
+        deliveredVia: 'smtp',
+        lastError: null,
+        messageId: mail.messageId,
+        kind: 'member_links',
+        offerId: offer.id,
+      });
       expect(sent.note).toMatch(/^250/);
       expect(sent.html).toContain('&lt;script&gt;');
       expect(await dispatchEmails(t.built.ctx, transport)).toEqual({ sent: 0, retrying: 0, failed: 0 });
@@ -146,7 +196,8 @@ describe.each(DIALECTS)('email on %s', (kind) => {
   it("shows a permanent rejection at once with the server's reply, and sends it again on request", async () => {
     let refuse = true;
     const sink = await smtpSink({
-      rcpt: (address) => (refuse && address === 'gone@creators.test' ? [550, '5.1.1 <gone@creators.test>: mailbox unavailable'] : null),
+      rcpt: (address) =>
+        refuse && address === 'gone@creators.test' ? [550, '5.1.1 <gone@creators.test>: mailbox unavailable'] : null,
       data: (mail) => (mail.subject?.includes('Summer') ? [554, '5.7.1 Message rejected as spam'] : null),
     });
     try {
@@ -173,7 +224,11 @@ describe.each(DIALECTS)('email on %s', (kind) => {
 
       // Refused after the message was sent (DATA): a failure of the message, not of the address.
       const summer = (await t.api('POST', '/offers', { ...samplePercentOffer, name: 'Summer' })).data;
-      await t.api('POST', `/offers/${summer.id}/members`, { members: [{ memberId: member.id }], generateLinks: true, generateCodes: false });
+      await t.api('POST', `/offers/${summer.id}/members`, {
+        members: [{ memberId: member.id }],
+        generateLinks: true,
+        generateCodes: false,
+      });
       await t.api('POST', `/offers/${summer.id}/members/email`, {});
       expect(await dispatchEmails(t.built.ctx, transport)).toEqual({ sent: 0, retrying: 0, failed: 1 });
       const [spam] = (await t.api('GET', `/emails?offerId=${summer.id}`)).data.data;
@@ -199,7 +254,12 @@ describe.each(DIALECTS)('email on %s', (kind) => {
       // A workspace of its own, so its invitation is the only one in its send log.
       const ws = await t.newWorkspace('Invites');
       const api = (method: string, p: string) => t.api(method, p, undefined, ws.apiKey);
-      const created = await t.api('POST', '/users', { email: 'rita@acme.test', name: 'Rita', role: 'manager' }, ws.apiKey);
+      const created = await t.api(
+        'POST',
+        '/users',
+        { email: 'rita@acme.test', name: 'Rita', role: 'manager' },
+        ws.apiKey,
+      );
       expect(created.statusCode).toBe(201);
       const [invite] = (await api('GET', '/emails?kind=user_invite')).data.data;
       const transport = transportFor({ SMTP_URL: sink.url });
@@ -228,14 +288,20 @@ describe.each(DIALECTS)('email on %s', (kind) => {
   });
 
   it('retries a temporary refusal with backoff and delivers the email once', async () => {
-    const sink = await smtpSink({ rcpt: (address, seen) => (address === 'busy@creators.test' && seen === 0 ? [451, '4.3.2 Try again later'] : null) });
+    const sink = await smtpSink({
+      rcpt: (address, seen) => (address === 'busy@creators.test' && seen === 0 ? [451, '4.3.2 Try again later'] : null),
+    });
     try {
       const { offer, member, code } = await offerWithMember({ name: 'Busy', email: 'busy@creators.test' });
       await t.api('POST', `/offers/${offer.id}/members/email`, { memberIds: [member.id] });
       const transport = transportFor({ SMTP_URL: sink.url });
       expect(await dispatchEmails(t.built.ctx, transport)).toEqual({ sent: 0, retrying: 1, failed: 0 });
       const waiting = await emailOf(member.id);
-      expect(waiting).toMatchObject({ status: 'queued', attempts: 1, nextAttemptAt: new Date(now + 30_000).toISOString() });
+      expect(waiting).toMatchObject({
+        status: 'queued',
+        attempts: 1,
+        nextAttemptAt: new Date(now + 30_000).toISOString(),
+      });
       expect(waiting.lastError).toContain('451 4.3.2 Try again later');
       expect(await dispatchEmails(t.built.ctx, transport)).toEqual({ sent: 0, retrying: 0, failed: 0 }); // not due yet
       now += 30_000;
@@ -282,24 +348,39 @@ describe.each(DIALECTS)('email on %s', (kind) => {
     expect(mail.text).toContain(code);
   });
 
-  it('queues account and code emails in the caller\'s transaction: a rolled-back change sends nothing', async () => {
+  it("queues account and code emails in the caller's transaction: a rolled-back change sends nothing", async () => {
     const { db } = t.built.ctx.store;
     const ws = (await findWorkspace(db, t.workspaceId))!;
     const { offer, member } = await offerWithMember({ name: 'Portal', email: 'portal@creators.test' });
     const url = 'http://tp.test';
-    await expect(db.transaction().execute(async (tx) => {
-      await queueMagicLinkEmail(tx, ws, member, url, now);
-      throw new Error('token insert failed');
-    })).rejects.toThrow('token insert failed');
+    await expect(
+      db.transaction().execute(async (tx) => {
+        await queueMagicLinkEmail(tx, ws, member, url, now);
+        throw new Error('token insert failed');
+      }),
+    ).rejects.toThrow('token insert failed');
     expect((await t.api('GET', `/emails?memberId=${member.id}`)).data.data).toEqual([]);
 
-    const ids = await db.transaction().execute(async (tx) => [
-      await queueMagicLinkEmail(tx, ws, member, url, now),
-      await queueCodeRotatedEmail(tx, ws, member, offer, 'OLD123', 'NEW456', now),
-      await queueUserInviteEmail(tx, ws, { id: 'usr_01kaxk7w9v3f4e8h2m6n5p0qrs', name: 'Sam', email: 'sam@acme.test' }, url, now, { role: 'manager' }),
-      await queueCodeRotatedEmail(tx, ws, { id: member.id, name: 'x', email: null }, offer, 'A', 'B', now),
+    const ids = await db
+      .transaction()
+      .execute(async (tx) => [
+        await queueMagicLinkEmail(tx, ws, member, url, now),
+        await queueCodeRotatedEmail(tx, ws, member, offer, 'OLD123', 'NEW456', now),
+        await queueUserInviteEmail(
+          tx,
+          ws,
+          { id: 'usr_01kaxk7w9v3f4e8h2m6n5p0qrs', name: 'Sam', email: 'sam@acme.test' },
+          url,
+          now,
+          { role: 'manager' },
+        ),
+        await queueCodeRotatedEmail(tx, ws, { id: member.id, name: 'x', email: null }, offer, 'A', 'B', now),
+      ]);
+    expect(ids.slice(0, 3)).toEqual([
+      expect.stringMatching(/^eml_/),
+      expect.stringMatching(/^eml_/),
+      expect.stringMatching(/^eml_/),
     ]);
-    expect(ids.slice(0, 3)).toEqual([expect.stringMatching(/^eml_/), expect.stringMatching(/^eml_/), expect.stringMatching(/^eml_/)]);
     expect(ids[3]).toBeNull();
     const kinds = async (q: string) => (await t.api('GET', `/emails?${q}`)).data.data.map((e: any) => e.kind).sort();
     expect(await kinds(`memberId=${member.id}`)).toEqual(['code_rotated', 'magic_link']);
@@ -309,10 +390,21 @@ describe.each(DIALECTS)('email on %s', (kind) => {
     expect(rotated.text).toContain('NEW456');
 
     // The app's notifier (leak alerts call it after rotating a code) queues the same email.
-    await t.built.ctx.notify!.codeRotated!({ workspaceId: t.workspaceId, memberId: member.id, offerId: offer.id, oldCode: 'LEAKED1', newCode: 'FRESH22' });
+    await t.built.ctx.notify!.codeRotated!({
+      workspaceId: t.workspaceId,
+      memberId: member.id,
+      offerId: offer.id,
+      oldCode: 'LEAKED1',
+      newCode: 'FRESH22',
+    });
     const notified = (await t.api('GET', `/emails?kind=code_rotated&memberId=${member.id}`)).data.data;
-    expect(notified.map((e: any) => e.subject)).toEqual([`Your ${offer.name} promo code has changed`, `Your ${offer.name} promo code has changed`]);
-    expect((await t.api('GET', `/emails/${notified[0].id}`)).data.text).toContain('LEAKED1 for Spring sale no longer works');
+    expect(notified.map((e: any) => e.subject)).toEqual([
+      `Your ${offer.name} promo code has changed`,
+      `Your ${offer.name} promo code has changed`,
+    ]);
+    expect((await t.api('GET', `/emails/${notified[0].id}`)).data.text).toContain(
+      'LEAKED1 for Spring sale no longer works',
+    );
 
     // A sign-in link that could not go out within its 15 minutes is not sent at all; an invitation for a user who no
     // longer exists neither.
@@ -323,7 +415,10 @@ describe.each(DIALECTS)('email on %s', (kind) => {
     expect(magic).toMatchObject({ status: 'failed', kind: 'magic_link', expiresAt: expect.any(String) });
     expect(magic.lastError).toMatch(/expired/);
     expect(fs.existsSync(path.join(t.db.dataDir, 'outbox', `${ids[0]}.eml`))).toBe(false);
-    expect((await t.api('GET', `/emails/${ids[2]}`)).data).toMatchObject({ status: 'failed', lastError: 'Not sent: the person it was for no longer exists.' });
+    expect((await t.api('GET', `/emails/${ids[2]}`)).data).toMatchObject({
+      status: 'failed',
+      lastError: 'Not sent: the person it was for no longer exists.',
+    });
     expect((await t.api('GET', `/emails/${ids[1]}`)).data.status).toBe('sent');
 
     // Sent again, it carries a new link that works for 15 minutes from then.
@@ -331,15 +426,23 @@ describe.each(DIALECTS)('email on %s', (kind) => {
     expect(again.statusCode).toBe(200);
     expect(again.data).toMatchObject({ status: 'queued', expiresAt: new Date(now + 15 * 60_000).toISOString() });
     expect((await dispatchEmails(t.built.ctx, transportFor({}))).sent).toBe(1);
-    const link = /http:\/\/tp\.test(\/p\/auth\?token=[A-Za-z0-9_-]{43})/.exec(await deliveredText(t.db.dataDir, ids[0]!))![1]!;
+    const link = /http:\/\/tp\.test(\/p\/auth\?token=[A-Za-z0-9_-]{43})/.exec(
+      await deliveredText(t.db.dataDir, ids[0]!),
+    )![1]!;
     expect((await t.built.app.inject({ url: link })).headers.location).toBe('/p');
   });
 
   it('answers clear errors, and never shows one workspace the emails of another', async () => {
     const { offer, member } = await offerWithMember({ name: 'Own', email: 'own@creators.test' });
     const other = await t.newWorkspace('Other');
-    const queued = (await t.api('POST', `/offers/${offer.id}/members/email`, { memberIds: [member.id, 'mem_01kaxk7w9v3f4e8h2m6n5p0qrs'] })).data;
-    expect(queued.skipped).toEqual([{ memberId: 'mem_01kaxk7w9v3f4e8h2m6n5p0qrs', reason: 'not_on_offer', message: expect.any(String) }]);
+    const queued = (
+      await t.api('POST', `/offers/${offer.id}/members/email`, {
+        memberIds: [member.id, 'mem_01kaxk7w9v3f4e8h2m6n5p0qrs'],
+      })
+    ).data;
+    expect(queued.skipped).toEqual([
+      { memberId: 'mem_01kaxk7w9v3f4e8h2m6n5p0qrs', reason: 'not_on_offer', message: expect.any(String) },
+    ]);
     const id = queued.queued[0].emailId;
     expect((await t.api('GET', `/emails/${id}`, undefined, other.apiKey)).statusCode).toBe(404);
     expect((await t.api('POST', `/emails/${id}/retry`, undefined, other.apiKey)).statusCode).toBe(404);
@@ -370,14 +473,19 @@ describe.runIf(PG_URL)('email dispatchers on two instances of one PostgreSQL dat
   it('send each email exactly once', async () => {
     const sink = await smtpSink();
     const second = openPostgres(t.db.url, 5);
-    const instances: { ctx: AppContext; transport: MailTransport }[] = [t.built.ctx, { ...t.built.ctx, store: second }].map((ctx) => ({
-      ctx, transport: createMailTransport({ smtpUrl: sink.url, mailFrom: 'partners@acme.test', dataDir: t.db.dataDir }),
+    const instances: { ctx: AppContext; transport: MailTransport }[] = [
+      t.built.ctx,
+      { ...t.built.ctx, store: second },
+    ].map((ctx) => ({
+      ctx,
+      transport: createMailTransport({ smtpUrl: sink.url, mailFrom: 'partners@acme.test', dataDir: t.db.dataDir }),
     }));
     try {
       const { db } = t.built.ctx.store;
       const ws = (await findWorkspace(db, t.workspaceId))!;
       const members: { id: string; name: string; email: string }[] = [];
-      for (let i = 0; i < 40; i++) members.push((await t.api('POST', '/members', { name: `M${i}`, email: `m${i}@creators.test` })).data);
+      for (let i = 0; i < 40; i++)
+        members.push((await t.api('POST', '/members', { name: `M${i}`, email: `m${i}@creators.test` })).data);
       await db.transaction().execute(async (tx) => {
         for (const m of members) await queueMagicLinkEmail(tx, ws, m, 'http://tp.test', now);
       });
@@ -387,7 +495,11 @@ describe.runIf(PG_URL)('email dispatchers on two instances of one PostgreSQL dat
           const r = await dispatchEmails(ctx, transport, { batch: 7 });
           sent += r.sent;
           if (r.sent + r.retrying + r.failed === 0) {
-            const left = await ctx.store.db.selectFrom('emails').select('id').where('status', 'in', ['queued', 'sending']).execute();
+            const left = await ctx.store.db
+              .selectFrom('emails')
+              .select('id')
+              .where('status', 'in', ['queued', 'sending'])
+              .execute();
             if (!left.length) return sent;
           }
         }
@@ -411,10 +523,15 @@ describe('email configuration', () => {
   it('reads SMTP_URL and MAIL_FROM, and never echoes the SMTP password in an error', () => {
     const base = { BASE_URL: 'https://go.acme.test', DATA_DIR: '/tmp/tp' };
     expect(loadConfig(base)).toMatchObject({ smtpUrl: null, mailFrom: 'Touchpoint <touchpoint@go.acme.test>' });
-    expect(loadConfig({ ...base, SMTP_URL: 'smtps://u:p@mail.acme.test:465', MAIL_FROM: 'partners@acme.test' })).toMatchObject({
-      smtpUrl: 'smtps://u:p@mail.acme.test:465', mailFrom: 'partners@acme.test',
+    expect(
+      loadConfig({ ...base, SMTP_URL: 'smtps://u:p@mail.acme.test:465', MAIL_FROM: 'partners@acme.test' }),
+    ).toMatchObject({
+      smtpUrl: 'smtps://u:p@mail.acme.test:465',
+      mailFrom: 'partners@acme.test',
     });
-    expect(() => loadConfig({ ...base, SMTP_URL: 'http://u:s3cret@mail.acme.test' })).toThrow(/SMTP_URL must look like/);
+    expect(() => loadConfig({ ...base, SMTP_URL: 'http://u:s3cret@mail.acme.test' })).toThrow(
+      /SMTP_URL must look like/,
+    );
     expect(() => loadConfig({ ...base, SMTP_URL: 'http://u:s3cret@mail.acme.test' })).not.toThrow(/s3cret/);
     expect(() => loadConfig({ ...base, MAIL_FROM: 'not an address' })).toThrow(/MAIL_FROM/);
   });

@@ -28,7 +28,9 @@ describe.each(DIALECTS)('hostile requests to every operation and tracking endpoi
 
   it(`sent the sweep and ${RUNS} generated requests and reached the handlers (not only refusals)`, () => {
     expect(report.requests).toBeGreaterThan(RUNS);
-    const reached = Object.entries(report.statuses).filter(([s]) => Number(s) < 400).reduce((n, [, c]) => n + c, 0);
+    const reached = Object.entries(report.statuses)
+      .filter(([s]) => Number(s) < 400)
+      .reduce((n, [, c]) => n + c, 0);
     expect(reached).toBeGreaterThan(report.requests / 10);
   });
 

@@ -91,7 +91,10 @@ describe.each(DIALECTS)('HTTP limits on %s', (kind) => {
 
     it('still answers clients that send in time', async () => {
       expect((await fetch(`http://127.0.0.1:${port}/${slug}`, { redirect: 'manual' })).status).toBe(302);
-      expect((await fetch(`http://127.0.0.1:${port}/api/v1/offers`, { headers: { authorization: `Bearer ${t.apiKey}` } })).status).toBe(200);
+      expect(
+        (await fetch(`http://127.0.0.1:${port}/api/v1/offers`, { headers: { authorization: `Bearer ${t.apiKey}` } }))
+          .status,
+      ).toBe(200);
     });
   });
 
@@ -147,22 +150,43 @@ describe.each(DIALECTS)('HTTP limits on %s', (kind) => {
     });
 
     it('malformed JSON, a wrong content type, a body too large', async () => {
-      const json = await t.built.app.inject({ method: 'POST', url: '/api/v1/offers', headers: { ...auth(), 'content-type': 'application/json' }, payload: '{"name":' });
+      const json = await t.built.app.inject({
+        method: 'POST',
+        url: '/api/v1/offers',
+        headers: { ...auth(), 'content-type': 'application/json' },
+        payload: '{"name":',
+      });
       expect([json.statusCode, json.json()]).toEqual([400, problem('body_invalid')]);
-      const xml = await t.built.app.inject({ method: 'POST', url: '/api/v1/offers', headers: { ...auth(), 'content-type': 'application/xml' }, payload: '<a/>' });
+      const xml = await t.built.app.inject({
+        method: 'POST',
+        url: '/api/v1/offers',
+        headers: { ...auth(), 'content-type': 'application/xml' },
+        payload: '<a/>',
+      });
       expect([xml.statusCode, xml.json()]).toEqual([415, problem('unsupported_media_type')]);
-      const big = await t.built.app.inject({ method: 'POST', url: '/api/v1/offers', headers: { ...auth(), 'content-type': 'application/json' }, payload: `{"name":"${'x'.repeat(21 * 1024 * 1024)}"}` });
+      const big = await t.built.app.inject({
+        method: 'POST',
+        url: '/api/v1/offers',
+        headers: { ...auth(), 'content-type': 'application/json' },
+        payload: `{"name":"${'x'.repeat(21 * 1024 * 1024)}"}`,
+      });
       expect([big.statusCode, big.json()]).toEqual([413, problem('payload_too_large')]);
       const offers = await t.api('GET', '/offers');
       expect(offers.data.data).toEqual([]);
     });
 
     it('what the HTTP parser refuses: a bad Content-Length, headers too large, garbage', async () => {
-      const badLength = parseResponse(await raw(port, 'POST /api/v1/offers HTTP/1.1\r\nHost: tp.test\r\nContent-Length: abc\r\n\r\n{}'));
+      const badLength = parseResponse(
+        await raw(port, 'POST /api/v1/offers HTTP/1.1\r\nHost: tp.test\r\nContent-Length: abc\r\n\r\n{}'),
+      );
       expect([badLength.status, badLength.body]).toEqual([400, problem('bad_request')]);
-      const twoLengths = parseResponse(await raw(port, 'POST /postback HTTP/1.1\r\nHost: tp.test\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}'));
+      const twoLengths = parseResponse(
+        await raw(port, 'POST /postback HTTP/1.1\r\nHost: tp.test\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}'),
+      );
       expect([twoLengths.status, twoLengths.body]).toEqual([400, problem('bad_request')]);
-      const huge = parseResponse(await raw(port, `GET /api/v1/offers HTTP/1.1\r\nHost: tp.test\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`));
+      const huge = parseResponse(
+        await raw(port, `GET /api/v1/offers HTTP/1.1\r\nHost: tp.test\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`),
+      );
       expect([huge.status, huge.body]).toEqual([431, problem('headers_too_large')]);
       const garbage = parseResponse(await raw(port, 'HELLO\r\n\r\n'));
       expect([garbage.status, garbage.body]).toEqual([400, problem('bad_request')]);

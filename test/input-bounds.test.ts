@@ -23,7 +23,10 @@ describe.each(DIALECTS)('numeric input bounds on %s', (kind) => {
   beforeAll(async () => {
     t = await startTestApp(kind);
     base = await listen(t);
-    const offer = await t.api('POST', '/offers', { ...samplePercentOffer, deepLinks: { allowCreators: true, extraDomains: [] } });
+    const offer = await t.api('POST', '/offers', {
+      ...samplePercentOffer,
+      deepLinks: { allowCreators: true, extraDomains: [] },
+    });
     offerId = offer.data.id;
     const member = await t.api('POST', '/members', { name: 'Ava', email: 'ava@creators.test' });
     memberId = member.data.id;
@@ -32,8 +35,18 @@ describe.each(DIALECTS)('numeric input bounds on %s', (kind) => {
   afterAll(() => t.close());
 
   const lists = () => [
-    '/alerts', '/codes', '/conversions', '/conversion-events', '/commissions', '/emails', '/links', '/members', '/offers',
-    `/offers/${offerId}/members`, '/payout-batches', `/webhook-endpoints/${FAKE('whk')}/messages`,
+    '/alerts',
+    '/codes',
+    '/conversions',
+    '/conversion-events',
+    '/commissions',
+    '/emails',
+    '/links',
+    '/members',
+    '/offers',
+    `/offers/${offerId}/members`,
+    '/payout-batches',
+    `/webhook-endpoints/${FAKE('whk')}/messages`,
   ];
 
   it('refuses a page size that is not a finite number within 1-200 on every paginated list', async () => {
@@ -62,15 +75,24 @@ describe.each(DIALECTS)('numeric input bounds on %s', (kind) => {
     for (const field of ['holdDays', 'cookieWindowDays']) {
       for (const value of [...NOT_FINITE, 1e308, -1e308]) {
         const created = await t.api('POST', '/offers', { ...samplePercentOffer, [field]: value });
-        expect([field, value, created.statusCode, created.data.error.details[0].path]).toEqual([field, value, 400, field]);
+        expect([field, value, created.statusCode, created.data.error.details[0].path]).toEqual([
+          field,
+          value,
+          400,
+          field,
+        ]);
         const updated = await t.api('PATCH', `/offers/${offerId}`, { [field]: value });
         expect([field, value, updated.statusCode]).toEqual([field, value, 400]);
       }
       // JSON's own overflow: 1e309 parses to Infinity.
-      const raw = withData(await t.built.app.inject({
-        method: 'POST', url: '/api/v1/offers', payload: `{"name":"x","destinationUrl":"https://shop.example.com","payoutOptions":[{"title":"a","type":"percent","value":"1"}],"${field}":1e309}`,
-        headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' },
-      }));
+      const raw = withData(
+        await t.built.app.inject({
+          method: 'POST',
+          url: '/api/v1/offers',
+          payload: `{"name":"x","destinationUrl":"https://shop.example.com","payoutOptions":[{"title":"a","type":"percent","value":"1"}],"${field}":1e309}`,
+          headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'application/json' },
+        }),
+      );
       expect([field, raw.statusCode, raw.data.error.code]).toEqual([field, 400, 'validation_failed']);
     }
     const after = await t.api('GET', '/offers?limit=200');
@@ -84,11 +106,21 @@ describe.each(DIALECTS)('numeric input bounds on %s', (kind) => {
   it('refuses tier thresholds beyond a million conversions and non-finite ones', async () => {
     for (const fromConversion of [1e308, 'Infinity', 1_000_001]) {
       const res = await t.api('POST', '/offers', {
-        ...samplePercentOffer, payoutOptions: [{ title: 'Tiered', type: 'percent', value: '10', tiers: [{ fromConversion, value: '20' }] }],
+        ...samplePercentOffer,
+        payoutOptions: [{ title: 'Tiered', type: 'percent', value: '10', tiers: [{ fromConversion, value: '20' }] }],
       });
-      expect([fromConversion, res.statusCode, res.data.error.details[0].path]).toEqual([fromConversion, 400, 'payoutOptions.0.tiers.0.fromConversion']);
+      expect([fromConversion, res.statusCode, res.data.error.details[0].path]).toEqual([
+        fromConversion,
+        400,
+        'payoutOptions.0.tiers.0.fromConversion',
+      ]);
     }
-    const ok = await t.api('POST', '/offers', { ...samplePercentOffer, payoutOptions: [{ title: 'Tiered', type: 'percent', value: '10', tiers: [{ fromConversion: 1_000_000, value: '20' }] }] });
+    const ok = await t.api('POST', '/offers', {
+      ...samplePercentOffer,
+      payoutOptions: [
+        { title: 'Tiered', type: 'percent', value: '10', tiers: [{ fromConversion: 1_000_000, value: '20' }] },
+      ],
+    });
     expect(ok.statusCode).toBe(201);
   });
 
@@ -98,11 +130,19 @@ describe.each(DIALECTS)('numeric input bounds on %s', (kind) => {
       expect([reach, res.statusCode, res.data.error.details[0].path]).toEqual([reach, 400, 'reach']);
     }
     for (const reach of ['1e309', 'Infinity', '10000000001']) {
-      const res = withData(await t.built.app.inject({
-        method: 'POST', url: '/api/v1/members/import', payload: `name,reach\nCy,${reach}\n`,
-        headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'text/csv' },
-      }));
-      expect([reach, res.statusCode, res.data.error.details[0]]).toEqual([reach, 400, expect.objectContaining({ line: 2, path: 'reach' })]);
+      const res = withData(
+        await t.built.app.inject({
+          method: 'POST',
+          url: '/api/v1/members/import',
+          payload: `name,reach\nCy,${reach}\n`,
+          headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': 'text/csv' },
+        }),
+      );
+      expect([reach, res.statusCode, res.data.error.details[0]]).toEqual([
+        reach,
+        400,
+        expect.objectContaining({ line: 2, path: 'reach' }),
+      ]);
     }
     const members = await t.api('GET', '/members?limit=200');
     expect(members.data.data.map((m: { name: string }) => m.name)).toEqual(['Ava']);
@@ -114,18 +154,30 @@ describe.each(DIALECTS)('numeric input bounds on %s', (kind) => {
       expect([amount, res.statusCode]).toEqual([amount, 400]);
     }
     for (const value of ['1e309', 'Infinity', '100.01']) {
-      const res = await t.api('POST', '/offers', { ...samplePercentOffer, payoutOptions: [{ title: 'P', type: 'percent', value }] });
+      const res = await t.api('POST', '/offers', {
+        ...samplePercentOffer,
+        payoutOptions: [{ title: 'P', type: 'percent', value }],
+      });
       expect([value, res.statusCode, res.data.error.details[0].path]).toEqual([value, 400, 'payoutOptions.0.value']);
     }
   });
 
   describe('the database refuses out-of-range numbers from any writer', () => {
     const refused = async (statement: string) => {
-      await expect(sql.raw(statement).execute(t.db.store.db)).rejects.toThrow(/check|constraint|out of range|invalid input/i);
+      await expect(sql.raw(statement).execute(t.db.store.db)).rejects.toThrow(
+        /check|constraint|out of range|invalid input/i,
+      );
     };
     it('offers: hold days, cookie window days, split share', async () => {
       const where = `where id = '${offerId}'`;
-      for (const set of ['hold_days = 366', 'hold_days = -1', 'cookie_window_days = 0', 'cookie_window_days = 366', 'split_code_share_bps = 10001', 'split_code_share_bps = -1']) {
+      for (const set of [
+        'hold_days = 366',
+        'hold_days = -1',
+        'cookie_window_days = 0',
+        'cookie_window_days = 366',
+        'split_code_share_bps = 10001',
+        'split_code_share_bps = -1',
+      ]) {
         await refused(`update offers set ${set} ${where}`);
       }
       if (kind === 'sqlite') await refused(`update offers set hold_days = 9e999 ${where}`);
@@ -133,10 +185,19 @@ describe.each(DIALECTS)('numeric input bounds on %s', (kind) => {
       expect([offer.data.holdDays, offer.data.cookieWindowDays, offer.data.splitCodeShare]).toEqual([30, 28, '50']);
     });
     it('payout options: values and tier thresholds; workspaces: minimum payout', async () => {
-      for (const set of ["value = 10001", 'value = -1', `tiers = '[{"fromConversion":1e308,"value":1}]'`, `tiers = '[{"fromConversion":1,"value":1}]'`, `tiers = '[{"fromConversion":5,"value":-1}]'`, `tiers = '[{"value":1}]'`]) {
+      for (const set of [
+        'value = 10001',
+        'value = -1',
+        `tiers = '[{"fromConversion":1e308,"value":1}]'`,
+        `tiers = '[{"fromConversion":1,"value":1}]'`,
+        `tiers = '[{"fromConversion":5,"value":-1}]'`,
+        `tiers = '[{"value":1}]'`,
+      ]) {
         await refused(`update payout_options set ${set} where offer_id = '${offerId}' and type = 'percent'`);
       }
-      await sql.raw(`update payout_options set tiers = '[{"fromConversion":5,"value":2000}]' where offer_id = '${offerId}'`).execute(t.db.store.db);
+      await sql
+        .raw(`update payout_options set tiers = '[{"fromConversion":5,"value":2000}]' where offer_id = '${offerId}'`)
+        .execute(t.db.store.db);
       await refused(`update workspaces set min_payout_minor = -1 where id = '${t.workspaceId}'`);
       await refused(`update workspaces set min_payout_minor = 1000000000001 where id = '${t.workspaceId}'`);
     });
@@ -147,29 +208,50 @@ describe.each(DIALECTS)('migration 0021 on %s', (kind) => {
   it('brings numbers stored out of range back into range, so that the workspace works again', async () => {
     const db = await freshStore(kind, { migrate: false });
     const migrator = new Migrator({
-      db: db.store.db, provider: { getMigrations: async () => migrations },
-      migrationTableName: 'touchpoint_migrations', migrationLockTableName: 'touchpoint_migrations_lock',
+      db: db.store.db,
+      provider: { getMigrations: async () => migrations },
+      migrationTableName: 'touchpoint_migrations',
+      migrationLockTableName: 'touchpoint_migrations_lock',
     });
     try {
       expect((await migrator.migrateTo('0020-commission-ledger')).error).toBeUndefined();
-      const built = await buildApp(loadConfig({ BASE_URL: 'http://tp.test', DATA_DIR: db.dataDir }), { store: db.store, logger: false });
+      const built = await buildApp(loadConfig({ BASE_URL: 'http://tp.test', DATA_DIR: db.dataDir }), {
+        store: db.store,
+        logger: false,
+      });
       const ws = await createWorkspace(built.ctx, { name: 'Acme' });
       if (!ws.ok) throw new Error(ws.problem.message);
-      const api = async (method: string, url: string, body?: unknown) => withData(await built.app.inject({
-        method: method as 'GET', url: `/api/v1${url}`, headers: { authorization: `Bearer ${ws.value.apiKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        ...(body ? { payload: JSON.stringify(body) } : {}),
-      }));
+      const api = async (method: string, url: string, body?: unknown) =>
+        withData(
+          await built.app.inject({
+            method: method as 'GET',
+            url: `/api/v1${url}`,
+            headers: {
+              authorization: `Bearer ${ws.value.apiKey}`,
+              ...(body ? { 'content-type': 'application/json' } : {}),
+            },
+            ...(body ? { payload: JSON.stringify(body) } : {}),
+          }),
+        );
       const offer = (await api('POST', '/offers', samplePercentOffer)).data;
       // What an older version let in: SQLite stored Infinity; any writer could store a finite value out of range.
       const [hold, window] = kind === 'sqlite' ? ['9e999', '-9e999'] : ['100000', '-5'];
-      await sql.raw(`update offers set hold_days = ${hold}, cookie_window_days = ${window} where id = '${offer.id}'`).execute(db.store.db);
-      await sql.raw(`update payout_options set tiers = '[{"fromConversion":1e308,"value":2000},{"fromConversion":5,"value":1500}]' where offer_id = '${offer.id}' and title = 'VIP'`).execute(db.store.db);
+      await sql
+        .raw(`update offers set hold_days = ${hold}, cookie_window_days = ${window} where id = '${offer.id}'`)
+        .execute(db.store.db);
+      await sql
+        .raw(
+          `update payout_options set tiers = '[{"fromConversion":1e308,"value":2000},{"fromConversion":5,"value":1500}]' where offer_id = '${offer.id}' and title = 'VIP'`,
+        )
+        .execute(db.store.db);
       if (kind === 'sqlite') expect((await api('GET', '/offers')).statusCode).toBe(500);
 
       await migrateToLatest(db.store.db);
       const after = await api('GET', `/offers/${offer.id}`);
       expect([after.statusCode, after.data.holdDays, after.data.cookieWindowDays]).toEqual([200, 365, 1]);
-      expect(after.data.payoutOptions.find((p: { title: string }) => p.title === 'VIP').tiers).toEqual([{ fromConversion: 5, value: '15' }]);
+      expect(after.data.payoutOptions.find((p: { title: string }) => p.title === 'VIP').tiers).toEqual([
+        { fromConversion: 5, value: '15' },
+      ]);
       expect((await api('GET', '/offers')).statusCode).toBe(200);
       await built.close();
     } finally {

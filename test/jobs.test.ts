@@ -40,8 +40,11 @@ describe.each(DIALECTS)('periodic jobs on %s', (kind) => {
     expect(await claimJobRun(other.db, { ...run, claimed_by: 'b' })).toBe(false);
     expect(await claimJobRun(other.db, { ...run, period_start: 2_000, claimed_by: 'b' })).toBe(true);
     await pruneJobRuns(t.store.db, 'claim-once', 2_000);
-    const rows = await t.store.db.selectFrom('job_runs').select(['period_start', 'claimed_by'])
-      .where('name', '=', 'claim-once').execute();
+    const rows = await t.store.db
+      .selectFrom('job_runs')
+      .select(['period_start', 'claimed_by'])
+      .where('name', '=', 'claim-once')
+      .execute();
     expect(rows).toEqual([{ period_start: 2_000, claimed_by: 'b' }]);
   });
 
@@ -58,8 +61,11 @@ describe.each(DIALECTS)('periodic jobs on %s', (kind) => {
     await until(() => runs.a + runs.b >= 4 && everywhere.a >= 4 && everywhere.b >= 4);
     await Promise.all([a.stop(), b.stop()]);
     expect(log.warnings).toEqual([]);
-    const claims = await t.store.db.selectFrom('job_runs').select(['period_start', 'claimed_by'])
-      .where('name', '=', 'tick').execute();
+    const claims = await t.store.db
+      .selectFrom('job_runs')
+      .select(['period_start', 'claimed_by'])
+      .where('name', '=', 'tick')
+      .execute();
     // Every run is a claim of its own period, and no period was claimed twice (the primary key).
     expect(claims.filter((c) => c.claimed_by === 'a').length).toBe(runs.a);
     expect(claims.filter((c) => c.claimed_by === 'b').length).toBe(runs.b);
@@ -72,7 +78,10 @@ describe.each(DIALECTS)('periodic jobs on %s', (kind) => {
     let attempts = 0;
     const log = collectingLog();
     const flaky: Job = {
-      name: 'flaky', everyMs: PERIOD, mode: 'once', failed: 'flaky job failed; will retry',
+      name: 'flaky',
+      everyMs: PERIOD,
+      mode: 'once',
+      failed: 'flaky job failed; will retry',
       run: async () => {
         attempts++;
         throw new Error(`boom ${attempts}`);
@@ -96,7 +105,10 @@ describe.each(DIALECTS)('periodic jobs on %s', (kind) => {
     const held = new Promise<void>((r) => (release = r));
     let finished = false;
     const slow: Job = {
-      name: 'slow', everyMs: PERIOD, mode: 'once', failed: 'slow failed',
+      name: 'slow',
+      everyMs: PERIOD,
+      mode: 'once',
+      failed: 'slow failed',
       run: async () => {
         started++;
         await held;

@@ -8,7 +8,8 @@ import { openPostgres, openSqlite } from '../src/db/dialect/index.js';
 import { DIALECTS } from './helpers/stores.js';
 import { addCreators, startTestApp, type Creator, type TestApp } from './helpers/app.js';
 
-const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
+const UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 const TZ = 'America/New_York';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -19,7 +20,14 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
   let now = Date.parse('2025-03-20T16:00:00Z');
   let secret: string;
   let offerId: string;
-  let anna: Creator, ben: Creator, cleo: Creator, dana: Creator, eve: Creator, finn: Creator, gina: Creator, hugo: Creator;
+  let anna: Creator,
+    ben: Creator,
+    cleo: Creator,
+    dana: Creator,
+    eve: Creator,
+    finn: Creator,
+    gina: Creator,
+    hugo: Creator;
   let genericCode: string;
   let order = 0;
 
@@ -30,7 +38,9 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
     return Array.from({ length: 28 }, (_, i) => addDays(to, i - 27));
   };
   const postback = async (params: Record<string, string>) => {
-    const res = await t.built.app.inject({ url: `/postback?${new URLSearchParams({ secret, order: `L-${kind}-${++order}`, amount: '40.00', ...params })}` });
+    const res = await t.built.app.inject({
+      url: `/postback?${new URLSearchParams({ secret, order: `L-${kind}-${++order}`, amount: '40.00', ...params })}`,
+    });
     expect(res.statusCode, res.body).toBe(200);
     return res.json();
   };
@@ -39,11 +49,16 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
     const noon = bucketStart(day, TZ) + 12 * HOUR;
     const times = Array.from({ length: count }, (_, j) => noon - j * 60_000).filter((ms) => ms <= now);
     for (let i = 0; i < times.length; i += 25) {
-      await Promise.all(times.slice(i, i + 25).map((ms) => postback({ code, time: new Date(ms).toISOString(), ...extra })));
+      await Promise.all(
+        times.slice(i, i + 25).map((ms) => postback({ code, time: new Date(ms).toISOString(), ...extra })),
+      );
     }
   };
   const click = async (slug: string, referer?: string) => {
-    const res = await t.built.app.inject({ url: `/${slug}`, headers: { 'user-agent': UA, ...(referer ? { referer } : {}) } });
+    const res = await t.built.app.inject({
+      url: `/${slug}`,
+      headers: { 'user-agent': UA, ...(referer ? { referer } : {}) },
+    });
     // Written before the order arrives, as a click minutes or days before a purchase would be.
     await t.built.tracking.flush();
     return new URL(res.headers.location as string).searchParams.get('tp_click')!;
@@ -55,28 +70,56 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
     expect(res.statusCode, res.body).toBe(200);
     return res.data;
   };
-  const alertsOf = async (codeId: string) => (await t.api('GET', `/alerts?codeId=${codeId}&limit=200`)).data.data as any[];
+  const alertsOf = async (codeId: string) =>
+    (await t.api('GET', `/alerts?codeId=${codeId}&limit=200`)).data.data as any[];
   const codeIdOf = async (code: string) => (await t.api('GET', `/codes?code=${code}`)).data.data[0].id as string;
   const auditOf = (entityId: string) =>
-    t.built.ctx.store.db.selectFrom('audit_log').select(['action', 'actor']).where('entity_id', '=', entityId).orderBy('id').execute();
-  const alertRows = () => t.built.ctx.store.db.selectFrom('leak_alerts').select(['code_id', 'rule', 'status']).execute();
+    t.built.ctx.store.db
+      .selectFrom('audit_log')
+      .select(['action', 'actor'])
+      .where('entity_id', '=', entityId)
+      .orderBy('id')
+      .execute();
+  const alertRows = () =>
+    t.built.ctx.store.db.selectFrom('leak_alerts').select(['code_id', 'rule', 'status']).execute();
   const raisedMessages = async () =>
-    Number((await t.built.ctx.store.db.selectFrom('webhook_messages').select((eb) => eb.fn.countAll<number>().as('n')).where('event_type', '=', 'alert.raised').executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await t.built.ctx.store.db
+          .selectFrom('webhook_messages')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('event_type', '=', 'alert.raised')
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   beforeAll(async () => {
     t = await startTestApp(kind, {}, () => now);
     expect((await t.api('PATCH', '/workspace', { timezone: TZ })).statusCode).toBe(200);
     secret = (await t.api('GET', '/workspace')).data.postbackSecret;
     const offer = await t.api('POST', '/offers', {
-      name: 'Serum', destinationUrl: 'https://shop.example.com/serum', attributionRule: 'code_first', holdDays: 30,
+      name: 'Serum',
+      destinationUrl: 'https://shop.example.com/serum',
+      attributionRule: 'code_first',
+      holdDays: 30,
       payoutOptions: [{ title: '10%', type: 'percent', value: '10' }],
     });
     offerId = offer.data.id;
-    [anna, ben, cleo, dana, eve, finn, gina, hugo] = (await addCreators(t, offerId, ['Anna Leak', 'Ben', 'Cleo', 'Dana', 'Eve', 'Finn', 'Gina', 'Hugo'])) as [
-      Creator, Creator, Creator, Creator, Creator, Creator, Creator, Creator,
-    ];
+    [anna, ben, cleo, dana, eve, finn, gina, hugo] = (await addCreators(t, offerId, [
+      'Anna Leak',
+      'Ben',
+      'Cleo',
+      'Dana',
+      'Eve',
+      'Finn',
+      'Gina',
+      'Hugo',
+    ])) as [Creator, Creator, Creator, Creator, Creator, Creator, Creator, Creator];
     genericCode = (await t.api('POST', '/codes', { offerId, code: 'SPRING15' })).data.code;
-    expect((await t.api('POST', '/webhook-endpoints', { url: 'https://hooks.example.com/tp', events: ['alert.raised'] })).statusCode).toBe(201);
+    expect(
+      (await t.api('POST', '/webhook-endpoints', { url: 'https://hooks.example.com/tp', events: ['alert.raised'] }))
+        .statusCode,
+    ).toBe(201);
   }, 60_000);
   afterAll(() => t.close());
 
@@ -87,10 +130,14 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
     for (const [i, day] of days.entries()) await ordersOn(anna.code, day, 2 + (i % 2));
     await ordersOn(anna.code, yesterday, 3); // before the last 24 h: in the series, not in the count
     const leakTimes = Array.from({ length: 50 }, (_, j) => now - 20 * HOUR + j * 20 * 60_000);
-    await Promise.all(leakTimes.map((ms) => postback({ code: anna.code.toLowerCase(), time: new Date(ms).toISOString() })));
+    await Promise.all(
+      leakTimes.map((ms) => postback({ code: anna.code.toLowerCase(), time: new Date(ms).toISOString() })),
+    );
     // Orders with clicks: 3 from Anna's own link, 4 from Ben's link posted on a deal site; the code wins every one of them.
-    for (let i = 0; i < 3; i++) await postback({ code: anna.code, click: await click(anna.slug, 'https://www.instagram.com/annaleak') });
-    for (let i = 0; i < 4; i++) await postback({ code: anna.code, click: await click(ben.slug, 'https://couponfollow.example/deals') });
+    for (let i = 0; i < 3; i++)
+      await postback({ code: anna.code, click: await click(anna.slug, 'https://www.instagram.com/annaleak') });
+    for (let i = 0; i < 4; i++)
+      await postback({ code: anna.code, click: await click(ben.slug, 'https://couponfollow.example/deals') });
     // Rehearsals never count.
     for (let i = 0; i < 5; i++) await postback({ code: anna.code, test: '1' });
 
@@ -99,20 +146,40 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
     const annaCodeId = await codeIdOf(anna.code);
     const listed = await alertsOf(annaCodeId);
     expect(listed.map((a) => a.rule).sort()).toEqual(['no_click', 'spike']);
-    expect(listed.every((a) => a.status === 'open' && a.code === anna.code && a.memberId === anna.id && a.offerId === offerId)).toBe(true);
+    expect(
+      listed.every(
+        (a) => a.status === 'open' && a.code === anna.code && a.memberId === anna.id && a.offerId === offerId,
+      ),
+    ).toBe(true);
     expect(listed[0]).not.toHaveProperty('evidence');
 
     const spike = (await t.api('GET', `/alerts/${listed.find((a) => a.rule === 'spike').id}`)).data;
     const last24h = 50 + 3 + 4;
-    expect(spike).toMatchObject({ rule: 'spike', last24h, baselineMedian: 2.5, noClickShare: Number(((last24h - 3) / last24h).toFixed(4)) });
+    expect(spike).toMatchObject({
+      rule: 'spike',
+      last24h,
+      baselineMedian: 2.5,
+      noClickShare: Number(((last24h - 3) / last24h).toFixed(4)),
+    });
     const e = spike.evidence;
-    expect(e).toMatchObject({ baselineFrom: days[0], baselineTo: days[27], baselineMedian: 2.5, last24h, ordersLast24h: last24h, floor: 20, k: 5 });
+    expect(e).toMatchObject({
+      baselineFrom: days[0],
+      baselineTo: days[27],
+      baselineMedian: 2.5,
+      last24h,
+      ordersLast24h: last24h,
+      floor: 20,
+      k: 5,
+    });
     const expectedSeries = days.map((day, i) => ({ day, count: 2 + (i % 2) }));
     // The leak started 20 h ago: split between yesterday and today in New York, as the orders' local dates say.
     const leakOn = (day: string) => leakTimes.filter((ms) => dayKey(ms, TZ) === day).length;
     expectedSeries.push({ day: yesterday, count: 3 + leakOn(yesterday) }, { day: today(), count: leakOn(today()) + 7 });
     expect(e.series).toEqual(expectedSeries);
-    expect(e.topReferrers).toEqual([{ host: 'couponfollow.example', count: 4 }, { host: 'www.instagram.com', count: 3 }]);
+    expect(e.topReferrers).toEqual([
+      { host: 'couponfollow.example', count: 4 },
+      { host: 'www.instagram.com', count: 3 },
+    ]);
     expect(await raisedMessages()).toBe(2);
     expect((await auditOf(spike.id)).map((a) => a.action)).toEqual(['raised']);
   }, 60_000);
@@ -148,10 +215,20 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
 
     await detect();
     const finnAlerts = await alertsOf(await codeIdOf(finn.code));
-    expect(finnAlerts).toEqual([expect.objectContaining({ rule: 'no_click', status: 'open', last24h: 12, noClickShare: 0.8333, baselineMedian: 0 })]);
+    expect(finnAlerts).toEqual([
+      expect.objectContaining({
+        rule: 'no_click',
+        status: 'open',
+        last24h: 12,
+        noClickShare: 0.8333,
+        baselineMedian: 0,
+      }),
+    ]);
     expect(await alertsOf(await codeIdOf(gina.code))).toEqual([]);
     expect(await alertsOf(await codeIdOf(genericCode))).toEqual([]);
-    const open = (await t.api('GET', `/alerts?status=open&offerId=${offerId}`)).data.data.map((a: any) => `${a.code}:${a.rule}`);
+    const open = (await t.api('GET', `/alerts?status=open&offerId=${offerId}`)).data.data.map(
+      (a: any) => `${a.code}:${a.rule}`,
+    );
     expect(open.sort()).toEqual([`${anna.code}:no_click`, `${anna.code}:spike`, `${finn.code}:no_click`].sort());
     expect((await t.api('GET', '/alerts?status=resolved')).data.data).toEqual([]);
   }, 60_000);
@@ -199,7 +276,9 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
     now += 60_000;
     await postback({ code: finn.code });
     await detect();
-    expect((await alertsOf(finnCodeId))).toEqual([expect.objectContaining({ id: alert.id, status: 'acknowledged', last24h: 13 })]);
+    expect(await alertsOf(finnCodeId)).toEqual([
+      expect.objectContaining({ id: alert.id, status: 'acknowledged', last24h: 13 }),
+    ]);
 
     // 24 orders in 24 h: twice what was acknowledged. The same alert opens again; the spike rule fires too (median 0).
     const messages = await raisedMessages();
@@ -209,18 +288,24 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
     expect(reopened).toMatchObject({ status: 'open', last24h: 24, acknowledgedAt: null });
     expect((await alertsOf(finnCodeId)).map((a) => a.rule).sort()).toEqual(['no_click', 'spike']);
     expect(await raisedMessages()).toBe(messages + 2);
-
   }, 60_000);
 
   it('disables the code: later orders with it are kept as code_disabled and earn nothing, and the alert does not come back', async () => {
     const annaCodeId = await codeIdOf(anna.code);
     const before = await postback({ code: anna.code });
-    expect(before).toMatchObject({ credited: true, commissions: [expect.objectContaining({ memberId: anna.id, amountMinor: 400 })] });
+    expect(before).toMatchObject({
+      credited: true,
+      commissions: [expect.objectContaining({ memberId: anna.id, amountMinor: 400 })],
+    });
 
     const spike = (await alertsOf(annaCodeId)).find((a) => a.rule === 'spike');
     const res = await t.api('POST', `/alerts/${spike.id}/disable-code`);
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.data).toMatchObject({ status: 'resolved', resolution: 'code_disabled', resolvedBy: expect.stringMatching(/^api_key:/) });
+    expect(res.data).toMatchObject({
+      status: 'resolved',
+      resolution: 'code_disabled',
+      resolvedBy: expect.stringMatching(/^api_key:/),
+    });
     // Both rules' alerts of the code are settled by the one action.
     expect((await alertsOf(annaCodeId)).map((a) => a.status)).toEqual(['resolved', 'resolved']);
     expect((await t.api('GET', `/codes/${annaCodeId}`)).data.status).toBe('disabled');
@@ -253,17 +338,31 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
       // Anna's code was "{NAME}{RAND4}": ANNA and four random characters; so is the new one.
       expect(newCode).toMatch(new RegExp(`^ANNA[${CODE_ALPHABET}]{4}$`));
       expect(newCode).not.toBe(anna.code);
-      expect(res.data).toMatchObject({ status: 'resolved', resolution: 'code_rotated', newCodeId: expect.stringMatching(/^cod_/) });
+      expect(res.data).toMatchObject({
+        status: 'resolved',
+        resolution: 'code_rotated',
+        newCodeId: expect.stringMatching(/^cod_/),
+      });
 
       // Twice, and through the other alert of the same code: still one new code, one notice.
       expect((await t.api('POST', `/alerts/${spike.id}/rotate-code`, {})).data).toEqual(res.data);
-      expect((await t.api('POST', `/alerts/${noClick.id}/rotate-code`)).data).toMatchObject({ newCodeId: res.data.newCodeId, newCode });
+      expect((await t.api('POST', `/alerts/${noClick.id}/rotate-code`)).data).toMatchObject({
+        newCodeId: res.data.newCodeId,
+        newCode,
+      });
       const codes = (await t.api('GET', `/codes?memberId=${anna.id}&offerId=${offerId}`)).data.data;
-      expect(codes.map((c: any) => `${c.code}:${c.status}`).sort()).toEqual([`${anna.code}:disabled`, `${newCode}:active`].sort());
-      expect(notices).toEqual([{ workspaceId: t.workspaceId, memberId: anna.id, offerId, oldCode: anna.code, newCode }]);
+      expect(codes.map((c: any) => `${c.code}:${c.status}`).sort()).toEqual(
+        [`${anna.code}:disabled`, `${newCode}:active`].sort(),
+      );
+      expect(notices).toEqual([
+        { workspaceId: t.workspaceId, memberId: anna.id, offerId, oldCode: anna.code, newCode },
+      ]);
 
       const withNew = await postback({ code: newCode.toLowerCase() });
-      expect(withNew).toMatchObject({ credited: true, commissions: [expect.objectContaining({ memberId: anna.id, amountMinor: 400 })] });
+      expect(withNew).toMatchObject({
+        credited: true,
+        commissions: [expect.objectContaining({ memberId: anna.id, amountMinor: 400 })],
+      });
       const withOld = await postback({ code: anna.code });
       expect(withOld).toMatchObject({ credited: false, commissions: [] });
       expect(withOld.reasons).toContain('code_disabled');
@@ -280,7 +379,9 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
       const chosen = await t.api('POST', `/alerts/${finnNoClick.id}/rotate-code`, { code: 'finn-fresh' });
       expect(chosen.data).toMatchObject({ newCode: 'FINN-FRESH', resolution: 'code_rotated' });
       expect(notices).toHaveLength(2);
-      expect((await postback({ code: 'FINN-FRESH' })).commissions).toEqual([expect.objectContaining({ memberId: finn.id })]);
+      expect((await postback({ code: 'FINN-FRESH' })).commissions).toEqual([
+        expect.objectContaining({ memberId: finn.id }),
+      ]);
     } finally {
       t.built.ctx.notify = wired;
     }
@@ -293,7 +394,11 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
     expect((await detect()).subsided).toBe(0); // Hugo's orders are still within 24 h
     now += 2 * DAY;
     expect((await detect()).subsided).toBe(1);
-    expect((await t.api('GET', `/alerts/${spike.id}`)).data).toMatchObject({ status: 'resolved', resolution: 'subsided', resolvedBy: 'system:leak_detection' });
+    expect((await t.api('GET', `/alerts/${spike.id}`)).data).toMatchObject({
+      status: 'resolved',
+      resolution: 'subsided',
+      resolvedBy: 'system:leak_detection',
+    });
     // Nobody has looked at the no-click alert yet: it stays open, however old.
     expect((await alertsOf(await codeIdOf(hugo.code))).find((a) => a.rule === 'no_click').status).toBe('open');
     expect((await auditOf(spike.id)).map((a) => a.action)).toEqual(['raised', 'acknowledged', 'subsided']);
@@ -308,7 +413,12 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
 
     expect((await asB('GET', '/alerts')).data.data).toEqual([]);
     expect((await asB('GET', `/alerts?codeId=${target.codeId}`)).data.data).toEqual([]);
-    for (const [method, path] of [['GET', ''], ['POST', '/acknowledge'], ['POST', '/disable-code'], ['POST', '/rotate-code']] as const) {
+    for (const [method, path] of [
+      ['GET', ''],
+      ['POST', '/acknowledge'],
+      ['POST', '/disable-code'],
+      ['POST', '/rotate-code'],
+    ] as const) {
       const res = await asB(method, `/alerts/${target.id}${path}`);
       expect(res.statusCode, `${method} ${path}`).toBe(404);
       expect(res.data.error.code).toBe('not_found');

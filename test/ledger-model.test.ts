@@ -17,7 +17,17 @@
 // bench/ledger-soak.js runs thousands with a random seed.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coverage, orderedCaseArb, resetCoverage, permutationCaseArb, runOrderedCase, runPermutationCase, startWorld, verifyWorkspace, type World } from './helpers/ledger-model.js';
+import {
+  coverage,
+  orderedCaseArb,
+  resetCoverage,
+  permutationCaseArb,
+  runOrderedCase,
+  runPermutationCase,
+  startWorld,
+  verifyWorkspace,
+  type World,
+} from './helpers/ledger-model.js';
 import { PG_URL } from './helpers/stores.js';
 import type { DialectKind } from '../src/db/dialect/index.js';
 
@@ -34,9 +44,18 @@ const TIME_LIMIT_MS = 240_000;
 async function check<T>(name: string, arb: fc.Arbitrary<T>, runs: number, run: (c: T) => Promise<void>): Promise<void> {
   const started = Date.now();
   resetCoverage();
-  const result = await fc.check(fc.asyncProperty(arb, run), { seed: SEED, numRuns: runs, interruptAfterTimeLimit: TIME_LIMIT_MS, markInterruptAsFailure: false });
-  console.log(`ledger model ${name}: seed ${SEED}, ${result.numRuns} cases in ${((Date.now() - started) / 1000).toFixed(1)} s${result.interrupted ? ' (interrupted by the time limit)' : ''}`);
-  console.log(`  covered: ${JSON.stringify({ ...coverage, answers: undefined })}\n  answers: ${JSON.stringify(coverage.answers)}`);
+  const result = await fc.check(fc.asyncProperty(arb, run), {
+    seed: SEED,
+    numRuns: runs,
+    interruptAfterTimeLimit: TIME_LIMIT_MS,
+    markInterruptAsFailure: false,
+  });
+  console.log(
+    `ledger model ${name}: seed ${SEED}, ${result.numRuns} cases in ${((Date.now() - started) / 1000).toFixed(1)} s${result.interrupted ? ' (interrupted by the time limit)' : ''}`,
+  );
+  console.log(
+    `  covered: ${JSON.stringify({ ...coverage, answers: undefined })}\n  answers: ${JSON.stringify(coverage.answers)}`,
+  );
   if (result.failed) {
     const error = result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance);
     expect.fail(`${fc.defaultReportMessage(result) ?? 'failed'}\n\nWhat failed on the shrunk case:\n${error}`);
@@ -54,7 +73,9 @@ for (const [kind, instances] of SETUPS) {
     afterAll(() => w?.close());
 
     it('pays the same for any order of the same ingestion events', async () => {
-      await check(`${kind} permutation`, permutationCaseArb, RUNS ?? PLAN[kind].permutation, (c) => runPermutationCase(w, c));
+      await check(`${kind} permutation`, permutationCaseArb, RUNS ?? PLAN[kind].permutation, (c) =>
+        runPermutationCase(w, c),
+      );
     }, 600_000);
 
     it('keeps what people, refunds and payouts decided, whatever ingestion comes after', async () => {
@@ -67,8 +88,16 @@ for (const [kind, instances] of SETUPS) {
       expect(report.checked).toBeGreaterThan(0);
       if (report.drift.length) {
         const first = report.drift[0]!.commissionId;
-        const entries = await w.store.db.selectFrom('commission_adjustments').selectAll().where('commission_id', '=', first).orderBy('created_at').orderBy('id').execute();
-        expect.fail(`${report.drift.length} drifted of ${report.checked}: ${JSON.stringify(report.drift.slice(0, 10), null, 1)}\nentries of ${first}:\n${entries.map((e) => JSON.stringify(e)).join('\n')}`);
+        const entries = await w.store.db
+          .selectFrom('commission_adjustments')
+          .selectAll()
+          .where('commission_id', '=', first)
+          .orderBy('created_at')
+          .orderBy('id')
+          .execute();
+        expect.fail(
+          `${report.drift.length} drifted of ${report.checked}: ${JSON.stringify(report.drift.slice(0, 10), null, 1)}\nentries of ${first}:\n${entries.map((e) => JSON.stringify(e)).join('\n')}`,
+        );
       }
     });
   });

@@ -3,8 +3,18 @@
 // until released), so the interleavings are exact, not timed.
 import BetterSqlite3 from 'better-sqlite3';
 import {
-  Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type KyselyPlugin, type PluginTransformQueryArgs,
-  type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type TransactionSettings, type UnknownRow,
+  Kysely,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RootOperationNode,
+  type TransactionSettings,
+  type UnknownRow,
 } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/schema.js';

@@ -19,11 +19,21 @@ describe.each(DIALECTS)('tracking links on %s', (kind) => {
   let code: string;
   let clickTag: string;
 
-  const click = (path: string, ua = IPHONE_SAFARI, extra: Record<string, string> = {}, method: 'GET' | 'HEAD' = 'GET', ip = '203.0.113.7') =>
-    t.built.app.inject({ method, url: path, headers: { 'user-agent': ua, ...extra }, remoteAddress: ip });
+  const click = (
+    path: string,
+    ua = IPHONE_SAFARI,
+    extra: Record<string, string> = {},
+    method: 'GET' | 'HEAD' = 'GET',
+    ip = '203.0.113.7',
+  ) => t.built.app.inject({ method, url: path, headers: { 'user-agent': ua, ...extra }, remoteAddress: ip });
   const clicksOf = async (link: string) => {
     await t.built.tracking.flush();
-    return t.built.ctx.store.db.selectFrom('clicks').selectAll().where('link_id', '=', link).orderBy('created_at').execute();
+    return t.built.ctx.store.db
+      .selectFrom('clicks')
+      .selectAll()
+      .where('link_id', '=', link)
+      .orderBy('created_at')
+      .execute();
   };
 
   beforeAll(async () => {
@@ -41,12 +51,19 @@ describe.each(DIALECTS)('tracking links on %s', (kind) => {
     const member = await t.api('POST', '/members', { name: 'Marie Kim', instagram: '@marie.k' });
     memberId = member.data.id;
     const added = await t.api('POST', `/offers/${offerId}/members`, {
-      members: [{ memberId }], generateLinks: true, generateCodes: true, codePattern: 'MARIE{RAND3}',
+      members: [{ memberId }],
+      generateLinks: true,
+      generateCodes: true,
+      codePattern: 'MARIE{RAND3}',
     });
     slug = added.data.members[0].links[0].slug;
     linkId = added.data.members[0].links[0].id;
     code = added.data.members[0].codes[0].code;
-    const ws = await t.built.ctx.store.db.selectFrom('workspaces').select('click_tag').where('id', '=', t.workspaceId).executeTakeFirstOrThrow();
+    const ws = await t.built.ctx.store.db
+      .selectFrom('workspaces')
+      .select('click_tag')
+      .where('id', '=', t.workspaceId)
+      .executeTakeFirstOrThrow();
     clickTag = ws.click_tag;
   });
   afterAll(() => t.close());
@@ -58,16 +75,28 @@ describe.each(DIALECTS)('tracking links on %s', (kind) => {
     const clickId = location.searchParams.get('tp_click')!;
     expect(location.origin + location.pathname).toBe('https://shop.example.com/products/glow');
     expect(Object.fromEntries(location.searchParams)).toEqual({
-      aff: memberId, tid: clickId, o: offerId,
-      utm_source: 'touchpoint', utm_campaign: 'Glow & Go', utm_content: 'marie.k',
-      tp_click: clickId, discount: code,
+      aff: memberId,
+      tid: clickId,
+      o: offerId,
+      utm_source: 'touchpoint',
+      utm_campaign: 'Glow & Go',
+      utm_content: 'marie.k',
+      tp_click: clickId,
+      discount: code,
     });
     expect(parseClickId(clickId)?.workspaceTag).toBe(clickTag);
     expect(res.headers['set-cookie']).toBe(`tp_click=${clickId}; Max-Age=${7 * 86400}; Path=/; HttpOnly; SameSite=Lax`);
     expect(res.headers['cache-control']).toContain('no-store');
     const rows = await clicksOf(linkId);
     const row = rows.find((r) => r.id === clickId)!;
-    expect(row).toMatchObject({ tracked: 1, is_bot: 0, device: 'mobile', offer_id: offerId, member_id: memberId, ip_truncated: '203.0.113.0' });
+    expect(row).toMatchObject({
+      tracked: 1,
+      is_bot: 0,
+      device: 'mobile',
+      offer_id: offerId,
+      member_id: memberId,
+      ip_truncated: '203.0.113.0',
+    });
     expect(row.ip_hash).toMatch(/^[0-9a-f]{32}$/);
     expect(row.ip_hash).not.toContain('203.0.113.7');
   });
@@ -77,15 +106,28 @@ describe.each(DIALECTS)('tracking links on %s', (kind) => {
   });
 
   it('records sub-ids without forwarding them, and the referrer host and country', async () => {
-    const res = await click(`/${slug}?sub1=story&sub2=reel-42&sub5=x`, IPHONE_SAFARI, { referer: 'https://l.instagram.com/?u=abc', 'cf-ipcountry': 'fr' });
+    const res = await click(`/${slug}?sub1=story&sub2=reel-42&sub5=x`, IPHONE_SAFARI, {
+      referer: 'https://l.instagram.com/?u=abc',
+      'cf-ipcountry': 'fr',
+    });
     const location = new URL(res.headers.location as string);
     expect([...location.searchParams.keys()].filter((k) => k.startsWith('sub'))).toEqual([]);
     const row = (await clicksOf(linkId)).find((r) => r.id === location.searchParams.get('tp_click'))!;
-    expect(row).toMatchObject({ sub1: 'story', sub2: 'reel-42', sub3: null, sub5: 'x', referrer_host: 'l.instagram.com', country: 'FR' });
+    expect(row).toMatchObject({
+      sub1: 'story',
+      sub2: 'reel-42',
+      sub3: null,
+      sub5: 'x',
+      referrer_host: 'l.instagram.com',
+      country: 'FR',
+    });
   });
 
   it('counts HEAD requests and link-preview bots as bots: redirect, no click id, no cookie', async () => {
-    for (const [method, ua, reason] of [['HEAD', IPHONE_SAFARI, 'head_request'], ['GET', TWITTERBOT, 'preview:twitterbot']] as const) {
+    for (const [method, ua, reason] of [
+      ['HEAD', IPHONE_SAFARI, 'head_request'],
+      ['GET', TWITTERBOT, 'preview:twitterbot'],
+    ] as const) {
       const before = (await clicksOf(linkId)).length;
       const res = await click(`/${slug}`, ua, {}, method);
       expect(res.statusCode).toBe(302);
@@ -117,11 +159,18 @@ describe.each(DIALECTS)('tracking links on %s', (kind) => {
   });
 
   it('follows ?to= deep links only to the offer domain or allowed domains', async () => {
-    const to = async (target: string) => new URL((await click(`/${slug}?to=${encodeURIComponent(target)}`)).headers.location as string);
+    const to = async (target: string) =>
+      new URL((await click(`/${slug}?to=${encodeURIComponent(target)}`)).headers.location as string);
     const path = await to('/collections/sale?color=red');
     expect(path.href).toMatch(/^https:\/\/shop\.example\.com\/collections\/sale\?color=red&utm_source=touchpoint/);
     expect((await to('https://blog.example.org/look')).host).toBe('blog.example.org');
-    for (const trick of ['//evil.com', 'https://evil.com', 'https://shop.example.com@evil.com/', '\\\\evil.com', 'javascript:alert(1)']) {
+    for (const trick of [
+      '//evil.com',
+      'https://evil.com',
+      'https://shop.example.com@evil.com/',
+      '\\\\evil.com',
+      'javascript:alert(1)',
+    ]) {
       const target = await to(trick);
       expect(target.host, trick).toBe('shop.example.com');
       expect(target.pathname, trick).toBe('/products/glow');
@@ -132,7 +181,11 @@ describe.each(DIALECTS)('tracking links on %s', (kind) => {
     await t.built.app.listen({ port: 0, host: '127.0.0.1' });
     const port = (t.built.app.server.address() as { port: number }).port;
     const viaHttp = async (path: string, init: RequestInit = {}) =>
-      fetch(`http://127.0.0.1:${port}${path}`, { redirect: 'manual', ...init, headers: { 'user-agent': IPHONE_SAFARI, ...(init.headers ?? {}) } });
+      fetch(`http://127.0.0.1:${port}${path}`, {
+        redirect: 'manual',
+        ...init,
+        headers: { 'user-agent': IPHONE_SAFARI, ...(init.headers ?? {}) },
+      });
     const before = (await clicksOf(linkId)).length;
     const res = await viaHttp(`/${slug}?sub1=live`);
     expect(res.status).toBe(302);
@@ -140,13 +193,20 @@ describe.each(DIALECTS)('tracking links on %s', (kind) => {
     const clickId = location.searchParams.get('tp_click')!;
     expect(location.searchParams.get('utm_content')).toBe('marie.k');
     expect(location.searchParams.get('tid')).toBe(clickId);
-    expect(res.headers.get('set-cookie')).toBe(`tp_click=${clickId}; Max-Age=${7 * 86400}; Path=/; HttpOnly; SameSite=Lax`);
+    expect(res.headers.get('set-cookie')).toBe(
+      `tp_click=${clickId}; Max-Age=${7 * 86400}; Path=/; HttpOnly; SameSite=Lax`,
+    );
     const head = await viaHttp(`/${slug}`, { method: 'HEAD' });
     expect(head.status).toBe(302);
     expect(new URL(head.headers.get('location')!).searchParams.has('tp_click')).toBe(false);
     const rows = await clicksOf(linkId);
     expect(rows.length).toBe(before + 2);
-    expect(rows.find((r) => r.id === clickId)).toMatchObject({ tracked: 1, is_bot: 0, sub1: 'live', ip_truncated: '127.0.0.0' });
+    expect(rows.find((r) => r.id === clickId)).toMatchObject({
+      tracked: 1,
+      is_bot: 0,
+      sub1: 'live',
+      ip_truncated: '127.0.0.0',
+    });
     expect(rows.at(-1)).toMatchObject({ is_bot: 1, bot_reason: 'head_request' });
     expect((await viaHttp('/NoSuchLink2')).status).toBe(404);
     expect((await viaHttp('/healthz')).status).toBe(200);
@@ -155,10 +215,15 @@ describe.each(DIALECTS)('tracking links on %s', (kind) => {
   });
 
   it('sets the click cookie SameSite=None; Secure when links are served over https', async () => {
-    const https = await buildApp({ ...t.config, baseUrl: 'https://go.brand.test' }, { store: t.db.store, logger: false });
+    const https = await buildApp(
+      { ...t.config, baseUrl: 'https://go.brand.test' },
+      { store: t.db.store, logger: false },
+    );
     try {
       const res = await https.app.inject({ url: `/${slug}`, headers: { 'user-agent': IPHONE_SAFARI } });
-      expect(res.headers['set-cookie']).toMatch(/^tp_click=[0-9A-Za-z]{28}; Max-Age=604800; Path=\/; HttpOnly; SameSite=None; Secure$/);
+      expect(res.headers['set-cookie']).toMatch(
+        /^tp_click=[0-9A-Za-z]{28}; Max-Age=604800; Path=\/; HttpOnly; SameSite=None; Secure$/,
+      );
     } finally {
       await https.close();
     }
@@ -196,7 +261,10 @@ describe.each(DIALECTS)('tracking links on %s', (kind) => {
   });
 
   it('applies offer edits to the very next redirect', async () => {
-    await t.api('PATCH', `/offers/${offerId}`, { destinationUrl: 'https://shop.example.com/new-landing', codeAppend: { mode: 'shopify', param: 'discount' } });
+    await t.api('PATCH', `/offers/${offerId}`, {
+      destinationUrl: 'https://shop.example.com/new-landing',
+      codeAppend: { mode: 'shopify', param: 'discount' },
+    });
     const location = new URL((await click(`/${slug}`)).headers.location as string);
     expect(location.pathname).toBe(`/discount/${code}`);
     const redirect = new URL(location.searchParams.get('redirect')!, 'https://shop.example.com');
@@ -207,38 +275,58 @@ describe.each(DIALECTS)('tracking links on %s', (kind) => {
   it('shows click counts per link and per offer member through the API after a flush', async () => {
     await t.built.tracking.flush();
     const counted = await t.built.ctx.store.db
-      .selectFrom('clicks').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('link_id', '=', linkId).where('tracked', '=', 1).where('is_bot', '=', 0).executeTakeFirstOrThrow();
+      .selectFrom('clicks')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('link_id', '=', linkId)
+      .where('tracked', '=', 1)
+      .where('is_bot', '=', 0)
+      .executeTakeFirstOrThrow();
     const link = await t.api('GET', `/links/${linkId}`);
     expect(link.data.clicks).toBe(Number(counted.n));
     expect(link.data.clicks).toBeGreaterThan(5);
     const offer = await t.api('GET', `/offers/${offerId}`);
     const onOffer = await t.built.ctx.store.db
-      .selectFrom('clicks').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('offer_id', '=', offerId).where('tracked', '=', 1).where('is_bot', '=', 0).executeTakeFirstOrThrow();
+      .selectFrom('clicks')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('offer_id', '=', offerId)
+      .where('tracked', '=', 1)
+      .where('is_bot', '=', 0)
+      .executeTakeFirstOrThrow();
     expect(offer.data.clicks).toBe(Number(onOffer.n));
-    expect((await t.api('GET', '/offers')).data.data.find((o: { id: string }) => o.id === offerId).clicks).toBe(Number(onOffer.n));
+    expect((await t.api('GET', '/offers')).data.data.find((o: { id: string }) => o.id === offerId).clicks).toBe(
+      Number(onOffer.n),
+    );
     const members = await t.api('GET', `/offers/${offerId}/members`);
     expect(members.data.data[0].links.find((l: { id: string }) => l.id === linkId).clicks).toBe(Number(counted.n));
   });
 
   // SQLite is one process; only PostgreSQL deployments run several instances.
-  if (kind === 'postgres') it('reaches another instance on the same database within a second (LISTEN/NOTIFY)', async () => {
-    const other = await buildApp(t.config, { store: t.db.store, logger: false });
-    try {
-      const before = new URL((await other.app.inject({ url: `/${slug}`, headers: { 'user-agent': IPHONE_SAFARI } })).headers.location as string);
-      expect(before.pathname).not.toBe('/moved');
-      await t.api('PATCH', `/offers/${offerId}`, { destinationUrl: 'https://shop.example.com/moved', codeAppend: { mode: 'none', param: 'discount' } });
-      const deadline = Date.now() + 1_000;
-      let pathname = '';
-      while (Date.now() < deadline) {
-        pathname = new URL((await other.app.inject({ url: `/${slug}`, headers: { 'user-agent': IPHONE_SAFARI } })).headers.location as string).pathname;
-        if (pathname === '/moved') break;
-        await new Promise((r) => setTimeout(r, 20));
+  if (kind === 'postgres')
+    it('reaches another instance on the same database within a second (LISTEN/NOTIFY)', async () => {
+      const other = await buildApp(t.config, { store: t.db.store, logger: false });
+      try {
+        const before = new URL(
+          (await other.app.inject({ url: `/${slug}`, headers: { 'user-agent': IPHONE_SAFARI } })).headers
+            .location as string,
+        );
+        expect(before.pathname).not.toBe('/moved');
+        await t.api('PATCH', `/offers/${offerId}`, {
+          destinationUrl: 'https://shop.example.com/moved',
+          codeAppend: { mode: 'none', param: 'discount' },
+        });
+        const deadline = Date.now() + 1_000;
+        let pathname = '';
+        while (Date.now() < deadline) {
+          pathname = new URL(
+            (await other.app.inject({ url: `/${slug}`, headers: { 'user-agent': IPHONE_SAFARI } })).headers
+              .location as string,
+          ).pathname;
+          if (pathname === '/moved') break;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        expect(pathname).toBe('/moved');
+      } finally {
+        await other.close();
       }
-      expect(pathname).toBe('/moved');
-    } finally {
-      await other.close();
-    }
-  });
+    });
 });

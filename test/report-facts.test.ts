@@ -1,21 +1,69 @@
 // The credit lines one conversion adds to reports: pure, no database.
 import { describe, expect, it } from 'vitest';
-import { creditLines, LINE_MEASURES, lineDeltas, mergeLines, type CreditLine, type DayLines, type ReportCommission, type ReportConversion } from '../src/core/report-facts.js';
-import { addDays, coverRange, LocalDays, dayKey, periodsOfDay, weekOfDay, type CoverTerm } from '../src/core/time-buckets.js';
+import {
+  creditLines,
+  LINE_MEASURES,
+  lineDeltas,
+  mergeLines,
+  type CreditLine,
+  type DayLines,
+  type ReportCommission,
+  type ReportConversion,
+} from '../src/core/report-facts.js';
+import {
+  addDays,
+  coverRange,
+  LocalDays,
+  dayKey,
+  periodsOfDay,
+  weekOfDay,
+  type CoverTerm,
+} from '../src/core/time-buckets.js';
 import { mulberry32 } from './helpers/random.js';
 
 const usd = (minor: number, from: string) => (from === 'USD' ? minor : from === 'EUR' ? Math.round(minor * 1.1) : null);
-const base: ReportConversion = { status: 'credited', isTest: false, reportedOfferId: null, amountMinor: 10_001, currency: 'USD', refundedMinor: 0, decision: {} };
+const base: ReportConversion = {
+  status: 'credited',
+  isTest: false,
+  reportedOfferId: null,
+  amountMinor: 10_001,
+  currency: 'USD',
+  refundedMinor: 0,
+  decision: {},
+};
 
 describe('creditLines', () => {
   it('gives a split order two lines whose sales add up to the order, the order counted once', () => {
-    const lines = creditLines({
-      ...base, decision: { credits: [{ offerId: 'off_a', memberId: 'mem_a', source: 'click', shareBps: 6_000 }, { offerId: 'off_a', memberId: 'mem_b', source: 'code', shareBps: 4_000 }], linkId: 'lnk_a', codeId: 'cod_b' },
-    }, [
-      { offerId: 'off_a', memberId: 'mem_a', status: 'pending', amountMinor: 600, currency: 'USD' },
-      { offerId: 'off_a', memberId: 'mem_b', status: 'reversed', amountMinor: 400, currency: 'USD' },
-    ], usd);
-    expect(lines.map((l) => [l.memberId, l.linkId, l.codeId, l.orders, l.credits, l.salesMinor, l.commissionMinor, l.status])).toEqual([
+    const lines = creditLines(
+      {
+        ...base,
+        decision: {
+          credits: [
+            { offerId: 'off_a', memberId: 'mem_a', source: 'click', shareBps: 6_000 },
+            { offerId: 'off_a', memberId: 'mem_b', source: 'code', shareBps: 4_000 },
+          ],
+          linkId: 'lnk_a',
+          codeId: 'cod_b',
+        },
+      },
+      [
+        { offerId: 'off_a', memberId: 'mem_a', status: 'pending', amountMinor: 600, currency: 'USD' },
+        { offerId: 'off_a', memberId: 'mem_b', status: 'reversed', amountMinor: 400, currency: 'USD' },
+      ],
+      usd,
+    );
+    expect(
+      lines.map((l) => [
+        l.memberId,
+        l.linkId,
+        l.codeId,
+        l.orders,
+        l.credits,
+        l.salesMinor,
+        l.commissionMinor,
+        l.status,
+      ]),
+    ).toEqual([
       ['mem_a', 'lnk_a', '', 1, 1, 6_001, 600, 'pending'],
       ['mem_b', '', 'cod_b', 0, 1, 4_000, 0, 'reversed'],
     ]);
@@ -25,18 +73,52 @@ describe('creditLines', () => {
   });
 
   it('reports an unattributed order once, under the offer it named, and converts its currency', () => {
-    const [line] = creditLines({ ...base, status: 'unattributed', reportedOfferId: 'off_x', currency: 'EUR', amountMinor: 1_000, refundedMinor: 200 }, [], usd);
-    expect(line).toMatchObject({ offerId: 'off_x', memberId: '', unattributed: 1, orders: 1, salesMinor: 1_100, refundsMinor: 220, unconverted: 0 });
+    const [line] = creditLines(
+      {
+        ...base,
+        status: 'unattributed',
+        reportedOfferId: 'off_x',
+        currency: 'EUR',
+        amountMinor: 1_000,
+        refundedMinor: 200,
+      },
+      [],
+      usd,
+    );
+    expect(line).toMatchObject({
+      offerId: 'off_x',
+      memberId: '',
+      unattributed: 1,
+      orders: 1,
+      salesMinor: 1_100,
+      refundsMinor: 220,
+      unconverted: 0,
+    });
   });
 
   it('counts money it cannot convert as unconverted instead of guessing, and never a test order', () => {
-    const [line] = creditLines({ ...base, currency: 'JPY', decision: { credits: [{ offerId: 'o', memberId: null, source: 'click', shareBps: 10_000 }] } }, [], usd);
+    const [line] = creditLines(
+      {
+        ...base,
+        currency: 'JPY',
+        decision: { credits: [{ offerId: 'o', memberId: null, source: 'click', shareBps: 10_000 }] },
+      },
+      [],
+      usd,
+    );
     expect(line).toMatchObject({ salesMinor: 0, unconverted: 1, orders: 1 });
     expect(creditLines({ ...base, isTest: true }, [], usd)).toEqual([]);
   });
 
   it('merges lines with equal dimensions by summing them', () => {
-    const one = creditLines({ ...base, decision: { credits: [{ offerId: 'o', memberId: 'm', source: 'code', shareBps: 10_000 }], codeId: 'c' } }, [], usd);
+    const one = creditLines(
+      {
+        ...base,
+        decision: { credits: [{ offerId: 'o', memberId: 'm', source: 'code', shareBps: 10_000 }], codeId: 'c' },
+      },
+      [],
+      usd,
+    );
     const merged = mergeLines([...one, ...one]);
     expect(merged).toHaveLength(1);
     expect(merged[0]).toMatchObject({ orders: 2, salesMinor: 20_002, codeRedemptions: 2 });
@@ -81,11 +163,27 @@ describe('lineDeltas', () => {
   }
 
   it('leaves out what did not change, and undoes exactly what it added', () => {
-    const order: DayLines = { day: '2026-11-20', lines: creditLines({ ...base, decision: { credits: [{ offerId: 'o', memberId: 'm', source: 'code', shareBps: 10_000 }], codeId: 'c' } }, [], usd) };
+    const order: DayLines = {
+      day: '2026-11-20',
+      lines: creditLines(
+        {
+          ...base,
+          decision: { credits: [{ offerId: 'o', memberId: 'm', source: 'code', shareBps: 10_000 }], codeId: 'c' },
+        },
+        [],
+        usd,
+      ),
+    };
     expect(lineDeltas([{ before: order, after: order }])).toEqual([]);
     const added = lineDeltas([{ before: null, after: order }]);
-    expect(added).toMatchObject([{ day: '2026-11-20', offerId: 'o', memberId: 'm', codeId: 'c', orders: 1, credits: 1, salesMinor: 10_001 }]);
-    expect(lineDeltas([{ before: order, after: null }])[0]).toMatchObject({ orders: -1, credits: -1, salesMinor: -10_001 });
+    expect(added).toMatchObject([
+      { day: '2026-11-20', offerId: 'o', memberId: 'm', codeId: 'c', orders: 1, credits: 1, salesMinor: 10_001 },
+    ]);
+    expect(lineDeltas([{ before: order, after: null }])[0]).toMatchObject({
+      orders: -1,
+      credits: -1,
+      salesMinor: -10_001,
+    });
   });
 
   it('keeps incrementally maintained rollups equal to a recomputation through random refunds, approvals, reversals and moves', () => {
@@ -98,11 +196,32 @@ describe('lineDeltas', () => {
       const split = random() < 0.3;
       const members = split ? ['m1', 'm2'] : [pick(['m1', 'm2', 'm3'])];
       const credited = random() < 0.85;
-      const credits = members.map((m, i) => ({ offerId: pick(['o1', 'o2']), memberId: m, source: pick(['click', 'code', 'click+code'] as const), shareBps: split ? (i === 0 ? 6_000 : 4_000) : 10_000 }));
+      const credits = members.map((m, i) => ({
+        offerId: pick(['o1', 'o2']),
+        memberId: m,
+        source: pick(['click', 'code', 'click+code'] as const),
+        shareBps: split ? (i === 0 ? 6_000 : 4_000) : 10_000,
+      }));
       return {
         day: pick(days),
-        c: { ...base, status: credited ? 'credited' : 'unattributed', reportedOfferId: 'o1', amountMinor: amount, currency: pick(['USD', 'EUR', 'JPY']), refundedMinor: random() < 0.2 ? Math.floor(amount / 3) : 0, decision: credited ? { credits, linkId: pick(['l1', 'l2']), codeId: pick(['c1', 'c2']) } : {} },
-        commissions: credited ? credits.map((cr) => ({ offerId: cr.offerId, memberId: cr.memberId, status: pick(statuses), amountMinor: Math.floor(amount / 10), currency: 'USD' })) : [],
+        c: {
+          ...base,
+          status: credited ? 'credited' : 'unattributed',
+          reportedOfferId: 'o1',
+          amountMinor: amount,
+          currency: pick(['USD', 'EUR', 'JPY']),
+          refundedMinor: random() < 0.2 ? Math.floor(amount / 3) : 0,
+          decision: credited ? { credits, linkId: pick(['l1', 'l2']), codeId: pick(['c1', 'c2']) } : {},
+        },
+        commissions: credited
+          ? credits.map((cr) => ({
+              offerId: cr.offerId,
+              memberId: cr.memberId,
+              status: pick(statuses),
+              amountMinor: Math.floor(amount / 10),
+              currency: 'USD',
+            }))
+          : [],
       };
     };
     const state = new Map<string, DayLines>();
@@ -112,7 +231,10 @@ describe('lineDeltas', () => {
       for (let i = 0; i < 1 + Math.floor(random() * 8); i++) {
         const id = `cv${Math.floor(random() * 60)}`;
         const v = conversion();
-        changes.push({ id, after: random() < 0.1 ? null : { day: v.day, lines: mergeLines(creditLines(v.c, v.commissions, usd)) } });
+        changes.push({
+          id,
+          after: random() < 0.1 ? null : { day: v.day, lines: mergeLines(creditLines(v.c, v.commissions, usd)) },
+        });
       }
       // One round sees each conversion once, in its latest state (what the job reads from the database).
       const latest = new Map(changes.map((c) => [c.id, c.after]));
@@ -159,7 +281,9 @@ describe('coverRange', () => {
       for (let d = lo; d <= hi; d = addDays(d, 1)) {
         const holdsData = !span || (d >= span.first && d <= span.last);
         if (!holdsData) continue;
-        expect(weights.get(d) ?? 0, `${d} in ${from}..${to}, data ${JSON.stringify(span)}`).toBe(d >= from && d <= to ? 1 : 0);
+        expect(weights.get(d) ?? 0, `${d} in ${from}..${to}, data ${JSON.stringify(span)}`).toBe(
+          d >= from && d <= to ? 1 : 0,
+        );
       }
       keys += terms.length;
       subtracted += terms.filter((t) => t.weight < 0).length;
@@ -172,8 +296,11 @@ describe('coverRange', () => {
   it('reads 90 days ending today as whole months, one of them minus the day before the range', () => {
     const span = { first: '2026-08-25', last: '2026-11-23' };
     expect(coverRange('2026-08-26', '2026-11-23', span)).toEqual([
-      { key: 'M2026-08', weight: 1 }, { key: '2026-08-25', weight: -1 },
-      { key: 'M2026-09', weight: 1 }, { key: 'M2026-10', weight: 1 }, { key: 'M2026-11', weight: 1 },
+      { key: 'M2026-08', weight: 1 },
+      { key: '2026-08-25', weight: -1 },
+      { key: 'M2026-09', weight: 1 },
+      { key: 'M2026-10', weight: 1 },
+      { key: 'M2026-11', weight: 1 },
     ]);
     // Not knowing where the data ends, November 1–23 is the month minus the week and day after the range.
     const unbounded = coverRange('2026-08-26', '2026-11-23');

@@ -13,7 +13,8 @@ import { DIALECTS } from './helpers/stores.js';
 import { startTestApp, withData, type TestApp } from './helpers/app.js';
 import { mulberry32 } from './helpers/random.js';
 
-const UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
+const UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 const BOT_UA = 'Googlebot/2.1 (+http://www.google.com/bot.html)';
 const TZ = 'America/New_York';
 // 2026-11-01 is the fall-back day in New York (25 hours); the range starts before and ends after it.
@@ -22,8 +23,30 @@ const END = Date.parse('2026-11-06T00:00:00Z');
 const FROM = '2026-10-27';
 const TO = '2026-11-05';
 
-type Measures = { clicks: number; uniqueClicks: number; conversions: number; unattributed: number; salesMinor: number; refundsMinor: number; commissionMinor: number; codeRedemptions: number; codedRevenueMinor: number; linkRevenueMinor: number };
-const zero = (): Measures => ({ clicks: 0, uniqueClicks: 0, conversions: 0, unattributed: 0, salesMinor: 0, refundsMinor: 0, commissionMinor: 0, codeRedemptions: 0, codedRevenueMinor: 0, linkRevenueMinor: 0 });
+type Measures = {
+  clicks: number;
+  uniqueClicks: number;
+  conversions: number;
+  unattributed: number;
+  salesMinor: number;
+  refundsMinor: number;
+  commissionMinor: number;
+  codeRedemptions: number;
+  codedRevenueMinor: number;
+  linkRevenueMinor: number;
+};
+const zero = (): Measures => ({
+  clicks: 0,
+  uniqueClicks: 0,
+  conversions: 0,
+  unattributed: 0,
+  salesMinor: 0,
+  refundsMinor: 0,
+  commissionMinor: 0,
+  codeRedemptions: 0,
+  codedRevenueMinor: 0,
+  linkRevenueMinor: 0,
+});
 
 describe.each(DIALECTS)('reports on %s', (kind) => {
   let t: TestApp;
@@ -32,7 +55,7 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
   let now = START;
   const seed = Number(process.env.REPORT_SEED ?? 20261123);
   const random = mulberry32(seed);
-  const pick = <T,>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
+  const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await t.api(method, path, body, key);
     if (res.statusCode >= 400) throw new Error(`${method} ${path}: ${res.statusCode} ${res.body}`);
@@ -52,15 +75,37 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
     key = ws.value.apiKey;
     wsId = ws.value.workspace.id;
     secret = (await api('GET', '/workspace')).data.postbackSecret;
-    const a = await api('POST', '/offers', { name: 'Serum', destinationUrl: 'https://shop.example.com/serum', attributionRule: 'code_first', payoutOptions: [{ title: '10%', type: 'percent', value: '10' }] });
-    const b = await api('POST', '/offers', { name: 'Kit', destinationUrl: 'https://shop.example.com/kit', attributionRule: 'split', splitCodeShare: '40', payoutOptions: [{ title: '$5', type: 'fixed', value: '5.00' }] });
+    const a = await api('POST', '/offers', {
+      name: 'Serum',
+      destinationUrl: 'https://shop.example.com/serum',
+      attributionRule: 'code_first',
+      payoutOptions: [{ title: '10%', type: 'percent', value: '10' }],
+    });
+    const b = await api('POST', '/offers', {
+      name: 'Kit',
+      destinationUrl: 'https://shop.example.com/kit',
+      attributionRule: 'split',
+      splitCodeShare: '40',
+      payoutOptions: [{ title: '$5', type: 'fixed', value: '5.00' }],
+    });
     offers = [a.data.id, b.data.id];
     for (const [i, name] of ['Ana', 'Ben', 'Cleo', 'Dev', 'Eli'].entries()) {
       const m = await api('POST', '/members', { name, reach: i === 4 ? undefined : (i + 1) * 1000 });
       for (const offerId of offers) {
-        const added = await api('POST', `/offers/${offerId}/members`, { members: [{ memberId: m.data.id }], generateLinks: true, generateCodes: true, codePattern: '{NAME}{RAND4}' });
+        const added = await api('POST', `/offers/${offerId}/members`, {
+          members: [{ memberId: m.data.id }],
+          generateLinks: true,
+          generateCodes: true,
+          codePattern: '{NAME}{RAND4}',
+        });
         const mm = added.data.members[0];
-        creators.push({ id: m.data.id, offerId, slug: mm.links[0].slug, codeId: mm.codes[0].id, code: mm.codes[0].code });
+        creators.push({
+          id: m.data.id,
+          offerId,
+          slug: mm.links[0].slug,
+          codeId: mm.codes[0].id,
+          code: mm.codes[0].code,
+        });
       }
     }
     const generic = (await api('POST', '/links', { offerId: offers[0] })).data;
@@ -76,7 +121,11 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
       const bot = random() < 0.08;
       const sub = random() < 0.4 ? `&sub1=${pick(['ig_story', 'yt_desc'])}` : '';
       const ip = `203.0.113.${Math.floor(random() * 40)}`;
-      const res = await t.built.app.inject({ url: `/${slug}?x=1${sub}`, headers: { 'user-agent': bot ? BOT_UA : UA, 'x-forwarded-for': ip }, remoteAddress: ip });
+      const res = await t.built.app.inject({
+        url: `/${slug}?x=1${sub}`,
+        headers: { 'user-agent': bot ? BOT_UA : UA, 'x-forwarded-for': ip },
+        remoteAddress: ip,
+      });
       const id = new URL(res.headers.location as string).searchParams.get('tp_click');
       if (id && !bot) clickIds.push({ id, memberId: c?.id ?? null, offerId: c?.offerId ?? offers[0]! });
     }
@@ -86,7 +135,11 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
     const orders: string[] = [];
     for (let i = 0; i < 90; i++) {
       now = START + Math.floor(random() * (END - START));
-      const q: Record<string, string> = { secret, order: `O-${i}`, amount: `${10 + Math.floor(random() * 200)}.${String(Math.floor(random() * 100)).padStart(2, '0')}` };
+      const q: Record<string, string> = {
+        secret,
+        order: `O-${i}`,
+        amount: `${10 + Math.floor(random() * 200)}.${String(Math.floor(random() * 100)).padStart(2, '0')}`,
+      };
       const r = random();
       if (r < 0.35) q.click = pick(clickIds).id;
       else if (r < 0.6) q.code = pick(creators).code;
@@ -100,11 +153,14 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
       orders.push(q.order!);
       // The rollup job runs between writes, so later refunds and approvals change lines it already applied; two
       // instances may run it at once.
-      if (i % 30 === 29) await Promise.all([refreshDirtyConversions(t.built.ctx.store), refreshDirtyConversions(t.built.ctx.store)]);
+      if (i % 30 === 29)
+        await Promise.all([refreshDirtyConversions(t.built.ctx.store), refreshDirtyConversions(t.built.ctx.store)]);
     }
     for (const order of orders.filter(() => random() < 0.15)) {
       now += 60_000;
-      await t.built.app.inject({ url: `/postback?${new URLSearchParams({ secret, order, type: 'refund', amount: '5.00' })}` });
+      await t.built.app.inject({
+        url: `/postback?${new URLSearchParams({ secret, order, type: 'refund', amount: '5.00' })}`,
+      });
     }
     expect(await refreshDirtyConversions(t.built.ctx.store)).toBeGreaterThan(0);
     for (const order of orders.filter(() => random() < 0.06)) {
@@ -125,7 +181,13 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
       return d >= FROM && d <= TO ? d : null;
     };
     const keyOf = (day: string, dims: { offer: string; member: string; link: string; code: string; sub: string }) =>
-      group === 'day' ? day : group === 'week' ? weekOfDay(day) : group === 'none' ? '' : (dims as Record<string, string>)[group === 'sub_id' ? 'sub' : group]!;
+      group === 'day'
+        ? day
+        : group === 'week'
+          ? weekOfDay(day)
+          : group === 'none'
+            ? ''
+            : (dims as Record<string, string>)[group === 'sub_id' ? 'sub' : group]!;
     const out = new Map<string, Measures>();
     const at = (k: string) => out.get(k) ?? out.set(k, zero()).get(k)!;
     const clicks = await db.selectFrom('clicks').selectAll().where('workspace_id', '=', wsId).execute();
@@ -136,15 +198,21 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
       if (filter.offerId && c.offer_id !== filter.offerId) continue;
       if (filter.memberId && c.member_id !== filter.memberId) continue;
       const member = c.member_id ?? '';
-      const keys = group === 'code'
-        ? creators.filter((cr) => cr.id === member && cr.offerId === c.offer_id).map((cr) => cr.codeId)
-        : [keyOf(day, { offer: c.offer_id, member, link: c.link_id, code: '', sub: c.sub1 ?? '' })];
+      const keys =
+        group === 'code'
+          ? creators.filter((cr) => cr.id === member && cr.offerId === c.offer_id).map((cr) => cr.codeId)
+          : [keyOf(day, { offer: c.offer_id, member, link: c.link_id, code: '', sub: c.sub1 ?? '' })];
       for (const k of keys) {
         at(k).clicks++;
         at(k).uniqueClicks += c.is_unique;
       }
     }
-    const conversions = await db.selectFrom('conversions').selectAll().where('workspace_id', '=', wsId).where('is_test', '=', 0).execute();
+    const conversions = await db
+      .selectFrom('conversions')
+      .selectAll()
+      .where('workspace_id', '=', wsId)
+      .where('is_test', '=', 0)
+      .execute();
     const commissions = await db.selectFrom('commissions').selectAll().where('workspace_id', '=', wsId).execute();
     const subOf = new Map(clicks.map((c) => [c.id, c.sub1 ?? '']));
     for (const v of conversions) {
@@ -164,21 +232,34 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
         continue;
       }
       const credits = d.credits as { offerId: string; memberId: string | null; source: string; shareBps: number }[];
-      const sales = splitAmount(amount, credits.map((c) => c.shareBps));
-      const refunds = splitAmount(refunded, credits.map((c) => c.shareBps));
+      const sales = splitAmount(
+        amount,
+        credits.map((c) => c.shareBps),
+      );
+      const refunds = splitAmount(
+        refunded,
+        credits.map((c) => c.shareBps),
+      );
       let counted = false;
       credits.forEach((cr, i) => {
-        const com = commissions.find((c) => c.conversion_id === v.id && c.member_id === cr.memberId && c.offer_id === cr.offerId);
+        const com = commissions.find(
+          (c) => c.conversion_id === v.id && c.member_id === cr.memberId && c.offer_id === cr.offerId,
+        );
         const status = com?.status ?? 'none';
         if (filter.offerId && cr.offerId !== filter.offerId) return;
         if (filter.memberId && cr.memberId !== filter.memberId) return;
         if (filter.status && status !== filter.status) return;
         const viaCode = cr.source !== 'click';
-        const m = at(keyOf(day, {
-          offer: cr.offerId, member: cr.memberId ?? '', link: viaCode && cr.source === 'code' ? '' : (d.linkId ?? ''), code: viaCode ? (d.codeId ?? '') : '',
-          sub: cr.source !== 'code' && v.click_id ? (subOf.get(v.click_id) ?? '') : '',
-        }));
-        if (byCredit || (i === 0)) m.conversions++;
+        const m = at(
+          keyOf(day, {
+            offer: cr.offerId,
+            member: cr.memberId ?? '',
+            link: viaCode && cr.source === 'code' ? '' : (d.linkId ?? ''),
+            code: viaCode ? (d.codeId ?? '') : '',
+            sub: cr.source !== 'code' && v.click_id ? (subOf.get(v.click_id) ?? '') : '',
+          }),
+        );
+        if (byCredit || i === 0) m.conversions++;
         counted ||= i === 0;
         m.salesMinor += sales[i]!;
         m.refundsMinor += refunds[i]!;
@@ -193,12 +274,20 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
   }
 
   const pickMeasures = (r: Record<string, number>): Measures => ({
-    clicks: r.clicks!, uniqueClicks: r.uniqueClicks!, conversions: r.conversions!, unattributed: r.unattributed!, salesMinor: r.salesMinor!,
-    refundsMinor: r.refundsMinor!, commissionMinor: r.commissionMinor!, codeRedemptions: r.codeRedemptions!, codedRevenueMinor: r.codedRevenueMinor!,
+    clicks: r.clicks!,
+    uniqueClicks: r.uniqueClicks!,
+    conversions: r.conversions!,
+    unattributed: r.unattributed!,
+    salesMinor: r.salesMinor!,
+    refundsMinor: r.refundsMinor!,
+    commissionMinor: r.commissionMinor!,
+    codeRedemptions: r.codeRedemptions!,
+    codedRevenueMinor: r.codedRevenueMinor!,
     linkRevenueMinor: r.linkRevenueMinor!,
   });
 
-  const nonEmpty = (m: Map<string, Measures>) => new Map([...m].filter(([, v]) => Object.values(v).some((x) => x !== 0)));
+  const nonEmpty = (m: Map<string, Measures>) =>
+    new Map([...m].filter(([, v]) => Object.values(v).some((x) => x !== 0)));
 
   it('has a data set worth comparing: clicks and orders on both sides of the DST change, splits, refunds, codes', async () => {
     const day = await expected('day', TZ, {});
@@ -210,12 +299,23 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
     expect(total.codeRedemptions).toBeGreaterThan(10);
     expect(total.linkRevenueMinor).toBeGreaterThan(0);
     expect(total.unattributed).toBeGreaterThan(0);
-    const splits = await t.built.ctx.store.db.selectFrom('commissions').select('source').where('workspace_id', '=', wsId).where('share_bps', '<', 10_000).execute();
+    const splits = await t.built.ctx.store.db
+      .selectFrom('commissions')
+      .select('source')
+      .where('workspace_id', '=', wsId)
+      .where('share_bps', '<', 10_000)
+      .execute();
     expect(splits.length).toBeGreaterThan(0);
   });
 
   const groups = ['offer', 'member', 'code', 'link', 'day', 'week', 'sub_id'] as const;
-  const filters = (): Record<string, string>[] => [{}, { offerId: offers[1]! }, { memberId: creators[0]!.id }, { status: "approved" }, { status: "pending", offerId: offers[0]! }];
+  const filters = (): Record<string, string>[] => [
+    {},
+    { offerId: offers[1]! },
+    { memberId: creators[0]!.id },
+    { status: 'approved' },
+    { status: 'pending', offerId: offers[0]! },
+  ];
 
   for (const source of ['rollups', 'raw'] as const) {
     it(`equals the raw rows for every grouping and filter (${source})`, async () => {
@@ -225,7 +325,11 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
           const qs = new URLSearchParams({ groupBy, from: FROM, to: TO, source, ...filter });
           const res = await api('GET', `/reports?${qs}`);
           const want = nonEmpty(await expected(groupBy, TZ, filter));
-          const got = nonEmpty(new Map((res.data.rows as Record<string, number>[]).map((r) => [r.key as unknown as string, pickMeasures(r)])));
+          const got = nonEmpty(
+            new Map(
+              (res.data.rows as Record<string, number>[]).map((r) => [r.key as unknown as string, pickMeasures(r)]),
+            ),
+          );
           expect(got, `${groupBy} ${JSON.stringify(filter)}`).toEqual(want);
           const total = (await expected('none', TZ, filter)).get('') ?? zero();
           expect(pickMeasures(res.data.totals), `totals ${groupBy} ${JSON.stringify(filter)}`).toEqual(total);
@@ -240,15 +344,22 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
     // single days (November 1) left at the edges.
     for (const groupBy of ['offer', 'member', 'code', 'link'] as const) {
       for (const filter of filters()) {
-        const qs = (source: string) => new URLSearchParams({ groupBy, from: '2026-10-01', to: '2026-11-30', source, ...filter });
-        const [fast, raw] = [(await api('GET', `/reports?${qs('rollups')}`)).data, (await api('GET', `/reports?${qs('raw')}`)).data];
+        const qs = (source: string) =>
+          new URLSearchParams({ groupBy, from: '2026-10-01', to: '2026-11-30', source, ...filter });
+        const [fast, raw] = [
+          (await api('GET', `/reports?${qs('rollups')}`)).data,
+          (await api('GET', `/reports?${qs('raw')}`)).data,
+        ];
         expect(fast.source).toBe('rollups');
-        const measures = (d: { rows: Record<string, number>[] }) => nonEmpty(new Map(d.rows.map((r) => [r.key as unknown as string, pickMeasures(r)])));
+        const measures = (d: { rows: Record<string, number>[] }) =>
+          nonEmpty(new Map(d.rows.map((r) => [r.key as unknown as string, pickMeasures(r)])));
         expect(measures(fast), `${groupBy} ${JSON.stringify(filter)}`).toEqual(measures(raw));
         expect(pickMeasures(fast.totals)).toEqual(pickMeasures(raw.totals));
       }
     }
-    const all = (await api('GET', `/reports?${new URLSearchParams({ groupBy: 'offer', from: '2026-10-01', to: '2026-11-30' })}`)).data;
+    const all = (
+      await api('GET', `/reports?${new URLSearchParams({ groupBy: 'offer', from: '2026-10-01', to: '2026-11-30' })}`)
+    ).data;
     expect(all.totals.clicks).toBeGreaterThan(0);
     expect(all.totals.conversions).toBeGreaterThan(0);
   });
@@ -257,23 +368,60 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
     // A creator whose only click and order fall on a day the range leaves out, and its cover subtracts: their sums net
     // to zero, and they must not appear as a row of zeros.
     const fay = await api('POST', '/members', { name: 'Fay' });
-    const added = (await api('POST', `/offers/${offers[0]}/members`, { members: [{ memberId: fay.data.id }], generateLinks: true, generateCodes: true, codePattern: 'FAY{RAND4}' })).data.members[0];
+    const added = (
+      await api('POST', `/offers/${offers[0]}/members`, {
+        members: [{ memberId: fay.data.id }],
+        generateLinks: true,
+        generateCodes: true,
+        codePattern: 'FAY{RAND4}',
+      })
+    ).data.members[0];
     now = Date.parse('2026-10-27T16:00:00Z');
-    await t.built.app.inject({ url: `/${added.links[0].slug}`, headers: { 'user-agent': UA }, remoteAddress: '198.51.100.23' });
+    await t.built.app.inject({
+      url: `/${added.links[0].slug}`,
+      headers: { 'user-agent': UA },
+      remoteAddress: '198.51.100.23',
+    });
     await t.built.tracking.flush();
-    expect((await t.built.app.inject({ url: `/postback?${new URLSearchParams({ secret, order: 'O-fay', amount: '40.00', code: added.codes[0].code })}` })).statusCode).toBeLessThan(300);
-    expect(coverRange('2026-10-28', '2026-11-03', { first: FROM, last: TO })).toContainEqual({ key: '2026-10-27', weight: -1 });
+    expect(
+      (
+        await t.built.app.inject({
+          url: `/postback?${new URLSearchParams({ secret, order: 'O-fay', amount: '40.00', code: added.codes[0].code })}`,
+        })
+      ).statusCode,
+    ).toBeLessThan(300);
+    expect(coverRange('2026-10-28', '2026-11-03', { first: FROM, last: TO })).toContainEqual({
+      key: '2026-10-27',
+      weight: -1,
+    });
     let subtracting = 0;
-    for (const [from, to] of [['2026-10-28', '2026-11-03'], ['2026-10-28', '2026-11-01'], ['2026-10-29', '2026-11-03'], ['2026-10-31', '2026-11-04'], ['2026-11-02', '2026-11-03']] as const) {
+    for (const [from, to] of [
+      ['2026-10-28', '2026-11-03'],
+      ['2026-10-28', '2026-11-01'],
+      ['2026-10-29', '2026-11-03'],
+      ['2026-10-31', '2026-11-04'],
+      ['2026-11-02', '2026-11-03'],
+    ] as const) {
       if (coverRange(from, to, { first: FROM, last: TO }).some((t) => t.weight < 0)) subtracting++;
       for (const groupBy of ['offer', 'member', 'code', 'link'] as const) {
-        for (const filter of [{}, { memberId: creators[0]!.id }, { status: 'approved' }, { codeId: creators[2]!.codeId }] as Record<string, string>[]) {
+        for (const filter of [
+          {},
+          { memberId: creators[0]!.id },
+          { status: 'approved' },
+          { codeId: creators[2]!.codeId },
+        ] as Record<string, string>[]) {
           const qs = (source: string) => new URLSearchParams({ groupBy, from, to, source, ...filter });
-          const [fast, raw] = [(await api('GET', `/reports?${qs('rollups')}`)).data, (await api('GET', `/reports?${qs('raw')}`)).data];
+          const [fast, raw] = [
+            (await api('GET', `/reports?${qs('rollups')}`)).data,
+            (await api('GET', `/reports?${qs('raw')}`)).data,
+          ];
           expect(fast.source).toBe('rollups');
-          const measures = (d: { rows: Record<string, number>[] }) => nonEmpty(new Map(d.rows.map((r) => [r.key as unknown as string, pickMeasures(r)])));
+          const measures = (d: { rows: Record<string, number>[] }) =>
+            nonEmpty(new Map(d.rows.map((r) => [r.key as unknown as string, pickMeasures(r)])));
           expect(measures(fast), `${from}..${to} ${groupBy} ${JSON.stringify(filter)}`).toEqual(measures(raw));
-          expect(fast.rows.map((r: { key: string }) => r.key).sort()).toEqual(raw.rows.map((r: { key: string }) => r.key).sort());
+          expect(fast.rows.map((r: { key: string }) => r.key).sort()).toEqual(
+            raw.rows.map((r: { key: string }) => r.key).sort(),
+          );
           expect(pickMeasures(fast.totals)).toEqual(pickMeasures(raw.totals));
         }
       }
@@ -285,20 +433,50 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
     const ny = await api('GET', `/reports?${new URLSearchParams({ groupBy: 'day', from: FROM, to: TO })}`);
     expect(ny.data.timezone).toBe(TZ);
     expect(ny.data.source).toBe('rollups');
-    expect(ny.data.rows.map((r: { key: string }) => r.key)).toEqual(['2026-10-27', '2026-10-28', '2026-10-29', '2026-10-30', '2026-10-31', '2026-11-01', '2026-11-02', '2026-11-03', '2026-11-04', '2026-11-05']);
-    const tokyo = await api('GET', `/reports?${new URLSearchParams({ groupBy: 'day', from: FROM, to: TO, tz: 'Asia/Tokyo' })}`);
+    expect(ny.data.rows.map((r: { key: string }) => r.key)).toEqual([
+      '2026-10-27',
+      '2026-10-28',
+      '2026-10-29',
+      '2026-10-30',
+      '2026-10-31',
+      '2026-11-01',
+      '2026-11-02',
+      '2026-11-03',
+      '2026-11-04',
+      '2026-11-05',
+    ]);
+    const tokyo = await api(
+      'GET',
+      `/reports?${new URLSearchParams({ groupBy: 'day', from: FROM, to: TO, tz: 'Asia/Tokyo' })}`,
+    );
     expect(tokyo.data.source).toBe('raw');
     const want = nonEmpty(await expected('day', 'Asia/Tokyo', {}));
-    expect(nonEmpty(new Map((tokyo.data.rows as Record<string, number>[]).map((r) => [r.key as unknown as string, pickMeasures(r)])))).toEqual(want);
+    expect(
+      nonEmpty(
+        new Map(
+          (tokyo.data.rows as Record<string, number>[]).map((r) => [r.key as unknown as string, pickMeasures(r)]),
+        ),
+      ),
+    ).toEqual(want);
   });
 
   it('counts a click at 23:30 on the 25-hour day on that day, and 00:30 the next on the next (fall back)', async () => {
-    const report = async () => (await api('GET', `/reports?${new URLSearchParams({ groupBy: 'day', from: '2026-11-01', to: '2026-11-02', linkId: genericLinkId })}`)).data;
+    const report = async () =>
+      (
+        await api(
+          'GET',
+          `/reports?${new URLSearchParams({ groupBy: 'day', from: '2026-11-01', to: '2026-11-02', linkId: genericLinkId })}`,
+        )
+      ).data;
     const before = await report();
     // 2026-11-01 23:30 EST = 2026-11-02 04:30 UTC; 2026-11-02 00:30 EST = 05:30 UTC. A fixed 24 h day from 00:00 EDT would put both on the 1st.
     for (const at of ['2026-11-02T04:30:00Z', '2026-11-02T05:30:00Z']) {
       now = Date.parse(at);
-      await t.built.app.inject({ url: `/${genericSlug}`, headers: { 'user-agent': UA }, remoteAddress: '198.51.100.7' });
+      await t.built.app.inject({
+        url: `/${genericSlug}`,
+        headers: { 'user-agent': UA },
+        remoteAddress: '198.51.100.7',
+      });
     }
     await t.built.tracking.flush();
     const after = await report();
@@ -310,17 +488,77 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
     await refreshDirtyConversions(t.built.ctx.store);
     const snapshot = async () => {
       const db = t.built.ctx.store.db;
-      const c = await db.selectFrom('rollup_clicks').selectAll().where('workspace_id', '=', wsId).orderBy(['day', 'link_id']).execute();
-      const v = await db.selectFrom('rollup_conversions').selectAll().where('workspace_id', '=', wsId).orderBy(['day', 'offer_id', 'member_id', 'link_id', 'code_id', 'status']).execute();
-      const pc = await db.selectFrom('rollup_clicks_period').selectAll().where('workspace_id', '=', wsId).orderBy(['period', 'link_id']).execute();
-      const pv = await db.selectFrom('rollup_conversions_period').selectAll().where('workspace_id', '=', wsId).orderBy(['period', 'offer_id', 'member_id', 'link_id', 'code_id', 'status']).execute();
-      const norm = (rows: Record<string, unknown>[]) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, x]) => [k, typeof x === 'string' && /^\d+$/.test(x) ? Number(x) : x])));
-      const mc = await db.selectFrom('rollup_clicks_member_period').selectAll().where('workspace_id', '=', wsId).orderBy(['period', 'offer_id', 'member_id']).execute();
-      const mv = await db.selectFrom('rollup_conversions_member_period').selectAll().where('workspace_id', '=', wsId).orderBy(['period', 'offer_id', 'member_id']).execute();
-      const oc = await db.selectFrom('rollup_clicks_offer_day').selectAll().where('workspace_id', '=', wsId).orderBy(['day', 'offer_id']).execute();
-      const cv = await db.selectFrom('rollup_conversions_code_period').selectAll().where('workspace_id', '=', wsId).orderBy(['period', 'offer_id', 'member_id', 'code_id']).execute();
-      const ov = await db.selectFrom('rollup_conversions_offer_day').selectAll().where('workspace_id', '=', wsId).orderBy(['day', 'offer_id', 'status']).execute();
-      return { c: norm(c), v: norm(v), pc: norm(pc), pv: norm(pv), mc: norm(mc), mv: norm(mv), oc: norm(oc), ov: norm(ov), cv: norm(cv) };
+      const c = await db
+        .selectFrom('rollup_clicks')
+        .selectAll()
+        .where('workspace_id', '=', wsId)
+        .orderBy(['day', 'link_id'])
+        .execute();
+      const v = await db
+        .selectFrom('rollup_conversions')
+        .selectAll()
+        .where('workspace_id', '=', wsId)
+        .orderBy(['day', 'offer_id', 'member_id', 'link_id', 'code_id', 'status'])
+        .execute();
+      const pc = await db
+        .selectFrom('rollup_clicks_period')
+        .selectAll()
+        .where('workspace_id', '=', wsId)
+        .orderBy(['period', 'link_id'])
+        .execute();
+      const pv = await db
+        .selectFrom('rollup_conversions_period')
+        .selectAll()
+        .where('workspace_id', '=', wsId)
+        .orderBy(['period', 'offer_id', 'member_id', 'link_id', 'code_id', 'status'])
+        .execute();
+      const norm = (rows: Record<string, unknown>[]) =>
+        rows.map((r) =>
+          Object.fromEntries(
+            Object.entries(r).map(([k, x]) => [k, typeof x === 'string' && /^\d+$/.test(x) ? Number(x) : x]),
+          ),
+        );
+      const mc = await db
+        .selectFrom('rollup_clicks_member_period')
+        .selectAll()
+        .where('workspace_id', '=', wsId)
+        .orderBy(['period', 'offer_id', 'member_id'])
+        .execute();
+      const mv = await db
+        .selectFrom('rollup_conversions_member_period')
+        .selectAll()
+        .where('workspace_id', '=', wsId)
+        .orderBy(['period', 'offer_id', 'member_id'])
+        .execute();
+      const oc = await db
+        .selectFrom('rollup_clicks_offer_day')
+        .selectAll()
+        .where('workspace_id', '=', wsId)
+        .orderBy(['day', 'offer_id'])
+        .execute();
+      const cv = await db
+        .selectFrom('rollup_conversions_code_period')
+        .selectAll()
+        .where('workspace_id', '=', wsId)
+        .orderBy(['period', 'offer_id', 'member_id', 'code_id'])
+        .execute();
+      const ov = await db
+        .selectFrom('rollup_conversions_offer_day')
+        .selectAll()
+        .where('workspace_id', '=', wsId)
+        .orderBy(['day', 'offer_id', 'status'])
+        .execute();
+      return {
+        c: norm(c),
+        v: norm(v),
+        pc: norm(pc),
+        pv: norm(pv),
+        mc: norm(mc),
+        mv: norm(mv),
+        oc: norm(oc),
+        ov: norm(ov),
+        cv: norm(cv),
+      };
     };
     const maintained = await snapshot();
     expect(maintained.c.length).toBeGreaterThan(10);
@@ -343,18 +581,34 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
 
   it('exports the report as CSV and XLSX with the same numbers, formula-looking names escaped', async () => {
     const m = await api('POST', '/members', { name: '=HYPERLINK("http://evil.example")' });
-    const added = await api('POST', `/offers/${offers[0]}/members`, { members: [{ memberId: m.data.id }], generateLinks: true });
+    const added = await api('POST', `/offers/${offers[0]}/members`, {
+      members: [{ memberId: m.data.id }],
+      generateLinks: true,
+    });
     now = Date.parse('2026-11-03T15:00:00Z');
-    await t.built.app.inject({ url: `/${added.data.members[0].links[0].slug}`, headers: { 'user-agent': UA }, remoteAddress: '198.51.100.9' });
+    await t.built.app.inject({
+      url: `/${added.data.members[0].links[0].slug}`,
+      headers: { 'user-agent': UA },
+      remoteAddress: '198.51.100.9',
+    });
     await t.built.tracking.flush();
     const qs = new URLSearchParams({ groupBy: 'member', from: FROM, to: TO });
     const json = (await api('GET', `/reports?${qs}`)).data;
-    const csv = await t.built.app.inject({ url: `/api/v1/reports/export?${qs}&format=csv`, headers: { authorization: `Bearer ${key}` } });
+    const csv = await t.built.app.inject({
+      url: `/api/v1/reports/export?${qs}&format=csv`,
+      headers: { authorization: `Bearer ${key}` },
+    });
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-disposition']).toMatch(/report-member-2026-10-27-2026-11-05\.csv/);
     const records = parse(csv.body.replace(/^\uFEFF/, ''), { columns: true }) as Record<string, string>[];
     expect(records).toHaveLength(json.rows.length + 1);
-    type JsonRow = { label: string; clicks: number; salesMinor: number; conversionRate: string | null; redemptionRatePerReach: string | null };
+    type JsonRow = {
+      label: string;
+      clicks: number;
+      salesMinor: number;
+      conversionRate: string | null;
+      redemptionRatePerReach: string | null;
+    };
     for (const [i, row] of (json.rows as JsonRow[]).entries()) {
       expect(records[i]!.clicks).toBe(String(row.clicks));
       expect(Math.round(Number(records[i]!.sales) * 100)).toBe(row.salesMinor);
@@ -362,20 +616,31 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
       expect(records[i]!.conversion_rate).toBe(row.conversionRate ?? '');
       expect(records[i]!.redemption_rate_reach).toBe(row.redemptionRatePerReach ?? '');
     }
-    expect(records.filter((r) => /^0\.\d{8}$/.test(r.redemption_rate_reach ?? '') && Number(r.redemption_rate_reach) > 0).length).toBeGreaterThan(0);
+    expect(
+      records.filter((r) => /^0\.\d{8}$/.test(r.redemption_rate_reach ?? '') && Number(r.redemption_rate_reach) > 0)
+        .length,
+    ).toBeGreaterThan(0);
     expect(records.at(-1)!.label).toBe('Total');
     expect(Number(records.at(-1)!.clicks)).toBe(json.totals.clicks);
-    expect(records.find((r) => (r.label ?? '').includes('HYPERLINK'))!.label).toBe(`'=HYPERLINK("http://evil.example")`);
-    const xlsx = await t.built.app.inject({ url: `/api/v1/reports/export?${qs}&format=xlsx`, headers: { authorization: `Bearer ${key}` } });
+    expect(records.find((r) => (r.label ?? '').includes('HYPERLINK'))!.label).toBe(
+      `'=HYPERLINK("http://evil.example")`,
+    );
+    const xlsx = await t.built.app.inject({
+      url: `/api/v1/reports/export?${qs}&format=xlsx`,
+      headers: { authorization: `Bearer ${key}` },
+    });
     const book = new ExcelJS.Workbook();
     await book.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
     const sheet = book.worksheets[0]!;
     expect(sheet.rowCount).toBe(json.rows.length + 2);
     const labels = (sheet.getColumn(1).values as unknown[]).slice(2).map(String);
     expect(labels).toContain(`'=HYPERLINK("http://evil.example")`);
-    expect(sheet.getRow(1).getCell(3).value).toBe("clicks");
+    expect(sheet.getRow(1).getCell(3).value).toBe('clicks');
     expect(Number(sheet.getRow(sheet.rowCount).getCell(3).value)).toBe(json.totals.clicks);
-    const bad = await t.built.app.inject({ url: `/api/v1/reports/export?${qs}&format=pdf`, headers: { authorization: `Bearer ${key}` } });
+    const bad = await t.built.app.inject({
+      url: `/api/v1/reports/export?${qs}&format=pdf`,
+      headers: { authorization: `Bearer ${key}` },
+    });
     expect(JSON.parse(bad.body).error.code).toBe('format_unsupported');
   });
 
@@ -388,7 +653,12 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
     const backwards = await t.api('GET', `/reports?from=${TO}&to=${FROM}`, undefined, key);
     expect(backwards.data.error.details[0].code).toBe('range_invalid');
     const other = await t.newWorkspace('Other');
-    const theirs = withData(await t.built.app.inject({ url: `/api/v1/reports?groupBy=offer&from=${FROM}&to=${TO}`, headers: { authorization: `Bearer ${other.apiKey}` } }));
+    const theirs = withData(
+      await t.built.app.inject({
+        url: `/api/v1/reports?groupBy=offer&from=${FROM}&to=${TO}`,
+        headers: { authorization: `Bearer ${other.apiKey}` },
+      }),
+    );
     expect(theirs.data.rows).toEqual([]);
     expect(theirs.data.totals.clicks).toBe(0);
     const foreignCode = await t.api('GET', `/reports?codeId=${creators[0]!.codeId}`, undefined, other.apiKey);

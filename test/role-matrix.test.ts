@@ -5,7 +5,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../src/core/roles.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
-import { isProblem, realPath, seedWorld, send, type Answer, type Operation, type Principal, type World } from './helpers/openapi.js';
+import {
+  isProblem,
+  realPath,
+  seedWorld,
+  send,
+  type Answer,
+  type Operation,
+  type Principal,
+  type World,
+} from './helpers/openapi.js';
 import { DIALECTS } from './helpers/stores.js';
 
 const RANK: Record<Role, number> = { viewer: 0, manager: 1, owner: 2 };
@@ -49,8 +58,9 @@ describe.each(DIALECTS)('every operation by every principal on %s', (kind) => {
     const order: Principal['name'][] = ['none', 'member', 'other_workspace', 'viewer', 'manager', 'owner', 'api_key'];
     for (const op of world.operations) {
       const url = realPath(world, op);
-      const principals = [...world.principals].sort((a, b) =>
-        Number(allowed(op, a)) - Number(allowed(op, b)) || order.indexOf(a.name) - order.indexOf(b.name));
+      const principals = [...world.principals].sort(
+        (a, b) => Number(allowed(op, a)) - Number(allowed(op, b)) || order.indexOf(a.name) - order.indexOf(b.name),
+      );
       for (const principal of principals) {
         tried.push({ op, principal, answer: await send(world.base, op.method, url, principal.headers(op.method)) });
       }
@@ -88,7 +98,8 @@ describe.each(DIALECTS)('every operation by every principal on %s', (kind) => {
         if (status === 401 || status === 403) failures.push(`refused but allowed: ${where(x)}`);
       } else if (status !== 401 && status !== 403) failures.push(`let in but should be refused: ${where(x)}`);
       else if (!isProblem(x.answer.data)) failures.push(`refusal not in the error shape: ${where(x)}`);
-      if (status >= 400 && x.answer.contentType.includes('json') && !isProblem(x.answer.data)) failures.push(`error not in the error shape: ${where(x)}`);
+      if (status >= 400 && x.answer.contentType.includes('json') && !isProblem(x.answer.data))
+        failures.push(`error not in the error shape: ${where(x)}`);
     }
     expect(failures).toEqual([]);
   });
@@ -99,7 +110,8 @@ describe.each(DIALECTS)('every operation by every principal on %s', (kind) => {
       const leaked = world.markers.filter((m) => x.answer.body.includes(m));
       if (leaked.length) failures.push(`leaks ${leaked.join(', ')}: ${where(x)}`);
       // Ids of this workspace in the path name nothing the other workspace has.
-      if (x.op.access === 'gate' && x.op.path.includes('{') && x.answer.status < 400) failures.push(`acts on this workspace's id: ${where(x)}`);
+      if (x.op.access === 'gate' && x.op.path.includes('{') && x.answer.status < 400)
+        failures.push(`acts on this workspace's id: ${where(x)}`);
     }
     expect(failures).toEqual([]);
   });
@@ -109,7 +121,8 @@ describe.each(DIALECTS)('every operation by every principal on %s', (kind) => {
     for (const x of tried.filter((x) => x.principal.name === 'viewer' || x.principal.name === 'member')) {
       const leaked = world.secrets.filter((s) => x.answer.body.includes(s));
       const shaped = SECRET_SHAPES.filter((re) => re.test(x.answer.body)).map(String);
-      if (leaked.length || shaped.length) failures.push(`${[...leaked.map((s) => s.slice(0, 12) + '…'), ...shaped].join(', ')}: ${where(x)}`);
+      if (leaked.length || shaped.length)
+        failures.push(`${[...leaked.map((s) => s.slice(0, 12) + '…'), ...shaped].join(', ')}: ${where(x)}`);
     }
     expect(failures).toEqual([]);
   });

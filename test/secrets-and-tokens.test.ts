@@ -24,7 +24,10 @@ describe.each(DIALECTS)('secrets and tokens on %s', (kind) => {
     const created = await owner.request('POST', '/api/v1/users', { email, name: email.split('@')[0], role });
     expect(created.status, created.body).toBe(201);
     const b = newBrowser(base);
-    expect((await b.request('POST', '/api/v1/auth/setup', { token: tokenOf(created.data.setupUrl), password: PASSWORD })).status).toBe(200);
+    expect(
+      (await b.request('POST', '/api/v1/auth/setup', { token: tokenOf(created.data.setupUrl), password: PASSWORD }))
+        .status,
+    ).toBe(200);
     return b;
   };
 
@@ -33,18 +36,29 @@ describe.each(DIALECTS)('secrets and tokens on %s', (kind) => {
     base = await listen(t);
     const first = (await createFirstOwner(t.built.ctx, t.workspaceId, 'owner@acme.test'))!;
     owner = newBrowser(base);
-    expect((await owner.request('POST', '/api/v1/auth/login', { email: first.email, password: first.password })).status).toBe(200);
-    expect((await owner.request('POST', '/api/v1/auth/password', { currentPassword: first.password, newPassword: PASSWORD })).status).toBe(200);
+    expect(
+      (await owner.request('POST', '/api/v1/auth/login', { email: first.email, password: first.password })).status,
+    ).toBe(200);
+    expect(
+      (await owner.request('POST', '/api/v1/auth/password', { currentPassword: first.password, newPassword: PASSWORD }))
+        .status,
+    ).toBe(200);
     viewer = await invite('vera@acme.test', 'viewer');
     manager = await invite('max@acme.test', 'manager');
   });
   afterAll(() => t.close());
 
   it('keeps setup and sign-in links out of the emails a viewer can read, so a viewer cannot become owner', async () => {
-    const invited = await owner.request('POST', '/api/v1/users', { email: 'olga@acme.test', name: 'Olga', role: 'owner' });
+    const invited = await owner.request('POST', '/api/v1/users', {
+      email: 'olga@acme.test',
+      name: 'Olga',
+      role: 'owner',
+    });
     expect(invited.status).toBe(201);
     const member = (await t.api('POST', '/members', { name: 'Ava', email: 'ava@creators.test' })).data;
-    expect((await newBrowser(base).request('POST', '/api/portal/login-link', { email: 'ava@creators.test' })).status).toBe(202);
+    expect(
+      (await newBrowser(base).request('POST', '/api/portal/login-link', { email: 'ava@creators.test' })).status,
+    ).toBe(202);
     await sendToOutbox(t.built.ctx, t.db.dataDir);
 
     const list = await viewer.request('GET', '/api/v1/emails');
@@ -80,7 +94,14 @@ describe.each(DIALECTS)('secrets and tokens on %s', (kind) => {
     const done = await olga.request('POST', '/api/v1/auth/setup', { token: setupToken, password: PASSWORD });
     expect(done.status).toBe(200);
     expect(done.data.user).toMatchObject({ email: 'olga@acme.test', role: 'owner' });
-    expect((await newBrowser(base).request('POST', '/api/v1/auth/setup', { token: ownersCopy, password: 'someone else entirely' })).data.error.code).toBe('link_invalid');
+    expect(
+      (
+        await newBrowser(base).request('POST', '/api/v1/auth/setup', {
+          token: ownersCopy,
+          password: 'someone else entirely',
+        })
+      ).data.error.code,
+    ).toBe('link_invalid');
     expect((await newBrowser(base).open(`/p/auth?token=${magicToken}`)).headers.get('location')).toBe('/p');
   });
 

@@ -5,7 +5,14 @@
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
-  inspectWorkbook, MAX_IMPORT_CELLS, MAX_IMPORT_COLUMNS, MAX_IMPORT_ROWS, MAX_XLSX_RATIO, MAX_XLSX_UNCOMPRESSED_BYTES, readSheet, writeSheet,
+  inspectWorkbook,
+  MAX_IMPORT_CELLS,
+  MAX_IMPORT_COLUMNS,
+  MAX_IMPORT_ROWS,
+  MAX_XLSX_RATIO,
+  MAX_XLSX_UNCOMPRESSED_BYTES,
+  readSheet,
+  writeSheet,
 } from '../src/app/tabular.js';
 import { DIALECTS } from './helpers/stores.js';
 import { startTestApp } from './helpers/app.js';
@@ -59,23 +66,26 @@ function workbook(sheetData: string | Buffer, declare: Record<string, number> = 
   const sheet = Buffer.isBuffer(sheetData)
     ? sheetData
     : `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${sheetData}</sheetData></worksheet>`;
-  return zip({
-    '[Content_Types].xml':
-      '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
-      '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>' +
-      '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>' +
-      '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
-    '_rels/.rels':
-      '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
-      '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
-    'xl/workbook.xml':
-      '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ' +
-      'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>',
-    'xl/_rels/workbook.xml.rels':
-      '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
-      '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
-    'xl/worksheets/sheet1.xml': sheet,
-  }, declare);
+  return zip(
+    {
+      '[Content_Types].xml':
+        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>' +
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>' +
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+      '_rels/.rels':
+        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+      'xl/workbook.xml':
+        '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ' +
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>',
+      'xl/_rels/workbook.xml.rels':
+        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+      'xl/worksheets/sheet1.xml': sheet,
+    },
+    declare,
+  );
 }
 
 const cell = (ref: string, text: string) => `<c r="${ref}" t="inlineStr"><is><t>${text}</t></is></c>`;
@@ -91,8 +101,16 @@ function emptyCells(rows: number, perRow: number): Buffer {
 
 describe('XLSX import limits', () => {
   it('reads a hand-built workbook (the builder makes real workbooks)', async () => {
-    const sheet = await readSheet(workbook(`<row r="1">${cell('A1', 'Name')}${cell('B1', 'Email')}</row><row r="2">${cell('A2', 'Ana')}${cell('B2', 'ana@example.com')}</row>`), 'xlsx');
-    expect(sheet).toEqual({ ok: true, value: { header: ['name', 'email'], rows: [{ line: 2, cells: { name: 'Ana', email: 'ana@example.com' } }] } });
+    const sheet = await readSheet(
+      workbook(
+        `<row r="1">${cell('A1', 'Name')}${cell('B1', 'Email')}</row><row r="2">${cell('A2', 'Ana')}${cell('B2', 'ana@example.com')}</row>`,
+      ),
+      'xlsx',
+    );
+    expect(sheet).toEqual({
+      ok: true,
+      value: { header: ['name', 'email'], rows: [{ line: 2, cells: { name: 'Ana', email: 'ana@example.com' } }] },
+    });
   });
 
   it('refuses a zip bomb from its zip directory, before inflating it', async () => {
@@ -142,28 +160,58 @@ describe('XLSX import limits', () => {
 
   it('counts rows, columns and cells before parsing, each limit with its own message', async () => {
     // A single far-away row makes a spreadsheet library build every row before it.
-    const farRow = await readSheet(workbook(`<row r="1">${cell('A1', 'name')}</row><row r="${MAX_IMPORT_ROWS + 2}">${cell(`A${MAX_IMPORT_ROWS + 2}`, 'x')}</row>`), 'xlsx');
-    expect(farRow).toMatchObject({ ok: false, problem: { code: 'import_too_large', message: `At most ${MAX_IMPORT_ROWS} rows per import.` } });
+    const farRow = await readSheet(
+      workbook(
+        `<row r="1">${cell('A1', 'name')}</row><row r="${MAX_IMPORT_ROWS + 2}">${cell(`A${MAX_IMPORT_ROWS + 2}`, 'x')}</row>`,
+      ),
+      'xlsx',
+    );
+    expect(farRow).toMatchObject({
+      ok: false,
+      problem: { code: 'import_too_large', message: `At most ${MAX_IMPORT_ROWS} rows per import.` },
+    });
 
     const farColumn = await readSheet(workbook(`<row r="1">${cell('A1', 'name')}${cell('XFD1', 'far')}</row>`), 'xlsx');
-    expect(farColumn).toMatchObject({ ok: false, problem: { code: 'import_too_large', message: `At most ${MAX_IMPORT_COLUMNS} columns per import.` } });
+    expect(farColumn).toMatchObject({
+      ok: false,
+      problem: { code: 'import_too_large', message: `At most ${MAX_IMPORT_COLUMNS} columns per import.` },
+    });
 
     const rows = Math.ceil(MAX_IMPORT_CELLS / 30) + 10;
     expect(rows).toBeLessThan(MAX_IMPORT_ROWS);
     // Each cell with its address, as spreadsheet applications write them (and as compresses like a real sheet).
     const letters = Array.from({ length: 30 }, (_, i) => (i < 26 ? '' : 'A') + String.fromCharCode(65 + (i % 26)));
-    const addressed = Array.from({ length: rows - 1 }, (_, i) => `<row r="${i + 2}">${letters.map((l) => `<c r="${l}${i + 2}"/>`).join('')}</row>`).join('');
+    const addressed = Array.from(
+      { length: rows - 1 },
+      (_, i) => `<row r="${i + 2}">${letters.map((l) => `<c r="${l}${i + 2}"/>`).join('')}</row>`,
+    ).join('');
     const manyCells = await readSheet(workbook(`<row r="1">${cell('A1', 'name')}</row>${addressed}`), 'xlsx');
-    expect(manyCells).toMatchObject({ ok: false, problem: { code: 'import_too_large', message: `At most ${MAX_IMPORT_CELLS.toLocaleString('en')} cells per import.` } });
+    expect(manyCells).toMatchObject({
+      ok: false,
+      problem: {
+        code: 'import_too_large',
+        message: `At most ${MAX_IMPORT_CELLS.toLocaleString('en')} cells per import.`,
+      },
+    });
 
     // Exactly at the row limit is fine.
     const header = `<row r="1">${cell('A1', 'name')}</row>`;
-    const atLimit = await readSheet(workbook(`${header}<row r="${MAX_IMPORT_ROWS + 1}">${cell(`A${MAX_IMPORT_ROWS + 1}`, 'last')}</row>`), 'xlsx');
+    const atLimit = await readSheet(
+      workbook(`${header}<row r="${MAX_IMPORT_ROWS + 1}">${cell(`A${MAX_IMPORT_ROWS + 1}`, 'last')}</row>`),
+      'xlsx',
+    );
     expect(atLimit.ok && atLimit.value.rows).toEqual([{ line: MAX_IMPORT_ROWS + 1, cells: { name: 'last' } }]);
   }, 120_000);
 
   it('parses a large workbook off the event loop: timers keep running while it is read', async () => {
-    const rows = Array.from({ length: 10_000 }, (_, i) => [`Creator ${i}`, `creator${i}@example.com`, `creator${i}`, String(1000 + i), 'beauty|video', `crm-${i}`]);
+    const rows = Array.from({ length: 10_000 }, (_, i) => [
+      `Creator ${i}`,
+      `creator${i}@example.com`,
+      `creator${i}`,
+      String(1000 + i),
+      'beauty|video',
+      `crm-${i}`,
+    ]);
     const file = await writeSheet('xlsx', ['name', 'email', 'instagram', 'reach', 'tags', 'external_id'], rows);
     // What a redirect needs is a turn of the event loop: count the turns taken while the workbook is read.
     let turns = 0;
@@ -177,7 +225,15 @@ describe('XLSX import limits', () => {
     reading = false;
     expect(read.ok && read.value.rows.length).toBe(10_000);
     expect(read.ok && read.value.rows[9_999]).toEqual({
-      line: 10_001, cells: { name: 'Creator 9999', email: 'creator9999@example.com', instagram: 'creator9999', reach: '10999', tags: 'beauty|video', external_id: 'crm-9999' },
+      line: 10_001,
+      cells: {
+        name: 'Creator 9999',
+        email: 'creator9999@example.com',
+        instagram: 'creator9999',
+        reach: '10999',
+        tags: 'beauty|video',
+        external_id: 'crm-9999',
+      },
     });
     // Read on the event loop, the same workbook let it turn about 80 times; read on a worker, tens of thousands.
     expect(turns).toBeGreaterThan(1_000);
@@ -189,11 +245,21 @@ describe.each(DIALECTS)('XLSX import limits through the API on %s', (kind) => {
     const t = await startTestApp(kind);
     try {
       const bomb = workbook(emptyCells(1_400_000, 12));
-      const upload = (url: string) => t.built.app.inject({ method: 'POST', url: `/api/v1${url}`, headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': XLSX }, payload: bomb });
+      const upload = (url: string) =>
+        t.built.app.inject({
+          method: 'POST',
+          url: `/api/v1${url}`,
+          headers: { authorization: `Bearer ${t.apiKey}`, 'content-type': XLSX },
+          payload: bomb,
+        });
       const members = await upload('/members/import');
       expect(members.statusCode).toBe(413);
       expect(members.json().error.code).toBe('import_too_large');
-      const offer = await t.api('POST', '/offers', { name: 'O', destinationUrl: 'https://shop.example.com/', payoutOptions: [{ title: 'P', type: 'percent', value: '10' }] });
+      const offer = await t.api('POST', '/offers', {
+        name: 'O',
+        destinationUrl: 'https://shop.example.com/',
+        payoutOptions: [{ title: 'P', type: 'percent', value: '10' }],
+      });
       const roster = await upload(`/offers/${offer.data.id}/code-roster`);
       expect(roster.statusCode).toBe(413);
       expect(roster.json().error.code).toBe('import_too_large');

@@ -10,7 +10,8 @@ import { buildApp, type BuiltApp } from '../src/http/app.js';
 import { createPgDatabase, PG_URL, tempDir } from './helpers/stores.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
 
-const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+const UA =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 
 async function seedLink(built: BuiltApp): Promise<string> {
   return (await seed(built)).slug;
@@ -21,9 +22,20 @@ async function seed(built: BuiltApp): Promise<{ slug: string; offerId: string; s
   if (!ws.ok) throw new Error(ws.problem.message);
   const call = async (method: string, url: string, body: unknown) =>
     JSON.parse(
-      (await built.app.inject({ method: method as 'POST', url: `/api/v1${url}`, headers: { authorization: `Bearer ${ws.value.apiKey}` }, payload: body as object })).body,
+      (
+        await built.app.inject({
+          method: method as 'POST',
+          url: `/api/v1${url}`,
+          headers: { authorization: `Bearer ${ws.value.apiKey}` },
+          payload: body as object,
+        })
+      ).body,
     );
-  const offer = await call('POST', '/offers', { name: 'O', destinationUrl: 'https://shop.example.com/', payoutOptions: [{ title: 'P', type: 'percent', value: '10' }] });
+  const offer = await call('POST', '/offers', {
+    name: 'O',
+    destinationUrl: 'https://shop.example.com/',
+    payoutOptions: [{ title: 'P', type: 'percent', value: '10' }],
+  });
   const member = await call('POST', '/members', { name: 'Ana' });
   const added = await call('POST', `/offers/${offer.id}/members`, { members: [{ memberId: member.id }] });
   const { postbackSecret } = await call('GET', '/workspace', undefined);
@@ -35,13 +47,21 @@ function postback(built: BuiltApp, params: Record<string, string>) {
 }
 
 async function ordersOf(store: Store): Promise<{ order_id: string; status: string; amount_minor: number | null }[]> {
-  return store.db.selectFrom('conversions').select(['order_id', 'status', 'amount_minor']).orderBy('order_id').execute();
+  return store.db
+    .selectFrom('conversions')
+    .select(['order_id', 'status', 'amount_minor'])
+    .orderBy('order_id')
+    .execute();
 }
 
 async function fire(built: BuiltApp, slug: string, n: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
-    const res = await built.app.inject({ url: `/${slug}`, headers: { 'user-agent': UA }, remoteAddress: `10.0.${i % 250}.${i % 7}` });
+    const res = await built.app.inject({
+      url: `/${slug}`,
+      headers: { 'user-agent': UA },
+      remoteAddress: `10.0.${i % 250}.${i % 7}`,
+    });
     expect(res.statusCode).toBe(302);
     const id = new URL(res.headers.location as string).searchParams.get('tp_click');
     expect(id).toBeTruthy();
@@ -74,7 +94,9 @@ async function behindProxy(cfg: Config) {
   const store = openPostgres(viaProxy.toString(), 4, cfg);
   const built = await buildApp(cfg, { store, logger: false });
   return {
-    built, proxy, direct,
+    built,
+    proxy,
+    direct,
     async cleanup() {
       await built.close();
       await store.close();
@@ -153,14 +175,18 @@ describe.runIf(PG_URL)('PostgreSQL outage', { timeout: 60_000 }, () => {
   });
 
   it('answers a postback 503 when the database hangs, after the statement timeout instead of waiting for it, and recovers', async () => {
-    const { built, proxy, cleanup } = await behindProxy(config(tempDir(), { dbStatementTimeoutMs: 500, dbConnectTimeoutMs: 500 }));
+    const { built, proxy, cleanup } = await behindProxy(
+      config(tempDir(), { dbStatementTimeoutMs: 500, dbConnectTimeoutMs: 500 }),
+    );
     try {
       const { slug, secret } = await seed(built);
       const [click] = await fire(built, slug, 1);
       await built.tracking.flush();
       proxy.hang();
       // Both paths to a hung server: a pooled connection whose query never returns, and a new connection never set up.
-      const answers = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => postback(built, { secret, click: click!, order: `HANG-${n}`, amount: '10.00' })));
+      const answers = await Promise.all(
+        [1, 2, 3, 4, 5, 6].map((n) => postback(built, { secret, click: click!, order: `HANG-${n}`, amount: '10.00' })),
+      );
       expect(answers.map((a) => a.statusCode)).toEqual([503, 503, 503, 503, 503, 503]);
       expect(answers.map((a) => a.json().error.code)).toEqual(Array(6).fill('unavailable'));
 
@@ -190,7 +216,9 @@ describe.runIf(PG_URL)('PostgreSQL outage', { timeout: 60_000 }, () => {
       expect(px.statusCode).toBe(200);
       expect(px.headers['content-type']).toBe('image/gif');
       const tag = await built.app.inject({
-        method: 'POST', url: '/collect', headers: { 'content-type': 'text/plain;charset=UTF-8', origin: 'https://shop.example.com' },
+        method: 'POST',
+        url: '/collect',
+        headers: { 'content-type': 'text/plain;charset=UTF-8', origin: 'https://shop.example.com' },
         payload: JSON.stringify({ offer: offerId, click: tagClick, orderId: 'TAG-1', amount: '30.00' }),
       });
       expect(tag.statusCode).toBe(202);

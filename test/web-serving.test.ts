@@ -9,8 +9,10 @@ import { loadConfig } from '../src/config.js';
 import { buildApp, type BuiltApp } from '../src/http/app.js';
 import { DIALECTS, freshStore, tempDir, type TestStore } from './helpers/stores.js';
 
-const INDEX = '<!doctype html><html><head><script type="module" src="/app/assets/index-abc123.js"></script></head><body><div id="root"></div></body></html>';
-const PORTAL_INDEX = '<!doctype html><html><head><script type="module" src="/p/assets/index-def456.js"></script></head><body><div id="root"></div></body></html>';
+const INDEX =
+  '<!doctype html><html><head><script type="module" src="/app/assets/index-abc123.js"></script></head><body><div id="root"></div></body></html>';
+const PORTAL_INDEX =
+  '<!doctype html><html><head><script type="module" src="/p/assets/index-def456.js"></script></head><body><div id="root"></div></body></html>';
 
 function fakeBuild(): string {
   const root = tempDir('tp-web-');
@@ -49,7 +51,13 @@ describe.each(DIALECTS)('the dashboard at /app on %s', (kind) => {
   const get = (app: BuiltApp, url: string, method: 'GET' | 'HEAD' = 'GET') => app.app.inject({ method, url });
 
   it('answers every app path with index.html, uncached, with security headers', async () => {
-    for (const url of ['/app', '/app/', '/app/login', '/app/offers/off_01kaxk7w9v3f4e8h2m6n5p0qrs/edit', '/app/setup?token=abc']) {
+    for (const url of [
+      '/app',
+      '/app/',
+      '/app/login',
+      '/app/offers/off_01kaxk7w9v3f4e8h2m6n5p0qrs/edit',
+      '/app/setup?token=abc',
+    ]) {
       const res = await get(built, url);
       expect(res.statusCode, url).toBe(200);
       expect(res.body, url).toBe(INDEX);
@@ -81,7 +89,11 @@ describe.each(DIALECTS)('the dashboard at /app on %s', (kind) => {
       expect(res.statusCode).toBe(503);
       expect(res.body).toContain('npm run build');
     }
-    const api = await unbuilt.app.inject({ method: 'GET', url: '/api/v1/offers', headers: { authorization: `Bearer ${apiKey}` } });
+    const api = await unbuilt.app.inject({
+      method: 'GET',
+      url: '/api/v1/offers',
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
     expect(api.statusCode).toBe(200);
   });
 
@@ -102,12 +114,20 @@ describe.each(DIALECTS)('the dashboard at /app on %s', (kind) => {
 
   it('keeps /app, /p and /api away from tracking links, over real HTTP too; the routes stay out of the API document', async () => {
     const offer = await built.app.inject({
-      method: 'POST', url: '/api/v1/offers', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-      payload: JSON.stringify({ name: 'S', destinationUrl: 'https://shop.example.com', payoutOptions: [{ title: 'A', type: 'percent', value: '10' }] }),
+      method: 'POST',
+      url: '/api/v1/offers',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({
+        name: 'S',
+        destinationUrl: 'https://shop.example.com',
+        payoutOptions: [{ title: 'A', type: 'percent', value: '10' }],
+      }),
     });
     for (const slug of ['app', 'APP', 'api', 'p']) {
       const link = await built.app.inject({
-        method: 'POST', url: '/api/v1/links', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        method: 'POST',
+        url: '/api/v1/links',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
         payload: JSON.stringify({ offerId: offer.json().id, slug }),
       });
       expect(link.statusCode, slug).toBe(400);
@@ -118,7 +138,9 @@ describe.each(DIALECTS)('the dashboard at /app on %s', (kind) => {
     const page = await fetch(`${base}/app`, { redirect: 'manual' });
     expect(page.status).toBe(200);
     expect(await page.text()).toBe(INDEX);
-    const doc = (await built.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json() as { paths: Record<string, unknown> };
+    const doc = (await built.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json() as {
+      paths: Record<string, unknown>;
+    };
     expect(Object.keys(doc.paths).filter((p) => p.startsWith('/app'))).toEqual([]);
   });
 });

@@ -5,7 +5,10 @@ import { verifySignature } from '../src/core/signature.js';
 import { DIALECTS } from './helpers/stores.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 
-interface Received { headers: http.IncomingHttpHeaders; body: string }
+interface Received {
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
 
 /** A brand's webhook receiver on loopback that answers with the statuses it is told to, in order. */
 async function receiver(statuses: number[]) {
@@ -34,10 +37,26 @@ describe.each(DIALECTS)('outgoing webhooks on %s', (kind) => {
 
   async function approvedCommission() {
     const secret = (await t.api('GET', '/workspace')).data.postbackSecret;
-    const offer = (await t.api('POST', '/offers', { name: 'O', destinationUrl: 'https://shop.example.com/', payoutOptions: [{ title: 'F', type: 'fixed', value: '4.00' }] })).data;
+    const offer = (
+      await t.api('POST', '/offers', {
+        name: 'O',
+        destinationUrl: 'https://shop.example.com/',
+        payoutOptions: [{ title: 'F', type: 'fixed', value: '4.00' }],
+      })
+    ).data;
     const member = (await t.api('POST', '/members', { name: 'Dee' })).data;
-    const code = (await t.api('POST', `/offers/${offer.id}/members`, { members: [{ memberId: member.id }], generateCodes: true, generateLinks: false })).data.members[0].codes[0].code;
-    const conversion = (await t.built.app.inject({ url: `/postback?${new URLSearchParams({ secret, code, order: `W-${now}`, amount: '10.00' })}` })).json();
+    const code = (
+      await t.api('POST', `/offers/${offer.id}/members`, {
+        members: [{ memberId: member.id }],
+        generateCodes: true,
+        generateLinks: false,
+      })
+    ).data.members[0].codes[0].code;
+    const conversion = (
+      await t.built.app.inject({
+        url: `/postback?${new URLSearchParams({ secret, code, order: `W-${now}`, amount: '10.00' })}`,
+      })
+    ).json();
     const commissionId = (await t.api('GET', `/conversions/${conversion.conversionId}`)).data.commissions[0].id;
     return { commissionId };
   }
@@ -45,7 +64,10 @@ describe.each(DIALECTS)('outgoing webhooks on %s', (kind) => {
   it('signs each message, retries a failing receiver with backoff, and keeps a delivery log', async () => {
     const hook = await receiver([500, 503]);
     try {
-      const endpoint = await t.api('POST', '/webhook-endpoints', { url: hook.url, events: ['commission.approved', 'commission.reversed'] });
+      const endpoint = await t.api('POST', '/webhook-endpoints', {
+        url: hook.url,
+        events: ['commission.approved', 'commission.reversed'],
+      });
       expect(endpoint.statusCode, endpoint.body).toBe(201);
       expect(endpoint.data.secret).toMatch(/^whsec_/);
       expect(JSON.stringify((await t.api('GET', '/webhook-endpoints')).data)).not.toContain(endpoint.data.secret);
@@ -61,17 +83,33 @@ describe.each(DIALECTS)('outgoing webhooks on %s', (kind) => {
       expect(hook.received).toHaveLength(3);
       const last = hook.received.at(-1)!;
       expect(last.headers['x-touchpoint-event']).toBe('commission.approved');
-      expect(verifySignature(String(last.headers['x-touchpoint-signature']), endpoint.data.secret, last.body, now)).toEqual({ ok: true });
+      expect(
+        verifySignature(String(last.headers['x-touchpoint-signature']), endpoint.data.secret, last.body, now),
+      ).toEqual({ ok: true });
       const message = JSON.parse(last.body);
-      expect(message).toMatchObject({ type: 'commission.approved', data: { id: commissionId, status: 'approved', amount: '4.00' } });
+      expect(message).toMatchObject({
+        type: 'commission.approved',
+        data: { id: commissionId, status: 'approved', amount: '4.00' },
+      });
       expect(new Set(hook.received.map((r) => r.headers['x-touchpoint-delivery'])).size).toBe(1);
 
       const log = (await t.api('GET', `/webhook-endpoints/${endpoint.data.id}/messages`)).data.data;
-      expect(log).toEqual([expect.objectContaining({ eventType: 'commission.approved', status: 'delivered', attempts: 3, lastStatus: 200, lastError: null })]);
+      expect(log).toEqual([
+        expect.objectContaining({
+          eventType: 'commission.approved',
+          status: 'delivered',
+          attempts: 3,
+          lastStatus: 200,
+          lastError: null,
+        }),
+      ]);
 
       await t.api('POST', `/commissions/${commissionId}/reverse`, { reason: 'Returned' });
       expect(await dispatchWebhooks(t.built.ctx)).toBe(1);
-      expect(JSON.parse(hook.received.at(-1)!.body)).toMatchObject({ type: 'commission.reversed', data: { id: commissionId, status: 'reversed', reason: 'Returned' } });
+      expect(JSON.parse(hook.received.at(-1)!.body)).toMatchObject({
+        type: 'commission.reversed',
+        data: { id: commissionId, status: 'reversed', reason: 'Returned' },
+      });
     } finally {
       await hook.close();
     }
@@ -80,7 +118,8 @@ describe.each(DIALECTS)('outgoing webhooks on %s', (kind) => {
   it('gives up after the last attempt, shows why, and sends again on request', async () => {
     const hook = await receiver(Array(MAX_ATTEMPTS).fill(500));
     try {
-      const endpoint = (await t.api('POST', '/webhook-endpoints', { url: hook.url, events: ['commission.approved'] })).data;
+      const endpoint = (await t.api('POST', '/webhook-endpoints', { url: hook.url, events: ['commission.approved'] }))
+        .data;
       const { commissionId } = await approvedCommission();
       await t.api('POST', `/commissions/${commissionId}/approve`, { reason: 'ok' });
       for (let i = 0; i < MAX_ATTEMPTS; i++) {
@@ -88,12 +127,23 @@ describe.each(DIALECTS)('outgoing webhooks on %s', (kind) => {
         now += 13 * 3_600_000;
       }
       const [failed] = (await t.api('GET', `/webhook-endpoints/${endpoint.id}/messages`)).data.data;
-      expect(failed).toMatchObject({ status: 'failed', attempts: MAX_ATTEMPTS, lastStatus: 500, lastError: 'HTTP 500' });
+      expect(failed).toMatchObject({
+        status: 'failed',
+        attempts: MAX_ATTEMPTS,
+        lastStatus: 500,
+        lastError: 'HTTP 500',
+      });
       expect((await t.api('POST', `/webhook-messages/${failed.id}/retry`)).data).toEqual({ queued: true });
       expect(await dispatchWebhooks(t.built.ctx)).toBe(1);
-      expect((await t.api('GET', `/webhook-endpoints/${endpoint.id}/messages`)).data.data[0]).toMatchObject({ status: 'delivered' });
-      expect((await t.api('POST', '/webhook-endpoints', { url: 'ftp://x', events: ['commission.approved'] })).statusCode).toBe(400);
-      expect((await t.api('POST', '/webhook-endpoints', { url: hook.url, events: ['order.shipped'] })).statusCode).toBe(400);
+      expect((await t.api('GET', `/webhook-endpoints/${endpoint.id}/messages`)).data.data[0]).toMatchObject({
+        status: 'delivered',
+      });
+      expect(
+        (await t.api('POST', '/webhook-endpoints', { url: 'ftp://x', events: ['commission.approved'] })).statusCode,
+      ).toBe(400);
+      expect((await t.api('POST', '/webhook-endpoints', { url: hook.url, events: ['order.shipped'] })).statusCode).toBe(
+        400,
+      );
     } finally {
       await hook.close();
     }
@@ -106,7 +156,15 @@ describe.each(DIALECTS)('outgoing webhooks on %s', (kind) => {
       await approvedCommission();
       expect(await dispatchWebhooks(t.built.ctx)).toBe(1);
       const message = JSON.parse(hook.received[0]!.body);
-      expect(message).toMatchObject({ type: 'conversion.created', data: { status: 'credited', amount: '10.00', currency: 'USD', commissions: [expect.objectContaining({ amount: '4.00' })] } });
+      expect(message).toMatchObject({
+        type: 'conversion.created',
+        data: {
+          status: 'credited',
+          amount: '10.00',
+          currency: 'USD',
+          commissions: [expect.objectContaining({ amount: '4.00' })],
+        },
+      });
       expect(await dispatchWebhooks(t.built.ctx)).toBe(0);
     } finally {
       await hook.close();

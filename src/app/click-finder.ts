@@ -13,11 +13,29 @@ export interface ClickFinder {
    * `db`: inside a transaction, the transaction itself: a second pooled connection per transaction exhausts the pool
    * under load, every transaction waiting for a connection that only a finished one frees.
    */
-  find(clickId: string, opts?: { wait: boolean; db?: Kysely<Database> }): Promise<{ workspaceId: string; offerId: string; memberId: string | null; linkId: string; clickedAt: number; tracked: boolean } | null>;
+  find(
+    clickId: string,
+    opts?: { wait: boolean; db?: Kysely<Database> },
+  ): Promise<{
+    workspaceId: string;
+    offerId: string;
+    memberId: string | null;
+    linkId: string;
+    clickedAt: number;
+    tracked: boolean;
+  } | null>;
 }
 
 /** A stored click's columns that attribution reads. */
-export interface StoredClick { workspace_id: string; offer_id: string; member_id: string | null; link_id: string; created_at: number; tracked: number; is_bot: number }
+export interface StoredClick {
+  workspace_id: string;
+  offer_id: string;
+  member_id: string | null;
+  link_id: string;
+  created_at: number;
+  tracked: number;
+  is_bot: number;
+}
 
 /** Clicks received but not written yet (the tracking engine's click buffer). */
 export interface PendingClicks {
@@ -27,7 +45,11 @@ export interface PendingClicks {
 /** A stored click as attribution sees it: tracked only when its link and offer were, and not a bot. */
 export function foundClick(row: StoredClick) {
   return {
-    workspaceId: row.workspace_id, offerId: row.offer_id, memberId: row.member_id, linkId: row.link_id, clickedAt: row.created_at,
+    workspaceId: row.workspace_id,
+    offerId: row.offer_id,
+    memberId: row.member_id,
+    linkId: row.link_id,
+    clickedAt: row.created_at,
     tracked: row.tracked === 1 && row.is_bot === 0,
   };
 }

@@ -26,11 +26,24 @@ export function codeView(c: codes.PromoCodeRow): CodeView {
   };
 }
 
-export function codeRow(workspaceId: string, offerId: string, memberId: string | null, code: string, now: number): codes.PromoCodeRow {
+export function codeRow(
+  workspaceId: string,
+  offerId: string,
+  memberId: string | null,
+  code: string,
+  now: number,
+): codes.PromoCodeRow {
   const normalized = normalizeCode(code);
   return {
-    id: newId('cod', now), workspace_id: workspaceId, offer_id: offerId, member_id: memberId, code: normalized,
-    code_normalized: normalized, status: 'active', created_at: now, disabled_at: null,
+    id: newId('cod', now),
+    workspace_id: workspaceId,
+    offer_id: offerId,
+    member_id: memberId,
+    code: normalized,
+    code_normalized: normalized,
+    status: 'active',
+    created_at: now,
+    disabled_at: null,
   };
 }
 
@@ -44,9 +57,13 @@ export async function createCode(
   const { db } = ctx.store;
   const offer = await findOffer(db, actor.workspaceId, input.offerId);
   if (!offer) return fail('not_found', 'Offer not found.');
-  if (offer.status === 'archived') return fail('offer_archived', 'The offer is archived; resume it before adding codes.');
+  if (offer.status === 'archived')
+    return fail('offer_archived', 'The offer is archived; resume it before adding codes.');
   const problem = checkCode(input.code);
-  if (problem) return fail('validation_failed', 'The code is not valid.', [{ path: 'code', code: problem, message: CODE_PROBLEM_TEXT }]);
+  if (problem)
+    return fail('validation_failed', 'The code is not valid.', [
+      { path: 'code', code: problem, message: CODE_PROBLEM_TEXT },
+    ]);
   if (input.memberId) {
     if (!(await findMember(db, actor.workspaceId, input.memberId))) return fail('not_found', 'Member not found.');
     const [onOffer] = await findOfferMembers(db, actor.workspaceId, offer.id, [input.memberId]);
@@ -60,7 +77,14 @@ export async function createCode(
     if (uniqueViolation(e)) return fail('code_taken', `The code ${row.code} is already active in this workspace.`);
     throw e;
   }
-  await recordAudit(db, { ...actor, entity: 'promo_code', entityId: row.id, action: 'created', detail: { after: row }, now });
+  await recordAudit(db, {
+    ...actor,
+    entity: 'promo_code',
+    entityId: row.id,
+    action: 'created',
+    detail: { after: row },
+    now,
+  });
   // Links may append the member's code to their destination.
   await ctx.trackingChanged({ kind: 'offer', id: offer.id });
   return ok(codeView(row));
@@ -69,10 +93,19 @@ export async function createCode(
 export async function listCodes(
   ctx: AppContext,
   actor: Actor,
-  q: { offerId?: string; memberId?: string; status?: codes.PromoCodeRow['status']; code?: string; cursor?: string; limit: number },
+  q: {
+    offerId?: string;
+    memberId?: string;
+    status?: codes.PromoCodeRow['status'];
+    code?: string;
+    cursor?: string;
+    limit: number;
+  },
 ): Promise<Page<CodeView>> {
   const rows = await codes.listCodes(ctx.store.db, actor.workspaceId, {
-    ...q, code: q.code ? normalizeCode(q.code) : undefined, before: decodeCursor(q.cursor),
+    ...q,
+    code: q.code ? normalizeCode(q.code) : undefined,
+    before: decodeCursor(q.cursor),
   });
   return toPage(rows, q.limit, codeView);
 }
@@ -100,7 +133,11 @@ export function patternProblem(pattern: string) {
   const problem = checkPattern(pattern);
   return problem
     ? fail<never>('validation_failed', 'The code pattern is not valid.', [
-        { path: 'pattern', code: problem, message: 'Use letters, digits and {NAME}, {FIRSTNAME}, {LASTNAME}, {HANDLE} or {RANDn}, e.g. {NAME}{RAND4}.' },
+        {
+          path: 'pattern',
+          code: problem,
+          message: 'Use letters, digits and {NAME}, {FIRSTNAME}, {LASTNAME}, {HANDLE} or {RANDn}, e.g. {NAME}{RAND4}.',
+        },
       ])
     : null;
 }
@@ -118,7 +155,10 @@ export async function generateCodesFor(
   for (const m of members) {
     const code = generateCode(pattern, m, taken);
     if (!code) {
-      return fail('code_generation_failed', `No free code could be made for ${m.name} from "${pattern}"; add {RAND4} to the pattern.`);
+      return fail(
+        'code_generation_failed',
+        `No free code could be made for ${m.name} from "${pattern}"; add {RAND4} to the pattern.`,
+      );
     }
     taken.add(code);
     rows.push(codeRow(workspaceId, offerId, m.id, code, now));
@@ -136,7 +176,8 @@ export async function generateCodes(
   const { db } = ctx.store;
   const offer = await findOffer(db, actor.workspaceId, offerId);
   if (!offer) return fail('not_found', 'Offer not found.');
-  if (offer.status === 'archived') return fail('offer_archived', 'The offer is archived; resume it before adding codes.');
+  if (offer.status === 'archived')
+    return fail('offer_archived', 'The offer is archived; resume it before adding codes.');
   const bad = patternProblem(input.pattern);
   if (bad) return bad;
   const onOffer = input.memberIds
@@ -144,14 +185,36 @@ export async function generateCodes(
     : await allOfferMembers(db, actor.workspaceId, offerId);
   if (input.memberIds && onOffer.length !== new Set(input.memberIds).size) {
     const missing = input.memberIds.filter((id) => !onOffer.some((o) => o.member_id === id));
-    return fail('member_not_on_offer', 'Some members are not on the offer.', missing.map((id) => ({ path: 'memberIds', message: id })));
+    return fail(
+      'member_not_on_offer',
+      'Some members are not on the offer.',
+      missing.map((id) => ({ path: 'memberIds', message: id })),
+    );
   }
-  const existing = await codes.codesOfMembers(db, actor.workspaceId, offerId, onOffer.map((o) => o.member_id));
+  const existing = await codes.codesOfMembers(
+    db,
+    actor.workspaceId,
+    offerId,
+    onOffer.map((o) => o.member_id),
+  );
   const withCode = new Set(existing.filter((c) => c.status === 'active').map((c) => c.member_id));
-  const targets = (await findMembers(db, actor.workspaceId, onOffer.map((o) => o.member_id))).filter((m) => !withCode.has(m.id));
+  const targets = (
+    await findMembers(
+      db,
+      actor.workspaceId,
+      onOffer.map((o) => o.member_id),
+    )
+  ).filter((m) => !withCode.has(m.id));
   const now = ctx.clock();
   for (let attempt = 0; ; attempt++) {
-    const generated = await generateCodesFor(actor.workspaceId, offerId, targets, input.pattern, await codes.activeCodeSet(db, actor.workspaceId), now);
+    const generated = await generateCodesFor(
+      actor.workspaceId,
+      offerId,
+      targets,
+      input.pattern,
+      await codes.activeCodeSet(db, actor.workspaceId),
+      now,
+    );
     if (!generated.ok) return generated;
     try {
       await db.transaction().execute((tx) => codes.insertCodes(tx, generated.value));

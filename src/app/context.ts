@@ -22,7 +22,13 @@ export interface AppContext {
 
 export interface Notifier {
   /** A leaked code was rotated: tell the member their new code. Called once per rotation, after it was committed. */
-  codeRotated?: (n: { workspaceId: string; memberId: string; offerId: string; oldCode: string; newCode: string }) => Promise<void>;
+  codeRotated?: (n: {
+    workspaceId: string;
+    memberId: string;
+    offerId: string;
+    oldCode: string;
+    newCode: string;
+  }) => Promise<void>;
 }
 
 /** Who acts, and in which workspace: every query is scoped by it. */

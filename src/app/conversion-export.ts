@@ -19,8 +19,24 @@ import { conversionsMatching, conversionView, type ConversionFilter } from './co
 export const EXPORT_PAGE_SIZE = 2_000;
 
 export const CONVERSION_EXPORT_COLUMNS = [
-  'id', 'order_id', 'occurred_at', 'status', 'reasons', 'offer_ids', 'offers', 'member_ids', 'members', 'sources', 'code',
-  'click_id', 'amount', 'currency', 'refunded', 'commission', 'commission_currency', 'commission_statuses',
+  'id',
+  'order_id',
+  'occurred_at',
+  'status',
+  'reasons',
+  'offer_ids',
+  'offers',
+  'member_ids',
+  'members',
+  'sources',
+  'code',
+  'click_id',
+  'amount',
+  'currency',
+  'refunded',
+  'commission',
+  'commission_currency',
+  'commission_statuses',
 ] as const;
 
 /** Several values in one cell (split credits, reasons), in the decision's order; none is an empty cell. */
@@ -50,18 +66,29 @@ export function conversionCells(
   const offerIds = [...new Set(v.credits.map((x) => x.offerId))];
   if (!offerIds.length && v.reportedOfferId) offerIds.push(v.reportedOfferId);
   const memberIds = v.credits.flatMap((x) => (x.memberId ? [x.memberId] : []));
-  const order = (m: string) => (memberIds.indexOf(m) + 1 || memberIds.length + 1);
+  const order = (m: string) => memberIds.indexOf(m) + 1 || memberIds.length + 1;
   const mine = [...commissions].sort((a, b) => order(a.member_id) - order(b.member_id));
   const currencies = [...new Set(mine.map((x) => x.currency))];
   const kept = mine.filter((x) => x.status !== 'reversed').reduce((n, x) => n + x.amount_minor, 0);
   return [
-    v.id, v.orderId, v.occurredAt, v.status, list(v.reasons),
-    list(offerIds), list(offerIds.map((id) => offerNames.get(id) ?? '')),
-    list(memberIds), list(memberIds.map((id) => memberNames.get(id) ?? '')),
-    list(v.credits.map((x) => x.source)), v.code, v.clickId,
-    v.amount === null ? null : money(v.amount, v.currency), v.currency, money(v.refunded, v.currency),
+    v.id,
+    v.orderId,
+    v.occurredAt,
+    v.status,
+    list(v.reasons),
+    list(offerIds),
+    list(offerIds.map((id) => offerNames.get(id) ?? '')),
+    list(memberIds),
+    list(memberIds.map((id) => memberNames.get(id) ?? '')),
+    list(v.credits.map((x) => x.source)),
+    v.code,
+    v.clickId,
+    v.amount === null ? null : money(v.amount, v.currency),
+    v.currency,
+    money(v.refunded, v.currency),
     currencies.length === 1 ? money(formatAmount(kept, currencies[0]!), currencies[0]!) : null,
-    list(currencies), list(mine.map((x) => x.status)),
+    list(currencies),
+    list(mine.map((x) => x.status)),
   ];
 }
 
@@ -81,16 +108,36 @@ export async function* conversionExportRows(
     if (!page.length) return;
     const views = page.map(conversionView);
     const ids = views.map((v) => v.id);
-    const commissions = await db.selectFrom('commissions').select(['conversion_id', 'member_id', 'amount_minor', 'currency', 'status'])
-      .where('workspace_id', '=', actor.workspaceId).where('conversion_id', 'in', ids).orderBy('id').execute();
+    const commissions = await db
+      .selectFrom('commissions')
+      .select(['conversion_id', 'member_id', 'amount_minor', 'currency', 'status'])
+      .where('workspace_id', '=', actor.workspaceId)
+      .where('conversion_id', 'in', ids)
+      .orderBy('id')
+      .execute();
     const credits = views.flatMap((v) => v.credits);
     const memberIds = [...new Set(credits.flatMap((x) => (x.memberId ? [x.memberId] : [])))];
-    const offerIds = [...new Set([...credits.map((x) => x.offerId), ...views.flatMap((v) => (v.reportedOfferId ? [v.reportedOfferId] : []))])];
+    const offerIds = [
+      ...new Set([
+        ...credits.map((x) => x.offerId),
+        ...views.flatMap((v) => (v.reportedOfferId ? [v.reportedOfferId] : [])),
+      ]),
+    ];
     const members = memberIds.length
-      ? await db.selectFrom('members').select(['id', 'name']).where('workspace_id', '=', actor.workspaceId).where('id', 'in', memberIds).execute()
+      ? await db
+          .selectFrom('members')
+          .select(['id', 'name'])
+          .where('workspace_id', '=', actor.workspaceId)
+          .where('id', 'in', memberIds)
+          .execute()
       : [];
     const offers = offerIds.length
-      ? await db.selectFrom('offers').select(['id', 'name']).where('workspace_id', '=', actor.workspaceId).where('id', 'in', offerIds).execute()
+      ? await db
+          .selectFrom('offers')
+          .select(['id', 'name'])
+          .where('workspace_id', '=', actor.workspaceId)
+          .where('id', 'in', offerIds)
+          .execute()
       : [];
     const memberNames = new Map(members.map((m) => [m.id, m.name]));
     const offerNames = new Map(offers.map((o) => [o.id, o.name]));

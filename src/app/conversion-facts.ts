@@ -50,17 +50,31 @@ export interface ConversionFacts {
   webhookEndpoints(db: Db): Promise<WebhookEndpoint[]>;
 }
 
-export async function loadOfferTracking(db: Db, workspaceId: string, offerIds: (string | null | undefined)[]): Promise<Record<string, OfferFacts>> {
+export async function loadOfferTracking(
+  db: Db,
+  workspaceId: string,
+  offerIds: (string | null | undefined)[],
+): Promise<Record<string, OfferFacts>> {
   const ids = [...new Set(offerIds.filter((id): id is string => !!id))];
   if (!ids.length) return {};
-  const rows = await db.selectFrom('offers').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute();
+  const rows = await db
+    .selectFrom('offers')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', 'in', ids)
+    .execute();
   const out: Record<string, OfferFacts> = {};
   for (const o of rows) {
     const methods = JSON.parse(o.tracking_methods) as string[];
     out[o.id] = {
       tracking: {
-        status: o.status, endsAt: o.ends_at, cookieWindowDays: o.cookie_window_days, attributionRule: o.attribution_rule,
-        splitCodeShareBps: o.split_code_share_bps, tracksLinks: methods.includes('link'), tracksCodes: methods.includes('code'),
+        status: o.status,
+        endsAt: o.ends_at,
+        cookieWindowDays: o.cookie_window_days,
+        attributionRule: o.attribution_rule,
+        splitCodeShareBps: o.split_code_share_bps,
+        tracksLinks: methods.includes('link'),
+        tracksCodes: methods.includes('code'),
       },
       name: o.name,
       currency: o.currency,
@@ -82,10 +96,20 @@ export async function payoutFor(db: Db, workspaceId: string, offerId: string, me
     .where('offer_id', '=', offerId)
     .where('member_id', '=', memberId)
     .executeTakeFirst();
-  let q = db.selectFrom('payout_options').selectAll().where('workspace_id', '=', workspaceId).where('offer_id', '=', offerId);
-  q = assigned ? q.where('id', '=', assigned.payout_option_id) : q.where('is_default', '=', 1).where('archived_at', 'is', null);
+  let q = db
+    .selectFrom('payout_options')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('offer_id', '=', offerId);
+  q = assigned
+    ? q.where('id', '=', assigned.payout_option_id)
+    : q.where('is_default', '=', 1).where('archived_at', 'is', null);
   const p = await q.executeTakeFirstOrThrow();
-  return { id: p.id, title: p.title, payout: { type: p.type, value: p.value, tiers: JSON.parse(p.tiers) as Payout['tiers'] } };
+  return {
+    id: p.id,
+    title: p.title,
+    payout: { type: p.type, value: p.value, tiers: JSON.parse(p.tiers) as Payout['tiers'] },
+  };
 }
 
 /** Every read goes to the database: for callers without a cache (the CLI, scripts). */
@@ -180,7 +204,10 @@ export class ConversionFactsCache {
   }
 
   /** The workspace whose postback secret this is, read again after SECRET_TTL_MS or a change to the workspace. */
-  async workspaceBySecret(secret: string, load: (secret: string) => Promise<Workspace | undefined>): Promise<Workspace | undefined> {
+  async workspaceBySecret(
+    secret: string,
+    load: (secret: string) => Promise<Workspace | undefined>,
+  ): Promise<Workspace | undefined> {
     const hit = this.secrets.get(secret);
     if (hit && this.now() - hit.at < SECRET_TTL_MS) return hit.workspace;
     const at = this.now();

@@ -9,7 +9,12 @@ import { decodeCursor, toPage, type Actor, type AppContext, type Page } from './
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
 export function conversionView(c: ConversionRow) {
-  const decision = JSON.parse(c.decision) as { outcome?: string; reasons?: string[]; credits?: unknown[]; notes?: string[] };
+  const decision = JSON.parse(c.decision) as {
+    outcome?: string;
+    reasons?: string[];
+    credits?: unknown[];
+    notes?: string[];
+  };
   return {
     id: c.id,
     orderId: c.order_id,
@@ -23,7 +28,12 @@ export function conversionView(c: ConversionRow) {
     currency: c.currency,
     refunded: c.currency ? formatAmount(c.refunded_minor, c.currency) : '0',
     reasons: [...(decision.reasons ?? []), ...(decision.notes ?? [])],
-    credits: (decision.credits ?? []) as { offerId: string; memberId: string | null; source: string; shareBps: number }[],
+    credits: (decision.credits ?? []) as {
+      offerId: string;
+      memberId: string | null;
+      source: string;
+      shareBps: number;
+    }[],
     createdAt: iso(c.created_at)!,
     updatedAt: iso(c.updated_at)!,
   };
@@ -33,8 +43,16 @@ export { commissionView };
 
 export function eventView(e: ConversionEventRow) {
   return {
-    id: e.id, conversionId: e.conversion_id, receivedAt: iso(e.received_at)!, source: e.source, orderId: e.order_id,
-    test: e.is_test === 1, outcome: e.outcome, reason: e.reason, trust: e.trust, detail: JSON.parse(e.detail) as unknown,
+    id: e.id,
+    conversionId: e.conversion_id,
+    receivedAt: iso(e.received_at)!,
+    source: e.source,
+    orderId: e.order_id,
+    test: e.is_test === 1,
+    outcome: e.outcome,
+    reason: e.reason,
+    trust: e.trust,
+    detail: JSON.parse(e.detail) as unknown,
   };
 }
 
@@ -55,7 +73,11 @@ export interface ConversionFilter {
 /** The conversions a filter selects, unordered and unpaged: shared by the list and the export (app/conversion-export.ts). */
 export function conversionsMatching(ctx: AppContext, actor: Actor, f: Omit<ConversionFilter, 'cursor' | 'limit'>) {
   const { db } = ctx.store;
-  let q = db.selectFrom('conversions').selectAll().where('workspace_id', '=', actor.workspaceId).where('is_test', '=', f.test ? 1 : 0);
+  let q = db
+    .selectFrom('conversions')
+    .selectAll()
+    .where('workspace_id', '=', actor.workspaceId)
+    .where('is_test', '=', f.test ? 1 : 0);
   if (f.status) q = q.where('status', '=', f.status);
   if (f.code) q = q.where('code', '=', f.code.trim().toUpperCase());
   // Reasons are stored in the decision JSON as quoted words; a reason is only letters and underscores.
@@ -66,7 +88,9 @@ export function conversionsMatching(ctx: AppContext, actor: Actor, f: Omit<Conve
     let credited = db.selectFrom('commissions').select('conversion_id').where('workspace_id', '=', actor.workspaceId);
     if (f.memberId) credited = credited.where('member_id', '=', f.memberId);
     if (f.offerId) credited = credited.where('offer_id', '=', f.offerId);
-    q = q.where((eb) => eb.or([eb('id', 'in', credited), ...(f.offerId && !f.memberId ? [eb('reported_offer_id', '=', f.offerId)] : [])]));
+    q = q.where((eb) =>
+      eb.or([eb('id', 'in', credited), ...(f.offerId && !f.memberId ? [eb('reported_offer_id', '=', f.offerId)] : [])]),
+    );
   }
   return q;
 }
@@ -75,11 +99,18 @@ type ConversionView = ReturnType<typeof conversionView>;
 type NamedCredit = ConversionView['credits'][number] & { memberName: string | null; offerName: string | null };
 export type ConversionListItem = Omit<ConversionView, 'credits'> & { credits: NamedCredit[] };
 
-export async function listConversions(ctx: AppContext, actor: Actor, f: ConversionFilter): Promise<Page<ConversionListItem>> {
+export async function listConversions(
+  ctx: AppContext,
+  actor: Actor,
+  f: ConversionFilter,
+): Promise<Page<ConversionListItem>> {
   let q = conversionsMatching(ctx, actor, f);
   const before = decodeCursor(f.cursor);
   if (before) q = q.where('id', '<', before);
-  const rows = await q.orderBy('id', 'desc').limit(f.limit + 1).execute();
+  const rows = await q
+    .orderBy('id', 'desc')
+    .limit(f.limit + 1)
+    .execute();
   const page = toPage(rows, f.limit, conversionView);
   return { ...page, data: await withNames(ctx, actor, page.data) };
 }
@@ -90,37 +121,89 @@ export async function listConversions(ctx: AppContext, actor: Actor, f: Conversi
  * member or offer has a null name.
  */
 async function withNames(ctx: AppContext, actor: Actor, list: ConversionView[]): Promise<ConversionListItem[]> {
-  const memberIds = [...new Set(list.flatMap((c) => c.credits.map((x) => x.memberId)).filter((id): id is string => !!id))];
+  const memberIds = [
+    ...new Set(list.flatMap((c) => c.credits.map((x) => x.memberId)).filter((id): id is string => !!id)),
+  ];
   const offerIds = [...new Set(list.flatMap((c) => c.credits.map((x) => x.offerId)))];
   const { db } = ctx.store;
   const [members, offers] = await Promise.all([
-    memberIds.length ? db.selectFrom('members').select(['id', 'name']).where('workspace_id', '=', actor.workspaceId).where('id', 'in', memberIds).execute() : [],
-    offerIds.length ? db.selectFrom('offers').select(['id', 'name']).where('workspace_id', '=', actor.workspaceId).where('id', 'in', offerIds).execute() : [],
+    memberIds.length
+      ? db
+          .selectFrom('members')
+          .select(['id', 'name'])
+          .where('workspace_id', '=', actor.workspaceId)
+          .where('id', 'in', memberIds)
+          .execute()
+      : [],
+    offerIds.length
+      ? db
+          .selectFrom('offers')
+          .select(['id', 'name'])
+          .where('workspace_id', '=', actor.workspaceId)
+          .where('id', 'in', offerIds)
+          .execute()
+      : [],
   ]);
   const memberName = new Map(members.map((m) => [m.id, m.name]));
   const offerName = new Map(offers.map((o) => [o.id, o.name]));
   return list.map((c) => ({
     ...c,
-    credits: c.credits.map((x) => ({ ...x, memberName: x.memberId ? (memberName.get(x.memberId) ?? null) : null, offerName: offerName.get(x.offerId) ?? null })),
+    credits: c.credits.map((x) => ({
+      ...x,
+      memberName: x.memberId ? (memberName.get(x.memberId) ?? null) : null,
+      offerName: offerName.get(x.offerId) ?? null,
+    })),
   }));
 }
 
 export async function getConversion(ctx: AppContext, actor: Actor, id: string) {
   const { db } = ctx.store;
-  const c = await db.selectFrom('conversions').selectAll().where('workspace_id', '=', actor.workspaceId).where('id', '=', id).executeTakeFirst();
+  const c = await db
+    .selectFrom('conversions')
+    .selectAll()
+    .where('workspace_id', '=', actor.workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!c) return fail('not_found', 'Conversion not found.');
-  const commissions = await db.selectFrom('commissions').selectAll().where('conversion_id', '=', id).orderBy('id').execute();
-  const events = await db.selectFrom('conversion_events').selectAll().where('conversion_id', '=', id).orderBy('id').execute();
+  const commissions = await db
+    .selectFrom('commissions')
+    .selectAll()
+    .where('conversion_id', '=', id)
+    .orderBy('id')
+    .execute();
+  const events = await db
+    .selectFrom('conversion_events')
+    .selectAll()
+    .where('conversion_id', '=', id)
+    .orderBy('id')
+    .execute();
   const adjustments = commissions.length
-    ? await db.selectFrom('commission_adjustments').selectAll().where('commission_id', 'in', commissions.map((x) => x.id)).orderBy('id').execute()
+    ? await db
+        .selectFrom('commission_adjustments')
+        .selectAll()
+        .where(
+          'commission_id',
+          'in',
+          commissions.map((x) => x.id),
+        )
+        .orderBy('id')
+        .execute()
     : [];
   return ok({
     ...conversionView(c),
     commissions: commissions.map(commissionView),
     events: events.map(eventView),
     adjustments: adjustments.map((a) => ({
-      id: a.id, commissionId: a.commission_id, kind: a.kind, amountBefore: a.amount_before, amountAfter: a.amount_after,
-      statusBefore: a.status_before, statusAfter: a.status_after, reason: a.reason, actor: a.actor, at: iso(a.created_at)!,
+      id: a.id,
+      commissionId: a.commission_id,
+      kind: a.kind,
+      amountBefore: a.amount_before,
+      amountAfter: a.amount_after,
+      statusBefore: a.status_before,
+      statusAfter: a.status_after,
+      reason: a.reason,
+      actor: a.actor,
+      at: iso(a.created_at)!,
     })),
   });
 }
@@ -138,7 +221,14 @@ export async function listEvents(
   if (f.orderId) q = q.where('order_id', '=', f.orderId);
   const before = decodeCursor(f.cursor);
   if (before) q = q.where('id', '<', before);
-  return toPage(await q.orderBy('id', 'desc').limit(f.limit + 1).execute(), f.limit, eventView);
+  return toPage(
+    await q
+      .orderBy('id', 'desc')
+      .limit(f.limit + 1)
+      .execute(),
+    f.limit,
+    eventView,
+  );
 }
 
 export async function listCommissions(
@@ -152,7 +242,14 @@ export async function listCommissions(
   if (f.offerId) q = q.where('offer_id', '=', f.offerId);
   const before = decodeCursor(f.cursor);
   if (before) q = q.where('id', '<', before);
-  return toPage(await q.orderBy('id', 'desc').limit(f.limit + 1).execute(), f.limit, commissionView);
+  return toPage(
+    await q
+      .orderBy('id', 'desc')
+      .limit(f.limit + 1)
+      .execute(),
+    f.limit,
+    commissionView,
+  );
 }
 
 /**
@@ -168,24 +265,49 @@ export async function changeCommission(
 ): Promise<Result<ReturnType<typeof commissionView>>> {
   const now = ctx.clock();
   const reason = change.reason.trim();
-  if (!reason) return fail('validation_failed', 'Say why.', [{ path: 'reason', code: 'required', message: 'A reason is required.' }]);
+  if (!reason)
+    return fail('validation_failed', 'Say why.', [
+      { path: 'reason', code: 'required', message: 'A reason is required.' },
+    ]);
   return ctx.store.writeTransaction(async (tx) => {
-    const found = await tx.selectFrom('commissions').select('conversion_id').where('workspace_id', '=', actor.workspaceId).where('id', '=', id).executeTakeFirst();
+    const found = await tx
+      .selectFrom('commissions')
+      .select('conversion_id')
+      .where('workspace_id', '=', actor.workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!found) return fail('not_found', 'Commission not found.');
     // The order's row lock first, as every ingestion path takes it: a person's change and a late event never interleave.
-    await ctx.store.dialect.lockedForUpdate(tx.selectFrom('conversions').select('id').where('id', '=', found.conversion_id)).executeTakeFirst();
-    const c = await ctx.store.dialect.lockedForUpdate(tx.selectFrom('commissions').selectAll().where('id', '=', id)).executeTakeFirstOrThrow();
+    await ctx.store.dialect
+      .lockedForUpdate(tx.selectFrom('conversions').select('id').where('id', '=', found.conversion_id))
+      .executeTakeFirst();
+    const c = await ctx.store.dialect
+      .lockedForUpdate(tx.selectFrom('commissions').selectAll().where('id', '=', id))
+      .executeTakeFirstOrThrow();
     const state = ledgerState(c);
     let planned;
     if (change.action === 'adjust') {
       const parsed = change.amount === undefined ? null : parseAmount(change.amount, c.currency);
-      if (!parsed || !parsed.ok) return fail('validation_failed', 'The new amount is not valid.', [{ path: 'amount', code: parsed && !parsed.ok ? parsed.error : 'required', message: `An amount in ${c.currency} such as "12.50".` }]);
+      if (!parsed || !parsed.ok)
+        return fail('validation_failed', 'The new amount is not valid.', [
+          {
+            path: 'amount',
+            code: parsed && !parsed.ok ? parsed.error : 'required',
+            message: `An amount in ${c.currency} such as "12.50".`,
+          },
+        ]);
       planned = planAdjust(state, parsed.minor, reason);
     } else {
       planned = change.action === 'approve' ? planApprove(state, 'person', reason) : planReverse(state, reason);
     }
     if (!planned.ok) return fail('commission_final', planned.message);
-    const after = await appendEntries(tx, { workspaceId: actor.workspaceId, actor: actor.actor, now }, c, [planned.entry], planned.after);
+    const after = await appendEntries(
+      tx,
+      { workspaceId: actor.workspaceId, actor: actor.actor, now },
+      c,
+      [planned.entry],
+      planned.after,
+    );
     return ok(commissionView(after));
   });
 }
@@ -194,11 +316,20 @@ export async function changeCommission(
 export async function approveDue(ctx: AppContext, now = ctx.clock()): Promise<number> {
   return ctx.store.writeTransaction(async (tx) => {
     // Ascending ids, as every path that locks several commissions takes them, so lock waits never form a cycle.
-    const due = await tx.selectFrom('commissions').select('id').where('status', '=', 'pending').where('approve_after', '<=', now).orderBy('id').limit(5_000).execute();
+    const due = await tx
+      .selectFrom('commissions')
+      .select('id')
+      .where('status', '=', 'pending')
+      .where('approve_after', '<=', now)
+      .orderBy('id')
+      .limit(5_000)
+      .execute();
     let approved = 0;
     for (const { id } of due) {
       // Locked and read again: a late event or a refund for the order may have changed it since the list was read.
-      const c = await ctx.store.dialect.lockedForUpdate(tx.selectFrom('commissions').selectAll().where('id', '=', id).where('status', '=', 'pending')).executeTakeFirst();
+      const c = await ctx.store.dialect
+        .lockedForUpdate(tx.selectFrom('commissions').selectAll().where('id', '=', id).where('status', '=', 'pending'))
+        .executeTakeFirst();
       if (!c || c.approve_after > now) continue;
       const planned = planApprove(ledgerState(c), 'hold', 'Hold period ended.');
       if (!planned.ok) continue;

@@ -40,7 +40,13 @@ export async function seedDemo(ctx: AppContext, opts: { ownerEmail?: string } = 
       attributionRule: 'code_first',
       codeAppend: { mode: 'query', param: 'discount' },
       payoutOptions: [
-        { title: 'Standard 10%', type: 'percent', value: '10', default: true, tiers: [{ fromConversion: 50, value: '15' }] },
+        {
+          title: 'Standard 10%',
+          type: 'percent',
+          value: '10',
+          default: true,
+          tiers: [{ fromConversion: 50, value: '15' }],
+        },
         { title: 'VIP 20%', type: 'percent', value: '20' },
       ],
     }),
@@ -56,9 +62,30 @@ export async function seedDemo(ctx: AppContext, opts: { ownerEmail?: string } = 
     }),
   );
   const people = [
-    { name: 'Marie Kim', email: 'marie@example.com', instagram: 'marie.k', reach: 48_000, project: 'Spring 2026', tags: ['beauty'] },
-    { name: 'Jamal Reed', email: 'jamal@example.com', tiktok: 'jamalreed', reach: 210_000, project: 'Spring 2026', tags: ['lifestyle'] },
-    { name: 'Sofia Alvarez', email: 'sofia@example.com', youtube: 'sofiaalvarez', reach: 95_000, project: 'Spring 2026', tags: ['beauty', 'video'] },
+    {
+      name: 'Marie Kim',
+      email: 'marie@example.com',
+      instagram: 'marie.k',
+      reach: 48_000,
+      project: 'Spring 2026',
+      tags: ['beauty'],
+    },
+    {
+      name: 'Jamal Reed',
+      email: 'jamal@example.com',
+      tiktok: 'jamalreed',
+      reach: 210_000,
+      project: 'Spring 2026',
+      tags: ['lifestyle'],
+    },
+    {
+      name: 'Sofia Alvarez',
+      email: 'sofia@example.com',
+      youtube: 'sofiaalvarez',
+      reach: 95_000,
+      project: 'Spring 2026',
+      tags: ['beauty', 'video'],
+    },
   ];
   const members: MemberView[] = [];
   for (const p of people) members.push(must(await createMember(ctx, actor, p)));
@@ -73,7 +100,10 @@ export async function seedDemo(ctx: AppContext, opts: { ownerEmail?: string } = 
   );
   const generic = must(await createCode(ctx, actor, { offerId: serum.id, code: 'GLOW20' }));
   const newsletterAdded = must(
-    await addMembersToOffer(ctx, actor, newsletter.id, { members: members.map((m) => ({ memberId: m.id })), generateLinks: true }),
+    await addMembersToOffer(ctx, actor, newsletter.id, {
+      members: members.map((m) => ({ memberId: m.id })),
+      generateLinks: true,
+    }),
   );
   const describe = (added: typeof serumAdded) =>
     added.members.map((a) => ({
@@ -88,8 +118,20 @@ export async function seedDemo(ctx: AppContext, opts: { ownerEmail?: string } = 
     postbackSecret: ws.workspace.postbackSecret,
     owner: owner && { email: owner.email, password: owner.password },
     offers: [
-      { id: serum.id, name: serum.name, payout: '10% of each sale (VIP 20%)', genericCode: generic.code, members: describe(serumAdded) },
-      { id: newsletter.id, name: newsletter.name, payout: '$2.00 per sign-up', genericCode: null, members: describe(newsletterAdded) },
+      {
+        id: serum.id,
+        name: serum.name,
+        payout: '10% of each sale (VIP 20%)',
+        genericCode: generic.code,
+        members: describe(serumAdded),
+      },
+      {
+        id: newsletter.id,
+        name: newsletter.name,
+        payout: '$2.00 per sign-up',
+        genericCode: null,
+        members: describe(newsletterAdded),
+      },
     ],
   };
 }

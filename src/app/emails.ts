@@ -15,7 +15,15 @@ import { findOffer, listPayoutOptions } from '../db/offers.js';
 import { codesOfMembers } from '../db/promo-codes.js';
 import type { Database } from '../db/schema.js';
 import { findWorkspace } from '../db/workspaces.js';
-import { codeRotatedEmail, magicLinkEmail, MAGIC_LINK_MINUTES, memberLinksEmail, SETUP_LINK_HOURS, userInviteEmail, type RenderedEmail } from '../email/templates.js';
+import {
+  codeRotatedEmail,
+  magicLinkEmail,
+  MAGIC_LINK_MINUTES,
+  memberLinksEmail,
+  SETUP_LINK_HOURS,
+  userInviteEmail,
+  type RenderedEmail,
+} from '../email/templates.js';
 import type { MailTransport } from '../email/transport.js';
 import { decodeCursor, toPage, type Actor, type AppContext, type Notifier, type Page } from './context.js';
 import type { TrackingMethod } from './offer-settings.js';
@@ -73,11 +81,29 @@ function emailRow(
   now: number,
 ): repo.EmailRow {
   return {
-    id: newId('eml', now), workspace_id: ws.id, kind, to_address: to, from_name: ws.name, subject: rendered.subject,
-    body_text: rendered.text, body_html: rendered.html, member_id: related.memberId ?? null, offer_id: related.offerId ?? null,
-    user_id: related.userId ?? null, status: 'queued', attempts: 0, next_attempt_at: now, locked_until: 0,
-    expires_at: related.expiresAt ?? null, last_error: null, delivered_via: null, delivery_note: null, message_id: null,
-    created_at: now, sent_at: null, link_token_hash: null,
+    id: newId('eml', now),
+    workspace_id: ws.id,
+    kind,
+    to_address: to,
+    from_name: ws.name,
+    subject: rendered.subject,
+    body_text: rendered.text,
+    body_html: rendered.html,
+    member_id: related.memberId ?? null,
+    offer_id: related.offerId ?? null,
+    user_id: related.userId ?? null,
+    status: 'queued',
+    attempts: 0,
+    next_attempt_at: now,
+    locked_until: 0,
+    expires_at: related.expiresAt ?? null,
+    last_error: null,
+    delivered_via: null,
+    delivery_note: null,
+    message_id: null,
+    created_at: now,
+    sent_at: null,
+    link_token_hash: null,
   };
 }
 
@@ -86,11 +112,24 @@ function emailRow(
  * has no email address. The link's token is made when the email is sent; a request not sent within the link's 15
  * minutes is not sent at all.
  */
-export async function queueMagicLinkEmail(tx: Db, ws: WorkspaceRef, member: MemberRef, baseUrl: string, now: number): Promise<string | null> {
+export async function queueMagicLinkEmail(
+  tx: Db,
+  ws: WorkspaceRef,
+  member: MemberRef,
+  baseUrl: string,
+  now: number,
+): Promise<string | null> {
   if (!member.email) return null;
   const kind = LINK_KINDS.magic_link!;
   const rendered = magicLinkEmail({ brand: ws.name, memberName: member.name, url: redactedLink(baseUrl, kind) });
-  const row = emailRow(ws, member.email, 'magic_link', rendered, { memberId: member.id, expiresAt: now + kind.lifetimeMs }, now);
+  const row = emailRow(
+    ws,
+    member.email,
+    'magic_link',
+    rendered,
+    { memberId: member.id, expiresAt: now + kind.lifetimeMs },
+    now,
+  );
   await repo.insertEmails(tx, [row]);
   return row.id;
 }
@@ -106,7 +145,13 @@ export async function queueCodeRotatedEmail(
   now: number,
 ): Promise<string | null> {
   if (!member.email) return null;
-  const rendered = codeRotatedEmail({ brand: ws.name, memberName: member.name, offerName: offer.name, oldCode, newCode });
+  const rendered = codeRotatedEmail({
+    brand: ws.name,
+    memberName: member.name,
+    offerName: offer.name,
+    oldCode,
+    newCode,
+  });
   const row = emailRow(ws, member.email, 'code_rotated', rendered, { memberId: member.id, offerId: offer.id }, now);
   await repo.insertEmails(tx, [row]);
   return row.id;
@@ -126,10 +171,21 @@ export async function queueUserInviteEmail(
 ): Promise<string> {
   const kind = LINK_KINDS.user_invite!;
   const rendered = userInviteEmail({
-    brand: ws.name, userName: user.name || user.email, url: redactedLink(baseUrl, kind), expiresInHours: SETUP_LINK_HOURS,
-    invitedBy: opts.invitedBy ?? null, role: opts.role ?? null,
+    brand: ws.name,
+    userName: user.name || user.email,
+    url: redactedLink(baseUrl, kind),
+    expiresInHours: SETUP_LINK_HOURS,
+    invitedBy: opts.invitedBy ?? null,
+    role: opts.role ?? null,
   });
-  const row = emailRow(ws, user.email, 'user_invite', rendered, { userId: user.id, expiresAt: now + kind.lifetimeMs }, now);
+  const row = emailRow(
+    ws,
+    user.email,
+    'user_invite',
+    rendered,
+    { userId: user.id, expiresAt: now + kind.lifetimeMs },
+    now,
+  );
   await repo.insertEmails(tx, [row]);
   return row.id;
 }
@@ -139,7 +195,11 @@ export function emailNotifier(ctx: AppContext): Notifier {
   return {
     async codeRotated(n) {
       const { db } = ctx.store;
-      const [ws, member, offer] = await Promise.all([findWorkspace(db, n.workspaceId), findMember(db, n.workspaceId, n.memberId), findOffer(db, n.workspaceId, n.offerId)]);
+      const [ws, member, offer] = await Promise.all([
+        findWorkspace(db, n.workspaceId),
+        findMember(db, n.workspaceId, n.memberId),
+        findOffer(db, n.workspaceId, n.offerId),
+      ]);
       if (!ws || !member || !offer) return;
       await queueCodeRotatedEmail(db, ws, member, offer, n.oldCode, n.newCode, ctx.clock());
     },
@@ -181,7 +241,8 @@ export async function emailOfferMembers(
   const { db } = ctx.store;
   const offer = await findOffer(db, actor.workspaceId, offerId);
   if (!offer) return fail('not_found', 'Offer not found.');
-  if (offer.status === 'archived') return fail('offer_archived', 'The offer is archived; its links and codes no longer earn anything.');
+  if (offer.status === 'archived')
+    return fail('offer_archived', 'The offer is archived; its links and codes no longer earn anything.');
   const workspace = (await findWorkspace(db, actor.workspaceId))!;
 
   const asked = input.memberIds ? [...new Set(input.memberIds)] : null;
@@ -192,13 +253,20 @@ export async function emailOfferMembers(
   const ids = onOffer.map((r) => r.member_id);
   const members = new Map((await inChunks(ids, (c) => findMembers(db, actor.workspaceId, c))).map((m) => [m.id, m]));
   const methods = JSON.parse(offer.tracking_methods) as TrackingMethod[];
-  const links = methods.includes('link') ? await inChunks(ids, (c) => linksOfMembers(db, actor.workspaceId, offerId, c)) : [];
-  const codes = methods.includes('code') ? await inChunks(ids, (c) => codesOfMembers(db, actor.workspaceId, offerId, c)) : [];
-  const payouts = new Map((await listPayoutOptions(db, actor.workspaceId, [offerId])).map((p) => [p.id, payoutOptionView(p, offer.currency)]));
+  const links = methods.includes('link')
+    ? await inChunks(ids, (c) => linksOfMembers(db, actor.workspaceId, offerId, c))
+    : [];
+  const codes = methods.includes('code')
+    ? await inChunks(ids, (c) => codesOfMembers(db, actor.workspaceId, offerId, c))
+    : [];
+  const payouts = new Map(
+    (await listPayoutOptions(db, actor.workspaceId, [offerId])).map((p) => [p.id, payoutOptionView(p, offer.currency)]),
+  );
   const deepLinks = JSON.parse(offer.deep_links) as DeepLinkSettings;
 
   const result: MemberEmailsResult = { queued: [], skipped: [] };
-  const skip = (memberId: string, reason: SkipReason) => result.skipped.push({ memberId, reason, message: SKIP_MESSAGES[reason] });
+  const skip = (memberId: string, reason: SkipReason) =>
+    result.skipped.push({ memberId, reason, message: SKIP_MESSAGES[reason] });
   const now = ctx.clock();
   const rows: repo.EmailRow[] = [];
   for (const memberId of asked ?? ids) {
@@ -221,7 +289,12 @@ export async function emailOfferMembers(
     const rendered = memberLinksEmail({
       brand: workspace.name,
       memberName: member.name,
-      offer: { name: offer.name, conversionType: offer.conversion_type, destinationUrl: offer.destination_url, endsAt: offer.ends_at },
+      offer: {
+        name: offer.name,
+        conversionType: offer.conversion_type,
+        destinationUrl: offer.destination_url,
+        endsAt: offer.ends_at,
+      },
       baseUrl: ctx.baseUrl,
       links: memberLinks.map((l) => ({ slug: l.slug, deepLinkUrl: l.deep_link_url })),
       codes: memberCodes.map((c) => c.code),
@@ -237,8 +310,13 @@ export async function emailOfferMembers(
     await db.transaction().execute(async (tx) => {
       await repo.insertEmails(tx, rows);
       await recordAudit(tx, {
-        workspaceId: actor.workspaceId, actor: actor.actor, entity: 'offer', entityId: offerId, action: 'members_emailed',
-        detail: { emails: rows.map((r) => r.id), skipped: result.skipped.length }, now,
+        workspaceId: actor.workspaceId,
+        actor: actor.actor,
+        entity: 'offer',
+        entityId: offerId,
+        action: 'members_emailed',
+        detail: { emails: rows.map((r) => r.id), skipped: result.skipped.length },
+        now,
       });
     });
   }
@@ -268,12 +346,30 @@ export interface EmailView {
   html?: string;
 }
 
-export function emailView(e: Omit<repo.EmailRow, 'body_text' | 'body_html' | 'link_token_hash'> & Partial<Pick<repo.EmailRow, 'body_text' | 'body_html'>>): EmailView {
+export function emailView(
+  e: Omit<repo.EmailRow, 'body_text' | 'body_html' | 'link_token_hash'> &
+    Partial<Pick<repo.EmailRow, 'body_text' | 'body_html'>>,
+): EmailView {
   return {
-    id: e.id, kind: e.kind, to: e.to_address, subject: e.subject, status: e.status, attempts: e.attempts, memberId: e.member_id,
-    offerId: e.offer_id, userId: e.user_id, nextAttemptAt: e.status === 'queued' ? iso(e.next_attempt_at) : null, expiresAt: iso(e.expires_at),
-    lastError: e.last_error, deliveredVia: e.delivered_via, note: e.delivery_note, messageId: e.message_id, createdAt: iso(e.created_at)!,
-    sentAt: iso(e.sent_at), ...(e.body_text !== undefined ? { text: e.body_text } : {}), ...(e.body_html !== undefined ? { html: e.body_html } : {}),
+    id: e.id,
+    kind: e.kind,
+    to: e.to_address,
+    subject: e.subject,
+    status: e.status,
+    attempts: e.attempts,
+    memberId: e.member_id,
+    offerId: e.offer_id,
+    userId: e.user_id,
+    nextAttemptAt: e.status === 'queued' ? iso(e.next_attempt_at) : null,
+    expiresAt: iso(e.expires_at),
+    lastError: e.last_error,
+    deliveredVia: e.delivered_via,
+    note: e.delivery_note,
+    messageId: e.message_id,
+    createdAt: iso(e.created_at)!,
+    sentAt: iso(e.sent_at),
+    ...(e.body_text !== undefined ? { text: e.body_text } : {}),
+    ...(e.body_html !== undefined ? { html: e.body_html } : {}),
   };
 }
 
@@ -309,7 +405,8 @@ export async function retryEmail(ctx: AppContext, actor: Actor, id: string): Pro
     return fail('email_not_retryable', 'This email is out of date; it can no longer be sent.');
   }
   const expiresAt = link ? now + link.lifetimeMs : row.expires_at;
-  if (!(await repo.requeueEmail(db, actor.workspaceId, id, now, expiresAt))) return fail('email_not_retryable', 'The email was sent again meanwhile.');
+  if (!(await repo.requeueEmail(db, actor.workspaceId, id, now, expiresAt)))
+    return fail('email_not_retryable', 'The email was sent again meanwhile.');
   return getEmail(ctx, actor, id);
 }
 
@@ -326,7 +423,11 @@ export interface DispatchResult {
  * instances never send one email at the same time, and a crashed sender's claim expires. An SMTP server that accepted
  * the message just before a crash can get it once more (at-least-once; the Message-ID stays the same).
  */
-export async function dispatchEmails(ctx: AppContext, transport: MailTransport, opts: { batch?: number } = {}): Promise<DispatchResult> {
+export async function dispatchEmails(
+  ctx: AppContext,
+  transport: MailTransport,
+  opts: { batch?: number } = {},
+): Promise<DispatchResult> {
   const { db } = ctx.store;
   const result: DispatchResult = { sent: 0, retrying: 0, failed: 0 };
   const now = ctx.clock();
@@ -338,13 +439,19 @@ export async function dispatchEmails(ctx: AppContext, transport: MailTransport, 
       if (!email) return;
       const finish = (patch: Partial<repo.EmailRow>) => repo.finishAttempt(db, id, lease, patch);
       if (email.expires_at !== null && email.expires_at <= now) {
-        await finish({ status: 'failed', last_error: 'Not sent: the link in it expired before it could be delivered.' });
+        await finish({
+          status: 'failed',
+          last_error: 'Not sent: the link in it expired before it could be delivered.',
+        });
         result.failed++;
         return;
       }
       if (email.attempts > MAX_ATTEMPTS) {
         // Only after a sender stopped during the last attempt: that attempt's outcome is unknown.
-        await finish({ status: 'failed', last_error: email.last_error ?? 'The sender stopped during the last attempt.' });
+        await finish({
+          status: 'failed',
+          last_error: email.last_error ?? 'The sender stopped during the last attempt.',
+        });
         result.failed++;
         return;
       }
@@ -356,17 +463,33 @@ export async function dispatchEmails(ctx: AppContext, transport: MailTransport, 
       }
       if (!body.value) return; // another dispatcher took the email over
       const outcome = await transport.send({
-        id: email.id, to: email.to_address, fromName: email.from_name, subject: email.subject, text: body.value.text, html: body.value.html,
+        id: email.id,
+        to: email.to_address,
+        fromName: email.from_name,
+        subject: email.subject,
+        text: body.value.text,
+        html: body.value.html,
       });
       const at = ctx.clock();
       if (outcome.ok) {
-        await finish({ status: 'sent', sent_at: at, message_id: outcome.messageId, delivered_via: outcome.via, delivery_note: outcome.note, last_error: null });
+        await finish({
+          status: 'sent',
+          sent_at: at,
+          message_id: outcome.messageId,
+          delivered_via: outcome.via,
+          delivery_note: outcome.note,
+          last_error: null,
+        });
         result.sent++;
       } else if (outcome.permanent || email.attempts >= MAX_ATTEMPTS) {
         await finish({ status: outcome.bounced ? 'bounced' : 'failed', last_error: outcome.error });
         result.failed++;
       } else {
-        await finish({ status: 'queued', last_error: outcome.error, next_attempt_at: at + RETRY_DELAYS_MS[email.attempts - 1]! });
+        await finish({
+          status: 'queued',
+          last_error: outcome.error,
+          next_attempt_at: at + RETRY_DELAYS_MS[email.attempts - 1]!,
+        });
         result.retrying++;
       }
     }),
@@ -379,12 +502,21 @@ export async function dispatchEmails(ctx: AppContext, transport: MailTransport, 
  * email's previous one revoked, so only the link of the latest attempt works and none is ever readable from the
  * database. Null when the sender no longer holds the email's lease.
  */
-async function withFreshLink(ctx: AppContext, email: repo.EmailRow, lease: number, now: number): Promise<Result<{ text: string; html: string } | null>> {
+async function withFreshLink(
+  ctx: AppContext,
+  email: repo.EmailRow,
+  lease: number,
+  now: number,
+): Promise<Result<{ text: string; html: string } | null>> {
   const link = LINK_KINDS[email.kind as repo.EmailKind];
   if (!link) return ok({ text: email.body_text, html: email.body_html });
   const { db } = ctx.store;
   const subjectId = link.purpose === 'user_setup' ? email.user_id : email.member_id;
-  const subject = subjectId && (link.purpose === 'user_setup' ? await findUser(db, email.workspace_id, subjectId) : await findMember(db, email.workspace_id, subjectId));
+  const subject =
+    subjectId &&
+    (link.purpose === 'user_setup'
+      ? await findUser(db, email.workspace_id, subjectId)
+      : await findMember(db, email.workspace_id, subjectId));
   if (!subject) return fail('not_found', 'Not sent: the person it was for no longer exists.');
   const token = newToken();
   const tokenHash = hashToken(token);
@@ -392,8 +524,13 @@ async function withFreshLink(ctx: AppContext, email: repo.EmailRow, lease: numbe
     if (!(await repo.setLinkToken(tx, email.id, lease, tokenHash))) return false;
     if (email.link_token_hash) await revokeOneTimeToken(tx, email.link_token_hash, now);
     await insertOneTimeToken(tx, {
-      token_hash: tokenHash, purpose: link.purpose, workspace_id: email.workspace_id, subject_id: subjectId!,
-      created_at: now, expires_at: now + link.lifetimeMs, used_at: null,
+      token_hash: tokenHash,
+      purpose: link.purpose,
+      workspace_id: email.workspace_id,
+      subject_id: subjectId!,
+      created_at: now,
+      expires_at: now + link.lifetimeMs,
+      used_at: null,
     });
     return true;
   });

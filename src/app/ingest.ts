@@ -20,7 +20,11 @@ export type IngestResult =
 
 /** A refused event in the one error shape, its field named in the details. */
 export function ingestProblem(r: Extract<IngestResult, { ok: false }>): Problem {
-  return { code: r.code, message: r.message, ...(r.field ? { details: [{ path: r.field, code: r.problem ?? r.code, message: r.message }] } : {}) };
+  return {
+    code: r.code,
+    message: r.message,
+    ...(r.field ? { details: [{ path: r.field, code: r.problem ?? r.code, message: r.message }] } : {}),
+  };
 }
 
 /** Remembers waited-for lookups of one event, so a click is not fetched (nor waited for) twice. */
@@ -52,19 +56,37 @@ export async function rejectEvent(
   const now = ctx.clock();
   ctx.conversionEvent?.(source, 'rejected');
   // A refused input may carry what no stored text can (NUL); the kept copy shows it as U+FFFD.
-  raw = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, typeof v === 'string' ? withoutControlCharacters(v) : v])) as RawConversion;
+  raw = Object.fromEntries(
+    Object.entries(raw).map(([k, v]) => [k, typeof v === 'string' ? withoutControlCharacters(v) : v]),
+  ) as RawConversion;
   await insertEvent(ctx.store.db, {
-    id: newId('evt', now), workspace_id: ws.id, conversion_id: null, received_at: now, source, order_id: raw.order?.slice(0, 200) ?? null,
-    is_test: /^(1|true|yes)$/i.test(raw.test ?? '') ? 1 : 0, outcome: 'rejected', reason, detail: JSON.stringify({ input: raw }),
-    trust: null, evidence: null, event_key: null,
+    id: newId('evt', now),
+    workspace_id: ws.id,
+    conversion_id: null,
+    received_at: now,
+    source,
+    order_id: raw.order?.slice(0, 200) ?? null,
+    is_test: /^(1|true|yes)$/i.test(raw.test ?? '') ? 1 : 0,
+    outcome: 'rejected',
+    reason,
+    detail: JSON.stringify({ input: raw }),
+    trust: null,
+    evidence: null,
+    event_key: null,
   });
 }
 
 /** An amount without a currency is in the currency of the offer the event names, else of the clicked offer, else the workspace's. */
-async function resolveAmount(ctx: AppContext, ws: Workspace, input: ConversionInput, clicks: ClickFinder): Promise<ResolvedAmount | null | 'amount_too_precise'> {
+async function resolveAmount(
+  ctx: AppContext,
+  ws: Workspace,
+  input: ConversionInput,
+  clicks: ClickFinder,
+): Promise<ResolvedAmount | null | 'amount_too_precise'> {
   if (!input.amount) return null;
   let currency = input.amount.currency;
-  if (!currency && input.offerId) currency = (await findWorkspaceByOffer(ctx.store.db, input.offerId))?.offer_currency ?? null;
+  if (!currency && input.offerId)
+    currency = (await findWorkspaceByOffer(ctx.store.db, input.offerId))?.offer_currency ?? null;
   if (!currency && input.clickId) {
     const click = await clicks.find(input.clickId);
     if (click) currency = (await findWorkspaceByOffer(ctx.store.db, click.offerId))?.offer_currency ?? null;
@@ -86,9 +108,20 @@ export async function ingest(
   if (!normalized.ok) {
     await rejectEvent(ctx, ws, source, normalized.problem, raw);
     if (normalized.problem === 'control_character') {
-      return { ok: false, code: 'validation_failed', problem: 'control_character', message: MESSAGES.control_character!, field: normalized.field };
+      return {
+        ok: false,
+        code: 'validation_failed',
+        problem: 'control_character',
+        message: MESSAGES.control_character!,
+        field: normalized.field,
+      };
     }
-    return { ok: false, code: normalized.problem, message: MESSAGES[normalized.problem] ?? 'Invalid input.', field: normalized.field };
+    return {
+      ok: false,
+      code: normalized.problem,
+      message: MESSAGES[normalized.problem] ?? 'Invalid input.',
+      field: normalized.field,
+    };
   }
   const input = normalized.value;
   // The amount's currency and the attribution may both need the event's click: looked up (and waited for) once.

@@ -5,7 +5,14 @@
 import { checkCode, generateCode, normalizeCode } from '../core/codes.js';
 import { rotationPattern } from '../core/code-style.js';
 import { newId } from '../core/ids.js';
-import { BASELINE_DAYS, LEAK_DEFAULTS, detectLeaks, type CodeActivity, type LeakEvidence, type LeakRule } from '../core/leak-detection.js';
+import {
+  BASELINE_DAYS,
+  LEAK_DEFAULTS,
+  detectLeaks,
+  type CodeActivity,
+  type LeakEvidence,
+  type LeakRule,
+} from '../core/leak-detection.js';
 import { QUIET_MS, nextAlertStep, type AlertState } from '../core/leak-alerts.js';
 import { fail, ok, type Result } from '../core/result.js';
 import { addDays, bucketRange, dayKey } from '../core/time-buckets.js';
@@ -55,10 +62,24 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 export function alertView(a: repo.LeakAlertRow, opts: { evidence?: boolean; newCode?: string | null } = {}): AlertView {
   const evidence = JSON.parse(a.evidence) as LeakEvidence;
   return {
-    id: a.id, codeId: a.code_id, code: a.code, offerId: a.offer_id, memberId: a.member_id, rule: a.rule, status: a.status,
-    resolution: a.resolution, last24h: Number(a.last24h), baselineMedian: evidence.baselineMedian, noClickShare: evidence.noClickShare ?? null,
-    raisedAt: iso(a.raised_at)!, lastSeenAt: iso(a.last_fired_at)!, acknowledgedAt: iso(a.acknowledged_at), acknowledgedBy: a.acknowledged_by,
-    resolvedAt: iso(a.resolved_at), resolvedBy: a.resolved_by, newCodeId: a.new_code_id,
+    id: a.id,
+    codeId: a.code_id,
+    code: a.code,
+    offerId: a.offer_id,
+    memberId: a.member_id,
+    rule: a.rule,
+    status: a.status,
+    resolution: a.resolution,
+    last24h: Number(a.last24h),
+    baselineMedian: evidence.baselineMedian,
+    noClickShare: evidence.noClickShare ?? null,
+    raisedAt: iso(a.raised_at)!,
+    lastSeenAt: iso(a.last_fired_at)!,
+    acknowledgedAt: iso(a.acknowledged_at),
+    acknowledgedBy: a.acknowledged_by,
+    resolvedAt: iso(a.resolved_at),
+    resolvedBy: a.resolved_by,
+    newCodeId: a.new_code_id,
     ...(opts.newCode !== undefined ? { newCode: opts.newCode } : {}),
     ...(opts.evidence ? { evidence } : {}),
   };
@@ -164,9 +185,11 @@ async function runForWorkspace(ctx: AppContext, workspaceId: string, tz: string,
   const plain = [...chosen].filter(([, c]) => c.since === undefined).map(([s]) => s);
   const perBucket = await repo.codedOrdersPerBucket(db, workspaceId, plain, starts, end);
   for (const [s, c] of chosen) {
-    if (c.since !== undefined) perBucket.push(...(await repo.codedOrdersPerBucket(db, workspaceId, [s], starts, end, c.since)));
+    if (c.since !== undefined)
+      perBucket.push(...(await repo.codedOrdersPerBucket(db, workspaceId, [s], starts, end, c.since)));
   }
-  for (const r of perBucket) daily.set(r.code, [...(daily.get(r.code) ?? []), { day: buckets[r.bucket]!.key, count: r.n }]);
+  for (const r of perBucket)
+    daily.set(r.code, [...(daily.get(r.code) ?? []), { day: buckets[r.bucket]!.key, count: r.n }]);
 
   const activity: CodeActivity[] = [];
   const codeOf = new Map<string, PromoCodeTable>();
@@ -174,7 +197,11 @@ async function runForWorkspace(ctx: AppContext, workspaceId: string, tz: string,
     const n = recent.codes.get(s) ?? 0;
     codeOf.set(code.id, code);
     activity.push({
-      codeId: code.id, memberId: code.member_id, dailyRedemptions: daily.get(s) ?? [], last24h: n, ordersLast24h: n,
+      codeId: code.id,
+      memberId: code.member_id,
+      dailyRedemptions: daily.get(s) ?? [],
+      last24h: n,
+      ordersLast24h: n,
       ordersWithMemberClick: code.member_id ? Math.min(n, recent.members.get(s)?.get(code.member_id) ?? 0) : 0,
       referrers: [...(recent.referrers.get(s) ?? [])].map(([host, count]) => ({ host, count })),
     });
@@ -190,14 +217,38 @@ async function runForWorkspace(ctx: AppContext, workspaceId: string, tz: string,
   for (const f of fired) {
     const code = codeOf.get(f.codeId)!;
     const prior = latest.get(`${f.codeId}|${f.rule}`) ?? null;
-    const state: AlertState | null = prior && { status: prior.status, referenceCount: prior.reference_count === null ? null : Number(prior.reference_count), lastFiredAt: Number(prior.last_fired_at) };
+    const state: AlertState | null = prior && {
+      status: prior.status,
+      referenceCount: prior.reference_count === null ? null : Number(prior.reference_count),
+      lastFiredAt: Number(prior.last_fired_at),
+    };
     const step = nextAlertStep(state, { last24h: f.evidence.last24h }, now);
-    const fresh = { evidence: JSON.stringify(f.evidence), last24h: f.evidence.last24h, last_fired_at: now, updated_at: now };
+    const fresh = {
+      evidence: JSON.stringify(f.evidence),
+      last24h: f.evidence.last24h,
+      last_fired_at: now,
+      updated_at: now,
+    };
     if (step === 'raise') {
       const row: repo.LeakAlertRow = {
-        id: newId('alr', now), workspace_id: workspaceId, code_id: code.id, offer_id: code.offer_id, member_id: code.member_id, code: code.code,
-        rule: f.rule, status: 'open', resolution: null, reference_count: null, raised_at: now, acknowledged_at: null, acknowledged_by: null,
-        resolved_at: null, resolved_by: null, new_code_id: null, created_at: now, ...fresh,
+        id: newId('alr', now),
+        workspace_id: workspaceId,
+        code_id: code.id,
+        offer_id: code.offer_id,
+        member_id: code.member_id,
+        code: code.code,
+        rule: f.rule,
+        status: 'open',
+        resolution: null,
+        reference_count: null,
+        raised_at: now,
+        acknowledged_at: null,
+        acknowledged_by: null,
+        resolved_at: null,
+        resolved_by: null,
+        new_code_id: null,
+        created_at: now,
+        ...fresh,
       };
       const inserted = await ctx.store.writeTransaction(async (tx) => {
         if (!(await repo.insertAlertIfNone(tx, row))) return false;
@@ -211,7 +262,13 @@ async function runForWorkspace(ctx: AppContext, workspaceId: string, tz: string,
       if (await repo.updateAlertIf(db, workspaceId, prior!.id, ['open', 'acknowledged'], fresh)) result.refreshed++;
     } else if (step === 'reopen') {
       const reopened = await ctx.store.writeTransaction(async (tx) => {
-        const patch = { ...fresh, status: 'open' as const, raised_at: now, acknowledged_at: null, acknowledged_by: null };
+        const patch = {
+          ...fresh,
+          status: 'open' as const,
+          raised_at: now,
+          acknowledged_at: null,
+          acknowledged_by: null,
+        };
         if (!(await repo.updateAlertIf(tx, workspaceId, prior!.id, ['acknowledged'], patch))) return false;
         await announce(tx, { ...prior!, ...patch }, 'reopened', now);
         return true;
@@ -225,21 +282,41 @@ async function runForWorkspace(ctx: AppContext, workspaceId: string, tz: string,
   // 4. Acknowledged episodes that have been quiet for a day are over.
   const subsided = await ctx.store.writeTransaction(async (tx) => {
     const ids = await repo.subsideQuietAlerts(tx, workspaceId, now - QUIET_MS, now);
-    for (const id of ids) await recordAudit(tx, { workspaceId, actor: SYSTEM, entity: 'alert', entityId: id, action: 'subsided', now });
+    for (const id of ids)
+      await recordAudit(tx, { workspaceId, actor: SYSTEM, entity: 'alert', entityId: id, action: 'subsided', now });
     return ids.length;
   });
   result.subsided = subsided;
   return result;
 }
 
-async function refreshLive(db: Kysely<Database>, workspaceId: string, codeId: string, rule: LeakRule, patch: Partial<repo.LeakAlertRow>): Promise<boolean> {
+async function refreshLive(
+  db: Kysely<Database>,
+  workspaceId: string,
+  codeId: string,
+  rule: LeakRule,
+  patch: Partial<repo.LeakAlertRow>,
+): Promise<boolean> {
   const live = (await repo.liveAlertsOfCode(db, workspaceId, codeId)).find((a) => a.rule === rule);
   return live ? repo.updateAlertIf(db, workspaceId, live.id, ['open', 'acknowledged'], patch) : false;
 }
 
 /** In the transaction that raised or reopened the alert: its audit row and the `alert.raised` webhook. */
-async function announce(tx: Transaction<Database>, row: repo.LeakAlertRow, action: 'raised' | 'reopened', now: number): Promise<void> {
-  await recordAudit(tx, { workspaceId: row.workspace_id, actor: SYSTEM, entity: 'alert', entityId: row.id, action, detail: { codeId: row.code_id, rule: row.rule, last24h: row.last24h }, now });
+async function announce(
+  tx: Transaction<Database>,
+  row: repo.LeakAlertRow,
+  action: 'raised' | 'reopened',
+  now: number,
+): Promise<void> {
+  await recordAudit(tx, {
+    workspaceId: row.workspace_id,
+    actor: SYSTEM,
+    entity: 'alert',
+    entityId: row.id,
+    action,
+    detail: { codeId: row.code_id, rule: row.rule, last24h: row.last24h },
+    now,
+  });
   await enqueueWebhook(tx, row.workspace_id, 'alert.raised', alertView(row, { evidence: true }), now);
 }
 
@@ -258,7 +335,9 @@ export async function listAlerts(
 export async function getAlert(ctx: AppContext, actor: Actor, id: string): Promise<Result<AlertView>> {
   const row = await repo.findAlert(ctx.store.db, actor.workspaceId, id);
   if (!row) return fail('not_found', 'Alert not found.');
-  const replacement = row.new_code_id ? await codes.findCode(ctx.store.db, actor.workspaceId, row.new_code_id) : undefined;
+  const replacement = row.new_code_id
+    ? await codes.findCode(ctx.store.db, actor.workspaceId, row.new_code_id)
+    : undefined;
   return ok(alertView(row, { evidence: true, newCode: replacement?.code ?? null }));
 }
 
@@ -270,9 +349,22 @@ export async function acknowledgeAlert(ctx: AppContext, actor: Actor, id: string
   if (row.status === 'open') {
     const now = ctx.clock();
     await ctx.store.writeTransaction(async (tx) => {
-      const patch = { status: 'acknowledged' as const, acknowledged_at: now, acknowledged_by: actor.actor, reference_count: Number(row.last24h), updated_at: now };
+      const patch = {
+        status: 'acknowledged' as const,
+        acknowledged_at: now,
+        acknowledged_by: actor.actor,
+        reference_count: Number(row.last24h),
+        updated_at: now,
+      };
       if (await repo.updateAlertIf(tx, actor.workspaceId, id, ['open'], patch)) {
-        await recordAudit(tx, { ...actor, entity: 'alert', entityId: id, action: 'acknowledged', detail: { last24h: Number(row.last24h) }, now });
+        await recordAudit(tx, {
+          ...actor,
+          entity: 'alert',
+          entityId: id,
+          action: 'acknowledged',
+          detail: { last24h: Number(row.last24h) },
+          now,
+        });
       }
     });
   }
@@ -284,9 +376,23 @@ export async function acknowledgeAlert(ctx: AppContext, actor: Actor, id: string
  * first: it takes the row lock on PostgreSQL and SQLite's write lock at once (a SQLite transaction that reads first
  * and writes later fails with SQLITE_BUSY when another connection, such as the click writer, commits in between).
  */
-async function lockCode(tx: Transaction<Database>, workspaceId: string, codeId: string): Promise<PromoCodeTable | undefined> {
-  await tx.updateTable('promo_codes').set({ status: sql<PromoCodeTable['status']>`status` }).where('workspace_id', '=', workspaceId).where('id', '=', codeId).execute();
-  return tx.selectFrom('promo_codes').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', codeId).executeTakeFirst();
+async function lockCode(
+  tx: Transaction<Database>,
+  workspaceId: string,
+  codeId: string,
+): Promise<PromoCodeTable | undefined> {
+  await tx
+    .updateTable('promo_codes')
+    .set({ status: sql<PromoCodeTable['status']>`status` })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', codeId)
+    .execute();
+  return tx
+    .selectFrom('promo_codes')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', codeId)
+    .executeTakeFirst();
 }
 
 /** Settles every live alert of the code (both rules) with the action taken, each with an audit row. */
@@ -300,7 +406,15 @@ async function resolveLiveAlerts(
   detail: Record<string, unknown> = {},
 ): Promise<void> {
   for (const a of await repo.liveAlertsOfCode(tx, actor.workspaceId, codeId)) {
-    const patch = { status: 'resolved' as const, resolution, resolved_at: now, resolved_by: actor.actor, reference_count: Number(a.last24h), updated_at: now, ...extra };
+    const patch = {
+      status: 'resolved' as const,
+      resolution,
+      resolved_at: now,
+      resolved_by: actor.actor,
+      reference_count: Number(a.last24h),
+      updated_at: now,
+      ...extra,
+    };
     if (await repo.updateAlertIf(tx, actor.workspaceId, a.id, ['open', 'acknowledged'], patch)) {
       await recordAudit(tx, { ...actor, entity: 'alert', entityId: a.id, action: resolution, detail, now });
     }
@@ -318,14 +432,33 @@ export async function disableAlertCode(ctx: AppContext, actor: Actor, id: string
     let disabled = false;
     if (code?.status === 'active') {
       await codes.disableCodes(tx, actor.workspaceId, { id: code.id }, now);
-      await recordAudit(tx, { ...actor, entity: 'promo_code', entityId: code.id, action: 'disabled', detail: { alertId: id }, now });
+      await recordAudit(tx, {
+        ...actor,
+        entity: 'promo_code',
+        entityId: code.id,
+        action: 'disabled',
+        detail: { alertId: id },
+        now,
+      });
       disabled = true;
     }
     await resolveLiveAlerts(tx, actor, row.code_id, 'code_disabled', now, {}, { codeId: row.code_id });
     // An episode that had subsided before anyone acted: the record now says what was done.
     if (disabled && row.status === 'resolved' && row.resolution === 'subsided') {
-      await repo.updateAlertIf(tx, actor.workspaceId, id, ['resolved'], { resolution: 'code_disabled', resolved_at: now, resolved_by: actor.actor, updated_at: now });
-      await recordAudit(tx, { ...actor, entity: 'alert', entityId: id, action: 'code_disabled', detail: { codeId: row.code_id }, now });
+      await repo.updateAlertIf(tx, actor.workspaceId, id, ['resolved'], {
+        resolution: 'code_disabled',
+        resolved_at: now,
+        resolved_by: actor.actor,
+        updated_at: now,
+      });
+      await recordAudit(tx, {
+        ...actor,
+        entity: 'alert',
+        entityId: id,
+        action: 'code_disabled',
+        detail: { codeId: row.code_id },
+        now,
+      });
     }
     return disabled ? code!.offer_id : null;
   });
@@ -334,21 +467,32 @@ export async function disableAlertCode(ctx: AppContext, actor: Actor, id: string
   return getAlert(ctx, actor, id);
 }
 
-type Rotation = { rotated: false } | { rotated: true; offerId: string; memberId: string | null; oldCode: string; newCode: string };
+type Rotation =
+  { rotated: false } | { rotated: true; offerId: string; memberId: string | null; oldCode: string; newCode: string };
 
 /**
  * A new code for the same member and offer (in the old one's style, or `code`), the old one disabled, the code's
  * alerts resolved, and the member told once. A code is rotated once, whichever of its alerts asks and however often.
  */
-export async function rotateAlertCode(ctx: AppContext, actor: Actor, id: string, input: { code?: string } = {}): Promise<Result<AlertView>> {
+export async function rotateAlertCode(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  input: { code?: string } = {},
+): Promise<Result<AlertView>> {
   const { db } = ctx.store;
   const row = await repo.findAlert(db, actor.workspaceId, id);
   if (!row) return fail('not_found', 'Alert not found.');
   if (input.code !== undefined) {
     const problem = checkCode(input.code);
-    if (problem) return fail('validation_failed', 'The code is not valid.', [{ path: 'code', code: problem, message: 'A code is 3 to 32 letters, digits, "-" or "_".' }]);
+    if (problem)
+      return fail('validation_failed', 'The code is not valid.', [
+        { path: 'code', code: problem, message: 'A code is 3 to 32 letters, digits, "-" or "_".' },
+      ]);
     if (normalizeCode(input.code) === normalizeCode(row.code)) {
-      return fail('validation_failed', 'The new code must differ from the leaked one.', [{ path: 'code', code: 'code_unchanged', message: 'Choose another code.' }]);
+      return fail('validation_failed', 'The new code must differ from the leaked one.', [
+        { path: 'code', code: 'code_unchanged', message: 'Choose another code.' },
+      ]);
     }
   }
   let rotation: Result<Rotation> | null = null;
@@ -357,7 +501,8 @@ export async function rotateAlertCode(ctx: AppContext, actor: Actor, id: string,
       rotation = await db.transaction().execute((tx) => rotateInTransaction(ctx, tx, actor, row, input.code));
     } catch (e) {
       if (!uniqueViolation(e)) throw e;
-      if (input.code !== undefined) return fail('code_taken', `The code ${normalizeCode(input.code)} is already active in this workspace.`);
+      if (input.code !== undefined)
+        return fail('code_taken', `The code ${normalizeCode(input.code)} is already active in this workspace.`);
       // A generated code was taken by another request meanwhile: draw again.
     }
   }
@@ -368,31 +513,62 @@ export async function rotateAlertCode(ctx: AppContext, actor: Actor, id: string,
     await ctx.trackingChanged({ kind: 'offer', id: r.offerId });
     if (r.memberId && ctx.notify?.codeRotated) {
       try {
-        await ctx.notify.codeRotated({ workspaceId: actor.workspaceId, memberId: r.memberId, offerId: r.offerId, oldCode: r.oldCode, newCode: r.newCode });
+        await ctx.notify.codeRotated({
+          workspaceId: actor.workspaceId,
+          memberId: r.memberId,
+          offerId: r.offerId,
+          oldCode: r.oldCode,
+          newCode: r.newCode,
+        });
       } catch (e) {
         // The rotation is committed and must not be repeated to resend; the failure is kept where people look.
-        await recordAudit(db, { ...actor, entity: 'alert', entityId: id, action: 'rotation_notice_failed', detail: { error: (e as Error).message }, now: ctx.clock() });
+        await recordAudit(db, {
+          ...actor,
+          entity: 'alert',
+          entityId: id,
+          action: 'rotation_notice_failed',
+          detail: { error: (e as Error).message },
+          now: ctx.clock(),
+        });
       }
     }
   }
   return getAlert(ctx, actor, id);
 }
 
-async function rotateInTransaction(ctx: AppContext, tx: Transaction<Database>, actor: Actor, row: repo.LeakAlertRow, wanted: string | undefined): Promise<Result<Rotation>> {
+async function rotateInTransaction(
+  ctx: AppContext,
+  tx: Transaction<Database>,
+  actor: Actor,
+  row: repo.LeakAlertRow,
+  wanted: string | undefined,
+): Promise<Result<Rotation>> {
   const now = ctx.clock();
   const old = await lockCode(tx, actor.workspaceId, row.code_id);
   const done = await repo.rotationOfCode(tx, actor.workspaceId, row.code_id);
   if (done) {
     // Rotated already (through this alert or its sibling): this alert records the same replacement.
     await resolveLiveAlerts(tx, actor, row.code_id, 'code_rotated', now, { new_code_id: done });
-    await repo.updateAlertIf(tx, actor.workspaceId, row.id, ['resolved'], { new_code_id: done, resolution: 'code_rotated', updated_at: now }, { newCodeIdIsNull: true });
+    await repo.updateAlertIf(
+      tx,
+      actor.workspaceId,
+      row.id,
+      ['resolved'],
+      { new_code_id: done, resolution: 'code_rotated', updated_at: now },
+      { newCodeIdIsNull: true },
+    );
     return ok({ rotated: false });
   }
   if (!old) return fail('not_found', 'The code of this alert no longer exists.');
   const offer = await findOffer(tx, actor.workspaceId, old.offer_id);
   if (!offer) return fail('not_found', 'Offer not found.');
-  if (offer.status === 'archived') return fail('offer_archived', 'The offer is archived; resume it before adding codes.');
-  let subject: { name: string; instagram: string | null; tiktok: string | null } = { name: '', instagram: null, tiktok: null };
+  if (offer.status === 'archived')
+    return fail('offer_archived', 'The offer is archived; resume it before adding codes.');
+  let subject: { name: string; instagram: string | null; tiktok: string | null } = {
+    name: '',
+    instagram: null,
+    tiktok: null,
+  };
   if (old.member_id) {
     const member = await findMember(tx, actor.workspaceId, old.member_id);
     if (!member) return fail('not_found', 'Member not found.');
@@ -413,11 +589,28 @@ async function rotateInTransaction(ctx: AppContext, tx: Transaction<Database>, a
   const fresh = codeRow(actor.workspaceId, offer.id, old.member_id, newCode, now);
   await codes.insertCodes(tx, [fresh]);
   const detail = { alertId: row.id, oldCodeId: old.id, oldCode: old.code, newCodeId: fresh.id, newCode: fresh.code };
-  await recordAudit(tx, { ...actor, entity: 'promo_code', entityId: fresh.id, action: 'created', detail: { after: fresh, rotatedFrom: old.id }, now });
-  if (old.status === 'active') await recordAudit(tx, { ...actor, entity: 'promo_code', entityId: old.id, action: 'disabled', detail, now });
+  await recordAudit(tx, {
+    ...actor,
+    entity: 'promo_code',
+    entityId: fresh.id,
+    action: 'created',
+    detail: { after: fresh, rotatedFrom: old.id },
+    now,
+  });
+  if (old.status === 'active')
+    await recordAudit(tx, { ...actor, entity: 'promo_code', entityId: old.id, action: 'disabled', detail, now });
   await resolveLiveAlerts(tx, actor, old.id, 'code_rotated', now, { new_code_id: fresh.id }, detail);
   // This alert, if it was already resolved (the code disabled first, or the episode subsided), records the rotation too.
-  if (await repo.updateAlertIf(tx, actor.workspaceId, row.id, ['resolved'], { new_code_id: fresh.id, resolution: 'code_rotated', resolved_by: actor.actor, updated_at: now }, { newCodeIdIsNull: true })) {
+  if (
+    await repo.updateAlertIf(
+      tx,
+      actor.workspaceId,
+      row.id,
+      ['resolved'],
+      { new_code_id: fresh.id, resolution: 'code_rotated', resolved_by: actor.actor, updated_at: now },
+      { newCodeIdIsNull: true },
+    )
+  ) {
     await recordAudit(tx, { ...actor, entity: 'alert', entityId: row.id, action: 'code_rotated', detail, now });
   }
   return ok({ rotated: true, offerId: offer.id, memberId: old.member_id, oldCode: old.code, newCode: fresh.code });

@@ -37,24 +37,41 @@ export function commissionView(c: repo.CommissionRow) {
 
 export function ledgerState(c: repo.CommissionRow): LedgerCommission {
   return {
-    amountMinor: Number(c.amount_minor), status: c.status, accruedMinor: Number(c.accrued_minor), adjustedMinor: Number(c.adjusted_minor),
-    adminTouched: c.admin_touched === 1, inDecision: c.in_decision === 1,
+    amountMinor: Number(c.amount_minor),
+    status: c.status,
+    accruedMinor: Number(c.accrued_minor),
+    adjustedMinor: Number(c.adjusted_minor),
+    adminTouched: c.admin_touched === 1,
+    inDecision: c.in_decision === 1,
   };
 }
 
 /** The order's money facts for the ledger. */
-export function orderMoney(row: Pick<repo.ConversionRow, 'amount_minor' | 'refunded_minor' | 'refunded_full' | 'cancelled_at'>): OrderMoney {
+export function orderMoney(
+  row: Pick<repo.ConversionRow, 'amount_minor' | 'refunded_minor' | 'refunded_full' | 'cancelled_at'>,
+): OrderMoney {
   return {
-    saleMinor: row.amount_minor === null ? null : Number(row.amount_minor), refundedMinor: Number(row.refunded_minor),
-    fullyRefunded: row.refunded_full === 1, cancelled: row.cancelled_at !== null,
+    saleMinor: row.amount_minor === null ? null : Number(row.amount_minor),
+    refundedMinor: Number(row.refunded_minor),
+    fullyRefunded: row.refunded_full === 1,
+    cancelled: row.cancelled_at !== null,
   };
 }
 
 /** The commission row's cached columns for a ledger state. */
-export function cachedColumns(after: LedgerCommission): Pick<repo.CommissionRow, 'amount_minor' | 'status' | 'accrued_minor' | 'adjusted_minor' | 'admin_touched' | 'in_decision'> {
+export function cachedColumns(
+  after: LedgerCommission,
+): Pick<
+  repo.CommissionRow,
+  'amount_minor' | 'status' | 'accrued_minor' | 'adjusted_minor' | 'admin_touched' | 'in_decision'
+> {
   return {
-    amount_minor: after.amountMinor, status: after.status, accrued_minor: after.accruedMinor, adjusted_minor: after.adjustedMinor,
-    admin_touched: after.adminTouched ? 1 : 0, in_decision: after.inDecision ? 1 : 0,
+    amount_minor: after.amountMinor,
+    status: after.status,
+    accrued_minor: after.accruedMinor,
+    adjusted_minor: after.adjustedMinor,
+    admin_touched: after.adminTouched ? 1 : 0,
+    in_decision: after.inDecision ? 1 : 0,
   };
 }
 
@@ -69,15 +86,29 @@ export interface EntryContext {
 }
 
 /** The entry rows for a commission's planned entries, each continuing the balance of the one before. */
-export function entryRows(ctx: EntryContext, commission: Pick<repo.CommissionRow, 'id' | 'amount_minor' | 'status'>, entries: readonly PlannedEntry[]): repo.AdjustmentRow[] {
+export function entryRows(
+  ctx: EntryContext,
+  commission: Pick<repo.CommissionRow, 'id' | 'amount_minor' | 'status'>,
+  entries: readonly PlannedEntry[],
+): repo.AdjustmentRow[] {
   let amount = Number(commission.amount_minor);
   let status: string = commission.status;
   const detail = ctx.detail === undefined ? null : JSON.stringify(ctx.detail);
   return entries.map((e) => {
     const row: repo.AdjustmentRow = {
-      id: newId('adj', ctx.now), workspace_id: ctx.workspaceId, commission_id: commission.id, kind: e.kind, amount_before: amount,
-      amount_after: amount + e.deltaMinor, status_before: status, status_after: e.statusAfter, reason: e.reason, actor: ctx.actor,
-      created_at: ctx.now, delta_minor: e.deltaMinor, detail,
+      id: newId('adj', ctx.now),
+      workspace_id: ctx.workspaceId,
+      commission_id: commission.id,
+      kind: e.kind,
+      amount_before: amount,
+      amount_after: amount + e.deltaMinor,
+      status_before: status,
+      status_after: e.statusAfter,
+      reason: e.reason,
+      actor: ctx.actor,
+      created_at: ctx.now,
+      delta_minor: e.deltaMinor,
+      detail,
     };
     amount += e.deltaMinor;
     status = e.statusAfter;
@@ -86,7 +117,11 @@ export function entryRows(ctx: EntryContext, commission: Pick<repo.CommissionRow
 }
 
 /** Lifecycle timestamps that go with a status change. */
-function stamps(before: repo.CommissionRow['status'], after: repo.CommissionRow['status'], now: number): Partial<repo.CommissionRow> {
+function stamps(
+  before: repo.CommissionRow['status'],
+  after: repo.CommissionRow['status'],
+  now: number,
+): Partial<repo.CommissionRow> {
   if (before === after) return {};
   if (after === 'approved') return { approved_at: now };
   if (after === 'reversed') return { reversed_at: now };
@@ -99,22 +134,49 @@ function stamps(before: repo.CommissionRow['status'], after: repo.CommissionRow[
  * reversed is announced to the workspace's webhooks in the same transaction. Returns the row as it now is.
  */
 export async function appendEntries(
-  tx: Db, ctx: EntryContext, row: repo.CommissionRow, entries: readonly PlannedEntry[], after: LedgerCommission, patch: Partial<repo.CommissionRow> = {},
+  tx: Db,
+  ctx: EntryContext,
+  row: repo.CommissionRow,
+  entries: readonly PlannedEntry[],
+  after: LedgerCommission,
+  patch: Partial<repo.CommissionRow> = {},
 ): Promise<repo.CommissionRow> {
-  const next: repo.CommissionRow = { ...row, ...patch, ...cachedColumns(after), ...stamps(row.status, after.status, ctx.now), updated_at: ctx.now };
-  const changed = Object.fromEntries(Object.entries(next).filter(([k, v]) => (row as unknown as Record<string, unknown>)[k] !== v));
+  const next: repo.CommissionRow = {
+    ...row,
+    ...patch,
+    ...cachedColumns(after),
+    ...stamps(row.status, after.status, ctx.now),
+    updated_at: ctx.now,
+  };
+  const changed = Object.fromEntries(
+    Object.entries(next).filter(([k, v]) => (row as unknown as Record<string, unknown>)[k] !== v),
+  );
   if (Object.keys(changed).length) await repo.updateCommission(tx, row.id, changed);
   for (const r of entryRows(ctx, row, entries)) await repo.insertAdjustment(tx, r);
   await announce(tx, ctx, row.status, next, entries);
   return next;
 }
 
-async function announce(tx: Db, ctx: EntryContext, before: repo.CommissionRow['status'], next: repo.CommissionRow, entries: readonly PlannedEntry[]): Promise<void> {
+async function announce(
+  tx: Db,
+  ctx: EntryContext,
+  before: repo.CommissionRow['status'],
+  next: repo.CommissionRow,
+  entries: readonly PlannedEntry[],
+): Promise<void> {
   if (before === next.status) return;
-  if (next.status === 'approved') await enqueueWebhook(tx, ctx.workspaceId, 'commission.approved', commissionView(next), ctx.now, ctx.endpoints);
+  if (next.status === 'approved')
+    await enqueueWebhook(tx, ctx.workspaceId, 'commission.approved', commissionView(next), ctx.now, ctx.endpoints);
   if (next.status === 'reversed') {
     const reason = entries.at(-1)?.reason ?? null;
-    await enqueueWebhook(tx, ctx.workspaceId, 'commission.reversed', { ...commissionView(next), reason }, ctx.now, ctx.endpoints);
+    await enqueueWebhook(
+      tx,
+      ctx.workspaceId,
+      'commission.reversed',
+      { ...commissionView(next), reason },
+      ctx.now,
+      ctx.endpoints,
+    );
   }
 }
 
@@ -127,7 +189,11 @@ export interface LedgerReport {
  * `touchpoint ledger verify`: every commission's amount and status recomputed from its entries (the rows with a
  * delta; earlier rows are history from before the ledger). Reads in pages, so it runs on a live database.
  */
-export async function verifyLedger(db: Kysely<Database>, workspaceId?: string, onProgress?: (checked: number) => void): Promise<LedgerReport> {
+export async function verifyLedger(
+  db: Kysely<Database>,
+  workspaceId?: string,
+  onProgress?: (checked: number) => void,
+): Promise<LedgerReport> {
   const drift: LedgerReport['drift'] = [];
   let checked = 0;
   let after = '';
@@ -136,10 +202,27 @@ export async function verifyLedger(db: Kysely<Database>, workspaceId?: string, o
     if (workspaceId) q = q.where('workspace_id', '=', workspaceId);
     const page = await q.orderBy('id').limit(2_000).execute();
     if (!page.length) break;
-    const entries = await db.selectFrom('commission_adjustments')
-      .select(['commission_id', 'kind', 'delta_minor', 'amount_before', 'amount_after', 'status_before', 'status_after'])
-      .where('commission_id', 'in', page.map((c) => c.id)).where('delta_minor', 'is not', null)
-      .orderBy('commission_id').orderBy('created_at').orderBy('id').execute();
+    const entries = await db
+      .selectFrom('commission_adjustments')
+      .select([
+        'commission_id',
+        'kind',
+        'delta_minor',
+        'amount_before',
+        'amount_after',
+        'status_before',
+        'status_after',
+      ])
+      .where(
+        'commission_id',
+        'in',
+        page.map((c) => c.id),
+      )
+      .where('delta_minor', 'is not', null)
+      .orderBy('commission_id')
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
     const byCommission = new Map<string, typeof entries>();
     for (const e of entries) {
       let list = byCommission.get(e.commission_id);
@@ -148,10 +231,15 @@ export async function verifyLedger(db: Kysely<Database>, workspaceId?: string, o
     }
     for (const c of page) {
       const list = (byCommission.get(c.id) ?? []).map((e) => ({
-        kind: e.kind, deltaMinor: Number(e.delta_minor), amountBefore: Number(e.amount_before), amountAfter: Number(e.amount_after),
-        statusBefore: e.status_before, statusAfter: e.status_after,
+        kind: e.kind,
+        deltaMinor: Number(e.delta_minor),
+        amountBefore: Number(e.amount_before),
+        amountAfter: Number(e.amount_after),
+        statusBefore: e.status_before,
+        statusAfter: e.status_after,
       }));
-      for (const problem of verifyEntries({ amountMinor: Number(c.amount_minor), status: c.status }, list)) drift.push({ commissionId: c.id, problem });
+      for (const problem of verifyEntries({ amountMinor: Number(c.amount_minor), status: c.status }, list))
+        drift.push({ commissionId: c.id, problem });
     }
     checked += page.length;
     onProgress?.(checked);

@@ -17,7 +17,11 @@ import type { Link } from '../contract/links-codes.js';
 /** A link as the API answers it (contract/links-codes.ts). */
 export type LinkView = Link;
 
-export function linkView(baseUrl: string, l: links.LinkRow, counts?: { clicks: number; uniqueClicks: number }): LinkView {
+export function linkView(
+  baseUrl: string,
+  l: links.LinkRow,
+  counts?: { clicks: number; uniqueClicks: number },
+): LinkView {
   return {
     id: l.id,
     offerId: l.offer_id,
@@ -36,9 +40,11 @@ export function checkDeepLink(offer: OfferRow, url: string): Result<string> {
   const settings = JSON.parse(offer.deep_links) as DeepLinkSettings;
   const resolved = resolveDeepLink(url, offer.destination_url.replace(/\{[a-z_]+\}/g, ''), settings.extraDomains);
   if (!resolved) {
-    return fail('deep_link_not_allowed', "A deep link must point to the offer's website or one of its allowed domains.", [
-      { path: 'deepLinkUrl', code: 'deep_link_not_allowed', message: `"${url}" is not on an allowed domain.` },
-    ]);
+    return fail(
+      'deep_link_not_allowed',
+      "A deep link must point to the offer's website or one of its allowed domains.",
+      [{ path: 'deepLinkUrl', code: 'deep_link_not_allowed', message: `"${url}" is not on an allowed domain.` }],
+    );
   }
   return ok(resolved);
 }
@@ -55,7 +61,9 @@ export async function insertLinkWithSlug(
     const link = { ...row, slug: vanity ?? randomSlug() };
     try {
       // A savepoint keeps a failed insert from aborting the surrounding PostgreSQL transaction.
-      await (db.isTransaction ? savepoint(db as Transaction<Database>, () => links.insertLink(db, link)) : links.insertLink(db, link));
+      await (db.isTransaction
+        ? savepoint(db as Transaction<Database>, () => links.insertLink(db, link))
+        : links.insertLink(db, link));
       return ok(link);
     } catch (e) {
       if (!uniqueViolation(e)) throw e;
@@ -87,7 +95,8 @@ export async function createLink(ctx: AppContext, actor: Actor, input: CreateLin
   const { db } = ctx.store;
   const offer = await findOffer(db, actor.workspaceId, input.offerId);
   if (!offer) return fail('not_found', 'Offer not found.');
-  if (offer.status === 'archived') return fail('offer_archived', 'The offer is archived; resume it before creating links.');
+  if (offer.status === 'archived')
+    return fail('offer_archived', 'The offer is archived; resume it before creating links.');
   if (input.memberId) {
     const member = await findMember(db, actor.workspaceId, input.memberId);
     if (!member) return fail('not_found', 'Member not found.');
@@ -110,12 +119,25 @@ export async function createLink(ctx: AppContext, actor: Actor, input: CreateLin
   }
   const now = ctx.clock();
   const row = {
-    id: newId('lnk', now), workspace_id: actor.workspaceId, offer_id: offer.id, member_id: input.memberId ?? null,
-    deep_link_url: deepLink, status: 'active' as const, created_at: now, disabled_at: null,
+    id: newId('lnk', now),
+    workspace_id: actor.workspaceId,
+    offer_id: offer.id,
+    member_id: input.memberId ?? null,
+    deep_link_url: deepLink,
+    status: 'active' as const,
+    created_at: now,
+    disabled_at: null,
   };
   const inserted = await insertLinkWithSlug(db, row, input.slug);
   if (!inserted.ok) return inserted;
-  await recordAudit(db, { ...actor, entity: 'link', entityId: row.id, action: 'created', detail: { after: inserted.value }, now });
+  await recordAudit(db, {
+    ...actor,
+    entity: 'link',
+    entityId: row.id,
+    action: 'created',
+    detail: { after: inserted.value },
+    now,
+  });
   await ctx.trackingChanged({ kind: 'link', id: row.id });
   return ok(linkView(ctx.baseUrl, inserted.value));
 }
@@ -133,7 +155,12 @@ export async function listLinks(
   q: { offerId?: string; memberId?: string; status?: links.LinkRow['status']; cursor?: string; limit: number },
 ): Promise<Page<LinkView>> {
   const rows = await links.listLinks(ctx.store.db, actor.workspaceId, { ...q, before: decodeCursor(q.cursor) });
-  const counts = await links.clickCounts(ctx.store.db, actor.workspaceId, 'link', rows.slice(0, q.limit).map((r) => r.id));
+  const counts = await links.clickCounts(
+    ctx.store.db,
+    actor.workspaceId,
+    'link',
+    rows.slice(0, q.limit).map((r) => r.id),
+  );
   return toPage(rows, q.limit, (r) => linkView(ctx.baseUrl, r, counts.get(r.id) ?? { clicks: 0, uniqueClicks: 0 }));
 }
 

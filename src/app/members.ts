@@ -45,7 +45,10 @@ const EMAIL_RE = /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]{2,}$/;
 /** "@Marie.K", "https://www.instagram.com/marie.k/" -> "marie.k" */
 export function normalizeHandle(raw: string): string {
   let h = raw.trim();
-  const url = /^(?:https?:\/\/)?(?:www\.|m\.)?(?:instagram\.com|tiktok\.com|youtube\.com)\/(?:c\/|channel\/|user\/)?@?([^/?#]+)/i.exec(h);
+  const url =
+    /^(?:https?:\/\/)?(?:www\.|m\.)?(?:instagram\.com|tiktok\.com|youtube\.com)\/(?:c\/|channel\/|user\/)?@?([^/?#]+)/i.exec(
+      h,
+    );
   if (url) h = url[1]!;
   return h.replace(/^@/, '').toLowerCase();
 }
@@ -53,16 +56,19 @@ export function normalizeHandle(raw: string): string {
 /** Validates and normalizes member fields; `problems` gets one entry per bad field. */
 function toColumns(input: MemberInput, problems: ProblemDetail[], creating: boolean): Partial<repo.MemberRow> {
   const cols: Partial<repo.MemberRow> = {};
-  const blank = (v: string | null | undefined) => (v === undefined ? undefined : v === null || !v.trim() ? null : v.trim());
+  const blank = (v: string | null | undefined) =>
+    v === undefined ? undefined : v === null || !v.trim() ? null : v.trim();
   if (input.name !== undefined || creating) {
     const name = (input.name ?? '').trim();
     if (!name) problems.push({ path: 'name', code: 'required', message: 'A member needs a name.' });
-    else if (name.length > 200) problems.push({ path: 'name', code: 'too_long', message: 'The name is longer than 200 characters.' });
+    else if (name.length > 200)
+      problems.push({ path: 'name', code: 'too_long', message: 'The name is longer than 200 characters.' });
     cols.name = name;
   }
   const email = blank(input.email);
   if (email !== undefined) {
-    if (email !== null && !EMAIL_RE.test(email)) problems.push({ path: 'email', code: 'email_invalid', message: `"${email}" is not an email address.` });
+    if (email !== null && !EMAIL_RE.test(email))
+      problems.push({ path: 'email', code: 'email_invalid', message: `"${email}" is not an email address.` });
     cols.email = email?.toLowerCase() ?? null;
   }
   for (const key of ['instagram', 'tiktok', 'youtube'] as const) {
@@ -77,12 +83,17 @@ function toColumns(input: MemberInput, problems: ProblemDetail[], creating: bool
   }
   if (input.reach !== undefined) {
     if (input.reach !== null && (!Number.isSafeInteger(input.reach) || input.reach < 0 || input.reach > MAX_REACH)) {
-      problems.push({ path: 'reach', code: 'reach_invalid', message: `Reach is a whole number of followers, at most ${MAX_REACH}.` });
+      problems.push({
+        path: 'reach',
+        code: 'reach_invalid',
+        message: `Reach is a whole number of followers, at most ${MAX_REACH}.`,
+      });
     }
     cols.reach = input.reach;
   }
   if (input.project !== undefined) cols.project = blank(input.project) ?? null;
-  if (input.tags !== undefined) cols.tags = JSON.stringify([...new Set(input.tags.map((t) => t.trim()).filter(Boolean))]);
+  if (input.tags !== undefined)
+    cols.tags = JSON.stringify([...new Set(input.tags.map((t) => t.trim()).filter(Boolean))]);
   if (input.externalId !== undefined) cols.external_id = blank(input.externalId) ?? null;
   return cols;
 }
@@ -136,7 +147,12 @@ export async function listMembers(
   return toPage(rows, q.limit, memberView);
 }
 
-export async function updateMember(ctx: AppContext, actor: Actor, id: string, input: MemberInput): Promise<Result<MemberView>> {
+export async function updateMember(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  input: MemberInput,
+): Promise<Result<MemberView>> {
   const { db } = ctx.store;
   const current = await repo.findMember(db, actor.workspaceId, id);
   if (!current) return fail('not_found', 'Member not found.');
@@ -160,27 +176,50 @@ export async function deleteMember(ctx: AppContext, actor: Actor, id: string): P
   const current = await repo.findMember(db, actor.workspaceId, id);
   if (!current) return fail('not_found', 'Member not found.');
   if (await repo.memberHasActivity(db, actor.workspaceId, id)) {
-    return fail('member_has_activity', 'This member has clicks or conversions and cannot be deleted; remove them from their offers instead.');
+    return fail(
+      'member_has_activity',
+      'This member has clicks or conversions and cannot be deleted; remove them from their offers instead.',
+    );
   }
   const now = ctx.clock();
   await db.transaction().execute(async (tx) => {
     await repo.deleteMemberCascade(tx, actor.workspaceId, id);
-    await recordAudit(tx, { ...actor, entity: 'member', entityId: id, action: 'deleted', detail: { before: current }, now });
+    await recordAudit(tx, {
+      ...actor,
+      entity: 'member',
+      entityId: id,
+      action: 'deleted',
+      detail: { before: current },
+      now,
+    });
   });
   await ctx.trackingChanged({ kind: 'member', id });
   return ok({ deleted: true });
 }
 
 const COLUMN_ALIASES: Record<string, keyof MemberInput> = {
-  name: 'name', full_name: 'name', creator: 'name', creator_name: 'name',
-  email: 'email', email_address: 'email', e_mail: 'email',
-  instagram: 'instagram', instagram_handle: 'instagram', ig: 'instagram',
-  tiktok: 'tiktok', tiktok_handle: 'tiktok',
-  youtube: 'youtube', youtube_channel: 'youtube',
-  reach: 'reach', followers: 'reach',
-  project: 'project', group: 'project',
+  name: 'name',
+  full_name: 'name',
+  creator: 'name',
+  creator_name: 'name',
+  email: 'email',
+  email_address: 'email',
+  e_mail: 'email',
+  instagram: 'instagram',
+  instagram_handle: 'instagram',
+  ig: 'instagram',
+  tiktok: 'tiktok',
+  tiktok_handle: 'tiktok',
+  youtube: 'youtube',
+  youtube_channel: 'youtube',
+  reach: 'reach',
+  followers: 'reach',
+  project: 'project',
+  group: 'project',
   tags: 'tags',
-  external_id: 'externalId', externalid: 'externalId', id: 'externalId',
+  external_id: 'externalId',
+  externalid: 'externalId',
+  id: 'externalId',
 };
 
 export interface ImportReport {
@@ -192,12 +231,19 @@ export interface ImportReport {
  * Imports members from CSV or XLSX. A row whose email or external id matches a member updates it; others are created.
  * All or nothing: any bad row and nothing is written; the answer lists every bad row with its line.
  */
-export async function importMembers(ctx: AppContext, actor: Actor, body: Buffer, format: TabularFormat): Promise<Result<ImportReport>> {
+export async function importMembers(
+  ctx: AppContext,
+  actor: Actor,
+  body: Buffer,
+  format: TabularFormat,
+): Promise<Result<ImportReport>> {
   const sheet = await readSheet(body, format);
   if (!sheet.ok) return sheet;
   const known = sheet.value.header.map((h) => COLUMN_ALIASES[h]);
   if (!known.includes('name')) {
-    return fail('import_invalid', 'The file needs a "name" column.', [{ line: 1, path: 'name', code: 'column_missing', message: 'No "name" column in the header.' }]);
+    return fail('import_invalid', 'The file needs a "name" column.', [
+      { line: 1, path: 'name', code: 'column_missing', message: 'No "name" column in the header.' },
+    ]);
   }
   const problems: ProblemDetail[] = [];
   const parsed: { line: number; cols: Partial<repo.MemberRow> }[] = [];
@@ -218,22 +264,38 @@ export async function importMembers(ctx: AppContext, actor: Actor, body: Buffer,
     const cols = toColumns(input, rowProblems, true);
     if (cols.email) {
       const first = seenEmail.get(cols.email);
-      if (first) rowProblems.push({ path: 'email', code: 'duplicate_in_file', message: `The same email is on line ${first}.` });
+      if (first)
+        rowProblems.push({ path: 'email', code: 'duplicate_in_file', message: `The same email is on line ${first}.` });
       else seenEmail.set(cols.email, line);
     }
     if (cols.external_id) {
       const first = seenExternal.get(cols.external_id);
-      if (first) rowProblems.push({ path: 'external_id', code: 'duplicate_in_file', message: `The same external id is on line ${first}.` });
+      if (first)
+        rowProblems.push({
+          path: 'external_id',
+          code: 'duplicate_in_file',
+          message: `The same external id is on line ${first}.`,
+        });
       else seenExternal.set(cols.external_id, line);
     }
     problems.push(...rowProblems.map((p) => ({ ...p, line })));
     parsed.push({ line, cols });
   }
   if (!parsed.length) return fail('import_invalid', 'The file has no rows to import.');
-  if (problems.length) return fail('import_invalid', `${new Set(problems.map((p) => p.line)).size} row(s) have problems; nothing was imported.`, problems);
+  if (problems.length)
+    return fail(
+      'import_invalid',
+      `${new Set(problems.map((p) => p.line)).size} row(s) have problems; nothing was imported.`,
+      problems,
+    );
 
   const { db } = ctx.store;
-  const existing = await repo.findMembersByEmailOrExternalId(db, actor.workspaceId, [...seenEmail.keys()], [...seenExternal.keys()]);
+  const existing = await repo.findMembersByEmailOrExternalId(
+    db,
+    actor.workspaceId,
+    [...seenEmail.keys()],
+    [...seenExternal.keys()],
+  );
   const byExternal = new Map(existing.filter((m) => m.external_id).map((m) => [m.external_id!, m]));
   const byEmail = new Map(existing.filter((m) => m.email).map((m) => [m.email!.toLowerCase(), m]));
   const now = ctx.clock();
@@ -241,24 +303,41 @@ export async function importMembers(ctx: AppContext, actor: Actor, body: Buffer,
   const updates: { id: string; cols: Partial<repo.MemberRow> }[] = [];
   const claimed = new Map<string, number>();
   for (const { line, cols } of parsed) {
-    const match = (cols.external_id && byExternal.get(cols.external_id)) || (cols.email && byEmail.get(cols.email)) || undefined;
+    const match =
+      (cols.external_id && byExternal.get(cols.external_id)) || (cols.email && byEmail.get(cols.email)) || undefined;
     // Matched by external id, but the email is another member's: say which row, rather than fail on the unique index.
     const emailOwner = cols.email ? byEmail.get(cols.email) : undefined;
     if (match && emailOwner && emailOwner.id !== match.id) {
-      problems.push({ line, path: 'email', code: 'email_taken', message: `Another member (${emailOwner.name}) already has this email address.` });
+      problems.push({
+        line,
+        path: 'email',
+        code: 'email_taken',
+        message: `Another member (${emailOwner.name}) already has this email address.`,
+      });
     }
     if (match) {
       const other = claimed.get(match.id);
-      if (other) problems.push({ line, code: 'duplicate_in_file', message: `Line ${other} already updates the same member.` });
+      if (other)
+        problems.push({ line, code: 'duplicate_in_file', message: `Line ${other} already updates the same member.` });
       claimed.set(match.id, line);
       // Blank cells leave the stored value alone on an update.
       const patch = Object.fromEntries(Object.entries(cols).filter(([, v]) => v !== null && v !== '[]'));
       updates.push({ id: match.id, cols: { ...patch, updated_at: now } });
     } else {
       creates.push({
-        id: newId('mem', now), workspace_id: actor.workspaceId, name: cols.name!, email: cols.email ?? null,
-        instagram: cols.instagram ?? null, tiktok: cols.tiktok ?? null, youtube: cols.youtube ?? null, reach: cols.reach ?? null,
-        project: cols.project ?? null, tags: cols.tags ?? '[]', external_id: cols.external_id ?? null, created_at: now, updated_at: now,
+        id: newId('mem', now),
+        workspace_id: actor.workspaceId,
+        name: cols.name!,
+        email: cols.email ?? null,
+        instagram: cols.instagram ?? null,
+        tiktok: cols.tiktok ?? null,
+        youtube: cols.youtube ?? null,
+        reach: cols.reach ?? null,
+        project: cols.project ?? null,
+        tags: cols.tags ?? '[]',
+        external_id: cols.external_id ?? null,
+        created_at: now,
+        updated_at: now,
       });
     }
   }
@@ -270,7 +349,10 @@ export async function importMembers(ctx: AppContext, actor: Actor, body: Buffer,
     });
   } catch (e) {
     const conflict = conflictOf(e);
-    if (conflict) return fail('import_invalid', 'A row conflicts with an existing member; nothing was imported.', [{ code: conflict.ok ? '' : conflict.problem.code, message: conflict.ok ? '' : conflict.problem.message }]);
+    if (conflict)
+      return fail('import_invalid', 'A row conflicts with an existing member; nothing was imported.', [
+        { code: conflict.ok ? '' : conflict.problem.code, message: conflict.ok ? '' : conflict.problem.message },
+      ]);
     throw e;
   }
   return ok({ created: creates.length, updated: updates.length });

@@ -39,11 +39,18 @@ export async function addMembersToOffer(
   actor: Actor,
   offerId: string,
   input: AddMembersInput,
-): Promise<Result<{ added: number; updated: number; members: { memberId: string; payoutOptionId: string; links: LinkView[]; codes: CodeView[] }[] }>> {
+): Promise<
+  Result<{
+    added: number;
+    updated: number;
+    members: { memberId: string; payoutOptionId: string; links: LinkView[]; codes: CodeView[] }[];
+  }>
+> {
   const { db } = ctx.store;
   const offer = await findOffer(db, actor.workspaceId, offerId);
   if (!offer) return fail('not_found', 'Offer not found.');
-  if (offer.status === 'archived') return fail('offer_archived', 'The offer is archived; resume it before adding members.');
+  if (offer.status === 'archived')
+    return fail('offer_archived', 'The offer is archived; resume it before adding members.');
   const pattern = input.codePattern ?? DEFAULT_CODE_PATTERN;
   if (input.generateCodes) {
     const bad = patternProblem(pattern);
@@ -57,11 +64,17 @@ export async function addMembersToOffer(
   const deepLinks = new Map<string, string>();
   const seen = new Set<string>();
   input.members.forEach((m, i) => {
-    if (!members.has(m.memberId)) problems.push({ path: `members.${i}.memberId`, code: 'not_found', message: `No member ${m.memberId}.` });
-    if (seen.has(m.memberId)) problems.push({ path: `members.${i}.memberId`, code: 'duplicate', message: 'The member is listed twice.' });
+    if (!members.has(m.memberId))
+      problems.push({ path: `members.${i}.memberId`, code: 'not_found', message: `No member ${m.memberId}.` });
+    if (seen.has(m.memberId))
+      problems.push({ path: `members.${i}.memberId`, code: 'duplicate', message: 'The member is listed twice.' });
     seen.add(m.memberId);
     if (m.payoutOptionId && !payouts.some((p) => p.id === m.payoutOptionId)) {
-      problems.push({ path: `members.${i}.payoutOptionId`, code: 'not_found', message: 'Not a payout option of this offer.' });
+      problems.push({
+        path: `members.${i}.payoutOptionId`,
+        code: 'not_found',
+        message: 'Not a payout option of this offer.',
+      });
     }
     if (m.deepLinkUrl) {
       const checked = checkDeepLink(offer, m.deepLinkUrl);
@@ -71,14 +84,33 @@ export async function addMembersToOffer(
   });
   if (problems.length) return fail('validation_failed', 'Some members could not be added.', problems);
 
-  const existing = new Map((await offerMembers.findOfferMembers(db, actor.workspaceId, offerId, ids)).map((r) => [r.member_id, r]));
-  const activeLinks = new Set((await linksRepo.linksOfMembers(db, actor.workspaceId, offerId, ids)).filter((l) => l.status === 'active').map((l) => l.member_id));
-  const activeCodes = new Set((await codesRepo.codesOfMembers(db, actor.workspaceId, offerId, ids)).filter((c) => c.status === 'active').map((c) => c.member_id));
+  const existing = new Map(
+    (await offerMembers.findOfferMembers(db, actor.workspaceId, offerId, ids)).map((r) => [r.member_id, r]),
+  );
+  const activeLinks = new Set(
+    (await linksRepo.linksOfMembers(db, actor.workspaceId, offerId, ids))
+      .filter((l) => l.status === 'active')
+      .map((l) => l.member_id),
+  );
+  const activeCodes = new Set(
+    (await codesRepo.codesOfMembers(db, actor.workspaceId, offerId, ids))
+      .filter((c) => c.status === 'active')
+      .map((c) => c.member_id),
+  );
   const now = ctx.clock();
 
   for (let attempt = 0; ; attempt++) {
-    const codeTargets = input.generateCodes ? input.members.filter((m) => !activeCodes.has(m.memberId)).map((m) => members.get(m.memberId)!) : [];
-    const generated = await generateCodesFor(actor.workspaceId, offerId, codeTargets, pattern, await codesRepo.activeCodeSet(db, actor.workspaceId), now);
+    const codeTargets = input.generateCodes
+      ? input.members.filter((m) => !activeCodes.has(m.memberId)).map((m) => members.get(m.memberId)!)
+      : [];
+    const generated = await generateCodesFor(
+      actor.workspaceId,
+      offerId,
+      codeTargets,
+      pattern,
+      await codesRepo.activeCodeSet(db, actor.workspaceId),
+      now,
+    );
     if (!generated.ok) return generated;
     try {
       const result = await db.transaction().execute(async (tx) => {
@@ -88,7 +120,13 @@ export async function addMembersToOffer(
           const payoutOptionId = m.payoutOptionId ?? had?.payout_option_id ?? defaultPayout.id;
           await offerMembers.upsertOfferMember(
             tx,
-            { workspace_id: actor.workspaceId, offer_id: offerId, member_id: m.memberId, payout_option_id: payoutOptionId, created_at: now },
+            {
+              workspace_id: actor.workspaceId,
+              offer_id: offerId,
+              member_id: m.memberId,
+              payout_option_id: payoutOptionId,
+              created_at: now,
+            },
             had !== undefined,
           );
           const created: LinkView[] = [];
@@ -96,7 +134,16 @@ export async function addMembersToOffer(
           if (input.generateLinks && (deepLink || !activeLinks.has(m.memberId))) {
             const link = await insertLinkWithSlug(
               tx,
-              { id: newId('lnk', now), workspace_id: actor.workspaceId, offer_id: offerId, member_id: m.memberId, deep_link_url: deepLink, status: 'active', created_at: now, disabled_at: null },
+              {
+                id: newId('lnk', now),
+                workspace_id: actor.workspaceId,
+                offer_id: offerId,
+                member_id: m.memberId,
+                deep_link_url: deepLink,
+                status: 'active',
+                created_at: now,
+                disabled_at: null,
+              },
               undefined,
             );
             if (link.ok) created.push(linkView(ctx.baseUrl, link.value));
@@ -105,11 +152,22 @@ export async function addMembersToOffer(
           await codesRepo.insertCodes(tx, codes);
           out.push({ memberId: m.memberId, payoutOptionId, links: created, codes: codes.map(codeView) });
         }
-        await recordAudit(tx, { ...actor, entity: 'offer', entityId: offerId, action: 'members_added', detail: { members: input.members }, now });
+        await recordAudit(tx, {
+          ...actor,
+          entity: 'offer',
+          entityId: offerId,
+          action: 'members_added',
+          detail: { members: input.members },
+          now,
+        });
         return out;
       });
       await ctx.trackingChanged({ kind: 'offer', id: offerId });
-      return ok({ added: input.members.filter((m) => !existing.has(m.memberId)).length, updated: existing.size, members: result });
+      return ok({
+        added: input.members.filter((m) => !existing.has(m.memberId)).length,
+        updated: existing.size,
+        members: result,
+      });
     } catch (e) {
       // A code string was taken by a concurrent request: draw the codes again against the fresh set.
       if (!uniqueViolation(e) || attempt >= 3) throw e;
@@ -125,18 +183,28 @@ export async function listOfferMembers(
 ): Promise<Result<Page<OfferMemberView>>> {
   const { db } = ctx.store;
   if (!(await findOffer(db, actor.workspaceId, offerId))) return fail('not_found', 'Offer not found.');
-  const rows = await offerMembers.listOfferMembers(db, actor.workspaceId, offerId, { before: decodeCursor(q.cursor), limit: q.limit });
+  const rows = await offerMembers.listOfferMembers(db, actor.workspaceId, offerId, {
+    before: decodeCursor(q.cursor),
+    limit: q.limit,
+  });
   const page = rows.slice(0, q.limit);
   const ids = page.map((r) => r.member_id);
   const members = new Map((await findMembers(db, actor.workspaceId, ids)).map((m) => [m.id, m]));
   const links = await linksRepo.linksOfMembers(db, actor.workspaceId, offerId, ids);
-  const counts = await linksRepo.clickCounts(db, actor.workspaceId, 'link', links.map((l) => l.id));
+  const counts = await linksRepo.clickCounts(
+    db,
+    actor.workspaceId,
+    'link',
+    links.map((l) => l.id),
+  );
   const codes = await codesRepo.codesOfMembers(db, actor.workspaceId, offerId, ids);
   return ok({
     data: page.map((r) => ({
       member: memberView(members.get(r.member_id)!),
       payoutOptionId: r.payout_option_id,
-      links: links.filter((l) => l.member_id === r.member_id).map((l) => linkView(ctx.baseUrl, l, counts.get(l.id) ?? { clicks: 0, uniqueClicks: 0 })),
+      links: links
+        .filter((l) => l.member_id === r.member_id)
+        .map((l) => linkView(ctx.baseUrl, l, counts.get(l.id) ?? { clicks: 0, uniqueClicks: 0 })),
       codes: codes.filter((c) => c.member_id === r.member_id).map(codeView),
     })),
     nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!.member_id) : null,
@@ -144,7 +212,12 @@ export async function listOfferMembers(
 }
 
 /** Takes a member off an offer: their links keep redirecting but stop tracking, their codes stop crediting. */
-export async function removeMemberFromOffer(ctx: AppContext, actor: Actor, offerId: string, memberId: string): Promise<Result<{ removed: true }>> {
+export async function removeMemberFromOffer(
+  ctx: AppContext,
+  actor: Actor,
+  offerId: string,
+  memberId: string,
+): Promise<Result<{ removed: true }>> {
   const { db } = ctx.store;
   if (!(await findOffer(db, actor.workspaceId, offerId))) return fail('not_found', 'Offer not found.');
   const now = ctx.clock();
@@ -153,7 +226,14 @@ export async function removeMemberFromOffer(ctx: AppContext, actor: Actor, offer
     if (!gone) return false;
     await linksRepo.disableLinks(tx, actor.workspaceId, { offerId, memberId }, now);
     await codesRepo.disableCodes(tx, actor.workspaceId, { offerId, memberId }, now);
-    await recordAudit(tx, { ...actor, entity: 'offer', entityId: offerId, action: 'member_removed', detail: { memberId }, now });
+    await recordAudit(tx, {
+      ...actor,
+      entity: 'offer',
+      entityId: offerId,
+      action: 'member_removed',
+      detail: { memberId },
+      now,
+    });
     return true;
   });
   if (!removed) return fail('not_found', 'The member is not on this offer.');

@@ -53,7 +53,11 @@ export function checkDestinationUrl(url: string, path: string, problems: Problem
   try {
     parsed = new URL(url.replace(/\{[a-z_]+\}/g, 'x'));
   } catch {
-    problems.push({ path, code: 'url_invalid', message: 'The destination must be a full URL such as https://shop.example.com/sale.' });
+    problems.push({
+      path,
+      code: 'url_invalid',
+      message: 'The destination must be a full URL such as https://shop.example.com/sale.',
+    });
     return;
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
@@ -66,7 +70,11 @@ export function checkDestinationUrl(url: string, path: string, problems: Problem
 export function checkUtm(utm: Record<string, string>, path: string, problems: ProblemDetail[]): void {
   for (const [param, template] of Object.entries(utm)) {
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(param)) {
-      problems.push({ path: `${path}.${param}`, code: 'utm_param_invalid', message: `"${param}" is not a valid query parameter name.` });
+      problems.push({
+        path: `${path}.${param}`,
+        code: 'utm_param_invalid',
+        message: `"${param}" is not a valid query parameter name.`,
+      });
     }
     const problem = checkTemplate(template);
     if (problem) {
@@ -96,7 +104,11 @@ export function checkDeepLinks(d: DeepLinkSettings, path: string, problems: Prob
 
 export function checkCodeAppend(c: CodeAppendSettings, path: string, problems: ProblemDetail[]): void {
   if (c.mode === 'query' && !/^[A-Za-z0-9_.-]{1,64}$/.test(c.param)) {
-    problems.push({ path: `${path}.param`, code: 'param_invalid', message: 'The code parameter must be a query parameter name such as "discount".' });
+    problems.push({
+      path: `${path}.param`,
+      code: 'param_invalid',
+      message: 'The code parameter must be a query parameter name such as "discount".',
+    });
   }
 }
 
@@ -121,13 +133,18 @@ export function parsePayoutOption(
   const at = (field: string) => (path ? `${path}.${field}` : field);
   const start = problems.length;
   const value = parseValue(input.type, input.value, currency);
-  if (value === null) problems.push({ path: at('value'), code: 'payout_value_invalid', message: valueMessage(input.type, currency) });
+  if (value === null)
+    problems.push({ path: at('value'), code: 'payout_value_invalid', message: valueMessage(input.type, currency) });
   const tiers: StoredTier[] = [];
   let previous = 1;
   (input.tiers ?? []).forEach((tier, i) => {
     const tierValue = parseValue(input.type, tier.value, currency);
     if (tierValue === null) {
-      problems.push({ path: at(`tiers.${i}.value`), code: 'payout_value_invalid', message: valueMessage(input.type, currency) });
+      problems.push({
+        path: at(`tiers.${i}.value`),
+        code: 'payout_value_invalid',
+        message: valueMessage(input.type, currency),
+      });
     }
     if (tier.fromConversion <= previous) {
       problems.push({
@@ -148,5 +165,6 @@ export function formatPayoutValue(type: 'percent' | 'fixed', value: number, curr
 }
 
 export function checkCurrency(currency: string, path: string, problems: ProblemDetail[]): void {
-  if (!isCurrency(currency)) problems.push({ path, code: 'currency_invalid', message: `"${currency}" is not an ISO-4217 currency code.` });
+  if (!isCurrency(currency))
+    problems.push({ path, code: 'currency_invalid', message: `"${currency}" is not an ISO-4217 currency code.` });
 }

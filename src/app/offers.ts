@@ -11,8 +11,19 @@ import { findWorkspace } from '../db/workspaces.js';
 import { decodeCursor, toPage, type Actor, type AppContext, type Page } from './context.js';
 import type { Offer, PayoutOption } from '../contract/offers.js';
 import {
-  checkCodeAppend, checkCurrency, checkDeepLinks, checkDestinationUrl, checkUtm, DEFAULT_CODE_APPEND, DEFAULT_DEEP_LINKS,
-  DEFAULT_UTM, formatPayoutValue, parsePayoutOption, type AttributionRule, type PayoutOptionInput, type TrackingMethod,
+  checkCodeAppend,
+  checkCurrency,
+  checkDeepLinks,
+  checkDestinationUrl,
+  checkUtm,
+  DEFAULT_CODE_APPEND,
+  DEFAULT_DEEP_LINKS,
+  DEFAULT_UTM,
+  formatPayoutValue,
+  parsePayoutOption,
+  type AttributionRule,
+  type PayoutOptionInput,
+  type TrackingMethod,
 } from './offer-settings.js';
 
 export interface OfferSettingsInput {
@@ -55,12 +66,19 @@ export function payoutOptionView(p: repo.PayoutOptionRow, currency: string): Pay
     title: p.title,
     type: p.type,
     value: formatPayoutValue(p.type, p.value, currency),
-    tiers: tiers.map((t) => ({ fromConversion: t.fromConversion, value: formatPayoutValue(p.type, t.value, currency) })),
+    tiers: tiers.map((t) => ({
+      fromConversion: t.fromConversion,
+      value: formatPayoutValue(p.type, t.value, currency),
+    })),
     default: p.is_default === 1,
   };
 }
 
-export function offerView(o: repo.OfferRow, payouts: repo.PayoutOptionRow[], counts?: { clicks: number; uniqueClicks: number }): OfferView {
+export function offerView(
+  o: repo.OfferRow,
+  payouts: repo.PayoutOptionRow[],
+  counts?: { clicks: number; uniqueClicks: number },
+): OfferView {
   return {
     id: o.id,
     name: o.name,
@@ -80,7 +98,8 @@ export function offerView(o: repo.OfferRow, payouts: repo.PayoutOptionRow[], cou
     deepLinks: JSON.parse(o.deep_links) as DeepLinkSettings,
     codeAppend: JSON.parse(o.code_append) as CodeAppendSettings,
     browserCodeCredit: o.browser_code_credit === 1,
-    browserAmountLimit: o.browser_amount_limit_minor === null ? null : formatAmount(Number(o.browser_amount_limit_minor), o.currency),
+    browserAmountLimit:
+      o.browser_amount_limit_minor === null ? null : formatAmount(Number(o.browser_amount_limit_minor), o.currency),
     payoutOptions: payouts.filter((p) => p.offer_id === o.id).map((p) => payoutOptionView(p, o.currency)),
     ...counts,
     createdAt: new Date(o.created_at).toISOString(),
@@ -89,7 +108,11 @@ export function offerView(o: repo.OfferRow, payouts: repo.PayoutOptionRow[], cou
 }
 
 /** Validates settings (full on create, partial on update) into column values. */
-function settingsToColumns(input: OfferSettingsInput, currentCurrency: string, problems: ProblemDetail[]): Partial<repo.OfferRow> {
+function settingsToColumns(
+  input: OfferSettingsInput,
+  currentCurrency: string,
+  problems: ProblemDetail[],
+): Partial<repo.OfferRow> {
   const cols: Partial<repo.OfferRow> = {};
   if (input.name !== undefined) {
     if (!input.name.trim()) problems.push({ path: 'name', code: 'required', message: 'An offer needs a name.' });
@@ -103,20 +126,27 @@ function settingsToColumns(input: OfferSettingsInput, currentCurrency: string, p
   }
   if (input.conversionType !== undefined) cols.conversion_type = input.conversionType;
   if (input.trackingMethods !== undefined) {
-    if (!input.trackingMethods.length) problems.push({ path: 'trackingMethods', code: 'required', message: 'Track by link, by code, or both.' });
+    if (!input.trackingMethods.length)
+      problems.push({ path: 'trackingMethods', code: 'required', message: 'Track by link, by code, or both.' });
     cols.tracking_methods = JSON.stringify([...new Set(input.trackingMethods)]);
   }
   if (input.attributionRule !== undefined) cols.attribution_rule = input.attributionRule;
   if (input.splitCodeShare !== undefined) {
     const bps = parsePercent(input.splitCodeShare);
-    if (bps === null) problems.push({ path: 'splitCodeShare', code: 'percent_invalid', message: 'The code share is a percent from 0 to 100, e.g. "50".' });
+    if (bps === null)
+      problems.push({
+        path: 'splitCodeShare',
+        code: 'percent_invalid',
+        message: 'The code share is a percent from 0 to 100, e.g. "50".',
+      });
     else cols.split_code_share_bps = bps;
   }
   if (input.cookieWindowDays !== undefined) cols.cookie_window_days = input.cookieWindowDays;
   if (input.holdDays !== undefined) cols.hold_days = input.holdDays;
   if (input.endsAt !== undefined) {
     const t = input.endsAt === null ? null : Date.parse(input.endsAt);
-    if (t !== null && Number.isNaN(t)) problems.push({ path: 'endsAt', code: 'date_invalid', message: 'The end date is an ISO 8601 date-time.' });
+    if (t !== null && Number.isNaN(t))
+      problems.push({ path: 'endsAt', code: 'date_invalid', message: 'The end date is an ISO 8601 date-time.' });
     else cols.ends_at = t;
   }
   if (input.currency !== undefined) {
@@ -128,7 +158,10 @@ function settingsToColumns(input: OfferSettingsInput, currentCurrency: string, p
     cols.utm = JSON.stringify(input.utm);
   }
   if (input.deepLinks !== undefined) {
-    const deepLinks = { ...input.deepLinks, extraDomains: input.deepLinks.extraDomains.map((d) => d.trim().toLowerCase()) };
+    const deepLinks = {
+      ...input.deepLinks,
+      extraDomains: input.deepLinks.extraDomains.map((d) => d.trim().toLowerCase()),
+    };
     checkDeepLinks(deepLinks, 'deepLinks', problems);
     cols.deep_links = JSON.stringify(deepLinks);
   }
@@ -141,7 +174,12 @@ function settingsToColumns(input: OfferSettingsInput, currentCurrency: string, p
     if (input.browserAmountLimit === null) cols.browser_amount_limit_minor = null;
     else {
       const parsed = parseAmount(input.browserAmountLimit, input.currency ?? currentCurrency);
-      if (!parsed.ok) problems.push({ path: 'browserAmountLimit', code: parsed.error, message: 'The limit is an amount in the offer currency, e.g. "500.00".' });
+      if (!parsed.ok)
+        problems.push({
+          path: 'browserAmountLimit',
+          code: parsed.error,
+          message: 'The limit is an amount in the offer currency, e.g. "500.00".',
+        });
       else cols.browser_amount_limit_minor = parsed.minor;
     }
   }
@@ -159,9 +197,15 @@ export async function createOffer(ctx: AppContext, actor: Actor, input: OfferCre
   const problems: ProblemDetail[] = [];
   const currency = input.currency ?? workspace.currency;
   const cols = settingsToColumns({ ...input, currency }, currency, problems);
-  if (!input.payoutOptions.length) problems.push({ path: 'payoutOptions', code: 'required', message: 'An offer needs at least one payout option.' });
+  if (!input.payoutOptions.length)
+    problems.push({ path: 'payoutOptions', code: 'required', message: 'An offer needs at least one payout option.' });
   const defaults = input.payoutOptions.filter((p) => p.default).length;
-  if (defaults > 1) problems.push({ path: 'payoutOptions', code: 'default_ambiguous', message: 'Only one payout option can be the default.' });
+  if (defaults > 1)
+    problems.push({
+      path: 'payoutOptions',
+      code: 'default_ambiguous',
+      message: 'Only one payout option can be the default.',
+    });
   const payouts = input.payoutOptions.map((p, i) => parsePayoutOption(p, currency, `payoutOptions.${i}`, problems));
   if (problems.length) return invalid(problems);
 
@@ -190,7 +234,10 @@ export async function createOffer(ctx: AppContext, actor: Actor, input: OfferCre
     created_at: now,
     updated_at: now,
   };
-  const defaultIndex = Math.max(0, input.payoutOptions.findIndex((p) => p.default));
+  const defaultIndex = Math.max(
+    0,
+    input.payoutOptions.findIndex((p) => p.default),
+  );
   const payoutRows: repo.PayoutOptionRow[] = payouts.map((p, i) => ({
     id: newId('pay', now),
     workspace_id: actor.workspaceId,
@@ -207,7 +254,14 @@ export async function createOffer(ctx: AppContext, actor: Actor, input: OfferCre
   await db.transaction().execute(async (tx) => {
     await repo.insertOffer(tx, offer);
     await repo.insertPayoutOptions(tx, payoutRows);
-    await recordAudit(tx, { ...actor, entity: 'offer', entityId: offer.id, action: 'created', detail: { after: offer }, now });
+    await recordAudit(tx, {
+      ...actor,
+      entity: 'offer',
+      entityId: offer.id,
+      action: 'created',
+      detail: { after: offer },
+      now,
+    });
   });
   return ok(offerView(offer, payoutRows));
 }
@@ -216,7 +270,9 @@ export async function getOffer(ctx: AppContext, actor: Actor, id: string): Promi
   const offer = await repo.findOffer(ctx.store.db, actor.workspaceId, id);
   if (!offer) return fail('not_found', 'Offer not found.');
   const counts = await clickCounts(ctx.store.db, actor.workspaceId, 'offer', [id]);
-  return ok(offerView(offer, await repo.listPayoutOptions(ctx.store.db, actor.workspaceId, [id]), counts.get(id) ?? NO_CLICKS));
+  return ok(
+    offerView(offer, await repo.listPayoutOptions(ctx.store.db, actor.workspaceId, [id]), counts.get(id) ?? NO_CLICKS),
+  );
 }
 
 export async function listOffers(
@@ -224,7 +280,11 @@ export async function listOffers(
   actor: Actor,
   q: { status?: repo.OfferRow['status']; cursor?: string; limit: number },
 ): Promise<Page<OfferView>> {
-  const rows = await repo.listOffers(ctx.store.db, actor.workspaceId, { status: q.status, before: decodeCursor(q.cursor), limit: q.limit });
+  const rows = await repo.listOffers(ctx.store.db, actor.workspaceId, {
+    status: q.status,
+    before: decodeCursor(q.cursor),
+    limit: q.limit,
+  });
   const ids = rows.slice(0, q.limit).map((r) => r.id);
   const payouts = await repo.listPayoutOptions(ctx.store.db, actor.workspaceId, ids);
   const counts = await clickCounts(ctx.store.db, actor.workspaceId, 'offer', ids);
@@ -232,7 +292,12 @@ export async function listOffers(
 }
 
 /** Edits keep their history in the audit log; commissions already computed keep the payout they were computed with. */
-export async function updateOffer(ctx: AppContext, actor: Actor, id: string, input: OfferSettingsInput): Promise<Result<OfferView>> {
+export async function updateOffer(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  input: OfferSettingsInput,
+): Promise<Result<OfferView>> {
   const { db } = ctx.store;
   const offer = await repo.findOffer(db, actor.workspaceId, id);
   if (!offer) return fail('not_found', 'Offer not found.');
@@ -244,13 +309,23 @@ export async function updateOffer(ctx: AppContext, actor: Actor, id: string, inp
   for (const key of Object.keys(cols) as (keyof repo.OfferRow)[]) (before as Record<string, unknown>)[key] = offer[key];
   await db.transaction().execute(async (tx) => {
     await repo.updateOfferRow(tx, actor.workspaceId, id, { ...cols, updated_at: now });
-    await recordAudit(tx, { ...actor, entity: 'offer', entityId: id, action: 'updated', detail: { before, after: cols }, now });
+    await recordAudit(tx, {
+      ...actor,
+      entity: 'offer',
+      entityId: id,
+      action: 'updated',
+      detail: { before, after: cols },
+      now,
+    });
   });
   await ctx.trackingChanged({ kind: 'offer', id });
   return getOffer(ctx, actor, id);
 }
 
-const TRANSITIONS: Record<'pause' | 'resume' | 'archive', { from: repo.OfferRow['status'][]; to: repo.OfferRow['status'] }> = {
+const TRANSITIONS: Record<
+  'pause' | 'resume' | 'archive',
+  { from: repo.OfferRow['status'][]; to: repo.OfferRow['status'] }
+> = {
   pause: { from: ['active'], to: 'paused' },
   resume: { from: ['paused', 'archived'], to: 'active' },
   archive: { from: ['active', 'paused'], to: 'archived' },
@@ -273,7 +348,14 @@ export async function changeOfferStatus(
   const now = ctx.clock();
   await db.transaction().execute(async (tx) => {
     await repo.updateOfferRow(tx, actor.workspaceId, id, { status: t.to, updated_at: now });
-    await recordAudit(tx, { ...actor, entity: 'offer', entityId: id, action, detail: { before: offer.status, after: t.to }, now });
+    await recordAudit(tx, {
+      ...actor,
+      entity: 'offer',
+      entityId: id,
+      action,
+      detail: { before: offer.status, after: t.to },
+      now,
+    });
   });
   await ctx.trackingChanged({ kind: 'offer', id });
   return getOffer(ctx, actor, id);

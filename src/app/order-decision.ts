@@ -2,7 +2,14 @@
 // (core/attribution.ts, pure), whether browser-only evidence may credit it (SPEC §4), and the commission each
 // credited member accrues (core/commission.ts). The ledger (core/ledger.ts) turns accruals into entries.
 import type { Transaction } from 'kysely';
-import { attribute, DAY_MS, type AttributionDecision, type ClickLookup, type CodeLookup, type OfferTracking } from '../core/attribution.js';
+import {
+  attribute,
+  DAY_MS,
+  type AttributionDecision,
+  type ClickLookup,
+  type CodeLookup,
+  type OfferTracking,
+} from '../core/attribution.js';
 import type { EvidenceConflict, OrderFacts } from '../core/order-evidence.js';
 import { commissionFor, monthKey, splitAmount } from '../core/commission.js';
 import type { Trust } from '../core/order-evidence.js';
@@ -40,8 +47,19 @@ export type DecisionRecord = AttributionDecision & {
 };
 
 /** A commission's decision columns (who, on what terms); its amount and status are the ledger's. */
-export type CommissionValues = Pick<repo.CommissionRow,
-  'offer_id' | 'payout_option_id' | 'source' | 'share_bps' | 'sale_minor' | 'currency' | 'rate_applied' | 'tier_from' | 'month_key' | 'approve_after'>;
+export type CommissionValues = Pick<
+  repo.CommissionRow,
+  | 'offer_id'
+  | 'payout_option_id'
+  | 'source'
+  | 'share_bps'
+  | 'sale_minor'
+  | 'currency'
+  | 'rate_applied'
+  | 'tier_from'
+  | 'month_key'
+  | 'approve_after'
+>;
 
 export interface OrderDecision {
   decision: AttributionDecision;
@@ -70,7 +88,11 @@ export interface TierLocks {
 export const tierKey = (offerId: string, memberId: string, month: string) => `tier:${offerId}:${memberId}:${month}`;
 
 /** Takes the keys not held yet, in order. */
-export async function takeTierLocks(tx: Transaction<Database>, locks: TierLocks, keys: readonly string[]): Promise<void> {
+export async function takeTierLocks(
+  tx: Transaction<Database>,
+  locks: TierLocks,
+  keys: readonly string[],
+): Promise<void> {
   for (const key of [...new Set(keys)].sort()) {
     if (locks.held.has(key)) continue;
     await dialectOf(tx).lockForTransaction(tx, key);
@@ -97,28 +119,73 @@ export interface SettingsSnapshot {
   browserAmountLimitMinor: number | null;
   /** The offer's version: when its settings last changed. */
   version: number;
-  payouts: Record<string, { id: string; title: string; type: string; value: number; tiers: { fromConversion: number; value: number }[] }>;
+  payouts: Record<
+    string,
+    { id: string; title: string; type: string; value: number; tiers: { fromConversion: number; value: number }[] }
+  >;
 }
 
 export async function decideOrder(
-  tx: Transaction<Database>, facts: ConversionFacts, clicks: ClickFinder, ws: Workspace, input: DecideInput,
-  fresh: { clickId: string; click: FoundClick | null } | null, order: OrderFacts, conversionId: string | null, locks: TierLocks = { held: new Set() },
+  tx: Transaction<Database>,
+  facts: ConversionFacts,
+  clicks: ClickFinder,
+  ws: Workspace,
+  input: DecideInput,
+  fresh: { clickId: string; click: FoundClick | null } | null,
+  order: OrderFacts,
+  conversionId: string | null,
+  locks: TierLocks = { held: new Set() },
 ): Promise<OrderDecision> {
   const evidence = order.evidence;
-  const click = !evidence.clickId ? null : evidence.clickId === fresh?.clickId ? fresh.click : await clicks.find(evidence.clickId, { wait: false, db: tx });
+  const click = !evidence.clickId
+    ? null
+    : evidence.clickId === fresh?.clickId
+      ? fresh.click
+      : await clicks.find(evidence.clickId, { wait: false, db: tx });
   const codeRow = evidence.code ? await facts.code(tx, evidence.code) : undefined;
   const offers = await facts.offers(tx, [click?.offerId, evidence.reportedOfferId, codeRow?.offer_id]);
   const clickLookup: ClickLookup = !evidence.clickId
-    ? input.unusableClickId ? { lookup: 'not_found', clickId: input.unusableClickId } : { lookup: 'none' }
-    : !click ? { lookup: 'not_found', clickId: evidence.clickId }
-    : click.workspaceId !== ws.id ? { lookup: 'other_workspace', clickId: evidence.clickId }
-    : { lookup: 'found', click: { clickId: evidence.clickId, offerId: click.offerId, memberId: click.memberId, linkId: click.linkId, clickedAt: click.clickedAt, trackedWhenClicked: click.tracked }, offer: tracking(offers, click.offerId) };
+    ? input.unusableClickId
+      ? { lookup: 'not_found', clickId: input.unusableClickId }
+      : { lookup: 'none' }
+    : !click
+      ? { lookup: 'not_found', clickId: evidence.clickId }
+      : click.workspaceId !== ws.id
+        ? { lookup: 'other_workspace', clickId: evidence.clickId }
+        : {
+            lookup: 'found',
+            click: {
+              clickId: evidence.clickId,
+              offerId: click.offerId,
+              memberId: click.memberId,
+              linkId: click.linkId,
+              clickedAt: click.clickedAt,
+              trackedWhenClicked: click.tracked,
+            },
+            offer: tracking(offers, click.offerId),
+          };
   const codeLookup: CodeLookup = !evidence.code
     ? { lookup: 'none' }
-    : !codeRow ? { lookup: 'not_found', code: evidence.code }
-    : { lookup: 'found', code: { codeId: codeRow.id, code: codeRow.code, offerId: codeRow.offer_id, memberId: codeRow.member_id, status: codeRow.status }, offer: tracking(offers, codeRow.offer_id) };
+    : !codeRow
+      ? { lookup: 'not_found', code: evidence.code }
+      : {
+          lookup: 'found',
+          code: {
+            codeId: codeRow.id,
+            code: codeRow.code,
+            offerId: codeRow.offer_id,
+            memberId: codeRow.member_id,
+            status: codeRow.status,
+          },
+          offer: tracking(offers, codeRow.offer_id),
+        };
 
-  const decision = attribute({ occurredAt: evidence.occurredAt, reportedOfferId: evidence.reportedOfferId, click: clickLookup, code: codeLookup });
+  const decision = attribute({
+    occurredAt: evidence.occurredAt,
+    reportedOfferId: evidence.reportedOfferId,
+    click: clickLookup,
+    code: codeLookup,
+  });
   const notes: string[] = [];
   const holds: string[] = [];
   const commissions: CreditedCommission[] = [];
@@ -132,7 +199,8 @@ export async function decideOrder(
       for (const credit of decision.credits) {
         if (!credit.memberId) continue;
         const payout = await facts.payout(tx, credit.offerId, credit.memberId);
-        if (payout.payout.tiers.length) tierKeys.push(tierKey(credit.offerId, credit.memberId, monthOf(evidence.occurredAt, ws.timezone)));
+        if (payout.payout.tiers.length)
+          tierKeys.push(tierKey(credit.offerId, credit.memberId, monthOf(evidence.occurredAt, ws.timezone)));
       }
       await takeTierLocks(tx, locks, tierKeys);
     }
@@ -142,57 +210,119 @@ export async function decideOrder(
     for (const [i, credit] of decision.credits.entries()) {
       const offer = offers[credit.offerId]!;
       settings[credit.offerId] ??= snapshot(offer);
-      if (browserOnly && credit.source === 'code' && !offer.browserCodeCredit && !holds.includes('browser_code_unverified')) holds.push('browser_code_unverified');
+      if (
+        browserOnly &&
+        credit.source === 'code' &&
+        !offer.browserCodeCredit &&
+        !holds.includes('browser_code_unverified')
+      )
+        holds.push('browser_code_unverified');
       if (!credit.memberId) continue; // a generic link or code credits the offer; nobody is paid
       // An order in another currency is converted at the workspace's rate; without one it earns nothing yet.
-      const sale = evidence.amount ? await inOfferCurrency((from, to) => facts.fxRate(tx, from, to), evidence.amount, offer.currency) : 0;
+      const sale = evidence.amount
+        ? await inOfferCurrency((from, to) => facts.fxRate(tx, from, to), evidence.amount, offer.currency)
+        : 0;
       if (sale === null) {
         if (!notes.includes('no_fx_rate')) notes.push('no_fx_rate');
         continue;
       }
-      if (browserOnly && offer.browserAmountLimitMinor !== null && sale > offer.browserAmountLimitMinor && !holds.includes('browser_amount_over_limit')) holds.push('browser_amount_over_limit');
+      if (
+        browserOnly &&
+        offer.browserAmountLimitMinor !== null &&
+        sale > offer.browserAmountLimitMinor &&
+        !holds.includes('browser_amount_over_limit')
+      )
+        holds.push('browser_amount_over_limit');
       const payout = await facts.payout(tx, credit.offerId, credit.memberId);
       settings[credit.offerId]!.payouts[credit.memberId] = { id: payout.id, title: payout.title, ...payout.payout };
       const month = monthOf(evidence.occurredAt, ws.timezone);
       // Only volume tiers depend on how many came before; the count was serialized above (takeTierLocks).
-      const earlier = payout.payout.tiers.length && !input.isTest
-        ? await repo.countMonthCommissions(tx, credit.offerId, credit.memberId, month, conversionId ?? '')
-        : 0;
-      const c = commissionFor({ payout: payout.payout, saleMinor: sale, shareBps: credit.shareBps, conversionNumberInMonth: earlier + 1 });
-      commissions.push({ memberId: credit.memberId, offerId: credit.offerId, amountMinor: c.amountMinor, currency: offer.currency });
+      const earlier =
+        payout.payout.tiers.length && !input.isTest
+          ? await repo.countMonthCommissions(tx, credit.offerId, credit.memberId, month, conversionId ?? '')
+          : 0;
+      const c = commissionFor({
+        payout: payout.payout,
+        saleMinor: sale,
+        shareBps: credit.shareBps,
+        conversionNumberInMonth: earlier + 1,
+      });
+      commissions.push({
+        memberId: credit.memberId,
+        offerId: credit.offerId,
+        amountMinor: c.amountMinor,
+        currency: offer.currency,
+      });
       accruals.push({
         memberId: credit.memberId,
         accruedMinor: c.amountMinor,
         values: {
-          offer_id: credit.offerId, payout_option_id: payout.id, source: credit.source, share_bps: credit.shareBps,
-          sale_minor: whole ? splitAmount(sale, shares)[i]! : Math.floor((sale * credit.shareBps) / 10_000), currency: offer.currency,
-          rate_applied: c.rateApplied, tier_from: c.tierFromConversion, month_key: month, approve_after: evidence.occurredAt + offer.holdDays * DAY_MS,
+          offer_id: credit.offerId,
+          payout_option_id: payout.id,
+          source: credit.source,
+          share_bps: credit.shareBps,
+          sale_minor: whole ? splitAmount(sale, shares)[i]! : Math.floor((sale * credit.shareBps) / 10_000),
+          currency: offer.currency,
+          rate_applied: c.rateApplied,
+          tier_from: c.tierFromConversion,
+          month_key: month,
+          approve_after: evidence.occurredAt + offer.holdDays * DAY_MS,
         },
       });
     }
   }
   const credited = decision.outcome === 'credited';
-  const status: ConversionStatus = order.trust === null ? 'awaiting_order'
-    : input.review === 'rejected' ? 'rejected'
-    : holds.length ? 'unverified'
-    : credited ? 'credited' : 'unattributed';
+  const status: ConversionStatus =
+    order.trust === null
+      ? 'awaiting_order'
+      : input.review === 'rejected'
+        ? 'rejected'
+        : holds.length
+          ? 'unverified'
+          : credited
+            ? 'credited'
+            : 'unattributed';
   const record: DecisionRecord = {
-    ...decision, commissions, notes: [...holds, ...notes], trust: order.trust, conflicts: order.conflicts, settings,
+    ...decision,
+    commissions,
+    notes: [...holds, ...notes],
+    trust: order.trust,
+    conflicts: order.conflicts,
+    settings,
     linkId: clickLookup.lookup === 'found' ? clickLookup.click.linkId : null,
     codeId: codeLookup.lookup === 'found' ? codeLookup.code.codeId : null,
   };
   const pays = status === 'credited' && !input.isTest;
   return {
-    decision, record, commissions, writes: pays ? accruals : [], status, reasons: [...decision.reasons, ...holds, ...notes], tierKeys,
-    eventReason: status === 'credited' ? (notes[0] ?? null) : status === 'unverified' ? holds[0]! : status === 'unattributed' ? 'unattributed' : status,
+    decision,
+    record,
+    commissions,
+    writes: pays ? accruals : [],
+    status,
+    reasons: [...decision.reasons, ...holds, ...notes],
+    tierKeys,
+    eventReason:
+      status === 'credited'
+        ? (notes[0] ?? null)
+        : status === 'unverified'
+          ? holds[0]!
+          : status === 'unattributed'
+            ? 'unattributed'
+            : status,
   };
 }
 
 function snapshot(offer: OfferFacts): SettingsSnapshot {
   return {
-    offerName: offer.name, attributionRule: offer.tracking.attributionRule, cookieWindowDays: offer.tracking.cookieWindowDays,
-    splitCodeShareBps: offer.tracking.splitCodeShareBps, holdDays: offer.holdDays, browserCodeCredit: offer.browserCodeCredit,
-    browserAmountLimitMinor: offer.browserAmountLimitMinor, version: offer.updatedAt, payouts: {},
+    offerName: offer.name,
+    attributionRule: offer.tracking.attributionRule,
+    cookieWindowDays: offer.tracking.cookieWindowDays,
+    splitCodeShareBps: offer.tracking.splitCodeShareBps,
+    holdDays: offer.holdDays,
+    browserCodeCredit: offer.browserCodeCredit,
+    browserAmountLimitMinor: offer.browserAmountLimitMinor,
+    version: offer.updatedAt,
+    payouts: {},
   };
 }
 
@@ -215,5 +345,15 @@ function monthOf(ms: number, timeZone: string): string {
 function tracking(facts: Record<string, OfferFacts>, offerId: string): OfferTracking {
   const f = facts[offerId];
   // A click or code whose offer is gone from this workspace cannot credit anyone: treat it as archived.
-  return f?.tracking ?? { status: 'archived', endsAt: null, cookieWindowDays: 0, attributionRule: 'code_first', splitCodeShareBps: 5_000, tracksLinks: false, tracksCodes: false };
+  return (
+    f?.tracking ?? {
+      status: 'archived',
+      endsAt: null,
+      cookieWindowDays: 0,
+      attributionRule: 'code_first',
+      splitCodeShareBps: 5_000,
+      tracksLinks: false,
+      tracksCodes: false,
+    }
+  );
 }

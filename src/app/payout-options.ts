@@ -38,7 +38,14 @@ export async function addPayoutOption(
   await db.transaction().execute(async (tx) => {
     await repo.insertPayoutOptions(tx, [row]);
     if (input.default) await repo.setDefaultPayoutOption(tx, offerId, row.id);
-    await recordAudit(tx, { ...actor, entity: 'payout_option', entityId: row.id, action: 'created', detail: { offerId, after: row }, now });
+    await recordAudit(tx, {
+      ...actor,
+      entity: 'payout_option',
+      entityId: row.id,
+      action: 'created',
+      detail: { offerId, after: row },
+      now,
+    });
   });
   return ok(payoutOptionView({ ...row, is_default: input.default ? 1 : 0 }, offer.currency));
 }
@@ -71,7 +78,9 @@ export async function updatePayoutOption(
       title: input.title ?? current.title,
       type: input.type ?? current.type,
       value: input.value ?? asText(current.value),
-      tiers: input.tiers ?? (typeChanged ? [] : currentTiers.map((t) => ({ fromConversion: t.fromConversion, value: asText(t.value) }))),
+      tiers:
+        input.tiers ??
+        (typeChanged ? [] : currentTiers.map((t) => ({ fromConversion: t.fromConversion, value: asText(t.value) }))),
     },
     offer.currency,
     '',
@@ -84,8 +93,15 @@ export async function updatePayoutOption(
     await repo.updatePayoutOptionRow(tx, id, patch);
     if (input.default) await repo.setDefaultPayoutOption(tx, offerId, id);
     await recordAudit(tx, {
-      ...actor, entity: 'payout_option', entityId: id, action: 'updated',
-      detail: { offerId, before: { title: current.title, type: current.type, value: current.value, tiers: currentTiers }, after: patch },
+      ...actor,
+      entity: 'payout_option',
+      entityId: id,
+      action: 'updated',
+      detail: {
+        offerId,
+        before: { title: current.title, type: current.type, value: current.value, tiers: currentTiers },
+        after: patch,
+      },
       now,
     });
   });
@@ -94,11 +110,20 @@ export async function updatePayoutOption(
 }
 
 /** Archives an option; members on it move to the offer's default, so nobody is left without a payout. */
-export async function archivePayoutOption(ctx: AppContext, actor: Actor, offerId: string, id: string): Promise<Result<{ movedMembers: number }>> {
+export async function archivePayoutOption(
+  ctx: AppContext,
+  actor: Actor,
+  offerId: string,
+  id: string,
+): Promise<Result<{ movedMembers: number }>> {
   const { db } = ctx.store;
   const current = await repo.findPayoutOption(db, actor.workspaceId, offerId, id);
   if (!current) return fail('not_found', 'Payout option not found.');
-  if (current.is_default) return fail('default_required', 'The default payout option cannot be archived; make another one the default first.');
+  if (current.is_default)
+    return fail(
+      'default_required',
+      'The default payout option cannot be archived; make another one the default first.',
+    );
   const options = await repo.listPayoutOptions(db, actor.workspaceId, [offerId]);
   const fallback = options.find((p) => p.is_default === 1)!;
   const now = ctx.clock();
@@ -106,7 +131,14 @@ export async function archivePayoutOption(ctx: AppContext, actor: Actor, offerId
   await db.transaction().execute(async (tx) => {
     await repo.reassignPayoutOption(tx, id, fallback.id);
     await repo.updatePayoutOptionRow(tx, id, { archived_at: now });
-    await recordAudit(tx, { ...actor, entity: 'payout_option', entityId: id, action: 'archived', detail: { offerId, movedMembersTo: fallback.id, moved }, now });
+    await recordAudit(tx, {
+      ...actor,
+      entity: 'payout_option',
+      entityId: id,
+      action: 'archived',
+      detail: { offerId, movedMembersTo: fallback.id, moved },
+      now,
+    });
   });
   return ok({ movedMembers: moved });
 }

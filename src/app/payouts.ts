@@ -16,8 +16,16 @@ export type PayoutLine = ContractPayoutLine;
 
 export function batchView(b: PayoutBatchTable, lines?: PayoutLine[]) {
   return {
-    id: b.id, currency: b.currency, total: formatAmount(b.total_minor, b.currency), totalMinor: b.total_minor, members: b.members,
-    commissions: b.commissions, note: b.note, createdBy: b.actor, createdAt: new Date(b.created_at).toISOString(), ...(lines ? { lines } : {}),
+    id: b.id,
+    currency: b.currency,
+    total: formatAmount(b.total_minor, b.currency),
+    totalMinor: b.total_minor,
+    members: b.members,
+    commissions: b.commissions,
+    note: b.note,
+    createdBy: b.actor,
+    createdAt: new Date(b.created_at).toISOString(),
+    ...(lines ? { lines } : {}),
   };
 }
 
@@ -26,7 +34,13 @@ async function payable(ctx: AppContext, actor: Actor, currency: string, minimumM
   const rows = await ctx.store.db
     .selectFrom('commissions as c')
     .innerJoin('members as m', 'm.id', 'c.member_id')
-    .select((eb) => ['c.member_id', 'm.name', 'm.email', eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('c.amount_minor').as('total')])
+    .select((eb) => [
+      'c.member_id',
+      'm.name',
+      'm.email',
+      eb.fn.countAll<number>().as('n'),
+      eb.fn.sum<number>('c.amount_minor').as('total'),
+    ])
     .where('c.workspace_id', '=', actor.workspaceId)
     .where('c.status', '=', 'approved')
     .where('c.currency', '=', currency)
@@ -34,16 +48,36 @@ async function payable(ctx: AppContext, actor: Actor, currency: string, minimumM
     .groupBy(['c.member_id', 'm.name', 'm.email'])
     .execute();
   return rows
-    .map((r) => ({ memberId: r.member_id, name: r.name, email: r.email, commissions: Number(r.n), amountMinor: Number(r.total) }))
+    .map((r) => ({
+      memberId: r.member_id,
+      name: r.name,
+      email: r.email,
+      commissions: Number(r.n),
+      amountMinor: Number(r.total),
+    }))
     .filter((l) => l.amountMinor > 0 && l.amountMinor >= minimumMinor)
     .sort((a, b) => b.amountMinor - a.amountMinor);
 }
 
-export async function previewPayouts(ctx: AppContext, actor: Actor, currency: string): Promise<Result<{ currency: string; lines: PayoutLine[]; totalMinor: number }>> {
-  const ws = await ctx.store.db.selectFrom('workspaces').select(['min_payout_minor', 'currency']).where('id', '=', actor.workspaceId).executeTakeFirstOrThrow();
-  if (!isCurrency(currency)) return fail('validation_failed', `Unknown currency "${currency}".`, [{ path: 'currency', code: 'currency_invalid', message: 'Use an ISO-4217 code.' }]);
+export async function previewPayouts(
+  ctx: AppContext,
+  actor: Actor,
+  currency: string,
+): Promise<Result<{ currency: string; lines: PayoutLine[]; totalMinor: number }>> {
+  const ws = await ctx.store.db
+    .selectFrom('workspaces')
+    .select(['min_payout_minor', 'currency'])
+    .where('id', '=', actor.workspaceId)
+    .executeTakeFirstOrThrow();
+  if (!isCurrency(currency))
+    return fail('validation_failed', `Unknown currency "${currency}".`, [
+      { path: 'currency', code: 'currency_invalid', message: 'Use an ISO-4217 code.' },
+    ]);
   const minimum = currency === ws.currency ? ws.min_payout_minor : 0;
-  const lines = (await payable(ctx, actor, currency, minimum)).map((l) => ({ ...l, amount: formatAmount(l.amountMinor, currency) }));
+  const lines = (await payable(ctx, actor, currency, minimum)).map((l) => ({
+    ...l,
+    amount: formatAmount(l.amountMinor, currency),
+  }));
   return ok({ currency, lines, totalMinor: lines.reduce((n, l) => n + l.amountMinor, 0) });
 }
 
@@ -54,24 +88,51 @@ export async function previewPayouts(ctx: AppContext, actor: Actor, currency: st
 export async function createPayoutBatch(ctx: AppContext, actor: Actor, input: { currency: string; note?: string }) {
   const preview = await previewPayouts(ctx, actor, input.currency);
   if (!preview.ok) return preview;
-  if (!preview.value.lines.length) return fail('nothing_to_pay', 'No member has approved commissions at or above the minimum payout in this currency.');
+  if (!preview.value.lines.length)
+    return fail(
+      'nothing_to_pay',
+      'No member has approved commissions at or above the minimum payout in this currency.',
+    );
   const now = ctx.clock();
   const id = newId('pob', now);
   const result = await ctx.store.writeTransaction(async (tx) => {
     const members = preview.value.lines.map((l) => l.memberId);
-    const listed = await tx.selectFrom('commissions').select('id')
-      .where('workspace_id', '=', actor.workspaceId).where('status', '=', 'approved').where('currency', '=', input.currency)
-      .where('payout_batch_id', 'is', null).where('member_id', 'in', members).orderBy('id').execute();
+    const listed = await tx
+      .selectFrom('commissions')
+      .select('id')
+      .where('workspace_id', '=', actor.workspaceId)
+      .where('status', '=', 'approved')
+      .where('currency', '=', input.currency)
+      .where('payout_batch_id', 'is', null)
+      .where('member_id', 'in', members)
+      .orderBy('id')
+      .execute();
     let total = 0;
     const paidMembers = new Set<string>();
     let count = 0;
     for (const { id: commissionId } of listed) {
       // Locked and read again: a batch created at the same moment (here or on another instance) may have claimed it.
-      const c = await ctx.store.dialect.lockedForUpdate(tx.selectFrom('commissions').selectAll().where('id', '=', commissionId).where('status', '=', 'approved').where('payout_batch_id', 'is', null)).executeTakeFirst();
+      const c = await ctx.store.dialect
+        .lockedForUpdate(
+          tx
+            .selectFrom('commissions')
+            .selectAll()
+            .where('id', '=', commissionId)
+            .where('status', '=', 'approved')
+            .where('payout_batch_id', 'is', null),
+        )
+        .executeTakeFirst();
       if (!c) continue;
       const planned = planPayout(ledgerState(c), `Paid in batch ${id}.`);
       if (!planned.ok) continue;
-      await appendEntries(tx, { workspaceId: actor.workspaceId, actor: actor.actor, now }, c, [planned.entry], planned.after, { payout_batch_id: id });
+      await appendEntries(
+        tx,
+        { workspaceId: actor.workspaceId, actor: actor.actor, now },
+        c,
+        [planned.entry],
+        planned.after,
+        { payout_batch_id: id },
+      );
       total += Number(c.amount_minor);
       paidMembers.add(c.member_id);
       count++;
@@ -79,13 +140,24 @@ export async function createPayoutBatch(ctx: AppContext, actor: Actor, input: { 
     // Everything was claimed by a batch made at the same moment: this one would be empty, so it is not made at all.
     if (count === 0) return null;
     const batch: PayoutBatchTable = {
-      id, workspace_id: actor.workspaceId, currency: input.currency, total_minor: total, members: paidMembers.size,
-      commissions: count, note: input.note?.trim() ?? '', actor: actor.actor, created_at: now,
+      id,
+      workspace_id: actor.workspaceId,
+      currency: input.currency,
+      total_minor: total,
+      members: paidMembers.size,
+      commissions: count,
+      note: input.note?.trim() ?? '',
+      actor: actor.actor,
+      created_at: now,
     };
     await tx.insertInto('payout_batches').values(batch).execute();
     return batch;
   });
-  if (!result) return fail('nothing_to_pay', 'No member has approved commissions at or above the minimum payout in this currency.');
+  if (!result)
+    return fail(
+      'nothing_to_pay',
+      'No member has approved commissions at or above the minimum payout in this currency.',
+    );
   return getPayoutBatch(ctx, actor, result.id);
 }
 
@@ -94,18 +166,38 @@ async function batchLines(ctx: AppContext, batchId: string, currency: string): P
   const rows = await ctx.store.db
     .selectFrom('commissions as c')
     .innerJoin('members as m', 'm.id', 'c.member_id')
-    .innerJoin('commission_adjustments as a', (j) => j.onRef('a.commission_id', '=', 'c.id').on('a.kind', 'in', ['payout', 'pay']))
-    .select((eb) => ['c.member_id', 'm.name', 'm.email', eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('a.amount_after').as('total')])
+    .innerJoin('commission_adjustments as a', (j) =>
+      j.onRef('a.commission_id', '=', 'c.id').on('a.kind', 'in', ['payout', 'pay']),
+    )
+    .select((eb) => [
+      'c.member_id',
+      'm.name',
+      'm.email',
+      eb.fn.countAll<number>().as('n'),
+      eb.fn.sum<number>('a.amount_after').as('total'),
+    ])
     .where('c.payout_batch_id', '=', batchId)
     .groupBy(['c.member_id', 'm.name', 'm.email'])
     .execute();
   return rows
-    .map((r) => ({ memberId: r.member_id, name: r.name, email: r.email, commissions: Number(r.n), amountMinor: Number(r.total), amount: formatAmount(Number(r.total), currency) }))
+    .map((r) => ({
+      memberId: r.member_id,
+      name: r.name,
+      email: r.email,
+      commissions: Number(r.n),
+      amountMinor: Number(r.total),
+      amount: formatAmount(Number(r.total), currency),
+    }))
     .sort((a, b) => b.amountMinor - a.amountMinor);
 }
 
 export async function getPayoutBatch(ctx: AppContext, actor: Actor, id: string) {
-  const b = await ctx.store.db.selectFrom('payout_batches').selectAll().where('workspace_id', '=', actor.workspaceId).where('id', '=', id).executeTakeFirst();
+  const b = await ctx.store.db
+    .selectFrom('payout_batches')
+    .selectAll()
+    .where('workspace_id', '=', actor.workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!b) return fail('not_found', 'Payout batch not found.');
   return ok(batchView(b, await batchLines(ctx, id, b.currency)));
 }
@@ -114,7 +206,14 @@ export async function listPayoutBatches(ctx: AppContext, actor: Actor, q: { curs
   let query = ctx.store.db.selectFrom('payout_batches').selectAll().where('workspace_id', '=', actor.workspaceId);
   const before = decodeCursor(q.cursor);
   if (before) query = query.where('id', '<', before);
-  return toPage(await query.orderBy('id', 'desc').limit(q.limit + 1).execute(), q.limit, (b) => batchView(b));
+  return toPage(
+    await query
+      .orderBy('id', 'desc')
+      .limit(q.limit + 1)
+      .execute(),
+    q.limit,
+    (b) => batchView(b),
+  );
 }
 
 export type PayoutExportLayout = 'sheet' | 'paypal';
@@ -132,7 +231,12 @@ export interface PayoutExportTable {
  * note — with no header and no byte-order mark. Exports escape text that a spreadsheet would run as a formula; an
  * escaped email would pay nobody (or somebody else), so a batch with such an email is refused for PayPal instead.
  */
-export async function payoutBatchTable(ctx: AppContext, actor: Actor, id: string, layout: PayoutExportLayout): Promise<Result<PayoutExportTable>> {
+export async function payoutBatchTable(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  layout: PayoutExportLayout,
+): Promise<Result<PayoutExportTable>> {
   const batch = await getPayoutBatch(ctx, actor, id);
   if (!batch.ok) return batch;
   const { lines = [], currency } = batch.value;
@@ -142,28 +246,62 @@ export async function payoutBatchTable(ctx: AppContext, actor: Actor, id: string
     return ok({
       columns: ['member_id', 'name', 'email', 'commissions', amount, 'currency', 'batch'],
       rows: lines.map((l) => [l.memberId, l.name, l.email, l.commissions, money(l), currency, id]),
-      header: true, bom: true,
+      header: true,
+      bom: true,
     });
   }
   const missing = lines.filter((l) => !l.email);
   if (missing.length) {
-    return fail('payout_email_missing', 'PayPal pays by email; some members in the batch have none.', missing.map((l) => ({ path: l.memberId, message: `${l.name} has no email address.` })));
+    return fail(
+      'payout_email_missing',
+      'PayPal pays by email; some members in the batch have none.',
+      missing.map((l) => ({ path: l.memberId, message: `${l.name} has no email address.` })),
+    );
   }
   const unsafe = lines.filter((l) => safeCell(l.email!) !== l.email);
   if (unsafe.length) {
-    return fail('payout_email_unsafe', 'Some emails start with a character spreadsheets run as a formula; PayPal would receive them altered.', unsafe.map((l) => ({ path: l.memberId, message: `${l.name}: "${l.email}" cannot go into a payout file as it is.` })));
+    return fail(
+      'payout_email_unsafe',
+      'Some emails start with a character spreadsheets run as a formula; PayPal would receive them altered.',
+      unsafe.map((l) => ({
+        path: l.memberId,
+        message: `${l.name}: "${l.email}" cannot go into a payout file as it is.`,
+      })),
+    );
   }
   return ok({
     columns: ['email', amount, 'currency', 'reference', 'note'],
-    rows: lines.map((l) => [l.email!, money(l), currency, `${id}-${l.memberId}`.slice(0, 30), `Touchpoint commissions, batch ${id}`]),
-    header: false, bom: false,
+    rows: lines.map((l) => [
+      l.email!,
+      money(l),
+      currency,
+      `${id}-${l.memberId}`.slice(0, 30),
+      `Touchpoint commissions, batch ${id}`,
+    ]),
+    header: false,
+    bom: false,
   });
 }
 
-export async function setMinimumPayout(ctx: AppContext, actor: Actor, amount: string): Promise<Result<{ minimumPayout: string; currency: string }>> {
-  const ws = await ctx.store.db.selectFrom('workspaces').select('currency').where('id', '=', actor.workspaceId).executeTakeFirstOrThrow();
+export async function setMinimumPayout(
+  ctx: AppContext,
+  actor: Actor,
+  amount: string,
+): Promise<Result<{ minimumPayout: string; currency: string }>> {
+  const ws = await ctx.store.db
+    .selectFrom('workspaces')
+    .select('currency')
+    .where('id', '=', actor.workspaceId)
+    .executeTakeFirstOrThrow();
   const parsed = parseAmount(amount, ws.currency);
-  if (!parsed.ok) return fail('validation_failed', 'The minimum payout is not a valid amount.', [{ path: 'amount', code: parsed.error, message: `An amount in ${ws.currency} such as "50.00".` }]);
-  await ctx.store.db.updateTable('workspaces').set({ min_payout_minor: parsed.minor }).where('id', '=', actor.workspaceId).execute();
+  if (!parsed.ok)
+    return fail('validation_failed', 'The minimum payout is not a valid amount.', [
+      { path: 'amount', code: parsed.error, message: `An amount in ${ws.currency} such as "50.00".` },
+    ]);
+  await ctx.store.db
+    .updateTable('workspaces')
+    .set({ min_payout_minor: parsed.minor })
+    .where('id', '=', actor.workspaceId)
+    .execute();
   return ok({ minimumPayout: formatAmount(parsed.minor, ws.currency), currency: ws.currency });
 }

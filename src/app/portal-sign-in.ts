@@ -20,7 +20,6 @@ export interface MemberSession {
   workspaceId: string;
 }
 
-
 export interface IssuedLink {
   workspaceId: string;
   memberId: string;
@@ -34,8 +33,13 @@ export async function issueLoginLink(ctx: AppContext, workspaceId: string, membe
   const now = ctx.clock();
   const token = newToken();
   await repo.insertOneTimeToken(ctx.store.db, {
-    token_hash: hashToken(token), purpose: 'member_login', workspace_id: workspaceId, subject_id: memberId,
-    created_at: now, expires_at: now + LOGIN_LINK_MS, used_at: null,
+    token_hash: hashToken(token),
+    purpose: 'member_login',
+    workspace_id: workspaceId,
+    subject_id: memberId,
+    created_at: now,
+    expires_at: now + LOGIN_LINK_MS,
+    used_at: null,
   });
   return `${ctx.baseUrl}/p/auth?token=${token}`;
 }
@@ -46,13 +50,17 @@ export async function issueLoginLink(ctx: AppContext, workspaceId: string, membe
  * it is made when it is sent, so no copy of it is kept. Returns what was queued, for tests; the route only says
  * "accepted".
  */
-export async function requestLoginLink(ctx: AppContext, input: { email: string; ip: string }): Promise<Result<IssuedLink[]>> {
+export async function requestLoginLink(
+  ctx: AppContext,
+  input: { email: string; ip: string },
+): Promise<Result<IssuedLink[]>> {
   const email = input.email.trim().toLowerCase();
   const limits = [
     { scope: 'portal-link-email', value: email, max: LINKS_MAX_PER_EMAIL },
     { scope: 'portal-link-ip', value: input.ip, max: LINKS_MAX_PER_IP },
   ];
-  if (!(await takeAttempts(ctx, limits))) return fail('rate_limited', 'Too many sign-in links asked for. Try again in 15 minutes.');
+  if (!(await takeAttempts(ctx, limits)))
+    return fail('rate_limited', 'Too many sign-in links asked for. Try again in 15 minutes.');
   if (!email) return ok([]);
   const members = await ctx.store.db
     .selectFrom('members as m')
@@ -62,7 +70,13 @@ export async function requestLoginLink(ctx: AppContext, input: { email: string; 
     .execute();
   const issued: IssuedLink[] = [];
   for (const m of members) {
-    const emailId = await queueMagicLinkEmail(ctx.store.db, { id: m.workspace_id, name: m.workspace_name }, { id: m.id, name: m.name, email }, ctx.baseUrl, ctx.clock());
+    const emailId = await queueMagicLinkEmail(
+      ctx.store.db,
+      { id: m.workspace_id, name: m.workspace_name },
+      { id: m.id, name: m.name, email },
+      ctx.baseUrl,
+      ctx.clock(),
+    );
     issued.push({ workspaceId: m.workspace_id, memberId: m.id, email, emailId: emailId! });
   }
   return ok(issued);
@@ -79,8 +93,13 @@ export async function consumeLoginLink(
   if (!used) return fail('link_invalid', 'This sign-in link has expired or was already used. Ask for a new one.');
   const session = newSession(now, browserCsrf);
   await repo.insertMemberSession(ctx.store.db, {
-    token_hash: session.tokenHash, member_id: used.subject_id, workspace_id: used.workspace_id, csrf_token: session.csrfToken,
-    created_at: now, last_seen_at: now, expires_at: session.expiresAt,
+    token_hash: session.tokenHash,
+    member_id: used.subject_id,
+    workspace_id: used.workspace_id,
+    csrf_token: session.csrfToken,
+    created_at: now,
+    last_seen_at: now,
+    expires_at: session.expiresAt,
   });
   return ok({ ...session, memberId: used.subject_id, workspaceId: used.workspace_id });
 }

@@ -7,7 +7,14 @@ import type { ConversionInput } from '../core/conversion-input.js';
 import { newId } from '../core/ids.js';
 import { planOrder, refundedTotal } from '../core/ledger.js';
 import { formatAmount } from '../core/money.js';
-import { orderFacts, sameFacts, type EvidenceEvent, type EvidenceRecord, type OrderFacts, type Trust } from '../core/order-evidence.js';
+import {
+  orderFacts,
+  sameFacts,
+  type EvidenceEvent,
+  type EvidenceRecord,
+  type OrderFacts,
+  type Trust,
+} from '../core/order-evidence.js';
 import { enqueueWebhook } from '../db/webhooks.js';
 import * as repo from '../db/conversions.js';
 import type { ConversionSource, ConversionStatus, Database } from '../db/schema.js';
@@ -16,7 +23,13 @@ import type { ClickFinder } from './click-finder.js';
 import type { AppContext } from './context.js';
 import { uncachedFacts } from './conversion-facts.js';
 import { appendEntries, entryRows, ledgerState, orderMoney, type EntryContext } from './ledger.js';
-import { decideOrder, type CreditedCommission, type DecisionRecord, type OrderDecision, type TierLocks } from './order-decision.js';
+import {
+  decideOrder,
+  type CreditedCommission,
+  type DecisionRecord,
+  type OrderDecision,
+  type TierLocks,
+} from './order-decision.js';
 
 export interface RecordResult {
   outcome: 'created' | 'filled_in' | 'duplicate';
@@ -51,12 +64,19 @@ export async function recordConversion(
   const now = ctx.clock();
   const trust = trustOf(source);
   const said: EvidenceRecord = {
-    reportedOfferId: input.offerId, clickId: input.clickId, code: input.code, amount, occurredAt: input.occurredAt, timeGiven: input.timeGiven,
+    reportedOfferId: input.offerId,
+    clickId: input.clickId,
+    code: input.code,
+    amount,
+    occurredAt: input.occurredAt,
+    timeGiven: input.timeGiven,
   };
   const thisEvent: EvidenceEvent = { trust, evidence: said };
   // Looked up before the transaction, which must not wait on a flush; a click id that only the stored order has
   // is an old one, long written, and is read inside.
-  const fresh = input.clickId ? { clickId: input.clickId, click: await clicks.find(input.clickId, { wait: true }) } : null;
+  const fresh = input.clickId
+    ? { clickId: input.clickId, click: await clicks.find(input.clickId, { wait: true }) }
+    : null;
   const isTest = input.isTest ? 1 : 0;
 
   return ctx.store.writeTransaction(async (tx) => {
@@ -64,12 +84,38 @@ export async function recordConversion(
     const facts = ctx.conversionFacts?.forWorkspace(ws.id) ?? uncachedFacts(ws.id);
     const locks: TierLocks = { held: new Set() };
     const decide = (order: OrderFacts, conversionId: string | null, review: repo.ConversionRow['review']) =>
-      decideOrder(tx, facts, clicks, ws, { isTest: input.isTest, unusableClickId: input.unusableClickId, review }, fresh, order, conversionId, locks);
+      decideOrder(
+        tx,
+        facts,
+        clicks,
+        ws,
+        { isTest: input.isTest, unusableClickId: input.unusableClickId, review },
+        fresh,
+        order,
+        conversionId,
+        locks,
+      );
     const eventRow = (conversionId: string, outcome: string, reason: string | null): repo.ConversionEventRow => ({
-      id: newId('evt', now), workspace_id: ws.id, conversion_id: conversionId, received_at: now, source, order_id: input.orderId,
-      is_test: isTest, outcome, reason, detail: JSON.stringify(detail), trust, evidence: JSON.stringify(said), event_key: null,
+      id: newId('evt', now),
+      workspace_id: ws.id,
+      conversion_id: conversionId,
+      received_at: now,
+      source,
+      order_id: input.orderId,
+      is_test: isTest,
+      outcome,
+      reason,
+      detail: JSON.stringify(detail),
+      trust,
+      evidence: JSON.stringify(said),
+      event_key: null,
     });
-    const entryContext = (endpoints?: EntryContext['endpoints']): EntryContext => ({ workspaceId: ws.id, actor: 'system', now, endpoints });
+    const entryContext = (endpoints?: EntryContext['endpoints']): EntryContext => ({
+      workspaceId: ws.id,
+      actor: 'system',
+      now,
+      endpoints,
+    });
 
     // Step 1, the common case: a new order. It is decided first and written with its decision in one insert; the
     // unique index on (workspace, test, order) says whether it was new. Another event for the same order, here or on
@@ -78,10 +124,24 @@ export async function recordConversion(
     const firstFacts = orderFacts([thisEvent], now);
     const first = await decide(firstFacts, null, null);
     const created = await repo.insertConversionIfNew(tx, {
-      id, workspace_id: ws.id, order_id: input.orderId, is_test: isTest, status: first.status, occurred_at: firstFacts.evidence.occurredAt,
-      reported_offer_id: firstFacts.evidence.reportedOfferId, click_id: firstFacts.evidence.clickId, code: firstFacts.evidence.code,
-      amount_minor: amount?.minor ?? null, currency: amount?.currency ?? null, refunded_minor: 0, refunded_full: 0, cancelled_at: null, review: null,
-      decision: JSON.stringify(first.record), created_at: now, updated_at: now,
+      id,
+      workspace_id: ws.id,
+      order_id: input.orderId,
+      is_test: isTest,
+      status: first.status,
+      occurred_at: firstFacts.evidence.occurredAt,
+      reported_offer_id: firstFacts.evidence.reportedOfferId,
+      click_id: firstFacts.evidence.clickId,
+      code: firstFacts.evidence.code,
+      amount_minor: amount?.minor ?? null,
+      currency: amount?.currency ?? null,
+      refunded_minor: 0,
+      refunded_full: 0,
+      cancelled_at: null,
+      review: null,
+      decision: JSON.stringify(first.record),
+      created_at: now,
+      updated_at: now,
     });
     if (created) {
       // The order's other rows together: one round trip on PostgreSQL.
@@ -89,14 +149,23 @@ export async function recordConversion(
       for (const w of first.writes) {
         const commission = newCommission(ws.id, id, w, now);
         writes.push(repo.commissionInsert(tx, commission));
-        for (const e of entryRows(entryContext(), { ...commission, amount_minor: 0 }, [{ kind: 'accrual', deltaMinor: w.accruedMinor, statusAfter: 'pending', reason: 'Conversion credited.' }])) {
+        for (const e of entryRows(entryContext(), { ...commission, amount_minor: 0 }, [
+          { kind: 'accrual', deltaMinor: w.accruedMinor, statusAfter: 'pending', reason: 'Conversion credited.' },
+        ])) {
           writes.push(repo.adjustmentInsert(tx, e));
         }
       }
       writes.push(repo.eventInsert(tx, eventRow(id, 'created', first.eventReason)));
       await dialect.writeTogether(tx, writes);
       if (!input.isTest) await announceCreated(tx, facts, ws, id, input.orderId, first, firstFacts, amount, now);
-      return { outcome: 'created', conversionId: id, status: first.status, isTest: input.isTest, reasons: first.reasons, commissions: first.commissions };
+      return {
+        outcome: 'created',
+        conversionId: id,
+        status: first.status,
+        isTest: input.isTest,
+        reasons: first.reasons,
+        commissions: first.commissions,
+      };
     }
 
     // Step 2: the order exists. Locked (PostgreSQL; SQLite has one writer), then decided again from all its evidence.
@@ -107,7 +176,8 @@ export async function recordConversion(
       if (peek) {
         const known = await storedEvidence(tx, peek);
         const withThis = orderFacts([...known, thisEvent], Number(peek.created_at));
-        if (peek.status === 'awaiting_order' || !sameFacts(orderFacts(known, Number(peek.created_at)), withThis)) await decide(withThis, peek.id, peek.review);
+        if (peek.status === 'awaiting_order' || !sameFacts(orderFacts(known, Number(peek.created_at)), withThis))
+          await decide(withThis, peek.id, peek.review);
       }
     }
     const row = await repo.lockConversionByOrder(tx, ws.id, input.isTest, input.orderId);
@@ -118,22 +188,39 @@ export async function recordConversion(
     const done = async (outcome: RecordResult['outcome'], reason: string): Promise<RecordResult> => {
       await repo.insertEvent(tx, eventRow(row.id, outcome, reason));
       const previous = JSON.parse(row.decision) as Partial<DecisionRecord>;
-      return { outcome, conversionId: row.id, status: row.status, isTest: input.isTest, reasons: [...(previous.reasons ?? []), ...(previous.notes ?? [])], commissions: current(existing, previous) };
+      return {
+        outcome,
+        conversionId: row.id,
+        status: row.status,
+        isTest: input.isTest,
+        reasons: [...(previous.reasons ?? []), ...(previous.notes ?? [])],
+        commissions: current(existing, previous),
+      };
     };
     if (row.status !== 'awaiting_order' && sameFacts(before, after)) {
       // Nothing that could change the decision: a repeat, or browser evidence where the brand's server has spoken.
       return done('duplicate', before.trust === 'server' && trust === 'browser' ? 'outranked_by_server' : 'duplicate');
     }
     const endpoints = input.isTest ? undefined : await facts.webhookEndpoints(tx);
-    const redecided = await redecide(tx, { ws, now, actor: 'system', endpoints, existing, detail: { events: stored.length + 1, trust: after.trust } }, row, after,
-      (order) => decide(order, row.id, row.review));
+    const redecided = await redecide(
+      tx,
+      { ws, now, actor: 'system', endpoints, existing, detail: { events: stored.length + 1, trust: after.trust } },
+      row,
+      after,
+      (order) => decide(order, row.id, row.review),
+    );
     if (!redecided) return done('duplicate', 'decision_final');
     const again = redecided;
     await repo.insertEvent(tx, eventRow(row.id, 'filled_in', again.eventReason));
     const nowCommissions = await repo.commissionsOf(tx, row.id);
     return {
-      outcome: 'filled_in', conversionId: row.id, status: again.status, isTest: input.isTest, reasons: again.reasons,
-      commissions: input.isTest || again.status !== 'credited' ? again.commissions : current(nowCommissions, again.record),
+      outcome: 'filled_in',
+      conversionId: row.id,
+      status: again.status,
+      isTest: input.isTest,
+      reasons: again.reasons,
+      commissions:
+        input.isTest || again.status !== 'credited' ? again.commissions : current(nowCommissions, again.record),
     };
   });
 }
@@ -153,16 +240,34 @@ interface RedecideContext {
  * decision is final (a credit approved, paid or touched by a person), in which case nothing is written.
  */
 export async function redecide(
-  tx: Transaction<Database>, rc: RedecideContext, row: repo.ConversionRow, order: OrderFacts, decide: (order: OrderFacts) => Promise<OrderDecision>,
+  tx: Transaction<Database>,
+  rc: RedecideContext,
+  row: repo.ConversionRow,
+  order: OrderFacts,
+  decide: (order: OrderFacts) => Promise<OrderDecision>,
 ): Promise<OrderDecision | null> {
   const again = await decide(order);
   const byMember = new Map(rc.existing.map((c) => [c.member_id, c]));
   const accruals = new Map(again.writes.map((w) => [w.memberId, w]));
   const amountMinor = order.evidence.amount?.minor ?? null;
-  const money = orderMoney({ ...row, amount_minor: amountMinor, refunded_minor: refundedTotal(row.refunded_full === 1, Number(row.refunded_minor), amountMinor) });
-  const plan = planOrder(new Map([...byMember].map(([m, c]) => [m, ledgerState(c)])), new Map(again.writes.map((w) => [w.memberId, w.accruedMinor])), money);
+  const money = orderMoney({
+    ...row,
+    amount_minor: amountMinor,
+    refunded_minor: refundedTotal(row.refunded_full === 1, Number(row.refunded_minor), amountMinor),
+  });
+  const plan = planOrder(
+    new Map([...byMember].map(([m, c]) => [m, ledgerState(c)])),
+    new Map(again.writes.map((w) => [w.memberId, w.accruedMinor])),
+    money,
+  );
   if (!plan.redecided) return null;
-  const ectx: EntryContext = { workspaceId: rc.ws.id, actor: rc.actor, now: rc.now, endpoints: rc.endpoints, detail: rc.detail };
+  const ectx: EntryContext = {
+    workspaceId: rc.ws.id,
+    actor: rc.actor,
+    now: rc.now,
+    endpoints: rc.endpoints,
+    detail: rc.detail,
+  };
   for (const change of plan.changes) {
     const w = accruals.get(change.key);
     if (change.isNew) {
@@ -177,14 +282,23 @@ export async function redecide(
   for (const w of again.writes) {
     const c = byMember.get(w.memberId);
     if (!c || plan.changes.some((x) => x.key === w.memberId)) continue;
-    const patch = Object.fromEntries(Object.entries(w.values).filter(([k, v]) => (c as unknown as Record<string, unknown>)[k] !== v));
+    const patch = Object.fromEntries(
+      Object.entries(w.values).filter(([k, v]) => (c as unknown as Record<string, unknown>)[k] !== v),
+    );
     if (Object.keys(patch).length) await repo.updateCommission(tx, c.id, { ...patch, updated_at: rc.now });
   }
   const evidence = order.evidence;
   await repo.updateConversion(tx, row.id, {
-    status: again.status, decision: JSON.stringify(again.record), occurred_at: evidence.occurredAt, reported_offer_id: evidence.reportedOfferId,
-    click_id: evidence.clickId, code: evidence.code, amount_minor: amountMinor, currency: evidence.amount?.currency ?? null,
-    refunded_minor: money.refundedMinor, updated_at: rc.now,
+    status: again.status,
+    decision: JSON.stringify(again.record),
+    occurred_at: evidence.occurredAt,
+    reported_offer_id: evidence.reportedOfferId,
+    click_id: evidence.clickId,
+    code: evidence.code,
+    amount_minor: amountMinor,
+    currency: evidence.amount?.currency ?? null,
+    refunded_minor: money.refundedMinor,
+    updated_at: rc.now,
   });
   return again;
 }
@@ -196,44 +310,96 @@ export async function redecide(
 export async function storedEvidence(tx: Kysely<Database>, row: repo.ConversionRow): Promise<EvidenceEvent[]> {
   const events = await repo.evidenceOf(tx, row.id);
   const out: EvidenceEvent[] = [];
-  for (const e of events) if (e.evidence && e.trust) out.push({ trust: e.trust, evidence: JSON.parse(e.evidence) as EvidenceRecord });
+  for (const e of events)
+    if (e.evidence && e.trust) out.push({ trust: e.trust, evidence: JSON.parse(e.evidence) as EvidenceRecord });
   if (out.length || row.status === 'awaiting_order') return out;
   const created = events.find((e) => e.outcome === 'created');
-  return [{
-    trust: created ? trustOf(created.source) : 'server',
-    evidence: {
-      reportedOfferId: row.reported_offer_id, clickId: row.click_id, code: row.code, occurredAt: Number(row.occurred_at), timeGiven: true,
-      amount: row.amount_minor !== null && row.currency ? { minor: Number(row.amount_minor), currency: row.currency } : null,
+  return [
+    {
+      trust: created ? trustOf(created.source) : 'server',
+      evidence: {
+        reportedOfferId: row.reported_offer_id,
+        clickId: row.click_id,
+        code: row.code,
+        occurredAt: Number(row.occurred_at),
+        timeGiven: true,
+        amount:
+          row.amount_minor !== null && row.currency
+            ? { minor: Number(row.amount_minor), currency: row.currency }
+            : null,
+      },
     },
-  }];
+  ];
 }
 
 /** The order's commissions as they stand (ledger balances), for an answer; a held order answers what it would pay. */
 function current(rows: repo.CommissionRow[], decision: Partial<DecisionRecord>): RecordResult['commissions'] {
   const live = rows.filter((c) => c.in_decision === 1);
   if (!live.length) return decision.commissions ?? [];
-  return live.map((c) => ({ memberId: c.member_id, offerId: c.offer_id, amountMinor: Number(c.amount_minor), currency: c.currency }));
+  return live.map((c) => ({
+    memberId: c.member_id,
+    offerId: c.offer_id,
+    amountMinor: Number(c.amount_minor),
+    currency: c.currency,
+  }));
 }
 
 /** A member's commission on the order, before its first entry. */
-function newCommission(workspaceId: string, conversionId: string, w: OrderDecision['writes'][number], now: number): repo.CommissionRow {
+function newCommission(
+  workspaceId: string,
+  conversionId: string,
+  w: OrderDecision['writes'][number],
+  now: number,
+): repo.CommissionRow {
   return {
-    id: newId('com', now), workspace_id: workspaceId, conversion_id: conversionId, member_id: w.memberId, status: 'pending',
-    approved_at: null, reversed_at: null, paid_at: null, payout_batch_id: null, created_at: now, updated_at: now, ...w.values,
-    amount_minor: w.accruedMinor, accrued_minor: w.accruedMinor, adjusted_minor: 0, admin_touched: 0, in_decision: 1,
+    id: newId('com', now),
+    workspace_id: workspaceId,
+    conversion_id: conversionId,
+    member_id: w.memberId,
+    status: 'pending',
+    approved_at: null,
+    reversed_at: null,
+    paid_at: null,
+    payout_batch_id: null,
+    created_at: now,
+    updated_at: now,
+    ...w.values,
+    amount_minor: w.accruedMinor,
+    accrued_minor: w.accruedMinor,
+    adjusted_minor: 0,
+    admin_touched: 0,
+    in_decision: 1,
   };
 }
 
 async function announceCreated(
-  tx: Parameters<typeof enqueueWebhook>[0], facts: ReturnType<typeof uncachedFacts>, ws: Workspace, id: string, orderId: string,
-  first: OrderDecision, order: OrderFacts, amount: ResolvedAmount | null, now: number,
+  tx: Parameters<typeof enqueueWebhook>[0],
+  facts: ReturnType<typeof uncachedFacts>,
+  ws: Workspace,
+  id: string,
+  orderId: string,
+  first: OrderDecision,
+  order: OrderFacts,
+  amount: ResolvedAmount | null,
+  now: number,
 ): Promise<void> {
   const endpoints = (await facts.webhookEndpoints(tx)).filter((e) => e.events.includes('conversion.created'));
   if (!endpoints.length) return;
-  await enqueueWebhook(tx, ws.id, 'conversion.created', {
-    id, orderId, status: first.status, occurredAt: new Date(order.evidence.occurredAt).toISOString(),
-    amount: amount ? formatAmount(amount.minor, amount.currency) : null, currency: amount?.currency ?? null,
-    credits: first.decision.outcome === 'credited' ? first.decision.credits : [],
-    commissions: first.commissions.map((c) => ({ ...c, amount: formatAmount(c.amountMinor, c.currency) })),
-  }, now, endpoints);
+  await enqueueWebhook(
+    tx,
+    ws.id,
+    'conversion.created',
+    {
+      id,
+      orderId,
+      status: first.status,
+      occurredAt: new Date(order.evidence.occurredAt).toISOString(),
+      amount: amount ? formatAmount(amount.minor, amount.currency) : null,
+      currency: amount?.currency ?? null,
+      credits: first.decision.outcome === 'credited' ? first.decision.credits : [],
+      commissions: first.commissions.map((c) => ({ ...c, amount: formatAmount(c.amountMinor, c.currency) })),
+    },
+    now,
+    endpoints,
+  );
 }

@@ -5,8 +5,25 @@
 // so the two can only differ in their inputs. Here: the query checked and planned, the source chosen, the reads made.
 import type { ReportGroupBy, ReportRow } from '../core/report-metrics.js';
 import {
-  countsCredits, groupKeys, labelRows, overall, rawLines, rawSums, REPORT_SORTS, reportRows, sortRows, sumKnown,
-  TOTAL_REACH, unconvertedOf, type LabeledRow, type RawClickRow, type RawLine, type ReportFilters, type ReportKeys, type ReportScope, type Sums,
+  countsCredits,
+  groupKeys,
+  labelRows,
+  overall,
+  rawLines,
+  rawSums,
+  REPORT_SORTS,
+  reportRows,
+  sortRows,
+  sumKnown,
+  TOTAL_REACH,
+  unconvertedOf,
+  type LabeledRow,
+  type RawClickRow,
+  type RawLine,
+  type ReportFilters,
+  type ReportKeys,
+  type ReportScope,
+  type Sums,
 } from '../core/report-rows.js';
 import { fail, ok, type ProblemDetail, type Result } from '../core/result.js';
 import { addDays, bucketStart, dayKey, isDateKey, isTimeZone } from '../core/time-buckets.js';
@@ -15,7 +32,6 @@ import * as rollups from '../db/rollups.js';
 import type { Workspace } from '../db/workspaces.js';
 import type { AppContext } from './context.js';
 import { refreshDirtyConversions, workspaceCurrency } from './rollups.js';
-
 
 export interface ReportQuery extends ReportFilters {
   groupBy?: ReportGroupBy;
@@ -48,15 +64,20 @@ export interface Report {
 export async function runReport(ctx: AppContext, ws: Workspace, query: ReportQuery): Promise<Result<Report>> {
   const details: ProblemDetail[] = [];
   const tz = query.tz ?? ws.timezone;
-  if (!isTimeZone(tz)) details.push({ path: 'tz', code: 'timezone_invalid', message: 'Use an IANA zone such as Europe/Paris.' });
+  if (!isTimeZone(tz))
+    details.push({ path: 'tz', code: 'timezone_invalid', message: 'Use an IANA zone such as Europe/Paris.' });
   const zone = isTimeZone(tz) ? canonicalZone(tz) : 'UTC';
   const today = dayKey(ctx.clock(), zone);
   const to = query.to ?? today;
   const from = query.from ?? addDays(isDateKey(to) ? to : today, -29);
-  for (const [path, v] of [['from', from], ['to', to]] as const) {
+  for (const [path, v] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
     if (!isDateKey(v)) details.push({ path, code: 'date_invalid', message: 'Use a date written YYYY-MM-DD.' });
   }
-  if (!details.length && from > to) details.push({ path: 'from', code: 'range_invalid', message: 'The start date is after the end date.' });
+  if (!details.length && from > to)
+    details.push({ path: 'from', code: 'range_invalid', message: 'The start date is after the end date.' });
   if (!details.length && daysBetween(from, to) > 3_660) {
     details.push({ path: 'from', code: 'range_too_long', message: 'A report covers at most ten years.' });
   }
@@ -70,9 +91,16 @@ export async function runReport(ctx: AppContext, ws: Workspace, query: ReportQue
   }
   const scope: ReportScope = { workspaceId: ws.id, from, to, tz: zone, q: query, code };
 
-  const rollupsAnswer = groupBy !== 'sub_id' && ws.rollup_timezone !== null && canonicalZone(ws.rollup_timezone) === zone;
+  const rollupsAnswer =
+    groupBy !== 'sub_id' && ws.rollup_timezone !== null && canonicalZone(ws.rollup_timezone) === zone;
   if (query.source === 'rollups' && !rollupsAnswer) {
-    return fail('validation_failed', 'Rollups cannot answer this report.', [{ path: 'source', code: 'rollups_unavailable', message: `Rollups are kept per day in ${ws.rollup_timezone ?? 'no zone yet'} and not per sub-id.` }]);
+    return fail('validation_failed', 'Rollups cannot answer this report.', [
+      {
+        path: 'source',
+        code: 'rollups_unavailable',
+        message: `Rollups are kept per day in ${ws.rollup_timezone ?? 'no zone yet'} and not per sub-id.`,
+      },
+    ]);
   }
   const source = query.source === 'raw' || !rollupsAnswer ? 'raw' : 'rollups';
   if (source === 'rollups') await refreshDirtyConversions(ctx.store, { workspaceId: ws.id });
@@ -80,9 +108,10 @@ export async function runReport(ctx: AppContext, ws: Workspace, query: ReportQue
   // The codes are read beside the sums: on PostgreSQL the two run on separate connections at once.
   const codes = groupBy === 'code' ? reads.readReportCodes(ctx.store.db, scope) : null;
   codes?.catch(() => {}); // awaited below; a rejection before then is not unhandled
-  const grouped: Sums = source === 'rollups'
-    ? await reads.readRollupSums(ctx.store.db, scope, groupBy)
-    : await loadRaw(ctx, ws, scope).then(({ clickRows, lines }) => rawSums(groupBy, clickRows, lines));
+  const grouped: Sums =
+    source === 'rollups'
+      ? await reads.readRollupSums(ctx.store.db, scope, groupBy)
+      : await loadRaw(ctx, ws, scope).then(({ clickRows, lines }) => rawSums(groupBy, clickRows, lines));
   const total = overall(grouped);
   const keys = groupKeys(scope, groupBy, grouped, codes ? await codes : []);
   const reach = await reachOf(ctx, scope, groupBy, keys);
@@ -90,8 +119,15 @@ export async function runReport(ctx: AppContext, ws: Workspace, query: ReportQue
   await label(ctx, ws, groupBy, rows, keys.codeNames);
   sortRows(rows, groupBy, query);
   return ok({
-    groupBy, from, to, timezone: zone, currency: ws.currency, source, conversionsCount: countsCredits(groupBy, query) ? 'credits' : 'orders',
-    rows: query.limit ? rows.slice(0, query.limit) : rows, totals,
+    groupBy,
+    from,
+    to,
+    timezone: zone,
+    currency: ws.currency,
+    source,
+    conversionsCount: countsCredits(groupBy, query) ? 'credits' : 'orders',
+    rows: query.limit ? rows.slice(0, query.limit) : rows,
+    totals,
     unconverted: unconvertedOf(total),
   });
 }
@@ -108,14 +144,21 @@ function daysBetween(from: string, to: string): number {
  * The raw rows of a report: clicks aggregated by the database per local day (each day's [start, end) in the zone
  * asked for), conversions turned into credit lines.
  */
-async function loadRaw(ctx: AppContext, ws: Workspace, s: ReportScope): Promise<{ clickRows: RawClickRow[]; lines: RawLine[] }> {
+async function loadRaw(
+  ctx: AppContext,
+  ws: Workspace,
+  s: ReportScope,
+): Promise<{ clickRows: RawClickRow[]; lines: RawLine[] }> {
   const db = ctx.store.db;
   const clickRows = await reads.readRawClicks(db, s);
   const start = bucketStart(s.from, s.tz);
   const end = bucketStart(addDays(s.to, 1), s.tz);
   const convert = await workspaceCurrency(db, ws.id, ws.currency);
   const conversions = await rollups.conversionsBetween(db, ws.id, start, end);
-  const subIds = await reads.clickSubIds(db, conversions.map((c) => c.clickId).filter((id): id is string => !!id));
+  const subIds = await reads.clickSubIds(
+    db,
+    conversions.map((c) => c.clickId).filter((id): id is string => !!id),
+  );
   return { clickRows, lines: rawLines(conversions, convert, s.tz, s.q, subIds) };
 }
 
@@ -124,7 +167,12 @@ async function loadRaw(ctx: AppContext, ws: Workspace, s: ReportScope): Promise<
  * members' on the offer for offer rows; for the totals, the one member filtered on, else the members of the offer
  * filtered on, else every member with a known reach. Unknown reach stays null rather than counting as 0.
  */
-async function reachOf(ctx: AppContext, s: ReportScope, group: ReportGroupBy, keys: ReportKeys): Promise<Map<string, number | null>> {
+async function reachOf(
+  ctx: AppContext,
+  s: ReportScope,
+  group: ReportGroupBy,
+  keys: ReportKeys,
+): Promise<Map<string, number | null>> {
   const db = ctx.store.db;
   const out = new Map<string, number | null>();
   const offerReach = async (offerIds: string[]) => {
@@ -132,11 +180,14 @@ async function reachOf(ctx: AppContext, s: ReportScope, group: ReportGroupBy, ke
     return new Map(offerIds.map((id) => [id, sumKnown(by.get(id) ?? [])]));
   };
 
-  if (group === 'member') for (const [id, r] of await reads.memberReach(db, s.workspaceId, keys.filter(Boolean))) out.set(id, r);
+  if (group === 'member')
+    for (const [id, r] of await reads.memberReach(db, s.workspaceId, keys.filter(Boolean))) out.set(id, r);
   if (group === 'code' && keys.codeReach) for (const k of keys) out.set(k, keys.codeReach.get(k) ?? null);
   if (group === 'link') {
     const links = await reads.linkMembers(db, s.workspaceId, keys.filter(Boolean));
-    const reach = await reads.memberReach(db, s.workspaceId, [...new Set(links.map((l) => l.member_id).filter((m): m is string => !!m))]);
+    const reach = await reads.memberReach(db, s.workspaceId, [
+      ...new Set(links.map((l) => l.member_id).filter((m): m is string => !!m)),
+    ]);
     for (const l of links) out.set(l.id, l.member_id ? (reach.get(l.member_id) ?? null) : null);
   }
   if (group === 'offer') for (const [id, r] of await offerReach(keys.filter(Boolean))) out.set(id, r);
@@ -145,12 +196,19 @@ async function reachOf(ctx: AppContext, s: ReportScope, group: ReportGroupBy, ke
   if (memberId) out.set(TOTAL_REACH, (await reads.memberReach(db, s.workspaceId, [memberId])).get(memberId) ?? null);
   else if (s.q.offerId) out.set(TOTAL_REACH, (await offerReach([s.q.offerId])).get(s.q.offerId) ?? null);
   else out.set(TOTAL_REACH, await reads.workspaceReach(db, s.workspaceId));
-  if (memberId && (group === 'day' || group === 'week' || group === 'sub_id')) for (const k of keys) out.set(k, out.get(TOTAL_REACH) ?? null);
+  if (memberId && (group === 'day' || group === 'week' || group === 'sub_id'))
+    for (const k of keys) out.set(k, out.get(TOTAL_REACH) ?? null);
   return out;
 }
 
 /** Reads the names of the rows' offers, members, codes or links (a code grouping already has its codes') and labels the rows. */
-async function label(ctx: AppContext, ws: Workspace, group: ReportGroupBy, rows: LabeledRow[], known?: Map<string, string>): Promise<void> {
+async function label(
+  ctx: AppContext,
+  ws: Workspace,
+  group: ReportGroupBy,
+  rows: LabeledRow[],
+  known?: Map<string, string>,
+): Promise<void> {
   const names = known ?? new Map<string, string>();
   const ids = rows.map((r) => r.key).filter((k) => k && !names.has(k));
   for (const [id, name] of await reads.reportNames(ctx.store.db, ws.id, group, ids)) names.set(id, name);

@@ -15,8 +15,12 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 /** Amounts in another currency are put in the workspace currency at the workspace's current rate (fx_rates). */
 export async function workspaceCurrency(db: Db, workspaceId: string, currency: string): Promise<ToWorkspaceCurrency> {
-  const rows = await db.selectFrom('fx_rates').select(['from_currency', 'rate']).where('workspace_id', '=', workspaceId)
-    .where('to_currency', '=', currency).execute();
+  const rows = await db
+    .selectFrom('fx_rates')
+    .select(['from_currency', 'rate'])
+    .where('workspace_id', '=', workspaceId)
+    .where('to_currency', '=', currency)
+    .execute();
   const rates = new Map(rows.map((r) => [r.from_currency, r.rate]));
   return (minor, from) => {
     if (from === currency) return minor;
@@ -27,16 +31,27 @@ export async function workspaceCurrency(db: Db, workspaceId: string, currency: s
   };
 }
 
-async function recomputeConversionDay(db: Db, ws: { id: string; currency: string; zone: string }, day: string, convert: ToWorkspaceCurrency): Promise<void> {
+async function recomputeConversionDay(
+  db: Db,
+  ws: { id: string; currency: string; zone: string },
+  day: string,
+  convert: ToWorkspaceCurrency,
+): Promise<void> {
   const start = bucketStart(day, ws.zone);
   const end = bucketStart(addDays(day, 1), ws.zone);
   const applied = new Map<string, DayLines>();
-  for (const c of await repo.conversionsBetween(db, ws.id, start, end)) applied.set(c.id, { day, lines: mergeLines(creditLines(c, c.commissions, convert)) });
+  for (const c of await repo.conversionsBetween(db, ws.id, start, end))
+    applied.set(c.id, { day, lines: mergeLines(creditLines(c, c.commissions, convert)) });
   await repo.replaceConversionDay(db, ws.id, day, mergeLines([...applied.values()].flatMap((a) => a.lines)), applied);
 }
 
 /** Brings the rollups up to date for these conversions of one workspace: their previous lines out, their current ones in. */
-async function applyConversions(db: Db, ws: { id: string; currency: string }, zone: string, conversionIds: readonly string[]): Promise<void> {
+async function applyConversions(
+  db: Db,
+  ws: { id: string; currency: string },
+  zone: string,
+  conversionIds: readonly string[],
+): Promise<void> {
   const before = await repo.appliedLines(db, ws.id, conversionIds);
   const convert = await workspaceCurrency(db, ws.id, ws.currency);
   const after = new Map<string, DayLines>();
@@ -47,17 +62,37 @@ async function applyConversions(db: Db, ws: { id: string; currency: string }, zo
   await repo.addConversionDeltas(db, ws.id, lineDeltas(changes), 'day');
   // The same change in the conversion's week and month (lineDeltas keys by whatever period it is given).
   const inPeriod = (x: DayLines | null, i: 0 | 1) => x && { day: periodsOfDay(x.day)[i], lines: x.lines };
-  const periodChanges = changes.flatMap((c) => ([0, 1] as const).map((i) => ({ before: inPeriod(c.before, i), after: inPeriod(c.after, i) })));
+  const periodChanges = changes.flatMap((c) =>
+    ([0, 1] as const).map((i) => ({ before: inPeriod(c.before, i), after: inPeriod(c.after, i) })),
+  );
   await repo.addConversionDeltas(db, ws.id, lineDeltas(periodChanges), 'period');
   // And without link, code and status, for reports by offer, by member and in total.
-  const memberOnly = (x: DayLines | null) => x && { day: x.day, lines: x.lines.map((l) => ({ ...l, linkId: '', codeId: '', status: '' })) };
-  await repo.addConversionDeltas(db, ws.id, lineDeltas(periodChanges.map((c) => ({ before: memberOnly(c.before), after: memberOnly(c.after) }))), 'member-period');
+  const memberOnly = (x: DayLines | null) =>
+    x && { day: x.day, lines: x.lines.map((l) => ({ ...l, linkId: '', codeId: '', status: '' })) };
+  await repo.addConversionDeltas(
+    db,
+    ws.id,
+    lineDeltas(periodChanges.map((c) => ({ before: memberOnly(c.before), after: memberOnly(c.after) }))),
+    'member-period',
+  );
   // And without link and status, for reports by code.
-  const codeOnly = (x: DayLines | null) => x && { day: x.day, lines: x.lines.map((l) => ({ ...l, linkId: '', status: '' })) };
-  await repo.addConversionDeltas(db, ws.id, lineDeltas(periodChanges.map((c) => ({ before: codeOnly(c.before), after: codeOnly(c.after) }))), 'code-period');
+  const codeOnly = (x: DayLines | null) =>
+    x && { day: x.day, lines: x.lines.map((l) => ({ ...l, linkId: '', status: '' })) };
+  await repo.addConversionDeltas(
+    db,
+    ws.id,
+    lineDeltas(periodChanges.map((c) => ({ before: codeOnly(c.before), after: codeOnly(c.after) }))),
+    'code-period',
+  );
   // And per day without member, link and code, for the offer-level reports and charts.
-  const offerOnly = (x: DayLines | null) => x && { day: x.day, lines: x.lines.map((l) => ({ ...l, memberId: '', linkId: '', codeId: '' })) };
-  await repo.addConversionDeltas(db, ws.id, lineDeltas(changes.map((c) => ({ before: offerOnly(c.before), after: offerOnly(c.after) }))), 'offer-day');
+  const offerOnly = (x: DayLines | null) =>
+    x && { day: x.day, lines: x.lines.map((l) => ({ ...l, memberId: '', linkId: '', codeId: '' })) };
+  await repo.addConversionDeltas(
+    db,
+    ws.id,
+    lineDeltas(changes.map((c) => ({ before: offerOnly(c.before), after: offerOnly(c.after) }))),
+    'offer-day',
+  );
   await repo.replaceApplied(db, ws.id, conversionIds, after);
 }
 
@@ -66,14 +101,20 @@ async function applyConversions(db: Db, ws: { id: string; currency: string }, zo
  * mark committed meanwhile stays for the next round, which applies that conversion's state again (a no-op when
  * nothing changed since). Returns the number of conversions applied.
  */
-export async function refreshDirtyConversions(store: Store, opts: { workspaceId?: string; limit?: number } = {}): Promise<number> {
+export async function refreshDirtyConversions(
+  store: Store,
+  opts: { workspaceId?: string; limit?: number } = {},
+): Promise<number> {
   const limit = opts.limit ?? 5_000;
   let applied = 0;
   for (;;) {
     const marks = await repo.readDirty(store.db, limit, opts.workspaceId);
     if (!marks.length) return applied;
-    const workspaces = await store.db.selectFrom('workspaces').select(['id', 'currency', 'rollup_timezone'])
-      .where('id', 'in', [...new Set(marks.map((m) => m.workspaceId))]).execute();
+    const workspaces = await store.db
+      .selectFrom('workspaces')
+      .select(['id', 'currency', 'rollup_timezone'])
+      .where('id', 'in', [...new Set(marks.map((m) => m.workspaceId))])
+      .execute();
     for (const ws of workspaces) {
       const mine = marks.filter((m) => m.workspaceId === ws.id);
       const conversionIds = [...new Set(mine.map((m) => m.conversionId))];
@@ -87,7 +128,10 @@ export async function refreshDirtyConversions(store: Store, opts: { workspaceId?
         // applied in the new zone's days); in the same zone, applying again is harmless.
         if ((await repo.rollupZones(tx, [ws.id])).get(ws.id) !== zone) return;
         await applyConversions(tx, ws, zone, conversionIds);
-        await repo.deleteDirty(tx, mine.map((m) => m.id));
+        await repo.deleteDirty(
+          tx,
+          mine.map((m) => m.id),
+        );
       });
       applied += conversionIds.length;
     }
@@ -106,11 +150,17 @@ export interface RebuildProgress {
  * on PostgreSQL, under the workspace's exclusive rollup lock, so click batches wait and nothing is counted twice).
  */
 export async function rebuildRollups(
-  store: Store, workspaceId: string, opts: { onProgress?: (p: RebuildProgress) => void } = {},
+  store: Store,
+  workspaceId: string,
+  opts: { onProgress?: (p: RebuildProgress) => void } = {},
 ): Promise<{ days: number; timeZone: string }> {
   const work = async (tx: Transaction<Database>) => {
     await repo.lockRollup(tx, workspaceId, 'exclusive');
-    const ws = await tx.selectFrom('workspaces').select(['id', 'timezone', 'currency']).where('id', '=', workspaceId).executeTakeFirstOrThrow();
+    const ws = await tx
+      .selectFrom('workspaces')
+      .select(['id', 'timezone', 'currency'])
+      .where('id', '=', workspaceId)
+      .executeTakeFirstOrThrow();
     await repo.clearWorkspaceRollups(tx, workspaceId);
     const span = await repo.activitySpan(tx, workspaceId);
     const days: string[] = [];

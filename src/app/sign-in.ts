@@ -31,8 +31,13 @@ async function startSession(ctx: AppContext, user: repo.UserRow, browserCsrf?: s
   const now = ctx.clock();
   const session = newSession(now, browserCsrf);
   await repo.insertUserSession(ctx.store.db, {
-    token_hash: session.tokenHash, user_id: user.id, workspace_id: user.workspace_id, csrf_token: session.csrfToken,
-    created_at: now, last_seen_at: now, expires_at: session.expiresAt,
+    token_hash: session.tokenHash,
+    user_id: user.id,
+    workspace_id: user.workspace_id,
+    csrf_token: session.csrfToken,
+    created_at: now,
+    last_seen_at: now,
+    expires_at: session.expiresAt,
   });
   await repo.updateUser(ctx.store.db, user.workspace_id, user.id, { last_login_at: now });
   const ws = await findWorkspace(ctx.store.db, user.workspace_id);
@@ -48,15 +53,19 @@ export async function login(
   const byIp: Limit = { scope: 'login-ip', value: input.ip, max: LOGIN_MAX_PER_IP };
   // Counted before the password is checked, as a failure until it proves right: once locked, even the right password
   // waits, or guessing would simply continue; and parallel guesses cannot all pass a check made before any is counted.
-  if (!(await takeAttempts(ctx, [byEmail, byIp]))) return fail('rate_limited', 'Too many failed sign-ins. Try again in 15 minutes.');
+  if (!(await takeAttempts(ctx, [byEmail, byIp])))
+    return fail('rate_limited', 'Too many failed sign-ins. Try again in 15 minutes.');
   const user = await repo.findUserByEmail(ctx.store.db, email);
   // An unknown email (or a user without a password yet) costs the same scrypt work as a wrong password.
   const matches = await verifyPassword(input.password, user?.password_hash ?? (await dummyHash()));
-  if (!user || !user.password_hash || !matches) return fail('invalid_credentials', 'The email or the password is not right.');
+  if (!user || !user.password_hash || !matches)
+    return fail('invalid_credentials', 'The email or the password is not right.');
   await forgetAttempts(ctx, byEmail);
   await returnAttempts(ctx, [byIp]);
   if (needsRehash(user.password_hash)) {
-    await repo.updateUser(ctx.store.db, user.workspace_id, user.id, { password_hash: await hashPassword(input.password) });
+    await repo.updateUser(ctx.store.db, user.workspace_id, user.id, {
+      password_hash: await hashPassword(input.password),
+    });
   }
   return ok(await startSession(ctx, user, input.browserCsrf));
 }
@@ -76,7 +85,10 @@ export async function logout(ctx: AppContext, token: string): Promise<void> {
   await repo.deleteSession(ctx.store.db, 'user_sessions', hashToken(token));
 }
 
-export async function me(ctx: AppContext, session: UserSession): Promise<{ user: UserView; workspace: { id: string; name: string } }> {
+export async function me(
+  ctx: AppContext,
+  session: UserSession,
+): Promise<{ user: UserView; workspace: { id: string; name: string } }> {
   const ws = await findWorkspace(ctx.store.db, session.workspaceId);
   return { user: session.user, workspace: { id: session.workspaceId, name: ws?.name ?? '' } };
 }
@@ -95,8 +107,12 @@ export async function changePassword(
   const { db } = ctx.store;
   const user = await repo.findUser(db, session.workspaceId, session.user.id);
   if (!user) return fail('unauthorized', 'Sign in again.');
-  const limits: Limit[] = [{ scope: 'login-email', value: user.email, max: LOGIN_MAX_PER_EMAIL }, { scope: 'login-ip', value: input.ip, max: LOGIN_MAX_PER_IP }];
-  if (!(await takeAttempts(ctx, limits))) return fail('rate_limited', 'Too many failed attempts. Try again in 15 minutes.');
+  const limits: Limit[] = [
+    { scope: 'login-email', value: user.email, max: LOGIN_MAX_PER_EMAIL },
+    { scope: 'login-ip', value: input.ip, max: LOGIN_MAX_PER_IP },
+  ];
+  if (!(await takeAttempts(ctx, limits)))
+    return fail('rate_limited', 'Too many failed attempts. Try again in 15 minutes.');
   if (!user.password_hash || !(await verifyPassword(input.currentPassword, user.password_hash))) {
     return fail('invalid_credentials', 'The current password is not right.');
   }
@@ -107,14 +123,24 @@ export async function changePassword(
   const patch = { password_hash: await hashPassword(input.newPassword), must_change_password: 0, updated_at: now };
   await repo.updateUser(db, user.workspace_id, user.id, patch);
   await repo.deleteUserSessions(db, user.id, session.tokenHash);
-  await recordAudit(db, { workspaceId: user.workspace_id, actor: `user:${user.id}`, entity: 'user', entityId: user.id, action: 'password_changed', now });
+  await recordAudit(db, {
+    workspaceId: user.workspace_id,
+    actor: `user:${user.id}`,
+    entity: 'user',
+    entityId: user.id,
+    action: 'password_changed',
+    now,
+  });
   return ok({ user: userView({ ...user, ...patch }) });
 }
 
 const LINK_INVALID = 'This setup link has expired or was already used. Ask an owner for a new one.';
 
 /** Whom a setup link is for, without using it, so the page can greet them by name. */
-export async function setupLinkInfo(ctx: AppContext, token: string): Promise<Result<{ email: string; name: string; workspace: { id: string; name: string } }>> {
+export async function setupLinkInfo(
+  ctx: AppContext,
+  token: string,
+): Promise<Result<{ email: string; name: string; workspace: { id: string; name: string } }>> {
   const { db } = ctx.store;
   const pending = await repo.findOneTimeToken(db, hashToken(token), 'user_setup', ctx.clock());
   const user = pending ? await repo.findUser(db, pending.workspace_id, pending.subject_id) : undefined;
@@ -124,7 +150,10 @@ export async function setupLinkInfo(ctx: AppContext, token: string): Promise<Res
 }
 
 /** Follows a setup link: sets the password and signs in; the user's other setup links end. A bad password leaves the link usable. */
-export async function setupAccount(ctx: AppContext, input: { token: string; password: string; browserCsrf?: string }): Promise<Result<SignedIn>> {
+export async function setupAccount(
+  ctx: AppContext,
+  input: { token: string; password: string; browserCsrf?: string },
+): Promise<Result<SignedIn>> {
   const { db } = ctx.store;
   const tokenHash = hashToken(input.token);
   const pending = await repo.findOneTimeToken(db, tokenHash, 'user_setup', ctx.clock());
@@ -137,7 +166,11 @@ export async function setupAccount(ctx: AppContext, input: { token: string; pass
     if (!(await repo.consumeOneTimeToken(tx, tokenHash, 'user_setup', now))) return null;
     // The account is set up: its other setup links (the owner's copy, an emailed one) must not reset it later.
     await repo.revokeOneTimeTokens(tx, pending.subject_id, 'user_setup', now);
-    await repo.updateUser(tx, pending.workspace_id, pending.subject_id, { password_hash: hash, must_change_password: 0, updated_at: now });
+    await repo.updateUser(tx, pending.workspace_id, pending.subject_id, {
+      password_hash: hash,
+      must_change_password: 0,
+      updated_at: now,
+    });
     await repo.deleteUserSessions(tx, pending.subject_id);
     return repo.findUser(tx, pending.workspace_id, pending.subject_id);
   });

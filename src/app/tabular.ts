@@ -83,7 +83,7 @@ export function inspectWorkbook(body: Buffer): Result<ZipEntry[]> {
       localHeaderOffset: body.readUInt32LE(at + 42),
     };
     // ZIP64: a size of 0xFFFFFFFF is in the extra field (id 1), in the order size, compressed size, offset.
-    for (let x = at + 46 + nameLength; x + 4 <= at + 46 + nameLength + extraLength; ) {
+    for (let x = at + 46 + nameLength; x + 4 <= at + 46 + nameLength + extraLength;) {
       const id = body.readUInt16LE(x);
       const length = body.readUInt16LE(x + 2);
       if (id === 1) {
@@ -102,10 +102,14 @@ export function inspectWorkbook(body: Buffer): Result<ZipEntry[]> {
     if (![entry.size, entry.compressedSize, entry.localHeaderOffset].every(Number.isSafeInteger)) return invalid;
     total += entry.size;
     if (total > MAX_XLSX_UNCOMPRESSED_BYTES) {
-      return tooLarge(`The workbook is larger than ${MB(MAX_XLSX_UNCOMPRESSED_BYTES)} uncompressed; split it, or import it as CSV.`);
+      return tooLarge(
+        `The workbook is larger than ${MB(MAX_XLSX_UNCOMPRESSED_BYTES)} uncompressed; split it, or import it as CSV.`,
+      );
     }
     if (entry.size >= RATIO_FROM_BYTES && entry.size > MAX_XLSX_RATIO * Math.max(1, entry.compressedSize)) {
-      return tooLarge(`The workbook's ${entry.name} is compressed more than ${MAX_XLSX_RATIO} times over, which no spreadsheet is; save it again from a spreadsheet application, or import it as CSV.`);
+      return tooLarge(
+        `The workbook's ${entry.name} is compressed more than ${MAX_XLSX_RATIO} times over, which no spreadsheet is; save it again from a spreadsheet application, or import it as CSV.`,
+      );
     }
     entries.push(entry);
     at += 46 + nameLength + extraLength + body.readUInt16LE(at + 32);
@@ -120,7 +124,8 @@ function parseOffThread(body: Buffer, entries: ZipEntry[]): Promise<Result<strin
   return new Promise((resolve) => {
     const worker = new Worker(new URL('./xlsx-worker.js', import.meta.url), {
       workerData: {
-        body, entries,
+        body,
+        entries,
         limits: { rows: MAX_IMPORT_ROWS + 1, columns: MAX_IMPORT_COLUMNS, cells: MAX_IMPORT_CELLS },
         messages: {
           rows: `At most ${MAX_IMPORT_ROWS} rows per import.`,
@@ -184,7 +189,12 @@ export async function readSheet(body: Buffer, format: TabularFormat): Promise<Re
   }
   const [head, ...rest] = table;
   if (!head || head.every((h) => !h.trim())) return fail('file_invalid', 'The file has no header row.');
-  const header = head.map((h) => h.trim().toLowerCase().replace(/[\s-]+/g, '_'));
+  const header = head.map((h) =>
+    h
+      .trim()
+      .toLowerCase()
+      .replace(/[\s-]+/g, '_'),
+  );
   if (rest.length > MAX_IMPORT_ROWS) return tooLarge(`At most ${MAX_IMPORT_ROWS} rows per import.`);
   const rows: Sheet['rows'] = [];
   rest.forEach((cells, i) => {

@@ -19,56 +19,123 @@ export async function createEndpoint(ctx: AppContext, actor: Actor, input: { url
   try {
     url = new URL(input.url);
   } catch {
-    return fail('validation_failed', 'The endpoint URL is not valid.', [{ path: 'url', code: 'url_invalid', message: 'A full http(s) URL.' }]);
+    return fail('validation_failed', 'The endpoint URL is not valid.', [
+      { path: 'url', code: 'url_invalid', message: 'A full http(s) URL.' },
+    ]);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    return fail('validation_failed', 'The endpoint URL must be http or https.', [{ path: 'url', code: 'url_invalid', message: 'A full http(s) URL.' }]);
+    return fail('validation_failed', 'The endpoint URL must be http or https.', [
+      { path: 'url', code: 'url_invalid', message: 'A full http(s) URL.' },
+    ]);
   }
   const unknown = input.events.filter((e) => !(WEBHOOK_EVENTS as readonly string[]).includes(e));
   if (unknown.length || !input.events.length) {
-    return fail('validation_failed', `Events are ${WEBHOOK_EVENTS.join(', ')}.`, [{ path: 'events', code: 'event_unknown', message: unknown.join(', ') || 'none given' }]);
+    return fail('validation_failed', `Events are ${WEBHOOK_EVENTS.join(', ')}.`, [
+      { path: 'events', code: 'event_unknown', message: unknown.join(', ') || 'none given' },
+    ]);
   }
   const now = ctx.clock();
-  const row = { id: newId('whk', now), workspace_id: actor.workspaceId, url: url.toString(), secret: `whsec_${randomBase62(32)}`, events: JSON.stringify([...new Set(input.events)]), active: 1, created_at: now };
+  const row = {
+    id: newId('whk', now),
+    workspace_id: actor.workspaceId,
+    url: url.toString(),
+    secret: `whsec_${randomBase62(32)}`,
+    events: JSON.stringify([...new Set(input.events)]),
+    active: 1,
+    created_at: now,
+  };
   await ctx.store.db.insertInto('webhook_endpoints').values(row).execute();
   return ok({ ...endpointView(row), secret: row.secret });
 }
 
 function endpointView(e: { id: string; url: string; events: string; active: number; created_at: number }) {
-  return { id: e.id, url: e.url, events: JSON.parse(e.events) as WebhookEvent[], active: e.active === 1, createdAt: iso(e.created_at)! };
+  return {
+    id: e.id,
+    url: e.url,
+    events: JSON.parse(e.events) as WebhookEvent[],
+    active: e.active === 1,
+    createdAt: iso(e.created_at)!,
+  };
 }
 
 export async function listEndpoints(ctx: AppContext, actor: Actor) {
-  const rows = await ctx.store.db.selectFrom('webhook_endpoints').selectAll().where('workspace_id', '=', actor.workspaceId).orderBy('id').execute();
+  const rows = await ctx.store.db
+    .selectFrom('webhook_endpoints')
+    .selectAll()
+    .where('workspace_id', '=', actor.workspaceId)
+    .orderBy('id')
+    .execute();
   return { data: rows.map(endpointView) };
 }
 
 export async function disableEndpoint(ctx: AppContext, actor: Actor, id: string): Promise<Result<{ disabled: true }>> {
-  const r = await ctx.store.db.updateTable('webhook_endpoints').set({ active: 0 }).where('workspace_id', '=', actor.workspaceId).where('id', '=', id).executeTakeFirst();
+  const r = await ctx.store.db
+    .updateTable('webhook_endpoints')
+    .set({ active: 0 })
+    .where('workspace_id', '=', actor.workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) ? ok({ disabled: true }) : fail('not_found', 'Webhook endpoint not found.');
 }
 
 export function messageView(m: WebhookMessageTable) {
   return {
-    id: m.id, endpointId: m.endpoint_id, eventType: m.event_type, status: m.status, attempts: m.attempts, nextAttemptAt: m.status === 'pending' ? iso(m.next_attempt_at) : null,
-    lastStatus: m.last_status, lastError: m.last_error, createdAt: iso(m.created_at)!, deliveredAt: iso(m.delivered_at), payload: JSON.parse(m.payload) as unknown,
+    id: m.id,
+    endpointId: m.endpoint_id,
+    eventType: m.event_type,
+    status: m.status,
+    attempts: m.attempts,
+    nextAttemptAt: m.status === 'pending' ? iso(m.next_attempt_at) : null,
+    lastStatus: m.last_status,
+    lastError: m.last_error,
+    createdAt: iso(m.created_at)!,
+    deliveredAt: iso(m.delivered_at),
+    payload: JSON.parse(m.payload) as unknown,
   };
 }
 
-export async function listMessages(ctx: AppContext, actor: Actor, endpointId: string, q: { cursor?: string; limit: number }) {
+export async function listMessages(
+  ctx: AppContext,
+  actor: Actor,
+  endpointId: string,
+  q: { cursor?: string; limit: number },
+) {
   // Another workspace's endpoint reads like one that does not exist, not like an endpoint without messages.
-  const endpoint = await ctx.store.db.selectFrom('webhook_endpoints').select('id').where('workspace_id', '=', actor.workspaceId).where('id', '=', endpointId).executeTakeFirst();
+  const endpoint = await ctx.store.db
+    .selectFrom('webhook_endpoints')
+    .select('id')
+    .where('workspace_id', '=', actor.workspaceId)
+    .where('id', '=', endpointId)
+    .executeTakeFirst();
   if (!endpoint) return fail('not_found', 'Webhook endpoint not found.');
-  let query = ctx.store.db.selectFrom('webhook_messages').selectAll().where('workspace_id', '=', actor.workspaceId).where('endpoint_id', '=', endpointId);
+  let query = ctx.store.db
+    .selectFrom('webhook_messages')
+    .selectAll()
+    .where('workspace_id', '=', actor.workspaceId)
+    .where('endpoint_id', '=', endpointId);
   const before = decodeCursor(q.cursor);
   if (before) query = query.where('id', '<', before);
-  return ok(toPage(await query.orderBy('id', 'desc').limit(q.limit + 1).execute(), q.limit, messageView));
+  return ok(
+    toPage(
+      await query
+        .orderBy('id', 'desc')
+        .limit(q.limit + 1)
+        .execute(),
+      q.limit,
+      messageView,
+    ),
+  );
 }
 
 /** Sends a failed (or waiting) message again now. */
 export async function retryMessage(ctx: AppContext, actor: Actor, id: string): Promise<Result<{ queued: true }>> {
-  const r = await ctx.store.db.updateTable('webhook_messages').set({ status: 'pending', next_attempt_at: ctx.clock(), locked_until: 0 })
-    .where('workspace_id', '=', actor.workspaceId).where('id', '=', id).where('status', '!=', 'delivered').executeTakeFirst();
+  const r = await ctx.store.db
+    .updateTable('webhook_messages')
+    .set({ status: 'pending', next_attempt_at: ctx.clock(), locked_until: 0 })
+    .where('workspace_id', '=', actor.workspaceId)
+    .where('id', '=', id)
+    .where('status', '!=', 'delivered')
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) ? ok({ queued: true }) : fail('not_found', 'No undelivered message with this id.');
 }
 
@@ -76,27 +143,53 @@ export async function retryMessage(ctx: AppContext, actor: Actor, id: string): P
  * Sends due messages once. A message is claimed with a conditional update (locked_until), so several instances can
  * run the dispatcher together without sending a message twice at the same time; a crashed sender's claim expires.
  */
-export async function dispatchWebhooks(ctx: AppContext, opts: { batch?: number; timeoutMs?: number } = {}): Promise<number> {
+export async function dispatchWebhooks(
+  ctx: AppContext,
+  opts: { batch?: number; timeoutMs?: number } = {},
+): Promise<number> {
   const { db } = ctx.store;
   const now = ctx.clock();
-  const due = await db.selectFrom('webhook_messages').select('id').where('status', '=', 'pending').where('next_attempt_at', '<=', now)
-    .where('locked_until', '<=', now).orderBy('next_attempt_at').limit(opts.batch ?? 20).execute();
+  const due = await db
+    .selectFrom('webhook_messages')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', now)
+    .where('locked_until', '<=', now)
+    .orderBy('next_attempt_at')
+    .limit(opts.batch ?? 20)
+    .execute();
   let sent = 0;
   await Promise.all(
     due.map(async ({ id }) => {
-      const claim = await db.updateTable('webhook_messages').set({ locked_until: now + CLAIM_MS }).where('id', '=', id).where('status', '=', 'pending').where('locked_until', '<=', now).executeTakeFirst();
+      const claim = await db
+        .updateTable('webhook_messages')
+        .set({ locked_until: now + CLAIM_MS })
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .where('locked_until', '<=', now)
+        .executeTakeFirst();
       if (!Number(claim.numUpdatedRows)) return;
-      const m = await db.selectFrom('webhook_messages as m').innerJoin('webhook_endpoints as e', 'e.id', 'm.endpoint_id')
-        .select(['m.id', 'm.payload', 'm.attempts', 'm.event_type', 'e.url', 'e.secret', 'e.active']).where('m.id', '=', id).executeTakeFirstOrThrow();
+      const m = await db
+        .selectFrom('webhook_messages as m')
+        .innerJoin('webhook_endpoints as e', 'e.id', 'm.endpoint_id')
+        .select(['m.id', 'm.payload', 'm.attempts', 'm.event_type', 'e.url', 'e.secret', 'e.active'])
+        .where('m.id', '=', id)
+        .executeTakeFirstOrThrow();
       let status: number | null = null;
       let error: string | null = null;
       if (!m.active) error = 'endpoint disabled';
       else {
         try {
           const res = await fetch(m.url, {
-            method: 'POST', body: m.payload, redirect: 'manual', signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+            method: 'POST',
+            body: m.payload,
+            redirect: 'manual',
+            signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
             headers: {
-              'content-type': 'application/json', 'user-agent': 'Touchpoint-Webhooks/1', 'x-touchpoint-event': m.event_type, 'x-touchpoint-delivery': m.id,
+              'content-type': 'application/json',
+              'user-agent': 'Touchpoint-Webhooks/1',
+              'x-touchpoint-event': m.event_type,
+              'x-touchpoint-delivery': m.id,
               'x-touchpoint-signature': signPayload(m.secret, m.payload, Math.floor(ctx.clock() / 1000)),
             },
           });
@@ -110,10 +203,19 @@ export async function dispatchWebhooks(ctx: AppContext, opts: { batch?: number; 
       const attempts = m.attempts + 1;
       const delivered = error === null;
       const failed = !delivered && (attempts >= MAX_ATTEMPTS || !m.active);
-      await db.updateTable('webhook_messages').set({
-        status: delivered ? 'delivered' : failed ? 'failed' : 'pending', attempts, last_status: status, last_error: error, locked_until: 0,
-        delivered_at: delivered ? ctx.clock() : null, next_attempt_at: delivered || failed ? now : ctx.clock() + RETRY_DELAYS_MS[attempts - 1]!,
-      }).where('id', '=', id).execute();
+      await db
+        .updateTable('webhook_messages')
+        .set({
+          status: delivered ? 'delivered' : failed ? 'failed' : 'pending',
+          attempts,
+          last_status: status,
+          last_error: error,
+          locked_until: 0,
+          delivered_at: delivered ? ctx.clock() : null,
+          next_attempt_at: delivered || failed ? now : ctx.clock() + RETRY_DELAYS_MS[attempts - 1]!,
+        })
+        .where('id', '=', id)
+        .execute();
       if (delivered) sent++;
     }),
   );

@@ -25,7 +25,11 @@ export interface ViewerRights {
   secrets: boolean;
 }
 
-export function workspaceView(w: repo.Workspace, baseUrl: string, rights: { secrets: true }): WorkspaceView & { postbackSecret: string };
+export function workspaceView(
+  w: repo.Workspace,
+  baseUrl: string,
+  rights: { secrets: true },
+): WorkspaceView & { postbackSecret: string };
 export function workspaceView(w: repo.Workspace, baseUrl: string, rights: ViewerRights): WorkspaceView;
 export function workspaceView(w: repo.Workspace, baseUrl: string, rights: ViewerRights): WorkspaceView {
   return {
@@ -53,16 +57,35 @@ export async function createWorkspace(
   ctx: AppContext,
   input: { name: string; timezone?: string; currency?: string },
 ): Promise<Result<{ workspace: WorkspaceView & { postbackSecret: string }; apiKey: string; apiKeyId: string }>> {
-  if (!input.name.trim()) return fail('validation_failed', 'A workspace needs a name.', [{ path: 'name', code: 'required', message: 'Name is empty.' }]);
-  if (input.timezone && !isTimeZone(input.timezone)) return fail('validation_failed', `Unknown time zone "${input.timezone}".`, [{ path: 'timezone', code: 'timezone_invalid', message: 'Use an IANA zone such as Europe/Paris.' }]);
-  if (input.currency && !isCurrency(input.currency)) return fail('validation_failed', `Unknown currency "${input.currency}".`, [{ path: 'currency', code: 'currency_invalid', message: 'Use an ISO-4217 code such as EUR.' }]);
+  if (!input.name.trim())
+    return fail('validation_failed', 'A workspace needs a name.', [
+      { path: 'name', code: 'required', message: 'Name is empty.' },
+    ]);
+  if (input.timezone && !isTimeZone(input.timezone))
+    return fail('validation_failed', `Unknown time zone "${input.timezone}".`, [
+      { path: 'timezone', code: 'timezone_invalid', message: 'Use an IANA zone such as Europe/Paris.' },
+    ]);
+  if (input.currency && !isCurrency(input.currency))
+    return fail('validation_failed', `Unknown currency "${input.currency}".`, [
+      { path: 'currency', code: 'currency_invalid', message: 'Use an ISO-4217 code such as EUR.' },
+    ]);
   const now = ctx.clock();
   for (let attempt = 0; ; attempt++) {
     try {
       return await ctx.store.db.transaction().execute(async (tx) => {
-        const workspace = await repo.insertWorkspace(tx, { name: input.name.trim(), timezone: input.timezone, currency: input.currency, clickTag: newWorkspaceTag(), now });
+        const workspace = await repo.insertWorkspace(tx, {
+          name: input.name.trim(),
+          timezone: input.timezone,
+          currency: input.currency,
+          clickTag: newWorkspaceTag(),
+          now,
+        });
         const key = await repo.insertApiKey(tx, { workspaceId: workspace.id, name: 'Default key', now });
-        return ok({ workspace: workspaceView(workspace, ctx.baseUrl, { secrets: true }), apiKey: key.key, apiKeyId: key.id });
+        return ok({
+          workspace: workspaceView(workspace, ctx.baseUrl, { secrets: true }),
+          apiKey: key.key,
+          apiKeyId: key.id,
+        });
       });
     } catch (e) {
       // Four base62 characters give 14.7 M click tags; a collision just draws again.
@@ -71,7 +94,11 @@ export async function createWorkspace(
   }
 }
 
-export async function getWorkspace(ctx: AppContext, actor: Actor, rights: ViewerRights): Promise<Result<WorkspaceView>> {
+export async function getWorkspace(
+  ctx: AppContext,
+  actor: Actor,
+  rights: ViewerRights,
+): Promise<Result<WorkspaceView>> {
   const w = await repo.findWorkspace(ctx.store.db, actor.workspaceId);
   return w ? ok(workspaceView(w, ctx.baseUrl, rights)) : fail('not_found', 'Workspace not found.');
 }
@@ -83,9 +110,12 @@ export async function updateWorkspace(
   rights: ViewerRights,
 ): Promise<Result<WorkspaceView>> {
   const details = [];
-  if (input.name !== undefined && !input.name.trim()) details.push({ path: 'name', code: 'required', message: 'Name is empty.' });
-  if (input.timezone !== undefined && !isTimeZone(input.timezone)) details.push({ path: 'timezone', code: 'timezone_invalid', message: 'Use an IANA zone such as Europe/Paris.' });
-  if (input.currency !== undefined && !isCurrency(input.currency)) details.push({ path: 'currency', code: 'currency_invalid', message: 'Use an ISO-4217 code such as EUR.' });
+  if (input.name !== undefined && !input.name.trim())
+    details.push({ path: 'name', code: 'required', message: 'Name is empty.' });
+  if (input.timezone !== undefined && !isTimeZone(input.timezone))
+    details.push({ path: 'timezone', code: 'timezone_invalid', message: 'Use an IANA zone such as Europe/Paris.' });
+  if (input.currency !== undefined && !isCurrency(input.currency))
+    details.push({ path: 'currency', code: 'currency_invalid', message: 'Use an ISO-4217 code such as EUR.' });
   if (details.length) return fail('validation_failed', 'Some fields are not valid.', details);
   const { shopifyWebhookSecret, ...rest } = input;
   const patch = {
@@ -95,27 +125,62 @@ export async function updateWorkspace(
   };
   await repo.updateWorkspace(ctx.store.db, actor.workspaceId, patch);
   // The audit log records that the Shopify secret changed, never its value.
-  const logged = { ...patch, ...(shopifyWebhookSecret !== undefined ? { shopify_webhook_secret: shopifyWebhookSecret ? 'set' : 'cleared' } : {}) };
-  await recordAudit(ctx.store.db, { ...actor, entity: 'workspace', entityId: actor.workspaceId, action: 'updated', detail: { after: logged }, now: ctx.clock() });
+  const logged = {
+    ...patch,
+    ...(shopifyWebhookSecret !== undefined ? { shopify_webhook_secret: shopifyWebhookSecret ? 'set' : 'cleared' } : {}),
+  };
+  await recordAudit(ctx.store.db, {
+    ...actor,
+    entity: 'workspace',
+    entityId: actor.workspaceId,
+    action: 'updated',
+    detail: { after: logged },
+    now: ctx.clock(),
+  });
   return getWorkspace(ctx, actor, rights);
 }
 
 export async function createApiKey(ctx: AppContext, actor: Actor, name: string) {
   const now = ctx.clock();
-  const key = await repo.insertApiKey(ctx.store.db, { workspaceId: actor.workspaceId, name: name.trim() || 'API key', now });
-  await recordAudit(ctx.store.db, { ...actor, entity: 'api_key', entityId: key.id, action: 'created', detail: { name }, now });
-  return { id: key.id, name: name.trim() || 'API key', prefix: key.prefix, key: key.key, createdAt: new Date(now).toISOString() };
+  const key = await repo.insertApiKey(ctx.store.db, {
+    workspaceId: actor.workspaceId,
+    name: name.trim() || 'API key',
+    now,
+  });
+  await recordAudit(ctx.store.db, {
+    ...actor,
+    entity: 'api_key',
+    entityId: key.id,
+    action: 'created',
+    detail: { name },
+    now,
+  });
+  return {
+    id: key.id,
+    name: name.trim() || 'API key',
+    prefix: key.prefix,
+    key: key.key,
+    createdAt: new Date(now).toISOString(),
+  };
 }
 
 export async function listApiKeys(ctx: AppContext, actor: Actor) {
   const rows = await repo.listApiKeys(ctx.store.db, actor.workspaceId);
   const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
-  return rows.map((r) => ({ id: r.id, name: r.name, prefix: r.prefix, createdAt: iso(r.created_at)!, lastUsedAt: iso(r.last_used_at), revokedAt: iso(r.revoked_at) }));
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    prefix: r.prefix,
+    createdAt: iso(r.created_at)!,
+    lastUsedAt: iso(r.last_used_at),
+    revokedAt: iso(r.revoked_at),
+  }));
 }
 
 export async function revokeApiKey(ctx: AppContext, actor: Actor, id: string): Promise<Result<{ revoked: true }>> {
   const now = ctx.clock();
-  if (!(await repo.revokeApiKey(ctx.store.db, actor.workspaceId, id, now))) return fail('not_found', 'API key not found.');
+  if (!(await repo.revokeApiKey(ctx.store.db, actor.workspaceId, id, now)))
+    return fail('not_found', 'API key not found.');
   await recordAudit(ctx.store.db, { ...actor, entity: 'api_key', entityId: id, action: 'revoked', now });
   return ok({ revoked: true });
 }

@@ -17,14 +17,16 @@ class Refusal extends Error {
 
 function inflate(entry) {
   const at = entry.localHeaderOffset;
-  if (at + 30 > file.length || file.readUInt32LE(at) !== 0x04034b50) throw new Error(`${entry.name} is missing from the zip`);
+  if (at + 30 > file.length || file.readUInt32LE(at) !== 0x04034b50)
+    throw new Error(`${entry.name} is missing from the zip`);
   const start = at + 30 + file.readUInt16LE(at + 26) + file.readUInt16LE(at + 28);
   const data = file.subarray(start, start + entry.compressedSize);
   if (entry.method === 0) {
     if (data.length > entry.size) throw new Refusal('import_too_large', messages.lying);
     return data;
   }
-  if (entry.method !== 8) throw new Error(`${entry.name} uses a compression method spreadsheets do not (${entry.method})`);
+  if (entry.method !== 8)
+    throw new Error(`${entry.name} uses a compression method spreadsheets do not (${entry.method})`);
   try {
     // Inflating stops at the declared size: a file that lied about it is refused there, not after it expanded.
     return zlib.inflateRawSync(data, { maxOutputLength: Math.max(1, entry.size) });
@@ -48,7 +50,7 @@ function count(xml, totals) {
   const tag = /<(?:\w+:)?(row|c)\b([^>]*)>/g;
   let row = 0;
   let column = 0;
-  for (let m; (m = tag.exec(xml)); ) {
+  for (let m; (m = tag.exec(xml));) {
     if (m[1] === 'row') {
       const r = /\br="(\d+)"/.exec(m[2]);
       row = r ? Number(r[1]) : row + 1;

@@ -93,10 +93,14 @@ program
         `  Click a link: ${link.link}   (${link.name}'s link for "${first.demo.offers[0]!.name}")`,
       );
     } else if (first) {
-      lines.push(`First start: created an empty workspace ${first.workspaceId}.`, `  API key:     ${first.apiKey}   (shown once)`);
+      lines.push(
+        `First start: created an empty workspace ${first.workspaceId}.`,
+        `  API key:     ${first.apiKey}   (shown once)`,
+      );
     }
     if (server.ownerLogin) {
-      const saved = first && 'demo' in first ? `; also saved in ${path.relative(process.cwd(), cfg.dataDir)}/demo.json` : '';
+      const saved =
+        first && 'demo' in first ? `; also saved in ${path.relative(process.cwd(), cfg.dataDir)}/demo.json` : '';
       lines.push(...ownerLines(server.ownerLogin, server.ownerLogin.loginUrl, saved));
     }
     lines.push(`  API reference: ${cfg.baseUrl}/api/v1/openapi.json`, ``);
@@ -136,14 +140,19 @@ workspace
     const made = await withStore(async (ctx) => {
       const r = await createWorkspace(ctx, o);
       // An email signs in to one workspace: when it already has one, the new workspace gets its owner later (user create).
-      return r.ok ? { ...r.value, owner: await createFirstOwner(ctx, r.value.workspace.id, o.ownerEmail ?? cfg.ownerEmail) } : r;
+      return r.ok
+        ? { ...r.value, owner: await createFirstOwner(ctx, r.value.workspace.id, o.ownerEmail ?? cfg.ownerEmail) }
+        : r;
     });
     if ('problem' in made) return fail(made.problem.details?.[0]?.message ?? made.problem.message);
     const owner = made.owner && { email: made.owner.email, password: made.owner.password };
     if (o.json) return console.log(JSON.stringify({ workspaceId: made.workspace.id, apiKey: made.apiKey, owner }));
     console.log(`Workspace ${made.workspace.id} created.\nAPI key (shown once): ${made.apiKey}`);
     if (owner) console.log(ownerLines(owner, `${cfg.baseUrl}/app/login`).join('\n'));
-    else console.log(`No owner login made: ${o.ownerEmail ?? cfg.ownerEmail} already signs in to another workspace. Add one with\n  touchpoint user create --workspace ${made.workspace.id} --email <email> --role owner`);
+    else
+      console.log(
+        `No owner login made: ${o.ownerEmail ?? cfg.ownerEmail} already signs in to another workspace. Add one with\n  touchpoint user create --workspace ${made.workspace.id} --email <email> --role owner`,
+      );
   });
 
 program
@@ -168,7 +177,9 @@ program
     console.log(`Demo workspace ${demo.workspaceId}\nAPI key (shown once): ${demo.apiKey}`);
     if (demo.owner) console.log(ownerLines(demo.owner, `${cfg.baseUrl}/app/login`).join('\n'));
     for (const offer of demo.offers) {
-      console.log(`\n${offer.name} (${offer.id}): ${offer.payout}${offer.genericCode ? `, generic code ${offer.genericCode}` : ''}`);
+      console.log(
+        `\n${offer.name} (${offer.id}): ${offer.payout}${offer.genericCode ? `, generic code ${offer.genericCode}` : ''}`,
+      );
       for (const m of offer.members) console.log(`  ${m.name.padEnd(15)} ${m.link}${m.code ? `  code ${m.code}` : ''}`);
     }
   });
@@ -185,23 +196,33 @@ user
   .action(async (o: { workspace: string; email: string; role: string; name?: string; json?: boolean }) => {
     if (!ROLES.includes(o.role as Role)) fail(`Unknown role "${o.role}": use ${ROLES.join(', ')}.`);
     const r = await withStore(async (ctx, store) =>
-      createUser(ctx, await actorFor(store, o.workspace), { email: o.email, name: o.name ?? o.email, role: o.role as Role }),
+      createUser(ctx, await actorFor(store, o.workspace), {
+        email: o.email,
+        name: o.name ?? o.email,
+        role: o.role as Role,
+      }),
     );
     if (!r.ok) fail(r.problem.details?.[0]?.message ?? r.problem.message);
     if (o.json) return console.log(JSON.stringify(r.value));
-    console.log(`User ${r.value.user.email} (${r.value.user.role}) created.\nSetup link (single use, until ${r.value.expiresAt}):\n  ${r.value.setupUrl}`);
+    console.log(
+      `User ${r.value.user.email} (${r.value.user.role}) created.\nSetup link (single use, until ${r.value.expiresAt}):\n  ${r.value.setupUrl}`,
+    );
   });
 user
   .command('reset-password')
-  .description("Give a user a new one-time password (their sessions and setup links end); they choose a new one at sign-in.")
-  .requiredOption('--email <email>', 'the user\'s email address')
+  .description(
+    'Give a user a new one-time password (their sessions and setup links end); they choose a new one at sign-in.',
+  )
+  .requiredOption('--email <email>', "the user's email address")
   .option('--json', 'print {email, password} as JSON')
   .action(async (o: { email: string; json?: boolean }) => {
     const cfg = config();
     const r = await withStore((ctx) => resetPassword(ctx, o.email));
     if (!r.ok) fail(r.problem.message);
     if (o.json) return console.log(JSON.stringify({ email: r.value.email, password: r.value.password }));
-    console.log(`New one-time password for ${r.value.email}.\n${ownerLines(r.value, `${cfg.baseUrl}/app/login`).join('\n')}`);
+    console.log(
+      `New one-time password for ${r.value.email}.\n${ownerLines(r.value, `${cfg.baseUrl}/app/login`).join('\n')}`,
+    );
   });
 
 const importCmd = program.command('import').description('Bulk import from CSV or XLSX (all or nothing).');
@@ -211,10 +232,13 @@ importCmd
   .requiredOption('--workspace <id>', 'workspace id (ws_…)')
   .action(async (file: string, o: { workspace: string }) => {
     const body = fs.readFileSync(file);
-    const r = await withStore(async (ctx, store) => importMembers(ctx, await actorFor(store, o.workspace), body, formatOf(file)));
+    const r = await withStore(async (ctx, store) =>
+      importMembers(ctx, await actorFor(store, o.workspace), body, formatOf(file)),
+    );
     if (!r.ok) {
       console.error(r.problem.message);
-      for (const d of r.problem.details ?? []) console.error(`  line ${d.line ?? '-'}${d.path ? ` (${d.path})` : ''}: ${d.message}`);
+      for (const d of r.problem.details ?? [])
+        console.error(`  line ${d.line ?? '-'}${d.path ? ` (${d.path})` : ''}: ${d.message}`);
       process.exit(1);
     }
     console.log(`Imported: ${r.value.created} created, ${r.value.updated} updated.`);
@@ -228,7 +252,9 @@ exportCmd
   .requiredOption('--offer <id>', 'offer id (off_…)')
   .requiredOption('--out <file>', 'output file, .csv or .xlsx')
   .action(async (o: { workspace: string; offer: string; out: string }) => {
-    const r = await withStore(async (ctx, store) => exportRoster(ctx, await actorFor(store, o.workspace), o.offer, formatOf(o.out)));
+    const r = await withStore(async (ctx, store) =>
+      exportRoster(ctx, await actorFor(store, o.workspace), o.offer, formatOf(o.out)),
+    );
     if (!r.ok) fail(r.problem.message);
     fs.writeFileSync(o.out, r.value);
     console.log(`Wrote ${o.out}.`);
@@ -244,45 +270,74 @@ function count(raw: string): number {
 
 program
   .command('generate')
-  .description('Write a realistic synthetic data set (offers, members, links, codes, clicks, orders, commissions), then rebuild the report rollups.')
+  .description(
+    'Write a realistic synthetic data set (offers, members, links, codes, clicks, orders, commissions), then rebuild the report rollups.',
+  )
   .option('--clicks <n>', 'clicks to write (default 1M)')
   .option('--conversions <n>', 'conversions (orders) to write (default 50k)')
   .option('--members <n>', 'members (creators) (default 2000)')
   .option('--days <n>', 'days of history, ending now (default 90)')
   .option('--workspace <id>', 'generate into this workspace instead of a new one named "Generated"')
   .option('--seed <n>', 'random seed: the same seed gives the same data set (default 1)')
-  .action(async (o: { clicks?: string; conversions?: string; members?: string; days?: string; workspace?: string; seed?: string }) => {
-    const maybe = (raw: string | undefined) => (raw === undefined ? undefined : count(raw));
-    const options = { clicks: maybe(o.clicks), conversions: maybe(o.conversions), members: maybe(o.members), days: maybe(o.days), seed: maybe(o.seed) };
-    // Loaded here, not at start: `serve` need not compile the generator.
-    const { generateDataset } = await import('../generate/index.js');
-    const progress = createProgress(process.stderr);
-    const r = await withStore((ctx) => generateDataset(ctx, {
-      ...options, ...(o.workspace ? { workspaceId: o.workspace } : {}), onProgress: (p) => progress.update(p.phase, p.done, p.total),
-    }));
-    progress.end();
-    if (!r.ok) {
-      console.error(r.problem.message);
-      for (const d of r.problem.details ?? []) console.error(`  ${d.path ?? ''}: ${d.message}`);
-      process.exit(1);
-    }
-    console.log(JSON.stringify(r.value, null, 2));
-  });
+  .action(
+    async (o: {
+      clicks?: string;
+      conversions?: string;
+      members?: string;
+      days?: string;
+      workspace?: string;
+      seed?: string;
+    }) => {
+      const maybe = (raw: string | undefined) => (raw === undefined ? undefined : count(raw));
+      const options = {
+        clicks: maybe(o.clicks),
+        conversions: maybe(o.conversions),
+        members: maybe(o.members),
+        days: maybe(o.days),
+        seed: maybe(o.seed),
+      };
+      // Loaded here, not at start: `serve` need not compile the generator.
+      const { generateDataset } = await import('../generate/index.js');
+      const progress = createProgress(process.stderr);
+      const r = await withStore((ctx) =>
+        generateDataset(ctx, {
+          ...options,
+          ...(o.workspace ? { workspaceId: o.workspace } : {}),
+          onProgress: (p) => progress.update(p.phase, p.done, p.total),
+        }),
+      );
+      progress.end();
+      if (!r.ok) {
+        console.error(r.problem.message);
+        for (const d of r.problem.details ?? []) console.error(`  ${d.path ?? ''}: ${d.message}`);
+        process.exit(1);
+      }
+      console.log(JSON.stringify(r.value, null, 2));
+    },
+  );
 
-const rollups = program.command('rollups').description('Report rollups (raw rows stay the truth; see docs/adr/0006-report-rollups.md).');
+const rollups = program
+  .command('rollups')
+  .description('Report rollups (raw rows stay the truth; see docs/adr/0006-report-rollups.md).');
 rollups
   .command('rebuild')
   .description("Recompute the report rollups from the raw clicks and conversions, in each workspace's time zone.")
   .option('--workspace <id>', 'only this workspace')
   .action(async (o: { workspace?: string }) => {
     await withStore(async (_ctx, store) => {
-      const ids = o.workspace ? [(await actorFor(store, o.workspace)).workspaceId] : (await listWorkspaces(store.db)).map((w) => w.id);
+      const ids = o.workspace
+        ? [(await actorFor(store, o.workspace)).workspaceId]
+        : (await listWorkspaces(store.db)).map((w) => w.id);
       const progress = createProgress(process.stderr);
       for (const id of ids) {
         const started = Date.now();
-        const r = await rebuildRollups(store, id, { onProgress: (p) => progress.update(`${id} ${p.phase} (days)`, p.done, p.total) });
+        const r = await rebuildRollups(store, id, {
+          onProgress: (p) => progress.update(`${id} ${p.phase} (days)`, p.done, p.total),
+        });
         progress.end();
-        console.log(`${id}: ${r.days} days rebuilt in ${r.timeZone} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        console.log(
+          `${id}: ${r.days} days rebuilt in ${r.timeZone} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        );
       }
     });
   });
@@ -290,16 +345,27 @@ rollups
 const ledger = program.command('ledger').description('The commission ledger (docs/adr/0011-commission-ledger.md).');
 ledger
   .command('verify')
-  .description("Recompute every commission's amount and status from its ledger entries and report any drift (exit code 1 when there is some).")
+  .description(
+    "Recompute every commission's amount and status from its ledger entries and report any drift (exit code 1 when there is some).",
+  )
   .option('--workspace <id>', 'only this workspace')
   .option('--json', 'print the result as JSON')
   .action(async (o: { workspace?: string; json?: boolean }) => {
     const report = await withStore(async (_ctx, store) => {
       const workspaceId = o.workspace ? (await actorFor(store, o.workspace)).workspaceId : undefined;
-      const total = Number((await store.db.selectFrom('commissions').select((eb) => eb.fn.countAll<number>().as('n'))
-        .$if(!!workspaceId, (q) => q.where('workspace_id', '=', workspaceId!)).executeTakeFirstOrThrow()).n);
+      const total = Number(
+        (
+          await store.db
+            .selectFrom('commissions')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .$if(!!workspaceId, (q) => q.where('workspace_id', '=', workspaceId!))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
       const progress = createProgress(process.stderr);
-      const r = await verifyLedger(store.db, workspaceId, (checked) => progress.update('commissions checked', checked, total));
+      const r = await verifyLedger(store.db, workspaceId, (checked) =>
+        progress.update('commissions checked', checked, total),
+      );
       progress.end();
       return r;
     });

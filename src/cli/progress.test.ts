@@ -18,7 +18,9 @@ describe('progress', () => {
     expect(formatRate(1_500_000)).toBe('1.50M/s');
     const line = formatProgress({ phase: 'clicks', done: 2_500, total: 10_000, elapsedMs: 1_000 }, { bar: true });
     expect(line).toBe('clicks [██████░░░░░░░░░░░░░░░░░░] 2,500/10,000  25.0%  2500/s  ETA 3s');
-    expect(formatProgress({ phase: 'orders', done: 10, total: 10, elapsedMs: 2_000 }, { bar: false, final: true })).toBe('orders 10/10  100.0%  5/s  in 2s');
+    expect(
+      formatProgress({ phase: 'orders', done: 10, total: 10, elapsedMs: 2_000 }, { bar: false, final: true }),
+    ).toBe('orders 10/10  100.0%  5/s  in 2s');
   });
 
   it('on a terminal redraws one line in place, at most every 100 ms, and ends each phase with a newline', () => {

@@ -48,14 +48,21 @@ export function formatProgress(s: ProgressState, opts: { bar: boolean; final?: b
   const rate = s.elapsedMs > 0 ? (s.done * 1000) / s.elapsedMs : 0;
   const filled = Math.round(ratio * BAR_WIDTH);
   const bar = opts.bar ? ` [${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}]` : '';
-  const eta = opts.final ? `in ${formatDuration(s.elapsedMs)}` : `ETA ${rate > 0 ? formatDuration(((s.total - s.done) / rate) * 1000) : '--'}`;
+  const eta = opts.final
+    ? `in ${formatDuration(s.elapsedMs)}`
+    : `ETA ${rate > 0 ? formatDuration(((s.total - s.done) / rate) * 1000) : '--'}`;
   return `${s.phase}${bar} ${count.format(s.done)}/${count.format(s.total)}  ${(ratio * 100).toFixed(1)}%  ${formatRate(rate)}  ${eta}`;
 }
 
 export function createProgress(stream: ProgressStream, clock: () => number = Date.now): Progress {
   const tty = stream.isTTY === true;
   let current: { phase: string; done: number; total: number; startedAt: number; shownAt: number } | null = null;
-  const state = () => ({ phase: current!.phase, done: current!.done, total: current!.total, elapsedMs: clock() - current!.startedAt });
+  const state = () => ({
+    phase: current!.phase,
+    done: current!.done,
+    total: current!.total,
+    elapsedMs: clock() - current!.startedAt,
+  });
   const draw = (final: boolean) => {
     const line = formatProgress(state(), { bar: tty, final });
     if (tty) {

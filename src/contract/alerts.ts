@@ -2,16 +2,24 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DateTime, ids, IdParam, Nullable, PageQuery } from './common.js';
 
-export const AlertIdSchema = IdParam(Type.String({ pattern: '^alr_[0-9a-z]{26}$', description: 'Id starting with alr_' }));
+export const AlertIdSchema = IdParam(
+  Type.String({ pattern: '^alr_[0-9a-z]{26}$', description: 'Id starting with alr_' }),
+);
 
 const Status = Type.Union([Type.Literal('open'), Type.Literal('acknowledged'), Type.Literal('resolved')], {
-  description: 'open: nobody acted yet; acknowledged: seen, comes back if the 24 h count doubles; resolved: the code was disabled or rotated, or an acknowledged spike subsided',
+  description:
+    'open: nobody acted yet; acknowledged: seen, comes back if the 24 h count doubles; resolved: the code was disabled or rotated, or an acknowledged spike subsided',
 });
 export type AlertStatus = Static<typeof Status>;
-const DayCount = Type.Object({ day: Type.String({ description: 'Local date (workspace time zone)' }), count: Type.Integer() });
+const DayCount = Type.Object({
+  day: Type.String({ description: 'Local date (workspace time zone)' }),
+  count: Type.Integer(),
+});
 
 const Evidence = Type.Object({
-  series: Type.Array(DayCount, { description: 'Redemptions per local day from the baseline\'s first day to today, oldest first' }),
+  series: Type.Array(DayCount, {
+    description: "Redemptions per local day from the baseline's first day to today, oldest first",
+  }),
   baselineFrom: Type.String(),
   baselineTo: Type.String(),
   baselineMedian: Type.Number({ description: 'Median daily redemptions over the 28-day baseline' }),
@@ -19,8 +27,14 @@ const Evidence = Type.Object({
   floor: Type.Number(),
   k: Type.Number(),
   ordersLast24h: Type.Integer(),
-  noClickShare: Type.Optional(Type.Number({ description: 'Share of the last 24 h\'s orders without a click from the code\'s member' })),
-  topReferrers: Type.Optional(Type.Array(Type.Object({ host: Type.String(), count: Type.Integer() }), { description: 'Referrer hosts of those orders\' clicks' })),
+  noClickShare: Type.Optional(
+    Type.Number({ description: "Share of the last 24 h's orders without a click from the code's member" }),
+  ),
+  topReferrers: Type.Optional(
+    Type.Array(Type.Object({ host: Type.String(), count: Type.Integer() }), {
+      description: "Referrer hosts of those orders' clicks",
+    }),
+  ),
 });
 export type AlertEvidence = Static<typeof Evidence>;
 
@@ -31,15 +45,24 @@ export const AlertSchema = Type.Object({
   offerId: Type.String(),
   memberId: Nullable(Type.String()),
   rule: Type.Union([Type.Literal('spike'), Type.Literal('no_click')], {
-    description: 'spike: 24 h redemptions above both the floor and k × the daily median; no_click: most orders without a click from the member',
+    description:
+      'spike: 24 h redemptions above both the floor and k × the daily median; no_click: most orders without a click from the member',
   }),
   status: Status,
-  resolution: Type.Union([Type.Literal('code_disabled'), Type.Literal('code_rotated'), Type.Literal('subsided'), Type.Null()]),
+  resolution: Type.Union([
+    Type.Literal('code_disabled'),
+    Type.Literal('code_rotated'),
+    Type.Literal('subsided'),
+    Type.Null(),
+  ]),
   last24h: Type.Integer(),
   baselineMedian: Type.Number(),
   noClickShare: Nullable(Type.Number()),
   raisedAt: DateTime,
-  lastSeenAt: Type.String({ format: 'date-time', description: 'The last detection run whose rule fired for this code' }),
+  lastSeenAt: Type.String({
+    format: 'date-time',
+    description: 'The last detection run whose rule fired for this code',
+  }),
   acknowledgedAt: Nullable(DateTime),
   acknowledgedBy: Nullable(Type.String()),
   resolvedAt: Nullable(DateTime),
@@ -57,7 +80,10 @@ export const AlertListQuerySchema = Type.Object({
   offerId: Type.Optional(ids.offer),
 });
 
-export const NoteBodySchema = Type.Object({}, { additionalProperties: false, description: 'No fields; an empty body is accepted.' });
+export const NoteBodySchema = Type.Object(
+  {},
+  { additionalProperties: false, description: 'No fields; an empty body is accepted.' },
+);
 
 export const RotateCodeSchema = Type.Object(
   { code: Type.Optional(Type.String({ maxLength: 64, description: 'The new code; generated when absent' })) },
@@ -67,6 +93,9 @@ export type RotateCode = Static<typeof RotateCodeSchema>;
 
 export const LeakRunSchema = Type.Object({
   codesChecked: Type.Integer({ description: 'Codes with enough orders in the last 24 h to be judged' }),
-  raised: Type.Integer(), refreshed: Type.Integer(), reopened: Type.Integer(), subsided: Type.Integer(),
+  raised: Type.Integer(),
+  refreshed: Type.Integer(),
+  reopened: Type.Integer(),
+  subsided: Type.Integer(),
 });
 export type LeakRun = Static<typeof LeakRunSchema>;

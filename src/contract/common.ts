@@ -10,7 +10,8 @@ export const Nullable = <T extends TSchema & { type: string }>(t: T) =>
   Type.Unsafe<Static<T> | null>({ ...(JSON.parse(JSON.stringify(t)) as object), type: [t.type, 'null'] });
 
 /** A string or null, as a type array (see Nullable), with an optional description. */
-export const NullableString = (description?: string) => Type.Unsafe<string | null>({ type: ['string', 'null'], ...(description ? { description } : {}) });
+export const NullableString = (description?: string) =>
+  Type.Unsafe<string | null>({ type: ['string', 'null'], ...(description ? { description } : {}) });
 
 export const DateTime = Type.String({ format: 'date-time' });
 
@@ -20,7 +21,11 @@ export const LocalDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', descri
 export const Currency = Type.String({ pattern: '^[A-Z]{3}$' });
 
 const Id = (prefix: string, description?: string) =>
-  Type.String({ pattern: `^${prefix}_[0-9a-z]{26}$`, description: description ?? `Id starting with ${prefix}_`, examples: [`${prefix}_01kaxk7w9v3f4e8h2m6n5p0qrs`] });
+  Type.String({
+    pattern: `^${prefix}_[0-9a-z]{26}$`,
+    description: description ?? `Id starting with ${prefix}_`,
+    examples: [`${prefix}_01kaxk7w9v3f4e8h2m6n5p0qrs`],
+  });
 
 export const ids = {
   offer: Id('off'),
@@ -34,7 +39,9 @@ export const ids = {
 export const ProblemSchema = Type.Object(
   {
     error: Type.Object({
-      code: Type.String({ description: 'Stable machine-readable error code, e.g. validation_failed, not_found, code_taken.' }),
+      code: Type.String({
+        description: 'Stable machine-readable error code, e.g. validation_failed, not_found, code_taken.',
+      }),
       message: Type.String(),
       details: Type.Optional(
         Type.Array(
@@ -67,7 +74,8 @@ export const PageQuery = {
 /** The page parameters alone, for a list without filters. */
 export const PageQuerySchema = Type.Object(PageQuery);
 
-export const PageSchema = <T extends TSchema>(item: T) => Type.Object({ data: Type.Array(item), nextCursor: Nullable(Type.String()) });
+export const PageSchema = <T extends TSchema>(item: T) =>
+  Type.Object({ data: Type.Array(item), nextCursor: Nullable(Type.String()) });
 /** One page of a list; `nextCursor` asks for the next one. */
 export interface Page<T> {
   data: T[];

@@ -3,7 +3,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import { EMAIL_KINDS, EMAIL_STATUSES } from '../core/email-kinds.js';
 import { ids, NullableString, PageQuery } from './common.js';
 
-export const EmailIdSchema = Type.Object({ id: Type.String({ pattern: '^eml_[0-9a-z]{26}$', description: 'Id starting with eml_' }) });
+export const EmailIdSchema = Type.Object({
+  id: Type.String({ pattern: '^eml_[0-9a-z]{26}$', description: 'Id starting with eml_' }),
+});
 const Status = Type.Union(EMAIL_STATUSES.map((x) => Type.Literal(x)));
 
 const emailFields = {
@@ -39,14 +41,23 @@ export const EmailListQuerySchema = Type.Object({
 });
 
 export const EmailMembersParamsSchema = Type.Object({ id: ids.offer });
-export const EmailMembersSchema = Type.Object({
-  memberIds: Type.Optional(Type.Array(ids.member, { minItems: 1, maxItems: 5000 })),
-  message: Type.Optional(Type.String({ maxLength: 5000, description: 'A note shown above the links.' })),
-}, { additionalProperties: false });
+export const EmailMembersSchema = Type.Object(
+  {
+    memberIds: Type.Optional(Type.Array(ids.member, { minItems: 1, maxItems: 5000 })),
+    message: Type.Optional(Type.String({ maxLength: 5000, description: 'A note shown above the links.' })),
+  },
+  { additionalProperties: false },
+);
 export type EmailMembers = Static<typeof EmailMembersSchema>;
 
 export const EmailMembersResultSchema = Type.Object({
   queued: Type.Array(Type.Object({ emailId: Type.String(), memberId: Type.String(), to: Type.String() })),
-  skipped: Type.Array(Type.Object({ memberId: Type.String(), reason: Type.String({ description: 'not_on_offer | no_email | nothing_to_send' }), message: Type.String() })),
+  skipped: Type.Array(
+    Type.Object({
+      memberId: Type.String(),
+      reason: Type.String({ description: 'not_on_offer | no_email | nothing_to_send' }),
+      message: Type.String(),
+    }),
+  ),
 });
 export type EmailMembersResult = Static<typeof EmailMembersResultSchema>;

@@ -65,7 +65,12 @@ export type CodeCreate = Static<typeof CodeCreateSchema>;
 
 export const CodeGenerateSchema = Type.Object(
   {
-    pattern: Type.String({ minLength: 1, maxLength: 64, default: '{NAME}{RAND4}', description: 'e.g. {NAME}{RAND4} -> MARIE7K3Q' }),
+    pattern: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      default: '{NAME}{RAND4}',
+      description: 'e.g. {NAME}{RAND4} -> MARIE7K3Q',
+    }),
     memberIds: Type.Optional(Type.Array(ids.member, { minItems: 1, maxItems: 10_000 })),
   },
   { additionalProperties: false },

@@ -18,20 +18,31 @@ const memberFields = {
 };
 
 export const MemberCreateSchema = Type.Object(
-  { ...Object.fromEntries(Object.entries(memberFields).map(([k, v]) => [k, Type.Optional(v)])), name: memberFields.name },
+  {
+    ...Object.fromEntries(Object.entries(memberFields).map(([k, v]) => [k, Type.Optional(v)])),
+    name: memberFields.name,
+  },
   { additionalProperties: false },
 );
 export type MemberCreate = Static<typeof MemberCreateSchema>;
 
-export const MemberUpdateSchema = Type.Partial(Type.Object(memberFields), { additionalProperties: false, minProperties: 1 });
+export const MemberUpdateSchema = Type.Partial(Type.Object(memberFields), {
+  additionalProperties: false,
+  minProperties: 1,
+});
 export type MemberUpdate = Static<typeof MemberUpdateSchema>;
 
-export const MemberSchema = Type.Object({ id: Type.String(), ...memberFields, createdAt: DateTime, updatedAt: DateTime }, { $id: 'Member' });
+export const MemberSchema = Type.Object(
+  { id: Type.String(), ...memberFields, createdAt: DateTime, updatedAt: DateTime },
+  { $id: 'Member' },
+);
 export type Member = Static<typeof MemberSchema>;
 
 export const MemberListQuerySchema = Type.Object({
   ...PageQuery,
-  q: Type.Optional(Type.String({ maxLength: 200, description: 'Matches name, email or a social handle (case-insensitive).' })),
+  q: Type.Optional(
+    Type.String({ maxLength: 200, description: 'Matches name, email or a social handle (case-insensitive).' }),
+  ),
   tag: Type.Optional(Type.String({ maxLength: 100 })),
   project: Type.Optional(Type.String({ maxLength: 200 })),
 });

@@ -4,11 +4,18 @@ import { DateTime, ids, Nullable, PageQuery, RefTo } from './common.js';
 import { CodeSchema, LinkSchema } from './links-codes.js';
 import { MemberSchema } from './members.js';
 
-const Percent = Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,2})?$', description: 'Percent as a decimal string, e.g. "12.5"' });
+const Percent = Type.String({
+  pattern: '^\\d{1,3}(\\.\\d{1,2})?$',
+  description: 'Percent as a decimal string, e.g. "12.5"',
+});
 
 export const PayoutTierSchema = Type.Object(
   {
-    fromConversion: Type.Integer({ minimum: 2, maximum: 1_000_000, description: 'Applies from this approved conversion of the calendar month on.' }),
+    fromConversion: Type.Integer({
+      minimum: 2,
+      maximum: 1_000_000,
+      description: 'Applies from this approved conversion of the calendar month on.',
+    }),
     value: Type.String({ maxLength: 20 }),
   },
   { additionalProperties: false },
@@ -18,7 +25,9 @@ export type PayoutTier = Static<typeof PayoutTierSchema>;
 export const PayoutOptionInputSchema = Type.Object(
   {
     title: Type.String({ minLength: 1, maxLength: 100 }),
-    type: Type.Union([Type.Literal('percent'), Type.Literal('fixed')], { description: 'percent: commission per sale; fixed: amount per conversion' }),
+    type: Type.Union([Type.Literal('percent'), Type.Literal('fixed')], {
+      description: 'percent: commission per sale; fixed: amount per conversion',
+    }),
     value: Type.String({ maxLength: 20, description: 'Percent ("10") or amount in the offer currency ("5.00")' }),
     tiers: Type.Optional(Type.Array(PayoutTierSchema, { maxItems: 20 })),
     default: Type.Optional(Type.Boolean()),
@@ -27,7 +36,10 @@ export const PayoutOptionInputSchema = Type.Object(
 );
 export type PayoutOptionInput = Static<typeof PayoutOptionInputSchema>;
 
-export const PayoutOptionUpdateSchema = Type.Partial(PayoutOptionInputSchema, { additionalProperties: false, minProperties: 1 });
+export const PayoutOptionUpdateSchema = Type.Partial(PayoutOptionInputSchema, {
+  additionalProperties: false,
+  minProperties: 1,
+});
 export type PayoutOptionUpdate = Static<typeof PayoutOptionUpdateSchema>;
 
 export const PayoutOptionSchema = Type.Object(
@@ -47,36 +59,51 @@ export type PayoutType = PayoutOption['type'];
 export const PayoutOptionParamsSchema = Type.Object({ id: ids.offer, payoutOptionId: ids.payoutOption });
 export const PayoutOptionArchivedSchema = Type.Object({ movedMembers: Type.Integer() });
 
-const ConversionType = Type.Union([Type.Literal('sale'), Type.Literal('lead'), Type.Literal('email_signup'), Type.Literal('download')]);
+const ConversionType = Type.Union([
+  Type.Literal('sale'),
+  Type.Literal('lead'),
+  Type.Literal('email_signup'),
+  Type.Literal('download'),
+]);
 const AttributionRule = Type.Union([Type.Literal('code_first'), Type.Literal('click_first'), Type.Literal('split')], {
-  description: 'When a link click and a code of different members both count: code_first (code wins), click_first, or split.',
+  description:
+    'When a link click and a code of different members both count: code_first (code wins), click_first, or split.',
 });
 const TrackingMethods = Type.Array(Type.Union([Type.Literal('link'), Type.Literal('code')]), { maxItems: 2 });
 const DeepLinks = Type.Object(
   {
     allowCreators: Type.Boolean({ description: 'Creators may build deep links in their portal.' }),
-    extraDomains: Type.Array(Type.String({ maxLength: 253 }), { maxItems: 50, description: 'Besides the destination host: exact hosts or *.example.com' }),
+    extraDomains: Type.Array(Type.String({ maxLength: 253 }), {
+      maxItems: 50,
+      description: 'Besides the destination host: exact hosts or *.example.com',
+    }),
   },
   { additionalProperties: false },
 );
 const CodeAppend = Type.Object(
   {
     mode: Type.Union([Type.Literal('none'), Type.Literal('query'), Type.Literal('shopify')], {
-      description: "Append the member's code to the destination: as ?param=CODE, or Shopify's /discount/CODE?redirect= form.",
+      description:
+        "Append the member's code to the destination: as ?param=CODE, or Shopify's /discount/CODE?redirect= form.",
     }),
     param: Type.String({ maxLength: 64 }),
   },
   { additionalProperties: false },
 );
 const Utm = Type.Record(Type.String(), Type.String({ maxLength: 500 }), {
-  description: 'Query parameters added to the destination: static text or {creator_name}, {creator_ig_username}, {creator_tiktok_username}, {member_id}, {project_name}, {link_offer_name}.',
+  description:
+    'Query parameters added to the destination: static text or {creator_name}, {creator_ig_username}, {creator_tiktok_username}, {member_id}, {project_name}, {link_offer_name}.',
 });
 
 const offerSettings = {
   name: Type.String({ minLength: 1, maxLength: 200 }),
   description: Type.String({ maxLength: 5000 }),
   imageUrl: Nullable(Type.String({ maxLength: 2000 })),
-  destinationUrl: Type.String({ minLength: 1, maxLength: 2000, description: 'May carry {click_id}, {transaction_id}, {member_id}, {aff_id}, {offer_id}.' }),
+  destinationUrl: Type.String({
+    minLength: 1,
+    maxLength: 2000,
+    description: 'May carry {click_id}, {transaction_id}, {member_id}, {aff_id}, {offer_id}.',
+  }),
   conversionType: ConversionType,
   trackingMethods: TrackingMethods,
   attributionRule: AttributionRule,
@@ -88,8 +115,16 @@ const offerSettings = {
   utm: Utm,
   deepLinks: DeepLinks,
   codeAppend: CodeAppend,
-  browserCodeCredit: Type.Boolean({ description: 'SPEC §4: a promo code reported by the browser (pixel, t.js) without a recorded click credits its member. Default false: such an order is held as unverified for review.' }),
-  browserAmountLimit: Nullable(Type.String({ pattern: '^\\d{1,12}(\\.\\d{1,4})?$', description: 'A browser-reported amount above this (offer currency) is held for review; null: no limit.' })),
+  browserCodeCredit: Type.Boolean({
+    description:
+      'SPEC §4: a promo code reported by the browser (pixel, t.js) without a recorded click credits its member. Default false: such an order is held as unverified for review.',
+  }),
+  browserAmountLimit: Nullable(
+    Type.String({
+      pattern: '^\\d{1,12}(\\.\\d{1,4})?$',
+      description: 'A browser-reported amount above this (offer currency) is held for review; null: no limit.',
+    }),
+  ),
 };
 
 export const OfferCreateSchema = Type.Object(
@@ -103,7 +138,10 @@ export const OfferCreateSchema = Type.Object(
 );
 export type OfferCreate = Static<typeof OfferCreateSchema>;
 
-export const OfferUpdateSchema = Type.Partial(Type.Object(offerSettings), { additionalProperties: false, minProperties: 1 });
+export const OfferUpdateSchema = Type.Partial(Type.Object(offerSettings), {
+  additionalProperties: false,
+  minProperties: 1,
+});
 export type OfferUpdate = Static<typeof OfferUpdateSchema>;
 
 const OfferStatus = Type.Union([Type.Literal('active'), Type.Literal('paused'), Type.Literal('archived')]);
@@ -125,7 +163,10 @@ export type Offer = Static<typeof OfferSchema>;
 export type OfferStatus = Offer['status'];
 export type ConversionType = Offer['conversionType'];
 
-export const OfferListQuerySchema = Type.Object({ ...PageQuery, status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('paused'), Type.Literal('archived')])) });
+export const OfferListQuerySchema = Type.Object({
+  ...PageQuery,
+  status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('paused'), Type.Literal('archived')])),
+});
 
 export const AddMembersSchema = Type.Object(
   {
@@ -152,7 +193,12 @@ export const AddMembersResultSchema = Type.Object({
   added: Type.Integer(),
   updated: Type.Integer(),
   members: Type.Array(
-    Type.Object({ memberId: Type.String(), payoutOptionId: Type.String(), links: Type.Array(RefTo(LinkSchema)), codes: Type.Array(RefTo(CodeSchema)) }),
+    Type.Object({
+      memberId: Type.String(),
+      payoutOptionId: Type.String(),
+      links: Type.Array(RefTo(LinkSchema)),
+      codes: Type.Array(RefTo(CodeSchema)),
+    }),
   ),
 });
 export type AddMembersResult = Static<typeof AddMembersResultSchema>;
@@ -168,6 +214,8 @@ export type OfferMember = Static<typeof OfferMemberSchema>;
 export const OfferMemberParamsSchema = Type.Object({ id: ids.offer, memberId: ids.member });
 export const OfferMemberRemovedSchema = Type.Object({ removed: Type.Boolean() });
 
-export const CodeRosterQuerySchema = Type.Object({ format: Type.Union([Type.Literal('csv'), Type.Literal('xlsx')], { default: 'csv' }) });
+export const CodeRosterQuerySchema = Type.Object({
+  format: Type.Union([Type.Literal('csv'), Type.Literal('xlsx')], { default: 'csv' }),
+});
 export const RosterImportResultSchema = Type.Object({ assigned: Type.Integer(), unchanged: Type.Integer() });
 export type RosterImportResult = Static<typeof RosterImportResultSchema>;

@@ -9,14 +9,20 @@ export type ReportGroup = (typeof REPORT_GROUPS)[number];
 
 export { REPORT_SORTS };
 
-const Ratio = Type.Union([Type.String({ pattern: '^\\d+\\.\\d{4}$' }), Type.Null()], { description: 'A ratio to 4 decimals ("0.0125" = 1.25 %), null when its denominator is 0 or unknown' });
-const ReachRatio = Type.Union([Type.String({ pattern: '^\\d+\\.\\d{8}$' }), Type.Null()], { description: 'Redemptions per follower to 8 decimals ("0.00037500" = 0.0375 %), null when reach is unknown or 0' });
+const Ratio = Type.Union([Type.String({ pattern: '^\\d+\\.\\d{4}$' }), Type.Null()], {
+  description: 'A ratio to 4 decimals ("0.0125" = 1.25 %), null when its denominator is 0 or unknown',
+});
+const ReachRatio = Type.Union([Type.String({ pattern: '^\\d+\\.\\d{8}$' }), Type.Null()], {
+  description: 'Redemptions per follower to 8 decimals ("0.00037500" = 0.0375 %), null when reach is unknown or 0',
+});
 const MinorOrNull = Type.Union([Type.Integer(), Type.Null()]);
 
 const Metrics = {
   clicks: Type.Integer({ description: 'Tracked, non-bot clicks' }),
   uniqueClicks: Type.Integer(),
-  conversions: Type.Integer({ description: 'Orders (or, by member/code/link, credits: a split order counts for each party)' }),
+  conversions: Type.Integer({
+    description: 'Orders (or, by member/code/link, credits: a split order counts for each party)',
+  }),
   unattributed: Type.Integer({ description: 'Conversions credited to nobody' }),
   salesMinor: Type.Integer({ description: 'Gross sales in minor units of the report currency' }),
   refundsMinor: Type.Integer(),
@@ -40,7 +46,11 @@ export type ReportRow = Static<typeof ReportRowSchema>;
 export type ReportMetrics = Omit<ReportRow, 'key' | 'label'>;
 
 export const ReportSchema = Type.Object({
-  groupBy: Type.String(), from: Type.String(), to: Type.String(), timezone: Type.String(), currency: Type.String(),
+  groupBy: Type.String(),
+  from: Type.String(),
+  to: Type.String(),
+  timezone: Type.String(),
+  currency: Type.String(),
   source: Type.Union([Type.Literal('rollups'), Type.Literal('raw')]),
   conversionsCount: Type.Union([Type.Literal('credits'), Type.Literal('orders')]),
   rows: Type.Array(ReportRowSchema),
@@ -51,15 +61,32 @@ export const ReportSchema = Type.Object({
 export type Report = Omit<Static<typeof ReportSchema>, 'groupBy'> & { groupBy: ReportGroup };
 
 export const ReportQuerySchema = Type.Object({
-  groupBy: Type.Optional(Type.Union(REPORT_GROUPS.map((v) => Type.Literal(v)), { default: 'day' })),
-  from: Type.Optional(LocalDate), to: Type.Optional(LocalDate),
+  groupBy: Type.Optional(
+    Type.Union(
+      REPORT_GROUPS.map((v) => Type.Literal(v)),
+      { default: 'day' },
+    ),
+  ),
+  from: Type.Optional(LocalDate),
+  to: Type.Optional(LocalDate),
   tz: Type.Optional(Type.String({ maxLength: 64, description: "An IANA zone; default: the workspace's" })),
-  offerId: Type.Optional(ids.offer), memberId: Type.Optional(ids.member),
-  codeId: Type.Optional(ids.code), linkId: Type.Optional(ids.link),
-  status: Type.Optional(Type.Union(COMMISSION_STATUSES.map((v) => Type.Literal(v)), { description: 'Only conversions whose credited commission has this status' })),
+  offerId: Type.Optional(ids.offer),
+  memberId: Type.Optional(ids.member),
+  codeId: Type.Optional(ids.code),
+  linkId: Type.Optional(ids.link),
+  status: Type.Optional(
+    Type.Union(
+      COMMISSION_STATUSES.map((v) => Type.Literal(v)),
+      { description: 'Only conversions whose credited commission has this status' },
+    ),
+  ),
   sort: Type.Optional(Type.Union(REPORT_SORTS.map((v) => Type.Literal(v)))),
   order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
-  source: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('rollups'), Type.Literal('raw')], { description: 'auto (default): rollups when they can answer, else the raw rows' })),
+  source: Type.Optional(
+    Type.Union([Type.Literal('auto'), Type.Literal('rollups'), Type.Literal('raw')], {
+      description: 'auto (default): rollups when they can answer, else the raw rows',
+    }),
+  ),
 });
 export type ReportQuery = Static<typeof ReportQuerySchema>;

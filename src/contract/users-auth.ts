@@ -9,7 +9,9 @@ export const UserSchema = Type.Object({
   email: Type.String(),
   name: Type.String(),
   role: RoleUnion,
-  mustChangePassword: Type.Boolean({ description: 'Signed in with a one-time password: ask for a new one before anything else.' }),
+  mustChangePassword: Type.Boolean({
+    description: 'Signed in with a one-time password: ask for a new one before anything else.',
+  }),
 });
 export type User = Static<typeof UserSchema>;
 
@@ -18,15 +20,27 @@ export const SignedInSchema = Type.Object({ user: UserSchema, workspace: Workspa
 export type SignedIn = Static<typeof SignedInSchema>;
 
 /** The problems a sign-in route may answer, besides the admin API's (403 a CSRF failure, 415, 429 throttled). */
-export const authProblems = { 400: Type.Ref('Problem'), 401: Type.Ref('Problem'), 403: Type.Ref('Problem'), 415: Type.Ref('Problem'), 429: Type.Ref('Problem') };
+export const authProblems = {
+  400: Type.Ref('Problem'),
+  401: Type.Ref('Problem'),
+  403: Type.Ref('Problem'),
+  415: Type.Ref('Problem'),
+  429: Type.Ref('Problem'),
+};
 
 const Token = Type.String({ minLength: 1, maxLength: 200 });
 const Password = Type.String({ minLength: 1, maxLength: 1000 });
 
-export const LoginSchema = Type.Object({ email: Type.String({ minLength: 1, maxLength: 254 }), password: Password }, { additionalProperties: false });
+export const LoginSchema = Type.Object(
+  { email: Type.String({ minLength: 1, maxLength: 254 }), password: Password },
+  { additionalProperties: false },
+);
 export type Login = Static<typeof LoginSchema>;
 export const SignedOutSchema = Type.Object({ signedOut: Type.Boolean() });
-export const PasswordChangeSchema = Type.Object({ currentPassword: Password, newPassword: Password }, { additionalProperties: false });
+export const PasswordChangeSchema = Type.Object(
+  { currentPassword: Password, newPassword: Password },
+  { additionalProperties: false },
+);
 export type PasswordChange = Static<typeof PasswordChangeSchema>;
 export const PasswordChangedSchema = Type.Object({ user: UserSchema });
 export const SetupQuerySchema = Type.Object({ token: Token });
@@ -39,7 +53,9 @@ export type Setup = Static<typeof SetupSchema>;
 const UserRole = Type.Union([Type.Literal('owner'), Type.Literal('manager'), Type.Literal('viewer')], {
   description: 'owner: everything; manager: everything except users and API keys; viewer: read only',
 });
-export const UserIdSchema = Type.Object({ id: Type.String({ pattern: '^usr_[0-9a-z]{26}$', description: 'Id starting with usr_' }) });
+export const UserIdSchema = Type.Object({
+  id: Type.String({ pattern: '^usr_[0-9a-z]{26}$', description: 'Id starting with usr_' }),
+});
 
 export const UserItemSchema = Type.Object({
   id: Type.String(),
@@ -61,7 +77,11 @@ export const SetupLinkSchema = Type.Object(setupLink);
 export type SetupLink = Static<typeof SetupLinkSchema>;
 
 export const UserCreateSchema = Type.Object(
-  { email: Type.String({ minLength: 3, maxLength: 254 }), name: Type.String({ minLength: 1, maxLength: 200 }), role: UserRole },
+  {
+    email: Type.String({ minLength: 3, maxLength: 254 }),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    role: UserRole,
+  },
   { additionalProperties: false },
 );
 export type UserCreate = Static<typeof UserCreateSchema>;

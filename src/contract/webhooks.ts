@@ -2,15 +2,29 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 export const WebhookEndpointSchema = Type.Object({
-  id: Type.String(), url: Type.String(), events: Type.Array(Type.String()), active: Type.Boolean(), createdAt: Type.String(),
-  secret: Type.Optional(Type.String({ description: 'Shown once, at creation: verify X-Touchpoint-Signature with it.' })),
+  id: Type.String(),
+  url: Type.String(),
+  events: Type.Array(Type.String()),
+  active: Type.Boolean(),
+  createdAt: Type.String(),
+  secret: Type.Optional(
+    Type.String({ description: 'Shown once, at creation: verify X-Touchpoint-Signature with it.' }),
+  ),
 });
 export type WebhookEndpoint = Static<typeof WebhookEndpointSchema>;
 
 export const WebhookMessageSchema = Type.Object({
-  id: Type.String(), endpointId: Type.String(), eventType: Type.String(), status: Type.String({ description: 'pending | delivered | failed' }),
-  attempts: Type.Integer(), nextAttemptAt: Type.Union([Type.String(), Type.Null()]), lastStatus: Type.Union([Type.Integer(), Type.Null()]),
-  lastError: Type.Union([Type.String(), Type.Null()]), createdAt: Type.String(), deliveredAt: Type.Union([Type.String(), Type.Null()]), payload: Type.Unknown(),
+  id: Type.String(),
+  endpointId: Type.String(),
+  eventType: Type.String(),
+  status: Type.String({ description: 'pending | delivered | failed' }),
+  attempts: Type.Integer(),
+  nextAttemptAt: Type.Union([Type.String(), Type.Null()]),
+  lastStatus: Type.Union([Type.Integer(), Type.Null()]),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String(),
+  deliveredAt: Type.Union([Type.String(), Type.Null()]),
+  payload: Type.Unknown(),
 });
 export type WebhookMessage = Static<typeof WebhookMessageSchema>;
 
@@ -18,7 +32,10 @@ export const WebhookEndpointIdSchema = Type.Object({ id: Type.String({ pattern: 
 export const WebhookMessageIdSchema = Type.Object({ id: Type.String({ pattern: '^whm_[0-9a-z]{26}$' }) });
 
 export const WebhookEndpointCreateSchema = Type.Object(
-  { url: Type.String({ maxLength: 2000 }), events: Type.Array(Type.String({ maxLength: 64 }), { minItems: 1, maxItems: 10 }) },
+  {
+    url: Type.String({ maxLength: 2000 }),
+    events: Type.Array(Type.String({ maxLength: 64 }), { minItems: 1, maxItems: 10 }),
+  },
   { additionalProperties: false },
 );
 export type WebhookEndpointCreate = Static<typeof WebhookEndpointCreateSchema>;

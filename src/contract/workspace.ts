@@ -7,7 +7,9 @@ export const WorkspaceSchema = Type.Object({
   name: Type.String(),
   timezone: Type.String(),
   currency: Type.String(),
-  postbackSecret: Type.Union([Type.String(), Type.Null()], { description: 'Shared secret for server postbacks; null for viewers, who never see secrets.' }),
+  postbackSecret: Type.Union([Type.String(), Type.Null()], {
+    description: 'Shared secret for server postbacks; null for viewers, who never see secrets.',
+  }),
   shopifyConnected: Type.Boolean({ description: "Whether Shopify's webhook signing secret is set." }),
   shopifyWebhookUrl: Type.String({ description: 'Where to point Shopify order, refund and cancellation webhooks.' }),
   createdAt: DateTime,
@@ -19,7 +21,9 @@ export const WorkspaceUpdateSchema = Type.Partial(
     name: Type.String({ minLength: 1, maxLength: 200 }),
     timezone: Type.String({ maxLength: 64 }),
     currency: Type.String({ pattern: '^[A-Z]{3}$' }),
-    shopifyWebhookSecret: Type.Union([Type.String({ maxLength: 200 }), Type.Null()], { description: "Shopify's webhook signing secret (write-only); null disconnects." }),
+    shopifyWebhookSecret: Type.Union([Type.String({ maxLength: 200 }), Type.Null()], {
+      description: "Shopify's webhook signing secret (write-only); null disconnects.",
+    }),
   }),
   { additionalProperties: false, minProperties: 1 },
 );
@@ -36,7 +40,16 @@ export const ApiKeySchema = Type.Object({
 export type ApiKey = Static<typeof ApiKeySchema>;
 export const ApiKeyListSchema = Type.Object({ data: Type.Array(ApiKeySchema) });
 
-export const ApiKeyCreateSchema = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
-export const ApiKeyCreatedSchema = Type.Object({ id: Type.String(), name: Type.String(), prefix: Type.String(), key: Type.String(), createdAt: Type.String() });
+export const ApiKeyCreateSchema = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 100 }) },
+  { additionalProperties: false },
+);
+export const ApiKeyCreatedSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  prefix: Type.String(),
+  key: Type.String(),
+  createdAt: Type.String(),
+});
 export type ApiKeyCreated = Static<typeof ApiKeyCreatedSchema>;
 export const ApiKeyRevokedSchema = Type.Object({ revoked: Type.Boolean() });

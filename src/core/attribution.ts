@@ -74,13 +74,40 @@ export interface AttributionInput {
 }
 
 export const ATTRIBUTION_REASONS = [
-  'no_click', 'click_not_found', 'click_other_workspace', 'click_untracked', 'click_offer_paused', 'click_offer_archived',
-  'click_offer_ended', 'click_offer_links_off', 'click_after_conversion', 'click_outside_window', 'click_counted',
-  'no_code', 'code_not_found', 'code_disabled', 'code_offer_paused', 'code_offer_archived', 'code_offer_ended',
-  'code_offer_codes_off', 'code_counted', 'code_generic',
-  'only_click', 'only_code', 'same_member', 'both_generic', 'member_beats_generic', 'different_members', 'different_offers',
-  'decided_by_reported_offer', 'decided_by_code_offer', 'rule_code_first', 'rule_click_first', 'rule_split',
-  'split_across_offers', 'reported_offer_not_credited',
+  'no_click',
+  'click_not_found',
+  'click_other_workspace',
+  'click_untracked',
+  'click_offer_paused',
+  'click_offer_archived',
+  'click_offer_ended',
+  'click_offer_links_off',
+  'click_after_conversion',
+  'click_outside_window',
+  'click_counted',
+  'no_code',
+  'code_not_found',
+  'code_disabled',
+  'code_offer_paused',
+  'code_offer_archived',
+  'code_offer_ended',
+  'code_offer_codes_off',
+  'code_counted',
+  'code_generic',
+  'only_click',
+  'only_code',
+  'same_member',
+  'both_generic',
+  'member_beats_generic',
+  'different_members',
+  'different_offers',
+  'decided_by_reported_offer',
+  'decided_by_code_offer',
+  'rule_code_first',
+  'rule_click_first',
+  'rule_split',
+  'split_across_offers',
+  'reported_offer_not_credited',
 ] as const;
 export type AttributionReason = (typeof ATTRIBUTION_REASONS)[number];
 
@@ -103,8 +130,18 @@ interface Verdict<E> {
 }
 
 const OFFER_REASONS = {
-  click: { paused: 'click_offer_paused', archived: 'click_offer_archived', ended: 'click_offer_ended', off: 'click_offer_links_off' },
-  code: { paused: 'code_offer_paused', archived: 'code_offer_archived', ended: 'code_offer_ended', off: 'code_offer_codes_off' },
+  click: {
+    paused: 'click_offer_paused',
+    archived: 'click_offer_archived',
+    ended: 'click_offer_ended',
+    off: 'click_offer_links_off',
+  },
+  code: {
+    paused: 'code_offer_paused',
+    archived: 'code_offer_archived',
+    ended: 'code_offer_ended',
+    off: 'code_offer_codes_off',
+  },
 } as const satisfies Record<'click' | 'code', Record<'paused' | 'archived' | 'ended' | 'off', AttributionReason>>;
 
 /** Every reason the offer is not tracking this kind of evidence at `at`; empty when it is. */
@@ -175,7 +212,8 @@ export function attribute(input: AttributionInput): AttributionDecision {
   const click = clickV.counted;
   const code = codeV.counted;
   if (!click && !code) return { outcome: 'unattributed', reasons };
-  if (click && !code) return credited([whole(click.evidence.offerId, click.evidence.memberId, 'click')], ['only_click']);
+  if (click && !code)
+    return credited([whole(click.evidence.offerId, click.evidence.memberId, 'click')], ['only_click']);
   if (!click && code) return credited([whole(code.evidence.offerId, code.evidence.memberId, 'code')], ['only_code']);
   const k = click!.evidence;
   const c = code!.evidence;
@@ -185,15 +223,20 @@ export function attribute(input: AttributionInput): AttributionDecision {
   const decider = byClickOffer ? click!.offer : code!.offer;
   const offerWhy: AttributionReason[] = sameOffer
     ? []
-    : ['different_offers', byClickOffer || input.reportedOfferId === c.offerId ? 'decided_by_reported_offer' : 'decided_by_code_offer'];
+    : [
+        'different_offers',
+        byClickOffer || input.reportedOfferId === c.offerId ? 'decided_by_reported_offer' : 'decided_by_code_offer',
+      ];
 
   if (k.memberId === c.memberId) {
     // A generic link and a generic code agree on no one: the offer is credited once, and the reason says so.
     const agree: AttributionReason = c.memberId === null ? 'both_generic' : 'same_member';
     return credited([whole(byClickOffer ? k.offerId : c.offerId, c.memberId, 'click+code')], [agree, ...offerWhy]);
   }
-  if (k.memberId === null) return credited([whole(c.offerId, c.memberId, 'code')], ['member_beats_generic', ...offerWhy]);
-  if (c.memberId === null) return credited([whole(k.offerId, k.memberId, 'click')], ['member_beats_generic', ...offerWhy]);
+  if (k.memberId === null)
+    return credited([whole(c.offerId, c.memberId, 'code')], ['member_beats_generic', ...offerWhy]);
+  if (c.memberId === null)
+    return credited([whole(k.offerId, k.memberId, 'click')], ['member_beats_generic', ...offerWhy]);
 
   const why: AttributionReason[] = ['different_members', ...offerWhy];
   switch (decider.attributionRule) {
@@ -201,10 +244,12 @@ export function attribute(input: AttributionInput): AttributionDecision {
       return credited([whole(k.offerId, k.memberId, 'click')], [...why, 'rule_click_first']);
     case 'split': {
       const share = codeShare(decider);
-      const credits = ([
-        { offerId: k.offerId, memberId: k.memberId, source: 'click', shareBps: FULL_SHARE_BPS - share },
-        { offerId: c.offerId, memberId: c.memberId, source: 'code', shareBps: share },
-      ] satisfies Credit[]).filter((x) => x.shareBps > 0);
+      const credits = (
+        [
+          { offerId: k.offerId, memberId: k.memberId, source: 'click', shareBps: FULL_SHARE_BPS - share },
+          { offerId: c.offerId, memberId: c.memberId, source: 'code', shareBps: share },
+        ] satisfies Credit[]
+      ).filter((x) => x.shareBps > 0);
       return credited(credits, sameOffer ? [...why, 'rule_split'] : [...why, 'rule_split', 'split_across_offers']);
     }
     case 'code_first':

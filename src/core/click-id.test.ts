@@ -32,19 +32,25 @@ describe('click ids', () => {
   it('round-trip the workspace tag and creation time (property)', () => {
     const tag = fc.stringMatching(/^[0-9A-Za-z]{4}$/);
     const time = fc.integer({ min: CLICK_EPOCH, max: LAST });
-    fc.assert(fc.property(tag, time, (t, now) => {
-      expect(parseClickId(newClickId(t, now))).toEqual({ workspaceTag: t, createdAt: now });
-    }));
+    fc.assert(
+      fc.property(tag, time, (t, now) => {
+        expect(parseClickId(newClickId(t, now))).toEqual({ workspaceTag: t, createdAt: now });
+      }),
+    );
   });
 
   it('sort by creation time as plain strings (property)', () => {
     const time = fc.integer({ min: CLICK_EPOCH, max: LAST });
-    fc.assert(fc.property(time, time, (a, b) => {
-      fc.pre(a !== b);
-      const [x, y] = [newClickId('zzzz', a), newClickId('0000', b)];
-      return (a < b) === (x < y) && (a < b) === (Buffer.compare(Buffer.from(x), Buffer.from(y)) < 0);
-    }));
-    const ids = [CLICK_EPOCH, CLICK_EPOCH + 61, CLICK_EPOCH + 62, Date.UTC(2024, 0, 1), LAST].map((t) => newClickId(TAG, t));
+    fc.assert(
+      fc.property(time, time, (a, b) => {
+        fc.pre(a !== b);
+        const [x, y] = [newClickId('zzzz', a), newClickId('0000', b)];
+        return a < b === x < y && a < b === Buffer.compare(Buffer.from(x), Buffer.from(y)) < 0;
+      }),
+    );
+    const ids = [CLICK_EPOCH, CLICK_EPOCH + 61, CLICK_EPOCH + 62, Date.UTC(2024, 0, 1), LAST].map((t) =>
+      newClickId(TAG, t),
+    );
     expect([...ids].sort()).toEqual(ids);
   });
 

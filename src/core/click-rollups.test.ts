@@ -15,7 +15,8 @@ describe('the click rollup tiers', () => {
   it('keep only what their source has, and never turn periods back into days', () => {
     for (const tier of CLICK_TIERS.slice(1)) {
       const source = sourceTier(tier);
-      for (const c of [...tier.key, ...tier.carried]) expect([...source.key, ...source.carried], `${tier.table}.${c}`).toContain(c);
+      for (const c of [...tier.key, ...tier.carried])
+        expect([...source.key, ...source.carried], `${tier.table}.${c}`).toContain(c);
       expect(source.time === 'period' && tier.time === 'day', tier.table).toBe(false);
     }
   });
@@ -30,7 +31,21 @@ describe('the click rollup tiers', () => {
   });
 
   it('list their columns as the writers give them: workspace, time, key, carried, measures', () => {
-    expect(clickTierColumns(CLICK_TIERS[0]!)).toEqual(['workspace_id', 'day', 'link_id', 'offer_id', 'member_id', 'clicks', 'unique_clicks']);
-    expect(clickTierColumns(CLICK_TIERS[2]!)).toEqual(['workspace_id', 'period', 'offer_id', 'member_id', ...CLICK_MEASURES]);
+    expect(clickTierColumns(CLICK_TIERS[0]!)).toEqual([
+      'workspace_id',
+      'day',
+      'link_id',
+      'offer_id',
+      'member_id',
+      'clicks',
+      'unique_clicks',
+    ]);
+    expect(clickTierColumns(CLICK_TIERS[2]!)).toEqual([
+      'workspace_id',
+      'period',
+      'offer_id',
+      'member_id',
+      ...CLICK_MEASURES,
+    ]);
   });
 });

@@ -20,8 +20,20 @@ export interface ClickTier {
 /** Each tier after the one it sums. The first is per link and day; its member is '' for a generic link. */
 export const CLICK_TIERS: readonly ClickTier[] = [
   { table: 'rollup_clicks', time: 'day', from: null, key: ['link_id'], carried: ['offer_id', 'member_id'] },
-  { table: 'rollup_clicks_period', time: 'period', from: 'rollup_clicks', key: ['link_id'], carried: ['offer_id', 'member_id'] },
-  { table: 'rollup_clicks_member_period', time: 'period', from: 'rollup_clicks_period', key: ['offer_id', 'member_id'], carried: [] },
+  {
+    table: 'rollup_clicks_period',
+    time: 'period',
+    from: 'rollup_clicks',
+    key: ['link_id'],
+    carried: ['offer_id', 'member_id'],
+  },
+  {
+    table: 'rollup_clicks_member_period',
+    time: 'period',
+    from: 'rollup_clicks_period',
+    key: ['offer_id', 'member_id'],
+    carried: [],
+  },
   { table: 'rollup_clicks_offer_day', time: 'day', from: 'rollup_clicks', key: ['offer_id'], carried: [] },
 ];
 

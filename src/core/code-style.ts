@@ -10,7 +10,11 @@ const MAX_RANDOM = 8;
 
 /** Latin letters and digits only, accents folded, as codes.ts folds names into codes. */
 function fold(s: string | null | undefined): string {
-  return (s ?? '').normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toUpperCase().replace(/[^A-Z0-9]/g, '');
+  return (s ?? '')
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, '');
 }
 
 const rand = (n: number) => `{RAND${Math.min(MAX_RANDOM, Math.max(MIN_RANDOM, n))}}`;
@@ -29,7 +33,12 @@ function fit(literalHead: string, randomLength: number, literalTail: string): st
 export function rotationPattern(oldCode: string, subject: CodeSubject): string {
   const code = normalizeCode(oldCode);
   const words = subject.name.trim().split(/\s+/);
-  const owned = [fold(subject.instagram), fold(subject.tiktok), fold(words[0]), fold(words.length > 1 ? words[words.length - 1] : '')]
+  const owned = [
+    fold(subject.instagram),
+    fold(subject.tiktok),
+    fold(words[0]),
+    fold(words.length > 1 ? words[words.length - 1] : ''),
+  ]
     .filter((t) => t.length >= 2)
     .sort((a, b) => b.length - a.length);
   const prefix = owned.find((t) => code.startsWith(t));

@@ -31,7 +31,8 @@ export interface CodeSubject {
 
 const TOKEN_RE = /\{(NAME|FIRSTNAME|LASTNAME|HANDLE|RAND(\d{1,2}))\}/g;
 
-export type PatternProblem = 'pattern_empty' | 'pattern_unknown_token' | 'pattern_invalid_characters' | 'pattern_too_long';
+export type PatternProblem =
+  'pattern_empty' | 'pattern_unknown_token' | 'pattern_invalid_characters' | 'pattern_too_long';
 
 export function checkPattern(pattern: string): PatternProblem | null {
   if (!pattern.trim()) return 'pattern_empty';
@@ -50,17 +51,23 @@ export function checkPattern(pattern: string): PatternProblem | null {
 
 /** Latin letters and digits only, accents folded: "Zoë-Ann" -> "ZOEANN". */
 function fold(s: string): string {
-  return s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toUpperCase().replace(/[^A-Z0-9]/g, '');
+  return s
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, '');
 }
 
 function expand(pattern: string, subject: CodeSubject): string {
   const words = subject.name.trim().split(/\s+/);
-  return pattern.replace(TOKEN_RE, (_all, token: string, n?: string) => {
-    if (n) return randomFrom(CODE_ALPHABET, Number(n));
-    if (token === 'NAME' || token === 'FIRSTNAME') return fold(words[0] ?? '').slice(0, 12);
-    if (token === 'LASTNAME') return fold(words.length > 1 ? words[words.length - 1]! : '').slice(0, 12);
-    return fold(subject.instagram || subject.tiktok || words[0] || '').slice(0, 16);
-  }).toUpperCase();
+  return pattern
+    .replace(TOKEN_RE, (_all, token: string, n?: string) => {
+      if (n) return randomFrom(CODE_ALPHABET, Number(n));
+      if (token === 'NAME' || token === 'FIRSTNAME') return fold(words[0] ?? '').slice(0, 12);
+      if (token === 'LASTNAME') return fold(words.length > 1 ? words[words.length - 1]! : '').slice(0, 12);
+      return fold(subject.instagram || subject.tiktok || words[0] || '').slice(0, 16);
+    })
+    .toUpperCase();
 }
 
 /**

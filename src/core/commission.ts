@@ -34,7 +34,8 @@ export interface Commission {
 }
 
 function assertCount(name: string, n: number, max = Number.MAX_SAFE_INTEGER): void {
-  if (!Number.isSafeInteger(n) || n < 0 || n > max) throw new RangeError(`${name} must be an integer in 0..${max}: ${n}`);
+  if (!Number.isSafeInteger(n) || n < 0 || n > max)
+    throw new RangeError(`${name} must be an integer in 0..${max}: ${n}`);
 }
 
 /** floor(num / den + 1/2) for num >= 0, den > 0: half-up, like applyBasisPoints. */
@@ -61,9 +62,10 @@ export function commissionFor(input: CommissionInput): Commission {
     }
   }
   assertCount('payout value', rate);
-  const amount = payout.type === 'percent'
-    ? divHalfUp(BigInt(saleMinor) * BigInt(shareBps) * BigInt(rate), 100_000_000n)
-    : divHalfUp(BigInt(rate) * BigInt(shareBps), 10_000n);
+  const amount =
+    payout.type === 'percent'
+      ? divHalfUp(BigInt(saleMinor) * BigInt(shareBps) * BigInt(rate), 100_000_000n)
+      : divHalfUp(BigInt(rate) * BigInt(shareBps), 10_000n);
   return { amountMinor: Number(amount), rateApplied: rate, tierFromConversion };
 }
 
@@ -75,7 +77,8 @@ export function commissionFor(input: CommissionInput): Commission {
 export function splitAmount(totalMinor: number, shares: number[]): number[] {
   assertCount('totalMinor', totalMinor);
   shares.forEach((s, i) => assertCount(`shares[${i}]`, s, FULL_SHARE_BPS));
-  if (shares.reduce((a, b) => a + b, 0) !== FULL_SHARE_BPS) throw new RangeError(`shares must sum to 10000: ${shares.join('+')}`);
+  if (shares.reduce((a, b) => a + b, 0) !== FULL_SHARE_BPS)
+    throw new RangeError(`shares must sum to 10000: ${shares.join('+')}`);
   const total = BigInt(totalMinor);
   const parts = shares.map((s) => (total * BigInt(s)) / 10_000n);
   const remainders = shares.map((s, i) => ({ i, r: (total * BigInt(s)) % 10_000n }));
@@ -95,7 +98,11 @@ export function splitAmount(totalMinor: number, shares: number[]): number[] {
  * 0 once the whole sale is refunded (or more: over-refunds happen with shipping and fees). A sale of 0 (a lead)
  * keeps its commission until refunded at all.
  */
-export function refundedCommission(originalCommissionMinor: number, saleMinor: number, refundedSoFarMinor: number): number {
+export function refundedCommission(
+  originalCommissionMinor: number,
+  saleMinor: number,
+  refundedSoFarMinor: number,
+): number {
   assertCount('originalCommissionMinor', originalCommissionMinor);
   assertCount('saleMinor', saleMinor);
   assertCount('refundedSoFarMinor', refundedSoFarMinor);
@@ -139,20 +146,36 @@ const no = (reason: TransitionRefusal): Transition => ({ ok: false, reason });
 // Partial refunds are not transitions: the amount shrinks (refundedCommission) and the status stays.
 const TABLE: Record<CommissionStatus, Record<CommissionEvent, Transition>> = {
   pending: {
-    hold_elapsed: to('approved'), approve_early: to('approved'), refund_full: to('reversed'),
-    cancel: to('reversed'), pay: no('not_approved'), reverse_manual: to('reversed'),
+    hold_elapsed: to('approved'),
+    approve_early: to('approved'),
+    refund_full: to('reversed'),
+    cancel: to('reversed'),
+    pay: no('not_approved'),
+    reverse_manual: to('reversed'),
   },
   approved: {
-    hold_elapsed: no('already_approved'), approve_early: no('already_approved'), refund_full: to('reversed'),
-    cancel: to('reversed'), pay: to('paid'), reverse_manual: to('reversed'),
+    hold_elapsed: no('already_approved'),
+    approve_early: no('already_approved'),
+    refund_full: to('reversed'),
+    cancel: to('reversed'),
+    pay: to('paid'),
+    reverse_manual: to('reversed'),
   },
   reversed: {
-    hold_elapsed: no('already_reversed'), approve_early: no('already_reversed'), refund_full: no('already_reversed'),
-    cancel: no('already_reversed'), pay: no('already_reversed'), reverse_manual: no('already_reversed'),
+    hold_elapsed: no('already_reversed'),
+    approve_early: no('already_reversed'),
+    refund_full: no('already_reversed'),
+    cancel: no('already_reversed'),
+    pay: no('already_reversed'),
+    reverse_manual: no('already_reversed'),
   },
   paid: {
-    hold_elapsed: no('already_paid'), approve_early: no('already_paid'), refund_full: no('already_paid'),
-    cancel: no('already_paid'), pay: no('already_paid'), reverse_manual: no('already_paid'),
+    hold_elapsed: no('already_paid'),
+    approve_early: no('already_paid'),
+    refund_full: no('already_paid'),
+    cancel: no('already_paid'),
+    pay: no('already_paid'),
+    reverse_manual: no('already_paid'),
   },
 };
 

@@ -57,7 +57,8 @@ function blank(v: string | undefined): string | null {
 
 /** The first field carrying NUL or an unpaired surrogate (see core/text.ts): such an input is refused whole. */
 export function controlCharacterField(raw: RawConversion): keyof RawConversion | null {
-  for (const [field, value] of Object.entries(raw)) if (typeof value === 'string' && hasControlCharacter(value)) return field as keyof RawConversion;
+  for (const [field, value] of Object.entries(raw))
+    if (typeof value === 'string' && hasControlCharacter(value)) return field as keyof RawConversion;
   return null;
 }
 
@@ -83,7 +84,8 @@ export function normalizeConversion(raw: RawConversion, now: number): Normalized
   const time = blank(raw.time);
   if (time) {
     const t = /^\d{9,11}$/.test(time) ? Number(time) * 1000 : Date.parse(time);
-    if (!Number.isFinite(t) || t > now + 86_400_000 || t < now - MAX_AGE_MS) return { ok: false, problem: 'time_invalid', field: 'time' };
+    if (!Number.isFinite(t) || t > now + 86_400_000 || t < now - MAX_AGE_MS)
+      return { ok: false, problem: 'time_invalid', field: 'time' };
     occurredAt = t;
   }
 

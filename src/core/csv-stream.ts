@@ -62,7 +62,8 @@ export async function* csvRows(
   let n = 0;
   for await (const row of rows) {
     n += 1;
-    if (row.length !== header.length) throw new RangeError(`row ${n} has ${row.length} cells, the header ${header.length}`);
+    if (row.length !== header.length)
+      throw new RangeError(`row ${n} has ${row.length} cells, the header ${header.length}`);
     yield csvLine(row);
   }
 }

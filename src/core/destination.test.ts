@@ -25,7 +25,9 @@ describe('resolveDeepLink: allowed destinations', () => {
   ])('%j -> %s', (candidate, out) => expect(resolve(candidate)).toBe(out));
 
   it('matches the offer host in its punycode form', () => {
-    expect(resolveDeepLink('https://BÜCHER.example/x', 'https://bücher.example/', [])).toBe('https://xn--bcher-kva.example/x');
+    expect(resolveDeepLink('https://BÜCHER.example/x', 'https://bücher.example/', [])).toBe(
+      'https://xn--bcher-kva.example/x',
+    );
   });
   it('accepts the offer URL own non-default port', () => {
     expect(resolveDeepLink('/x', 'http://localhost:3000/', [])).toBe('http://localhost:3000/x');
@@ -84,22 +86,83 @@ describe('resolveDeepLink: never an open redirect', () => {
   });
 
   it('whatever the input, a non-null result is http(s) on an allowed host (property)', () => {
-    const piece = fc.constantFrom('/', '//', '\\', '@', '#', '?', ':', '.', '%2F', '%40', 'evil.com', 'shop.com',
-      'blog.shop.com', 'x.shop-cdn.com', 'https:', 'http:', 'javascript:', ' ', '\t', '%65', 'a', '..');
-    fc.assert(fc.property(fc.array(piece, { maxLength: 8 }).map((p) => p.join('')), (candidate) => {
-      const out = resolve(candidate);
-      if (out === null) return true;
-      const url = new URL(out);
-      const hostOk = url.hostname === 'shop.com' || url.hostname === 'blog.shop.com' || url.hostname.endsWith('.shop-cdn.com');
-      return hostOk && (url.protocol === 'https:' || url.protocol === 'http:') && url.username === '' && url.password === '';
-    }), { numRuns: 5_000 });
+    const piece = fc.constantFrom(
+      '/',
+      '//',
+      '\\',
+      '@',
+      '#',
+      '?',
+      ':',
+      '.',
+      '%2F',
+      '%40',
+      'evil.com',
+      'shop.com',
+      'blog.shop.com',
+      'x.shop-cdn.com',
+      'https:',
+      'http:',
+      'javascript:',
+      ' ',
+      '\t',
+      '%65',
+      'a',
+      '..',
+    );
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 8 }).map((p) => p.join('')),
+        (candidate) => {
+          const out = resolve(candidate);
+          if (out === null) return true;
+          const url = new URL(out);
+          const hostOk =
+            url.hostname === 'shop.com' || url.hostname === 'blog.shop.com' || url.hostname.endsWith('.shop-cdn.com');
+          return (
+            hostOk &&
+            (url.protocol === 'https:' || url.protocol === 'http:') &&
+            url.username === '' &&
+            url.password === ''
+          );
+        },
+      ),
+      { numRuns: 5_000 },
+    );
   });
 });
 
 describe('checkDomainPattern', () => {
-  it.each(['shop.example.com', 'example.com', '*.example.com', '*.a.b.example.co', 'xn--bcher-kva.example', 'my-shop1.io', 'a.xn--p1ai'])(
-    'accepts %s', (p) => expect(checkDomainPattern(p)).toBe(true));
-  it.each(['', 'com', '*.com', '*', '*.', 'Shop.com', 'https://shop.com', 'shop.com/', 'shop.com:443', '-shop.com', 'shop-.com',
-    'shop..com', '.shop.com', 'shop.com.', 'shop.*.com', '**.shop.com', 'sh op.com', 'bücher.example', '1.2.3.4', `${'a'.repeat(64)}.com`,
-    `${'abc.'.repeat(63)}com`])('rejects %j', (p) => expect(checkDomainPattern(p)).toBe(false));
+  it.each([
+    'shop.example.com',
+    'example.com',
+    '*.example.com',
+    '*.a.b.example.co',
+    'xn--bcher-kva.example',
+    'my-shop1.io',
+    'a.xn--p1ai',
+  ])('accepts %s', (p) => expect(checkDomainPattern(p)).toBe(true));
+  it.each([
+    '',
+    'com',
+    '*.com',
+    '*',
+    '*.',
+    'Shop.com',
+    'https://shop.com',
+    'shop.com/',
+    'shop.com:443',
+    '-shop.com',
+    'shop-.com',
+    'shop..com',
+    '.shop.com',
+    'shop.com.',
+    'shop.*.com',
+    '**.shop.com',
+    'sh op.com',
+    'bücher.example',
+    '1.2.3.4',
+    `${'a'.repeat(64)}.com`,
+    `${'abc.'.repeat(63)}com`,
+  ])('rejects %j', (p) => expect(checkDomainPattern(p)).toBe(false));
 });

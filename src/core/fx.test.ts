@@ -30,45 +30,72 @@ describe('convertMinor', () => {
   });
 
   it.each([
-    ['', 'rate_invalid'], ['abc', 'rate_invalid'], ['1e3', 'rate_invalid'], ['-0.9', 'rate_invalid'], ['.5', 'rate_invalid'],
-    ['5.', 'rate_invalid'], ['1,5', 'rate_invalid'], ['0x10', 'rate_invalid'], ['Infinity', 'rate_invalid'], ['NaN', 'rate_invalid'],
-    ['１', 'rate_invalid'], ['+1', 'rate_invalid'], [`0.${'1'.repeat(50)}`, 'rate_invalid'],
-    ['0', 'rate_not_positive'], ['0.0000', 'rate_not_positive'], ['000', 'rate_not_positive'],
-  ])('rejects the rate %j: %s', (rate, error) => expect(convertMinor(100, 'USD', 'EUR', rate)).toEqual({ ok: false, error }));
+    ['', 'rate_invalid'],
+    ['abc', 'rate_invalid'],
+    ['1e3', 'rate_invalid'],
+    ['-0.9', 'rate_invalid'],
+    ['.5', 'rate_invalid'],
+    ['5.', 'rate_invalid'],
+    ['1,5', 'rate_invalid'],
+    ['0x10', 'rate_invalid'],
+    ['Infinity', 'rate_invalid'],
+    ['NaN', 'rate_invalid'],
+    ['１', 'rate_invalid'],
+    ['+1', 'rate_invalid'],
+    [`0.${'1'.repeat(50)}`, 'rate_invalid'],
+    ['0', 'rate_not_positive'],
+    ['0.0000', 'rate_not_positive'],
+    ['000', 'rate_not_positive'],
+  ])('rejects the rate %j: %s', (rate, error) =>
+    expect(convertMinor(100, 'USD', 'EUR', rate)).toEqual({ ok: false, error }),
+  );
 
   it.each<[number, string, string, string]>([
-    [100, 'usd', 'EUR', 'currency_invalid'], [100, 'USD', 'XXX', 'currency_invalid'],
-    [1.5, 'USD', 'EUR', 'amount_invalid'], [Number.NaN, 'USD', 'EUR', 'amount_invalid'], [2 ** 53, 'USD', 'EUR', 'amount_invalid'],
-  ])('rejects %d %s→%s: %s', (amount, from, to, error) => expect(convertMinor(amount, from, to, '1')).toEqual({ ok: false, error }));
+    [100, 'usd', 'EUR', 'currency_invalid'],
+    [100, 'USD', 'XXX', 'currency_invalid'],
+    [1.5, 'USD', 'EUR', 'amount_invalid'],
+    [Number.NaN, 'USD', 'EUR', 'amount_invalid'],
+    [2 ** 53, 'USD', 'EUR', 'amount_invalid'],
+  ])('rejects %d %s→%s: %s', (amount, from, to, error) =>
+    expect(convertMinor(amount, from, to, '1')).toEqual({ ok: false, error }),
+  );
 
   it('refuses a result beyond exact integers', () =>
     expect(convertMinor(Number.MAX_SAFE_INTEGER, 'USD', 'EUR', '2')).toEqual({ ok: false, error: 'amount_too_large' }));
 
   const currency = fc.constantFrom('USD', 'EUR', 'JPY', 'KWD', 'BHD', 'CLF', 'KRW');
-  const rate = fc.tuple(fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 0, max: 999_999 }))
-    .filter(([w, f]) => w > 0 || f > 0).map(([w, f]) => `${w}.${String(f).padStart(6, '0')}`);
+  const rate = fc
+    .tuple(fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 0, max: 999_999 }))
+    .filter(([w, f]) => w > 0 || f > 0)
+    .map(([w, f]) => `${w}.${String(f).padStart(6, '0')}`);
   const amount = fc.integer({ min: -(10 ** 12), max: 10 ** 12 });
 
   it('is exact: within half a minor unit of the true value, and a refund is minus its sale', () => {
-    fc.assert(fc.property(amount, currency, currency, rate, (a, from, to, r) => {
-      const res = convertMinor(a, from, to, r);
-      if (!res.ok) return;
-      const back = convertMinor(-a, from, to, r);
-      expect(back.ok && back.minor === -res.minor + 0).toBe(true);
-      // |minor × 10^(ef+6) − a × rate×10^6 × 10^et| ≤ ½ × 10^(ef+6), checked in integers.
-      const den = 10n ** BigInt(currencyExponent(from) + 6);
-      const exact = BigInt(a) * BigInt(r.replace('.', '')) * 10n ** BigInt(currencyExponent(to));
-      const diff = BigInt(res.minor) * den - exact;
-      expect(2n * (diff < 0n ? -diff : diff) <= den).toBe(true);
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(amount, currency, currency, rate, (a, from, to, r) => {
+        const res = convertMinor(a, from, to, r);
+        if (!res.ok) return;
+        const back = convertMinor(-a, from, to, r);
+        expect(back.ok && back.minor === -res.minor + 0).toBe(true);
+        // |minor × 10^(ef+6) − a × rate×10^6 × 10^et| ≤ ½ × 10^(ef+6), checked in integers.
+        const den = 10n ** BigInt(currencyExponent(from) + 6);
+        const exact = BigInt(a) * BigInt(r.replace('.', '')) * 10n ** BigInt(currencyExponent(to));
+        const diff = BigInt(res.minor) * den - exact;
+        expect(2n * (diff < 0n ? -diff : diff) <= den).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('is monotone in the amount', () => {
-    fc.assert(fc.property(amount, amount, currency, currency, rate, (x, y, from, to, r) => {
-      const [lo, hi] = x <= y ? [x, y] : [y, x];
-      const a = convertMinor(lo, from, to, r);
-      const b = convertMinor(hi, from, to, r);
-      if (a.ok && b.ok) expect(a.minor).toBeLessThanOrEqual(b.minor);
-    }), { numRuns: 1000 });
+    fc.assert(
+      fc.property(amount, amount, currency, currency, rate, (x, y, from, to, r) => {
+        const [lo, hi] = x <= y ? [x, y] : [y, x];
+        const a = convertMinor(lo, from, to, r);
+        const b = convertMinor(hi, from, to, r);
+        if (a.ok && b.ok) expect(a.minor).toBeLessThanOrEqual(b.minor);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

@@ -5,7 +5,24 @@ import { randomFillSync } from 'node:crypto';
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 
 export type IdKind =
-  | 'ws' | 'key' | 'off' | 'pay' | 'mem' | 'lnk' | 'cod' | 'aud' | 'usr' | 'cnv' | 'evt' | 'com' | 'adj' | 'pob' | 'whk' | 'whm' | 'eml' | 'alr';
+  | 'ws'
+  | 'key'
+  | 'off'
+  | 'pay'
+  | 'mem'
+  | 'lnk'
+  | 'cod'
+  | 'aud'
+  | 'usr'
+  | 'cnv'
+  | 'evt'
+  | 'com'
+  | 'adj'
+  | 'pob'
+  | 'whk'
+  | 'whm'
+  | 'eml'
+  | 'alr';
 
 // Monotonic within a process (as ULID's monotonic mode): ids made in the same millisecond, or while the clock steps
 // back, continue from the last one with its random part plus one, so creation order is id order.

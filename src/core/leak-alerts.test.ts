@@ -3,7 +3,12 @@ import { QUIET_MS, nextAlertStep, type AlertState } from './leak-alerts.js';
 
 const now = Date.parse('2024-06-15T12:00:00Z');
 const recent = now - 5 * 60_000;
-const state = (over: Partial<AlertState>): AlertState => ({ status: 'open', referenceCount: null, lastFiredAt: recent, ...over });
+const state = (over: Partial<AlertState>): AlertState => ({
+  status: 'open',
+  referenceCount: null,
+  lastFiredAt: recent,
+  ...over,
+});
 
 describe('nextAlertStep', () => {
   it('raises the first alert of a code and rule, and refreshes it while it is open', () => {

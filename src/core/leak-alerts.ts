@@ -25,7 +25,8 @@ export interface AlertState {
  */
 export type AlertStep = 'raise' | 'refresh' | 'reopen' | 'track' | 'subside' | 'none';
 
-const doubled = (last24h: number, reference: number | null) => reference !== null && last24h >= RERAISE_FACTOR * reference;
+const doubled = (last24h: number, reference: number | null) =>
+  reference !== null && last24h >= RERAISE_FACTOR * reference;
 
 /**
  * `latest` is the newest alert of the code and rule (live or not), `fired` the 24 h count when the rule fired in

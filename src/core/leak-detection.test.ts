@@ -12,18 +12,32 @@ const baselineTo = '2024-06-13';
 /** counts[i] redemptions on baselineFrom + i; the series goes on to today (index 29). */
 const daily = (counts: number[]) => counts.map((count, i) => ({ day: addDays(baselineFrom, i), count }));
 const quiet: CodeActivity = {
-  codeId: 'code_a', memberId: 'mem_1', dailyRedemptions: [], last24h: 0, ordersLast24h: 0, ordersWithMemberClick: 0,
+  codeId: 'code_a',
+  memberId: 'mem_1',
+  dailyRedemptions: [],
+  last24h: 0,
+  ordersLast24h: 0,
+  ordersWithMemberClick: 0,
 };
 const run = (codes: CodeActivity[], over: Partial<LeakInput> = {}) => detectLeaks({ now, tz, codes, ...over });
-const rules = (codes: CodeActivity[], over: Partial<LeakInput> = {}) => run(codes, over).map((a) => `${a.codeId}:${a.rule}`);
+const rules = (codes: CodeActivity[], over: Partial<LeakInput> = {}) =>
+  run(codes, over).map((a) => `${a.codeId}:${a.rule}`);
 
 describe('spike rule', () => {
   it('flags a seeded leak (2–3 a day jumping to 60) with its evidence', () => {
     const baseline = Array.from({ length: 28 }, (_, i) => 2 + (i % 2));
     const code: CodeActivity = {
-      ...quiet, dailyRedemptions: daily([...baseline, 22, 41]), last24h: 60, ordersLast24h: 60, ordersWithMemberClick: 3,
-      referrers: [{ host: 'couponfollow.example', count: 30 }, { host: 'instagram.com', count: 3 },
-        { host: 'CouponFollow.example', count: 12 }, { host: 'a.example', count: 3 }],
+      ...quiet,
+      dailyRedemptions: daily([...baseline, 22, 41]),
+      last24h: 60,
+      ordersLast24h: 60,
+      ordersWithMemberClick: 3,
+      referrers: [
+        { host: 'couponfollow.example', count: 30 },
+        { host: 'instagram.com', count: 3 },
+        { host: 'CouponFollow.example', count: 12 },
+        { host: 'a.example', count: 3 },
+      ],
     };
     const [spike, noClick, ...rest] = run([code]);
     expect(rest).toEqual([]);
@@ -31,12 +45,27 @@ describe('spike rule', () => {
     expect(noClick).toMatchObject({ codeId: 'code_a', rule: 'no_click' });
     const e = spike!.evidence;
     expect(e).toMatchObject({
-      baselineFrom, baselineTo, baselineMedian: 2.5, last24h: 60, floor: 20, k: 5, ordersLast24h: 60, noClickShare: 0.95,
-      topReferrers: [{ host: 'couponfollow.example', count: 42 }, { host: 'a.example', count: 3 }, { host: 'instagram.com', count: 3 }],
+      baselineFrom,
+      baselineTo,
+      baselineMedian: 2.5,
+      last24h: 60,
+      floor: 20,
+      k: 5,
+      ordersLast24h: 60,
+      noClickShare: 0.95,
+      topReferrers: [
+        { host: 'couponfollow.example', count: 42 },
+        { host: 'a.example', count: 3 },
+        { host: 'instagram.com', count: 3 },
+      ],
     });
     expect(e.series).toHaveLength(30);
     expect(e.series[0]).toEqual({ day: baselineFrom, count: 2 });
-    expect(e.series.slice(-3)).toEqual([{ day: baselineTo, count: 3 }, { day: '2024-06-14', count: 22 }, { day: '2024-06-15', count: 41 }]);
+    expect(e.series.slice(-3)).toEqual([
+      { day: baselineTo, count: 3 },
+      { day: '2024-06-14', count: 22 },
+      { day: '2024-06-15', count: 41 },
+    ]);
     // The two alerts do not share objects: storing or trimming one leaves the other intact.
     expect(noClick!.evidence).toEqual(e);
     expect(noClick!.evidence.series).not.toBe(e.series);
@@ -63,7 +92,13 @@ describe('spike rule', () => {
   });
 
   it('counts missing days as 0, so a code used on few days is judged by the floor alone', () => {
-    const sparse = { ...quiet, dailyRedemptions: [{ day: '2024-05-20', count: 9 }, { day: '2024-06-01', count: 9 }] };
+    const sparse = {
+      ...quiet,
+      dailyRedemptions: [
+        { day: '2024-05-20', count: 9 },
+        { day: '2024-06-01', count: 9 },
+      ],
+    };
     expect(run([{ ...sparse, last24h: 21 }])[0]!.evidence.baselineMedian).toBe(0);
     expect(rules([{ ...sparse, last24h: 21 }])).toEqual(['code_a:spike']);
   });
@@ -80,7 +115,8 @@ describe('spike rule', () => {
 
   it('places the baseline in the asked zone', () => {
     const early = Date.parse('2024-06-15T02:00:00Z'); // 06-14 22:00 in New York
-    const evidence = (zone: string) => detectLeaks({ now: early, tz: zone, codes: [{ ...quiet, last24h: 30 }] })[0]!.evidence;
+    const evidence = (zone: string) =>
+      detectLeaks({ now: early, tz: zone, codes: [{ ...quiet, last24h: 30 }] })[0]!.evidence;
     expect(evidence('America/New_York')).toMatchObject({ baselineTo: '2024-06-12', baselineFrom: '2024-05-16' });
     expect(evidence('America/New_York').series.at(-1)!.day).toBe('2024-06-14');
     expect(evidence('UTC')).toMatchObject({ baselineTo: '2024-06-13', baselineFrom: '2024-05-17' });
@@ -88,18 +124,30 @@ describe('spike rule', () => {
 });
 
 describe('no-click rule', () => {
-  const personal = { ...quiet, codeId: 'code_p', memberId: 'mem_7', dailyRedemptions: daily(Array(28).fill(12)), last24h: 12 };
+  const personal = {
+    ...quiet,
+    codeId: 'code_p',
+    memberId: 'mem_7',
+    dailyRedemptions: daily(Array(28).fill(12)),
+    last24h: 12,
+  };
 
   it('fires when most orders of a personalized code arrive without the member’s click', () => {
     const [alert] = run([{ ...personal, ordersLast24h: 12, ordersWithMemberClick: 2 }]);
-    expect(alert).toMatchObject({ codeId: 'code_p', rule: 'no_click', evidence: { noClickShare: 0.8333, ordersLast24h: 12 } });
+    expect(alert).toMatchObject({
+      codeId: 'code_p',
+      rule: 'no_click',
+      evidence: { noClickShare: 0.8333, ordersLast24h: 12 },
+    });
     expect(rules([{ ...personal, ordersLast24h: 10, ordersWithMemberClick: 2 }])).toEqual(['code_p:no_click']); // 0.8 exactly
   });
 
   it('does not fire below the share or below the minimum number of orders', () => {
     expect(rules([{ ...personal, ordersLast24h: 12, ordersWithMemberClick: 3 }])).toEqual([]);
     expect(rules([{ ...personal, ordersLast24h: 9, ordersWithMemberClick: 0 }])).toEqual([]);
-    expect(rules([{ ...personal, ordersLast24h: 9, ordersWithMemberClick: 0 }], { minOrdersForClickRule: 5 })).toEqual(['code_p:no_click']);
+    expect(rules([{ ...personal, ordersLast24h: 9, ordersWithMemberClick: 0 }], { minOrdersForClickRule: 5 })).toEqual([
+      'code_p:no_click',
+    ]);
   });
 
   it('never fires for a generic code, which has no member to click', () => {
@@ -127,11 +175,23 @@ describe('output and input checks', () => {
 
   it.each<[string, Partial<CodeActivity>[] | Partial<LeakInput>]>([
     ['a code listed twice', [{}, {}]],
-    ['a day listed twice', [{ dailyRedemptions: [{ day: '2024-06-01', count: 1 }, { day: '2024-06-01', count: 2 }] }]],
+    [
+      'a day listed twice',
+      [
+        {
+          dailyRedemptions: [
+            { day: '2024-06-01', count: 1 },
+            { day: '2024-06-01', count: 2 },
+          ],
+        },
+      ],
+    ],
     ['a malformed day', [{ dailyRedemptions: [{ day: '2024-6-1', count: 1 }] }]],
     ['a negative count', [{ dailyRedemptions: [{ day: '2024-06-01', count: -1 }] }]],
     ['more clicked orders than orders', [{ ordersLast24h: 2, ordersWithMemberClick: 3 }]],
-    ['k of 0', { k: 0 }], ['a share above 1', { noClickShare: 1.5 }], ['a fractional minimum', { minOrdersForClickRule: 2.5 }],
+    ['k of 0', { k: 0 }],
+    ['a share above 1', { noClickShare: 1.5 }],
+    ['a fractional minimum', { minOrdersForClickRule: 2.5 }],
     ['an unknown zone', { tz: 'Nowhere/Else' }],
   ])('refuses %s', (_, bad) => {
     const input = Array.isArray(bad) ? { codes: bad.map((c) => ({ ...quiet, ...c })) } : { codes: [quiet], ...bad };
@@ -147,16 +207,22 @@ describe('output and input checks', () => {
 
 describe('properties', () => {
   it('never flags steady growth up to 10 %/day, from any level, with any noise-free history', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 5_000 }), fc.double({ min: 0, max: 0.1, noNaN: true }), (start, rate) => {
-      const counts = Array.from({ length: BASELINE_DAYS + 2 }, (_, i) => Math.round(start * (1 + rate) ** i));
-      return run([{ ...quiet, dailyRedemptions: daily(counts), last24h: counts.at(-1)! }]).length === 0;
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5_000 }), fc.double({ min: 0, max: 0.1, noNaN: true }), (start, rate) => {
+        const counts = Array.from({ length: BASELINE_DAYS + 2 }, (_, i) => Math.round(start * (1 + rate) ** i));
+        return run([{ ...quiet, dailyRedemptions: daily(counts), last24h: counts.at(-1)! }]).length === 0;
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('always flags a jump past both the floor and k× any baseline of 0–5 a day', () => {
     const baseline = fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 28, maxLength: 28 });
-    fc.assert(fc.property(baseline, fc.integer({ min: 26, max: 10_000 }), (counts, jump) => {
-      return rules([{ ...quiet, dailyRedemptions: daily(counts), last24h: jump }]).includes('code_a:spike');
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(baseline, fc.integer({ min: 26, max: 10_000 }), (counts, jump) => {
+        return rules([{ ...quiet, dailyRedemptions: daily(counts), last24h: jump }]).includes('code_a:spike');
+      }),
+      { numRuns: 300 },
+    );
   });
 });

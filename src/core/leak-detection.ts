@@ -144,7 +144,14 @@ export function detectLeaks(input: LeakInput): LeakAlert[] {
     const baselineMedian = median(series.slice(0, BASELINE_DAYS).map((d) => d.count));
 
     const evidence: LeakEvidence = {
-      series, baselineFrom, baselineTo, baselineMedian, last24h: code.last24h, floor, k, ordersLast24h: code.ordersLast24h,
+      series,
+      baselineFrom,
+      baselineTo,
+      baselineMedian,
+      last24h: code.last24h,
+      floor,
+      k,
+      ordersLast24h: code.ordersLast24h,
     };
     // Generic codes belong to no member, so "no click from the member" means nothing for them.
     let noClick = 0;

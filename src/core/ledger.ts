@@ -11,7 +11,7 @@ import { transition, type CommissionStatus } from './commission.js';
 export type { CommissionStatus };
 
 export type EntryKind =
-  | 'opening' | 'accrual' | 'redecision' | 'refund' | 'reversal' | 'adjustment' | 'approval' | 'payout' | 'clawback';
+  'opening' | 'accrual' | 'redecision' | 'refund' | 'reversal' | 'adjustment' | 'approval' | 'payout' | 'clawback';
 
 /** One commission as the ledger knows it. */
 export interface LedgerCommission {
@@ -85,13 +85,26 @@ export function keptCommission(accruedMinor: number, money: OrderMoney): number 
  * reversed (a refund, a cancellation or a person reversed it; a re-decision revives only through planOrder), a paid
  * one stays paid and only loses money (clawback), and nothing goes below 0.
  */
-export function settle(c: LedgerCommission, money: OrderMoney, why: { refund: string; reversal: string }): PlannedEntry[] {
+export function settle(
+  c: LedgerCommission,
+  money: OrderMoney,
+  why: { refund: string; reversal: string },
+): PlannedEntry[] {
   if (c.status === 'reversed' || !c.inDecision) return [];
   const whole = orderIsWhollyRefunded(money);
   const target = whole ? 0 : Math.max(0, keptCommission(c.accruedMinor, money) + c.adjustedMinor);
   if (c.status === 'paid') {
     // Money already sent is not edited: the shortfall is recorded for the next payout to claw back.
-    return target < c.amountMinor ? [{ kind: 'clawback', deltaMinor: target - c.amountMinor, statusAfter: 'paid', reason: whole ? why.reversal : why.refund }] : [];
+    return target < c.amountMinor
+      ? [
+          {
+            kind: 'clawback',
+            deltaMinor: target - c.amountMinor,
+            statusAfter: 'paid',
+            reason: whole ? why.reversal : why.refund,
+          },
+        ]
+      : [];
   }
   if (whole) return [{ kind: 'reversal', deltaMinor: -c.amountMinor, statusAfter: 'reversed', reason: why.reversal }];
   if (target === c.amountMinor) return [];
@@ -119,8 +132,12 @@ export interface OrderPlan<K> {
 }
 
 const sameState = (a: LedgerCommission, b: LedgerCommission) =>
-  a.amountMinor === b.amountMinor && a.status === b.status && a.accruedMinor === b.accruedMinor && a.adjustedMinor === b.adjustedMinor
-  && a.adminTouched === b.adminTouched && a.inDecision === b.inDecision;
+  a.amountMinor === b.amountMinor &&
+  a.status === b.status &&
+  a.accruedMinor === b.accruedMinor &&
+  a.adjustedMinor === b.adjustedMinor &&
+  a.adminTouched === b.adminTouched &&
+  a.inDecision === b.inDecision;
 
 /**
  * One order's ingestion: a new decision (`decided`: the accrued commission per credited key, or null when only the
@@ -128,22 +145,45 @@ const sameState = (a: LedgerCommission, b: LedgerCommission) =>
  * order's refunds are settled on it), a changed or revived credit one re-decision entry to where the facts put it, a
  * credit moved away a reversal by re-decision. Applies the decision only while mayRedecide().
  */
-export function planOrder<K>(existing: Map<K, LedgerCommission>, decided: Map<K, number> | null, money: OrderMoney): OrderPlan<K> {
+export function planOrder<K>(
+  existing: Map<K, LedgerCommission>,
+  decided: Map<K, number> | null,
+  money: OrderMoney,
+): OrderPlan<K> {
   const why = {
     refund: 'The order was partly refunded.',
     reversal: money.cancelled ? 'The order was cancelled.' : 'The order was refunded in full.',
   };
   const redecided = decided !== null && mayRedecide(existing.values());
   const changes: OrderPlan<K>['changes'] = [];
-  const apply = (c: LedgerCommission, e: PlannedEntry): LedgerCommission => ({ ...c, amountMinor: c.amountMinor + e.deltaMinor, status: e.statusAfter });
+  const apply = (c: LedgerCommission, e: PlannedEntry): LedgerCommission => ({
+    ...c,
+    amountMinor: c.amountMinor + e.deltaMinor,
+    status: e.statusAfter,
+  });
 
   if (redecided) {
     const whole = orderIsWhollyRefunded(money);
     for (const [key, accrued] of decided) {
       const before = existing.get(key);
       if (!before) {
-        const e: PlannedEntry = { kind: 'accrual', deltaMinor: accrued, statusAfter: 'pending', reason: 'Conversion credited.' };
-        let c = apply({ amountMinor: 0, status: 'pending', accruedMinor: accrued, adjustedMinor: 0, adminTouched: false, inDecision: true }, e);
+        const e: PlannedEntry = {
+          kind: 'accrual',
+          deltaMinor: accrued,
+          statusAfter: 'pending',
+          reason: 'Conversion credited.',
+        };
+        let c = apply(
+          {
+            amountMinor: 0,
+            status: 'pending',
+            accruedMinor: accrued,
+            adjustedMinor: 0,
+            adminTouched: false,
+            inDecision: true,
+          },
+          e,
+        );
         const entries = [e, ...settle(c, money, why)];
         for (const x of entries.slice(1)) c = apply(c, x);
         changes.push({ key, isNew: true, entries, after: c });
@@ -153,23 +193,46 @@ export function planOrder<K>(existing: Map<K, LedgerCommission>, decided: Map<K,
       // facts put it now, in one entry, so a cancelled order does not flap through pending on every later event.
       const target = whole ? 0 : Math.max(0, keptCommission(accrued, money) + before.adjustedMinor);
       const status: CommissionStatus = whole ? 'reversed' : 'pending';
-      const after: LedgerCommission = { ...before, accruedMinor: accrued, inDecision: true, amountMinor: target, status };
+      const after: LedgerCommission = {
+        ...before,
+        accruedMinor: accrued,
+        inDecision: true,
+        amountMinor: target,
+        status,
+      };
       if (sameState(before, after)) continue;
       const entries: PlannedEntry[] = [];
       if (target !== before.amountMinor || status !== before.status) {
         const redecision = before.accruedMinor !== accrued || !before.inDecision;
         const kind: EntryKind = redecision ? 'redecision' : whole ? 'reversal' : 'refund';
-        const reason = redecision ? 'A later event for the order changed the commission.' : whole ? why.reversal : why.refund;
+        const reason = redecision
+          ? 'A later event for the order changed the commission.'
+          : whole
+            ? why.reversal
+            : why.refund;
         entries.push({ kind, deltaMinor: target - before.amountMinor, statusAfter: status, reason });
       }
       changes.push({ key, isNew: false, entries, after });
     }
     for (const [key, before] of existing) {
       if (decided.has(key) || !before.inDecision) continue;
-      const entries: PlannedEntry[] = before.amountMinor !== 0 || before.status !== 'reversed'
-        ? [{ kind: 'redecision', deltaMinor: -before.amountMinor, statusAfter: 'reversed', reason: 'A later event for the order changed who gets the credit.' }]
-        : [];
-      changes.push({ key, isNew: false, entries, after: { ...before, amountMinor: 0, status: 'reversed', inDecision: false } });
+      const entries: PlannedEntry[] =
+        before.amountMinor !== 0 || before.status !== 'reversed'
+          ? [
+              {
+                kind: 'redecision',
+                deltaMinor: -before.amountMinor,
+                statusAfter: 'reversed',
+                reason: 'A later event for the order changed who gets the credit.',
+              },
+            ]
+          : [];
+      changes.push({
+        key,
+        isNew: false,
+        entries,
+        after: { ...before, amountMinor: 0, status: 'reversed', inDecision: false },
+      });
     }
     return { redecided, changes };
   }
@@ -184,36 +247,77 @@ export function planOrder<K>(existing: Map<K, LedgerCommission>, decided: Map<K,
 }
 
 /** A person sets a new amount; kept on top of every later recomputation. Paid and reversed commissions are final. */
-export function planAdjust(c: LedgerCommission, newAmountMinor: number, reason: string): { ok: true; entry: PlannedEntry; after: LedgerCommission } | Refusal {
+export function planAdjust(
+  c: LedgerCommission,
+  newAmountMinor: number,
+  reason: string,
+): { ok: true; entry: PlannedEntry; after: LedgerCommission } | Refusal {
   if (c.status === 'paid' || c.status === 'reversed') {
-    return { ok: false, reason: 'commission_final', message: `A ${c.status} commission cannot be changed; adjust the next payout instead.` };
+    return {
+      ok: false,
+      reason: 'commission_final',
+      message: `A ${c.status} commission cannot be changed; adjust the next payout instead.`,
+    };
   }
   const delta = newAmountMinor - c.amountMinor;
   const entry: PlannedEntry = { kind: 'adjustment', deltaMinor: delta, statusAfter: c.status, reason };
-  return { ok: true, entry, after: { ...c, amountMinor: newAmountMinor, adjustedMinor: c.adjustedMinor + delta, adminTouched: true } };
+  return {
+    ok: true,
+    entry,
+    after: { ...c, amountMinor: newAmountMinor, adjustedMinor: c.adjustedMinor + delta, adminTouched: true },
+  };
 }
 
 /** A person reverses (fraud, a returned order the shop never reported): final against ingestion. */
-export function planReverse(c: LedgerCommission, reason: string): { ok: true; entry: PlannedEntry; after: LedgerCommission } | Refusal {
+export function planReverse(
+  c: LedgerCommission,
+  reason: string,
+): { ok: true; entry: PlannedEntry; after: LedgerCommission } | Refusal {
   const t = transition(c.status, 'reverse_manual');
-  if (!t.ok) return { ok: false, reason: 'commission_final', message: `This commission cannot be reversed: ${t.reason.replace('_', ' ')}.` };
+  if (!t.ok)
+    return {
+      ok: false,
+      reason: 'commission_final',
+      message: `This commission cannot be reversed: ${t.reason.replace('_', ' ')}.`,
+    };
   const entry: PlannedEntry = { kind: 'reversal', deltaMinor: -c.amountMinor, statusAfter: 'reversed', reason };
   return { ok: true, entry, after: { ...c, amountMinor: 0, status: 'reversed', adminTouched: true } };
 }
 
 /** Approval at the end of the hold (by the job) or early (by a person, which makes the decision final). */
-export function planApprove(c: LedgerCommission, by: 'hold' | 'person', reason: string): { ok: true; entry: PlannedEntry; after: LedgerCommission } | Refusal {
+export function planApprove(
+  c: LedgerCommission,
+  by: 'hold' | 'person',
+  reason: string,
+): { ok: true; entry: PlannedEntry; after: LedgerCommission } | Refusal {
   const t = transition(c.status, by === 'hold' ? 'hold_elapsed' : 'approve_early');
-  if (!t.ok) return { ok: false, reason: 'commission_final', message: `This commission cannot be approved: ${t.reason.replace('_', ' ')}.` };
+  if (!t.ok)
+    return {
+      ok: false,
+      reason: 'commission_final',
+      message: `This commission cannot be approved: ${t.reason.replace('_', ' ')}.`,
+    };
   const entry: PlannedEntry = { kind: 'approval', deltaMinor: 0, statusAfter: 'approved', reason };
   return { ok: true, entry, after: { ...c, status: 'approved', adminTouched: c.adminTouched || by === 'person' } };
 }
 
 /** Into a payout batch: only approved commissions; the amount does not change, the status becomes final. */
-export function planPayout(c: LedgerCommission, reason: string): { ok: true; entry: PlannedEntry; after: LedgerCommission } | Refusal {
+export function planPayout(
+  c: LedgerCommission,
+  reason: string,
+): { ok: true; entry: PlannedEntry; after: LedgerCommission } | Refusal {
   const t = transition(c.status, 'pay');
-  if (!t.ok) return { ok: false, reason: 'not_approved', message: `Only approved commissions are paid: ${t.reason.replace('_', ' ')}.` };
-  return { ok: true, entry: { kind: 'payout', deltaMinor: 0, statusAfter: 'paid', reason }, after: { ...c, status: 'paid' } };
+  if (!t.ok)
+    return {
+      ok: false,
+      reason: 'not_approved',
+      message: `Only approved commissions are paid: ${t.reason.replace('_', ' ')}.`,
+    };
+  return {
+    ok: true,
+    entry: { kind: 'payout', deltaMinor: 0, statusAfter: 'paid', reason },
+    after: { ...c, status: 'paid' },
+  };
 }
 
 export interface StoredEntry {
@@ -229,17 +333,26 @@ export interface StoredEntry {
  * `ledger verify` for one commission: its cached amount is the sum of its entries, its status the last entry's, each
  * entry continues the one before, and nothing but clawbacks follows a payout. Entries in the order they were appended.
  */
-export function verifyEntries(commission: { amountMinor: number; status: string }, entries: readonly StoredEntry[]): string[] {
+export function verifyEntries(
+  commission: { amountMinor: number; status: string },
+  entries: readonly StoredEntry[],
+): string[] {
   const problems: string[] = [];
   if (!entries.length) return ['no entries'];
   let balance = 0;
   let status = entries[0]!.statusBefore;
   let paid = false;
   entries.forEach((e, i) => {
-    if (e.amountBefore !== balance) problems.push(`entry ${i + 1} (${e.kind}) starts at ${e.amountBefore}, the balance was ${balance}`);
-    if (e.amountAfter !== e.amountBefore + e.deltaMinor) problems.push(`entry ${i + 1} (${e.kind}) does not add up: ${e.amountBefore} + ${e.deltaMinor} ≠ ${e.amountAfter}`);
-    if (i > 0 && e.statusBefore !== status) problems.push(`entry ${i + 1} (${e.kind}) starts ${e.statusBefore}, the commission was ${status}`);
-    if (paid && (e.kind !== 'clawback' || e.deltaMinor > 0)) problems.push(`entry ${i + 1} (${e.kind}) after the payout`);
+    if (e.amountBefore !== balance)
+      problems.push(`entry ${i + 1} (${e.kind}) starts at ${e.amountBefore}, the balance was ${balance}`);
+    if (e.amountAfter !== e.amountBefore + e.deltaMinor)
+      problems.push(
+        `entry ${i + 1} (${e.kind}) does not add up: ${e.amountBefore} + ${e.deltaMinor} ≠ ${e.amountAfter}`,
+      );
+    if (i > 0 && e.statusBefore !== status)
+      problems.push(`entry ${i + 1} (${e.kind}) starts ${e.statusBefore}, the commission was ${status}`);
+    if (paid && (e.kind !== 'clawback' || e.deltaMinor > 0))
+      problems.push(`entry ${i + 1} (${e.kind}) after the payout`);
     if (e.statusAfter === 'paid') paid = true;
     balance += e.deltaMinor;
     status = e.statusAfter;

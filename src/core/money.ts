@@ -2,21 +2,45 @@
 
 // Currencies whose minor unit is not 2 digits; every other ISO-4217 code uses 2.
 const EXPONENTS: Record<string, number> = {
-  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0, UYI: 0,
-  VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
-  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
-  CLF: 4, UYW: 4,
+  BIF: 0,
+  CLP: 0,
+  DJF: 0,
+  GNF: 0,
+  ISK: 0,
+  JPY: 0,
+  KMF: 0,
+  KRW: 0,
+  PYG: 0,
+  RWF: 0,
+  UGX: 0,
+  UYI: 0,
+  VND: 0,
+  VUV: 0,
+  XAF: 0,
+  XOF: 0,
+  XPF: 0,
+  BHD: 3,
+  IQD: 3,
+  JOD: 3,
+  KWD: 3,
+  LYD: 3,
+  OMR: 3,
+  TND: 3,
+  CLF: 4,
+  UYW: 4,
 };
 
 // The ISO-4217 active codes; anything else is a typo, not a currency.
 const ISO_4217 = new Set(
-  ('AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD ' +
+  (
+    'AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD ' +
     'CAD CDF CHF CLF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP ' +
     'GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD ' +
     'KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK ' +
     'NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS ' +
     'SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYI UYU UYW UZS VED VES VND ' +
-    'VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG').split(' '),
+    'VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG'
+  ).split(' '),
 );
 
 /** Largest amount accepted in major units; anything above is a data error, not a sale. */
@@ -30,7 +54,8 @@ export function currencyExponent(currency: string): number {
   return EXPONENTS[currency] ?? 2;
 }
 
-export type AmountError = 'amount_invalid' | 'amount_negative' | 'amount_too_precise' | 'amount_too_large' | 'currency_invalid';
+export type AmountError =
+  'amount_invalid' | 'amount_negative' | 'amount_too_precise' | 'amount_too_large' | 'currency_invalid';
 
 export type ParsedAmount = { ok: true; minor: number } | { ok: false; error: AmountError };
 
@@ -38,7 +63,8 @@ export type ParsedAmount = { ok: true; minor: number } | { ok: false; error: Amo
 export function parseAmount(input: string, currency: string): ParsedAmount {
   if (!isCurrency(currency)) return { ok: false, error: 'currency_invalid' };
   const s = input.trim();
-  if (s.startsWith('-')) return /^-\d/.test(s) ? { ok: false, error: 'amount_negative' } : { ok: false, error: 'amount_invalid' };
+  if (s.startsWith('-'))
+    return /^-\d/.test(s) ? { ok: false, error: 'amount_negative' } : { ok: false, error: 'amount_invalid' };
   const m = /^(\d+)(?:\.(\d+))?$/.exec(s);
   if (!m) return { ok: false, error: 'amount_invalid' };
   const whole = m[1]!.replace(/^0+(?=\d)/, '');

@@ -4,15 +4,36 @@ import { orderFacts, sameFacts, type EvidenceEvent, type EvidenceRecord, type Tr
 
 const T = Date.UTC(2025, 5, 15, 12);
 const ev = (trust: Trust, over: Partial<EvidenceRecord> = {}): EvidenceEvent => ({
-  trust, evidence: { reportedOfferId: null, clickId: null, code: null, amount: null, occurredAt: T, timeGiven: false, ...over },
+  trust,
+  evidence: {
+    reportedOfferId: null,
+    clickId: null,
+    code: null,
+    amount: null,
+    occurredAt: T,
+    timeGiven: false,
+    ...over,
+  },
 });
 const USD = (minor: number) => ({ minor, currency: 'USD' });
 
 describe('orderFacts: filling in within one trust level', () => {
   it.each<[string, EvidenceEvent[], Partial<EvidenceRecord>]>([
-    ['a code after a click', [ev('server', { clickId: 'c1' }), ev('server', { code: 'MARIE10' })], { clickId: 'c1', code: 'MARIE10' }],
-    ['an amount after a pixel without one', [ev('browser', { clickId: 'c1' }), ev('browser', { amount: USD(4990) })], { clickId: 'c1', amount: USD(4990) }],
-    ['a blank parameter is missing, not a value', [ev('server', { code: ' ' }), ev('server', { code: 'X' })], { code: 'X' }],
+    [
+      'a code after a click',
+      [ev('server', { clickId: 'c1' }), ev('server', { code: 'MARIE10' })],
+      { clickId: 'c1', code: 'MARIE10' },
+    ],
+    [
+      'an amount after a pixel without one',
+      [ev('browser', { clickId: 'c1' }), ev('browser', { amount: USD(4990) })],
+      { clickId: 'c1', amount: USD(4990) },
+    ],
+    [
+      'a blank parameter is missing, not a value',
+      [ev('server', { code: ' ' }), ev('server', { code: 'X' })],
+      { code: 'X' },
+    ],
   ])('%s', (_n, events, expected) => {
     expect(orderFacts(events, T).evidence).toMatchObject(expected);
   });
@@ -26,7 +47,10 @@ describe('orderFacts: server evidence outranks the browser', () => {
   it('a pixel neither pre-empts nor amends the brand server', () => {
     const forged = ev('browser', { code: 'SOFIA10', amount: USD(999_900) });
     const server = ev('server', { clickId: 'c1', amount: USD(10_000) });
-    for (const events of [[forged, server], [server, forged]]) {
+    for (const events of [
+      [forged, server],
+      [server, forged],
+    ]) {
       const f = orderFacts(events, T);
       expect(f.trust).toBe('server');
       expect(f.evidence).toMatchObject({ clickId: 'c1', code: null, amount: USD(10_000) });
@@ -68,11 +92,17 @@ describe('orderFacts: properties', () => {
   });
   const event = fc.record({ trust: fc.constantFrom<Trust>('server', 'browser'), evidence: record });
   it('depends on the set of events, not on their order; adding an event already there changes nothing', () => {
-    fc.assert(fc.property(fc.array(event, { maxLength: 6 }), fc.integer(), (events, seed) => {
-      const shuffled = [...events].map((e, i) => ({ e, k: (i * 7919 + seed) % 13 })).sort((a, b) => a.k - b.k).map((x) => x.e);
-      const a = orderFacts(events, T);
-      expect(sameFacts(a, orderFacts(shuffled, T))).toBe(true);
-      if (events.length) expect(sameFacts(a, orderFacts([...events, events[0]!], T))).toBe(true);
-    }), { numRuns: 1_000 });
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 6 }), fc.integer(), (events, seed) => {
+        const shuffled = [...events]
+          .map((e, i) => ({ e, k: (i * 7919 + seed) % 13 }))
+          .sort((a, b) => a.k - b.k)
+          .map((x) => x.e);
+        const a = orderFacts(events, T);
+        expect(sameFacts(a, orderFacts(shuffled, T))).toBe(true);
+        if (events.length) expect(sameFacts(a, orderFacts([...events, events[0]!], T))).toBe(true);
+      }),
+      { numRuns: 1_000 },
+    );
   });
 });

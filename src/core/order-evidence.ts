@@ -87,7 +87,11 @@ export function orderFacts(events: readonly EvidenceEvent[], firstSeen: number):
     reportedOfferId: pick('reportedOfferId', (e) => present(e.reportedOfferId), same),
     clickId: pick('clickId', (e) => present(e.clickId), same),
     // Codes are case-insensitive: "marie10" then "MARIE10" is one code, not a conflict.
-    code: pick('code', (e) => present(e.code), (c) => normalizeCode(c)),
+    code: pick(
+      'code',
+      (e) => present(e.code),
+      (c) => normalizeCode(c),
+    ),
     amount: pick('amount', (e) => e.amount, amountText),
     occurredAt,
   };
@@ -98,8 +102,12 @@ export function orderFacts(events: readonly EvidenceEvent[], firstSeen: number):
 export function sameFacts(a: OrderFacts, b: OrderFacts): boolean {
   const x = a.evidence;
   const y = b.evidence;
-  return a.trust === b.trust && x.reportedOfferId === y.reportedOfferId && x.clickId === y.clickId
-    && (x.code === null ? y.code === null : y.code !== null && normalizeCode(x.code) === normalizeCode(y.code))
-    && (x.amount === null ? y.amount === null : y.amount !== null && amountText(x.amount) === amountText(y.amount))
-    && x.occurredAt === y.occurredAt;
+  return (
+    a.trust === b.trust &&
+    x.reportedOfferId === y.reportedOfferId &&
+    x.clickId === y.clickId &&
+    (x.code === null ? y.code === null : y.code !== null && normalizeCode(x.code) === normalizeCode(y.code)) &&
+    (x.amount === null ? y.amount === null : y.amount !== null && amountText(x.amount) === amountText(y.amount)) &&
+    x.occurredAt === y.occurredAt
+  );
 }

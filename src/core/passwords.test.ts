@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { hashPassword, hashToken, needsRehash, newOneTimePassword, newToken, passwordProblem, sameSecret, SCRYPT, verifyPassword } from './passwords.js';
+import {
+  hashPassword,
+  hashToken,
+  needsRehash,
+  newOneTimePassword,
+  newToken,
+  passwordProblem,
+  sameSecret,
+  SCRYPT,
+  verifyPassword,
+} from './passwords.js';
 
 const WEAK = { N: 1024, r: 8, p: 1, keyLength: 32 } as const;
 
@@ -31,8 +41,15 @@ describe('passwords', () => {
 
   it('never matches a malformed or tampered hash, nor one asking for absurd memory', async () => {
     const good = await hashPassword('a long enough password', WEAK);
-    for (const bad of ['', 'plain', 'bcrypt$10$abc', good.replace('scrypt$1024', 'scrypt$1000'), good.replace('scrypt$1024', 'scrypt$2147483648'),
-      good.split('$').slice(0, 5).join('$') + '$', good.replace('$8$1$', '$0$1$')]) {
+    for (const bad of [
+      '',
+      'plain',
+      'bcrypt$10$abc',
+      good.replace('scrypt$1024', 'scrypt$1000'),
+      good.replace('scrypt$1024', 'scrypt$2147483648'),
+      good.split('$').slice(0, 5).join('$') + '$',
+      good.replace('$8$1$', '$0$1$'),
+    ]) {
       expect(await verifyPassword('a long enough password', bad), bad).toBe(false);
     }
   });

@@ -17,7 +17,9 @@ const PREFIX = 'scrypt';
 function derive(password: string, salt: Buffer, N: number, r: number, p: number, keyLength: number): Promise<Buffer> {
   // maxmem must exceed 128 * N * r (the default 32 MiB is exactly at the limit for N = 2^15, r = 8).
   const options: ScryptOptions = { N, r, p, maxmem: 256 * N * r };
-  return new Promise((resolve, reject) => scrypt(password.normalize('NFC'), salt, keyLength, options, (e, key) => (e ? reject(e) : resolve(key))));
+  return new Promise((resolve, reject) =>
+    scrypt(password.normalize('NFC'), salt, keyLength, options, (e, key) => (e ? reject(e) : resolve(key))),
+  );
 }
 
 /** "scrypt$N$r$p$<salt base64url>$<hash base64url>"; the password itself is never kept. */
@@ -32,7 +34,17 @@ function parse(stored: string) {
   if (prefix !== PREFIX || !salt || !hash) return null;
   const [N, R, P] = [Number(n), Number(r), Number(p)];
   // Bounds keep a tampered row from asking for gigabytes of memory.
-  if (![N, R, P].every(Number.isSafeInteger) || N < 2 || N > 2 ** 20 || (N & (N - 1)) !== 0 || R < 1 || R > 32 || P < 1 || P > 16) return null;
+  if (
+    ![N, R, P].every(Number.isSafeInteger) ||
+    N < 2 ||
+    N > 2 ** 20 ||
+    (N & (N - 1)) !== 0 ||
+    R < 1 ||
+    R > 32 ||
+    P < 1 ||
+    P > 16
+  )
+    return null;
   const key = Buffer.from(hash, 'base64url');
   if (key.length < 16 || key.length > 64) return null;
   return { N, r: R, p: P, salt: Buffer.from(salt, 'base64url'), key };

@@ -19,11 +19,17 @@ export interface PayoutWordsOptions {
   amount?: (value: string, currency: string) => string;
 }
 
-const WHAT_COUNTS: Record<PayoutConversionType, string> = { sale: 'sale', lead: 'lead', email_signup: 'sign-up', download: 'download' };
+const WHAT_COUNTS: Record<PayoutConversionType, string> = {
+  sale: 'sale',
+  lead: 'lead',
+  email_signup: 'sign-up',
+  download: 'download',
+};
 
 export function ordinal(n: number): string {
   const tens = n % 100;
-  const suffix = tens >= 11 && tens <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  const suffix =
+    tens >= 11 && tens <= 13 ? 'th' : (({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th');
   return `${n}${suffix}`;
 }
 

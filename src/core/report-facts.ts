@@ -61,17 +61,30 @@ export interface CreditLine {
 /** Minor units of `from` in the workspace currency; null when no rate is known. */
 export type ToWorkspaceCurrency = (minor: number, from: string) => number | null;
 
-export function creditLines(c: ReportConversion, commissions: readonly ReportCommission[], convert: ToWorkspaceCurrency): CreditLine[] {
+export function creditLines(
+  c: ReportConversion,
+  commissions: readonly ReportCommission[],
+  convert: ToWorkspaceCurrency,
+): CreditLine[] {
   if (c.isTest || c.status === 'rejected' || c.status === 'awaiting_order') return [];
   const sale = c.amountMinor !== null && c.currency ? convert(c.amountMinor, c.currency) : 0;
-  const refund = c.refundedMinor > 0 && c.currency ? convert(Math.min(c.refundedMinor, c.amountMinor ?? 0), c.currency) : 0;
+  const refund =
+    c.refundedMinor > 0 && c.currency ? convert(Math.min(c.refundedMinor, c.amountMinor ?? 0), c.currency) : 0;
   const unconvertedMoney = sale === null || refund === null;
   const credits = c.status === 'credited' ? (c.decision.credits ?? []) : [];
   if (credits.length === 0) {
-    return [{
-      ...empty(), offerId: c.reportedOfferId ?? '', orders: 1, credits: 1, unattributed: 1,
-      salesMinor: sale ?? 0, refundsMinor: unconvertedMoney ? 0 : (refund ?? 0), unconverted: unconvertedMoney ? 1 : 0,
-    }];
+    return [
+      {
+        ...empty(),
+        offerId: c.reportedOfferId ?? '',
+        orders: 1,
+        credits: 1,
+        unattributed: 1,
+        salesMinor: sale ?? 0,
+        refundsMinor: unconvertedMoney ? 0 : (refund ?? 0),
+        unconverted: unconvertedMoney ? 1 : 0,
+      },
+    ];
   }
   const shares = credits.map((cr) => cr.shareBps);
   const whole = shares.reduce((a, b) => a + b, 0) === 10_000;
@@ -80,7 +93,9 @@ export function creditLines(c: ReportConversion, commissions: readonly ReportCom
   return credits.map((cr, i) => {
     const viaCode = cr.source !== 'click';
     const viaClick = cr.source !== 'code';
-    const commission = cr.memberId ? commissions.find((m) => m.memberId === cr.memberId && m.offerId === cr.offerId) : undefined;
+    const commission = cr.memberId
+      ? commissions.find((m) => m.memberId === cr.memberId && m.offerId === cr.offerId)
+      : undefined;
     let commissionMinor = 0;
     let unconverted = unconvertedMoney ? 1 : 0;
     if (commission && commission.status !== 'reversed') {
@@ -89,24 +104,56 @@ export function creditLines(c: ReportConversion, commissions: readonly ReportCom
       else commissionMinor = converted;
     }
     return {
-      offerId: cr.offerId, memberId: cr.memberId ?? '', linkId: viaClick ? (c.decision.linkId ?? '') : '',
-      codeId: viaCode ? (c.decision.codeId ?? '') : '', status: commission?.status ?? 'none',
-      orders: i === 0 ? 1 : 0, credits: 1, unattributed: 0, salesMinor: sales[i]!, refundsMinor: refunds[i]!, commissionMinor,
-      codedRevenueMinor: viaCode ? sales[i]! : 0, linkRevenueMinor: viaCode ? 0 : sales[i]!, codeRedemptions: viaCode ? 1 : 0, unconverted,
+      offerId: cr.offerId,
+      memberId: cr.memberId ?? '',
+      linkId: viaClick ? (c.decision.linkId ?? '') : '',
+      codeId: viaCode ? (c.decision.codeId ?? '') : '',
+      status: commission?.status ?? 'none',
+      orders: i === 0 ? 1 : 0,
+      credits: 1,
+      unattributed: 0,
+      salesMinor: sales[i]!,
+      refundsMinor: refunds[i]!,
+      commissionMinor,
+      codedRevenueMinor: viaCode ? sales[i]! : 0,
+      linkRevenueMinor: viaCode ? 0 : sales[i]!,
+      codeRedemptions: viaCode ? 1 : 0,
+      unconverted,
     };
   });
 }
 
 function empty(): CreditLine {
   return {
-    offerId: '', memberId: '', linkId: '', codeId: '', status: 'none', orders: 0, credits: 0, unattributed: 0, salesMinor: 0,
-    refundsMinor: 0, commissionMinor: 0, codedRevenueMinor: 0, linkRevenueMinor: 0, codeRedemptions: 0, unconverted: 0,
+    offerId: '',
+    memberId: '',
+    linkId: '',
+    codeId: '',
+    status: 'none',
+    orders: 0,
+    credits: 0,
+    unattributed: 0,
+    salesMinor: 0,
+    refundsMinor: 0,
+    commissionMinor: 0,
+    codedRevenueMinor: 0,
+    linkRevenueMinor: 0,
+    codeRedemptions: 0,
+    unconverted: 0,
   };
 }
 
 export const LINE_MEASURES = [
-  'orders', 'credits', 'unattributed', 'salesMinor', 'refundsMinor', 'commissionMinor', 'codedRevenueMinor', 'linkRevenueMinor',
-  'codeRedemptions', 'unconverted',
+  'orders',
+  'credits',
+  'unattributed',
+  'salesMinor',
+  'refundsMinor',
+  'commissionMinor',
+  'codedRevenueMinor',
+  'linkRevenueMinor',
+  'codeRedemptions',
+  'unconverted',
 ] as const;
 
 export type LineMeasures = Pick<CreditLine, (typeof LINE_MEASURES)[number]>;
@@ -149,7 +196,15 @@ export function lineDeltas(changes: readonly { before: DayLines | null; after: D
       const key = lineKey(dayLines.day, l);
       let into = byKey.get(key);
       if (!into) {
-        into = { ...empty(), day: dayLines.day, offerId: l.offerId, memberId: l.memberId, linkId: l.linkId, codeId: l.codeId, status: l.status };
+        into = {
+          ...empty(),
+          day: dayLines.day,
+          offerId: l.offerId,
+          memberId: l.memberId,
+          linkId: l.linkId,
+          codeId: l.codeId,
+          status: l.status,
+        };
         byKey.set(key, into);
       }
       for (const m of LINE_MEASURES) into[m] += sign * l[m];

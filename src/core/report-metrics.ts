@@ -62,7 +62,8 @@ function assertAggregate(a: ReportAggregate): void {
     const v = a[name];
     if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${name} must be a non-negative integer: ${v}`);
   }
-  if (!Number.isSafeInteger(a.commissionMinor)) throw new RangeError(`commissionMinor must be an integer: ${a.commissionMinor}`);
+  if (!Number.isSafeInteger(a.commissionMinor))
+    throw new RangeError(`commissionMinor must be an integer: ${a.commissionMinor}`);
   if (a.reach !== null && (!Number.isSafeInteger(a.reach) || a.reach < 0)) {
     throw new RangeError(`reach must be a non-negative integer or null: ${a.reach}`);
   }
@@ -137,12 +138,25 @@ export function reportRow(key: string, a: ReportAggregate): ReportRow {
   const m = reportMetrics(a);
   // Spelled out: one object shape for every row (spreading two objects into a third costs more than the metrics).
   return {
-    key, clicks: a.clicks, uniqueClicks: a.uniqueClicks, conversions: a.conversions, unattributed: a.unattributed,
-    salesMinor: a.salesMinor, refundsMinor: a.refundsMinor, commissionMinor: a.commissionMinor,
-    codedRevenueMinor: a.codedRevenueMinor, linkRevenueMinor: a.linkRevenueMinor, codeRedemptions: a.codeRedemptions,
-    reach: a.reach, netSalesMinor: m.netSalesMinor, aovMinor: m.aovMinor, epcMinor: m.epcMinor,
-    conversionRate: m.conversionRate, redemptionRatePerClick: m.redemptionRatePerClick,
-    redemptionRatePerReach: m.redemptionRatePerReach, codedRevenueShare: m.codedRevenueShare,
+    key,
+    clicks: a.clicks,
+    uniqueClicks: a.uniqueClicks,
+    conversions: a.conversions,
+    unattributed: a.unattributed,
+    salesMinor: a.salesMinor,
+    refundsMinor: a.refundsMinor,
+    commissionMinor: a.commissionMinor,
+    codedRevenueMinor: a.codedRevenueMinor,
+    linkRevenueMinor: a.linkRevenueMinor,
+    codeRedemptions: a.codeRedemptions,
+    reach: a.reach,
+    netSalesMinor: m.netSalesMinor,
+    aovMinor: m.aovMinor,
+    epcMinor: m.epcMinor,
+    conversionRate: m.conversionRate,
+    redemptionRatePerClick: m.redemptionRatePerClick,
+    redemptionRatePerReach: m.redemptionRatePerReach,
+    codedRevenueShare: m.codedRevenueShare,
   };
 }
 
@@ -152,8 +166,17 @@ export function reportRow(key: string, a: ReportAggregate): ReportRow {
  */
 export function sumAggregates(groups: readonly ReportAggregate[], reach: number | null): ReportAggregate {
   const total: ReportAggregate = {
-    clicks: 0, uniqueClicks: 0, conversions: 0, unattributed: 0, salesMinor: 0, refundsMinor: 0, commissionMinor: 0,
-    codedRevenueMinor: 0, linkRevenueMinor: 0, codeRedemptions: 0, reach,
+    clicks: 0,
+    uniqueClicks: 0,
+    conversions: 0,
+    unattributed: 0,
+    salesMinor: 0,
+    refundsMinor: 0,
+    commissionMinor: 0,
+    codedRevenueMinor: 0,
+    linkRevenueMinor: 0,
+    codeRedemptions: 0,
+    reach,
   };
   for (const g of groups) {
     assertAggregate(g);
@@ -165,9 +188,25 @@ export function sumAggregates(groups: readonly ReportAggregate[], reach: number 
 
 /** Export columns, in order, matching reportCells. */
 export const REPORT_COLUMNS = [
-  'key', 'clicks', 'unique_clicks', 'conversions', 'conversion_rate', 'sales', 'refunds', 'net_sales', 'aov',
-  'commission', 'epc', 'code_redemptions', 'redemption_rate_clicks', 'reach', 'redemption_rate_reach',
-  'coded_revenue', 'link_revenue', 'coded_revenue_share', 'unattributed_conversions',
+  'key',
+  'clicks',
+  'unique_clicks',
+  'conversions',
+  'conversion_rate',
+  'sales',
+  'refunds',
+  'net_sales',
+  'aov',
+  'commission',
+  'epc',
+  'code_redemptions',
+  'redemption_rate_clicks',
+  'reach',
+  'redemption_rate_reach',
+  'coded_revenue',
+  'link_revenue',
+  'coded_revenue_share',
+  'unattributed_conversions',
 ] as const;
 
 /**
@@ -179,9 +218,24 @@ export function reportCells(row: ReportRow, currency: string): (string | number 
   const money = (minor: number | null) => (minor === null ? null : Number(formatAmount(minor, currency)));
   const rate = (r: string | null) => (r === null ? null : Number(r));
   return [
-    row.key, row.clicks, row.uniqueClicks, row.conversions, rate(row.conversionRate), money(row.salesMinor),
-    money(row.refundsMinor), money(row.netSalesMinor), money(row.aovMinor), money(row.commissionMinor),
-    money(row.epcMinor), row.codeRedemptions, rate(row.redemptionRatePerClick), row.reach, rate(row.redemptionRatePerReach),
-    money(row.codedRevenueMinor), money(row.linkRevenueMinor), rate(row.codedRevenueShare), row.unattributed,
+    row.key,
+    row.clicks,
+    row.uniqueClicks,
+    row.conversions,
+    rate(row.conversionRate),
+    money(row.salesMinor),
+    money(row.refundsMinor),
+    money(row.netSalesMinor),
+    money(row.aovMinor),
+    money(row.commissionMinor),
+    money(row.epcMinor),
+    row.codeRedemptions,
+    rate(row.redemptionRatePerClick),
+    row.reach,
+    rate(row.redemptionRatePerReach),
+    money(row.codedRevenueMinor),
+    money(row.linkRevenueMinor),
+    rate(row.codedRevenueShare),
+    row.unattributed,
   ];
 }

@@ -1,19 +1,61 @@
 import { describe, expect, it } from 'vitest';
 import { LINE_MEASURES, type CreditLine, type LineMeasures, type ReportConversion } from './report-facts.js';
 import {
-  clickMembers, clickOffers, countsCredits, emptySums, groupKeys, labelRows, noClicks, overall, rawLines, rawSums, reportRows, rollupSums,
-  sortRows, sumKnown, TOTAL_REACH, unconvertedOf, type LabeledRow, type RawClickRow, type RawLine, type ReportCode, type ReportScope,
+  clickMembers,
+  clickOffers,
+  countsCredits,
+  emptySums,
+  groupKeys,
+  labelRows,
+  noClicks,
+  overall,
+  rawLines,
+  rawSums,
+  reportRows,
+  rollupSums,
+  sortRows,
+  sumKnown,
+  TOTAL_REACH,
+  unconvertedOf,
+  type LabeledRow,
+  type RawClickRow,
+  type RawLine,
+  type ReportCode,
+  type ReportScope,
 } from './report-rows.js';
 
 const noLine: LineMeasures = Object.fromEntries(LINE_MEASURES.map((m) => [m, 0])) as LineMeasures;
 const measures = (over: Partial<LineMeasures>): LineMeasures => ({ ...noLine, ...over });
 const line = (over: Partial<RawLine>): RawLine => ({
-  ...noLine, offerId: 'o1', memberId: '', linkId: '', codeId: '', status: 'none', day: '2026-03-02', subId: '', ...over,
+  ...noLine,
+  offerId: 'o1',
+  memberId: '',
+  linkId: '',
+  codeId: '',
+  status: 'none',
+  day: '2026-03-02',
+  subId: '',
+  ...over,
 });
 const clicks = (over: Partial<RawClickRow>): RawClickRow => ({
-  day: '2026-03-02', offer_id: 'o1', member_id: 'm1', link_id: 'l1', sub1: '', clicks: 0, unique_clicks: 0, ...over,
+  day: '2026-03-02',
+  offer_id: 'o1',
+  member_id: 'm1',
+  link_id: 'l1',
+  sub1: '',
+  clicks: 0,
+  unique_clicks: 0,
+  ...over,
 });
-const scope = (over: Partial<ReportScope> = {}): ReportScope => ({ workspaceId: 'w', from: '2026-03-01', to: '2026-03-03', tz: 'UTC', q: {}, code: null, ...over });
+const scope = (over: Partial<ReportScope> = {}): ReportScope => ({
+  workspaceId: 'w',
+  from: '2026-03-01',
+  to: '2026-03-03',
+  tz: 'UTC',
+  q: {},
+  code: null,
+  ...over,
+});
 const reach = new Map<string, number | null>();
 
 describe('the clicks a report counts', () => {
@@ -40,7 +82,10 @@ describe('rawSums', () => {
 
   it('sums clicks and lines under each grouping’s key', () => {
     const byDay = rawSums('day', clickRows, lines);
-    expect([...byDay.clicks]).toEqual([['2026-03-02', { clicks: 10, uniqueClicks: 8 }], ['2026-03-03', { clicks: 5, uniqueClicks: 5 }]]);
+    expect([...byDay.clicks]).toEqual([
+      ['2026-03-02', { clicks: 10, uniqueClicks: 8 }],
+      ['2026-03-03', { clicks: 5, uniqueClicks: 5 }],
+    ]);
     expect([...byDay.lines.keys()]).toEqual(['2026-03-02', '2026-03-09']);
     const byWeek = rawSums('week', clickRows, lines);
     expect([...byWeek.clicks]).toEqual([['2026-03-02', { clicks: 15, uniqueClicks: 13 }]]);
@@ -67,17 +112,38 @@ describe('rawSums', () => {
 
 describe('rawLines', () => {
   const conversion = (over: Partial<ReportConversion> & { clickId?: string | null } = {}) => ({
-    status: 'credited' as const, isTest: false, reportedOfferId: 'o1', amountMinor: 1_000, currency: 'EUR', refundedMinor: 0,
-    decision: { credits: [{ offerId: 'o1', memberId: 'm1', source: 'click' as const, shareBps: 10_000 }], linkId: 'l1', codeId: null },
-    occurredAt: Date.parse('2026-03-02T23:30:00Z'), clickId: 'k1' as string | null, commissions: [], ...over,
+    status: 'credited' as const,
+    isTest: false,
+    reportedOfferId: 'o1',
+    amountMinor: 1_000,
+    currency: 'EUR',
+    refundedMinor: 0,
+    decision: {
+      credits: [{ offerId: 'o1', memberId: 'm1', source: 'click' as const, shareBps: 10_000 }],
+      linkId: 'l1',
+      codeId: null,
+    },
+    occurredAt: Date.parse('2026-03-02T23:30:00Z'),
+    clickId: 'k1' as string | null,
+    commissions: [],
+    ...over,
   });
   const same = (minor: number) => minor;
 
   it('puts each line on its local day, with its click’s sub-id when it came by link', () => {
     const [l] = rawLines([conversion()], same, 'Europe/Paris', {}, new Map([['k1', 'story']]));
     expect(l).toMatchObject({ day: '2026-03-03', memberId: 'm1', linkId: 'l1', subId: 'story', salesMinor: 1_000 });
-    const [coded] = rawLines([conversion({ decision: { credits: [{ offerId: 'o1', memberId: 'm1', source: 'code', shareBps: 10_000 }], codeId: 'c1' } })],
-      same, 'UTC', {}, new Map([['k1', 'story']]));
+    const [coded] = rawLines(
+      [
+        conversion({
+          decision: { credits: [{ offerId: 'o1', memberId: 'm1', source: 'code', shareBps: 10_000 }], codeId: 'c1' },
+        }),
+      ],
+      same,
+      'UTC',
+      {},
+      new Map([['k1', 'story']]),
+    );
     expect(coded).toMatchObject({ day: '2026-03-02', codeId: 'c1', subId: '' });
   });
 
@@ -94,19 +160,28 @@ describe('rawLines', () => {
 
 describe('rollupSums', () => {
   it('reads text numbers, sums the days of a week, and drops keys that net to nothing', () => {
-    const sums = rollupSums('week', [
-      { key: '2026-03-02', clicks: '4', unique_clicks: '3' }, { key: '2026-03-04', clicks: 6, unique_clicks: null },
-      { key: '2026-03-09', clicks: 0, unique_clicks: 0 },
-    ], [
-      { key: '2026-03-03', credits: '2', orders: '2', salesMinor: '700' },
-      { key: '2026-03-10', credits: 0, salesMinor: 0 },
-    ]);
+    const sums = rollupSums(
+      'week',
+      [
+        { key: '2026-03-02', clicks: '4', unique_clicks: '3' },
+        { key: '2026-03-04', clicks: 6, unique_clicks: null },
+        { key: '2026-03-09', clicks: 0, unique_clicks: 0 },
+      ],
+      [
+        { key: '2026-03-03', credits: '2', orders: '2', salesMinor: '700' },
+        { key: '2026-03-10', credits: 0, salesMinor: 0 },
+      ],
+    );
     expect([...sums.clicks]).toEqual([['2026-03-02', { clicks: 10, uniqueClicks: 3 }]]);
     expect([...sums.lines]).toEqual([['2026-03-02', measures({ credits: 2, orders: 2, salesMinor: 700 })]]);
   });
 
   it('keeps the key as read for other groupings', () => {
-    const sums = rollupSums('member', [{ key: 'm1', clicks: 1, unique_clicks: 1 }], [{ key: '', credits: 1, unattributed: 1 }]);
+    const sums = rollupSums(
+      'member',
+      [{ key: 'm1', clicks: 1, unique_clicks: 1 }],
+      [{ key: '', credits: 1, unattributed: 1 }],
+    );
     expect([...sums.clicks.keys(), ...sums.lines.keys()]).toEqual(['m1', '']);
   });
 });
@@ -135,7 +210,17 @@ describe('rows of a report by code', () => {
   it('gives every code of a member the member’s clicks, a generic code none, and totals each click once', () => {
     const keys = groupKeys(scope(), 'code', grouped, codes);
     const total = overall(grouped);
-    const { rows, totals } = reportRows('code', {}, keys, grouped, total, new Map([['c1', 1_000], [TOTAL_REACH, 5_000]]));
+    const { rows, totals } = reportRows(
+      'code',
+      {},
+      keys,
+      grouped,
+      total,
+      new Map([
+        ['c1', 1_000],
+        [TOTAL_REACH, 5_000],
+      ]),
+    );
     const byKey = new Map(rows.map((r) => [r.key, r]));
     expect(byKey.get('c1')).toMatchObject({ clicks: 100, uniqueClicks: 90, conversions: 0, reach: 1_000, label: '' });
     expect(byKey.get('c2')).toMatchObject({ clicks: 100, reach: null });
@@ -154,19 +239,31 @@ describe('rows', () => {
     sums.lines.set('a', measures({ credits: 1 }));
     sums.lines.set('b', measures({ credits: 1 }));
     expect([...groupKeys(scope(), 'day', sums, [])]).toEqual(['2026-03-01', '2026-03-02', '2026-03-03']);
-    expect([...groupKeys(scope({ to: '2026-03-10' }), 'week', sums, [])]).toEqual(['2026-02-23', '2026-03-02', '2026-03-09']);
+    expect([...groupKeys(scope({ to: '2026-03-10' }), 'week', sums, [])]).toEqual([
+      '2026-02-23',
+      '2026-03-02',
+      '2026-03-09',
+    ]);
     expect([...groupKeys(scope(), 'member', sums, [])]).toEqual(['a', 'b']);
   });
 
   it('count credits by member, code or link, or with such a filter, and orders otherwise', () => {
     expect(['member', 'code', 'link'].map((g) => countsCredits(g as 'member', {}))).toEqual([true, true, true]);
-    expect(['offer', 'day', 'week', 'sub_id'].map((g) => countsCredits(g as 'offer', {}))).toEqual([false, false, false, false]);
+    expect(['offer', 'day', 'week', 'sub_id'].map((g) => countsCredits(g as 'offer', {}))).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
     expect(countsCredits('day', { memberId: 'm1' })).toBe(true);
     expect(countsCredits('offer', { offerId: 'o1', status: 'paid' })).toBe(false);
     const sums = emptySums();
     sums.lines.set('o1', measures({ orders: 1, credits: 2 }));
     const keys = groupKeys(scope(), 'offer', sums, []);
-    expect(reportRows('offer', {}, keys, sums, overall(sums), reach).rows[0]).toMatchObject({ conversions: 1, reach: null });
+    expect(reportRows('offer', {}, keys, sums, overall(sums), reach).rows[0]).toMatchObject({
+      conversions: 1,
+      reach: null,
+    });
     const filtered = reportRows('offer', { linkId: 'l1' }, keys, sums, overall(sums), reach);
     expect([filtered.rows[0]!.conversions, filtered.totals.conversions]).toEqual([2, 2]);
   });
@@ -179,7 +276,12 @@ describe('labelRows', () => {
     const coded = rows('c1', '', 'gone');
     labelRows('code', coded, names);
     expect(coded.map((r) => r.label)).toEqual(['ANNA10', '(no code)', 'gone']);
-    for (const [group, none] of [['offer', '(no offer)'], ['member', '(no member)'], ['link', '(no link)'], ['sub_id', '(no sub-id)']] as const) {
+    for (const [group, none] of [
+      ['offer', '(no offer)'],
+      ['member', '(no member)'],
+      ['link', '(no link)'],
+      ['sub_id', '(no sub-id)'],
+    ] as const) {
       const r = rows('');
       labelRows(group, r, names);
       expect(r[0]!.label).toBe(none);
@@ -197,7 +299,8 @@ describe('labelRows', () => {
 });
 
 describe('sortRows', () => {
-  const row = (key: string, salesMinor: number, aovMinor: number | null) => ({ key, salesMinor, aovMinor, label: '' }) as LabeledRow;
+  const row = (key: string, salesMinor: number, aovMinor: number | null) =>
+    ({ key, salesMinor, aovMinor, label: '' }) as LabeledRow;
   const keys = (rows: LabeledRow[]) => rows.map((r) => r.key);
 
   it('puts time in order and the rest by sales, highest first, ties by key', () => {

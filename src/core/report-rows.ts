@@ -1,14 +1,34 @@
 // Report rows (SPEC §5): how the click sums and credit-line sums read for a report become its rows and totals. Both
 // sources (rollups and raw rows) produce the same sums per group key; everything from there on is here, so the two
 // can only differ in their inputs. Pure: the caller reads the sums, the codes, the reach and the names.
-import { LINE_MEASURES, creditLines, type CreditLine, type LineMeasures, type ReportCommission, type ReportConversion, type ToWorkspaceCurrency } from './report-facts.js';
+import {
+  LINE_MEASURES,
+  creditLines,
+  type CreditLine,
+  type LineMeasures,
+  type ReportCommission,
+  type ReportConversion,
+  type ToWorkspaceCurrency,
+} from './report-facts.js';
 import { reportRow, type ReportAggregate, type ReportGroupBy, type ReportRow } from './report-metrics.js';
 import { bucketRange, isoWeekLabel, LocalDays, weekOfDay } from './time-buckets.js';
 import type { CommissionStatus } from './commission.js';
 
 export const REPORT_SORTS = [
-  'key', 'clicks', 'uniqueClicks', 'conversions', 'salesMinor', 'refundsMinor', 'netSalesMinor', 'commissionMinor',
-  'codeRedemptions', 'codedRevenueMinor', 'linkRevenueMinor', 'unattributed', 'aovMinor', 'epcMinor',
+  'key',
+  'clicks',
+  'uniqueClicks',
+  'conversions',
+  'salesMinor',
+  'refundsMinor',
+  'netSalesMinor',
+  'commissionMinor',
+  'codeRedemptions',
+  'codedRevenueMinor',
+  'linkRevenueMinor',
+  'unattributed',
+  'aovMinor',
+  'epcMinor',
 ] as const;
 
 /** A grouping, or 'none' for the sums of the whole report. */
@@ -38,9 +58,15 @@ export interface LabeledRow extends ReportRow {
   label: string;
 }
 
-interface ClickSum { clicks: number; uniqueClicks: number }
+interface ClickSum {
+  clicks: number;
+  uniqueClicks: number;
+}
 /** Click sums and credit-line sums per group key. */
-export interface Sums { clicks: Map<string, ClickSum>; lines: Map<string, LineMeasures> }
+export interface Sums {
+  clicks: Map<string, ClickSum>;
+  lines: Map<string, LineMeasures>;
+}
 
 // A code's clicks are its member's clicks on its offer; a generic code has no member whose clicks it could claim.
 export function noClicks(s: ReportScope): boolean {
@@ -79,16 +105,25 @@ function addLine(out: Sums, key: string, m: LineMeasures): void {
 // --- Sums from the rollups ---------------------------------------------------------------------------------------
 
 /** Click sums read from the rollups: per key (by week, per day of the week), the numbers possibly as text. */
-export interface RollupClickRow { key: string; clicks: number | string | null; unique_clicks: number | string | null }
+export interface RollupClickRow {
+  key: string;
+  clicks: number | string | null;
+  unique_clicks: number | string | null;
+}
 /** Credit-line sums read from the rollups: per key, each measure of LINE_MEASURES, possibly as text. */
 export type RollupLineRow = Record<string, unknown> & { key: string };
 
 /** The sums of the rows read from the rollups (by week, the days of each week summed into it). */
-export function rollupSums(group: ReportGroup, clickRows: readonly RollupClickRow[], lineRows: readonly RollupLineRow[]): Sums {
+export function rollupSums(
+  group: ReportGroup,
+  clickRows: readonly RollupClickRow[],
+  lineRows: readonly RollupLineRow[],
+): Sums {
   // A key whose subtracted days held all its activity nets to nothing: it had no click and no credit in the range.
   const out = emptySums();
   for (const r of clickRows) {
-    if (Number(r.clicks ?? 0) !== 0) addClicks(out, group === 'week' ? weekOfDay(r.key) : r.key, Number(r.clicks), Number(r.unique_clicks ?? 0));
+    if (Number(r.clicks ?? 0) !== 0)
+      addClicks(out, group === 'week' ? weekOfDay(r.key) : r.key, Number(r.clicks), Number(r.unique_clicks ?? 0));
   }
   for (const r of lineRows) {
     const m = {} as LineMeasures;
@@ -101,26 +136,48 @@ export function rollupSums(group: ReportGroup, clickRows: readonly RollupClickRo
 // --- Sums from the raw rows --------------------------------------------------------------------------------------
 
 /** Raw clicks counted per local day, offer, link, member and sub-id (member and sub-id '' when none). */
-export interface RawClickRow { day: string; offer_id: string; member_id: string; link_id: string; sub1: string; clicks: number; unique_clicks: number }
+export interface RawClickRow {
+  day: string;
+  offer_id: string;
+  member_id: string;
+  link_id: string;
+  sub1: string;
+  clicks: number;
+  unique_clicks: number;
+}
 /** A credit line of a raw conversion, with its local day and its click's sub-id. */
 export type RawLine = CreditLine & { day: string; subId: string };
 
 function rawClickKey(group: ReportGroup, c: RawClickRow): string {
   switch (group) {
-    case 'offer': return c.offer_id;
-    case 'member': return c.member_id;
-    case 'link': return c.link_id;
-    case 'day': return c.day;
-    case 'week': return weekOfDay(c.day);
-    case 'sub_id': return c.sub1;
-    default: return '';
+    case 'offer':
+      return c.offer_id;
+    case 'member':
+      return c.member_id;
+    case 'link':
+      return c.link_id;
+    case 'day':
+      return c.day;
+    case 'week':
+      return weekOfDay(c.day);
+    case 'sub_id':
+      return c.sub1;
+    default:
+      return '';
   }
 }
 
 /** The credit lines of raw conversions that pass the filters, each on its local day in `tz`. */
 export function rawLines(
-  conversions: readonly (ReportConversion & { occurredAt: number; clickId: string | null; commissions: ReportCommission[] })[],
-  convert: ToWorkspaceCurrency, tz: string, q: ReportFilters, subIds: ReadonlyMap<string, string>,
+  conversions: readonly (ReportConversion & {
+    occurredAt: number;
+    clickId: string | null;
+    commissions: ReportCommission[];
+  })[],
+  convert: ToWorkspaceCurrency,
+  tz: string,
+  q: ReportFilters,
+  subIds: ReadonlyMap<string, string>,
 ): RawLine[] {
   const days = new LocalDays(tz);
   const lines: RawLine[] = [];
@@ -146,8 +203,22 @@ export function rawSums(group: ReportGroup, clickRows: readonly RawClickRow[], l
     addClicks(out, key, c.clicks, c.unique_clicks);
   }
   for (const l of lines) {
-    const key = group === 'offer' ? l.offerId : group === 'member' ? l.memberId : group === 'link' ? l.linkId : group === 'code' ? l.codeId
-      : group === 'day' ? l.day : group === 'week' ? weekOfDay(l.day) : group === 'sub_id' ? l.subId : '';
+    const key =
+      group === 'offer'
+        ? l.offerId
+        : group === 'member'
+          ? l.memberId
+          : group === 'link'
+            ? l.linkId
+            : group === 'code'
+              ? l.codeId
+              : group === 'day'
+                ? l.day
+                : group === 'week'
+                  ? weekOfDay(l.day)
+                  : group === 'sub_id'
+                    ? l.subId
+                    : '';
     addLine(out, key, l);
   }
   return out;
@@ -168,13 +239,28 @@ export function overall(sums: Sums): Sums {
 }
 
 /** A promo code a report by code may list, with its member's reach. */
-export interface ReportCode { id: string; code: string; offerId: string; memberId: string | null; reach: number | null }
+export interface ReportCode {
+  id: string;
+  code: string;
+  offerId: string;
+  memberId: string | null;
+  reach: number | null;
+}
 
 /** The row keys; for a code grouping also each code's click key (offer|member), text and member's reach. */
-export type ReportKeys = string[] & { codes?: Map<string, string>; codeNames?: Map<string, string>; codeReach?: Map<string, number | null> };
+export type ReportKeys = string[] & {
+  codes?: Map<string, string>;
+  codeNames?: Map<string, string>;
+  codeReach?: Map<string, number | null>;
+};
 
 /** The rows of the report: every day or week of the range, or every key with any activity. */
-export function groupKeys(s: Pick<ReportScope, 'from' | 'to' | 'tz'>, group: ReportGroupBy, sums: Sums, codes: readonly ReportCode[]): ReportKeys {
+export function groupKeys(
+  s: Pick<ReportScope, 'from' | 'to' | 'tz'>,
+  group: ReportGroupBy,
+  sums: Sums,
+  codes: readonly ReportCode[],
+): ReportKeys {
   if (group === 'day' || group === 'week') return bucketRange(s.from, s.to, s.tz, group).map((b) => b.key);
   if (group !== 'code') return [...new Set([...sums.clicks.keys(), ...sums.lines.keys()])].sort();
   // A code's clicks are its member's clicks on its offer: codes whose member had clicks are listed even unredeemed.
@@ -199,14 +285,27 @@ function clickKeyOf(group: ReportGroupBy, key: string, codes: Map<string, string
   return k && !k.endsWith('|') ? k : '\u0000none'; // a generic code has no member whose clicks it could claim
 }
 
-function aggregate(sums: Sums, clickKey: string, lineKey: string, byCredit: boolean, reach: number | null): ReportAggregate {
+function aggregate(
+  sums: Sums,
+  clickKey: string,
+  lineKey: string,
+  byCredit: boolean,
+  reach: number | null,
+): ReportAggregate {
   const c = sums.clicks.get(clickKey);
   const l = sums.lines.get(lineKey);
   return {
-    clicks: c?.clicks ?? 0, uniqueClicks: c?.uniqueClicks ?? 0, conversions: (byCredit ? l?.credits : l?.orders) ?? 0,
-    unattributed: l?.unattributed ?? 0, salesMinor: l?.salesMinor ?? 0, refundsMinor: l?.refundsMinor ?? 0,
-    commissionMinor: l?.commissionMinor ?? 0, codedRevenueMinor: l?.codedRevenueMinor ?? 0, linkRevenueMinor: l?.linkRevenueMinor ?? 0,
-    codeRedemptions: l?.codeRedemptions ?? 0, reach,
+    clicks: c?.clicks ?? 0,
+    uniqueClicks: c?.uniqueClicks ?? 0,
+    conversions: (byCredit ? l?.credits : l?.orders) ?? 0,
+    unattributed: l?.unattributed ?? 0,
+    salesMinor: l?.salesMinor ?? 0,
+    refundsMinor: l?.refundsMinor ?? 0,
+    commissionMinor: l?.commissionMinor ?? 0,
+    codedRevenueMinor: l?.codedRevenueMinor ?? 0,
+    linkRevenueMinor: l?.linkRevenueMinor ?? 0,
+    codeRedemptions: l?.codeRedemptions ?? 0,
+    reach,
   };
 }
 
@@ -223,15 +322,26 @@ export function countsCredits(group: ReportGroupBy, q: ReportFilters): boolean {
  * (see overall), `reach` each row's reach and the totals' under TOTAL_REACH.
  */
 export function reportRows(
-  group: ReportGroupBy, q: ReportFilters, keys: ReportKeys, grouped: Sums, total: Sums, reach: ReadonlyMap<string, number | null>,
+  group: ReportGroupBy,
+  q: ReportFilters,
+  keys: ReportKeys,
+  grouped: Sums,
+  total: Sums,
+  reach: ReadonlyMap<string, number | null>,
 ): { rows: LabeledRow[]; totals: ReportRow } {
   const byCredit = countsCredits(group, q);
   const rows = keys.map((key) => {
-    const row = reportRow(key, aggregate(grouped, clickKeyOf(group, key, keys.codes), key, byCredit, reach.get(key) ?? null)) as LabeledRow;
+    const row = reportRow(
+      key,
+      aggregate(grouped, clickKeyOf(group, key, keys.codes), key, byCredit, reach.get(key) ?? null),
+    ) as LabeledRow;
     row.label = ''; // set by labelRows(); assigned, not spread, since a report may have thousands of rows
     return row;
   });
-  const totals = reportRow('total', aggregate(total, '', '', !!(q.memberId || q.codeId || q.linkId), reach.get(TOTAL_REACH) ?? null));
+  const totals = reportRow(
+    'total',
+    aggregate(total, '', '', !!(q.memberId || q.codeId || q.linkId), reach.get(TOTAL_REACH) ?? null),
+  );
   return { rows, totals };
 }
 
@@ -246,18 +356,37 @@ export function sumKnown(values: (number | null | undefined)[]): number | null {
   return known.length ? known.reduce((a, b) => a + b, 0) : null;
 }
 
-const NONE: Record<ReportGroupBy, string> = { offer: '(no offer)', member: '(no member)', code: '(no code)', link: '(no link)', sub_id: '(no sub-id)', day: '', week: '' };
+const NONE: Record<ReportGroupBy, string> = {
+  offer: '(no offer)',
+  member: '(no member)',
+  code: '(no code)',
+  link: '(no link)',
+  sub_id: '(no sub-id)',
+  day: '',
+  week: '',
+};
 
 /** Labels the rows: a day as itself, a week as its ISO label, an id by its name (or itself), no key as "(no …)". */
 export function labelRows(group: ReportGroupBy, rows: LabeledRow[], names: ReadonlyMap<string, string>): void {
   for (const r of rows) {
-    r.label = group === 'day' ? r.key : group === 'week' ? isoWeekLabel(r.key) : group === 'sub_id' ? r.key || NONE.sub_id : !r.key ? NONE[group] : (names.get(r.key) ?? r.key);
+    r.label =
+      group === 'day'
+        ? r.key
+        : group === 'week'
+          ? isoWeekLabel(r.key)
+          : group === 'sub_id'
+            ? r.key || NONE.sub_id
+            : !r.key
+              ? NONE[group]
+              : (names.get(r.key) ?? r.key);
   }
 }
 
 /** Orders the rows: by the sort asked for (default: time ascending, else sales descending), then by key. */
 export function sortRows(
-  rows: LabeledRow[], group: ReportGroupBy, q: { sort?: (typeof REPORT_SORTS)[number]; order?: 'asc' | 'desc' },
+  rows: LabeledRow[],
+  group: ReportGroupBy,
+  q: { sort?: (typeof REPORT_SORTS)[number]; order?: 'asc' | 'desc' },
 ): void {
   const sort = q.sort ?? (group === 'day' || group === 'week' ? 'key' : 'salesMinor');
   const dir = (q.order ?? (sort === 'key' ? 'asc' : 'desc')) === 'asc' ? 1 : -1;

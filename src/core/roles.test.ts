@@ -3,7 +3,11 @@ import { isStateChanging, maySeeSecrets, minRole, roleDenial } from './roles.js'
 
 describe('roleDenial', () => {
   it('lets an owner do anything', () => {
-    for (const [method, route] of [['DELETE', '/api/v1/users/:id'], ['POST', '/api/v1/api-keys'], ['POST', '/api/v1/offers']]) {
+    for (const [method, route] of [
+      ['DELETE', '/api/v1/users/:id'],
+      ['POST', '/api/v1/api-keys'],
+      ['POST', '/api/v1/offers'],
+    ]) {
       expect(roleDenial('owner', method!, route!)).toBeNull();
     }
   });
@@ -22,7 +26,8 @@ describe('roleDenial', () => {
   it('lets a viewer only read, and never users or API keys', () => {
     expect(roleDenial('viewer', 'GET', '/api/v1/offers')).toBeNull();
     expect(roleDenial('viewer', 'HEAD', '/api/v1/offers')).toBeNull();
-    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE', 'post']) expect(roleDenial('viewer', method, '/api/v1/offers')).toBe('read_only');
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE', 'post'])
+      expect(roleDenial('viewer', method, '/api/v1/offers')).toBe('read_only');
     expect(roleDenial('viewer', 'GET', '/api/v1/users')).toBe('owner_only');
   });
 
@@ -46,9 +51,15 @@ describe('minRole', () => {
     expect(minRole('POST', '/api/v1/api-keys')).toBe('owner');
     expect(minRole('GET', '/api/v1/users-report')).toBe('viewer');
     const roles = ['viewer', 'manager', 'owner'] as const;
-    for (const [method, route] of [['GET', '/api/v1/offers'], ['PATCH', '/api/v1/workspace'], ['GET', '/api/v1/api-keys'], ['DELETE', '/api/v1/users/:id']] as const) {
+    for (const [method, route] of [
+      ['GET', '/api/v1/offers'],
+      ['PATCH', '/api/v1/workspace'],
+      ['GET', '/api/v1/api-keys'],
+      ['DELETE', '/api/v1/users/:id'],
+    ] as const) {
       const least = roles.indexOf(minRole(method, route));
-      for (const [i, role] of roles.entries()) expect(roleDenial(role, method, route) === null, `${role} ${method} ${route}`).toBe(i >= least);
+      for (const [i, role] of roles.entries())
+        expect(roleDenial(role, method, route) === null, `${role} ${method} ${route}`).toBe(i >= least);
     }
   });
 });

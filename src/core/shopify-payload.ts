@@ -33,7 +33,12 @@ export interface ShopifyRefund {
 export type ShopifyTopic = 'orders/create' | 'orders/paid' | 'orders/cancelled' | 'refunds/create';
 
 export type ShopifyEvent =
-  | { topic: 'orders/create' | 'orders/paid' | 'orders/cancelled'; order: ShopifyOrder; test: boolean; eventTime: number }
+  | {
+      topic: 'orders/create' | 'orders/paid' | 'orders/cancelled';
+      order: ShopifyOrder;
+      test: boolean;
+      eventTime: number;
+    }
   | { topic: 'refunds/create'; refund: ShopifyRefund; test: boolean; eventTime: number };
 
 export type ShapeCheck = { ok: true; event: ShopifyEvent } | { ok: false; path: string; message: string };
@@ -52,8 +57,14 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const isString: Check = (v) => typeof v === 'string';
 const isDate: Check = (v) => typeof v === 'string' && Number.isFinite(Date.parse(v));
 const isId: Check = (v) => idText(v) !== undefined;
-const optional = (check: Check): Check => (v) => v === undefined || v === null || check(v);
-const listOf = (item: Record<string, Check>): Check => (v) => Array.isArray(v) && v.every((x) => isObject(x) && fieldsProblem(x, item) === null);
+const optional =
+  (check: Check): Check =>
+  (v) =>
+    v === undefined || v === null || check(v);
+const listOf =
+  (item: Record<string, Check>): Check =>
+  (v) =>
+    Array.isArray(v) && v.every((x) => isObject(x) && fieldsProblem(x, item) === null);
 
 /** The first field that does not pass its check, as its path. */
 function fieldsProblem(value: Record<string, unknown>, fields: Record<string, Check>): string | null {
@@ -85,7 +96,9 @@ const REFUND_FIELDS: Record<string, Check> = {
   processed_at: optional(isDate),
   test: optional((v) => typeof v === 'boolean'),
   transactions: optional(listOf({ kind: optional(isString), status: optional(isString), amount: optional(isString) })),
-  refund_line_items: optional(listOf({ subtotal: optional((v) => isString(v) || (typeof v === 'number' && Number.isFinite(v))) })),
+  refund_line_items: optional(
+    listOf({ subtotal: optional((v) => isString(v) || (typeof v === 'number' && Number.isFinite(v))) }),
+  ),
 };
 
 const time = (v: unknown) => Date.parse(String(v));
@@ -111,7 +124,8 @@ export function readShopifyEvent(topic: ShopifyTopic, body: unknown): ShapeCheck
   if (field) return bad(field, `Not an order payload: ${field} is missing or not what Shopify sends.`);
   const order = body as unknown as ShopifyOrder;
   if (topic === 'orders/cancelled') {
-    if (!order.cancelled_at) return bad('cancelled_at', 'An orders/cancelled payload is a cancelled order (cancelled_at set).');
+    if (!order.cancelled_at)
+      return bad('cancelled_at', 'An orders/cancelled payload is a cancelled order (cancelled_at set).');
     return { ok: true, event: { topic, order, test, eventTime: time(order.cancelled_at) } };
   }
   if (!test && order.cancelled_at) return bad('cancelled_at', `A ${topic} payload is an order that is not cancelled.`);

@@ -5,7 +5,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const SIGNATURE_TOLERANCE_MS = 5 * 60_000;
 
-export type SignatureCheck = { ok: true } | { ok: false; reason: 'signature_malformed' | 'signature_expired' | 'signature_mismatch' };
+export type SignatureCheck =
+  { ok: true } | { ok: false; reason: 'signature_malformed' | 'signature_expired' | 'signature_mismatch' };
 
 /**
  * What a signed request's signature covers, and so the only part of it the request may act on: the raw body, byte for
@@ -36,7 +37,9 @@ export function verifySignature(header: string, secret: string, payload: string,
   if (Math.abs(now - Number(t) * 1000) > SIGNATURE_TOLERANCE_MS) return { ok: false, reason: 'signature_expired' };
   const expected = createHmac('sha256', secret).update(`${t}.${payload}`).digest();
   const given = Buffer.from(v1, 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected) ? { ok: true } : { ok: false, reason: 'signature_mismatch' };
+  return given.length === expected.length && timingSafeEqual(given, expected)
+    ? { ok: true }
+    : { ok: false, reason: 'signature_mismatch' };
 }
 
 /** Constant-time comparison of a shared secret sent as a parameter. */

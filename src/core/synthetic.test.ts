@@ -62,7 +62,10 @@ describe('apportion', () => {
     expect(parts).toEqual([334, 333, 333]);
     expect(apportion(10, [0, 5, 5])).toEqual([0, 5, 5]);
     expect(apportion(0, [1, 2])).toEqual([0, 0]);
-    const many = apportion(12_345, Array.from({ length: 97 }, (_, i) => (i % 7) + 0.3));
+    const many = apportion(
+      12_345,
+      Array.from({ length: 97 }, (_, i) => (i % 7) + 0.3),
+    );
     expect(many.reduce((a, b) => a + b, 0)).toBe(12_345);
   });
 
@@ -87,7 +90,8 @@ describe('shapes', () => {
     const weekday = WEEKDAY_FACTOR.slice(1, 6).reduce((a, b) => a + b, 0) / 5;
     expect(weekend).toBeLessThan(weekday * 0.8);
     expect(isWeekend(0) && isWeekend(6) && !isWeekend(3)).toBe(true);
-    for (const weekendDay of [false, true]) expect(hourFactor(4, weekendDay)).toBeLessThan(hourFactor(20, weekendDay) / 3);
+    for (const weekendDay of [false, true])
+      expect(hourFactor(4, weekendDay)).toBeLessThan(hourFactor(20, weekendDay) / 3);
     expect(hourFactor(24, false)).toBe(0);
   });
 });

@@ -11,9 +11,9 @@ export class Rng {
 
   /** `stream` names an independent sequence of the same seed, so one phase drawing more never shifts another's. */
   constructor(seed: number, stream = '') {
-    let h = splitmix32(seed >>> 0 ^ hashString(stream));
-    this.a = (h = splitmix32(h));
-    this.b = (h = splitmix32(h));
+    let h = splitmix32((seed >>> 0) ^ hashString(stream));
+    this.a = h = splitmix32(h);
+    this.b = h = splitmix32(h);
     this.c = splitmix32(h);
     this.d = 1;
     for (let i = 0; i < 12; i++) this.next();
@@ -175,8 +175,14 @@ export function apportion(total: number, weights: ArrayLike<number>): number[] {
 export const WEEKDAY_FACTOR: readonly number[] = [0.74, 1.0, 1.03, 1.01, 1.06, 0.96, 0.7];
 
 // Clicks per local hour: a trough at 3–5 am, a lunchtime bump and an evening peak on phones. Weekends start later.
-const WEEKDAY_HOURS = [0.32, 0.2, 0.13, 0.1, 0.1, 0.16, 0.34, 0.62, 0.82, 0.9, 0.94, 1.0, 1.08, 1.0, 0.94, 0.94, 1.0, 1.1, 1.26, 1.42, 1.52, 1.42, 1.08, 0.66];
-const WEEKEND_HOURS = [0.48, 0.34, 0.22, 0.15, 0.12, 0.12, 0.18, 0.3, 0.52, 0.78, 0.98, 1.08, 1.12, 1.1, 1.06, 1.04, 1.06, 1.1, 1.2, 1.3, 1.34, 1.24, 1.0, 0.72];
+const WEEKDAY_HOURS = [
+  0.32, 0.2, 0.13, 0.1, 0.1, 0.16, 0.34, 0.62, 0.82, 0.9, 0.94, 1.0, 1.08, 1.0, 0.94, 0.94, 1.0, 1.1, 1.26, 1.42, 1.52,
+  1.42, 1.08, 0.66,
+];
+const WEEKEND_HOURS = [
+  0.48, 0.34, 0.22, 0.15, 0.12, 0.12, 0.18, 0.3, 0.52, 0.78, 0.98, 1.08, 1.12, 1.1, 1.06, 1.04, 1.06, 1.1, 1.2, 1.3,
+  1.34, 1.24, 1.0, 0.72,
+];
 
 export function hourFactor(hour: number, weekend: boolean): number {
   return (weekend ? WEEKEND_HOURS : WEEKDAY_HOURS)[hour] ?? 0;

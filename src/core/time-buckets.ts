@@ -32,8 +32,14 @@ function wallFormat(timeZone: string): Intl.DateTimeFormat {
   if (!f) {
     // Gregorian calendar and Latin digits whatever the host locale; h23 so midnight reads 00, not 24.
     f = new Intl.DateTimeFormat('en-US-u-ca-gregory-nu-latn', {
-      timeZone, year: 'numeric', month: '2-digit', day: '2-digit',
-      hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
     });
     if (formats.size >= MAX_CACHED_ZONES) formats.clear();
     formats.set(timeZone, f);
@@ -62,7 +68,8 @@ function offsetAt(ms: number, tz: string): number {
 }
 
 function assertInstant(ms: number): void {
-  if (!Number.isFinite(ms) || ms < MIN_INSTANT || ms >= MAX_INSTANT) throw new RangeError(`instant out of range: ${ms}`);
+  if (!Number.isFinite(ms) || ms < MIN_INSTANT || ms >= MAX_INSTANT)
+    throw new RangeError(`instant out of range: ${ms}`);
 }
 
 function toKey(utcMidnight: number): string {
@@ -246,7 +253,8 @@ export function coverRange(from: string, to: string, span: DataSpan | null = nul
       if (!inside.length) continue;
       const outside = [...daysWithData(w, addDays(x, -1)), ...daysWithData(addDays(y, 1), sunday)];
       if (!outside.length) out.push({ key: `W${w}`, weight: 1 });
-      else if (1 + outside.length < inside.length) out.push({ key: `W${w}`, weight: 1 }, ...outside.map((d) => ({ key: d, weight: -1 })));
+      else if (1 + outside.length < inside.length)
+        out.push({ key: `W${w}`, weight: 1 }, ...outside.map((d) => ({ key: d, weight: -1 })));
       else out.push(...inside.map((d) => ({ key: d, weight: 1 })));
     }
     return out;
@@ -265,7 +273,8 @@ export function coverRange(from: string, to: string, span: DataSpan | null = nul
     const after = y < last ? byWeeks(addDays(y, 1), last) : [];
     const partial = byWeeks(x, y);
     if (!before.length && !after.length) terms.push({ key: `M${first.slice(0, 7)}`, weight: 1 });
-    else if (1 + before.length + after.length < partial.length) terms.push({ key: `M${first.slice(0, 7)}`, weight: 1 }, ...negated(before), ...negated(after));
+    else if (1 + before.length + after.length < partial.length)
+      terms.push({ key: `M${first.slice(0, 7)}`, weight: 1 }, ...negated(before), ...negated(after));
     else terms.push(...partial);
   }
   // A week straddling two months may be used by both: add up each key's weights.

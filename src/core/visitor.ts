@@ -30,29 +30,57 @@ const IN_APP: readonly RegExp[] = [
 // Link-preview fetchers: a creator posting a link makes each platform fetch it once or more; none is a person.
 const PREVIEW: readonly Rule[] = [
   // Telegram's string says "like TwitterBot": more specific names come first.
-  ['telegrambot', /TelegramBot/i], ['twitterbot', /Twitterbot/i], ['facebookexternalhit', /facebookexternalhit/i],
-  ['facebot', /\bFacebot/i], ['slackbot', /Slackbot|Slack-ImgProxy/i], ['linkedinbot', /LinkedInBot/i],
-  ['discordbot', /Discordbot/i], ['whatsapp', /\bWhatsApp\/\d/i], ['skypeuripreview', /SkypeUriPreview/i],
-  ['iframely', /Iframely/i], ['embedly', /Embedly/i], ['redditbot', /redditbot/i],
-  ['pinterestbot', /Pinterestbot|^Pinterest\/0\./i], ['applebot', /Applebot/i],
-  ['google-pagerenderer', /Google-PageRenderer/i], ['vkshare', /vkShare/i], ['viber', /\bViber\b/i],
+  ['telegrambot', /TelegramBot/i],
+  ['twitterbot', /Twitterbot/i],
+  ['facebookexternalhit', /facebookexternalhit/i],
+  ['facebot', /\bFacebot/i],
+  ['slackbot', /Slackbot|Slack-ImgProxy/i],
+  ['linkedinbot', /LinkedInBot/i],
+  ['discordbot', /Discordbot/i],
+  ['whatsapp', /\bWhatsApp\/\d/i],
+  ['skypeuripreview', /SkypeUriPreview/i],
+  ['iframely', /Iframely/i],
+  ['embedly', /Embedly/i],
+  ['redditbot', /redditbot/i],
+  ['pinterestbot', /Pinterestbot|^Pinterest\/0\./i],
+  ['applebot', /Applebot/i],
+  ['google-pagerenderer', /Google-PageRenderer/i],
+  ['vkshare', /vkShare/i],
+  ['viber', /\bViber\b/i],
   ['snapchat', /Snap URL Preview/i],
 ];
 
 const CRAWLER: readonly Rule[] = [
   ['googlebot', /Googlebot|AdsBot-Google|Mediapartners-Google|Google-InspectionTool/i],
-  ['bingbot', /bingbot|BingPreview/i], ['yandexbot', /YandexBot|YandexMobileBot/i],
-  ['baiduspider', /Baiduspider/i], ['duckduckbot', /DuckDuckBot/i], ['ahrefsbot', /AhrefsBot/i],
-  ['semrushbot', /SemrushBot/i], ['mj12bot', /MJ12bot/i], ['petalbot', /PetalBot/i], ['dotbot', /\bDotBot/i],
-  ['gptbot', /GPTBot/i], ['claudebot', /ClaudeBot|Claude-Web/i], ['ccbot', /\bCCBot/i],
-  ['bytespider', /Bytespider|TikTokSpider/i], ['amazonbot', /Amazonbot/i],
+  ['bingbot', /bingbot|BingPreview/i],
+  ['yandexbot', /YandexBot|YandexMobileBot/i],
+  ['baiduspider', /Baiduspider/i],
+  ['duckduckbot', /DuckDuckBot/i],
+  ['ahrefsbot', /AhrefsBot/i],
+  ['semrushbot', /SemrushBot/i],
+  ['mj12bot', /MJ12bot/i],
+  ['petalbot', /PetalBot/i],
+  ['dotbot', /\bDotBot/i],
+  ['gptbot', /GPTBot/i],
+  ['claudebot', /ClaudeBot|Claude-Web/i],
+  ['ccbot', /\bCCBot/i],
+  ['bytespider', /Bytespider|TikTokSpider/i],
+  ['amazonbot', /Amazonbot/i],
 ];
 
 const HTTP_CLIENT: readonly Rule[] = [
-  ['curl', /^curl\//i], ['wget', /\bWget\//i], ['python-requests', /python-requests/i],
-  ['python-urllib', /Python-urllib/i], ['aiohttp', /aiohttp/i], ['go-http-client', /Go-http-client/i],
-  ['java', /^Java\/|\bApache-HttpClient\//i], ['okhttp', /^okhttp\//i], ['libwww-perl', /libwww-perl/i],
-  ['axios', /^axios\//i], ['node-fetch', /node-fetch/i], ['undici', /^undici\b/i],
+  ['curl', /^curl\//i],
+  ['wget', /\bWget\//i],
+  ['python-requests', /python-requests/i],
+  ['python-urllib', /Python-urllib/i],
+  ['aiohttp', /aiohttp/i],
+  ['go-http-client', /Go-http-client/i],
+  ['java', /^Java\/|\bApache-HttpClient\//i],
+  ['okhttp', /^okhttp\//i],
+  ['libwww-perl', /libwww-perl/i],
+  ['axios', /^axios\//i],
+  ['node-fetch', /node-fetch/i],
+  ['undici', /^undici\b/i],
   ['postman', /PostmanRuntime/i],
 ];
 
@@ -152,11 +180,17 @@ function parseIpv6(s: string): number[] | null {
 function formatIpv6(g: readonly number[]): string {
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) { i++; continue; }
+  for (let i = 0; i < 8;) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) { best = i; bestLen = j - i; }
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   const hex = g.map((n) => n.toString(16));

@@ -5,7 +5,17 @@ import type { Database } from './schema.js';
 export interface AuditEntry {
   workspaceId: string;
   actor: string;
-  entity: 'offer' | 'payout_option' | 'member' | 'link' | 'promo_code' | 'api_key' | 'workspace' | 'user' | 'alert' | 'conversion';
+  entity:
+    | 'offer'
+    | 'payout_option'
+    | 'member'
+    | 'link'
+    | 'promo_code'
+    | 'api_key'
+    | 'workspace'
+    | 'user'
+    | 'alert'
+    | 'conversion';
   entityId: string;
   action: string;
   detail?: unknown;

@@ -5,7 +5,15 @@
 import { Worker, type TransferListItem } from 'node:worker_threads';
 import { sql, type Transaction } from 'kysely';
 import type { DialectKind, Store } from './dialect/index.js';
-import type { Database, ClickTable, CommissionAdjustmentTable, CommissionTable, ConversionEventTable, ConversionTable, PayoutBatchTable } from './schema.js';
+import type {
+  Database,
+  ClickTable,
+  CommissionAdjustmentTable,
+  CommissionTable,
+  ConversionEventTable,
+  ConversionTable,
+  PayoutBatchTable,
+} from './schema.js';
 
 type PgType = 'text' | 'bigint';
 
@@ -13,33 +21,116 @@ type PgType = 'text' | 'bigint';
 // assigned to integer columns without loss: every flag and count fits).
 const TABLES = {
   clicks: {
-    id: 'text', workspace_id: 'text', link_id: 'text', offer_id: 'text', member_id: 'text', created_at: 'bigint', tracked: 'bigint',
-    ip_hash: 'text', ip_truncated: 'text', user_agent: 'text', referrer_host: 'text', country: 'text', device: 'text', is_bot: 'bigint',
-    bot_reason: 'text', is_unique: 'bigint', sub1: 'text', sub2: 'text', sub3: 'text', sub4: 'text', sub5: 'text',
+    id: 'text',
+    workspace_id: 'text',
+    link_id: 'text',
+    offer_id: 'text',
+    member_id: 'text',
+    created_at: 'bigint',
+    tracked: 'bigint',
+    ip_hash: 'text',
+    ip_truncated: 'text',
+    user_agent: 'text',
+    referrer_host: 'text',
+    country: 'text',
+    device: 'text',
+    is_bot: 'bigint',
+    bot_reason: 'text',
+    is_unique: 'bigint',
+    sub1: 'text',
+    sub2: 'text',
+    sub3: 'text',
+    sub4: 'text',
+    sub5: 'text',
   } satisfies Record<keyof ClickTable, PgType>,
   conversions: {
-    id: 'text', workspace_id: 'text', order_id: 'text', is_test: 'bigint', status: 'text', occurred_at: 'bigint', reported_offer_id: 'text',
-    click_id: 'text', code: 'text', amount_minor: 'bigint', currency: 'text', refunded_minor: 'bigint', refunded_full: 'bigint', cancelled_at: 'bigint',
-    review: 'text', decision: 'text', created_at: 'bigint', updated_at: 'bigint',
+    id: 'text',
+    workspace_id: 'text',
+    order_id: 'text',
+    is_test: 'bigint',
+    status: 'text',
+    occurred_at: 'bigint',
+    reported_offer_id: 'text',
+    click_id: 'text',
+    code: 'text',
+    amount_minor: 'bigint',
+    currency: 'text',
+    refunded_minor: 'bigint',
+    refunded_full: 'bigint',
+    cancelled_at: 'bigint',
+    review: 'text',
+    decision: 'text',
+    created_at: 'bigint',
+    updated_at: 'bigint',
   } satisfies Record<keyof ConversionTable, PgType>,
   conversion_events: {
-    id: 'text', workspace_id: 'text', conversion_id: 'text', received_at: 'bigint', source: 'text', order_id: 'text', is_test: 'bigint',
-    outcome: 'text', reason: 'text', detail: 'text', trust: 'text', evidence: 'text', event_key: 'text',
+    id: 'text',
+    workspace_id: 'text',
+    conversion_id: 'text',
+    received_at: 'bigint',
+    source: 'text',
+    order_id: 'text',
+    is_test: 'bigint',
+    outcome: 'text',
+    reason: 'text',
+    detail: 'text',
+    trust: 'text',
+    evidence: 'text',
+    event_key: 'text',
   } satisfies Record<keyof ConversionEventTable, PgType>,
   commissions: {
-    id: 'text', workspace_id: 'text', conversion_id: 'text', offer_id: 'text', member_id: 'text', payout_option_id: 'text', source: 'text',
-    share_bps: 'bigint', sale_minor: 'bigint', amount_minor: 'bigint', currency: 'text', rate_applied: 'bigint', tier_from: 'bigint',
-    month_key: 'text', status: 'text', approve_after: 'bigint', approved_at: 'bigint', reversed_at: 'bigint', paid_at: 'bigint',
-    payout_batch_id: 'text', created_at: 'bigint', updated_at: 'bigint', accrued_minor: 'bigint', adjusted_minor: 'bigint',
-    admin_touched: 'bigint', in_decision: 'bigint',
+    id: 'text',
+    workspace_id: 'text',
+    conversion_id: 'text',
+    offer_id: 'text',
+    member_id: 'text',
+    payout_option_id: 'text',
+    source: 'text',
+    share_bps: 'bigint',
+    sale_minor: 'bigint',
+    amount_minor: 'bigint',
+    currency: 'text',
+    rate_applied: 'bigint',
+    tier_from: 'bigint',
+    month_key: 'text',
+    status: 'text',
+    approve_after: 'bigint',
+    approved_at: 'bigint',
+    reversed_at: 'bigint',
+    paid_at: 'bigint',
+    payout_batch_id: 'text',
+    created_at: 'bigint',
+    updated_at: 'bigint',
+    accrued_minor: 'bigint',
+    adjusted_minor: 'bigint',
+    admin_touched: 'bigint',
+    in_decision: 'bigint',
   } satisfies Record<keyof CommissionTable, PgType>,
   commission_adjustments: {
-    id: 'text', workspace_id: 'text', commission_id: 'text', kind: 'text', amount_before: 'bigint', amount_after: 'bigint',
-    status_before: 'text', status_after: 'text', reason: 'text', actor: 'text', created_at: 'bigint', delta_minor: 'bigint', detail: 'text',
+    id: 'text',
+    workspace_id: 'text',
+    commission_id: 'text',
+    kind: 'text',
+    amount_before: 'bigint',
+    amount_after: 'bigint',
+    status_before: 'text',
+    status_after: 'text',
+    reason: 'text',
+    actor: 'text',
+    created_at: 'bigint',
+    delta_minor: 'bigint',
+    detail: 'text',
   } satisfies Record<keyof CommissionAdjustmentTable, PgType>,
   payout_batches: {
-    id: 'text', workspace_id: 'text', currency: 'text', total_minor: 'bigint', members: 'bigint', commissions: 'bigint', note: 'text',
-    actor: 'text', created_at: 'bigint',
+    id: 'text',
+    workspace_id: 'text',
+    currency: 'text',
+    total_minor: 'bigint',
+    members: 'bigint',
+    commissions: 'bigint',
+    note: 'text',
+    actor: 'text',
+    created_at: 'bigint',
   } satisfies Record<keyof PayoutBatchTable, PgType>,
 };
 
@@ -90,7 +181,10 @@ export interface BulkWriter {
 }
 
 /** One writer per database: a worker thread with its own connection for SQLite, the pool for PostgreSQL. */
-const BULK_WRITERS: Record<DialectKind, (store: Store) => BulkWriter> = { sqlite: sqliteBulkWriter, postgres: postgresBulkWriter };
+const BULK_WRITERS: Record<DialectKind, (store: Store) => BulkWriter> = {
+  sqlite: sqliteBulkWriter,
+  postgres: postgresBulkWriter,
+};
 
 export function openBulkWriter(store: Store): BulkWriter {
   return BULK_WRITERS[store.dialect.name](store);
@@ -127,7 +221,8 @@ function sqliteBulkWriter({ location: file }: Store): BulkWriter {
   return {
     write(parts) {
       for (const p of parts) {
-        if (p.values.length % bulkColumns(p.table).length !== 0) return Promise.reject(new Error(`${p.table}: values are not whole rows`));
+        if (p.values.length % bulkColumns(p.table).length !== 0)
+          return Promise.reject(new Error(`${p.table}: values are not whole rows`));
       }
       return post({ type: 'write', parts });
     },
@@ -148,7 +243,13 @@ function sqliteBulkWriter({ location: file }: Store): BulkWriter {
 const PG_ROWS_PER_STATEMENT = 10_000;
 
 function postgresBulkWriter(store: Store): BulkWriter {
-  const insert = async (tx: Transaction<Database>, table: BulkTable, columns: string[], column: (k: number, row: number) => unknown, total: number) => {
+  const insert = async (
+    tx: Transaction<Database>,
+    table: BulkTable,
+    columns: string[],
+    column: (k: number, row: number) => unknown,
+    total: number,
+  ) => {
     const types = TABLES[table] as Record<string, PgType>;
     for (let row = 0; row < total; row += PG_ROWS_PER_STATEMENT) {
       const n = Math.min(PG_ROWS_PER_STATEMENT, total - row);
@@ -157,7 +258,9 @@ function postgresBulkWriter(store: Store): BulkWriter {
         for (let i = 0; i < n; i++) values[i] = column(k, row + i);
         return sql`${values}::${sql.raw(types[c]!)}[]`;
       });
-      await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) select * from unnest(${sql.join(arrays)})`.execute(tx);
+      await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) select * from unnest(${sql.join(arrays)})`.execute(
+        tx,
+      );
     }
   };
   const dictionary: string[] = [];
@@ -178,12 +281,20 @@ function postgresBulkWriter(store: Store): BulkWriter {
       for (const s of batch.strings) dictionary.push(s);
       const idLength = batch.rows ? batch.ids.length / batch.rows : 0;
       const width = CLICK_CELLS.length;
-      await store.db.transaction().execute((tx) => insert(tx, 'clicks', clickColumns, (k, row) => {
-        if (k === 0) return batch.ids.slice(row * idLength, (row + 1) * idLength);
-        if (k === 1) return batch.at[row];
-        const v = batch.cells[row * width + k - 2]!;
-        return flag[k - 2] ? v : v < 0 ? null : dictionary[v];
-      }, batch.rows));
+      await store.db.transaction().execute((tx) =>
+        insert(
+          tx,
+          'clicks',
+          clickColumns,
+          (k, row) => {
+            if (k === 0) return batch.ids.slice(row * idLength, (row + 1) * idLength);
+            if (k === 1) return batch.at[row];
+            const v = batch.cells[row * width + k - 2]!;
+            return flag[k - 2] ? v : v < 0 ? null : dictionary[v];
+          },
+          batch.rows,
+        ),
+      );
     },
     async close() {},
   };

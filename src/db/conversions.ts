@@ -1,6 +1,12 @@
 import type { Compilable, CompiledQuery, Kysely, QueryResult, Transaction } from 'kysely';
 import { dialectOf } from './dialect/index.js';
-import type { CommissionAdjustmentTable, CommissionTable, ConversionEventTable, ConversionTable, Database } from './schema.js';
+import type {
+  CommissionAdjustmentTable,
+  CommissionTable,
+  ConversionEventTable,
+  ConversionTable,
+  Database,
+} from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 export type ConversionRow = ConversionTable;
@@ -10,7 +16,9 @@ export type AdjustmentRow = CommissionAdjustmentTable;
 
 /** Every column of T, checked by the compiler: a column added to the table must be added here too. */
 function allColumns<T>() {
-  return <const C extends readonly (keyof T & string)[]>(columns: C & ([Exclude<keyof T, C[number]>] extends [never] ? unknown : never)) => columns;
+  return <const C extends readonly (keyof T & string)[]>(
+    columns: C & ([Exclude<keyof T, C[number]>] extends [never] ? unknown : never),
+  ) => columns;
 }
 
 /**
@@ -27,7 +35,8 @@ function prepared<R>(columns: readonly (keyof R & string)[], build: (db: Db, row
       const markers = Object.fromEntries(columns.map((c) => [c, `\u0000${c}`])) as R;
       const query = build(db, markers).compile();
       const order = query.parameters.map((p) => {
-        if (typeof p !== 'string' || !p.startsWith('\u0000')) throw new Error(`prepared statement with a parameter that is not a column: ${query.sql}`);
+        if (typeof p !== 'string' || !p.startsWith('\u0000'))
+          throw new Error(`prepared statement with a parameter that is not a column: ${query.sql}`);
         return p.slice(1) as keyof R & string;
       });
       compiled.set(adapter, (template = { query, order }));
@@ -38,8 +47,31 @@ function prepared<R>(columns: readonly (keyof R & string)[], build: (db: Db, row
 }
 
 const insertConversionRow = prepared<ConversionRow>(
-  allColumns<ConversionRow>()(['id', 'workspace_id', 'order_id', 'is_test', 'status', 'occurred_at', 'reported_offer_id', 'click_id', 'code', 'amount_minor', 'currency', 'refunded_minor', 'refunded_full', 'cancelled_at', 'review', 'decision', 'created_at', 'updated_at']),
-  (db, row) => db.insertInto('conversions').values(row).onConflict((oc) => oc.columns(['workspace_id', 'is_test', 'order_id']).doNothing()),
+  allColumns<ConversionRow>()([
+    'id',
+    'workspace_id',
+    'order_id',
+    'is_test',
+    'status',
+    'occurred_at',
+    'reported_offer_id',
+    'click_id',
+    'code',
+    'amount_minor',
+    'currency',
+    'refunded_minor',
+    'refunded_full',
+    'cancelled_at',
+    'review',
+    'decision',
+    'created_at',
+    'updated_at',
+  ]),
+  (db, row) =>
+    db
+      .insertInto('conversions')
+      .values(row)
+      .onConflict((oc) => oc.columns(['workspace_id', 'is_test', 'order_id']).doNothing()),
 );
 
 /** Inserts the order's conversion unless one exists; true when this call created it. The unique index decides. */
@@ -49,13 +81,26 @@ export async function insertConversionIfNew(db: Db, row: ConversionRow): Promise
 }
 
 export async function lockConversionByOrder(db: Db, workspaceId: string, isTest: boolean, orderId: string) {
-  return dialectOf(db).lockedForUpdate(
-    db.selectFrom('conversions').selectAll().where('workspace_id', '=', workspaceId).where('is_test', '=', isTest ? 1 : 0).where('order_id', '=', orderId),
-  ).executeTakeFirstOrThrow();
+  return dialectOf(db)
+    .lockedForUpdate(
+      db
+        .selectFrom('conversions')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('is_test', '=', isTest ? 1 : 0)
+        .where('order_id', '=', orderId),
+    )
+    .executeTakeFirstOrThrow();
 }
 
 export async function findConversionByOrder(db: Db, workspaceId: string, isTest: boolean, orderId: string) {
-  return db.selectFrom('conversions').selectAll().where('workspace_id', '=', workspaceId).where('is_test', '=', isTest ? 1 : 0).where('order_id', '=', orderId).executeTakeFirst();
+  return db
+    .selectFrom('conversions')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('is_test', '=', isTest ? 1 : 0)
+    .where('order_id', '=', orderId)
+    .executeTakeFirst();
 }
 
 export async function updateConversion(db: Db, id: string, patch: Partial<ConversionRow>): Promise<void> {
@@ -63,7 +108,21 @@ export async function updateConversion(db: Db, id: string, patch: Partial<Conver
 }
 
 const insertEventRow = prepared<ConversionEventRow>(
-  allColumns<ConversionEventRow>()(['id', 'workspace_id', 'conversion_id', 'received_at', 'source', 'order_id', 'is_test', 'outcome', 'reason', 'detail', 'trust', 'evidence', 'event_key']),
+  allColumns<ConversionEventRow>()([
+    'id',
+    'workspace_id',
+    'conversion_id',
+    'received_at',
+    'source',
+    'order_id',
+    'is_test',
+    'outcome',
+    'reason',
+    'detail',
+    'trust',
+    'evidence',
+    'event_key',
+  ]),
   (db, row) => db.insertInto('conversion_events').values(row),
 );
 
@@ -76,27 +135,63 @@ export const eventInsert = insertEventRow.compile;
 
 /** The order's events that brought evidence (and its `created` event, which names the path of an order from before the ledger). */
 export async function evidenceOf(db: Db, conversionId: string) {
-  return db.selectFrom('conversion_events').select(['trust', 'evidence', 'outcome', 'source']).where('conversion_id', '=', conversionId)
-    .where((eb) => eb.or([eb('evidence', 'is not', null), eb('outcome', '=', 'created')])).orderBy('id').execute();
+  return db
+    .selectFrom('conversion_events')
+    .select(['trust', 'evidence', 'outcome', 'source'])
+    .where('conversion_id', '=', conversionId)
+    .where((eb) => eb.or([eb('evidence', 'is not', null), eb('outcome', '=', 'created')]))
+    .orderBy('id')
+    .execute();
 }
 
 /** Inserts an event unless its sender's key was seen in the workspace; false when it was (a redelivered refund). */
 export async function insertKeyedEvent(db: Db, row: ConversionEventRow): Promise<boolean> {
-  const r = await db.insertInto('conversion_events').values(row).onConflict((oc) => oc.columns(['workspace_id', 'event_key']).where('event_key', 'is not', null).doNothing()).executeTakeFirst();
+  const r = await db
+    .insertInto('conversion_events')
+    .values(row)
+    .onConflict((oc) => oc.columns(['workspace_id', 'event_key']).where('event_key', 'is not', null).doNothing())
+    .executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 
 /** The order's commissions, locked for the transaction when asked (in id order, like every locker). */
-export async function commissionsOf(db: Db, conversionId: string, opts: { lock?: boolean } = {}): Promise<CommissionRow[]> {
+export async function commissionsOf(
+  db: Db,
+  conversionId: string,
+  opts: { lock?: boolean } = {},
+): Promise<CommissionRow[]> {
   const q = db.selectFrom('commissions').selectAll().where('conversion_id', '=', conversionId).orderBy('id');
   return (opts.lock ? dialectOf(db).lockedForUpdate(q) : q).execute();
 }
 
 const insertCommissionRow = prepared<CommissionRow>(
   allColumns<CommissionRow>()([
-    'id', 'workspace_id', 'conversion_id', 'offer_id', 'member_id', 'payout_option_id', 'source', 'share_bps', 'sale_minor', 'amount_minor', 'currency',
-    'rate_applied', 'tier_from', 'month_key', 'status', 'approve_after', 'approved_at', 'reversed_at', 'paid_at', 'payout_batch_id', 'created_at', 'updated_at',
-    'accrued_minor', 'adjusted_minor', 'admin_touched', 'in_decision',
+    'id',
+    'workspace_id',
+    'conversion_id',
+    'offer_id',
+    'member_id',
+    'payout_option_id',
+    'source',
+    'share_bps',
+    'sale_minor',
+    'amount_minor',
+    'currency',
+    'rate_applied',
+    'tier_from',
+    'month_key',
+    'status',
+    'approve_after',
+    'approved_at',
+    'reversed_at',
+    'paid_at',
+    'payout_batch_id',
+    'created_at',
+    'updated_at',
+    'accrued_minor',
+    'adjusted_minor',
+    'admin_touched',
+    'in_decision',
   ]),
   (db, row) => db.insertInto('commissions').values(row),
 );
@@ -112,7 +207,21 @@ export async function updateCommission(db: Db, id: string, patch: Partial<Commis
 }
 
 const insertAdjustmentRow = prepared<AdjustmentRow>(
-  allColumns<AdjustmentRow>()(['id', 'workspace_id', 'commission_id', 'kind', 'amount_before', 'amount_after', 'status_before', 'status_after', 'reason', 'actor', 'created_at', 'delta_minor', 'detail']),
+  allColumns<AdjustmentRow>()([
+    'id',
+    'workspace_id',
+    'commission_id',
+    'kind',
+    'amount_before',
+    'amount_after',
+    'status_before',
+    'status_after',
+    'reason',
+    'actor',
+    'created_at',
+    'delta_minor',
+    'detail',
+  ]),
   (db, row) => db.insertInto('commission_adjustments').values(row),
 );
 
@@ -123,7 +232,13 @@ export async function insertAdjustment(db: Db, row: AdjustmentRow): Promise<void
 export const adjustmentInsert = insertAdjustmentRow.compile;
 
 /** Earlier commissions of the member on the offer in the month that still count towards volume tiers. */
-export async function countMonthCommissions(db: Db, offerId: string, memberId: string, monthKey: string, exceptConversion: string): Promise<number> {
+export async function countMonthCommissions(
+  db: Db,
+  offerId: string,
+  memberId: string,
+  monthKey: string,
+  exceptConversion: string,
+): Promise<number> {
   const r = await db
     .selectFrom('commissions')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -137,7 +252,11 @@ export async function countMonthCommissions(db: Db, offerId: string, memberId: s
 }
 
 export async function findClick(db: Db, id: string) {
-  return db.selectFrom('clicks').select(['id', 'workspace_id', 'offer_id', 'member_id', 'link_id', 'created_at', 'tracked', 'is_bot']).where('id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('clicks')
+    .select(['id', 'workspace_id', 'offer_id', 'member_id', 'link_id', 'created_at', 'tracked', 'is_bot'])
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 export async function findCodeForAttribution(db: Db, workspaceId: string, code: string) {

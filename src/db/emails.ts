@@ -12,12 +12,20 @@ const INSERT_CHUNK = 500;
 
 export async function insertEmails(db: Db, rows: EmailRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    await db.insertInto('emails').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+    await db
+      .insertInto('emails')
+      .values(rows.slice(i, i + INSERT_CHUNK))
+      .execute();
   }
 }
 
 export async function findEmail(db: Db, workspaceId: string, id: string): Promise<EmailRow | undefined> {
-  return db.selectFrom('emails').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('emails')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 export interface EmailFilter {
@@ -34,8 +42,26 @@ export async function listEmails(db: Db, workspaceId: string, f: EmailFilter) {
   let q = db
     .selectFrom('emails')
     .select([
-      'id', 'workspace_id', 'kind', 'to_address', 'from_name', 'subject', 'member_id', 'offer_id', 'user_id', 'status', 'attempts',
-      'next_attempt_at', 'locked_until', 'expires_at', 'last_error', 'delivered_via', 'delivery_note', 'message_id', 'created_at', 'sent_at',
+      'id',
+      'workspace_id',
+      'kind',
+      'to_address',
+      'from_name',
+      'subject',
+      'member_id',
+      'offer_id',
+      'user_id',
+      'status',
+      'attempts',
+      'next_attempt_at',
+      'locked_until',
+      'expires_at',
+      'last_error',
+      'delivered_via',
+      'delivery_note',
+      'message_id',
+      'created_at',
+      'sent_at',
     ])
     .where('workspace_id', '=', workspaceId);
   if (f.status) q = q.where('status', '=', f.status);
@@ -43,7 +69,10 @@ export async function listEmails(db: Db, workspaceId: string, f: EmailFilter) {
   if (f.memberId) q = q.where('member_id', '=', f.memberId);
   if (f.offerId) q = q.where('offer_id', '=', f.offerId);
   if (f.before) q = q.where('id', '<', f.before);
-  return q.orderBy('id', 'desc').limit(f.limit + 1).execute();
+  return q
+    .orderBy('id', 'desc')
+    .limit(f.limit + 1)
+    .execute();
 }
 
 /** Queued emails that are due, and emails whose sender's lease ran out mid-send (it crashed or lost the database). */
@@ -78,7 +107,12 @@ export async function claimEmail(db: Db, id: string, now: number, leaseUntil: nu
 }
 
 /** Records an attempt's outcome, only if this sender still holds the lease (it was not taken over meanwhile). */
-export async function finishAttempt(db: Db, id: string, leaseUntil: number, patch: Partial<EmailRow>): Promise<boolean> {
+export async function finishAttempt(
+  db: Db,
+  id: string,
+  leaseUntil: number,
+  patch: Partial<EmailRow>,
+): Promise<boolean> {
   const r = await db
     .updateTable('emails')
     .set({ ...patch, locked_until: 0 })
@@ -102,7 +136,13 @@ export async function setLinkToken(db: Db, id: string, leaseUntil: number, token
 }
 
 /** A failed or bounced email goes back to the queue with a fresh set of attempts. */
-export async function requeueEmail(db: Db, workspaceId: string, id: string, now: number, expiresAt: number | null): Promise<boolean> {
+export async function requeueEmail(
+  db: Db,
+  workspaceId: string,
+  id: string,
+  now: number,
+  expiresAt: number | null,
+): Promise<boolean> {
   const r = await db
     .updateTable('emails')
     .set({ status: 'queued', attempts: 0, next_attempt_at: now, locked_until: 0, expires_at: expiresAt })

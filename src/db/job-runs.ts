@@ -5,8 +5,11 @@ import type { Database, JobRunTable } from './schema.js';
 
 /** Inserts the claim unless the period is claimed already; true when this call made it. */
 export async function claimJobRun(db: Kysely<Database>, run: JobRunTable): Promise<boolean> {
-  const r = await db.insertInto('job_runs').values(run)
-    .onConflict((oc) => oc.columns(['name', 'period_start']).doNothing()).executeTakeFirst();
+  const r = await db
+    .insertInto('job_runs')
+    .values(run)
+    .onConflict((oc) => oc.columns(['name', 'period_start']).doNothing())
+    .executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 

@@ -27,7 +27,12 @@ export async function codedOrdersByClick(
   let q = db
     .selectFrom('conversions as c')
     .leftJoin('clicks as k', (j) => j.onRef('k.id', '=', 'c.click_id').onRef('k.workspace_id', '=', 'c.workspace_id'))
-    .select(['c.code as code', 'k.member_id as click_member', 'k.referrer_host as referrer_host', (eb) => eb.fn.countAll<number>().as('n')])
+    .select([
+      'c.code as code',
+      'k.member_id as click_member',
+      'k.referrer_host as referrer_host',
+      (eb) => eb.fn.countAll<number>().as('n'),
+    ])
     .where('c.workspace_id', '=', workspaceId)
     .where('c.is_test', '=', 0)
     .where('c.code', 'is not', null)
@@ -35,14 +40,26 @@ export async function codedOrdersByClick(
     .where('c.occurred_at', '<=', to);
   if (only) q = q.where('c.code', '=', only.code).where('c.occurred_at', '>=', only.since);
   const rows = await q.groupBy(['c.code', 'k.member_id', 'k.referrer_host']).execute();
-  return rows.map((r) => ({ code: r.code!, click_member: r.click_member, referrer_host: r.referrer_host, n: Number(r.n) }));
+  return rows.map((r) => ({
+    code: r.code!,
+    click_member: r.click_member,
+    referrer_host: r.referrer_host,
+    n: Number(r.n),
+  }));
 }
 
 /** Every code row (any status) with one of these strings. */
 export async function codesByString(db: Db, workspaceId: string, strings: string[]): Promise<PromoCodeTable[]> {
   const out: PromoCodeTable[] = [];
   for (let i = 0; i < strings.length; i += 500) {
-    out.push(...(await db.selectFrom('promo_codes').selectAll().where('workspace_id', '=', workspaceId).where('code_normalized', 'in', strings.slice(i, i + 500)).execute()));
+    out.push(
+      ...(await db
+        .selectFrom('promo_codes')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('code_normalized', 'in', strings.slice(i, i + 500))
+        .execute()),
+    );
   }
   return out;
 }
@@ -61,7 +78,10 @@ export async function codedOrdersPerBucket(
   since?: number,
 ): Promise<{ code: string; bucket: number; n: number }[]> {
   if (!codes.length || !starts.length) return [];
-  const cases = sql.join(starts.slice(1).map((s, i) => sql`when c.occurred_at < ${s} then ${sql.lit(i)}`), sql` `);
+  const cases = sql.join(
+    starts.slice(1).map((s, i) => sql`when c.occurred_at < ${s} then ${sql.lit(i)}`),
+    sql` `,
+  );
   const bucket = sql<number>`case ${cases} else ${sql.lit(starts.length - 1)} end`;
   const out: { code: string; bucket: number; n: number }[] = [];
   for (let i = 0; i < codes.length; i += 500) {
@@ -89,7 +109,15 @@ export async function codedOrdersPerBucket(
 export async function alertsOfCodes(db: Db, workspaceId: string, codeIds: string[]): Promise<LeakAlertRow[]> {
   const out: LeakAlertRow[] = [];
   for (let i = 0; i < codeIds.length; i += 500) {
-    out.push(...(await db.selectFrom('leak_alerts').selectAll().where('workspace_id', '=', workspaceId).where('code_id', 'in', codeIds.slice(i, i + 500)).orderBy('id', 'desc').execute()));
+    out.push(
+      ...(await db
+        .selectFrom('leak_alerts')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('code_id', 'in', codeIds.slice(i, i + 500))
+        .orderBy('id', 'desc')
+        .execute()),
+    );
   }
   return out.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
 }
@@ -100,7 +128,9 @@ export async function insertAlertIfNone(db: Db, row: LeakAlertRow): Promise<bool
     .insertInto('leak_alerts')
     .values(row)
     // The predicate matches the partial unique index leak_alerts_live, as PostgreSQL's inference needs.
-    .onConflict((oc) => oc.columns(['workspace_id', 'code_id', 'rule']).where(sql.raw<boolean>(`status <> 'resolved'`)).doNothing())
+    .onConflict((oc) =>
+      oc.columns(['workspace_id', 'code_id', 'rule']).where(sql.raw<boolean>(`status <> 'resolved'`)).doNothing(),
+    )
     .executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
 }
@@ -114,17 +144,33 @@ export async function updateAlertIf(
   patch: Partial<LeakAlertRow>,
   extra?: { newCodeIdIsNull?: boolean },
 ): Promise<boolean> {
-  let q = db.updateTable('leak_alerts').set(patch).where('workspace_id', '=', workspaceId).where('id', '=', id).where('status', 'in', from);
+  let q = db
+    .updateTable('leak_alerts')
+    .set(patch)
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .where('status', 'in', from);
   if (extra?.newCodeIdIsNull) q = q.where('new_code_id', 'is', null);
   const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 
 /** Live alerts of an acknowledged episode that has been quiet since `quietBefore`: resolved as subsided. */
-export async function subsideQuietAlerts(db: Db, workspaceId: string, quietBefore: number, now: number): Promise<string[]> {
+export async function subsideQuietAlerts(
+  db: Db,
+  workspaceId: string,
+  quietBefore: number,
+  now: number,
+): Promise<string[]> {
   const rows = await db
     .updateTable('leak_alerts')
-    .set({ status: 'resolved', resolution: 'subsided', resolved_at: now, resolved_by: 'system:leak_detection', updated_at: now })
+    .set({
+      status: 'resolved',
+      resolution: 'subsided',
+      resolved_at: now,
+      resolved_by: 'system:leak_detection',
+      updated_at: now,
+    })
     .where('workspace_id', '=', workspaceId)
     .where('status', '=', 'acknowledged')
     .where('last_fired_at', '<=', quietBefore)
@@ -134,7 +180,12 @@ export async function subsideQuietAlerts(db: Db, workspaceId: string, quietBefor
 }
 
 export async function findAlert(db: Db, workspaceId: string, id: string): Promise<LeakAlertRow | undefined> {
-  return db.selectFrom('leak_alerts').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('leak_alerts')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 export async function listAlerts(
@@ -147,12 +198,21 @@ export async function listAlerts(
   if (f.codeId) q = q.where('code_id', '=', f.codeId);
   if (f.offerId) q = q.where('offer_id', '=', f.offerId);
   if (f.before) q = q.where('id', '<', f.before);
-  return q.orderBy('id', 'desc').limit(f.limit + 1).execute();
+  return q
+    .orderBy('id', 'desc')
+    .limit(f.limit + 1)
+    .execute();
 }
 
 /** The alerts of one code that are still live, for an action on the code to settle them all. */
 export async function liveAlertsOfCode(db: Db, workspaceId: string, codeId: string): Promise<LeakAlertRow[]> {
-  return db.selectFrom('leak_alerts').selectAll().where('workspace_id', '=', workspaceId).where('code_id', '=', codeId).where('status', '<>', 'resolved').execute();
+  return db
+    .selectFrom('leak_alerts')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('code_id', '=', codeId)
+    .where('status', '<>', 'resolved')
+    .execute();
 }
 
 /** The code that replaced this one, if any alert of it records a rotation. */

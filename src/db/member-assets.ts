@@ -48,6 +48,7 @@ export async function disableAssets(
   if (where.offerId) q = q.where('offer_id', '=', where.offerId);
   if (where.memberId) q = q.where('member_id', '=', where.memberId);
   const ids = (await q.execute()).map((r) => r.id);
-  if (ids.length) await db.updateTable(table).set({ status: 'disabled', disabled_at: now }).where('id', 'in', ids).execute();
+  if (ids.length)
+    await db.updateTable(table).set({ status: 'disabled', disabled_at: now }).where('id', 'in', ids).execute();
   return ids;
 }

@@ -7,11 +7,20 @@ export type MemberRow = MemberTable;
 
 export async function insertMembers(db: Db, rows: MemberRow[]): Promise<void> {
   // Chunked: SQLite caps bound parameters per statement.
-  for (let i = 0; i < rows.length; i += 200) await db.insertInto('members').values(rows.slice(i, i + 200)).execute();
+  for (let i = 0; i < rows.length; i += 200)
+    await db
+      .insertInto('members')
+      .values(rows.slice(i, i + 200))
+      .execute();
 }
 
 export async function findMember(db: Db, workspaceId: string, id: string): Promise<MemberRow | undefined> {
-  return db.selectFrom('members').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('members')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 export async function findMembers(db: Db, workspaceId: string, ids: string[]): Promise<MemberRow[]> {
@@ -48,7 +57,10 @@ export async function listMembers(db: Db, workspaceId: string, f: MemberFilter):
   if (f.tag) query = query.where(sql`tags`, like, sql`${`%${escapeLike(JSON.stringify(f.tag))}%`} escape '\\'`);
   if (f.project) query = query.where('project', '=', f.project);
   if (f.before) query = query.where('id', '<', f.before);
-  return query.orderBy('id', 'desc').limit(f.limit + 1).execute();
+  return query
+    .orderBy('id', 'desc')
+    .limit(f.limit + 1)
+    .execute();
 }
 
 export async function findMembersByEmailOrExternalId(
@@ -79,7 +91,12 @@ export async function findMembersByEmailOrExternalId(
   return out;
 }
 
-export async function updateMemberRow(db: Db, workspaceId: string, id: string, patch: Partial<MemberRow>): Promise<void> {
+export async function updateMemberRow(
+  db: Db,
+  workspaceId: string,
+  id: string,
+  patch: Partial<MemberRow>,
+): Promise<void> {
   await db.updateTable('members').set(patch).where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
 }
 
@@ -89,7 +106,11 @@ export async function memberHasActivity(db: Db, workspaceId: string, id: string)
   const click = await db
     .selectFrom('clicks')
     .select('id')
-    .where('link_id', 'in', db.selectFrom('links').select('id').where('workspace_id', '=', workspaceId).where('member_id', '=', id))
+    .where(
+      'link_id',
+      'in',
+      db.selectFrom('links').select('id').where('workspace_id', '=', workspaceId).where('member_id', '=', id),
+    )
     .limit(1)
     .executeTakeFirst();
   return click !== undefined;

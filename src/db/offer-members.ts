@@ -4,7 +4,12 @@ import type { Database, OfferMemberTable } from './schema.js';
 type Db = Kysely<Database> | Transaction<Database>;
 export type OfferMemberRow = OfferMemberTable;
 
-export async function findOfferMembers(db: Db, workspaceId: string, offerId: string, memberIds: string[]): Promise<OfferMemberRow[]> {
+export async function findOfferMembers(
+  db: Db,
+  workspaceId: string,
+  offerId: string,
+  memberIds: string[],
+): Promise<OfferMemberRow[]> {
   if (!memberIds.length) return [];
   return db
     .selectFrom('offer_members')
@@ -21,9 +26,16 @@ export async function listOfferMembers(
   offerId: string,
   page: { before: string | null; limit: number },
 ): Promise<OfferMemberRow[]> {
-  let q = db.selectFrom('offer_members').selectAll().where('workspace_id', '=', workspaceId).where('offer_id', '=', offerId);
+  let q = db
+    .selectFrom('offer_members')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('offer_id', '=', offerId);
   if (page.before) q = q.where('member_id', '<', page.before);
-  return q.orderBy('member_id', 'desc').limit(page.limit + 1).execute();
+  return q
+    .orderBy('member_id', 'desc')
+    .limit(page.limit + 1)
+    .execute();
 }
 
 export async function allOfferMembers(db: Db, workspaceId: string, offerId: string): Promise<OfferMemberRow[]> {
@@ -49,7 +61,12 @@ export async function upsertOfferMember(db: Db, row: OfferMemberRow, existed: bo
   }
 }
 
-export async function deleteOfferMember(db: Db, workspaceId: string, offerId: string, memberId: string): Promise<boolean> {
+export async function deleteOfferMember(
+  db: Db,
+  workspaceId: string,
+  offerId: string,
+  memberId: string,
+): Promise<boolean> {
   const r = await db
     .deleteFrom('offer_members')
     .where('workspace_id', '=', workspaceId)

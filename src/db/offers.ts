@@ -11,7 +11,12 @@ export async function insertOffer(db: Db, row: OfferRow): Promise<void> {
 }
 
 export async function findOffer(db: Db, workspaceId: string, id: string): Promise<OfferRow | undefined> {
-  return db.selectFrom('offers').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('offers')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 export async function listOffers(
@@ -22,7 +27,10 @@ export async function listOffers(
   let query = db.selectFrom('offers').selectAll().where('workspace_id', '=', workspaceId);
   if (q.status) query = query.where('status', '=', q.status);
   if (q.before) query = query.where('id', '<', q.before);
-  return query.orderBy('id', 'desc').limit(q.limit + 1).execute();
+  return query
+    .orderBy('id', 'desc')
+    .limit(q.limit + 1)
+    .execute();
 }
 
 export async function updateOfferRow(db: Db, workspaceId: string, id: string, patch: Partial<OfferRow>): Promise<void> {
@@ -45,7 +53,12 @@ export async function listPayoutOptions(db: Db, workspaceId: string, offerIds: s
     .execute();
 }
 
-export async function findPayoutOption(db: Db, workspaceId: string, offerId: string, id: string): Promise<PayoutOptionRow | undefined> {
+export async function findPayoutOption(
+  db: Db,
+  workspaceId: string,
+  offerId: string,
+  id: string,
+): Promise<PayoutOptionRow | undefined> {
   return db
     .selectFrom('payout_options')
     .selectAll()
@@ -62,7 +75,12 @@ export async function updatePayoutOptionRow(db: Db, id: string, patch: Partial<P
 
 /** Exactly one default per offer: clearing the others happens in the same transaction as setting one. */
 export async function setDefaultPayoutOption(db: Db, offerId: string, id: string): Promise<void> {
-  await db.updateTable('payout_options').set({ is_default: 0 }).where('offer_id', '=', offerId).where('id', '!=', id).execute();
+  await db
+    .updateTable('payout_options')
+    .set({ is_default: 0 })
+    .where('offer_id', '=', offerId)
+    .where('id', '!=', id)
+    .execute();
   await db.updateTable('payout_options').set({ is_default: 1 }).where('id', '=', id).execute();
 }
 
@@ -76,5 +94,9 @@ export async function countMembersOnPayoutOption(db: Db, payoutOptionId: string)
 }
 
 export async function reassignPayoutOption(db: Db, fromId: string, toId: string): Promise<void> {
-  await db.updateTable('offer_members').set({ payout_option_id: toId }).where('payout_option_id', '=', fromId).execute();
+  await db
+    .updateTable('offer_members')
+    .set({ payout_option_id: toId })
+    .where('payout_option_id', '=', fromId)
+    .execute();
 }

@@ -6,17 +6,33 @@ type Db = Kysely<Database> | Transaction<Database>;
 export type PromoCodeRow = PromoCodeTable;
 
 export async function insertCodes(db: Db, rows: PromoCodeRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 200) await db.insertInto('promo_codes').values(rows.slice(i, i + 200)).execute();
+  for (let i = 0; i < rows.length; i += 200)
+    await db
+      .insertInto('promo_codes')
+      .values(rows.slice(i, i + 200))
+      .execute();
 }
 
 export async function findCode(db: Db, workspaceId: string, id: string): Promise<PromoCodeRow | undefined> {
-  return db.selectFrom('promo_codes').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('promo_codes')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 export async function listCodes(
   db: Db,
   workspaceId: string,
-  f: { offerId?: string; memberId?: string; status?: PromoCodeRow['status']; code?: string; before: string | null; limit: number },
+  f: {
+    offerId?: string;
+    memberId?: string;
+    status?: PromoCodeRow['status'];
+    code?: string;
+    before: string | null;
+    limit: number;
+  },
 ): Promise<PromoCodeRow[]> {
   let q = db.selectFrom('promo_codes').selectAll().where('workspace_id', '=', workspaceId);
   if (f.offerId) q = q.where('offer_id', '=', f.offerId);
@@ -24,7 +40,10 @@ export async function listCodes(
   if (f.status) q = q.where('status', '=', f.status);
   if (f.code) q = q.where('code_normalized', '=', f.code);
   if (f.before) q = q.where('id', '<', f.before);
-  return q.orderBy('id', 'desc').limit(f.limit + 1).execute();
+  return q
+    .orderBy('id', 'desc')
+    .limit(f.limit + 1)
+    .execute();
 }
 
 /** Every active code string in the workspace, to generate new ones that collide with none. */
@@ -49,10 +68,20 @@ export async function activeCodesByNormalized(db: Db, workspaceId: string, codes
     .execute();
 }
 
-export async function codesOfMembers(db: Db, workspaceId: string, offerId: string, memberIds: string[]): Promise<PromoCodeRow[]> {
+export async function codesOfMembers(
+  db: Db,
+  workspaceId: string,
+  offerId: string,
+  memberIds: string[],
+): Promise<PromoCodeRow[]> {
   return assetsOfMembers(db, 'promo_codes', workspaceId, offerId, memberIds);
 }
 
-export async function disableCodes(db: Db, workspaceId: string, where: { id?: string; offerId?: string; memberId?: string }, now: number): Promise<string[]> {
+export async function disableCodes(
+  db: Db,
+  workspaceId: string,
+  where: { id?: string; offerId?: string; memberId?: string },
+  now: number,
+): Promise<string[]> {
   return disableAssets(db, 'promo_codes', workspaceId, where, now);
 }

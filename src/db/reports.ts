@@ -5,7 +5,16 @@ import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { LINE_MEASURES } from '../core/report-facts.js';
 import type { ReportGroupBy } from '../core/report-metrics.js';
 import {
-  clickMembers, clickOffers, noClicks, rollupSums, type RawClickRow, type ReportCode, type ReportGroup, type ReportScope, type RollupLineRow, type Sums,
+  clickMembers,
+  clickOffers,
+  noClicks,
+  rollupSums,
+  type RawClickRow,
+  type ReportCode,
+  type ReportGroup,
+  type ReportScope,
+  type RollupLineRow,
+  type Sums,
 } from '../core/report-rows.js';
 import { bucketRange, coverRange } from '../core/time-buckets.js';
 import { LINE_COLUMN, rollupSpan } from './rollups.js';
@@ -14,8 +23,17 @@ import type { Database } from './schema.js';
 type Db = Kysely<Database> | Transaction<Database>;
 
 /** The offer and member of a workspace's promo code (member '' for a generic code); null when there is no such code. */
-export async function codeOwner(db: Db, workspaceId: string, codeId: string): Promise<{ offerId: string; memberId: string } | null> {
-  const row = await db.selectFrom('promo_codes').select(['offer_id', 'member_id']).where('workspace_id', '=', workspaceId).where('id', '=', codeId).executeTakeFirst();
+export async function codeOwner(
+  db: Db,
+  workspaceId: string,
+  codeId: string,
+): Promise<{ offerId: string; memberId: string } | null> {
+  const row = await db
+    .selectFrom('promo_codes')
+    .select(['offer_id', 'member_id'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', codeId)
+    .executeTakeFirst();
   return row ? { offerId: row.offer_id, memberId: row.member_id ?? '' } : null;
 }
 
@@ -23,8 +41,26 @@ function isPeriodKey(key: string): boolean {
   return key.startsWith('W') || key.startsWith('M');
 }
 
-const ROLLUP_CLICK_KEY: Record<ReportGroup, string | null> = { offer: 'offer_id', member: 'member_id', link: 'link_id', day: 'day', week: 'day', code: null, sub_id: null, none: null };
-const ROLLUP_LINE_KEY: Record<ReportGroup, string | null> = { offer: 'offer_id', member: 'member_id', link: 'link_id', day: 'day', week: 'day', code: 'code_id', sub_id: null, none: null };
+const ROLLUP_CLICK_KEY: Record<ReportGroup, string | null> = {
+  offer: 'offer_id',
+  member: 'member_id',
+  link: 'link_id',
+  day: 'day',
+  week: 'day',
+  code: null,
+  sub_id: null,
+  none: null,
+};
+const ROLLUP_LINE_KEY: Record<ReportGroup, string | null> = {
+  offer: 'offer_id',
+  member: 'member_id',
+  link: 'link_id',
+  day: 'day',
+  week: 'day',
+  code: 'code_id',
+  sub_id: null,
+  none: null,
+};
 
 /**
  * A report's sums from the rollups, read from the coarsest tier that answers it (ADR 0006). One that needs nothing
@@ -34,66 +70,126 @@ const ROLLUP_LINE_KEY: Record<ReportGroup, string | null> = { offer: 'offer_id',
  */
 export async function readRollupSums(db: Db, s: ReportScope, group: ReportGroup): Promise<Sums> {
   const { q, workspaceId } = s;
-  const offerGrain = (group === 'offer' || group === 'day' || group === 'week' || group === 'none') && !q.memberId && !q.linkId && !q.codeId;
-  const cover = offerGrain || group === 'day' || group === 'week' ? null : coverRange(s.from, s.to, await rollupSpan(db, workspaceId));
+  const offerGrain =
+    (group === 'offer' || group === 'day' || group === 'week' || group === 'none') &&
+    !q.memberId &&
+    !q.linkId &&
+    !q.codeId;
+  const cover =
+    offerGrain || group === 'day' || group === 'week'
+      ? null
+      : coverRange(s.from, s.to, await rollupSpan(db, workspaceId));
   /**
    * `select <key> as key, <columns>` from the day table and the period table over the range, as one row source (each
    * part's columns multiplied by its keys' weight); null when the range holds no data.
    */
-  const source = (tables: [day: string, period?: string], key: RawBuilder<string>, columns: readonly string[], filters: RawBuilder<unknown>[]) => {
+  const source = (
+    tables: [day: string, period?: string],
+    key: RawBuilder<string>,
+    columns: readonly string[],
+    filters: RawBuilder<unknown>[],
+  ) => {
     const where = sql.join([sql`workspace_id = ${workspaceId}`, ...filters], sql` and `);
-    const weighted = (w: number) => sql.join(columns.map((c) => (w === 1 ? sql.ref(c) : sql`${sql.ref(c)} * ${sql.lit(w)} as ${sql.ref(c)}`)));
+    const weighted = (w: number) =>
+      sql.join(columns.map((c) => (w === 1 ? sql.ref(c) : sql`${sql.ref(c)} * ${sql.lit(w)} as ${sql.ref(c)}`)));
     const parts: RawBuilder<unknown>[] = [];
-    if (!cover) parts.push(sql`select ${key} as key, ${weighted(1)} from ${sql.table(tables[0])} where ${where} and day >= ${s.from} and day <= ${s.to}`);
+    if (!cover)
+      parts.push(
+        sql`select ${key} as key, ${weighted(1)} from ${sql.table(tables[0])} where ${where} and day >= ${s.from} and day <= ${s.to}`,
+      );
     else {
       for (const w of new Set(cover.map((t) => t.weight))) {
         const days = cover.filter((t) => t.weight === w && !isPeriodKey(t.key)).map((t) => t.key);
         const periods = cover.filter((t) => t.weight === w && isPeriodKey(t.key)).map((t) => t.key);
-        if (days.length) parts.push(sql`select ${key} as key, ${weighted(w)} from ${sql.table(tables[0])} where ${where} and day in (${sql.join(days)})`);
-        if (periods.length) parts.push(sql`select ${key} as key, ${weighted(w)} from ${sql.table(tables[1]!)} where ${where} and period in (${sql.join(periods)})`);
+        if (days.length)
+          parts.push(
+            sql`select ${key} as key, ${weighted(w)} from ${sql.table(tables[0])} where ${where} and day in (${sql.join(days)})`,
+          );
+        if (periods.length)
+          parts.push(
+            sql`select ${key} as key, ${weighted(w)} from ${sql.table(tables[1]!)} where ${where} and period in (${sql.join(periods)})`,
+          );
       }
     }
     return parts.length ? sql.join(parts, sql` union all `) : null;
   };
 
   const clickFilters: RawBuilder<unknown>[] = [
-    ...clickOffers(s).map((id) => sql`offer_id = ${id}`), ...clickMembers(s).map((id) => sql`member_id = ${id}`),
+    ...clickOffers(s).map((id) => sql`offer_id = ${id}`),
+    ...clickMembers(s).map((id) => sql`member_id = ${id}`),
     ...(q.linkId ? [sql`link_id = ${q.linkId}`] : []),
   ];
   // Periods without link, code and status (or link and status) hold a third to half of the rows; they answer whatever
   // does not need those.
   const clicksByLink = group === 'link' || !!q.linkId;
   const linesByLinkOrCode = group === 'link' || group === 'code' || !!q.linkId || !!q.codeId;
-  const lineTier = group === 'link' || !!q.linkId || !!q.status ? 'rollup_conversions_period'
-    : linesByLinkOrCode ? 'rollup_conversions_code_period' : 'rollup_conversions_member_period';
-  const clickKey = group === 'code' ? sql<string>`offer_id || '|' || member_id` : ROLLUP_CLICK_KEY[group] ? sql.ref<string>(ROLLUP_CLICK_KEY[group]!) : sql<string>`''`;
-  const clickSource = noClicks(s) ? null
-    : source(offerGrain ? ['rollup_clicks_offer_day'] : ['rollup_clicks', clicksByLink ? 'rollup_clicks_period' : 'rollup_clicks_member_period'], clickKey, ['clicks', 'unique_clicks'], clickFilters);
+  const lineTier =
+    group === 'link' || !!q.linkId || !!q.status
+      ? 'rollup_conversions_period'
+      : linesByLinkOrCode
+        ? 'rollup_conversions_code_period'
+        : 'rollup_conversions_member_period';
+  const clickKey =
+    group === 'code'
+      ? sql<string>`offer_id || '|' || member_id`
+      : ROLLUP_CLICK_KEY[group]
+        ? sql.ref<string>(ROLLUP_CLICK_KEY[group]!)
+        : sql<string>`''`;
+  const clickSource = noClicks(s)
+    ? null
+    : source(
+        offerGrain
+          ? ['rollup_clicks_offer_day']
+          : ['rollup_clicks', clicksByLink ? 'rollup_clicks_period' : 'rollup_clicks_member_period'],
+        clickKey,
+        ['clicks', 'unique_clicks'],
+        clickFilters,
+      );
   // Started now, awaited after the conversion sums: on PostgreSQL the two run on separate connections at once.
-  const clickQuery = !clickSource ? null : sql<{ key: string; clicks: number; unique_clicks: number }>`
-    select key, sum(clicks) as clicks, sum(unique_clicks) as unique_clicks from (${clickSource}) r group by key`.execute(db);
+  const clickQuery = !clickSource
+    ? null
+    : sql<{ key: string; clicks: number; unique_clicks: number }>`
+    select key, sum(clicks) as clicks, sum(unique_clicks) as unique_clicks from (${clickSource}) r group by key`.execute(
+        db,
+      );
   clickQuery?.catch(() => {}); // awaited below; a rejection before then is not unhandled
 
   // By code across members, the lines without a code are half the code periods' rows, one per member and period, all
   // summed into the one "(no code)" row: that row is the offer days' total minus the coded rows instead.
   const uncodedByDifference = group === 'code' && !q.memberId && !q.linkId && !q.codeId && !q.status;
   const lineFilters: RawBuilder<unknown>[] = [
-    ...(q.offerId ? [sql`offer_id = ${q.offerId}`] : []), ...(q.memberId ? [sql`member_id = ${q.memberId}`] : []),
-    ...(q.linkId ? [sql`link_id = ${q.linkId}`] : []), ...(q.codeId ? [sql`code_id = ${q.codeId}`] : []), ...(q.status ? [sql`status = ${q.status}`] : []),
+    ...(q.offerId ? [sql`offer_id = ${q.offerId}`] : []),
+    ...(q.memberId ? [sql`member_id = ${q.memberId}`] : []),
+    ...(q.linkId ? [sql`link_id = ${q.linkId}`] : []),
+    ...(q.codeId ? [sql`code_id = ${q.codeId}`] : []),
+    ...(q.status ? [sql`status = ${q.status}`] : []),
     ...(uncodedByDifference ? [sql`code_id <> ''`] : []),
   ];
   const lineKey = ROLLUP_LINE_KEY[group] ? sql.ref<string>(ROLLUP_LINE_KEY[group]!) : sql<string>`''`;
   const sums = sql.join(LINE_MEASURES.map((m) => sql`sum(${sql.ref(LINE_COLUMN[m])}) as ${sql.ref(m)}`));
-  const lineSource = source(offerGrain ? ['rollup_conversions_offer_day'] : ['rollup_conversions', lineTier],
-    lineKey, LINE_MEASURES.map((m) => LINE_COLUMN[m]), lineFilters);
-  const lineRows = !lineSource ? [] : (await sql<RollupLineRow>`
-    select key, ${sums} from (${lineSource}) r group by key`.execute(db)).rows;
+  const lineSource = source(
+    offerGrain ? ['rollup_conversions_offer_day'] : ['rollup_conversions', lineTier],
+    lineKey,
+    LINE_MEASURES.map((m) => LINE_COLUMN[m]),
+    lineFilters,
+  );
+  const lineRows = !lineSource
+    ? []
+    : (
+        await sql<RollupLineRow>`
+    select key, ${sums} from (${lineSource}) r group by key`.execute(db)
+      ).rows;
   if (uncodedByDifference) {
-    const [all] = (await sql<Record<string, unknown>>`
+    const [all] = (
+      await sql<Record<string, unknown>>`
       select ${sums} from rollup_conversions_offer_day
-      where workspace_id = ${workspaceId} and day >= ${s.from} and day <= ${s.to}${q.offerId ? sql` and offer_id = ${q.offerId}` : sql``}`.execute(db)).rows;
+      where workspace_id = ${workspaceId} and day >= ${s.from} and day <= ${s.to}${q.offerId ? sql` and offer_id = ${q.offerId}` : sql``}`.execute(
+        db,
+      )
+    ).rows;
     const uncoded: RollupLineRow = { key: '' };
-    for (const m of LINE_MEASURES) uncoded[m] = Number(all?.[m] ?? 0) - lineRows.reduce((a, r) => a + Number(r[m] ?? 0), 0);
+    for (const m of LINE_MEASURES)
+      uncoded[m] = Number(all?.[m] ?? 0) - lineRows.reduce((a, r) => a + Number(r[m] ?? 0), 0);
     lineRows.push(uncoded);
   }
 
@@ -109,13 +205,21 @@ export async function readRawClicks(db: Db, s: ReportScope): Promise<RawClickRow
   const { q } = s;
   const clickRows: RawClickRow[] = [];
   for (const b of noClicks(s) ? [] : bucketRange(s.from, s.to, s.tz, 'day')) {
-    let c = db.selectFrom('clicks')
+    let c = db
+      .selectFrom('clicks')
       .select((eb) => [
-        'offer_id', 'link_id', sql<string>`coalesce(member_id, '')`.as('member_id'), sql<string>`coalesce(sub1, '')`.as('sub1'),
-        eb.fn.countAll<number>().as('clicks'), eb.fn.sum<number>('is_unique').as('unique_clicks'),
+        'offer_id',
+        'link_id',
+        sql<string>`coalesce(member_id, '')`.as('member_id'),
+        sql<string>`coalesce(sub1, '')`.as('sub1'),
+        eb.fn.countAll<number>().as('clicks'),
+        eb.fn.sum<number>('is_unique').as('unique_clicks'),
       ])
-      .where('workspace_id', '=', s.workspaceId).where('created_at', '>=', b.startMs).where('created_at', '<', b.endMs)
-      .where('tracked', '=', 1).where('is_bot', '=', 0)
+      .where('workspace_id', '=', s.workspaceId)
+      .where('created_at', '>=', b.startMs)
+      .where('created_at', '<', b.endMs)
+      .where('tracked', '=', 1)
+      .where('is_bot', '=', 0)
       .groupBy(['offer_id', 'link_id', 'member_id', 'sub1']);
     for (const offerId of clickOffers(s)) c = c.where('offer_id', '=', offerId);
     for (const memberId of clickMembers(s)) c = c.where('member_id', '=', memberId);
@@ -131,7 +235,11 @@ export async function readRawClicks(db: Db, s: ReportScope): Promise<RawClickRow
 export async function clickSubIds(db: Db, clickIds: string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (let i = 0; i < clickIds.length; i += 1_000) {
-    const rows = await db.selectFrom('clicks').select(['id', 'sub1']).where('id', 'in', clickIds.slice(i, i + 1_000)).execute();
+    const rows = await db
+      .selectFrom('clicks')
+      .select(['id', 'sub1'])
+      .where('id', 'in', clickIds.slice(i, i + 1_000))
+      .execute();
     for (const r of rows) if (r.sub1) out.set(r.id, r.sub1);
   }
   return out;
@@ -139,19 +247,28 @@ export async function clickSubIds(db: Db, clickIds: string[]): Promise<Map<strin
 
 /** The promo codes a report by code may list (those of the offer, member and code filtered on), with their member's reach. */
 export async function readReportCodes(db: Db, s: ReportScope): Promise<ReportCode[]> {
-  let codes = db.selectFrom('promo_codes as c').leftJoin('members as m', 'm.id', 'c.member_id')
-    .select(['c.id', 'c.code', 'c.offer_id', 'c.member_id', 'm.reach']).where('c.workspace_id', '=', s.workspaceId);
+  let codes = db
+    .selectFrom('promo_codes as c')
+    .leftJoin('members as m', 'm.id', 'c.member_id')
+    .select(['c.id', 'c.code', 'c.offer_id', 'c.member_id', 'm.reach'])
+    .where('c.workspace_id', '=', s.workspaceId);
   if (s.q.offerId) codes = codes.where('c.offer_id', '=', s.q.offerId);
   if (s.q.memberId) codes = codes.where('c.member_id', '=', s.q.memberId);
   if (s.q.codeId) codes = codes.where('c.id', '=', s.q.codeId);
   return (await codes.execute()).map((c) => ({
-    id: c.id, code: c.code, offerId: c.offer_id, memberId: c.member_id, reach: c.reach === null || c.reach === undefined ? null : Number(c.reach),
+    id: c.id,
+    code: c.code,
+    offerId: c.offer_id,
+    memberId: c.member_id,
+    reach: c.reach === null || c.reach === undefined ? null : Number(c.reach),
   }));
 }
 
 /** Batches of ids for an "in (…)" list; hundreds of ids read the workspace's whole (small) table instead (null). */
 function idBatches(ids: string[]): (string[] | null)[] {
-  return ids.length > 200 ? [null] : Array.from({ length: Math.ceil(ids.length / 1_000) }, (_, i) => ids.slice(i * 1_000, (i + 1) * 1_000));
+  return ids.length > 200
+    ? [null]
+    : Array.from({ length: Math.ceil(ids.length / 1_000) }, (_, i) => ids.slice(i * 1_000, (i + 1) * 1_000));
 }
 
 /** The reach of these members (null when unknown); with hundreds of ids, of every member of the workspace. */
@@ -166,10 +283,19 @@ export async function memberReach(db: Db, workspaceId: string, ids: string[]): P
 }
 
 /** The reach (null when unknown) of each member of each of these offers, per offer. */
-export async function offerMemberReaches(db: Db, workspaceId: string, offerIds: string[]): Promise<Map<string, (number | null)[]>> {
+export async function offerMemberReaches(
+  db: Db,
+  workspaceId: string,
+  offerIds: string[],
+): Promise<Map<string, (number | null)[]>> {
   const rows = offerIds.length
-    ? await db.selectFrom('offer_members as om').innerJoin('members as m', 'm.id', 'om.member_id').select(['om.offer_id', 'm.reach'])
-      .where('om.workspace_id', '=', workspaceId).where('om.offer_id', 'in', offerIds).execute()
+    ? await db
+        .selectFrom('offer_members as om')
+        .innerJoin('members as m', 'm.id', 'om.member_id')
+        .select(['om.offer_id', 'm.reach'])
+        .where('om.workspace_id', '=', workspaceId)
+        .where('om.offer_id', 'in', offerIds)
+        .execute()
     : [];
   const by = new Map<string, (number | null)[]>();
   for (const r of rows) by.set(r.offer_id, [...(by.get(r.offer_id) ?? []), r.reach === null ? null : Number(r.reach)]);
@@ -177,25 +303,62 @@ export async function offerMemberReaches(db: Db, workspaceId: string, offerIds: 
 }
 
 /** The member of each of these links (null for a generic link). */
-export async function linkMembers(db: Db, workspaceId: string, linkIds: string[]): Promise<{ id: string; member_id: string | null }[]> {
-  return linkIds.length ? db.selectFrom('links').select(['id', 'member_id']).where('workspace_id', '=', workspaceId).where('id', 'in', linkIds).execute() : [];
+export async function linkMembers(
+  db: Db,
+  workspaceId: string,
+  linkIds: string[],
+): Promise<{ id: string; member_id: string | null }[]> {
+  return linkIds.length
+    ? db
+        .selectFrom('links')
+        .select(['id', 'member_id'])
+        .where('workspace_id', '=', workspaceId)
+        .where('id', 'in', linkIds)
+        .execute()
+    : [];
 }
 
 /** The reach of all the workspace's members with a known one; null when none has one. */
 export async function workspaceReach(db: Db, workspaceId: string): Promise<number | null> {
-  const all = await db.selectFrom('members').select((eb) => [eb.fn.sum<number>('reach').as('reach'), eb.fn.count<number>('reach').as('known')]).where('workspace_id', '=', workspaceId).executeTakeFirst();
+  const all = await db
+    .selectFrom('members')
+    .select((eb) => [eb.fn.sum<number>('reach').as('reach'), eb.fn.count<number>('reach').as('known')])
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
   return Number(all?.known ?? 0) > 0 ? Number(all!.reach) : null;
 }
 
 /** The names of the offers, members, codes (their text) or links (their path) of these ids, by the grouping. */
-export async function reportNames(db: Db, workspaceId: string, group: ReportGroupBy, ids: string[]): Promise<Map<string, string>> {
+export async function reportNames(
+  db: Db,
+  workspaceId: string,
+  group: ReportGroupBy,
+  ids: string[],
+): Promise<Map<string, string>> {
   const names = new Map<string, string>();
   for (const chunk of idBatches(ids)) {
-    const only = <Q extends { where: (c: 'id', op: 'in', v: string[]) => Q }>(q: Q) => (chunk ? q.where('id', 'in', chunk) : q);
-    if (group === 'offer') for (const r of await only(db.selectFrom('offers').select(['id', 'name']).where('workspace_id', '=', workspaceId)).execute()) names.set(r.id, r.name);
-    if (group === 'member') for (const r of await only(db.selectFrom('members').select(['id', 'name']).where('workspace_id', '=', workspaceId)).execute()) names.set(r.id, r.name);
-    if (group === 'code') for (const r of await only(db.selectFrom('promo_codes').select(['id', 'code']).where('workspace_id', '=', workspaceId)).execute()) names.set(r.id, r.code);
-    if (group === 'link') for (const r of await only(db.selectFrom('links').select(['id', 'slug']).where('workspace_id', '=', workspaceId)).execute()) names.set(r.id, `/${r.slug}`);
+    const only = <Q extends { where: (c: 'id', op: 'in', v: string[]) => Q }>(q: Q) =>
+      chunk ? q.where('id', 'in', chunk) : q;
+    if (group === 'offer')
+      for (const r of await only(
+        db.selectFrom('offers').select(['id', 'name']).where('workspace_id', '=', workspaceId),
+      ).execute())
+        names.set(r.id, r.name);
+    if (group === 'member')
+      for (const r of await only(
+        db.selectFrom('members').select(['id', 'name']).where('workspace_id', '=', workspaceId),
+      ).execute())
+        names.set(r.id, r.name);
+    if (group === 'code')
+      for (const r of await only(
+        db.selectFrom('promo_codes').select(['id', 'code']).where('workspace_id', '=', workspaceId),
+      ).execute())
+        names.set(r.id, r.code);
+    if (group === 'link')
+      for (const r of await only(
+        db.selectFrom('links').select(['id', 'slug']).where('workspace_id', '=', workspaceId),
+      ).execute())
+        names.set(r.id, `/${r.slug}`);
   }
   return names;
 }

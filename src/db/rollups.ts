@@ -1,7 +1,14 @@
 // Rollup tables (ADR 0006): reads and writes only; what goes in them is decided in app/rollups.ts and core/report-facts.ts.
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { CLICK_MEASURES, CLICK_TIERS, clickTierColumns, sourceTier, type ClickTier } from '../core/click-rollups.js';
-import { LINE_MEASURES, type CreditLine, type DayLines, type ReportCommission, type ReportConversion, type RollupDelta } from '../core/report-facts.js';
+import {
+  LINE_MEASURES,
+  type CreditLine,
+  type DayLines,
+  type ReportCommission,
+  type ReportConversion,
+  type RollupDelta,
+} from '../core/report-facts.js';
 import type { DataSpan } from '../core/time-buckets.js';
 import { dialectOf, type Dialect } from './dialect/index.js';
 import type { Database, RollupConversionsTable } from './schema.js';
@@ -25,7 +32,11 @@ export function rollupLockKey(key: string): string {
 
 export async function rollupZones(db: Db, workspaceIds: string[]): Promise<Map<string, string | null>> {
   if (!workspaceIds.length) return new Map();
-  const rows = await db.selectFrom('workspaces').select(['id', 'rollup_timezone']).where('id', 'in', workspaceIds).execute();
+  const rows = await db
+    .selectFrom('workspaces')
+    .select(['id', 'rollup_timezone'])
+    .where('id', 'in', workspaceIds)
+    .execute();
   return new Map(rows.map((r) => [r.id, r.rollup_timezone]));
 }
 
@@ -37,8 +48,13 @@ export interface DirtyMark {
 
 /** Marks of workspaces whose rollups are built; a workspace waiting for its first build keeps its marks. */
 export async function readDirty(db: Db, limit: number, workspaceId?: string): Promise<DirtyMark[]> {
-  let q = db.selectFrom('rollup_dirty as d').innerJoin('workspaces as w', 'w.id', 'd.workspace_id')
-    .select(['d.id', 'd.workspace_id', 'd.conversion_id']).where('w.rollup_timezone', 'is not', null).orderBy('d.id').limit(limit);
+  let q = db
+    .selectFrom('rollup_dirty as d')
+    .innerJoin('workspaces as w', 'w.id', 'd.workspace_id')
+    .select(['d.id', 'd.workspace_id', 'd.conversion_id'])
+    .where('w.rollup_timezone', 'is not', null)
+    .orderBy('d.id')
+    .limit(limit);
   if (workspaceId) q = q.where('d.workspace_id', '=', workspaceId);
   const rows = await q.execute();
   return rows.map((r) => ({ id: Number(r.id), workspaceId: r.workspace_id, conversionId: r.conversion_id }));
@@ -61,9 +77,23 @@ type ConversionScope = { startMs: number; endMs: number } | { ids: readonly stri
 async function conversionsFor(db: Db, workspaceId: string, scope: ConversionScope): Promise<ConversionForReport[]> {
   const rows = await db
     .selectFrom('conversions')
-    .select(['id', 'status', 'occurred_at', 'reported_offer_id', 'amount_minor', 'currency', 'refunded_minor', 'decision', 'click_id'])
+    .select([
+      'id',
+      'status',
+      'occurred_at',
+      'reported_offer_id',
+      'amount_minor',
+      'currency',
+      'refunded_minor',
+      'decision',
+      'click_id',
+    ])
     .where('workspace_id', '=', workspaceId)
-    .$call((q) => ('ids' in scope ? q.where('id', 'in', scope.ids) : q.where('occurred_at', '>=', scope.startMs).where('occurred_at', '<', scope.endMs)))
+    .$call((q) =>
+      'ids' in scope
+        ? q.where('id', 'in', scope.ids)
+        : q.where('occurred_at', '>=', scope.startMs).where('occurred_at', '<', scope.endMs),
+    )
     .where('is_test', '=', 0)
     .execute();
   if (!rows.length) return [];
@@ -72,83 +102,147 @@ async function conversionsFor(db: Db, workspaceId: string, scope: ConversionScop
     .innerJoin('conversions as c', 'c.id', 'm.conversion_id')
     .select(['m.conversion_id', 'm.offer_id', 'm.member_id', 'm.status', 'm.amount_minor', 'm.currency'])
     .where('c.workspace_id', '=', workspaceId)
-    .$call((q) => ('ids' in scope ? q.where('c.id', 'in', scope.ids) : q.where('c.occurred_at', '>=', scope.startMs).where('c.occurred_at', '<', scope.endMs)))
+    .$call((q) =>
+      'ids' in scope
+        ? q.where('c.id', 'in', scope.ids)
+        : q.where('c.occurred_at', '>=', scope.startMs).where('c.occurred_at', '<', scope.endMs),
+    )
     .where('c.is_test', '=', 0)
     .execute();
   const byConversion = new Map<string, ReportCommission[]>();
   for (const m of commissions) {
     const list = byConversion.get(m.conversion_id) ?? [];
-    list.push({ offerId: m.offer_id, memberId: m.member_id, status: m.status, amountMinor: Number(m.amount_minor), currency: m.currency });
+    list.push({
+      offerId: m.offer_id,
+      memberId: m.member_id,
+      status: m.status,
+      amountMinor: Number(m.amount_minor),
+      currency: m.currency,
+    });
     byConversion.set(m.conversion_id, list);
   }
   return rows.map((r) => ({
-    id: r.id, occurredAt: Number(r.occurred_at), clickId: r.click_id, status: r.status, isTest: false, reportedOfferId: r.reported_offer_id,
-    amountMinor: r.amount_minor === null ? null : Number(r.amount_minor), currency: r.currency, refundedMinor: Number(r.refunded_minor),
-    decision: JSON.parse(r.decision) as ReportConversion['decision'], commissions: byConversion.get(r.id) ?? [],
+    id: r.id,
+    occurredAt: Number(r.occurred_at),
+    clickId: r.click_id,
+    status: r.status,
+    isTest: false,
+    reportedOfferId: r.reported_offer_id,
+    amountMinor: r.amount_minor === null ? null : Number(r.amount_minor),
+    currency: r.currency,
+    refundedMinor: Number(r.refunded_minor),
+    decision: JSON.parse(r.decision) as ReportConversion['decision'],
+    commissions: byConversion.get(r.id) ?? [],
   }));
 }
 
 /** A workspace's non-test conversions in [startMs, endMs), with their commissions. */
-export function conversionsBetween(db: Db, workspaceId: string, startMs: number, endMs: number): Promise<ConversionForReport[]> {
+export function conversionsBetween(
+  db: Db,
+  workspaceId: string,
+  startMs: number,
+  endMs: number,
+): Promise<ConversionForReport[]> {
   return conversionsFor(db, workspaceId, { startMs, endMs });
 }
 
 /** The workspace's non-test conversions among `ids`, with their commissions (a test or deleted one is absent). */
-export async function conversionsByIds(db: Db, workspaceId: string, ids: readonly string[]): Promise<ConversionForReport[]> {
+export async function conversionsByIds(
+  db: Db,
+  workspaceId: string,
+  ids: readonly string[],
+): Promise<ConversionForReport[]> {
   const out: ConversionForReport[] = [];
-  for (const chunk of chunks(ids, 500)) out.push(...await conversionsFor(db, workspaceId, { ids: chunk }));
+  for (const chunk of chunks(ids, 500)) out.push(...(await conversionsFor(db, workspaceId, { ids: chunk })));
   return out;
 }
 
 // rollup_applied.lines: one array per line, the dimensions then the measures in LINE_MEASURES order. Compact, since
 // there is a row per conversion.
 function encodeLines(lines: readonly CreditLine[]): string {
-  return JSON.stringify(lines.map((l) => [l.offerId, l.memberId, l.linkId, l.codeId, l.status, ...LINE_MEASURES.map((m) => l[m])]));
+  return JSON.stringify(
+    lines.map((l) => [l.offerId, l.memberId, l.linkId, l.codeId, l.status, ...LINE_MEASURES.map((m) => l[m])]),
+  );
 }
 
 function decodeLines(text: string): CreditLine[] {
   return (JSON.parse(text) as (string | number)[][]).map((a) => {
     const line = { offerId: a[0], memberId: a[1], linkId: a[2], codeId: a[3], status: a[4] } as CreditLine;
-    LINE_MEASURES.forEach((m, i) => { line[m] = a[5 + i] as number; });
+    LINE_MEASURES.forEach((m, i) => {
+      line[m] = a[5 + i] as number;
+    });
     return line;
   });
 }
 
 /** What the rollups currently hold of each of these conversions. */
-export async function appliedLines(db: Db, workspaceId: string, conversionIds: readonly string[]): Promise<Map<string, DayLines>> {
+export async function appliedLines(
+  db: Db,
+  workspaceId: string,
+  conversionIds: readonly string[],
+): Promise<Map<string, DayLines>> {
   const out = new Map<string, DayLines>();
   for (const chunk of chunks(conversionIds, 500)) {
-    const rows = await db.selectFrom('rollup_applied').select(['conversion_id', 'day', 'lines'])
-      .where('workspace_id', '=', workspaceId).where('conversion_id', 'in', chunk).execute();
+    const rows = await db
+      .selectFrom('rollup_applied')
+      .select(['conversion_id', 'day', 'lines'])
+      .where('workspace_id', '=', workspaceId)
+      .where('conversion_id', 'in', chunk)
+      .execute();
     for (const r of rows) out.set(r.conversion_id, { day: r.day, lines: decodeLines(r.lines) });
   }
   return out;
 }
 
 /** Records what the rollups now hold of these conversions: `applied` for those that have lines, nothing for the rest. */
-export async function replaceApplied(db: Db, workspaceId: string, conversionIds: readonly string[], applied: ReadonlyMap<string, DayLines>): Promise<void> {
+export async function replaceApplied(
+  db: Db,
+  workspaceId: string,
+  conversionIds: readonly string[],
+  applied: ReadonlyMap<string, DayLines>,
+): Promise<void> {
   for (const chunk of chunks(conversionIds, 500)) {
-    await db.deleteFrom('rollup_applied').where('workspace_id', '=', workspaceId).where('conversion_id', 'in', chunk).execute();
+    await db
+      .deleteFrom('rollup_applied')
+      .where('workspace_id', '=', workspaceId)
+      .where('conversion_id', 'in', chunk)
+      .execute();
   }
   await insertApplied(db, workspaceId, applied);
 }
 
 async function insertApplied(db: Db, workspaceId: string, applied: ReadonlyMap<string, DayLines>): Promise<void> {
-  const rows = [...applied].filter(([, a]) => a.lines.length > 0)
+  const rows = [...applied]
+    .filter(([, a]) => a.lines.length > 0)
     .map(([id, a]) => ({ workspace_id: workspaceId, conversion_id: id, day: a.day, lines: encodeLines(a.lines) }));
   for (const chunk of chunks(rows, 500)) await db.insertInto('rollup_applied').values(chunk).execute();
 }
 
 /** The rollup column of each credit-line measure: the one place the two namings meet. */
 export const LINE_COLUMN = {
-  orders: 'orders', credits: 'credits', unattributed: 'unattributed', salesMinor: 'sales_minor', refundsMinor: 'refunds_minor',
-  commissionMinor: 'commission_minor', codedRevenueMinor: 'coded_revenue_minor', linkRevenueMinor: 'link_revenue_minor',
-  codeRedemptions: 'code_redemptions', unconverted: 'unconverted',
+  orders: 'orders',
+  credits: 'credits',
+  unattributed: 'unattributed',
+  salesMinor: 'sales_minor',
+  refundsMinor: 'refunds_minor',
+  commissionMinor: 'commission_minor',
+  codedRevenueMinor: 'coded_revenue_minor',
+  linkRevenueMinor: 'link_revenue_minor',
+  codeRedemptions: 'code_redemptions',
+  unconverted: 'unconverted',
 } as const satisfies Record<(typeof LINE_MEASURES)[number], string>;
 const ROLLUP_MEASURES = LINE_MEASURES.map((m) => LINE_COLUMN[m]);
 
 function rollupRow(workspaceId: string, day: string, l: CreditLine): RollupConversionsTable {
-  const row = { workspace_id: workspaceId, day, offer_id: l.offerId, member_id: l.memberId, link_id: l.linkId, code_id: l.codeId, status: l.status } as RollupConversionsTable;
+  const row = {
+    workspace_id: workspaceId,
+    day,
+    offer_id: l.offerId,
+    member_id: l.memberId,
+    link_id: l.linkId,
+    code_id: l.codeId,
+    status: l.status,
+  } as RollupConversionsTable;
   for (const m of LINE_MEASURES) row[LINE_COLUMN[m]] = l[m];
   return row;
 }
@@ -165,7 +259,11 @@ const TIERS: Record<ConversionTier, { table: string; time: 'day' | 'period'; dim
   day: { table: 'rollup_conversions', time: 'day', dims: ALL_DIMS },
   period: { table: 'rollup_conversions_period', time: 'period', dims: ALL_DIMS },
   'member-period': { table: 'rollup_conversions_member_period', time: 'period', dims: ['offer_id', 'member_id'] },
-  'code-period': { table: 'rollup_conversions_code_period', time: 'period', dims: ['offer_id', 'member_id', 'code_id'] },
+  'code-period': {
+    table: 'rollup_conversions_code_period',
+    time: 'period',
+    dims: ['offer_id', 'member_id', 'code_id'],
+  },
   'offer-day': { table: 'rollup_conversions_offer_day', time: 'day', dims: ['offer_id', 'status'] },
 };
 
@@ -175,7 +273,12 @@ const TIERS: Record<ConversionTier, { table: string; time: 'day' | 'period'; dim
  * leave with no credit at all: every stored line carries at least one credit, so such a row holds nothing any more,
  * and a rebuild would not have it.
  */
-export async function addConversionDeltas(db: Db, workspaceId: string, deltas: readonly RollupDelta[], tier: ConversionTier = 'day'): Promise<void> {
+export async function addConversionDeltas(
+  db: Db,
+  workspaceId: string,
+  deltas: readonly RollupDelta[],
+  tier: ConversionTier = 'day',
+): Promise<void> {
   // The tables differ in their time key and dimensions; Kysely cannot type a table chosen at run time.
   const { time: timeKey, dims } = TIERS[tier];
   const table = TIERS[tier].table as 'rollup_conversions';
@@ -188,14 +291,28 @@ export async function addConversionDeltas(db: Db, workspaceId: string, deltas: r
       for (const k of [...dims, ...ROLLUP_MEASURES]) row[k] = full[k];
       return row as unknown as RollupConversionsTable;
     });
-    const rows = await db.insertInto(table).values(values)
-      .onConflict((oc) => oc.columns(['workspace_id', time, ...(dims as Dim[])]).doUpdateSet(Object.fromEntries(ROLLUP_MEASURES.map((m) => [m, sql`${sql.table(table)}.${sql.ref(m)} + excluded.${sql.ref(m)}`]))))
+    const rows = await db
+      .insertInto(table)
+      .values(values)
+      .onConflict((oc) =>
+        oc
+          .columns(['workspace_id', time, ...(dims as Dim[])])
+          .doUpdateSet(
+            Object.fromEntries(
+              ROLLUP_MEASURES.map((m) => [m, sql`${sql.table(table)}.${sql.ref(m)} + excluded.${sql.ref(m)}`]),
+            ),
+          ),
+      )
       .returning([time, ...(dims as Dim[]), 'credits'])
       .execute();
     for (const r of rows) if (Number(r.credits) === 0) emptied.push(r as unknown as Record<string, string>);
   }
   for (const e of emptied) {
-    let q = db.deleteFrom(table).where('workspace_id', '=', workspaceId).where(time, '=', e[time]!).where('credits', '=', 0);
+    let q = db
+      .deleteFrom(table)
+      .where('workspace_id', '=', workspaceId)
+      .where(time, '=', e[time]!)
+      .where('credits', '=', 0);
     for (const d of dims) q = q.where(d, '=', e[d]!);
     await q.execute();
   }
@@ -211,13 +328,21 @@ export function periodsOfDaySql(dialect: Dialect, day: RawBuilder<unknown>): [Ra
  * columns' order (core/click-rollups clickTierColumns): one select, or one per period (week, month) where the tier
  * is per period and its source per day.
  */
-export function clickTierSums(dialect: Dialect, tier: ClickTier, from: RawBuilder<unknown>, where: RawBuilder<unknown> = sql``): RawBuilder<unknown>[] {
+export function clickTierSums(
+  dialect: Dialect,
+  tier: ClickTier,
+  from: RawBuilder<unknown>,
+  where: RawBuilder<unknown> = sql``,
+): RawBuilder<unknown>[] {
   const times = tier.time === sourceTier(tier).time ? [sql.ref(tier.time)] : periodsOfDaySql(dialect, sql.ref('day'));
   const key = tier.key.map((c) => sql.ref(c));
   return times.map((time) => {
     const items = [
-      sql`workspace_id`, sql`${time} as ${sql.ref(tier.time)}`, ...key,
-      ...tier.carried.map((c) => sql`min(${sql.ref(c)}) as ${sql.ref(c)}`), ...CLICK_MEASURES.map((m) => sql`sum(${sql.ref(m)}) as ${sql.ref(m)}`),
+      sql`workspace_id`,
+      sql`${time} as ${sql.ref(tier.time)}`,
+      ...key,
+      ...tier.carried.map((c) => sql`min(${sql.ref(c)}) as ${sql.ref(c)}`),
+      ...CLICK_MEASURES.map((m) => sql`sum(${sql.ref(m)}) as ${sql.ref(m)}`),
     ];
     return sql`select ${sql.join(items)} from ${from} ${where} group by ${sql.join([sql`workspace_id`, time, ...key])}`;
   });
@@ -232,33 +357,53 @@ export async function rebuildCoarseTiers(db: Db, workspaceId: string): Promise<v
   const [week, month] = periodsOfDaySql(dialectOf(db), sql.ref('day'));
   const measures = sql.join(ROLLUP_MEASURES.map((m) => sql`sum(${sql.ref(m)})`));
   for (const tier of CLICK_TIERS.slice(1)) {
-    for (const select of clickTierSums(dialectOf(db), tier, sql.table(tier.from!), sql`where workspace_id = ${workspaceId}`)) {
-      await sql`insert into ${sql.table(tier.table)} (${sql.join(clickTierColumns(tier).map((c) => sql.ref(c)))}) ${select}`.execute(db);
+    for (const select of clickTierSums(
+      dialectOf(db),
+      tier,
+      sql.table(tier.from!),
+      sql`where workspace_id = ${workspaceId}`,
+    )) {
+      await sql`insert into ${sql.table(tier.table)} (${sql.join(clickTierColumns(tier).map((c) => sql.ref(c)))}) ${select}`.execute(
+        db,
+      );
     }
   }
   for (const period of [week, month]) {
     await sql`
       insert into rollup_conversions_period (workspace_id, period, offer_id, member_id, link_id, code_id, status, ${sql.join(ROLLUP_MEASURES.map((m) => sql.ref(m)))})
       select workspace_id, ${period}, offer_id, member_id, link_id, code_id, status, ${measures}
-      from rollup_conversions where workspace_id = ${workspaceId} group by workspace_id, ${period}, offer_id, member_id, link_id, code_id, status`.execute(db);
+      from rollup_conversions where workspace_id = ${workspaceId} group by workspace_id, ${period}, offer_id, member_id, link_id, code_id, status`.execute(
+      db,
+    );
   }
   await sql`
     insert into rollup_conversions_member_period (workspace_id, period, offer_id, member_id, ${sql.join(ROLLUP_MEASURES.map((m) => sql.ref(m)))})
     select workspace_id, period, offer_id, member_id, ${measures}
-    from rollup_conversions_period where workspace_id = ${workspaceId} group by workspace_id, period, offer_id, member_id`.execute(db);
+    from rollup_conversions_period where workspace_id = ${workspaceId} group by workspace_id, period, offer_id, member_id`.execute(
+    db,
+  );
   await sql`
     insert into rollup_conversions_code_period (workspace_id, period, offer_id, member_id, code_id, ${sql.join(ROLLUP_MEASURES.map((m) => sql.ref(m)))})
     select workspace_id, period, offer_id, member_id, code_id, ${measures}
-    from rollup_conversions_period where workspace_id = ${workspaceId} group by workspace_id, period, offer_id, member_id, code_id`.execute(db);
+    from rollup_conversions_period where workspace_id = ${workspaceId} group by workspace_id, period, offer_id, member_id, code_id`.execute(
+    db,
+  );
   await sql`
     insert into rollup_conversions_offer_day (workspace_id, day, offer_id, status, ${sql.join(ROLLUP_MEASURES.map((m) => sql.ref(m)))})
     select workspace_id, day, offer_id, status, ${measures}
-    from rollup_conversions where workspace_id = ${workspaceId} group by workspace_id, day, offer_id, status`.execute(db);
+    from rollup_conversions where workspace_id = ${workspaceId} group by workspace_id, day, offer_id, status`.execute(
+    db,
+  );
 }
 
 const COARSE_TABLES = [
-  'rollup_clicks_period', 'rollup_conversions_period', 'rollup_clicks_member_period', 'rollup_conversions_member_period',
-  'rollup_conversions_code_period', 'rollup_clicks_offer_day', 'rollup_conversions_offer_day',
+  'rollup_clicks_period',
+  'rollup_conversions_period',
+  'rollup_clicks_member_period',
+  'rollup_conversions_member_period',
+  'rollup_conversions_code_period',
+  'rollup_clicks_offer_day',
+  'rollup_conversions_offer_day',
 ] as const;
 
 function chunks<T>(xs: readonly T[], size: number): T[][] {
@@ -268,14 +413,30 @@ function chunks<T>(xs: readonly T[], size: number): T[][] {
 }
 
 /** Replaces one local day's conversion rollups, and what each conversion of the day contributes to them. */
-export async function replaceConversionDay(db: Db, workspaceId: string, day: string, lines: CreditLine[], applied: ReadonlyMap<string, DayLines>): Promise<void> {
+export async function replaceConversionDay(
+  db: Db,
+  workspaceId: string,
+  day: string,
+  lines: CreditLine[],
+  applied: ReadonlyMap<string, DayLines>,
+): Promise<void> {
   await db.deleteFrom('rollup_conversions').where('workspace_id', '=', workspaceId).where('day', '=', day).execute();
-  for (const chunk of chunks(lines, 500)) await db.insertInto('rollup_conversions').values(chunk.map((l) => rollupRow(workspaceId, day, l))).execute();
+  for (const chunk of chunks(lines, 500))
+    await db
+      .insertInto('rollup_conversions')
+      .values(chunk.map((l) => rollupRow(workspaceId, day, l)))
+      .execute();
   await insertApplied(db, workspaceId, applied);
 }
 
 /** Recomputes one local day's click rollups from the raw clicks of [startMs, endMs). */
-export async function rebuildClickDay(db: Db, workspaceId: string, day: string, startMs: number, endMs: number): Promise<void> {
+export async function rebuildClickDay(
+  db: Db,
+  workspaceId: string,
+  day: string,
+  startMs: number,
+  endMs: number,
+): Promise<void> {
   await db.deleteFrom('rollup_clicks').where('workspace_id', '=', workspaceId).where('day', '=', day).execute();
   // The first click tier (core/click-rollups.ts), counted as the click writers count it.
   const tier = CLICK_TIERS[0]!;
@@ -283,7 +444,12 @@ export async function rebuildClickDay(db: Db, workspaceId: string, day: string, 
   await sql`
     insert into ${sql.table(tier.table)} (${sql.join(clickTierColumns(tier).map((c) => sql.ref(c)))})
     select ${sql.join([
-      sql`${workspaceId}`, sql`${day}`, ...key, ...tier.carried.map((c) => sql`coalesce(min(${sql.ref(c)}), '')`), sql`count(*)`, sql`sum(is_unique)`,
+      sql`${workspaceId}`,
+      sql`${day}`,
+      ...key,
+      ...tier.carried.map((c) => sql`coalesce(min(${sql.ref(c)}), '')`),
+      sql`count(*)`,
+      sql`sum(is_unique)`,
     ])}
     from clicks
     where workspace_id = ${workspaceId} and created_at >= ${startMs} and created_at < ${endMs} and tracked = 1 and is_bot = 0
@@ -292,8 +458,15 @@ export async function rebuildClickDay(db: Db, workspaceId: string, day: string, 
 
 /** The first and last local days of a workspace's rollups (its offer days: a row there for every day with any). */
 export async function rollupSpan(db: Db, workspaceId: string): Promise<DataSpan | null> {
-  const spans = await Promise.all((['rollup_clicks_offer_day', 'rollup_conversions_offer_day'] as const).map((t) =>
-    db.selectFrom(t).select((eb) => [eb.fn.min('day').as('first'), eb.fn.max('day').as('last')]).where('workspace_id', '=', workspaceId).executeTakeFirst()));
+  const spans = await Promise.all(
+    (['rollup_clicks_offer_day', 'rollup_conversions_offer_day'] as const).map((t) =>
+      db
+        .selectFrom(t)
+        .select((eb) => [eb.fn.min('day').as('first'), eb.fn.max('day').as('last')])
+        .where('workspace_id', '=', workspaceId)
+        .executeTakeFirst(),
+    ),
+  );
   const firsts = spans.map((s) => s?.first).filter((d): d is string => !!d);
   const lasts = spans.map((s) => s?.last).filter((d): d is string => !!d);
   return firsts.length ? { first: firsts.sort()[0]!, last: lasts.sort().at(-1)! } : null;
@@ -301,10 +474,17 @@ export async function rollupSpan(db: Db, workspaceId: string): Promise<DataSpan 
 
 /** The first and last instants of a workspace's clicks and non-test conversions; null when it has none. */
 export async function activitySpan(db: Db, workspaceId: string): Promise<{ fromMs: number; toMs: number } | null> {
-  const c = await db.selectFrom('clicks').select((eb) => [eb.fn.min('created_at').as('lo'), eb.fn.max('created_at').as('hi')])
-    .where('workspace_id', '=', workspaceId).executeTakeFirst();
-  const v = await db.selectFrom('conversions').select((eb) => [eb.fn.min('occurred_at').as('lo'), eb.fn.max('occurred_at').as('hi')])
-    .where('workspace_id', '=', workspaceId).where('is_test', '=', 0).executeTakeFirst();
+  const c = await db
+    .selectFrom('clicks')
+    .select((eb) => [eb.fn.min('created_at').as('lo'), eb.fn.max('created_at').as('hi')])
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
+  const v = await db
+    .selectFrom('conversions')
+    .select((eb) => [eb.fn.min('occurred_at').as('lo'), eb.fn.max('occurred_at').as('hi')])
+    .where('workspace_id', '=', workspaceId)
+    .where('is_test', '=', 0)
+    .executeTakeFirst();
   const los = [c?.lo, v?.lo].filter((x) => x !== null && x !== undefined).map(Number);
   const his = [c?.hi, v?.hi].filter((x) => x !== null && x !== undefined).map(Number);
   return los.length ? { fromMs: Math.min(...los), toMs: Math.max(...his) } : null;

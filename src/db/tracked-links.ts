@@ -35,10 +35,28 @@ function baseQuery(db: Kysely<Database>) {
     .innerJoin('workspaces as w', 'w.id', 'l.workspace_id')
     .leftJoin('members as m', 'm.id', 'l.member_id')
     .select([
-      'l.id as link_id', 'l.slug', 'l.status as link_status', 'l.deep_link_url', 'l.workspace_id', 'w.click_tag', 'w.ip_hash_key',
-      'o.id as offer_id', 'o.name as offer_name', 'o.status as offer_status', 'o.ends_at', 'o.destination_url', 'o.tracking_methods',
-      'o.cookie_window_days', 'o.utm', 'o.deep_links', 'o.code_append', 'l.member_id', 'm.name as member_name', 'm.instagram',
-      'm.tiktok', 'm.project',
+      'l.id as link_id',
+      'l.slug',
+      'l.status as link_status',
+      'l.deep_link_url',
+      'l.workspace_id',
+      'w.click_tag',
+      'w.ip_hash_key',
+      'o.id as offer_id',
+      'o.name as offer_name',
+      'o.status as offer_status',
+      'o.ends_at',
+      'o.destination_url',
+      'o.tracking_methods',
+      'o.cookie_window_days',
+      'o.utm',
+      'o.deep_links',
+      'o.code_append',
+      'l.member_id',
+      'm.name as member_name',
+      'm.instagram',
+      'm.tiktok',
+      'm.project',
       // The member's newest active personalized code on the offer, appended to the destination when the offer asks.
       (eb) =>
         eb
@@ -54,7 +72,9 @@ function baseQuery(db: Kysely<Database>) {
 }
 
 export async function findTrackedLinkBySlug(db: Kysely<Database>, slug: string): Promise<TrackedLinkRow | undefined> {
-  return baseQuery(db).where(sql`lower(l.slug)`, '=', slug.toLowerCase()).executeTakeFirst() as Promise<TrackedLinkRow | undefined>;
+  return baseQuery(db)
+    .where(sql`lower(l.slug)`, '=', slug.toLowerCase())
+    .executeTakeFirst() as Promise<TrackedLinkRow | undefined>;
 }
 
 export async function findTrackedLinks(

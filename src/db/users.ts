@@ -12,7 +12,12 @@ export async function insertUser(db: Db, row: UserRow): Promise<void> {
 }
 
 export async function findUser(db: Db, workspaceId: string, id: string): Promise<UserRow | undefined> {
-  return db.selectFrom('users').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 export async function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
@@ -24,7 +29,11 @@ export async function listUsers(db: Db, workspaceId: string): Promise<UserRow[]>
 }
 
 export async function countUsers(db: Db, workspaceId: string): Promise<number> {
-  const r = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).where('workspace_id', '=', workspaceId).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
@@ -34,8 +43,15 @@ export async function countUsers(db: Db, workspaceId: string): Promise<number> {
  * one (SQLite has a single writer).
  */
 export async function lockOwners(tx: Transaction<Database>, workspaceId: string): Promise<string[]> {
-  await dialectOf(tx).lockedForUpdate(tx.selectFrom('workspaces').select('id').where('id', '=', workspaceId)).executeTakeFirst();
-  const rows = await tx.selectFrom('users').select('id').where('workspace_id', '=', workspaceId).where('role', '=', 'owner').execute();
+  await dialectOf(tx)
+    .lockedForUpdate(tx.selectFrom('workspaces').select('id').where('id', '=', workspaceId))
+    .executeTakeFirst();
+  const rows = await tx
+    .selectFrom('users')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('role', '=', 'owner')
+    .execute();
   return rows.map((r) => r.id);
 }
 
@@ -46,7 +62,11 @@ export async function updateUser(db: Db, workspaceId: string, id: string, patch:
 export async function deleteUser(db: Db, workspaceId: string, id: string): Promise<boolean> {
   await db.deleteFrom('user_sessions').where('user_id', '=', id).execute();
   await db.deleteFrom('one_time_tokens').where('subject_id', '=', id).execute();
-  const r = await db.deleteFrom('users').where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  const r = await db
+    .deleteFrom('users')
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
 }
 
@@ -79,18 +99,42 @@ export async function findUserSession(db: Db, tokenHash: string, now: number) {
 export async function findMemberSession(db: Db, tokenHash: string, now: number) {
   return db
     .selectFrom('member_sessions as s')
-    .innerJoin('members as m', (j) => j.onRef('m.id', '=', 's.member_id').onRef('m.workspace_id', '=', 's.workspace_id'))
-    .select(['s.token_hash', 's.csrf_token', 's.last_seen_at', 's.expires_at', 's.created_at as session_created_at', 's.member_id', 's.workspace_id'])
+    .innerJoin('members as m', (j) =>
+      j.onRef('m.id', '=', 's.member_id').onRef('m.workspace_id', '=', 's.workspace_id'),
+    )
+    .select([
+      's.token_hash',
+      's.csrf_token',
+      's.last_seen_at',
+      's.expires_at',
+      's.created_at as session_created_at',
+      's.member_id',
+      's.workspace_id',
+    ])
     .where('s.token_hash', '=', tokenHash)
     .where('s.expires_at', '>', now)
     .executeTakeFirst();
 }
 
-export async function touchSession(db: Db, table: 'user_sessions' | 'member_sessions', tokenHash: string, now: number, expiresAt: number): Promise<void> {
-  await db.updateTable(table).set({ last_seen_at: now, expires_at: expiresAt }).where('token_hash', '=', tokenHash).execute();
+export async function touchSession(
+  db: Db,
+  table: 'user_sessions' | 'member_sessions',
+  tokenHash: string,
+  now: number,
+  expiresAt: number,
+): Promise<void> {
+  await db
+    .updateTable(table)
+    .set({ last_seen_at: now, expires_at: expiresAt })
+    .where('token_hash', '=', tokenHash)
+    .execute();
 }
 
-export async function deleteSession(db: Db, table: 'user_sessions' | 'member_sessions', tokenHash: string): Promise<void> {
+export async function deleteSession(
+  db: Db,
+  table: 'user_sessions' | 'member_sessions',
+  tokenHash: string,
+): Promise<void> {
   await db.deleteFrom(table).where('token_hash', '=', tokenHash).execute();
 }
 
@@ -121,20 +165,41 @@ export async function insertOneTimeToken(db: Db, row: OneTimeTokenRow): Promise<
 }
 
 /** Earlier unused links of the same purpose stop working when a new one is issued. */
-export async function revokeOneTimeTokens(db: Db, subjectId: string, purpose: OneTimeTokenRow['purpose'], now: number): Promise<void> {
-  await db.updateTable('one_time_tokens').set({ used_at: now }).where('subject_id', '=', subjectId).where('purpose', '=', purpose).where('used_at', 'is', null).execute();
+export async function revokeOneTimeTokens(
+  db: Db,
+  subjectId: string,
+  purpose: OneTimeTokenRow['purpose'],
+  now: number,
+): Promise<void> {
+  await db
+    .updateTable('one_time_tokens')
+    .set({ used_at: now })
+    .where('subject_id', '=', subjectId)
+    .where('purpose', '=', purpose)
+    .where('used_at', 'is', null)
+    .execute();
 }
 
 /** One link stops working (a sign-in email sent again carries a new one). */
 export async function revokeOneTimeToken(db: Db, tokenHash: string, now: number): Promise<void> {
-  await db.updateTable('one_time_tokens').set({ used_at: now }).where('token_hash', '=', tokenHash).where('used_at', 'is', null).execute();
+  await db
+    .updateTable('one_time_tokens')
+    .set({ used_at: now })
+    .where('token_hash', '=', tokenHash)
+    .where('used_at', 'is', null)
+    .execute();
 }
 
 /**
  * Uses the token if it is unused and unexpired: a conditional update, so of two requests racing with the same link
  * (a mail scanner and the person, or two instances) exactly one wins.
  */
-export async function consumeOneTimeToken(db: Db, tokenHash: string, purpose: OneTimeTokenRow['purpose'], now: number): Promise<OneTimeTokenRow | null> {
+export async function consumeOneTimeToken(
+  db: Db,
+  tokenHash: string,
+  purpose: OneTimeTokenRow['purpose'],
+  now: number,
+): Promise<OneTimeTokenRow | null> {
   const r = await db
     .updateTable('one_time_tokens')
     .set({ used_at: now })
@@ -144,10 +209,17 @@ export async function consumeOneTimeToken(db: Db, tokenHash: string, purpose: On
     .where('expires_at', '>', now)
     .executeTakeFirst();
   if (Number(r.numUpdatedRows) === 0) return null;
-  return (await db.selectFrom('one_time_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst()) ?? null;
+  return (
+    (await db.selectFrom('one_time_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst()) ?? null
+  );
 }
 
-export async function findOneTimeToken(db: Db, tokenHash: string, purpose: OneTimeTokenRow['purpose'], now: number): Promise<OneTimeTokenRow | undefined> {
+export async function findOneTimeToken(
+  db: Db,
+  tokenHash: string,
+  purpose: OneTimeTokenRow['purpose'],
+  now: number,
+): Promise<OneTimeTokenRow | undefined> {
   return db
     .selectFrom('one_time_tokens')
     .selectAll()
@@ -174,8 +246,18 @@ export async function takeAttempt(db: Db, key: string, now: number, windowMs: nu
       oc
         .column('key')
         .doUpdateSet((eb) => ({
-          count: eb.case().when('auth_counters.window_start', '<=', expired).then(eb.lit(1)).else(eb('auth_counters.count', '+', 1)).end(),
-          window_start: eb.case().when('auth_counters.window_start', '<=', expired).then(now).else(eb.ref('auth_counters.window_start')).end(),
+          count: eb
+            .case()
+            .when('auth_counters.window_start', '<=', expired)
+            .then(eb.lit(1))
+            .else(eb('auth_counters.count', '+', 1))
+            .end(),
+          window_start: eb
+            .case()
+            .when('auth_counters.window_start', '<=', expired)
+            .then(now)
+            .else(eb.ref('auth_counters.window_start'))
+            .end(),
         }))
         .where((eb) => eb.or([eb('auth_counters.window_start', '<=', expired), eb('auth_counters.count', '<', max)])),
     )
@@ -186,7 +268,12 @@ export async function takeAttempt(db: Db, key: string, now: number, windowMs: nu
 
 /** Takes back one counted attempt (one that turned out not to count, e.g. a correct password). */
 export async function returnAttempt(db: Db, key: string): Promise<void> {
-  await db.updateTable('auth_counters').set((eb) => ({ count: eb('count', '-', 1) })).where('key', '=', key).where('count', '>', 0).execute();
+  await db
+    .updateTable('auth_counters')
+    .set((eb) => ({ count: eb('count', '-', 1) }))
+    .where('key', '=', key)
+    .where('count', '>', 0)
+    .execute();
 }
 
 export async function clearAttempts(db: Db, key: string): Promise<void> {

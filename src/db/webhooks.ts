@@ -4,7 +4,12 @@ import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export const WEBHOOK_EVENTS = ['conversion.created', 'commission.approved', 'commission.reversed', 'alert.raised'] as const;
+export const WEBHOOK_EVENTS = [
+  'conversion.created',
+  'commission.approved',
+  'commission.reversed',
+  'alert.raised',
+] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 export interface WebhookEndpoint {
@@ -13,7 +18,12 @@ export interface WebhookEndpoint {
 }
 
 export async function activeWebhookEndpoints(db: Db, workspaceId: string): Promise<WebhookEndpoint[]> {
-  const rows = await db.selectFrom('webhook_endpoints').select(['id', 'events']).where('workspace_id', '=', workspaceId).where('active', '=', 1).execute();
+  const rows = await db
+    .selectFrom('webhook_endpoints')
+    .select(['id', 'events'])
+    .where('workspace_id', '=', workspaceId)
+    .where('active', '=', 1)
+    .execute();
   return rows.map((e) => ({ id: e.id, events: JSON.parse(e.events) as string[] }));
 }
 
@@ -30,7 +40,9 @@ export async function enqueueWebhook(
   /** The workspace's active endpoints when the caller has them already (conversions keep them cached). */
   endpoints?: WebhookEndpoint[],
 ): Promise<void> {
-  const subscribed = (endpoints ?? (await activeWebhookEndpoints(db, workspaceId))).filter((e) => e.events.includes(event));
+  const subscribed = (endpoints ?? (await activeWebhookEndpoints(db, workspaceId))).filter((e) =>
+    e.events.includes(event),
+  );
   if (!subscribed.length) return;
   await db
     .insertInto('webhook_messages')
@@ -38,9 +50,19 @@ export async function enqueueWebhook(
       subscribed.map((e) => {
         const id = newId('whm', now);
         return {
-          id, workspace_id: workspaceId, endpoint_id: e.id, event_type: event,
+          id,
+          workspace_id: workspaceId,
+          endpoint_id: e.id,
+          event_type: event,
           payload: JSON.stringify({ id, type: event, createdAt: new Date(now).toISOString(), data }),
-          status: 'pending' as const, attempts: 0, next_attempt_at: now, locked_until: 0, last_status: null, last_error: null, created_at: now, delivered_at: null,
+          status: 'pending' as const,
+          attempts: 0,
+          next_attempt_at: now,
+          locked_until: 0,
+          last_status: null,
+          last_error: null,
+          created_at: now,
+          delivered_at: null,
         };
       }),
     )

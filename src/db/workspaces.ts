@@ -93,7 +93,12 @@ export async function listApiKeys(db: Kysely<Database>, workspaceId: string) {
     .execute();
 }
 
-export async function revokeApiKey(db: Kysely<Database>, workspaceId: string, id: string, now: number): Promise<boolean> {
+export async function revokeApiKey(
+  db: Kysely<Database>,
+  workspaceId: string,
+  id: string,
+  now: number,
+): Promise<boolean> {
   const r = await db
     .updateTable('api_keys')
     .set({ revoked_at: now })
@@ -113,7 +118,10 @@ export async function findWorkspaceByClickTag(db: Kysely<Database>, tag: string)
 }
 
 /** The workspace an offer id belongs to (the pixel names only its offer). */
-export async function findWorkspaceByOffer(db: Kysely<Database>, offerId: string): Promise<(Workspace & { offer_currency: string }) | undefined> {
+export async function findWorkspaceByOffer(
+  db: Kysely<Database>,
+  offerId: string,
+): Promise<(Workspace & { offer_currency: string }) | undefined> {
   return db
     .selectFrom('offers')
     .innerJoin('workspaces', 'workspaces.id', 'offers.workspace_id')

@@ -1,10 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { codeRotatedEmail, escapeHtml, magicLinkEmail, memberLinksEmail, userInviteEmail, type MemberLinksInput } from './templates.js';
+import {
+  codeRotatedEmail,
+  escapeHtml,
+  magicLinkEmail,
+  memberLinksEmail,
+  userInviteEmail,
+  type MemberLinksInput,
+} from './templates.js';
 
 const base: MemberLinksInput = {
   brand: 'Acme',
   memberName: 'Dee',
-  offer: { name: 'Spring sale', conversionType: 'sale', destinationUrl: 'https://shop.example.com/spring', endsAt: null },
+  offer: {
+    name: 'Spring sale',
+    conversionType: 'sale',
+    destinationUrl: 'https://shop.example.com/spring',
+    endsAt: null,
+  },
   baseUrl: 'https://go.acme.test',
   links: [{ slug: 'AbCd1234', deepLinkUrl: null }],
   codes: ['DEE10'],
@@ -42,13 +54,21 @@ describe('member links and codes email', () => {
     expect(e.html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(e.html).toContain('A&amp;B &quot;Shop&quot;');
     expect(e.html).toContain('p?a=1&amp;b=&quot;2&quot;');
-    expect(new Set(tagsIn(e.html))).toEqual(new Set(['html', 'head', 'meta', 'title', 'body', 'p', 'br', 'strong', 'ul', 'li', 'a', 'code']));
+    expect(new Set(tagsIn(e.html))).toEqual(
+      new Set(['html', 'head', 'meta', 'title', 'body', 'p', 'br', 'strong', 'ul', 'li', 'a', 'code']),
+    );
     expect(e.subject).not.toMatch(/[\r\n]/);
     expect(e.text).toContain('<script>alert(1)</script>'); // plain text is not HTML: shown as typed
   });
 
   it('leaves out what the member does not have and says when the offer ends', () => {
-    const e = memberLinksEmail({ ...base, links: [], deepLinks: { allowed: true, domains: [] }, payout: null, offer: { ...base.offer, endsAt: Date.UTC(2026, 5, 30) } });
+    const e = memberLinksEmail({
+      ...base,
+      links: [],
+      deepLinks: { allowed: true, domains: [] },
+      payout: null,
+      offer: { ...base.offer, endsAt: Date.UTC(2026, 5, 30) },
+    });
     expect(e.text).not.toContain('tracking link');
     expect(e.text).not.toContain('?to=');
     expect(e.text).not.toContain('What you earn');
@@ -61,15 +81,45 @@ describe('member links and codes email', () => {
 
 describe('payout descriptions', () => {
   // The words are core/payout-words.ts' (tested there); the email says them for the offer's conversion type.
-  const payoutLine = (payout: MemberLinksInput['payout'], conversionType: MemberLinksInput['offer']['conversionType']) =>
-    memberLinksEmail({ ...base, payout, offer: { ...base.offer, conversionType } }).text;
+  const payoutLine = (
+    payout: MemberLinksInput['payout'],
+    conversionType: MemberLinksInput['offer']['conversionType'],
+  ) => memberLinksEmail({ ...base, payout, offer: { ...base.offer, conversionType } }).text;
 
   it('spells out percent, fixed and volume tiers', () => {
-    expect(payoutLine({ type: 'fixed', value: '4.00', currency: 'EUR', tiers: [] }, 'email_signup')).toContain('4.00 EUR per sign-up');
-    expect(payoutLine({ type: 'percent', value: '10', currency: 'USD', tiers: [{ fromConversion: 50, value: '15' }, { fromConversion: 21, value: '12.5' }] }, 'sale')).toContain(
+    expect(payoutLine({ type: 'fixed', value: '4.00', currency: 'EUR', tiers: [] }, 'email_signup')).toContain(
+      '4.00 EUR per sign-up',
+    );
+    expect(
+      payoutLine(
+        {
+          type: 'percent',
+          value: '10',
+          currency: 'USD',
+          tiers: [
+            { fromConversion: 50, value: '15' },
+            { fromConversion: 21, value: '12.5' },
+          ],
+        },
+        'sale',
+      ),
+    ).toContain(
       '10% of each sale; 12.5% from the 21st approved sale in a calendar month; 15% from the 50th approved sale in a calendar month',
     );
-    expect(payoutLine({ type: 'percent', value: '5', currency: 'USD', tiers: [{ fromConversion: 12, value: '6' }, { fromConversion: 102, value: '7' }] }, 'lead')).toContain(
+    expect(
+      payoutLine(
+        {
+          type: 'percent',
+          value: '5',
+          currency: 'USD',
+          tiers: [
+            { fromConversion: 12, value: '6' },
+            { fromConversion: 102, value: '7' },
+          ],
+        },
+        'lead',
+      ),
+    ).toContain(
       '5% of each lead; 6% from the 12th approved lead in a calendar month; 7% from the 102nd approved lead in a calendar month',
     );
   });
@@ -86,7 +136,13 @@ describe('account emails', () => {
   });
 
   it('code rotated: says the old code stopped working and gives the new one', () => {
-    const e = codeRotatedEmail({ brand: 'Acme', memberName: 'Dee', offerName: 'Spring', oldCode: 'DEE10', newCode: 'DEE7Q2' });
+    const e = codeRotatedEmail({
+      brand: 'Acme',
+      memberName: 'Dee',
+      offerName: 'Spring',
+      oldCode: 'DEE10',
+      newCode: 'DEE7Q2',
+    });
     expect(e.subject).toBe('Your Spring promo code has changed');
     expect(e.text).toContain('DEE10 for Spring no longer works');
     expect(e.text).toContain('DEE7Q2');
@@ -94,7 +150,14 @@ describe('account emails', () => {
   });
 
   it('user invite: who invited, the role, the link and how long it works', () => {
-    const e = userInviteEmail({ brand: 'Acme', userName: 'Sam', url: 'https://tp.test/app/setup?token=t', expiresInHours: 72, invitedBy: 'Ann <ann@acme.test>', role: 'manager' });
+    const e = userInviteEmail({
+      brand: 'Acme',
+      userName: 'Sam',
+      url: 'https://tp.test/app/setup?token=t',
+      expiresInHours: 72,
+      invitedBy: 'Ann <ann@acme.test>',
+      role: 'manager',
+    });
     expect(e.text).toContain('Ann <ann@acme.test> invited you to Acme');
     expect(e.text).toContain('as manager');
     expect(e.text).toContain('expires in 72 hours');

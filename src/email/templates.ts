@@ -42,7 +42,10 @@ export function escapeHtml(value: string): string {
 
 /** A header must be one line: a name with a line break would otherwise start a header of its own. */
 function oneLine(value: string, max = 200): string {
-  const flat = value.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const flat = value
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return flat.length > max ? flat.slice(0, max - 1) + '…' : flat;
 }
 
@@ -74,7 +77,9 @@ function hostOf(url: string): string {
 function layout(title: string, body: string, footer: string): string {
   return [
     '<!doctype html>',
-    '<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>' + escapeHtml(title) + '</title></head>',
+    '<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>' +
+      escapeHtml(title) +
+      '</title></head>',
     '<body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;line-height:1.5;color:#1f2328;max-width:600px;margin:0 auto;padding:16px">',
     body,
     `<p style="color:#656d76;font-size:12px;margin-top:32px">${escapeHtml(footer)}</p>`,
@@ -86,9 +91,14 @@ function layout(title: string, body: string, footer: string): string {
 /** A member's tracking links and promo codes for one offer. */
 export function memberLinksEmail(input: MemberLinksInput): RenderedEmail {
   const { brand, memberName, offer } = input;
-  const links = input.links.map((l) => ({ url: `${input.baseUrl}/${encodeURIComponent(l.slug)}`, deepLinkUrl: l.deepLinkUrl }));
+  const links = input.links.map((l) => ({
+    url: `${input.baseUrl}/${encodeURIComponent(l.slug)}`,
+    deepLinkUrl: l.deepLinkUrl,
+  }));
   const subject = oneLine(`Your ${offer.name} links and codes from ${brand}`);
-  const payout = input.payout ? payoutWords(input.payout, { conversionType: offer.conversionType, currency: input.payout.currency }) : null;
+  const payout = input.payout
+    ? payoutWords(input.payout, { conversionType: offer.conversionType, currency: input.payout.currency })
+    : null;
   const shopHost = hostOf(offer.destinationUrl);
   const firstLink = links.find((l) => !l.deepLinkUrl) ?? links[0];
   const deepLinkNote =
@@ -122,12 +132,14 @@ export function memberLinksEmail(input: MemberLinksInput): RenderedEmail {
   html.push(`<p>Here is what you need for <strong>${escapeHtml(offer.name)}</strong>.</p>`);
   if (links.length) {
     html.push(`<p>${links.length > 1 ? 'Your tracking links:' : 'Your tracking link:'}</p>`, '<ul>');
-    for (const l of links) html.push(`<li>${link(l.url)}${l.deepLinkUrl ? ` (opens ${escapeHtml(l.deepLinkUrl)})` : ''}</li>`);
+    for (const l of links)
+      html.push(`<li>${link(l.url)}${l.deepLinkUrl ? ` (opens ${escapeHtml(l.deepLinkUrl)})` : ''}</li>`);
     html.push('</ul>');
   }
   if (input.codes.length) {
     html.push(`<p>${input.codes.length > 1 ? 'Your promo codes:' : 'Your promo code:'}</p>`, '<ul>');
-    for (const c of input.codes) html.push(`<li><code style="font-size:18px;font-weight:bold">${escapeHtml(c)}</code></li>`);
+    for (const c of input.codes)
+      html.push(`<li><code style="font-size:18px;font-weight:bold">${escapeHtml(c)}</code></li>`);
     html.push('</ul>');
   }
   if (deepLinkNote) html.push(`<p>${escapeHtml(deepLinkNote)}</p>`);
@@ -148,10 +160,17 @@ export function magicLinkEmail(input: { brand: string; memberName: string; url: 
   const footer = `You receive this because someone asked to sign in to ${input.brand}'s partner portal with this address. If it was not you, ignore this email.`;
   const expiry = `The link works once and expires in ${MAGIC_LINK_MINUTES} minutes.`;
   const text = [
-    `Hi ${input.memberName},`, '',
-    `Open this link to see your links, codes, sales and commissions with ${input.brand}:`, '',
-    `  ${input.url}`, '',
-    expiry, '', '-- ', footer, '',
+    `Hi ${input.memberName},`,
+    '',
+    `Open this link to see your links, codes, sales and commissions with ${input.brand}:`,
+    '',
+    `  ${input.url}`,
+    '',
+    expiry,
+    '',
+    '-- ',
+    footer,
+    '',
   ].join('\n');
   const html = [
     `<p>Hi ${escapeHtml(input.memberName)},</p>`,
@@ -164,16 +183,32 @@ export function magicLinkEmail(input: { brand: string; memberName: string; url: 
 }
 
 /** A member's promo code was replaced (e.g. after it leaked): the old one no longer works. */
-export function codeRotatedEmail(input: { brand: string; memberName: string; offerName: string; oldCode: string; newCode: string }): RenderedEmail {
+export function codeRotatedEmail(input: {
+  brand: string;
+  memberName: string;
+  offerName: string;
+  oldCode: string;
+  newCode: string;
+}): RenderedEmail {
   const subject = oneLine(`Your ${input.offerName} promo code has changed`);
   const footer = `You receive this because ${input.brand} works with you on ${input.offerName}.`;
   const text = [
-    `Hi ${input.memberName},`, '',
-    `Your promo code ${input.oldCode} for ${input.offerName} no longer works.`, '',
-    `Your new code is:`, '',
-    `  ${input.newCode}`, '',
-    `Please use it from now on and update the places where you shared the old one. Sales with the new code are credited to you as before.`, '',
-    `Thank you,`, input.brand, '', '-- ', footer, '',
+    `Hi ${input.memberName},`,
+    '',
+    `Your promo code ${input.oldCode} for ${input.offerName} no longer works.`,
+    '',
+    `Your new code is:`,
+    '',
+    `  ${input.newCode}`,
+    '',
+    `Please use it from now on and update the places where you shared the old one. Sales with the new code are credited to you as before.`,
+    '',
+    `Thank you,`,
+    input.brand,
+    '',
+    '-- ',
+    footer,
+    '',
   ].join('\n');
   const html = [
     `<p>Hi ${escapeHtml(input.memberName)},</p>`,
@@ -202,7 +237,21 @@ export function userInviteEmail(input: {
   const intro = `${who} to ${input.brand}'s Touchpoint dashboard${role}, where the brand tracks its creators' links, codes and sales.`;
   const expiry = `The link works once and expires in ${input.expiresInHours} hours. After that, ask an owner of the workspace for a new one.`;
   const footer = `You receive this because an owner of ${input.brand} added this address. If you did not expect it, ignore this email.`;
-  const text = [`Hi ${input.userName},`, '', intro, '', 'Choose your password here:', '', `  ${input.url}`, '', expiry, '', '-- ', footer, ''].join('\n');
+  const text = [
+    `Hi ${input.userName},`,
+    '',
+    intro,
+    '',
+    'Choose your password here:',
+    '',
+    `  ${input.url}`,
+    '',
+    expiry,
+    '',
+    '-- ',
+    footer,
+    '',
+  ].join('\n');
   const html = [
     `<p>Hi ${escapeHtml(input.userName)},</p>`,
     `<p>${escapeHtml(intro)}</p>`,

@@ -52,14 +52,21 @@ function messageOptions(email: OutgoingEmail, mailFrom: string): SendMailOptions
  * is about the session, not the message); 4xx and failures with no reply (connection refused, timeouts, TLS) are
  * temporary. A permanent refusal of the recipient (at RCPT TO) is a bounce.
  */
-export function classifySmtpError(err: Partial<NodemailerError> & { message?: string }): { permanent: boolean; bounced: boolean; error: string } {
+export function classifySmtpError(err: Partial<NodemailerError> & { message?: string }): {
+  permanent: boolean;
+  bounced: boolean;
+  error: string;
+} {
   const rejected = err.rejectedErrors?.[0];
   const code = err.responseCode ?? rejected?.responseCode;
   const command = err.command ?? rejected?.command;
   const reply = (err.response ?? rejected?.response)?.trim();
   const permanent = code !== undefined && code >= 500 && code < 600 && code !== 503;
   const bounced = permanent && (command === 'RCPT TO' || err.code === 'EENVELOPE');
-  const cause = err.code && err.code !== 'EENVELOPE' && err.code !== 'EPROTOCOL' && err.code !== 'EMESSAGE' ? ` (${err.originalCode ?? err.code})` : '';
+  const cause =
+    err.code && err.code !== 'EENVELOPE' && err.code !== 'EPROTOCOL' && err.code !== 'EMESSAGE'
+      ? ` (${err.originalCode ?? err.code})`
+      : '';
   const error = reply ? `${command ? command + ': ' : ''}${reply}` : `${err.message ?? 'SMTP error'}${cause}`;
   return { permanent, bounced, error: error.slice(0, 2000) };
 }
@@ -107,9 +114,19 @@ export function outboxTransport(dataDir: string, mailFrom: string): MailTranspor
         const tmp = `${file}.${process.pid}.tmp`;
         await fs.promises.writeFile(tmp, info.message as Buffer, { mode: 0o600 });
         await fs.promises.rename(tmp, file);
-        return { ok: true, messageId: info.messageId, via: 'outbox', note: `SMTP_URL is not set: written to the local outbox, ${file}` };
+        return {
+          ok: true,
+          messageId: info.messageId,
+          via: 'outbox',
+          note: `SMTP_URL is not set: written to the local outbox, ${file}`,
+        };
       } catch (e) {
-        return { ok: false, permanent: false, bounced: false, error: `Could not write to the outbox: ${(e as Error).message}` };
+        return {
+          ok: false,
+          permanent: false,
+          bounced: false,
+          error: `Could not write to the outbox: ${(e as Error).message}`,
+        };
       }
     },
     close() {},
@@ -117,5 +134,7 @@ export function outboxTransport(dataDir: string, mailFrom: string): MailTranspor
 }
 
 export function createMailTransport(config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'dataDir'>): MailTransport {
-  return config.smtpUrl ? smtpTransport(config.smtpUrl, config.mailFrom) : outboxTransport(config.dataDir, config.mailFrom);
+  return config.smtpUrl
+    ? smtpTransport(config.smtpUrl, config.mailFrom)
+    : outboxTransport(config.dataDir, config.mailFrom);
 }

@@ -44,7 +44,12 @@ const DEVICES: Device[] = ['iphone', 'android', 'windows', 'mac', 'ipad'];
 const CONTEXTS: Context[] = ['instagram', 'tiktok', 'youtube', 'browser'];
 
 const IOS = ['17_4', '17_3', '16_6'];
-const ANDROID = [['14', 'SM-S918B'], ['13', 'Pixel 7'], ['14', 'Pixel 8'], ['12', 'SM-A525F']];
+const ANDROID = [
+  ['14', 'SM-S918B'],
+  ['13', 'Pixel 7'],
+  ['14', 'Pixel 8'],
+  ['12', 'SM-A525F'],
+];
 
 function userAgentOf(device: Device, context: Context, variant: number): string {
   const ios = IOS[variant % IOS.length]!;
@@ -52,20 +57,25 @@ function userAgentOf(device: Device, context: Context, variant: number): string 
   switch (device) {
     case 'iphone': {
       const base = `Mozilla/5.0 (iPhone; CPU iPhone OS ${ios} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko)`;
-      if (context === 'instagram') return `${base} Mobile/15E148 Instagram 325.0.1.28.108 (iPhone15,3; iOS ${ios}; en_US; en; scale=3.00; 1290x2796; 587453184)`;
-      if (context === 'tiktok') return `${base} Mobile/15E148 musical_ly_33.8.0 JsSdk/2.0 NetType/WIFI Channel/App Store ByteLocale/en Region/US WKWebView/1 BytedanceWebview/d8a21c6`;
+      if (context === 'instagram')
+        return `${base} Mobile/15E148 Instagram 325.0.1.28.108 (iPhone15,3; iOS ${ios}; en_US; en; scale=3.00; 1290x2796; 587453184)`;
+      if (context === 'tiktok')
+        return `${base} Mobile/15E148 musical_ly_33.8.0 JsSdk/2.0 NetType/WIFI Channel/App Store ByteLocale/en Region/US WKWebView/1 BytedanceWebview/d8a21c6`;
       return `${base} Version/${ios.replace('_', '.')} Mobile/15E148 Safari/604.1`;
     }
     case 'android': {
       const base = `Mozilla/5.0 (Linux; Android ${av}; ${model}`;
-      if (context === 'instagram') return `${base} Build/UP1A.231005.007; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/123.0.6312.99 Mobile Safari/537.36 Instagram 325.0.0.35.91 Android (34/${av}; 480dpi; 1080x2340; en_US; 588013470)`;
-      if (context === 'tiktok') return `${base} Build/TQ3A.230901.001; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/122.0.6261.119 Mobile Safari/537.36 trill_330804 JsSdk/1.0 NetType/MOBILE Channel/googleplay AppName/trill app_version/33.8.4 BytedanceWebview/d8a21c6`;
+      if (context === 'instagram')
+        return `${base} Build/UP1A.231005.007; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/123.0.6312.99 Mobile Safari/537.36 Instagram 325.0.0.35.91 Android (34/${av}; 480dpi; 1080x2340; en_US; 588013470)`;
+      if (context === 'tiktok')
+        return `${base} Build/TQ3A.230901.001; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/122.0.6261.119 Mobile Safari/537.36 trill_330804 JsSdk/1.0 NetType/MOBILE Channel/googleplay AppName/trill app_version/33.8.4 BytedanceWebview/d8a21c6`;
       return `${base}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36`;
     }
     case 'ipad':
       return `Mozilla/5.0 (iPad; CPU OS ${ios} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/${ios.replace('_', '.')} Mobile/15E148 Safari/604.1`;
     case 'windows':
-      return variant % 2 ? 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36'
+      return variant % 2
+        ? 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36'
         : 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36 Edg/124.0.0.0';
     case 'mac':
       return 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15';
@@ -73,18 +83,37 @@ function userAgentOf(device: Device, context: Context, variant: number): string 
 }
 
 const BOT_AGENTS = [
-  'facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)', 'Twitterbot/1.0',
-  'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)', 'WhatsApp/2.23.20.0', 'TelegramBot (like TwitterBot)',
-  'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', 'Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)',
-  'Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)', 'curl/8.4.0', 'python-requests/2.31.0',
+  'facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)',
+  'Twitterbot/1.0',
+  'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)',
+  'WhatsApp/2.23.20.0',
+  'TelegramBot (like TwitterBot)',
+  'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+  'Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)',
+  'Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)',
+  'curl/8.4.0',
+  'python-requests/2.31.0',
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36',
 ];
 /** Bots are a small pool of addresses (crawlers and preview fetchers come back); people are numbered before them. */
 export const BOT_VISITORS = 400;
 
 const COUNTRIES: [string | null, number][] = [
-  ['US', 42], ['GB', 12], ['CA', 8], ['DE', 6], ['FR', 5], ['AU', 5], ['ES', 3], ['IT', 3], ['BR', 3], ['IN', 3], ['NL', 2], ['MX', 2],
-  ['SE', 1], ['IE', 1], [null, 4],
+  ['US', 42],
+  ['GB', 12],
+  ['CA', 8],
+  ['DE', 6],
+  ['FR', 5],
+  ['AU', 5],
+  ['ES', 3],
+  ['IT', 3],
+  ['BR', 3],
+  ['IN', 3],
+  ['NL', 2],
+  ['MX', 2],
+  ['SE', 1],
+  ['IE', 1],
+  [null, 4],
 ];
 
 const COUNTRY_TOTAL = COUNTRIES.reduce((a, [, w]) => a + w, 0);
@@ -110,10 +139,22 @@ function mix(v: number, salt: number): number {
 function referrer(context: Context | 'generic', rng: Rng): string | null {
   const r = rng.next();
   switch (context) {
-    case 'instagram': return r < 0.45 ? 'l.instagram.com' : r < 0.55 ? 'linktr.ee' : r < 0.6 ? 'www.instagram.com' : null;
-    case 'tiktok': return r < 0.35 ? 'www.tiktok.com' : r < 0.45 ? 'linktr.ee' : null;
-    case 'youtube': return r < 0.7 ? 'www.youtube.com' : r < 0.8 ? 'm.youtube.com' : null;
-    default: return r < 0.3 ? 'www.google.com' : r < 0.4 ? 'www.instagram.com' : r < 0.45 ? 't.co' : r < 0.5 ? 'www.pinterest.com' : null;
+    case 'instagram':
+      return r < 0.45 ? 'l.instagram.com' : r < 0.55 ? 'linktr.ee' : r < 0.6 ? 'www.instagram.com' : null;
+    case 'tiktok':
+      return r < 0.35 ? 'www.tiktok.com' : r < 0.45 ? 'linktr.ee' : null;
+    case 'youtube':
+      return r < 0.7 ? 'www.youtube.com' : r < 0.8 ? 'm.youtube.com' : null;
+    default:
+      return r < 0.3
+        ? 'www.google.com'
+        : r < 0.4
+          ? 'www.instagram.com'
+          : r < 0.45
+            ? 't.co'
+            : r < 0.5
+              ? 'www.pinterest.com'
+              : null;
   }
 }
 
@@ -185,9 +226,14 @@ export class ClickFactory {
   ) {
     this.ipSalt = mix(seed, 0x1f2e3d4c);
     const ws = this.code(world.ws.id);
-    this.linkCells = Int32Array.from(world.links.flatMap((l) => [
-      ws, this.code(l.id), this.code(world.offers[l.offer]!.id), l.member >= 0 ? this.code(world.members[l.member]!.id) : -1,
-    ]));
+    this.linkCells = Int32Array.from(
+      world.links.flatMap((l) => [
+        ws,
+        this.code(l.id),
+        this.code(world.offers[l.offer]!.id),
+        l.member >= 0 ? this.code(world.members[l.member]!.id) : -1,
+      ]),
+    );
     this.headRequest = { ua: -1, device: this.code('bot'), isBot: true, botReason: this.code('head_request') };
   }
 
@@ -220,7 +266,12 @@ export class ClickFactory {
       i = this.agents.length;
       // The same verdict the redirect would reach for this string.
       const cls = classifyUserAgent(ua);
-      this.agents.push({ ua: this.code(ua), device: this.code(cls.device), isBot: cls.isBot, botReason: this.code(cls.botReason) });
+      this.agents.push({
+        ua: this.code(ua),
+        device: this.code(cls.device),
+        isBot: cls.isBot,
+        botReason: this.code(cls.botReason),
+      });
       this.agentIndex.set(ua, i);
     }
     return i;
@@ -253,12 +304,18 @@ export class ClickFactory {
   }
 
   /** Appends one click; returns its id. `visitor` >= visitors + BOT_VISITORS are extra people (coupon-site shoppers). */
-  add(link: number, at: number, opts: { bot: boolean; visitor: number; referrer: string | null; sub1: string | null }): { id: string; credited: boolean } {
+  add(
+    link: number,
+    at: number,
+    opts: { bot: boolean; visitor: number; referrer: string | null; sub1: string | null },
+  ): { id: string; credited: boolean } {
     const offer = this.world.offers[this.world.links[link]!.offer]!;
     const member = this.world.links[link]!.member;
     const v = opts.visitor;
     this.ip(v);
-    const ua = opts.bot ? this.agent(BOT_AGENTS[mix(v, 7) % BOT_AGENTS.length]!) : this.personAgent(v, member >= 0 ? this.world.members[member]!.platform : 'browser');
+    const ua = opts.bot
+      ? this.agent(BOT_AGENTS[mix(v, 7) % BOT_AGENTS.length]!)
+      : this.personAgent(v, member >= 0 ? this.world.members[member]!.platform : 'browser');
     const agent = this.agents[ua]!;
     const cls = opts.bot && mix(v, 11) % 20 === 0 ? this.headRequest! : agent;
     const ends = offer.tracking.endsAt;
@@ -283,10 +340,25 @@ export class ClickFactory {
     // bot, bot reason, unique, sub1…sub5.
     const c = this.cells;
     const k = r * CELLS;
-    c[k] = this.linkCells[link * 4]!; c[k + 1] = this.linkCells[link * 4 + 1]!; c[k + 2] = this.linkCells[link * 4 + 2]!; c[k + 3] = this.linkCells[link * 4 + 3]!;
-    c[k + 4] = tracked ? 1 : 0; c[k + 5] = this.ipHash[v]!; c[k + 6] = this.ipTruncated[v]!; c[k + 7] = agent.ua;
-    c[k + 8] = this.smallCode(opts.referrer); c[k + 9] = cls.isBot ? -1 : this.smallCode(countryOf(v)); c[k + 10] = cls.device;
-    c[k + 11] = cls.isBot ? 1 : 0; c[k + 12] = cls.botReason; c[k + 13] = unique ? 1 : 0; c[k + 14] = this.smallCode(opts.sub1); c[k + 15] = -1; c[k + 16] = -1; c[k + 17] = -1; c[k + 18] = -1;
+    c[k] = this.linkCells[link * 4]!;
+    c[k + 1] = this.linkCells[link * 4 + 1]!;
+    c[k + 2] = this.linkCells[link * 4 + 2]!;
+    c[k + 3] = this.linkCells[link * 4 + 3]!;
+    c[k + 4] = tracked ? 1 : 0;
+    c[k + 5] = this.ipHash[v]!;
+    c[k + 6] = this.ipTruncated[v]!;
+    c[k + 7] = agent.ua;
+    c[k + 8] = this.smallCode(opts.referrer);
+    c[k + 9] = cls.isBot ? -1 : this.smallCode(countryOf(v));
+    c[k + 10] = cls.device;
+    c[k + 11] = cls.isBot ? 1 : 0;
+    c[k + 12] = cls.botReason;
+    c[k + 13] = unique ? 1 : 0;
+    c[k + 14] = this.smallCode(opts.sub1);
+    c[k + 15] = -1;
+    c[k + 16] = -1;
+    c[k + 17] = -1;
+    c[k + 18] = -1;
     this.stats.clicks++;
     if (unique) this.stats.unique++;
     if (cls.isBot) this.stats.bots++;
@@ -303,7 +375,11 @@ export class ClickFactory {
     if (!this.rows) return;
     const rows = this.rows;
     const batch: EncodedClicks = {
-      rows, ids: this.ids.join(''), at: this.at.slice(0, rows), cells: this.cells.slice(0, rows * CELLS), strings: this.fresh,
+      rows,
+      ids: this.ids.join(''),
+      at: this.at.slice(0, rows),
+      cells: this.cells.slice(0, rows * CELLS),
+      strings: this.fresh,
     };
     this.ids = [];
     this.fresh = [];
@@ -332,7 +408,12 @@ interface Slot {
 }
 
 /** Hour slots over [from, to) in the zone, weighted by weekday, hour of day, a slow growth trend and day-to-day noise. */
-export function trafficSlots(from: number, to: number, timeZone: string, rng: Rng): { slots: Slot[]; days: { start: number; end: number; key: string }[] } {
+export function trafficSlots(
+  from: number,
+  to: number,
+  timeZone: string,
+  rng: Rng,
+): { slots: Slot[]; days: { start: number; end: number; key: string }[] } {
   const slots: Slot[] = [];
   const days: { start: number; end: number; key: string }[] = [];
   const last = dayKey(to - 1, timeZone);
@@ -349,7 +430,12 @@ export function trafficSlots(from: number, to: number, timeZone: string, rng: Rn
       const s = Math.max(from, start + h * HOUR_MS);
       const e = Math.min(to, end, start + (h + 1) * HOUR_MS);
       if (e <= s) continue;
-      slots.push({ start: s, end: e, day, weight: dayWeight * hourFactor(Math.min(h, 23), isWeekend(dow)) * rng.logNormal(1, 0.04) * ((e - s) / HOUR_MS) });
+      slots.push({
+        start: s,
+        end: e,
+        day,
+        weight: dayWeight * hourFactor(Math.min(h, 23), isWeekend(dow)) * rng.logNormal(1, 0.04) * ((e - s) / HOUR_MS),
+      });
     }
   }
   return { slots, days };
@@ -383,7 +469,7 @@ function linkWeightsByDay(world: World, days: { start: number }[], rng: Rng): Al
     // Generic links: a small fixed share of the day's traffic; the main offer's bio link gets most of it.
     const generic = world.genericLinks;
     generic.forEach((i, k) => {
-      weights[i] = (memberTotal * GENERIC_SHARE * (k === 0 ? 0.7 : 0.3 / Math.max(1, generic.length - 1))) || 1e-9;
+      weights[i] = memberTotal * GENERIC_SHARE * (k === 0 ? 0.7 : 0.3 / Math.max(1, generic.length - 1)) || 1e-9;
     });
     if (memberTotal === 0 && generic.length === 0) weights.fill(1);
     return new AliasTable(weights);
@@ -392,7 +478,9 @@ function linkWeightsByDay(world: World, days: { start: number }[], rng: Rng): Al
 
 /** How likely a tracked click on each link is to be kept as an order's click, so about `wanted` are kept. */
 function candidateRates(world: World, eligible: number, wanted: number): Float64Array {
-  const factor = world.links.map((l) => world.offers[l.offer]!.conversionFactor * (l.member >= 0 ? world.members[l.member]!.conversionFactor : 1));
+  const factor = world.links.map(
+    (l) => world.offers[l.offer]!.conversionFactor * (l.member >= 0 ? world.members[l.member]!.conversionFactor : 1),
+  );
   const weight = world.links.map((l) => (l.member >= 0 ? world.members[l.member]!.weight * l.share : 0.01));
   const totalWeight = weight.reduce((a, b) => a + b, 0) || 1;
   const meanFactor = factor.reduce((a, f, i) => a + f * weight[i]!, 0) / totalWeight || 1;
@@ -410,12 +498,17 @@ export interface StreamResult {
  * (drawn at random, more from better-converting creators and offers) as the clicks orders will come from.
  */
 export async function streamClicks(
-  world: World, factory: ClickFactory, o: { from: number; to: number; total: number; wantedCandidates: number; seed: number },
+  world: World,
+  factory: ClickFactory,
+  o: { from: number; to: number; total: number; wantedCandidates: number; seed: number },
 ): Promise<StreamResult> {
   const rng = new Rng(o.seed, 'clicks');
   const { slots, days } = trafficSlots(o.from, o.to, world.ws.timezone, new Rng(o.seed, 'slots'));
   const byDay = linkWeightsByDay(world, days, new Rng(o.seed, 'bursts'));
-  const counts = apportion(o.total, slots.map((s) => s.weight));
+  const counts = apportion(
+    o.total,
+    slots.map((s) => s.weight),
+  );
   const rates = candidateRates(world, o.total * (1 - BOT_SHARE), o.wantedCandidates * 1.35);
   const recent = new Int32Array(world.links.length * 4).fill(-1);
   const candidates: ClickCandidate[] = [];

@@ -68,13 +68,15 @@ export const GENERATE_DEFAULTS = { clicks: 1_000_000, conversions: 50_000, membe
 const ORDERS_PER_WRITE = 2_000;
 const ACTOR = 'cli:generate';
 
-type Settled = Required<Pick<GenerateOptions, 'clicks' | 'conversions' | 'members' | 'days' | 'seed'>> & GenerateOptions;
+type Settled = Required<Pick<GenerateOptions, 'clicks' | 'conversions' | 'members' | 'days' | 'seed'>> &
+  GenerateOptions;
 
 function check(o: Settled): ProblemDetail[] {
   const problems: ProblemDetail[] = [];
   const whole = (path: 'clicks' | 'conversions' | 'members' | 'days' | 'seed', min: number, max: number) => {
     const v = o[path];
-    if (!Number.isSafeInteger(v) || v < min || v > max) problems.push({ path, code: 'out_of_range', message: `${path} must be a whole number from ${min} to ${max}.` });
+    if (!Number.isSafeInteger(v) || v < min || v > max)
+      problems.push({ path, code: 'out_of_range', message: `${path} must be a whole number from ${min} to ${max}.` });
   };
   whole('clicks', 0, 500_000_000);
   whole('conversions', 0, 2_000_000);
@@ -85,7 +87,11 @@ function check(o: Settled): ProblemDetail[] {
 }
 
 export async function generateDataset(ctx: AppContext, options: GenerateOptions): Promise<Result<GenerateSummary>> {
-  const o: Settled = { ...GENERATE_DEFAULTS, seed: 1, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
+  const o: Settled = {
+    ...GENERATE_DEFAULTS,
+    seed: 1,
+    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+  };
   const problems = check(o);
   if (problems.length) return fail('validation_failed', 'Some options are not valid.', problems);
   const started = performance.now();
@@ -119,8 +125,11 @@ export async function generateDataset(ctx: AppContext, options: GenerateOptions)
   // The leak's coupon-site clicks are part of --clicks; with too few clicks to spare, the leak comes without any.
   const clickedGeneric = Math.round(leak * 0.35);
   const clickedMember = Math.round(leak * 0.1);
-  const leakable = [...world.codeOf.keys()].some((k) => k.startsWith('0:') && world.members[Number(k.slice(2))]!.weight > 0);
-  const couponClicks = leakable && 2 * (clickedGeneric + clickedMember) * 20 <= o.clicks ? 2 * (clickedGeneric + clickedMember) : 0;
+  const leakable = [...world.codeOf.keys()].some(
+    (k) => k.startsWith('0:') && world.members[Number(k.slice(2))]!.weight > 0,
+  );
+  const couponClicks =
+    leakable && 2 * (clickedGeneric + clickedMember) * 20 <= o.clicks ? 2 * (clickedGeneric + clickedMember) : 0;
   const normal = o.conversions - leak;
 
   const writer = openBulkWriter(ctx.store);
@@ -128,20 +137,47 @@ export async function generateDataset(ctx: AppContext, options: GenerateOptions)
   let factory: ClickFactory;
   let leaked: { code: number; orders: number } | null = null;
   try {
-    factory = new ClickFactory(world, writer, Math.min(400_000, Math.max(50, Math.round(o.clicks * 0.3))), o.seed,
-      (written) => progress({ phase: 'clicks', done: written, total: o.clicks }));
+    factory = new ClickFactory(
+      world,
+      writer,
+      Math.min(400_000, Math.max(50, Math.round(o.clicks * 0.3))),
+      o.seed,
+      (written) => progress({ phase: 'clicks', done: written, total: o.clicks }),
+    );
     progress({ phase: 'clicks', done: 0, total: o.clicks });
     const stream = await streamClicks(world, factory, {
-      from, to, total: o.clicks - couponClicks, wantedCandidates: Math.round(normal * 0.75), seed: o.seed,
+      from,
+      to,
+      total: o.clicks - couponClicks,
+      wantedCandidates: Math.round(normal * 0.75),
+      seed: o.seed,
     });
 
-    const taken = new Set((await ctx.store.db.selectFrom('promo_codes').select('code_normalized').where('workspace_id', '=', ws.id)
-      .where('code_normalized', 'in', UNKNOWN_CODES).execute()).map((r) => r.code_normalized));
-    const planner = new OrderPlanner(world, stream.slots, { from, to }, o.seed, UNKNOWN_CODES.filter((c) => !taken.has(c)));
+    const taken = new Set(
+      (
+        await ctx.store.db
+          .selectFrom('promo_codes')
+          .select('code_normalized')
+          .where('workspace_id', '=', ws.id)
+          .where('code_normalized', 'in', UNKNOWN_CODES)
+          .execute()
+      ).map((r) => r.code_normalized),
+    );
+    const planner = new OrderPlanner(
+      world,
+      stream.slots,
+      { from, to },
+      o.seed,
+      UNKNOWN_CODES.filter((c) => !taken.has(c)),
+    );
     const orders = planner.plan(normal, stream.candidates);
     const chosen = planner.chooseLeak(orders, leak);
     if (chosen) {
-      const plan = planner.planLeak(chosen.code, leak, couponClicks ? { generic: clickedGeneric, member: clickedMember } : { generic: 0, member: 0 });
+      const plan = planner.planLeak(
+        chosen.code,
+        leak,
+        couponClicks ? { generic: clickedGeneric, member: clickedMember } : { generic: 0, member: 0 },
+      );
       await couponSiteClicks(world, factory, plan, couponClicks, chosen.code, { to, seed: o.seed });
       orders.push(...plan.orders);
       leaked = { code: chosen.code, orders: chosen.already + leak };
@@ -160,7 +196,9 @@ export async function generateDataset(ctx: AppContext, options: GenerateOptions)
 
   // Every conversion written above marked its day dirty; the rebuild below recomputes every day anyway.
   await clearDirtyMarks(ctx, ws.id);
-  await rebuildRollups(ctx.store, ws.id, { onProgress: (p) => progress({ phase: `rollups (${p.phase})`, done: p.done, total: p.total }) });
+  await rebuildRollups(ctx.store, ws.id, {
+    onProgress: (p) => progress({ phase: `rollups (${p.phase})`, done: p.done, total: p.total }),
+  });
 
   if (!apiKey) {
     clock = to;
@@ -177,15 +215,30 @@ export async function generateDataset(ctx: AppContext, options: GenerateOptions)
     from: new Date(from).toISOString(),
     to: new Date(to).toISOString(),
     counts: {
-      members: world.members.length, offers: world.offers.length, links: world.links.length, codes: world.codes.length,
-      clicks: factory.stats.clicks, uniqueClicks: factory.stats.unique, botClicks: factory.stats.bots, untrackedClicks: factory.stats.untracked,
-      conversions: ledger.conversions.length, unattributed: ledger.conversions.filter((c) => c.status === 'unattributed').length,
+      members: world.members.length,
+      offers: world.offers.length,
+      links: world.links.length,
+      codes: world.codes.length,
+      clicks: factory.stats.clicks,
+      uniqueClicks: factory.stats.unique,
+      botClicks: factory.stats.bots,
+      untrackedClicks: factory.stats.untracked,
+      conversions: ledger.conversions.length,
+      unattributed: ledger.conversions.filter((c) => c.status === 'unattributed').length,
       refunded: ledger.conversions.filter((c) => c.refunded_minor > 0 && c.cancelled_at === null).length,
-      cancelled: ledger.conversions.filter((c) => c.cancelled_at !== null).length, commissions, payoutBatches: ledger.batches.length,
+      cancelled: ledger.conversions.filter((c) => c.cancelled_at !== null).length,
+      commissions,
+      payoutBatches: ledger.batches.length,
     },
-    leakedCode: leakedCode && leaked
-      ? { codeId: leakedCode.id, code: leakedCode.code, memberId: world.members[leakedCode.member]!.id, ordersLast24h: leaked.orders }
-      : null,
+    leakedCode:
+      leakedCode && leaked
+        ? {
+            codeId: leakedCode.id,
+            code: leakedCode.code,
+            memberId: world.members[leakedCode.member]!.id,
+            ordersLast24h: leaked.orders,
+          }
+        : null,
     elapsedMs: Math.round(performance.now() - started),
   });
 }
@@ -195,7 +248,12 @@ export async function generateDataset(ctx: AppContext, options: GenerateOptions)
  * minutes before it, and as many again browse without buying. Fresh visitors (numbered after the main pool).
  */
 async function couponSiteClicks(
-  world: World, factory: ClickFactory, plan: ReturnType<OrderPlanner['planLeak']>, total: number, code: number, o: { to: number; seed: number },
+  world: World,
+  factory: ClickFactory,
+  plan: ReturnType<OrderPlanner['planLeak']>,
+  total: number,
+  code: number,
+  o: { to: number; seed: number },
 ): Promise<void> {
   if (!total) return;
   const rng = new Rng(o.seed, 'coupon-clicks');
@@ -203,7 +261,10 @@ async function couponSiteClicks(
   const generic = world.genericLinks.find((l) => world.links[l]!.offer === c.offer) ?? world.genericLinks[0]!;
   const own = world.linkOf.get(`${c.offer}:${c.member}`) ?? generic;
   const clicks: { at: number; link: number; order: PlannedOrder | null }[] = [];
-  for (const [list, link] of [[plan.withGenericClick, generic], [plan.withMemberClick, own]] as const) {
+  for (const [list, link] of [
+    [plan.withGenericClick, generic],
+    [plan.withMemberClick, own],
+  ] as const) {
     for (const i of list) {
       const order = plan.orders[i]!;
       clicks.push({ at: Math.floor(order.occurredAt - 30_000 - rng.exponential(6 * 60_000)), link, order });

@@ -6,11 +6,24 @@
 import { attribute, type ClickLookup, type CodeLookup } from '../core/attribution.js';
 import { commissionFor, monthKey, splitAmount } from '../core/commission.js';
 import { newId } from '../core/ids.js';
-import { planApprove, planOrder, planPayout, refundedTotal, type LedgerCommission, type PlannedEntry } from '../core/ledger.js';
+import {
+  planApprove,
+  planOrder,
+  planPayout,
+  refundedTotal,
+  type LedgerCommission,
+  type PlannedEntry,
+} from '../core/ledger.js';
 import { formatAmount } from '../core/money.js';
 import { Rng } from '../core/synthetic.js';
 import { bucketStart, dayKey } from '../core/time-buckets.js';
-import type { CommissionAdjustmentTable, CommissionTable, ConversionEventTable, ConversionTable, PayoutBatchTable } from '../db/schema.js';
+import type {
+  CommissionAdjustmentTable,
+  CommissionTable,
+  ConversionEventTable,
+  ConversionTable,
+  PayoutBatchTable,
+} from '../db/schema.js';
 import { cachedColumns, entryRows, ledgerState, orderMoney } from '../app/ledger.js';
 import type { DecisionRecord } from '../app/order-decision.js';
 import { trustOf } from '../app/record-conversion.js';
@@ -49,7 +62,13 @@ function payoutTimes(from: number, to: number, tz: string): number[] {
   }
 }
 
-export function replay(world: World, orders: PlannedOrder[], range: { from: number; to: number }, orderIds: string[], seed: number): Ledger {
+export function replay(
+  world: World,
+  orders: PlannedOrder[],
+  range: { from: number; to: number },
+  orderIds: string[],
+  seed: number,
+): Ledger {
   const rng = new Rng(seed, 'ledger');
   const { ws } = world;
   const ledger: Ledger = { conversions: [], events: [], commissions: [], adjustments: [], batches: [] };
@@ -75,9 +94,25 @@ export function replay(world: World, orders: PlannedOrder[], range: { from: numb
   const approved: CommissionTable[] = [];
 
   /** Appends planned entries to a commission and caches the state after them on it, as app/ledger.ts appendEntries. */
-  const book = (i: number, c: CommissionTable, at: number, entries: PlannedEntry[], after: LedgerCommission, actor = 'system') => {
+  const book = (
+    i: number,
+    c: CommissionTable,
+    at: number,
+    entries: PlannedEntry[],
+    after: LedgerCommission,
+    actor = 'system',
+  ) => {
     ledger.adjustments[i]!.push(...entryRows({ workspaceId: ws.id, actor, now: at }, c, entries));
-    const stamp = after.status === c.status ? {} : after.status === 'approved' ? { approved_at: at } : after.status === 'reversed' ? { reversed_at: at } : after.status === 'paid' ? { paid_at: at } : {};
+    const stamp =
+      after.status === c.status
+        ? {}
+        : after.status === 'approved'
+          ? { approved_at: at }
+          : after.status === 'reversed'
+            ? { reversed_at: at }
+            : after.status === 'paid'
+              ? { paid_at: at }
+              : {};
     Object.assign(c, cachedColumns(after), stamp, { updated_at: at });
   };
 
@@ -87,15 +122,43 @@ export function replay(world: World, orders: PlannedOrder[], range: { from: numb
     const id = newId('cnv', now);
     const offerOf = (k: number) => world.offers[k]!;
     const clickLookup: ClickLookup = o.click
-      ? { lookup: 'found', click: { clickId: o.click.id, offerId: offerOf(world.links[o.click.link]!.offer).id, memberId: memberId(world.links[o.click.link]!.member), linkId: world.links[o.click.link]!.id, clickedAt: o.click.at, trackedWhenClicked: true }, offer: offerOf(world.links[o.click.link]!.offer).tracking }
+      ? {
+          lookup: 'found',
+          click: {
+            clickId: o.click.id,
+            offerId: offerOf(world.links[o.click.link]!.offer).id,
+            memberId: memberId(world.links[o.click.link]!.member),
+            linkId: world.links[o.click.link]!.id,
+            clickedAt: o.click.at,
+            trackedWhenClicked: true,
+          },
+          offer: offerOf(world.links[o.click.link]!.offer).tracking,
+        }
       : { lookup: 'none' };
     const code = typeof o.code === 'number' ? world.codes[o.code]! : null;
     const codeString = code ? code.code : typeof o.code === 'string' ? o.code : null;
     const codeLookup: CodeLookup = code
-      ? { lookup: 'found', code: { codeId: code.id, code: code.code, offerId: offerOf(code.offer).id, memberId: memberId(code.member), status: 'active' }, offer: offerOf(code.offer).tracking }
-      : codeString ? { lookup: 'not_found', code: codeString } : { lookup: 'none' };
+      ? {
+          lookup: 'found',
+          code: {
+            codeId: code.id,
+            code: code.code,
+            offerId: offerOf(code.offer).id,
+            memberId: memberId(code.member),
+            status: 'active',
+          },
+          offer: offerOf(code.offer).tracking,
+        }
+      : codeString
+        ? { lookup: 'not_found', code: codeString }
+        : { lookup: 'none' };
     const reported = o.reported === null ? null : offerOf(o.reported).id;
-    const decision = attribute({ occurredAt: o.occurredAt, reportedOfferId: reported, click: clickLookup, code: codeLookup });
+    const decision = attribute({
+      occurredAt: o.occurredAt,
+      reportedOfferId: reported,
+      click: clickLookup,
+      code: codeLookup,
+    });
     const rows: CommissionTable[] = [];
     const commissions: DecisionRecord['commissions'] = [];
     ledger.adjustments[i] = [];
@@ -111,16 +174,52 @@ export function replay(world: World, orders: PlannedOrder[], range: { from: numb
         const key = `${credit.offerId}|${credit.memberId}|${monthOf(o.occurredAt)}`;
         const earlier = live.get(key) ?? 0;
         const sale = o.amountMinor ?? 0;
-        const c = commissionFor({ payout: offer.payouts.get(payoutId)!, saleMinor: sale, shareBps: credit.shareBps, conversionNumberInMonth: earlier + 1 });
-        commissions.push({ memberId: credit.memberId, offerId: credit.offerId, amountMinor: c.amountMinor, currency: offer.currency });
+        const c = commissionFor({
+          payout: offer.payouts.get(payoutId)!,
+          saleMinor: sale,
+          shareBps: credit.shareBps,
+          conversionNumberInMonth: earlier + 1,
+        });
+        commissions.push({
+          memberId: credit.memberId,
+          offerId: credit.offerId,
+          amountMinor: c.amountMinor,
+          currency: offer.currency,
+        });
         const row: CommissionTable = {
-          id: newId('com', now), workspace_id: ws.id, conversion_id: id, offer_id: credit.offerId, member_id: credit.memberId, payout_option_id: payoutId,
-          source: credit.source, share_bps: credit.shareBps, sale_minor: whole ? splitAmount(sale, shares)[k]! : Math.floor((sale * credit.shareBps) / 10_000), amount_minor: 0,
-          currency: offer.currency, rate_applied: c.rateApplied, tier_from: c.tierFromConversion, month_key: key.split('|')[2]!, status: 'pending',
-          approve_after: o.occurredAt + offer.holdDays * DAY_MS, approved_at: null, reversed_at: null, paid_at: null, payout_batch_id: null,
-          created_at: now, updated_at: now, accrued_minor: c.amountMinor, adjusted_minor: 0, admin_touched: 0, in_decision: 1,
+          id: newId('com', now),
+          workspace_id: ws.id,
+          conversion_id: id,
+          offer_id: credit.offerId,
+          member_id: credit.memberId,
+          payout_option_id: payoutId,
+          source: credit.source,
+          share_bps: credit.shareBps,
+          sale_minor: whole ? splitAmount(sale, shares)[k]! : Math.floor((sale * credit.shareBps) / 10_000),
+          amount_minor: 0,
+          currency: offer.currency,
+          rate_applied: c.rateApplied,
+          tier_from: c.tierFromConversion,
+          month_key: key.split('|')[2]!,
+          status: 'pending',
+          approve_after: o.occurredAt + offer.holdDays * DAY_MS,
+          approved_at: null,
+          reversed_at: null,
+          paid_at: null,
+          payout_batch_id: null,
+          created_at: now,
+          updated_at: now,
+          accrued_minor: c.amountMinor,
+          adjusted_minor: 0,
+          admin_touched: 0,
+          in_decision: 1,
         };
-        const accrual = planOrder(new Map(), new Map([[row.member_id, c.amountMinor]]), { saleMinor: o.amountMinor, refundedMinor: 0, fullyRefunded: false, cancelled: false }).changes[0]!;
+        const accrual = planOrder(new Map(), new Map([[row.member_id, c.amountMinor]]), {
+          saleMinor: o.amountMinor,
+          refundedMinor: 0,
+          fullyRefunded: false,
+          cancelled: false,
+        }).changes[0]!;
         book(i, row, now, accrual.entries, accrual.after);
         rows.push(row);
         live.set(key, earlier + 1);
@@ -130,31 +229,71 @@ export function replay(world: World, orders: PlannedOrder[], range: { from: numb
       }
     }
     const record: DecisionRecord = {
-      ...decision, commissions, notes: [], trust: trustOf(o.source),
+      ...decision,
+      commissions,
+      notes: [],
+      trust: trustOf(o.source),
       linkId: clickLookup.lookup === 'found' ? clickLookup.click.linkId : null,
       codeId: codeLookup.lookup === 'found' ? codeLookup.code.codeId : null,
     };
     const amount = o.amountMinor === null ? null : { minor: o.amountMinor, currency: world.offers[o.offer]!.currency };
     ledger.conversions[i] = {
-      id, workspace_id: ws.id, order_id: orderIds[i]!, is_test: 0, status: decision.outcome === 'credited' ? 'credited' : 'unattributed',
-      occurred_at: o.occurredAt, reported_offer_id: reported, click_id: o.click?.id ?? null, code: codeString, amount_minor: amount?.minor ?? null,
-      currency: amount?.currency ?? null, refunded_minor: 0, refunded_full: 0, cancelled_at: null, review: null, decision: JSON.stringify(record),
-      created_at: now, updated_at: now,
+      id,
+      workspace_id: ws.id,
+      order_id: orderIds[i]!,
+      is_test: 0,
+      status: decision.outcome === 'credited' ? 'credited' : 'unattributed',
+      occurred_at: o.occurredAt,
+      reported_offer_id: reported,
+      click_id: o.click?.id ?? null,
+      code: codeString,
+      amount_minor: amount?.minor ?? null,
+      currency: amount?.currency ?? null,
+      refunded_minor: 0,
+      refunded_full: 0,
+      cancelled_at: null,
+      review: null,
+      decision: JSON.stringify(record),
+      created_at: now,
+      updated_at: now,
     };
     ledger.commissions[i] = rows;
     // What the ingestion path received, as ingest.ts keeps it; a leaked code's orders also say which page sent them.
     const input: Record<string, string> = { order: orderIds[i]! };
     if (reported) input.offer = reported;
     if (o.click) input.click = o.click.id;
-    if (amount) Object.assign(input, { amount: formatAmount(amount.minor, amount.currency), currency: amount.currency });
+    if (amount)
+      Object.assign(input, { amount: formatAmount(amount.minor, amount.currency), currency: amount.currency });
     if (codeString) input.code = codeString;
-    const detail = { input, ...(o.source === 'shopify' ? { topic: 'orders/paid' } : {}), ...(o.referrer ? { referrer: o.referrer } : {}) };
-    ledger.events[i] = [{
-      id: newId('evt', now), workspace_id: ws.id, conversion_id: id, received_at: now, source: o.source, order_id: orderIds[i]!, is_test: 0,
-      outcome: 'created', reason: decision.outcome === 'credited' ? null : 'unattributed', detail: JSON.stringify(detail), trust: trustOf(o.source),
-      evidence: JSON.stringify({ reportedOfferId: reported, clickId: o.click?.id ?? null, code: codeString, amount, occurredAt: o.occurredAt, timeGiven: o.occurredAt !== now }),
-      event_key: null,
-    }];
+    const detail = {
+      input,
+      ...(o.source === 'shopify' ? { topic: 'orders/paid' } : {}),
+      ...(o.referrer ? { referrer: o.referrer } : {}),
+    };
+    ledger.events[i] = [
+      {
+        id: newId('evt', now),
+        workspace_id: ws.id,
+        conversion_id: id,
+        received_at: now,
+        source: o.source,
+        order_id: orderIds[i]!,
+        is_test: 0,
+        outcome: 'created',
+        reason: decision.outcome === 'credited' ? null : 'unattributed',
+        detail: JSON.stringify(detail),
+        trust: trustOf(o.source),
+        evidence: JSON.stringify({
+          reportedOfferId: reported,
+          clickId: o.click?.id ?? null,
+          code: codeString,
+          amount,
+          occurredAt: o.occurredAt,
+          timeGiven: o.occurredAt !== now,
+        }),
+        event_key: null,
+      },
+    ];
   };
 
   const refund = (i: number, at: number) => {
@@ -164,8 +303,10 @@ export function replay(world: World, orders: PlannedOrder[], range: { from: numb
     const refunded = row.refunded_minor + (r.kind === 'partial' ? r.minor : 0);
     const full = r.kind === 'full' || r.kind === 'cancel';
     Object.assign(row, {
-      refunded_minor: refundedTotal(full || row.refunded_full === 1, refunded, row.amount_minor), refunded_full: full ? 1 : row.refunded_full,
-      updated_at: at, ...(r.kind === 'cancel' ? { cancelled_at: at } : {}),
+      refunded_minor: refundedTotal(full || row.refunded_full === 1, refunded, row.amount_minor),
+      refunded_full: full ? 1 : row.refunded_full,
+      updated_at: at,
+      ...(r.kind === 'cancel' ? { cancelled_at: at } : {}),
     });
     const commissions = ledger.commissions[i]!;
     const plan = planOrder(new Map(commissions.map((c) => [c.id, ledgerState(c)])), null, orderMoney(row));
@@ -175,11 +316,22 @@ export function replay(world: World, orders: PlannedOrder[], range: { from: numb
       book(i, c, at, change.entries, change.after);
       if (wasLive && c.status === 'reversed') live.set(liveKey(c), live.get(liveKey(c))! - 1);
     }
-    const refundInput = r.kind === 'cancel' ? 'cancel' : r.kind === 'full' ? 'full' : formatAmount(r.minor, row.currency!);
+    const refundInput =
+      r.kind === 'cancel' ? 'cancel' : r.kind === 'full' ? 'full' : formatAmount(r.minor, row.currency!);
     ledger.events[i]!.push({
-      id: newId('evt', at), workspace_id: ws.id, conversion_id: row.id, received_at: at, source: o.source, order_id: row.order_id, is_test: 0,
-      outcome: r.kind === 'cancel' ? 'cancelled' : 'refunded', reason: null, detail: JSON.stringify({ refund: refundInput, eventKey: null }),
-      trust: null, evidence: null, event_key: null,
+      id: newId('evt', at),
+      workspace_id: ws.id,
+      conversion_id: row.id,
+      received_at: at,
+      source: o.source,
+      order_id: row.order_id,
+      is_test: 0,
+      outcome: r.kind === 'cancel' ? 'cancelled' : 'refunded',
+      reason: null,
+      detail: JSON.stringify({ refund: refundInput, eventKey: null }),
+      trust: null,
+      evidence: null,
+      event_key: null,
     });
   };
 
@@ -211,8 +363,15 @@ export function replay(world: World, orders: PlannedOrder[], range: { from: numb
         c.payout_batch_id = id;
       }
       ledger.batches.push({
-        id, workspace_id: ws.id, currency, total_minor: claimed.reduce((n, c) => n + c.amount_minor, 0), members: members.size,
-        commissions: claimed.length, note: `Monthly payout ${new Date(at).toISOString().slice(0, 7)}`, actor: PAYOUT_ACTOR, created_at: at,
+        id,
+        workspace_id: ws.id,
+        currency,
+        total_minor: claimed.reduce((n, c) => n + c.amount_minor, 0),
+        members: members.size,
+        commissions: claimed.length,
+        note: `Monthly payout ${new Date(at).toISOString().slice(0, 7)}`,
+        actor: PAYOUT_ACTOR,
+        created_at: at,
       });
     }
   };
@@ -249,7 +408,7 @@ class StepQueue {
   push(s: Step): void {
     const h = this.heap;
     h.push(s);
-    for (let i = h.length - 1; i > 0; ) {
+    for (let i = h.length - 1; i > 0;) {
       const p = (i - 1) >> 1;
       if (byTime(h[p]!, h[i]!) <= 0) break;
       [h[p], h[i]] = [h[i]!, h[p]!];
@@ -263,7 +422,7 @@ class StepQueue {
     const last = h.pop();
     if (h.length && last) {
       h[0] = last;
-      for (let i = 0; ; ) {
+      for (let i = 0; ;) {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;

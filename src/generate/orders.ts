@@ -101,14 +101,25 @@ export class OrderPlanner {
   }
 
   /** An order at `occurredAt` as the event reports it: pixels and tags now, postbacks and Shopify a little later. */
-  private order(occurredAt: number, offer: number, rest: Pick<PlannedOrder, 'click' | 'code'> & { referrer?: string; source?: ConversionSource }): PlannedOrder {
+  private order(
+    occurredAt: number,
+    offer: number,
+    rest: Pick<PlannedOrder, 'click' | 'code'> & { referrer?: string; source?: ConversionSource },
+  ): PlannedOrder {
     const source = rest.source ?? sourceOf(this.rng);
     const lag = source === 'pixel' || source === 'tag' ? 0 : Math.floor(this.rng.between(1_000, 90_000));
     const createdAt = Math.min(this.range.to, occurredAt + lag);
     const amountMinor = this.amount(offer);
     return {
-      occurredAt: Math.min(occurredAt, createdAt), createdAt, source, offer, reported: source === 'shopify' ? null : offer,
-      click: rest.click, code: rest.code, amountMinor, refund: amountMinor === null || rest.referrer ? null : this.refund(occurredAt, amountMinor),
+      occurredAt: Math.min(occurredAt, createdAt),
+      createdAt,
+      source,
+      offer,
+      reported: source === 'shopify' ? null : offer,
+      click: rest.click,
+      code: rest.code,
+      amountMinor,
+      refund: amountMinor === null || rest.referrer ? null : this.refund(occurredAt, amountMinor),
       ...(rest.referrer ? { referrer: rest.referrer } : {}),
     };
   }
@@ -117,7 +128,8 @@ export class OrderPlanner {
     const r = this.rng.next();
     if (r >= 0.095) return null;
     const kind = r < 0.045 ? 'partial' : r < 0.075 ? 'full' : 'cancel';
-    const when = at + (kind === 'cancel' ? this.rng.between(2 * HOUR_MS, 3 * DAY_MS) : DAY_MS + this.rng.exponential(9 * DAY_MS));
+    const when =
+      at + (kind === 'cancel' ? this.rng.between(2 * HOUR_MS, 3 * DAY_MS) : DAY_MS + this.rng.exponential(9 * DAY_MS));
     if (when > this.range.to) return null;
     const minor = kind === 'partial' ? Math.max(1, Math.round(amount * this.rng.between(0.15, 0.6))) : amount;
     return { at: Math.floor(when), kind, minor };
@@ -134,7 +146,9 @@ export class OrderPlanner {
       const t = this.times.sample(this.rng);
       if (ends === null || t < ends) return t;
     }
-    return Math.floor(this.range.from + this.rng.next() * (Math.min(ends ?? this.range.to, this.range.to) - this.range.from));
+    return Math.floor(
+      this.range.from + this.rng.next() * (Math.min(ends ?? this.range.to, this.range.to) - this.range.from),
+    );
   }
 
   /** Delay from click to order: most buy within the hour, some days later, a few near the end of the window. */
@@ -172,8 +186,10 @@ export class OrderPlanner {
   /** The normal orders: `total` of them, from the click candidates and the traffic's shape. */
   plan(total: number, candidates: ClickCandidate[]): PlannedOrder[] {
     const { world, rng, range } = this;
-    const [fromClick, codePersonal, codeGeneric, noEvidence, unknownCode, lateClick] =
-      apportion(total, [0.74, 0.187, 0.033, 0.02, 0.012, 0.008]) as [number, number, number, number, number, number];
+    const [fromClick, codePersonal, codeGeneric, noEvidence, unknownCode, lateClick] = apportion(
+      total,
+      [0.74, 0.187, 0.033, 0.02, 0.012, 0.008],
+    ) as [number, number, number, number, number, number];
     const orders: PlannedOrder[] = [];
     const pool = rng.shuffle([...candidates]);
     let next = 0;
@@ -183,7 +199,12 @@ export class OrderPlanner {
       const offer = world.offers[link.offer]!;
       const at = Math.floor(c.at + this.delay(offer.tracking.cookieWindowDays));
       if (at + 90_000 > range.to || (offer.tracking.endsAt !== null && at >= offer.tracking.endsAt)) continue;
-      orders.push(this.order(at, link.offer, { click: { id: c.clickId, at: c.at, link: c.link }, code: this.codeWithClick(c.link) }));
+      orders.push(
+        this.order(at, link.offer, {
+          click: { id: c.clickId, at: c.at, link: c.link },
+          code: this.codeWithClick(c.link),
+        }),
+      );
       made++;
     }
     // Too few clicks for the orders asked for: the rest arrive by code.
@@ -192,7 +213,9 @@ export class OrderPlanner {
     for (; late < lateClick && next < pool.length; next++) {
       const c = pool[next]!;
       const link = world.links[c.link]!;
-      const at = Math.floor(c.at + world.offers[link.offer]!.tracking.cookieWindowDays * DAY_MS + rng.between(HOUR_MS, 4 * DAY_MS));
+      const at = Math.floor(
+        c.at + world.offers[link.offer]!.tracking.cookieWindowDays * DAY_MS + rng.between(HOUR_MS, 4 * DAY_MS),
+      );
       if (at + 90_000 > range.to) continue;
       orders.push(this.order(at, link.offer, { click: { id: c.clickId, at: c.at, link: c.link }, code: null }));
       late++;
@@ -248,15 +271,28 @@ export class OrderPlanner {
       .filter(([key]) => key.startsWith('0:'))
       .map(([, code]) => ({ code, s: stats.get(code) ?? { days: new Map<string, number>(), last24h: 0, total: 0 } }))
       .filter(({ code }) => world.members[world.codes[code]!.member]!.weight > 0);
-    const alerts = new Set(detectLeaks({
-      now: range.to, tz, floor: LEAK_DEFAULTS.floor * 1.5, k: LEAK_DEFAULTS.k * 1.6,
-      codes: candidates.map(({ code, s }) => ({
-        codeId: String(code), memberId: world.members[world.codes[code]!.member]!.id, last24h: s.last24h + size, ordersLast24h: 0, ordersWithMemberClick: 0,
-        dailyRedemptions: [...s.days].map(([day, count]) => ({ day, count })),
-      })),
-    }).filter((a) => a.rule === 'spike').map((a) => Number(a.codeId)));
+    const alerts = new Set(
+      detectLeaks({
+        now: range.to,
+        tz,
+        floor: LEAK_DEFAULTS.floor * 1.5,
+        k: LEAK_DEFAULTS.k * 1.6,
+        codes: candidates.map(({ code, s }) => ({
+          codeId: String(code),
+          memberId: world.members[world.codes[code]!.member]!.id,
+          last24h: s.last24h + size,
+          ordersLast24h: 0,
+          ordersWithMemberClick: 0,
+          dailyRedemptions: [...s.days].map(([day, count]) => ({ day, count })),
+        })),
+      })
+        .filter((a) => a.rule === 'spike')
+        .map((a) => Number(a.codeId)),
+    );
     // The busiest code that still clearly spikes: "far above its own normal", not a code nobody used.
-    const ok = candidates.filter(({ code }) => alerts.has(code)).sort((a, b) => b.s.total - a.s.total || a.code - b.code);
+    const ok = candidates
+      .filter(({ code }) => alerts.has(code))
+      .sort((a, b) => b.s.total - a.s.total || a.code - b.code);
     // With margins nobody meets (a tiny data set), the quietest code: the floor alone then decides.
     const pick = ok[0] ?? [...candidates].sort((a, b) => a.s.total - b.s.total || a.code - b.code)[0];
     return pick ? { code: pick.code, already: pick.s.last24h } : null;
@@ -275,11 +311,19 @@ export class OrderPlanner {
     for (let i = 0; i < size; i++) {
       const back = (DAY_MS - 5 * MINUTE_MS) * Math.pow(rng.next(), 2);
       const at = Math.floor(range.to - 2 * MINUTE_MS - back);
-      orders.push(this.order(at, c.offer, { click: null, code, referrer: `https://${site}/coupons/shop.example.com`, source: rng.chance(0.6) ? 'shopify' : 'tag' }));
+      orders.push(
+        this.order(at, c.offer, {
+          click: null,
+          code,
+          referrer: `https://${site}/coupons/shop.example.com`,
+          source: rng.chance(0.6) ? 'shopify' : 'tag',
+        }),
+      );
     }
     const order = rng.shuffle(orders.map((_, i) => i));
     return {
-      orders, site,
+      orders,
+      site,
       withGenericClick: order.slice(0, clicked.generic),
       withMemberClick: order.slice(clicked.generic, clicked.generic + clicked.member),
     };

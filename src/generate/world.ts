@@ -83,13 +83,110 @@ export interface World {
   genericCodes: number[];
 }
 
-const FIRST = ['Marie', 'Jamal', 'Sofia', 'Liam', 'Emma', 'Noah', 'Olivia', 'Mateo', 'Ava', 'Lucas', 'Mia', 'Ethan', 'Chloé', 'Hugo', 'Léa',
-  'Aiden', 'Zoë', 'Diego', 'Priya', 'Arjun', 'Yuki', 'Hana', 'Kofi', 'Amara', 'Nina', 'Oscar', 'Isla', 'Felix', 'Maya', 'Leo', 'Elena',
-  'Tomás', 'Sara', 'Omar', 'Layla', 'Finn', 'Ines', 'Jonas', 'Clara', 'Malik', 'Rosa', 'Kai', 'Nora', 'Ravi', 'Lina', 'Theo', 'Ana',
-  'Sam', 'Eva', 'Max', 'Alice', 'Ben', 'Julia', 'Sven', 'Aisha', 'Marco', 'Grace', 'Ivan', 'Mei', 'José'];
-const LAST = ['Kim', 'Reed', 'Alvarez', 'Nguyen', 'Smith', 'Garcia', 'Müller', 'Rossi', 'Dubois', 'Okafor', 'Patel', 'Tanaka', 'Silva',
-  'Johansson', 'Novak', 'Cohen', 'Khan', 'Martin', 'Larsen', 'Costa', 'Brown', 'Lopez', 'Schmidt', 'Moreau', 'Sato', 'Mensah', 'Haddad',
-  'Ivanova', 'Fischer', 'Bianchi', 'Wright', 'Chen', 'Fernández', 'Nilsson', 'Walker', 'Ortiz', 'Yilmaz', 'Park', 'Hughes', 'Rahman'];
+const FIRST = [
+  'Marie',
+  'Jamal',
+  'Sofia',
+  'Liam',
+  'Emma',
+  'Noah',
+  'Olivia',
+  'Mateo',
+  'Ava',
+  'Lucas',
+  'Mia',
+  'Ethan',
+  'Chloé',
+  'Hugo',
+  'Léa',
+  'Aiden',
+  'Zoë',
+  'Diego',
+  'Priya',
+  'Arjun',
+  'Yuki',
+  'Hana',
+  'Kofi',
+  'Amara',
+  'Nina',
+  'Oscar',
+  'Isla',
+  'Felix',
+  'Maya',
+  'Leo',
+  'Elena',
+  'Tomás',
+  'Sara',
+  'Omar',
+  'Layla',
+  'Finn',
+  'Ines',
+  'Jonas',
+  'Clara',
+  'Malik',
+  'Rosa',
+  'Kai',
+  'Nora',
+  'Ravi',
+  'Lina',
+  'Theo',
+  'Ana',
+  'Sam',
+  'Eva',
+  'Max',
+  'Alice',
+  'Ben',
+  'Julia',
+  'Sven',
+  'Aisha',
+  'Marco',
+  'Grace',
+  'Ivan',
+  'Mei',
+  'José',
+];
+const LAST = [
+  'Kim',
+  'Reed',
+  'Alvarez',
+  'Nguyen',
+  'Smith',
+  'Garcia',
+  'Müller',
+  'Rossi',
+  'Dubois',
+  'Okafor',
+  'Patel',
+  'Tanaka',
+  'Silva',
+  'Johansson',
+  'Novak',
+  'Cohen',
+  'Khan',
+  'Martin',
+  'Larsen',
+  'Costa',
+  'Brown',
+  'Lopez',
+  'Schmidt',
+  'Moreau',
+  'Sato',
+  'Mensah',
+  'Haddad',
+  'Ivanova',
+  'Fischer',
+  'Bianchi',
+  'Wright',
+  'Chen',
+  'Fernández',
+  'Nilsson',
+  'Walker',
+  'Ortiz',
+  'Yilmaz',
+  'Park',
+  'Hughes',
+  'Rahman',
+];
 const NICHES = ['beauty', 'skincare', 'fitness', 'lifestyle', 'fashion', 'wellness', 'food', 'travel'];
 const SUBS: Record<Platform, string[]> = {
   instagram: ['ig_story', 'ig_bio', 'ig_reel'],
@@ -97,11 +194,21 @@ const SUBS: Record<Platform, string[]> = {
   youtube: ['yt_desc', 'yt_pinned', 'yt_short'],
 };
 const SHOP = 'https://shop.example.com';
-const PRODUCTS = ['/products/glow-serum', '/products/night-cream', '/products/spf-50', '/collections/new', '/products/lip-oil'];
+const PRODUCTS = [
+  '/products/glow-serum',
+  '/products/night-cream',
+  '/products/spf-50',
+  '/collections/new',
+  '/products/lip-oil',
+];
 
 /** Latin letters and digits, accents folded, lower-cased: what a handle and a promo code are made of. */
 function fold(s: string): string {
-  return s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]/g, '');
+  return s
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
 }
 
 function csvCell(v: string | number | null): string {
@@ -109,8 +216,14 @@ function csvCell(v: string | number | null): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-function must<T>(what: string, r: { ok: true; value: T } | { ok: false; problem: { message: string; details?: { message: string }[] } }): T {
-  if (!r.ok) throw new Error(`generate: ${what} failed: ${r.problem.message} ${r.problem.details?.map((d) => d.message).join('; ') ?? ''}`);
+function must<T>(
+  what: string,
+  r: { ok: true; value: T } | { ok: false; problem: { message: string; details?: { message: string }[] } },
+): T {
+  if (!r.ok)
+    throw new Error(
+      `generate: ${what} failed: ${r.problem.message} ${r.problem.details?.map((d) => d.message).join('; ') ?? ''}`,
+    );
   return r.value;
 }
 
@@ -122,8 +235,12 @@ function fixedAmount(units: number, currency: string): string {
 
 /** GEN for the first run in a workspace, GEN2, GEN3… after, so order ids and external ids never collide. */
 async function runTag(ctx: AppContext, workspaceId: string): Promise<string> {
-  const rows = await ctx.store.db.selectFrom('members').select('external_id').where('workspace_id', '=', workspaceId)
-    .where('external_id', 'like', 'gen%-m%').execute();
+  const rows = await ctx.store.db
+    .selectFrom('members')
+    .select('external_id')
+    .where('workspace_id', '=', workspaceId)
+    .where('external_id', 'like', 'gen%-m%')
+    .execute();
   let last = 0;
   for (const r of rows) {
     const m = /^gen(\d*)-m/.exec(r.external_id ?? '');
@@ -153,38 +270,89 @@ function offerPlans(endsAt: number): OfferPlan[] {
   return [
     {
       input: () => ({
-        name: 'Spring collection', description: 'Always-on commission on the spring collection.', destinationUrl: `${SHOP}/collections/spring`,
-        conversionType: 'sale', attributionRule: 'code_first', codeAppend: { mode: 'query', param: 'discount' }, browserCodeCredit: true,
+        name: 'Spring collection',
+        description: 'Always-on commission on the spring collection.',
+        destinationUrl: `${SHOP}/collections/spring`,
+        conversionType: 'sale',
+        attributionRule: 'code_first',
+        codeAppend: { mode: 'query', param: 'discount' },
+        browserCodeCredit: true,
         payoutOptions: [
-          { title: 'Standard 10%', type: 'percent', value: '10', default: true, tiers: [{ fromConversion: 50, value: '15' }] },
+          {
+            title: 'Standard 10%',
+            type: 'percent',
+            value: '10',
+            default: true,
+            tiers: [{ fromConversion: 50, value: '15' }],
+          },
           { title: 'VIP 20%', type: 'percent', value: '20' },
         ],
       }),
-      medianAmount: 58, membership: 0.85, trafficShare: 0.5, conversionFactor: 1, codePattern: '{HANDLE}10', genericLink: true, genericCode: null,
+      medianAmount: 58,
+      membership: 0.85,
+      trafficShare: 0.5,
+      conversionFactor: 1,
+      codePattern: '{HANDLE}10',
+      genericLink: true,
+      genericCode: null,
     },
     {
       input: () => ({
-        name: 'Best-seller bundle', description: 'Bundle offer; link and code split the credit when they disagree.', destinationUrl: `${SHOP}/products/bundle`,
-        conversionType: 'sale', attributionRule: 'split', splitCodeShare: '50', cookieWindowDays: 14, browserCodeCredit: true,
+        name: 'Best-seller bundle',
+        description: 'Bundle offer; link and code split the credit when they disagree.',
+        destinationUrl: `${SHOP}/products/bundle`,
+        conversionType: 'sale',
+        attributionRule: 'split',
+        splitCodeShare: '50',
+        cookieWindowDays: 14,
+        browserCodeCredit: true,
         payoutOptions: [{ title: 'Bundle 12%', type: 'percent', value: '12', default: true }],
       }),
-      medianAmount: 42, membership: 0.4, trafficShare: 0.25, conversionFactor: 0.9, codePattern: '{HANDLE}', genericLink: false, genericCode: 'BUNDLE10',
+      medianAmount: 42,
+      membership: 0.4,
+      trafficShare: 0.25,
+      conversionFactor: 0.9,
+      codePattern: '{HANDLE}',
+      genericLink: false,
+      genericCode: 'BUNDLE10',
     },
     {
       input: (currency) => ({
-        name: 'Newsletter sign-ups', description: 'A fixed bounty per confirmed sign-up.', destinationUrl: `${SHOP}/newsletter`,
-        conversionType: 'email_signup', trackingMethods: ['link'], holdDays: 14,
+        name: 'Newsletter sign-ups',
+        description: 'A fixed bounty per confirmed sign-up.',
+        destinationUrl: `${SHOP}/newsletter`,
+        conversionType: 'email_signup',
+        trackingMethods: ['link'],
+        holdDays: 14,
         payoutOptions: [{ title: 'Per sign-up', type: 'fixed', value: fixedAmount(2, currency), default: true }],
       }),
-      medianAmount: null, membership: 0.25, trafficShare: 0.12, conversionFactor: 2.2, codePattern: null, genericLink: true, genericCode: null,
+      medianAmount: null,
+      membership: 0.25,
+      trafficShare: 0.12,
+      conversionFactor: 2.2,
+      codePattern: null,
+      genericLink: true,
+      genericCode: null,
     },
     {
       input: () => ({
-        name: 'Flash sale', description: 'Limited-time sale; ended during the period.', destinationUrl: `${SHOP}/collections/sale`,
-        conversionType: 'sale', attributionRule: 'code_first', cookieWindowDays: 7, endsAt: new Date(endsAt).toISOString(), browserCodeCredit: true,
+        name: 'Flash sale',
+        description: 'Limited-time sale; ended during the period.',
+        destinationUrl: `${SHOP}/collections/sale`,
+        conversionType: 'sale',
+        attributionRule: 'code_first',
+        cookieWindowDays: 7,
+        endsAt: new Date(endsAt).toISOString(),
+        browserCodeCredit: true,
         payoutOptions: [{ title: 'Flash 15%', type: 'percent', value: '15', default: true }],
       }),
-      medianAmount: 74, membership: 0.35, trafficShare: 0.13, conversionFactor: 1.3, codePattern: '{HANDLE}15', genericLink: false, genericCode: null,
+      medianAmount: 74,
+      membership: 0.35,
+      trafficShare: 0.13,
+      conversionFactor: 1.3,
+      codePattern: '{HANDLE}15',
+      genericLink: false,
+      genericCode: null,
     },
   ];
 }
@@ -205,16 +373,25 @@ export async function buildWorld(ctx: AppContext, ws: Workspace, actor: Actor, o
 
   // Offers.
   const offerIds: string[] = [];
-  for (const plan of plans) offerIds.push(must('createOffer', await createOffer(ctx, actor, plan.input(ws.currency))).id);
+  for (const plan of plans)
+    offerIds.push(must('createOffer', await createOffer(ctx, actor, plan.input(ws.currency))).id);
   const facts = await loadOfferTracking(ctx.store.db, ws.id, offerIds);
   const payoutRows = await listPayoutOptions(ctx.store.db, ws.id, offerIds);
   const offers: OfferInfo[] = plans.map((plan, i) => {
     const id = offerIds[i]!;
     const mine = payoutRows.filter((p) => p.offer_id === id);
     return {
-      id, name: plan.input(ws.currency).name, medianAmount: plan.medianAmount, tracking: facts[id]!.tracking, currency: facts[id]!.currency,
-      holdDays: facts[id]!.holdDays, trafficShare: plan.trafficShare, conversionFactor: plan.conversionFactor,
-      payouts: new Map(mine.map((p) => [p.id, { type: p.type, value: p.value, tiers: JSON.parse(p.tiers) as Payout['tiers'] }])),
+      id,
+      name: plan.input(ws.currency).name,
+      medianAmount: plan.medianAmount,
+      tracking: facts[id]!.tracking,
+      currency: facts[id]!.currency,
+      holdDays: facts[id]!.holdDays,
+      trafficShare: plan.trafficShare,
+      conversionFactor: plan.conversionFactor,
+      payouts: new Map(
+        mine.map((p) => [p.id, { type: p.type, value: p.value, tiers: JSON.parse(p.tiers) as Payout['tiers'] }]),
+      ),
       defaultPayoutId: mine.find((p) => p.is_default === 1)!.id,
     };
   });
@@ -239,27 +416,52 @@ export async function buildWorld(ctx: AppContext, ws: Workspace, actor: Actor, o
     const project = rank < o.members * 0.04 ? 'Ambassadors' : rng.chance(0.5) ? 'Spring 2026' : 'Always-on';
     const email = `${fold(first)}.${fold(last)}.${suffix ? `${suffix}-` : ''}${rank + 1}@creators.example`;
     const row = [
-      `${first} ${last}`, email, platform === 'tiktok' ? null : handle, platform === 'tiktok' ? handle : null,
-      platform === 'youtube' ? handle : null, reach, project, niche.join(';'), `gen${suffix}-m${rank + 1}`,
+      `${first} ${last}`,
+      email,
+      platform === 'tiktok' ? null : handle,
+      platform === 'tiktok' ? handle : null,
+      platform === 'youtube' ? handle : null,
+      reach,
+      project,
+      niche.join(';'),
+      `gen${suffix}-m${rank + 1}`,
     ];
     people.push({
-      id: '', name: `${first} ${last}`, weight: w, platform, row,
-      subs: rng.chance(0.35) ? SUBS[platform] : null, conversionFactor: rng.logNormal(1, 0.35),
+      id: '',
+      name: `${first} ${last}`,
+      weight: w,
+      platform,
+      row,
+      subs: rng.chance(0.35) ? SUBS[platform] : null,
+      conversionFactor: rng.logNormal(1, 0.35),
     });
   }
   // The Zipf rank follows the roster order of a shuffled list, so the top creators are spread through the file.
   const order = rng.shuffle(people.map((_, i) => i));
-  const csv = ['name,email,instagram,tiktok,youtube,reach,project,tags,external_id',
-    ...order.map((i) => people[i]!.row.map(csvCell).join(','))].join('\n');
+  const csv = [
+    'name,email,instagram,tiktok,youtube,reach,project,tags,external_id',
+    ...order.map((i) => people[i]!.row.map(csvCell).join(',')),
+  ].join('\n');
   must('importMembers', await importMembers(ctx, actor, Buffer.from(csv), 'csv'));
   const ids = new Map<string, string>();
   const externals = people.map((p) => p.row[8] as string);
   for (let i = 0; i < externals.length; i += 500) {
-    const rows = await ctx.store.db.selectFrom('members').select(['id', 'external_id']).where('workspace_id', '=', ws.id)
-      .where('external_id', 'in', externals.slice(i, i + 500)).execute();
+    const rows = await ctx.store.db
+      .selectFrom('members')
+      .select(['id', 'external_id'])
+      .where('workspace_id', '=', ws.id)
+      .where('external_id', 'in', externals.slice(i, i + 500))
+      .execute();
     for (const r of rows) ids.set(r.external_id!, r.id);
   }
-  const members: MemberInfo[] = people.map((p) => ({ id: ids.get(p.row[8] as string)!, name: p.name, weight: p.weight, platform: p.platform, subs: p.subs, conversionFactor: p.conversionFactor }));
+  const members: MemberInfo[] = people.map((p) => ({
+    id: ids.get(p.row[8] as string)!,
+    name: p.name,
+    weight: p.weight,
+    platform: p.platform,
+    subs: p.subs,
+    conversionFactor: p.conversionFactor,
+  }));
 
   // Who is on which offer: the top tenth is on the main offer, everyone on at least one with codes.
   const onOffer: number[][] = plans.map(() => []);
@@ -276,28 +478,43 @@ export async function buildWorld(ctx: AppContext, ws: Workspace, actor: Actor, o
     const list = onOffer[i]!;
     for (let k = 0; k < list.length; k += 500) {
       const chunk = list.slice(k, k + 500);
-      must('addMembersToOffer', await addMembersToOffer(ctx, actor, offer.id, {
-        members: chunk.map((m) => ({ memberId: members[m]!.id, ...(vip && m < members.length * 0.04 ? { payoutOptionId: vip } : {}) })),
-        generateLinks: true,
-      }));
+      must(
+        'addMembersToOffer',
+        await addMembersToOffer(ctx, actor, offer.id, {
+          members: chunk.map((m) => ({
+            memberId: members[m]!.id,
+            ...(vip && m < members.length * 0.04 ? { payoutOptionId: vip } : {}),
+          })),
+          generateLinks: true,
+        }),
+      );
     }
     if (i === 0) {
       // Some creators also link straight to a product page (a second link, a deep link, for the same offer).
       const deep = list.filter((m) => members[m]!.weight > 0 && rng.chance(0.12));
       for (let k = 0; k < deep.length; k += 500) {
-        must('addMembersToOffer (deep links)', await addMembersToOffer(ctx, actor, offer.id, {
-          members: deep.slice(k, k + 500).map((m) => ({ memberId: members[m]!.id, deepLinkUrl: `${SHOP}${rng.pick(PRODUCTS)}` })),
-          generateLinks: true,
-        }));
+        must(
+          'addMembersToOffer (deep links)',
+          await addMembersToOffer(ctx, actor, offer.id, {
+            members: deep
+              .slice(k, k + 500)
+              .map((m) => ({ memberId: members[m]!.id, deepLinkUrl: `${SHOP}${rng.pick(PRODUCTS)}` })),
+            generateLinks: true,
+          }),
+        );
       }
       deep.forEach((m) => deepLinked.add(m));
     }
-    if (plan.codePattern) must('generateCodes', await generateCodes(ctx, actor, offer.id, { pattern: plan.codePattern }));
+    if (plan.codePattern)
+      must('generateCodes', await generateCodes(ctx, actor, offer.id, { pattern: plan.codePattern }));
     if (plan.genericLink) must('createLink', await createLink(ctx, actor, { offerId: offer.id }));
     if (plan.genericCode) {
       let made = false;
       for (let n = 1; !made; n++) {
-        const r = await createCode(ctx, actor, { offerId: offer.id, code: plan.genericCode + suffix + (n > 1 ? `X${n}` : '') });
+        const r = await createCode(ctx, actor, {
+          offerId: offer.id,
+          code: plan.genericCode + suffix + (n > 1 ? `X${n}` : ''),
+        });
         if (r.ok) made = true;
         else if (r.problem.code !== 'code_taken' || n > 20) must('createCode', r);
       }
@@ -307,17 +524,44 @@ export async function buildWorld(ctx: AppContext, ws: Workspace, actor: Actor, o
   // Read back what the use cases made.
   const memberIndex = new Map(members.map((m, i) => [m.id, i]));
   const offerIndex = new Map(offers.map((o, i) => [o.id, i]));
-  const linkRows = await ctx.store.db.selectFrom('links').select(['id', 'offer_id', 'member_id', 'deep_link_url'])
-    .where('workspace_id', '=', ws.id).where('offer_id', 'in', offerIds).orderBy('id').execute();
-  const codeRows = await ctx.store.db.selectFrom('promo_codes').select(['id', 'code_normalized', 'offer_id', 'member_id'])
-    .where('workspace_id', '=', ws.id).where('offer_id', 'in', offerIds).where('status', '=', 'active').orderBy('id').execute();
-  const omRows = await ctx.store.db.selectFrom('offer_members').select(['offer_id', 'member_id', 'payout_option_id'])
-    .where('workspace_id', '=', ws.id).where('offer_id', 'in', offerIds).execute();
+  const linkRows = await ctx.store.db
+    .selectFrom('links')
+    .select(['id', 'offer_id', 'member_id', 'deep_link_url'])
+    .where('workspace_id', '=', ws.id)
+    .where('offer_id', 'in', offerIds)
+    .orderBy('id')
+    .execute();
+  const codeRows = await ctx.store.db
+    .selectFrom('promo_codes')
+    .select(['id', 'code_normalized', 'offer_id', 'member_id'])
+    .where('workspace_id', '=', ws.id)
+    .where('offer_id', 'in', offerIds)
+    .where('status', '=', 'active')
+    .orderBy('id')
+    .execute();
+  const omRows = await ctx.store.db
+    .selectFrom('offer_members')
+    .select(['offer_id', 'member_id', 'payout_option_id'])
+    .where('workspace_id', '=', ws.id)
+    .where('offer_id', 'in', offerIds)
+    .execute();
 
   const world: World = {
-    ws, actor, tag, offers, members, links: [], codes: [], payoutOf: new Map(), codeOf: new Map(), linkOf: new Map(), genericLinks: [], genericCodes: [],
+    ws,
+    actor,
+    tag,
+    offers,
+    members,
+    links: [],
+    codes: [],
+    payoutOf: new Map(),
+    codeOf: new Map(),
+    linkOf: new Map(),
+    genericLinks: [],
+    genericCodes: [],
   };
-  for (const r of omRows) world.payoutOf.set(`${offerIndex.get(r.offer_id)}:${memberIndex.get(r.member_id)}`, r.payout_option_id);
+  for (const r of omRows)
+    world.payoutOf.set(`${offerIndex.get(r.offer_id)}:${memberIndex.get(r.member_id)}`, r.payout_option_id);
   for (const r of linkRows) {
     const offer = offerIndex.get(r.offer_id)!;
     const member = r.member_id ? memberIndex.get(r.member_id)! : -1;

@@ -100,7 +100,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp>
     bodyLimit: 20 * 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: true },
     frameworkErrors: (error, req, reply) => void errorHandler(error, req, reply),
-    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true }, plugins: [finiteNumbersOnly, textOnly] },
+    ajv: {
+      customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true },
+      plugins: [finiteNumbersOnly, textOnly],
+    },
     // Per-request log lines would cost more than the redirect itself; metrics count requests instead.
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -122,7 +125,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp>
   ctx.notify = emailNotifier(ctx);
 
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((req, reply) => sendProblem(reply, { code: 'route_not_found', message: `No route ${req.method} ${req.url.split('?')[0]}.` }));
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(reply, { code: 'route_not_found', message: `No route ${req.method} ${req.url.split('?')[0]}.` }),
+  );
   for (const schema of sharedSchemas) app.addSchema(schema);
 
   app.addHook('onResponse', async (req, reply) => {
@@ -138,14 +143,26 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp>
       info: {
         title: 'Touchpoint admin API',
         version: '1',
-        description: 'Offers, members, payout options, tracking links and promo codes of one workspace. Authenticate with "Authorization: Bearer <API key>".',
+        description:
+          'Offers, members, payout options, tracking links and promo codes of one workspace. Authenticate with "Authorization: Bearer <API key>".',
       },
       servers: [{ url: config.baseUrl }],
       components: {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'A workspace API key (tpk_…)' },
-          session: { type: 'apiKey', in: 'cookie', name: 'tp_session', description: 'The dashboard\'s session (POST /api/v1/auth/login); state-changing requests also send X-CSRF-Token.' },
-          memberSession: { type: 'apiKey', in: 'cookie', name: 'tp_member', description: 'A creator portal session (magic link); state-changing requests also send X-CSRF-Token.' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'tp_session',
+            description:
+              "The dashboard's session (POST /api/v1/auth/login); state-changing requests also send X-CSRF-Token.",
+          },
+          memberSession: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'tp_member',
+            description: 'A creator portal session (magic link); state-changing requests also send X-CSRF-Token.',
+          },
         },
       },
       security: [{ apiKey: [] }, { session: [] }],
@@ -157,7 +174,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp>
       const method = Array.isArray(route.method) ? route.method[0]! : route.method;
       return { schema: { ...schema, 'x-min-role': minRole(method, url) } as typeof schema, url };
     },
-    refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
   });
 
   await app.register(
@@ -173,7 +192,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp>
         secured.addHook('onRequest', apiAuth(ctx));
         // Conversions are decided with cached settings: whatever an API call changed is read again before it answers.
         secured.addHook('onSend', async (request, reply, payload) => {
-          if (isStateChanging(request.method) && reply.statusCode < 400 && request.actor) await ctx.workspaceChanged?.(request.actor.workspaceId);
+          if (isStateChanging(request.method) && reply.statusCode < 400 && request.actor)
+            await ctx.workspaceChanged?.(request.actor.workspaceId);
           return payload;
         });
         userRoutes(secured, ctx);
@@ -196,10 +216,18 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp>
 
   portalRoutes(app, ctx);
   // The brand dashboard (web/app): /app and every path under it; /app is a reserved slug, never a link.
-  await webSurfaceRoutes(app, { prefix: '/app', dir: path.join(deps.webRoot ?? defaultWebRoot(), 'app'), title: 'Dashboard' });
+  await webSurfaceRoutes(app, {
+    prefix: '/app',
+    dir: path.join(deps.webRoot ?? defaultWebRoot(), 'app'),
+    title: 'Dashboard',
+  });
   // The creator portal (web/portal): /p and every path under it. /p/auth (portal.ts) stays its own route: Fastify
   // prefers a static path over the /p/* wildcard whatever the order of registration.
-  await webSurfaceRoutes(app, { prefix: '/p', dir: path.join(deps.webRoot ?? defaultWebRoot(), 'portal'), title: 'Creator portal' });
+  await webSurfaceRoutes(app, {
+    prefix: '/p',
+    dir: path.join(deps.webRoot ?? defaultWebRoot(), 'portal'),
+    title: 'Creator portal',
+  });
   opsRoutes(app, ctx, metrics);
   const tracking = await trackingRoutes(app, ctx, config, metrics);
   onChange = tracking.changed;

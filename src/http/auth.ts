@@ -47,7 +47,10 @@ export async function memberSessionOf(ctx: AppContext, request: FastifyRequest):
 }
 
 export function csrfFailed(reply: FastifyReply): FastifyReply {
-  return sendProblem(reply, { code: 'csrf_failed', message: 'Send the tp_csrf cookie\'s value in the X-CSRF-Token header.' });
+  return sendProblem(reply, {
+    code: 'csrf_failed',
+    message: "Send the tp_csrf cookie's value in the X-CSRF-Token header.",
+  });
 }
 
 /** The admin API's gate: an API key in Authorization, else a user session cookie. */
@@ -58,29 +61,43 @@ export function apiAuth(ctx: AppContext) {
       // An Authorization header is never second-guessed by a cookie: a bad key is a 401 whatever else was sent.
       const match = /^Bearer\s+(\S+)$/i.exec(header);
       if (!match) {
-        return sendProblem(reply, { code: 'unauthorized', message: 'Send an API key as "Authorization: Bearer tpk_…".' });
+        return sendProblem(reply, {
+          code: 'unauthorized',
+          message: 'Send an API key as "Authorization: Bearer tpk_…".',
+        });
       }
       const key = await findActiveApiKey(ctx.store.db, match[1]!);
       if (!key) return sendProblem(reply, { code: 'unauthorized', message: 'The API key is unknown or revoked.' });
       const now = ctx.clock();
-      if (key.last_used_at === null || now - key.last_used_at > TOUCH_EVERY_MS) await touchApiKey(ctx.store.db, key.id, now);
+      if (key.last_used_at === null || now - key.last_used_at > TOUCH_EVERY_MS)
+        await touchApiKey(ctx.store.db, key.id, now);
       request.actor = { workspaceId: key.workspace_id, actor: `api_key:${key.id}` };
       request.auth = { kind: 'api_key', role: 'owner', session: null };
       return;
     }
     const session = await userSessionOf(ctx, request);
     if (!session) {
-      return sendProblem(reply, { code: 'unauthorized', message: 'Sign in, or send an API key as "Authorization: Bearer tpk_…".' });
+      return sendProblem(reply, {
+        code: 'unauthorized',
+        message: 'Sign in, or send an API key as "Authorization: Bearer tpk_…".',
+      });
     }
     if (isStateChanging(request.method) && !csrfMatches(request, session.csrfToken)) return csrfFailed(reply);
     // A one-time password (first start, `user reset-password`) opens nothing until it is replaced: whoever read it in a
     // log or a terminal must not get a working session. /auth/password, /auth/me and /auth/logout sit outside this gate.
     if (session.user.mustChangePassword) {
-      return sendProblem(reply, { code: 'password_change_required', message: 'Choose a new password first (POST /api/v1/auth/password): this account signed in with a one-time password.' });
+      return sendProblem(reply, {
+        code: 'password_change_required',
+        message:
+          'Choose a new password first (POST /api/v1/auth/password): this account signed in with a one-time password.',
+      });
     }
     const denial = roleDenial(session.user.role, request.method, request.routeOptions.url ?? request.url);
     if (denial) {
-      const message = denial === 'owner_only' ? 'Only an owner can manage users and API keys.' : 'Viewers can look but not change anything.';
+      const message =
+        denial === 'owner_only'
+          ? 'Only an owner can manage users and API keys.'
+          : 'Viewers can look but not change anything.';
       return sendProblem(reply, { code: 'forbidden_role', message });
     }
     request.actor = { workspaceId: session.workspaceId, actor: `user:${session.user.id}` };

@@ -15,9 +15,16 @@ function attributes(secure: boolean, maxAgeSeconds: number, httpOnly: boolean): 
   return `Path=/; Max-Age=${maxAgeSeconds}; SameSite=Lax${httpOnly ? '; HttpOnly' : ''}${secure ? '; Secure' : ''}`;
 }
 
-export function sessionCookies(name: typeof USER_COOKIE | typeof MEMBER_COOKIE, s: { token: string; csrfToken: string }, secure: boolean): string[] {
+export function sessionCookies(
+  name: typeof USER_COOKIE | typeof MEMBER_COOKIE,
+  s: { token: string; csrfToken: string },
+  secure: boolean,
+): string[] {
   const maxAge = Math.floor(SESSION_MAX_MS / 1000);
-  return [`${name}=${s.token}; ${attributes(secure, maxAge, true)}`, `${CSRF_COOKIE}=${s.csrfToken}; ${attributes(secure, maxAge, false)}`];
+  return [
+    `${name}=${s.token}; ${attributes(secure, maxAge, true)}`,
+    `${CSRF_COOKIE}=${s.csrfToken}; ${attributes(secure, maxAge, false)}`,
+  ];
 }
 
 export function clearedCookie(name: string, secure: boolean): string {

@@ -85,7 +85,12 @@ function fieldPath(context: string | undefined, instancePath: string, params: Re
   return context && context !== 'body' ? `${context}${where ? '.' + where : ''}` : where;
 }
 
-export function errorHandler(this: unknown, error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function errorHandler(
+  this: unknown,
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
   if (error.validation) {
     const details: ProblemDetail[] = error.validation.map((v) => ({
       path: fieldPath(error.validationContext, v.instancePath, v.params as Record<string, unknown>),
@@ -97,17 +102,24 @@ export function errorHandler(this: unknown, error: FastifyError, request: Fastif
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return sendProblem(reply, { code: 'unsupported_media_type', message: error.message });
   }
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendProblem(reply, { code: 'payload_too_large', message: 'The request body is too large.' });
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return sendProblem(reply, { code: 'payload_too_large', message: 'The request body is too large.' });
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
     // Fastify's own 4xx: a body it cannot read (malformed JSON, a wrong length) or a request it cannot route (bad URL encoding).
     if (error.statusCode === 415) return sendProblem(reply, { code: 'unsupported_media_type', message: error.message });
     if (error.statusCode === 413) return sendProblem(reply, { code: 'payload_too_large', message: error.message });
     if (error.statusCode === 404) return sendProblem(reply, { code: 'route_not_found', message: error.message });
-    return sendProblem(reply, { code: error.code?.startsWith('FST_ERR_CTP_') ? 'body_invalid' : 'bad_request', message: error.message });
+    return sendProblem(reply, {
+      code: error.code?.startsWith('FST_ERR_CTP_') ? 'body_invalid' : 'bad_request',
+      message: error.message,
+    });
   }
   if (databaseUnavailable(error)) {
     request.log.warn({ err: error.message }, 'database unavailable');
-    return sendProblem(reply, { code: 'unavailable', message: 'The database cannot be reached right now; try again in a few seconds.' });
+    return sendProblem(reply, {
+      code: 'unavailable',
+      message: 'The database cannot be reached right now; try again in a few seconds.',
+    });
   }
   request.log.error({ err: error }, 'unhandled error');
   return sendProblem(reply, { code: 'internal', message: 'Something went wrong on our side; it has been logged.' });
@@ -121,13 +133,17 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Socke
   // A reset connection has nobody left to answer.
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const problem =
-    err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? { code: 'request_timeout', message: 'The request was not received in time.' }
-    : err.code === 'HPE_HEADER_OVERFLOW' ? { code: 'headers_too_large', message: 'The request headers are too large.' }
-    : { code: 'bad_request', message: 'The request could not be read as HTTP.' };
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? { code: 'request_timeout', message: 'The request was not received in time.' }
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? { code: 'headers_too_large', message: 'The request headers are too large.' }
+        : { code: 'bad_request', message: 'The request could not be read as HTTP.' };
   const status = statusOf(problem.code);
   const body = JSON.stringify({ error: problem });
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+    socket.write(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
   socket.destroy();
 }

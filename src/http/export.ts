@@ -68,41 +68,64 @@ export function formatQuery(allowed: readonly string[] = EXPORT_FORMATS) {
 /** Documents an export route's 200: a file, CSV or XLSX. */
 export const exportResponse = {
   produces: [CONTENT_TYPES.csv.split(';')[0]!, CONTENT_TYPES.xlsx],
-  fileSchema: { type: 'string', format: 'binary', description: 'The file, streamed: CSV (UTF-8 with a byte-order mark) or XLSX' },
+  fileSchema: {
+    type: 'string',
+    format: 'binary',
+    description: 'The file, streamed: CSV (UTF-8 with a byte-order mark) or XLSX',
+  },
 } as const;
 
-export function exportFormat<F extends string = ExportFormat>(value: string | undefined, allowed: readonly F[] = EXPORT_FORMATS as unknown as readonly F[]): Result<F> {
+export function exportFormat<F extends string = ExportFormat>(
+  value: string | undefined,
+  allowed: readonly F[] = EXPORT_FORMATS as unknown as readonly F[],
+): Result<F> {
   const format = (value ?? allowed[0]!).trim().toLowerCase() as F;
   if (allowed.includes(format)) return ok(format);
   const list = allowed.join(' or ');
-  return fail('format_unsupported', `Exports come as ${list}.`, [{ path: 'format', code: 'format_unsupported', message: `Use format=${allowed.join(' or format=')}.` }]);
+  return fail('format_unsupported', `Exports come as ${list}.`, [
+    { path: 'format', code: 'format_unsupported', message: `Use format=${allowed.join(' or format=')}.` },
+  ]);
 }
 
 export function safeFilename(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 100) || 'export';
+  return (
+    name
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^[-.]+|[-.]+$/g, '')
+      .slice(0, 100) || 'export'
+  );
 }
 
 /**
  * Streams the table as the reply. Reads the first row before answering, so a failure there is an ordinary error
  * reply; later failures destroy the response. Returns the reply for the route handler to return.
  */
-export async function sendExport(reply: FastifyReply, format: ExportFormat, table: ExportTable, limits: ExportLimits = {}): Promise<FastifyReply> {
+export async function sendExport(
+  reply: FastifyReply,
+  format: ExportFormat,
+  table: ExportTable,
+  limits: ExportLimits = {},
+): Promise<FastifyReply> {
   const rows = await primed(table.rows);
   const stream = exportStream(format, { ...table, rows }, limits);
-  return reply
-    .code(200)
-    .type(CONTENT_TYPES[format])
-    .header('content-disposition', `attachment; filename="${safeFilename(table.filename)}.${format}"`)
-    // Exports carry names and emails: no cache keeps a copy.
-    .header('cache-control', 'no-store')
-    .header('x-content-type-options', 'nosniff')
-    .send(stream);
+  return (
+    reply
+      .code(200)
+      .type(CONTENT_TYPES[format])
+      .header('content-disposition', `attachment; filename="${safeFilename(table.filename)}.${format}"`)
+      // Exports carry names and emails: no cache keeps a copy.
+      .header('cache-control', 'no-store')
+      .header('x-content-type-options', 'nosniff')
+      .send(stream)
+  );
 }
 
 /** The file as a Readable, for a reply or anything else that consumes streams (a CLI writing to disk). */
 export function exportStream(format: ExportFormat, table: ExportTable, limits: ExportLimits = {}): Readable {
   const columns = table.columns.map((c) => (typeof c === 'string' ? { name: c } : c));
-  return format === 'csv' ? csvStream(columns, table) : xlsxStream(columns, table.rows, limits.sheetRows ?? XLSX_MAX_ROWS);
+  return format === 'csv'
+    ? csvStream(columns, table)
+    : xlsxStream(columns, table.rows, limits.sheetRows ?? XLSX_MAX_ROWS);
 }
 
 /**
@@ -130,7 +153,11 @@ function csvStream(columns: ExportColumn[], table: ExportTable): Readable {
   const bom = table.bom ?? true;
   // A padded number is digits, a point and maybe a sign: never quoted, never a formula (see csv-stream.ts).
   const line = (row: readonly ExportCell[]) =>
-    row.map((cell, i) => (typeof cell === 'number' && decimals[i] !== undefined ? fixed(cell, decimals[i]) : csvCell(cell))).join(',') + '\r\n';
+    row
+      .map((cell, i) =>
+        typeof cell === 'number' && decimals[i] !== undefined ? fixed(cell, decimals[i]) : csvCell(cell),
+      )
+      .join(',') + '\r\n';
   async function* chunks(): AsyncGenerator<string, void, undefined> {
     // The header goes out alone, at once: the download starts before the second page of rows is read.
     const head = (bom ? CSV_BOM : '') + (header ? line(columns.map((c) => c.name)) : '');
@@ -151,8 +178,14 @@ function csvStream(columns: ExportColumn[], table: ExportTable): Readable {
   return Readable.from(chunks(), { objectMode: false, highWaterMark: CSV_CHUNK });
 }
 
-type Buffered = { _readableState?: { length?: number }; _writableState?: { length?: number }; writableNeedDrain?: boolean };
-const queued = (s: unknown) => ((s as Buffered | undefined)?._readableState?.length ?? 0) + ((s as Buffered | undefined)?._writableState?.length ?? 0);
+type Buffered = {
+  _readableState?: { length?: number };
+  _writableState?: { length?: number };
+  writableNeedDrain?: boolean;
+};
+const queued = (s: unknown) =>
+  ((s as Buffered | undefined)?._readableState?.length ?? 0) +
+  ((s as Buffered | undefined)?._writableState?.length ?? 0);
 
 /**
  * What the XLSX producer has written that the reply has not taken yet. exceljs 4.4 writes each sheet into a StreamBuf
@@ -164,8 +197,12 @@ const queued = (s: unknown) => ((s as Buffered | undefined)?._readableState?.len
 function inflight(workbook: ExcelJS.stream.xlsx.WorkbookWriter, sheet: ExcelJS.Worksheet, out: PassThrough) {
   const input = (sheet as unknown as { stream?: { buffers?: { length: number }[]; pipes?: unknown[] } }).stream;
   const entry = input?.pipes?.[0] as Buffered | undefined;
-  const bytes = (input?.buffers ?? []).reduce((n, b) => n + b.length, 0) + queued(entry)
-    + queued((workbook as unknown as { zip?: unknown }).zip) + out.writableLength + out.readableLength;
+  const bytes =
+    (input?.buffers ?? []).reduce((n, b) => n + b.length, 0) +
+    queued(entry) +
+    queued((workbook as unknown as { zip?: unknown }).zip) +
+    out.writableLength +
+    out.readableLength;
   return { bytes, entry: entry?.writableNeedDrain ? (entry as unknown as NodeJS.EventEmitter) : null };
 }
 
@@ -208,9 +245,15 @@ function xlsxStream(columns: ExportColumn[], rows: ExportTable['rows'], sheetRow
   };
   let sheets = 0;
   const addSheet = () => {
-    const sheet = workbook.addWorksheet(sheets++ === 0 ? 'Export' : `Export ${sheets}`, { views: [{ state: 'frozen', ySplit: 1 }] });
+    const sheet = workbook.addWorksheet(sheets++ === 0 ? 'Export' : `Export ${sheets}`, {
+      views: [{ state: 'frozen', ySplit: 1 }],
+    });
     sheet.columns = columns.map((c) => ({ width: Math.min(40, Math.max(12, c.name.length + 2)) }));
-    addRow(sheet, columns.map((c) => c.name), bold);
+    addRow(
+      sheet,
+      columns.map((c) => c.name),
+      bold,
+    );
     return sheet;
   };
   const room = async (sheet: ExcelJS.Worksheet) => {
@@ -225,7 +268,11 @@ function xlsxStream(columns: ExportColumn[], rows: ExportTable['rows'], sheetRow
     }
   };
   const produce = async () => {
-    workbook = new (await loadExcel()).stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+    workbook = new (await loadExcel()).stream.xlsx.WorkbookWriter({
+      stream: out,
+      useStyles: true,
+      useSharedStrings: false,
+    });
     let sheet = addSheet();
     let inSheet = 1;
     let n = 0;

@@ -9,7 +9,9 @@ export function opsRoutes(app: FastifyInstance, ctx: AppContext, metrics: Metric
   app.get('/healthz', { schema: hidden }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: hidden }, async (_req, reply) => {
     const ready = await isReady(ctx.store.db);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', database: ctx.store.dialect.name });
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : 'not_ready', database: ctx.store.dialect.name });
   });
   app.get('/metrics', { schema: hidden }, async (_req, reply) => {
     const pool = ctx.store.poolStats();

@@ -25,12 +25,18 @@ export function demoFile(config: Config): string {
   return path.join(config.dataDir, 'demo.json');
 }
 
-async function firstOwnerOfOldest(ctx: Parameters<typeof createFirstOwner>[0], email: string): Promise<OwnerLogin | null> {
+async function firstOwnerOfOldest(
+  ctx: Parameters<typeof createFirstOwner>[0],
+  email: string,
+): Promise<OwnerLogin | null> {
   const [oldest] = await listWorkspaces(ctx.store.db);
   return oldest ? createFirstOwner(ctx, oldest.id, email) : null;
 }
 
-export async function startServer(config: Config, opts: { logger?: boolean | object; seed?: boolean } = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  opts: { logger?: boolean | object; seed?: boolean } = {},
+): Promise<RunningServer> {
   const store = openStore(config);
   await migrateToLatest(store.db);
   let firstStart: RunningServer['firstStart'] = null;
@@ -54,7 +60,9 @@ export async function startServer(config: Config, opts: { logger?: boolean | obj
     // An installation from before accounts has workspaces and nobody to sign in: its oldest workspace gets the owner.
     const owner = demoOwner
       ? { workspaceId: (firstStart as { demo: DemoSummary }).demo.workspaceId, ...demoOwner }
-      : (await usersExist(ctx)) ? null : await firstOwnerOfOldest(ctx, config.ownerEmail);
+      : (await usersExist(ctx))
+        ? null
+        : await firstOwnerOfOldest(ctx, config.ownerEmail);
     ownerLogin = owner && { ...owner, loginUrl: `${config.baseUrl}/app/login` };
   }
   const built = await buildApp(config, { store, logger: opts.logger });

@@ -28,7 +28,11 @@ function refusingEverywhere(find: Finder, keyword: string, message: string) {
  * stored or computed with it. Fastify's Ajv plugin hook: every validator compiled for a request also refuses a
  * non-finite number anywhere in the data it has accepted, whatever the schema says of that field.
  */
-export const finiteNumbersOnly = refusingEverywhere((v) => firstPath(v, (x) => typeof x === 'number' && !Number.isFinite(x)), 'finite', 'must be a finite number');
+export const finiteNumbersOnly = refusingEverywhere(
+  (v) => firstPath(v, (x) => typeof x === 'number' && !Number.isFinite(x)),
+  'finite',
+  'must be a finite number',
+);
 
 /**
  * PostgreSQL's text cannot hold NUL (U+0000): a name, an email or a search with one answered 500 there and was stored on

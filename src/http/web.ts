@@ -71,7 +71,8 @@ export async function webSurfaceRoutes(app: FastifyInstance, surface: WebSurface
         return reply.sendFile(rest, { maxAge: YEAR_S * 1000, immutable: true });
       }
       // Other files of the build's root (favicon.svg): short cache. Paths without an extension are app pages.
-      if (/^[\w-]+\.[a-z0-9]+$/i.test(rest) && rest !== 'index.html') return reply.sendFile(rest, { maxAge: 3_600_000 });
+      if (/^[\w-]+\.[a-z0-9]+$/i.test(rest) && rest !== 'index.html')
+        return reply.sendFile(rest, { maxAge: 3_600_000 });
       return sendIndex(reply);
     });
   });

@@ -22,7 +22,10 @@ function jobTable(ctx: AppContext, mail: JobMailTransport, log: JobLog): Job[] {
   return [
     {
       // Commissions whose hold has passed become approved (a conditional update per commission).
-      name: 'approve-due', everyMs: 60_000, mode: 'once', failed: 'approving due commissions failed; will retry',
+      name: 'approve-due',
+      everyMs: 60_000,
+      mode: 'once',
+      failed: 'approving due commissions failed; will retry',
       run: async () => {
         const n = await approveDue(ctx);
         if (n) log.info({ approved: n }, 'commissions approved after their hold period');
@@ -30,12 +33,18 @@ function jobTable(ctx: AppContext, mail: JobMailTransport, log: JobLog): Job[] {
     },
     {
       // Ended sessions and dead links are useless rows; lookups already ignore them, so hourly is plenty.
-      name: 'purge-expired', everyMs: 3_600_000, mode: 'once', failed: 'purging expired sessions failed; will retry',
+      name: 'purge-expired',
+      everyMs: 3_600_000,
+      mode: 'once',
+      failed: 'purging expired sessions failed; will retry',
       run: () => purgeExpiredSessions(ctx),
     },
     {
       // Leak detection (SPEC §5); idempotent besides, under the unique index leak_alerts_live.
-      name: 'leak-detection', everyMs: LEAK_JOB_INTERVAL_MS, mode: 'once', failed: 'leak detection failed; will retry',
+      name: 'leak-detection',
+      everyMs: LEAK_JOB_INTERVAL_MS,
+      mode: 'once',
+      failed: 'leak detection failed; will retry',
       run: async () => {
         const r = await runLeakDetection(ctx);
         if (r.raised || r.reopened) log.info({ raised: r.raised, reopened: r.reopened }, 'leak alerts raised');
@@ -43,24 +52,36 @@ function jobTable(ctx: AppContext, mail: JobMailTransport, log: JobLog): Job[] {
     },
     {
       // SQLite's query planner statistics follow the tables' growth (see refreshPlannerStatistics).
-      name: 'planner-statistics', everyMs: 3_600_000, mode: 'each', failed: 'planner statistics refresh failed',
+      name: 'planner-statistics',
+      everyMs: 3_600_000,
+      mode: 'each',
+      failed: 'planner statistics refresh failed',
       run: () => ctx.store.dialect.refreshPlannerStatistics(ctx.store.db),
     },
     {
       // Report rollups: first builds, rebuilds after a time zone change, and the conversions that changed.
-      name: 'rollups', everyMs: 2_000, mode: 'once', failed: 'report rollup refresh failed; will retry',
+      name: 'rollups',
+      everyMs: 2_000,
+      mode: 'once',
+      failed: 'report rollup refresh failed; will retry',
       run: async () => {
         const r = await runRollupJob(ctx.store);
         if (r.rebuilt.length) log.info({ workspaces: r.rebuilt }, 'report rollups rebuilt');
       },
     },
     {
-      name: 'webhooks', everyMs: 2_000, mode: 'each', failed: 'webhook dispatch failed; will retry',
+      name: 'webhooks',
+      everyMs: 2_000,
+      mode: 'each',
+      failed: 'webhook dispatch failed; will retry',
       run: async () => void (await dispatchWebhooks(ctx)),
     },
     {
       // Queued emails go out over SMTP_URL, or into DATA_DIR/outbox without it.
-      name: 'emails', everyMs: 2_000, mode: 'each', failed: 'email dispatch failed; will retry',
+      name: 'emails',
+      everyMs: 2_000,
+      mode: 'each',
+      failed: 'email dispatch failed; will retry',
       run: async () => {
         const r = await dispatchEmails(ctx, mail);
         if (r.failed || r.retrying) log.warn(r, 'some emails could not be sent; see GET /api/v1/emails');

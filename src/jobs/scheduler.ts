@@ -63,8 +63,9 @@ export function startScheduler(jobs: Job[], opts: SchedulerOptions): Scheduler {
       opts.log.warn({ err: (e as Error).message }, job.failed);
     }
     if (claimed && periodStart % HOUR_MS < job.everyMs) {
-      await pruneJobRuns(opts.db, job.name, periodStart - KEEP_CLAIMS_MS)
-        .catch((e: Error) => opts.log.warn({ err: e.message, job: job.name }, 'pruning old job claims failed'));
+      await pruneJobRuns(opts.db, job.name, periodStart - KEEP_CLAIMS_MS).catch((e: Error) =>
+        opts.log.warn({ err: e.message, job: job.name }, 'pruning old job claims failed'),
+      );
     }
   }
 
@@ -78,7 +79,10 @@ export function startScheduler(jobs: Job[], opts: SchedulerOptions): Scheduler {
       arm(job, next);
       // Still busy with an earlier period: this one is skipped here (another instance may claim it).
       if (running.has(job.name)) return;
-      running.set(job.name, runPeriod(job, next).finally(() => running.delete(job.name)));
+      running.set(
+        job.name,
+        runPeriod(job, next).finally(() => running.delete(job.name)),
+      );
     }, next - now);
     timer.unref();
     timers.set(job.name, timer);

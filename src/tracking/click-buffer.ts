@@ -152,7 +152,9 @@ export class ClickBuffer {
     this.timer = setTimeout(async () => {
       await this.flush();
       // Back off while the database is failing: 0.25 s, 0.5 s, … up to 5 s between attempts.
-      this.schedule(this.failures ? Math.min(5_000, this.opts.flushMs * 2 ** Math.min(this.failures, 5)) : this.opts.flushMs);
+      this.schedule(
+        this.failures ? Math.min(5_000, this.opts.flushMs * 2 ** Math.min(this.failures, 5)) : this.opts.flushMs,
+      );
     }, delay);
     this.timer.unref();
   }

@@ -56,7 +56,9 @@ export async function startTracking(store: Store, opts: TrackingOptions): Promis
   await cache.warm();
   const writer = openClickWriter(store);
   const checkpoints = store.dialect.walCheckpoints
-    ? await checkpointInBackground(store, { onFailure: (err) => log.warn({ err }, 'background WAL checkpoint failed; the server checkpoints itself again') })
+    ? await checkpointInBackground(store, {
+        onFailure: (err) => log.warn({ err }, 'background WAL checkpoint failed; the server checkpoints itself again'),
+      })
     : null;
   let lastErrorLog = 0;
   const buffer = new ClickBuffer({
@@ -81,7 +83,11 @@ export async function startTracking(store: Store, opts: TrackingOptions): Promis
     retryMs: config.clickFlushMs,
     clock: opts.clock,
     onHeld: () => log.warn({ held: conversions.size }, 'database unreachable: conversion held until it returns'),
-    onDropped: (n) => log.error({ dropped: n, bound: config.conversionBufferMax }, 'conversion buffer full: oldest held conversions dropped'),
+    onDropped: (n) =>
+      log.error(
+        { dropped: n, bound: config.conversionBufferMax },
+        'conversion buffer full: oldest held conversions dropped',
+      ),
     onFailed: (err) => log.error({ err }, 'held conversion failed'),
   });
 
@@ -89,7 +95,9 @@ export async function startTracking(store: Store, opts: TrackingOptions): Promis
   const facts = opts.facts;
   const reload = (change: TrackingChange) => {
     facts?.invalidate(change);
-    return cache.refresh(change).catch((e: Error) => log.warn({ err: e.message, change }, 'link cache refresh failed; keeping cached entries'));
+    return cache
+      .refresh(change)
+      .catch((e: Error) => log.warn({ err: e.message, change }, 'link cache refresh failed; keeping cached entries'));
   };
   // One channel for both caches: { change } is a link, offer or member; { workspace } is anything else the admin API changed.
   const unlisten = store.listen

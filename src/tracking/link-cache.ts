@@ -6,7 +6,12 @@ import type { DeepLinkSettings } from '../core/destination.js';
 import { buildDestination, type CodeAppendSettings, type TemplateVars } from '../core/templating.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { findTrackedLinkBySlug, findTrackedLinks, recentTrackedLinks, type TrackedLinkRow } from '../db/tracked-links.js';
+import {
+  findTrackedLinkBySlug,
+  findTrackedLinks,
+  recentTrackedLinks,
+  type TrackedLinkRow,
+} from '../db/tracked-links.js';
 
 export interface TrackedLink {
   linkId: string;
@@ -41,9 +46,14 @@ const CLICK_ID_SENTINEL = 'Zq7TpClickIdSentinel0000000Zq';
 
 export function templateVars(link: Omit<TrackedLink, 'location'>, clickId: string | null): TemplateVars {
   return {
-    creatorName: link.member?.name ?? null, creatorIgUsername: link.member?.instagram ?? null,
-    creatorTiktokUsername: link.member?.tiktok ?? null, memberId: link.memberId, projectName: link.member?.project ?? null,
-    offerName: link.offerName, offerId: link.offerId, clickId,
+    creatorName: link.member?.name ?? null,
+    creatorIgUsername: link.member?.instagram ?? null,
+    creatorTiktokUsername: link.member?.tiktok ?? null,
+    memberId: link.memberId,
+    projectName: link.member?.project ?? null,
+    offerName: link.offerName,
+    offerId: link.offerId,
+    clickId,
   };
 }
 
@@ -77,13 +87,18 @@ function fromRow(r: TrackedLinkRow): TrackedLink {
     deepLinks: JSON.parse(r.deep_links) as DeepLinkSettings,
     codeAppend: JSON.parse(r.code_append) as CodeAppendSettings,
     memberId: r.member_id,
-    member: r.member_id ? { name: r.member_name ?? '', instagram: r.instagram, tiktok: r.tiktok, project: r.project } : null,
+    member: r.member_id
+      ? { name: r.member_name ?? '', instagram: r.instagram, tiktok: r.tiktok, project: r.project }
+      : null,
     code: r.code,
   };
   const url = link.deepLinkUrl ?? link.destinationUrl;
   let location: TrackedLink['location'];
   try {
-    location = { tracked: destinationFor(link, url, CLICK_ID_SENTINEL).split(CLICK_ID_SENTINEL), untracked: destinationFor(link, url, null) };
+    location = {
+      tracked: destinationFor(link, url, CLICK_ID_SENTINEL).split(CLICK_ID_SENTINEL),
+      untracked: destinationFor(link, url, null),
+    };
   } catch {
     location = null;
   }
@@ -174,12 +189,22 @@ export class LinkCache {
   /** Reloads what a change touched; a new link is loaded too, so it works on its first click. */
   async refresh(change: TrackingChange): Promise<void> {
     const readAt = ++this.generation;
-    const where = change.kind === 'link' ? { linkId: change.id } : change.kind === 'offer' ? { offerId: change.id } : { memberId: change.id };
+    const where =
+      change.kind === 'link'
+        ? { linkId: change.id }
+        : change.kind === 'offer'
+          ? { offerId: change.id }
+          : { memberId: change.id };
     const rows = await findTrackedLinks(this.db, where);
     const fresh = new Set(rows.map((r) => r.link_id));
     // Links that no longer exist (a deleted member's) leave the cache, unless a later read stored them.
     for (const [key, { link, readAt: storedAt }] of this.bySlug) {
-      const touched = change.kind === 'link' ? link.linkId === change.id : change.kind === 'offer' ? link.offerId === change.id : link.memberId === change.id;
+      const touched =
+        change.kind === 'link'
+          ? link.linkId === change.id
+          : change.kind === 'offer'
+            ? link.offerId === change.id
+            : link.memberId === change.id;
       if (touched && !fresh.has(link.linkId) && storedAt <= readAt) this.bySlug.delete(key);
     }
     for (const r of rows) this.put(fromRow(r), readAt);

@@ -20,7 +20,9 @@ export function rawConversion(p: Params): RawConversion {
 
 /** A repeated parameter (?secret=a&secret=b) arrives as an array: such a request means nothing, so only single values count. */
 export function onlyStrings(query: unknown): Params {
-  return Object.fromEntries(Object.entries((query ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) as Params;
+  return Object.fromEntries(
+    Object.entries((query ?? {}) as Record<string, unknown>).filter(([, v]) => typeof v === 'string'),
+  ) as Params;
 }
 
 /** A JSON object's scalar members as strings (numbers and booleans as JSON writes them, long integers digit for digit); null when it is not one. */

@@ -37,7 +37,8 @@ export function redirect(deps: RedirectDeps, link: TrackedLink, req: ClickReques
   const ua = cropUserAgent(req.headers['user-agent']);
   const verdict = req.method === 'HEAD' ? HEAD : deps.classify(ua);
   // Paused, archived or ended offers and disabled links still redirect (a creator's post must never break) but track nothing.
-  const tracked = link.linkActive && link.offerActive && link.tracksLinks && (link.endsAt === null || now < link.endsAt);
+  const tracked =
+    link.linkActive && link.offerActive && link.tracksLinks && (link.endsAt === null || now < link.endsAt);
   const credited = tracked && !verdict.isBot;
   const clickId = newClickId(link.clickTag, now);
   const q = req.query ? new URLSearchParams(req.query) : null;
@@ -47,17 +48,34 @@ export function redirect(deps: RedirectDeps, link: TrackedLink, req: ClickReques
   const deepLink = to ? resolveDeepLink(to, link.destinationUrl, link.deepLinks.extraDomains) : null;
   const location =
     !deepLink && link.location
-      ? credited ? link.location.tracked.join(clickId) : link.location.untracked
+      ? credited
+        ? link.location.tracked.join(clickId)
+        : link.location.untracked
       : destinationFor(link, deepLink ?? link.deepLinkUrl ?? link.destinationUrl, credited ? clickId : null);
 
   const ipHash = hashIp(req.ip, link.ipHashKey);
   const click: ClickRow = {
-    id: clickId, workspace_id: link.workspaceId, link_id: link.linkId, offer_id: link.offerId, member_id: link.memberId,
-    created_at: now, tracked: tracked ? 1 : 0, ip_hash: ipHash, ip_truncated: truncateIp(req.ip), user_agent: ua,
-    referrer_host: referrerHost(req.headers.referer), country: countryOf(req.headers, deps.countryHeader), device: verdict.device,
-    is_bot: verdict.isBot ? 1 : 0, bot_reason: verdict.botReason,
+    id: clickId,
+    workspace_id: link.workspaceId,
+    link_id: link.linkId,
+    offer_id: link.offerId,
+    member_id: link.memberId,
+    created_at: now,
+    tracked: tracked ? 1 : 0,
+    ip_hash: ipHash,
+    ip_truncated: truncateIp(req.ip),
+    user_agent: ua,
+    referrer_host: referrerHost(req.headers.referer),
+    country: countryOf(req.headers, deps.countryHeader),
+    device: verdict.device,
+    is_bot: verdict.isBot ? 1 : 0,
+    bot_reason: verdict.botReason,
     is_unique: credited && deps.uniques.firstInWindow(link.linkId, visitorKey(ipHash, ua), now) ? 1 : 0,
-    sub1: sub(q, 'sub1'), sub2: sub(q, 'sub2'), sub3: sub(q, 'sub3'), sub4: sub(q, 'sub4'), sub5: sub(q, 'sub5'),
+    sub1: sub(q, 'sub1'),
+    sub2: sub(q, 'sub2'),
+    sub3: sub(q, 'sub3'),
+    sub4: sub(q, 'sub4'),
+    sub5: sub(q, 'sub5'),
   };
   deps.buffer.push(click);
   return { location, cookie: credited ? clickCookie(clickId, link.cookieWindowDays, deps.secureCookies) : null };
@@ -67,7 +85,11 @@ const HEAD = { isBot: true, botReason: 'head_request', device: 'bot' } as const;
 
 /** Headers of every 302: never cached, so each repeat click is seen (and Shlink's reason for 302 over 301). */
 export function redirectHeaders(r: Redirect): Record<string, string> {
-  const headers: Record<string, string> = { location: r.location, 'cache-control': 'private, no-store', 'content-length': '0' };
+  const headers: Record<string, string> = {
+    location: r.location,
+    'cache-control': 'private, no-store',
+    'content-length': '0',
+  };
   if (r.cookie) headers['set-cookie'] = r.cookie;
   return headers;
 }

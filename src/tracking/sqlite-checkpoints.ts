@@ -32,7 +32,13 @@ export async function checkpointInBackground(
     worker.on('message', (m: { type: string; error?: string }) => {
       if (m.type === 'closed') resolve();
       if (m.type === 'long' && !finishing) {
-        finishing = sql`pragma wal_checkpoint(PASSIVE)`.execute(store.db).then(() => {}, () => {}).finally(() => (finishing = null));
+        finishing = sql`pragma wal_checkpoint(PASSIVE)`
+          .execute(store.db)
+          .then(
+            () => {},
+            () => {},
+          )
+          .finally(() => (finishing = null));
       }
       if (m.type === 'failed') {
         opts.onFailure?.(m.error ?? '');

@@ -13,7 +13,9 @@ const PASSWORD = 'correct horse battery staple';
 const SPIKE = 26;
 
 async function fitsWidth(page: Page): Promise<void> {
-  const [scroll, client] = await page.evaluate<[number, number]>('[document.documentElement.scrollWidth, document.documentElement.clientWidth]');
+  const [scroll, client] = await page.evaluate<[number, number]>(
+    '[document.documentElement.scrollWidth, document.documentElement.clientWidth]',
+  );
   expect(scroll, 'page wider than the viewport').toBeLessThanOrEqual(client);
 }
 
@@ -28,7 +30,15 @@ describe.skipIf(noChromium)('the Alerts page in a real browser (Chromium, SQLite
     expect(fs.statSync(file).size).toBeGreaterThan(2000);
   };
   const spikeCard = (page: Page) => page.getByTestId('alert').filter({ hasText: 'redemptions in the last 24 hours' });
-  const spikeAlert = async () => ((await d.api('GET', '/alerts')).data.data as { rule: string; status: string; resolution: string | null; codeId: string }[]).find((a) => a.rule === 'spike');
+  const spikeAlert = async () =>
+    (
+      (await d.api('GET', '/alerts')).data.data as {
+        rule: string;
+        status: string;
+        resolution: string | null;
+        codeId: string;
+      }[]
+    ).find((a) => a.rule === 'spike');
 
   beforeAll(async () => {
     d = await startDashboard();
@@ -47,9 +57,17 @@ describe.skipIf(noChromium)('the Alerts page in a real browser (Chromium, SQLite
   }, 60_000);
 
   it('raises an alert with "Run detection now" and shows the chart and the numbers behind it', async () => {
-    const offer = await d.api('POST', '/offers', { name: 'Glow Serum', destinationUrl: 'https://shop.example.com/glow', payoutOptions: [{ title: '10%', type: 'percent', value: '10' }] });
+    const offer = await d.api('POST', '/offers', {
+      name: 'Glow Serum',
+      destinationUrl: 'https://shop.example.com/glow',
+      payoutOptions: [{ title: '10%', type: 'percent', value: '10' }],
+    });
     const m = await d.api('POST', '/members', { name: XSS_NAME, email: 'leaky@creators.test' });
-    const added = await d.api('POST', `/offers/${offer.data.id}/members`, { members: [{ memberId: m.data.id }], generateCodes: true, codePattern: 'GLOW{RAND4}' });
+    const added = await d.api('POST', `/offers/${offer.data.id}/members`, {
+      members: [{ memberId: m.data.id }],
+      generateCodes: true,
+      codePattern: 'GLOW{RAND4}',
+    });
     code = added.data.members[0].codes[0].code;
     codeId = added.data.members[0].codes[0].id;
     const secret = (await d.api('GET', '/workspace')).data.postbackSecret;
@@ -58,7 +76,9 @@ describe.skipIf(noChromium)('the Alerts page in a real browser (Chromium, SQLite
     const times = [3, 9, 15].map((days) => now - days * 86_400_000);
     for (let i = 0; i < SPIKE; i++) times.push(now - (i + 1) * 120_000);
     for (const [i, t] of times.entries()) {
-      const res = await d.built.app.inject({ url: `/postback?${new URLSearchParams({ secret, order: `L-${i}`, amount: '40.00', code, time: new Date(t).toISOString() })}` });
+      const res = await d.built.app.inject({
+        url: `/postback?${new URLSearchParams({ secret, order: `L-${i}`, amount: '40.00', code, time: new Date(t).toISOString() })}`,
+      });
       expect(res.statusCode).toBeLessThan(300);
     }
 

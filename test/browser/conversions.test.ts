@@ -10,10 +10,13 @@ import { signInFirstTime, startDashboard, type Dashboard, noChromium } from './h
 
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 const PASSWORD = 'correct horse battery staple';
-const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36';
+const UA =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36';
 
 async function fitsWidth(page: Page): Promise<void> {
-  const [scroll, client] = await page.evaluate<[number, number]>('[document.documentElement.scrollWidth, document.documentElement.clientWidth]');
+  const [scroll, client] = await page.evaluate<[number, number]>(
+    '[document.documentElement.scrollWidth, document.documentElement.clientWidth]',
+  );
   expect(scroll, 'page wider than the viewport').toBeLessThanOrEqual(client);
 }
 
@@ -30,7 +33,11 @@ describe.skipIf(noChromium)('the Conversions and Payouts pages in a real browser
   };
   const commissionsOf = async (order: string) => {
     const list = (await d.api('GET', '/conversions?limit=50')).data.data as { id: string; orderId: string }[];
-    return (await d.api('GET', `/conversions/${list.find((c) => c.orderId === order)!.id}`)).data.commissions as { id: string; status: string; amount: string }[];
+    return (await d.api('GET', `/conversions/${list.find((c) => c.orderId === order)!.id}`)).data.commissions as {
+      id: string;
+      status: string;
+      amount: string;
+    }[];
   };
 
   beforeAll(async () => {
@@ -50,20 +57,38 @@ describe.skipIf(noChromium)('the Conversions and Payouts pages in a real browser
   }, 60_000);
 
   it('lists orders with who was credited and why, and filters by status and reason', async () => {
-    const offer = await d.api('POST', '/offers', { name: 'Glow Serum', destinationUrl: 'https://shop.example.com/glow', holdDays: 30, payoutOptions: [{ title: '10%', type: 'percent', value: '10' }] });
+    const offer = await d.api('POST', '/offers', {
+      name: 'Glow Serum',
+      destinationUrl: 'https://shop.example.com/glow',
+      holdDays: 30,
+      payoutOptions: [{ title: '10%', type: 'percent', value: '10' }],
+    });
     expect(offer.statusCode).toBe(201);
     ids.offer = offer.data.id;
     const people: { slug: string; code: string }[] = [];
     for (const name of ['Ana Lopez', XSS_NAME]) {
       const m = await d.api('POST', '/members', { name, email: `${people.length}@creators.test` });
-      const added = await d.api('POST', `/offers/${offer.data.id}/members`, { members: [{ memberId: m.data.id }], generateLinks: true, generateCodes: true, codePattern: '{RAND6}' });
+      const added = await d.api('POST', `/offers/${offer.data.id}/members`, {
+        members: [{ memberId: m.data.id }],
+        generateLinks: true,
+        generateCodes: true,
+        codePattern: '{RAND6}',
+      });
       people.push({ slug: added.data.members[0].links[0].slug, code: added.data.members[0].codes[0].code });
     }
-    const res = await d.built.app.inject({ url: `/${people[0]!.slug}`, headers: { 'user-agent': UA }, remoteAddress: '203.0.113.9' });
+    const res = await d.built.app.inject({
+      url: `/${people[0]!.slug}`,
+      headers: { 'user-agent': UA },
+      remoteAddress: '203.0.113.9',
+    });
     const click = new URL(res.headers.location as string).searchParams.get('tp_click')!;
     await d.built.tracking.flush();
     const secret = (await d.api('GET', '/workspace')).data.postbackSecret;
-    const orders: Record<string, string>[] = [{ order: 'A-1', amount: '120.00', click }, { order: 'B-1', amount: '45.50', code: people[1]!.code }, { order: 'U-1', amount: '20.00', code: 'NOSUCHCODE' }];
+    const orders: Record<string, string>[] = [
+      { order: 'A-1', amount: '120.00', click },
+      { order: 'B-1', amount: '45.50', code: people[1]!.code },
+      { order: 'U-1', amount: '20.00', code: 'NOSUCHCODE' },
+    ];
     for (const q of orders) {
       const r = await d.built.app.inject({ url: `/postback?${new URLSearchParams({ secret, ...q })}` });
       expect(r.statusCode).toBeLessThan(300);
@@ -89,10 +114,13 @@ describe.skipIf(noChromium)('the Conversions and Payouts pages in a real browser
     await expect.poll(() => orderRows(desktop).count()).toBe(3);
   }, 90_000);
 
-  it('filters by days of the workspace\'s clock, not the browser\'s', async () => {
+  it("filters by days of the workspace's clock, not the browser's", async () => {
     // The browser is in New York (the harness); the workspace keeps a clock whose date differs from New York's right
     // now, so the day the orders just made fall on depends on which clock reads the filter.
-    const dayIn = (timeZone: string) => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+    const dayIn = (timeZone: string) =>
+      new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+        new Date(),
+      );
     const nyDay = dayIn('America/New_York');
     const zone = ['Pacific/Kiritimati', 'Etc/GMT+12'].find((z) => dayIn(z) !== nyDay)!;
     const before = (await d.api('GET', '/workspace')).data.timezone as string;
@@ -150,12 +178,18 @@ describe.skipIf(noChromium)('the Conversions and Payouts pages in a real browser
   it('exports the conversions the filters show', async () => {
     await desktop.getByRole('tab', { name: 'Credited', exact: true }).click();
     await expect.poll(() => orderRows(desktop).count()).toBe(2);
-    const [csv] = await Promise.all([desktop.waitForEvent('download'), desktop.getByRole('button', { name: 'Export CSV' }).click()]);
+    const [csv] = await Promise.all([
+      desktop.waitForEvent('download'),
+      desktop.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
     const text = fs.readFileSync((await csv.path())!, 'utf8');
     expect(text).toContain('A-1');
     expect(text).toContain('B-1');
     expect(text).not.toContain('U-1');
-    const [xlsx] = await Promise.all([desktop.waitForEvent('download'), desktop.getByRole('button', { name: 'Export Excel' }).click()]);
+    const [xlsx] = await Promise.all([
+      desktop.waitForEvent('download'),
+      desktop.getByRole('button', { name: 'Export Excel' }).click(),
+    ]);
     expect(xlsx.suggestedFilename()).toMatch(/\.xlsx$/);
   }, 30_000);
 
@@ -171,7 +205,10 @@ describe.skipIf(noChromium)('the Conversions and Payouts pages in a real browser
     await desktop.getByTestId('payout-batch').getByText('November payouts').waitFor();
     await desktop.getByText('Nobody to pay right now').waitFor();
     await expect.poll(async () => (await commissionsOf('A-1'))[0]!.status).toBe('paid');
-    const [file] = await Promise.all([desktop.waitForEvent('download'), desktop.getByRole('button', { name: 'PayPal file' }).click()]);
+    const [file] = await Promise.all([
+      desktop.waitForEvent('download'),
+      desktop.getByRole('button', { name: 'PayPal file' }).click(),
+    ]);
     expect(fs.readFileSync((await file.path())!, 'utf8')).toContain('12.00');
     await shot(desktop, 'payouts', 'desktop');
   }, 60_000);

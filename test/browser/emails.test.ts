@@ -13,7 +13,8 @@ import { startDashboard, type Dashboard, noChromium } from './harness.js';
 
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 const PASSWORD = 'correct horse battery staple';
-const BOUNCE = 'RCPT TO: 550 5.1.1 <bounce@creators.test>: Recipient address rejected: User unknown in virtual mailbox table';
+const BOUNCE =
+  'RCPT TO: 550 5.1.1 <bounce@creators.test>: Recipient address rejected: User unknown in virtual mailbox table';
 const SPAM = 'DATA: 554 5.7.1 Message rejected as spam';
 const GREY = 'RCPT TO: 451 4.7.1 Greylisted, please try again in 5 minutes';
 
@@ -30,7 +31,9 @@ const mailServer: MailTransport = {
 };
 
 async function fitsWidth(page: Page): Promise<void> {
-  const [scroll, client] = await page.evaluate<[number, number]>('[document.documentElement.scrollWidth, document.documentElement.clientWidth]');
+  const [scroll, client] = await page.evaluate<[number, number]>(
+    '[document.documentElement.scrollWidth, document.documentElement.clientWidth]',
+  );
   expect(scroll, 'page wider than the viewport').toBeLessThanOrEqual(client);
 }
 
@@ -43,7 +46,16 @@ describe.skipIf(noChromium)('the Emails page in a real browser (Chromium, SQLite
     expect(fs.statSync(file).size).toBeGreaterThan(2000);
   };
   const row = (page: Page, to: string) => page.getByTestId('email').filter({ hasText: to });
-  const emailTo = async (to: string) => ((await d.api('GET', '/emails?limit=100')).data.data as { id: string; to: string; status: string; attempts: number; lastError: string | null }[]).find((e) => e.to === to)!;
+  const emailTo = async (to: string) =>
+    (
+      (await d.api('GET', '/emails?limit=100')).data.data as {
+        id: string;
+        to: string;
+        status: string;
+        attempts: number;
+        lastError: string | null;
+      }[]
+    ).find((e) => e.to === to)!;
 
   beforeAll(async () => {
     d = await startDashboard();
@@ -68,7 +80,11 @@ describe.skipIf(noChromium)('the Emails page in a real browser (Chromium, SQLite
   }, 60_000);
 
   it('lists each email with what happened to it, in words and with the server reply kept', async () => {
-    const offer = await d.api('POST', '/offers', { name: 'Glow Serum', destinationUrl: 'https://shop.example.com/glow', payoutOptions: [{ title: '10%', type: 'percent', value: '10' }] });
+    const offer = await d.api('POST', '/offers', {
+      name: 'Glow Serum',
+      destinationUrl: 'https://shop.example.com/glow',
+      payoutOptions: [{ title: '10%', type: 'percent', value: '10' }],
+    });
     expect(offer.statusCode, offer.body).toBe(201);
     const people = [
       { name: XSS_NAME, email: 'ok@creators.test' },
@@ -78,7 +94,12 @@ describe.skipIf(noChromium)('the Emails page in a real browser (Chromium, SQLite
     ];
     const ids: string[] = [];
     for (const p of people) ids.push((await d.api('POST', '/members', p)).data.id);
-    const added = await d.api('POST', `/offers/${offer.data.id}/members`, { members: ids.map((memberId) => ({ memberId })), generateLinks: true, generateCodes: true, codePattern: 'GLOW{RAND4}' });
+    const added = await d.api('POST', `/offers/${offer.data.id}/members`, {
+      members: ids.map((memberId) => ({ memberId })),
+      generateLinks: true,
+      generateCodes: true,
+      codePattern: 'GLOW{RAND4}',
+    });
     expect(added.statusCode, added.body).toBe(200);
     const sent = await d.api('POST', `/offers/${offer.data.id}/members/email`, { message: 'Launch is Monday!' });
     expect(sent.data.queued).toHaveLength(4);
@@ -160,7 +181,11 @@ describe.skipIf(noChromium)('the Emails page in a real browser (Chromium, SQLite
   }, 60_000);
 
   it('shows a viewer the outbox without "Send again", and holds a session whose password must change', async () => {
-    const invited = await createUser(d.built.ctx, { workspaceId: d.workspaceId, actor: 'test' }, { email: 'vera@acme.test', name: 'Vera Viewer', role: 'viewer' });
+    const invited = await createUser(
+      d.built.ctx,
+      { workspaceId: d.workspaceId, actor: 'test' },
+      { email: 'vera@acme.test', name: 'Vera Viewer', role: 'viewer' },
+    );
     if (!invited.ok) throw new Error(invited.problem.message);
     const url = new URL(invited.value.setupUrl);
     const page = await d.open('desktop');
@@ -177,7 +202,11 @@ describe.skipIf(noChromium)('the Emails page in a real browser (Chromium, SQLite
 
     // The account now needs a new password (as after a reset): the next API call answers 403
     // password_change_required, and the app shows the password screen instead of an error.
-    await d.built.ctx.store.db.updateTable('users').set({ must_change_password: 1 }).where('email', '=', 'vera@acme.test').execute();
+    await d.built.ctx.store.db
+      .updateTable('users')
+      .set({ must_change_password: 1 })
+      .where('email', '=', 'vera@acme.test')
+      .execute();
     await page.getByRole('tab', { name: 'Failed' }).click();
     await page.getByRole('heading', { name: 'Choose your own password' }).waitFor();
     expect(await page.getByTestId('email').count()).toBe(0);

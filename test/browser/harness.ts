@@ -34,7 +34,8 @@ const SURFACES = ['app', 'portal'] as const;
 /** Builds web/ with Vite unless a build of exactly these sources exists; returns the folder holding app/ and portal/. */
 export async function builtWebRoot(): Promise<string> {
   const hash = crypto.createHash('sha256');
-  for (const f of filesUnder(path.join(ROOT, 'web')).sort()) hash.update(path.relative(ROOT, f)).update(fs.readFileSync(f));
+  for (const f of filesUnder(path.join(ROOT, 'web')).sort())
+    hash.update(path.relative(ROOT, f)).update(fs.readFileSync(f));
   const cache = path.join(ROOT, '.tmp', 'web-build');
   const target = path.join(cache, hash.digest('hex').slice(0, 16));
   if (SURFACES.every((name) => fs.existsSync(path.join(target, name, 'index.html')))) return target;
@@ -42,11 +43,16 @@ export async function builtWebRoot(): Promise<string> {
   const work = fs.mkdtempSync(`${cache}-`);
   const { build } = await import('vite');
   for (const name of SURFACES) {
-    await build({ configFile: path.join(ROOT, `web/${name}/vite.config.ts`), logLevel: 'warn', build: { outDir: path.join(work, name), emptyOutDir: true } });
+    await build({
+      configFile: path.join(ROOT, `web/${name}/vite.config.ts`),
+      logLevel: 'warn',
+      build: { outDir: path.join(work, name), emptyOutDir: true },
+    });
   }
   fs.mkdirSync(cache, { recursive: true });
   // Builds of earlier sources are of no use any more.
-  for (const old of fs.readdirSync(cache)) if (path.join(cache, old) !== target) fs.rmSync(path.join(cache, old), { recursive: true, force: true });
+  for (const old of fs.readdirSync(cache))
+    if (path.join(cache, old) !== target) fs.rmSync(path.join(cache, old), { recursive: true, force: true });
   try {
     fs.renameSync(work, target);
   } catch {
@@ -97,20 +103,35 @@ export async function startDashboard(): Promise<Dashboard> {
   fs.mkdirSync(RESULTS, { recursive: true });
 
   return {
-    base, built, store, workspaceId, browser, dialogs, pageErrors,
+    base,
+    built,
+    store,
+    workspaceId,
+    browser,
+    dialogs,
+    pageErrors,
     owner: { email: first.email, password: first.password },
     async api(method, url, body) {
       const res = await built.app.inject({
         method: method as never,
         url: `/api/v1${url}`,
-        headers: { authorization: `Bearer ${ws.value.apiKey}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${ws.value.apiKey}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
         ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
       });
       return withData(res);
     },
     async open(width) {
       // A fixed locale and a zone away from UTC, so dates and money read the same on every machine.
-      const context = await browser.newContext({ viewport: WIDTHS[width], deviceScaleFactor: 1, acceptDownloads: true, locale: 'en-US', timezoneId: 'America/New_York' });
+      const context = await browser.newContext({
+        viewport: WIDTHS[width],
+        deviceScaleFactor: 1,
+        acceptDownloads: true,
+        locale: 'en-US',
+        timezoneId: 'America/New_York',
+      });
       await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
       contexts.push(context);
       const page = await context.newPage();

@@ -18,7 +18,9 @@ const LINK_RE = /http:\/\/tp\.test(\/p\/auth\?token=[A-Za-z0-9_-]{43})/;
 const orderRows = (page: Page) => page.locator('table.conversions-table tbody tr');
 
 async function fitsWidth(page: Page): Promise<void> {
-  const [scroll, client] = await page.evaluate<[number, number]>('[document.documentElement.scrollWidth, document.documentElement.clientWidth]');
+  const [scroll, client] = await page.evaluate<[number, number]>(
+    '[document.documentElement.scrollWidth, document.documentElement.clientWidth]',
+  );
   expect(scroll, 'page wider than the viewport').toBeLessThanOrEqual(client);
 }
 
@@ -39,7 +41,11 @@ describe.skipIf(noChromium)('the commission ledger on the dashboard and the port
     const list = ok(await d.api('GET', '/conversions?limit=100')).data.data as { id: string; orderId: string }[];
     const found = list.find((c) => c.orderId === order);
     expect(found, `conversion ${order}`).toBeTruthy();
-    return ok(await d.api('GET', `/conversions/${found!.id}`)).data as { id: string; status: string; commissions: { id: string; amount: string; status: string }[] };
+    return ok(await d.api('GET', `/conversions/${found!.id}`)).data as {
+      id: string;
+      status: string;
+      commissions: { id: string; amount: string; status: string }[];
+    };
   };
   const pixel = async (q: Record<string, string>) => {
     const r = await d.built.app.inject({ url: `/px?${new URLSearchParams({ offer: seed.offer, ...q })}` });
@@ -58,13 +64,26 @@ describe.skipIf(noChromium)('the commission ledger on the dashboard and the port
 
   beforeAll(async () => {
     d = await startDashboard();
-    const offer = ok(await d.api('POST', '/offers', {
-      name: 'Glow Serum', destinationUrl: 'https://shop.example.com/glow', holdDays: 30, attributionRule: 'code_first',
-      payoutOptions: [{ title: 'Standard', type: 'percent', value: '10' }],
-    }), 201);
+    const offer = ok(
+      await d.api('POST', '/offers', {
+        name: 'Glow Serum',
+        destinationUrl: 'https://shop.example.com/glow',
+        holdDays: 30,
+        attributionRule: 'code_first',
+        payoutOptions: [{ title: 'Standard', type: 'percent', value: '10' }],
+      }),
+      201,
+    );
     seed.offer = offer.data.id;
     seed.ana = ok(await d.api('POST', '/members', ANA), 201).data.id;
-    const added = ok(await d.api('POST', `/offers/${seed.offer}/members`, { members: [{ memberId: seed.ana }], generateLinks: true, generateCodes: true, codePattern: 'ANA{RAND4}' }));
+    const added = ok(
+      await d.api('POST', `/offers/${seed.offer}/members`, {
+        members: [{ memberId: seed.ana }],
+        generateLinks: true,
+        generateCodes: true,
+        codePattern: 'ANA{RAND4}',
+      }),
+    );
     seed.code = added.data.members[0].codes[0].code;
     seed.secret = ok(await d.api('GET', '/workspace')).data.postbackSecret;
   }, 240_000);
@@ -78,7 +97,9 @@ describe.skipIf(noChromium)('the commission ledger on the dashboard and the port
     await signInFirstTime(d, desktop, PASSWORD);
     await desktop.goto(`${d.base}/app/offers/${seed.offer}/edit`);
     await desktop.getByRole('button', { name: /Tracking and commission/ }).click();
-    const credit = desktop.getByLabel('Credit promo codes reported by the browser (pixel, t.js) without a recorded click');
+    const credit = desktop.getByLabel(
+      'Credit promo codes reported by the browser (pixel, t.js) without a recorded click',
+    );
     expect(await credit.isChecked()).toBe(false);
     await desktop.getByText('a forged pixel could otherwise claim any code', { exact: false }).waitFor();
     await credit.check();
@@ -91,7 +112,9 @@ describe.skipIf(noChromium)('the commission ledger on the dashboard and the port
     await desktop.getByRole('button', { name: 'Next' }).click();
     await desktop.getByRole('button', { name: 'Save changes' }).click();
     await desktop.getByText('Changes saved.', { exact: false }).waitFor();
-    await expect.poll(async () => (await d.api('GET', `/offers/${seed.offer}`)).data).toMatchObject({ browserCodeCredit: true, browserAmountLimit: '500.00' });
+    await expect
+      .poll(async () => (await d.api('GET', `/offers/${seed.offer}`)).data)
+      .toMatchObject({ browserCodeCredit: true, browserAmountLimit: '500.00' });
     await desktop.getByText('codes reported by the browser without a click are credited', { exact: false }).waitFor();
 
     // Read back into the form, then turned off again (the default the next tests rely on).
@@ -104,7 +127,9 @@ describe.skipIf(noChromium)('the commission ledger on the dashboard and the port
     await desktop.getByRole('button', { name: /Settings/ }).click();
     await desktop.getByRole('button', { name: 'Save changes' }).click();
     await desktop.getByText('Changes saved.', { exact: false }).waitFor();
-    await expect.poll(async () => (await d.api('GET', `/offers/${seed.offer}`)).data).toMatchObject({ browserCodeCredit: false, browserAmountLimit: null });
+    await expect
+      .poll(async () => (await d.api('GET', `/offers/${seed.offer}`)).data)
+      .toMatchObject({ browserCodeCredit: false, browserAmountLimit: null });
   }, 90_000);
 
   it('holds a pixel that brings only a promo code under Unverified; approved with a reason, it is credited', async () => {
@@ -118,7 +143,9 @@ describe.skipIf(noChromium)('the commission ledger on the dashboard and the port
     await expect.poll(() => orderRows(desktop).count()).toBe(2);
     await orderRows(desktop).first().getByText('Waiting for review').waitFor();
     // Why it is held comes first, and the member is named as who would be credited once approved.
-    expect(await orderRows(desktop).first().textContent()).toMatch(/if approved.*Promo code reported by the browser, with no recorded click/);
+    expect(await orderRows(desktop).first().textContent()).toMatch(
+      /if approved.*Promo code reported by the browser, with no recorded click/,
+    );
     await shot(desktop, 'ledger-unverified', 'desktop');
 
     const drawer = await openOrder(desktop, 'P-1');
@@ -157,7 +184,11 @@ describe.skipIf(noChromium)('the commission ledger on the dashboard and the port
 
   it('shows a viewer why an order is held, without Approve or Reject', async () => {
     await pixel({ order: 'P-3', code: seed.code, amount: '12.00' });
-    const invited = await createUser(d.built.ctx, { workspaceId: d.workspaceId, actor: 'test' }, { email: 'vera@acme.test', name: 'Vera Viewer', role: 'viewer' });
+    const invited = await createUser(
+      d.built.ctx,
+      { workspaceId: d.workspaceId, actor: 'test' },
+      { email: 'vera@acme.test', name: 'Vera Viewer', role: 'viewer' },
+    );
     if (!invited.ok) throw new Error(invited.problem.message);
     const url = new URL(invited.value.setupUrl);
     const page = await d.open('desktop');
@@ -169,7 +200,10 @@ describe.skipIf(noChromium)('the commission ledger on the dashboard and the port
     await page.goto(`${d.base}/app/conversions?status=unverified`);
     await expect.poll(() => orderRows(page).count()).toBe(1);
     const drawer = await openOrder(page, 'P-3');
-    await drawer.getByTestId('review').getByText('Promo code reported by the browser, with no recorded click').waitFor();
+    await drawer
+      .getByTestId('review')
+      .getByText('Promo code reported by the browser, with no recorded click')
+      .waitFor();
     expect(await drawer.getByRole('button', { name: 'Approve' }).count()).toBe(0);
     expect(await drawer.getByRole('button', { name: 'Reject' }).count()).toBe(0);
   }, 60_000);
@@ -198,7 +232,9 @@ describe.skipIf(noChromium)('the commission ledger on the dashboard and the port
     expect(await events.first().textContent()).toContain('$200.00');
     await receipt.getByTestId('receipt-decision').getByText('Credited').waitFor();
     expect(await receipt.getByTestId('receipt-decision').textContent()).toContain('Ana Lopez by code');
-    expect(await receipt.getByTestId('receipt-settings').textContent()).toMatch(/Glow Serum.*the code’s creator gets the credit.*hold 30 days.*held for review.*Standard.*10% of each sale/s);
+    expect(await receipt.getByTestId('receipt-settings').textContent()).toMatch(
+      /Glow Serum.*the code’s creator gets the credit.*hold 30 days.*held for review.*Standard.*10% of each sale/s,
+    );
     const entries = receipt.getByTestId('receipt-entry');
     await expect.poll(() => entries.count()).toBe(3);
     const texts = await entries.allTextContents();
@@ -234,11 +270,21 @@ describe.skipIf(noChromium)('the commission ledger on the dashboard and the port
     // A magic link is used once: each browser signs in with a link of its own, as the creator would ask for it.
     const freshLink = async () => {
       const since = Date.now() - 1;
-      const res = await fetch(`${d.base}/api/portal/login-link`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: ANA.email }) });
+      const res = await fetch(`${d.base}/api/portal/login-link`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: ANA.email }),
+      });
       expect(res.status).toBe(202);
       // Sign-in links exist only in the email as delivered, never in the database.
       await sendToOutbox(d.built.ctx, d.store.dataDir);
-      const rows = await d.store.store.db.selectFrom('emails').select('id').where('kind', '=', 'magic_link').where('to_address', '=', ANA.email).where('created_at', '>=', since).execute();
+      const rows = await d.store.store.db
+        .selectFrom('emails')
+        .select('id')
+        .where('kind', '=', 'magic_link')
+        .where('to_address', '=', ANA.email)
+        .where('created_at', '>=', since)
+        .execute();
       return LINK_RE.exec(await deliveredText(d.store.dataDir, rows[0]!.id))![1]!;
     };
     for (const width of ['desktop', 'phone'] as const) {

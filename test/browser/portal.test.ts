@@ -16,8 +16,13 @@ const AVA = { name: 'Ava Stone', email: 'ava@creators.test' };
 const BO = { name: 'Bo Rivers', email: 'bo@creators.test' };
 const LINK_RE = /http:\/\/tp\.test(\/p\/auth\?token=[A-Za-z0-9_-]{43})/;
 const XSS_NAME = '<img src=x onerror=alert(1)>';
-const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36';
-interface PortalPage { name: string; path: string; ready: string }
+const UA =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36';
+interface PortalPage {
+  name: string;
+  path: string;
+  ready: string;
+}
 const PAGES: PortalPage[] = [
   { name: 'home', path: '/p', ready: 'Your links' },
   { name: 'performance', path: '/p/performance', ready: 'By offer' },
@@ -26,7 +31,9 @@ const PAGES: PortalPage[] = [
 ];
 
 async function fitsWidth(page: Page): Promise<void> {
-  const [scroll, client] = await page.evaluate<[number, number]>('[document.documentElement.scrollWidth, document.documentElement.clientWidth]');
+  const [scroll, client] = await page.evaluate<[number, number]>(
+    '[document.documentElement.scrollWidth, document.documentElement.clientWidth]',
+  );
   expect(scroll, 'page wider than the viewport').toBeLessThanOrEqual(client);
 }
 
@@ -36,8 +43,12 @@ describe.skipIf(noChromium)('the creator portal in a real browser (Chromium, SQL
   let d: Dashboard;
   let desktop: Page;
   const seed = {
-    offer: '', ava: '', bo: '',
-    avaLinks: [] as string[], avaCodes: [] as string[], boCodes: [] as string[],
+    offer: '',
+    ava: '',
+    bo: '',
+    avaLinks: [] as string[],
+    avaCodes: [] as string[],
+    boCodes: [] as string[],
     /** Text of Bo's and of generic rows that must never appear on Ava's pages. */
     foreign: [] as string[],
   };
@@ -52,13 +63,24 @@ describe.skipIf(noChromium)('the creator portal in a real browser (Chromium, SQL
   /** The sign-in links emailed to an address since a moment, as delivered into the outbox. */
   const emailedLinks = async (email: string, since: number): Promise<string[]> => {
     await sendToOutbox(d.built.ctx, d.store.dataDir);
-    const rows = await db().selectFrom('emails').select('id').where('kind', '=', 'magic_link').where('to_address', '=', email).where('created_at', '>=', since).orderBy('created_at').execute();
+    const rows = await db()
+      .selectFrom('emails')
+      .select('id')
+      .where('kind', '=', 'magic_link')
+      .where('to_address', '=', email)
+      .where('created_at', '>=', since)
+      .orderBy('created_at')
+      .execute();
     return Promise.all(rows.map(async (r) => LINK_RE.exec(await deliveredText(d.store.dataDir, r.id))![1]!));
   };
   /** Asks for a link as the login page does and returns its path. */
   const linkFor = async (email: string): Promise<string> => {
     const since = Date.now() - 1;
-    const res = await fetch(`${d.base}/api/portal/login-link`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email }) });
+    const res = await fetch(`${d.base}/api/portal/login-link`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email }),
+    });
     expect(res.status).toBe(202);
     const [link] = await emailedLinks(email, since);
     return link!;
@@ -76,18 +98,32 @@ describe.skipIf(noChromium)('the creator portal in a real browser (Chromium, SQL
       return r;
     };
     const offer = async (name: string) =>
-      ok(await d.api('POST', '/offers', {
-        name, destinationUrl: 'https://shop.example.com/spring', holdDays: 30, endsAt: '2031-06-30T23:59:59.000Z',
-        deepLinks: { allowCreators: true, extraDomains: ['blog.example.org'] },
-        payoutOptions: [{ title: 'Standard', type: 'percent', value: '10' }],
-      })).data.id as string;
+      ok(
+        await d.api('POST', '/offers', {
+          name,
+          destinationUrl: 'https://shop.example.com/spring',
+          holdDays: 30,
+          endsAt: '2031-06-30T23:59:59.000Z',
+          deepLinks: { allowCreators: true, extraDomains: ['blog.example.org'] },
+          payoutOptions: [{ title: 'Standard', type: 'percent', value: '10' }],
+        }),
+      ).data.id as string;
     seed.offer = await offer('Spring sale');
     const boOffer = await offer('Bo only collab');
-    const member = async (m: { name: string; email: string }) => ok(await d.api('POST', '/members', m)).data.id as string;
+    const member = async (m: { name: string; email: string }) =>
+      ok(await d.api('POST', '/members', m)).data.id as string;
     seed.ava = await member(AVA);
     seed.bo = await member(BO);
     const add = async (offerId: string, memberId: string) =>
-      ok(await d.api('POST', `/offers/${offerId}/members`, { members: [{ memberId }], generateLinks: true, generateCodes: true, codePattern: '{NAME}{RAND4}' }), 200);
+      ok(
+        await d.api('POST', `/offers/${offerId}/members`, {
+          members: [{ memberId }],
+          generateLinks: true,
+          generateCodes: true,
+          codePattern: '{NAME}{RAND4}',
+        }),
+        200,
+      );
     await add(seed.offer, seed.ava);
     await add(seed.offer, seed.bo);
     await add(boOffer, seed.bo);
@@ -98,17 +134,24 @@ describe.skipIf(noChromium)('the creator portal in a real browser (Chromium, SQL
     const avaLinks = await list(`/links?memberId=${seed.ava}`);
     seed.avaLinks = avaLinks.map((l) => l.url!);
     seed.avaCodes = (await list(`/codes?memberId=${seed.ava}`)).map((c) => c.code!);
-    const codeOf = async (memberId: string, offerId: string) => (await list(`/codes?memberId=${memberId}&offerId=${offerId}`))[0]!.code!;
+    const codeOf = async (memberId: string, offerId: string) =>
+      (await list(`/codes?memberId=${memberId}&offerId=${offerId}`))[0]!.code!;
 
     // Two clicks on Ava's link, so her chart has clicks as well as orders.
     for (const ip of ['203.0.113.7', '203.0.113.8']) {
-      const res = await d.built.app.inject({ url: `/${avaLinks[0]!.slug}`, headers: { 'user-agent': UA }, remoteAddress: ip });
+      const res = await d.built.app.inject({
+        url: `/${avaLinks[0]!.slug}`,
+        headers: { 'user-agent': UA },
+        remoteAddress: ip,
+      });
       expect(res.statusCode).toBe(302);
     }
     await d.built.tracking.flush();
     const secret = (await d.api('GET', '/workspace')).data.postbackSecret as string;
     const order = async (code: string, id: string, amount: string) => {
-      const r = await d.built.app.inject({ url: `/postback?${new URLSearchParams({ secret, code, order: id, amount })}` });
+      const r = await d.built.app.inject({
+        url: `/postback?${new URLSearchParams({ secret, code, order: id, amount })}`,
+      });
       expect(r.statusCode, r.body).toBeLessThan(300);
     };
     const avaCode = await codeOf(seed.ava, seed.offer);
@@ -118,23 +161,45 @@ describe.skipIf(noChromium)('the creator portal in a real browser (Chromium, SQL
     await order(await codeOf(seed.bo, boOffer), 'B-2', '333.00');
     const commissionOf = async (memberId: string, amount: string) =>
       (await list(`/commissions?memberId=${memberId}`)).find((c) => c.amount === amount)!.id!;
-    for (const [m, amount] of [[seed.ava, '10.00'], [seed.bo, '77.70'], [seed.bo, '33.30']] as const) {
-      ok(await d.api('POST', `/commissions/${await commissionOf(m, amount)}/approve`, { reason: 'Early payment' }), 200);
+    for (const [m, amount] of [
+      [seed.ava, '10.00'],
+      [seed.bo, '77.70'],
+      [seed.bo, '33.30'],
+    ] as const) {
+      ok(
+        await d.api('POST', `/commissions/${await commissionOf(m, amount)}/approve`, { reason: 'Early payment' }),
+        200,
+      );
     }
     ok(await d.api('POST', '/payout-batches', { currency: 'USD' }));
     await order(avaCode, 'A-2', '40.00');
-    ok(await d.api('POST', `/commissions/${await commissionOf(seed.ava, '4.00')}/approve`, { reason: 'Early approval' }), 200);
+    ok(
+      await d.api('POST', `/commissions/${await commissionOf(seed.ava, '4.00')}/approve`, { reason: 'Early approval' }),
+      200,
+    );
     await order(avaCode, 'A-3', '60.00');
-    ok(await d.api('POST', `/commissions/${await commissionOf(seed.ava, '6.00')}/reverse`, { reason: 'Returned' }), 200);
+    ok(
+      await d.api('POST', `/commissions/${await commissionOf(seed.ava, '6.00')}/reverse`, { reason: 'Returned' }),
+      200,
+    );
     await order(avaCode, 'A-4', '30.00');
 
     const boRows = [...(await list(`/links?memberId=${seed.bo}`)), ...(await list(`/codes?memberId=${seed.bo}`))];
     seed.boCodes = boRows.map((r) => r.code).filter(Boolean) as string[];
     seed.foreign = [
-      BO.name, BO.email, 'Bo only collab', generic, genericLink, `/${genericLink}`,
+      BO.name,
+      BO.email,
+      'Bo only collab',
+      generic,
+      genericLink,
+      `/${genericLink}`,
       ...boRows.flatMap((r) => [r.slug, r.code].filter(Boolean) as string[]),
       // Bo's commissions, sales and payout.
-      '$77.70', '$33.30', '$111.00', '$777.00', '$333.00',
+      '$77.70',
+      '$33.30',
+      '$111.00',
+      '$777.00',
+      '$333.00',
     ];
     expect(seed.foreign.length).toBeGreaterThan(10);
   }, 240_000);
@@ -201,15 +266,23 @@ describe.skipIf(noChromium)('the creator portal in a real browser (Chromium, SQL
     expect(await card.getByTestId('payout').innerText()).toBe('10% of each sale');
     expect(await card.innerText()).toContain('Ends Jun 30, 2031');
     for (const url of seed.avaLinks) await card.getByText(url, { exact: true }).waitFor();
-    expect(await card.getByTestId('code').allInnerTexts()).toEqual(seed.avaCodes.map((c) => expect.stringContaining(c)));
+    expect(await card.getByTestId('code').allInnerTexts()).toEqual(
+      seed.avaCodes.map((c) => expect.stringContaining(c)),
+    );
 
     // A QR code per link: a real PNG, also downloadable.
     const qr = card.locator(`img[alt="QR code for ${seed.avaLinks[0]}"]`);
     await qr.waitFor();
-    const [src, natural] = await qr.evaluate((img) => [(img as unknown as { src: string }).src, (img as unknown as { naturalWidth: number }).naturalWidth] as const);
+    const [src, natural] = await qr.evaluate(
+      (img) =>
+        [(img as unknown as { src: string }).src, (img as unknown as { naturalWidth: number }).naturalWidth] as const,
+    );
     expect(src.startsWith('data:image/png;base64,')).toBe(true);
     expect(natural).toBe(512);
-    const [download] = await Promise.all([desktop.waitForEvent('download'), card.getByRole('link', { name: 'Download QR (PNG)' }).first().click()]);
+    const [download] = await Promise.all([
+      desktop.waitForEvent('download'),
+      card.getByRole('link', { name: 'Download QR (PNG)' }).first().click(),
+    ]);
     expect(download.suggestedFilename()).toMatch(/^qr-[\w-]+\.png$/);
     const png = fs.readFileSync((await download.path())!);
     expect(png.subarray(1, 4).toString()).toBe('PNG');
@@ -230,7 +303,9 @@ describe.skipIf(noChromium)('the creator portal in a real browser (Chromium, SQL
 
     await input.fill('https://evil.example.net/phish');
     await builder.getByRole('button', { name: 'Make my link' }).click();
-    await builder.getByText('That page is not on a site this offer allows. Use a page on shop.example.com or blog.example.org.').waitFor();
+    await builder
+      .getByText('That page is not on a site this offer allows. Use a page on shop.example.com or blog.example.org.')
+      .waitFor();
     expect(await builder.getByTestId('deep-link-url').count()).toBe(0);
 
     // A pasted address without https:// works too.
@@ -246,8 +321,15 @@ describe.skipIf(noChromium)('the creator portal in a real browser (Chromium, SQL
     await builder.getByRole('button', { name: 'Copy link', exact: true }).click();
     await expect.poll(() => desktop.evaluate('navigator.clipboard.readText()')).toBe(url);
     // It joins the member's links, and the brand sees it as Ava's link.
-    await desktop.getByTestId('link').filter({ hasText: url }).getByText('Goes to https://blog.example.org/review').waitFor();
-    const links = (await d.api('GET', `/links?memberId=${seed.ava}`)).data.data as { url: string; deepLinkUrl: string | null }[];
+    await desktop
+      .getByTestId('link')
+      .filter({ hasText: url })
+      .getByText('Goes to https://blog.example.org/review')
+      .waitFor();
+    const links = (await d.api('GET', `/links?memberId=${seed.ava}`)).data.data as {
+      url: string;
+      deepLinkUrl: string | null;
+    }[];
     expect(links.find((l) => l.url === url)?.deepLinkUrl).toBe('https://blog.example.org/review');
     await shot(desktop, 'home-deep-link', 'desktop');
   }, 60_000);
@@ -278,7 +360,9 @@ describe.skipIf(noChromium)('the creator portal in a real browser (Chromium, SQL
     await desktop.getByRole('tab', { name: 'By code' }).click();
     const byCode = desktop.getByTestId('by-code');
     await byCode.waitFor();
-    expect(await byCode.locator('thead th').allInnerTexts()).toEqual(['Code', 'Code uses', 'Sales', 'Commission'].map((h) => expect.stringMatching(new RegExp(`^${h}$`, 'i'))));
+    expect(await byCode.locator('thead th').allInnerTexts()).toEqual(
+      ['Code', 'Code uses', 'Sales', 'Commission'].map((h) => expect.stringMatching(new RegExp(`^${h}$`, 'i'))),
+    );
     const codeRow = await byCode.locator('tbody tr').filter({ hasText: seed.avaCodes[0]! }).innerText();
     expect(codeRow).toMatch(/\b4\b/);
     expect(codeRow).toContain('$230.00');
@@ -300,7 +384,19 @@ describe.skipIf(noChromium)('the creator portal in a real browser (Chromium, SQL
     const text = await table.innerText();
     // The reversed $6.00 commission now reads $0.00: a commission is the sum of its ledger entries, and its receipt
     // shows the $6.00 earned and taken back.
-    for (const s of ['$10.00', '$4.00', '$0.00', '$3.00', '$100.00', 'Paid', 'Approved', 'Reversed', 'Pending', 'Your code']) expect(text).toContain(s);
+    for (const s of [
+      '$10.00',
+      '$4.00',
+      '$0.00',
+      '$3.00',
+      '$100.00',
+      'Paid',
+      'Approved',
+      'Reversed',
+      'Pending',
+      'Your code',
+    ])
+      expect(text).toContain(s);
     expect(await rows.filter({ hasText: 'Reversed' }).innerText()).toContain('$0.00');
     await shot(desktop, 'commissions', 'desktop');
 
@@ -319,7 +415,13 @@ describe.skipIf(noChromium)('the creator portal in a real browser (Chromium, SQL
   }, 60_000);
 
   it('shows nothing of another member anywhere in the portal', async () => {
-    for (const p of [...PAGES, { ...PAGES[1]!, path: '/p/performance?days=90' }, { ...PAGES[1]!, path: '/p/performance?days=90&by=link' }, { ...PAGES[1]!, path: '/p/performance?days=90&by=code' }, { ...PAGES[2]!, path: '/p/commissions?status=paid' }]) {
+    for (const p of [
+      ...PAGES,
+      { ...PAGES[1]!, path: '/p/performance?days=90' },
+      { ...PAGES[1]!, path: '/p/performance?days=90&by=link' },
+      { ...PAGES[1]!, path: '/p/performance?days=90&by=code' },
+      { ...PAGES[2]!, path: '/p/commissions?status=paid' },
+    ]) {
       await visit(desktop, p);
       // The chart and lists are drawn from the data once it arrives; give the last request a moment to settle.
       await desktop.waitForLoadState('networkidle');
@@ -379,12 +481,18 @@ describe.skipIf(noChromium)('the creator portal in a real browser (Chromium, SQL
     const [used] = await emailedLinks(AVA.email, 0);
     await page.goto(`${d.base}${used}`);
     await page.waitForURL(/\/p\/login\?error=link_invalid$/);
-    expect(await page.getByTestId('link-error').innerText()).toContain('This sign-in link has expired or was already used');
+    expect(await page.getByTestId('link-error').innerText()).toContain(
+      'This sign-in link has expired or was already used',
+    );
     await shot(page, 'login-link-invalid', 'desktop');
 
     const expired = await linkFor(AVA.email);
     const token = new URL(expired, d.base).searchParams.get('token')!;
-    const changed = await db().updateTable('one_time_tokens').set({ expires_at: Date.now() - 1 }).where('token_hash', '=', hashToken(token)).executeTakeFirst();
+    const changed = await db()
+      .updateTable('one_time_tokens')
+      .set({ expires_at: Date.now() - 1 })
+      .where('token_hash', '=', hashToken(token))
+      .executeTakeFirst();
     expect(Number(changed.numUpdatedRows)).toBe(1);
     await page.goto(`${d.base}${expired}`);
     await page.waitForURL(/\/p\/login\?error=link_invalid$/);
@@ -410,7 +518,8 @@ describe.skipIf(noChromium)('the creator portal in a real browser (Chromium, SQL
       await page.goto(`${d.base}${p.path}`);
       await page.getByRole('heading', { name: empty[p.name]! }).waitFor();
       const text = await bodyText(page);
-      for (const s of [AVA.name, 'Spring sale', ...seed.avaCodes, ...seed.foreign]) expect(text, `${p.path} shows ${s}`).not.toContain(s);
+      for (const s of [AVA.name, 'Spring sale', ...seed.avaCodes, ...seed.foreign])
+        expect(text, `${p.path} shows ${s}`).not.toContain(s);
       await shot(page, `empty-${p.name}`, 'desktop');
     }
     expect(d.dialogs).toEqual([]);

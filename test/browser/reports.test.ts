@@ -9,16 +9,21 @@ import { signInFirstTime, startDashboard, type Dashboard, noChromium } from './h
 
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 const PASSWORD = 'correct horse battery staple';
-const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36';
+const UA =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36';
 
 async function fitsWidth(page: Page): Promise<void> {
-  const [scroll, client] = await page.evaluate<[number, number]>('[document.documentElement.scrollWidth, document.documentElement.clientWidth]');
+  const [scroll, client] = await page.evaluate<[number, number]>(
+    '[document.documentElement.scrollWidth, document.documentElement.clientWidth]',
+  );
   expect(scroll, 'page wider than the viewport').toBeLessThanOrEqual(client);
 }
 
 /** The cells of the table's body rows, as text. */
 async function bodyRows(page: Page): Promise<string[][]> {
-  return page.locator('table.report-table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+  return page
+    .locator('table.report-table tbody tr')
+    .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
 }
 
 describe.skipIf(noChromium)('the Reports page in a real browser (Chromium, SQLite)', () => {
@@ -50,20 +55,45 @@ describe.skipIf(noChromium)('the Reports page in a real browser (Chromium, SQLit
   }, 60_000);
 
   it('groups, filters, sorts and totals what the tracking and postback endpoints recorded', async () => {
-    const offer = await d.api('POST', '/offers', { name: 'Glow Serum', destinationUrl: 'https://shop.example.com/glow', attributionRule: 'split', splitCodeShare: '50', payoutOptions: [{ title: '10%', type: 'percent', value: '10' }] });
+    const offer = await d.api('POST', '/offers', {
+      name: 'Glow Serum',
+      destinationUrl: 'https://shop.example.com/glow',
+      attributionRule: 'split',
+      splitCodeShare: '50',
+      payoutOptions: [{ title: '10%', type: 'percent', value: '10' }],
+    });
     expect(offer.statusCode).toBe(201);
     offerId = offer.data.id;
     for (const name of ['Ana Lopez', 'Ben Ode', XSS_NAME]) {
       const m = await d.api('POST', '/members', { name, ...(name === 'Ben Ode' ? { reach: 210_000 } : {}) });
-      const added = await d.api('POST', `/offers/${offer.data.id}/members`, { members: [{ memberId: m.data.id }], generateLinks: true, generateCodes: true, codePattern: '{RAND6}' });
-      members.push({ id: m.data.id, name, slug: added.data.members[0].links[0].slug, code: added.data.members[0].codes[0].code, codeId: added.data.members[0].codes[0].id });
+      const added = await d.api('POST', `/offers/${offer.data.id}/members`, {
+        members: [{ memberId: m.data.id }],
+        generateLinks: true,
+        generateCodes: true,
+        codePattern: '{RAND6}',
+      });
+      members.push({
+        id: m.data.id,
+        name,
+        slug: added.data.members[0].links[0].slug,
+        code: added.data.members[0].codes[0].code,
+        codeId: added.data.members[0].codes[0].id,
+      });
     }
     const clickOf = async (slug: string, i: number) => {
-      const res = await d.built.app.inject({ url: `/${slug}`, headers: { 'user-agent': UA }, remoteAddress: `203.0.113.${i}` });
+      const res = await d.built.app.inject({
+        url: `/${slug}`,
+        headers: { 'user-agent': UA },
+        remoteAddress: `203.0.113.${i}`,
+      });
       return new URL(res.headers.location as string).searchParams.get('tp_click')!;
     };
     // Ana: 3 clicks, two orders by link (120.00 + 30.00). Ben: 1 click, one order by code (45.50). The third: 2 clicks, none.
-    const ana = [await clickOf(members[0]!.slug, 1), await clickOf(members[0]!.slug, 2), await clickOf(members[0]!.slug, 3)];
+    const ana = [
+      await clickOf(members[0]!.slug, 1),
+      await clickOf(members[0]!.slug, 2),
+      await clickOf(members[0]!.slug, 3),
+    ];
     await clickOf(members[1]!.slug, 4);
     await clickOf(members[2]!.slug, 5);
     await clickOf(members[2]!.slug, 6);
@@ -114,11 +144,20 @@ describe.skipIf(noChromium)('the Reports page in a real browser (Chromium, SQLit
     await desktop.getByLabel('Member').selectOption({ label: 'All members' });
 
     // Commission status: once the commission of Ana's 30.00 order is approved, "Approved" shows that sale alone.
-    const anaCommissions = (await d.api('GET', `/commissions?memberId=${members[0]!.id}`)).data.data as { id: string; amount: string }[];
-    const approved = await d.api('POST', `/commissions/${anaCommissions.find((c) => c.amount === '3.00')!.id}/approve`, { reason: 'Early payment' });
+    const anaCommissions = (await d.api('GET', `/commissions?memberId=${members[0]!.id}`)).data.data as {
+      id: string;
+      amount: string;
+    }[];
+    const approved = await d.api(
+      'POST',
+      `/commissions/${anaCommissions.find((c) => c.amount === '3.00')!.id}/approve`,
+      { reason: 'Early payment' },
+    );
     expect(approved.statusCode).toBe(200);
     await desktop.getByLabel('Commission status').selectOption('approved');
-    await expect.poll(async () => (await table.locator('tfoot td').allTextContents()).slice(5, 7)).toEqual(['$30.00', '$0.00']); // sales, refunds
+    await expect
+      .poll(async () => (await table.locator('tfoot td').allTextContents()).slice(5, 7))
+      .toEqual(['$30.00', '$0.00']); // sales, refunds
     expect(new URL(desktop.url()).searchParams.get('status')).toBe('approved');
     await desktop.getByLabel('Commission status').selectOption('');
     await expect.poll(async () => (await table.locator('tfoot td').allTextContents())[5]).toBe('$195.50');
@@ -173,7 +212,9 @@ describe.skipIf(noChromium)('the Reports page in a real browser (Chromium, SQLit
     // 250 days by day: the first 100 rows are drawn, the rest on request; the totals are the whole range's.
     const fromBefore = await desktop.getByLabel('From').inputValue();
     const toDay = await desktop.getByLabel('To').inputValue();
-    await desktop.getByLabel('From').fill(new Date(Date.parse(`${toDay}T12:00:00Z`) - 249 * 86_400_000).toISOString().slice(0, 10));
+    await desktop
+      .getByLabel('From')
+      .fill(new Date(Date.parse(`${toDay}T12:00:00Z`) - 249 * 86_400_000).toISOString().slice(0, 10));
     await desktop.getByText('The first 100 of 250 rows').waitFor();
     expect((await bodyRows(desktop)).length).toBe(100);
     expect(await table.locator('tfoot td').allTextContents()).toContain('$195.50');
@@ -196,15 +237,26 @@ describe.skipIf(noChromium)('the Reports page in a real browser (Chromium, SQLit
   it('exports the report shown as CSV and Excel', async () => {
     await desktop.getByLabel('Group by').selectOption('member');
     await desktop.getByRole('cell', { name: 'Ana Lopez' }).waitFor();
-    const [csv] = await Promise.all([desktop.waitForEvent('download'), desktop.getByRole('button', { name: 'Export CSV' }).click()]);
+    const [csv] = await Promise.all([
+      desktop.waitForEvent('download'),
+      desktop.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
     expect(csv.suggestedFilename()).toMatch(/^report-member-.*\.csv$/);
     const text = fs.readFileSync((await csv.path())!, 'utf8');
     expect(text).toContain('Ana Lopez');
     expect(text).toMatch(/\nTotal,total,6,6,3,/);
     expect(text).toContain('195.50');
-    const [xlsx] = await Promise.all([desktop.waitForEvent('download'), desktop.getByRole('button', { name: 'Export Excel' }).click()]);
+    const [xlsx] = await Promise.all([
+      desktop.waitForEvent('download'),
+      desktop.getByRole('button', { name: 'Export Excel' }).click(),
+    ]);
     expect(xlsx.suggestedFilename()).toMatch(/\.xlsx$/);
-    expect(fs.readFileSync((await xlsx.path())!).subarray(0, 2).toString()).toBe('PK');
+    expect(
+      fs
+        .readFileSync((await xlsx.path())!)
+        .subarray(0, 2)
+        .toString(),
+    ).toBe('PK');
   }, 60_000);
 
   it('tells a start date after the end date in plain words and asks the server nothing', async () => {

@@ -21,7 +21,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { assertChromium, CHROMIUM, CHROMIUM_ARGS as ARGS, noChromium } from '../helpers/chromium.js';
 
-const DESKTOP_CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+const DESKTOP_CHROME =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 const RESULTS = path.resolve('test-results');
 // Page-side code is passed as strings: the project's TypeScript has no DOM library.
 const TAG_READY = "typeof window.touchpoint?.conversion === 'function'";
@@ -42,13 +43,23 @@ function shopServer(shop: Shop): http.Server {
   return http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://shop');
     const tag = `<script src="${shop.tp}/t.js?v=1"></script>`;
-    const send = (body: string) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(body);
+    const send = (body: string) =>
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(body);
     switch (url.pathname) {
       case '/landing':
-        return send(html('Glow Serum', '<p>The serum everyone talks about.</p><a id="to-checkout" href="/checkout">Go to checkout</a>', tag));
+        return send(
+          html(
+            'Glow Serum',
+            '<p>The serum everyone talks about.</p><a id="to-checkout" href="/checkout">Go to checkout</a>',
+            tag,
+          ),
+        );
       case '/checkout': {
         const order = `SHOP-${process.pid}-${++orders}`;
-        return send(html('Checkout', `
+        return send(
+          html(
+            'Checkout',
+            `
           <p>Order <b id="order">${order}</b>: Glow Serum, USD 49.90</p>
           <label>Promo code <input id="code" autocomplete="off"></label>
           <button id="buy">Buy</button>
@@ -58,17 +69,32 @@ function shopServer(shop: Shop): http.Server {
               touchpoint.conversion({ offer: ${JSON.stringify(shop.tagOffer)}, amount: '49.90', currency: 'USD', orderId: ${JSON.stringify(order)}, code: code || undefined })
                 .then(function (sent) { location.href = '/confirmation?order=${order}&sent=' + encodeURIComponent(JSON.stringify(sent)); });
             });
-          </script>`, tag));
+          </script>`,
+            tag,
+          ),
+        );
       }
       case '/confirmation':
-        return send(html('Thank you!', `<p>Your order <b id="order">${(url.searchParams.get('order') ?? '').replace(/[^\w-]/g, '')}</b> is confirmed.</p>` +
-          `<p>Tag: <code id="sent">${(url.searchParams.get('sent') ?? '').replace(/[<>&]/g, '')}</code></p>`));
+        return send(
+          html(
+            'Thank you!',
+            `<p>Your order <b id="order">${(url.searchParams.get('order') ?? '').replace(/[^\w-]/g, '')}</b> is confirmed.</p>` +
+              `<p>Tag: <code id="sent">${(url.searchParams.get('sent') ?? '').replace(/[<>&]/g, '')}</code></p>`,
+          ),
+        );
       case '/landing-px':
-        return send(html('Glow Serum (pixel shop)', '<p>No tag on this shop.</p><a id="to-thanks" href="/thanks-px">Buy now</a>'));
+        return send(
+          html('Glow Serum (pixel shop)', '<p>No tag on this shop.</p><a id="to-thanks" href="/thanks-px">Buy now</a>'),
+        );
       case '/thanks-px': {
         const order = `PX-${process.pid}-${++orders}`;
         const px = `${shop.tp}/px?offer=${shop.pixelOffer}&order=${order}&amount=25.00&currency=USD`;
-        return send(html('Thank you!', `<p>Your order <b id="order">${order}</b> is confirmed.</p><img id="px" src="${px}" width="1" height="1" alt="">`));
+        return send(
+          html(
+            'Thank you!',
+            `<p>Your order <b id="order">${order}</b> is confirmed.</p><img id="px" src="${px}" width="1" height="1" alt="">`,
+          ),
+        );
       }
       default:
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
@@ -101,14 +127,24 @@ describe.skipIf(noChromium)('the JavaScript tag and the pixel in a real browser 
   const newPage = async (opts: { noBeacon?: boolean } = {}): Promise<Page> => {
     const context = await browser.newContext({ userAgent: DESKTOP_CHROME, viewport: { width: 900, height: 600 } });
     contexts.push(context);
-    if (opts.noBeacon) await context.addInitScript({ content: "Object.defineProperty(Navigator.prototype, 'sendBeacon', { value: undefined, configurable: true })" });
+    if (opts.noBeacon)
+      await context.addInitScript({
+        content: "Object.defineProperty(Navigator.prototype, 'sendBeacon', { value: undefined, configurable: true })",
+      });
     return context.newPage();
   };
   const db = () => t.built.ctx.store.db;
   const conversionOf = (orderId: string) =>
-    until(`the conversion of order ${orderId}`, () => db().selectFrom('conversions').selectAll().where('order_id', '=', orderId).executeTakeFirst());
+    until(`the conversion of order ${orderId}`, () =>
+      db().selectFrom('conversions').selectAll().where('order_id', '=', orderId).executeTakeFirst(),
+    );
   const commissionsOf = (conversionId: string) =>
-    db().selectFrom('commissions').select(['member_id', 'source', 'share_bps', 'amount_minor']).where('conversion_id', '=', conversionId).orderBy('share_bps').execute();
+    db()
+      .selectFrom('commissions')
+      .select(['member_id', 'source', 'share_bps', 'amount_minor'])
+      .where('conversion_id', '=', conversionId)
+      .orderBy('share_bps')
+      .execute();
 
   /** Clicks `slug`, lands on the shop, goes to checkout (a link without tp_click), enters `code`, buys. */
   const buyThroughTag = async (slug: string, code?: string, opts: { noBeacon?: boolean } = {}) => {
@@ -145,21 +181,39 @@ describe.skipIf(noChromium)('the JavaScript tag and the pixel in a real browser 
     config.tp = `http://127.0.0.1:${(t.built.app.server.address() as AddressInfo).port}`;
 
     const payout = [{ title: '10%', type: 'percent', value: '10' }];
-    const tagOffer = await t.api('POST', '/offers', { name: 'Glow Serum', destinationUrl: `${tagShop}/landing`, attributionRule: 'code_first', payoutOptions: payout });
+    const tagOffer = await t.api('POST', '/offers', {
+      name: 'Glow Serum',
+      destinationUrl: `${tagShop}/landing`,
+      attributionRule: 'code_first',
+      payoutOptions: payout,
+    });
     expect(tagOffer.statusCode, tagOffer.body).toBe(201);
     config.tagOffer = tagOffer.data.id;
-    const pixelOffer = await t.api('POST', '/offers', { name: 'Pixel shop', destinationUrl: `${pixelShop}/landing-px`, payoutOptions: payout });
+    const pixelOffer = await t.api('POST', '/offers', {
+      name: 'Pixel shop',
+      destinationUrl: `${pixelShop}/landing-px`,
+      payoutOptions: payout,
+    });
     expect(pixelOffer.statusCode, pixelOffer.body).toBe(201);
     config.pixelOffer = pixelOffer.data.id;
 
     const join = async (offerId: string, memberId: string, pattern: string) => {
-      const r = await t.api('POST', `/offers/${offerId}/members`, { members: [{ memberId }], generateLinks: true, generateCodes: true, codePattern: pattern });
+      const r = await t.api('POST', `/offers/${offerId}/members`, {
+        members: [{ memberId }],
+        generateLinks: true,
+        generateCodes: true,
+        codePattern: pattern,
+      });
       expect(r.statusCode, r.body).toBeLessThan(300);
       return { slug: r.data.members[0].links[0].slug as string, code: r.data.members[0].codes[0].code as string };
     };
     const a = (await t.api('POST', '/members', { name: 'Anna' })).data.id as string;
     const b = (await t.api('POST', '/members', { name: 'Ben' })).data.id as string;
-    anna = { id: a, ...(await join(config.tagOffer, a, 'ANNA{RAND4}')), pixelSlug: (await join(config.pixelOffer, a, 'ANNAPX{RAND4}')).slug };
+    anna = {
+      id: a,
+      ...(await join(config.tagOffer, a, 'ANNA{RAND4}')),
+      pixelSlug: (await join(config.pixelOffer, a, 'ANNAPX{RAND4}')).slug,
+    };
     ben = { id: b, ...(await join(config.tagOffer, b, 'BEN{RAND4}')) };
     fs.mkdirSync(RESULTS, { recursive: true });
   }, 60_000);
@@ -177,19 +231,43 @@ describe.skipIf(noChromium)('the JavaScript tag and the pixel in a real browser 
     // The click id lives in a first-party cookie on the shop's own host, and in localStorage.
     const cookies = await page.context().cookies(tagShop);
     const stored = cookies.find((c) => c.name === 'tp_click');
-    expect(stored).toMatchObject({ value: clickId, domain: 'localhost', path: '/', httpOnly: false, secure: false, sameSite: 'Lax' });
+    expect(stored).toMatchObject({
+      value: clickId,
+      domain: 'localhost',
+      path: '/',
+      httpOnly: false,
+      secure: false,
+      sameSite: 'Lax',
+    });
     expect(stored!.expires * 1000 - Date.now()).toBeGreaterThan(29.9 * 86_400_000);
     expect(stored!.expires * 1000 - Date.now()).toBeLessThan(30.1 * 86_400_000);
-    expect(JSON.parse(await page.evaluate<string>("localStorage.getItem('touchpoint.click')"))).toMatchObject({ id: clickId });
+    expect(JSON.parse(await page.evaluate<string>("localStorage.getItem('touchpoint.click')"))).toMatchObject({
+      id: clickId,
+    });
     // Touchpoint's own cookie stayed on Touchpoint's host.
-    expect((await page.context().cookies(config.tp)).find((c) => c.name === 'tp_click')).toMatchObject({ value: clickId, httpOnly: true });
+    expect((await page.context().cookies(config.tp)).find((c) => c.name === 'tp_click')).toMatchObject({
+      value: clickId,
+      httpOnly: true,
+    });
 
     // Sent with navigator.sendBeacon (the promise says so), so it survived leaving the checkout page.
     expect(JSON.parse((await page.textContent('#sent'))!)).toEqual({ ok: true, beacon: true });
     const conversion = await conversionOf(orderId);
-    expect(conversion).toMatchObject({ status: 'credited', click_id: clickId, amount_minor: 4990, currency: 'USD', is_test: 0 });
-    expect(await commissionsOf(conversion.id)).toEqual([{ member_id: anna.id, source: 'click', share_bps: 10_000, amount_minor: 499 }]);
-    const events = await db().selectFrom('conversion_events').select(['source', 'outcome', 'detail']).where('conversion_id', '=', conversion.id).execute();
+    expect(conversion).toMatchObject({
+      status: 'credited',
+      click_id: clickId,
+      amount_minor: 4990,
+      currency: 'USD',
+      is_test: 0,
+    });
+    expect(await commissionsOf(conversion.id)).toEqual([
+      { member_id: anna.id, source: 'click', share_bps: 10_000, amount_minor: 499 },
+    ]);
+    const events = await db()
+      .selectFrom('conversion_events')
+      .select(['source', 'outcome', 'detail'])
+      .where('conversion_id', '=', conversion.id)
+      .execute();
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ source: 'tag', outcome: 'created' });
     expect(JSON.parse(events[0]!.detail)).toMatchObject({ origin: tagShop });
@@ -212,12 +290,20 @@ describe.skipIf(noChromium)('the JavaScript tag and the pixel in a real browser 
     await page.click('#to-thanks');
     await page.waitForURL(`${pixelShop}/thanks-px`);
     expect(page.url()).not.toContain('tp_click');
-    await page.waitForFunction("(img => !!img && img.complete && img.naturalWidth === 1)(document.getElementById('px'))");
+    await page.waitForFunction(
+      "(img => !!img && img.complete && img.naturalWidth === 1)(document.getElementById('px'))",
+    );
     const orderId = (await page.textContent('#order'))!;
     const conversion = await conversionOf(orderId);
     expect(conversion).toMatchObject({ status: 'credited', click_id: clickId, amount_minor: 2500 });
-    expect(await commissionsOf(conversion.id)).toEqual([{ member_id: anna.id, source: 'click', share_bps: 10_000, amount_minor: 250 }]);
-    const events = await db().selectFrom('conversion_events').select(['source']).where('conversion_id', '=', conversion.id).execute();
+    expect(await commissionsOf(conversion.id)).toEqual([
+      { member_id: anna.id, source: 'click', share_bps: 10_000, amount_minor: 250 },
+    ]);
+    const events = await db()
+      .selectFrom('conversion_events')
+      .select(['source'])
+      .where('conversion_id', '=', conversion.id)
+      .execute();
     expect(events).toEqual([{ source: 'pixel' }]);
     await page.screenshot({ path: path.join(RESULTS, 'shop-confirmation-pixel.png'), fullPage: true });
   }, 60_000);
@@ -234,7 +320,10 @@ describe.skipIf(noChromium)('the JavaScript tag and the pixel in a real browser 
     // Ben's code credits Ben without a click of his, reported by the browser: the shop allows that here
     // (browserCodeCredit), else it would wait for the brand's server or a review (SPEC §4; test/ledger.test.ts).
     for (const rule of ['code_first', 'click_first', 'split'] as const) {
-      const patched = await t.api('PATCH', `/offers/${config.tagOffer}`, { attributionRule: rule, browserCodeCredit: true });
+      const patched = await t.api('PATCH', `/offers/${config.tagOffer}`, {
+        attributionRule: rule,
+        browserCodeCredit: true,
+      });
       expect(patched.statusCode, patched.body).toBe(200);
       expect(patched.data.attributionRule).toBe(rule);
       const { clickId, orderId } = await buyThroughTag(anna.slug, ben.code);
@@ -243,8 +332,14 @@ describe.skipIf(noChromium)('the JavaScript tag and the pixel in a real browser 
       const commissions = await commissionsOf(conversion.id);
       const sorted = [...commissions].sort((x, y) => x.member_id.localeCompare(y.member_id));
       const want = [...expected[rule]].sort((x, y) => x.member_id.localeCompare(y.member_id));
-      expect(sorted.map(({ member_id, source, share_bps }) => ({ member_id, source, share_bps })), rule).toEqual(want);
-      expect(commissions.reduce((sum, c) => sum + c.share_bps, 0), rule).toBe(10_000);
+      expect(
+        sorted.map(({ member_id, source, share_bps }) => ({ member_id, source, share_bps })),
+        rule,
+      ).toEqual(want);
+      expect(
+        commissions.reduce((sum, c) => sum + c.share_bps, 0),
+        rule,
+      ).toBe(10_000);
     }
   }, 90_000);
 
@@ -267,13 +362,22 @@ describe.skipIf(noChromium)('the JavaScript tag and the pixel in a real browser 
       await wrong.click('#buy');
       await wrong.waitForURL(/\/confirmation\?/);
       const answer = JSON.parse((await wrong.textContent('#sent'))!);
-      expect(answer, noBeacon ? 'fetch' : 'beacon').toEqual(noBeacon ? { ok: false, error: expect.stringContaining('TypeError') } : { ok: true, beacon: true });
+      expect(answer, noBeacon ? 'fetch' : 'beacon').toEqual(
+        noBeacon ? { ok: false, error: expect.stringContaining('TypeError') } : { ok: true, beacon: true },
+      );
     }
     for (const order of refusedOrders) {
       const kept = await until(`the refused event of ${order}`, () =>
-        db().selectFrom('conversion_events').select(['outcome', 'reason', 'source']).where('order_id', '=', order).executeTakeFirst());
+        db()
+          .selectFrom('conversion_events')
+          .select(['outcome', 'reason', 'source'])
+          .where('order_id', '=', order)
+          .executeTakeFirst(),
+      );
       expect(kept).toEqual({ outcome: 'rejected', reason: 'origin_not_allowed', source: 'tag' });
-      expect(await db().selectFrom('conversions').select('id').where('order_id', '=', order).executeTakeFirst()).toBeUndefined();
+      expect(
+        await db().selectFrom('conversions').select('id').where('order_id', '=', order).executeTakeFirst(),
+      ).toBeUndefined();
     }
   }, 60_000);
 });

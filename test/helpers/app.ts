@@ -14,7 +14,12 @@ export interface TestApp {
   workspaceId: string;
   apiKey: string;
   /** JSON request to the admin API with this workspace's key. */
-  api(method: string, path: string, body?: unknown, key?: string): Promise<LightMyRequestResponse & { body: string; data: any }>;
+  api(
+    method: string,
+    path: string,
+    body?: unknown,
+    key?: string,
+  ): Promise<LightMyRequestResponse & { body: string; data: any }>;
   /** A second workspace with its own key, for isolation tests. */
   newWorkspace(name?: string): Promise<{ workspaceId: string; apiKey: string }>;
   close(): Promise<void>;
@@ -25,7 +30,11 @@ export function withData<R extends { body: string }>(res: R): R & { data: any } 
   return Object.assign(res, { data: jsonOrNull(res.body) });
 }
 
-export async function startTestApp(kind: DialectKind, overrides: Partial<Config> = {}, clock?: () => number): Promise<TestApp> {
+export async function startTestApp(
+  kind: DialectKind,
+  overrides: Partial<Config> = {},
+  clock?: () => number,
+): Promise<TestApp> {
   const db = await freshStore(kind);
   const config = loadConfig({ BASE_URL: 'http://tp.test', DATA_DIR: db.dataDir }, { clickFlushMs: 50, ...overrides });
   const built = await buildApp(config, { store: db.store, logger: false, clock });
@@ -39,13 +48,21 @@ export async function startTestApp(kind: DialectKind, overrides: Partial<Config>
     const res = await built.app.inject({
       method: method as never,
       url: `/api/v1${path}`,
-      headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
     });
     return withData(res);
   };
   return {
-    built, db, config, ...first, api, newWorkspace,
+    built,
+    db,
+    config,
+    ...first,
+    api,
+    newWorkspace,
     async close() {
       await built.close();
       await db.cleanup();
@@ -69,11 +86,22 @@ export interface Creator {
 }
 
 /** Members added to the offer, each with a link and a personalized code. */
-export async function addCreators(t: TestApp, offerId: string, names: string[], codePattern = '{NAME}{RAND4}', key?: string): Promise<Creator[]> {
+export async function addCreators(
+  t: TestApp,
+  offerId: string,
+  names: string[],
+  codePattern = '{NAME}{RAND4}',
+  key?: string,
+): Promise<Creator[]> {
   const out: Creator[] = [];
   for (const name of names) {
     const m = await t.api('POST', '/members', { name }, key);
-    const added = await t.api('POST', `/offers/${offerId}/members`, { members: [{ memberId: m.data.id }], generateLinks: true, generateCodes: true, codePattern }, key);
+    const added = await t.api(
+      'POST',
+      `/offers/${offerId}/members`,
+      { members: [{ memberId: m.data.id }], generateLinks: true, generateCodes: true, codePattern },
+      key,
+    );
     out.push({ id: m.data.id, slug: added.data.members[0].links[0].slug, code: added.data.members[0].codes[0].code });
   }
   return out;

@@ -14,7 +14,12 @@ export interface BrowserResponse {
 export interface Browser {
   cookies: Map<string, string>;
   /** A JSON request; state-changing ones carry X-CSRF-Token from the tp_csrf cookie unless `csrf` says otherwise. */
-  request(method: string, path: string, body?: unknown, opts?: { csrf?: string | null; headers?: Record<string, string> }): Promise<BrowserResponse>;
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts?: { csrf?: string | null; headers?: Record<string, string> },
+  ): Promise<BrowserResponse>;
   /** A navigation (no redirect following), as when a link in an email is opened. */
   open(path: string): Promise<BrowserResponse>;
 }
@@ -41,10 +46,16 @@ export function cookieAttributes(line: string): { name: string; value: string; a
 
 export function newBrowser(base: string): Browser {
   const cookies = new Map<string, string>();
-  const send = async (method: string, path: string, init: { body?: string; headers?: Record<string, string> }): Promise<BrowserResponse> => {
+  const send = async (
+    method: string,
+    path: string,
+    init: { body?: string; headers?: Record<string, string> },
+  ): Promise<BrowserResponse> => {
     const cookie = [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     const res = await fetch(base + path, {
-      method, redirect: 'manual', ...(init.body !== undefined ? { body: init.body } : {}),
+      method,
+      redirect: 'manual',
+      ...(init.body !== undefined ? { body: init.body } : {}),
       headers: { ...(cookie ? { cookie } : {}), ...init.headers },
     });
     const setCookies = res.headers.getSetCookie();

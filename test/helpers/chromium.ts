@@ -3,7 +3,15 @@
 import fs from 'node:fs';
 
 export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 const inCi = !!process.env.CI && !/^(0|false)$/i.test(process.env.CI);
 
@@ -15,6 +23,8 @@ if (noChromium) console.warn(`Chromium not found at ${CHROMIUM}; browser tests s
 /** Fails loudly when Chromium is absent (in CI, where nothing skips). */
 export function assertChromium(): void {
   if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}; install Debian's package: apt-get update && apt-get install -y chromium`);
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}; install Debian's package: apt-get update && apt-get install -y chromium`,
+    );
   }
 }

@@ -50,7 +50,11 @@ export function operationsOf(doc: Json): Operation[] {
         path,
         access: accessOf(op.security),
         minRole: op['x-min-role'],
-        parameters: (op.parameters ?? []).map((p: Json) => ({ ...p, required: !!p.required, schema: deref(doc, p.schema) })),
+        parameters: (op.parameters ?? []).map((p: Json) => ({
+          ...p,
+          required: !!p.required,
+          schema: deref(doc, p.schema),
+        })),
         body: contentType ? { contentType, schema: deref(doc, content[contentType].schema) } : undefined,
       });
     }
@@ -106,15 +110,26 @@ const keyPrincipal = (name: Principal['name'], key: string): Principal => ({
 
 /** One request over real HTTP; `body` is sent as given (a string or bytes) with `contentType`. */
 export async function send(
-  base: string, method: string, url: string, headers: Record<string, string> = {}, body?: string | Uint8Array, contentType?: string,
+  base: string,
+  method: string,
+  url: string,
+  headers: Record<string, string> = {},
+  body?: string | Uint8Array,
+  contentType?: string,
 ): Promise<Answer> {
   const res = await fetch(base + url, {
-    method, redirect: 'manual',
+    method,
+    redirect: 'manual',
     headers: { ...headers, ...(contentType ? { 'content-type': contentType } : {}) },
     ...(body !== undefined ? { body } : {}),
   });
   const text = await res.text();
-  return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: text, data: jsonOrNull(text) as Json };
+  return {
+    status: res.status,
+    contentType: res.headers.get('content-type') ?? '',
+    body: text,
+    data: jsonOrNull(text) as Json,
+  };
 }
 
 /** The cookies a response set (name -> value), as a browser would keep them. */
@@ -128,10 +143,17 @@ function keepCookies(jar: Map<string, string>, res: Response): void {
   }
 }
 
-async function browserCall(base: string, jar: Map<string, string>, method: string, url: string, body?: unknown): Promise<Json> {
+async function browserCall(
+  base: string,
+  jar: Map<string, string>,
+  method: string,
+  url: string,
+  body?: unknown,
+): Promise<Json> {
   const csrf = jar.get('tp_csrf');
   const res = await fetch(base + url, {
-    method, redirect: 'manual',
+    method,
+    redirect: 'manual',
     headers: {
       cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
@@ -189,11 +211,21 @@ export async function seedWorld(t: TestApp, advance: (ms: number) => void): Prom
 
   const owner = await createFirstOwner(t.built.ctx, t.workspaceId, 'owner@acme.test');
   const ownerCookies = new Map<string, string>();
-  await browserCall(base, ownerCookies, 'POST', '/api/v1/auth/login', { email: 'owner@acme.test', password: owner!.password });
-  await browserCall(base, ownerCookies, 'POST', '/api/v1/auth/password', { currentPassword: owner!.password, newPassword: NEW_PASSWORD });
+  await browserCall(base, ownerCookies, 'POST', '/api/v1/auth/login', {
+    email: 'owner@acme.test',
+    password: owner!.password,
+  });
+  await browserCall(base, ownerCookies, 'POST', '/api/v1/auth/password', {
+    currentPassword: owner!.password,
+    newPassword: NEW_PASSWORD,
+  });
   const tokens: string[] = [];
   const invite = async (email: string, role: Role, setUp: boolean) => {
-    const created = await browserCall(base, ownerCookies, 'POST', '/api/v1/users', { email, name: email.split('@')[0], role });
+    const created = await browserCall(base, ownerCookies, 'POST', '/api/v1/users', {
+      email,
+      name: email.split('@')[0],
+      role,
+    });
     const token = new URL(created.setupUrl).searchParams.get('token')!;
     tokens.push(token);
     const jar = new Map<string, string>();
@@ -208,25 +240,47 @@ export async function seedWorld(t: TestApp, advance: (ms: number) => void): Prom
   await api('PATCH', '/workspace', { shopifyWebhookSecret: shopifySecret });
   const workspace = await api('GET', '/workspace');
   const spare = await api('POST', '/api-keys', { name: 'Spare' });
-  const endpoint = await api('POST', '/webhook-endpoints', { url: 'https://hooks.example.com/touchpoint', events: ['conversion.created', 'commission.approved'] });
+  const endpoint = await api('POST', '/webhook-endpoints', {
+    url: 'https://hooks.example.com/touchpoint',
+    events: ['conversion.created', 'commission.approved'],
+  });
 
   const offer = await api('POST', '/offers', {
-    name: 'Spring sale', destinationUrl: 'https://shop.example.com/spring', holdDays: 1,
+    name: 'Spring sale',
+    destinationUrl: 'https://shop.example.com/spring',
+    holdDays: 1,
     deepLinks: { allowCreators: true, extraDomains: ['blog.example.org'] },
     payoutOptions: [{ title: 'Standard', type: 'percent', value: '10', default: true }],
   });
-  const option = await api('POST', `/offers/${offer.id}/payout-options`, { title: 'VIP', type: 'percent', value: '15' });
+  const option = await api('POST', `/offers/${offer.id}/payout-options`, {
+    title: 'VIP',
+    type: 'percent',
+    value: '15',
+  });
   const member = await api('POST', '/members', { name: 'Ava', email: 'ava@creators.test' });
-  const added = await api('POST', `/offers/${offer.id}/members`, { members: [{ memberId: member.id }], generateLinks: true, generateCodes: true, codePattern: 'AVA{RAND4}' });
+  const added = await api('POST', `/offers/${offer.id}/members`, {
+    members: [{ memberId: member.id }],
+    generateLinks: true,
+    generateCodes: true,
+    codePattern: 'AVA{RAND4}',
+  });
   const slug = added.members[0].links[0].slug as string;
   const code = added.members[0].codes[0].code as string;
   const link = (await api('GET', '/links')).data.find((l: Json) => l.slug === slug);
   const promo = (await api('GET', '/codes')).data.find((c: Json) => c.code === code);
 
   const click = await fetch(`${base}/${slug}`, { redirect: 'manual' });
-  const clickId = new URL(click.headers.get('location') ?? 'http://x/').searchParams.get('tp_click') ?? click.headers.getSetCookie().join(';').match(/tp_click=([^;]+)/)?.[1];
+  const clickId =
+    new URL(click.headers.get('location') ?? 'http://x/').searchParams.get('tp_click') ??
+    click.headers
+      .getSetCookie()
+      .join(';')
+      .match(/tp_click=([^;]+)/)?.[1];
   await t.built.tracking.flush();
-  const sale = (order: string) => t.built.app.inject({ url: `/postback?${new URLSearchParams({ secret: workspace.postbackSecret, code, order, amount: '120.00' })}` });
+  const sale = (order: string) =>
+    t.built.app.inject({
+      url: `/postback?${new URLSearchParams({ secret: workspace.postbackSecret, code, order, amount: '120.00' })}`,
+    });
   await sale('SEED-1');
   advance(2 * 86_400_000);
   await approveDue(t.built.ctx);
@@ -254,35 +308,89 @@ export async function seedWorld(t: TestApp, advance: (ms: number) => void): Prom
   const email = emails.find((e: Json) => e.kind === 'magic_link') ?? emails[0];
 
   const other = await t.newWorkspace('Other Co');
-  await t.api('POST', '/offers', { name: 'Theirs', destinationUrl: 'https://other.example.com/', payoutOptions: [{ title: 'S', type: 'percent', value: '5' }] }, other.apiKey);
+  await t.api(
+    'POST',
+    '/offers',
+    {
+      name: 'Theirs',
+      destinationUrl: 'https://other.example.com/',
+      payoutOptions: [{ title: 'S', type: 'percent', value: '5' }],
+    },
+    other.apiKey,
+  );
 
   const ids: Record<string, string> = {
-    users: pending.id, 'api-keys': spare.id, offers: offer.id, members: member.id, links: link.id, codes: promo.id,
-    alerts: NO_SUCH('alr'), conversions: conversionId, commissions: commission.id, 'payout-batches': batch.id,
-    'webhook-endpoints': endpoint.id, 'webhook-messages': message?.id ?? NO_SUCH('whm'), emails: email.id,
-    payoutOptionId: option.id, memberId: member.id,
+    users: pending.id,
+    'api-keys': spare.id,
+    offers: offer.id,
+    members: member.id,
+    links: link.id,
+    codes: promo.id,
+    alerts: NO_SUCH('alr'),
+    conversions: conversionId,
+    commissions: commission.id,
+    'payout-batches': batch.id,
+    'webhook-endpoints': endpoint.id,
+    'webhook-messages': message?.id ?? NO_SUCH('whm'),
+    emails: email.id,
+    payoutOptionId: option.id,
+    memberId: member.id,
   };
   const res = await send(base, 'GET', '/api/v1/openapi.json');
-  const secrets = [workspace.postbackSecret, shopifySecret, endpoint.secret, spare.key, t.apiKey, other.apiKey, ...tokens];
+  const secrets = [
+    workspace.postbackSecret,
+    shopifySecret,
+    endpoint.secret,
+    spare.key,
+    t.apiKey,
+    other.apiKey,
+    ...tokens,
+  ];
   const markers = [
-    t.workspaceId, ...Object.values(ids).filter((v) => !v.endsWith('0'.repeat(26))), slug, code, 'ava@creators.test', 'owner@acme.test',
-    'Spring sale', ...secrets.filter((s) => s !== other.apiKey),
+    t.workspaceId,
+    ...Object.values(ids).filter((v) => !v.endsWith('0'.repeat(26))),
+    slug,
+    code,
+    'ava@creators.test',
+    'owner@acme.test',
+    'Spring sale',
+    ...secrets.filter((s) => s !== other.apiKey),
   ];
   return {
-    base, doc: res.data, operations: operationsOf(res.data),
+    base,
+    doc: res.data,
+    operations: operationsOf(res.data),
     principals: [
-      cookiePrincipal('owner', 'owner', ownerCookies), cookiePrincipal('manager', 'manager', manager.jar), cookiePrincipal('viewer', 'viewer', viewer.jar),
-      keyPrincipal('api_key', t.apiKey), cookiePrincipal('member', undefined, memberCookies), { name: 'none', headers: () => ({}) },
+      cookiePrincipal('owner', 'owner', ownerCookies),
+      cookiePrincipal('manager', 'manager', manager.jar),
+      cookiePrincipal('viewer', 'viewer', viewer.jar),
+      keyPrincipal('api_key', t.apiKey),
+      cookiePrincipal('member', undefined, memberCookies),
+      { name: 'none', headers: () => ({}) },
       keyPrincipal('other_workspace', other.apiKey),
     ],
-    ids, workspaceId: t.workspaceId, ownerKey: t.apiKey, otherKey: other.apiKey, otherWorkspaceId: other.workspaceId, postbackSecret: workspace.postbackSecret,
-    shopifySecret, slug, code, offerId: offer.id, clickId: clickId ?? undefined, memberCookies, ownerCookies, secrets, markers,
+    ids,
+    workspaceId: t.workspaceId,
+    ownerKey: t.apiKey,
+    otherKey: other.apiKey,
+    otherWorkspaceId: other.workspaceId,
+    postbackSecret: workspace.postbackSecret,
+    shopifySecret,
+    slug,
+    code,
+    offerId: offer.id,
+    clickId: clickId ?? undefined,
+    memberCookies,
+    ownerCookies,
+    secrets,
+    markers,
   };
 }
 
 /** The operation's path with the seeded ids in place of its parameters. */
 export function realPath(world: World, op: Operation): string {
-  return op.path.replace(/\/([^/{}]+)\/\{id\}/g, (_m, resource: string) => `/${resource}/${world.ids[resource] ?? NO_SUCH('xxx')}`)
+  return op.path
+    .replace(/\/([^/{}]+)\/\{id\}/g, (_m, resource: string) => `/${resource}/${world.ids[resource] ?? NO_SUCH('xxx')}`)
     .replace(/\{(\w+)\}/g, (_m, name: string) => world.ids[name] ?? NO_SUCH('xxx'));
 }
 
@@ -291,11 +399,17 @@ export function realPath(world: World, op: Operation): string {
  * migration bookkeeping is not the workspace's data. */
 export async function rowCounts(t: TestApp): Promise<Record<string, number>> {
   const db = t.db.store.db;
-  const tables = (await db.introspection.getTables()).map((x) => x.name)
+  const tables = (await db.introspection.getTables())
+    .map((x) => x.name)
     .filter((n) => !/^(kysely_|auth_counters$)/.test(n));
-  const parts = tables.map((n) => (n === 'conversion_events'
-    ? sql<{ t: string; n: number }>`select ${n} as t, count(*) as n from conversion_events where outcome <> 'rejected'`
-    : sql<{ t: string; n: number }>`select ${n} as t, count(*) as n from ${sql.table(n)}`));
+  const parts = tables.map((n) =>
+    n === 'conversion_events'
+      ? sql<{
+          t: string;
+          n: number;
+        }>`select ${n} as t, count(*) as n from conversion_events where outcome <> 'rejected'`
+      : sql<{ t: string; n: number }>`select ${n} as t, count(*) as n from ${sql.table(n)}`,
+  );
   const query = sql.join(parts, sql` union all `);
   const rows = (await sql<{ t: string; n: number | string }>`${query}`.execute(db)).rows;
   return Object.fromEntries(rows.map((r) => [r.t, Number(r.n)]));
@@ -303,15 +417,23 @@ export async function rowCounts(t: TestApp): Promise<Record<string, number>> {
 
 /** What differs between two counts, e.g. ["offers 3 -> 4"]. */
 export function countChanges(before: Record<string, number>, after: Record<string, number>): string[] {
-  return Object.keys({ ...before, ...after }).filter((k) => before[k] !== after[k]).map((k) => `${k} ${before[k]} -> ${after[k]}`);
+  return Object.keys({ ...before, ...after })
+    .filter((k) => before[k] !== after[k])
+    .map((k) => `${k} ${before[k]} -> ${after[k]}`);
 }
 
 /** The one error shape: {"error":{"code","message","details"?}} and nothing else. */
 export function isProblem(data: Json): boolean {
   if (!data || typeof data !== 'object' || Object.keys(data).join() !== 'error') return false;
   const e = data.error;
-  return !!e && typeof e === 'object' && typeof e.code === 'string' && /^[a-z_]+$/.test(e.code) && typeof e.message === 'string'
-    && Object.keys(e).every((k) => ['code', 'message', 'details'].includes(k));
+  return (
+    !!e &&
+    typeof e === 'object' &&
+    typeof e.code === 'string' &&
+    /^[a-z_]+$/.test(e.code) &&
+    typeof e.message === 'string' &&
+    Object.keys(e).every((k) => ['code', 'message', 'details'].includes(k))
+  );
 }
 
 /** Stored values that are no finite number where one belongs: a non-finite number in any column, or text that reads
@@ -323,9 +445,14 @@ export async function nonFiniteValues(t: TestApp): Promise<string[]> {
     const rows = (await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(db)).rows;
     for (const row of rows) {
       for (const [column, v] of Object.entries(row)) {
-        const bad = typeof v === 'number'
-          ? !Number.isFinite(v)
-          : typeof v === 'string' && /amount|minor|value|rate|total|price|reach/i.test(column) && v.trim() !== '' && /^[\s+-]*(\d|\.\d|Infinity|NaN)/i.test(v) && !Number.isFinite(Number(v));
+        const bad =
+          typeof v === 'number'
+            ? !Number.isFinite(v)
+            : typeof v === 'string' &&
+              /amount|minor|value|rate|total|price|reach/i.test(column) &&
+              v.trim() !== '' &&
+              /^[\s+-]*(\d|\.\d|Infinity|NaN)/i.test(v) &&
+              !Number.isFinite(Number(v));
         if (bad && !found.has(`${table}.${column}`)) found.set(`${table}.${column}`, String(v).slice(0, 40));
       }
     }

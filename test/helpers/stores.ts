@@ -49,7 +49,9 @@ export async function freshStore(kind: DialectKind, opts: { migrate?: boolean } 
     const store = openSqlite(file);
     if (opts.migrate !== false) await migrateToLatest(store.db);
     return {
-      store, url: file, dataDir,
+      store,
+      url: file,
+      dataDir,
       async cleanup() {
         await store.close();
         fs.rmSync(dataDir, { recursive: true, force: true });
@@ -60,7 +62,9 @@ export async function freshStore(kind: DialectKind, opts: { migrate?: boolean } 
   const store = openPostgres(database.url, 5);
   if (opts.migrate !== false) await migrateToLatest(store.db);
   return {
-    store, url: database.url, dataDir,
+    store,
+    url: database.url,
+    dataDir,
     async cleanup() {
       await store.close();
       await database.drop();

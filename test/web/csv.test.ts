@@ -19,7 +19,9 @@ describe('parseCsv', () => {
       const browser = parseCsv(text);
       expect(browser.keys).toEqual(server.value.header);
       expect(browser.rows.map((r) => r.line)).toEqual(server.value.rows.map((r) => r.line));
-      expect(browser.rows.map((r) => r.cells)).toEqual(server.value.rows.map((r) => server.value.header.map((h) => r.cells[h])));
+      expect(browser.rows.map((r) => r.cells)).toEqual(
+        server.value.rows.map((r) => server.value.header.map((h) => r.cells[h])),
+      );
     });
   }
 

@@ -7,27 +7,40 @@ describe('email problems in words', () => {
   it('says a bounce is about the address, and keeps the server reply', () => {
     const reply = 'RCPT TO: 550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown';
     expect(emailProblem({ status: 'bounced', lastError: reply, attempts: 1 })).toEqual({
-      summary: expect.stringContaining('refused this address'), reply,
+      summary: expect.stringContaining('refused this address'),
+      reply,
     });
   });
 
   it('tells a refusal, a temporary failure, an unreachable server and a broken outbox apart', () => {
-    expect(emailProblem({ status: 'failed', lastError: 'DATA: 554 5.7.1 Message rejected as spam', attempts: 1 })!.summary)
-      .toBe('The mail server refused the message. Touchpoint gave up after 1 attempt.');
-    expect(emailProblem({ status: 'queued', lastError: 'RCPT TO: 451 4.7.1 Greylisted, try again later', attempts: 2 })!.summary)
-      .toBe('The mail server asked to try again later. Touchpoint will try again.');
-    expect(emailProblem({ status: 'queued', lastError: 'connect ECONNREFUSED 127.0.0.1:2525 (ECONNREFUSED)', attempts: 1 })!.summary)
-      .toBe('The mail server could not be reached. Touchpoint will try again.');
-    expect(emailProblem({ status: 'failed', lastError: 'Greeting never received (ETIMEDOUT)', attempts: 8 })!.summary)
-      .toBe('The mail server could not be reached. Touchpoint gave up after 8 attempts.');
-    expect(emailProblem({ status: 'queued', lastError: 'Could not write to the outbox: EACCES: permission denied', attempts: 1 })!.summary)
-      .toContain('local outbox folder');
+    expect(
+      emailProblem({ status: 'failed', lastError: 'DATA: 554 5.7.1 Message rejected as spam', attempts: 1 })!.summary,
+    ).toBe('The mail server refused the message. Touchpoint gave up after 1 attempt.');
+    expect(
+      emailProblem({ status: 'queued', lastError: 'RCPT TO: 451 4.7.1 Greylisted, try again later', attempts: 2 })!
+        .summary,
+    ).toBe('The mail server asked to try again later. Touchpoint will try again.');
+    expect(
+      emailProblem({ status: 'queued', lastError: 'connect ECONNREFUSED 127.0.0.1:2525 (ECONNREFUSED)', attempts: 1 })!
+        .summary,
+    ).toBe('The mail server could not be reached. Touchpoint will try again.');
+    expect(
+      emailProblem({ status: 'failed', lastError: 'Greeting never received (ETIMEDOUT)', attempts: 8 })!.summary,
+    ).toBe('The mail server could not be reached. Touchpoint gave up after 8 attempts.');
+    expect(
+      emailProblem({
+        status: 'queued',
+        lastError: 'Could not write to the outbox: EACCES: permission denied',
+        attempts: 1,
+      })!.summary,
+    ).toContain('local outbox folder');
   });
 
   it('explains an expired link without counting attempts, and stays quiet when there is nothing wrong', () => {
     const expired = 'Not sent: the link in it expired before it could be delivered.';
     expect(emailProblem({ status: 'failed', lastError: expired, attempts: 3 })).toEqual({
-      summary: 'The link in it expired before it could be delivered, so it was not sent.', reply: expired,
+      summary: 'The link in it expired before it could be delivered, so it was not sent.',
+      reply: expired,
     });
     expect(emailProblem({ status: 'sent', lastError: null, attempts: 1 })).toBeNull();
     expect(emailProblem({ status: 'queued', lastError: null, attempts: 0 })).toBeNull();

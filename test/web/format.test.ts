@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { currencyDigits, describePayout, formatAmount, formatDateTime, formatMoney, formatRatio, formatShortDay, formatSmallRatio, minorToDecimal } from '../../web/shared/format.js';
+import {
+  currencyDigits,
+  describePayout,
+  formatAmount,
+  formatDateTime,
+  formatMoney,
+  formatRatio,
+  formatShortDay,
+  formatSmallRatio,
+  minorToDecimal,
+} from '../../web/shared/format.js';
 
 describe('money from minor units', () => {
   it('places the decimal point by the currency, without floats', () => {
@@ -47,12 +57,35 @@ describe('ratios, days, payouts', () => {
   });
 
   it('describes payout options with their tiers', () => {
-    expect(describePayout({ type: 'percent', value: '10', tiers: [{ fromConversion: 50, value: '15' }] }, 'USD', 'sale', 'en-US'))
-      .toBe('10% of each sale; 15% from the 50th approved sale in a calendar month');
-    expect(describePayout({ type: 'fixed', value: '5.00', tiers: [{ fromConversion: 22, value: '7.50' }, { fromConversion: 101, value: '9' }] }, 'USD', 'email_signup', 'en-US'))
-      .toBe('$5.00 per sign-up; $7.50 from the 22nd approved sign-up in a calendar month; $9.00 from the 101st approved sign-up in a calendar month');
+    expect(
+      describePayout(
+        { type: 'percent', value: '10', tiers: [{ fromConversion: 50, value: '15' }] },
+        'USD',
+        'sale',
+        'en-US',
+      ),
+    ).toBe('10% of each sale; 15% from the 50th approved sale in a calendar month');
+    expect(
+      describePayout(
+        {
+          type: 'fixed',
+          value: '5.00',
+          tiers: [
+            { fromConversion: 22, value: '7.50' },
+            { fromConversion: 101, value: '9' },
+          ],
+        },
+        'USD',
+        'email_signup',
+        'en-US',
+      ),
+    ).toBe(
+      '$5.00 per sign-up; $7.50 from the 22nd approved sign-up in a calendar month; $9.00 from the 101st approved sign-up in a calendar month',
+    );
     // A receipt in the portal does not know what the offer counts.
-    expect(describePayout({ type: 'fixed', value: '5.00', tiers: [] }, 'USD', undefined, 'en-US')).toBe('$5.00 per conversion');
+    expect(describePayout({ type: 'fixed', value: '5.00', tiers: [] }, 'USD', undefined, 'en-US')).toBe(
+      '$5.00 per conversion',
+    );
   });
 });
 

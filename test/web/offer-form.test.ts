@@ -2,7 +2,17 @@
 // back into the form and sent again changes nothing, and the payout plan turns the saved options into the edited ones.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  checkStep, createBody, dayOf, draftFromOffer, emptyDraft, endOfDay, newPayout, payoutPlan, settingsPatch, stepOfField, type OfferDraft,
+  checkStep,
+  createBody,
+  dayOf,
+  draftFromOffer,
+  emptyDraft,
+  endOfDay,
+  newPayout,
+  payoutPlan,
+  settingsPatch,
+  stepOfField,
+  type OfferDraft,
 } from '../../web/app/offer-form.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { DIALECTS } from '../helpers/stores.js';
@@ -10,8 +20,21 @@ import { DIALECTS } from '../helpers/stores.js';
 function filled(): OfferDraft {
   const d = emptyDraft();
   return {
-    ...d, name: 'Spring', destinationUrl: 'https://shop.example.com/spring', currency: 'eur', endsOn: '2030-06-30',
-    payouts: [{ ...d.payouts[0]!, value: '10' }, { ...newPayout(false), title: 'VIP', type: 'fixed', value: '5.00', tiers: [{ fromConversion: '20', value: '7.5' }] }],
+    ...d,
+    name: 'Spring',
+    destinationUrl: 'https://shop.example.com/spring',
+    currency: 'eur',
+    endsOn: '2030-06-30',
+    payouts: [
+      { ...d.payouts[0]!, value: '10' },
+      {
+        ...newPayout(false),
+        title: 'VIP',
+        type: 'fixed',
+        value: '5.00',
+        tiers: [{ fromConversion: '20', value: '7.5' }],
+      },
+    ],
     extraDomains: 'blog.example.com\n*.example.org',
   };
 }
@@ -19,13 +42,31 @@ function filled(): OfferDraft {
 describe('offer form checks', () => {
   it('finds what is missing on each step, by the API field path', () => {
     const d = emptyDraft();
-    expect(checkStep(0, d)).toEqual({ name: 'Give the offer a name.', destinationUrl: 'Where should the links send shoppers?' });
-    expect(checkStep(0, { ...d, name: 'x', destinationUrl: 'shop.example.com' }).destinationUrl).toMatch(/full address/);
+    expect(checkStep(0, d)).toEqual({
+      name: 'Give the offer a name.',
+      destinationUrl: 'Where should the links send shoppers?',
+    });
+    expect(checkStep(0, { ...d, name: 'x', destinationUrl: 'shop.example.com' }).destinationUrl).toMatch(
+      /full address/,
+    );
     expect(checkStep(0, { ...d, name: 'x', destinationUrl: 'https://s.example.com/?c={click_id}' })).toEqual({});
-    const bad = { ...d, trackByLink: false, trackByCode: false, payouts: [{ ...newPayout(true), value: '101', tiers: [{ fromConversion: '1', value: '5' }] }] };
-    expect(Object.keys(checkStep(1, bad)).sort()).toEqual(['payoutOptions.0.tiers.0.fromConversion', 'payoutOptions.0.value', 'trackingMethods']);
-    expect(checkStep(1, { ...d, payouts: [{ ...newPayout(false), title: 'A', value: '1' }] }).payoutOptions).toBe('Pick one default payout option.');
-    expect(checkStep(2, { ...d, utm: [...d.utm, { key: 'x', name: 'utm_source', value: 'again' }] })).toEqual({ 'utm.4': 'This parameter is already listed.' });
+    const bad = {
+      ...d,
+      trackByLink: false,
+      trackByCode: false,
+      payouts: [{ ...newPayout(true), value: '101', tiers: [{ fromConversion: '1', value: '5' }] }],
+    };
+    expect(Object.keys(checkStep(1, bad)).sort()).toEqual([
+      'payoutOptions.0.tiers.0.fromConversion',
+      'payoutOptions.0.value',
+      'trackingMethods',
+    ]);
+    expect(checkStep(1, { ...d, payouts: [{ ...newPayout(false), title: 'A', value: '1' }] }).payoutOptions).toBe(
+      'Pick one default payout option.',
+    );
+    expect(checkStep(2, { ...d, utm: [...d.utm, { key: 'x', name: 'utm_source', value: 'again' }] })).toEqual({
+      'utm.4': 'This parameter is already listed.',
+    });
     expect(checkStep(1, filled())).toEqual({});
   });
 
@@ -35,7 +76,10 @@ describe('offer form checks', () => {
     expect(checkStep(1, { ...d, browserAmountLimit: ' 500 ' })).toEqual({});
     expect(createBody(d)).not.toHaveProperty('browserCodeCredit');
     expect(createBody(d)).not.toHaveProperty('browserAmountLimit');
-    expect(createBody({ ...d, browserCodeCredit: true, browserAmountLimit: '500.00' })).toMatchObject({ browserCodeCredit: true, browserAmountLimit: '500.00' });
+    expect(createBody({ ...d, browserCodeCredit: true, browserAmountLimit: '500.00' })).toMatchObject({
+      browserCodeCredit: true,
+      browserAmountLimit: '500.00',
+    });
     expect(stepOfField('browserAmountLimit')).toBe(1);
   });
 
@@ -77,8 +121,18 @@ describe.each(DIALECTS)('offer form against the API on %s', (kind) => {
     const created = await t.api('POST', '/offers', createBody(filled(), 'Asia/Tokyo'));
     expect(created.statusCode, created.body).toBe(201);
     expect(created.data).toMatchObject({
-      name: 'Spring', currency: 'EUR', trackingMethods: ['link', 'code'], attributionRule: 'code_first', cookieWindowDays: 28, holdDays: 30,
-      utm: { utm_source: 'touchpoint', utm_medium: 'influencer', utm_campaign: '{link_offer_name}', utm_content: '{creator_name}' },
+      name: 'Spring',
+      currency: 'EUR',
+      trackingMethods: ['link', 'code'],
+      attributionRule: 'code_first',
+      cookieWindowDays: 28,
+      holdDays: 30,
+      utm: {
+        utm_source: 'touchpoint',
+        utm_medium: 'influencer',
+        utm_campaign: '{link_offer_name}',
+        utm_content: '{creator_name}',
+      },
       deepLinks: { allowCreators: true, extraDomains: ['blog.example.com', '*.example.org'] },
     });
     expect(created.data.endsAt).toBe('2030-06-30T14:59:59.999Z');
@@ -93,7 +147,11 @@ describe.each(DIALECTS)('offer form against the API on %s', (kind) => {
   });
 
   it('round-trips the browser-evidence settings: on with a limit, then off again', async () => {
-    const created = await t.api('POST', '/offers', createBody({ ...filled(), browserCodeCredit: true, browserAmountLimit: '500' }));
+    const created = await t.api(
+      'POST',
+      '/offers',
+      createBody({ ...filled(), browserCodeCredit: true, browserAmountLimit: '500' }),
+    );
     expect(created.statusCode, created.body).toBe(201);
     expect(created.data).toMatchObject({ browserCodeCredit: true, browserAmountLimit: '500.00' });
     const draft = draftFromOffer(created.data);
@@ -108,7 +166,7 @@ describe.each(DIALECTS)('offer form against the API on %s', (kind) => {
   });
 
   it('applies an edit: settings patch, then payout options added, changed (new default), archived', async () => {
-    const offer = (await t.api('POST', '/offers', createBody(filled())).then((r) => r.data));
+    const offer = await t.api('POST', '/offers', createBody(filled())).then((r) => r.data);
     const draft = draftFromOffer(offer);
     draft.name = 'Spring, extended';
     draft.endsOn = '';
@@ -119,19 +177,27 @@ describe.each(DIALECTS)('offer form against the API on %s', (kind) => {
       { ...newPayout(false), title: 'Launch bonus', type: 'percent', value: '20' },
     ];
     const patch = settingsPatch(offer, draft);
-    expect(patch).toEqual({ name: 'Spring, extended', endsAt: null, utm: { utm_source: 'touchpoint', utm_medium: 'influencer', utm_campaign: '{link_offer_name}' } });
+    expect(patch).toEqual({
+      name: 'Spring, extended',
+      endsAt: null,
+      utm: { utm_source: 'touchpoint', utm_medium: 'influencer', utm_campaign: '{link_offer_name}' },
+    });
     expect((await t.api('PATCH', `/offers/${offer.id}`, patch)).statusCode).toBe(200);
     const plan = payoutPlan(offer.payoutOptions, draft.payouts);
     expect(plan.remove).toEqual([offer.payoutOptions[0].id]);
-    for (const a of plan.add) expect((await t.api('POST', `/offers/${offer.id}/payout-options`, a.body)).statusCode).toBe(201);
-    for (const u of plan.update) expect((await t.api('PATCH', `/offers/${offer.id}/payout-options/${u.id}`, u.body)).statusCode).toBe(200);
+    for (const a of plan.add)
+      expect((await t.api('POST', `/offers/${offer.id}/payout-options`, a.body)).statusCode).toBe(201);
+    for (const u of plan.update)
+      expect((await t.api('PATCH', `/offers/${offer.id}/payout-options/${u.id}`, u.body)).statusCode).toBe(200);
     for (const id of plan.remove) {
       const r = await t.api('DELETE', `/offers/${offer.id}/payout-options/${id}`);
       expect(r.statusCode, r.body).toBe(200);
     }
     const after = (await t.api('GET', `/offers/${offer.id}`)).data;
     expect(after).toMatchObject({ name: 'Spring, extended', endsAt: null });
-    expect(after.payoutOptions.map((p: { title: string; value: string; default: boolean }) => [p.title, p.value, p.default])).toEqual([
+    expect(
+      after.payoutOptions.map((p: { title: string; value: string; default: boolean }) => [p.title, p.value, p.default]),
+    ).toEqual([
       ['VIP', '6.00', true],
       ['Launch bonus', '20', false],
     ]);

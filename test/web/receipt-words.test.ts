@@ -2,18 +2,49 @@
 // and entries keep the order they were made in.
 import { describe, expect, it } from 'vitest';
 import {
-  actorWords, CONVERSION_STATUS_WORDS, payoutValue, ENTRY_WORDS, entriesInOrder, entriesTotal, entryWords, outcomeWords, signed, sourceWords, statusWords,
+  actorWords,
+  CONVERSION_STATUS_WORDS,
+  payoutValue,
+  ENTRY_WORDS,
+  entriesInOrder,
+  entriesTotal,
+  entryWords,
+  outcomeWords,
+  signed,
+  sourceWords,
+  statusWords,
   type ReceiptEntry,
 } from '../../web/shared/receipt-words.js';
 
 const entry = (id: string, at: string, amountMinor: number): ReceiptEntry => ({
-  id, kind: 'accrual', amount: (amountMinor / 100).toFixed(2), amountMinor, balance: '0', balanceMinor: 0, statusAfter: 'pending', actor: 'system', reason: '', at,
+  id,
+  kind: 'accrual',
+  amount: (amountMinor / 100).toFixed(2),
+  amountMinor,
+  balance: '0',
+  balanceMinor: 0,
+  statusAfter: 'pending',
+  actor: 'system',
+  reason: '',
+  at,
 });
 
 describe('receipt words', () => {
   it('words every entry kind of the ledger and every conversion status', () => {
-    for (const k of ['opening', 'accrual', 'redecision', 'refund', 'reversal', 'adjustment', 'approval', 'payout', 'clawback']) expect(ENTRY_WORDS[k], k).toMatch(/^[A-Z]/);
-    for (const s of ['credited', 'unattributed', 'unverified', 'rejected', 'awaiting_order']) expect(CONVERSION_STATUS_WORDS[s], s).toMatch(/^[A-Z]/);
+    for (const k of [
+      'opening',
+      'accrual',
+      'redecision',
+      'refund',
+      'reversal',
+      'adjustment',
+      'approval',
+      'payout',
+      'clawback',
+    ])
+      expect(ENTRY_WORDS[k], k).toMatch(/^[A-Z]/);
+    for (const s of ['credited', 'unattributed', 'unverified', 'rejected', 'awaiting_order'])
+      expect(CONVERSION_STATUS_WORDS[s], s).toMatch(/^[A-Z]/);
     expect(statusWords('unverified')).toBe('Waiting for review');
     expect(statusWords('awaiting_order')).toBe('Refund received before the order');
     expect(entryWords('clawback')).toBe('Taken back after payout');
@@ -50,7 +81,11 @@ describe('receipt words', () => {
   });
 
   it('keeps entries in the order they were made, ties as listed, and sums them', () => {
-    const list = [entry('b', '2030-01-02T00:00:00.000Z', -300), entry('a', '2030-01-01T00:00:00.000Z', 1200), entry('c', '2030-01-02T00:00:00.000Z', 0)];
+    const list = [
+      entry('b', '2030-01-02T00:00:00.000Z', -300),
+      entry('a', '2030-01-01T00:00:00.000Z', 1200),
+      entry('c', '2030-01-02T00:00:00.000Z', 0),
+    ];
     expect(entriesInOrder(list).map((e) => e.id)).toEqual(['a', 'b', 'c']);
     expect(entriesTotal(list)).toBe(900);
   });

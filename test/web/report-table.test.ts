@@ -2,16 +2,50 @@
 import { describe, expect, it } from 'vitest';
 import { formatMoney, formatNumber, formatRatio, formatSmallRatio } from '../../web/shared/format.js';
 import type { ReportMetrics } from '../../src/contract/index.js';
-import { cell, COLUMNS, isEmptyReport, sortRows, spanDays, toggledSort, trendGroup, type Row, type Wire } from '../../web/app/reports/report-table.js';
+import {
+  cell,
+  COLUMNS,
+  isEmptyReport,
+  sortRows,
+  spanDays,
+  toggledSort,
+  trendGroup,
+  type Row,
+  type Wire,
+} from '../../web/app/reports/report-table.js';
 
 const metrics: ReportMetrics = {
-  clicks: 0, uniqueClicks: 0, conversions: 0, unattributed: 0, salesMinor: 0, refundsMinor: 0, netSalesMinor: 0, aovMinor: null,
-  commissionMinor: 0, epcMinor: null, conversionRate: null, codeRedemptions: 0, redemptionRatePerClick: null, reach: null,
-  redemptionRatePerReach: null, codedRevenueMinor: 0, linkRevenueMinor: 0, codedRevenueShare: null,
+  clicks: 0,
+  uniqueClicks: 0,
+  conversions: 0,
+  unattributed: 0,
+  salesMinor: 0,
+  refundsMinor: 0,
+  netSalesMinor: 0,
+  aovMinor: null,
+  commissionMinor: 0,
+  epcMinor: null,
+  conversionRate: null,
+  codeRedemptions: 0,
+  redemptionRatePerClick: null,
+  reach: null,
+  redemptionRatePerReach: null,
+  codedRevenueMinor: 0,
+  linkRevenueMinor: 0,
+  codedRevenueShare: null,
 };
 const row = (key: string, over: Partial<Row> = {}): Row => ({ ...metrics, key, label: key, ...over });
 const report = (rows: Row[], totals: Partial<ReportMetrics> = {}): Wire => ({
-  groupBy: 'member', from: '2026-03-01', to: '2026-03-30', timezone: 'UTC', currency: 'EUR', source: 'rollups', rows, totals: { key: 'total', ...metrics, ...totals }, unconverted: 0, conversionsCount: 'orders',
+  groupBy: 'member',
+  from: '2026-03-01',
+  to: '2026-03-30',
+  timezone: 'UTC',
+  currency: 'EUR',
+  source: 'rollups',
+  rows,
+  totals: { key: 'total', ...metrics, ...totals },
+  unconverted: 0,
+  conversionsCount: 'orders',
 });
 const keys = (rows: Row[]) => rows.map((r) => r.key);
 
@@ -39,8 +73,19 @@ describe('the empty state', () => {
 
 describe('table cells', () => {
   it('format each column by its kind', () => {
-    const r = row('m1', { clicks: 1234, salesMinor: 123450, conversionRate: '0.0125', redemptionRatePerReach: '0.00000476', reach: null });
-    const by = (key: keyof ReportMetrics) => cell(r, COLUMNS.find((c) => c.key === key)!, 'EUR');
+    const r = row('m1', {
+      clicks: 1234,
+      salesMinor: 123450,
+      conversionRate: '0.0125',
+      redemptionRatePerReach: '0.00000476',
+      reach: null,
+    });
+    const by = (key: keyof ReportMetrics) =>
+      cell(
+        r,
+        COLUMNS.find((c) => c.key === key)!,
+        'EUR',
+      );
     expect(by('clicks')).toBe(formatNumber(1234));
     expect(by('salesMinor')).toBe(formatMoney(123450, 'EUR'));
     expect(by('conversionRate')).toBe(formatRatio('0.0125'));

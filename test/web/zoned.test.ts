@@ -5,15 +5,33 @@ import { dayBounds, dayOf, endOfDay } from '../../web/shared/zoned.js';
 
 describe('dayBounds', () => {
   it('gives the start of the day and of the next day on the zone’s clock', () => {
-    expect(dayBounds('2030-06-30', 'UTC')).toEqual({ start: '2030-06-30T00:00:00.000Z', end: '2030-07-01T00:00:00.000Z' });
-    expect(dayBounds('2030-06-30', 'America/New_York')).toEqual({ start: '2030-06-30T04:00:00.000Z', end: '2030-07-01T04:00:00.000Z' });
-    expect(dayBounds('2030-06-30', 'Pacific/Kiritimati')).toEqual({ start: '2030-06-29T10:00:00.000Z', end: '2030-06-30T10:00:00.000Z' });
-    expect(dayBounds('2030-12-31', 'Asia/Kolkata')).toEqual({ start: '2030-12-30T18:30:00.000Z', end: '2030-12-31T18:30:00.000Z' });
+    expect(dayBounds('2030-06-30', 'UTC')).toEqual({
+      start: '2030-06-30T00:00:00.000Z',
+      end: '2030-07-01T00:00:00.000Z',
+    });
+    expect(dayBounds('2030-06-30', 'America/New_York')).toEqual({
+      start: '2030-06-30T04:00:00.000Z',
+      end: '2030-07-01T04:00:00.000Z',
+    });
+    expect(dayBounds('2030-06-30', 'Pacific/Kiritimati')).toEqual({
+      start: '2030-06-29T10:00:00.000Z',
+      end: '2030-06-30T10:00:00.000Z',
+    });
+    expect(dayBounds('2030-12-31', 'Asia/Kolkata')).toEqual({
+      start: '2030-12-30T18:30:00.000Z',
+      end: '2030-12-31T18:30:00.000Z',
+    });
   });
 
   it('keeps 23- and 25-hour days whole when summer time starts or ends', () => {
-    expect(dayBounds('2030-03-31', 'Europe/Paris')).toEqual({ start: '2030-03-30T23:00:00.000Z', end: '2030-03-31T22:00:00.000Z' });
-    expect(dayBounds('2030-11-03', 'America/New_York')).toEqual({ start: '2030-11-03T04:00:00.000Z', end: '2030-11-04T05:00:00.000Z' });
+    expect(dayBounds('2030-03-31', 'Europe/Paris')).toEqual({
+      start: '2030-03-30T23:00:00.000Z',
+      end: '2030-03-31T22:00:00.000Z',
+    });
+    expect(dayBounds('2030-11-03', 'America/New_York')).toEqual({
+      start: '2030-11-03T04:00:00.000Z',
+      end: '2030-11-04T05:00:00.000Z',
+    });
   });
 
   it('agrees with endOfDay and dayOf', () => {

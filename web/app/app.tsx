@@ -35,30 +35,58 @@ function Screens() {
 
   useEffect(() => (signedIn ? preloadPages(ROUTES) : undefined), [signedIn]);
 
-  if (state.status === 'loading' || !codeReady) return <div className="center-screen"><Loading /></div>;
+  if (state.status === 'loading' || !codeReady)
+    return (
+      <div className="center-screen">
+        <Loading />
+      </div>
+    );
   if (state.status === 'unknown') {
     return (
       <div className="center-screen">
         <div className="card narrow">
           <h1>Touchpoint</h1>
           <ErrorMessage error={state.error} />
-          <Button variant="primary" onClick={retry}>Try again</Button>
+          <Button variant="primary" onClick={retry}>
+            Try again
+          </Button>
         </div>
       </div>
     );
   }
   if (publicMatch && !(signedIn && path === '/login')) {
     const Page = publicMatch.route.page;
-    return <Suspense fallback={<div className="center-screen"><Loading /></div>}><Page params={publicMatch.params} /></Suspense>;
+    return (
+      <Suspense
+        fallback={
+          <div className="center-screen">
+            <Loading />
+          </div>
+        }
+      >
+        <Page params={publicMatch.params} />
+      </Suspense>
+    );
   }
-  if (!signedIn) return <div className="center-screen"><Loading /></div>;
+  if (!signedIn)
+    return (
+      <div className="center-screen">
+        <Loading />
+      </div>
+    );
   if (state.me.user.mustChangePassword) {
-    return <div className="center-screen"><ChangePassword params={{}} /></div>;
+    return (
+      <div className="center-screen">
+        <ChangePassword params={{}} />
+      </div>
+    );
   }
   const Page = match?.route.page;
   return (
     <Layout>
-      <Suspense fallback={<Loading />}>{Page ? <Page key={path} params={match.params} /> : <NotFound params={{}} />}</Suspense>
+      <Suspense fallback={<Loading />}>
+        {Page ? <Page key={path} params={match.params} /> : <NotFound params={{}} />}
+      </Suspense>
     </Layout>
   );
 }

@@ -23,15 +23,26 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const { state, setState, logout, retry } = useSignedInProbe<SignedIn>({ me: '/auth/me', logout: '/auth/logout' });
 
   // The server holds a one-time password to the password change; the shell then shows only that screen.
-  useEffect(() => setPasswordChangeHandler(() => setState((s) => (
-    s.status === 'signed-in' && !s.me.user.mustChangePassword ? { status: 'signed-in', me: { ...s.me, user: { ...s.me.user, mustChangePassword: true } } } : s
-  ))), [setState]);
+  useEffect(
+    () =>
+      setPasswordChangeHandler(() =>
+        setState((s) =>
+          s.status === 'signed-in' && !s.me.user.mustChangePassword
+            ? { status: 'signed-in', me: { ...s.me, user: { ...s.me.user, mustChangePassword: true } } }
+            : s,
+        ),
+      ),
+    [setState],
+  );
 
-  const login = useCallback(async (email: string, password: string) => {
-    const me = await api.post<SignedIn>('/auth/login', { email, password });
-    setState({ status: 'signed-in', me });
-    return me;
-  }, [setState]);
+  const login = useCallback(
+    async (email: string, password: string) => {
+      const me = await api.post<SignedIn>('/auth/login', { email, password });
+      setState({ status: 'signed-in', me });
+      return me;
+    },
+    [setState],
+  );
 
   const value = useMemo<Auth>(
     () => ({
@@ -39,7 +50,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       login,
       logout,
       signedIn: (me) => setState({ status: 'signed-in', me }),
-      updateUser: (user) => setState((s) => (s.status === 'signed-in' ? { status: 'signed-in', me: { ...s.me, user } } : s)),
+      updateUser: (user) =>
+        setState((s) => (s.status === 'signed-in' ? { status: 'signed-in', me: { ...s.me, user } } : s)),
       retry,
     }),
     [state, setState, login, logout, retry],

@@ -39,7 +39,8 @@ function replyCode(error: string): number | null {
 }
 
 function cause(error: string): string {
-  if (/expired before it could be delivered/i.test(error)) return 'The link in it expired before it could be delivered, so it was not sent';
+  if (/expired before it could be delivered/i.test(error))
+    return 'The link in it expired before it could be delivered, so it was not sent';
   if (/outbox/i.test(error)) return 'Touchpoint could not write the message to its local outbox folder';
   if (/sender stopped/i.test(error)) return 'The server stopped while sending it';
   if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|ETIMEDOUT|ESOCKET|ECONNECTION|timed? ?out|connect/i.test(error)) {
@@ -54,17 +55,29 @@ function cause(error: string): string {
 }
 
 /** Null when there is nothing to explain (sent, or waiting for its first attempt). */
-export function emailProblem(e: { status: EmailStatus; lastError: string | null; attempts: number }): EmailProblem | null {
+export function emailProblem(e: {
+  status: EmailStatus;
+  lastError: string | null;
+  attempts: number;
+}): EmailProblem | null {
   const reply = e.lastError?.trim() || null;
   if (e.status === 'bounced') {
-    return { summary: 'The recipient’s mail server refused this address. Check the email address, then send it again.', reply };
+    return {
+      summary: 'The recipient’s mail server refused this address. Check the email address, then send it again.',
+      reply,
+    };
   }
   if (!reply) return e.status === 'failed' ? { summary: 'Sending failed and was given up.', reply: null } : null;
   if (e.status === 'sent') return null;
   const why = cause(reply);
   if (e.status === 'failed') {
     const expired = /expired before it could be delivered/i.test(reply);
-    return { summary: expired ? `${why}.` : `${why}. Touchpoint gave up after ${e.attempts} attempt${e.attempts === 1 ? '' : 's'}.`, reply };
+    return {
+      summary: expired
+        ? `${why}.`
+        : `${why}. Touchpoint gave up after ${e.attempts} attempt${e.attempts === 1 ? '' : 's'}.`,
+      reply,
+    };
   }
   // queued or sending: an earlier attempt failed and another is coming.
   return { summary: `${why}. Touchpoint will try again.`, reply };

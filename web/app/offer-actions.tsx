@@ -27,7 +27,15 @@ const TEXT: Record<Action, { title: string; body: string; button: string; done: 
   },
 };
 
-export function OfferStatusActions({ offer, onChange, compact }: { offer: Offer; onChange: (o: Offer) => void; compact?: boolean }) {
+export function OfferStatusActions({
+  offer,
+  onChange,
+  compact,
+}: {
+  offer: Offer;
+  onChange: (o: Offer) => void;
+  compact?: boolean;
+}) {
   const confirm = useConfirm();
   const toast = useToast();
   const ask = (action: Action) =>
@@ -35,7 +43,9 @@ export function OfferStatusActions({ offer, onChange, compact }: { offer: Offer;
       title: TEXT[action].title,
       body: (
         <>
-          <p><strong>{offer.name}</strong></p>
+          <p>
+            <strong>{offer.name}</strong>
+          </p>
           <p>{TEXT[action].body}</p>
         </>
       ),
@@ -50,9 +60,21 @@ export function OfferStatusActions({ offer, onChange, compact }: { offer: Offer;
   const small = compact ? 'btn-small' : '';
   return (
     <>
-      {offer.status === 'active' && <Button className={small} onClick={() => ask('pause')}>Pause</Button>}
-      {offer.status !== 'active' && <Button className={small} onClick={() => ask('resume')}>Resume</Button>}
-      {offer.status !== 'archived' && <Button className={small} variant="ghost" onClick={() => ask('archive')}>Archive</Button>}
+      {offer.status === 'active' && (
+        <Button className={small} onClick={() => ask('pause')}>
+          Pause
+        </Button>
+      )}
+      {offer.status !== 'active' && (
+        <Button className={small} onClick={() => ask('resume')}>
+          Resume
+        </Button>
+      )}
+      {offer.status !== 'archived' && (
+        <Button className={small} variant="ghost" onClick={() => ask('archive')}>
+          Archive
+        </Button>
+      )}
     </>
   );
 }

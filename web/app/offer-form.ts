@@ -73,15 +73,34 @@ let keys = 0;
 export const newKey = (prefix: string) => `${prefix}${++keys}`;
 
 export function newPayout(isDefault: boolean): PayoutDraft {
-  return { key: newKey('p'), title: isDefault ? 'Standard' : '', type: 'percent', value: '', tiers: [], default: isDefault };
+  return {
+    key: newKey('p'),
+    title: isDefault ? 'Standard' : '',
+    type: 'percent',
+    value: '',
+    tiers: [],
+    default: isDefault,
+  };
 }
 
 export function emptyDraft(): OfferDraft {
   return {
-    name: '', description: '', imageUrl: '', destinationUrl: '', conversionType: 'sale', currency: '',
-    trackByLink: true, trackByCode: true, attributionRule: 'code_first', splitCodeShare: '50', cookieWindowDays: '28', holdDays: '30',
-    codeAppendMode: 'none', codeAppendParam: 'discount',
-    browserCodeCredit: false, browserAmountLimit: '',
+    name: '',
+    description: '',
+    imageUrl: '',
+    destinationUrl: '',
+    conversionType: 'sale',
+    currency: '',
+    trackByLink: true,
+    trackByCode: true,
+    attributionRule: 'code_first',
+    splitCodeShare: '50',
+    cookieWindowDays: '28',
+    holdDays: '30',
+    codeAppendMode: 'none',
+    codeAppendParam: 'discount',
+    browserCodeCredit: false,
+    browserAmountLimit: '',
     payouts: [newPayout(true)],
     endsOn: '',
     utm: [
@@ -97,22 +116,36 @@ export function emptyDraft(): OfferDraft {
 
 export function payoutDraft(p: PayoutOption): PayoutDraft {
   return {
-    key: newKey('p'), id: p.id, title: p.title, type: p.type, value: p.value,
-    tiers: p.tiers.map((t) => ({ fromConversion: String(t.fromConversion), value: t.value })), default: p.default,
+    key: newKey('p'),
+    id: p.id,
+    title: p.title,
+    type: p.type,
+    value: p.value,
+    tiers: p.tiers.map((t) => ({ fromConversion: String(t.fromConversion), value: t.value })),
+    default: p.default,
   };
 }
 
 /** `timeZone`: the workspace's, in which the end date is a day. */
 export function draftFromOffer(o: Offer, timeZone?: string): OfferDraft {
   return {
-    name: o.name, description: o.description, imageUrl: o.imageUrl ?? '', destinationUrl: o.destinationUrl,
-    conversionType: o.conversionType, currency: o.currency,
-    trackByLink: o.trackingMethods.includes('link'), trackByCode: o.trackingMethods.includes('code'),
-    attributionRule: o.attributionRule, splitCodeShare: o.splitCodeShare,
-    cookieWindowDays: String(o.cookieWindowDays), holdDays: String(o.holdDays),
-    codeAppendMode: o.codeAppend.mode, codeAppendParam: o.codeAppend.param,
+    name: o.name,
+    description: o.description,
+    imageUrl: o.imageUrl ?? '',
+    destinationUrl: o.destinationUrl,
+    conversionType: o.conversionType,
+    currency: o.currency,
+    trackByLink: o.trackingMethods.includes('link'),
+    trackByCode: o.trackingMethods.includes('code'),
+    attributionRule: o.attributionRule,
+    splitCodeShare: o.splitCodeShare,
+    cookieWindowDays: String(o.cookieWindowDays),
+    holdDays: String(o.holdDays),
+    codeAppendMode: o.codeAppend.mode,
+    codeAppendParam: o.codeAppend.param,
     // A server from before the ledger sends neither: its behaviour was "off, no limit".
-    browserCodeCredit: o.browserCodeCredit ?? false, browserAmountLimit: o.browserAmountLimit ?? '',
+    browserCodeCredit: o.browserCodeCredit ?? false,
+    browserAmountLimit: o.browserAmountLimit ?? '',
     payouts: o.payoutOptions.map(payoutDraft),
     endsOn: dayOf(o.endsAt, timeZone),
     utm: Object.entries(o.utm).map(([name, value]) => ({ key: newKey('u'), name, value })),
@@ -160,7 +193,10 @@ export function settingsOf(d: OfferDraft, timeZone?: string) {
     utm: Object.fromEntries(d.utm.filter((u) => u.name.trim()).map((u) => [u.name.trim(), u.value])),
     deepLinks: {
       allowCreators: d.allowCreatorDeepLinks,
-      extraDomains: d.extraDomains.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean),
+      extraDomains: d.extraDomains
+        .split(/[\s,]+/)
+        .map((s) => s.trim())
+        .filter(Boolean),
     },
     codeAppend: { mode: d.codeAppendMode, param: d.codeAppendParam.trim() || 'discount' },
     browserCodeCredit: d.browserCodeCredit,
@@ -198,11 +234,23 @@ function sameAmount(a: string | null, b: string | null): boolean {
 export function settingsPatch(saved: Offer, d: OfferDraft, timeZone?: string): Partial<OfferSettings> {
   const next = settingsOf(d, timeZone);
   const before: Record<string, unknown> = {
-    name: saved.name, description: saved.description, imageUrl: saved.imageUrl, destinationUrl: saved.destinationUrl,
-    conversionType: saved.conversionType, currency: saved.currency, trackingMethods: saved.trackingMethods,
-    attributionRule: saved.attributionRule, splitCodeShare: saved.splitCodeShare, cookieWindowDays: saved.cookieWindowDays,
-    holdDays: saved.holdDays, endsAt: saved.endsAt, utm: saved.utm, deepLinks: saved.deepLinks, codeAppend: saved.codeAppend,
-    browserCodeCredit: saved.browserCodeCredit ?? false, browserAmountLimit: saved.browserAmountLimit ?? null,
+    name: saved.name,
+    description: saved.description,
+    imageUrl: saved.imageUrl,
+    destinationUrl: saved.destinationUrl,
+    conversionType: saved.conversionType,
+    currency: saved.currency,
+    trackingMethods: saved.trackingMethods,
+    attributionRule: saved.attributionRule,
+    splitCodeShare: saved.splitCodeShare,
+    cookieWindowDays: saved.cookieWindowDays,
+    holdDays: saved.holdDays,
+    endsAt: saved.endsAt,
+    utm: saved.utm,
+    deepLinks: saved.deepLinks,
+    codeAppend: saved.codeAppend,
+    browserCodeCredit: saved.browserCodeCredit ?? false,
+    browserAmountLimit: saved.browserAmountLimit ?? null,
   };
   const patch: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(next)) {
@@ -250,7 +298,10 @@ export function payoutPlan(saved: PayoutOption[], drafts: PayoutDraft[]): Payout
 
 const FIELD_STEP: [RegExp, number][] = [
   [/^(name|description|imageUrl|destinationUrl|conversionType|currency)\b/, 0],
-  [/^(trackingMethods|attributionRule|splitCodeShare|cookieWindowDays|holdDays|codeAppend|browserCodeCredit|browserAmountLimit|payoutOptions)\b/, 1],
+  [
+    /^(trackingMethods|attributionRule|splitCodeShare|cookieWindowDays|holdDays|codeAppend|browserCodeCredit|browserAmountLimit|payoutOptions)\b/,
+    1,
+  ],
   [/^(endsAt|utm|deepLinks)\b/, 2],
 ];
 
@@ -284,9 +335,12 @@ export function checkStep(step: number, d: OfferDraft): Record<string, string> {
   if (step === 0) {
     if (!d.name.trim()) e.name = 'Give the offer a name.';
     if (!d.destinationUrl.trim()) e.destinationUrl = 'Where should the links send shoppers?';
-    else if (!isHttpUrl(d.destinationUrl.trim())) e.destinationUrl = 'A full address such as https://shop.example.com/sale';
-    if (d.imageUrl.trim() && !isHttpUrl(d.imageUrl.trim())) e.imageUrl = 'A full address such as https://cdn.example.com/offer.jpg';
-    if (d.currency.trim() && !/^[A-Za-z]{3}$/.test(d.currency.trim())) e.currency = 'A three-letter currency code such as USD or EUR.';
+    else if (!isHttpUrl(d.destinationUrl.trim()))
+      e.destinationUrl = 'A full address such as https://shop.example.com/sale';
+    if (d.imageUrl.trim() && !isHttpUrl(d.imageUrl.trim()))
+      e.imageUrl = 'A full address such as https://cdn.example.com/offer.jpg';
+    if (d.currency.trim() && !/^[A-Za-z]{3}$/.test(d.currency.trim()))
+      e.currency = 'A three-letter currency code such as USD or EUR.';
   }
   if (step === 1) {
     if (!d.trackByLink && !d.trackByCode) e.trackingMethods = 'Track by link, by promo code, or both.';
@@ -296,8 +350,10 @@ export function checkStep(step: number, d: OfferDraft): Record<string, string> {
     const days = (v: string, min: number) => /^\d+$/.test(v.trim()) && Number(v) >= min && Number(v) <= 365;
     if (!days(d.cookieWindowDays, 1)) e.cookieWindowDays = 'From 1 to 365 days.';
     if (!days(d.holdDays, 0)) e.holdDays = 'From 0 to 365 days.';
-    if (d.codeAppendMode === 'query' && !/^[A-Za-z0-9_.-]{1,64}$/.test(d.codeAppendParam.trim())) e['codeAppend.param'] = 'A parameter name such as discount.';
-    if (d.browserAmountLimit.trim() && !/^\d{1,12}(\.\d{1,4})?$/.test(d.browserAmountLimit.trim())) e.browserAmountLimit = 'An amount such as 500.00, or empty for no limit.';
+    if (d.codeAppendMode === 'query' && !/^[A-Za-z0-9_.-]{1,64}$/.test(d.codeAppendParam.trim()))
+      e['codeAppend.param'] = 'A parameter name such as discount.';
+    if (d.browserAmountLimit.trim() && !/^\d{1,12}(\.\d{1,4})?$/.test(d.browserAmountLimit.trim()))
+      e.browserAmountLimit = 'An amount such as 500.00, or empty for no limit.';
     if (!d.payouts.length) e.payoutOptions = 'Add at least one payout option.';
     d.payouts.forEach((p, i) => {
       if (!p.title.trim()) e[`payoutOptions.${i}.title`] = 'Give the option a title creators will see, e.g. Standard.';
@@ -307,7 +363,8 @@ export function checkStep(step: number, d: OfferDraft): Record<string, string> {
       p.tiers.forEach((t, j) => {
         const from = Number(t.fromConversion);
         if (!/^\d+$/.test(t.fromConversion.trim()) || from <= previous) {
-          e[`payoutOptions.${i}.tiers.${j}.fromConversion`] = previous === 1 ? 'From the 2nd conversion or later.' : 'After the tier before.';
+          e[`payoutOptions.${i}.tiers.${j}.fromConversion`] =
+            previous === 1 ? 'From the 2nd conversion or later.' : 'After the tier before.';
         }
         previous = Math.max(previous, from || previous);
         const badTier = checkPayoutValue(p.type, t.value);
@@ -318,7 +375,8 @@ export function checkStep(step: number, d: OfferDraft): Record<string, string> {
   }
   if (step === 2) {
     d.utm.forEach((u, i) => {
-      if (u.name.trim() && !/^[A-Za-z0-9_.\-[\]]{1,64}$/.test(u.name.trim())) e[`utm.${i}`] = 'A parameter name such as utm_source.';
+      if (u.name.trim() && !/^[A-Za-z0-9_.\-[\]]{1,64}$/.test(u.name.trim()))
+        e[`utm.${i}`] = 'A parameter name such as utm_source.';
       if (!u.name.trim() && u.value.trim()) e[`utm.${i}`] = 'Name the parameter.';
     });
     d.utm.forEach((u, i) => {

@@ -23,19 +23,55 @@ const CONVERSION_TYPES = [
 export function DetailsStep({ draft, set, errors, defaultCurrency }: StepProps) {
   return (
     <>
-      <TextField label="Offer name" value={draft.name} onChange={(name) => set({ name })} error={errors.name} placeholder="Spring sale 2025" autoFocus />
       <TextField
-        label="Destination URL" value={draft.destinationUrl} onChange={(destinationUrl) => set({ destinationUrl })} error={errors.destinationUrl}
-        type="url" inputMode="url" placeholder="https://shop.example.com/spring"
+        label="Offer name"
+        value={draft.name}
+        onChange={(name) => set({ name })}
+        error={errors.name}
+        placeholder="Spring sale 2025"
+        autoFocus
+      />
+      <TextField
+        label="Destination URL"
+        value={draft.destinationUrl}
+        onChange={(destinationUrl) => set({ destinationUrl })}
+        error={errors.destinationUrl}
+        type="url"
+        inputMode="url"
+        placeholder="https://shop.example.com/spring"
         hint="Where the tracking links send shoppers. Network-style macros such as {click_id} are filled in on each click."
       />
-      <TextAreaField label="Internal description" value={draft.description} onChange={(description) => set({ description })} error={errors.description} hint="For your team; creators do not see it." />
-      <TextField label="Image URL (optional)" value={draft.imageUrl} onChange={(imageUrl) => set({ imageUrl })} error={errors.imageUrl} type="url" inputMode="url" placeholder="https://cdn.example.com/spring.jpg" />
+      <TextAreaField
+        label="Internal description"
+        value={draft.description}
+        onChange={(description) => set({ description })}
+        error={errors.description}
+        hint="For your team; creators do not see it."
+      />
+      <TextField
+        label="Image URL (optional)"
+        value={draft.imageUrl}
+        onChange={(imageUrl) => set({ imageUrl })}
+        error={errors.imageUrl}
+        type="url"
+        inputMode="url"
+        placeholder="https://cdn.example.com/spring.jpg"
+      />
       <div className="grid-2">
-        <SelectField label="A conversion is" value={draft.conversionType} onChange={(conversionType) => set({ conversionType })} options={[...CONVERSION_TYPES]} error={errors.conversionType} />
+        <SelectField
+          label="A conversion is"
+          value={draft.conversionType}
+          onChange={(conversionType) => set({ conversionType })}
+          options={[...CONVERSION_TYPES]}
+          error={errors.conversionType}
+        />
         <TextField
-          label="Currency" value={draft.currency} onChange={(currency) => set({ currency: currency.toUpperCase() })} error={errors.currency}
-          placeholder={defaultCurrency || 'USD'} hint={`Commissions are paid in it. Empty: the workspace’s (${defaultCurrency || 'default'}).`}
+          label="Currency"
+          value={draft.currency}
+          onChange={(currency) => set({ currency: currency.toUpperCase() })}
+          error={errors.currency}
+          placeholder={defaultCurrency || 'USD'}
+          hint={`Commissions are paid in it. Empty: the workspace’s (${defaultCurrency || 'default'}).`}
         />
       </div>
     </>
@@ -48,9 +84,23 @@ export function TrackingStep({ draft, set, errors, defaultCurrency }: StepProps)
     <>
       <fieldset className="fieldset">
         <legend>How sales are tracked</legend>
-        <Checkbox label="Tracking links" checked={draft.trackByLink} onChange={(trackByLink) => set({ trackByLink })} hint="Each creator shares a unique short link." />
-        <Checkbox label="Promo codes" checked={draft.trackByCode} onChange={(trackByCode) => set({ trackByCode })} hint="Each creator gets a discount code shoppers type at checkout." />
-        {errors.trackingMethods && <p className="field-error" role="alert">{errors.trackingMethods}</p>}
+        <Checkbox
+          label="Tracking links"
+          checked={draft.trackByLink}
+          onChange={(trackByLink) => set({ trackByLink })}
+          hint="Each creator shares a unique short link."
+        />
+        <Checkbox
+          label="Promo codes"
+          checked={draft.trackByCode}
+          onChange={(trackByCode) => set({ trackByCode })}
+          hint="Each creator gets a discount code shoppers type at checkout."
+        />
+        {errors.trackingMethods && (
+          <p className="field-error" role="alert">
+            {errors.trackingMethods}
+          </p>
+        )}
         {both && (
           <div className="grid-2">
             <SelectField
@@ -65,7 +115,13 @@ export function TrackingStep({ draft, set, errors, defaultCurrency }: StepProps)
               ]}
             />
             {draft.attributionRule === 'split' && (
-              <TextField label="Code’s share (%)" value={draft.splitCodeShare} onChange={(splitCodeShare) => set({ splitCodeShare })} error={errors.splitCodeShare} inputMode="decimal" />
+              <TextField
+                label="Code’s share (%)"
+                value={draft.splitCodeShare}
+                onChange={(splitCodeShare) => set({ splitCodeShare })}
+                error={errors.splitCodeShare}
+                inputMode="decimal"
+              />
             )}
           </div>
         )}
@@ -84,16 +140,38 @@ export function TrackingStep({ draft, set, errors, defaultCurrency }: StepProps)
           />
         )}
         {both && draft.codeAppendMode === 'query' && (
-          <TextField label="Parameter name" value={draft.codeAppendParam} onChange={(codeAppendParam) => set({ codeAppendParam })} error={errors['codeAppend.param']} />
+          <TextField
+            label="Parameter name"
+            value={draft.codeAppendParam}
+            onChange={(codeAppendParam) => set({ codeAppendParam })}
+            error={errors['codeAppend.param']}
+          />
         )}
         <div className="grid-2">
-          <TextField label="Cookie window (days)" value={draft.cookieWindowDays} onChange={(cookieWindowDays) => set({ cookieWindowDays })} error={errors.cookieWindowDays} inputMode="numeric" hint="How long after a click a sale still counts." />
-          <TextField label="Hold period (days)" value={draft.holdDays} onChange={(holdDays) => set({ holdDays })} error={errors.holdDays} inputMode="numeric" hint="Commissions are approved after this, leaving time for returns." />
+          <TextField
+            label="Cookie window (days)"
+            value={draft.cookieWindowDays}
+            onChange={(cookieWindowDays) => set({ cookieWindowDays })}
+            error={errors.cookieWindowDays}
+            inputMode="numeric"
+            hint="How long after a click a sale still counts."
+          />
+          <TextField
+            label="Hold period (days)"
+            value={draft.holdDays}
+            onChange={(holdDays) => set({ holdDays })}
+            error={errors.holdDays}
+            inputMode="numeric"
+            hint="Commissions are approved after this, leaving time for returns."
+          />
         </div>
       </fieldset>
       <fieldset className="fieldset">
         <legend>Orders reported by the shopper’s browser</legend>
-        <p className="hint">The pixel and the t.js tag run in the shopper’s browser, where anyone can imitate them; orders your store’s server sends (postbacks, webhooks) are trusted first.</p>
+        <p className="hint">
+          The pixel and the t.js tag run in the shopper’s browser, where anyone can imitate them; orders your store’s
+          server sends (postbacks, webhooks) are trusted first.
+        </p>
         <Checkbox
           label="Credit promo codes reported by the browser (pixel, t.js) without a recorded click"
           checked={draft.browserCodeCredit}
@@ -109,42 +187,81 @@ export function TrackingStep({ draft, set, errors, defaultCurrency }: StepProps)
           placeholder="500.00"
           hint="A larger amount from the browser waits for your store’s server or a review. Empty: no limit."
         />
-        {errors.browserCodeCredit && <p className="field-error" role="alert">{errors.browserCodeCredit}</p>}
+        {errors.browserCodeCredit && (
+          <p className="field-error" role="alert">
+            {errors.browserCodeCredit}
+          </p>
+        )}
       </fieldset>
-      <PayoutEditor payouts={draft.payouts} currency={draft.currency || defaultCurrency} errors={errors} onChange={(payouts) => set({ payouts })} />
+      <PayoutEditor
+        payouts={draft.payouts}
+        currency={draft.currency || defaultCurrency}
+        errors={errors}
+        onChange={(payouts) => set({ payouts })}
+      />
     </>
   );
 }
 
 export function SettingsStep({ draft, set, errors, timeZone }: StepProps) {
-  const setUtm = (i: number, patch: Partial<OfferDraft['utm'][number]>) => set({ utm: draft.utm.map((u, j) => (j === i ? { ...u, ...patch } : u)) });
+  const setUtm = (i: number, patch: Partial<OfferDraft['utm'][number]>) =>
+    set({ utm: draft.utm.map((u, j) => (j === i ? { ...u, ...patch } : u)) });
   return (
     <>
       <TextField
-        label="End date (optional)" type="date" value={draft.endsOn} onChange={(endsOn) => set({ endsOn })} error={errors.endsAt}
+        label="End date (optional)"
+        type="date"
+        value={draft.endsOn}
+        onChange={(endsOn) => set({ endsOn })}
+        error={errors.endsAt}
         hint={`After the end of this day${timeZone ? ` (${timeZone} time)` : ''}, links keep working but clicks and sales are no longer credited.`}
       />
       <fieldset className="fieldset">
         <legend>UTM parameters</legend>
-        <p className="hint">Added to the destination on every click, so your shop analytics see where visitors came from. Insert a dynamic value to fill in each creator’s details.</p>
+        <p className="hint">
+          Added to the destination on every click, so your shop analytics see where visitors came from. Insert a dynamic
+          value to fill in each creator’s details.
+        </p>
         {draft.utm.map((u, i) => (
           <div className="utm-row" key={u.key} data-testid="utm-row">
             <Field label="Parameter" htmlFor={`${u.key}-name`} error={errors[`utm.${i}`]}>
-              <input id={`${u.key}-name`} value={u.name} placeholder="utm_source" onChange={(e) => setUtm(i, { name: e.target.value })} />
+              <input
+                id={`${u.key}-name`}
+                value={u.name}
+                placeholder="utm_source"
+                onChange={(e) => setUtm(i, { name: e.target.value })}
+              />
             </Field>
             <Field label="Value" htmlFor={`${u.key}-value`}>
               <input id={`${u.key}-value`} value={u.value} onChange={(e) => setUtm(i, { value: e.target.value })} />
             </Field>
             <div className="utm-tools">
-              <select aria-label={`Insert a dynamic value into ${u.name || 'this parameter'}`} value="" onChange={(e) => e.target.value && setUtm(i, { value: u.value + e.target.value })}>
+              <select
+                aria-label={`Insert a dynamic value into ${u.name || 'this parameter'}`}
+                value=""
+                onChange={(e) => e.target.value && setUtm(i, { value: u.value + e.target.value })}
+              >
                 <option value="">+ Dynamic value</option>
-                {UTM_MACROS.map((m) => <option key={m.macro} value={m.macro}>{m.label}</option>)}
+                {UTM_MACROS.map((m) => (
+                  <option key={m.macro} value={m.macro}>
+                    {m.label}
+                  </option>
+                ))}
               </select>
-              <Button variant="ghost" className="btn-small" onClick={() => set({ utm: draft.utm.filter((_, j) => j !== i) })} aria-label={`Remove ${u.name || 'parameter'}`}>Remove</Button>
+              <Button
+                variant="ghost"
+                className="btn-small"
+                onClick={() => set({ utm: draft.utm.filter((_, j) => j !== i) })}
+                aria-label={`Remove ${u.name || 'parameter'}`}
+              >
+                Remove
+              </Button>
             </div>
           </div>
         ))}
-        <Button onClick={() => set({ utm: [...draft.utm, { key: newKey('u'), name: '', value: '' }] })}>+ Add a parameter</Button>
+        <Button onClick={() => set({ utm: [...draft.utm, { key: newKey('u'), name: '', value: '' }] })}>
+          + Add a parameter
+        </Button>
       </fieldset>
       <fieldset className="fieldset">
         <legend>Deep links</legend>
@@ -155,9 +272,13 @@ export function SettingsStep({ draft, set, errors, timeZone }: StepProps) {
           hint="From their portal, e.g. straight to a product. Only the destination’s own site and the domains below are allowed."
         />
         <TextAreaField
-          label="Other allowed domains" value={draft.extraDomains} onChange={(extraDomains) => set({ extraDomains })} rows={2}
+          label="Other allowed domains"
+          value={draft.extraDomains}
+          onChange={(extraDomains) => set({ extraDomains })}
+          rows={2}
           error={Object.entries(errors).find(([k]) => k.startsWith('deepLinks'))?.[1]}
-          placeholder={'shop.example.com\n*.example.com'} hint="One per line. *.example.com allows every subdomain."
+          placeholder={'shop.example.com\n*.example.com'}
+          hint="One per line. *.example.com allows every subdomain."
         />
       </fieldset>
     </>

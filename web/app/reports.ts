@@ -3,7 +3,11 @@
 import { api, type Query } from '../shared/api.js';
 import type { Report, ReportGroup, ReportRow } from '../../src/contract/index.js';
 
-export async function loadReport(groupBy: ReportGroup, query: Query = {}, signal?: AbortSignal): Promise<Report | null> {
+export async function loadReport(
+  groupBy: ReportGroup,
+  query: Query = {},
+  signal?: AbortSignal,
+): Promise<Report | null> {
   try {
     return await api.get<Report>('/reports', { groupBy, ...query }, signal);
   } catch (e) {

@@ -25,4 +25,3 @@ export const ROUTES: RouteDef[] = [
   // Also the forced first-sign-in screen, so it is part of the first chunk.
   { path: '/account/password', page: ChangePassword },
 ];
-

@@ -13,7 +13,13 @@ export function SignedOutCard({ children }: { children: ReactNode }) {
   );
 }
 
-export function SignedOutForm({ subtitle, submitLabel, submit, children, after }: {
+export function SignedOutForm({
+  subtitle,
+  submitLabel,
+  submit,
+  children,
+  after,
+}: {
   subtitle: ReactNode;
   submitLabel: string;
   /**
@@ -45,7 +51,9 @@ export function SignedOutForm({ subtitle, submitLabel, submit, children, after }
         <p className="subtitle">{subtitle}</p>
         {children(fieldErrors(error))}
         <ErrorMessage error={error} />
-        <Button type="submit" variant="primary" busy={busy} className="wide">{submitLabel}</Button>
+        <Button type="submit" variant="primary" busy={busy} className="wide">
+          {submitLabel}
+        </Button>
         {after}
       </form>
     </div>

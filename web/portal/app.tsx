@@ -28,28 +28,56 @@ function Screens() {
 
   useEffect(() => (signedIn ? preloadPages(ROUTES) : undefined), [signedIn]);
 
-  if (state.status === 'loading' || !codeReady) return <div className="center-screen"><Loading /></div>;
+  if (state.status === 'loading' || !codeReady)
+    return (
+      <div className="center-screen">
+        <Loading />
+      </div>
+    );
   if (state.status === 'unknown') {
     return (
       <div className="center-screen">
         <div className="card narrow">
           <h1 className="brand-title">Creator portal</h1>
           <ErrorMessage error={state.error} />
-          <Button variant="primary" onClick={retry}>Try again</Button>
+          <Button variant="primary" onClick={retry}>
+            Try again
+          </Button>
         </div>
       </div>
     );
   }
   if (onLogin) {
     const Page = LOGIN.page;
-    return <Suspense fallback={<div className="center-screen"><Loading /></div>}><Page params={{}} /></Suspense>;
+    return (
+      <Suspense
+        fallback={
+          <div className="center-screen">
+            <Loading />
+          </div>
+        }
+      >
+        <Page params={{}} />
+      </Suspense>
+    );
   }
-  if (!signedIn) return <div className="center-screen"><Loading /></div>;
+  if (!signedIn)
+    return (
+      <div className="center-screen">
+        <Loading />
+      </div>
+    );
   const Page = match?.route.page;
   return (
     <Layout>
       <Suspense fallback={<Loading />}>
-        {Page ? <Page key={path} params={match.params} /> : <EmptyState title="There is no such page">Use the menu to find your offers, performance, commissions and payouts.</EmptyState>}
+        {Page ? (
+          <Page key={path} params={match.params} />
+        ) : (
+          <EmptyState title="There is no such page">
+            Use the menu to find your offers, performance, commissions and payouts.
+          </EmptyState>
+        )}
       </Suspense>
     </Layout>
   );

@@ -23,7 +23,13 @@ function withScheme(value: string): string {
   return /^[a-z][a-z0-9+.-]*:/i.test(v) ? v : `https://${v}`;
 }
 
-export function DeepLinkBuilder({ offer, onLink }: { offer: PortalOffer; onLink: (link: PortalLink, created: boolean) => void }) {
+export function DeepLinkBuilder({
+  offer,
+  onLink,
+}: {
+  offer: PortalOffer;
+  onLink: (link: PortalLink, created: boolean) => void;
+}) {
   const [url, setUrl] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
@@ -40,14 +46,21 @@ export function DeepLinkBuilder({ offer, onLink }: { offer: PortalOffer; onLink:
     }
     setBusy(true);
     try {
-      const r = await api.post<{ link: PortalLink; created: boolean }>('/deep-links', { offerId: offer.id, url: withScheme(url) });
+      const r = await api.post<{ link: PortalLink; created: boolean }>('/deep-links', {
+        offerId: offer.id,
+        url: withScheme(url),
+      });
       setResult(r);
       onLink(r.link, r.created);
     } catch (err) {
       if (err instanceof ApiError && err.code === 'deep_link_not_allowed') {
         setError(`That page is not on a site this offer allows. Use a page on ${sites}.`);
       } else if (err instanceof ApiError && (err.code === 'validation_failed' || err.code === 'body_invalid')) {
-        setError('That does not look like a web address. Copy it from your browser’s address bar, e.g. https://' + (offer.deepLinks.domains[0]?.replace(/^\*\./, '') ?? 'example.com') + '/…');
+        setError(
+          'That does not look like a web address. Copy it from your browser’s address bar, e.g. https://' +
+            (offer.deepLinks.domains[0]?.replace(/^\*\./, '') ?? 'example.com') +
+            '/…',
+        );
       } else {
         setError(friendlyMessage(err));
       }
@@ -60,22 +73,45 @@ export function DeepLinkBuilder({ offer, onLink }: { offer: PortalOffer; onLink:
     <div className="offer-section" data-testid="deep-link-builder">
       <h3>Link to a specific page</h3>
       <p className="muted small domain-list">
-        Send your followers straight to a product or article. Allowed sites: {offer.deepLinks.domains.map((d, i) => (
-          <span key={d}>{i > 0 && ', '}<code>{domainText(d)}</code></span>
-        ))}.
+        Send your followers straight to a product or article. Allowed sites:{' '}
+        {offer.deepLinks.domains.map((d, i) => (
+          <span key={d}>
+            {i > 0 && ', '}
+            <code>{domainText(d)}</code>
+          </span>
+        ))}
+        .
       </p>
       <form className="inline-form" onSubmit={submit} noValidate>
-        <TextField label={`Page on ${offer.name}’s site`} type="url" inputMode="url" placeholder={`https://${offer.deepLinks.domains[0]?.replace(/^\*\./, '') ?? 'example.com'}/…`} value={url} onChange={setUrl} error={error || undefined} />
-        <Button type="submit" variant="primary" busy={busy}>Make my link</Button>
+        <TextField
+          label={`Page on ${offer.name}’s site`}
+          type="url"
+          inputMode="url"
+          placeholder={`https://${offer.deepLinks.domains[0]?.replace(/^\*\./, '') ?? 'example.com'}/…`}
+          value={url}
+          onChange={setUrl}
+          error={error || undefined}
+        />
+        <Button type="submit" variant="primary" busy={busy}>
+          Make my link
+        </Button>
       </form>
       {result && (
         <div className="deep-link-result" role="status">
-          <p className="small">{result.created ? 'Your new link is ready. It counts like your other links.' : 'You already had a link to this page. Here it is.'}</p>
+          <p className="small">
+            {result.created
+              ? 'Your new link is ready. It counts like your other links.'
+              : 'You already had a link to this page. Here it is.'}
+          </p>
           <div className="share-item">
             <div className="share-main">
-              <div className="share-url" data-testid="deep-link-url">{result.link.url}</div>
+              <div className="share-url" data-testid="deep-link-url">
+                {result.link.url}
+              </div>
               <div className="share-sub">Goes to {result.link.deepLinkUrl}</div>
-              <div className="share-actions"><CopyButton text={result.link.url} label="Copy link" /></div>
+              <div className="share-actions">
+                <CopyButton text={result.link.url} label="Copy link" />
+              </div>
             </div>
             <QrCode text={result.link.url} fileName={`qr-${result.link.slug}`} />
           </div>

@@ -20,24 +20,40 @@ export function Layout({ children }: { children: ReactNode }) {
   };
   return (
     <div className={menuOpen ? 'portal menu-open' : 'portal'}>
-      <a className="skip-link" href="#main">Skip to content</a>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
       <header className="portal-bar">
         <div className="portal-bar-inner">
-          <Link to="/" className="brand portal-brand" title={workspace.name}>{workspace.name}</Link>
+          <Link to="/" className="brand portal-brand" title={workspace.name}>
+            {workspace.name}
+          </Link>
           <span className="portal-kind">Creator portal</span>
-          <button type="button" className="btn btn-ghost portal-menu-button" aria-expanded={menuOpen} aria-controls="portal-nav" onClick={() => setMenuOpen((o) => !o)}>
+          <button
+            type="button"
+            className="btn btn-ghost portal-menu-button"
+            aria-expanded={menuOpen}
+            aria-controls="portal-nav"
+            onClick={() => setMenuOpen((o) => !o)}
+          >
             <span aria-hidden="true">☰</span> Menu
           </button>
           <nav id="portal-nav" className="portal-nav" aria-label="Main">
             <NavLinks routes={ROUTES} exact />
             <div className="portal-account">
-              <span className="portal-member" data-testid="member-name" title={member.name}>{member.name}</span>
-              <button type="button" className="btn btn-small" onClick={signOut} disabled={signingOut}>Sign out</button>
+              <span className="portal-member" data-testid="member-name" title={member.name}>
+                {member.name}
+              </span>
+              <button type="button" className="btn btn-small" onClick={signOut} disabled={signingOut}>
+                Sign out
+              </button>
             </div>
           </nav>
         </div>
       </header>
-      <main id="main" className="portal-main" tabIndex={-1}>{children}</main>
+      <main id="main" className="portal-main" tabIndex={-1}>
+        {children}
+      </main>
     </div>
   );
 }

@@ -18,11 +18,18 @@ export function QrCode({ text, fileName }: { text: string; fileName: string }) {
     };
   }, [text]);
   if (failed) return null;
-  if (!png) return <div className="qr" aria-busy="true"><div style={{ width: 112, height: 112 }} /></div>;
+  if (!png)
+    return (
+      <div className="qr" aria-busy="true">
+        <div style={{ width: 112, height: 112 }} />
+      </div>
+    );
   return (
     <div className="qr">
       <img src={png} alt={`QR code for ${text}`} width={112} height={112} />
-      <a href={png} download={`${fileName}.png`}>Download QR (PNG)</a>
+      <a href={png} download={`${fileName}.png`}>
+        Download QR (PNG)
+      </a>
     </div>
   );
 }

@@ -62,7 +62,13 @@ async function send(method: string, path: string, body: unknown, opts: RequestOp
   }
   let res: Response;
   try {
-    res = await fetch(withQuery(apiBase + path, opts.query), { method, headers, body: payload, credentials: 'same-origin', signal: opts.signal });
+    res = await fetch(withQuery(apiBase + path, opts.query), {
+      method,
+      headers,
+      body: payload,
+      credentials: 'same-origin',
+      signal: opts.signal,
+    });
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw e;
     throw new ApiError(0, 'network', 'Touchpoint could not be reached.');

@@ -50,7 +50,10 @@ export function parseRecords(text: string, delimiter: string): string[][] {
 }
 
 export function normalizeHeader(h: string): string {
-  return h.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  return h
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
 }
 
 export function parseCsv(raw: string): CsvSheet {

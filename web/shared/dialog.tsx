@@ -1,11 +1,34 @@
 // Dialogs on the native <dialog> element: the browser traps focus, closes on Escape and restores focus after.
-import { createContext, useCallback, useContext, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useRef,
+  useState,
+  type FormEvent,
+  type ReactNode,
+} from 'react';
 import { createPortal } from 'react-dom';
 import { Button, ErrorMessage } from './ui.js';
 
 export function Dialog({
-  open, title, onClose, children, footer, wide, onSubmit,
-}: { open: boolean; title: string; onClose: () => void; children: ReactNode; footer?: ReactNode; wide?: boolean; onSubmit?: () => void }) {
+  open,
+  title,
+  onClose,
+  children,
+  footer,
+  wide,
+  onSubmit,
+}: {
+  open: boolean;
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+  footer?: ReactNode;
+  wide?: boolean;
+  onSubmit?: () => void;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const d = ref.current;
@@ -24,7 +47,9 @@ export function Dialog({
         <form method="dialog" onSubmit={submit} noValidate>
           <header className="dialog-header">
             <h2>{title}</h2>
-            <button type="button" className="btn btn-ghost btn-icon" onClick={onClose} aria-label="Close">×</button>
+            <button type="button" className="btn btn-ghost btn-icon" onClick={onClose} aria-label="Close">
+              ×
+            </button>
           </header>
           <div className="dialog-body">{children}</div>
           {footer && <footer className="dialog-footer">{footer}</footer>}
@@ -79,7 +104,9 @@ export function ConfirmProvider({ children }: { children: ReactNode }) {
         footer={
           <>
             <Button onClick={close}>Cancel</Button>
-            <Button type="submit" variant={req?.danger ? 'danger' : 'primary'} busy={busy}>{req?.confirm}</Button>
+            <Button type="submit" variant={req?.danger ? 'danger' : 'primary'} busy={busy}>
+              {req?.confirm}
+            </Button>
           </>
         }
       >
@@ -114,7 +141,9 @@ export function ToastProvider({ children }: { children: ReactNode }) {
       {children}
       <div className="toasts" role="status" aria-live="polite">
         {toasts.map((t) => (
-          <div key={t.id} className={`toast toast-${t.kind}`}>{t.text}</div>
+          <div key={t.id} className={`toast toast-${t.kind}`}>
+            {t.text}
+          </div>
         ))}
       </div>
     </ToastContext.Provider>

@@ -46,8 +46,17 @@ const FRIENDLY: Record<string, string> = {
 
 /** Codes whose API message says something specific that the generic sentence would lose. */
 const KEEP_SERVER_MESSAGE = new Set([
-  'import_invalid', 'file_invalid', 'rate_limited', 'link_invalid', 'offer_status_conflict', 'default_required',
-  'deep_link_not_allowed', 'code_generation_failed', 'last_owner', 'member_not_on_offer', 'forbidden_role',
+  'import_invalid',
+  'file_invalid',
+  'rate_limited',
+  'link_invalid',
+  'offer_status_conflict',
+  'default_required',
+  'deep_link_not_allowed',
+  'code_generation_failed',
+  'last_owner',
+  'member_not_on_offer',
+  'forbidden_role',
 ]);
 
 export function friendlyMessage(e: unknown): string {

@@ -15,8 +15,10 @@ function kept<F extends Intl.NumberFormat | Intl.DateTimeFormat>(key: string, bu
   if (!f) formatters.set(key, (f = build()));
   return f;
 }
-const numberFormat = (kind: string, locale: string, options: Intl.NumberFormatOptions) => kept(`number ${kind}|${locale}`, () => new Intl.NumberFormat(locale, options));
-const dateFormat = (kind: string, locale: string, options: Intl.DateTimeFormatOptions) => kept(`date ${kind}|${locale}`, () => new Intl.DateTimeFormat(locale, options));
+const numberFormat = (kind: string, locale: string, options: Intl.NumberFormatOptions) =>
+  kept(`number ${kind}|${locale}`, () => new Intl.NumberFormat(locale, options));
+const dateFormat = (kind: string, locale: string, options: Intl.DateTimeFormatOptions) =>
+  kept(`date ${kind}|${locale}`, () => new Intl.DateTimeFormat(locale, options));
 
 function moneyFormat(currency: string, locale: string): Intl.NumberFormat {
   try {
@@ -33,7 +35,8 @@ export function currencyDigits(currency: string): number {
   let digits = digitsOf.get(currency);
   if (digits === undefined) {
     try {
-      digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+      digits =
+        new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
     } catch {
       digits = 2;
     }
@@ -97,14 +100,25 @@ export function formatDate(iso: string | null | undefined, locale = LOCALE): str
 export function formatDateTime(iso: string | null | undefined, locale = LOCALE, timeZone?: string): string {
   if (!iso) return '—';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? '—' : dateFormat(`date time ${timeZone ?? ''}`, locale, { dateStyle: 'medium', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) }).format(d);
+  return Number.isNaN(d.getTime())
+    ? '—'
+    : dateFormat(`date time ${timeZone ?? ''}`, locale, {
+        dateStyle: 'medium',
+        timeStyle: 'short',
+        ...(timeZone ? { timeZone } : {}),
+      }).format(d);
 }
 
 /**
  * How a creator is paid, in the words the portal and the emails use (core/payout-words.ts), with amounts in the
  * locale's money format: "10% of each sale", "$5.00 per sign-up; $7.50 from the 22nd approved sign-up in a calendar month".
  */
-export function describePayout(p: PayoutTerms, currency: string, conversionType: PayoutConversionType | undefined, locale = LOCALE): string {
+export function describePayout(
+  p: PayoutTerms,
+  currency: string,
+  conversionType: PayoutConversionType | undefined,
+  locale = LOCALE,
+): string {
   return payoutWords(p, { conversionType, currency, amount: (value, c) => formatAmount(value, c, locale) });
 }
 

@@ -31,7 +31,9 @@ interface Props<R> {
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const SHOWN_ROWS = 200;
 
-type Loaded = { kind: 'csv'; name: string; file: File; sheet: CsvSheet; edited: boolean } | { kind: 'xlsx'; name: string; file: File };
+type Loaded =
+  | { kind: 'csv'; name: string; file: File; sheet: CsvSheet; edited: boolean }
+  | { kind: 'xlsx'; name: string; file: File };
 
 export function ImportDialog<R>({ open, onClose, title, intro, columns, upload, onDone, checkRow }: Props<R>) {
   const [loaded, setLoaded] = useState<Loaded | null>(null);
@@ -88,7 +90,9 @@ export function ImportDialog<R>({ open, onClose, title, intro, columns, upload, 
 
   const editCell = (line: number, col: number, value: string) => {
     if (loaded?.kind !== 'csv') return;
-    const rows = loaded.sheet.rows.map((r) => (r.line === line ? { ...r, cells: r.cells.map((c, j) => (j === col ? value : c)) } : r));
+    const rows = loaded.sheet.rows.map((r) =>
+      r.line === line ? { ...r, cells: r.cells.map((c, j) => (j === col ? value : c)) } : r,
+    );
     setLoaded({ ...loaded, sheet: { ...loaded.sheet, rows }, edited: true });
     // The server's verdict on this row is stale once it is edited; it is checked again on the next import.
     if (serverLines.has(line)) {
@@ -103,7 +107,10 @@ export function ImportDialog<R>({ open, onClose, title, intro, columns, upload, 
     setBusy(true);
     setFailure(null);
     try {
-      const body = loaded.kind === 'csv' && loaded.edited ? new Blob([toCsv(loaded.sheet.header, loaded.sheet.rows)], { type: 'text/csv' }) : loaded.file;
+      const body =
+        loaded.kind === 'csv' && loaded.edited
+          ? new Blob([toCsv(loaded.sheet.header, loaded.sheet.rows)], { type: 'text/csv' })
+          : loaded.file;
       const result = await upload(body, loaded.kind === 'csv' ? 'text/csv' : XLSX);
       reset();
       onDone(result);
@@ -117,11 +124,13 @@ export function ImportDialog<R>({ open, onClose, title, intro, columns, upload, 
     }
   };
 
-  const fileLevel = failure instanceof ApiError ? failure.details.filter((d) => d.line === undefined || d.line === 1) : [];
+  const fileLevel =
+    failure instanceof ApiError ? failure.details.filter((d) => d.line === undefined || d.line === 1) : [];
   const rows = sheet ? sheet.rows.filter((r) => !onlyProblems || problems.has(r.line)) : [];
   const shown = rows.filter((r, i) => i < SHOWN_ROWS || problems.has(r.line));
   const rowCount = sheet?.rows.length ?? 0;
-  const blocked = missing.length > 0 || (loaded?.kind === 'csv' && [...problems.keys()].some((l) => !serverLines.has(l)));
+  const blocked =
+    missing.length > 0 || (loaded?.kind === 'csv' && [...problems.keys()].some((l) => !serverLines.has(l)));
 
   return (
     <Dialog
@@ -144,26 +153,47 @@ export function ImportDialog<R>({ open, onClose, title, intro, columns, upload, 
       <div className="import-intro">{intro}</div>
       <label className="file-pick">
         <span className="btn">{loaded ? 'Choose another file' : 'Choose a file'}</span>
-        <input type="file" accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" onChange={(e) => void choose(e.target.files?.[0])} />
+        <input
+          type="file"
+          accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+          onChange={(e) => void choose(e.target.files?.[0])}
+        />
         <span className="muted">{loaded ? loaded.name : 'CSV or Excel (.xlsx)'}</span>
       </label>
-      {readError && <p className="notice notice-error" role="alert">{readError}</p>}
+      {readError && (
+        <p className="notice notice-error" role="alert">
+          {readError}
+        </p>
+      )}
       {missing.length > 0 && (
         <p className="notice notice-error" role="alert">
-          The file has no {missing.map((c) => `“${c.label}”`).join(' or ')} column. Add it to the first row and choose the file again.
+          The file has no {missing.map((c) => `“${c.label}”`).join(' or ')} column. Add it to the first row and choose
+          the file again.
         </p>
       )}
       <ErrorMessage error={failure} />
       {fileLevel.length > 0 && (
-        <ul className="problems">{fileLevel.map((d, i) => <li key={i}>{d.message}</li>)}</ul>
+        <ul className="problems">
+          {fileLevel.map((d, i) => (
+            <li key={i}>{d.message}</li>
+          ))}
+        </ul>
       )}
       {loaded?.kind === 'xlsx' && serverLines.size > 0 && (
         <div className="table-wrap">
           <table className="table compact">
-            <thead><tr><th>Row</th><th>Problem</th></tr></thead>
+            <thead>
+              <tr>
+                <th>Row</th>
+                <th>Problem</th>
+              </tr>
+            </thead>
             <tbody>
               {[...serverLines].map(([line, list]) => (
-                <tr key={line} className="row-invalid"><td>{line}</td><td>{list.map((d) => d.message).join(' ')}</td></tr>
+                <tr key={line} className="row-invalid">
+                  <td>{line}</td>
+                  <td>{list.map((d) => d.message).join(' ')}</td>
+                </tr>
               ))}
             </tbody>
           </table>
@@ -173,18 +203,29 @@ export function ImportDialog<R>({ open, onClose, title, intro, columns, upload, 
       {sheet && (
         <>
           <div className="import-summary">
-            <span>{rowCount} row{rowCount === 1 ? '' : 's'}{problems.size > 0 && <strong className="text-error"> · {problems.size} with problems</strong>}</span>
-            {problems.size > 0 && <Checkbox label="Only rows with problems" checked={onlyProblems} onChange={setOnlyProblems} />}
+            <span>
+              {rowCount} row{rowCount === 1 ? '' : 's'}
+              {problems.size > 0 && <strong className="text-error"> · {problems.size} with problems</strong>}
+            </span>
+            {problems.size > 0 && (
+              <Checkbox label="Only rows with problems" checked={onlyProblems} onChange={setOnlyProblems} />
+            )}
           </div>
           {problems.size > 0 && (
             <>
               <p className="hint">
-                {serverLines.size ? 'Nothing has been imported. ' : ''}Fix the marked cells below (or in your file, and choose it again), then import.
+                {serverLines.size ? 'Nothing has been imported. ' : ''}Fix the marked cells below (or in your file, and
+                choose it again), then import.
               </p>
               <ul className="problems" aria-label="Rows with problems">
-                {[...problems].sort((a, b) => a[0] - b[0]).slice(0, 10).map(([line, list]) => (
-                  <li key={line}>Row {line}: {list.map((d) => d.message).join(' ')}</li>
-                ))}
+                {[...problems]
+                  .sort((a, b) => a[0] - b[0])
+                  .slice(0, 10)
+                  .map(([line, list]) => (
+                    <li key={line}>
+                      Row {line}: {list.map((d) => d.message).join(' ')}
+                    </li>
+                  ))}
                 {problems.size > 10 && <li>…and {problems.size - 10} more rows.</li>}
               </ul>
             </>
@@ -196,7 +237,16 @@ export function ImportDialog<R>({ open, onClose, title, intro, columns, upload, 
                   <th>Row</th>
                   {sheet.header.map((h, j) => {
                     const field = fieldOfKey(sheet.keys[j]!);
-                    return <th key={j} className={field ? '' : 'ignored'} title={field ? undefined : 'Not a known column; it is ignored'}>{h}{!field && ' (ignored)'}</th>;
+                    return (
+                      <th
+                        key={j}
+                        className={field ? '' : 'ignored'}
+                        title={field ? undefined : 'Not a known column; it is ignored'}
+                      >
+                        {h}
+                        {!field && ' (ignored)'}
+                      </th>
+                    );
                   })}
                   <th>Problems</th>
                 </tr>
@@ -213,18 +263,31 @@ export function ImportDialog<R>({ open, onClose, title, intro, columns, upload, 
                         const bad = badFields.has(key) || badFields.has(fieldOfKey(key));
                         return (
                           <td key={j} className={bad ? 'cell-invalid' : ''}>
-                            <input aria-label={`Row ${r.line}, ${sheet.header[j]}`} value={c} onChange={(e) => editCell(r.line, j, e.target.value)} aria-invalid={bad || undefined} />
+                            <input
+                              aria-label={`Row ${r.line}, ${sheet.header[j]}`}
+                              value={c}
+                              onChange={(e) => editCell(r.line, j, e.target.value)}
+                              aria-invalid={bad || undefined}
+                            />
                           </td>
                         );
                       })}
-                      <td className="problems-cell">{list.map((d, i) => <div key={i}>{d.message}</div>)}</td>
+                      <td className="problems-cell">
+                        {list.map((d, i) => (
+                          <div key={i}>{d.message}</div>
+                        ))}
+                      </td>
                     </tr>
                   );
                 })}
               </tbody>
             </table>
           </div>
-          {rows.length > shown.length && <p className="hint">Showing the first {SHOWN_ROWS} rows of {rows.length}; every row is imported.</p>}
+          {rows.length > shown.length && (
+            <p className="hint">
+              Showing the first {SHOWN_ROWS} rows of {rows.length}; every row is imported.
+            </p>
+          )}
         </>
       )}
     </Dialog>

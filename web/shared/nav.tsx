@@ -2,7 +2,10 @@
 import { Link, useLocation } from './router.js';
 import type { RouteDef } from './routes.js';
 
-export function NavLinks({ routes, exact = false }: {
+export function NavLinks({
+  routes,
+  exact = false,
+}: {
   routes: readonly RouteDef[];
   /** Mark a link current on its own page only, not on the pages below it (/offers/off_1 under /offers). */
   exact?: boolean;
@@ -10,14 +13,22 @@ export function NavLinks({ routes, exact = false }: {
   const { path } = useLocation();
   return (
     <ul>
-      {routes.filter((r) => r.nav).map((r) => {
-        const active = path === r.path || (!exact && path.startsWith(`${r.path}/`));
-        return (
-          <li key={r.path}>
-            <Link to={r.path} className={active ? 'nav-link active' : 'nav-link'} aria-current={active ? 'page' : undefined}>{r.nav}</Link>
-          </li>
-        );
-      })}
+      {routes
+        .filter((r) => r.nav)
+        .map((r) => {
+          const active = path === r.path || (!exact && path.startsWith(`${r.path}/`));
+          return (
+            <li key={r.path}>
+              <Link
+                to={r.path}
+                className={active ? 'nav-link active' : 'nav-link'}
+                aria-current={active ? 'page' : undefined}
+              >
+                {r.nav}
+              </Link>
+            </li>
+          );
+        })}
     </ul>
   );
 }

@@ -48,10 +48,26 @@ export const REASON_WORDS: Record<string, string> = {
 
 /** Reasons that explain a lost or partial credit: the ones worth filtering by. */
 export const FILTER_REASONS = [
-  'click_outside_window', 'code_disabled', 'code_not_found', 'click_not_found', 'no_click', 'no_code',
-  'click_offer_paused', 'code_offer_paused', 'click_offer_ended', 'code_offer_ended', 'click_offer_archived', 'code_offer_archived',
-  'click_after_conversion', 'click_untracked', 'different_members', 'rule_split', 'code_generic', 'no_fx_rate',
-  'browser_code_unverified', 'browser_amount_over_limit',
+  'click_outside_window',
+  'code_disabled',
+  'code_not_found',
+  'click_not_found',
+  'no_click',
+  'no_code',
+  'click_offer_paused',
+  'code_offer_paused',
+  'click_offer_ended',
+  'code_offer_ended',
+  'click_offer_archived',
+  'code_offer_archived',
+  'click_after_conversion',
+  'click_untracked',
+  'different_members',
+  'rule_split',
+  'code_generic',
+  'no_fx_rate',
+  'browser_code_unverified',
+  'browser_amount_over_limit',
 ] as const;
 
 export function reasonWords(code: string): string {

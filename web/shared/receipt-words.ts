@@ -59,7 +59,11 @@ export const RULE_WORDS: Record<string, string> = {
   split: 'when a link and a code of different creators both count, the credit is split',
 };
 
-export const CREDIT_SOURCE_WORDS: Record<string, string> = { click: 'link', code: 'code', 'click+code': 'link and code' };
+export const CREDIT_SOURCE_WORDS: Record<string, string> = {
+  click: 'link',
+  code: 'code',
+  'click+code': 'link and code',
+};
 
 /**
  * A payout value of the settings snapshot as the offer API writes it: a string is already so; a number is the stored
@@ -70,7 +74,9 @@ export function payoutValue(value: string | number, type: 'percent' | 'fixed', d
   const n = Math.trunc(value);
   if (type === 'percent') {
     const whole = Math.trunc(n / 100);
-    const frac = String(Math.abs(n % 100)).padStart(2, '0').replace(/0+$/, '');
+    const frac = String(Math.abs(n % 100))
+      .padStart(2, '0')
+      .replace(/0+$/, '');
     return frac ? `${whole}.${frac}` : String(whole);
   }
   const s = String(Math.abs(n)).padStart(digits + 1, '0');
@@ -89,7 +95,9 @@ export const statusWords = (status: string) => CONVERSION_STATUS_WORDS[status] ?
  */
 export function actorWords(actor: string, names?: ReadonlyMap<string, string>): string {
   if (!actor || actor === 'system') return 'Touchpoint';
-  const [kind, id] = actor.includes(':') ? [actor.slice(0, actor.indexOf(':')), actor.slice(actor.indexOf(':') + 1)] : ['', actor];
+  const [kind, id] = actor.includes(':')
+    ? [actor.slice(0, actor.indexOf(':')), actor.slice(actor.indexOf(':') + 1)]
+    : ['', actor];
   if (kind === 'user') return names?.get(id) ?? 'A team member';
   if (kind === 'api_key') return `API key …${id.slice(-4)}`;
   return actor;
@@ -105,7 +113,10 @@ export function signed(amount: string): { sign: '+' | '−' | ''; size: string }
 
 /** The receipt's entries in the order they were made (the API lists them so; kept stable for equal times). */
 export function entriesInOrder(entries: ReceiptEntry[]): ReceiptEntry[] {
-  return entries.map((e, i) => ({ e, i })).sort((a, b) => a.e.at.localeCompare(b.e.at) || a.i - b.i).map((x) => x.e);
+  return entries
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => a.e.at.localeCompare(b.e.at) || a.i - b.i)
+    .map((x) => x.e);
 }
 
 /** The sum of the entries' changes in minor units: what the commission's amount must equal (SPEC §4). */

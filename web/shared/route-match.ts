@@ -22,7 +22,10 @@ export function matchPath(pattern: string, path: string): Params | null {
 }
 
 /** The first route whose pattern matches, with its params. */
-export function findRoute<R extends { path: string }>(routes: readonly R[], path: string): { route: R; params: Params } | null {
+export function findRoute<R extends { path: string }>(
+  routes: readonly R[],
+  path: string,
+): { route: R; params: Params } | null {
   for (const route of routes) {
     const params = matchPath(route.path, path);
     if (params) return { route, params };

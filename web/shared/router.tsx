@@ -1,6 +1,15 @@
 // A small History-API router: the app's pages are a table of paths (app/routes.ts), so adding a page is one file
 // plus one line. Links are real <a href> elements (open in a new tab works); a plain click navigates in place.
-import { createContext, useContext, useEffect, useMemo, useState, type AnchorHTMLAttributes, type MouseEvent, type ReactNode } from 'react';
+import {
+  createContext,
+  useContext,
+  useEffect,
+  useMemo,
+  useState,
+  type AnchorHTMLAttributes,
+  type MouseEvent,
+  type ReactNode,
+} from 'react';
 import { stripBase } from './route-match.js';
 
 const NAVIGATE = 'tp:navigate';

@@ -46,7 +46,10 @@ export function preloadPages(routes: { page: Page }[]): () => void {
   const run = () => {
     for (const r of routes) void r.page.preload?.().catch(() => {});
   };
-  const w = globalThis as { requestIdleCallback?: (f: () => void) => number; cancelIdleCallback?: (id: number) => void };
+  const w = globalThis as {
+    requestIdleCallback?: (f: () => void) => number;
+    cancelIdleCallback?: (id: number) => void;
+  };
   if (w.requestIdleCallback && w.cancelIdleCallback) {
     const id = w.requestIdleCallback(run);
     return () => w.cancelIdleCallback!(id);

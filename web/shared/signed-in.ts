@@ -31,7 +31,9 @@ export function useSignedInProbe<Me>(paths: { me: string; logout: string }): Sig
       (me) => live && setState({ status: 'signed-in', me }),
       (e: unknown) => {
         if (!live) return;
-        setState(e instanceof ApiError && e.status === 401 ? { status: 'signed-out' } : { status: 'unknown', error: e });
+        setState(
+          e instanceof ApiError && e.status === 401 ? { status: 'signed-out' } : { status: 'unknown', error: e },
+        );
       },
     );
     return () => {

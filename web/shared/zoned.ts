@@ -16,7 +16,14 @@ function validZone(timeZone: string | undefined): string | undefined {
 /** How far the zone's wall clock is ahead of UTC at an instant, in ms (whole seconds). */
 export function zoneOffset(instant: number, timeZone: string): number {
   const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
   }).formatToParts(new Date(instant));
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
@@ -51,7 +58,10 @@ export function endOfDay(day: string, timeZone?: string): string | null {
 export function dayBounds(day: string, timeZone?: string): { start: string; end: string } | null {
   const p = parts(day);
   if (!p) return null;
-  return { start: new Date(startOf(p[0], p[1], p[2], timeZone)).toISOString(), end: new Date(startOf(p[0], p[1], p[2] + 1, timeZone)).toISOString() };
+  return {
+    start: new Date(startOf(p[0], p[1], p[2], timeZone)).toISOString(),
+    end: new Date(startOf(p[0], p[1], p[2] + 1, timeZone)).toISOString(),
+  };
 }
 
 /** The day ("2030-06-30") an instant falls on in a zone; '' for none. */
@@ -60,5 +70,10 @@ export function dayOf(iso: string | null, timeZone?: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';
   // en-CA writes dates as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone: validZone(timeZone), year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone: validZone(timeZone),
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(d);
 }

@@ -21,11 +21,22 @@ export function dialectOf(db: Kysely<Database> | Transaction<Database>): Dialect
 
 export function openStore(opts: { databaseUrl: string | null; dataDir: string } & Partial<DatabaseTimeouts>): Store {
   const timeouts = { ...DATABASE_TIMEOUTS, ...opts };
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl, 10, timeouts) : openSqlite(sqliteFile(opts.dataDir), timeouts);
+  return opts.databaseUrl
+    ? openPostgres(opts.databaseUrl, 10, timeouts)
+    : openSqlite(sqliteFile(opts.dataDir), timeouts);
 }
 
 /** Socket errors of a server that is down, unreachable or gone mid-query. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 /**
  * Whether a failure is the database being unreachable rather than the request or our code: the request may succeed
@@ -33,8 +44,15 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
  * Asked where no store is at hand (error handlers), so either dialect's errors are recognized.
  */
 export function databaseUnavailable(err: unknown): boolean {
-  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
-    const error = { code: typeof e.code === 'string' ? e.code : '', message: typeof e.message === 'string' ? e.message : '' };
+  for (
+    let e = err as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown } | undefined, depth = 0;
+    e && depth < 5;
+    depth++
+  ) {
+    const error = {
+      code: typeof e.code === 'string' ? e.code : '',
+      message: typeof e.message === 'string' ? e.message : '',
+    };
     if (NETWORK_CODES.has(error.code) || DIALECTS.some((d) => d.unavailable(error))) return true;
     // Node reports a refused connection to each address of a host (IPv4 and IPv6) together.
     if (Array.isArray(e.errors) && e.errors.some((inner) => databaseUnavailable(inner))) return true;

@@ -18,7 +18,8 @@ pg.types.setTypeParser(1700, (v) => Number(v));
 const PG_UNAVAILABLE = /^(08...|53300|57014|25P03|57P0[1-3])$/;
 
 /** node-postgres' own errors for a server that does not answer (they carry no code). */
-const PG_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|Query read timeout|Client has encountered a connection error|Connection ended unexpectedly/;
+const PG_MESSAGES =
+  /timeout exceeded when trying to connect|Connection terminated|Query read timeout|Client has encountered a connection error|Connection ended unexpectedly/;
 
 export const postgresDialect: Dialect = {
   name: 'postgres',
@@ -66,7 +67,9 @@ export const postgresDialect: Dialect = {
       return shift ? w.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + shift}`) : w.sql;
     });
     const last = parts.pop()!;
-    await db.executeQuery(CompiledQuery.raw(`with ${parts.map((p, i) => `w${i} as (${p})`).join(', ')} ${last}`, parameters));
+    await db.executeQuery(
+      CompiledQuery.raw(`with ${parts.map((p, i) => `w${i} as (${p})`).join(', ')} ${last}`, parameters),
+    );
   },
   // Autovacuum keeps the statistics.
   refreshPlannerStatistics: async () => {},
@@ -79,7 +82,11 @@ export const postgresDialect: Dialect = {
  */
 const UNLIMITED_STATEMENTS = { dbConnectTimeoutMs: 5_000, dbStatementTimeoutMs: 0 };
 
-export function openPostgres(url: string, max = 10, timeouts: Omit<DatabaseTimeouts, 'dbBusyTimeoutMs'> = UNLIMITED_STATEMENTS): Store {
+export function openPostgres(
+  url: string,
+  max = 10,
+  timeouts: Omit<DatabaseTimeouts, 'dbBusyTimeoutMs'> = UNLIMITED_STATEMENTS,
+): Store {
   const statementMs = timeouts.dbStatementTimeoutMs;
   const pool = new pg.Pool({
     connectionString: url,
@@ -88,14 +95,22 @@ export function openPostgres(url: string, max = 10, timeouts: Omit<DatabaseTimeo
     // statement_timeout is the server's own limit; query_timeout, a little later, is ours for a server that no longer
     // answers at all (it cannot cancel anything). A transaction left idle holds its locks: the server ends it.
     ...(statementMs > 0
-      ? { statement_timeout: statementMs, query_timeout: statementMs + 1_000, idle_in_transaction_session_timeout: 2 * statementMs }
+      ? {
+          statement_timeout: statementMs,
+          query_timeout: statementMs + 1_000,
+          idle_in_transaction_session_timeout: 2 * statementMs,
+        }
       : {}),
   });
   // A client losing its server must not crash the process: idle ones are reported on the pool, and checked-out
   // ones would otherwise emit an 'error' nobody listens to (the failing query is rejected either way).
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: { connect: () => pool.connect().then(closedIfTimedOut), end: () => pool.end() } }) });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({
+      pool: { connect: () => pool.connect().then(closedIfTimedOut), end: () => pool.end() },
+    }),
+  });
   const safe = new URL(url);
   safe.password = safe.password ? '***' : '';
   return {
@@ -186,7 +201,10 @@ async function listenPostgres(
       c.removeAllListeners('end');
       // A server that stopped answering never confirms the end: the socket is closed after a moment regardless.
       const ended = c.end().catch(() => {});
-      const waited = await Promise.race([ended.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 1_000).unref())]);
+      const waited = await Promise.race([
+        ended.then(() => true),
+        new Promise<false>((r) => setTimeout(() => r(false), 1_000).unref()),
+      ]);
       if (!waited) (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
     }
   };

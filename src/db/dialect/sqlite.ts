@@ -2,7 +2,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver, type SqliteDialectConfig, type Transaction } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  SqliteDialect,
+  SqliteDriver,
+  sql,
+  type DatabaseConnection,
+  type Driver,
+  type SqliteDialectConfig,
+  type Transaction,
+} from 'kysely';
 import { DATABASE_TIMEOUTS, type DatabaseTimeouts } from '../../config.js';
 import type { Database } from '../schema.js';
 import type { Dialect, Store } from './types.js';
@@ -49,7 +59,10 @@ export function sqliteFile(dataDir: string): string {
   return path.join(dataDir, 'touchpoint.sqlite');
 }
 
-export function openSqlite(file: string, timeouts: Pick<DatabaseTimeouts, 'dbBusyTimeoutMs'> = DATABASE_TIMEOUTS): Store {
+export function openSqlite(
+  file: string,
+  timeouts: Pick<DatabaseTimeouts, 'dbBusyTimeoutMs'> = DATABASE_TIMEOUTS,
+): Store {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const handle = new BetterSqlite3(file);
   // WAL lets readers run beside the click writer; NORMAL sync is durable across process crashes

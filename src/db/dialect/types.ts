@@ -58,7 +58,9 @@ export interface Store {
    * Cross-instance change notices (PostgreSQL LISTEN/NOTIFY). SQLite is one process, so it has none.
    * The listener reconnects by itself and calls onReconnect, since notices sent while it was away are lost.
    */
-  listen: ((channel: string, onMessage: (payload: string) => void, onReconnect: () => void) => Promise<() => Promise<void>>) | null;
+  listen:
+    | ((channel: string, onMessage: (payload: string) => void, onReconnect: () => void) => Promise<() => Promise<void>>)
+    | null;
   notify: ((channel: string, payload: string) => Promise<void>) | null;
   /**
    * Runs `work` in a transaction of its own, as far as anyone can tell: on SQLite, works queued meanwhile share one

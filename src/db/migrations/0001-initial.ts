@@ -123,7 +123,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('disabled_at', 'bigint')
     .execute();
   // Slugs are global (the tracking URL carries no workspace) and case-insensitive, so /Marie and /marie are one link.
-  await db.schema.createIndex('links_slug_unique').on('links').unique().expression(sql`lower(slug)`).execute();
+  await db.schema
+    .createIndex('links_slug_unique')
+    .on('links')
+    .unique()
+    .expression(sql`lower(slug)`)
+    .execute();
   await db.schema.createIndex('links_offer').on('links').columns(['workspace_id', 'offer_id']).execute();
   await db.schema.createIndex('links_member').on('links').columns(['workspace_id', 'member_id']).execute();
 

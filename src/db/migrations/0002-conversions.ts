@@ -24,8 +24,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
   // Test orders (test=1) live beside real ones: a rehearsal must never block the real order with the same id.
-  await db.schema.createIndex('conversions_order_unique').on('conversions').unique().columns(['workspace_id', 'is_test', 'order_id']).execute();
-  await db.schema.createIndex('conversions_workspace_time').on('conversions').columns(['workspace_id', 'occurred_at']).execute();
+  await db.schema
+    .createIndex('conversions_order_unique')
+    .on('conversions')
+    .unique()
+    .columns(['workspace_id', 'is_test', 'order_id'])
+    .execute();
+  await db.schema
+    .createIndex('conversions_workspace_time')
+    .on('conversions')
+    .columns(['workspace_id', 'occurred_at'])
+    .execute();
 
   await db.schema
     .createTable('conversion_events')
@@ -40,8 +49,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('reason', 'text')
     .addColumn('detail', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('conversion_events_conversion').on('conversion_events').columns(['conversion_id']).execute();
-  await db.schema.createIndex('conversion_events_workspace_time').on('conversion_events').columns(['workspace_id', 'received_at']).execute();
+  await db.schema
+    .createIndex('conversion_events_conversion')
+    .on('conversion_events')
+    .columns(['conversion_id'])
+    .execute();
+  await db.schema
+    .createIndex('conversion_events_workspace_time')
+    .on('conversion_events')
+    .columns(['workspace_id', 'received_at'])
+    .execute();
 
   await db.schema
     .createTable('commissions')
@@ -68,9 +85,22 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('commissions_member_unique').on('commissions').unique().columns(['conversion_id', 'member_id']).execute();
-  await db.schema.createIndex('commissions_member_month').on('commissions').columns(['offer_id', 'member_id', 'month_key']).execute();
-  await db.schema.createIndex('commissions_status_due').on('commissions').columns(['status', 'approve_after']).execute();
+  await db.schema
+    .createIndex('commissions_member_unique')
+    .on('commissions')
+    .unique()
+    .columns(['conversion_id', 'member_id'])
+    .execute();
+  await db.schema
+    .createIndex('commissions_member_month')
+    .on('commissions')
+    .columns(['offer_id', 'member_id', 'month_key'])
+    .execute();
+  await db.schema
+    .createIndex('commissions_status_due')
+    .on('commissions')
+    .columns(['status', 'approve_after'])
+    .execute();
 
   await db.schema
     .createTable('commission_adjustments')
@@ -86,8 +116,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('actor', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('commission_adjustments_commission').on('commission_adjustments').columns(['commission_id']).execute();
+  await db.schema
+    .createIndex('commission_adjustments_commission')
+    .on('commission_adjustments')
+    .columns(['commission_id'])
+    .execute();
 
   // Postbacks authenticated by the shared secret find their workspace by it.
-  await db.schema.createIndex('workspaces_postback_secret').on('workspaces').unique().columns(['postback_secret']).execute();
+  await db.schema
+    .createIndex('workspaces_postback_secret')
+    .on('workspaces')
+    .unique()
+    .columns(['postback_secret'])
+    .execute();
 }

@@ -2,7 +2,10 @@ import type { Kysely } from 'kysely';
 
 // Payout batches, the workspace's minimum payout, and exchange rates for orders in another currency than the offer's.
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('workspaces').addColumn('min_payout_minor', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('workspaces')
+    .addColumn('min_payout_minor', 'bigint', (c) => c.notNull().defaultTo(0))
+    .execute();
   await db.schema
     .createTable('payout_batches')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -15,7 +18,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('actor', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('payout_batches_workspace').on('payout_batches').columns(['workspace_id', 'id']).execute();
+  await db.schema
+    .createIndex('payout_batches_workspace')
+    .on('payout_batches')
+    .columns(['workspace_id', 'id'])
+    .execute();
   await db.schema.createIndex('commissions_payout_batch').on('commissions').columns(['payout_batch_id']).execute();
   await db.schema
     .createTable('fx_rates')

@@ -12,7 +12,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('active', 'integer', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('webhook_endpoints_workspace').on('webhook_endpoints').columns(['workspace_id']).execute();
+  await db.schema
+    .createIndex('webhook_endpoints_workspace')
+    .on('webhook_endpoints')
+    .columns(['workspace_id'])
+    .execute();
   await db.schema
     .createTable('webhook_messages')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -29,6 +33,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('delivered_at', 'bigint')
     .execute();
-  await db.schema.createIndex('webhook_messages_due').on('webhook_messages').columns(['status', 'next_attempt_at']).execute();
-  await db.schema.createIndex('webhook_messages_endpoint').on('webhook_messages').columns(['endpoint_id', 'id']).execute();
+  await db.schema
+    .createIndex('webhook_messages_due')
+    .on('webhook_messages')
+    .columns(['status', 'next_attempt_at'])
+    .execute();
+  await db.schema
+    .createIndex('webhook_messages_endpoint')
+    .on('webhook_messages')
+    .columns(['endpoint_id', 'id'])
+    .execute();
 }

@@ -6,7 +6,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   // On SQLite the rows live in their primary key's b-tree: a report's day range is one contiguous read, not an index
   // walk plus a table lookup per row.
-  const clustered = <T extends { modifyEnd(e: ReturnType<typeof sql>): T }>(t: T): T => (postgres ? t : t.modifyEnd(sql`without rowid`));
+  const clustered = <T extends { modifyEnd(e: ReturnType<typeof sql>): T }>(t: T): T =>
+    postgres ? t : t.modifyEnd(sql`without rowid`);
   await db.schema
     .createTable('rollup_clicks')
     .addColumn('workspace_id', 'text', (c) => c.notNull())
@@ -19,8 +20,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('rollup_clicks_pk', ['workspace_id', 'day', 'link_id'])
     .$call(clustered)
     .execute();
-  await db.schema.createIndex('rollup_clicks_member').on('rollup_clicks').columns(['workspace_id', 'member_id', 'day']).execute();
-  await db.schema.createIndex('rollup_clicks_offer').on('rollup_clicks').columns(['workspace_id', 'offer_id', 'day']).execute();
+  await db.schema
+    .createIndex('rollup_clicks_member')
+    .on('rollup_clicks')
+    .columns(['workspace_id', 'member_id', 'day'])
+    .execute();
+  await db.schema
+    .createIndex('rollup_clicks_offer')
+    .on('rollup_clicks')
+    .columns(['workspace_id', 'offer_id', 'day'])
+    .execute();
   await db.schema.createIndex('rollup_clicks_link').on('rollup_clicks').columns(['workspace_id', 'link_id']).execute();
 
   await db.schema
@@ -42,16 +51,30 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('link_revenue_minor', 'bigint', (c) => c.notNull())
     .addColumn('code_redemptions', 'bigint', (c) => c.notNull())
     .addColumn('unconverted', 'bigint', (c) => c.notNull())
-    .addPrimaryKeyConstraint('rollup_conversions_pk', ['workspace_id', 'day', 'offer_id', 'member_id', 'link_id', 'code_id', 'status'])
+    .addPrimaryKeyConstraint('rollup_conversions_pk', [
+      'workspace_id',
+      'day',
+      'offer_id',
+      'member_id',
+      'link_id',
+      'code_id',
+      'status',
+    ])
     .$call(clustered)
     .execute();
-  await db.schema.createIndex('rollup_conversions_member').on('rollup_conversions').columns(['workspace_id', 'member_id', 'day']).execute();
+  await db.schema
+    .createIndex('rollup_conversions_member')
+    .on('rollup_conversions')
+    .columns(['workspace_id', 'member_id', 'day'])
+    .execute();
 
   // Days whose conversion rollups are stale. Insert-only (no hot row to contend on); the rollup job recomputes the
   // days and deletes exactly the marks it read.
   await db.schema
     .createTable('rollup_dirty')
-    .addColumn('id', postgres ? 'bigserial' : 'integer', (c) => (postgres ? c.primaryKey() : c.primaryKey().autoIncrement()))
+    .addColumn('id', postgres ? 'bigserial' : 'integer', (c) =>
+      postgres ? c.primaryKey() : c.primaryKey().autoIncrement(),
+    )
     .addColumn('workspace_id', 'text', (c) => c.notNull())
     .addColumn('occurred_at', 'bigint', (c) => c.notNull())
     .execute();
@@ -63,7 +86,11 @@ export async function up(db: Kysely<any>): Promise<void> {
   // Raw reports and rebuilds read a workspace's clicks by time.
   await db.schema.createIndex('clicks_workspace_time').on('clicks').columns(['workspace_id', 'created_at']).execute();
   // Per-code series for reports and leak detection.
-  await db.schema.createIndex('conversions_workspace_code').on('conversions').columns(['workspace_id', 'code', 'occurred_at']).execute();
+  await db.schema
+    .createIndex('conversions_workspace_code')
+    .on('conversions')
+    .columns(['workspace_id', 'code', 'occurred_at'])
+    .execute();
 
   // Every change to a conversion or a commission marks its day, whichever code path made it: triggers, so no
   // future write path can forget to.
@@ -79,7 +106,9 @@ export async function up(db: Kysely<any>): Promise<void> {
         end if;
         return null;
       end $$`.execute(db);
-    await sql`create trigger conversions_rollup after insert or update or delete on conversions for each row execute function rollup_mark_conversion()`.execute(db);
+    await sql`create trigger conversions_rollup after insert or update or delete on conversions for each row execute function rollup_mark_conversion()`.execute(
+      db,
+    );
     await sql`
       create function rollup_mark_commission() returns trigger language plpgsql as $$
       begin
@@ -87,7 +116,9 @@ export async function up(db: Kysely<any>): Promise<void> {
           select c.workspace_id, c.occurred_at from conversions c where c.id = coalesce(new.conversion_id, old.conversion_id);
         return null;
       end $$`.execute(db);
-    await sql`create trigger commissions_rollup after insert or update or delete on commissions for each row execute function rollup_mark_commission()`.execute(db);
+    await sql`create trigger commissions_rollup after insert or update or delete on commissions for each row execute function rollup_mark_commission()`.execute(
+      db,
+    );
   } else {
     await sql`create trigger conversions_rollup_insert after insert on conversions when new.is_test = 0 begin
       insert into rollup_dirty (workspace_id, occurred_at) values (new.workspace_id, new.occurred_at); end`.execute(db);
@@ -97,10 +128,15 @@ export async function up(db: Kysely<any>): Promise<void> {
         where new.is_test = 0 and (new.occurred_at <> old.occurred_at or old.is_test <> 0); end`.execute(db);
     await sql`create trigger conversions_rollup_delete after delete on conversions when old.is_test = 0 begin
       insert into rollup_dirty (workspace_id, occurred_at) values (old.workspace_id, old.occurred_at); end`.execute(db);
-    for (const [event, row] of [['insert', 'new'], ['update', 'new'], ['delete', 'old']] as const) {
+    for (const [event, row] of [
+      ['insert', 'new'],
+      ['update', 'new'],
+      ['delete', 'old'],
+    ] as const) {
       await sql`${sql.raw(`create trigger commissions_rollup_${event} after ${event} on commissions begin
-        insert into rollup_dirty (workspace_id, occurred_at) select c.workspace_id, c.occurred_at from conversions c where c.id = ${row}.conversion_id; end`)}`.execute(db);
+        insert into rollup_dirty (workspace_id, occurred_at) select c.workspace_id, c.occurred_at from conversions c where c.id = ${row}.conversion_id; end`)}`.execute(
+        db,
+      );
     }
   }
 }
-

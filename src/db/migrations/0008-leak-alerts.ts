@@ -36,8 +36,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .where(sql.raw<boolean>(`status <> 'resolved'`))
     .execute();
   await db.schema.createIndex('leak_alerts_workspace').on('leak_alerts').columns(['workspace_id', 'id']).execute();
-  await db.schema.createIndex('leak_alerts_code').on('leak_alerts').columns(['workspace_id', 'code_id', 'rule', 'id']).execute();
+  await db.schema
+    .createIndex('leak_alerts_code')
+    .on('leak_alerts')
+    .columns(['workspace_id', 'code_id', 'rule', 'id'])
+    .execute();
   // Per-code daily redemption counts read the conversions of one code string by time. 0007-rollups creates the same
   // index for reports; created here too (if missing) so leak detection never depends on another feature's migration.
-  await db.schema.createIndex('conversions_workspace_code').ifNotExists().on('conversions').columns(['workspace_id', 'code', 'occurred_at']).execute();
+  await db.schema
+    .createIndex('conversions_workspace_code')
+    .ifNotExists()
+    .on('conversions')
+    .columns(['workspace_id', 'code', 'occurred_at'])
+    .execute();
 }

@@ -21,7 +21,10 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('users_email_unique').on('users').columns(['email']).unique().execute();
   await db.schema.createIndex('users_workspace').on('users').columns(['workspace_id', 'role']).execute();
 
-  for (const [table, subject] of [['user_sessions', 'user_id'], ['member_sessions', 'member_id']] as const) {
+  for (const [table, subject] of [
+    ['user_sessions', 'user_id'],
+    ['member_sessions', 'member_id'],
+  ] as const) {
     await db.schema
       .createTable(table)
       .addColumn('token_hash', 'text', (c) => c.primaryKey())
@@ -46,7 +49,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .addColumn('used_at', 'bigint')
     .execute();
-  await db.schema.createIndex('one_time_tokens_subject').on('one_time_tokens').columns(['subject_id', 'purpose']).execute();
+  await db.schema
+    .createIndex('one_time_tokens_subject')
+    .on('one_time_tokens')
+    .columns(['subject_id', 'purpose'])
+    .execute();
   await db.schema.createIndex('one_time_tokens_expiry').on('one_time_tokens').columns(['expires_at']).execute();
 
   // Insert-only (no hot row to contend on across instances); rows older than the longest window are deleted.

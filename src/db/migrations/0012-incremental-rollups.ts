@@ -15,7 +15,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     await sql`drop function if exists rollup_mark_conversion()`.execute(db);
     await sql`drop function if exists rollup_mark_commission()`.execute(db);
   } else {
-    for (const name of ['conversions_rollup_insert', 'conversions_rollup_update', 'conversions_rollup_delete', 'commissions_rollup_insert', 'commissions_rollup_update', 'commissions_rollup_delete']) {
+    for (const name of [
+      'conversions_rollup_insert',
+      'conversions_rollup_update',
+      'conversions_rollup_delete',
+      'commissions_rollup_insert',
+      'commissions_rollup_update',
+      'commissions_rollup_delete',
+    ]) {
       await sql`${sql.raw(`drop trigger if exists ${name}`)}`.execute(db);
     }
   }
@@ -23,7 +30,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('rollup_dirty')
-    .addColumn('id', postgres ? 'bigserial' : 'integer', (c) => (postgres ? c.primaryKey() : c.primaryKey().autoIncrement()))
+    .addColumn('id', postgres ? 'bigserial' : 'integer', (c) =>
+      postgres ? c.primaryKey() : c.primaryKey().autoIncrement(),
+    )
     .addColumn('workspace_id', 'text', (c) => c.notNull())
     .addColumn('conversion_id', 'text', (c) => c.notNull())
     .execute();
@@ -43,7 +52,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   // Only the columns a credit line is made of mark a row dirty: a conversion's other updates (timestamps, webhook
   // bookkeeping) cost no rollup work.
-  const conversionColumns = 'status, reported_offer_id, amount_minor, currency, refunded_minor, decision, occurred_at, is_test';
+  const conversionColumns =
+    'status, reported_offer_id, amount_minor, currency, refunded_minor, decision, occurred_at, is_test';
   const commissionColumns = 'status, amount_minor, currency, offer_id, member_id, conversion_id';
   if (postgres) {
     await sql`
@@ -56,7 +66,9 @@ export async function up(db: Kysely<any>): Promise<void> {
         end if;
         return null;
       end $$`.execute(db);
-    await sql`${sql.raw(`create trigger conversions_rollup after insert or update of ${conversionColumns} or delete on conversions for each row execute function rollup_mark_conversion()`)}`.execute(db);
+    await sql`${sql.raw(`create trigger conversions_rollup after insert or update of ${conversionColumns} or delete on conversions for each row execute function rollup_mark_conversion()`)}`.execute(
+      db,
+    );
     await sql`
       create function rollup_mark_commission() returns trigger language plpgsql as $$
       begin
@@ -68,7 +80,9 @@ export async function up(db: Kysely<any>): Promise<void> {
         end if;
         return null;
       end $$`.execute(db);
-    await sql`${sql.raw(`create trigger commissions_rollup after insert or update of ${commissionColumns} or delete on commissions for each row execute function rollup_mark_commission()`)}`.execute(db);
+    await sql`${sql.raw(`create trigger commissions_rollup after insert or update of ${commissionColumns} or delete on commissions for each row execute function rollup_mark_commission()`)}`.execute(
+      db,
+    );
   } else {
     const statements = [
       `create trigger conversions_rollup_insert after insert on conversions when new.is_test = 0 begin

@@ -9,7 +9,8 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
 // rebuilds it on its next round, and reports read the raw rows until then.
 export async function up(db: Kysely<any>): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
-  const clustered = <T extends { modifyEnd(e: ReturnType<typeof sql>): T }>(t: T): T => (postgres ? t : t.modifyEnd(sql`without rowid`));
+  const clustered = <T extends { modifyEnd(e: ReturnType<typeof sql>): T }>(t: T): T =>
+    postgres ? t : t.modifyEnd(sql`without rowid`);
   await db.schema
     .createTable('rollup_clicks_period')
     .addColumn('workspace_id', 'text', (c) => c.notNull())
@@ -41,7 +42,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('link_revenue_minor', 'bigint', (c) => c.notNull())
     .addColumn('code_redemptions', 'bigint', (c) => c.notNull())
     .addColumn('unconverted', 'bigint', (c) => c.notNull())
-    .addPrimaryKeyConstraint('rollup_conversions_period_pk', ['workspace_id', 'period', 'offer_id', 'member_id', 'link_id', 'code_id', 'status'])
+    .addPrimaryKeyConstraint('rollup_conversions_period_pk', [
+      'workspace_id',
+      'period',
+      'offer_id',
+      'member_id',
+      'link_id',
+      'code_id',
+      'status',
+    ])
     .$call(clustered)
     .execute();
   await db.updateTable('workspaces').set({ rollup_timezone: null }).execute();

@@ -7,7 +7,8 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
 // tables already are such indexes: nothing to do there.
 export async function up(db: Kysely<any>): Promise<void> {
   if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return;
-  const measures = 'orders, credits, unattributed, sales_minor, refunds_minor, commission_minor, coded_revenue_minor, link_revenue_minor, code_redemptions, unconverted';
+  const measures =
+    'orders, credits, unattributed, sales_minor, refunds_minor, commission_minor, coded_revenue_minor, link_revenue_minor, code_redemptions, unconverted';
   const indexes = [
     `rollup_clicks_covering on rollup_clicks (workspace_id, day) include (link_id, offer_id, member_id, clicks, unique_clicks)`,
     `rollup_clicks_period_covering on rollup_clicks_period (workspace_id, period) include (link_id, offer_id, member_id, clicks, unique_clicks)`,

@@ -6,7 +6,18 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
 // Rebuilt from the day rollups: every workspace is marked for a rebuild (rollup_timezone null), as in 0013.
 export async function up(db: Kysely<any>): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
-  const measures = ['orders', 'credits', 'unattributed', 'sales_minor', 'refunds_minor', 'commission_minor', 'coded_revenue_minor', 'link_revenue_minor', 'code_redemptions', 'unconverted'];
+  const measures = [
+    'orders',
+    'credits',
+    'unattributed',
+    'sales_minor',
+    'refunds_minor',
+    'commission_minor',
+    'coded_revenue_minor',
+    'link_revenue_minor',
+    'code_redemptions',
+    'unconverted',
+  ];
   await db.schema.dropTable('rollup_conversions_member_period').execute();
   let table = db.schema
     .createTable('rollup_conversions_member_period')
@@ -15,11 +26,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('offer_id', 'text', (c) => c.notNull())
     .addColumn('member_id', 'text', (c) => c.notNull());
   for (const m of measures) table = table.addColumn(m, 'bigint', (c) => c.notNull());
-  await table.addPrimaryKeyConstraint('rollup_conversions_member_period_pk', ['workspace_id', 'period', 'offer_id', 'member_id'])
+  await table
+    .addPrimaryKeyConstraint('rollup_conversions_member_period_pk', ['workspace_id', 'period', 'offer_id', 'member_id'])
     .$call((t) => (postgres ? t : t.modifyEnd(sql`without rowid`)))
     .execute();
   if (postgres) {
-    await sql`${sql.raw(`create index rollup_conversions_member_period_covering on rollup_conversions_member_period (workspace_id, period) include (offer_id, member_id, ${measures.join(', ')})`)}`.execute(db);
+    await sql`${sql.raw(`create index rollup_conversions_member_period_covering on rollup_conversions_member_period (workspace_id, period) include (offer_id, member_id, ${measures.join(', ')})`)}`.execute(
+      db,
+    );
   }
   await db.updateTable('workspaces').set({ rollup_timezone: null }).execute();
 }

@@ -16,12 +16,27 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('commission_adjustments').addColumn('delta_minor', 'bigint').execute();
   await db.schema.alterTable('commission_adjustments').addColumn('detail', 'text').execute();
 
-  await db.schema.alterTable('commissions').addColumn('accrued_minor', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
-  await db.schema.alterTable('commissions').addColumn('adjusted_minor', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
-  await db.schema.alterTable('commissions').addColumn('admin_touched', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-  await db.schema.alterTable('commissions').addColumn('in_decision', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+  await db.schema
+    .alterTable('commissions')
+    .addColumn('accrued_minor', 'bigint', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .alterTable('commissions')
+    .addColumn('adjusted_minor', 'bigint', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .alterTable('commissions')
+    .addColumn('admin_touched', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .alterTable('commissions')
+    .addColumn('in_decision', 'integer', (c) => c.notNull().defaultTo(1))
+    .execute();
 
-  await db.schema.alterTable('conversions').addColumn('refunded_full', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('conversions')
+    .addColumn('refunded_full', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   // A person's review of an order held for browser-only evidence: 'approved' or 'rejected'.
   await db.schema.alterTable('conversions').addColumn('review', 'text').execute();
 
@@ -29,7 +44,10 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('conversion_events').addColumn('evidence', 'text').execute();
   await db.schema.alterTable('conversion_events').addColumn('event_key', 'text').execute();
 
-  await db.schema.alterTable('offers').addColumn('browser_code_credit', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('offers')
+    .addColumn('browser_code_credit', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   await db.schema.alterTable('offers').addColumn('browser_amount_limit_minor', 'bigint').execute();
 
   // The accrued amount of an existing commission: what its last decision gave (before refunds), else its amount.
@@ -43,7 +61,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       adjusted_minor = coalesce((select sum(a.amount_after - a.amount_before) from commission_adjustments a
         where a.commission_id = commissions.id and a.kind = 'adjust'), 0),
       admin_touched = case when exists (select 1 from commission_adjustments a
-        where a.commission_id = commissions.id and a.kind in ('adjust', 'reverse', 'approve') and a.actor <> 'system') then 1 else 0 end`.execute(db);
+        where a.commission_id = commissions.id and a.kind in ('adjust', 'reverse', 'approve') and a.actor <> 'system') then 1 else 0 end`.execute(
+    db,
+  );
   await sql`
     update conversions set refunded_full = 1
     where amount_minor is not null and refunded_minor > 0 and refunded_minor >= amount_minor`.execute(db);
@@ -62,7 +82,16 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`
     update conversion_events set event_key = 'refund:' || is_test || ':' || coalesce(order_id, '') || ':' || ${key}
     where outcome in ('refunded', 'cancelled') and ${key} is not null`.execute(db);
-  await db.schema.createIndex('conversion_events_key').on('conversion_events').unique().columns(['workspace_id', 'event_key'])
-    .where(sql.ref('event_key'), 'is not', null).execute();
-  await db.schema.createIndex('commission_adjustments_order').on('commission_adjustments').columns(['commission_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('conversion_events_key')
+    .on('conversion_events')
+    .unique()
+    .columns(['workspace_id', 'event_key'])
+    .where(sql.ref('event_key'), 'is not', null)
+    .execute();
+  await db.schema
+    .createIndex('commission_adjustments_order')
+    .on('commission_adjustments')
+    .columns(['commission_id', 'created_at'])
+    .execute();
 }

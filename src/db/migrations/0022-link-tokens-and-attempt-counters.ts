@@ -20,12 +20,18 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   for (const row of rows) {
     const tokens = new Set<string>();
-    const redact = (body: string) => body.replace(TOKEN_IN_LINK, (_m, prefix: string, token: string) => (tokens.add(token), `${prefix}[redacted]`));
+    const redact = (body: string) =>
+      body.replace(TOKEN_IN_LINK, (_m, prefix: string, token: string) => (tokens.add(token), `${prefix}[redacted]`));
     const patch = { body_text: redact(row.body_text), body_html: redact(row.body_html) };
     await db.updateTable('emails').set(patch).where('id', '=', row.id).execute();
     for (const token of tokens) {
       const tokenHash = createHash('sha256').update(token).digest('hex');
-      await db.updateTable('one_time_tokens').set({ used_at: now }).where('token_hash', '=', tokenHash).where('used_at', 'is', null).execute();
+      await db
+        .updateTable('one_time_tokens')
+        .set({ used_at: now })
+        .where('token_hash', '=', tokenHash)
+        .where('used_at', 'is', null)
+        .execute();
     }
   }
 

@@ -1,6 +1,14 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Actor, AppContext } from '../../app/context.js';
-import { acknowledgeAlert, disableAlertCode, getAlert, listAlerts, rotateAlertCode, runLeakDetection, type AlertView } from '../../app/leak-alerts.js';
+import {
+  acknowledgeAlert,
+  disableAlertCode,
+  getAlert,
+  listAlerts,
+  rotateAlertCode,
+  runLeakDetection,
+  type AlertView,
+} from '../../app/leak-alerts.js';
 import type { Result } from '../../core/result.js';
 import { sendResult } from '../errors.js';
 import * as c from '../../contract/index.js';
@@ -17,17 +25,31 @@ export function alertRoutes(app: Api, ctx: AppContext): void {
     req.body ??= {};
   };
 
-  app.get('/alerts', {
-    schema: {
-      tags, summary: 'List leak alerts, newest first',
-      querystring: c.AlertListQuerySchema,
-      response: { 200: c.PageSchema(Alert), ...c.errorResponses },
+  app.get(
+    '/alerts',
+    {
+      schema: {
+        tags,
+        summary: 'List leak alerts, newest first',
+        querystring: c.AlertListQuerySchema,
+        response: { 200: c.PageSchema(Alert), ...c.errorResponses },
+      },
     },
-  }, async (req) => listAlerts(ctx, req.actor, req.query));
+    async (req) => listAlerts(ctx, req.actor, req.query),
+  );
 
-  app.get('/alerts/:id', {
-    schema: { tags, summary: 'Read a leak alert with its evidence', params: AlertId, response: { 200: Alert, ...c.errorResponses } },
-  }, async (req, reply) => sendResult(reply, await getAlert(ctx, req.actor, req.params.id)));
+  app.get(
+    '/alerts/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Read a leak alert with its evidence',
+        params: AlertId,
+        response: { 200: Alert, ...c.errorResponses },
+      },
+    },
+    async (req, reply) => sendResult(reply, await getAlert(ctx, req.actor, req.params.id)),
+  );
 
   /** An action on one alert: optional JSON body, the alert back (with its evidence) on success. */
   const action = <B extends TSchema>(
@@ -36,31 +58,52 @@ export function alertRoutes(app: Api, ctx: AppContext): void {
     body: B,
     act: (actor: Actor, id: string, body: Static<B>) => Promise<Result<AlertView>>,
   ) =>
-    app.post(`/alerts/:id/${name}`, {
-      preValidation: emptyBody,
-      schema: { tags, summary, params: AlertId, body, response: { 200: Alert, ...c.errorResponses } },
-    }, async (req, reply) => sendResult(reply, await act(req.actor, (req.params as { id: string }).id, req.body as Static<B>)));
+    app.post(
+      `/alerts/:id/${name}`,
+      {
+        preValidation: emptyBody,
+        schema: { tags, summary, params: AlertId, body, response: { 200: Alert, ...c.errorResponses } },
+      },
+      async (req, reply) =>
+        sendResult(reply, await act(req.actor, (req.params as { id: string }).id, req.body as Static<B>)),
+    );
 
-  action('acknowledge', 'Acknowledge a leak alert: seen, no action; it comes back only if the code\'s 24 h count doubles',
-    NoteBody, (actor, id) => acknowledgeAlert(ctx, actor, id));
-  action('disable-code', 'Disable the alert\'s code (later orders with it are kept with reason code_disabled, no commission) and resolve its alerts',
-    NoteBody, (actor, id) => disableAlertCode(ctx, actor, id));
-  action('rotate-code', 'Give the member a new code in the old one\'s style (or the one given), disable the old one, resolve its alerts and email the member',
+  action(
+    'acknowledge',
+    "Acknowledge a leak alert: seen, no action; it comes back only if the code's 24 h count doubles",
+    NoteBody,
+    (actor, id) => acknowledgeAlert(ctx, actor, id),
+  );
+  action(
+    'disable-code',
+    "Disable the alert's code (later orders with it are kept with reason code_disabled, no commission) and resolve its alerts",
+    NoteBody,
+    (actor, id) => disableAlertCode(ctx, actor, id),
+  );
+  action(
+    'rotate-code',
+    "Give the member a new code in the old one's style (or the one given), disable the old one, resolve its alerts and email the member",
     c.RotateCodeSchema,
-    (actor, id, body) => rotateAlertCode(ctx, actor, id, body));
+    (actor, id, body) => rotateAlertCode(ctx, actor, id, body),
+  );
 
-  app.post('/alerts/run', {
-    preValidation: emptyBody,
-    schema: {
-      tags, summary: 'Run leak detection for this workspace now (it also runs every 5 minutes)',
-      body: NoteBody,
-      response: {
-        200: c.LeakRunSchema,
-        ...c.errorResponses,
+  app.post(
+    '/alerts/run',
+    {
+      preValidation: emptyBody,
+      schema: {
+        tags,
+        summary: 'Run leak detection for this workspace now (it also runs every 5 minutes)',
+        body: NoteBody,
+        response: {
+          200: c.LeakRunSchema,
+          ...c.errorResponses,
+        },
       },
     },
-  }, async (req) => {
-    const { workspaces: _, ...counts } = await runLeakDetection(ctx, { workspaceId: req.actor.workspaceId });
-    return counts;
-  });
+    async (req) => {
+      const { workspaces: _, ...counts } = await runLeakDetection(ctx, { workspaceId: req.actor.workspaceId });
+      return counts;
+    },
+  );
 }

@@ -9,33 +9,68 @@ const EndpointId = c.WebhookEndpointIdSchema;
 const tags = ['webhooks'];
 
 export function webhookRoutes(app: Api, ctx: AppContext): void {
-  app.post('/webhook-endpoints', {
-    schema: {
-      tags, summary: `Register an endpoint for signed event messages (${WEBHOOK_EVENTS.join(', ')})`,
-      body: c.WebhookEndpointCreateSchema,
-      response: { 201: c.WebhookEndpointSchema, ...c.errorResponses },
+  app.post(
+    '/webhook-endpoints',
+    {
+      schema: {
+        tags,
+        summary: `Register an endpoint for signed event messages (${WEBHOOK_EVENTS.join(', ')})`,
+        body: c.WebhookEndpointCreateSchema,
+        response: { 201: c.WebhookEndpointSchema, ...c.errorResponses },
+      },
     },
-  }, async (req, reply) => sendResult(reply, await createEndpoint(ctx, req.actor, req.body), 201));
+    async (req, reply) => sendResult(reply, await createEndpoint(ctx, req.actor, req.body), 201),
+  );
 
-  app.get('/webhook-endpoints', {
-    schema: { tags, summary: 'Registered endpoints (never their secrets)', response: { 200: c.WebhookEndpointListSchema, ...c.errorResponses } },
-  }, async (req) => listEndpoints(ctx, req.actor));
-
-  app.delete('/webhook-endpoints/:id', {
-    schema: { tags, summary: 'Disable an endpoint', params: EndpointId, response: { 200: c.WebhookDisabledSchema, ...c.errorResponses } },
-  }, async (req, reply) => sendResult(reply, await disableEndpoint(ctx, req.actor, req.params.id)));
-
-  app.get('/webhook-endpoints/:id/messages', {
-    schema: {
-      tags, summary: "The endpoint's delivery log, newest first", params: EndpointId, querystring: c.PageQuerySchema,
-      response: { 200: c.PageSchema(c.WebhookMessageSchema), ...c.errorResponses },
+  app.get(
+    '/webhook-endpoints',
+    {
+      schema: {
+        tags,
+        summary: 'Registered endpoints (never their secrets)',
+        response: { 200: c.WebhookEndpointListSchema, ...c.errorResponses },
+      },
     },
-  }, async (req, reply) => sendResult(reply, await listMessages(ctx, req.actor, req.params.id, req.query)));
+    async (req) => listEndpoints(ctx, req.actor),
+  );
 
-  app.post('/webhook-messages/:id/retry', {
-    schema: {
-      tags, summary: 'Send an undelivered message again now', params: c.WebhookMessageIdSchema,
-      response: { 200: c.WebhookQueuedSchema, ...c.errorResponses },
+  app.delete(
+    '/webhook-endpoints/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Disable an endpoint',
+        params: EndpointId,
+        response: { 200: c.WebhookDisabledSchema, ...c.errorResponses },
+      },
     },
-  }, async (req, reply) => sendResult(reply, await retryMessage(ctx, req.actor, req.params.id)));
+    async (req, reply) => sendResult(reply, await disableEndpoint(ctx, req.actor, req.params.id)),
+  );
+
+  app.get(
+    '/webhook-endpoints/:id/messages',
+    {
+      schema: {
+        tags,
+        summary: "The endpoint's delivery log, newest first",
+        params: EndpointId,
+        querystring: c.PageQuerySchema,
+        response: { 200: c.PageSchema(c.WebhookMessageSchema), ...c.errorResponses },
+      },
+    },
+    async (req, reply) => sendResult(reply, await listMessages(ctx, req.actor, req.params.id, req.query)),
+  );
+
+  app.post(
+    '/webhook-messages/:id/retry',
+    {
+      schema: {
+        tags,
+        summary: 'Send an undelivered message again now',
+        params: c.WebhookMessageIdSchema,
+        response: { 200: c.WebhookQueuedSchema, ...c.errorResponses },
+      },
+    },
+    async (req, reply) => sendResult(reply, await retryMessage(ctx, req.actor, req.params.id)),
+  );
 }

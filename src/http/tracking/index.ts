@@ -20,7 +20,12 @@ export interface Tracking extends TrackingEngine {
   fastPath(req: IncomingMessage, res: ServerResponse): boolean;
 }
 
-export async function trackingRoutes(app: FastifyInstance, ctx: AppContext, config: Config, metrics: Metrics): Promise<Tracking> {
+export async function trackingRoutes(
+  app: FastifyInstance,
+  ctx: AppContext,
+  config: Config,
+  metrics: Metrics,
+): Promise<Tracking> {
   const engine = await startTracking(ctx.store, {
     config,
     clock: ctx.clock,

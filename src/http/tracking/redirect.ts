@@ -49,7 +49,11 @@ const page = (title: string, text: string) =>
  * misses, 404s and everything else), and returns false when the request is not a cached link's.
  */
 export function redirectRoutes(
-  app: FastifyInstance, engine: TrackingEngine, clock: () => number, config: Config, metrics: Metrics,
+  app: FastifyInstance,
+  engine: TrackingEngine,
+  clock: () => number,
+  config: Config,
+  metrics: Metrics,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   const { cache } = engine;
   const deps: RedirectDeps = {
@@ -61,8 +65,14 @@ export function redirectRoutes(
     secureCookies: config.baseUrl.startsWith('https:'),
   };
   const pages = {
-    notFound: page('Link not found', 'This link does not exist. Check it for typos, or ask the person who shared it for a new one.'),
-    unavailable: page('Try again in a moment', 'This link cannot be opened right now. Please try again in a few seconds.'),
+    notFound: page(
+      'Link not found',
+      'This link does not exist. Check it for typos, or ask the person who shared it for a new one.',
+    ),
+    unavailable: page(
+      'Try again in a moment',
+      'This link cannot be opened right now. Please try again in a few seconds.',
+    ),
   };
   app.route({
     method: ['GET', 'HEAD'],
@@ -81,7 +91,10 @@ export function redirectRoutes(
     },
   });
 
-  const fastCount = { GET: metrics.requests.labels('GET', '/:slug', '302'), HEAD: metrics.requests.labels('HEAD', '/:slug', '302') };
+  const fastCount = {
+    GET: metrics.requests.labels('GET', '/:slug', '302'),
+    HEAD: metrics.requests.labels('HEAD', '/:slug', '302'),
+  };
   const fastLatency = { GET: metrics.latency.labels('GET', '/:slug'), HEAD: metrics.latency.labels('HEAD', '/:slug') };
   return (req, res) => {
     const method = req.method;
@@ -93,7 +106,12 @@ export function redirectRoutes(
     const link = cache.peek(path.slice(1));
     if (!link) return false;
     const started = process.hrtime.bigint();
-    const r = redirect(deps, link, { method, query: q < 0 ? '' : url.slice(q + 1), headers: req.headers, ip: clientIp(req, config.trustProxy) });
+    const r = redirect(deps, link, {
+      method,
+      query: q < 0 ? '' : url.slice(q + 1),
+      headers: req.headers,
+      ip: clientIp(req, config.trustProxy),
+    });
     res.writeHead(302, redirectHeaders(r));
     res.end();
     fastCount[method].inc();

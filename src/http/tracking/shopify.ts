@@ -17,8 +17,14 @@ import type { RawConversion } from '../../core/conversion-input.js';
 import { parseJsonExact } from '../../core/exact-json.js';
 import { sumDecimals } from '../../core/money.js';
 import {
-  deliveryIsFresh, idText, readShopifyEvent, SHOPIFY_TOPICS,
-  type ShopifyEvent, type ShopifyOrder, type ShopifyRefund, type ShopifyTopic,
+  deliveryIsFresh,
+  idText,
+  readShopifyEvent,
+  SHOPIFY_TOPICS,
+  type ShopifyEvent,
+  type ShopifyOrder,
+  type ShopifyRefund,
+  type ShopifyTopic,
 } from '../../core/shopify-payload.js';
 import { findWorkspace, type Workspace } from '../../db/workspaces.js';
 import { sendProblem } from '../errors.js';
@@ -58,8 +64,12 @@ export function orderToConversion(order: ShopifyOrder): RawConversion {
 
 /** What this refund gave back, as an exact decimal: its successful refund transactions, else its line items' subtotals. */
 export function refundAmount(refund: ShopifyRefund): string | null {
-  const transactions = (refund.transactions ?? []).filter((t) => t.kind === 'refund' && (t.status ?? 'success') === 'success');
-  const parts = transactions.length ? transactions.map((t) => String(t.amount ?? '0')) : (refund.refund_line_items ?? []).map((l) => String(l.subtotal ?? '0'));
+  const transactions = (refund.transactions ?? []).filter(
+    (t) => t.kind === 'refund' && (t.status ?? 'success') === 'success',
+  );
+  const parts = transactions.length
+    ? transactions.map((t) => String(t.amount ?? '0'))
+    : (refund.refund_line_items ?? []).map((l) => String(l.subtotal ?? '0'));
   return sumDecimals(parts.length ? parts : ['0']);
 }
 
@@ -72,15 +82,36 @@ function claimedOrder(topic: string, body: unknown): RawConversion {
 
 const header = (v: string | string[] | undefined) => (typeof v === 'string' ? v : undefined);
 
-async function act(ctx: AppContext, clicks: ClickFinder, ws: Workspace, event: ShopifyEvent): Promise<Record<string, unknown>> {
+async function act(
+  ctx: AppContext,
+  clicks: ClickFinder,
+  ws: Workspace,
+  event: ShopifyEvent,
+): Promise<Record<string, unknown>> {
   if (event.topic === 'orders/create' || event.topic === 'orders/paid') {
-    const r = await ingest(ctx, clicks, ws, 'shopify', orderToConversion(event.order), { topic: event.topic, shopifyOrderName: event.order.name ?? null });
-    return r.ok ? { status: r.result.outcome, conversionId: r.result.conversionId, credited: r.result.status === 'credited' } : { status: 'rejected', reason: r.code };
+    const r = await ingest(ctx, clicks, ws, 'shopify', orderToConversion(event.order), {
+      topic: event.topic,
+      shopifyOrderName: event.order.name ?? null,
+    });
+    return r.ok
+      ? { status: r.result.outcome, conversionId: r.result.conversionId, credited: r.result.status === 'credited' }
+      : { status: 'rejected', reason: r.code };
   }
   const orderId = idText(event.topic === 'refunds/create' ? event.refund.order_id : event.order.id)!;
-  const r = await refundOrder(ctx, ws, 'shopify', event.topic === 'refunds/create'
-    ? { orderId, refund: refundAmount(event.refund) ?? 'invalid', isTest: event.test, eventKey: `shopify-refund-${idText(event.refund.id)}`, detail: { topic: event.topic } }
-    : { orderId, refund: 'cancel', isTest: event.test, detail: { topic: event.topic } });
+  const r = await refundOrder(
+    ctx,
+    ws,
+    'shopify',
+    event.topic === 'refunds/create'
+      ? {
+          orderId,
+          refund: refundAmount(event.refund) ?? 'invalid',
+          isTest: event.test,
+          eventKey: `shopify-refund-${idText(event.refund.id)}`,
+          detail: { topic: event.topic },
+        }
+      : { orderId, refund: 'cancel', isTest: event.test, detail: { topic: event.topic } },
+  );
   if (!r.ok) {
     await rejectEvent(ctx, ws, 'shopify', r.code, { order: orderId, test: event.test ? '1' : undefined });
     return { status: 'rejected', reason: r.code };
@@ -95,15 +126,32 @@ export function shopifyRoutes(scope: FastifyInstance, ctx: AppContext, clicks: C
     if (!ws) return sendProblem(reply, { code: 'not_found', message: 'No such workspace.' });
     const raw = typeof req.body === 'string' ? req.body : '';
     const topic = header(req.headers['x-shopify-topic']) ?? '';
-    if (!ws.shopify_webhook_secret || !verifyShopifyHmac(raw, header(req.headers['x-shopify-hmac-sha256']), ws.shopify_webhook_secret)) {
-      await rejectEvent(ctx, ws, 'shopify', ws.shopify_webhook_secret ? 'bad_signature' : 'shopify_not_connected', { order: undefined });
-      return sendProblem(reply, { code: 'bad_signature', message: 'X-Shopify-Hmac-Sha256 does not verify with the workspace’s Shopify secret.' });
+    if (
+      !ws.shopify_webhook_secret ||
+      !verifyShopifyHmac(raw, header(req.headers['x-shopify-hmac-sha256']), ws.shopify_webhook_secret)
+    ) {
+      await rejectEvent(ctx, ws, 'shopify', ws.shopify_webhook_secret ? 'bad_signature' : 'shopify_not_connected', {
+        order: undefined,
+      });
+      return sendProblem(reply, {
+        code: 'bad_signature',
+        message: 'X-Shopify-Hmac-Sha256 does not verify with the workspace’s Shopify secret.',
+      });
     }
     if (!SHOPIFY_TOPICS.includes(topic)) return reply.send({ status: 'ignored', topic });
 
-    const refuse = async (code: string, claimed: RawConversion, message: string, path?: string): Promise<FastifyReply> => {
+    const refuse = async (
+      code: string,
+      claimed: RawConversion,
+      message: string,
+      path?: string,
+    ): Promise<FastifyReply> => {
       await rejectEvent(ctx, ws, 'shopify', code, claimed);
-      return sendProblem(reply, { code, message, ...(path !== undefined ? { details: [{ path, code, message }] } : {}) });
+      return sendProblem(reply, {
+        code,
+        message,
+        ...(path !== undefined ? { details: [{ path, code, message }] } : {}),
+      });
     };
     const body = parseJsonExact(raw);
     if (body === undefined) return refuse('body_invalid', {}, 'The webhook body is not JSON.');
@@ -117,10 +165,15 @@ export function shopifyRoutes(scope: FastifyInstance, ctx: AppContext, clicks: C
     }
 
     const deliveryId = header(req.headers['x-shopify-webhook-id']);
-    const delivery = deliveryId ? { workspace_id: ws.id, provider: 'shopify', delivery_id: deliveryId.slice(0, 200) } : null;
+    const delivery = deliveryId
+      ? { workspace_id: ws.id, provider: 'shopify', delivery_id: deliveryId.slice(0, 200) }
+      : null;
     if (delivery) {
-      const claimed = await ctx.store.db.insertInto('webhook_deliveries').values({ ...delivery, received_at: ctx.clock() })
-        .onConflict((oc) => oc.columns(['workspace_id', 'provider', 'delivery_id']).doNothing()).executeTakeFirst();
+      const claimed = await ctx.store.db
+        .insertInto('webhook_deliveries')
+        .values({ ...delivery, received_at: ctx.clock() })
+        .onConflict((oc) => oc.columns(['workspace_id', 'provider', 'delivery_id']).doNothing())
+        .executeTakeFirst();
       if (Number(claimed.numInsertedOrUpdatedRows ?? 0) === 0) return reply.send({ status: 'duplicate_delivery' });
     }
     try {
@@ -128,8 +181,13 @@ export function shopifyRoutes(scope: FastifyInstance, ctx: AppContext, clicks: C
     } catch (e) {
       // Not acted on: Shopify's retry must be able to claim the delivery again.
       if (delivery) {
-        await ctx.store.db.deleteFrom('webhook_deliveries').where('workspace_id', '=', delivery.workspace_id)
-          .where('provider', '=', delivery.provider).where('delivery_id', '=', delivery.delivery_id).execute().catch(() => undefined);
+        await ctx.store.db
+          .deleteFrom('webhook_deliveries')
+          .where('workspace_id', '=', delivery.workspace_id)
+          .where('provider', '=', delivery.provider)
+          .where('delivery_id', '=', delivery.delivery_id)
+          .execute()
+          .catch(() => undefined);
       }
       throw e;
     }

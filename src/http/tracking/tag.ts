@@ -36,7 +36,10 @@ export const TAG_ETAG = `"tp${TAG_VERSION}-${createHash('sha256').update(TAG_SCR
  * May a page of `origin` send conversions for this offer? Its host must be the destination's or an allowed extra
  * domain, on the destination's port or the default one: exactly where a deep link may lead.
  */
-export function originAllowed(origin: string | undefined, offer: Pick<OfferRow, 'destination_url' | 'deep_links'>): boolean {
+export function originAllowed(
+  origin: string | undefined,
+  offer: Pick<OfferRow, 'destination_url' | 'deep_links'>,
+): boolean {
   if (!origin || origin === 'null' || !/^https?:\/\/[^/]+$/i.test(origin)) return false;
   let extra: string[];
   try {
@@ -61,7 +64,9 @@ function allow(reply: FastifyReply, origin: string): void {
 }
 
 /** What /collect answers: a problem, or the recorded conversion; `allowOrigin` once the origin is known to be the offer's. */
-type CollectAnswer = { allowOrigin: boolean } & ({ problem: Problem } | { status: string; conversionId: string | null });
+type CollectAnswer = { allowOrigin: boolean } & (
+  { problem: Problem } | { status: string; conversionId: string | null }
+);
 
 export function tagRoutes(app: FastifyInstance, ctx: AppContext, clicks: ClickFinder, held: ConversionBuffer): void {
   app.get('/t.js', { schema: { hide: true } }, async (req, reply) => {
@@ -87,7 +92,9 @@ export function tagRoutes(app: FastifyInstance, ctx: AppContext, clicks: ClickFi
   app.register(async (scope) => {
     // sendBeacon posts text/plain; custom integrations may post application/json. Both are read as JSON text.
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
+    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) =>
+      done(null, body),
+    );
 
     scope.options('/collect', { schema: { hide: true } }, async (req: FastifyRequest, reply) => {
       reply.header('vary', 'Origin');
@@ -112,7 +119,11 @@ export function tagRoutes(app: FastifyInstance, ctx: AppContext, clicks: ClickFi
       const origin = req.headers.origin;
       const text = typeof req.body === 'string' ? req.body.trim() : '';
       const body = text ? jsonParams(text) : {};
-      if (!body) return sendProblem(reply, { code: 'body_invalid', message: 'The body must be a JSON object such as {"offer":"off_…","orderId":"1001","amount":"49.90"}.' });
+      if (!body)
+        return sendProblem(reply, {
+          code: 'body_invalid',
+          message: 'The body must be a JSON object such as {"offer":"off_…","orderId":"1001","amount":"49.90"}.',
+        });
       const raw = rawConversion({ ...onlyStrings(req.query), ...body });
       // The tag's first-party cookie travels in the body; Touchpoint's own cookie (sent with a beacon when the
       // browser allows it) fills in, as for the pixel.
@@ -136,7 +147,9 @@ export function tagRoutes(app: FastifyInstance, ctx: AppContext, clicks: ClickFi
     /** The conversion of one /collect request, checked and recorded: also what a held one runs when the database returns. */
     const collect = async (raw: RawConversion, origin: string | undefined): Promise<CollectAnswer> => {
       const named = raw.offer?.trim();
-      const ws = (named && OFFER_ID.test(named) ? await findWorkspaceByOffer(ctx.store.db, named) : undefined) ?? (await workspaceOfClick(ctx, raw.click));
+      const ws =
+        (named && OFFER_ID.test(named) ? await findWorkspaceByOffer(ctx.store.db, named) : undefined) ??
+        (await workspaceOfClick(ctx, raw.click));
       const offer = ws ? await offerOf(ws, raw) : undefined;
       if (!ws || !offer) {
         const [code, message] = named
@@ -151,7 +164,10 @@ export function tagRoutes(app: FastifyInstance, ctx: AppContext, clicks: ClickFi
         await rejectEvent(ctx, ws, 'tag', 'origin_not_allowed', raw);
         return {
           allowOrigin: false,
-          problem: { code: 'origin_not_allowed', message: `${origin} is not the offer's website nor one of its allowed domains (deepLinks.extraDomains).` },
+          problem: {
+            code: 'origin_not_allowed',
+            message: `${origin} is not the offer's website nor one of its allowed domains (deepLinks.extraDomains).`,
+          },
         };
       }
       const r = await ingest(ctx, clicks, ws, 'tag', raw, origin ? { origin } : {});

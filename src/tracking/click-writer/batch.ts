@@ -10,8 +10,27 @@ export interface ClickWriter {
 }
 
 export const COLUMNS: (keyof ClickRow)[] = [
-  'id', 'workspace_id', 'link_id', 'offer_id', 'member_id', 'created_at', 'tracked', 'ip_hash', 'ip_truncated', 'user_agent',
-  'referrer_host', 'country', 'device', 'is_bot', 'bot_reason', 'is_unique', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5',
+  'id',
+  'workspace_id',
+  'link_id',
+  'offer_id',
+  'member_id',
+  'created_at',
+  'tracked',
+  'ip_hash',
+  'ip_truncated',
+  'user_agent',
+  'referrer_host',
+  'country',
+  'device',
+  'is_bot',
+  'bot_reason',
+  'is_unique',
+  'sub1',
+  'sub2',
+  'sub3',
+  'sub4',
+  'sub5',
 ];
 
 const zones = new Map<string, LocalDays>();

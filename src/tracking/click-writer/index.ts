@@ -10,7 +10,10 @@ import { sqliteClickWriter } from './sqlite.js';
 
 export type { ClickRow, ClickWriter } from './batch.js';
 
-const WRITERS: Record<DialectKind, (store: Store) => ClickWriter> = { sqlite: (store) => sqliteClickWriter(store), postgres: postgresClickWriter };
+const WRITERS: Record<DialectKind, (store: Store) => ClickWriter> = {
+  sqlite: (store) => sqliteClickWriter(store),
+  postgres: postgresClickWriter,
+};
 
 export function openClickWriter(store: Store): ClickWriter {
   return WRITERS[store.dialect.name](store);

@@ -7,9 +7,27 @@ import { COLUMNS, rollupDays, type ClickRow, type ClickWriter } from './batch.js
 
 /** PostgreSQL column types, for the array parameters of the batch insert. */
 const PG_TYPES: Record<keyof ClickRow, string> = {
-  id: 'text', workspace_id: 'text', link_id: 'text', offer_id: 'text', member_id: 'text', created_at: 'bigint', tracked: 'int',
-  ip_hash: 'text', ip_truncated: 'text', user_agent: 'text', referrer_host: 'text', country: 'text', device: 'text', is_bot: 'int',
-  bot_reason: 'text', is_unique: 'int', sub1: 'text', sub2: 'text', sub3: 'text', sub4: 'text', sub5: 'text',
+  id: 'text',
+  workspace_id: 'text',
+  link_id: 'text',
+  offer_id: 'text',
+  member_id: 'text',
+  created_at: 'bigint',
+  tracked: 'int',
+  ip_hash: 'text',
+  ip_truncated: 'text',
+  user_agent: 'text',
+  referrer_host: 'text',
+  country: 'text',
+  device: 'text',
+  is_bot: 'int',
+  bot_reason: 'text',
+  is_unique: 'int',
+  sub1: 'text',
+  sub2: 'text',
+  sub3: 'text',
+  sub4: 'text',
+  sub5: 'text',
 };
 
 export function postgresClickWriter(store: Store): ClickWriter {
@@ -25,7 +43,10 @@ export function postgresClickWriter(store: Store): ClickWriter {
       await store.db.transaction().execute(async (tx) => {
         for (const id of ids) await lockRollup(tx, id, 'shared');
         const days = rollupDays(rows, await rollupZones(tx, ids));
-        const arrays = [...COLUMNS.map((c) => sql`${rows.map((r) => r[c])}::${sql.raw(PG_TYPES[c])}[]`), sql`${days}::text[]`];
+        const arrays = [
+          ...COLUMNS.map((c) => sql`${rows.map((r) => r[c])}::${sql.raw(PG_TYPES[c])}[]`),
+          sql`${days}::text[]`,
+        ];
         await sql`
           with input as (select * from unnest(${sql.join(arrays)}) as t(${aliases})),
           inserted as (insert into clicks (${columns}) select ${columns} from input on conflict (id) do nothing returning id),
@@ -50,20 +71,29 @@ function tierStatements(store: Store) {
   const key = first!.key.map((c) => sql.ref(`i.${c}`));
   const counted = sql`
     select ${sql.join([
-      sql`i.workspace_id`, sql`i.day`, ...key, ...first!.carried.map((c) => sql`coalesce(min(${sql.ref(`i.${c}`)}), '') as ${sql.ref(c)}`),
-      sql`count(*) as clicks`, sql`sum(i.is_unique) as unique_clicks`,
+      sql`i.workspace_id`,
+      sql`i.day`,
+      ...key,
+      ...first!.carried.map((c) => sql`coalesce(min(${sql.ref(`i.${c}`)}), '') as ${sql.ref(c)}`),
+      sql`count(*) as clicks`,
+      sql`sum(i.is_unique) as unique_clicks`,
     ])}
     from input i join inserted using (id)
     where i.day is not null and i.tracked = 1 and i.is_bot = 0
     group by ${sql.join([sql`i.workspace_id`, sql`i.day`, ...key])}`;
   const rows = [
     sql`${cte(first!)} as (${counted})`,
-    ...coarser.map((tier) => sql`${cte(tier)} as (${sql.join(clickTierSums(store.dialect, tier, cte(sourceTier(tier))), sql` union all `)})`),
+    ...coarser.map(
+      (tier) =>
+        sql`${cte(tier)} as (${sql.join(clickTierSums(store.dialect, tier, cte(sourceTier(tier))), sql` union all `)})`,
+    ),
   ];
   const upsert = (tier: ClickTier) => {
     const all = clickTierColumns(tier);
     const conflict = refs(all.slice(0, 2 + tier.key.length));
-    const add = CLICK_MEASURES.map((m) => sql`${sql.ref(m)} = ${sql.table(tier.table)}.${sql.ref(m)} + excluded.${sql.ref(m)}`);
+    const add = CLICK_MEASURES.map(
+      (m) => sql`${sql.ref(m)} = ${sql.table(tier.table)}.${sql.ref(m)} + excluded.${sql.ref(m)}`,
+    );
     return sql`insert into ${sql.table(tier.table)} (${refs(all)}) select ${refs(all)} from ${cte(tier)}
       order by ${conflict} on conflict (${conflict}) do update set ${sql.join(add)}`;
   };

@@ -17,7 +17,9 @@ function insertFor(rows) {
   let stmt = statements.get(rows);
   if (!stmt) {
     const tuple = `(${COLUMNS.map(() => '?').join(', ')})`;
-    stmt = db.prepare(`insert or ignore into clicks (${COLUMNS.join(', ')}) values ${Array(rows).fill(tuple).join(', ')}`);
+    stmt = db.prepare(
+      `insert or ignore into clicks (${COLUMNS.join(', ')}) values ${Array(rows).fill(tuple).join(', ')}`,
+    );
     statements.set(rows, stmt);
   }
   return stmt;
@@ -79,7 +81,8 @@ const insertAll = db.transaction((values, days, periods, zones) => {
     // Some of these clicks were already written (a retried batch): find which, so only new ones are counted.
     rollback.run();
     release.run();
-    for (let i = row; i < row + n; i++) inserted[i] = insertFor(1).run(values.slice(i * WIDTH, (i + 1) * WIDTH)).changes;
+    for (let i = row; i < row + n; i++)
+      inserted[i] = insertFor(1).run(values.slice(i * WIDTH, (i + 1) * WIDTH)).changes;
   }
   // The first tier counts the new clicks (one click each, and its uniqueness: the measures in order); each further tier
   // sums the rows of the one it is built from.
@@ -90,7 +93,12 @@ const insertAll = db.transaction((values, days, periods, zones) => {
   for (let i = 0; i < total; i++) {
     const base = i * WIDTH;
     if (!inserted[i] || days[i] === null || values[base + AT.tracked] !== 1 || values[base + AT.bot] !== 0) continue;
-    addTo(counted, first.keyWidth, [values[base + AT.workspace], days[i], ...from.map((c) => values[base + c] ?? '')], [1, values[base + AT.unique]]);
+    addTo(
+      counted,
+      first.keyWidth,
+      [values[base + AT.workspace], days[i], ...from.map((c) => values[base + c] ?? '')],
+      [1, values[base + AT.unique]],
+    );
   }
   for (const tier of TIERS.slice(1)) {
     const sums = new Map();
@@ -116,6 +124,10 @@ parentPort.on('message', (message) => {
     insertAll(message.values, message.days, message.periods, message.zones);
     parentPort.postMessage({ type: 'written', id: message.id });
   } catch (error) {
-    parentPort.postMessage({ type: 'failed', id: message.id, error: String(error && error.message ? error.message : error) });
+    parentPort.postMessage({
+      type: 'failed',
+      id: message.id,
+      error: String(error && error.message ? error.message : error),
+    });
   }
 });

@@ -14,13 +14,15 @@ export const MEMBER_COLUMNS: ImportColumn[] = [
   { field: 'external_id', label: 'external_id', names: ['external_id', 'externalid', 'id'] },
 ];
 
-export const MEMBER_TEMPLATE = 'name,email,instagram,tiktok,youtube,reach,project,tags,external_id\r\nMarie Dupont,marie@example.com,@marie.d,@mariedupont,,120000,Spring team,beauty;vip,CRM-1042\r\n';
+export const MEMBER_TEMPLATE =
+  'name,email,instagram,tiktok,youtube,reach,project,tags,external_id\r\nMarie Dupont,marie@example.com,@marie.d,@mariedupont,,120000,Spring team,beauty;vip,CRM-1042\r\n';
 
 /** What can be seen without the server; everything else (e.g. an email already taken) comes back from the import. */
 export function checkMemberRow(value: (field: string) => string): ProblemDetail[] {
   const out: ProblemDetail[] = [];
   if (!value('name').trim()) out.push({ path: 'name', code: 'required', message: 'A member needs a name.' });
   const reach = value('reach').replace(/[,_\s]/g, '');
-  if (reach && !/^\d+$/.test(reach)) out.push({ path: 'reach', code: 'reach_invalid', message: 'Reach is a whole number of followers.' });
+  if (reach && !/^\d+$/.test(reach))
+    out.push({ path: 'reach', code: 'reach_invalid', message: 'Reach is a whole number of followers.' });
   return out;
 }

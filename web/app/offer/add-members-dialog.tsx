@@ -16,7 +16,6 @@ interface Picked {
   deepLinkUrl: string;
 }
 
-
 interface Props {
   offer: Offer;
   /** Members already on the offer, with their payout option: adding them again changes it. */
@@ -41,14 +40,24 @@ export function AddMembersDialog({ offer, onOffer, open, onClose, onDone }: Prop
   const [error, setError] = useState<unknown>(null);
 
   const results = useResource(
-    (signal) => (open && mode === 'search' ? api.get<Page<Member>>('/members', { q: q.trim() || undefined, limit: 20 }, signal) : Promise.resolve(null)),
+    (signal) =>
+      open && mode === 'search'
+        ? api.get<Page<Member>>('/members', { q: q.trim() || undefined, limit: 20 }, signal)
+        : Promise.resolve(null),
     [q, mode, open],
   );
   const isPicked = (id: string) => picked.some((p) => p.member.id === id);
   const add = (members: Member[]) =>
-    setPicked((cur) => [...cur, ...members.filter((m) => !cur.some((p) => p.member.id === m.id)).map((member) => ({ member, payoutOptionId: onOffer.get(member.id) ?? defaultPayout, deepLinkUrl: '' }))]);
-  const toggle = (m: Member) => (isPicked(m.id) ? setPicked((cur) => cur.filter((p) => p.member.id !== m.id)) : add([m]));
-  const update = (i: number, patch: Partial<Picked>) => setPicked((cur) => cur.map((p, j) => (j === i ? { ...p, ...patch } : p)));
+    setPicked((cur) => [
+      ...cur,
+      ...members
+        .filter((m) => !cur.some((p) => p.member.id === m.id))
+        .map((member) => ({ member, payoutOptionId: onOffer.get(member.id) ?? defaultPayout, deepLinkUrl: '' })),
+    ]);
+  const toggle = (m: Member) =>
+    isPicked(m.id) ? setPicked((cur) => cur.filter((p) => p.member.id !== m.id)) : add([m]);
+  const update = (i: number, patch: Partial<Picked>) =>
+    setPicked((cur) => cur.map((p, j) => (j === i ? { ...p, ...patch } : p)));
 
   const findProject = async () => {
     if (!project.trim()) return;
@@ -76,7 +85,11 @@ export function AddMembersDialog({ offer, onOffer, open, onClose, onDone }: Prop
     setError(null);
     try {
       const r = await api.post<AddMembersResult>(`/offers/${offer.id}/members`, {
-        members: picked.map((p) => ({ memberId: p.member.id, payoutOptionId: p.payoutOptionId || undefined, ...(p.deepLinkUrl.trim() ? { deepLinkUrl: p.deepLinkUrl.trim() } : {}) })),
+        members: picked.map((p) => ({
+          memberId: p.member.id,
+          payoutOptionId: p.payoutOptionId || undefined,
+          ...(p.deepLinkUrl.trim() ? { deepLinkUrl: p.deepLinkUrl.trim() } : {}),
+        })),
         generateLinks,
         generateCodes,
         ...(generateCodes ? { codePattern: codePattern.trim() || undefined } : {}),
@@ -92,7 +105,10 @@ export function AddMembersDialog({ offer, onOffer, open, onClose, onDone }: Prop
 
   const errors = fieldErrors(error);
   // Tiers left out: the option's title and base rate fit a select on a phone.
-  const payoutOptions = offer.payoutOptions.map((p) => ({ value: p.id, label: `${p.title} (${describePayout({ ...p, tiers: [] }, offer.currency, offer.conversionType)})` }));
+  const payoutOptions = offer.payoutOptions.map((p) => ({
+    value: p.id,
+    label: `${p.title} (${describePayout({ ...p, tiers: [] }, offer.currency, offer.conversionType)})`,
+  }));
   return (
     <Dialog
       open={open}
@@ -109,20 +125,45 @@ export function AddMembersDialog({ offer, onOffer, open, onClose, onDone }: Prop
         </>
       }
     >
-      <Tabs label="Pick members" value={mode} onChange={setMode} options={[{ value: 'search', label: 'Pick members' }, { value: 'project', label: 'A whole project' }]} />
+      <Tabs
+        label="Pick members"
+        value={mode}
+        onChange={setMode}
+        options={[
+          { value: 'search', label: 'Pick members' },
+          { value: 'project', label: 'A whole project' },
+        ]}
+      />
       {mode === 'search' ? (
         <div className="picker">
-          <input type="search" className="search" value={typed} onChange={(e) => setTyped(e.target.value)} placeholder="Search by name, email or handle" aria-label="Search members to add" />
+          <input
+            type="search"
+            className="search"
+            value={typed}
+            onChange={(e) => setTyped(e.target.value)}
+            placeholder="Search by name, email or handle"
+            aria-label="Search members to add"
+          />
           {results.loading && !results.data && <Loading label="Searching…" />}
           <ErrorMessage error={results.error} onRetry={results.reload} />
-          {results.data && !results.data.data.length && <p className="muted">{q.trim() ? `No member matches “${q.trim()}”.` : 'No members yet. Add or import members first.'}</p>}
+          {results.data && !results.data.data.length && (
+            <p className="muted">
+              {q.trim() ? `No member matches “${q.trim()}”.` : 'No members yet. Add or import members first.'}
+            </p>
+          )}
           <ul className="pick-list">
             {results.data?.data.map((m) => (
               <li key={m.id}>
                 <Checkbox
                   checked={isPicked(m.id)}
                   onChange={() => toggle(m)}
-                  label={<><span className="strong">{m.name}</span> <span className="muted small">{[m.email, handles(m)].filter(Boolean).join(' · ')}</span>{onOffer.has(m.id) && <span className="tag">on this offer</span>}</>}
+                  label={
+                    <>
+                      <span className="strong">{m.name}</span>{' '}
+                      <span className="muted small">{[m.email, handles(m)].filter(Boolean).join(' · ')}</span>
+                      {onOffer.has(m.id) && <span className="tag">on this offer</span>}
+                    </>
+                  }
                 />
               </li>
             ))}
@@ -131,10 +172,24 @@ export function AddMembersDialog({ offer, onOffer, open, onClose, onDone }: Prop
       ) : (
         <div className="picker">
           <div className="inline-form">
-            <TextField label="Project or group" value={project} onChange={setProject} placeholder="e.g. Spring team" hint="Every member whose project is exactly this." />
-            <Button onClick={() => void findProject()} busy={projectState.busy}>Add everyone in it</Button>
+            <TextField
+              label="Project or group"
+              value={project}
+              onChange={setProject}
+              placeholder="e.g. Spring team"
+              hint="Every member whose project is exactly this."
+            />
+            <Button onClick={() => void findProject()} busy={projectState.busy}>
+              Add everyone in it
+            </Button>
           </div>
-          {projectState.found !== undefined && <p className="muted">{projectState.found ? `${projectState.found} member${projectState.found === 1 ? '' : 's'} found and added below.` : `Nobody is in the project “${project.trim()}”.`}</p>}
+          {projectState.found !== undefined && (
+            <p className="muted">
+              {projectState.found
+                ? `${projectState.found} member${projectState.found === 1 ? '' : 's'} found and added below.`
+                : `Nobody is in the project “${project.trim()}”.`}
+            </p>
+          )}
           <ErrorMessage error={projectState.error} />
         </div>
       )}
@@ -144,9 +199,19 @@ export function AddMembersDialog({ offer, onOffer, open, onClose, onDone }: Prop
           <legend>{picked.length} selected</legend>
           {payoutOptions.length > 1 && (
             <Field label="Payout option for everyone" htmlFor="payout-all">
-              <select id="payout-all" value="" onChange={(e) => e.target.value && setPicked((cur) => cur.map((p) => ({ ...p, payoutOptionId: e.target.value })))}>
+              <select
+                id="payout-all"
+                value=""
+                onChange={(e) =>
+                  e.target.value && setPicked((cur) => cur.map((p) => ({ ...p, payoutOptionId: e.target.value })))
+                }
+              >
                 <option value="">Set all to…</option>
-                {payoutOptions.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
+                {payoutOptions.map((o) => (
+                  <option key={o.value} value={o.value}>
+                    {o.label}
+                  </option>
+                ))}
               </select>
             </Field>
           )}
@@ -155,15 +220,40 @@ export function AddMembersDialog({ offer, onOffer, open, onClose, onDone }: Prop
               <li key={p.member.id} className="picked-row" data-testid="picked-member">
                 <div className="picked-name">
                   <span className="strong">{p.member.name}</span>
-                  <button type="button" className="link-button small" onClick={() => toggle(p.member)} aria-label={`Remove ${p.member.name}`}>Remove</button>
+                  <button
+                    type="button"
+                    className="link-button small"
+                    onClick={() => toggle(p.member)}
+                    aria-label={`Remove ${p.member.name}`}
+                  >
+                    Remove
+                  </button>
                 </div>
                 <Field label="Payout" htmlFor={`pay-${p.member.id}`} error={errors[`members.${i}.payoutOptionId`]}>
-                  <select id={`pay-${p.member.id}`} value={p.payoutOptionId} onChange={(e) => update(i, { payoutOptionId: e.target.value })}>
-                    {payoutOptions.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
+                  <select
+                    id={`pay-${p.member.id}`}
+                    value={p.payoutOptionId}
+                    onChange={(e) => update(i, { payoutOptionId: e.target.value })}
+                  >
+                    {payoutOptions.map((o) => (
+                      <option key={o.value} value={o.value}>
+                        {o.label}
+                      </option>
+                    ))}
                   </select>
                 </Field>
-                <Field label="Deep link (optional)" htmlFor={`deep-${p.member.id}`} error={errors[`members.${i}.deepLinkUrl`]}>
-                  <input id={`deep-${p.member.id}`} value={p.deepLinkUrl} placeholder="A page of the shop" inputMode="url" onChange={(e) => update(i, { deepLinkUrl: e.target.value })} />
+                <Field
+                  label="Deep link (optional)"
+                  htmlFor={`deep-${p.member.id}`}
+                  error={errors[`members.${i}.deepLinkUrl`]}
+                >
+                  <input
+                    id={`deep-${p.member.id}`}
+                    value={p.deepLinkUrl}
+                    placeholder="A page of the shop"
+                    inputMode="url"
+                    onChange={(e) => update(i, { deepLinkUrl: e.target.value })}
+                  />
                 </Field>
               </li>
             ))}
@@ -173,10 +263,26 @@ export function AddMembersDialog({ offer, onOffer, open, onClose, onDone }: Prop
 
       <fieldset className="fieldset">
         <legend>Generate</legend>
-        <Checkbox label="A tracking link for each member" checked={generateLinks} onChange={setGenerateLinks} hint="Members who already have one keep it; a deep link always gets a new link." />
-        <Checkbox label="A personal promo code for each member" checked={generateCodes} onChange={setGenerateCodes} hint="Members who already have an active code on this offer keep it." />
+        <Checkbox
+          label="A tracking link for each member"
+          checked={generateLinks}
+          onChange={setGenerateLinks}
+          hint="Members who already have one keep it; a deep link always gets a new link."
+        />
+        <Checkbox
+          label="A personal promo code for each member"
+          checked={generateCodes}
+          onChange={setGenerateCodes}
+          hint="Members who already have an active code on this offer keep it."
+        />
         {generateCodes && (
-          <TextField label="Code pattern" value={codePattern} onChange={setCodePattern} error={errors.codePattern} hint="{NAME} is the member’s name, {RAND4} four random characters: MARIE7K3Q." />
+          <TextField
+            label="Code pattern"
+            value={codePattern}
+            onChange={setCodePattern}
+            error={errors.codePattern}
+            hint="{NAME} is the member’s name, {RAND4} four random characters: MARIE7K3Q."
+          />
         )}
       </fieldset>
       <ErrorMessage error={error} />

@@ -17,7 +17,6 @@ interface Props {
   onSent: (text: string) => void;
 }
 
-
 const SKIP_TEXT: Record<string, string> = {
   no_email: 'no email address',
   not_on_offer: 'not on this offer',
@@ -50,7 +49,9 @@ export function EmailMembersDialog({ offer, selected, withoutEmail, open, onClos
       setBusy(false);
     }
   };
-  const who = selected.length ? `the ${selected.length} selected member${selected.length === 1 ? '' : 's'}` : 'every member of this offer';
+  const who = selected.length
+    ? `the ${selected.length} selected member${selected.length === 1 ? '' : 's'}`
+    : 'every member of this offer';
   return (
     <Dialog
       open={open}
@@ -60,13 +61,28 @@ export function EmailMembersDialog({ offer, selected, withoutEmail, open, onClos
       footer={
         <>
           <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" busy={busy}>Send emails</Button>
+          <Button type="submit" variant="primary" busy={busy}>
+            Send emails
+          </Button>
         </>
       }
     >
-      <p>Sends {who} an email with their tracking link, their promo code and what they earn on “{offer.name}”.</p>
-      {!!noEmail && <p className="notice notice-warning">{noEmail} of them ha{noEmail === 1 ? 's' : 've'} no email address and will be skipped.</p>}
-      <TextAreaField label="Your note (optional)" value={message} onChange={setMessage} rows={4} error={fieldErrors(error).message} placeholder="Thanks for joining our spring campaign! Your code gives your followers 15% off." />
+      <p>
+        Sends {who} an email with their tracking link, their promo code and what they earn on “{offer.name}”.
+      </p>
+      {!!noEmail && (
+        <p className="notice notice-warning">
+          {noEmail} of them ha{noEmail === 1 ? 's' : 've'} no email address and will be skipped.
+        </p>
+      )}
+      <TextAreaField
+        label="Your note (optional)"
+        value={message}
+        onChange={setMessage}
+        rows={4}
+        error={fieldErrors(error).message}
+        placeholder="Thanks for joining our spring campaign! Your code gives your followers 15% off."
+      />
       <ErrorMessage error={error} />
     </Dialog>
   );

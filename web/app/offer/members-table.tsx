@@ -31,7 +31,12 @@ export function OfferMembersTable({ offer, rows, numbers, currency, selectable, 
           <tr>
             {selectable && (
               <th className="check">
-                <input type="checkbox" aria-label="Select every member" checked={all} onChange={() => onSelect(all ? new Set() : new Set(rows.map((r) => r.member.id)))} />
+                <input
+                  type="checkbox"
+                  aria-label="Select every member"
+                  checked={all}
+                  onChange={() => onSelect(all ? new Set() : new Set(rows.map((r) => r.member.id)))}
+                />
               </th>
             )}
             <th>Member</th>
@@ -54,18 +59,27 @@ export function OfferMembersTable({ offer, rows, numbers, currency, selectable, 
               <tr key={r.member.id} data-member={r.member.id}>
                 {selectable && (
                   <td className="check">
-                    <input type="checkbox" aria-label={`Select ${r.member.name}`} checked={selected.has(r.member.id)} onChange={() => toggle(r.member.id)} />
+                    <input
+                      type="checkbox"
+                      aria-label={`Select ${r.member.name}`}
+                      checked={selected.has(r.member.id)}
+                      onChange={() => toggle(r.member.id)}
+                    />
                   </td>
                 )}
                 <td data-label="Member">
                   <span className="strong member-name">{r.member.name}</span>
-                  <div className="muted small">{[r.member.email, handles(r.member)].filter(Boolean).join(' · ') || 'No email or handle'}</div>
+                  <div className="muted small">
+                    {[r.member.email, handles(r.member)].filter(Boolean).join(' · ') || 'No email or handle'}
+                  </div>
                 </td>
                 <td data-label="Tracking link">
                   {links.length ? (
                     links.map((l) => (
                       <div key={l.id} className="link-cell">
-                        <code className="link-url" title={l.deepLinkUrl ? `Opens ${l.deepLinkUrl}` : undefined}>{l.url.replace(/^https?:\/\//, '')}</code>
+                        <code className="link-url" title={l.deepLinkUrl ? `Opens ${l.deepLinkUrl}` : undefined}>
+                          {l.url.replace(/^https?:\/\//, '')}
+                        </code>
                         <CopyButton text={l.url} what={`${r.member.name}’s link`} />
                         {l.deepLinkUrl && <div className="muted small">deep link</div>}
                       </div>
@@ -75,13 +89,29 @@ export function OfferMembersTable({ offer, rows, numbers, currency, selectable, 
                   )}
                 </td>
                 <td data-label="Promo code">
-                  {codes.length ? codes.map((c) => <code key={c.id} className="code">{c.code}</code>) : <span className="muted">No code</span>}
+                  {codes.length ? (
+                    codes.map((c) => (
+                      <code key={c.id} className="code">
+                        {c.code}
+                      </code>
+                    ))
+                  ) : (
+                    <span className="muted">No code</span>
+                  )}
                 </td>
                 <td data-label="Payout">{payoutTitle.get(r.payoutOptionId) ?? '—'}</td>
-                <td data-label="Clicks" className="num">{formatNumber(clicks)}</td>
-                <td data-label="Conversions" className="num">{numbers ? formatNumber(n?.conversions ?? 0) : '—'}</td>
-                <td data-label="Sales" className="num">{numbers ? formatMoney(n?.netSalesMinor ?? 0, currency) : '—'}</td>
-                <td data-label="Commission" className="num">{numbers ? formatMoney(n?.commissionMinor ?? 0, currency) : '—'}</td>
+                <td data-label="Clicks" className="num">
+                  {formatNumber(clicks)}
+                </td>
+                <td data-label="Conversions" className="num">
+                  {numbers ? formatNumber(n?.conversions ?? 0) : '—'}
+                </td>
+                <td data-label="Sales" className="num">
+                  {numbers ? formatMoney(n?.netSalesMinor ?? 0, currency) : '—'}
+                </td>
+                <td data-label="Commission" className="num">
+                  {numbers ? formatMoney(n?.commissionMinor ?? 0, currency) : '—'}
+                </td>
               </tr>
             );
           })}

@@ -15,7 +15,15 @@ const ROSTER_COLUMNS: ImportColumn[] = [
   { field: 'new_code', label: 'new_code', names: ['new_code', 'code'], required: true },
 ];
 
-export function RosterActions({ offer, canEdit, onImported }: { offer: Offer; canEdit: boolean; onImported: () => void }) {
+export function RosterActions({
+  offer,
+  canEdit,
+  onImported,
+}: {
+  offer: Offer;
+  canEdit: boolean;
+  onImported: () => void;
+}) {
   const toast = useToast();
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -34,9 +42,17 @@ export function RosterActions({ offer, canEdit, onImported }: { offer: Offer; ca
   return (
     <>
       <div className="button-group" role="group" aria-label="Code roster">
-        <Button className="btn-small" busy={busy === 'csv'} onClick={() => void exportAs('csv')}>Export codes (CSV)</Button>
-        <Button className="btn-small" busy={busy === 'xlsx'} onClick={() => void exportAs('xlsx')}>Export codes (Excel)</Button>
-        {canEdit && offer.status !== 'archived' && <Button className="btn-small" onClick={() => setOpen(true)}>Import codes</Button>}
+        <Button className="btn-small" busy={busy === 'csv'} onClick={() => void exportAs('csv')}>
+          Export codes (CSV)
+        </Button>
+        <Button className="btn-small" busy={busy === 'xlsx'} onClick={() => void exportAs('xlsx')}>
+          Export codes (Excel)
+        </Button>
+        {canEdit && offer.status !== 'archived' && (
+          <Button className="btn-small" onClick={() => setOpen(true)}>
+            Import codes
+          </Button>
+        )}
       </div>
       <ErrorMessage error={error} />
       <ImportDialog
@@ -45,16 +61,20 @@ export function RosterActions({ offer, canEdit, onImported }: { offer: Offer; ca
         title="Import promo codes"
         intro={
           <p>
-            Export the roster, type each member’s code in the <code>new_code</code> column, and import the file here. A member’s
-            earlier code on this offer is switched off when they get a new one. Rows with an empty <code>new_code</code> are left
-            alone. Nothing changes until every row is right.
+            Export the roster, type each member’s code in the <code>new_code</code> column, and import the file here. A
+            member’s earlier code on this offer is switched off when they get a new one. Rows with an empty{' '}
+            <code>new_code</code> are left alone. Nothing changes until every row is right.
           </p>
         }
         columns={ROSTER_COLUMNS}
-        upload={(file, type) => api.upload<{ assigned: number; unchanged: number }>(`/offers/${offer.id}/code-roster`, file, type)}
+        upload={(file, type) =>
+          api.upload<{ assigned: number; unchanged: number }>(`/offers/${offer.id}/code-roster`, file, type)
+        }
         onDone={(r) => {
           setOpen(false);
-          toast(`${r.assigned} code${r.assigned === 1 ? '' : 's'} assigned${r.unchanged ? `, ${r.unchanged} unchanged` : ''}.`);
+          toast(
+            `${r.assigned} code${r.assigned === 1 ? '' : 's'} assigned${r.unchanged ? `, ${r.unchanged} unchanged` : ''}.`,
+          );
           onImported();
         }}
       />

@@ -13,7 +13,6 @@ import { Button, EmptyState, ErrorMessage, Loading, PageHeader, Tabs } from '../
 import { useCanEdit } from '../auth.js';
 import type { PageProps } from '../../shared/routes.js';
 
-
 type Status = '' | 'open' | 'acknowledged' | 'resolved';
 const STATUSES: { value: Status; label: string }[] = [
   { value: '', label: 'All' },
@@ -21,8 +20,16 @@ const STATUSES: { value: Status; label: string }[] = [
   { value: 'acknowledged', label: 'Acknowledged' },
   { value: 'resolved', label: 'Resolved' },
 ];
-const STATUS_WORDS: Record<Alert['status'], string> = { open: 'Open', acknowledged: 'Acknowledged', resolved: 'Resolved' };
-const RESOLUTION_WORDS: Record<string, string> = { code_disabled: 'code disabled', code_rotated: 'code replaced', subsided: 'redemptions back to normal' };
+const STATUS_WORDS: Record<Alert['status'], string> = {
+  open: 'Open',
+  acknowledged: 'Acknowledged',
+  resolved: 'Resolved',
+};
+const RESOLUTION_WORDS: Record<string, string> = {
+  code_disabled: 'code disabled',
+  code_rotated: 'code replaced',
+  subsided: 'redemptions back to normal',
+};
 const percent = (share: number) => `${Math.round(share * 100)}%`;
 
 export default function Alerts(_: PageProps) {
@@ -30,19 +37,31 @@ export default function Alerts(_: PageProps) {
   const toast = useToast();
   const [status, setStatus] = useQueryParam('status');
   // Names are read with the alerts: an alert can name a member or offer created since the page opened.
-  const list = useResource(async (signal) => {
-    const [page, offers, members] = await Promise.all([
-      api.get<Page<Alert>>('/alerts', { limit: 50, status: status || undefined }, signal),
-      getAll<Offer>('/offers', { limit: 100 }),
-      getAll<Member>('/members', { limit: 100 }),
-    ]);
-    return { ...page, offers: new Map(offers.map((o) => [o.id, o.name])), members: new Map(members.map((m) => [m.id, m.name])) };
-  }, [status]);
+  const list = useResource(
+    async (signal) => {
+      const [page, offers, members] = await Promise.all([
+        api.get<Page<Alert>>('/alerts', { limit: 50, status: status || undefined }, signal),
+        getAll<Offer>('/offers', { limit: 100 }),
+        getAll<Member>('/members', { limit: 100 }),
+      ]);
+      return {
+        ...page,
+        offers: new Map(offers.map((o) => [o.id, o.name])),
+        members: new Map(members.map((m) => [m.id, m.name])),
+      };
+    },
+    [status],
+  );
   const names = { data: list.data };
   const run = useAction(async () => {
-    const r = await api.post<{ codesChecked: number; raised: number; reopened: number; subsided: number }>('/alerts/run', {});
+    const r = await api.post<{ codesChecked: number; raised: number; reopened: number; subsided: number }>(
+      '/alerts/run',
+      {},
+    );
     const news = r.raised + r.reopened;
-    toast(`Checked ${formatNumber(r.codesChecked)} busy code${r.codesChecked === 1 ? '' : 's'}: ${news ? `${news} new alert${news === 1 ? '' : 's'}` : 'nothing new'}${r.subsided ? `, ${r.subsided} back to normal` : ''}.`);
+    toast(
+      `Checked ${formatNumber(r.codesChecked)} busy code${r.codesChecked === 1 ? '' : 's'}: ${news ? `${news} new alert${news === 1 ? '' : 's'}` : 'nothing new'}${r.subsided ? `, ${r.subsided} back to normal` : ''}.`,
+    );
     list.reload();
   });
 
@@ -52,15 +71,24 @@ export default function Alerts(_: PageProps) {
       <PageHeader
         title="Code leak alerts"
         subtitle="Promo codes redeemed far more than usual: often a code shared on a coupon site"
-        actions={canEdit && <Button variant="primary" onClick={() => void run.run()} busy={run.busy}>Run detection now</Button>}
+        actions={
+          canEdit && (
+            <Button variant="primary" onClick={() => void run.run()} busy={run.busy}>
+              Run detection now
+            </Button>
+          )
+        }
       />
       <ErrorMessage error={run.error} />
       <Tabs label="Show alerts" value={status as Status} options={STATUSES} onChange={setStatus} />
       {list.loading && !list.data && <Loading label="Loading alerts…" />}
       <ErrorMessage error={list.error} onRetry={list.reload} />
       {list.data && !alerts.length && (
-        <EmptyState title={status ? `No ${STATUS_WORDS[status as Alert['status']].toLowerCase()} alerts` : 'No leak alerts'}>
-          Touchpoint checks every promo code every 5 minutes and raises an alert when one is redeemed far above its usual daily rate, or mostly without its member’s clicks.
+        <EmptyState
+          title={status ? `No ${STATUS_WORDS[status as Alert['status']].toLowerCase()} alerts` : 'No leak alerts'}
+        >
+          Touchpoint checks every promo code every 5 minutes and raises an alert when one is redeemed far above its
+          usual daily rate, or mostly without its member’s clicks.
         </EmptyState>
       )}
       {alerts.map((a) => (
@@ -86,22 +114,57 @@ function reportOf(a: Alert): string {
   return `/reports?${new URLSearchParams({ codeId: a.codeId, groupBy: 'day', from })}`;
 }
 
-function AlertCard({ alert: a, canEdit, member, offer, onChanged }: { alert: Alert; canEdit: boolean; member: string; offer: string; onChanged: (text: string) => void }) {
+function AlertCard({
+  alert: a,
+  canEdit,
+  member,
+  offer,
+  onChanged,
+}: {
+  alert: Alert;
+  canEdit: boolean;
+  member: string;
+  offer: string;
+  onChanged: (text: string) => void;
+}) {
   const confirm = useConfirm();
   const [open, setOpen] = useState(a.status !== 'resolved');
-  const detail = useResource(async (signal) => (open ? api.get<Alert>(`/alerts/${a.id}`, undefined, signal) : null), [a.id, a.status, open]);
+  const detail = useResource(
+    async (signal) => (open ? api.get<Alert>(`/alerts/${a.id}`, undefined, signal) : null),
+    [a.id, a.status, open],
+  );
   const ev = detail.data?.evidence;
   const act = (kind: 'acknowledge' | 'disable-code' | 'rotate-code') => {
     const text = {
-      acknowledge: { title: `Acknowledge the alert on ${a.code}?`, body: 'The code keeps working. The alert comes back only if its redemptions in 24 hours double.', confirm: 'Acknowledge', done: 'Alert acknowledged.' },
-      'disable-code': { title: `Disable the code ${a.code}?`, body: `Orders with ${a.code} will no longer earn ${member} a commission (they are kept, marked "Code was disabled"). This cannot be undone from here.`, confirm: 'Disable code', done: `Code ${a.code} disabled.` },
-      'rotate-code': { title: `Replace the code ${a.code}?`, body: `${member} gets a new code in the same style and an email with it; ${a.code} is disabled.`, confirm: 'Replace code', done: '' },
+      acknowledge: {
+        title: `Acknowledge the alert on ${a.code}?`,
+        body: 'The code keeps working. The alert comes back only if its redemptions in 24 hours double.',
+        confirm: 'Acknowledge',
+        done: 'Alert acknowledged.',
+      },
+      'disable-code': {
+        title: `Disable the code ${a.code}?`,
+        body: `Orders with ${a.code} will no longer earn ${member} a commission (they are kept, marked "Code was disabled"). This cannot be undone from here.`,
+        confirm: 'Disable code',
+        done: `Code ${a.code} disabled.`,
+      },
+      'rotate-code': {
+        title: `Replace the code ${a.code}?`,
+        body: `${member} gets a new code in the same style and an email with it; ${a.code} is disabled.`,
+        confirm: 'Replace code',
+        done: '',
+      },
     }[kind];
     confirm({
-      title: text.title, body: text.body, confirm: text.confirm, danger: kind !== 'acknowledge',
+      title: text.title,
+      body: text.body,
+      confirm: text.confirm,
+      danger: kind !== 'acknowledge',
       action: async () => {
         const r = await api.post<Alert>(`/alerts/${a.id}/${kind}`, {});
-        onChanged(kind === 'rotate-code' ? `Code ${a.code} replaced${r.newCode ? ` by ${r.newCode}` : ''}.` : text.done);
+        onChanged(
+          kind === 'rotate-code' ? `Code ${a.code} replaced${r.newCode ? ` by ${r.newCode}` : ''}.` : text.done,
+        );
       },
     });
   };
@@ -110,31 +173,78 @@ function AlertCard({ alert: a, canEdit, member, offer, onChanged }: { alert: Ale
     <section className="card alert-card" data-testid="alert">
       <div className="section-head">
         <div>
-          <h2><span className="mono">{a.code}</span> <span className={`badge badge-${a.status === 'open' ? 'paused' : a.status === 'resolved' ? 'active' : 'pending'}`}>{STATUS_WORDS[a.status]}</span></h2>
-          <p className="muted small">{member} · {offer} · raised {formatDateTime(a.raisedAt)}{a.resolution && ` · resolved: ${RESOLUTION_WORDS[a.resolution] ?? a.resolution}`}</p>
+          <h2>
+            <span className="mono">{a.code}</span>{' '}
+            <span
+              className={`badge badge-${a.status === 'open' ? 'paused' : a.status === 'resolved' ? 'active' : 'pending'}`}
+            >
+              {STATUS_WORDS[a.status]}
+            </span>
+          </h2>
+          <p className="muted small">
+            {member} · {offer} · raised {formatDateTime(a.raisedAt)}
+            {a.resolution && ` · resolved: ${RESOLUTION_WORDS[a.resolution] ?? a.resolution}`}
+          </p>
         </div>
         <div className="actions">
           {canEdit && a.status === 'open' && <Button onClick={() => act('acknowledge')}>Acknowledge</Button>}
-          {canEdit && a.status !== 'resolved' && <Button variant="danger" onClick={() => act('disable-code')}>Disable code</Button>}
+          {canEdit && a.status !== 'resolved' && (
+            <Button variant="danger" onClick={() => act('disable-code')}>
+              Disable code
+            </Button>
+          )}
           {canEdit && a.status !== 'resolved' && <Button onClick={() => act('rotate-code')}>Rotate code</Button>}
-          {a.status === 'resolved' && <Button onClick={() => setOpen(!open)}>{open ? 'Hide details' : 'Show details'}</Button>}
-          <Link to={reportOf(a)} className="btn btn-ghost">Open in Reports</Link>
+          {a.status === 'resolved' && (
+            <Button onClick={() => setOpen(!open)}>{open ? 'Hide details' : 'Show details'}</Button>
+          )}
+          <Link to={reportOf(a)} className="btn btn-ghost">
+            Open in Reports
+          </Link>
         </div>
       </div>
       <p className="alert-why">
-        {a.rule === 'spike'
-          ? <><strong>{formatNumber(a.last24h)}</strong> redemptions in the last 24 hours, against a usual <strong>{formatNumber(a.baselineMedian)}</strong> a day.</>
-          : <><strong>{percent(a.noClickShare ?? 0)}</strong> of the last 24 hours’ orders with this code came without a click on {member}’s link: the code is probably shared somewhere else.</>}
+        {a.rule === 'spike' ? (
+          <>
+            <strong>{formatNumber(a.last24h)}</strong> redemptions in the last 24 hours, against a usual{' '}
+            <strong>{formatNumber(a.baselineMedian)}</strong> a day.
+          </>
+        ) : (
+          <>
+            <strong>{percent(a.noClickShare ?? 0)}</strong> of the last 24 hours’ orders with this code came without a
+            click on {member}’s link: the code is probably shared somewhere else.
+          </>
+        )}
       </p>
       {open && detail.loading && !ev && <Loading label="Loading the evidence…" />}
       <ErrorMessage error={detail.error} onRetry={detail.reload} />
       {open && ev && (
         <>
           <div className="stats">
-            <div className="stat"><div className="stat-label">Last 24 hours</div><div className="stat-value">{formatNumber(ev.last24h)}</div></div>
-            <div className="stat"><div className="stat-label">Usual per day</div><div className="stat-value">{formatNumber(ev.baselineMedian)}</div><div className="hint">median, {formatShortDay(ev.baselineFrom)} – {formatShortDay(ev.baselineTo)}</div></div>
-            <div className="stat"><div className="stat-label">Alert threshold</div><div className="stat-value">{formatNumber(Math.max(ev.floor, ev.k * ev.baselineMedian))}</div><div className="hint">at least {formatNumber(ev.floor)} and {formatNumber(ev.k)}× usual</div></div>
-            {ev.noClickShare !== undefined && <div className="stat"><div className="stat-label">Without a member click</div><div className="stat-value">{percent(ev.noClickShare)}</div><div className="hint">of {formatNumber(ev.ordersLast24h)} orders</div></div>}
+            <div className="stat">
+              <div className="stat-label">Last 24 hours</div>
+              <div className="stat-value">{formatNumber(ev.last24h)}</div>
+            </div>
+            <div className="stat">
+              <div className="stat-label">Usual per day</div>
+              <div className="stat-value">{formatNumber(ev.baselineMedian)}</div>
+              <div className="hint">
+                median, {formatShortDay(ev.baselineFrom)} – {formatShortDay(ev.baselineTo)}
+              </div>
+            </div>
+            <div className="stat">
+              <div className="stat-label">Alert threshold</div>
+              <div className="stat-value">{formatNumber(Math.max(ev.floor, ev.k * ev.baselineMedian))}</div>
+              <div className="hint">
+                at least {formatNumber(ev.floor)} and {formatNumber(ev.k)}× usual
+              </div>
+            </div>
+            {ev.noClickShare !== undefined && (
+              <div className="stat">
+                <div className="stat-label">Without a member click</div>
+                <div className="stat-value">{percent(ev.noClickShare)}</div>
+                <div className="hint">of {formatNumber(ev.ordersLast24h)} orders</div>
+              </div>
+            )}
           </div>
           <LazyTimeSeries
             rows={ev.series as unknown as Record<string, unknown>[]}
@@ -145,7 +255,10 @@ function AlertCard({ alert: a, canEdit, member, offer, onChanged }: { alert: Ale
             reference={{ value: ev.baselineMedian, label: `usual: ${formatNumber(ev.baselineMedian)}/day` }}
           />
           {!!ev.topReferrers?.length && (
-            <p className="muted small">Where the clicks came from: {ev.topReferrers.map((r) => `${r.host} (${formatNumber(r.count)})`).join(', ')}</p>
+            <p className="muted small">
+              Where the clicks came from:{' '}
+              {ev.topReferrers.map((r) => `${r.host} (${formatNumber(r.count)})`).join(', ')}
+            </p>
           )}
         </>
       )}

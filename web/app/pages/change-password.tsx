@@ -49,14 +49,45 @@ export default function ChangePassword(_: PageProps) {
   return (
     <form className={forced ? 'card narrow' : 'card form-page'} onSubmit={submit} noValidate>
       <h1>{forced ? 'Choose your own password' : 'Change your password'}</h1>
-      {forced && <p className="subtitle">You signed in with a one-time password. Choose a password of your own to continue.</p>}
-      <TextField label={forced ? 'One-time password' : 'Current password'} type="password" autoComplete="current-password" value={current} onChange={setCurrent} error={fields.currentPassword} autoFocus />
-      <TextField label="New password" type="password" autoComplete="new-password" value={next} onChange={setNext} hint={passwordHint} error={fields.newPassword} />
-      <TextField label="Repeat the new password" type="password" autoComplete="new-password" value={repeat} onChange={setRepeat} error={fields.repeat} />
+      {forced && (
+        <p className="subtitle">You signed in with a one-time password. Choose a password of your own to continue.</p>
+      )}
+      <TextField
+        label={forced ? 'One-time password' : 'Current password'}
+        type="password"
+        autoComplete="current-password"
+        value={current}
+        onChange={setCurrent}
+        error={fields.currentPassword}
+        autoFocus
+      />
+      <TextField
+        label="New password"
+        type="password"
+        autoComplete="new-password"
+        value={next}
+        onChange={setNext}
+        hint={passwordHint}
+        error={fields.newPassword}
+      />
+      <TextField
+        label="Repeat the new password"
+        type="password"
+        autoComplete="new-password"
+        value={repeat}
+        onChange={setRepeat}
+        error={fields.repeat}
+      />
       <ErrorMessage error={error} />
       <div className="form-actions">
-        {forced ? <Button onClick={() => void logout()}>Sign out</Button> : <Button onClick={() => history.back()}>Cancel</Button>}
-        <Button type="submit" variant="primary" busy={busy}>Save password</Button>
+        {forced ? (
+          <Button onClick={() => void logout()}>Sign out</Button>
+        ) : (
+          <Button onClick={() => history.back()}>Cancel</Button>
+        )}
+        <Button type="submit" variant="primary" busy={busy}>
+          Save password
+        </Button>
       </div>
     </form>
   );

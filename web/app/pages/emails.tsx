@@ -27,11 +27,18 @@ const FILTERS: { value: Filter; label: string }[] = [
   { value: 'failed', label: 'Failed' },
   { value: 'bounced', label: 'Bounced' },
 ];
-const BADGE: Record<EmailStatus, string> = { queued: 'pending', sending: 'pending', sent: 'active', failed: 'failed', bounced: 'failed' };
+const BADGE: Record<EmailStatus, string> = {
+  queued: 'pending',
+  sending: 'pending',
+  sent: 'active',
+  failed: 'failed',
+  bounced: 'failed',
+};
 const PAGE = 50;
 
 /** A failed or bounced email whose link (if it has one) still works can be sent again; the server checks it too. */
-const canRetry = (e: Email, now: number) => (e.status === 'failed' || e.status === 'bounced') && (!e.expiresAt || Date.parse(e.expiresAt) > now);
+const canRetry = (e: Email, now: number) =>
+  (e.status === 'failed' || e.status === 'bounced') && (!e.expiresAt || Date.parse(e.expiresAt) > now);
 
 export default function Emails(_: PageProps) {
   const canEdit = useCanEdit();
@@ -39,12 +46,19 @@ export default function Emails(_: PageProps) {
   const [status, setStatus] = useQueryParam('status');
   const [openId, setOpenId] = useState('');
   const [more, setMore] = useState<{ list: Email[]; cursor: string | null } | null>(null);
-  const list = useResource(async (signal) => {
-    setMore(null);
-    return api.get<Page<Email>>('/emails', { limit: PAGE, status: status || undefined }, signal);
-  }, [status]);
+  const list = useResource(
+    async (signal) => {
+      setMore(null);
+      return api.get<Page<Email>>('/emails', { limit: PAGE, status: status || undefined }, signal);
+    },
+    [status],
+  );
   const loadMore = useAction(async () => {
-    const next = await api.get<Page<Email>>('/emails', { limit: PAGE, status: status || undefined, cursor: more ? more.cursor : list.data?.nextCursor });
+    const next = await api.get<Page<Email>>('/emails', {
+      limit: PAGE,
+      status: status || undefined,
+      cursor: more ? more.cursor : list.data?.nextCursor,
+    });
     setMore({ list: [...(more?.list ?? []), ...next.data], cursor: next.nextCursor });
   });
   const retry = useAction(async (e: Email) => {
@@ -67,21 +81,42 @@ export default function Emails(_: PageProps) {
 
   return (
     <>
-      <PageHeader title="Emails" subtitle="Everything Touchpoint sent or is about to send to your members and your team, and what happened to it" />
+      <PageHeader
+        title="Emails"
+        subtitle="Everything Touchpoint sent or is about to send to your members and your team, and what happened to it"
+      />
       <Tabs label="Show emails" value={status as Filter} options={FILTERS} onChange={setStatus} />
       <ErrorMessage error={retry.error} />
       {list.loading && !list.data && <Loading label="Loading emails…" />}
       <ErrorMessage error={list.error} onRetry={list.reload} />
-      {list.data && !rows.length && (
-        status
-          ? <EmptyState title={`No ${EMAIL_STATUS_WORDS[status as EmailStatus].toLowerCase()} emails`}>{status === 'failed' || status === 'bounced' ? 'Every email so far reached its recipient’s mail server.' : 'Try another tab.'}</EmptyState>
-          : <EmptyState title="No emails yet">Emails appear here once you email members their links from an offer, invite someone to your team, or a member asks for a sign-in link to their portal.</EmptyState>
-      )}
+      {list.data &&
+        !rows.length &&
+        (status ? (
+          <EmptyState title={`No ${EMAIL_STATUS_WORDS[status as EmailStatus].toLowerCase()} emails`}>
+            {status === 'failed' || status === 'bounced'
+              ? 'Every email so far reached its recipient’s mail server.'
+              : 'Try another tab.'}
+          </EmptyState>
+        ) : (
+          <EmptyState title="No emails yet">
+            Emails appear here once you email members their links from an offer, invite someone to your team, or a
+            member asks for a sign-in link to their portal.
+          </EmptyState>
+        ))}
       {rows.length > 0 && (
         <div className="table-wrap">
           <table className="table responsive emails-table">
             <thead>
-              <tr><th>To</th><th>Subject</th><th>Status</th><th className="num">Attempts</th><th>When</th><th><span className="visually-hidden">Actions</span></th></tr>
+              <tr>
+                <th>To</th>
+                <th>Subject</th>
+                <th>Status</th>
+                <th className="num">Attempts</th>
+                <th>When</th>
+                <th>
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
             </thead>
             <tbody>
               {rows.map((e) => {
@@ -89,22 +124,53 @@ export default function Emails(_: PageProps) {
                 return (
                   <tr key={e.id} data-testid="email">
                     <td data-label="To" className="email-to">
-                      <div>{e.to}<div className="muted small">{emailKindWords(e.kind)}</div></div>
+                      <div>
+                        {e.to}
+                        <div className="muted small">{emailKindWords(e.kind)}</div>
+                      </div>
                     </td>
-                    <td data-label="Subject" className="email-subject">{e.subject}</td>
+                    <td data-label="Subject" className="email-subject">
+                      {e.subject}
+                    </td>
                     <td data-label="Status" className="email-status">
                       <div>
                         <span className={`badge badge-${BADGE[e.status]}`}>{EMAIL_STATUS_WORDS[e.status]}</span>
-                        {problem && <div className={`email-problem small${e.status === 'queued' || e.status === 'sending' ? ' email-problem-retrying' : ''}`}>{problem.summary}</div>}
-                        {e.status === 'queued' && e.nextAttemptAt && e.attempts > 0 && <div className="muted small">next try {formatDateTime(e.nextAttemptAt)}</div>}
+                        {problem && (
+                          <div
+                            className={`email-problem small${e.status === 'queued' || e.status === 'sending' ? ' email-problem-retrying' : ''}`}
+                          >
+                            {problem.summary}
+                          </div>
+                        )}
+                        {e.status === 'queued' && e.nextAttemptAt && e.attempts > 0 && (
+                          <div className="muted small">next try {formatDateTime(e.nextAttemptAt)}</div>
+                        )}
                       </div>
                     </td>
-                    <td data-label="Attempts" className="num">{formatNumber(e.attempts)}</td>
-                    <td data-label="When" className="email-when">{formatDateTime(e.sentAt ?? e.createdAt)}</td>
+                    <td data-label="Attempts" className="num">
+                      {formatNumber(e.attempts)}
+                    </td>
+                    <td data-label="When" className="email-when">
+                      {formatDateTime(e.sentAt ?? e.createdAt)}
+                    </td>
                     <td className="row-actions">
-                      <Button className="btn-small" onClick={() => setOpenId(e.id)} aria-label={`View the email to ${e.to}`}>View</Button>
+                      <Button
+                        className="btn-small"
+                        onClick={() => setOpenId(e.id)}
+                        aria-label={`View the email to ${e.to}`}
+                      >
+                        View
+                      </Button>
                       {canEdit && canRetry(e, now) && (
-                        <Button className="btn-small" variant="primary" busy={retry.busy} onClick={() => void retry.run(e)} aria-label={`Send the email to ${e.to} again`}>Send again</Button>
+                        <Button
+                          className="btn-small"
+                          variant="primary"
+                          busy={retry.busy}
+                          onClick={() => void retry.run(e)}
+                          aria-label={`Send the email to ${e.to} again`}
+                        >
+                          Send again
+                        </Button>
                       )}
                     </td>
                   </tr>
@@ -115,7 +181,13 @@ export default function Emails(_: PageProps) {
         </div>
       )}
       <ErrorMessage error={loadMore.error} />
-      {cursor && <div className="more"><Button busy={loadMore.busy} onClick={() => void loadMore.run()}>Show more emails</Button></div>}
+      {cursor && (
+        <div className="more">
+          <Button busy={loadMore.busy} onClick={() => void loadMore.run()}>
+            Show more emails
+          </Button>
+        </div>
+      )}
       {open && (
         <EmailDialog
           email={open}
@@ -131,7 +203,17 @@ export default function Emails(_: PageProps) {
   );
 }
 
-function EmailDialog({ email, canRetry, onClose, onRetry }: { email: Email; canRetry: boolean; onClose: () => void; onRetry: () => Promise<void> }) {
+function EmailDialog({
+  email,
+  canRetry,
+  onClose,
+  onRetry,
+}: {
+  email: Email;
+  canRetry: boolean;
+  onClose: () => void;
+  onRetry: () => Promise<void>;
+}) {
   const detail = useResource((signal) => api.get<EmailDetail>(`/emails/${email.id}`, undefined, signal), [email.id]);
   const e = detail.data ?? email;
   const problem = emailProblem(e);
@@ -143,25 +225,61 @@ function EmailDialog({ email, canRetry, onClose, onRetry }: { email: Email; canR
       onClose={onClose}
       footer={
         <>
-          {canRetry && <Button variant="primary" onClick={() => void onRetry()}>Send again</Button>}
+          {canRetry && (
+            <Button variant="primary" onClick={() => void onRetry()}>
+              Send again
+            </Button>
+          )}
           <Button onClick={onClose}>Close</Button>
         </>
       }
     >
       <dl className="email-facts">
-        <dt>To</dt><dd>{e.to}</dd>
-        <dt>Kind</dt><dd>{emailKindWords(e.kind)}</dd>
-        <dt>Status</dt><dd><span className={`badge badge-${BADGE[e.status]}`}>{EMAIL_STATUS_WORDS[e.status]}</span> after {formatNumber(e.attempts)} attempt{e.attempts === 1 ? '' : 's'}</dd>
-        <dt>Queued</dt><dd>{formatDateTime(e.createdAt)}</dd>
-        {e.sentAt && <><dt>Sent</dt><dd>{formatDateTime(e.sentAt)}{e.deliveredVia === 'outbox' ? ' to the local outbox (no mail server is set up)' : ''}</dd></>}
-        {e.status === 'queued' && e.nextAttemptAt && <><dt>Next try</dt><dd>{formatDateTime(e.nextAttemptAt)}</dd></>}
-        {e.expiresAt && <><dt>Link works until</dt><dd>{formatDateTime(e.expiresAt)}</dd></>}
+        <dt>To</dt>
+        <dd>{e.to}</dd>
+        <dt>Kind</dt>
+        <dd>{emailKindWords(e.kind)}</dd>
+        <dt>Status</dt>
+        <dd>
+          <span className={`badge badge-${BADGE[e.status]}`}>{EMAIL_STATUS_WORDS[e.status]}</span> after{' '}
+          {formatNumber(e.attempts)} attempt{e.attempts === 1 ? '' : 's'}
+        </dd>
+        <dt>Queued</dt>
+        <dd>{formatDateTime(e.createdAt)}</dd>
+        {e.sentAt && (
+          <>
+            <dt>Sent</dt>
+            <dd>
+              {formatDateTime(e.sentAt)}
+              {e.deliveredVia === 'outbox' ? ' to the local outbox (no mail server is set up)' : ''}
+            </dd>
+          </>
+        )}
+        {e.status === 'queued' && e.nextAttemptAt && (
+          <>
+            <dt>Next try</dt>
+            <dd>{formatDateTime(e.nextAttemptAt)}</dd>
+          </>
+        )}
+        {e.expiresAt && (
+          <>
+            <dt>Link works until</dt>
+            <dd>{formatDateTime(e.expiresAt)}</dd>
+          </>
+        )}
       </dl>
       {problem && (
-        <div className={`notice ${e.status === 'queued' || e.status === 'sending' ? 'notice-warning' : 'notice-error'} email-error`} role="status">
+        <div
+          className={`notice ${e.status === 'queued' || e.status === 'sending' ? 'notice-warning' : 'notice-error'} email-error`}
+          role="status"
+        >
           <div>
             <strong>{problem.summary}</strong>
-            {problem.reply && <div className="email-reply">The mail server said: <code>{problem.reply}</code></div>}
+            {problem.reply && (
+              <div className="email-reply">
+                The mail server said: <code>{problem.reply}</code>
+              </div>
+            )}
           </div>
         </div>
       )}
@@ -169,7 +287,11 @@ function EmailDialog({ email, canRetry, onClose, onRetry }: { email: Email; canR
       <h3 className="email-body-title">The message</h3>
       {detail.loading && !detail.data && <Loading label="Loading the message…" />}
       <ErrorMessage error={detail.error} onRetry={detail.reload} />
-      {detail.data && <pre className="email-body" data-testid="email-body">{detail.data.text}</pre>}
+      {detail.data && (
+        <pre className="email-body" data-testid="email-body">
+          {detail.data.text}
+        </pre>
+      )}
     </Dialog>
   );
 }

@@ -29,8 +29,25 @@ export default function Login(_: PageProps) {
     >
       {(fields) => (
         <>
-          <TextField label="Email" type="email" autoComplete="username" value={email} onChange={setEmail} error={fields.email} required autoFocus />
-          <TextField label="Password" type="password" autoComplete="current-password" value={password} onChange={setPassword} error={fields.password} required />
+          <TextField
+            label="Email"
+            type="email"
+            autoComplete="username"
+            value={email}
+            onChange={setEmail}
+            error={fields.email}
+            required
+            autoFocus
+          />
+          <TextField
+            label="Password"
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={setPassword}
+            error={fields.password}
+            required
+          />
         </>
       )}
     </SignedOutForm>

@@ -30,7 +30,9 @@ export default function Members(_: PageProps) {
   const [typed, setTyped] = useState(q);
   const search = useDebounced(typed, 300);
   const [more, setMore] = useState<{ members: Member[]; cursor: string | null } | null>(null);
-  const [dialog, setDialog] = useState<{ kind: 'create' } | { kind: 'edit'; member: Member } | { kind: 'import' } | null>(null);
+  const [dialog, setDialog] = useState<
+    { kind: 'create' } | { kind: 'edit'; member: Member } | { kind: 'import' } | null
+  >(null);
 
   // The debounced search goes to the URL; the URL's own changes (back, a link) do not flow back into it here.
   const shownQuery = useRef(q);
@@ -38,10 +40,13 @@ export default function Members(_: PageProps) {
   useEffect(() => {
     if (search !== shownQuery.current) setQ(search);
   }, [search, setQ]);
-  const list = useResource(async (signal) => {
-    setMore(null);
-    return api.get<Page<Member>>('/members', { q: search.trim() || undefined, limit: 50 }, signal);
-  }, [search]);
+  const list = useResource(
+    async (signal) => {
+      setMore(null);
+      return api.get<Page<Member>>('/members', { q: search.trim() || undefined, limit: 50 }, signal);
+    },
+    [search],
+  );
 
   const members = [...(list.data?.data ?? []), ...(more?.members ?? [])];
   const cursor = more ? more.cursor : (list.data?.nextCursor ?? null);
@@ -55,63 +60,112 @@ export default function Members(_: PageProps) {
       <PageHeader
         title="Members"
         subtitle="The creators, affiliates and partners who promote your offers"
-        actions={canEdit && (
-          <>
-            <Button onClick={() => setDialog({ kind: 'import' })}>Import</Button>
-            <Button variant="primary" onClick={() => setDialog({ kind: 'create' })}>Add member</Button>
-          </>
-        )}
+        actions={
+          canEdit && (
+            <>
+              <Button onClick={() => setDialog({ kind: 'import' })}>Import</Button>
+              <Button variant="primary" onClick={() => setDialog({ kind: 'create' })}>
+                Add member
+              </Button>
+            </>
+          )
+        }
       />
       <div className="toolbar">
         <input
-          type="search" className="search" value={typed} onChange={(e) => setTyped(e.target.value)}
-          placeholder="Search by name, email or handle" aria-label="Search members"
+          type="search"
+          className="search"
+          value={typed}
+          onChange={(e) => setTyped(e.target.value)}
+          placeholder="Search by name, email or handle"
+          aria-label="Search members"
         />
       </div>
       {list.loading && !list.data && <Loading label="Loading members…" />}
       <ErrorMessage error={list.error} onRetry={list.reload} />
-      {list.data && !members.length && (
-        search.trim() ? (
-          <EmptyState title="No member matches">Nobody’s name, email or handle contains “{search.trim()}”. Check the spelling or clear the search.</EmptyState>
+      {list.data &&
+        !members.length &&
+        (search.trim() ? (
+          <EmptyState title="No member matches">
+            Nobody’s name, email or handle contains “{search.trim()}”. Check the spelling or clear the search.
+          </EmptyState>
         ) : (
           <EmptyState
             title="No members yet"
-            action={canEdit && (
-              <div className="actions">
-                <Button onClick={() => setDialog({ kind: 'import' })}>Import a spreadsheet</Button>
-                <Button variant="primary" onClick={() => setDialog({ kind: 'create' })}>Add a member</Button>
-              </div>
-            )}
+            action={
+              canEdit && (
+                <div className="actions">
+                  <Button onClick={() => setDialog({ kind: 'import' })}>Import a spreadsheet</Button>
+                  <Button variant="primary" onClick={() => setDialog({ kind: 'create' })}>
+                    Add a member
+                  </Button>
+                </div>
+              )
+            }
           >
             Members are the creators who promote your offers. Add them one by one or import a list.
           </EmptyState>
-        )
-      )}
+        ))}
       {members.length > 0 && (
         <div className="table-wrap">
           <table className="table responsive">
             <thead>
-              <tr><th>Name</th><th>Handles</th><th className="num">Reach</th><th>Project</th><th>Tags</th><th>Added</th></tr>
+              <tr>
+                <th>Name</th>
+                <th>Handles</th>
+                <th className="num">Reach</th>
+                <th>Project</th>
+                <th>Tags</th>
+                <th>Added</th>
+              </tr>
             </thead>
             <tbody>
               {members.map((m) => (
                 <tr key={m.id}>
                   <td data-label="Name">
-                    {canEdit ? <button type="button" className="link-button strong" onClick={() => setDialog({ kind: 'edit', member: m })}>{m.name}</button> : <span className="strong">{m.name}</span>}
+                    {canEdit ? (
+                      <button
+                        type="button"
+                        className="link-button strong"
+                        onClick={() => setDialog({ kind: 'edit', member: m })}
+                      >
+                        {m.name}
+                      </button>
+                    ) : (
+                      <span className="strong">{m.name}</span>
+                    )}
                     {m.email && <div className="muted small">{m.email}</div>}
                   </td>
-                  <td data-label="Handles" className="small">{handles(m) || '—'}</td>
-                  <td data-label="Reach" className="num">{formatNumber(m.reach)}</td>
+                  <td data-label="Handles" className="small">
+                    {handles(m) || '—'}
+                  </td>
+                  <td data-label="Reach" className="num">
+                    {formatNumber(m.reach)}
+                  </td>
                   <td data-label="Project">{m.project ?? '—'}</td>
-                  <td data-label="Tags">{m.tags.length ? m.tags.map((t) => <span key={t} className="tag">{t}</span>) : '—'}</td>
-                  <td data-label="Added" className="small">{formatDate(m.createdAt)}</td>
+                  <td data-label="Tags">
+                    {m.tags.length
+                      ? m.tags.map((t) => (
+                          <span key={t} className="tag">
+                            {t}
+                          </span>
+                        ))
+                      : '—'}
+                  </td>
+                  <td data-label="Added" className="small">
+                    {formatDate(m.createdAt)}
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
       )}
-      {cursor && <div className="more"><Button onClick={() => void loadMore()}>Show more members</Button></div>}
+      {cursor && (
+        <div className="more">
+          <Button onClick={() => void loadMore()}>Show more members</Button>
+        </div>
+      )}
 
       {(dialog?.kind === 'create' || dialog?.kind === 'edit') && (
         <MemberDialog
@@ -132,10 +186,13 @@ export default function Members(_: PageProps) {
         title="Import members"
         intro={
           <p>
-            One member per row, with a <code>name</code> column and any of <code>email</code>, <code>instagram</code>, <code>tiktok</code>,{' '}
-            <code>youtube</code>, <code>reach</code>, <code>project</code>, <code>tags</code>, <code>external_id</code>. A row whose email or
-            external id is already known updates that member. Nothing is imported until every row is right.{' '}
-            <button type="button" className="link-button" onClick={downloadTemplate}>Download a template</button>
+            One member per row, with a <code>name</code> column and any of <code>email</code>, <code>instagram</code>,{' '}
+            <code>tiktok</code>, <code>youtube</code>, <code>reach</code>, <code>project</code>, <code>tags</code>,{' '}
+            <code>external_id</code>. A row whose email or external id is already known updates that member. Nothing is
+            imported until every row is right.{' '}
+            <button type="button" className="link-button" onClick={downloadTemplate}>
+              Download a template
+            </button>
           </p>
         }
         columns={MEMBER_COLUMNS}

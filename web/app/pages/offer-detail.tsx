@@ -4,7 +4,15 @@ import { useState } from 'react';
 import { api } from '../../shared/api.js';
 import { LazyTimeSeries } from '../../shared/charts/index.js';
 import { useToast } from '../../shared/dialog.js';
-import { describePayout, formatAmount, formatDay, formatShortDay, formatMoney, formatNumber, formatRatio } from '../../shared/format.js';
+import {
+  describePayout,
+  formatAmount,
+  formatDay,
+  formatShortDay,
+  formatMoney,
+  formatNumber,
+  formatRatio,
+} from '../../shared/format.js';
 import { useResource } from '../../shared/hooks.js';
 import { Link } from '../../shared/router.js';
 import { dayOf } from '../../shared/zoned.js';
@@ -29,13 +37,16 @@ export default function OfferDetail({ params }: PageProps) {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const offer = useResource((signal) => api.get<Offer>(`/offers/${id}`, undefined, signal), [id]);
   const trend = useResource((signal) => loadReport('day', { offerId: id }, signal), [id]);
-  const members = useResource(async (signal) => {
-    const [page, report] = await Promise.all([
-      api.get<Page<OfferMember>>(`/offers/${id}/members`, { limit: PAGE }, signal),
-      loadReport('member', { offerId: id }, signal),
-    ]);
-    return { page, report, more: [] as OfferMember[], cursor: page.nextCursor };
-  }, [id]);
+  const members = useResource(
+    async (signal) => {
+      const [page, report] = await Promise.all([
+        api.get<Page<OfferMember>>(`/offers/${id}/members`, { limit: PAGE }, signal),
+        loadReport('member', { offerId: id }, signal),
+      ]);
+      return { page, report, more: [] as OfferMember[], cursor: page.nextCursor };
+    },
+    [id],
+  );
 
   if (offer.error) return <ErrorMessage error={offer.error} onRetry={offer.reload} />;
   if (!offer.data) return <Loading label="Loading the offer…" />;
@@ -43,7 +54,10 @@ export default function OfferDetail({ params }: PageProps) {
   const rows = members.data ? [...members.data.page.data, ...members.data.more] : [];
   const loadMore = async () => {
     if (!members.data?.cursor) return;
-    const next = await api.get<Page<OfferMember>>(`/offers/${id}/members`, { limit: PAGE, cursor: members.data.cursor });
+    const next = await api.get<Page<OfferMember>>(`/offers/${id}/members`, {
+      limit: PAGE,
+      cursor: members.data.cursor,
+    });
     members.set({ ...members.data, more: [...members.data.more, ...next.data], cursor: next.nextCursor });
   };
   const totals = trend.data?.totals;
@@ -55,36 +69,53 @@ export default function OfferDetail({ params }: PageProps) {
     <>
       <PageHeader
         back={<Link to="/offers">← Offers</Link>}
-        title={<>{o.name} <StatusBadge status={o.status} /></>}
+        title={
+          <>
+            {o.name} <StatusBadge status={o.status} />
+          </>
+        }
         subtitle={
           <>
             Sends shoppers to <span className="break">{o.destinationUrl}</span>
             {o.endsAt && <> · ends {formatDay(dayOf(o.endsAt, trend.data?.timezone))}</>}
           </>
         }
-        actions={canEdit && (
-          <>
-            <Link to={`/offers/${o.id}/edit`} className="btn">Edit</Link>
-            <OfferStatusActions offer={o} onChange={offer.set} />
-          </>
-        )}
+        actions={
+          canEdit && (
+            <>
+              <Link to={`/offers/${o.id}/edit`} className="btn">
+                Edit
+              </Link>
+              <OfferStatusActions offer={o} onChange={offer.set} />
+            </>
+          )
+        }
       />
       {o.status !== 'active' && (
         <p className="notice notice-warning">
-          {o.status === 'paused' ? 'This offer is paused' : 'This offer is archived'}: links still redirect, but clicks and sales are not credited.
+          {o.status === 'paused' ? 'This offer is paused' : 'This offer is archived'}: links still redirect, but clicks
+          and sales are not credited.
         </p>
       )}
 
       <section className="card">
         <div className="section-head">
           <h2>Performance</h2>
-          {trend.data && <span className="muted small">{formatDay(trend.data.from)} – {formatDay(trend.data.to)}</span>}
+          {trend.data && (
+            <span className="muted small">
+              {formatDay(trend.data.from)} – {formatDay(trend.data.to)}
+            </span>
+          )}
         </div>
         <div className="stats">
           <Stat label="Clicks" value={formatNumber(totals ? totals.clicks : (o.clicks ?? 0))} />
           <Stat label="Conversions" value={totals ? formatNumber(totals.conversions) : '—'} />
           <Stat label="Conversion rate" value={totals ? formatRatio(totals.conversionRate) : '—'} />
-          <Stat label="Sales" value={totals ? formatMoney(totals.netSalesMinor, currency) : '—'} hint="Net of refunds" />
+          <Stat
+            label="Sales"
+            value={totals ? formatMoney(totals.netSalesMinor, currency) : '—'}
+            hint="Net of refunds"
+          />
           <Stat label="Commission" value={totals ? formatMoney(totals.commissionMinor, currency) : '—'} />
         </div>
         {trend.data && trend.data.rows.some((r) => r.clicks || r.conversions) ? (
@@ -98,7 +129,13 @@ export default function OfferDetail({ params }: PageProps) {
             ]}
           />
         ) : (
-          !trend.loading && <p className="muted">{trend.data ? 'No clicks or conversions in this period yet. Share the members’ links to get started.' : 'Charts appear here once reports are available on this server.'}</p>
+          !trend.loading && (
+            <p className="muted">
+              {trend.data
+                ? 'No clicks or conversions in this period yet. Share the members’ links to get started.'
+                : 'Charts appear here once reports are available on this server.'}
+            </p>
+          )
         )}
       </section>
 
@@ -107,28 +144,54 @@ export default function OfferDetail({ params }: PageProps) {
         <ul className="payout-list">
           {o.payoutOptions.map((p) => (
             <li key={p.id}>
-              <span className="strong">{p.title}</span>{p.default && <span className="tag">default</span>} <span className="muted">{describePayout(p, o.currency, o.conversionType)}</span>
+              <span className="strong">{p.title}</span>
+              {p.default && <span className="tag">default</span>}{' '}
+              <span className="muted">{describePayout(p, o.currency, o.conversionType)}</span>
             </li>
           ))}
         </ul>
-        <p className="muted small">Commissions are held {o.holdDays} day{o.holdDays === 1 ? '' : 's'} before approval · cookie window {o.cookieWindowDays} days · tracked by {o.trackingMethods.map((m) => (m === 'link' ? 'links' : 'promo codes')).join(' and ')}
-          {' '}· codes reported by the browser without a click {o.browserCodeCredit ? 'are credited' : 'wait for review'}
-          {o.browserAmountLimit ? <> · browser-reported orders above {formatAmount(o.browserAmountLimit, o.currency)} wait for review</> : null}</p>
+        <p className="muted small">
+          Commissions are held {o.holdDays} day{o.holdDays === 1 ? '' : 's'} before approval · cookie window{' '}
+          {o.cookieWindowDays} days · tracked by{' '}
+          {o.trackingMethods.map((m) => (m === 'link' ? 'links' : 'promo codes')).join(' and ')} · codes reported by the
+          browser without a click {o.browserCodeCredit ? 'are credited' : 'wait for review'}
+          {o.browserAmountLimit ? (
+            <> · browser-reported orders above {formatAmount(o.browserAmountLimit, o.currency)} wait for review</>
+          ) : null}
+        </p>
       </section>
 
       <section className="card">
         <div className="section-head">
           <h2>Members</h2>
           <div className="actions">
-            {canEdit && o.status !== 'archived' && <Button variant="primary" onClick={() => setDialog('add')}>Add members</Button>}
-            {canEdit && rows.length > 0 && <Button onClick={() => setDialog('email')}>{chosen.length ? `Email ${chosen.length} selected` : 'Email members'}</Button>}
+            {canEdit && o.status !== 'archived' && (
+              <Button variant="primary" onClick={() => setDialog('add')}>
+                Add members
+              </Button>
+            )}
+            {canEdit && rows.length > 0 && (
+              <Button onClick={() => setDialog('email')}>
+                {chosen.length ? `Email ${chosen.length} selected` : 'Email members'}
+              </Button>
+            )}
           </div>
         </div>
         {rows.length > 0 && <RosterActions offer={o} canEdit={canEdit} onImported={members.reload} />}
         {members.loading && !members.data && <Loading label="Loading members…" />}
         <ErrorMessage error={members.error} onRetry={members.reload} />
         {members.data && !rows.length && (
-          <EmptyState title="No members on this offer yet" action={canEdit && o.status !== 'archived' && <Button variant="primary" onClick={() => setDialog('add')}>Add members</Button>}>
+          <EmptyState
+            title="No members on this offer yet"
+            action={
+              canEdit &&
+              o.status !== 'archived' && (
+                <Button variant="primary" onClick={() => setDialog('add')}>
+                  Add members
+                </Button>
+              )
+            }
+          >
             Add the creators who will promote it: each gets a tracking link and a promo code to share.
           </EmptyState>
         )}
@@ -143,7 +206,11 @@ export default function OfferDetail({ params }: PageProps) {
             onSelect={setSelected}
           />
         )}
-        {members.data?.cursor && <div className="more"><Button onClick={() => void loadMore()}>Show more members</Button></div>}
+        {members.data?.cursor && (
+          <div className="more">
+            <Button onClick={() => void loadMore()}>Show more members</Button>
+          </div>
+        )}
       </section>
 
       {canEdit && (
@@ -157,7 +224,9 @@ export default function OfferDetail({ params }: PageProps) {
               setDialog('');
               const links = r.members.reduce((n, m) => n + m.links.length, 0);
               const codes = r.members.reduce((n, m) => n + m.codes.length, 0);
-              toast(`${r.added} member${r.added === 1 ? '' : 's'} added${r.updated ? `, ${r.updated} updated` : ''}: ${links} link${links === 1 ? '' : 's'} and ${codes} code${codes === 1 ? '' : 's'} created.`);
+              toast(
+                `${r.added} member${r.added === 1 ? '' : 's'} added${r.updated ? `, ${r.updated} updated` : ''}: ${links} link${links === 1 ? '' : 's'} and ${codes} code${codes === 1 ? '' : 's'} created.`,
+              );
               members.reload();
             }}
           />

@@ -9,7 +9,17 @@ import { Link, navigate } from '../../shared/router.js';
 import type { Offer, PayoutOption } from '../../../src/contract/index.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader } from '../../shared/ui.js';
 import { useCanEdit } from '../auth.js';
-import { checkStep, createBody, draftFromOffer, emptyDraft, payoutPlan, settingsPatch, stepOfField, STEPS, type OfferDraft } from '../offer-form.js';
+import {
+  checkStep,
+  createBody,
+  draftFromOffer,
+  emptyDraft,
+  payoutPlan,
+  settingsPatch,
+  stepOfField,
+  STEPS,
+  type OfferDraft,
+} from '../offer-form.js';
 import { DetailsStep, SettingsStep, TrackingStep } from '../offer-steps.js';
 import type { PageProps } from '../../shared/routes.js';
 
@@ -27,15 +37,26 @@ function utmErrorsByRow(errors: Record<string, string>, draft: OfferDraft): Reco
 /** Errors of a payout-option call are about that option: prefix them as the create call would. */
 function prefixed(e: unknown, index: number): unknown {
   if (!(e instanceof ApiError)) return e;
-  return new ApiError(e.status, e.code, e.message, e.details.map((d) => ({ ...d, path: `payoutOptions.${index}${d.path ? `.${d.path}` : ''}` })));
+  return new ApiError(
+    e.status,
+    e.code,
+    e.message,
+    e.details.map((d) => ({ ...d, path: `payoutOptions.${index}${d.path ? `.${d.path}` : ''}` })),
+  );
 }
 
 export default function OfferWizard({ params }: PageProps) {
   const id = params.id;
   const canEdit = useCanEdit();
   const toast = useToast();
-  const saved = useResource((signal) => (id ? api.get<Offer>(`/offers/${id}`, undefined, signal) : Promise.resolve(null)), [id]);
-  const workspace = useResource((signal) => api.get<{ currency: string; timezone: string }>('/workspace', undefined, signal).catch(() => null), []);
+  const saved = useResource(
+    (signal) => (id ? api.get<Offer>(`/offers/${id}`, undefined, signal) : Promise.resolve(null)),
+    [id],
+  );
+  const workspace = useResource(
+    (signal) => api.get<{ currency: string; timezone: string }>('/workspace', undefined, signal).catch(() => null),
+    [],
+  );
   const [draft, setDraft] = useState<OfferDraft | null>(id ? null : emptyDraft);
   const [step, setStep] = useState(0);
   /** The server's verdict on the last save, shown until the next one. */
@@ -51,7 +72,12 @@ export default function OfferWizard({ params }: PageProps) {
     if (saved.data && !workspace.loading) setDraft((d) => d ?? draftFromOffer(saved.data!, workspace.data?.timezone));
   }, [saved.data, workspace.loading, workspace.data]);
 
-  if (!canEdit) return <EmptyState title="You can look, not change">Your role can see offers but not create or edit them. Ask an owner of the workspace if you need to.</EmptyState>;
+  if (!canEdit)
+    return (
+      <EmptyState title="You can look, not change">
+        Your role can see offers but not create or edit them. Ask an owner of the workspace if you need to.
+      </EmptyState>
+    );
   if (saved.error) return <ErrorMessage error={saved.error} onRetry={saved.reload} />;
   if (!draft) return <Loading label="Loading the offer…" />;
 
@@ -103,12 +129,17 @@ export default function OfferWizard({ params }: PageProps) {
       const plan = payoutPlan(saved.data.payoutOptions, draft.payouts);
       let payouts = draft.payouts;
       for (const a of plan.add) {
-        const created = await api.post<PayoutOption>(`/offers/${offerId}/payout-options`, a.body).catch((e: unknown) => Promise.reject(prefixed(e, a.index)));
+        const created = await api
+          .post<PayoutOption>(`/offers/${offerId}/payout-options`, a.body)
+          .catch((e: unknown) => Promise.reject(prefixed(e, a.index)));
         // Remembered at once, so that saving again after a later failure does not add it twice.
         payouts = payouts.map((p, j) => (j === a.index ? { ...p, id: created.id } : p));
         setDraft((d) => ({ ...d!, payouts }));
       }
-      for (const u of plan.update) await api.patch(`/offers/${offerId}/payout-options/${u.id}`, u.body).catch((e: unknown) => Promise.reject(prefixed(e, u.index)));
+      for (const u of plan.update)
+        await api
+          .patch(`/offers/${offerId}/payout-options/${u.id}`, u.body)
+          .catch((e: unknown) => Promise.reject(prefixed(e, u.index)));
       for (const r of plan.remove) await api.delete(`/offers/${offerId}/payout-options/${r}`);
       toast('Changes saved. New payout rates apply to conversions from now on.');
       navigate(`/offers/${offerId}`, { replace: true });
@@ -131,11 +162,19 @@ export default function OfferWizard({ params }: PageProps) {
     <>
       <PageHeader
         title={saved.data ? `Edit “${saved.data.name}”` : 'New offer'}
-        back={<Link to={saved.data ? `/offers/${saved.data.id}` : '/offers'}>← {saved.data ? 'Back to the offer' : 'Offers'}</Link>}
+        back={
+          <Link to={saved.data ? `/offers/${saved.data.id}` : '/offers'}>
+            ← {saved.data ? 'Back to the offer' : 'Offers'}
+          </Link>
+        }
       />
       <ol className="stepper" aria-label="Steps">
         {STEPS.map((title, i) => (
-          <li key={title} className={i === step ? 'current' : i < step ? 'done' : ''} aria-current={i === step ? 'step' : undefined}>
+          <li
+            key={title}
+            className={i === step ? 'current' : i < step ? 'done' : ''}
+            aria-current={i === step ? 'step' : undefined}
+          >
             <button type="button" onClick={() => go(i)} className={stepsWithErrors.has(i) ? 'has-error' : ''}>
               <span className="step-no">{i + 1}</span> <span className="step-title">{title}</span>
             </button>
@@ -157,7 +196,9 @@ export default function OfferWizard({ params }: PageProps) {
         <div className="form-actions">
           {step > 0 && <Button onClick={() => go(step - 1)}>Back</Button>}
           <span className="spacer" />
-          <Button type="submit" variant="primary" busy={saving}>{last ? (saved.data ? 'Save changes' : 'Create offer') : 'Next'}</Button>
+          <Button type="submit" variant="primary" busy={saving}>
+            {last ? (saved.data ? 'Save changes' : 'Create offer') : 'Next'}
+          </Button>
         </div>
       </form>
     </>

@@ -12,7 +12,12 @@ import type { PageProps } from '../../shared/routes.js';
 import { useState } from 'react';
 
 /** An offer with no activity in the report's range has no row: it did nothing, which is zero, not unknown. */
-const NOTHING: Pick<ReportMetrics, 'clicks' | 'conversions' | 'netSalesMinor' | 'commissionMinor'> = { clicks: 0, conversions: 0, netSalesMinor: 0, commissionMinor: 0 };
+const NOTHING: Pick<ReportMetrics, 'clicks' | 'conversions' | 'netSalesMinor' | 'commissionMinor'> = {
+  clicks: 0,
+  conversions: 0,
+  netSalesMinor: 0,
+  commissionMinor: 0,
+};
 
 type Filter = '' | 'active' | 'paused' | 'archived';
 const FILTERS: { value: Filter; label: string }[] = [
@@ -34,12 +39,18 @@ export default function Offers(_: PageProps) {
   const canEdit = useCanEdit();
   const [status, setStatus] = useQueryParam('status');
   const [extra, setExtra] = useState<{ offers: Offer[]; cursor: string | null } | null>(null);
-  const offers = useResource(async (signal) => {
-    setExtra(null);
-    const q: Query = { limit: 100, status: status || undefined };
-    const [page, report] = await Promise.all([api.get<Page<Offer>>('/offers', q, signal), loadReport('offer', {}, signal)]);
-    return { page, report };
-  }, [status]);
+  const offers = useResource(
+    async (signal) => {
+      setExtra(null);
+      const q: Query = { limit: 100, status: status || undefined };
+      const [page, report] = await Promise.all([
+        api.get<Page<Offer>>('/offers', q, signal),
+        loadReport('offer', {}, signal),
+      ]);
+      return { page, report };
+    },
+    [status],
+  );
 
   const list = [...(offers.data?.page.data ?? []), ...(extra?.offers ?? [])];
   const cursor = extra ? extra.cursor : (offers.data?.page.nextCursor ?? null);
@@ -60,21 +71,44 @@ export default function Offers(_: PageProps) {
     <>
       <PageHeader
         title="Offers"
-        subtitle={report ? `Numbers from ${formatDay(report.from)} to ${formatDay(report.to)}` : 'The promotions your creators drive sales to'}
-        actions={canEdit && <Link to="/offers/new" className="btn btn-primary">New offer</Link>}
+        subtitle={
+          report
+            ? `Numbers from ${formatDay(report.from)} to ${formatDay(report.to)}`
+            : 'The promotions your creators drive sales to'
+        }
+        actions={
+          canEdit && (
+            <Link to="/offers/new" className="btn btn-primary">
+              New offer
+            </Link>
+          )
+        }
       />
       <Tabs label="Show offers" value={status as Filter} options={FILTERS} onChange={setStatus} />
       {offers.loading && !offers.data && <Loading label="Loading offers…" />}
       <ErrorMessage error={offers.error} onRetry={offers.reload} />
-      {offers.data && !list.length && (
-        status ? (
-          <EmptyState title={`No ${status} offers`}>Offers you {status === 'active' ? 'create or resume' : status === 'paused' ? 'pause' : 'archive'} show up here.</EmptyState>
-        ) : (
-          <EmptyState title="No offers yet" action={canEdit && <Link to="/offers/new" className="btn btn-primary">Create your first offer</Link>}>
-            An offer is a promotion your creators send traffic to: a destination, how sales are tracked, and what creators earn.
+      {offers.data &&
+        !list.length &&
+        (status ? (
+          <EmptyState title={`No ${status} offers`}>
+            Offers you {status === 'active' ? 'create or resume' : status === 'paused' ? 'pause' : 'archive'} show up
+            here.
           </EmptyState>
-        )
-      )}
+        ) : (
+          <EmptyState
+            title="No offers yet"
+            action={
+              canEdit && (
+                <Link to="/offers/new" className="btn btn-primary">
+                  Create your first offer
+                </Link>
+              )
+            }
+          >
+            An offer is a promotion your creators send traffic to: a destination, how sales are tracked, and what
+            creators earn.
+          </EmptyState>
+        ))}
       {list.length > 0 && (
         <div className="table-wrap">
           <table className="table responsive">
@@ -86,7 +120,11 @@ export default function Offers(_: PageProps) {
                 <th className="num">Conversions</th>
                 <th className="num">Sales</th>
                 <th className="num">Commission</th>
-                {canEdit && <th><span className="visually-hidden">Actions</span></th>}
+                {canEdit && (
+                  <th>
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                )}
               </tr>
             </thead>
             <tbody>
@@ -95,17 +133,31 @@ export default function Offers(_: PageProps) {
                 return (
                   <tr key={o.id}>
                     <td data-label="Offer">
-                      <Link to={`/offers/${o.id}`} className="strong">{o.name}</Link>
+                      <Link to={`/offers/${o.id}`} className="strong">
+                        {o.name}
+                      </Link>
                       <div className="muted small">{host(o.destinationUrl)}</div>
                     </td>
-                    <td data-label="Status"><StatusBadge status={o.status} /></td>
-                    <td data-label="Clicks" className="num">{formatNumber(n ? n.clicks : (o.clicks ?? null))}</td>
-                    <td data-label="Conversions" className="num">{n ? formatNumber(n.conversions) : '—'}</td>
-                    <td data-label="Sales" className="num">{n && report ? formatMoney(n.netSalesMinor, report.currency) : '—'}</td>
-                    <td data-label="Commission" className="num">{n && report ? formatMoney(n.commissionMinor, report.currency) : '—'}</td>
+                    <td data-label="Status">
+                      <StatusBadge status={o.status} />
+                    </td>
+                    <td data-label="Clicks" className="num">
+                      {formatNumber(n ? n.clicks : (o.clicks ?? null))}
+                    </td>
+                    <td data-label="Conversions" className="num">
+                      {n ? formatNumber(n.conversions) : '—'}
+                    </td>
+                    <td data-label="Sales" className="num">
+                      {n && report ? formatMoney(n.netSalesMinor, report.currency) : '—'}
+                    </td>
+                    <td data-label="Commission" className="num">
+                      {n && report ? formatMoney(n.commissionMinor, report.currency) : '—'}
+                    </td>
                     {canEdit && (
                       <td className="row-actions">
-                        <Link to={`/offers/${o.id}/edit`} className="btn btn-small">Edit</Link>
+                        <Link to={`/offers/${o.id}/edit`} className="btn btn-small">
+                          Edit
+                        </Link>
                         <OfferStatusActions offer={o} onChange={replace} compact />
                       </td>
                     )}
@@ -116,8 +168,19 @@ export default function Offers(_: PageProps) {
           </table>
         </div>
       )}
-      {cursor && <div className="more"><button type="button" className="btn" onClick={() => void more()}>Show more offers</button></div>}
-      {offers.data && !report && list.length > 0 && <p className="muted small">Conversions and sales appear here once reports are available on this server; clicks are counted since the offer began.</p>}
+      {cursor && (
+        <div className="more">
+          <button type="button" className="btn" onClick={() => void more()}>
+            Show more offers
+          </button>
+        </div>
+      )}
+      {offers.data && !report && list.length > 0 && (
+        <p className="muted small">
+          Conversions and sales appear here once reports are available on this server; clicks are counted since the
+          offer began.
+        </p>
+      )}
     </>
   );
 }

@@ -11,7 +11,6 @@ import { Button, EmptyState, ErrorMessage, Loading, PageHeader, TextField } from
 import { useCanEdit } from '../auth.js';
 import type { PageProps } from '../../shared/routes.js';
 
-
 export default function Payouts(_: PageProps) {
   const canEdit = useCanEdit();
   const confirm = useConfirm();
@@ -21,7 +20,13 @@ export default function Payouts(_: PageProps) {
   const [exportError, setExportError] = useState<unknown>(null);
   const workspace = useResource((signal) => api.get<{ currency: string }>('/workspace', undefined, signal), []);
   const currency = (asked || workspace.data?.currency || '').toUpperCase();
-  const preview = useResource(async (signal) => (currency ? api.get<{ currency: string; lines: Line[]; totalMinor: number }>('/payouts/preview', { currency }, signal) : null), [currency]);
+  const preview = useResource(
+    async (signal) =>
+      currency
+        ? api.get<{ currency: string; lines: Line[]; totalMinor: number }>('/payouts/preview', { currency }, signal)
+        : null,
+    [currency],
+  );
   const batches = useResource((signal) => api.get<Page<Batch>>('/payout-batches', { limit: 100 }, signal), []);
 
   const create = () =>
@@ -31,7 +36,9 @@ export default function Payouts(_: PageProps) {
       confirm: 'Create batch',
       action: async () => {
         const b = await api.post<Batch>('/payout-batches', { currency, ...(note.trim() ? { note: note.trim() } : {}) });
-        toast(`Payout batch created: ${formatAmount(b.total, b.currency)} to ${b.members} member${b.members === 1 ? '' : 's'}.`);
+        toast(
+          `Payout batch created: ${formatAmount(b.total, b.currency)} to ${b.members} member${b.members === 1 ? '' : 's'}.`,
+        );
         setNote('');
         preview.reload();
         batches.reload();
@@ -48,7 +55,11 @@ export default function Payouts(_: PageProps) {
 
   return (
     <>
-      <PageHeader back={<Link to="/conversions">← Conversions</Link>} title="Payouts" subtitle="Pay members their approved commissions" />
+      <PageHeader
+        back={<Link to="/conversions">← Conversions</Link>}
+        title="Payouts"
+        subtitle="Pay members their approved commissions"
+      />
       <section className="card">
         <div className="section-head">
           <h2>Ready to pay</h2>
@@ -59,27 +70,50 @@ export default function Payouts(_: PageProps) {
         {preview.loading && !preview.data && <Loading label="Working out who is owed…" />}
         <ErrorMessage error={preview.error} onRetry={preview.reload} />
         {preview.data && !preview.data.lines.length && (
-          <EmptyState title="Nobody to pay right now">Members appear here once their commissions are approved (after the hold, or approved by hand on the Conversions page) and reach the minimum payout.</EmptyState>
+          <EmptyState title="Nobody to pay right now">
+            Members appear here once their commissions are approved (after the hold, or approved by hand on the
+            Conversions page) and reach the minimum payout.
+          </EmptyState>
         )}
         {preview.data && preview.data.lines.length > 0 && (
           <>
             <table className="table responsive">
-              <thead><tr><th>Member</th><th>Email</th><th className="num">Commissions</th><th className="num">Amount</th></tr></thead>
+              <thead>
+                <tr>
+                  <th>Member</th>
+                  <th>Email</th>
+                  <th className="num">Commissions</th>
+                  <th className="num">Amount</th>
+                </tr>
+              </thead>
               <tbody>
                 {preview.data.lines.map((l) => (
                   <tr key={l.memberId}>
-                    <td data-label="Member" className="strong">{l.name}</td>
+                    <td data-label="Member" className="strong">
+                      {l.name}
+                    </td>
                     <td data-label="Email">{l.email ?? <span className="muted">No email</span>}</td>
-                    <td data-label="Commissions" className="num">{formatNumber(l.commissions)}</td>
-                    <td data-label="Amount" className="num">{formatMoney(l.amountMinor, currency)}</td>
+                    <td data-label="Commissions" className="num">
+                      {formatNumber(l.commissions)}
+                    </td>
+                    <td data-label="Amount" className="num">
+                      {formatMoney(l.amountMinor, currency)}
+                    </td>
                   </tr>
                 ))}
               </tbody>
             </table>
             {canEdit && (
               <div className="toolbar payout-create">
-                <TextField label="Note (optional)" value={note} onChange={setNote} placeholder="e.g. November payouts" />
-                <Button variant="primary" onClick={create}>Create payout batch ({formatMoney(preview.data.totalMinor, currency)})</Button>
+                <TextField
+                  label="Note (optional)"
+                  value={note}
+                  onChange={setNote}
+                  placeholder="e.g. November payouts"
+                />
+                <Button variant="primary" onClick={create}>
+                  Create payout batch ({formatMoney(preview.data.totalMinor, currency)})
+                </Button>
               </div>
             )}
           </>
@@ -91,21 +125,45 @@ export default function Payouts(_: PageProps) {
         <ErrorMessage error={exportError} />
         {batches.loading && !batches.data && <Loading label="Loading payout batches…" />}
         <ErrorMessage error={batches.error} onRetry={batches.reload} />
-        {batches.data && !batches.data.data.length && <EmptyState title="No payout batches yet">Each batch you create is kept here with its exports, so you can pay members from your bank or PayPal.</EmptyState>}
+        {batches.data && !batches.data.data.length && (
+          <EmptyState title="No payout batches yet">
+            Each batch you create is kept here with its exports, so you can pay members from your bank or PayPal.
+          </EmptyState>
+        )}
         {batches.data && batches.data.data.length > 0 && (
           <table className="table responsive">
-            <thead><tr><th>Created</th><th className="num">Members</th><th className="num">Total</th><th>Note</th><th><span className="visually-hidden">Exports</span></th></tr></thead>
+            <thead>
+              <tr>
+                <th>Created</th>
+                <th className="num">Members</th>
+                <th className="num">Total</th>
+                <th>Note</th>
+                <th>
+                  <span className="visually-hidden">Exports</span>
+                </th>
+              </tr>
+            </thead>
             <tbody>
               {batches.data.data.map((b) => (
                 <tr key={b.id} data-testid="payout-batch">
                   <td data-label="Created">{formatDateTime(b.createdAt)}</td>
-                  <td data-label="Members" className="num">{formatNumber(b.members)}</td>
-                  <td data-label="Total" className="num">{formatAmount(b.total, b.currency)}</td>
+                  <td data-label="Members" className="num">
+                    {formatNumber(b.members)}
+                  </td>
+                  <td data-label="Total" className="num">
+                    {formatAmount(b.total, b.currency)}
+                  </td>
                   <td data-label="Note">{b.note || <span className="muted">—</span>}</td>
                   <td className="row-actions">
-                    <Button className="btn-small" onClick={() => void exportBatch(b, 'csv')}>CSV</Button>
-                    <Button className="btn-small" onClick={() => void exportBatch(b, 'xlsx')}>Excel</Button>
-                    <Button className="btn-small" onClick={() => void exportBatch(b, 'paypal')}>PayPal file</Button>
+                    <Button className="btn-small" onClick={() => void exportBatch(b, 'csv')}>
+                      CSV
+                    </Button>
+                    <Button className="btn-small" onClick={() => void exportBatch(b, 'xlsx')}>
+                      Excel
+                    </Button>
+                    <Button className="btn-small" onClick={() => void exportBatch(b, 'paypal')}>
+                      PayPal file
+                    </Button>
                   </td>
                 </tr>
               ))}

@@ -20,7 +20,10 @@ import type { PageProps } from '../../shared/routes.js';
 export default function Reports(_: PageProps) {
   // The server reads dates on the workspace's clock: "today" is the workspace's, not the browser's (a marketer in
   // New York looking at a UTC workspace after 7 pm would otherwise miss the day's sales).
-  const workspace = useResource((signal) => api.get<{ timezone: string }>('/workspace', undefined, signal).catch(() => null), []);
+  const workspace = useResource(
+    (signal) => api.get<{ timezone: string }>('/workspace', undefined, signal).catch(() => null),
+    [],
+  );
   const today = dayOf(new Date().toISOString(), workspace.data?.timezone);
   const monthAgo = new Date(Date.parse(`${today}T12:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
   const [fromQ, setFrom] = useQueryParam('from');
@@ -37,25 +40,43 @@ export default function Reports(_: PageProps) {
   const [sort, setSort] = useState<RowSort>(null);
 
   const badRange = from > to ? 'The start date is after the end date.' : '';
-  const filters: Query = { from, to, offerId: offerId || undefined, memberId: memberId || undefined, codeId: codeId || undefined, status: status || undefined };
+  const filters: Query = {
+    from,
+    to,
+    offerId: offerId || undefined,
+    memberId: memberId || undefined,
+    codeId: codeId || undefined,
+    status: status || undefined,
+  };
   const trendBy = trendGroup(from, to);
 
   const choices = useResource(async () => {
-    const [offers, members] = await Promise.all([getAll<Offer>('/offers', { limit: 100 }), getAll<Member>('/members', { limit: 100 })]);
+    const [offers, members] = await Promise.all([
+      getAll<Offer>('/offers', { limit: 100 }),
+      getAll<Member>('/members', { limit: 100 }),
+    ]);
     return { offers, members };
   }, []);
-  const report = useResource(async (signal) => {
-    if (badRange || workspace.loading) return null;
-    const [table, trend] = await Promise.all([
-      api.get<Report>('/reports', { groupBy, ...filters }, signal),
-      groupBy === trendBy ? null : api.get<Report>('/reports', { groupBy: trendBy, ...filters }, signal),
-    ]);
-    return { table, trend: trend ?? table };
-  }, [groupBy, from, to, offerId, memberId, codeId, status, trendBy, badRange, workspace.loading]);
+  const report = useResource(
+    async (signal) => {
+      if (badRange || workspace.loading) return null;
+      const [table, trend] = await Promise.all([
+        api.get<Report>('/reports', { groupBy, ...filters }, signal),
+        groupBy === trendBy ? null : api.get<Report>('/reports', { groupBy: trendBy, ...filters }, signal),
+      ]);
+      return { table, trend: trend ?? table };
+    },
+    [groupBy, from, to, offerId, memberId, codeId, status, trendBy, badRange, workspace.loading],
+  );
 
   const exporter = useReportExport({ groupBy, ...filters });
   const set: { [K in keyof FilterValues]: (value: string) => void } = {
-    from: setFrom, to: setTo, offerId: setOffer, memberId: setMember, codeId: setCodeId, status: setStatus,
+    from: setFrom,
+    to: setTo,
+    offerId: setOffer,
+    memberId: setMember,
+    codeId: setCodeId,
+    status: setStatus,
     groupBy: (v) => {
       setSort(null);
       setGroup(v);
@@ -69,7 +90,11 @@ export default function Reports(_: PageProps) {
     <>
       <PageHeader
         title="Reports"
-        subtitle={r ? `${formatDay(r.from)} – ${formatDay(r.to)} · ${r.timezone}` : 'Clicks, conversions, sales and commission by member, code, link, offer or time'}
+        subtitle={
+          r
+            ? `${formatDay(r.from)} – ${formatDay(r.to)} · ${r.timezone}`
+            : 'Clicks, conversions, sales and commission by member, code, link, offer or time'
+        }
         actions={<ExportButtons exporter={exporter} disabled={!!badRange} />}
       />
       <ErrorMessage error={exporter.error} />
@@ -86,7 +111,9 @@ export default function Reports(_: PageProps) {
 
       {r && empty && (
         <EmptyState title="No activity in this period">
-          No clicks or sales between {formatDay(r.from)} and {formatDay(r.to)}{offerId || memberId || codeId || status ? ' for these filters' : ''}. Try a longer date range, or share your members’ links to get started.
+          No clicks or sales between {formatDay(r.from)} and {formatDay(r.to)}
+          {offerId || memberId || codeId || status ? ' for these filters' : ''}. Try a longer date range, or share your
+          members’ links to get started.
         </EmptyState>
       )}
 

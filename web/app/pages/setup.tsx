@@ -20,7 +20,9 @@ export default function Setup(_: PageProps) {
   if (!token) {
     return (
       <SignedOutCard>
-        <EmptyState title="This link is incomplete">Open the setup link from your invitation email again, or ask an owner of your workspace for a new one.</EmptyState>
+        <EmptyState title="This link is incomplete">
+          Open the setup link from your invitation email again, or ask an owner of your workspace for a new one.
+        </EmptyState>
       </SignedOutCard>
     );
   }
@@ -33,11 +35,31 @@ export default function Setup(_: PageProps) {
     navigate(HOME, { replace: true });
   };
   return (
-    <SignedOutForm subtitle="Choose a password to finish setting up your account." submitLabel="Save and sign in" submit={submit}>
+    <SignedOutForm
+      subtitle="Choose a password to finish setting up your account."
+      submitLabel="Save and sign in"
+      submit={submit}
+    >
       {(fields) => (
         <>
-          <TextField label="New password" type="password" autoComplete="new-password" value={password} onChange={setPassword} hint={passwordHint} error={tooShort ? `Use at least ${MIN_PASSWORD} characters.` : fields.password} autoFocus />
-          <TextField label="Repeat the password" type="password" autoComplete="new-password" value={repeat} onChange={setRepeat} error={mismatch ? 'The two passwords are not the same.' : undefined} />
+          <TextField
+            label="New password"
+            type="password"
+            autoComplete="new-password"
+            value={password}
+            onChange={setPassword}
+            hint={passwordHint}
+            error={tooShort ? `Use at least ${MIN_PASSWORD} characters.` : fields.password}
+            autoFocus
+          />
+          <TextField
+            label="Repeat the password"
+            type="password"
+            autoComplete="new-password"
+            value={repeat}
+            onChange={setRepeat}
+            error={mismatch ? 'The two passwords are not the same.' : undefined}
+          />
         </>
       )}
     </SignedOutForm>

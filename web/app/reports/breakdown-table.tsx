@@ -4,9 +4,24 @@ import { useEffect, useMemo, useState, type Dispatch, type SetStateAction } from
 import { formatDay, formatNumber } from '../../shared/format.js';
 import type { ReportGroup } from '../../../src/contract/index.js';
 import { Button, SelectField } from '../../shared/ui.js';
-import { cell, COLUMNS, GROUPS, ROWS_SHOWN, sortRows, toggledSort, type Row, type RowSort, type Wire } from './report-table.js';
+import {
+  cell,
+  COLUMNS,
+  GROUPS,
+  ROWS_SHOWN,
+  sortRows,
+  toggledSort,
+  type Row,
+  type RowSort,
+  type Wire,
+} from './report-table.js';
 
-export function BreakdownTable({ report: r, groupBy, sort, onSort }: {
+export function BreakdownTable({
+  report: r,
+  groupBy,
+  sort,
+  onSort,
+}: {
   report: Wire;
   groupBy: ReportGroup;
   /** Kept by the page: a new grouping starts again as reported. */
@@ -20,7 +35,8 @@ export function BreakdownTable({ report: r, groupBy, sort, onSort }: {
   const visible = rows.length > shown ? rows.slice(0, shown) : rows;
   const toggle = (key: keyof Row) => onSort((s) => toggledSort(s, key));
   const arrow = (key: keyof Row) => (sort?.key === key ? (sort.dir === 'asc' ? ' ▲' : ' ▼') : '');
-  const ariaSort = (key: keyof Row) => (sort?.key === key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : undefined);
+  const ariaSort = (key: keyof Row) =>
+    sort?.key === key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : undefined;
   const groupLabel = GROUPS.find((g) => g.value === groupBy)!.label;
 
   return (
@@ -28,7 +44,10 @@ export function BreakdownTable({ report: r, groupBy, sort, onSort }: {
       <div className="section-head">
         <h2>By {groupLabel.toLowerCase()}</h2>
         <span className="muted small">
-          {visible.length < rows.length ? `The first ${formatNumber(visible.length)} of ${formatNumber(rows.length)} rows` : `${formatNumber(rows.length)} row${rows.length === 1 ? '' : 's'}`} · click a heading to sort
+          {visible.length < rows.length
+            ? `The first ${formatNumber(visible.length)} of ${formatNumber(rows.length)} rows`
+            : `${formatNumber(rows.length)} row${rows.length === 1 ? '' : 's'}`}{' '}
+          · click a heading to sort
         </span>
       </div>
       {/* The headings are hidden on a phone (rows become cards), so sorting there is a select. */}
@@ -52,11 +71,17 @@ export function BreakdownTable({ report: r, groupBy, sort, onSort }: {
           <thead>
             <tr>
               <th aria-sort={ariaSort('label')}>
-                <button type="button" className="sort" onClick={() => toggle('label')}>{groupLabel}{arrow('label')}</button>
+                <button type="button" className="sort" onClick={() => toggle('label')}>
+                  {groupLabel}
+                  {arrow('label')}
+                </button>
               </th>
               {COLUMNS.map((c) => (
                 <th key={c.key} className="num" aria-sort={ariaSort(c.key)}>
-                  <button type="button" className="sort" onClick={() => toggle(c.key)}>{c.label}{arrow(c.key)}</button>
+                  <button type="button" className="sort" onClick={() => toggle(c.key)}>
+                    {c.label}
+                    {arrow(c.key)}
+                  </button>
                 </th>
               ))}
             </tr>
@@ -64,33 +89,61 @@ export function BreakdownTable({ report: r, groupBy, sort, onSort }: {
           <tbody>
             {visible.map((row) => (
               <tr key={row.key}>
-                <td data-label={groupLabel} className="strong">{groupBy === 'day' || groupBy === 'week' ? formatDay(row.key) : (row.label || row.key || '(none)')}</td>
-                {COLUMNS.map((c) => <td key={c.key} data-label={c.label} className="num">{cell(row, c, r.currency)}</td>)}
+                <td data-label={groupLabel} className="strong">
+                  {groupBy === 'day' || groupBy === 'week' ? formatDay(row.key) : row.label || row.key || '(none)'}
+                </td>
+                {COLUMNS.map((c) => (
+                  <td key={c.key} data-label={c.label} className="num">
+                    {cell(row, c, r.currency)}
+                  </td>
+                ))}
               </tr>
             ))}
           </tbody>
           <tfoot>
             <tr className="totals">
-              <td data-label="Total" className="strong">Total</td>
-              {COLUMNS.map((c) => <td key={c.key} data-label={c.label} className="num strong">{cell(r.totals, c, r.currency)}</td>)}
+              <td data-label="Total" className="strong">
+                Total
+              </td>
+              {COLUMNS.map((c) => (
+                <td key={c.key} data-label={c.label} className="num strong">
+                  {cell(r.totals, c, r.currency)}
+                </td>
+              ))}
             </tr>
           </tfoot>
         </table>
       </div>
       {visible.length < rows.length && (
         <div className="more">
-          <Button onClick={() => setShown((n) => n + ROWS_SHOWN)}>Show {formatNumber(Math.min(ROWS_SHOWN, rows.length - visible.length))} more rows</Button>
-          {rows.length - visible.length > ROWS_SHOWN && <Button variant="ghost" onClick={() => setShown(rows.length)}>Show all {formatNumber(rows.length)} rows</Button>}
-          <span className="muted small">{formatNumber(rows.length - visible.length)} not shown; the export has them all.</span>
+          <Button onClick={() => setShown((n) => n + ROWS_SHOWN)}>
+            Show {formatNumber(Math.min(ROWS_SHOWN, rows.length - visible.length))} more rows
+          </Button>
+          {rows.length - visible.length > ROWS_SHOWN && (
+            <Button variant="ghost" onClick={() => setShown(rows.length)}>
+              Show all {formatNumber(rows.length)} rows
+            </Button>
+          )}
+          <span className="muted small">
+            {formatNumber(rows.length - visible.length)} not shown; the export has them all.
+          </span>
         </div>
       )}
       {r.conversionsCount === 'credits' && (
         <p className="muted small report-note">
-          Conversions here count credits: an order split between a link and a code counts once for each, so the rows can add up to more than the total.
+          Conversions here count credits: an order split between a link and a code counts once for each, so the rows can
+          add up to more than the total.
         </p>
       )}
-      {!!r.unconverted && <p className="muted small">{formatNumber(r.unconverted)} sale{r.unconverted === 1 ? '' : 's'} in other currencies are left out of the money totals: no exchange rate yet.</p>}
-      {r.source === 'raw' && <p className="muted small">Counted from the raw events (this grouping or time zone has no daily summaries).</p>}
+      {!!r.unconverted && (
+        <p className="muted small">
+          {formatNumber(r.unconverted)} sale{r.unconverted === 1 ? '' : 's'} in other currencies are left out of the
+          money totals: no exchange rate yet.
+        </p>
+      )}
+      {r.source === 'raw' && (
+        <p className="muted small">Counted from the raw events (this grouping or time zone has no daily summaries).</p>
+      )}
     </section>
   );
 }

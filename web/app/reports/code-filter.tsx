@@ -11,9 +11,22 @@ import { Field, SelectField } from '../../shared/ui.js';
  * code (as printed on the creator's post) and it is looked up on Enter or when the field is left. A code string can
  * belong to several codes over time (a disabled code's string may be issued again), so more than one match asks which.
  */
-export function CodeFilter({ codeId, onChange, offers, members }: { codeId: string; onChange: (id: string) => void; offers: Offer[]; members: Member[] }) {
+export function CodeFilter({
+  codeId,
+  onChange,
+  offers,
+  members,
+}: {
+  codeId: string;
+  onChange: (id: string) => void;
+  offers: Offer[];
+  members: Member[];
+}) {
   // The code of an id that came in the address (a bookmark, an alert's "Open in Reports").
-  const chosen = useResource(async (signal) => (codeId ? api.get<Code>(`/codes/${encodeURIComponent(codeId)}`, undefined, signal) : null), [codeId]);
+  const chosen = useResource(
+    async (signal) => (codeId ? api.get<Code>(`/codes/${encodeURIComponent(codeId)}`, undefined, signal) : null),
+    [codeId],
+  );
   const [text, setText] = useState('');
   const [matches, setMatches] = useState<Code[]>([]);
   const [error, setError] = useState('');
@@ -75,7 +88,10 @@ export function CodeFilter({ codeId, onChange, offers, members }: { codeId: stri
             setMatches([]);
             onChange(id);
           }}
-          options={[{ value: '', label: `${matches.length} codes match` }, ...matches.map((c) => ({ value: c.id, label: describe(c) }))]}
+          options={[
+            { value: '', label: `${matches.length} codes match` },
+            ...matches.map((c) => ({ value: c.id, label: describe(c) })),
+          ]}
         />
       )}
     </>

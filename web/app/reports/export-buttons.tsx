@@ -8,11 +8,21 @@ export function useReportExport(query: Query) {
   return useAction((format: 'csv' | 'xlsx') => download('/reports/export', { ...query, format }, `report.${format}`));
 }
 
-export function ExportButtons({ exporter, disabled }: { exporter: ReturnType<typeof useReportExport>; disabled: boolean }) {
+export function ExportButtons({
+  exporter,
+  disabled,
+}: {
+  exporter: ReturnType<typeof useReportExport>;
+  disabled: boolean;
+}) {
   return (
     <>
-      <Button onClick={() => void exporter.run('csv')} disabled={exporter.busy || disabled}>Export CSV</Button>
-      <Button onClick={() => void exporter.run('xlsx')} disabled={exporter.busy || disabled}>Export Excel</Button>
+      <Button onClick={() => void exporter.run('csv')} disabled={exporter.busy || disabled}>
+        Export CSV
+      </Button>
+      <Button onClick={() => void exporter.run('xlsx')} disabled={exporter.busy || disabled}>
+        Export Excel
+      </Button>
     </>
   );
 }

@@ -15,7 +15,13 @@ export interface FilterValues {
   groupBy: ReportGroup;
 }
 
-export function FiltersBar({ values: f, set, badRange, offers, members }: {
+export function FiltersBar({
+  values: f,
+  set,
+  badRange,
+  offers,
+  members,
+}: {
   values: FilterValues;
   /** Why the range cannot be reported, or ''. */
   badRange: string;

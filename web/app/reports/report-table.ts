@@ -28,7 +28,11 @@ export const STATUSES = [
 ];
 
 type Kind = 'count' | 'money' | 'ratio' | 'smallRatio';
-export interface Column { key: keyof ReportMetrics; label: string; kind: Kind }
+export interface Column {
+  key: keyof ReportMetrics;
+  label: string;
+  kind: Kind;
+}
 export const COLUMNS: Column[] = [
   { key: 'clicks', label: 'Clicks', kind: 'count' },
   { key: 'uniqueClicks', label: 'Unique clicks', kind: 'count' },
@@ -65,7 +69,11 @@ export function trendGroup(from: string, to: string): ReportGroup {
 
 /** A report with no click, conversion, sale or unattributed order anywhere: the page shows its empty state. */
 export function isEmptyReport(r: Wire): boolean {
-  return !r.rows.some((x) => x.clicks || x.conversions || x.salesMinor || x.unattributed) && !r.totals.clicks && !r.totals.conversions;
+  return (
+    !r.rows.some((x) => x.clicks || x.conversions || x.salesMinor || x.unattributed) &&
+    !r.totals.clicks &&
+    !r.totals.conversions
+  );
 }
 
 export function cell(row: Row | ReportMetrics, c: Column, currency: string): string {
@@ -102,5 +110,7 @@ export function sortRows(rows: readonly Row[], sort: RowSort): Row[] {
 
 /** A click on a heading: the same heading turns the order around; another starts A–Z for the label, highest first otherwise. */
 export function toggledSort(sort: RowSort, key: keyof Row): RowSort {
-  return sort?.key === key ? { key, dir: sort.dir === 'asc' ? 'desc' : 'asc' } : { key, dir: key === 'label' ? 'asc' : 'desc' };
+  return sort?.key === key
+    ? { key, dir: sort.dir === 'asc' ? 'desc' : 'asc' }
+    : { key, dir: key === 'label' ? 'asc' : 'desc' };
 }

@@ -18,7 +18,13 @@ export function TrendChart({ trendBy, trend }: { trendBy: ReportGroup; trend: Wi
           series={[
             { key: 'clicks', label: 'Clicks', color: '#4338ca' },
             { key: 'conversions', label: 'Conversions', color: '#059669' },
-            { key: 'salesMinor', label: 'Sales', color: '#d97706', right: true, format: (v) => formatMoney(v, trend.currency) },
+            {
+              key: 'salesMinor',
+              label: 'Sales',
+              color: '#d97706',
+              right: true,
+              format: (v) => formatMoney(v, trend.currency),
+            },
           ]}
         />
       )}

@@ -24,16 +24,25 @@ const FILTERS: { value: Filter; label: string }[] = [
   { value: 'reversed', label: 'Reversed' },
 ];
 
-const SOURCE_TEXT: Record<string, string> = { click: 'Your link', code: 'Your code', 'click+code': 'Your link and code' };
+const SOURCE_TEXT: Record<string, string> = {
+  click: 'Your link',
+  code: 'Your code',
+  'click+code': 'Your link and code',
+};
 
 /** Where a commission stands, in words: what happens next or what happened. */
 function stateText(c: PortalCommission): string {
   switch (c.status) {
-    case 'pending': return `Approved after ${formatDate(c.approveAfter)} unless the order is returned`;
-    case 'approved': return `Approved ${formatDate(c.approvedAt)}; paid with the next payout`;
-    case 'paid': return `Paid ${formatDate(c.paidAt)}`;
-    case 'reversed': return `Reversed ${formatDate(c.reversedAt)}: the order was refunded or cancelled`;
-    default: return '';
+    case 'pending':
+      return `Approved after ${formatDate(c.approveAfter)} unless the order is returned`;
+    case 'approved':
+      return `Approved ${formatDate(c.approvedAt)}; paid with the next payout`;
+    case 'paid':
+      return `Paid ${formatDate(c.paidAt)}`;
+    case 'reversed':
+      return `Reversed ${formatDate(c.reversedAt)}: the order was refunded or cancelled`;
+    default:
+      return '';
   }
 }
 
@@ -52,12 +61,24 @@ export default function Commissions(_: PageProps) {
   const { workspace } = me;
   const [statusQ, setStatus] = useQueryParam('status');
   const status = (FILTERS.some((f) => f.value === statusQ) ? statusQ : '') as Filter;
-  const [more, setMore] = useState<{ rows: PortalCommission[]; cursor: string | null; busy: boolean; error: unknown }>({ rows: [], cursor: null, busy: false, error: null });
-  const first = useResource(async (signal) => {
-    const page = await api.get<Page<PortalCommission>>('/commissions', { status: status || undefined, limit: PAGE_SIZE }, signal);
-    setMore({ rows: [], cursor: page.nextCursor, busy: false, error: null });
-    return page;
-  }, [status]);
+  const [more, setMore] = useState<{ rows: PortalCommission[]; cursor: string | null; busy: boolean; error: unknown }>({
+    rows: [],
+    cursor: null,
+    busy: false,
+    error: null,
+  });
+  const first = useResource(
+    async (signal) => {
+      const page = await api.get<Page<PortalCommission>>(
+        '/commissions',
+        { status: status || undefined, limit: PAGE_SIZE },
+        signal,
+      );
+      setMore({ rows: [], cursor: page.nextCursor, busy: false, error: null });
+      return page;
+    },
+    [status],
+  );
   const rows = [...(first.data?.data ?? []), ...more.rows];
   const [receiptOf, setReceiptOf] = useState<PortalCommission | null>(null);
 
@@ -65,7 +86,11 @@ export default function Commissions(_: PageProps) {
     if (!more.cursor) return;
     setMore((m) => ({ ...m, busy: true, error: null }));
     try {
-      const page = await api.get<Page<PortalCommission>>('/commissions', { status: status || undefined, limit: PAGE_SIZE, cursor: more.cursor });
+      const page = await api.get<Page<PortalCommission>>('/commissions', {
+        status: status || undefined,
+        limit: PAGE_SIZE,
+        cursor: more.cursor,
+      });
       setMore((m) => ({ rows: [...m.rows, ...page.data], cursor: page.nextCursor, busy: false, error: null }));
     } catch (error) {
       setMore((m) => ({ ...m, busy: false, error }));
@@ -74,11 +99,20 @@ export default function Commissions(_: PageProps) {
 
   return (
     <>
-      <PageHeader title="Commissions" subtitle={`What your orders with ${workspace.name} earned you. New commissions stay pending while the brand waits for returns.`} />
+      <PageHeader
+        title="Commissions"
+        subtitle={`What your orders with ${workspace.name} earned you. New commissions stay pending while the brand waits for returns.`}
+      />
       <Tabs label="Status" value={status} options={FILTERS} onChange={(v) => setStatus(v)} />
       {first.error && <ErrorMessage error={first.error} onRetry={first.reload} />}
-      {!first.data ? (!first.error && <Loading />) : rows.length === 0 ? (
-        <div className="card"><EmptyState title={status ? `No ${status} commissions` : 'No commissions yet'}>{EMPTY_TEXT[status]}</EmptyState></div>
+      {!first.data ? (
+        !first.error && <Loading />
+      ) : rows.length === 0 ? (
+        <div className="card">
+          <EmptyState title={status ? `No ${status} commissions` : 'No commissions yet'}>
+            {EMPTY_TEXT[status]}
+          </EmptyState>
+        </div>
       ) : (
         <>
           <div className="table-wrap">
@@ -91,16 +125,24 @@ export default function Commissions(_: PageProps) {
                   <th className="num">Commission</th>
                   <th>Status</th>
                   <th>Counted through</th>
-                  <th><span className="visually-hidden">Receipt</span></th>
+                  <th>
+                    <span className="visually-hidden">Receipt</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
                 {rows.map((c) => (
                   <tr key={c.id}>
                     <td data-label="Order date">{formatDate(c.conversionDate)}</td>
-                    <td data-label="Offer" className="break">{c.offerName}</td>
-                    <td data-label="Sale" className="num">{formatAmount(c.sale, c.currency)}</td>
-                    <td data-label="Commission" className="num strong">{formatMoney(c.amountMinor, c.currency)}</td>
+                    <td data-label="Offer" className="break">
+                      {c.offerName}
+                    </td>
+                    <td data-label="Sale" className="num">
+                      {formatAmount(c.sale, c.currency)}
+                    </td>
+                    <td data-label="Commission" className="num strong">
+                      {formatMoney(c.amountMinor, c.currency)}
+                    </td>
                     <td data-label="Status">
                       <div>
                         <StatusBadge status={c.status} />
@@ -109,7 +151,13 @@ export default function Commissions(_: PageProps) {
                     </td>
                     <td data-label="Counted through">{SOURCE_TEXT[c.source] ?? c.source}</td>
                     <td className="row-actions">
-                      <Button className="btn-small" onClick={() => setReceiptOf(c)} aria-label={`Receipt of the ${formatDate(c.conversionDate)} order, ${c.offerName}`}>Receipt</Button>
+                      <Button
+                        className="btn-small"
+                        onClick={() => setReceiptOf(c)}
+                        aria-label={`Receipt of the ${formatDate(c.conversionDate)} order, ${c.offerName}`}
+                      >
+                        Receipt
+                      </Button>
                     </td>
                   </tr>
                 ))}
@@ -117,16 +165,42 @@ export default function Commissions(_: PageProps) {
             </table>
           </div>
           <ErrorMessage error={more.error} onRetry={loadMore} />
-          {more.cursor && <div className="more"><Button onClick={loadMore} busy={more.busy}>Show older commissions</Button></div>}
+          {more.cursor && (
+            <div className="more">
+              <Button onClick={loadMore} busy={more.busy}>
+                Show older commissions
+              </Button>
+            </div>
+          )}
         </>
       )}
-      {receiptOf && <ReceiptDialog commission={receiptOf} memberId={me.member.id} timeZone={workspace.timezone} onClose={() => setReceiptOf(null)} />}
+      {receiptOf && (
+        <ReceiptDialog
+          commission={receiptOf}
+          memberId={me.member.id}
+          timeZone={workspace.timezone}
+          onClose={() => setReceiptOf(null)}
+        />
+      )}
     </>
   );
 }
 
-function ReceiptDialog({ commission, memberId, timeZone, onClose }: { commission: PortalCommission; memberId: string; timeZone: string; onClose: () => void }) {
-  const receipt = useResource((signal) => api.get<Receipt>(`/commissions/${commission.id}/receipt`, undefined, signal), [commission.id]);
+function ReceiptDialog({
+  commission,
+  memberId,
+  timeZone,
+  onClose,
+}: {
+  commission: PortalCommission;
+  memberId: string;
+  timeZone: string;
+  onClose: () => void;
+}) {
+  const receipt = useResource(
+    (signal) => api.get<Receipt>(`/commissions/${commission.id}/receipt`, undefined, signal),
+    [commission.id],
+  );
   return (
     <Dialog open wide title={`Receipt: ${commission.offerName}`} onClose={onClose}>
       {receipt.loading && !receipt.data && <Loading label="Loading the receipt…" />}
@@ -135,7 +209,9 @@ function ReceiptDialog({ commission, memberId, timeZone, onClose }: { commission
         <ReceiptView
           receipt={receipt.data}
           timeZone={timeZone}
-          creditName={(x) => (x.memberId === memberId ? 'You' : x.memberId ? 'Another creator' : 'The brand’s generic link or code')}
+          creditName={(x) =>
+            x.memberId === memberId ? 'You' : x.memberId ? 'Another creator' : 'The brand’s generic link or code'
+          }
         />
       )}
     </Dialog>

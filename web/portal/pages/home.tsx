@@ -27,37 +27,69 @@ function LinkItem({ link, offerName }: { link: PortalLink; offerName: string }) 
         <div className="share-url">{link.url}</div>
         <div className="share-sub">
           {link.deepLinkUrl ? <>Goes to {link.deepLinkUrl}</> : <>Goes to the {offerName} page</>}
-          {link.status !== 'active' && <> · <StatusBadge status={link.status} /> This link no longer counts.</>}
+          {link.status !== 'active' && (
+            <>
+              {' '}
+              · <StatusBadge status={link.status} /> This link no longer counts.
+            </>
+          )}
         </div>
-        <div className="share-actions"><CopyButton text={link.url} label="Copy link" what={link.url} /></div>
+        <div className="share-actions">
+          <CopyButton text={link.url} label="Copy link" what={link.url} />
+        </div>
       </div>
       <QrCode text={link.url} fileName={`qr-${link.slug}`} />
     </li>
   );
 }
 
-function OfferCard({ offer, onLink }: { offer: PortalOffer; onLink: (offerId: string, link: PortalLink, created: boolean) => void }) {
+function OfferCard({
+  offer,
+  onLink,
+}: {
+  offer: PortalOffer;
+  onLink: (offerId: string, link: PortalLink, created: boolean) => void;
+}) {
   const activeCodes = offer.codes;
   return (
     <article className="card" data-testid="offer" aria-labelledby={`offer-${offer.id}`}>
       <div className="offer-card-head">
         {offer.imageUrl && <img src={offer.imageUrl} alt="" />}
         <div>
-          <h2 id={`offer-${offer.id}`}>{offer.name} <StatusBadge status={offer.status} /></h2>
+          <h2 id={`offer-${offer.id}`}>
+            {offer.name} <StatusBadge status={offer.status} />
+          </h2>
           {OFFER_STATUS_NOTE[offer.status] && <p className="muted small">{OFFER_STATUS_NOTE[offer.status]}</p>}
         </div>
       </div>
       <dl className="offer-facts">
-        <div><dt>You earn</dt><dd data-testid="payout">{offer.payout.description}</dd></div>
-        <div><dt>Your payout option</dt><dd>{offer.payout.title}</dd></div>
-        <div><dt>Offer dates</dt><dd>{endText(offer.endsAt)}</dd></div>
+        <div>
+          <dt>You earn</dt>
+          <dd data-testid="payout">{offer.payout.description}</dd>
+        </div>
+        <div>
+          <dt>Your payout option</dt>
+          <dd>{offer.payout.title}</dd>
+        </div>
+        <div>
+          <dt>Offer dates</dt>
+          <dd>{endText(offer.endsAt)}</dd>
+        </div>
       </dl>
 
       <section className="offer-section">
         <h3>Your links</h3>
-        {offer.links.length === 0
-          ? <p className="muted">You have no link for this offer yet.{offer.deepLinks.allowed ? ' Make one to any allowed page below.' : ''}</p>
-          : <ul className="share-list">{offer.links.map((l) => <LinkItem key={l.id} link={l} offerName={offer.name} />)}</ul>}
+        {offer.links.length === 0 ? (
+          <p className="muted">
+            You have no link for this offer yet.{offer.deepLinks.allowed ? ' Make one to any allowed page below.' : ''}
+          </p>
+        ) : (
+          <ul className="share-list">
+            {offer.links.map((l) => (
+              <LinkItem key={l.id} link={l} offerName={offer.name} />
+            ))}
+          </ul>
+        )}
       </section>
 
       <section className="offer-section">
@@ -75,10 +107,14 @@ function OfferCard({ offer, onLink }: { offer: PortalOffer; onLink: (offerId: st
             ))}
           </ul>
         )}
-        {activeCodes.length > 0 && <p className="hint">Followers type it at checkout; every order with it counts for you.</p>}
+        {activeCodes.length > 0 && (
+          <p className="hint">Followers type it at checkout; every order with it counts for you.</p>
+        )}
       </section>
 
-      {offer.deepLinks.allowed && <DeepLinkBuilder offer={offer} onLink={(link, created) => onLink(offer.id, link, created)} />}
+      {offer.deepLinks.allowed && (
+        <DeepLinkBuilder offer={offer} onLink={(link, created) => onLink(offer.id, link, created)} />
+      )}
     </article>
   );
 }
@@ -93,14 +129,23 @@ export default function Home(_: PageProps) {
   };
   return (
     <>
-      <PageHeader title={`Hi ${member.name}`} subtitle={`Your offers with ${workspace.name}: what you earn, and the links and codes to share.`} />
-      {offers.error && !offers.data ? <ErrorMessage error={offers.error} onRetry={offers.reload} />
-        : !offers.data ? <Loading />
-        : offers.data.data.length === 0 ? (
-          <div className="card">
-            <EmptyState title="You are not on any offer yet">When {workspace.name} adds you to an offer, your links and promo codes show up here.</EmptyState>
-          </div>
-        ) : offers.data.data.map((o) => <OfferCard key={o.id} offer={o} onLink={addLink} />)}
+      <PageHeader
+        title={`Hi ${member.name}`}
+        subtitle={`Your offers with ${workspace.name}: what you earn, and the links and codes to share.`}
+      />
+      {offers.error && !offers.data ? (
+        <ErrorMessage error={offers.error} onRetry={offers.reload} />
+      ) : !offers.data ? (
+        <Loading />
+      ) : offers.data.data.length === 0 ? (
+        <div className="card">
+          <EmptyState title="You are not on any offer yet">
+            When {workspace.name} adds you to an offer, your links and promo codes show up here.
+          </EmptyState>
+        </div>
+      ) : (
+        offers.data.data.map((o) => <OfferCard key={o.id} offer={o} onLink={addLink} />)
+      )}
     </>
   );
 }

@@ -8,7 +8,8 @@ import type { PageProps } from '../../shared/routes.js';
 import { useSession } from '../session.js';
 
 const LINK_ERRORS: Record<string, string> = {
-  link_invalid: 'This sign-in link has expired or was already used. Each link works once, for 15 minutes. Ask for a new one below.',
+  link_invalid:
+    'This sign-in link has expired or was already used. Each link works once, for 15 minutes. Ask for a new one below.',
 };
 
 export default function Login(_: PageProps) {
@@ -45,23 +46,48 @@ export default function Login(_: PageProps) {
     <div className="center-screen">
       <div className="card narrow">
         <h1 className="brand-title">Creator portal</h1>
-        {linkError && !sentTo && <div className="notice notice-warning" role="alert" data-testid="link-error">{linkError}</div>}
+        {linkError && !sentTo && (
+          <div className="notice notice-warning" role="alert" data-testid="link-error">
+            {linkError}
+          </div>
+        )}
         {state.status === 'signed-in' && (
-          <p>You are still signed in as <strong>{state.me.member.name}</strong>. <Link to="/">Go to my offers</Link></p>
+          <p>
+            You are still signed in as <strong>{state.me.member.name}</strong>. <Link to="/">Go to my offers</Link>
+          </p>
         )}
         {sentTo ? (
           <div role="status">
             <h2>Check your email</h2>
-            <p>If <strong className="break">{sentTo}</strong> belongs to a creator of a brand that uses this portal, a sign-in link is on its way.</p>
-            <p className="muted">The link works once, for 15 minutes. Nothing arrived? Check your spam folder, or ask for another link.</p>
+            <p>
+              If <strong className="break">{sentTo}</strong> belongs to a creator of a brand that uses this portal, a
+              sign-in link is on its way.
+            </p>
+            <p className="muted">
+              The link works once, for 15 minutes. Nothing arrived? Check your spam folder, or ask for another link.
+            </p>
             <Button onClick={() => setSentTo('')}>Use another address or send again</Button>
           </div>
         ) : (
           <form onSubmit={submit} noValidate>
-            <p className="subtitle">See your links, promo codes, sales and commissions. Enter your email and we will send you a sign-in link.</p>
-            <TextField label="Email" type="email" autoComplete="email" inputMode="email" value={email} onChange={setEmail} error={fieldError || undefined} required autoFocus />
+            <p className="subtitle">
+              See your links, promo codes, sales and commissions. Enter your email and we will send you a sign-in link.
+            </p>
+            <TextField
+              label="Email"
+              type="email"
+              autoComplete="email"
+              inputMode="email"
+              value={email}
+              onChange={setEmail}
+              error={fieldError || undefined}
+              required
+              autoFocus
+            />
             <ErrorMessage error={error} />
-            <Button type="submit" variant="primary" busy={busy} className="wide">Email me a sign-in link</Button>
+            <Button type="submit" variant="primary" busy={busy} className="wide">
+              Email me a sign-in link
+            </Button>
           </form>
         )}
       </div>

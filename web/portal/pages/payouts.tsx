@@ -15,10 +15,13 @@ export default function Payouts(_: PageProps) {
     <>
       <PageHeader title="Payouts" subtitle={`Money ${workspace.name} has paid you for approved commissions.`} />
       {payouts.error && <ErrorMessage error={payouts.error} onRetry={payouts.reload} />}
-      {!payouts.data ? (!payouts.error && <Loading />) : payouts.data.data.length === 0 ? (
+      {!payouts.data ? (
+        !payouts.error && <Loading />
+      ) : payouts.data.data.length === 0 ? (
         <div className="card">
           <EmptyState title="No payouts yet">
-            When {workspace.name} pays your approved commissions, each payment shows up here. <Link to="/commissions?status=approved">See what is approved</Link>.
+            When {workspace.name} pays your approved commissions, each payment shows up here.{' '}
+            <Link to="/commissions?status=approved">See what is approved</Link>.
           </EmptyState>
         </div>
       ) : (
@@ -35,8 +38,12 @@ export default function Payouts(_: PageProps) {
               {payouts.data.data.map((p) => (
                 <tr key={p.id}>
                   <td data-label="Paid on">{formatDate(p.paidAt)}</td>
-                  <td data-label="Amount" className="num strong">{formatMoney(p.amountMinor, p.currency)}</td>
-                  <td data-label="Commissions" className="num">{formatNumber(p.commissions)}</td>
+                  <td data-label="Amount" className="num strong">
+                    {formatMoney(p.amountMinor, p.currency)}
+                  </td>
+                  <td data-label="Commissions" className="num">
+                    {formatNumber(p.commissions)}
+                  </td>
                 </tr>
               ))}
             </tbody>

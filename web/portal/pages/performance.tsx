@@ -27,7 +27,10 @@ const BREAKDOWNS = [
 type Breakdown = (typeof BREAKDOWNS)[number]['value'];
 
 type Row = PortalReport['rows'][number];
-interface Column { label: string; value: (row: Row) => string }
+interface Column {
+  label: string;
+  value: (row: Row) => string;
+}
 
 /** The columns each breakdown shows: a code's clicks would be the member's clicks on its offer, not the code's. */
 function columnsOf(by: Breakdown, money: (minor: number | null) => string): Column[] {
@@ -80,10 +83,19 @@ export default function Performance(_: PageProps) {
       <PageHeader
         title="Performance"
         subtitle={`Your clicks, orders, sales and commission, ${formatDay(from)} – ${formatDay(to)} (${workspace.timezone} time).`}
-        actions={<Tabs label="Date range" value={range} options={[...RANGES]} onChange={(v) => setRange(v === '30' ? '' : v)} />}
+        actions={
+          <Tabs
+            label="Date range"
+            value={range}
+            options={[...RANGES]}
+            onChange={(v) => setRange(v === '30' ? '' : v)}
+          />
+        }
       />
       {report.error && <ErrorMessage error={report.error} onRetry={report.reload} />}
-      {!r ? (!report.error && <Loading />) : (
+      {!r ? (
+        !report.error && <Loading />
+      ) : (
         <>
           <section className="card" aria-label="Totals">
             <div className="stats">
@@ -91,7 +103,11 @@ export default function Performance(_: PageProps) {
               <Stat label="Orders" value={formatNumber(r.byDay.totals.conversions)} />
               <Stat label="Sales" value={money(r.byDay.totals.salesMinor)} />
               <Stat label="Your commission" value={money(r.byDay.totals.commissionMinor)} />
-              <Stat label="Code uses" value={formatNumber(r.byDay.totals.codeRedemptions)} hint="Orders placed with your promo codes" />
+              <Stat
+                label="Code uses"
+                value={formatNumber(r.byDay.totals.codeRedemptions)}
+                hint="Orders placed with your promo codes"
+              />
             </div>
             <h2>By day</h2>
             <LazyTimeSeries
@@ -110,24 +126,44 @@ export default function Performance(_: PageProps) {
           <section className="card">
             <div className="section-head">
               <h2>{BREAKDOWNS.find((b) => b.value === r.by)!.label}</h2>
-              <Tabs label="Break down by" value={by} options={[...BREAKDOWNS]} onChange={(v) => setBy(v === 'offer' ? '' : v)} />
+              <Tabs
+                label="Break down by"
+                value={by}
+                options={[...BREAKDOWNS]}
+                onChange={(v) => setBy(v === 'offer' ? '' : v)}
+              />
             </div>
             {r.breakdown.rows.length === 0 ? (
-              <EmptyState title="No clicks or orders in these days">When people click your links or use your codes, the numbers show up here.</EmptyState>
+              <EmptyState title="No clicks or orders in these days">
+                When people click your links or use your codes, the numbers show up here.
+              </EmptyState>
             ) : (
               <div className="table-wrap">
                 <table className="table responsive" data-testid={`by-${r.by}`}>
                   <thead>
                     <tr>
                       <th>{r.by === 'link' ? 'Link' : r.by === 'code' ? 'Code' : 'Offer'}</th>
-                      {columnsOf(r.by, money).map((c) => <th key={c.label} className="num">{c.label}</th>)}
+                      {columnsOf(r.by, money).map((c) => (
+                        <th key={c.label} className="num">
+                          {c.label}
+                        </th>
+                      ))}
                     </tr>
                   </thead>
                   <tbody>
                     {r.breakdown.rows.map((row) => (
                       <tr key={row.key}>
-                        <td data-label={r.by === 'link' ? 'Link' : r.by === 'code' ? 'Code' : 'Offer'} className="break">{rowName(r.by, row)}</td>
-                        {columnsOf(r.by, money).map((c) => <td key={c.label} data-label={c.label} className="num">{c.value(row)}</td>)}
+                        <td
+                          data-label={r.by === 'link' ? 'Link' : r.by === 'code' ? 'Code' : 'Offer'}
+                          className="break"
+                        >
+                          {rowName(r.by, row)}
+                        </td>
+                        {columnsOf(r.by, money).map((c) => (
+                          <td key={c.label} data-label={c.label} className="num">
+                            {c.value(row)}
+                          </td>
+                        ))}
                       </tr>
                     ))}
                   </tbody>

@@ -8,7 +8,9 @@ const TimeSeries = lazy(() => import('./time-series.js'));
 
 export function LazyTimeSeries(props: TimeSeriesProps) {
   return (
-    <Suspense fallback={<div className="chart chart-loading" style={{ height: props.height ?? 260 }} aria-busy="true" />}>
+    <Suspense
+      fallback={<div className="chart chart-loading" style={{ height: props.height ?? 260 }} aria-busy="true" />}
+    >
       <TimeSeries {...props} />
     </Suspense>
   );

@@ -1,6 +1,16 @@
 // A time series of report rows (clicks, conversions, sales by day or week). This module pulls in the charting
 // library, so pages import it through LazyTimeSeries (index.ts): the chart's code loads only where a chart shows.
-import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 
 export interface Series {
   key: string;
@@ -34,7 +44,13 @@ export default function TimeSeries({ rows, x, series, formatX, height = 260, ref
             <XAxis dataKey={x} tickFormatter={formatX} tick={{ fontSize: 12 }} minTickGap={24} />
             <YAxis yAxisId="left" allowDecimals={false} tick={{ fontSize: 12 }} width={44} />
             {hasRight && (
-              <YAxis yAxisId="right" orientation="right" tick={{ fontSize: 12 }} width={64} tickFormatter={(v: number) => series.find((s) => s.right)?.format?.(v) ?? String(v)} />
+              <YAxis
+                yAxisId="right"
+                orientation="right"
+                tick={{ fontSize: 12 }}
+                width={64}
+                tickFormatter={(v: number) => series.find((s) => s.right)?.format?.(v) ?? String(v)}
+              />
             )}
             <Tooltip
               labelFormatter={(v) => (formatX ? formatX(String(v)) : String(v))}
@@ -44,14 +60,36 @@ export default function TimeSeries({ rows, x, series, formatX, height = 260, ref
               }}
             />
             <Legend wrapperStyle={{ fontSize: 13 }} />
-            {reference && <ReferenceLine yAxisId="left" y={reference.value} stroke="#b42318" strokeDasharray="6 4" ifOverflow="extendDomain" />}
+            {reference && (
+              <ReferenceLine
+                yAxisId="left"
+                y={reference.value}
+                stroke="#b42318"
+                strokeDasharray="6 4"
+                ifOverflow="extendDomain"
+              />
+            )}
             {series.map((s) => (
-              <Line key={s.key} yAxisId={s.right ? 'right' : 'left'} type="monotone" dataKey={s.key} name={byKey.get(s.key)!.label} stroke={s.color} strokeWidth={2} dot={false} isAnimationActive={false} />
+              <Line
+                key={s.key}
+                yAxisId={s.right ? 'right' : 'left'}
+                type="monotone"
+                dataKey={s.key}
+                name={byKey.get(s.key)!.label}
+                stroke={s.color}
+                strokeWidth={2}
+                dot={false}
+                isAnimationActive={false}
+              />
             ))}
           </LineChart>
         </ResponsiveContainer>
       </div>
-      {reference && <p className="chart-reference small"><span aria-hidden="true">- - -</span> {reference.label}</p>}
+      {reference && (
+        <p className="chart-reference small">
+          <span aria-hidden="true">- - -</span> {reference.label}
+        </p>
+      )}
     </>
   );
 }
