@@ -8,9 +8,7 @@ const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 type Api = (method: string, path: string, body?: unknown) => ReturnType<TestApp['api']>;
 
 /** A fresh workspace per test, so lists and searches see only what the test made. */
-async function workspace(
-  t: TestApp,
-): Promise<{
+async function workspace(t: TestApp): Promise<{
   api: Api;
   upload: (path: string, body: Buffer | string, contentType: string) => ReturnType<TestApp['api']>;
   workspaceId: string;

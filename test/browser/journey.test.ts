@@ -779,13 +779,11 @@ describe.skipIf(noChromium)(
       await fitsWidth(phone);
       await shot(phone, 'members', 'phone');
       await phone.getByRole('button', { name: 'Import', exact: true }).click();
-      await phone
-        .locator('input[type=file]')
-        .setInputFiles({
-          name: 'more.csv',
-          mimeType: 'text/csv',
-          buffer: Buffer.from('name,email\r\n,nobody@example.com\r\nCara Diaz,cara@example.com\r\n'),
-        });
+      await phone.locator('input[type=file]').setInputFiles({
+        name: 'more.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from('name,email\r\n,nobody@example.com\r\nCara Diaz,cara@example.com\r\n'),
+      });
       await phone.locator('tr[data-line="2"]').getByText('A member needs a name.').waitFor();
       await phone
         .getByRole('list', { name: 'Rows with problems' })
