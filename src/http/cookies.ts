@@ -3,7 +3,9 @@ import type { FastifyReply } from 'fastify';
 import { SESSION_MAX_MS } from '../app/sessions.js';
 
 // The session routes read their cookies with the parser the tracking routes use.
-export { readCookie } from '../core/cookies.js';
+import { readCookie } from '../core/cookies.js';
+
+export { readCookie };
 
 export const USER_COOKIE = 'tp_session';
 export const MEMBER_COOKIE = 'tp_member';
@@ -32,6 +34,21 @@ export function clearedCookie(name: string, secure: boolean): string {
 }
 
 /** Fastify appends to an existing set-cookie header rather than replacing it. */
+/**
+ * Signing out of one surface (dashboard or portal) clears its session cookie, and the CSRF cookie the two share only
+ * when the same browser is not still signed in to the other.
+ */
+export function signedOutCookies(
+  cookieHeader: string | undefined,
+  ended: string,
+  other: string,
+  secure: boolean,
+): string[] {
+  const cookies = [clearedCookie(ended, secure)];
+  if (!readCookie(cookieHeader, other)) cookies.push(clearedCookie(CSRF_COOKIE, secure));
+  return cookies;
+}
+
 export function setCookies(reply: FastifyReply, cookies: string[]): void {
   reply.header('set-cookie', cookies);
 }

@@ -20,13 +20,13 @@ import { csrfFailed, csrfMatches, memberAuth, memberSessionOf } from './auth.js'
 import { jsonOnly } from './api/auth.js';
 import type { Api } from './api/types.js';
 import {
-  clearedCookie,
   CSRF_COOKIE,
   isSecureOrigin,
   MEMBER_COOKIE,
   readCookie,
   sessionCookies,
   setCookies,
+  signedOutCookies,
   USER_COOKIE,
 } from './cookies.js';
 import { sendProblem, sendResult } from './errors.js';
@@ -87,9 +87,7 @@ export function portalRoutes(app: Api, ctx: AppContext): void {
         if (!csrfMatches(req, session.csrfToken)) return csrfFailed(reply);
         await portalLogout(ctx, readCookie(req.headers.cookie, MEMBER_COOKIE)!);
       }
-      const cookies = [clearedCookie(MEMBER_COOKIE, secure)];
-      if (!readCookie(req.headers.cookie, USER_COOKIE)) cookies.push(clearedCookie(CSRF_COOKIE, secure));
-      setCookies(reply, cookies);
+      setCookies(reply, signedOutCookies(req.headers.cookie, MEMBER_COOKIE, USER_COOKIE, secure));
       return reply.send({ signedOut: true });
     },
   );

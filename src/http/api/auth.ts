@@ -4,13 +4,13 @@ import type { AppContext } from '../../app/context.js';
 import { changePassword, login, logout, me, setupAccount, setupLinkInfo, type SignedIn } from '../../app/sign-in.js';
 import { csrfFailed, csrfMatches, userSessionOf } from '../auth.js';
 import {
-  clearedCookie,
   CSRF_COOKIE,
   isSecureOrigin,
   MEMBER_COOKIE,
   readCookie,
   sessionCookies,
   setCookies,
+  signedOutCookies,
   USER_COOKIE,
 } from '../cookies.js';
 import { sendProblem, sendResult } from '../errors.js';
@@ -73,10 +73,7 @@ export function authRoutes(app: Api, ctx: AppContext): void {
         if (!csrfMatches(req, session.csrfToken)) return csrfFailed(reply);
         await logout(ctx, readCookie(req.headers.cookie, USER_COOKIE)!);
       }
-      // The CSRF cookie stays while the same browser is signed in to the portal, whose session shares it.
-      const cookies = [clearedCookie(USER_COOKIE, secure)];
-      if (!readCookie(req.headers.cookie, MEMBER_COOKIE)) cookies.push(clearedCookie(CSRF_COOKIE, secure));
-      setCookies(reply, cookies);
+      setCookies(reply, signedOutCookies(req.headers.cookie, USER_COOKIE, MEMBER_COOKIE, secure));
       return reply.send({ signedOut: true });
     },
   );
