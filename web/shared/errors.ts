@@ -2,12 +2,10 @@
 // below get a better sentence where the generic one would confuse (a lost session, a missing feature, the network).
 // Pure: no DOM, so it is unit-tested on Node (test/web/errors.test.ts).
 
-export interface ProblemDetail {
-  path?: string;
-  line?: number;
-  code?: string;
-  message: string;
-}
+import type { Problem } from '../../src/contract/index.js';
+
+/** One entry of an error's details (a field path, or an imported file's line), as the API's Problem body has it. */
+export type ProblemDetail = NonNullable<Problem['error']['details']>[number];
 
 export class ApiError extends Error {
   override name = 'ApiError';
