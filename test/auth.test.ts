@@ -97,7 +97,7 @@ describe.each(DIALECTS)('dashboard accounts on %s', (kind) => {
         role: 'owner',
         mustChangePassword: false,
       },
-      workspace: { id: t.workspaceId, name: 'Acme' },
+      workspace: { id: t.workspaceId, name: 'Acme', timezone: 'UTC' },
     });
     const cookies = { tp_session: setCookie(res, 'tp_session'), tp_csrf: setCookie(res, 'tp_csrf') };
     expect(cookies.tp_session.value).toMatch(/^[A-Za-z0-9_-]{43}$/);

@@ -24,8 +24,21 @@ export interface UserSession {
 export interface SignedIn {
   session: NewSession;
   user: UserView;
-  workspace: { id: string; name: string };
+  workspace: WorkspaceRef;
 }
+
+/** The workspace as the dashboard's shell knows it: its zone dates every page (web/app/auth.tsx useTimeZone). */
+interface WorkspaceRef {
+  id: string;
+  name: string;
+  timezone: string;
+}
+
+const workspaceRef = (id: string, ws: { name: string; timezone: string } | undefined): WorkspaceRef => ({
+  id,
+  name: ws?.name ?? '',
+  timezone: ws?.timezone ?? 'UTC',
+});
 
 async function startSession(ctx: AppContext, user: repo.UserRow, browserCsrf?: string): Promise<SignedIn> {
   const now = ctx.clock();
@@ -41,7 +54,7 @@ async function startSession(ctx: AppContext, user: repo.UserRow, browserCsrf?: s
   });
   await repo.updateUser(ctx.store.db, user.workspace_id, user.id, { last_login_at: now });
   const ws = await findWorkspace(ctx.store.db, user.workspace_id);
-  return { session, user: userView(user), workspace: { id: user.workspace_id, name: ws?.name ?? '' } };
+  return { session, user: userView(user), workspace: workspaceRef(user.workspace_id, ws) };
 }
 
 export async function login(
@@ -85,12 +98,9 @@ export async function logout(ctx: AppContext, token: string): Promise<void> {
   await repo.deleteSession(ctx.store.db, 'user_sessions', hashToken(token));
 }
 
-export async function me(
-  ctx: AppContext,
-  session: UserSession,
-): Promise<{ user: UserView; workspace: { id: string; name: string } }> {
+export async function me(ctx: AppContext, session: UserSession): Promise<{ user: UserView; workspace: WorkspaceRef }> {
   const ws = await findWorkspace(ctx.store.db, session.workspaceId);
-  return { user: session.user, workspace: { id: session.workspaceId, name: ws?.name ?? '' } };
+  return { user: session.user, workspace: workspaceRef(session.workspaceId, ws) };
 }
 
 function passwordFailure(path: string, code: 'password_too_short' | 'password_too_long'): Result<never> {

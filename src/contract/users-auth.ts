@@ -15,7 +15,12 @@ export const UserSchema = Type.Object({
 });
 export type User = Static<typeof UserSchema>;
 
-const WorkspaceRef = Type.Object({ id: Type.String(), name: Type.String() });
+const WorkspaceName = Type.Object({ id: Type.String(), name: Type.String() });
+const WorkspaceRef = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  timezone: Type.String({ description: 'The IANA zone the dashboard shows every date and time in.' }),
+});
 export const SignedInSchema = Type.Object({ user: UserSchema, workspace: WorkspaceRef });
 export type SignedIn = Static<typeof SignedInSchema>;
 
@@ -44,7 +49,7 @@ export const PasswordChangeSchema = Type.Object(
 export type PasswordChange = Static<typeof PasswordChangeSchema>;
 export const PasswordChangedSchema = Type.Object({ user: UserSchema });
 export const SetupQuerySchema = Type.Object({ token: Token });
-export const SetupInfoSchema = Type.Object({ email: Type.String(), name: Type.String(), workspace: WorkspaceRef });
+export const SetupInfoSchema = Type.Object({ email: Type.String(), name: Type.String(), workspace: WorkspaceName });
 export type SetupInfo = Static<typeof SetupInfoSchema>;
 export const SetupSchema = Type.Object({ token: Token, password: Password }, { additionalProperties: false });
 export type Setup = Static<typeof SetupSchema>;

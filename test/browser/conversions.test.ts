@@ -194,7 +194,7 @@ describe.skipIf(noChromium)('the Conversions and Payouts pages in a real browser
   }, 30_000);
 
   it('creates a payout batch of the approved commission and exports it for PayPal', async () => {
-    await desktop.getByRole('link', { name: 'Payouts' }).click();
+    await desktop.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Payouts' }).click();
     await desktop.getByRole('heading', { name: 'Payouts', exact: true }).waitFor();
     await desktop.getByText('No payout batches yet').waitFor();
     await desktop.getByRole('cell', { name: 'Ana Lopez' }).waitFor();

@@ -1,7 +1,7 @@
 // The Emails page's sentences for what happened to an email: each outcome the dispatcher records
 // (src/app/emails.ts, src/email/transport.ts) gets words, and the server's reply is always kept beside them.
 import { describe, expect, it } from 'vitest';
-import { emailKindWords, emailProblem } from '../../web/app/email-words.js';
+import { emailKindWords, emailProblem, emailStatusWords } from '../../web/app/email-words.js';
 
 describe('email problems in words', () => {
   it('says a bounce is about the address, and keeps the server reply', () => {
@@ -51,5 +51,13 @@ describe('email problems in words', () => {
     expect(emailKindWords('member_links')).toBe('Links and codes');
     expect(emailKindWords('magic_link')).toBe('Portal sign-in link');
     expect(emailKindWords('payout_notice')).toBe('payout notice');
+  });
+});
+
+describe('an email status in words', () => {
+  it('does not call an email written only to the local outbox sent', () => {
+    expect(emailStatusWords({ status: 'sent', deliveredVia: 'outbox' })).toBe('Saved to outbox (no SMTP configured)');
+    expect(emailStatusWords({ status: 'sent', deliveredVia: 'smtp' })).toBe('Sent');
+    expect(emailStatusWords({ status: 'failed', deliveredVia: null })).toBe('Failed');
   });
 });

@@ -3,12 +3,14 @@ import {
   currencyDigits,
   describePayout,
   formatAmount,
+  formatDate,
   formatDateTime,
   formatMoney,
   formatRatio,
   formatShortDay,
   formatSmallRatio,
   minorToDecimal,
+  zoneNote,
 } from '../../web/shared/format.js';
 
 describe('money from minor units', () => {
@@ -95,5 +97,16 @@ describe('times', () => {
     expect(formatDateTime(late, 'en-US', 'America/New_York')).toMatch(/^Nov 22, 2026.*10:30/);
     expect(formatDateTime(late, 'en-US', 'Asia/Tokyo')).toMatch(/^Nov 23, 2026.*12:30/);
     expect(formatDateTime(null, 'en-US', 'UTC')).toBe('—');
+  });
+
+  it('dates an instant on the same clock, so a portal date matches the dashboard, and names the zone', () => {
+    const late = '2026-12-06T23:30:00Z';
+    expect(formatDate(late, 'en-US', 'Europe/Paris')).toBe('Dec 7, 2026');
+    expect(formatDate(late, 'en-US', 'America/New_York')).toBe('Dec 6, 2026');
+    expect(formatDate('nonsense', 'en-US', 'UTC')).toBe('—');
+    // A zone Intl does not know falls back to the browser's clock rather than failing the page.
+    expect(formatDate(late, 'en-US', 'Mars/Olympus')).toMatch(/^Dec [67], 2026$/);
+    expect(zoneNote('Europe/Paris')).toBe('Times in Europe/Paris');
+    expect(zoneNote(undefined)).toBe('');
   });
 });

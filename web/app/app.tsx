@@ -5,6 +5,7 @@ import { ConfirmProvider, ToastProvider } from '../shared/dialog.js';
 import { findRoute } from '../shared/route-match.js';
 import { navigate, Router, useLocation } from '../shared/router.js';
 import { preloadPages, usePageCode } from '../shared/routes.js';
+import { routeTitle, TitleProvider, useDocumentTitle } from '../shared/title.js';
 import { Button, ErrorMessage, Loading } from '../shared/ui.js';
 import { AuthProvider, useAuth } from './auth.js';
 import { Layout } from './layout.js';
@@ -23,6 +24,16 @@ function Screens() {
   const match = findRoute(ROUTES, path);
   // The page's code is fetched while the server is asked who is signed in, not after.
   const codeReady = usePageCode((publicMatch ?? match)?.route.page);
+  useDocumentTitle(
+    publicMatch && !(signedIn && path === '/login')
+      ? routeTitle(publicMatch.route)
+      : state.status !== 'signed-in'
+        ? undefined
+        : state.me.user.mustChangePassword
+          ? 'Change password'
+          : (routeTitle(match?.route) ?? 'Page not found'),
+    'Touchpoint',
+  );
 
   useEffect(() => {
     if (state.status === 'signed-out' && !publicMatch) {
@@ -97,7 +108,9 @@ export function App() {
       <ToastProvider>
         <ConfirmProvider>
           <AuthProvider>
-            <Screens />
+            <TitleProvider>
+              <Screens />
+            </TitleProvider>
           </AuthProvider>
         </ConfirmProvider>
       </ToastProvider>

@@ -70,6 +70,11 @@ export function useMe(): SignedIn {
   return signedInMe(useAuth().state);
 }
 
+/** The workspace's time zone: every date and time the dashboard shows is on its clock (and named on the page). */
+export function useTimeZone(): string {
+  return useMe().workspace.timezone;
+}
+
 /** Viewers read; owners and managers change things. The server enforces it too; the UI only hides what would fail. */
 export function useCanEdit(): boolean {
   return useMe().user.role !== 'viewer';

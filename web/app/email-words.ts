@@ -14,6 +14,16 @@ export const EMAIL_STATUS_WORDS: Record<EmailStatus, string> = {
   bounced: 'Bounced',
 };
 
+/**
+ * An email's status in words. Without SMTP_URL the server writes each email to its local outbox folder and marks it
+ * sent; nobody received it, so it does not say "Sent".
+ */
+export function emailStatusWords(e: { status: EmailStatus; deliveredVia: string | null }): string {
+  return e.status === 'sent' && e.deliveredVia === 'outbox'
+    ? 'Saved to outbox (no SMTP configured)'
+    : EMAIL_STATUS_WORDS[e.status];
+}
+
 export const EMAIL_KIND_WORDS: Record<string, string> = {
   member_links: 'Links and codes',
   magic_link: 'Portal sign-in link',

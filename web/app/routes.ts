@@ -7,21 +7,21 @@ export type { RouteDef } from '../shared/routes.js';
 
 /** Pages that work signed out; they render without the navigation. */
 export const PUBLIC_ROUTES: RouteDef[] = [
-  { path: '/login', page: page(() => import('./pages/login.js')) },
-  { path: '/setup', page: page(() => import('./pages/setup.js')) },
+  { path: '/login', page: page(() => import('./pages/login.js')), title: 'Sign in' },
+  { path: '/setup', page: page(() => import('./pages/setup.js')), title: 'Set up your account' },
 ];
 
 export const ROUTES: RouteDef[] = [
   { path: '/offers', page: page(() => import('./pages/offers.js')), nav: 'Offers' },
-  { path: '/offers/new', page: page(() => import('./pages/offer-wizard.js')) },
-  { path: '/offers/:id', page: page(() => import('./pages/offer-detail.js')) },
-  { path: '/offers/:id/edit', page: page(() => import('./pages/offer-wizard.js')) },
+  { path: '/offers/new', page: page(() => import('./pages/offer-wizard.js')), title: 'New offer' },
+  { path: '/offers/:id', page: page(() => import('./pages/offer-detail.js')), title: 'Offer' },
+  { path: '/offers/:id/edit', page: page(() => import('./pages/offer-wizard.js')), title: 'Edit offer' },
   { path: '/members', page: page(() => import('./pages/members.js')), nav: 'Members' },
   { path: '/reports', page: page(() => import('./pages/reports.js')), nav: 'Reports' },
   { path: '/conversions', page: page(() => import('./pages/conversions.js')), nav: 'Conversions' },
-  { path: '/payouts', page: page(() => import('./pages/payouts.js')) },
+  { path: '/payouts', page: page(() => import('./pages/payouts.js')), nav: 'Payouts' },
   { path: '/alerts', page: page(() => import('./pages/alerts.js')), nav: 'Alerts' },
   { path: '/emails', page: page(() => import('./pages/emails.js')), nav: 'Emails' },
   // Also the forced first-sign-in screen, so it is part of the first chunk.
-  { path: '/account/password', page: ChangePassword },
+  { path: '/account/password', page: ChangePassword, title: 'Change password' },
 ];

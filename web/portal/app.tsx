@@ -4,6 +4,7 @@ import { Suspense, useEffect } from 'react';
 import { findRoute, matchPath } from '../shared/route-match.js';
 import { navigate, Router, useLocation } from '../shared/router.js';
 import { preloadPages, usePageCode } from '../shared/routes.js';
+import { routeTitle, TitleProvider, useDocumentTitle } from '../shared/title.js';
 import { Button, EmptyState, ErrorMessage, Loading } from '../shared/ui.js';
 import { Layout } from './layout.js';
 import { LOGIN, ROUTES } from './routes.js';
@@ -19,6 +20,11 @@ function Screens() {
   const match = findRoute(ROUTES, path);
   // The page's code is fetched while the server is asked who is signed in, not after.
   const codeReady = usePageCode((onLogin ? LOGIN : match?.route)?.page);
+  // Creators know the brand, not Touchpoint: the tab names the brand's portal once the member is known.
+  useDocumentTitle(
+    onLogin ? routeTitle(LOGIN) : signedIn ? (routeTitle(match?.route) ?? 'Page not found') : undefined,
+    state.status === 'signed-in' ? `${state.me.workspace.name} creator portal` : 'Creator portal',
+  );
 
   useEffect(() => {
     if (state.status === 'signed-out' && !onLogin) navigate('/login', { replace: true });
@@ -87,7 +93,9 @@ export function App() {
   return (
     <Router basePath={BASE}>
       <SessionProvider>
-        <Screens />
+        <TitleProvider>
+          <Screens />
+        </TitleProvider>
       </SessionProvider>
     </Router>
   );

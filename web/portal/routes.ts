@@ -4,7 +4,11 @@ import { lazyPage as page, type RouteDef } from '../shared/routes.js';
 export type { RouteDef } from '../shared/routes.js';
 
 /** Works signed out; drawn without the navigation. */
-export const LOGIN: RouteDef = { path: '/login', page: page(() => import('./pages/login.js')) };
+export const LOGIN: RouteDef = {
+  path: '/login',
+  page: page(() => import('./pages/login.js')),
+  title: 'Sign in',
+};
 
 export const ROUTES: RouteDef[] = [
   { path: '/', page: page(() => import('./pages/home.js')), nav: 'My offers' },

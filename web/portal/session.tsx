@@ -33,3 +33,11 @@ export function useSession(): Session {
 export function useMe(): PortalMe {
   return signedInMe(useSession().state);
 }
+
+/**
+ * The brand's time zone: the portal dates everything on its clock, as the brand's dashboard does, so an order is the
+ * same day (and a hold ends the same day) for the creator and the brand, whatever the creator's own zone.
+ */
+export function useTimeZone(): string {
+  return useMe().workspace.timezone;
+}

@@ -90,23 +90,37 @@ export function formatSmallRatio(ratio: string | null | undefined, locale = LOCA
   return numberFormat('small percent', locale, { style: 'percent', maximumSignificantDigits: 3 }).format(n);
 }
 
-export function formatDate(iso: string | null | undefined, locale = LOCALE): string {
+/**
+ * An instant as a date, or a date and time, on the clock of `timeZone`: the workspace's, in which both the dashboard
+ * and the portal show every date (so an order is dated the same day by the brand and by the creator, and the same day
+ * Reports count it in). Without a zone (or with one Intl does not know), the browser's.
+ */
+function zoned(kind: 'date' | 'date time', iso: string | null | undefined, locale: string, timeZone?: string): string {
   if (!iso) return '—';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? '—' : dateFormat('date', locale, { dateStyle: 'medium' }).format(d);
+  if (Number.isNaN(d.getTime())) return '—';
+  const options: Intl.DateTimeFormatOptions =
+    kind === 'date' ? { dateStyle: 'medium' } : { dateStyle: 'medium', timeStyle: 'short' };
+  try {
+    return dateFormat(`${kind} ${timeZone ?? ''}`, locale, { ...options, ...(timeZone ? { timeZone } : {}) }).format(d);
+  } catch {
+    return dateFormat(kind, locale, options).format(d);
+  }
 }
 
-/** Date and time on the clock of `timeZone` (the workspace's, where days are counted), else the browser's. */
+/** "Dec 6, 2026" in `timeZone` (the workspace's), else the browser's. */
+export function formatDate(iso: string | null | undefined, locale = LOCALE, timeZone?: string): string {
+  return zoned('date', iso, locale, timeZone);
+}
+
+/** "Dec 6, 2026, 11:30 PM" in `timeZone` (the workspace's), else the browser's. */
 export function formatDateTime(iso: string | null | undefined, locale = LOCALE, timeZone?: string): string {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime())
-    ? '—'
-    : dateFormat(`date time ${timeZone ?? ''}`, locale, {
-        dateStyle: 'medium',
-        timeStyle: 'short',
-        ...(timeZone ? { timeZone } : {}),
-      }).format(d);
+  return zoned('date time', iso, locale, timeZone);
+}
+
+/** The words that name the zone of a page's dates: "Times in Europe/Paris". */
+export function zoneNote(timeZone: string | undefined): string {
+  return timeZone ? `Times in ${timeZone}` : '';
 }
 
 /**

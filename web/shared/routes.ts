@@ -12,6 +12,8 @@ export interface RouteDef {
   page: Page;
   /** Shown in the navigation when set (in this order). */
   nav?: string;
+  /** The page's name in the browser tab when it is not its `nav` label (web/shared/title.tsx). */
+  title?: string;
 }
 
 /** A page component that can start loading its code before it is drawn. */

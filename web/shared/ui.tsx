@@ -2,6 +2,7 @@
 // Everything a member typed is rendered as React text (escaped); nothing here sets raw HTML.
 import { useId, useState, type ButtonHTMLAttributes, type ReactNode } from 'react';
 import { friendlyMessage } from './errors.js';
+import { zoneNote } from './format.js';
 
 type Variant = 'primary' | 'secondary' | 'danger' | 'ghost';
 
@@ -148,11 +149,14 @@ export function PageHeader({
   subtitle,
   actions,
   back,
+  zone,
 }: {
   title: ReactNode;
   subtitle?: ReactNode;
   actions?: ReactNode;
   back?: ReactNode;
+  /** The zone the page's dates are in (the workspace's), named under the subtitle. */
+  zone?: string;
 }) {
   return (
     <header className="page-header">
@@ -161,6 +165,7 @@ export function PageHeader({
         <div>
           <h1>{title}</h1>
           {subtitle && <p className="subtitle">{subtitle}</p>}
+          {zone && <p className="zone-note muted small">{zoneNote(zone)}</p>}
         </div>
         {actions && <div className="actions">{actions}</div>}
       </div>

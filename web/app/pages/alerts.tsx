@@ -7,10 +7,11 @@ import { LazyTimeSeries } from '../../shared/charts/index.js';
 import { useConfirm, useToast } from '../../shared/dialog.js';
 import { formatDateTime, formatNumber, formatShortDay } from '../../shared/format.js';
 import { useAction, useResource } from '../../shared/hooks.js';
+import { dayOf } from '../../shared/zoned.js';
 import { Link, useQueryParam } from '../../shared/router.js';
 import type { Alert, Member, Offer, Page } from '../../../src/contract/index.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, Tabs } from '../../shared/ui.js';
-import { useCanEdit } from '../auth.js';
+import { useCanEdit, useTimeZone } from '../auth.js';
 import type { PageProps } from '../../shared/routes.js';
 
 type Status = '' | 'open' | 'acknowledged' | 'resolved';
@@ -34,6 +35,7 @@ const percent = (share: number) => `${Math.round(share * 100)}%`;
 
 export default function Alerts(_: PageProps) {
   const canEdit = useCanEdit();
+  const timeZone = useTimeZone();
   const toast = useToast();
   const [status, setStatus] = useQueryParam('status');
   // Names are read with the alerts: an alert can name a member or offer created since the page opened.
@@ -71,6 +73,7 @@ export default function Alerts(_: PageProps) {
       <PageHeader
         title="Code leak alerts"
         subtitle="Promo codes redeemed far more than usual: often a code shared on a coupon site"
+        zone={timeZone}
         actions={
           canEdit && (
             <Button variant="primary" onClick={() => void run.run()} busy={run.busy}>
@@ -109,8 +112,8 @@ export default function Alerts(_: PageProps) {
 }
 
 /** The code's own report by day, from four weeks before the alert to today: the run-up and what followed. */
-function reportOf(a: Alert): string {
-  const from = new Date(Date.parse(a.raisedAt) - 28 * 86_400_000).toISOString().slice(0, 10);
+function reportOf(a: Alert, timeZone: string): string {
+  const from = dayOf(new Date(Date.parse(a.raisedAt) - 28 * 86_400_000).toISOString(), timeZone);
   return `/reports?${new URLSearchParams({ codeId: a.codeId, groupBy: 'day', from })}`;
 }
 
@@ -128,6 +131,7 @@ function AlertCard({
   onChanged: (text: string) => void;
 }) {
   const confirm = useConfirm();
+  const timeZone = useTimeZone();
   const [open, setOpen] = useState(a.status !== 'resolved');
   const detail = useResource(
     async (signal) => (open ? api.get<Alert>(`/alerts/${a.id}`, undefined, signal) : null),
@@ -182,7 +186,7 @@ function AlertCard({
             </span>
           </h2>
           <p className="muted small">
-            {member} · {offer} · raised {formatDateTime(a.raisedAt)}
+            {member} · {offer} · raised {formatDateTime(a.raisedAt, undefined, timeZone)}
             {a.resolution && ` · resolved: ${RESOLUTION_WORDS[a.resolution] ?? a.resolution}`}
           </p>
         </div>
@@ -197,7 +201,7 @@ function AlertCard({
           {a.status === 'resolved' && (
             <Button onClick={() => setOpen(!open)}>{open ? 'Hide details' : 'Show details'}</Button>
           )}
-          <Link to={reportOf(a)} className="btn btn-ghost">
+          <Link to={reportOf(a, timeZone)} className="btn btn-ghost">
             Open in Reports
           </Link>
         </div>

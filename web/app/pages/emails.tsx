@@ -9,8 +9,14 @@ import { useAction, useResource } from '../../shared/hooks.js';
 import { useQueryParam } from '../../shared/router.js';
 import type { Email as EmailWithBodies, EmailSummary, Page } from '../../../src/contract/index.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, Tabs } from '../../shared/ui.js';
-import { useCanEdit } from '../auth.js';
-import { EMAIL_STATUS_WORDS, emailKindWords, emailProblem, type EmailStatus } from '../email-words.js';
+import { useCanEdit, useTimeZone } from '../auth.js';
+import {
+  EMAIL_STATUS_WORDS,
+  emailKindWords,
+  emailProblem,
+  emailStatusWords,
+  type EmailStatus,
+} from '../email-words.js';
 import type { PageProps } from '../../shared/routes.js';
 import '../emails.css';
 
@@ -42,6 +48,7 @@ const canRetry = (e: Email, now: number) =>
 
 export default function Emails(_: PageProps) {
   const canEdit = useCanEdit();
+  const timeZone = useTimeZone();
   const toast = useToast();
   const [status, setStatus] = useQueryParam('status');
   const [openId, setOpenId] = useState('');
@@ -84,6 +91,7 @@ export default function Emails(_: PageProps) {
       <PageHeader
         title="Emails"
         subtitle="Everything Touchpoint sent or is about to send to your members and your team, and what happened to it"
+        zone={timeZone}
       />
       <Tabs label="Show emails" value={status as Filter} options={FILTERS} onChange={setStatus} />
       <ErrorMessage error={retry.error} />
@@ -134,7 +142,7 @@ export default function Emails(_: PageProps) {
                     </td>
                     <td data-label="Status" className="email-status">
                       <div>
-                        <span className={`badge badge-${BADGE[e.status]}`}>{EMAIL_STATUS_WORDS[e.status]}</span>
+                        <span className={`badge badge-${BADGE[e.status]}`}>{emailStatusWords(e)}</span>
                         {problem && (
                           <div
                             className={`email-problem small${e.status === 'queued' || e.status === 'sending' ? ' email-problem-retrying' : ''}`}
@@ -143,7 +151,9 @@ export default function Emails(_: PageProps) {
                           </div>
                         )}
                         {e.status === 'queued' && e.nextAttemptAt && e.attempts > 0 && (
-                          <div className="muted small">next try {formatDateTime(e.nextAttemptAt)}</div>
+                          <div className="muted small">
+                            next try {formatDateTime(e.nextAttemptAt, undefined, timeZone)}
+                          </div>
                         )}
                       </div>
                     </td>
@@ -151,7 +161,7 @@ export default function Emails(_: PageProps) {
                       {formatNumber(e.attempts)}
                     </td>
                     <td data-label="When" className="email-when">
-                      {formatDateTime(e.sentAt ?? e.createdAt)}
+                      {formatDateTime(e.sentAt ?? e.createdAt, undefined, timeZone)}
                     </td>
                     <td className="row-actions">
                       <Button
@@ -215,6 +225,7 @@ function EmailDialog({
   onRetry: () => Promise<void>;
 }) {
   const detail = useResource((signal) => api.get<EmailDetail>(`/emails/${email.id}`, undefined, signal), [email.id]);
+  const timeZone = useTimeZone();
   const e = detail.data ?? email;
   const problem = emailProblem(e);
   return (
@@ -241,16 +252,16 @@ function EmailDialog({
         <dd>{emailKindWords(e.kind)}</dd>
         <dt>Status</dt>
         <dd>
-          <span className={`badge badge-${BADGE[e.status]}`}>{EMAIL_STATUS_WORDS[e.status]}</span> after{' '}
+          <span className={`badge badge-${BADGE[e.status]}`}>{emailStatusWords(e)}</span> after{' '}
           {formatNumber(e.attempts)} attempt{e.attempts === 1 ? '' : 's'}
         </dd>
         <dt>Queued</dt>
-        <dd>{formatDateTime(e.createdAt)}</dd>
+        <dd>{formatDateTime(e.createdAt, undefined, timeZone)}</dd>
         {e.sentAt && (
           <>
-            <dt>Sent</dt>
+            <dt>{e.deliveredVia === 'outbox' ? 'Saved' : 'Sent'}</dt>
             <dd>
-              {formatDateTime(e.sentAt)}
+              {formatDateTime(e.sentAt, undefined, timeZone)}
               {e.deliveredVia === 'outbox' ? ' to the local outbox (no mail server is set up)' : ''}
             </dd>
           </>
@@ -258,13 +269,13 @@ function EmailDialog({
         {e.status === 'queued' && e.nextAttemptAt && (
           <>
             <dt>Next try</dt>
-            <dd>{formatDateTime(e.nextAttemptAt)}</dd>
+            <dd>{formatDateTime(e.nextAttemptAt, undefined, timeZone)}</dd>
           </>
         )}
         {e.expiresAt && (
           <>
             <dt>Link works until</dt>
-            <dd>{formatDateTime(e.expiresAt)}</dd>
+            <dd>{formatDateTime(e.expiresAt, undefined, timeZone)}</dd>
           </>
         )}
       </dl>

@@ -8,7 +8,7 @@ import { ImportDialog } from '../../shared/import-preview.js';
 import { useQueryParam } from '../../shared/router.js';
 import type { Member, Page } from '../../../src/contract/index.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader } from '../../shared/ui.js';
-import { useCanEdit } from '../auth.js';
+import { useCanEdit, useTimeZone } from '../auth.js';
 import { MemberDialog } from '../members/member-dialog.js';
 import { handles } from '../members/handles.js';
 import { checkMemberRow, MEMBER_COLUMNS, MEMBER_TEMPLATE } from '../members/member-columns.js';
@@ -25,6 +25,7 @@ function downloadTemplate() {
 
 export default function Members(_: PageProps) {
   const canEdit = useCanEdit();
+  const timeZone = useTimeZone();
   const toast = useToast();
   const [q, setQ] = useQueryParam('q');
   const [typed, setTyped] = useState(q);
@@ -60,6 +61,7 @@ export default function Members(_: PageProps) {
       <PageHeader
         title="Members"
         subtitle="The creators, affiliates and partners who promote your offers"
+        zone={timeZone}
         actions={
           canEdit && (
             <>
@@ -153,7 +155,7 @@ export default function Members(_: PageProps) {
                       : '—'}
                   </td>
                   <td data-label="Added" className="small">
-                    {formatDate(m.createdAt)}
+                    {formatDate(m.createdAt, undefined, timeZone)}
                   </td>
                 </tr>
               ))}

@@ -14,6 +14,7 @@ import {
   formatRatio,
 } from '../../shared/format.js';
 import { useResource } from '../../shared/hooks.js';
+import { usePageTitle } from '../../shared/title.js';
 import { Link } from '../../shared/router.js';
 import { dayOf } from '../../shared/zoned.js';
 import type { Offer, OfferMember, Page } from '../../../src/contract/index.js';
@@ -47,6 +48,7 @@ export default function OfferDetail({ params }: PageProps) {
     },
     [id],
   );
+  usePageTitle(offer.data?.name);
 
   if (offer.error) return <ErrorMessage error={offer.error} onRetry={offer.reload} />;
   if (!offer.data) return <Loading label="Loading the offer…" />;

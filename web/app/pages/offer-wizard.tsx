@@ -5,6 +5,7 @@ import { api } from '../../shared/api.js';
 import { useToast } from '../../shared/dialog.js';
 import { ApiError, fieldErrors } from '../../shared/errors.js';
 import { useResource } from '../../shared/hooks.js';
+import { usePageTitle } from '../../shared/title.js';
 import { Link, navigate } from '../../shared/router.js';
 import type { Offer, PayoutOption } from '../../../src/contract/index.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader } from '../../shared/ui.js';
@@ -57,6 +58,7 @@ export default function OfferWizard({ params }: PageProps) {
     (signal) => api.get<{ currency: string; timezone: string }>('/workspace', undefined, signal).catch(() => null),
     [],
   );
+  usePageTitle(saved.data ? `Edit ${saved.data.name}` : undefined);
   const [draft, setDraft] = useState<OfferDraft | null>(id ? null : emptyDraft);
   const [step, setStep] = useState(0);
   /** The server's verdict on the last save, shown until the next one. */

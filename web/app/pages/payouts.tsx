@@ -5,14 +5,15 @@ import { api, download } from '../../shared/api.js';
 import { useConfirm, useToast } from '../../shared/dialog.js';
 import { formatAmount, formatDateTime, formatMoney, formatNumber } from '../../shared/format.js';
 import { useResource } from '../../shared/hooks.js';
-import { Link, useQueryParam } from '../../shared/router.js';
+import { useQueryParam } from '../../shared/router.js';
 import type { Page, PayoutBatch as Batch, PayoutLine as Line } from '../../../src/contract/index.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, TextField } from '../../shared/ui.js';
-import { useCanEdit } from '../auth.js';
+import { useCanEdit, useTimeZone } from '../auth.js';
 import type { PageProps } from '../../shared/routes.js';
 
 export default function Payouts(_: PageProps) {
   const canEdit = useCanEdit();
+  const timeZone = useTimeZone();
   const confirm = useConfirm();
   const toast = useToast();
   const [asked, setCurrency] = useQueryParam('currency');
@@ -55,11 +56,7 @@ export default function Payouts(_: PageProps) {
 
   return (
     <>
-      <PageHeader
-        back={<Link to="/conversions">← Conversions</Link>}
-        title="Payouts"
-        subtitle="Pay members their approved commissions"
-      />
+      <PageHeader title="Payouts" subtitle="Pay members their approved commissions" zone={timeZone} />
       <section className="card">
         <div className="section-head">
           <h2>Ready to pay</h2>
@@ -146,7 +143,7 @@ export default function Payouts(_: PageProps) {
             <tbody>
               {batches.data.data.map((b) => (
                 <tr key={b.id} data-testid="payout-batch">
-                  <td data-label="Created">{formatDateTime(b.createdAt)}</td>
+                  <td data-label="Created">{formatDateTime(b.createdAt, undefined, timeZone)}</td>
                   <td data-label="Members" className="num">
                     {formatNumber(b.members)}
                   </td>

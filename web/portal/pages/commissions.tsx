@@ -31,16 +31,17 @@ const SOURCE_TEXT: Record<string, string> = {
 };
 
 /** Where a commission stands, in words: what happens next or what happened. */
-function stateText(c: PortalCommission): string {
+function stateText(c: PortalCommission, timeZone: string): string {
+  const on = (iso: string | null) => formatDate(iso, undefined, timeZone);
   switch (c.status) {
     case 'pending':
-      return `Approved after ${formatDate(c.approveAfter)} unless the order is returned`;
+      return `Approved after ${on(c.approveAfter)} unless the order is returned`;
     case 'approved':
-      return `Approved ${formatDate(c.approvedAt)}; paid with the next payout`;
+      return `Approved ${on(c.approvedAt)}; paid with the next payout`;
     case 'paid':
-      return `Paid ${formatDate(c.paidAt)}`;
+      return `Paid ${on(c.paidAt)}`;
     case 'reversed':
-      return `Reversed ${formatDate(c.reversedAt)}: the order was refunded or cancelled`;
+      return `Reversed ${on(c.reversedAt)}: the order was refunded or cancelled`;
     default:
       return '';
   }
@@ -102,6 +103,7 @@ export default function Commissions(_: PageProps) {
       <PageHeader
         title="Commissions"
         subtitle={`What your orders with ${workspace.name} earned you. New commissions stay pending while the brand waits for returns.`}
+        zone={workspace.timezone}
       />
       <Tabs label="Status" value={status} options={FILTERS} onChange={(v) => setStatus(v)} />
       {first.error && <ErrorMessage error={first.error} onRetry={first.reload} />}
@@ -133,7 +135,7 @@ export default function Commissions(_: PageProps) {
               <tbody>
                 {rows.map((c) => (
                   <tr key={c.id}>
-                    <td data-label="Order date">{formatDate(c.conversionDate)}</td>
+                    <td data-label="Order date">{formatDate(c.conversionDate, undefined, workspace.timezone)}</td>
                     <td data-label="Offer" className="break">
                       {c.offerName}
                     </td>
@@ -146,7 +148,7 @@ export default function Commissions(_: PageProps) {
                     <td data-label="Status">
                       <div>
                         <StatusBadge status={c.status} />
-                        <div className="commission-note">{stateText(c)}</div>
+                        <div className="commission-note">{stateText(c, workspace.timezone)}</div>
                       </div>
                     </td>
                     <td data-label="Counted through">{SOURCE_TEXT[c.source] ?? c.source}</td>
@@ -154,7 +156,7 @@ export default function Commissions(_: PageProps) {
                       <Button
                         className="btn-small"
                         onClick={() => setReceiptOf(c)}
-                        aria-label={`Receipt of the ${formatDate(c.conversionDate)} order, ${c.offerName}`}
+                        aria-label={`Receipt of the ${formatDate(c.conversionDate, undefined, workspace.timezone)} order, ${c.offerName}`}
                       >
                         Receipt
                       </Button>

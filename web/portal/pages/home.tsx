@@ -7,12 +7,12 @@ import { CopyButton, EmptyState, ErrorMessage, Loading, PageHeader, StatusBadge 
 import { DeepLinkBuilder } from '../deep-link.js';
 import { QrCode } from '../qr.js';
 import type { PageProps } from '../../shared/routes.js';
-import { useMe } from '../session.js';
+import { useMe, useTimeZone } from '../session.js';
 import type { PortalLink, PortalOffer } from '../../../src/contract/index.js';
 
-function endText(endsAt: string | null): string {
+function endText(endsAt: string | null, timeZone: string): string {
   if (!endsAt) return 'No end date';
-  return `${Date.parse(endsAt) < Date.now() ? 'Ended' : 'Ends'} ${formatDate(endsAt)}`;
+  return `${Date.parse(endsAt) < Date.now() ? 'Ended' : 'Ends'} ${formatDate(endsAt, undefined, timeZone)}`;
 }
 
 const OFFER_STATUS_NOTE: Record<string, string> = {
@@ -50,6 +50,7 @@ function OfferCard({
   offer: PortalOffer;
   onLink: (offerId: string, link: PortalLink, created: boolean) => void;
 }) {
+  const timeZone = useTimeZone();
   const activeCodes = offer.codes;
   return (
     <article className="card" data-testid="offer" aria-labelledby={`offer-${offer.id}`}>
@@ -73,7 +74,7 @@ function OfferCard({
         </div>
         <div>
           <dt>Offer dates</dt>
-          <dd>{endText(offer.endsAt)}</dd>
+          <dd>{endText(offer.endsAt, timeZone)}</dd>
         </div>
       </dl>
 
@@ -132,6 +133,7 @@ export default function Home(_: PageProps) {
       <PageHeader
         title={`Hi ${member.name}`}
         subtitle={`Your offers with ${workspace.name}: what you earn, and the links and codes to share.`}
+        zone={workspace.timezone}
       />
       {offers.error && !offers.data ? (
         <ErrorMessage error={offers.error} onRetry={offers.reload} />

@@ -13,7 +13,11 @@ export default function Payouts(_: PageProps) {
   const payouts = useResource((signal) => api.get<{ data: PortalPayout[] }>('/payouts', undefined, signal), []);
   return (
     <>
-      <PageHeader title="Payouts" subtitle={`Money ${workspace.name} has paid you for approved commissions.`} />
+      <PageHeader
+        title="Payouts"
+        subtitle={`Money ${workspace.name} has paid you for approved commissions.`}
+        zone={workspace.timezone}
+      />
       {payouts.error && <ErrorMessage error={payouts.error} onRetry={payouts.reload} />}
       {!payouts.data ? (
         !payouts.error && <Loading />
@@ -37,7 +41,7 @@ export default function Payouts(_: PageProps) {
             <tbody>
               {payouts.data.data.map((p) => (
                 <tr key={p.id}>
-                  <td data-label="Paid on">{formatDate(p.paidAt)}</td>
+                  <td data-label="Paid on">{formatDate(p.paidAt, undefined, workspace.timezone)}</td>
                   <td data-label="Amount" className="num strong">
                     {formatMoney(p.amountMinor, p.currency)}
                   </td>
