@@ -13,7 +13,7 @@ import {
   type LeakEvidence,
   type LeakRule,
 } from '../core/leak-detection.js';
-import { QUIET_MS, nextAlertStep, type AlertState } from '../core/leak-alerts.js';
+import { QUIET_MS, cardStatus, nextAlertStep, sameCard, type AlertState, type CardAlert } from '../core/leak-alerts.js';
 import { fail, ok, type Result } from '../core/result.js';
 import { addDays, bucketRange, dayKey } from '../core/time-buckets.js';
 import { recordAudit } from '../db/audit.js';
@@ -29,7 +29,7 @@ import { findWorkspace, listWorkspaces } from '../db/workspaces.js';
 import { codeRow } from './codes.js';
 import { decodeCursor, toPage, type Actor, type AppContext, type Page } from './context.js';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Alert } from '../contract/alerts.js';
+import type { Alert, AlertFinding } from '../contract/alerts.js';
 
 /** The job's period (jobs/index.ts: one instance per period); runs are idempotent besides, so a repeat only repeats work. */
 export const LEAK_JOB_INTERVAL_MS = 5 * 60_000;
@@ -59,8 +59,22 @@ export type AlertView = Alert;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function alertView(a: repo.LeakAlertRow, opts: { evidence?: boolean; newCode?: string | null } = {}): AlertView {
+const cardOf = (a: repo.LeakAlertRow): CardAlert => ({
+  codeId: a.code_id,
+  status: a.status,
+  resolvedAt: a.resolved_at === null ? null : Number(a.resolved_at),
+});
+
+/**
+ * The alert `a` as one card of its code: `card` holds the alerts shown with it (itself included; ADR 0009, "One card
+ * per code"), each rule with its own numbers, and the card's status is open while any of them is.
+ */
+export function alertView(
+  a: repo.LeakAlertRow,
+  opts: { evidence?: boolean; newCode?: string | null; card?: repo.LeakAlertRow[] } = {},
+): AlertView {
   const evidence = JSON.parse(a.evidence) as LeakEvidence;
+  const card = [...(opts.card ?? [a])].sort((x, y) => (x.rule < y.rule ? 1 : x.rule > y.rule ? -1 : 0));
   return {
     id: a.id,
     codeId: a.code_id,
@@ -68,7 +82,7 @@ export function alertView(a: repo.LeakAlertRow, opts: { evidence?: boolean; newC
     offerId: a.offer_id,
     memberId: a.member_id,
     rule: a.rule,
-    status: a.status,
+    status: cardStatus(card.map((c) => c.status)),
     resolution: a.resolution,
     last24h: Number(a.last24h),
     baselineMedian: evidence.baselineMedian,
@@ -82,7 +96,29 @@ export function alertView(a: repo.LeakAlertRow, opts: { evidence?: boolean; newC
     newCodeId: a.new_code_id,
     ...(opts.newCode !== undefined ? { newCode: opts.newCode } : {}),
     ...(opts.evidence ? { evidence } : {}),
+    rules: card.map((c) => finding(c, opts.evidence ?? false)),
   };
+}
+
+function finding(a: repo.LeakAlertRow, withEvidence: boolean): AlertFinding {
+  const evidence = JSON.parse(a.evidence) as LeakEvidence;
+  return {
+    alertId: a.id,
+    rule: a.rule,
+    status: a.status,
+    last24h: Number(a.last24h),
+    baselineMedian: evidence.baselineMedian,
+    noClickShare: evidence.noClickShare ?? null,
+    raisedAt: iso(a.raised_at)!,
+    lastSeenAt: iso(a.last_fired_at)!,
+    ...(withEvidence ? { evidence } : {}),
+  };
+}
+
+/** The alerts shown on the same card as each of `rows`, read in one query. */
+async function cardsOf(db: Kysely<Database>, workspaceId: string, rows: repo.LeakAlertRow[]) {
+  const all = await repo.alertsOfCodes(db, workspaceId, [...new Set(rows.map((r) => r.code_id))]);
+  return (r: repo.LeakAlertRow) => all.filter((o) => sameCard(cardOf(o), cardOf(r)));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -329,7 +365,8 @@ export async function listAlerts(
   q: { status?: repo.LeakAlertRow['status']; codeId?: string; offerId?: string; cursor?: string; limit: number },
 ): Promise<Page<AlertView>> {
   const rows = await repo.listAlerts(ctx.store.db, actor.workspaceId, { ...q, before: decodeCursor(q.cursor) });
-  return toPage(rows, q.limit, (r) => alertView(r));
+  const card = await cardsOf(ctx.store.db, actor.workspaceId, rows);
+  return toPage(rows, q.limit, (r) => alertView(r, { card: card(r) }));
 }
 
 export async function getAlert(ctx: AppContext, actor: Actor, id: string): Promise<Result<AlertView>> {
@@ -338,33 +375,40 @@ export async function getAlert(ctx: AppContext, actor: Actor, id: string): Promi
   const replacement = row.new_code_id
     ? await codes.findCode(ctx.store.db, actor.workspaceId, row.new_code_id)
     : undefined;
-  return ok(alertView(row, { evidence: true, newCode: replacement?.code ?? null }));
+  const card = await cardsOf(ctx.store.db, actor.workspaceId, [row]);
+  return ok(alertView(row, { evidence: true, newCode: replacement?.code ?? null, card: card(row) }));
 }
 
-/** Seen, not acted on: the alert stays quiet for this spike and comes back if its count doubles. */
+/**
+ * Seen, not acted on: every open rule of the alert's card is acknowledged at its own count, and each comes back if
+ * that count doubles (or another rule fires anew).
+ */
 export async function acknowledgeAlert(ctx: AppContext, actor: Actor, id: string): Promise<Result<AlertView>> {
   const { db } = ctx.store;
   const row = await repo.findAlert(db, actor.workspaceId, id);
   if (!row) return fail('not_found', 'Alert not found.');
-  if (row.status === 'open') {
+  if (row.status !== 'resolved') {
     const now = ctx.clock();
     await ctx.store.writeTransaction(async (tx) => {
-      const patch = {
-        status: 'acknowledged' as const,
-        acknowledged_at: now,
-        acknowledged_by: actor.actor,
-        reference_count: Number(row.last24h),
-        updated_at: now,
-      };
-      if (await repo.updateAlertIf(tx, actor.workspaceId, id, ['open'], patch)) {
-        await recordAudit(tx, {
-          ...actor,
-          entity: 'alert',
-          entityId: id,
-          action: 'acknowledged',
-          detail: { last24h: Number(row.last24h) },
-          now,
-        });
+      for (const a of await repo.liveAlertsOfCode(tx, actor.workspaceId, row.code_id)) {
+        if (a.status !== 'open') continue;
+        const patch = {
+          status: 'acknowledged' as const,
+          acknowledged_at: now,
+          acknowledged_by: actor.actor,
+          reference_count: Number(a.last24h),
+          updated_at: now,
+        };
+        if (await repo.updateAlertIf(tx, actor.workspaceId, a.id, ['open'], patch)) {
+          await recordAudit(tx, {
+            ...actor,
+            entity: 'alert',
+            entityId: a.id,
+            action: 'acknowledged',
+            detail: { last24h: Number(a.last24h) },
+            now,
+          });
+        }
       }
     });
   }
