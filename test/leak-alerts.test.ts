@@ -144,7 +144,7 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
     // Rehearsals never count.
     for (let i = 0; i < 5; i++) await postback({ code: anna.code, test: '1' });
 
-    expect(await detect()).toMatchObject({ raised: 2 });
+    expect(await detect()).toMatchObject({ raised: 2, codesAlerted: 1 });
 
     const annaCodeId = await codeIdOf(anna.code);
     // Both rules fired for one leaked code: one alert, listing each rule with its own numbers.

@@ -49,6 +49,8 @@ export interface LeakRunResult {
   /** Codes whose last 24 h could fire a rule, and were judged. */
   codesChecked: number;
   raised: number;
+  /** Codes whose alert was raised or reopened by this run: one alert per code, however many of its rules fired. */
+  codesAlerted: number;
   refreshed: number;
   reopened: number;
   subsided: number;
@@ -129,7 +131,15 @@ export async function runLeakDetection(
   ctx: AppContext,
   opts: { workspaceId?: string; settings?: LeakSettings } = {},
 ): Promise<LeakRunResult> {
-  const total: LeakRunResult = { workspaces: 0, codesChecked: 0, raised: 0, refreshed: 0, reopened: 0, subsided: 0 };
+  const total: LeakRunResult = {
+    workspaces: 0,
+    codesChecked: 0,
+    raised: 0,
+    codesAlerted: 0,
+    refreshed: 0,
+    reopened: 0,
+    subsided: 0,
+  };
   const workspaces = opts.workspaceId
     ? [await findWorkspace(ctx.store.db, opts.workspaceId)].filter((w) => w !== undefined)
     : await listWorkspaces(ctx.store.db);
@@ -146,6 +156,7 @@ export async function runLeakDetection(
     total.workspaces++;
     total.codesChecked += r.codesChecked;
     total.raised += r.raised;
+    total.codesAlerted += r.alerted.size;
     total.refreshed += r.refreshed;
     total.reopened += r.reopened;
     total.subsided += r.subsided;
@@ -196,7 +207,7 @@ async function runForWorkspace(ctx: AppContext, workspaceId: string, tz: string,
   const now = ctx.clock();
   const floor = settings.floor ?? LEAK_DEFAULTS.floor;
   const minOrders = settings.minOrdersForClickRule ?? LEAK_DEFAULTS.minOrdersForClickRule;
-  const result = { codesChecked: 0, raised: 0, refreshed: 0, reopened: 0, subsided: 0 };
+  const result = { codesChecked: 0, raised: 0, refreshed: 0, reopened: 0, subsided: 0, alerted: new Set<string>() };
 
   // 1. The last 24 h, grouped in SQL: only codes that could fire a rule go further.
   const recent = tally(await repo.codedOrdersByClick(db, workspaceId, now - DAY_MS, now));
@@ -291,7 +302,10 @@ async function runForWorkspace(ctx: AppContext, workspaceId: string, tz: string,
         await announce(tx, row, 'raised', now);
         return true;
       });
-      if (inserted) result.raised++;
+      if (inserted) {
+        result.raised++;
+        result.alerted.add(code.id);
+      }
       // Another instance raised it a moment ago: this run's numbers are as good as its.
       else if (await refreshLive(db, workspaceId, code.id, f.rule, fresh)) result.refreshed++;
     } else if (step === 'refresh') {
@@ -309,7 +323,10 @@ async function runForWorkspace(ctx: AppContext, workspaceId: string, tz: string,
         await announce(tx, { ...prior!, ...patch }, 'reopened', now);
         return true;
       });
-      if (reopened) result.reopened++;
+      if (reopened) {
+        result.reopened++;
+        result.alerted.add(code.id);
+      }
     } else if (step === 'track') {
       await repo.updateAlertIf(db, workspaceId, prior!.id, ['resolved'], { last_fired_at: now });
     }

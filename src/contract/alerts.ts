@@ -119,7 +119,10 @@ export type RotateCode = Static<typeof RotateCodeSchema>;
 
 export const LeakRunSchema = Type.Object({
   codesChecked: Type.Integer({ description: 'Codes with enough orders in the last 24 h to be judged' }),
-  raised: Type.Integer(),
+  raised: Type.Integer({ description: 'Alerts raised, one per code and rule that fired' }),
+  codesAlerted: Type.Integer({
+    description: 'Codes whose alert was raised or reopened: the new alerts people see (one per code)',
+  }),
   refreshed: Type.Integer(),
   reopened: Type.Integer(),
   subsided: Type.Integer(),

@@ -8,7 +8,7 @@ import { useConfirm, useToast } from '../../shared/dialog.js';
 import { formatDateTime, formatNumber, formatShortDay } from '../../shared/format.js';
 import { useAction, useResource } from '../../shared/hooks.js';
 import { Link, useQueryParam } from '../../shared/router.js';
-import type { Alert, AlertFinding, Member, Offer, Page } from '../../../src/contract/index.js';
+import type { Alert, AlertFinding, LeakRun, Member, Offer, Page } from '../../../src/contract/index.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, Tabs } from '../../shared/ui.js';
 import { useCanEdit } from '../auth.js';
 import type { PageProps } from '../../shared/routes.js';
@@ -58,11 +58,9 @@ export default function Alerts(_: PageProps) {
   );
   const names = { data: list.data };
   const run = useAction(async () => {
-    const r = await api.post<{ codesChecked: number; raised: number; reopened: number; subsided: number }>(
-      '/alerts/run',
-      {},
-    );
-    const news = r.raised + r.reopened;
+    const r = await api.post<LeakRun>('/alerts/run', {});
+    // Per code, as the cards are: a code that tripped both rules is one new alert.
+    const news = r.codesAlerted;
     toast(
       `Checked ${formatNumber(r.codesChecked)} busy code${r.codesChecked === 1 ? '' : 's'}: ${news ? `${news} new alert${news === 1 ? '' : 's'}` : 'nothing new'}${r.subsided ? `, ${r.subsided} back to normal` : ''}.`,
     );
