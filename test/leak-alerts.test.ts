@@ -72,6 +72,9 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
   };
   const alertsOf = async (codeId: string) =>
     (await t.api('GET', `/alerts?codeId=${codeId}&limit=200`)).data.data as any[];
+  /** Every rule shown on the code's cards, as stored alerts (id, rule, status, counts). */
+  const rulesOf = async (codeId: string) =>
+    (await alertsOf(codeId)).flatMap((card) => card.rules.map((r: any) => ({ ...r, id: r.alertId })));
   const codeIdOf = async (code: string) => (await t.api('GET', `/codes?code=${code}`)).data.data[0].id as string;
   const auditOf = (entityId: string) =>
     t.built.ctx.store.db
@@ -141,19 +144,27 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
     // Rehearsals never count.
     for (let i = 0; i < 5; i++) await postback({ code: anna.code, test: '1' });
 
-    expect(await detect()).toMatchObject({ raised: 2 });
+    expect(await detect()).toMatchObject({ raised: 2, codesAlerted: 1 });
 
     const annaCodeId = await codeIdOf(anna.code);
+    // Both rules fired for one leaked code: one alert, listing each rule with its own numbers.
     const listed = await alertsOf(annaCodeId);
-    expect(listed.map((a) => a.rule).sort()).toEqual(['no_click', 'spike']);
-    expect(
-      listed.every(
-        (a) => a.status === 'open' && a.code === anna.code && a.memberId === anna.id && a.offerId === offerId,
-      ),
-    ).toBe(true);
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({ status: 'open', code: anna.code, memberId: anna.id, offerId });
+    expect(listed[0].rules.map((r: any) => `${r.rule}:${r.status}`)).toEqual(['spike:open', 'no_click:open']);
     expect(listed[0]).not.toHaveProperty('evidence');
+    expect(listed[0].rules[0]).not.toHaveProperty('evidence');
+    const spikeId = listed[0].rules.find((r: any) => r.rule === 'spike').alertId;
+    const noClickId = listed[0].rules.find((r: any) => r.rule === 'no_click').alertId;
 
-    const spike = (await t.api('GET', `/alerts/${listed.find((a) => a.rule === 'spike').id}`)).data;
+    const spike = (await t.api('GET', `/alerts/${spikeId}`)).data;
+    // The same card through either rule's id, each rule with its evidence.
+    expect(spike.rules.map((r: any) => r.rule)).toEqual(['spike', 'no_click']);
+    expect(spike.rules[1]).toMatchObject({ alertId: noClickId, evidence: { noClickShare: spike.noClickShare } });
+    expect((await t.api('GET', `/alerts/${noClickId}`)).data.rules.map((r: any) => r.alertId)).toEqual([
+      spikeId,
+      noClickId,
+    ]);
     const last24h = 50 + 3 + 4;
     expect(spike).toMatchObject({
       rule: 'spike',
@@ -214,7 +225,7 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
     await ordersOn(genericCode, today(), 15);
 
     await detect();
-    const finnAlerts = await alertsOf(await codeIdOf(finn.code));
+    const finnAlerts = await rulesOf(await codeIdOf(finn.code));
     expect(finnAlerts).toEqual([
       expect.objectContaining({
         rule: 'no_click',
@@ -227,9 +238,10 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
     expect(await alertsOf(await codeIdOf(gina.code))).toEqual([]);
     expect(await alertsOf(await codeIdOf(genericCode))).toEqual([]);
     const open = (await t.api('GET', `/alerts?status=open&offerId=${offerId}`)).data.data.map(
-      (a: any) => `${a.code}:${a.rule}`,
+      (a: any) => `${a.code}:${a.rules.map((r: any) => r.rule).join('+')}`,
     );
-    expect(open.sort()).toEqual([`${anna.code}:no_click`, `${anna.code}:spike`, `${finn.code}:no_click`].sort());
+    // One alert per code: Anna's lists both rules.
+    expect(open.sort()).toEqual([`${anna.code}:spike+no_click`, `${finn.code}:no_click`].sort());
     expect((await t.api('GET', '/alerts?status=resolved')).data.data).toEqual([]);
   }, 60_000);
 
@@ -249,7 +261,7 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
     } finally {
       for (const s of others) await s.close();
     }
-    expect((await alertsOf(hugoCodeId)).map((a) => a.rule).sort()).toEqual(['no_click', 'spike']);
+    expect((await rulesOf(hugoCodeId)).map((a) => a.rule).sort()).toEqual(['no_click', 'spike']);
     const after = await alertRows();
     expect(after.length).toBe(before.length + 2);
     expect(new Set(after.map((a) => `${a.code_id}|${a.rule}`)).size).toBe(after.length);
@@ -258,14 +270,14 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
     // Again, with more orders: the open alerts take the new count rather than getting twins.
     await postback({ code: hugo.code });
     await runLeakDetection(t.built.ctx);
-    expect((await alertsOf(hugoCodeId)).map((a) => a.last24h)).toEqual([26, 26]);
+    expect((await rulesOf(hugoCodeId)).map((a) => a.last24h)).toEqual([26, 26]);
     expect((await alertRows()).length).toBe(after.length);
     expect(await raisedMessages()).toBe(messages + 2);
   }, 60_000);
 
   it('acknowledges once, stays quiet for the same spike and comes back when the count doubles', async () => {
     const finnCodeId = await codeIdOf(finn.code);
-    const [alert] = await alertsOf(finnCodeId);
+    const [alert] = await rulesOf(finnCodeId);
     const acked = await t.api('POST', `/alerts/${alert.id}/acknowledge`);
     expect(acked.statusCode, acked.body).toBe(200);
     expect(acked.data).toMatchObject({ status: 'acknowledged', acknowledgedBy: expect.stringMatching(/^api_key:/) });
@@ -276,7 +288,7 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
     now += 60_000;
     await postback({ code: finn.code });
     await detect();
-    expect(await alertsOf(finnCodeId)).toEqual([
+    expect(await rulesOf(finnCodeId)).toEqual([
       expect.objectContaining({ id: alert.id, status: 'acknowledged', last24h: 13 }),
     ]);
 
@@ -286,7 +298,8 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
     await detect();
     const reopened = (await t.api('GET', `/alerts/${alert.id}`)).data;
     expect(reopened).toMatchObject({ status: 'open', last24h: 24, acknowledgedAt: null });
-    expect((await alertsOf(finnCodeId)).map((a) => a.rule).sort()).toEqual(['no_click', 'spike']);
+    expect((await rulesOf(finnCodeId)).map((a) => a.rule).sort()).toEqual(['no_click', 'spike']);
+    expect(await alertsOf(finnCodeId)).toHaveLength(1);
     expect(await raisedMessages()).toBe(messages + 2);
   }, 60_000);
 
@@ -298,7 +311,7 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
       commissions: [expect.objectContaining({ memberId: anna.id, amountMinor: 400 })],
     });
 
-    const spike = (await alertsOf(annaCodeId)).find((a) => a.rule === 'spike');
+    const spike = (await rulesOf(annaCodeId)).find((a) => a.rule === 'spike');
     const res = await t.api('POST', `/alerts/${spike.id}/disable-code`);
     expect(res.statusCode, res.body).toBe(200);
     expect(res.data).toMatchObject({
@@ -307,7 +320,8 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
       resolvedBy: expect.stringMatching(/^api_key:/),
     });
     // Both rules' alerts of the code are settled by the one action.
-    expect((await alertsOf(annaCodeId)).map((a) => a.status)).toEqual(['resolved', 'resolved']);
+    expect((await rulesOf(annaCodeId)).map((a) => a.status)).toEqual(['resolved', 'resolved']);
+    expect(await alertsOf(annaCodeId)).toHaveLength(1);
     expect((await t.api('GET', `/codes/${annaCodeId}`)).data.status).toBe('disabled');
     expect((await t.api('POST', `/alerts/${spike.id}/disable-code`)).data).toEqual(res.data);
     expect((await auditOf(annaCodeId)).filter((a) => a.action === 'disabled')).toHaveLength(1);
@@ -320,7 +334,7 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
 
     // The coupon site still sends orders with it, at the same rate: the same episode, no new alert.
     await detect();
-    expect((await alertsOf(annaCodeId)).length).toBe(2);
+    expect((await rulesOf(annaCodeId)).length).toBe(2);
   }, 60_000);
 
   it('rotates the code once: a new code in the member’s style, the old one dead, the member told once', async () => {
@@ -329,7 +343,7 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
     t.built.ctx.notify = { codeRotated: async (n) => void notices.push(n) };
     try {
       const annaCodeId = await codeIdOf(anna.code);
-      const alerts = await alertsOf(annaCodeId);
+      const alerts = await rulesOf(annaCodeId);
       const spike = alerts.find((a) => a.rule === 'spike');
       const noClick = alerts.find((a) => a.rule === 'no_click');
       const res = await t.api('POST', `/alerts/${spike.id}/rotate-code`);
@@ -368,7 +382,7 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
       expect(withOld.reasons).toContain('code_disabled');
 
       // A chosen code: refused when it is the leaked one or taken, and nothing changes; accepted otherwise.
-      const [finnNoClick] = (await alertsOf(await codeIdOf(finn.code))).filter((a) => a.rule === 'no_click');
+      const [finnNoClick] = (await rulesOf(await codeIdOf(finn.code))).filter((a) => a.rule === 'no_click');
       const same = await t.api('POST', `/alerts/${finnNoClick.id}/rotate-code`, { code: finn.code.toLowerCase() });
       expect(same.statusCode).toBe(400);
       expect(same.data.error.details[0].code).toBe('code_unchanged');
@@ -387,21 +401,29 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
     }
   }, 60_000);
 
-  it('resolves an acknowledged alert as subsided once its code has been quiet for a day', async () => {
-    const spike = (await alertsOf(await codeIdOf(hugo.code))).find((a) => a.rule === 'spike');
-    await t.api('POST', `/alerts/${spike.id}/acknowledge`);
+  it('acknowledges every rule of the code at once, and resolves them as subsided once the code has been quiet for a day', async () => {
+    const rules = await rulesOf(await codeIdOf(hugo.code));
+    const spike = rules.find((a) => a.rule === 'spike');
+    const noClick = rules.find((a) => a.rule === 'no_click');
+    const acked = await t.api('POST', `/alerts/${spike.id}/acknowledge`);
+    expect(acked.data.rules.map((r: any) => `${r.rule}:${r.status}`)).toEqual([
+      'spike:acknowledged',
+      'no_click:acknowledged',
+    ]);
+    expect(acked.data.status).toBe('acknowledged');
     now += DAY / 2;
     expect((await detect()).subsided).toBe(0); // Hugo's orders are still within 24 h
     now += 2 * DAY;
-    expect((await detect()).subsided).toBe(1);
+    expect((await detect()).subsided).toBe(2);
     expect((await t.api('GET', `/alerts/${spike.id}`)).data).toMatchObject({
       status: 'resolved',
       resolution: 'subsided',
       resolvedBy: 'system:leak_detection',
     });
-    // Nobody has looked at the no-click alert yet: it stays open, however old.
-    expect((await alertsOf(await codeIdOf(hugo.code))).find((a) => a.rule === 'no_click').status).toBe('open');
+    // One resolved card for the code: both rules were settled by the same run.
+    expect((await alertsOf(await codeIdOf(hugo.code))).map((a) => a.rules.length)).toEqual([2]);
     expect((await auditOf(spike.id)).map((a) => a.action)).toEqual(['raised', 'acknowledged', 'subsided']);
+    expect((await auditOf(noClick.id)).map((a) => a.action)).toEqual(['raised', 'acknowledged', 'subsided']);
   }, 60_000);
 
   it('keeps alerts to their workspace: another brand neither sees nor acts on them (404)', async () => {

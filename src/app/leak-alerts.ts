@@ -13,7 +13,7 @@ import {
   type LeakEvidence,
   type LeakRule,
 } from '../core/leak-detection.js';
-import { QUIET_MS, nextAlertStep, type AlertState } from '../core/leak-alerts.js';
+import { QUIET_MS, cardStatus, nextAlertStep, sameCard, type AlertState, type CardAlert } from '../core/leak-alerts.js';
 import { fail, ok, type Result } from '../core/result.js';
 import { addDays, bucketRange, dayKey } from '../core/time-buckets.js';
 import { recordAudit } from '../db/audit.js';
@@ -29,7 +29,7 @@ import { findWorkspace, listWorkspaces } from '../db/workspaces.js';
 import { codeRow } from './codes.js';
 import { decodeCursor, toPage, type Actor, type AppContext, type Page } from './context.js';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Alert } from '../contract/alerts.js';
+import type { Alert, AlertFinding } from '../contract/alerts.js';
 
 /** The job's period (jobs/index.ts: one instance per period); runs are idempotent besides, so a repeat only repeats work. */
 export const LEAK_JOB_INTERVAL_MS = 5 * 60_000;
@@ -49,6 +49,8 @@ export interface LeakRunResult {
   /** Codes whose last 24 h could fire a rule, and were judged. */
   codesChecked: number;
   raised: number;
+  /** Codes whose alert was raised or reopened by this run: one alert per code, however many of its rules fired. */
+  codesAlerted: number;
   refreshed: number;
   reopened: number;
   subsided: number;
@@ -59,8 +61,22 @@ export type AlertView = Alert;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function alertView(a: repo.LeakAlertRow, opts: { evidence?: boolean; newCode?: string | null } = {}): AlertView {
+const cardOf = (a: repo.LeakAlertRow): CardAlert => ({
+  codeId: a.code_id,
+  status: a.status,
+  resolvedAt: a.resolved_at === null ? null : Number(a.resolved_at),
+});
+
+/**
+ * The alert `a` as one card of its code: `card` holds the alerts shown with it (itself included; ADR 0009, "One card
+ * per code"), each rule with its own numbers, and the card's status is open while any of them is.
+ */
+export function alertView(
+  a: repo.LeakAlertRow,
+  opts: { evidence?: boolean; newCode?: string | null; card?: repo.LeakAlertRow[] } = {},
+): AlertView {
   const evidence = JSON.parse(a.evidence) as LeakEvidence;
+  const card = [...(opts.card ?? [a])].sort((x, y) => (x.rule < y.rule ? 1 : x.rule > y.rule ? -1 : 0));
   return {
     id: a.id,
     codeId: a.code_id,
@@ -68,7 +84,7 @@ export function alertView(a: repo.LeakAlertRow, opts: { evidence?: boolean; newC
     offerId: a.offer_id,
     memberId: a.member_id,
     rule: a.rule,
-    status: a.status,
+    status: cardStatus(card.map((c) => c.status)),
     resolution: a.resolution,
     last24h: Number(a.last24h),
     baselineMedian: evidence.baselineMedian,
@@ -82,7 +98,29 @@ export function alertView(a: repo.LeakAlertRow, opts: { evidence?: boolean; newC
     newCodeId: a.new_code_id,
     ...(opts.newCode !== undefined ? { newCode: opts.newCode } : {}),
     ...(opts.evidence ? { evidence } : {}),
+    rules: card.map((c) => finding(c, opts.evidence ?? false)),
   };
+}
+
+function finding(a: repo.LeakAlertRow, withEvidence: boolean): AlertFinding {
+  const evidence = JSON.parse(a.evidence) as LeakEvidence;
+  return {
+    alertId: a.id,
+    rule: a.rule,
+    status: a.status,
+    last24h: Number(a.last24h),
+    baselineMedian: evidence.baselineMedian,
+    noClickShare: evidence.noClickShare ?? null,
+    raisedAt: iso(a.raised_at)!,
+    lastSeenAt: iso(a.last_fired_at)!,
+    ...(withEvidence ? { evidence } : {}),
+  };
+}
+
+/** The alerts shown on the same card as each of `rows`, read in one query. */
+async function cardsOf(db: Kysely<Database>, workspaceId: string, rows: repo.LeakAlertRow[]) {
+  const all = await repo.alertsOfCodes(db, workspaceId, [...new Set(rows.map((r) => r.code_id))]);
+  return (r: repo.LeakAlertRow) => all.filter((o) => sameCard(cardOf(o), cardOf(r)));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -93,7 +131,15 @@ export async function runLeakDetection(
   ctx: AppContext,
   opts: { workspaceId?: string; settings?: LeakSettings } = {},
 ): Promise<LeakRunResult> {
-  const total: LeakRunResult = { workspaces: 0, codesChecked: 0, raised: 0, refreshed: 0, reopened: 0, subsided: 0 };
+  const total: LeakRunResult = {
+    workspaces: 0,
+    codesChecked: 0,
+    raised: 0,
+    codesAlerted: 0,
+    refreshed: 0,
+    reopened: 0,
+    subsided: 0,
+  };
   const workspaces = opts.workspaceId
     ? [await findWorkspace(ctx.store.db, opts.workspaceId)].filter((w) => w !== undefined)
     : await listWorkspaces(ctx.store.db);
@@ -110,6 +156,7 @@ export async function runLeakDetection(
     total.workspaces++;
     total.codesChecked += r.codesChecked;
     total.raised += r.raised;
+    total.codesAlerted += r.alerted.size;
     total.refreshed += r.refreshed;
     total.reopened += r.reopened;
     total.subsided += r.subsided;
@@ -160,7 +207,7 @@ async function runForWorkspace(ctx: AppContext, workspaceId: string, tz: string,
   const now = ctx.clock();
   const floor = settings.floor ?? LEAK_DEFAULTS.floor;
   const minOrders = settings.minOrdersForClickRule ?? LEAK_DEFAULTS.minOrdersForClickRule;
-  const result = { codesChecked: 0, raised: 0, refreshed: 0, reopened: 0, subsided: 0 };
+  const result = { codesChecked: 0, raised: 0, refreshed: 0, reopened: 0, subsided: 0, alerted: new Set<string>() };
 
   // 1. The last 24 h, grouped in SQL: only codes that could fire a rule go further.
   const recent = tally(await repo.codedOrdersByClick(db, workspaceId, now - DAY_MS, now));
@@ -255,7 +302,10 @@ async function runForWorkspace(ctx: AppContext, workspaceId: string, tz: string,
         await announce(tx, row, 'raised', now);
         return true;
       });
-      if (inserted) result.raised++;
+      if (inserted) {
+        result.raised++;
+        result.alerted.add(code.id);
+      }
       // Another instance raised it a moment ago: this run's numbers are as good as its.
       else if (await refreshLive(db, workspaceId, code.id, f.rule, fresh)) result.refreshed++;
     } else if (step === 'refresh') {
@@ -273,7 +323,10 @@ async function runForWorkspace(ctx: AppContext, workspaceId: string, tz: string,
         await announce(tx, { ...prior!, ...patch }, 'reopened', now);
         return true;
       });
-      if (reopened) result.reopened++;
+      if (reopened) {
+        result.reopened++;
+        result.alerted.add(code.id);
+      }
     } else if (step === 'track') {
       await repo.updateAlertIf(db, workspaceId, prior!.id, ['resolved'], { last_fired_at: now });
     }
@@ -329,7 +382,8 @@ export async function listAlerts(
   q: { status?: repo.LeakAlertRow['status']; codeId?: string; offerId?: string; cursor?: string; limit: number },
 ): Promise<Page<AlertView>> {
   const rows = await repo.listAlerts(ctx.store.db, actor.workspaceId, { ...q, before: decodeCursor(q.cursor) });
-  return toPage(rows, q.limit, (r) => alertView(r));
+  const card = await cardsOf(ctx.store.db, actor.workspaceId, rows);
+  return toPage(rows, q.limit, (r) => alertView(r, { card: card(r) }));
 }
 
 export async function getAlert(ctx: AppContext, actor: Actor, id: string): Promise<Result<AlertView>> {
@@ -338,33 +392,40 @@ export async function getAlert(ctx: AppContext, actor: Actor, id: string): Promi
   const replacement = row.new_code_id
     ? await codes.findCode(ctx.store.db, actor.workspaceId, row.new_code_id)
     : undefined;
-  return ok(alertView(row, { evidence: true, newCode: replacement?.code ?? null }));
+  const card = await cardsOf(ctx.store.db, actor.workspaceId, [row]);
+  return ok(alertView(row, { evidence: true, newCode: replacement?.code ?? null, card: card(row) }));
 }
 
-/** Seen, not acted on: the alert stays quiet for this spike and comes back if its count doubles. */
+/**
+ * Seen, not acted on: every open rule of the alert's card is acknowledged at its own count, and each comes back if
+ * that count doubles (or another rule fires anew).
+ */
 export async function acknowledgeAlert(ctx: AppContext, actor: Actor, id: string): Promise<Result<AlertView>> {
   const { db } = ctx.store;
   const row = await repo.findAlert(db, actor.workspaceId, id);
   if (!row) return fail('not_found', 'Alert not found.');
-  if (row.status === 'open') {
+  if (row.status !== 'resolved') {
     const now = ctx.clock();
     await ctx.store.writeTransaction(async (tx) => {
-      const patch = {
-        status: 'acknowledged' as const,
-        acknowledged_at: now,
-        acknowledged_by: actor.actor,
-        reference_count: Number(row.last24h),
-        updated_at: now,
-      };
-      if (await repo.updateAlertIf(tx, actor.workspaceId, id, ['open'], patch)) {
-        await recordAudit(tx, {
-          ...actor,
-          entity: 'alert',
-          entityId: id,
-          action: 'acknowledged',
-          detail: { last24h: Number(row.last24h) },
-          now,
-        });
+      for (const a of await repo.liveAlertsOfCode(tx, actor.workspaceId, row.code_id)) {
+        if (a.status !== 'open') continue;
+        const patch = {
+          status: 'acknowledged' as const,
+          acknowledged_at: now,
+          acknowledged_by: actor.actor,
+          reference_count: Number(a.last24h),
+          updated_at: now,
+        };
+        if (await repo.updateAlertIf(tx, actor.workspaceId, a.id, ['open'], patch)) {
+          await recordAudit(tx, {
+            ...actor,
+            entity: 'alert',
+            entityId: a.id,
+            action: 'acknowledged',
+            detail: { last24h: Number(a.last24h) },
+            now,
+          });
+        }
       }
     });
   }

@@ -38,6 +38,27 @@ const Evidence = Type.Object({
 });
 export type AlertEvidence = Static<typeof Evidence>;
 
+const Rule = Type.Union([Type.Literal('spike'), Type.Literal('no_click')], {
+  description:
+    'spike: 24 h redemptions above both the floor and k × the daily median; no_click: most orders without a click from the member',
+});
+
+const Finding = Type.Object(
+  {
+    alertId: Type.String({ description: 'The stored alert of this rule (its audit entries are kept under this id)' }),
+    rule: Rule,
+    status: Status,
+    last24h: Type.Integer(),
+    baselineMedian: Type.Number(),
+    noClickShare: Nullable(Type.Number()),
+    raisedAt: DateTime,
+    lastSeenAt: Type.String({ format: 'date-time', description: 'The last detection run in which this rule fired' }),
+    evidence: Type.Optional(Evidence),
+  },
+  { description: 'One rule that fired for the code, with its own numbers' },
+);
+export type AlertFinding = Static<typeof Finding>;
+
 export const AlertSchema = Type.Object({
   id: Type.String(),
   codeId: Type.String(),
@@ -45,10 +66,11 @@ export const AlertSchema = Type.Object({
   offerId: Type.String(),
   memberId: Nullable(Type.String()),
   rule: Type.Union([Type.Literal('spike'), Type.Literal('no_click')], {
-    description:
-      'spike: 24 h redemptions above both the floor and k × the daily median; no_click: most orders without a click from the member',
+    description: 'The rule of this alert; `rules` lists every rule that fired for the code on the same card',
   }),
-  status: Status,
+  status: Type.Union([Type.Literal('open'), Type.Literal('acknowledged'), Type.Literal('resolved')], {
+    description: "The card's status: open while any of its rules is open",
+  }),
   resolution: Type.Union([
     Type.Literal('code_disabled'),
     Type.Literal('code_rotated'),
@@ -70,6 +92,10 @@ export const AlertSchema = Type.Object({
   newCodeId: Nullable(Type.String()),
   newCode: Type.Optional(Nullable(Type.String())),
   evidence: Type.Optional(Evidence),
+  rules: Type.Array(Finding, {
+    description:
+      'Every rule that fired for the code, shown as one alert: the live alerts of the code, or those one action resolved together; evidence only on GET /alerts/{id}',
+  }),
 });
 export type Alert = Static<typeof AlertSchema>;
 
@@ -93,7 +119,10 @@ export type RotateCode = Static<typeof RotateCodeSchema>;
 
 export const LeakRunSchema = Type.Object({
   codesChecked: Type.Integer({ description: 'Codes with enough orders in the last 24 h to be judged' }),
-  raised: Type.Integer(),
+  raised: Type.Integer({ description: 'Alerts raised, one per code and rule that fired' }),
+  codesAlerted: Type.Integer({
+    description: 'Codes whose alert was raised or reopened: the new alerts people see (one per code)',
+  }),
   refreshed: Type.Integer(),
   reopened: Type.Integer(),
   subsided: Type.Integer(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { QUIET_MS, nextAlertStep, type AlertState } from './leak-alerts.js';
+import { QUIET_MS, cardStatus, nextAlertStep, sameCard, type AlertState, type CardAlert } from './leak-alerts.js';
 
 const now = Date.parse('2024-06-15T12:00:00Z');
 const recent = now - 5 * 60_000;
@@ -41,5 +41,25 @@ describe('nextAlertStep', () => {
     expect(nextAlertStep(resolved, { last24h: 120 }, now)).toBe('raise');
     expect(nextAlertStep({ ...resolved, lastFiredAt: now - QUIET_MS }, { last24h: 25 }, now)).toBe('raise');
     expect(nextAlertStep(resolved, null, now)).toBe('none');
+  });
+});
+
+describe('one card per code', () => {
+  const a = (over: Partial<CardAlert>): CardAlert => ({ codeId: 'cod_1', status: 'open', resolvedAt: null, ...over });
+
+  it('puts the live alerts of a code on one card, whatever their rules and states', () => {
+    expect(sameCard(a({}), a({ status: 'acknowledged' }))).toBe(true);
+    expect(sameCard(a({}), a({ codeId: 'cod_2' }))).toBe(false);
+    expect(cardStatus(['acknowledged', 'open'])).toBe('open');
+    expect(cardStatus(['acknowledged', 'acknowledged'])).toBe('acknowledged');
+  });
+
+  it('keeps resolved alerts apart from live ones, together when one action settled them', () => {
+    expect(sameCard(a({}), a({ status: 'resolved', resolvedAt: now }))).toBe(false);
+    expect(sameCard(a({ status: 'resolved', resolvedAt: now }), a({ status: 'resolved', resolvedAt: now }))).toBe(true);
+    expect(sameCard(a({ status: 'resolved', resolvedAt: now }), a({ status: 'resolved', resolvedAt: recent }))).toBe(
+      false,
+    );
+    expect(cardStatus(['resolved', 'resolved'])).toBe('resolved');
   });
 });

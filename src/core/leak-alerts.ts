@@ -46,3 +46,26 @@ export function nextAlertStep(latest: AlertState | null, fired: { last24h: numbe
       return quiet || doubled(fired.last24h, latest.referenceCount) ? 'raise' : 'track';
   }
 }
+
+/** What decides which alerts of a code are shown as one card (ADR 0009, "One card per code"). */
+export interface CardAlert {
+  codeId: string;
+  status: AlertState['status'];
+  resolvedAt: number | null;
+}
+
+/**
+ * Two alerts of a code share a card while both are live (open or acknowledged), or when both were resolved at the
+ * same instant (one action or one subsiding run settled them together); a resolved alert's card is history.
+ */
+export function sameCard(a: CardAlert, b: CardAlert): boolean {
+  if (a.codeId !== b.codeId) return false;
+  if (a.status !== 'resolved' && b.status !== 'resolved') return true;
+  return a.status === 'resolved' && b.status === 'resolved' && a.resolvedAt === b.resolvedAt;
+}
+
+/** A card is open while any of its rules is open: one rule's new firing shows the whole code again. */
+export function cardStatus(statuses: AlertState['status'][]): AlertState['status'] {
+  if (statuses.includes('open')) return 'open';
+  return statuses.includes('acknowledged') ? 'acknowledged' : 'resolved';
+}

@@ -1,5 +1,5 @@
 // Leak alerts and the raw counts leak detection reads (conversions by code string, their clicks' members and referrers).
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
 import type { Database, LeakAlertTable, PromoCodeTable } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -188,18 +188,50 @@ export async function findAlert(db: Db, workspaceId: string, id: string): Promis
     .executeTakeFirst();
 }
 
+/**
+ * One row per card (core/leak-alerts `sameCard`): the newest alert of a code's live alerts, or of those resolved at
+ * the same instant. `status` filters on the card's status: open while any live alert of the code is open.
+ */
 export async function listAlerts(
   db: Db,
   workspaceId: string,
   f: { status?: LeakAlertRow['status']; codeId?: string; offerId?: string; before: string | null; limit: number },
 ): Promise<LeakAlertRow[]> {
-  let q = db.selectFrom('leak_alerts').selectAll().where('workspace_id', '=', workspaceId);
-  if (f.status) q = q.where('status', '=', f.status);
-  if (f.codeId) q = q.where('code_id', '=', f.codeId);
-  if (f.offerId) q = q.where('offer_id', '=', f.offerId);
-  if (f.before) q = q.where('id', '<', f.before);
+  let q = db
+    .selectFrom('leak_alerts as a')
+    .selectAll('a')
+    .where('a.workspace_id', '=', workspaceId)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('leak_alerts as b')
+            .select('b.id')
+            .whereRef('b.workspace_id', '=', 'a.workspace_id')
+            .whereRef('b.code_id', '=', 'a.code_id')
+            .whereRef('b.id', '>', 'a.id')
+            .where(
+              sql<boolean>`((a.status <> 'resolved' and b.status <> 'resolved') or (a.status = 'resolved' and b.status = 'resolved' and b.resolved_at = a.resolved_at))`,
+            ),
+        ),
+      ),
+    );
+  if (f.status === 'resolved') q = q.where('a.status', '=', 'resolved');
+  else if (f.status) {
+    const anyOpen = ({ exists, selectFrom }: ExpressionBuilder<Database & { a: LeakAlertTable }, 'a'>) =>
+      exists(
+        selectFrom('leak_alerts as o')
+          .select('o.id')
+          .whereRef('o.workspace_id', '=', 'a.workspace_id')
+          .whereRef('o.code_id', '=', 'a.code_id')
+          .where('o.status', '=', 'open'),
+      );
+    q = q.where('a.status', '<>', 'resolved').where((eb) => (f.status === 'open' ? anyOpen(eb) : eb.not(anyOpen(eb))));
+  }
+  if (f.codeId) q = q.where('a.code_id', '=', f.codeId);
+  if (f.offerId) q = q.where('a.offer_id', '=', f.offerId);
+  if (f.before) q = q.where('a.id', '<', f.before);
   return q
-    .orderBy('id', 'desc')
+    .orderBy('a.id', 'desc')
     .limit(f.limit + 1)
     .execute();
 }

@@ -1,6 +1,7 @@
 // The Alerts page in a real browser at 1280 and 390 px: the empty state, a promo code redeemed far above its usual
-// rate through the real /postback endpoint, "Run detection now" raising the alert, its chart against the baseline
-// and the numbers that raised it, then acknowledge, a cancelled disable, and a rotate, each confirmed first and
+// rate through the real /postback endpoint (none of the orders through its member's link), "Run detection now"
+// raising one alert for the code that lists both rules that fired, its chart against the baseline and each rule's
+// numbers, then acknowledge, a cancelled disable, and a rotate, each confirmed first and
 // checked through the API, and the code's report opened from the alert. The member's name is typed like an HTML tag and must stay text.
 // Screenshots go to test-results/dashboard-alerts-*.png.
 import fs from 'node:fs';
@@ -33,12 +34,12 @@ describe.skipIf(noChromium)('the Alerts page in a real browser (Chromium, SQLite
   const spikeAlert = async () =>
     (
       (await d.api('GET', '/alerts')).data.data as {
-        rule: string;
+        rules: { rule: string }[];
         status: string;
         resolution: string | null;
         codeId: string;
       }[]
-    ).find((a) => a.rule === 'spike');
+    ).find((a) => a.rules.some((r) => r.rule === 'spike'));
 
   beforeAll(async () => {
     d = await startDashboard();
@@ -83,11 +84,19 @@ describe.skipIf(noChromium)('the Alerts page in a real browser (Chromium, SQLite
     }
 
     await desktop.getByRole('button', { name: 'Run detection now' }).click();
-    await desktop.getByText(/^Checked \d+ busy codes?: \d+ new alerts?/).waitFor();
+    await desktop.getByText(/^Checked \d+ busy codes?: 1 new alert\b/).waitFor();
     const card = spikeCard(desktop);
     await card.waitFor();
-    expect(await card.textContent()).toContain(`${SPIKE} redemptions in the last 24 hours`);
-    await card.getByText(XSS_NAME).waitFor();
+    // Both rules fired for the one leaked code: one card, a line and the evidence for each, the actions once.
+    await expect.poll(() => desktop.getByTestId('alert').count()).toBe(1);
+    expect(await card.getByTestId('alert-rule').allTextContents()).toEqual([
+      expect.stringContaining(`${SPIKE} redemptions in the last 24 hours`),
+      expect.stringContaining('100% of the last 24 hours’ orders with this code came without a click'),
+    ]);
+    expect(await card.getByRole('button', { name: 'Disable code' }).count()).toBe(1);
+    await card.getByTestId('alert-evidence-no_click').waitFor();
+    expect(await card.getByTestId('alert-evidence-no_click').textContent()).toContain(`of ${SPIKE} orders`);
+    await card.getByText(XSS_NAME).first().waitFor();
     expect(await desktop.locator('img[src="x"]').count()).toBe(0);
     await card.locator('.recharts-reference-line').waitFor({ state: 'attached' });
     expect(await card.locator('.stat').filter({ hasText: 'Last 24 hours' }).textContent()).toContain(String(SPIKE));

@@ -9,7 +9,7 @@ import { formatDateTime, formatNumber, formatShortDay } from '../../shared/forma
 import { useAction, useResource } from '../../shared/hooks.js';
 import { dayOf } from '../../shared/zoned.js';
 import { Link, useQueryParam } from '../../shared/router.js';
-import type { Alert, Member, Offer, Page } from '../../../src/contract/index.js';
+import type { Alert, AlertFinding, LeakRun, Member, Offer, Page } from '../../../src/contract/index.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, Tabs } from '../../shared/ui.js';
 import { useCanEdit, useTimeZone } from '../auth.js';
 import type { PageProps } from '../../shared/routes.js';
@@ -32,6 +32,10 @@ const RESOLUTION_WORDS: Record<string, string> = {
   subsided: 'redemptions back to normal',
 };
 const percent = (share: number) => `${Math.round(share * 100)}%`;
+const RULE_TITLES: Record<AlertFinding['rule'], string> = {
+  spike: 'Redemption spike',
+  no_click: 'Orders without the member’s clicks',
+};
 
 export default function Alerts(_: PageProps) {
   const canEdit = useCanEdit();
@@ -56,11 +60,9 @@ export default function Alerts(_: PageProps) {
   );
   const names = { data: list.data };
   const run = useAction(async () => {
-    const r = await api.post<{ codesChecked: number; raised: number; reopened: number; subsided: number }>(
-      '/alerts/run',
-      {},
-    );
-    const news = r.raised + r.reopened;
+    const r = await api.post<LeakRun>('/alerts/run', {});
+    // Per code, as the cards are: a code that tripped both rules is one new alert.
+    const news = r.codesAlerted;
     toast(
       `Checked ${formatNumber(r.codesChecked)} busy code${r.codesChecked === 1 ? '' : 's'}: ${news ? `${news} new alert${news === 1 ? '' : 's'}` : 'nothing new'}${r.subsided ? `, ${r.subsided} back to normal` : ''}.`,
     );
@@ -138,11 +140,12 @@ function AlertCard({
     [a.id, a.status, open],
   );
   const ev = detail.data?.evidence;
+  const rules = detail.data?.rules ?? [];
   const act = (kind: 'acknowledge' | 'disable-code' | 'rotate-code') => {
     const text = {
       acknowledge: {
         title: `Acknowledge the alert on ${a.code}?`,
-        body: 'The code keeps working. The alert comes back only if its redemptions in 24 hours double.',
+        body: 'The code keeps working. The alert comes back only if its redemptions in 24 hours double, or another rule fires for it.',
         confirm: 'Acknowledge',
         done: 'Alert acknowledged.',
       },
@@ -206,50 +209,70 @@ function AlertCard({
           </Link>
         </div>
       </div>
-      <p className="alert-why">
-        {a.rule === 'spike' ? (
-          <>
-            <strong>{formatNumber(a.last24h)}</strong> redemptions in the last 24 hours, against a usual{' '}
-            <strong>{formatNumber(a.baselineMedian)}</strong> a day.
-          </>
-        ) : (
-          <>
-            <strong>{percent(a.noClickShare ?? 0)}</strong> of the last 24 hours’ orders with this code came without a
-            click on {member}’s link: the code is probably shared somewhere else.
-          </>
-        )}
-      </p>
+      {/* One card per code: every rule that fired for it, each with the numbers that made it fire. */}
+      <ul className="alert-why">
+        {a.rules.map((r) => (
+          <li key={r.alertId} data-testid="alert-rule">
+            <strong>{RULE_TITLES[r.rule]}</strong>
+            {r.status !== a.status && <span className="muted small"> ({STATUS_WORDS[r.status].toLowerCase()})</span>}
+            {': '}
+            {r.rule === 'spike' ? (
+              <>
+                <strong>{formatNumber(r.last24h)}</strong> redemptions in the last 24 hours, against a usual{' '}
+                <strong>{formatNumber(r.baselineMedian)}</strong> a day.
+              </>
+            ) : (
+              <>
+                <strong>{percent(r.noClickShare ?? 0)}</strong> of the last 24 hours’ orders with this code came without
+                a click on {member}’s link: the code is probably shared somewhere else.
+              </>
+            )}
+          </li>
+        ))}
+      </ul>
       {open && detail.loading && !ev && <Loading label="Loading the evidence…" />}
       <ErrorMessage error={detail.error} onRetry={detail.reload} />
       {open && ev && (
         <>
-          <div className="stats">
-            <div className="stat">
-              <div className="stat-label">Last 24 hours</div>
-              <div className="stat-value">{formatNumber(ev.last24h)}</div>
-            </div>
-            <div className="stat">
-              <div className="stat-label">Usual per day</div>
-              <div className="stat-value">{formatNumber(ev.baselineMedian)}</div>
-              <div className="hint">
-                median, {formatShortDay(ev.baselineFrom)} – {formatShortDay(ev.baselineTo)}
-              </div>
-            </div>
-            <div className="stat">
-              <div className="stat-label">Alert threshold</div>
-              <div className="stat-value">{formatNumber(Math.max(ev.floor, ev.k * ev.baselineMedian))}</div>
-              <div className="hint">
-                at least {formatNumber(ev.floor)} and {formatNumber(ev.k)}× usual
-              </div>
-            </div>
-            {ev.noClickShare !== undefined && (
-              <div className="stat">
-                <div className="stat-label">Without a member click</div>
-                <div className="stat-value">{percent(ev.noClickShare)}</div>
-                <div className="hint">of {formatNumber(ev.ordersLast24h)} orders</div>
-              </div>
-            )}
-          </div>
+          {rules.map(
+            (r) =>
+              r.evidence && (
+                <div className="stats" key={r.alertId} data-testid={`alert-evidence-${r.rule}`}>
+                  {r.rule === 'spike' ? (
+                    <>
+                      <div className="stat">
+                        <div className="stat-label">Last 24 hours</div>
+                        <div className="stat-value">{formatNumber(r.evidence.last24h)}</div>
+                      </div>
+                      <div className="stat">
+                        <div className="stat-label">Usual per day</div>
+                        <div className="stat-value">{formatNumber(r.evidence.baselineMedian)}</div>
+                        <div className="hint">
+                          median, {formatShortDay(r.evidence.baselineFrom)} – {formatShortDay(r.evidence.baselineTo)}
+                        </div>
+                      </div>
+                      <div className="stat">
+                        <div className="stat-label">Alert threshold</div>
+                        <div className="stat-value">
+                          {formatNumber(Math.max(r.evidence.floor, r.evidence.k * r.evidence.baselineMedian))}
+                        </div>
+                        <div className="hint">
+                          at least {formatNumber(r.evidence.floor)} and {formatNumber(r.evidence.k)}× usual
+                        </div>
+                      </div>
+                    </>
+                  ) : (
+                    <>
+                      <div className="stat">
+                        <div className="stat-label">Without a member click</div>
+                        <div className="stat-value">{percent(r.evidence.noClickShare ?? 0)}</div>
+                        <div className="hint">of {formatNumber(r.evidence.ordersLast24h)} orders in 24 hours</div>
+                      </div>
+                    </>
+                  )}
+                </div>
+              ),
+          )}
           <LazyTimeSeries
             rows={ev.series as unknown as Record<string, unknown>[]}
             x="day"
