@@ -670,12 +670,12 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
     for (const q of [
       { order: 'O-gus-link', amount: '50.00', click: clickId },
       { order: 'O-gus-code', amount: '30.00', code: added.codes[0].code },
-    ]) {
+    ] as Record<string, string>[]) {
       const res = await t.built.app.inject({ url: `/postback?${new URLSearchParams({ secret, ...q })}` });
       expect(res.statusCode).toBeLessThan(300);
     }
     for (const source of ['rollups', 'raw']) {
-      for (const filter of [{}, { memberId: gus.data.id }, { codeId: added.codes[0].id }]) {
+      for (const filter of [{}, { memberId: gus.data.id }, { codeId: added.codes[0].id }] as Record<string, string>[]) {
         const qs = new URLSearchParams({ groupBy: 'code', from: day, to: day, source, ...filter });
         const r = (await api('GET', `/reports?${qs}`)).data;
         const code = r.rows.find((x: { key: string }) => x.key === added.codes[0].id);
