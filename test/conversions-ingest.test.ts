@@ -424,6 +424,21 @@ describe.each(DIALECTS)('conversions API on %s', (kind) => {
     expect(byOrder['N-2']).toEqual([
       expect.objectContaining({ memberId: null, memberName: null, offerId: offer.id, offerName: 'Glow serum' }),
     ]);
+    // Each credited member's commission comes with the list: its amount now and its status (issue #16).
+    const commissions = Object.fromEntries(
+      (list as unknown as { orderId: string; commissions: Record<string, unknown>[] }[]).map((c) => [
+        c.orderId,
+        c.commissions,
+      ]),
+    );
+    expect(commissions['N-1']).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ memberId: ana.id, amount: '3.00', amountMinor: 300, status: 'pending' }),
+        expect.objectContaining({ memberId: bo.id, amount: '2.00', amountMinor: 200, status: 'pending' }),
+      ]),
+    );
+    expect(commissions['N-1']).toHaveLength(2);
+    expect(commissions['N-2']).toEqual([]);
     // A renamed member shows the new name: names are read with the list, not stored on the order.
     await t.api('PATCH', `/members/${bo.id}`, { name: 'Bo Chen-Park' });
     const again = (await t.api('GET', `/conversions?memberId=${bo.id}`)).data.data;

@@ -24,8 +24,9 @@ const FROM = '2026-10-27';
 const TO = '2026-11-05';
 
 type Measures = {
-  clicks: number;
-  uniqueClicks: number;
+  /** Null in a row by code: clicks belong to links. */
+  clicks: number | null;
+  uniqueClicks: number | null;
   conversions: number;
   unattributed: number;
   salesMinor: number;
@@ -197,15 +198,12 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
       if (!day || c.tracked !== 1 || c.is_bot !== 0) continue;
       if (filter.offerId && c.offer_id !== filter.offerId) continue;
       if (filter.memberId && c.member_id !== filter.memberId) continue;
-      const member = c.member_id ?? '';
-      const keys =
-        group === 'code'
-          ? creators.filter((cr) => cr.id === member && cr.offerId === c.offer_id).map((cr) => cr.codeId)
-          : [keyOf(day, { offer: c.offer_id, member, link: c.link_id, code: '', sub: c.sub1 ?? '' })];
-      for (const k of keys) {
-        at(k).clicks++;
-        at(k).uniqueClicks += c.is_unique;
-      }
+      if (group === 'code') continue; // clicks belong to links: no code's row counts them
+      const m = at(
+        keyOf(day, { offer: c.offer_id, member: c.member_id ?? '', link: c.link_id, code: '', sub: c.sub1 ?? '' }),
+      );
+      m.clicks!++;
+      m.uniqueClicks! += c.is_unique;
     }
     const conversions = await db
       .selectFrom('conversions')
@@ -270,6 +268,7 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
         } else m.linkRevenueMinor += sales[i]!;
       });
     }
+    if (group === 'code') for (const m of out.values()) m.clicks = m.uniqueClicks = null;
     return out;
   }
 
@@ -287,7 +286,7 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
   });
 
   const nonEmpty = (m: Map<string, Measures>) =>
-    new Map([...m].filter(([, v]) => Object.values(v).some((x) => x !== 0)));
+    new Map([...m].filter(([, v]) => Object.values(v).some((x) => x !== 0 && x !== null)));
 
   it('has a data set worth comparing: clicks and orders on both sides of the DST change, splits, refunds, codes', async () => {
     const day = await expected('day', TZ, {});
@@ -642,6 +641,65 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
       headers: { authorization: `Bearer ${key}` },
     });
     expect(JSON.parse(bad.body).error.code).toBe('format_unsupported');
+  });
+
+  it('counts under a code the orders that used it, and no link clicks (issue #16)', async () => {
+    // Gus's link has 4 clicks and one order through it; one order used his code. The code's row must not borrow the
+    // link's clicks, and the link's order is "(no code)".
+    const gus = await api('POST', '/members', { name: 'Gus' });
+    const added = (
+      await api('POST', `/offers/${offers[0]}/members`, {
+        members: [{ memberId: gus.data.id }],
+        generateLinks: true,
+        generateCodes: true,
+        codePattern: 'GUS{RAND4}',
+      })
+    ).data.members[0];
+    const day = '2027-01-12';
+    now = Date.parse(`${day}T15:00:00Z`);
+    let clickId = '';
+    for (let i = 0; i < 4; i++) {
+      const res = await t.built.app.inject({
+        url: `/${added.links[0].slug}`,
+        headers: { 'user-agent': UA },
+        remoteAddress: `198.51.100.${40 + i}`,
+      });
+      clickId = new URL(res.headers.location as string).searchParams.get('tp_click')!;
+    }
+    await t.built.tracking.flush();
+    for (const q of [
+      { order: 'O-gus-link', amount: '50.00', click: clickId },
+      { order: 'O-gus-code', amount: '30.00', code: added.codes[0].code },
+    ] as Record<string, string>[]) {
+      const res = await t.built.app.inject({ url: `/postback?${new URLSearchParams({ secret, ...q })}` });
+      expect(res.statusCode).toBeLessThan(300);
+    }
+    for (const source of ['rollups', 'raw']) {
+      for (const filter of [{}, { memberId: gus.data.id }, { codeId: added.codes[0].id }] as Record<string, string>[]) {
+        const qs = new URLSearchParams({ groupBy: 'code', from: day, to: day, source, ...filter });
+        const r = (await api('GET', `/reports?${qs}`)).data;
+        const code = r.rows.find((x: { key: string }) => x.key === added.codes[0].id);
+        const none = r.rows.find((x: { key: string }) => x.key === '');
+        const why = `${source} ${JSON.stringify(filter)}`;
+        expect(code, why).toMatchObject({
+          label: added.codes[0].code,
+          clicks: null,
+          uniqueClicks: null,
+          conversionRate: null,
+          epcMinor: null,
+          redemptionRatePerClick: null,
+          conversions: 1,
+          codeRedemptions: 1,
+          salesMinor: 3_000,
+          commissionMinor: 300,
+        });
+        if ('codeId' in filter) expect(none, why).toBeUndefined();
+        else expect(none, why).toMatchObject({ label: '(no code)', clicks: null, conversions: 1, salesMinor: 5_000 });
+        // The totals are the report's: the link's clicks are there, once.
+        expect(r.totals.clicks, why).toBe(4);
+        expect(r.totals.conversions, why).toBe('codeId' in filter ? 1 : 2);
+      }
+    }
   });
 
   it('rejects bad parameters with a code and reads nothing of another workspace', async () => {

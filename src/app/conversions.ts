@@ -97,7 +97,20 @@ export function conversionsMatching(ctx: AppContext, actor: Actor, f: Omit<Conve
 
 type ConversionView = ReturnType<typeof conversionView>;
 type NamedCredit = ConversionView['credits'][number] & { memberName: string | null; offerName: string | null };
-export type ConversionListItem = Omit<ConversionView, 'credits'> & { credits: NamedCredit[] };
+/** A commission as the list shows it: the credited amount now (after adjustments) and its status. */
+interface ListedCommission {
+  id: string;
+  offerId: string;
+  memberId: string;
+  amount: string;
+  amountMinor: number;
+  currency: string;
+  status: CommissionRow['status'];
+}
+export type ConversionListItem = Omit<ConversionView, 'credits'> & {
+  credits: NamedCredit[];
+  commissions: ListedCommission[];
+};
 
 export async function listConversions(
   ctx: AppContext,
@@ -116,7 +129,8 @@ export async function listConversions(
 }
 
 /**
- * The credited members' and offers' names, so a list needs no lookup per row. Credits live in the decision JSON, so
+ * The credited members' and offers' names and the commissions credited (amount and status), so a list needs no
+ * lookup per row. Credits live in the decision JSON, so
  * the names come from two queries for the whole page (ids collected first), not a SQL join per conversion. A deleted
  * member or offer has a null name.
  */
@@ -126,7 +140,8 @@ async function withNames(ctx: AppContext, actor: Actor, list: ConversionView[]):
   ];
   const offerIds = [...new Set(list.flatMap((c) => c.credits.map((x) => x.offerId)))];
   const { db } = ctx.store;
-  const [members, offers] = await Promise.all([
+  const conversionIds = list.map((c) => c.id);
+  const [members, offers, commissions] = await Promise.all([
     memberIds.length
       ? db
           .selectFrom('members')
@@ -143,7 +158,30 @@ async function withNames(ctx: AppContext, actor: Actor, list: ConversionView[]):
           .where('id', 'in', offerIds)
           .execute()
       : [],
+    conversionIds.length
+      ? db
+          .selectFrom('commissions')
+          .selectAll()
+          .where('workspace_id', '=', actor.workspaceId)
+          .where('conversion_id', 'in', conversionIds)
+          .orderBy('id')
+          .execute()
+      : [],
   ]);
+  const commissionsOf = new Map<string, ListedCommission[]>();
+  for (const c of commissions) {
+    const v = commissionView(c);
+    const listed: ListedCommission = {
+      id: v.id,
+      offerId: v.offerId,
+      memberId: v.memberId,
+      amount: v.amount,
+      amountMinor: Number(v.amountMinor),
+      currency: v.currency,
+      status: v.status,
+    };
+    commissionsOf.set(c.conversion_id, [...(commissionsOf.get(c.conversion_id) ?? []), listed]);
+  }
   const memberName = new Map(members.map((m) => [m.id, m.name]));
   const offerName = new Map(offers.map((o) => [o.id, o.name]));
   return list.map((c) => ({
@@ -153,6 +191,7 @@ async function withNames(ctx: AppContext, actor: Actor, list: ConversionView[]):
       memberName: x.memberId ? (memberName.get(x.memberId) ?? null) : null,
       offerName: offerName.get(x.offerId) ?? null,
     })),
+    commissions: commissionsOf.get(c.id) ?? [],
   }));
 }
 

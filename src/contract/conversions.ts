@@ -59,6 +59,18 @@ export const ConversionListItemSchema = Type.Object({
       offerName: OrNull(Type.String()),
     }),
   ),
+  commissions: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      offerId: Type.String(),
+      memberId: Type.String(),
+      amount: Type.String({ description: 'The credited commission now (after adjustments), in its currency' }),
+      amountMinor: Type.Integer(),
+      currency: Type.String(),
+      status: Type.Union(COMMISSION_STATUSES.map((v) => Type.Literal(v))),
+    }),
+    { description: "The order's commissions, one per credited member (none when it credited nobody)" },
+  ),
 });
 export type ConversionListItem = Static<typeof ConversionListItemSchema>;
 

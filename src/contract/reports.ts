@@ -18,8 +18,11 @@ const ReachRatio = Type.Union([Type.String({ pattern: '^\\d+\\.\\d{8}$' }), Type
 const MinorOrNull = Type.Union([Type.Integer(), Type.Null()]);
 
 const Metrics = {
-  clicks: Type.Integer({ description: 'Tracked, non-bot clicks' }),
-  uniqueClicks: Type.Integer(),
+  clicks: Type.Union([Type.Integer(), Type.Null()], {
+    description:
+      "Tracked, non-bot clicks; null in a row by code (clicks belong to links; a code's row counts the orders that used it)",
+  }),
+  uniqueClicks: Type.Union([Type.Integer(), Type.Null()]),
   conversions: Type.Integer({
     description: 'Orders (or, by member/code/link, credits: a split order counts for each party)',
   }),

@@ -214,7 +214,10 @@ export const REPORT_COLUMNS = [
  * sales or commission stays a number instead of being quoted as a would-be formula (see csv-stream.ts).
  * Number("12.50") is the double nearest 12.5, which prints back as "12.5": exact in value, only the padding is lost.
  */
-export function reportCells(row: ReportRow, currency: string): (string | number | null)[] {
+export function reportCells(
+  row: Omit<ReportRow, 'clicks' | 'uniqueClicks'> & { clicks: number | null; uniqueClicks: number | null },
+  currency: string,
+): (string | number | null)[] {
   const money = (minor: number | null) => (minor === null ? null : Number(formatAmount(minor, currency)));
   const rate = (r: string | null) => (r === null ? null : Number(r));
   return [

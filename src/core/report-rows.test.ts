@@ -97,9 +97,9 @@ describe('rawSums', () => {
     expect(none.lines.get('')).toMatchObject({ orders: 1, credits: 2, salesMinor: 1_500 });
   });
 
-  it('keys clicks by offer and member when grouped by code, lines by code', () => {
+  it('sums the clicks once when grouped by code (only the totals have clicks), lines by code', () => {
     const byCode = rawSums('code', clickRows, lines);
-    expect([...byCode.clicks.keys()]).toEqual(['o1|m1', 'o1|m2']);
+    expect([...byCode.clicks]).toEqual([['', { clicks: 15, uniqueClicks: 13 }]]);
     expect([...byCode.lines.keys()]).toEqual(['', 'c2']);
   });
 
@@ -193,21 +193,25 @@ describe('rows of a report by code', () => {
     { id: 'c3', code: 'BOB10', offerId: 'o1', memberId: 'm2', reach: null },
     { id: 'c4', code: 'SPRING', offerId: 'o1', memberId: null, reach: null },
   ];
+  // Clicks by code are one sum under '' (rawSums, readRollupSums), the key the uncoded lines have too.
   const grouped = emptySums();
-  grouped.clicks.set('o1|m1', { clicks: 100, uniqueClicks: 90 });
-  grouped.clicks.set('o1|m3', { clicks: 7, uniqueClicks: 7 }); // a member without a code
+  grouped.clicks.set('', { clicks: 107, uniqueClicks: 97 });
+  grouped.lines.set(
+    'c1',
+    measures({ orders: 2, credits: 2, salesMinor: 4_000, commissionMinor: 400, codeRedemptions: 2 }),
+  );
   grouped.lines.set('c4', measures({ orders: 1, credits: 1, salesMinor: 2_000, codeRedemptions: 1 }));
   grouped.lines.set('', measures({ orders: 2, credits: 3, salesMinor: 3_000, unconverted: 1 }));
   grouped.lines.set('gone', measures({ orders: 1, credits: 1, salesMinor: 100 })); // a deleted code
 
-  it('lists the codes with sales or whose member had clicks, the uncoded lines and deleted codes', () => {
+  it('lists the codes orders used, the uncoded lines and deleted codes; not a code whose member only had clicks', () => {
     const keys = groupKeys(scope(), 'code', grouped, codes);
-    expect([...keys]).toEqual(['', 'c1', 'c2', 'c4', 'gone']);
+    expect([...keys]).toEqual(['', 'c1', 'c4', 'gone']);
     expect(keys.codeNames?.get('c3')).toBe('BOB10');
     expect(keys.codeReach?.get('c1')).toBe(1_000);
   });
 
-  it('gives every code of a member the member’s clicks, a generic code none, and totals each click once', () => {
+  it('counts what each code did, with no clicks or click-based rates; the totals keep the clicks', () => {
     const keys = groupKeys(scope(), 'code', grouped, codes);
     const total = overall(grouped);
     const { rows, totals } = reportRows(
@@ -222,12 +226,29 @@ describe('rows of a report by code', () => {
       ]),
     );
     const byKey = new Map(rows.map((r) => [r.key, r]));
-    expect(byKey.get('c1')).toMatchObject({ clicks: 100, uniqueClicks: 90, conversions: 0, reach: 1_000, label: '' });
-    expect(byKey.get('c2')).toMatchObject({ clicks: 100, reach: null });
-    expect(byKey.get('c4')).toMatchObject({ clicks: 0, conversions: 1, salesMinor: 2_000 });
-    // By code, each credited party counts; the totals (no member, code or link filter) count orders.
-    expect(byKey.get('')).toMatchObject({ clicks: 0, conversions: 3 });
-    expect(totals).toMatchObject({ key: 'total', clicks: 107, conversions: 4, salesMinor: 5_100, reach: 5_000 });
+    const noClickMeasures = {
+      clicks: null,
+      uniqueClicks: null,
+      epcMinor: null,
+      conversionRate: null,
+      redemptionRatePerClick: null,
+    };
+    expect(byKey.get('c1')).toMatchObject({
+      ...noClickMeasures,
+      conversions: 2,
+      salesMinor: 4_000,
+      commissionMinor: 400,
+      codeRedemptions: 2,
+      aovMinor: 2_000,
+      reach: 1_000,
+      redemptionRatePerReach: '0.00200000',
+      label: '',
+    });
+    expect(byKey.get('c4')).toMatchObject({ ...noClickMeasures, conversions: 1, salesMinor: 2_000 });
+    // By code, each credited party counts; the totals (no member, code or link filter) count orders. The uncoded row
+    // shares the clicks' key and still claims none.
+    expect(byKey.get('')).toMatchObject({ ...noClickMeasures, conversions: 3 });
+    expect(totals).toMatchObject({ key: 'total', clicks: 107, conversions: 6, salesMinor: 9_100, reach: 5_000 });
     expect(unconvertedOf(total)).toBe(1);
   });
 });

@@ -54,9 +54,20 @@ export interface ReportScope {
   code: { offerId: string; memberId: string } | null;
 }
 
-export interface LabeledRow extends ReportRow {
-  label: string;
-}
+/** Measures a row by code leaves null: clicks belong to links, so a code has no clicks and no click-based rates. */
+export const CLICK_MEASURES = [
+  'clicks',
+  'uniqueClicks',
+  'epcMinor',
+  'conversionRate',
+  'redemptionRatePerClick',
+] as const;
+type ClickMeasure = (typeof CLICK_MEASURES)[number];
+
+/** A report row with its label; by code, its click measures are null (see CLICK_MEASURES). */
+export type LabeledRow = Omit<ReportRow, ClickMeasure> & {
+  [K in ClickMeasure]: ReportRow[K] | null;
+} & { label: string };
 
 interface ClickSum {
   clicks: number;
@@ -195,13 +206,10 @@ export function rawLines(
   return lines;
 }
 
-/** The sums of the raw rows for one grouping (a code grouping keys clicks by offer and member). */
+/** The sums of the raw rows for one grouping (by code, the clicks are one sum: only the totals have clicks). */
 export function rawSums(group: ReportGroup, clickRows: readonly RawClickRow[], lines: readonly RawLine[]): Sums {
   const out = emptySums();
-  for (const c of clickRows) {
-    const key = group === 'code' ? `${c.offer_id}|${c.member_id}` : rawClickKey(group, c);
-    addClicks(out, key, c.clicks, c.unique_clicks);
-  }
+  for (const c of clickRows) addClicks(out, rawClickKey(group, c), c.clicks, c.unique_clicks);
   for (const l of lines) {
     const key =
       group === 'offer'
@@ -227,9 +235,8 @@ export function rawSums(group: ReportGroup, clickRows: readonly RawClickRow[], l
 // --- Rows --------------------------------------------------------------------------------------------------------
 
 /**
- * Every click and every credit line sits under exactly one key of any grouping (a code grouping keys clicks by offer
- * and member, once each), so the totals are the sums of all keys — not of the rows, where a member's clicks appear
- * under each of their codes.
+ * Every click and every credit line sits under exactly one key of any grouping, so the totals are the sums of all keys
+ * (by code, the clicks' one key is the totals' alone: no code row claims a click).
  */
 export function overall(sums: Sums): Sums {
   const out = emptySums();
@@ -247,9 +254,8 @@ export interface ReportCode {
   reach: number | null;
 }
 
-/** The row keys; for a code grouping also each code's click key (offer|member), text and member's reach. */
+/** The row keys; for a code grouping also each code's text and member's reach. */
 export type ReportKeys = string[] & {
-  codes?: Map<string, string>;
   codeNames?: Map<string, string>;
   codeReach?: Map<string, number | null>;
 };
@@ -263,37 +269,22 @@ export function groupKeys(
 ): ReportKeys {
   if (group === 'day' || group === 'week') return bucketRange(s.from, s.to, s.tz, group).map((b) => b.key);
   if (group !== 'code') return [...new Set([...sums.clicks.keys(), ...sums.lines.keys()])].sort();
-  // A code's clicks are its member's clicks on its offer: codes whose member had clicks are listed even unredeemed.
+  // A code's row counts the orders that used it: a code no order used in the range has no row (its member's clicks
+  // are their links', not the code's).
   const keys: ReportKeys = [];
-  keys.codes = new Map();
   keys.codeNames = new Map();
   keys.codeReach = new Map();
   for (const c of codes) {
-    const clickKey = `${c.offerId}|${c.memberId ?? ''}`;
-    keys.codes.set(c.id, clickKey);
     keys.codeNames.set(c.id, c.code);
     keys.codeReach.set(c.id, c.reach);
-    if (sums.lines.has(c.id) || (c.memberId && sums.clicks.has(clickKey))) keys.push(c.id);
   }
-  for (const k of sums.lines.keys()) if (!keys.codes.has(k)) keys.push(k); // '' (no code), or a deleted code
+  keys.push(...sums.lines.keys()); // the codes used, '' (no code), and deleted codes
   return keys.sort();
 }
 
-function clickKeyOf(group: ReportGroupBy, key: string, codes: Map<string, string> | undefined): string {
-  if (group !== 'code') return key;
-  const k = codes?.get(key);
-  return k && !k.endsWith('|') ? k : '\u0000none'; // a generic code has no member whose clicks it could claim
-}
-
-function aggregate(
-  sums: Sums,
-  clickKey: string,
-  lineKey: string,
-  byCredit: boolean,
-  reach: number | null,
-): ReportAggregate {
-  const c = sums.clicks.get(clickKey);
-  const l = sums.lines.get(lineKey);
+function aggregate(sums: Sums, key: string, byCredit: boolean, reach: number | null): ReportAggregate {
+  const c = sums.clicks.get(key);
+  const l = sums.lines.get(key);
   return {
     clicks: c?.clicks ?? 0,
     uniqueClicks: c?.uniqueClicks ?? 0,
@@ -331,16 +322,15 @@ export function reportRows(
 ): { rows: LabeledRow[]; totals: ReportRow } {
   const byCredit = countsCredits(group, q);
   const rows = keys.map((key) => {
-    const row = reportRow(
-      key,
-      aggregate(grouped, clickKeyOf(group, key, keys.codes), key, byCredit, reach.get(key) ?? null),
-    ) as LabeledRow;
+    const row = reportRow(key, aggregate(grouped, key, byCredit, reach.get(key) ?? null)) as LabeledRow;
     row.label = ''; // set by labelRows(); assigned, not spread, since a report may have thousands of rows
+    // Clicks belong to links: a code's row counts the orders that used it, and claims no click (issue #16).
+    if (group === 'code') for (const m of CLICK_MEASURES) row[m] = null;
     return row;
   });
   const totals = reportRow(
     'total',
-    aggregate(total, '', '', !!(q.memberId || q.codeId || q.linkId), reach.get(TOTAL_REACH) ?? null),
+    aggregate(total, '', !!(q.memberId || q.codeId || q.linkId), reach.get(TOTAL_REACH) ?? null),
   );
   return { rows, totals };
 }

@@ -129,12 +129,8 @@ export async function readRollupSums(db: Db, s: ReportScope, group: ReportGroup)
       : linesByLinkOrCode
         ? 'rollup_conversions_code_period'
         : 'rollup_conversions_member_period';
-  const clickKey =
-    group === 'code'
-      ? sql<string>`offer_id || '|' || member_id`
-      : ROLLUP_CLICK_KEY[group]
-        ? sql.ref<string>(ROLLUP_CLICK_KEY[group]!)
-        : sql<string>`''`;
+  // By code, clicks are only the totals' (clicks belong to links): one sum.
+  const clickKey = ROLLUP_CLICK_KEY[group] ? sql.ref<string>(ROLLUP_CLICK_KEY[group]!) : sql<string>`''`;
   const clickSource = noClicks(s)
     ? null
     : source(

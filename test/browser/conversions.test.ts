@@ -98,6 +98,19 @@ describe.skipIf(noChromium)('the Conversions and Payouts pages in a real browser
     await expect.poll(() => orderRows(desktop).count()).toBe(3);
     await orderRows(desktop).getByText(XSS_NAME).first().waitFor();
     expect(await desktop.locator('img[src="x"]').count()).toBe(0);
+    // The commission each order credited, with its status; an order that credited nobody has none.
+    const headings = await desktop.locator('table.conversions-table thead th').allTextContents();
+    expect(headings).toContain('Commission');
+    const commissionOf = async (order: string) =>
+      (
+        await orderRows(desktop)
+          .filter({ hasText: order })
+          .locator(`td:nth-child(${headings.indexOf('Commission') + 1})`)
+          .textContent()
+      )?.replace(/\s+/g, ' ');
+    expect(await commissionOf('A-1')).toBe('$12.00 Pending');
+    expect(await commissionOf('B-1')).toBe('$4.55 Pending');
+    expect(await commissionOf('U-1')).toBe('—');
     await shot(desktop, 'conversions', 'desktop');
 
     await desktop.getByRole('tab', { name: 'Not credited' }).click();

@@ -26,6 +26,13 @@ async function bodyRows(page: Page): Promise<string[][]> {
     .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
 }
 
+/** The totals row's cell under a heading (the columns differ by grouping: by code there are no click columns). */
+async function totalUnder(page: Page, heading: string): Promise<string | undefined> {
+  const headings = await page.locator('table.report-table thead th').allTextContents();
+  const i = headings.findIndex((h) => h.replace(/[▲▼]/g, '').trim() === heading);
+  return (await page.locator('table.report-table tfoot td').allTextContents())[i];
+}
+
 describe.skipIf(noChromium)('the Reports page in a real browser (Chromium, SQLite)', () => {
   let d: Dashboard;
   let desktop: Page;
@@ -120,6 +127,26 @@ describe.skipIf(noChromium)('the Reports page in a real browser (Chromium, SQLit
     await desktop.getByText('Conversions here count credits').waitFor();
     await desktop.locator('.recharts-wrapper').first().waitFor();
 
+    // The trend: clicks and conversions each on its own scale, so the conversions' rise is as tall as the clicks'
+    // (on one scale 3 conversions next to 6 clicks would be half, next to 16,000 flat); money on a chart of its own
+    // whose axis labels all fit inside it.
+    const [counts, money] = [desktop.locator('.trend-counts'), desktop.locator('.trend-money')];
+    await money.locator('.recharts-wrapper').waitFor();
+    expect(await counts.locator('.recharts-legend-wrapper').textContent()).toContain('Conversions (right scale)');
+    expect(await counts.locator('.recharts-yAxis').count()).toBe(2);
+    const heightOf = async (color: string) =>
+      (await counts.locator(`path.recharts-line-curve[stroke="${color}"]`).boundingBox())?.height ?? 0;
+    const [clickRise, conversionRise] = [await heightOf('#4338ca'), await heightOf('#059669')];
+    expect(clickRise).toBeGreaterThan(100);
+    expect(conversionRise).toBeGreaterThan(clickRise * 0.9);
+    expect(await money.locator('.recharts-legend-wrapper').textContent()).toContain('Commission');
+    const svg = (await money.locator('.recharts-wrapper').boundingBox())!;
+    const ticks = money.locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value');
+    await expect.poll(() => ticks.count()).toBeGreaterThan(1);
+    expect(await ticks.allTextContents()).toContain('$0.00');
+    for (const box of await ticks.evaluateAll((els) => els.map((e) => e.getBoundingClientRect().left)))
+      expect(box).toBeGreaterThanOrEqual(svg.x);
+
     // Sorting by a heading: sales, highest first, then lowest first.
     await table.getByRole('button', { name: 'Sales', exact: true }).click();
     expect((await bodyRows(desktop)).map((r) => r[0])).toEqual(['Ana Lopez', 'Ben Ode', XSS_NAME]);
@@ -162,9 +189,23 @@ describe.skipIf(noChromium)('the Reports page in a real browser (Chromium, SQLit
     await desktop.getByLabel('Commission status').selectOption('');
     await expect.poll(async () => (await table.locator('tfoot td').allTextContents())[5]).toBe('$195.50');
 
-    // Group by code: a row per promo code, labelled by its code.
+    // Group by code: a row per promo code an order used, labelled by its code, counting the orders that used it;
+    // clicks belong to links, so no click columns (Ana's and the third member's clicks claim no code row) and a note.
     await desktop.getByLabel('Group by').selectOption('code');
     await desktop.getByRole('cell', { name: members[1]!.code }).waitFor();
+    const codeHeadings = (await table.locator('thead th').allTextContents()).map((h) => h.replace(/[▲▼]/g, '').trim());
+    for (const gone of ['Clicks', 'Unique clicks', 'Conversion rate', 'EPC', 'Redemption rate'])
+      expect(codeHeadings).not.toContain(gone);
+    expect(codeHeadings).toEqual(expect.arrayContaining(['Conversions', 'Sales', 'Commission', 'Code redemptions']));
+    await desktop.getByText('Clicks belong to links; a code’s row counts the orders that used it').waitFor();
+    const byCode = new Map((await bodyRows(desktop)).map((r) => [r[0], r]));
+    expect([...byCode.keys()].sort()).toEqual(['(no code)', members[1]!.code].sort());
+    const cellOf = (label: string, heading: string) => byCode.get(label)![codeHeadings.indexOf(heading)];
+    expect(cellOf(members[1]!.code, 'Conversions')).toBe('1');
+    expect(cellOf(members[1]!.code, 'Sales')).toBe('$45.50');
+    expect(cellOf('(no code)', 'Conversions')).toBe('2');
+    expect(cellOf('(no code)', 'Sales')).toBe('$150.00');
+    await shot(desktop, 'reports-by-code', 'desktop');
 
     // Filter by a promo code typed in any case: that code's row alone, the field showing the code as issued.
     const codeField = desktop.getByLabel('Promo code');
@@ -174,7 +215,7 @@ describe.skipIf(noChromium)('the Reports page in a real browser (Chromium, SQLit
     await expect.poll(() => new URL(desktop.url()).searchParams.get('codeId')).toBe(benCode.codeId);
     await expect.poll(async () => (await bodyRows(desktop)).map((r) => r[0])).toEqual([benCode.code]);
     expect(await codeField.inputValue()).toBe(benCode.code);
-    expect((await table.locator('tfoot td').allTextContents())[5]).toBe('$45.50');
+    expect(await totalUnder(desktop, 'Sales')).toBe('$45.50');
     // A code that does not exist says so and leaves the filter as it was.
     await codeField.fill('NOSUCH99');
     await codeField.press('Enter');
@@ -198,10 +239,10 @@ describe.skipIf(noChromium)('the Reports page in a real browser (Chromium, SQLit
     ]);
     await which.selectOption({ label: `${benCode.code} · Ana Lopez · Glow Serum · active` });
     await expect.poll(() => new URL(desktop.url()).searchParams.get('codeId')).toBe(reissued.data.id);
-    await expect.poll(async () => (await table.locator('tfoot td').allTextContents())[5]).toBe('$0.00');
+    await expect.poll(() => totalUnder(desktop, 'Sales')).toBe('$0.00');
     await codeField.fill('');
     await codeField.press('Enter');
-    await expect.poll(async () => (await table.locator('tfoot td').allTextContents())[5]).toBe('$195.50');
+    await expect.poll(() => totalUnder(desktop, 'Sales')).toBe('$195.50');
 
     // Group by day: orders, not credits, so no note.
     await desktop.getByLabel('Group by').selectOption('day');

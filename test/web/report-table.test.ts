@@ -5,6 +5,7 @@ import type { ReportMetrics } from '../../src/contract/index.js';
 import {
   cell,
   COLUMNS,
+  columnsFor,
   isEmptyReport,
   sortRows,
   spanDays,
@@ -123,5 +124,15 @@ describe('sorting the rows', () => {
     expect(toggledSort({ key: 'clicks', dir: 'desc' }, 'clicks')).toEqual({ key: 'clicks', dir: 'asc' });
     expect(toggledSort({ key: 'clicks', dir: 'asc' }, 'clicks')).toEqual({ key: 'clicks', dir: 'desc' });
     expect(toggledSort({ key: 'clicks', dir: 'asc' }, 'label')).toEqual({ key: 'label', dir: 'asc' });
+  });
+});
+
+describe('columnsFor', () => {
+  it('leaves the click measures out of a report by code (clicks belong to links), and keeps them otherwise', () => {
+    const byCode = columnsFor('code').map((c) => c.key);
+    for (const k of ['clicks', 'uniqueClicks', 'conversionRate', 'epcMinor', 'redemptionRatePerClick'])
+      expect(byCode).not.toContain(k);
+    expect(byCode).toEqual(expect.arrayContaining(['conversions', 'salesMinor', 'commissionMinor', 'codeRedemptions']));
+    expect(columnsFor('member')).toBe(COLUMNS);
   });
 });

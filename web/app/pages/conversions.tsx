@@ -247,6 +247,7 @@ export default function Conversions(_: PageProps) {
                 <th className="num">Amount</th>
                 <th>Status</th>
                 <th>Credited to</th>
+                <th className="num">Commission</th>
                 <th>Offer</th>
                 <th>Why</th>
               </tr>
@@ -281,6 +282,18 @@ export default function Conversions(_: PageProps) {
                       ))
                     ) : (
                       <span className="muted">Nobody</span>
+                    )}
+                  </td>
+                  <td data-label="Commission" className="num commission-cell">
+                    {c.commissions.length ? (
+                      c.commissions.map((m) => (
+                        <div key={m.id}>
+                          {formatAmount(m.amount, m.currency)} <StatusBadge status={m.status} />
+                          {c.commissions.length > 1 && <div className="muted small">{memberName(m.memberId)}</div>}
+                        </div>
+                      ))
+                    ) : (
+                      <span className="muted">—</span>
                     )}
                   </td>
                   <td data-label="Offer">

@@ -6,7 +6,7 @@ import type { ReportGroup } from '../../../src/contract/index.js';
 import { Button, SelectField } from '../../shared/ui.js';
 import {
   cell,
-  COLUMNS,
+  columnsFor,
   GROUPS,
   ROWS_SHOWN,
   sortRows,
@@ -38,6 +38,7 @@ export function BreakdownTable({
   const ariaSort = (key: keyof Row) =>
     sort?.key === key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : undefined;
   const groupLabel = GROUPS.find((g) => g.value === groupBy)!.label;
+  const columns = columnsFor(groupBy);
 
   return (
     <section className="card">
@@ -62,7 +63,7 @@ export function BreakdownTable({
           options={[
             { value: '', label: 'As reported' },
             { value: 'label:asc', label: `${groupLabel} (A–Z)` },
-            ...COLUMNS.map((c) => ({ value: `${c.key}:desc`, label: `${c.label} (highest first)` })),
+            ...columns.map((c) => ({ value: `${c.key}:desc`, label: `${c.label} (highest first)` })),
           ]}
         />
       </div>
@@ -76,7 +77,7 @@ export function BreakdownTable({
                   {arrow('label')}
                 </button>
               </th>
-              {COLUMNS.map((c) => (
+              {columns.map((c) => (
                 <th key={c.key} className="num" aria-sort={ariaSort(c.key)}>
                   <button type="button" className="sort" onClick={() => toggle(c.key)}>
                     {c.label}
@@ -92,7 +93,7 @@ export function BreakdownTable({
                 <td data-label={groupLabel} className="strong">
                   {groupBy === 'day' || groupBy === 'week' ? formatDay(row.key) : row.label || row.key || '(none)'}
                 </td>
-                {COLUMNS.map((c) => (
+                {columns.map((c) => (
                   <td key={c.key} data-label={c.label} className="num">
                     {cell(row, c, r.currency)}
                   </td>
@@ -105,7 +106,7 @@ export function BreakdownTable({
               <td data-label="Total" className="strong">
                 Total
               </td>
-              {COLUMNS.map((c) => (
+              {columns.map((c) => (
                 <td key={c.key} data-label={c.label} className="num strong">
                   {cell(r.totals, c, r.currency)}
                 </td>
@@ -128,6 +129,12 @@ export function BreakdownTable({
             {formatNumber(rows.length - visible.length)} not shown; the export has them all.
           </span>
         </div>
+      )}
+      {groupBy === 'code' && (
+        <p className="muted small report-note" data-testid="code-clicks-note">
+          Clicks belong to links; a code’s row counts the orders that used it (conversions, sales and commission), so
+          this table has no clicks or click-based rates. See them by tracking link or by member.
+        </p>
       )}
       {r.conversionsCount === 'credits' && (
         <p className="muted small report-note">

@@ -50,6 +50,20 @@ export const COLUMNS: Column[] = [
   { key: 'codedRevenueShare', label: 'Coded revenue share', kind: 'ratio' },
 ];
 
+/** Click measures: a code has none (clicks belong to links), so a report by code leaves these columns out. */
+const CLICK_COLUMNS: readonly (keyof ReportMetrics)[] = [
+  'clicks',
+  'uniqueClicks',
+  'conversionRate',
+  'epcMinor',
+  'redemptionRatePerClick',
+];
+
+/** The table's columns for a grouping: by code, none of the click measures (the API sends them as null). */
+export function columnsFor(group: ReportGroup): Column[] {
+  return group === 'code' ? COLUMNS.filter((c) => !CLICK_COLUMNS.includes(c.key)) : COLUMNS;
+}
+
 /**
  * Rows drawn at a time. A workspace with thousands of creators has thousands of rows by member, code or link; drawing
  * them all took seconds per load and per sort in Chromium, while the API answers in under 100 ms. Sorting still runs

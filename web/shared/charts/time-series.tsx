@@ -32,8 +32,29 @@ export interface TimeSeriesProps {
   reference?: { value: number; label: string };
 }
 
+/** An axis's tick text: its first series' format (money, say), else the number as is. */
+function tickFormat(onAxis: Series[]): (v: number) => string {
+  const format = onAxis.find((s) => s.format)?.format;
+  return format ?? ((v: number) => String(v));
+}
+
+/**
+ * An axis wide enough for its longest tick label, so "$12,345.67" is not clipped: the label of the largest value on
+ * it (ticks are rounder, never longer), at about 7 px a character at 12 px, plus the tick's own room.
+ */
+function axisWidth(rows: Record<string, unknown>[], onAxis: Series[], format: (v: number) => string): number {
+  let max = 0;
+  for (const r of rows) for (const s of onAxis) max = Math.max(max, Math.abs(Number(r[s.key] ?? 0)) || 0);
+  const longest = Math.max(format(max).length, format(-max).length - 1, 2);
+  return Math.min(120, Math.max(44, 14 + Math.ceil(longest * 7.2)));
+}
+
 export default function TimeSeries({ rows, x, series, formatX, height = 260, reference }: TimeSeriesProps) {
-  const hasRight = series.some((s) => s.right);
+  const left = series.filter((s) => !s.right);
+  const right = series.filter((s) => s.right);
+  const hasRight = right.length > 0;
+  const leftFormat = tickFormat(left);
+  const rightFormat = tickFormat(right);
   const byKey = new Map(series.map((s) => [s.key, s]));
   return (
     <>
@@ -42,14 +63,21 @@ export default function TimeSeries({ rows, x, series, formatX, height = 260, ref
           <LineChart data={rows} margin={{ top: 8, right: hasRight ? 8 : 16, bottom: 0, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
             <XAxis dataKey={x} tickFormatter={formatX} tick={{ fontSize: 12 }} minTickGap={24} />
-            <YAxis yAxisId="left" allowDecimals={false} tick={{ fontSize: 12 }} width={44} />
+            <YAxis
+              yAxisId="left"
+              allowDecimals={false}
+              tick={{ fontSize: 12 }}
+              width={axisWidth(rows, left, leftFormat)}
+              tickFormatter={leftFormat}
+            />
             {hasRight && (
               <YAxis
                 yAxisId="right"
                 orientation="right"
+                allowDecimals={right.some((s) => s.format)}
                 tick={{ fontSize: 12 }}
-                width={64}
-                tickFormatter={(v: number) => series.find((s) => s.right)?.format?.(v) ?? String(v)}
+                width={axisWidth(rows, right, rightFormat)}
+                tickFormatter={rightFormat}
               />
             )}
             <Tooltip
