@@ -22,6 +22,20 @@ export const ROUTES: RouteDef[] = [
   { path: '/payouts', page: page(() => import('./pages/payouts.js')), nav: 'Payouts' },
   { path: '/alerts', page: page(() => import('./pages/alerts.js')), nav: 'Alerts' },
   { path: '/emails', page: page(() => import('./pages/emails.js')), nav: 'Emails' },
+  { path: '/settings', page: page(() => import('./settings/tracking.js')), nav: 'Settings', title: 'Tracking setup' },
+  { path: '/settings/workspace', page: page(() => import('./settings/workspace.js')), title: 'Workspace settings' },
+  { path: '/settings/team', page: page(() => import('./settings/team.js')), title: 'Team' },
+  { path: '/settings/api-keys', page: page(() => import('./settings/api-keys.js')), title: 'API keys' },
+  { path: '/settings/webhooks', page: page(() => import('./settings/webhooks.js')), title: 'Outgoing webhooks' },
   // Also the forced first-sign-in screen, so it is part of the first chunk.
   { path: '/account/password', page: ChangePassword, title: 'Change password' },
 ];
+
+/** The sections of Settings, in the order of their tabs (the pages themselves are in ROUTES). */
+export const SETTINGS_ROUTES: { path: string; nav: string; page: RouteDef['page'] }[] = [
+  { path: '/settings', nav: 'Tracking setup' },
+  { path: '/settings/workspace', nav: 'Workspace' },
+  { path: '/settings/team', nav: 'Team' },
+  { path: '/settings/api-keys', nav: 'API keys' },
+  { path: '/settings/webhooks', nav: 'Outgoing webhooks' },
+].map((s) => ({ ...s, page: ROUTES.find((r) => r.path === s.path)!.page }));
