@@ -30,12 +30,3 @@ export const ROUTES: RouteDef[] = [
   // Also the forced first-sign-in screen, so it is part of the first chunk.
   { path: '/account/password', page: ChangePassword, title: 'Change password' },
 ];
-
-/** The sections of Settings, in the order of their tabs (the pages themselves are in ROUTES). */
-export const SETTINGS_ROUTES: { path: string; nav: string; page: RouteDef['page'] }[] = [
-  { path: '/settings', nav: 'Tracking setup' },
-  { path: '/settings/workspace', nav: 'Workspace' },
-  { path: '/settings/team', nav: 'Team' },
-  { path: '/settings/api-keys', nav: 'API keys' },
-  { path: '/settings/webhooks', nav: 'Outgoing webhooks' },
-].map((s) => ({ ...s, page: ROUTES.find((r) => r.path === s.path)!.page }));

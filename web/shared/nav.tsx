@@ -6,7 +6,7 @@ export function NavLinks({
   routes,
   exact = false,
 }: {
-  routes: readonly RouteDef[];
+  routes: readonly Pick<RouteDef, 'path' | 'nav'>[];
   /** Mark a link current on its own page only, not on the pages below it (/offers/off_1 under /offers). */
   exact?: boolean;
 }) {
