@@ -55,10 +55,12 @@ export default function TrackingSetup() {
           {ctx.secret ? (
             <Snippet label="Postback secret" text={ctx.secret} what="postback secret" />
           ) : (
-            <p className="notice notice-warning" data-testid="secret-hidden">
-              The postback secret is hidden from viewers: an owner or a manager can see it here. The examples below show{' '}
-              <code>{SECRET_PLACEHOLDER}</code> in its place.
-            </p>
+            <div className="notice notice-warning" data-testid="secret-hidden">
+              <span>
+                The postback secret is hidden from viewers: an owner or a manager can see it here. The examples below
+                show <code>{SECRET_PLACEHOLDER}</code> in its place.
+              </span>
+            </div>
           )}
           <Snippet label="Postback URL" text={postbackTemplate(ctx)} what="postback URL" />
           <p className="muted small">
