@@ -73,6 +73,10 @@ describe.skipIf(noChromium)('Settings → Tracking setup in a real browser (Chro
     expect(await snippet(page, 'postback secret')).toBe(secret);
 
     const builder = page.getByTestId('postback-builder');
+    // Codes are picked by whose they are.
+    await expect
+      .poll(() => builder.getByLabel('Promo code').locator('option').first().textContent())
+      .toBe(`${code} — Marie`);
     await builder.getByLabel('Order id').fill('BROWSER-1');
     await builder.getByLabel('Amount').fill('64.00');
     await expect.poll(() => snippet(page, 'built postback URL')).toContain('order=BROWSER-1');

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react';
 import { getAll } from '../../shared/api.js';
 import { useResource } from '../../shared/hooks.js';
 import { Checkbox, SelectField, TextField } from '../../shared/ui.js';
-import type { Code, Offer } from '../../../src/contract/index.js';
+import type { Offer, OfferMember } from '../../../src/contract/index.js';
 import { Snippet } from './snippet.js';
 import { postbackUrl, type SaleExample, type SnippetContext } from './tracking-snippets.js';
 
@@ -34,17 +34,16 @@ export function PostbackBuilder({
   const [order, setOrder] = useState('ORDER-1001');
   const [test, setTest] = useState(true);
 
-  const codes = useResource(
-    (signal) =>
-      offerId
-        ? getAll<Code>('/codes', { offerId, status: 'active' }, 500).then((all) =>
-            signal.aborted ? [] : all.map((c) => c.code),
-          )
-        : Promise.resolve([]),
-    [offerId],
-  );
+  // The offer's members with their codes, so a code is picked by who it belongs to.
+  const codes = useResource(async () => {
+    if (!offerId) return [];
+    const members = await getAll<OfferMember>(`/offers/${offerId}/members`, {}, 500);
+    return members.flatMap((m) =>
+      m.codes.filter((c) => c.status === 'active').map((c) => ({ code: c.code, member: m.member.name })),
+    );
+  }, [offerId]);
   const codeList = codes.data ?? [];
-  const choice = picked || codeList[0] || TYPED;
+  const choice = picked || codeList[0]?.code || TYPED;
   const code = choice === TYPED ? typedCode : choice;
 
   const sale: SaleExample = {
@@ -93,7 +92,10 @@ export function PostbackBuilder({
               hint={codes.loading ? 'Loading the offer’s codes…' : undefined}
               value={choice}
               onChange={setPicked}
-              options={[...codeList.map((c) => ({ value: c, label: c })), { value: TYPED, label: 'Type a code…' }]}
+              options={[
+                ...codeList.map((c) => ({ value: c.code, label: `${c.code} — ${c.member}` })),
+                { value: TYPED, label: 'Type a code…' },
+              ]}
             />
             {choice === TYPED && (
               <TextField label="Code" value={typedCode} onChange={setTypedCode} placeholder="MARIE10" />
