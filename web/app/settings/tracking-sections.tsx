@@ -1,0 +1,176 @@
+// The browser tag and pixel, Shopify, and the drop-in URLs for TUNE/HasOffers and Everflow integrations.
+import { useState } from 'react';
+import { api } from '../../shared/api.js';
+import { useConfirm } from '../../shared/dialog.js';
+import { useAction } from '../../shared/hooks.js';
+import { Button, ErrorMessage, TextField } from '../../shared/ui.js';
+import type { Workspace } from '../../../src/contract/index.js';
+import { Snippet } from './snippet.js';
+import {
+  SHOPIFY_TOPICS,
+  everflowUrl,
+  pixelTag,
+  tagConversionCall,
+  tagScript,
+  tuneUrl,
+  type SaleExample,
+  type SnippetContext,
+} from './tracking-snippets.js';
+
+export function TagSection({ base, sale }: { base: string; sale: SaleExample }) {
+  return (
+    <section className="card" aria-labelledby="tag-title">
+      <h2 id="tag-title">3. JavaScript tag or pixel (from the shopper&apos;s browser)</h2>
+      <p>
+        Prefer a server postback (or Shopify) where you can: evidence from your server outranks what a browser reports,
+        and ad blockers cannot stop it. The tag is the quick start, and a useful second source when both are in place.
+      </p>
+      <Snippet label="On every page of your shop, in <head>" text={tagScript(base)} what="tag script" />
+      <Snippet label="On the order confirmation page" text={tagConversionCall(sale)} what="conversion call" />
+      <Snippet label="Or, without JavaScript, the pixel" text={pixelTag(base, sale)} what="pixel" />
+      <p className="muted small">
+        The tag keeps the <code>tp_click</code> id from a creator&apos;s link in a first-party cookie on your own domain
+        and sends it with the order. Fill in the order&apos;s real values where the example has fixed ones.
+      </p>
+    </section>
+  );
+}
+
+export function ShopifySection({
+  workspace,
+  canEdit,
+  onSaved,
+}: {
+  workspace: Workspace;
+  canEdit: boolean;
+  onSaved: (w: Workspace) => void;
+}) {
+  const confirm = useConfirm();
+  const [secret, setSecret] = useState('');
+  const [saved, setSaved] = useState('');
+  const save = useAction(async (value: string | null) => {
+    const w = await api.patch<Workspace>('/workspace', { shopifyWebhookSecret: value });
+    onSaved(w);
+    setSecret('');
+    setSaved(value === null ? 'Shopify disconnected.' : 'Signing secret saved.');
+  });
+  return (
+    <section className="card" aria-labelledby="shopify-title">
+      <div className="section-head">
+        <h2 id="shopify-title">4. Shopify</h2>
+        <span
+          className={`badge ${workspace.shopifyConnected ? 'badge-active' : 'badge-paused'}`}
+          data-testid="shopify-status"
+        >
+          {workspace.shopifyConnected ? 'Connected' : 'Not connected'}
+        </span>
+      </div>
+      <Snippet label="Webhook URL" text={workspace.shopifyWebhookUrl} what="Shopify webhook URL" />
+      <ol className="steps">
+        <li>
+          In Shopify admin, open <strong>Settings → Notifications → Webhooks</strong> and choose{' '}
+          <strong>Create webhook</strong>.
+        </li>
+        <li>
+          Create one webhook per event below, format <strong>JSON</strong>, URL the webhook URL above, the latest API
+          version:
+          <ul>
+            {SHOPIFY_TOPICS.map((t) => (
+              <li key={t.topic}>
+                <strong>{t.event}</strong> (<code>{t.topic}</code>): {t.does}
+              </li>
+            ))}
+          </ul>
+        </li>
+        <li>
+          Copy the signing secret Shopify shows under the webhook list (&ldquo;Your webhooks will be signed
+          with…&rdquo;) and save it here.
+        </li>
+        <li>
+          Use <strong>Send test notification</strong>: it appears on Tracking check, not among real orders.
+        </li>
+      </ol>
+      {canEdit ? (
+        <form
+          className="inline-form shopify-secret"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (secret.trim()) void save.run(secret.trim());
+          }}
+        >
+          <TextField
+            label={workspace.shopifyConnected ? 'Replace the signing secret' : 'Shopify signing secret'}
+            type="password"
+            autoComplete="off"
+            value={secret}
+            onChange={(v) => {
+              setSecret(v);
+              setSaved('');
+            }}
+            hint="Write-only: Touchpoint never shows it again."
+          />
+          <Button type="submit" variant="primary" busy={save.busy} disabled={!secret.trim()}>
+            {workspace.shopifyConnected ? 'Replace' : 'Connect'}
+          </Button>
+          {workspace.shopifyConnected && (
+            <Button
+              variant="danger"
+              onClick={() =>
+                confirm({
+                  title: 'Disconnect Shopify?',
+                  body: 'Shopify’s deliveries will be refused until a signing secret is saved again.',
+                  confirm: 'Disconnect',
+                  danger: true,
+                  action: () => save.run(null),
+                })
+              }
+            >
+              Disconnect
+            </Button>
+          )}
+        </form>
+      ) : (
+        <p className="muted small">An owner or a manager can connect Shopify with its signing secret.</p>
+      )}
+      <ErrorMessage error={save.error} />
+      {saved && (
+        <p className="small" role="status">
+          {saved}
+        </p>
+      )}
+    </section>
+  );
+}
+
+export function NetworkSection({ ctx, sale }: { ctx: SnippetContext; sale: SaleExample }) {
+  return (
+    <section className="card" aria-labelledby="networks-title">
+      <h2 id="networks-title">5. Moving from TUNE/HasOffers or Everflow</h2>
+      <p>
+        Keep your existing integration: change its host to Touchpoint&apos;s and its token to your postback secret.
+        Everything it already fills in per order (the <code>{'{…}'}</code> values) stays as it is. The click id it sends
+        as <code>transaction_id</code> is the one a creator&apos;s link brings: put{' '}
+        <code>{'transaction_id={transaction_id}'}</code> (or read <code>tp_click</code>) on your offer&apos;s
+        destination URL.
+      </p>
+      <Snippet
+        label="TUNE/HasOffers (answers success=true; like TUNE)"
+        text={tuneUrl(ctx, sale.offer)}
+        what="TUNE URL"
+      />
+      <p className="muted small">
+        <code>offer_id</code> may stay TUNE&apos;s number (it is ignored) or be the Touchpoint offer id;{' '}
+        <code>adv_unique1</code> is your order id.
+      </p>
+      <Snippet
+        label="Everflow-style parameters"
+        text={everflowUrl(ctx, sale.offer, sale.currency)}
+        what="Everflow URL"
+      />
+      <p className="muted small">
+        <code>transaction_id</code> (click id), <code>coupon_code</code>, <code>order_id</code> and <code>amount</code>{' '}
+        (or <code>sale_amount</code>) are read under Everflow&apos;s names; the token travels as <code>secret</code>.
+      </p>
+    </section>
+  );
+}
