@@ -2,11 +2,11 @@ import { defineConfig } from 'vitest/config';
 
 // Four projects, so a change can be checked at the speed its tests allow: `unit` (no database, no browser; seconds),
 // `store` (SQLite, and PostgreSQL when TEST_DATABASE_URL is set), `browser` (Debian's Chromium) and `slow` (the
-// generator, the ledger's model test and the code checks' own test; minutes). `npm test` runs them all;
-// `vitest run --project unit` one.
+// generator, the ledger's model test, the code checks' own test and the README's examples run against `npm start`;
+// minutes). `npm test` runs them all; `vitest run --project unit` one.
 const UNIT = ['src/**/*.test.ts', 'test/web/**/*.test.ts'];
 const BROWSER = ['test/browser/**/*.test.ts'];
-const SLOW = ['test/generate.test.ts', 'test/ledger-model.test.ts', 'test/code-checks.test.ts'];
+const SLOW = ['test/generate.test.ts', 'test/ledger-model.test.ts', 'test/code-checks.test.ts', 'test/readme.test.ts'];
 
 export default defineConfig({
   test: {

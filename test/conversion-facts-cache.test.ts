@@ -30,11 +30,11 @@ describe.each(DIALECTS)('cached conversion settings on %s', (kind) => {
       conversionId: string;
       credited: boolean;
       reasons: string[];
-      commissions: { memberId: string; amountMinor: number }[];
+      commissions: { memberId: string; amount: string }[];
     };
   };
   const earned = async (code: string, extra?: Record<string, string>) =>
-    (await postback(t.built.app, code, extra)).commissions[0]?.amountMinor ?? null;
+    (await postback(t.built.app, code, extra)).commissions[0]?.amount ?? null;
 
   beforeAll(async () => {
     t = await startTestApp(kind);
@@ -51,13 +51,13 @@ describe.each(DIALECTS)('cached conversion settings on %s', (kind) => {
   afterAll(() => t.close());
 
   it('pays the next order at a payout rate edited through the API, and not before', async () => {
-    expect(await earned(anna.code)).toBe(500);
+    expect(await earned(anna.code)).toBe('5.00');
     // Around the API, nobody tells the cache: the cached rate stays in use (this is what makes the test meaningful).
     await t.db.store.db.updateTable('payout_options').set({ value: 3_000 }).where('id', '=', payoutId).execute();
-    expect(await earned(anna.code)).toBe(500);
+    expect(await earned(anna.code)).toBe('5.00');
     const edited = await t.api('PATCH', `/offers/${offerId}/payout-options/${payoutId}`, { value: '20' });
     expect(edited.statusCode, edited.body).toBe(200);
-    expect(await earned(anna.code)).toBe(1_000);
+    expect(await earned(anna.code)).toBe('10.00');
   });
 
   it('moves a member to another payout option, pauses the offer, and disables a code, each for the very next order', async () => {
@@ -67,19 +67,19 @@ describe.each(DIALECTS)('cached conversion settings on %s', (kind) => {
       value: '7.00',
     });
     expect(vip.statusCode, vip.body).toBe(201);
-    expect(await earned(ben.code)).toBe(1_000);
+    expect(await earned(ben.code)).toBe('10.00');
     const moved = await t.api('POST', `/offers/${offerId}/members`, {
       members: [{ memberId: ben.id, payoutOptionId: vip.data.id }],
     });
     expect(moved.statusCode, moved.body).toBeLessThan(300);
-    expect(await earned(ben.code)).toBe(700);
+    expect(await earned(ben.code)).toBe('7.00');
 
     expect((await t.api('POST', `/offers/${offerId}/pause`)).statusCode).toBe(200);
     const paused = await postback(t.built.app, anna.code);
     expect(paused.credited).toBe(false);
     expect(paused.reasons).toContain('code_offer_paused');
     expect((await t.api('POST', `/offers/${offerId}/resume`)).statusCode).toBe(200);
-    expect(await earned(anna.code)).toBe(1_000);
+    expect(await earned(anna.code)).toBe('10.00');
 
     const code = (await t.api('GET', `/codes?offerId=${offerId}`)).data.data.find(
       (c: { code: string }) => c.code === ben.code,
@@ -92,7 +92,7 @@ describe.each(DIALECTS)('cached conversion settings on %s', (kind) => {
 
   it('sees a change made by a use case outside the API (a code disabled by leak handling) through trackingChanged', async () => {
     const [cleo] = (await addCreators(t, offerId, ['Cleo'])) as [Creator];
-    expect(await earned(cleo.code)).toBe(1_000);
+    expect(await earned(cleo.code)).toBe('10.00');
     const row = await t.db.store.db
       .selectFrom('promo_codes')
       .select('id')
@@ -107,7 +107,7 @@ describe.each(DIALECTS)('cached conversion settings on %s', (kind) => {
     const before = await postback(t.built.app, anna.code, { currency: 'EUR' });
     expect(before.reasons).toContain('no_fx_rate');
     expect((await t.api('PUT', '/fx-rates', { from: 'EUR', to: 'USD', rate: '1.10' })).statusCode).toBe(200);
-    expect(await earned(anna.code, { currency: 'EUR' })).toBe(1_100); // 20 % of 55.00 USD
+    expect(await earned(anna.code, { currency: 'EUR' })).toBe('11.00'); // 20 % of 55.00 USD
 
     const messages = async () =>
       Number(
@@ -141,9 +141,9 @@ describe.each(DIALECTS)('cached conversion settings on %s', (kind) => {
     it('reaches another instance on the same database within a second (LISTEN/NOTIFY)', async () => {
       const other = await buildApp(t.config, { store: t.db.store, logger: false });
       try {
-        const rate = async () => (await postback(other.app, anna.code)).commissions[0]!.amountMinor;
+        const rate = async () => (await postback(other.app, anna.code)).commissions[0]!.amount;
         const before = await rate();
-        expect(before).toBe(1_000);
+        expect(before).toBe('10.00');
         expect(
           (await t.api('PATCH', `/offers/${offerId}/payout-options/${payoutId}`, { value: '12' })).statusCode,
         ).toBe(200);
@@ -154,7 +154,7 @@ describe.each(DIALECTS)('cached conversion settings on %s', (kind) => {
           if (after !== before) break;
           await new Promise((r) => setTimeout(r, 20));
         }
-        expect(after).toBe(600);
+        expect(after).toBe('6.00');
 
         // A change that reaches tracking (a code disabled) reaches the other instance's conversions too.
         const [dana] = (await addCreators(t, offerId, ['Dana'])) as [Creator];

@@ -76,7 +76,7 @@ describe.each(DIALECTS)('conversion ingestion on %s', (kind) => {
     expect(body).toMatchObject({
       status: 'created',
       credited: true,
-      commissions: [{ memberId: anna.id, offerId, amountMinor: 1200, currency: 'USD' }],
+      commissions: [{ memberId: anna.id, offerId, amount: '12.00', currency: 'USD' }],
     });
     expect(body.reasons).toContain('click_counted');
     const again = await postback({
@@ -111,23 +111,23 @@ describe.each(DIALECTS)('conversion ingestion on %s', (kind) => {
     const codeFirst = (
       await postback({ secret, click: clickId, code: ben.code.toLowerCase(), order: nextOrder(), amount: '50.00' })
     ).json();
-    expect(codeFirst.commissions).toEqual([expect.objectContaining({ memberId: ben.id, amountMinor: 500 })]);
+    expect(codeFirst.commissions).toEqual([expect.objectContaining({ memberId: ben.id, amount: '5.00' })]);
     expect(codeFirst.reasons).toContain('rule_code_first');
     await t.api('PATCH', `/offers/${offerId}`, { attributionRule: 'split', splitCodeShare: '40' });
     const split = (
       await postback({ secret, click: await click(anna.slug), code: ben.code, order: nextOrder(), amount: '50.00' })
     ).json();
     const byMember = Object.fromEntries(
-      split.commissions.map((c: { memberId: string; amountMinor: number }) => [c.memberId, c.amountMinor]),
+      split.commissions.map((c: { memberId: string; amount: string }) => [c.memberId, c.amount]),
     );
-    expect(byMember).toEqual({ [anna.id]: 300, [ben.id]: 200 });
+    expect(byMember).toEqual({ [anna.id]: '3.00', [ben.id]: '2.00' });
     await t.api('PATCH', `/offers/${offerId}`, { attributionRule: 'code_first' });
   });
 
   it('fills in a later event for the same order while the commission is pending', async () => {
     const orderId = nextOrder();
     const first = (await postback({ secret, click: await click(anna.slug), order: orderId })).json();
-    expect(first.commissions).toEqual([expect.objectContaining({ memberId: anna.id, amountMinor: 0 })]);
+    expect(first.commissions).toEqual([expect.objectContaining({ memberId: anna.id, amount: '0.00' })]);
     const filled = (await postback({ secret, order: orderId, amount: '80.00', currency: 'USD' })).json();
     expect(filled).toMatchObject({ status: 'filled_in', conversionId: first.conversionId });
     expect(await commissionsOf(first.conversionId)).toEqual([
@@ -198,7 +198,7 @@ describe.each(DIALECTS)('conversion ingestion on %s', (kind) => {
       headers: { 'x-touchpoint-signature': signPayload(secret, query, now) },
     });
     expect(signed.statusCode, signed.body).toBe(200);
-    expect(signed.json().commissions[0].amountMinor).toBe(300);
+    expect(signed.json().commissions[0].amount).toBe('3.00');
     const stale = await t.built.app.inject({
       url: `/postback?${query}`,
       headers: { 'x-touchpoint-signature': signPayload(secret, query, now - 301) },
@@ -219,7 +219,7 @@ describe.each(DIALECTS)('conversion ingestion on %s', (kind) => {
       headers: { 'content-type': 'application/json', 'x-touchpoint-signature': signPayload(secret, body, now) },
     });
     expect(posted.statusCode, posted.body).toBe(200);
-    expect(posted.json().commissions).toEqual([expect.objectContaining({ memberId: ben.id, amountMinor: 250 })]);
+    expect(posted.json().commissions).toEqual([expect.objectContaining({ memberId: ben.id, amount: '2.50' })]);
 
     const kept = await t.built.ctx.store.db
       .selectFrom('conversion_events')
@@ -265,7 +265,7 @@ describe.each(DIALECTS)('conversion ingestion on %s', (kind) => {
       status: 'created',
       credited: true,
       test: true,
-      commissions: [expect.objectContaining({ memberId: anna.id, amountMinor: 990 })],
+      commissions: [expect.objectContaining({ memberId: anna.id, amount: '9.90' })],
     });
     expect(await commissionsOf(res.conversionId)).toEqual([]);
     const real = (await postback({ secret, click: await click(anna.slug), order: 'TEST-1', amount: '99.00' })).json();
@@ -482,7 +482,7 @@ describe.each(DIALECTS)('conversions API on %s', (kind) => {
     const converted = await post('FX-2');
     // 100.00 EUR = 108.50 USD; 10 % of it.
     expect(converted.commissions).toEqual([
-      expect.objectContaining({ memberId: member.id, amountMinor: 1085, currency: 'USD' }),
+      expect.objectContaining({ memberId: member.id, amount: '10.85', currency: 'USD' }),
     ]);
     expect((await t.api('GET', '/fx-rates')).data.data).toEqual([
       expect.objectContaining({ from: 'EUR', to: 'USD', rate: '1.0850' }),

@@ -308,7 +308,7 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
     const before = await postback({ code: anna.code });
     expect(before).toMatchObject({
       credited: true,
-      commissions: [expect.objectContaining({ memberId: anna.id, amountMinor: 400 })],
+      commissions: [expect.objectContaining({ memberId: anna.id, amount: '4.00' })],
     });
 
     const spike = (await rulesOf(annaCodeId)).find((a) => a.rule === 'spike');
@@ -375,7 +375,7 @@ describe.each(DIALECTS)('leak alerts on %s', (kind) => {
       const withNew = await postback({ code: newCode.toLowerCase() });
       expect(withNew).toMatchObject({
         credited: true,
-        commissions: [expect.objectContaining({ memberId: anna.id, amountMinor: 400 })],
+        commissions: [expect.objectContaining({ memberId: anna.id, amount: '4.00' })],
       });
       const withOld = await postback({ code: anna.code });
       expect(withOld).toMatchObject({ credited: false, commissions: [] });

@@ -90,7 +90,7 @@ describe.each(DIALECTS)('signed postbacks on %s', (kind) => {
     const created = await post('/postback', body, signature);
     expect(created.json()).toMatchObject({
       status: 'created',
-      commissions: [expect.objectContaining({ memberId: anna.id, amountMinor: 1000 })],
+      commissions: [expect.objectContaining({ memberId: anna.id, amount: '10.00' })],
     });
 
     // ...nor the order refunded or cancelled by a replay with a type.
@@ -148,7 +148,7 @@ describe.each(DIALECTS)('signed postbacks on %s', (kind) => {
     const res = await post('/postback', body, signPayload(secret, body, now()), 'application/x-www-form-urlencoded');
     expect(res.json()).toMatchObject({
       status: 'created',
-      commissions: [expect.objectContaining({ memberId: ben.id, amountMinor: 200 })],
+      commissions: [expect.objectContaining({ memberId: ben.id, amount: '2.00' })],
     });
   });
 
@@ -178,7 +178,8 @@ describe.each(DIALECTS)('signed postbacks on %s', (kind) => {
     const refundSignature = signPayload(secret, refund, signedAt);
     expect((await post('/postback', refund, refundSignature)).json()).toMatchObject({
       status: 'refunded',
-      refunded: 5000,
+      refunded: '50.00',
+      currency: 'USD',
     });
     expect((await post('/postback', refund, refundSignature)).json()).toMatchObject({ status: 'duplicate' });
     const query = new URLSearchParams({
@@ -192,7 +193,7 @@ describe.each(DIALECTS)('signed postbacks on %s', (kind) => {
       (
         await t.built.app.inject({ url: `/postback?${query}`, headers: { 'x-touchpoint-signature': querySignature } })
       ).json(),
-    ).toMatchObject({ status: 'refunded', refunded: 10000 });
+    ).toMatchObject({ status: 'refunded', refunded: '100.00' });
     expect(
       (
         await t.built.app.inject({ url: `/postback?${query}`, headers: { 'x-touchpoint-signature': querySignature } })
@@ -201,7 +202,7 @@ describe.each(DIALECTS)('signed postbacks on %s', (kind) => {
 
     // A second refund of the same amount is a new request: signed at another time, it counts.
     const later = signPayload(secret, refund, signedAt - 1);
-    expect((await post('/postback', refund, later)).json()).toMatchObject({ status: 'refunded', refunded: 15000 });
+    expect((await post('/postback', refund, later)).json()).toMatchObject({ status: 'refunded', refunded: '150.00' });
     expect((await conversionOf(orderId))!.refunded_minor).toBe(15000);
     expect(await commissionsOf(first.json().conversionId)).toEqual([
       { member_id: anna.id, amount_minor: 500, status: 'pending' },

@@ -16,7 +16,9 @@ export type RefundResult =
       ok: true;
       outcome: 'refunded' | 'cancelled' | 'duplicate' | 'awaiting_order';
       conversionId: string;
+      /** The order's refunded total so far, in `currency` (the order's, else the workspace's). */
       refundedMinor: number;
+      currency: string;
       commissionsChanged: number;
     }
   | {
@@ -116,6 +118,7 @@ export async function refundOrder(
             outcome: 'duplicate',
             conversionId: row.id,
             refundedMinor: Number(row.refunded_minor),
+            currency,
             commissionsChanged: 0,
           };
         }
@@ -138,6 +141,7 @@ export async function refundOrder(
           outcome: 'awaiting_order',
           conversionId: row.id,
           refundedMinor: updated.refunded_minor,
+          currency,
           commissionsChanged: 0,
         };
 
@@ -161,6 +165,7 @@ export async function refundOrder(
         outcome,
         conversionId: row.id,
         refundedMinor: updated.refunded_minor,
+        currency,
         commissionsChanged: plan.changes.length,
       };
     })

@@ -11,6 +11,7 @@ import { controlCharacterField } from '../../core/conversion-input.js';
 import { CONTROL_CHARACTER_MESSAGE, hasControlCharacter } from '../../core/text.js';
 import { jsonParams, onlyStrings, rawConversion, type Params } from '../../tracking/params.js';
 import { readCookie } from '../../core/cookies.js';
+import { formatAmount } from '../../core/money.js';
 import type { ClickFinder } from '../../app/click-finder.js';
 import type { ConversionBuffer } from '../../tracking/conversion-buffer.js';
 
@@ -41,7 +42,13 @@ function answer(reply: FastifyReply, r: IngestResult): FastifyReply {
     credited: result.status === 'credited',
     test: result.isTest,
     reasons: result.reasons,
-    commissions: result.commissions,
+    // Decimal strings in the commission's currency, as the admin API and the webhooks speak money.
+    commissions: result.commissions.map((c) => ({
+      memberId: c.memberId,
+      offerId: c.offerId,
+      amount: formatAmount(c.amountMinor, c.currency),
+      currency: c.currency,
+    })),
   });
 }
 
@@ -91,7 +98,8 @@ export function conversionRoutes(
     return reply.send({
       status: r.outcome,
       conversionId: r.conversionId,
-      refunded: r.refundedMinor,
+      refunded: formatAmount(r.refundedMinor, r.currency),
+      currency: r.currency,
       commissionsChanged: r.commissionsChanged,
     });
   };
