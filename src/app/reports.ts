@@ -61,13 +61,18 @@ export interface Report {
   unconverted: number;
 }
 
-export async function runReport(ctx: AppContext, ws: Workspace, query: ReportQuery): Promise<Result<Report>> {
+/** A report's local days, both inclusive, in a zone: checked once for every report that takes from/to/tz. */
+export function reportPeriod(
+  ws: Workspace,
+  query: { from?: string; to?: string; tz?: string },
+  now: number,
+): Result<{ from: string; to: string; zone: string }> {
   const details: ProblemDetail[] = [];
   const tz = query.tz ?? ws.timezone;
   if (!isTimeZone(tz))
     details.push({ path: 'tz', code: 'timezone_invalid', message: 'Use an IANA zone such as Europe/Paris.' });
   const zone = isTimeZone(tz) ? canonicalZone(tz) : 'UTC';
-  const today = dayKey(ctx.clock(), zone);
+  const today = dayKey(now, zone);
   const to = query.to ?? today;
   const from = query.from ?? addDays(isDateKey(to) ? to : today, -29);
   for (const [path, v] of [
@@ -82,6 +87,13 @@ export async function runReport(ctx: AppContext, ws: Workspace, query: ReportQue
     details.push({ path: 'from', code: 'range_too_long', message: 'A report covers at most ten years.' });
   }
   if (details.length) return fail('validation_failed', 'The report parameters are not valid.', details);
+  return ok({ from, to, zone });
+}
+
+export async function runReport(ctx: AppContext, ws: Workspace, query: ReportQuery): Promise<Result<Report>> {
+  const period = reportPeriod(ws, query, ctx.clock());
+  if (!period.ok) return period;
+  const { from, to, zone } = period.value;
   const groupBy = query.groupBy ?? 'day';
 
   let code: ReportScope['code'] = null;

@@ -5,20 +5,11 @@ import { fail, ok, type Result } from '../core/result.js';
 import { recordAudit } from '../db/audit.js';
 import { uniqueViolation } from '../db/dialect/index.js';
 import * as repo from '../db/workspaces.js';
+import type { Workspace } from '../contract/workspace.js';
 import type { Actor, AppContext } from './context.js';
 
-export interface WorkspaceView {
-  id: string;
-  name: string;
-  timezone: string;
-  currency: string;
-  /** Null for whoever may not see secrets (a viewer). */
-  postbackSecret: string | null;
-  /** Whether Shopify's webhook signing secret is set; the secret itself is never shown again. */
-  shopifyConnected: boolean;
-  shopifyWebhookUrl: string;
-  createdAt: string;
-}
+/** Secrets are null for whoever may not see them (a viewer); platform secrets are never shown again. */
+export type WorkspaceView = Workspace;
 
 /** What the caller may see decides whether secrets are in the view; there is no default, so no caller forgets. */
 export interface ViewerRights {
@@ -40,6 +31,8 @@ export function workspaceView(w: repo.Workspace, baseUrl: string, rights: Viewer
     postbackSecret: rights.secrets ? w.postback_secret : null,
     shopifyConnected: w.shopify_webhook_secret !== null,
     shopifyWebhookUrl: `${baseUrl}/webhooks/shopify/${w.id}`,
+    woocommerceConnected: w.woocommerce_webhook_secret !== null,
+    woocommerceWebhookUrl: `${baseUrl}/webhooks/woocommerce/${w.id}`,
     createdAt: new Date(w.created_at).toISOString(),
   };
 }
@@ -106,7 +99,13 @@ export async function getWorkspace(
 export async function updateWorkspace(
   ctx: AppContext,
   actor: Actor,
-  input: { name?: string; timezone?: string; currency?: string; shopifyWebhookSecret?: string | null },
+  input: {
+    name?: string;
+    timezone?: string;
+    currency?: string;
+    shopifyWebhookSecret?: string | null;
+    woocommerceWebhookSecret?: string | null;
+  },
   rights: ViewerRights,
 ): Promise<Result<WorkspaceView>> {
   const details = [];
@@ -117,17 +116,19 @@ export async function updateWorkspace(
   if (input.currency !== undefined && !isCurrency(input.currency))
     details.push({ path: 'currency', code: 'currency_invalid', message: 'Use an ISO-4217 code such as EUR.' });
   if (details.length) return fail('validation_failed', 'Some fields are not valid.', details);
-  const { shopifyWebhookSecret, ...rest } = input;
-  const patch = {
-    ...rest,
-    ...(input.name ? { name: input.name.trim() } : {}),
+  const { shopifyWebhookSecret, woocommerceWebhookSecret, ...rest } = input;
+  const secrets = {
     ...(shopifyWebhookSecret !== undefined ? { shopify_webhook_secret: shopifyWebhookSecret?.trim() || null } : {}),
+    ...(woocommerceWebhookSecret !== undefined
+      ? { woocommerce_webhook_secret: woocommerceWebhookSecret?.trim() || null }
+      : {}),
   };
+  const patch = { ...rest, ...(input.name ? { name: input.name.trim() } : {}), ...secrets };
   await repo.updateWorkspace(ctx.store.db, actor.workspaceId, patch);
-  // The audit log records that the Shopify secret changed, never its value.
+  // The audit log records that a platform's secret changed, never its value.
   const logged = {
     ...patch,
-    ...(shopifyWebhookSecret !== undefined ? { shopify_webhook_secret: shopifyWebhookSecret ? 'set' : 'cleared' } : {}),
+    ...Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, v ? 'set' : 'cleared'])),
   };
   await recordAudit(ctx.store.db, {
     ...actor,

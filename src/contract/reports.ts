@@ -1,6 +1,6 @@
 // Reports (SPEC §5): metrics by offer, member, code, link, sub-id, day or week, with totals.
 import { Type, type Static } from '@sinclair/typebox';
-import { ids, LocalDate } from './common.js';
+import { ids, LocalDate, Nullable } from './common.js';
 import { COMMISSION_STATUSES } from '../core/commission.js';
 import { REPORT_SORTS } from '../core/report-rows.js';
 
@@ -93,3 +93,47 @@ export const ReportQuerySchema = Type.Object({
   ),
 });
 export type ReportQuery = Static<typeof ReportQuerySchema>;
+
+// Attribution coverage (issue #17): the evidence a period's orders came with, by path and by browser.
+const CoverageCounts = {
+  orders: Type.Integer(),
+  clickOnly: Type.Integer({ description: 'Orders with a recorded click and no promo code' }),
+  codeOnly: Type.Integer({ description: 'Orders with a promo code and no recorded click' }),
+  both: Type.Integer(),
+  neither: Type.Integer({ description: 'Orders with no evidence: nobody could be credited' }),
+  clickShare: Nullable(
+    Type.String({ description: 'Orders with a click (alone or with a code) over all orders, e.g. "0.6667"' }),
+  ),
+};
+
+export const CoverageQuerySchema = Type.Object({
+  offerId: Type.Optional(ids.offer),
+  from: Type.Optional(LocalDate),
+  to: Type.Optional(LocalDate),
+  tz: Type.Optional(Type.String({ maxLength: 64, description: "An IANA zone; default: the workspace's" })),
+});
+
+export const CoverageSchema = Type.Object({
+  offerId: Nullable(Type.String()),
+  from: Type.String(),
+  to: Type.String(),
+  timezone: Type.String(),
+  totals: Type.Object(CoverageCounts),
+  bySource: Type.Array(
+    Type.Object({
+      source: Type.String({ description: 'The path of the event that created the order (postback, shopify, tag…)' }),
+      ...CoverageCounts,
+    }),
+  ),
+  byBrowser: Type.Array(
+    Type.Object({
+      family: Type.String({ description: 'Browser family, or the app of an in-app browser ("Instagram in-app")' }),
+      inApp: Type.Boolean(),
+      clicks: Type.Integer({ description: "People's clicks made in it (bots left out)" }),
+      orders: Type.Integer({ description: 'Orders that named one of those clicks' }),
+      orderRate: Nullable(Type.String({ description: 'orders / clicks, e.g. "0.0125"' })),
+    }),
+  ),
+});
+export type AttributionCoverage = Static<typeof CoverageSchema>;
+export type CoverageQuery = Static<typeof CoverageQuerySchema>;

@@ -12,6 +12,10 @@ export const WorkspaceSchema = Type.Object({
   }),
   shopifyConnected: Type.Boolean({ description: "Whether Shopify's webhook signing secret is set." }),
   shopifyWebhookUrl: Type.String({ description: 'Where to point Shopify order, refund and cancellation webhooks.' }),
+  woocommerceConnected: Type.Boolean({ description: "Whether WooCommerce's webhook secret is set." }),
+  woocommerceWebhookUrl: Type.String({
+    description: "The delivery URL of WooCommerce's Order created and Order updated webhooks.",
+  }),
   createdAt: DateTime,
 });
 export type Workspace = Static<typeof WorkspaceSchema>;
@@ -23,6 +27,9 @@ export const WorkspaceUpdateSchema = Type.Partial(
     currency: Type.String({ pattern: '^[A-Z]{3}$' }),
     shopifyWebhookSecret: Type.Union([Type.String({ maxLength: 200 }), Type.Null()], {
       description: "Shopify's webhook signing secret (write-only); null disconnects.",
+    }),
+    woocommerceWebhookSecret: Type.Union([Type.String({ maxLength: 200 }), Type.Null()], {
+      description: "The secret of the shop's WooCommerce webhooks (write-only); null disconnects.",
     }),
   }),
   { additionalProperties: false, minProperties: 1 },

@@ -48,3 +48,14 @@ export function secretMatches(given: string, expected: string): boolean {
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+/**
+ * A platform webhook's signature as Shopify and WooCommerce both send it: the base64 HMAC-SHA256 of the raw body,
+ * keyed with the secret the brand set on both sides.
+ */
+export function verifyBodyHmac(rawBody: string, header: string | undefined, secret: string): boolean {
+  if (!header) return false;
+  const expected = createHmac('sha256', secret).update(rawBody, 'utf8').digest();
+  const given = Buffer.from(header, 'base64');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}

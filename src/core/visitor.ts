@@ -17,15 +17,16 @@ type Rule = readonly [reason: string, pattern: RegExp];
 // bot match would catch, so they are recognized first and always count. Each pattern is anchored on the
 // app's own token shape (e.g. `Snapchat/<version>`) so that the apps' own preview fetchers, such as
 // "Snap URL Preview Service; bot; snapchat", or TikTokSpider, are not mistaken for them.
-const IN_APP: readonly RegExp[] = [
-  /\bInstagram[ /]\d/i,
-  /\bFBAN\/|\bFBAV\/|\bFB_IAB\//,
-  /\bmusical_ly|\bBytedanceWebview\b|(?:^|[^a-z])trill(?:[^a-z]|$)|\bTikTok[ /]\d/i,
-  /\bSnapchat\/\d/i,
-  /\bLinkedInApp\b/i,
-  /\bTwitter for (?:iPhone|iPad|Android)\b|\bTwitterAndroid\b/i,
-  /\[Pinterest\/(?:iOS|Android)\]|\bPinterest for (?:iOS|Android)\b/i,
+const IN_APP_APPS: readonly Rule[] = [
+  ['Instagram', /\bInstagram[ /]\d/i],
+  ['Facebook', /\bFBAN\/|\bFBAV\/|\bFB_IAB\//],
+  ['TikTok', /\bmusical_ly|\bBytedanceWebview\b|(?:^|[^a-z])trill(?:[^a-z]|$)|\bTikTok[ /]\d/i],
+  ['Snapchat', /\bSnapchat\/\d/i],
+  ['LinkedIn', /\bLinkedInApp\b/i],
+  ['X', /\bTwitter for (?:iPhone|iPad|Android)\b|\bTwitterAndroid\b/i],
+  ['Pinterest', /\[Pinterest\/(?:iOS|Android)\]|\bPinterest for (?:iOS|Android)\b/i],
 ];
+const IN_APP: readonly RegExp[] = IN_APP_APPS.map(([, p]) => p);
 
 // Link-preview fetchers: a creator posting a link makes each platform fetch it once or more; none is a person.
 const PREVIEW: readonly Rule[] = [
@@ -127,6 +128,27 @@ export function classifyUserAgent(ua: string): UserAgentClass {
   const reason = botReason(s);
   if (reason) return { isBot: true, botReason: reason, device: 'bot' };
   return { isBot: false, botReason: null, device: deviceOf(s, false) ?? 'unknown' };
+}
+
+// Browsers by family, most specific token first: Edge, Opera and Samsung Internet also say "Chrome"; Chrome on iOS
+// (CriOS) and every iOS browser also say "Safari".
+const BROWSERS: readonly Rule[] = [
+  ['Edge', /\bEdg(?:e|A|iOS)?\//],
+  ['Opera', /\bOPR\/|\bOPiOS\/|\bOpera\b/],
+  ['Samsung Internet', /\bSamsungBrowser\//],
+  ['Firefox', /\bFirefox\/|\bFxiOS\//],
+  ['Chrome', /\bChrome\/|\bCriOS\//],
+  ['Safari', /\bVersion\/[\d.]+.*\bSafari\//],
+];
+
+/**
+ * Which browser a person clicked in, for the attribution coverage report: in-app browsers by their app (where cookies
+ * are lost most), others by family. Bots are not asked about: their clicks never credit.
+ */
+export function browserFamily(ua: string): { family: string; inApp: boolean } {
+  const app = firstMatch(ua, IN_APP_APPS);
+  if (app) return { family: `${app} in-app`, inApp: true };
+  return { family: firstMatch(ua, BROWSERS) ?? 'Other', inApp: false };
 }
 
 // ---- IP addresses ----

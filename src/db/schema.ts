@@ -16,6 +16,7 @@ export interface WorkspaceTable {
   created_at: number;
   /** Shopify's webhook signing secret, pasted by the brand; null until Shopify is connected. */
   shopify_webhook_secret: string | null;
+  woocommerce_webhook_secret: string | null;
   /** A member is paid once their approved commissions reach this amount (workspace currency); 0 = always. */
   min_payout_minor: number;
   /** The zone the report rollups were built in; null until built. Rollups answer only reports in this zone. */
@@ -230,7 +231,7 @@ export interface ConversionTable {
 
 export type ConversionStatus = 'credited' | 'unattributed' | 'unverified' | 'rejected' | 'awaiting_order';
 
-export type ConversionSource = 'pixel' | 'tag' | 'postback' | 'tune' | 'everflow' | 'shopify';
+export type ConversionSource = 'pixel' | 'tag' | 'postback' | 'tune' | 'everflow' | 'shopify' | 'woocommerce';
 
 export interface ConversionEventTable {
   id: string;

@@ -23,6 +23,7 @@ export async function insertWorkspace(
     ip_hash_key: randomBytes(32).toString('hex'),
     created_at: args.now,
     shopify_webhook_secret: null,
+    woocommerce_webhook_secret: null,
     min_payout_minor: 0,
     // A new workspace has no rows to roll up: its (empty) rollups are already in its zone.
     rollup_timezone: args.timezone ?? 'UTC',
@@ -42,7 +43,8 @@ export async function listWorkspaces(db: Kysely<Database>): Promise<Workspace[]>
 export async function updateWorkspace(
   db: Kysely<Database>,
   id: string,
-  patch: Partial<Pick<Workspace, 'name' | 'timezone' | 'currency' | 'postback_secret' | 'shopify_webhook_secret'>>,
+  patch: Partial<Pick<Workspace, 'name' | 'timezone' | 'currency' | 'postback_secret' | 'shopify_webhook_secret' | 'woocommerce_webhook_secret'>
+  >,
 ): Promise<void> {
   await db.updateTable('workspaces').set(patch).where('id', '=', id).execute();
 }

@@ -158,6 +158,7 @@ describe.skipIf(noChromium)('the JavaScript tag and the pixel in a real browser 
     await page.click('#to-checkout');
     await page.waitForURL(`${tagShop}/checkout`);
     expect(await page.evaluate('window.touchpoint.click()')).toBe(clickId);
+    expect(await page.evaluate('window.touchpoint.clickId()')).toBe(clickId);
     const orderId = (await page.textContent('#order'))!;
     if (code) await page.fill('#code', code);
     await page.click('#buy');

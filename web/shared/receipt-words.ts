@@ -14,6 +14,7 @@ export type ReceiptEntry = Receipt['entries'][number];
 export const SOURCE_WORDS: Record<string, string> = {
   postback: 'Postback from the brand’s server',
   shopify: 'Shopify webhook',
+  woocommerce: 'WooCommerce webhook',
   tune: 'TUNE-style postback',
   everflow: 'Everflow-style postback',
   pixel: 'Conversion pixel in the shopper’s browser',

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../../app/context.js';
+import { runCoverage } from '../../app/coverage.js';
 import { runReport, type ReportQuery } from '../../app/reports.js';
 import { fail } from '../../core/result.js';
 import { findWorkspace } from '../../db/workspaces.js';
@@ -29,6 +30,25 @@ export function reportRoutes(app: Api, ctx: AppContext): void {
       const ws = await findWorkspace(ctx.store.db, req.actor.workspaceId);
       if (!ws) return sendResult(reply, fail('not_found', 'Workspace not found.'));
       return sendResult(reply, await runReport(ctx, ws, req.query as c.ReportQuery as ReportQuery));
+    },
+  );
+
+  app.get(
+    '/reports/coverage',
+    {
+      schema: {
+        tags,
+        summary: 'Attribution coverage: how many orders came with click evidence, code evidence, both or neither',
+        description:
+          'By ingestion path, and per browser family (in-app browsers apart) the clicks made in it and the orders that came back with one of them: where click ids are lost. Real orders only; dates local to the workspace zone or `tz`.',
+        querystring: c.CoverageQuerySchema,
+        response: { 200: c.CoverageSchema, ...c.errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const ws = await findWorkspace(ctx.store.db, req.actor.workspaceId);
+      if (!ws) return sendResult(reply, fail('not_found', 'Workspace not found.'));
+      return sendResult(reply, await runCoverage(ctx, ws, req.query as c.CoverageQuery));
     },
   );
 

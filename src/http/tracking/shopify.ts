@@ -8,7 +8,6 @@
 // shape) answer a 4xx: a retry succeeds once the brand fixes its secret, and a failing delivery shows in Shopify's
 // admin. A genuine delivery we decide not to act on (too old, an order or refund the ledger refuses) answers 200 with
 // status "rejected": Shopify would only resend the same bytes for hours. Every refusal is kept as a rejected event.
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import type { ClickFinder } from '../../app/click-finder.js';
@@ -16,6 +15,7 @@ import { refundOrder } from '../../app/refunds.js';
 import type { RawConversion } from '../../core/conversion-input.js';
 import { parseJsonExact } from '../../core/exact-json.js';
 import { sumDecimals } from '../../core/money.js';
+import { verifyBodyHmac } from '../../core/signature.js';
 import {
   deliveryIsFresh,
   idText,
@@ -26,16 +26,10 @@ import {
   type ShopifyRefund,
   type ShopifyTopic,
 } from '../../core/shopify-payload.js';
+import { claimDelivery, releaseDelivery } from '../../db/webhook-deliveries.js';
 import { findWorkspace, type Workspace } from '../../db/workspaces.js';
 import { sendProblem } from '../errors.js';
 import { ingest, rejectEvent } from '../../app/ingest.js';
-
-export function verifyShopifyHmac(rawBody: string, header: string | undefined, secret: string): boolean {
-  if (!header) return false;
-  const expected = createHmac('sha256', secret).update(rawBody, 'utf8').digest();
-  const given = Buffer.from(header, 'base64');
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
 
 /** The click id Shopify kept for us: a cart attribute set by t.js, or the tp_click parameter of the landing page. */
 export function clickIdOf(order: ShopifyOrder): string | undefined {
@@ -128,7 +122,7 @@ export function shopifyRoutes(scope: FastifyInstance, ctx: AppContext, clicks: C
     const topic = header(req.headers['x-shopify-topic']) ?? '';
     if (
       !ws.shopify_webhook_secret ||
-      !verifyShopifyHmac(raw, header(req.headers['x-shopify-hmac-sha256']), ws.shopify_webhook_secret)
+      !verifyBodyHmac(raw, header(req.headers['x-shopify-hmac-sha256']), ws.shopify_webhook_secret)
     ) {
       await rejectEvent(ctx, ws, 'shopify', ws.shopify_webhook_secret ? 'bad_signature' : 'shopify_not_connected', {
         order: undefined,
@@ -168,27 +162,13 @@ export function shopifyRoutes(scope: FastifyInstance, ctx: AppContext, clicks: C
     const delivery = deliveryId
       ? { workspace_id: ws.id, provider: 'shopify', delivery_id: deliveryId.slice(0, 200) }
       : null;
-    if (delivery) {
-      const claimed = await ctx.store.db
-        .insertInto('webhook_deliveries')
-        .values({ ...delivery, received_at: ctx.clock() })
-        .onConflict((oc) => oc.columns(['workspace_id', 'provider', 'delivery_id']).doNothing())
-        .executeTakeFirst();
-      if (Number(claimed.numInsertedOrUpdatedRows ?? 0) === 0) return reply.send({ status: 'duplicate_delivery' });
-    }
+    if (delivery && !(await claimDelivery(ctx.store.db, delivery, ctx.clock())))
+      return reply.send({ status: 'duplicate_delivery' });
     try {
       return reply.send(await act(ctx, clicks, ws, event));
     } catch (e) {
       // Not acted on: Shopify's retry must be able to claim the delivery again.
-      if (delivery) {
-        await ctx.store.db
-          .deleteFrom('webhook_deliveries')
-          .where('workspace_id', '=', delivery.workspace_id)
-          .where('provider', '=', delivery.provider)
-          .where('delivery_id', '=', delivery.delivery_id)
-          .execute()
-          .catch(() => undefined);
-      }
+      if (delivery) await releaseDelivery(ctx.store.db, delivery).catch(() => undefined);
       throw e;
     }
   });

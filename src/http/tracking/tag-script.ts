@@ -15,7 +15,8 @@
 //   read), the server's answer plus `ok` after a fetch, `{ok: false, error}` otherwise.
 // - Calls made before the tag loaded (`window.touchpoint = {q: [...]}`, each entry a conversion's argument) are
 //   sent once it has.
-// - `touchpoint.click()` returns the stored click id (for brands that also pass it to their own checkout).
+// - `touchpoint.clickId()` (also `touchpoint.click()`) returns the stored click id, for brands that pass it to their
+//   own checkout: Stripe Checkout's `client_reference_id`, a cart attribute, a hidden form field.
 //
 // Kept readable and small (see TAG_SCRIPT.length in the tests): short names, no comments inside, one bundle.
 
@@ -49,7 +50,7 @@ return r.json().then(function(x){x.ok=r.ok;done(x)})
 }catch(e){done({ok:false,error:String(e)})}})}
 var m=location.search.match(/[?&]tp_click=([\w-]{8,64})(?:&|$)/);
 if(m)save(m[1]);
-w.touchpoint={v:1,conversion:conversion,click:read};
+w.touchpoint={v:1,conversion:conversion,click:read,clickId:read};
 (old.q||[]).forEach(function(o){conversion(o)});
 }catch(e){}})(window,document,navigator);
 `;

@@ -25,6 +25,7 @@ import { EmailMembersDialog } from '../offer/email-dialog.js';
 import { OfferMembersTable } from '../offer/members-table.js';
 import { RosterActions } from '../offer/roster.js';
 import { OfferStatusActions } from '../offer-actions.js';
+import { CoverageCard } from '../reports/coverage-card.js';
 import { loadReport, rowsByKey } from '../reports.js';
 import type { PageProps } from '../../shared/routes.js';
 
@@ -140,6 +141,8 @@ export default function OfferDetail({ params }: PageProps) {
           )
         )}
       </section>
+
+      <CoverageCard offerId={id} />
 
       <section className="card">
         <h2>Payout options</h2>
