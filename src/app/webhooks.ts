@@ -58,14 +58,15 @@ function endpointView(e: { id: string; url: string; events: string; active: numb
   };
 }
 
-export async function listEndpoints(ctx: AppContext, actor: Actor) {
+/** Endpoints with their signing secrets only for whoever may see secrets (never a viewer, SPEC §6). */
+export async function listEndpoints(ctx: AppContext, actor: Actor, rights: { secrets: boolean }) {
   const rows = await ctx.store.db
     .selectFrom('webhook_endpoints')
     .selectAll()
     .where('workspace_id', '=', actor.workspaceId)
     .orderBy('id')
     .execute();
-  return { data: rows.map(endpointView) };
+  return { data: rows.map((e) => ({ ...endpointView(e), ...(rights.secrets ? { secret: e.secret } : {}) })) };
 }
 
 export async function disableEndpoint(ctx: AppContext, actor: Actor, id: string): Promise<Result<{ disabled: true }>> {

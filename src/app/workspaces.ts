@@ -1,6 +1,6 @@
 // Workspaces (one per brand), their API keys, and the demo data a new user sees first.
 import { newWorkspaceTag } from '../core/click-id.js';
-import { isCurrency } from '../core/money.js';
+import { formatAmount, isCurrency } from '../core/money.js';
 import { fail, ok, type Result } from '../core/result.js';
 import { recordAudit } from '../db/audit.js';
 import { uniqueViolation } from '../db/dialect/index.js';
@@ -17,6 +17,10 @@ export interface WorkspaceView {
   /** Whether Shopify's webhook signing secret is set; the secret itself is never shown again. */
   shopifyConnected: boolean;
   shopifyWebhookUrl: string;
+  /** The hold period of an offer created without one. */
+  defaultHoldDays: number;
+  /** Decimal string in the workspace currency; members are paid from this amount on. */
+  minimumPayout: string;
   createdAt: string;
 }
 
@@ -40,6 +44,8 @@ export function workspaceView(w: repo.Workspace, baseUrl: string, rights: Viewer
     postbackSecret: rights.secrets ? w.postback_secret : null,
     shopifyConnected: w.shopify_webhook_secret !== null,
     shopifyWebhookUrl: `${baseUrl}/webhooks/shopify/${w.id}`,
+    defaultHoldDays: w.default_hold_days,
+    minimumPayout: formatAmount(w.min_payout_minor, w.currency),
     createdAt: new Date(w.created_at).toISOString(),
   };
 }
@@ -51,6 +57,11 @@ export function isTimeZone(tz: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The same range as an offer's hold (contract/offers.ts, migration 0021): the CLI and scripts reach here too. */
+function isHoldDays(n: number): boolean {
+  return Number.isInteger(n) && n >= 0 && n <= 365;
 }
 
 export async function createWorkspace(
@@ -106,7 +117,13 @@ export async function getWorkspace(
 export async function updateWorkspace(
   ctx: AppContext,
   actor: Actor,
-  input: { name?: string; timezone?: string; currency?: string; shopifyWebhookSecret?: string | null },
+  input: {
+    name?: string;
+    timezone?: string;
+    currency?: string;
+    shopifyWebhookSecret?: string | null;
+    defaultHoldDays?: number;
+  },
   rights: ViewerRights,
 ): Promise<Result<WorkspaceView>> {
   const details = [];
@@ -116,10 +133,13 @@ export async function updateWorkspace(
     details.push({ path: 'timezone', code: 'timezone_invalid', message: 'Use an IANA zone such as Europe/Paris.' });
   if (input.currency !== undefined && !isCurrency(input.currency))
     details.push({ path: 'currency', code: 'currency_invalid', message: 'Use an ISO-4217 code such as EUR.' });
+  if (input.defaultHoldDays !== undefined && !isHoldDays(input.defaultHoldDays))
+    details.push({ path: 'defaultHoldDays', code: 'hold_days_invalid', message: 'Whole days from 0 to 365.' });
   if (details.length) return fail('validation_failed', 'Some fields are not valid.', details);
-  const { shopifyWebhookSecret, ...rest } = input;
+  const { shopifyWebhookSecret, defaultHoldDays, ...rest } = input;
   const patch = {
     ...rest,
+    ...(defaultHoldDays !== undefined ? { default_hold_days: defaultHoldDays } : {}),
     ...(input.name ? { name: input.name.trim() } : {}),
     ...(shopifyWebhookSecret !== undefined ? { shopify_webhook_secret: shopifyWebhookSecret?.trim() || null } : {}),
   };
