@@ -3,7 +3,11 @@
 // (viewers never; users and keys owners only), the last owner kept, and secrets shown only to those who may see them.
 import { Migrator, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createFirstOwner } from '../src/app/users.js';
+import { dispatchWebhooks } from '../src/app/webhooks.js';
+import { enqueueWebhook } from '../src/db/webhooks.js';
 import { migrateToLatest } from '../src/db/dialect/index.js';
 import { migrations } from '../src/db/migrations/index.js';
 import { samplePercentOffer, startTestApp, type TestApp } from './helpers/app.js';
@@ -205,6 +209,46 @@ describe.each(DIALECTS)('admin settings API on %s', (kind) => {
     expect(self.status, self.body).toBe(409);
     expect(self.data.error.code).toBe('last_owner');
     expect((await manager.request('PATCH', `/api/v1/users/${ownerId}`, { role: 'owner' })).status).toBe(200);
+  });
+
+  it("logs every delivery attempt of a webhook message with the receiver's status and time", async () => {
+    const statuses = [503];
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(statuses.shift() ?? 204).end());
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/in`;
+      const endpoint = await t.api('POST', '/webhook-endpoints', { url, events: ['alert.raised'] });
+      expect(endpoint.statusCode, endpoint.body).toBe(201);
+      const t0 = Date.now();
+      await enqueueWebhook(t.db.store.db, t.workspaceId, 'alert.raised', { test: true }, t0);
+      expect(await dispatchWebhooks(t.built.ctx)).toBe(0);
+      const log = async () => {
+        const r = await viewer.request('GET', `/api/v1/webhook-endpoints/${endpoint.data.id}/messages`);
+        expect(r.status, r.body).toBe(200);
+        return r.data.data as any[];
+      };
+      let [message] = await log();
+      expect(message.attemptLog).toHaveLength(1);
+      expect(message.attemptLog[0]).toMatchObject({ attempt: 1, status: 503, error: 'HTTP 503' });
+      const retried = await manager.request('POST', `/api/v1/webhook-messages/${message.id}/retry`);
+      expect(retried.status, retried.body).toBe(200);
+      expect(await dispatchWebhooks(t.built.ctx)).toBe(1);
+      [message] = await log();
+      expect(message).toMatchObject({ status: 'delivered', attempts: 2, lastStatus: 204 });
+      expect(message.attemptLog.map((a: any) => [a.attempt, a.status, a.error])).toEqual([
+        [1, 503, 'HTTP 503'],
+        [2, 204, null],
+      ]);
+      for (const a of message.attemptLog) expect(Date.parse(a.at)).toBeGreaterThanOrEqual(t0);
+      // Delivered: nothing to send again.
+      const again = await manager.request('POST', `/api/v1/webhook-messages/${message.id}/retry`);
+      expect(again.status).toBe(404);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 
   it('answers an invitation with its setup link once; the user list never holds it', async () => {

@@ -36,6 +36,17 @@ export const WebhookMessageSchema = Type.Object({
   createdAt: Type.String(),
   deliveredAt: Type.Union([Type.String(), Type.Null()]),
   payload: Type.Unknown(),
+  attemptLog: Type.Array(
+    Type.Object({
+      attempt: Type.Integer({ description: '1 for the first delivery attempt.' }),
+      at: Type.String({ format: 'date-time' }),
+      status: Type.Union([Type.Integer(), Type.Null()], {
+        description: "The receiver's HTTP status; null: no answer.",
+      }),
+      error: Type.Union([Type.String(), Type.Null()]),
+    }),
+    { description: 'Every delivery attempt, oldest first.' },
+  ),
 });
 export type WebhookMessage = Static<typeof WebhookMessageSchema>;
 

@@ -338,6 +338,16 @@ export interface WebhookMessageTable {
   delivered_at: number | null;
 }
 
+/** One delivery attempt of a webhook message: the receiver's HTTP status, or null with the error (timeout, refused). */
+export interface WebhookAttemptTable {
+  message_id: string;
+  attempt: number;
+  workspace_id: string;
+  attempted_at: number;
+  status: number | null;
+  error: string | null;
+}
+
 /** Tracked, non-bot clicks per local day (workspace zone) and link. */
 export interface RollupClicksTable {
   workspace_id: string;
@@ -560,6 +570,7 @@ export interface Database {
   fx_rates: FxRateTable;
   webhook_endpoints: WebhookEndpointTable;
   webhook_messages: WebhookMessageTable;
+  webhook_attempts: WebhookAttemptTable;
   rollup_clicks: RollupClicksTable;
   rollup_conversions: RollupConversionsTable;
   rollup_dirty: RollupDirtyTable;

@@ -268,6 +268,11 @@ describe.skipIf(noChromium)('Settings: workspace, team, API keys, webhooks (Chro
     await endpoint.getByRole('button', { name: 'Refresh' }).click();
     await message.getByText('Delivered').waitFor();
     expect(await message.getByTestId('webhook-response').innerText()).toBe('200');
+    // Both attempts, each with its response code.
+    expect(await message.getByTestId('webhook-attempt').allInnerTexts()).toEqual([
+      expect.stringMatching(/^500 [A-Z][a-z]{2} \d{1,2}, \d{4}/),
+      expect.stringMatching(/^200 [A-Z][a-z]{2} \d{1,2}, \d{4}/),
+    ]);
     expect(await message.getByRole('button', { name: 'Send again' }).count()).toBe(0);
     await shootBoth('/settings/webhooks', 'webhooks', async (p) => {
       await p.getByTestId('webhook-endpoint').waitFor();

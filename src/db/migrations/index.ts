@@ -23,6 +23,7 @@ import * as m0020 from './0020-commission-ledger.js';
 import * as m0021 from './0021-numeric-checks.js';
 import * as m0022 from './0022-link-tokens-and-attempt-counters.js';
 import * as m0023 from './0023-job-runs.js';
+import * as m0024a from './0024-webhook-attempts.js';
 import * as m0024 from './0024-workspace-default-hold-days.js';
 
 export const migrations: Record<string, Migration> = {
@@ -49,5 +50,6 @@ export const migrations: Record<string, Migration> = {
   '0021-numeric-checks': m0021,
   '0022-link-tokens-and-attempt-counters': m0022,
   '0023-job-runs': m0023,
+  '0024-webhook-attempts': m0024a,
   '0024-workspace-default-hold-days': m0024,
 };

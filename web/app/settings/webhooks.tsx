@@ -1,6 +1,6 @@
 // Settings → Outgoing webhooks: endpoints (URL, the events they subscribe to, the signing secret for owners and
 // managers: the server leaves it out for viewers), adding and deleting one, and each endpoint's delivery log with the
-// receiver's response code per message and "Send again" for a message not delivered.
+// receiver's response code and time of every attempt, and "Send again" for a message not delivered.
 import { useState, type FormEvent } from 'react';
 import { api } from '../../shared/api.js';
 import { useConfirm, useToast } from '../../shared/dialog.js';
@@ -224,7 +224,7 @@ function DeliveryLog({ endpointId, canEdit }: { endpointId: string; canEdit: boo
               <th>Event</th>
               <th>Status</th>
               <th className="num">Response</th>
-              <th className="num">Attempts</th>
+              <th>Attempts (response, time)</th>
               <th>Created</th>
               <th>Delivered / next try</th>
               <th>
@@ -250,8 +250,18 @@ function DeliveryLog({ endpointId, canEdit }: { endpointId: string; canEdit: boo
                 <td data-label="Response" className="num" data-testid="webhook-response">
                   {m.lastStatus ?? '—'}
                 </td>
-                <td data-label="Attempts" className="num">
-                  {m.attempts}
+                <td data-label="Attempts">
+                  {m.attemptLog.length ? (
+                    <ol className="webhook-attempts">
+                      {m.attemptLog.map((a) => (
+                        <li key={a.attempt} data-testid="webhook-attempt">
+                          <span className="mono">{a.status ?? a.error ?? '—'}</span> {when(a.at)}
+                        </li>
+                      ))}
+                    </ol>
+                  ) : (
+                    'None yet'
+                  )}
                 </td>
                 <td data-label="Created">{when(m.createdAt)}</td>
                 <td data-label="Delivered / next try">
