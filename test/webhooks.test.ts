@@ -70,7 +70,9 @@ describe.each(DIALECTS)('outgoing webhooks on %s', (kind) => {
       });
       expect(endpoint.statusCode, endpoint.body).toBe(201);
       expect(endpoint.data.secret).toMatch(/^whsec_/);
-      expect(JSON.stringify((await t.api('GET', '/webhook-endpoints')).data)).not.toContain(endpoint.data.secret);
+      // An API key acts as an owner, who sees webhook secrets (SPEC §6); viewers never do (role-matrix.test.ts).
+      const listed = (await t.api('GET', '/webhook-endpoints')).data.data as { id: string; secret?: string }[];
+      expect(listed.find((e) => e.id === endpoint.data.id)!.secret).toBe(endpoint.data.secret);
 
       const { commissionId } = await approvedCommission();
       await t.api('POST', `/commissions/${commissionId}/approve`, { reason: 'Early, for a good creator' });

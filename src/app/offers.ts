@@ -223,7 +223,7 @@ export async function createOffer(ctx: AppContext, actor: Actor, input: OfferCre
     attribution_rule: cols.attribution_rule ?? 'code_first',
     split_code_share_bps: cols.split_code_share_bps ?? 5_000,
     cookie_window_days: cols.cookie_window_days ?? 28,
-    hold_days: cols.hold_days ?? 30,
+    hold_days: cols.hold_days ?? workspace.default_hold_days,
     ends_at: cols.ends_at ?? null,
     currency,
     utm: cols.utm ?? JSON.stringify(DEFAULT_UTM),

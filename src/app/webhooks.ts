@@ -58,14 +58,15 @@ function endpointView(e: { id: string; url: string; events: string; active: numb
   };
 }
 
-export async function listEndpoints(ctx: AppContext, actor: Actor) {
+/** Endpoints with their signing secrets only for whoever may see secrets (never a viewer, SPEC §6). */
+export async function listEndpoints(ctx: AppContext, actor: Actor, rights: { secrets: boolean }) {
   const rows = await ctx.store.db
     .selectFrom('webhook_endpoints')
     .selectAll()
     .where('workspace_id', '=', actor.workspaceId)
     .orderBy('id')
     .execute();
-  return { data: rows.map(endpointView) };
+  return { data: rows.map((e) => ({ ...endpointView(e), ...(rights.secrets ? { secret: e.secret } : {}) })) };
 }
 
 export async function disableEndpoint(ctx: AppContext, actor: Actor, id: string): Promise<Result<{ disabled: true }>> {
@@ -115,16 +116,38 @@ export async function listMessages(
     .where('endpoint_id', '=', endpointId);
   const before = decodeCursor(q.cursor);
   if (before) query = query.where('id', '<', before);
-  return ok(
-    toPage(
-      await query
-        .orderBy('id', 'desc')
-        .limit(q.limit + 1)
-        .execute(),
-      q.limit,
-      messageView,
-    ),
+  const page = toPage(
+    await query
+      .orderBy('id', 'desc')
+      .limit(q.limit + 1)
+      .execute(),
+    q.limit,
+    messageView,
   );
+  // Each message's attempts, for the whole page in one query.
+  const attempts = page.data.length
+    ? await ctx.store.db
+        .selectFrom('webhook_attempts')
+        .selectAll()
+        .where('workspace_id', '=', actor.workspaceId)
+        .where(
+          'message_id',
+          'in',
+          page.data.map((m) => m.id),
+        )
+        .orderBy('message_id')
+        .orderBy('attempt')
+        .execute()
+    : [];
+  return ok({
+    ...page,
+    data: page.data.map((m) => ({
+      ...m,
+      attemptLog: attempts
+        .filter((a) => a.message_id === m.id)
+        .map((a) => ({ attempt: a.attempt, at: iso(Number(a.attempted_at))!, status: a.status, error: a.error })),
+    })),
+  });
 }
 
 /** Sends a failed (or waiting) message again now. */
@@ -172,7 +195,7 @@ export async function dispatchWebhooks(
       const m = await db
         .selectFrom('webhook_messages as m')
         .innerJoin('webhook_endpoints as e', 'e.id', 'm.endpoint_id')
-        .select(['m.id', 'm.payload', 'm.attempts', 'm.event_type', 'e.url', 'e.secret', 'e.active'])
+        .select(['m.id', 'm.workspace_id', 'm.payload', 'm.attempts', 'm.event_type', 'e.url', 'e.secret', 'e.active'])
         .where('m.id', '=', id)
         .executeTakeFirstOrThrow();
       let status: number | null = null;
@@ -203,19 +226,26 @@ export async function dispatchWebhooks(
       const attempts = m.attempts + 1;
       const delivered = error === null;
       const failed = !delivered && (attempts >= MAX_ATTEMPTS || !m.active);
-      await db
-        .updateTable('webhook_messages')
-        .set({
-          status: delivered ? 'delivered' : failed ? 'failed' : 'pending',
-          attempts,
-          last_status: status,
-          last_error: error,
-          locked_until: 0,
-          delivered_at: delivered ? ctx.clock() : null,
-          next_attempt_at: delivered || failed ? now : ctx.clock() + RETRY_DELAYS_MS[attempts - 1]!,
-        })
-        .where('id', '=', id)
-        .execute();
+      const at = ctx.clock();
+      await db.transaction().execute(async (tx) => {
+        await tx
+          .updateTable('webhook_messages')
+          .set({
+            status: delivered ? 'delivered' : failed ? 'failed' : 'pending',
+            attempts,
+            last_status: status,
+            last_error: error,
+            locked_until: 0,
+            delivered_at: delivered ? at : null,
+            next_attempt_at: delivered || failed ? now : at + RETRY_DELAYS_MS[attempts - 1]!,
+          })
+          .where('id', '=', id)
+          .execute();
+        await tx
+          .insertInto('webhook_attempts')
+          .values({ message_id: id, attempt: attempts, workspace_id: m.workspace_id, attempted_at: at, status, error })
+          .execute();
+      });
       if (delivered) sent++;
     }),
   );

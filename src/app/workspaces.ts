@@ -1,6 +1,6 @@
 // Workspaces (one per brand), their API keys, and the demo data a new user sees first.
 import { newWorkspaceTag } from '../core/click-id.js';
-import { isCurrency } from '../core/money.js';
+import { formatAmount, isCurrency } from '../core/money.js';
 import { fail, ok, type Result } from '../core/result.js';
 import { recordAudit } from '../db/audit.js';
 import { uniqueViolation } from '../db/dialect/index.js';
@@ -33,6 +33,8 @@ export function workspaceView(w: repo.Workspace, baseUrl: string, rights: Viewer
     shopifyWebhookUrl: `${baseUrl}/webhooks/shopify/${w.id}`,
     woocommerceConnected: w.woocommerce_webhook_secret !== null,
     woocommerceWebhookUrl: `${baseUrl}/webhooks/woocommerce/${w.id}`,
+    defaultHoldDays: w.default_hold_days,
+    minimumPayout: formatAmount(w.min_payout_minor, w.currency),
     createdAt: new Date(w.created_at).toISOString(),
   };
 }
@@ -44,6 +46,11 @@ export function isTimeZone(tz: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The same range as an offer's hold (contract/offers.ts, migration 0021): the CLI and scripts reach here too. */
+function isHoldDays(n: number): boolean {
+  return Number.isInteger(n) && n >= 0 && n <= 365;
 }
 
 export async function createWorkspace(
@@ -105,6 +112,7 @@ export async function updateWorkspace(
     currency?: string;
     shopifyWebhookSecret?: string | null;
     woocommerceWebhookSecret?: string | null;
+    defaultHoldDays?: number;
   },
   rights: ViewerRights,
 ): Promise<Result<WorkspaceView>> {
@@ -115,15 +123,22 @@ export async function updateWorkspace(
     details.push({ path: 'timezone', code: 'timezone_invalid', message: 'Use an IANA zone such as Europe/Paris.' });
   if (input.currency !== undefined && !isCurrency(input.currency))
     details.push({ path: 'currency', code: 'currency_invalid', message: 'Use an ISO-4217 code such as EUR.' });
+  if (input.defaultHoldDays !== undefined && !isHoldDays(input.defaultHoldDays))
+    details.push({ path: 'defaultHoldDays', code: 'hold_days_invalid', message: 'Whole days from 0 to 365.' });
   if (details.length) return fail('validation_failed', 'Some fields are not valid.', details);
-  const { shopifyWebhookSecret, woocommerceWebhookSecret, ...rest } = input;
+  const { shopifyWebhookSecret, woocommerceWebhookSecret, defaultHoldDays, ...rest } = input;
   const secrets = {
     ...(shopifyWebhookSecret !== undefined ? { shopify_webhook_secret: shopifyWebhookSecret?.trim() || null } : {}),
     ...(woocommerceWebhookSecret !== undefined
       ? { woocommerce_webhook_secret: woocommerceWebhookSecret?.trim() || null }
       : {}),
   };
-  const patch = { ...rest, ...(input.name ? { name: input.name.trim() } : {}), ...secrets };
+  const patch = {
+    ...rest,
+    ...(defaultHoldDays !== undefined ? { default_hold_days: defaultHoldDays } : {}),
+    ...(input.name ? { name: input.name.trim() } : {}),
+    ...secrets,
+  };
   await repo.updateWorkspace(ctx.store.db, actor.workspaceId, patch);
   // The audit log records that a platform's secret changed, never its value.
   const logged = {

@@ -1,14 +1,25 @@
 // Outgoing webhooks: endpoints and their delivery log.
 import { Type, type Static } from '@sinclair/typebox';
+import { WEBHOOK_EVENTS } from '../core/webhook-events.js';
+
+export type { WebhookEvent } from '../core/webhook-events.js';
+
+const WebhookEventSchema = Type.Union(
+  WEBHOOK_EVENTS.map((e) => Type.Literal(e)),
+  { description: 'An event type an endpoint subscribes to.' },
+);
 
 export const WebhookEndpointSchema = Type.Object({
   id: Type.String(),
   url: Type.String(),
-  events: Type.Array(Type.String()),
+  events: Type.Array(WebhookEventSchema),
   active: Type.Boolean(),
   createdAt: Type.String(),
   secret: Type.Optional(
-    Type.String({ description: 'Shown once, at creation: verify X-Touchpoint-Signature with it.' }),
+    Type.String({
+      description:
+        'Verify X-Touchpoint-Signature with it. Shown to owners, managers and API keys (SPEC §6), never to viewers.',
+    }),
   ),
 });
 export type WebhookEndpoint = Static<typeof WebhookEndpointSchema>;
@@ -25,6 +36,17 @@ export const WebhookMessageSchema = Type.Object({
   createdAt: Type.String(),
   deliveredAt: Type.Union([Type.String(), Type.Null()]),
   payload: Type.Unknown(),
+  attemptLog: Type.Array(
+    Type.Object({
+      attempt: Type.Integer({ description: '1 for the first delivery attempt.' }),
+      at: Type.String({ format: 'date-time' }),
+      status: Type.Union([Type.Integer(), Type.Null()], {
+        description: "The receiver's HTTP status; null: no answer.",
+      }),
+      error: Type.Union([Type.String(), Type.Null()]),
+    }),
+    { description: 'Every delivery attempt, oldest first.' },
+  ),
 });
 export type WebhookMessage = Static<typeof WebhookMessageSchema>;
 

@@ -16,6 +16,10 @@ export const WorkspaceSchema = Type.Object({
   woocommerceWebhookUrl: Type.String({
     description: "The delivery URL of WooCommerce's Order created and Order updated webhooks.",
   }),
+  defaultHoldDays: Type.Integer({ description: 'The hold period (days) of an offer created without holdDays.' }),
+  minimumPayout: Type.String({
+    description: 'Decimal amount in the workspace currency (set with PUT /workspace/minimum-payout).',
+  }),
   createdAt: DateTime,
 });
 export type Workspace = Static<typeof WorkspaceSchema>;
@@ -25,6 +29,7 @@ export const WorkspaceUpdateSchema = Type.Partial(
     name: Type.String({ minLength: 1, maxLength: 200 }),
     timezone: Type.String({ maxLength: 64 }),
     currency: Type.String({ pattern: '^[A-Z]{3}$' }),
+    defaultHoldDays: Type.Integer({ minimum: 0, maximum: 365 }),
     shopifyWebhookSecret: Type.Union([Type.String({ maxLength: 200 }), Type.Null()], {
       description: "Shopify's webhook signing secret (write-only); null disconnects.",
     }),

@@ -19,6 +19,8 @@ export interface WorkspaceTable {
   woocommerce_webhook_secret: string | null;
   /** A member is paid once their approved commissions reach this amount (workspace currency); 0 = always. */
   min_payout_minor: number;
+  /** The hold period (days) of an offer created without one; 0 to 365. */
+  default_hold_days: number;
   /** The zone the report rollups were built in; null until built. Rollups answer only reports in this zone. */
   rollup_timezone: string | null;
 }
@@ -337,6 +339,16 @@ export interface WebhookMessageTable {
   delivered_at: number | null;
 }
 
+/** One delivery attempt of a webhook message: the receiver's HTTP status, or null with the error (timeout, refused). */
+export interface WebhookAttemptTable {
+  message_id: string;
+  attempt: number;
+  workspace_id: string;
+  attempted_at: number;
+  status: number | null;
+  error: string | null;
+}
+
 /** Tracked, non-bot clicks per local day (workspace zone) and link. */
 export interface RollupClicksTable {
   workspace_id: string;
@@ -559,6 +571,7 @@ export interface Database {
   fx_rates: FxRateTable;
   webhook_endpoints: WebhookEndpointTable;
   webhook_messages: WebhookMessageTable;
+  webhook_attempts: WebhookAttemptTable;
   rollup_clicks: RollupClicksTable;
   rollup_conversions: RollupConversionsTable;
   rollup_dirty: RollupDirtyTable;

@@ -4,13 +4,9 @@ import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export const WEBHOOK_EVENTS = [
-  'conversion.created',
-  'commission.approved',
-  'commission.reversed',
-  'alert.raised',
-] as const;
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+import type { WebhookEvent } from '../core/webhook-events.js';
+
+export { WEBHOOK_EVENTS, type WebhookEvent } from '../core/webhook-events.js';
 
 export interface WebhookEndpoint {
   id: string;

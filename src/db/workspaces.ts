@@ -25,6 +25,7 @@ export async function insertWorkspace(
     shopify_webhook_secret: null,
     woocommerce_webhook_secret: null,
     min_payout_minor: 0,
+    default_hold_days: 30,
     // A new workspace has no rows to roll up: its (empty) rollups are already in its zone.
     rollup_timezone: args.timezone ?? 'UTC',
   };
@@ -43,7 +44,17 @@ export async function listWorkspaces(db: Kysely<Database>): Promise<Workspace[]>
 export async function updateWorkspace(
   db: Kysely<Database>,
   id: string,
-  patch: Partial<Pick<Workspace, 'name' | 'timezone' | 'currency' | 'postback_secret' | 'shopify_webhook_secret' | 'woocommerce_webhook_secret'>
+  patch: Partial<
+    Pick<
+      Workspace,
+      | 'name'
+      | 'timezone'
+      | 'currency'
+      | 'postback_secret'
+      | 'shopify_webhook_secret'
+      | 'woocommerce_webhook_secret'
+      | 'default_hold_days'
+    >
   >,
 ): Promise<void> {
   await db.updateTable('workspaces').set(patch).where('id', '=', id).execute();

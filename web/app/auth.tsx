@@ -13,6 +13,8 @@ interface Auth {
   /** After /auth/setup or a password change: the server's answer replaces what we knew. */
   signedIn(me: SignedIn): void;
   updateUser(user: User): void;
+  /** After the workspace's name or time zone changed: every page's dates follow at once. */
+  updateWorkspace(workspace: SignedIn['workspace']): void;
   logout(): Promise<void>;
   retry(): void;
 }
@@ -52,6 +54,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       signedIn: (me) => setState({ status: 'signed-in', me }),
       updateUser: (user) =>
         setState((s) => (s.status === 'signed-in' ? { status: 'signed-in', me: { ...s.me, user } } : s)),
+      updateWorkspace: (workspace) =>
+        setState((s) => (s.status === 'signed-in' ? { status: 'signed-in', me: { ...s.me, workspace } } : s)),
       retry,
     }),
     [state, setState, login, logout, retry],

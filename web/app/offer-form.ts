@@ -83,7 +83,8 @@ export function newPayout(isDefault: boolean): PayoutDraft {
   };
 }
 
-export function emptyDraft(): OfferDraft {
+/** A new offer's form; its hold is the workspace's default when known (30 days, the server's default, otherwise). */
+export function emptyDraft(defaultHoldDays = 30): OfferDraft {
   return {
     name: '',
     description: '',
@@ -96,7 +97,7 @@ export function emptyDraft(): OfferDraft {
     attributionRule: 'code_first',
     splitCodeShare: '50',
     cookieWindowDays: '28',
-    holdDays: '30',
+    holdDays: String(defaultHoldDays),
     codeAppendMode: 'none',
     codeAppendParam: 'discount',
     browserCodeCredit: false,

@@ -23,7 +23,9 @@ import * as m0020 from './0020-commission-ledger.js';
 import * as m0021 from './0021-numeric-checks.js';
 import * as m0022 from './0022-link-tokens-and-attempt-counters.js';
 import * as m0023 from './0023-job-runs.js';
+import * as m0024 from './0024-workspace-default-hold-days.js';
 import * as m0025 from './0025-woocommerce.js';
+import * as m0026 from './0026-webhook-attempts.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -49,5 +51,7 @@ export const migrations: Record<string, Migration> = {
   '0021-numeric-checks': m0021,
   '0022-link-tokens-and-attempt-counters': m0022,
   '0023-job-runs': m0023,
+  '0024-workspace-default-hold-days': m0024,
   '0025-woocommerce': m0025,
+  '0026-webhook-attempts': m0026,
 };

@@ -1,6 +1,7 @@
 import type { AppContext } from '../../app/context.js';
 import { createEndpoint, disableEndpoint, listEndpoints, listMessages, retryMessage } from '../../app/webhooks.js';
-import { WEBHOOK_EVENTS } from '../../db/webhooks.js';
+import { WEBHOOK_EVENTS } from '../../core/webhook-events.js';
+import { maySeeSecrets } from '../../core/roles.js';
 import { sendResult } from '../errors.js';
 import * as c from '../../contract/index.js';
 import type { Api } from './types.js';
@@ -27,11 +28,11 @@ export function webhookRoutes(app: Api, ctx: AppContext): void {
     {
       schema: {
         tags,
-        summary: 'Registered endpoints (never their secrets)',
+        summary: 'Registered endpoints (with their signing secrets, except for viewers)',
         response: { 200: c.WebhookEndpointListSchema, ...c.errorResponses },
       },
     },
-    async (req) => listEndpoints(ctx, req.actor),
+    async (req) => listEndpoints(ctx, req.actor, { secrets: maySeeSecrets(req.auth.role) }),
   );
 
   app.delete(

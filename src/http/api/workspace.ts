@@ -22,7 +22,7 @@ export function workspaceRoutes(app: Api, ctx: AppContext): void {
     {
       schema: {
         tags,
-        summary: 'Edit the workspace (name, time zone, currency)',
+        summary: 'Edit the workspace (name, time zone, currency, default hold days)',
         body: c.WorkspaceUpdateSchema,
         response: { 200: c.WorkspaceSchema, ...c.errorResponses },
       },

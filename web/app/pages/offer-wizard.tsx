@@ -55,11 +55,14 @@ export default function OfferWizard({ params }: PageProps) {
     [id],
   );
   const workspace = useResource(
-    (signal) => api.get<{ currency: string; timezone: string }>('/workspace', undefined, signal).catch(() => null),
+    (signal) =>
+      api
+        .get<{ currency: string; timezone: string; defaultHoldDays: number }>('/workspace', undefined, signal)
+        .catch(() => null),
     [],
   );
   usePageTitle(saved.data ? `Edit ${saved.data.name}` : undefined);
-  const [draft, setDraft] = useState<OfferDraft | null>(id ? null : emptyDraft);
+  const [draft, setDraft] = useState<OfferDraft | null>(null);
   const [step, setStep] = useState(0);
   /** The server's verdict on the last save, shown until the next one. */
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
@@ -72,7 +75,9 @@ export default function OfferWizard({ params }: PageProps) {
     // Only the first load fills the form; a later refresh of the saved offer must not wipe what is being edited.
     // The end date is a day in the workspace's zone: wait for it (or for its failure) before filling the form.
     if (saved.data && !workspace.loading) setDraft((d) => d ?? draftFromOffer(saved.data!, workspace.data?.timezone));
-  }, [saved.data, workspace.loading, workspace.data]);
+    // A new offer starts with the workspace's default hold (Settings → Workspace), so it waits for the workspace too.
+    if (!id && !workspace.loading) setDraft((d) => d ?? emptyDraft(workspace.data?.defaultHoldDays));
+  }, [id, saved.data, workspace.loading, workspace.data]);
 
   if (!canEdit)
     return (
