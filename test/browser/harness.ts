@@ -18,7 +18,11 @@ export { noChromium } from '../helpers/chromium.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 export const RESULTS = path.join(ROOT, 'test-results');
-export const WIDTHS = { desktop: { width: 1280, height: 860 }, phone: { width: 390, height: 844 } } as const;
+export const WIDTHS = {
+  desktop: { width: 1280, height: 860 },
+  wide: { width: 1440, height: 900 },
+  phone: { width: 390, height: 844 },
+} as const;
 export type Width = keyof typeof WIDTHS;
 
 function filesUnder(dir: string): string[] {
