@@ -2,7 +2,7 @@
 // polled every 3 s while the tab is visible), with the way to the next step. Once all four are done it says so until
 // dismissed; a workspace that had them all done before this browser saw an open step never shows it (the demo, an
 // established program). Dismissal is remembered per user and workspace in localStorage.
-import { useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { SetupChecklist, SetupStep } from '../../src/contract/index.js';
 import { api } from '../shared/api.js';
 import { formatDateTime } from '../shared/format.js';
@@ -35,7 +35,8 @@ function store(key: string): void {
   }
 }
 
-export function GetStarted() {
+/** `onProgress`: a step ticked while the card was shown (the page's own lists may be out of date, e.g. a new offer). */
+export function GetStarted({ onProgress }: { onProgress?: () => void }) {
   const me = useMe();
   const canEdit = useCanEdit();
   const checklist = usePolled((signal) => api.get<SetupChecklist>('/setup-checklist', undefined, signal), POLL_MS);
@@ -45,10 +46,21 @@ export function GetStarted() {
   };
   const [dismissed, setDismissed] = useState(() => stored(keys.dismissed));
   const c = checklist.data;
+  const doneCount = c ? c.steps.filter((s) => s.done).length : null;
+  const lastCount = useRef<number | null>(null);
+  const progress = useRef(onProgress);
+  progress.current = onProgress;
+  useEffect(() => {
+    if (doneCount === null) return;
+    if (lastCount.current !== null && doneCount > lastCount.current) progress.current?.();
+    lastCount.current = doneCount;
+  }, [doneCount]);
+  const openSeen = !!c && !c.allDone;
+  useEffect(() => {
+    if (openSeen) store(keys.seenOpen);
+  }, [openSeen, keys.seenOpen]);
   if (!c || dismissed) return null;
-  if (!c.allDone) {
-    if (!stored(keys.seenOpen)) store(keys.seenOpen);
-  } else if (!stored(keys.seenOpen)) return null;
+  if (c.allDone && !stored(keys.seenOpen)) return null;
   const open = c.steps.findIndex((s) => !s.done);
   const dismiss = () => {
     store(keys.dismissed);

@@ -85,7 +85,7 @@ export default function Offers(_: PageProps) {
           )
         }
       />
-      <GetStarted />
+      <GetStarted onProgress={offers.reload} />
       <Tabs label="Show offers" value={status as Filter} options={FILTERS} onChange={setStatus} />
       {offers.loading && !offers.data && <Loading label="Loading offers…" />}
       <ErrorMessage error={offers.error} onRetry={offers.reload} />
