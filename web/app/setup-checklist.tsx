@@ -39,12 +39,16 @@ function store(key: string): void {
 export function GetStarted({ onProgress }: { onProgress?: () => void }) {
   const me = useMe();
   const canEdit = useCanEdit();
-  const checklist = usePolled((signal) => api.get<SetupChecklist>('/setup-checklist', undefined, signal), POLL_MS);
   const keys = {
     dismissed: `tp.getStarted.dismissed.${me.workspace.id}.${me.user.id}`,
     seenOpen: `tp.getStarted.seenOpen.${me.workspace.id}.${me.user.id}`,
   };
   const [dismissed, setDismissed] = useState(() => stored(keys.dismissed));
+  // Asked once all four are done, then no more: an established workspace's landing page does not poll.
+  const checklist = usePolled((signal) => api.get<SetupChecklist>('/setup-checklist', undefined, signal), POLL_MS, {
+    until: (c) => c.allDone,
+    enabled: !dismissed,
+  });
   const c = checklist.data;
   const doneCount = c ? c.steps.filter((s) => s.done).length : null;
   const lastCount = useRef<number | null>(null);

@@ -8,28 +8,42 @@ export interface Polled<T> {
   error: unknown;
 }
 
-export function usePolled<T>(load: (signal: AbortSignal) => Promise<T>, everyMs: number): Polled<T> {
+/**
+ * `until`: once an answer satisfies it, polling stops (a finished checklist changes no more); `enabled` false asks
+ * nothing at all.
+ */
+export function usePolled<T>(
+  load: (signal: AbortSignal) => Promise<T>,
+  everyMs: number,
+  opts: { until?: (data: T) => boolean; enabled?: boolean } = {},
+): Polled<T> {
   const [state, setState] = useState<Polled<T>>({ data: undefined, error: null });
   const loadRef = useRef(load);
   loadRef.current = load;
+  const untilRef = useRef(opts.until);
+  untilRef.current = opts.until;
+  const enabled = opts.enabled ?? true;
   useEffect(() => {
+    if (!enabled) return;
     const ctl = new AbortController();
+    let finished = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let running = false;
     const visible = () => document.visibilityState === 'visible';
     const tick = async () => {
-      if (running || ctl.signal.aborted) return;
+      if (running || finished || ctl.signal.aborted) return;
       clearTimeout(timer);
       running = true;
       try {
         const data = await loadRef.current(ctl.signal);
         if (!ctl.signal.aborted) setState({ data, error: null });
+        finished = !!untilRef.current?.(data);
       } catch (error) {
         if (!ctl.signal.aborted) setState((s) => ({ ...s, error }));
       } finally {
         running = false;
       }
-      if (!ctl.signal.aborted && visible()) timer = setTimeout(() => void tick(), everyMs);
+      if (!ctl.signal.aborted && !finished && visible()) timer = setTimeout(() => void tick(), everyMs);
     };
     const onVisibility = () => {
       if (visible()) void tick();
@@ -42,6 +56,6 @@ export function usePolled<T>(load: (signal: AbortSignal) => Promise<T>, everyMs:
       clearTimeout(timer);
       document.removeEventListener('visibilitychange', onVisibility);
     };
-  }, [everyMs]);
+  }, [everyMs, enabled]);
   return state;
 }
