@@ -207,4 +207,56 @@ describe.each(DIALECTS)('setup checklist and tracking check on %s', (kind) => {
     const offers = JSON.stringify((await portal('/offers')).json());
     expect(offers).not.toContain('TEST-1');
   });
+  it('ticks "a conversion" on any path, test or real, but not on a refund still waiting for its order', async () => {
+    const other = await t.newWorkspace('Second');
+    const api = (method: string, path: string, body?: unknown) => t.api(method, path, body, other.apiKey);
+    const steps = async () => (await api('GET', '/setup-checklist')).data.steps as { key: string; done: boolean }[];
+    const otherSecret = (await api('GET', '/workspace')).data.postbackSecret as string;
+    const offer = (
+      await api('POST', '/offers', {
+        name: 'Other',
+        destinationUrl: 'https://other.example.com/',
+        payoutOptions: [{ title: '5%', type: 'percent', value: '5' }],
+      })
+    ).data;
+    now += 60_000;
+    const refund = await t.built.app.inject({
+      url: `/postback?${new URLSearchParams({ secret: otherSecret, type: 'refund', order: 'R-1', amount: '5.00' })}`,
+    });
+    expect(refund.statusCode, refund.body).toBe(200);
+    const placeholder = await t.db.store.db
+      .selectFrom('conversions')
+      .select('status')
+      .where('workspace_id', '=', other.workspaceId)
+      .execute();
+    expect(placeholder).toEqual([{ status: 'awaiting_order' }]);
+    expect((await steps()).map((s) => s.done)).toEqual([true, false, false, false]);
+
+    now += 60_000;
+    const pixel = await t.built.app.inject({
+      url: `/px?${new URLSearchParams({ offer: offer.id, order: 'PX-1', amount: '12.00', test: '1' })}`,
+    });
+    expect(pixel.statusCode).toBe(200);
+    const c = (await api('GET', '/setup-checklist')).data;
+    expect(c.steps[3]).toMatchObject({
+      done: true,
+      doneAt: new Date(now).toISOString(),
+      proof: { orderId: 'PX-1', test: true, source: 'pixel' },
+    });
+    // Only this workspace's evidence counts: the first workspace's proof is its own order.
+    expect((await checklist()).steps[3]!.proof).toMatchObject({ orderId: 'TEST-1' });
+  });
+
+  it('ticks "a conversion" for a real order when no test was sent', async () => {
+    const third = await t.newWorkspace('Third');
+    const thirdSecret = (await t.api('GET', '/workspace', undefined, third.apiKey)).data.postbackSecret as string;
+    now += 60_000;
+    const res = await t.built.app.inject({
+      url: `/postback?${new URLSearchParams({ secret: thirdSecret, order: 'REAL-9', amount: '9.00' })}`,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const c = (await t.api('GET', '/setup-checklist', undefined, third.apiKey)).data;
+    expect(c.steps.map((s: { done: boolean }) => s.done)).toEqual([false, false, false, true]);
+    expect(c.steps[3].proof).toMatchObject({ orderId: 'REAL-9', test: false, source: 'postback' });
+  });
 });
