@@ -251,9 +251,22 @@ export async function getConversion(ctx: AppContext, actor: Actor, id: string) {
 export async function listEvents(
   ctx: AppContext,
   actor: Actor,
-  f: { outcome?: string; reason?: string; source?: string; orderId?: string; cursor?: string; limit: number },
+  f: {
+    outcome?: string;
+    reason?: string;
+    source?: string;
+    orderId?: string;
+    test?: boolean;
+    cursor?: string;
+    limit: number;
+  },
 ) {
-  let q = ctx.store.db.selectFrom('conversion_events').selectAll().where('workspace_id', '=', actor.workspaceId);
+  // Test events belong to the tracking check, as test orders do (conversionsMatching).
+  let q = ctx.store.db
+    .selectFrom('conversion_events')
+    .selectAll()
+    .where('workspace_id', '=', actor.workspaceId)
+    .where('is_test', '=', f.test ? 1 : 0);
   if (f.outcome) q = q.where('outcome', '=', f.outcome);
   if (f.reason) q = q.where('reason', '=', f.reason);
   if (f.source) q = q.where('source', '=', f.source as ConversionEventRow['source']);

@@ -257,6 +257,7 @@ export const EventListQuerySchema = Type.Object({
   reason: Type.Optional(Type.String({ maxLength: 64 })),
   source: Type.Optional(Type.String({ maxLength: 16 })),
   orderId: Type.Optional(Type.String({ maxLength: 200 })),
+  test: Type.Optional(Type.Boolean({ description: 'true: the tracking check (test=1 events) instead of real ones' })),
 });
 
 export const CommissionListQuerySchema = Type.Object({

@@ -19,6 +19,7 @@ export * from './users-auth.js';
 export * from './webhooks.js';
 export * from './workspace.js';
 export * from './portal.js';
+export * from './setup.js';
 
 /** The schemas other schemas name by $id (`{ "$ref": "Offer" }`): registered once with Fastify, in this order. */
 export const sharedSchemas = [ProblemSchema, PayoutOptionSchema, OfferSchema, MemberSchema, LinkSchema, CodeSchema];

@@ -24,6 +24,7 @@ import { memberRoutes } from './api/members.js';
 import { offerRoutes } from './api/offers.js';
 import type { Api } from './api/types.js';
 import { reportRoutes } from './api/reports.js';
+import { setupRoutes } from './api/setup.js';
 import { workspaceRoutes } from './api/workspace.js';
 import { apiAuth } from './auth.js';
 import { authRoutes } from './api/auth.js';
@@ -209,6 +210,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp>
         webhookRoutes(secured, ctx);
         emailRoutes(secured, ctx);
         reportRoutes(secured, ctx);
+        setupRoutes(secured, ctx);
       });
     },
     { prefix: '/api/v1' },

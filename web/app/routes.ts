@@ -29,4 +29,6 @@ export const ROUTES: RouteDef[] = [
   { path: '/settings/webhooks', page: page(() => import('./settings/webhooks.js')), title: 'Outgoing webhooks' },
   // Also the forced first-sign-in screen, so it is part of the first chunk.
   { path: '/account/password', page: ChangePassword, title: 'Change password' },
+  // Not in the navigation: reached from Get started on the Offers page.
+  { path: '/tracking-check', page: page(() => import('./pages/tracking-check.js')), title: 'Tracking check' },
 ];

@@ -7,6 +7,7 @@ import type { Offer, Page, ReportMetrics } from '../../../src/contract/index.js'
 import { EmptyState, ErrorMessage, Loading, PageHeader, StatusBadge, Tabs } from '../../shared/ui.js';
 import { useCanEdit } from '../auth.js';
 import { OfferStatusActions } from '../offer-actions.js';
+import { GetStarted } from '../setup-checklist.js';
 import { loadReport, rowsByKey } from '../reports.js';
 import type { PageProps } from '../../shared/routes.js';
 import { useState } from 'react';
@@ -84,6 +85,7 @@ export default function Offers(_: PageProps) {
           )
         }
       />
+      <GetStarted onProgress={offers.reload} />
       <Tabs label="Show offers" value={status as Filter} options={FILTERS} onChange={setStatus} />
       {offers.loading && !offers.data && <Loading label="Loading offers…" />}
       <ErrorMessage error={offers.error} onRetry={offers.reload} />

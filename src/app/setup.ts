@@ -1,0 +1,287 @@
+// Getting started: the setup checklist and the tracking check. Every step is read from what the server stored, never
+// from a flag a page sets, so a step ticks when its evidence arrives by any path (API, dashboard, a real click, a
+// postback). The checklist is polled every few seconds while a dashboard tab is visible: each step is one indexed
+// "first row" query.
+import { formatAmount } from '../core/money.js';
+import type { SetupChecklist, TrackingCheck, TrackingCheckOrder } from '../contract/setup.js';
+import type { CreditedCommission } from './order-decision.js';
+import type { Actor, AppContext } from './context.js';
+
+const iso = (t: number) => new Date(t).toISOString();
+
+/** The parts of a conversion's stored decision (app/order-decision.ts DecisionRecord) the tracking check reads. */
+interface StoredDecision {
+  reasons?: string[];
+  notes?: string[];
+  credits?: { offerId: string; memberId: string | null; source: string; shareBps: number }[];
+  commissions?: CreditedCommission[];
+  settings?: Record<string, { attributionRule: string }>;
+  trust?: string | null;
+  linkId?: string | null;
+  codeId?: string | null;
+}
+
+export async function setupChecklist(ctx: AppContext, actor: Actor): Promise<SetupChecklist> {
+  const { db } = ctx.store;
+  const ws = actor.workspaceId;
+  const [offer, added, click, testOrder, realOrder, link] = await Promise.all([
+    db
+      .selectFrom('offers')
+      .select(['id', 'name', 'created_at'])
+      .where('workspace_id', '=', ws)
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst(),
+    db
+      .selectFrom('offer_members as om')
+      .innerJoin('offers as o', 'o.id', 'om.offer_id')
+      .innerJoin('members as m', 'm.id', 'om.member_id')
+      .select(['om.offer_id', 'o.name as offer_name', 'om.member_id', 'm.name as member_name', 'om.created_at'])
+      .where('om.workspace_id', '=', ws)
+      .orderBy('om.created_at')
+      .orderBy('om.member_id')
+      .limit(1)
+      .executeTakeFirst(),
+    // The first click a person made on a creator's link that the offer tracked: a crawler's or a link preview's
+    // click (is_bot), a click on a generic link, or one on a paused offer proves nothing about the setup.
+    db
+      .selectFrom('clicks')
+      .select(['id', 'link_id', 'member_id', 'created_at'])
+      .where('workspace_id', '=', ws)
+      .where('is_bot', '=', 0)
+      .where('tracked', '=', 1)
+      .where('member_id', 'is not', null)
+      .orderBy('created_at')
+      .limit(1)
+      .executeTakeFirst(),
+    firstOrder(ctx, ws, 1),
+    firstOrder(ctx, ws, 0),
+    db
+      .selectFrom('links as l')
+      .innerJoin('members as m', 'm.id', 'l.member_id')
+      .select(['l.id', 'l.slug', 'l.offer_id', 'l.member_id', 'm.name as member_name'])
+      .where('l.workspace_id', '=', ws)
+      .where('l.status', '=', 'active')
+      .orderBy('l.id')
+      .limit(1)
+      .executeTakeFirst(),
+  ]);
+  const order =
+    testOrder && realOrder
+      ? testOrder.created_at <= realOrder.created_at
+        ? testOrder
+        : realOrder
+      : (testOrder ?? realOrder);
+  const source = order
+    ? await db
+        .selectFrom('conversion_events')
+        .select('source')
+        .where('conversion_id', '=', order.id)
+        .orderBy('id')
+        .limit(1)
+        .executeTakeFirst()
+    : undefined;
+  const steps: SetupChecklist['steps'] = [
+    {
+      key: 'offer',
+      done: !!offer,
+      doneAt: offer ? iso(offer.created_at) : null,
+      proof: offer ? { offerId: offer.id, offerName: offer.name } : null,
+    },
+    {
+      key: 'member',
+      done: !!added,
+      doneAt: added ? iso(added.created_at) : null,
+      proof: added
+        ? {
+            offerId: added.offer_id,
+            offerName: added.offer_name,
+            memberId: added.member_id,
+            memberName: added.member_name,
+          }
+        : null,
+    },
+    {
+      key: 'click',
+      done: !!click,
+      doneAt: click ? iso(click.created_at) : null,
+      proof: click ? { clickId: click.id, linkId: click.link_id, memberId: click.member_id! } : null,
+    },
+    {
+      key: 'conversion',
+      done: !!order,
+      doneAt: order ? iso(order.created_at) : null,
+      proof: order
+        ? { conversionId: order.id, orderId: order.order_id, test: order.is_test === 1, source: source?.source ?? '' }
+        : null,
+    },
+  ];
+  return {
+    steps,
+    allDone: steps.every((s) => s.done),
+    next: {
+      offerId: offer?.id ?? null,
+      link: link
+        ? {
+            id: link.id,
+            url: `${ctx.baseUrl}/${link.slug}`,
+            memberId: link.member_id!,
+            memberName: link.member_name,
+            offerId: link.offer_id,
+          }
+        : null,
+    },
+  };
+}
+
+/** The first order of one kind: ids are time-ordered, so the (workspace_id, is_test, id) index answers it. */
+function firstOrder(ctx: AppContext, workspaceId: string, isTest: 0 | 1) {
+  return (
+    ctx.store.db
+      .selectFrom('conversions')
+      .select(['id', 'order_id', 'is_test', 'created_at'])
+      .where('workspace_id', '=', workspaceId)
+      .where('is_test', '=', isTest)
+      // A refund waiting for its order is not an order received.
+      .where('status', '!=', 'awaiting_order')
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst()
+  );
+}
+
+/**
+ * The tracking check: the newest test orders, each with what it carried and what of it was found, the rule and
+ * reasons of its decision and the commissions it would have paid; and the test events refused before they became
+ * an order. Test orders are shown here and nowhere else (reports, payouts, the portal and exports leave them out).
+ */
+export async function trackingCheck(ctx: AppContext, actor: Actor, limit = 20): Promise<TrackingCheck> {
+  const { db } = ctx.store;
+  const ws = actor.workspaceId;
+  const [orders, rejected] = await Promise.all([
+    db
+      .selectFrom('conversions')
+      .selectAll()
+      .where('workspace_id', '=', ws)
+      .where('is_test', '=', 1)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute(),
+    db
+      .selectFrom('conversion_events')
+      .select(['id', 'received_at', 'source', 'order_id', 'reason'])
+      .where('workspace_id', '=', ws)
+      .where('is_test', '=', 1)
+      .where('outcome', '=', 'rejected')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute(),
+  ]);
+  const decisions = new Map(orders.map((o) => [o.id, JSON.parse(o.decision) as StoredDecision]));
+  const all = [...decisions.values()];
+  const memberIds = unique(
+    all.flatMap((d) => [...(d.credits ?? []).map((c) => c.memberId), ...(d.commissions ?? []).map((c) => c.memberId)]),
+  );
+  const offerIds = unique(all.flatMap((d) => (d.credits ?? []).map((c) => c.offerId)));
+  const linkIds = unique(all.map((d) => d.linkId ?? null));
+  const orderIds = orders.map((o) => o.id);
+  const [members, offers, links, events] = await Promise.all([
+    memberIds.length
+      ? db
+          .selectFrom('members')
+          .select(['id', 'name'])
+          .where('workspace_id', '=', ws)
+          .where('id', 'in', memberIds)
+          .execute()
+      : [],
+    offerIds.length
+      ? db
+          .selectFrom('offers')
+          .select(['id', 'name'])
+          .where('workspace_id', '=', ws)
+          .where('id', 'in', offerIds)
+          .execute()
+      : [],
+    linkIds.length
+      ? db
+          .selectFrom('links')
+          .select(['id', 'slug'])
+          .where('workspace_id', '=', ws)
+          .where('id', 'in', linkIds)
+          .execute()
+      : [],
+    orderIds.length
+      ? db
+          .selectFrom('conversion_events')
+          .select(['id', 'conversion_id', 'received_at', 'source', 'outcome', 'reason', 'trust'])
+          .where('workspace_id', '=', ws)
+          .where('conversion_id', 'in', orderIds)
+          .orderBy('id')
+          .execute()
+      : [],
+  ]);
+  const memberName = new Map(members.map((m) => [m.id, m.name]));
+  const offerName = new Map(offers.map((o) => [o.id, o.name]));
+  const slug = new Map(links.map((l) => [l.id, l.slug]));
+  return {
+    orders: orders.map((o): TrackingCheckOrder => {
+      const d = decisions.get(o.id)!;
+      const own = events.filter((e) => e.conversion_id === o.id);
+      const credits = d.credits ?? [];
+      const first = credits[0];
+      const linkId = d.linkId ?? null;
+      return {
+        conversionId: o.id,
+        orderId: o.order_id,
+        status: o.status,
+        receivedAt: iso(o.created_at),
+        occurredAt: iso(o.occurred_at),
+        source: own[0]?.source ?? null,
+        trust: d.trust ?? null,
+        amount: o.amount_minor === null || !o.currency ? null : formatAmount(o.amount_minor, o.currency),
+        currency: o.currency,
+        matched: {
+          clickId: o.click_id,
+          link: linkId ? { id: linkId, slug: slug.get(linkId) ?? '' } : null,
+          code: o.code,
+          codeMatched: !!d.codeId,
+        },
+        credits: credits.map((c) => ({
+          offerId: c.offerId,
+          offerName: offerName.get(c.offerId) ?? null,
+          memberId: c.memberId,
+          memberName: c.memberId ? (memberName.get(c.memberId) ?? null) : null,
+          source: c.source,
+          shareBps: c.shareBps,
+        })),
+        rule: first ? (d.settings?.[first.offerId]?.attributionRule ?? null) : null,
+        reasons: [...(d.reasons ?? []), ...(d.notes ?? [])],
+        wouldHavePaid: (d.commissions ?? []).map((c) => ({
+          memberId: c.memberId,
+          memberName: memberName.get(c.memberId) ?? null,
+          offerId: c.offerId,
+          amount: formatAmount(c.amountMinor, c.currency),
+          currency: c.currency,
+        })),
+        events: own.map((e) => ({
+          id: e.id,
+          receivedAt: iso(e.received_at),
+          source: e.source,
+          outcome: e.outcome,
+          reason: e.reason,
+        })),
+      };
+    }),
+    rejected: rejected.map((e) => ({
+      id: e.id,
+      receivedAt: iso(e.received_at),
+      source: e.source,
+      orderId: e.order_id,
+      reason: e.reason,
+    })),
+  };
+}
+
+function unique(values: (string | null)[]): string[] {
+  return [...new Set(values.filter((v): v is string => !!v))];
+}
