@@ -106,7 +106,7 @@ describe.skipIf(noChromium)('Settings → Tracking setup in a real browser (Chro
     expect(d.pageErrors).toEqual([]);
   }, 90_000);
 
-  it('connects Shopify with its signing secret, and disconnects it', async () => {
+  it('connects Shopify with its signing secret, and disconnects it; connects WooCommerce', async () => {
     const page = await d.open('wide');
     await d.signIn(page, d.owner.email, PASSWORD);
     await page.getByRole('heading', { name: 'Offers', exact: true }).waitFor();
@@ -114,16 +114,29 @@ describe.skipIf(noChromium)('Settings → Tracking setup in a real browser (Chro
     await shot(page, 'settings-tracking', 'wide');
     const status = page.getByTestId('shopify-status');
     expect(await status.textContent()).toBe('Not connected');
-    await page.getByLabel('Shopify signing secret').fill('shpss_browser_secret');
-    await page.getByRole('button', { name: 'Connect' }).click();
+    const shopify = page.getByRole('region', { name: '4. Shopify' });
+    await shopify.getByLabel('Shopify signing secret').fill('shpss_browser_secret');
+    await shopify.getByRole('button', { name: 'Connect' }).click();
     await page.getByTestId('shopify-status').getByText('Connected', { exact: true }).waitFor();
     expect((await d.api('GET', '/workspace')).data.shopifyConnected).toBe(true);
     expect(await page.content()).not.toContain('shpss_browser_secret');
 
-    await page.getByRole('button', { name: 'Disconnect' }).click();
+    await shopify.getByRole('button', { name: 'Disconnect' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Disconnect' }).click();
     await page.getByTestId('shopify-status').getByText('Not connected').waitFor();
     expect((await d.api('GET', '/workspace')).data.shopifyConnected).toBe(false);
+
+    // WooCommerce the same way; the delivery URL shown is the one the workspace answers.
+    const woo = page.getByRole('region', { name: '5. WooCommerce' });
+    expect(await woo.getByTestId('woocommerce-status').textContent()).toBe('Not connected');
+    expect(await woo.locator('pre').first().textContent()).toBe(
+      (await d.api('GET', '/workspace')).data.woocommerceWebhookUrl,
+    );
+    await woo.getByLabel('WooCommerce signing secret').fill('wc_browser_secret');
+    await woo.getByRole('button', { name: 'Connect' }).click();
+    await woo.getByTestId('woocommerce-status').getByText('Connected', { exact: true }).waitFor();
+    expect((await d.api('GET', '/workspace')).data.woocommerceConnected).toBe(true);
+    expect(await page.content()).not.toContain('wc_browser_secret');
     expect(d.pageErrors).toEqual([]);
   }, 60_000);
 
@@ -160,12 +173,19 @@ describe.skipIf(noChromium)('Settings → Tracking setup in a real browser (Chro
     // On a phone the navigation is folded away: the page is opened by its address, as a shared link would.
     await page.goto(`${d.base}/app/settings`);
     await page.getByRole('heading', { name: '1. Server postback' }).waitFor();
-    for (const title of ['2. Signed postback', '3. JavaScript tag or pixel', '4. Shopify', '5. Moving from TUNE'])
+    for (const title of [
+      '2. Signed postback',
+      '3. JavaScript tag or pixel',
+      '4. Shopify',
+      '5. WooCommerce',
+      '6. Moving from TUNE',
+    ])
       await page.getByRole('heading', { name: title }).waitFor();
     await page.getByTestId('secret-hidden').waitFor();
     await page.getByRole('tab', { name: 'PHP' }).click();
     expect(await snippet(page, 'postback.php example')).toContain("$secret = 'YOUR_POSTBACK_SECRET';");
     expect(await page.getByLabel('Shopify signing secret').count()).toBe(0);
+    expect(await page.getByLabel('WooCommerce signing secret').count()).toBe(0);
     expect(await page.content()).not.toContain(secret);
     await fitsWidth(page);
     await shot(page, 'settings-tracking-viewer', 'phone');

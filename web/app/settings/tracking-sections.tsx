@@ -1,4 +1,4 @@
-// The browser tag and pixel, Shopify, and the drop-in URLs for TUNE/HasOffers and Everflow integrations.
+// The browser tag and pixel, Shopify, WooCommerce, and the drop-in URLs for TUNE/HasOffers and Everflow integrations.
 import { useState } from 'react';
 import { api } from '../../shared/api.js';
 import { useConfirm } from '../../shared/dialog.js';
@@ -36,12 +36,17 @@ export function TagSection({ base, sale }: { base: string; sale: SaleExample }) 
   );
 }
 
-export function ShopifySection({
-  workspace,
+/** The write-only signing secret a platform signs its webhooks with: connect, replace, disconnect. */
+function PlatformSecret({
+  platform,
+  field,
+  connected,
   canEdit,
   onSaved,
 }: {
-  workspace: Workspace;
+  platform: string;
+  field: 'shopifyWebhookSecret' | 'woocommerceWebhookSecret';
+  connected: boolean;
   canEdit: boolean;
   onSaved: (w: Workspace) => void;
 }) {
@@ -49,21 +54,85 @@ export function ShopifySection({
   const [secret, setSecret] = useState('');
   const [saved, setSaved] = useState('');
   const save = useAction(async (value: string | null) => {
-    const w = await api.patch<Workspace>('/workspace', { shopifyWebhookSecret: value });
+    const w = await api.patch<Workspace>('/workspace', { [field]: value });
     onSaved(w);
     setSecret('');
-    setSaved(value === null ? 'Shopify disconnected.' : 'Signing secret saved.');
+    setSaved(value === null ? `${platform} disconnected.` : 'Signing secret saved.');
   });
+  return (
+    <>
+      {canEdit ? (
+        <form
+          className="inline-form shopify-secret"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (secret.trim()) void save.run(secret.trim());
+          }}
+        >
+          <TextField
+            label={connected ? 'Replace the signing secret' : `${platform} signing secret`}
+            type="password"
+            autoComplete="off"
+            value={secret}
+            onChange={(v) => {
+              setSecret(v);
+              setSaved('');
+            }}
+            hint="Write-only: Touchpoint never shows it again."
+          />
+          <Button type="submit" variant="primary" busy={save.busy} disabled={!secret.trim()}>
+            {connected ? 'Replace' : 'Connect'}
+          </Button>
+          {connected && (
+            <Button
+              variant="danger"
+              onClick={() =>
+                confirm({
+                  title: `Disconnect ${platform}?`,
+                  body: `${platform}’s deliveries will be refused until a signing secret is saved again.`,
+                  confirm: 'Disconnect',
+                  danger: true,
+                  action: () => save.run(null),
+                })
+              }
+            >
+              Disconnect
+            </Button>
+          )}
+        </form>
+      ) : (
+        <p className="muted small">An owner or a manager can connect {platform} with its signing secret.</p>
+      )}
+      <ErrorMessage error={save.error} />
+      {saved && (
+        <p className="small" role="status">
+          {saved}
+        </p>
+      )}
+    </>
+  );
+}
+
+function ConnectedBadge({ connected, testId }: { connected: boolean; testId: string }) {
+  return (
+    <span className={`badge ${connected ? 'badge-active' : 'badge-paused'}`} data-testid={testId}>
+      {connected ? 'Connected' : 'Not connected'}
+    </span>
+  );
+}
+
+interface PlatformProps {
+  workspace: Workspace;
+  canEdit: boolean;
+  onSaved: (w: Workspace) => void;
+}
+
+export function ShopifySection({ workspace, canEdit, onSaved }: PlatformProps) {
   return (
     <section className="card" aria-labelledby="shopify-title">
       <div className="section-head">
         <h2 id="shopify-title">4. Shopify</h2>
-        <span
-          className={`badge ${workspace.shopifyConnected ? 'badge-active' : 'badge-paused'}`}
-          data-testid="shopify-status"
-        >
-          {workspace.shopifyConnected ? 'Connected' : 'Not connected'}
-        </span>
+        <ConnectedBadge connected={workspace.shopifyConnected} testId="shopify-status" />
       </div>
       <Snippet label="Webhook URL" text={workspace.shopifyWebhookUrl} what="Shopify webhook URL" />
       <ol className="steps">
@@ -90,54 +159,53 @@ export function ShopifySection({
           Use <strong>Send test notification</strong>: it appears on Tracking check, not among real orders.
         </li>
       </ol>
-      {canEdit ? (
-        <form
-          className="inline-form shopify-secret"
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (secret.trim()) void save.run(secret.trim());
-          }}
-        >
-          <TextField
-            label={workspace.shopifyConnected ? 'Replace the signing secret' : 'Shopify signing secret'}
-            type="password"
-            autoComplete="off"
-            value={secret}
-            onChange={(v) => {
-              setSecret(v);
-              setSaved('');
-            }}
-            hint="Write-only: Touchpoint never shows it again."
-          />
-          <Button type="submit" variant="primary" busy={save.busy} disabled={!secret.trim()}>
-            {workspace.shopifyConnected ? 'Replace' : 'Connect'}
-          </Button>
-          {workspace.shopifyConnected && (
-            <Button
-              variant="danger"
-              onClick={() =>
-                confirm({
-                  title: 'Disconnect Shopify?',
-                  body: 'Shopify’s deliveries will be refused until a signing secret is saved again.',
-                  confirm: 'Disconnect',
-                  danger: true,
-                  action: () => save.run(null),
-                })
-              }
-            >
-              Disconnect
-            </Button>
-          )}
-        </form>
-      ) : (
-        <p className="muted small">An owner or a manager can connect Shopify with its signing secret.</p>
-      )}
-      <ErrorMessage error={save.error} />
-      {saved && (
-        <p className="small" role="status">
-          {saved}
-        </p>
-      )}
+      <PlatformSecret
+        platform="Shopify"
+        field="shopifyWebhookSecret"
+        connected={workspace.shopifyConnected}
+        canEdit={canEdit}
+        onSaved={onSaved}
+      />
+    </section>
+  );
+}
+
+export function WooCommerceSection({ workspace, canEdit, onSaved }: PlatformProps) {
+  return (
+    <section className="card" aria-labelledby="woocommerce-title">
+      <div className="section-head">
+        <h2 id="woocommerce-title">5. WooCommerce</h2>
+        <ConnectedBadge connected={workspace.woocommerceConnected} testId="woocommerce-status" />
+      </div>
+      <p>WooCommerce&apos;s own webhooks are enough: no plugin to install.</p>
+      <Snippet label="Delivery URL" text={workspace.woocommerceWebhookUrl} what="WooCommerce delivery URL" />
+      <ol className="steps">
+        <li>
+          Choose a secret (a long random word) and save it below first: WooCommerce checks the URL as soon as the
+          webhook is saved.
+        </li>
+        <li>
+          In WordPress, open <strong>WooCommerce → Settings → Advanced → Webhooks</strong> and choose{' '}
+          <strong>Add webhook</strong>: status <strong>Active</strong>, topic <strong>Order created</strong>, the
+          delivery URL above, the same secret, API version <strong>WP REST API Integration v3</strong>.
+        </li>
+        <li>
+          Add a second one, the same but with topic <strong>Order updated</strong>: it brings payments, refunds and
+          cancellations.
+        </li>
+      </ol>
+      <p className="muted small">
+        A paid order (processing or completed) is credited by its coupon, or by the creator&apos;s click that
+        WooCommerce&apos;s order attribution kept with the order. Each refund counts once; a refunded or cancelled order
+        is reversed. Orders waiting for payment are credited when they are paid.
+      </p>
+      <PlatformSecret
+        platform="WooCommerce"
+        field="woocommerceWebhookSecret"
+        connected={workspace.woocommerceConnected}
+        canEdit={canEdit}
+        onSaved={onSaved}
+      />
     </section>
   );
 }
@@ -145,7 +213,7 @@ export function ShopifySection({
 export function NetworkSection({ ctx, sale }: { ctx: SnippetContext; sale: SaleExample }) {
   return (
     <section className="card" aria-labelledby="networks-title">
-      <h2 id="networks-title">5. Moving from TUNE/HasOffers or Everflow</h2>
+      <h2 id="networks-title">6. Moving from TUNE/HasOffers or Everflow</h2>
       <p>
         Keep your existing integration: change its host to Touchpoint&apos;s and its token to your postback secret.
         Everything it already fills in per order (the <code>{'{…}'}</code> values) stays as it is. The click id it sends
