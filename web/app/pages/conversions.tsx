@@ -538,12 +538,15 @@ function ConversionDrawer({
                       {formatAmount(m.amount, m.currency)}
                     </td>
                     <td data-label="Status">
-                      <StatusBadge status={m.status} />
-                      {m.status === 'pending' && (
-                        <div className="muted small">
-                          held until {formatDateTime(m.approveAfter, undefined, timeZone)}
-                        </div>
-                      )}
+                      {/* One box: on a phone the cell is a flex row, which stretched the badge beside the note. */}
+                      <div>
+                        <StatusBadge status={m.status} />
+                        {m.status === 'pending' && (
+                          <div className="muted small">
+                            held until {formatDateTime(m.approveAfter, undefined, timeZone)}
+                          </div>
+                        )}
+                      </div>
                     </td>
                     <td className="row-actions">
                       <Button
