@@ -348,6 +348,24 @@ describe.each(DIALECTS)('email on %s', (kind) => {
     expect(mail.text).toContain(code);
   });
 
+  it('tells emails a mail server took apart from ones only saved to the outbox (the "Sent" filter)', async () => {
+    // The two tests above left one email delivered over SMTP and one written to the outbox.
+    const ids = async (q: string) =>
+      ((await t.api('GET', `/emails?${q}`)).data.data as { id: string; deliveredVia: string }[]).map(
+        (e) => e.deliveredVia,
+      );
+    const smtp = await ids('status=sent&deliveredVia=smtp');
+    const outbox = await ids('status=sent&deliveredVia=outbox');
+    expect(smtp.length).toBeGreaterThan(0);
+    expect(outbox.length).toBeGreaterThan(0);
+    expect(new Set(smtp)).toEqual(new Set(['smtp']));
+    expect(new Set(outbox)).toEqual(new Set(['outbox']));
+    expect((await ids('status=sent')).length).toBe(smtp.length + outbox.length);
+    const bad = await t.api('GET', '/emails?deliveredVia=pigeon');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.data.error.code).toBe('validation_failed');
+  });
+
   it("queues account and code emails in the caller's transaction: a rolled-back change sends nothing", async () => {
     const { db } = t.built.ctx.store;
     const ws = (await findWorkspace(db, t.workspaceId))!;

@@ -643,7 +643,7 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
     expect(JSON.parse(bad.body).error.code).toBe('format_unsupported');
   });
 
-  it('counts under a code the orders that used it, and no link clicks (issue #16)', async () => {
+  it('counts under a code, and in a report filtered by the code, the orders that used it and no link clicks (issue #16)', async () => {
     // Gus's link has 4 clicks and one order through it; one order used his code. The code's row must not borrow the
     // link's clicks, and the link's order is "(no code)".
     const gus = await api('POST', '/members', { name: 'Gus' });
@@ -695,9 +695,30 @@ describe.each(DIALECTS)('reports on %s', (kind) => {
         });
         if ('codeId' in filter) expect(none, why).toBeUndefined();
         else expect(none, why).toMatchObject({ label: '(no code)', clicks: null, conversions: 1, salesMinor: 5_000 });
-        // The totals are the report's: the link's clicks are there, once.
-        expect(r.totals.clicks, why).toBe(4);
+        // The totals are the report's: the link's clicks are there, once; filtered by the code there are none.
+        expect(r.totals.clicks, why).toBe('codeId' in filter ? null : 4);
         expect(r.totals.conversions, why).toBe('codeId' in filter ? 1 : 2);
+      }
+      // The code's own report, by day or by member (its alert's "Open in Reports"): what the code did, never the
+      // member's link clicks, in the rows and in the totals.
+      for (const groupBy of ['day', 'member', 'offer', 'link']) {
+        const qs = new URLSearchParams({ groupBy, from: day, to: day, source, codeId: added.codes[0].id });
+        const r = (await api('GET', `/reports?${qs}`)).data;
+        const why = `${source} by ${groupBy}`;
+        const noClicks = {
+          clicks: null,
+          uniqueClicks: null,
+          conversionRate: null,
+          epcMinor: null,
+          redemptionRatePerClick: null,
+        };
+        expect(r.totals, why).toMatchObject({ ...noClicks, conversions: 1, codeRedemptions: 1, salesMinor: 3_000 });
+        expect(r.rows.length, why).toBeGreaterThan(0);
+        for (const row of r.rows) expect(row, why).toMatchObject(noClicks);
+        expect(
+          r.rows.reduce((a: number, x: { salesMinor: number }) => a + x.salesMinor, 0),
+          why,
+        ).toBe(3_000);
       }
     }
   });

@@ -377,7 +377,15 @@ export function emailView(
 export async function listEmails(
   ctx: AppContext,
   actor: Actor,
-  q: { status?: repo.EmailStatus; kind?: string; memberId?: string; offerId?: string; cursor?: string; limit: number },
+  q: {
+    status?: repo.EmailStatus;
+    deliveredVia?: 'smtp' | 'outbox';
+    kind?: string;
+    memberId?: string;
+    offerId?: string;
+    cursor?: string;
+    limit: number;
+  },
 ): Promise<Page<EmailView>> {
   const rows = await repo.listEmails(ctx.store.db, actor.workspaceId, { ...q, before: decodeCursor(q.cursor) });
   return toPage(rows, q.limit, emailView);

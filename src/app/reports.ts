@@ -3,7 +3,7 @@
 // (any zone, sub-ids, and the baseline the rollups are measured against). Both produce click sums and credit-line
 // sums per group key (db/reports.ts reads them); one combine step (core/report-rows.ts) turns them into report rows,
 // so the two can only differ in their inputs. Here: the query checked and planned, the source chosen, the reads made.
-import type { ReportGroupBy, ReportRow } from '../core/report-metrics.js';
+import type { ReportGroupBy } from '../core/report-metrics.js';
 import {
   countsCredits,
   groupKeys,
@@ -23,6 +23,7 @@ import {
   type ReportFilters,
   type ReportKeys,
   type ReportScope,
+  type ReportTotals,
   type Sums,
 } from '../core/report-rows.js';
 import { fail, ok, type ProblemDetail, type Result } from '../core/result.js';
@@ -56,7 +57,7 @@ export interface Report {
   /** Conversions counted per credited party (a split order counts for each) or once per order: see ADR 0006. */
   conversionsCount: 'credits' | 'orders';
   rows: LabeledRow[];
-  totals: ReportRow;
+  totals: ReportTotals;
   /** Credit lines whose money could not be put in the workspace currency for want of an exchange rate. */
   unconverted: number;
 }

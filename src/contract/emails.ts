@@ -35,6 +35,12 @@ export type Email = Static<typeof EmailSchema>;
 export const EmailListQuerySchema = Type.Object({
   ...PageQuery,
   status: Type.Optional(Status),
+  deliveredVia: Type.Optional(
+    Type.Union([Type.Literal('smtp'), Type.Literal('outbox')], {
+      description:
+        'smtp: handed to the mail server; outbox: only written to DATA_DIR/outbox (no SMTP_URL), so nobody received it.',
+    }),
+  ),
   kind: Type.Optional(Type.String({ maxLength: 40 })),
   memberId: Type.Optional(ids.member),
   offerId: Type.Optional(ids.offer),

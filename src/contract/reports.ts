@@ -20,7 +20,7 @@ const MinorOrNull = Type.Union([Type.Integer(), Type.Null()]);
 const Metrics = {
   clicks: Type.Union([Type.Integer(), Type.Null()], {
     description:
-      "Tracked, non-bot clicks; null in a row by code (clicks belong to links; a code's row counts the orders that used it)",
+      'Tracked, non-bot clicks; null in a row by code, and in every row and the totals of a report filtered by codeId (clicks belong to links; a code counts the orders that used it)',
   }),
   uniqueClicks: Type.Union([Type.Integer(), Type.Null()]),
   conversions: Type.Integer({

@@ -59,14 +59,33 @@ const scope = (over: Partial<ReportScope> = {}): ReportScope => ({
 const reach = new Map<string, number | null>();
 
 describe('the clicks a report counts', () => {
-  it('are those of the code filter’s member on its offer, and none for a generic code', () => {
-    const s = scope({ q: { offerId: 'o2', memberId: 'm2' }, code: { offerId: 'o1', memberId: 'm1' } });
-    expect(clickOffers(s)).toEqual(['o1', 'o2']);
-    expect(clickMembers(s)).toEqual(['m1', 'm2']);
+  it('are those of the offer and member filtered on, and none at all with a code filter (clicks belong to links)', () => {
+    const s = scope({ q: { offerId: 'o2', memberId: 'm2' } });
+    expect(clickOffers(s)).toEqual(['o2']);
+    expect(clickMembers(s)).toEqual(['m2']);
     expect(noClicks(s)).toBe(false);
-    expect(noClicks(scope({ code: { offerId: 'o1', memberId: '' } }))).toBe(true);
+    expect(noClicks(scope({ q: { codeId: 'c1' }, code: { offerId: 'o1', memberId: 'm1' } }))).toBe(true);
+    expect(noClicks(scope({ q: { codeId: 'c2' }, code: { offerId: 'o1', memberId: '' } }))).toBe(true);
     expect(noClicks(scope())).toBe(false);
     expect([clickOffers(scope()), clickMembers(scope())]).toEqual([[], []]);
+  });
+
+  it('leave a code-filtered report’s rows and totals without click measures', () => {
+    const sums = emptySums();
+    sums.clicks.set('2026-03-01', { clicks: 9, uniqueClicks: 9 }); // would be the member's link clicks
+    sums.lines.set('2026-03-01', measures({ orders: 1, credits: 1, salesMinor: 500, codeRedemptions: 1 }));
+    const keys = groupKeys(scope(), 'day', sums, []);
+    const { rows, totals } = reportRows('day', { codeId: 'c1' }, keys, sums, overall(sums), reach);
+    const none = {
+      clicks: null,
+      uniqueClicks: null,
+      epcMinor: null,
+      conversionRate: null,
+      redemptionRatePerClick: null,
+    };
+    expect(rows[0]).toMatchObject({ ...none, conversions: 1, codeRedemptions: 1, salesMinor: 500 });
+    expect(totals).toMatchObject({ ...none, conversions: 1, codeRedemptions: 1, salesMinor: 500 });
+    expect(reportRows('day', {}, keys, sums, overall(sums), reach).totals.clicks).toBe(9);
   });
 });
 

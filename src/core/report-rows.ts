@@ -50,7 +50,7 @@ export interface ReportScope {
   to: string;
   tz: string;
   q: ReportFilters;
-  /** The code filter's offer and member: its clicks are its member's clicks on its offer. */
+  /** The code filter's offer and member (the member's reach is the report's); a code filter counts no clicks. */
   code: { offerId: string; memberId: string } | null;
 }
 
@@ -64,10 +64,12 @@ export const CLICK_MEASURES = [
 ] as const;
 type ClickMeasure = (typeof CLICK_MEASURES)[number];
 
-/** A report row with its label; by code, its click measures are null (see CLICK_MEASURES). */
+/** A report row with its label; by code or filtered by a code, its click measures are null (see CLICK_MEASURES). */
 export type LabeledRow = Omit<ReportRow, ClickMeasure> & {
   [K in ClickMeasure]: ReportRow[K] | null;
 } & { label: string };
+/** The totals of a report: a row without a label. */
+export type ReportTotals = Omit<LabeledRow, 'label'>;
 
 interface ClickSum {
   clicks: number;
@@ -79,17 +81,24 @@ export interface Sums {
   lines: Map<string, LineMeasures>;
 }
 
-// A code's clicks are its member's clicks on its offer; a generic code has no member whose clicks it could claim.
+/**
+ * A report filtered by one promo code counts what the code did (redemptions, sales, commission) and no clicks at all:
+ * clicks belong to links, and its member's link clicks are not the code's (issue #16), as in a row by code.
+ */
 export function noClicks(s: ReportScope): boolean {
-  return !!s.code && !s.code.memberId;
+  return !!s.code;
 }
-/** The offers a click must be on (the code's and the one filtered on). */
+/** Whether a report's rows, and with a code filter its totals too, leave the click measures null. */
+export function clicklessRows(group: ReportGroupBy, q: ReportFilters): boolean {
+  return group === 'code' || !!q.codeId;
+}
+/** The offers a click must be on (the one filtered on). */
 export function clickOffers(s: ReportScope): string[] {
-  return [s.code?.offerId, s.q.offerId].filter((x): x is string => !!x);
+  return s.q.offerId ? [s.q.offerId] : [];
 }
-/** The members a click must be of (the code's and the one filtered on). */
+/** The members a click must be of (the one filtered on). */
 export function clickMembers(s: ReportScope): string[] {
-  return [s.code?.memberId, s.q.memberId].filter((x): x is string => !!x);
+  return s.q.memberId ? [s.q.memberId] : [];
 }
 
 export function emptySums(): Sums {
@@ -319,19 +328,22 @@ export function reportRows(
   grouped: Sums,
   total: Sums,
   reach: ReadonlyMap<string, number | null>,
-): { rows: LabeledRow[]; totals: ReportRow } {
+): { rows: LabeledRow[]; totals: ReportTotals } {
   const byCredit = countsCredits(group, q);
+  const clickless = clicklessRows(group, q);
   const rows = keys.map((key) => {
     const row = reportRow(key, aggregate(grouped, key, byCredit, reach.get(key) ?? null)) as LabeledRow;
     row.label = ''; // set by labelRows(); assigned, not spread, since a report may have thousands of rows
     // Clicks belong to links: a code's row counts the orders that used it, and claims no click (issue #16).
-    if (group === 'code') for (const m of CLICK_MEASURES) row[m] = null;
+    if (clickless) for (const m of CLICK_MEASURES) row[m] = null;
     return row;
   });
-  const totals = reportRow(
+  const totals: ReportTotals = reportRow(
     'total',
     aggregate(total, '', !!(q.memberId || q.codeId || q.linkId), reach.get(TOTAL_REACH) ?? null),
   );
+  // By code the totals keep the report's clicks (links'); filtered by one code there are none to keep.
+  if (q.codeId) for (const m of CLICK_MEASURES) totals[m] = null;
   return { rows, totals };
 }
 

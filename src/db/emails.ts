@@ -30,6 +30,7 @@ export async function findEmail(db: Db, workspaceId: string, id: string): Promis
 
 export interface EmailFilter {
   status?: EmailStatus;
+  deliveredVia?: 'smtp' | 'outbox';
   kind?: string;
   memberId?: string;
   offerId?: string;
@@ -65,6 +66,7 @@ export async function listEmails(db: Db, workspaceId: string, f: EmailFilter) {
     ])
     .where('workspace_id', '=', workspaceId);
   if (f.status) q = q.where('status', '=', f.status);
+  if (f.deliveredVia) q = q.where('delivered_via', '=', f.deliveredVia);
   if (f.kind) q = q.where('kind', '=', f.kind);
   if (f.memberId) q = q.where('member_id', '=', f.memberId);
   if (f.offerId) q = q.where('offer_id', '=', f.offerId);

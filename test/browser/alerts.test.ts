@@ -138,10 +138,16 @@ describe.skipIf(noChromium)('the Alerts page in a real browser (Chromium, SQLite
     expect(url.searchParams.get('codeId')).toBe(codeId);
     expect(url.searchParams.get('groupBy')).toBe('day');
     await expect.poll(() => desktop.getByLabel('Promo code').inputValue()).toBe(code);
-    // Every order carried the code: three quiet days and the burst, 40.00 each.
+    // Every order carried the code: three quiet days and the burst, 40.00 each. A code has no clicks (they belong to
+    // links): no click columns, and the note says why.
     const totals = desktop.locator('table.report-table tfoot td');
-    await expect.poll(async () => (await totals.allTextContents())[3]).toBe(String(SPIKE + 3));
+    await expect
+      .poll(() => totals.and(desktop.locator('[data-label="Conversions"]')).textContent())
+      .toBe(String(SPIKE + 3));
     expect(await totals.allTextContents()).toContain(`$${(40 * (SPIKE + 3)).toLocaleString('en-US')}.00`);
+    const headings = await desktop.locator('table.report-table thead th').allTextContents();
+    expect(headings.map((h) => h.replace(/[▲▼]/g, '').trim())).not.toContain('Clicks');
+    await desktop.getByTestId('code-clicks-note').waitFor();
   }, 60_000);
 
   it('works at 390 px', async () => {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchEmails } from '../../src/app/emails.js';
 import { createUser } from '../../src/app/users.js';
 import type { MailTransport } from '../../src/email/transport.js';
+import { sendToOutbox } from '../helpers/outbox.js';
 import { startDashboard, type Dashboard, noChromium } from './harness.js';
 
 const XSS_NAME = '<img src=x onerror=alert(1)>';
@@ -210,6 +211,23 @@ describe.skipIf(noChromium)('the Emails page in a real browser (Chromium, SQLite
     await page.getByRole('tab', { name: 'Failed' }).click();
     await page.getByRole('heading', { name: 'Choose your own password' }).waitFor();
     expect(await page.getByTestId('email').count()).toBe(0);
+    expect(d.pageErrors).toEqual([]);
+  }, 60_000);
+  it('keeps "Sent" for what a mail server took; an email only written to the outbox is under "Saved to outbox"', async () => {
+    // Vera's invitation, still queued, goes the way it goes without SMTP_URL: into the local outbox.
+    await sendToOutbox(d.built.ctx, d.store.dataDir);
+    await desktop.goto(`${d.base}/app/emails`);
+    await desktop.getByRole('tab', { name: 'Sent', exact: true }).click();
+    await row(desktop, 'ok@creators.test').waitFor();
+    const sent = await desktop.getByTestId('email').allTextContents();
+    expect(sent.some((t) => t.includes('vera@acme.test'))).toBe(false);
+    for (const t of sent) expect(t).not.toContain('Saved to outbox');
+    await desktop.getByRole('tab', { name: 'Saved to outbox' }).click();
+    expect(new URL(desktop.url()).searchParams.get('status')).toBe('outbox');
+    await row(desktop, 'vera@acme.test').waitFor();
+    const saved = await desktop.getByTestId('email').allTextContents();
+    expect(saved.some((t) => t.includes('ok@creators.test'))).toBe(false);
+    for (const t of saved) expect(t).toContain('Saved to outbox (no SMTP configured)');
     expect(d.pageErrors).toEqual([]);
   }, 60_000);
 });

@@ -134,5 +134,6 @@ describe('columnsFor', () => {
       expect(byCode).not.toContain(k);
     expect(byCode).toEqual(expect.arrayContaining(['conversions', 'salesMinor', 'commissionMinor', 'codeRedemptions']));
     expect(columnsFor('member')).toBe(COLUMNS);
+    expect(columnsFor('day', true).map((c) => c.key)).toEqual(byCode);
   });
 });

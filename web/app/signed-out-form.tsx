@@ -8,7 +8,10 @@ import { Button, ErrorMessage } from '../shared/ui.js';
 export function SignedOutCard({ children }: { children: ReactNode }) {
   return (
     <div className="center-screen">
-      <div className="card narrow">{children}</div>
+      <div className="card narrow">
+        <h1 className="brand-title">Touchpoint</h1>
+        {children}
+      </div>
     </div>
   );
 }

@@ -33,7 +33,7 @@ import {
   TextField,
 } from '../../shared/ui.js';
 import { dayBounds } from '../../shared/zoned.js';
-import { useCanEdit, useMe } from '../auth.js';
+import { useCanEdit, useMe, useTimeZone } from '../auth.js';
 import type { PageProps } from '../../shared/routes.js';
 
 /** The list names each credit (memberName null: a generic link or code, or a deleted member); the detail does not. */
@@ -118,11 +118,7 @@ export default function Conversions(_: PageProps) {
   // Dates are the workspace's days, as Reports count them, not the browser's (a marketer in New York picking a day of a
   // UTC workspace would otherwise get the day five hours late: without its first five hours, with the next day's).
   // From the start of "from" to the end of "to"; the list reads `to` as an exclusive end.
-  const workspace = useResource(
-    (signal) => api.get<{ timezone: string }>('/workspace', undefined, signal).catch(() => null),
-    [],
-  );
-  const timeZone = workspace.data?.timezone;
+  const timeZone = useTimeZone();
   const filters: Query = {
     status: status || undefined,
     reason: reason || undefined,
@@ -131,7 +127,6 @@ export default function Conversions(_: PageProps) {
     from: from ? dayBounds(from, timeZone)?.start : undefined,
     to: to ? dayBounds(to, timeZone)?.end : undefined,
   };
-  const waitForZone = !!(from || to) && workspace.loading;
   const choices = useResource(async () => {
     const [offers, members] = await Promise.all([
       getAll<Offer>('/offers', { limit: 100 }),
@@ -142,10 +137,10 @@ export default function Conversions(_: PageProps) {
   const list = useResource(
     async (signal) => {
       setMore(null);
-      if (badRange || waitForZone) return null;
+      if (badRange) return null;
       return api.get<Page<ConversionListItem>>('/conversions', { limit: PAGE, ...filters }, signal);
     },
-    [status, reason, offerId, memberId, from, to, badRange, waitForZone],
+    [status, reason, offerId, memberId, from, to, badRange],
   );
   const exporter = useAction((format: 'csv' | 'xlsx') =>
     download('/conversions/export', { ...filters, format }, `conversions.${format}`),
@@ -175,16 +170,16 @@ export default function Conversions(_: PageProps) {
     <>
       <PageHeader
         title="Conversions"
-        subtitle={`Every order your store reported, who it was credited to, and why${timeZone ? ` · times in ${timeZone}` : ''}`}
+        subtitle={`Every order your store reported, who it was credited to, and why · times in ${timeZone}`}
         actions={
           <>
             <Link to="/payouts" className="btn">
               Payouts
             </Link>
-            <Button onClick={() => void exporter.run('csv')} disabled={exporter.busy || !!badRange || waitForZone}>
+            <Button onClick={() => void exporter.run('csv')} disabled={exporter.busy || !!badRange}>
               Export CSV
             </Button>
-            <Button onClick={() => void exporter.run('xlsx')} disabled={exporter.busy || !!badRange || waitForZone}>
+            <Button onClick={() => void exporter.run('xlsx')} disabled={exporter.busy || !!badRange}>
               Export Excel
             </Button>
           </>
@@ -223,7 +218,7 @@ export default function Conversions(_: PageProps) {
         <TextField label="From" type="date" value={from} onChange={setFrom} error={badRange || undefined} />
         <TextField label="To" type="date" value={to} onChange={setTo} />
       </div>
-      {(list.loading || waitForZone) && !list.data && <Loading label="Loading conversions…" />}
+      {list.loading && !list.data && <Loading label="Loading conversions…" />}
       <ErrorMessage error={list.error} onRetry={list.reload} />
       {list.data &&
         !rows.length &&
@@ -543,12 +538,15 @@ function ConversionDrawer({
                       {formatAmount(m.amount, m.currency)}
                     </td>
                     <td data-label="Status">
-                      <StatusBadge status={m.status} />
-                      {m.status === 'pending' && (
-                        <div className="muted small">
-                          held until {formatDateTime(m.approveAfter, undefined, timeZone)}
-                        </div>
-                      )}
+                      {/* One box: on a phone the cell is a flex row, which stretched the badge beside the note. */}
+                      <div>
+                        <StatusBadge status={m.status} />
+                        {m.status === 'pending' && (
+                          <div className="muted small">
+                            held until {formatDateTime(m.approveAfter, undefined, timeZone)}
+                          </div>
+                        )}
+                      </div>
                     </td>
                     <td className="row-actions">
                       <Button

@@ -2,7 +2,7 @@
 // links, new codes, team invitations), with what happened to it in words and the mail server's own reply beside them,
 // the message as it was sent, and "Send again" for a failed or bounced one. A bounce or an SMTP error is always shown.
 import { useEffect, useState } from 'react';
-import { api } from '../../shared/api.js';
+import { api, type Query } from '../../shared/api.js';
 import { Dialog, useToast } from '../../shared/dialog.js';
 import { formatDateTime, formatNumber } from '../../shared/format.js';
 import { useAction, useResource } from '../../shared/hooks.js';
@@ -10,13 +10,7 @@ import { useQueryParam } from '../../shared/router.js';
 import type { Email as EmailWithBodies, EmailSummary, Page } from '../../../src/contract/index.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, Tabs } from '../../shared/ui.js';
 import { useCanEdit, useTimeZone } from '../auth.js';
-import {
-  EMAIL_STATUS_WORDS,
-  emailKindWords,
-  emailProblem,
-  emailStatusWords,
-  type EmailStatus,
-} from '../email-words.js';
+import { emailKindWords, emailProblem, emailStatusWords, type EmailStatus } from '../email-words.js';
 import type { PageProps } from '../../shared/routes.js';
 import '../emails.css';
 
@@ -25,13 +19,15 @@ type Narrowed = { status: EmailStatus; deliveredVia: 'smtp' | 'outbox' | null };
 type Email = Omit<EmailSummary, keyof Narrowed> & Narrowed;
 type EmailDetail = Omit<EmailWithBodies, keyof Narrowed> & Narrowed;
 
-type Filter = '' | EmailStatus;
-const FILTERS: { value: Filter; label: string }[] = [
-  { value: '', label: 'All' },
-  { value: 'queued', label: 'Waiting to send' },
-  { value: 'sent', label: 'Sent' },
-  { value: 'failed', label: 'Failed' },
-  { value: 'bounced', label: 'Bounced' },
+type Filter = '' | 'queued' | 'sent' | 'outbox' | 'failed' | 'bounced';
+/** "Sent" means a mail server took it; an email only written to the local outbox reached nobody, so it has its own tab. */
+const FILTERS: { value: Filter; label: string; query: Query }[] = [
+  { value: '', label: 'All', query: {} },
+  { value: 'queued', label: 'Waiting to send', query: { status: 'queued' } },
+  { value: 'sent', label: 'Sent', query: { status: 'sent', deliveredVia: 'smtp' } },
+  { value: 'outbox', label: 'Saved to outbox', query: { status: 'sent', deliveredVia: 'outbox' } },
+  { value: 'failed', label: 'Failed', query: { status: 'failed' } },
+  { value: 'bounced', label: 'Bounced', query: { status: 'bounced' } },
 ];
 const BADGE: Record<EmailStatus, string> = {
   queued: 'pending',
@@ -51,19 +47,20 @@ export default function Emails(_: PageProps) {
   const timeZone = useTimeZone();
   const toast = useToast();
   const [status, setStatus] = useQueryParam('status');
+  const filter = FILTERS.find((f) => f.value === status) ?? FILTERS[0]!;
   const [openId, setOpenId] = useState('');
   const [more, setMore] = useState<{ list: Email[]; cursor: string | null } | null>(null);
   const list = useResource(
     async (signal) => {
       setMore(null);
-      return api.get<Page<Email>>('/emails', { limit: PAGE, status: status || undefined }, signal);
+      return api.get<Page<Email>>('/emails', { limit: PAGE, ...filter.query }, signal);
     },
-    [status],
+    [filter],
   );
   const loadMore = useAction(async () => {
     const next = await api.get<Page<Email>>('/emails', {
       limit: PAGE,
-      status: status || undefined,
+      ...filter.query,
       cursor: more ? more.cursor : list.data?.nextCursor,
     });
     setMore({ list: [...(more?.list ?? []), ...next.data], cursor: next.nextCursor });
@@ -93,15 +90,15 @@ export default function Emails(_: PageProps) {
         subtitle="Everything Touchpoint sent or is about to send to your members and your team, and what happened to it"
         zone={timeZone}
       />
-      <Tabs label="Show emails" value={status as Filter} options={FILTERS} onChange={setStatus} />
+      <Tabs label="Show emails" value={filter.value} options={FILTERS} onChange={setStatus} />
       <ErrorMessage error={retry.error} />
       {list.loading && !list.data && <Loading label="Loading emails…" />}
       <ErrorMessage error={list.error} onRetry={list.reload} />
       {list.data &&
         !rows.length &&
-        (status ? (
-          <EmptyState title={`No ${EMAIL_STATUS_WORDS[status as EmailStatus].toLowerCase()} emails`}>
-            {status === 'failed' || status === 'bounced'
+        (filter.value ? (
+          <EmptyState title={`No ${filter.label.toLowerCase()} emails`}>
+            {filter.value === 'failed' || filter.value === 'bounced'
               ? 'Every email so far reached its recipient’s mail server.'
               : 'Try another tab.'}
           </EmptyState>

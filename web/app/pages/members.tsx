@@ -146,13 +146,18 @@ export default function Members(_: PageProps) {
                   </td>
                   <td data-label="Project">{m.project ?? '—'}</td>
                   <td data-label="Tags">
-                    {m.tags.length
-                      ? m.tags.map((t) => (
+                    {m.tags.length ? (
+                      // One box, so a phone's card row keeps the tags together instead of spreading them out.
+                      <span className="tag-list">
+                        {m.tags.map((t) => (
                           <span key={t} className="tag">
                             {t}
                           </span>
-                        ))
-                      : '—'}
+                        ))}
+                      </span>
+                    ) : (
+                      '—'
+                    )}
                   </td>
                   <td data-label="Added" className="small">
                     {formatDate(m.createdAt, undefined, timeZone)}

@@ -15,16 +15,14 @@ import { ExportButtons, useReportExport } from '../reports/export-buttons.js';
 import { FiltersBar, type FilterValues } from '../reports/filters-bar.js';
 import { GROUPS, isEmptyReport, STATUSES, trendGroup, type RowSort } from '../reports/report-table.js';
 import { TrendChart } from '../reports/trend-chart.js';
+import { useTimeZone } from '../auth.js';
 import type { PageProps } from '../../shared/routes.js';
 
 export default function Reports(_: PageProps) {
   // The server reads dates on the workspace's clock: "today" is the workspace's, not the browser's (a marketer in
   // New York looking at a UTC workspace after 7 pm would otherwise miss the day's sales).
-  const workspace = useResource(
-    (signal) => api.get<{ timezone: string }>('/workspace', undefined, signal).catch(() => null),
-    [],
-  );
-  const today = dayOf(new Date().toISOString(), workspace.data?.timezone);
+  const timeZone = useTimeZone();
+  const today = dayOf(new Date().toISOString(), timeZone);
   const monthAgo = new Date(Date.parse(`${today}T12:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
   const [fromQ, setFrom] = useQueryParam('from');
   const [toQ, setTo] = useQueryParam('to');
@@ -59,14 +57,14 @@ export default function Reports(_: PageProps) {
   }, []);
   const report = useResource(
     async (signal) => {
-      if (badRange || workspace.loading) return null;
+      if (badRange) return null;
       const [table, trend] = await Promise.all([
         api.get<Report>('/reports', { groupBy, ...filters }, signal),
         groupBy === trendBy ? null : api.get<Report>('/reports', { groupBy: trendBy, ...filters }, signal),
       ]);
       return { table, trend: trend ?? table };
     },
-    [groupBy, from, to, offerId, memberId, codeId, status, trendBy, badRange, workspace.loading],
+    [groupBy, from, to, offerId, memberId, codeId, status, trendBy, badRange],
   );
 
   const exporter = useReportExport({ groupBy, ...filters });
@@ -106,7 +104,7 @@ export default function Reports(_: PageProps) {
         members={choices.data?.members ?? []}
       />
       <ErrorMessage error={choices.error} onRetry={choices.reload} />
-      {(report.loading || workspace.loading) && !report.data && <Loading label="Loading the report…" />}
+      {report.loading && !report.data && <Loading label="Loading the report…" />}
       <ErrorMessage error={report.error} onRetry={report.reload} />
 
       {r && empty && (
@@ -119,8 +117,8 @@ export default function Reports(_: PageProps) {
 
       {r && !empty && (
         <>
-          <TrendChart trendBy={trendBy} trend={report.data?.trend} />
-          <BreakdownTable report={r} groupBy={groupBy} sort={sort} onSort={setSort} />
+          <TrendChart trendBy={trendBy} trend={report.data?.trend} clicks={!codeId} />
+          <BreakdownTable report={r} groupBy={groupBy} oneCode={!!codeId} sort={sort} onSort={setSort} />
         </>
       )}
     </>

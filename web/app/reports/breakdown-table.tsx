@@ -19,11 +19,14 @@ import {
 export function BreakdownTable({
   report: r,
   groupBy,
+  oneCode = false,
   sort,
   onSort,
 }: {
   report: Wire;
   groupBy: ReportGroup;
+  /** Filtered by one promo code: no clicks (see columnsFor). */
+  oneCode?: boolean;
   /** Kept by the page: a new grouping starts again as reported. */
   sort: RowSort;
   onSort: Dispatch<SetStateAction<RowSort>>;
@@ -38,7 +41,7 @@ export function BreakdownTable({
   const ariaSort = (key: keyof Row) =>
     sort?.key === key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : undefined;
   const groupLabel = GROUPS.find((g) => g.value === groupBy)!.label;
-  const columns = columnsFor(groupBy);
+  const columns = columnsFor(groupBy, oneCode);
 
   return (
     <section className="card">
@@ -130,10 +133,11 @@ export function BreakdownTable({
           </span>
         </div>
       )}
-      {groupBy === 'code' && (
+      {(groupBy === 'code' || oneCode) && (
         <p className="muted small report-note" data-testid="code-clicks-note">
-          Clicks belong to links; a code’s row counts the orders that used it (conversions, sales and commission), so
-          this table has no clicks or click-based rates. See them by tracking link or by member.
+          Clicks belong to links; a code’s {oneCode ? 'report' : 'row'} counts the orders that used it (conversions,
+          sales and commission), so this table has no clicks or click-based rates. See them by tracking link or by
+          member.
         </p>
       )}
       {r.conversionsCount === 'credits' && (

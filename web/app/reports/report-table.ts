@@ -59,9 +59,12 @@ const CLICK_COLUMNS: readonly (keyof ReportMetrics)[] = [
   'redemptionRatePerClick',
 ];
 
-/** The table's columns for a grouping: by code, none of the click measures (the API sends them as null). */
-export function columnsFor(group: ReportGroup): Column[] {
-  return group === 'code' ? COLUMNS.filter((c) => !CLICK_COLUMNS.includes(c.key)) : COLUMNS;
+/**
+ * The table's columns: by code, or filtered by one code, none of the click measures (the API sends them as null: a
+ * code counts the orders that used it, its member's link clicks are not its own).
+ */
+export function columnsFor(group: ReportGroup, oneCode = false): Column[] {
+  return group === 'code' || oneCode ? COLUMNS.filter((c) => !CLICK_COLUMNS.includes(c.key)) : COLUMNS;
 }
 
 /**

@@ -6,7 +6,16 @@ import { formatMoney, formatShortDay } from '../../shared/format.js';
 import type { ReportGroup } from '../../../src/contract/index.js';
 import type { Wire } from './report-table.js';
 
-export function TrendChart({ trendBy, trend }: { trendBy: ReportGroup; trend: Wire | undefined }) {
+/** `clicks` false: a report filtered by one code, which has none (the counts chart is its conversions alone). */
+export function TrendChart({
+  trendBy,
+  trend,
+  clicks = true,
+}: {
+  trendBy: ReportGroup;
+  trend: Wire | undefined;
+  clicks?: boolean;
+}) {
   const rows = trend?.rows as unknown as Record<string, unknown>[] | undefined;
   return (
     <section className="card trend">
@@ -15,17 +24,21 @@ export function TrendChart({ trendBy, trend }: { trendBy: ReportGroup; trend: Wi
       </div>
       {trend && rows && (
         <>
-          <p className="muted small chart-title">Clicks and conversions</p>
+          <p className="muted small chart-title">{clicks ? 'Clicks and conversions' : 'Conversions'}</p>
           <div className="trend-counts">
             <LazyTimeSeries
               rows={rows}
               x="key"
               formatX={formatShortDay}
               height={220}
-              series={[
-                { key: 'clicks', label: 'Clicks (left scale)', color: '#4338ca' },
-                { key: 'conversions', label: 'Conversions (right scale)', color: '#059669', right: true },
-              ]}
+              series={
+                clicks
+                  ? [
+                      { key: 'clicks', label: 'Clicks (left scale)', color: '#4338ca' },
+                      { key: 'conversions', label: 'Conversions (right scale)', color: '#059669', right: true },
+                    ]
+                  : [{ key: 'conversions', label: 'Conversions', color: '#059669' }]
+              }
             />
           </div>
           <p className="muted small chart-title">Sales and commission ({trend.currency})</p>
