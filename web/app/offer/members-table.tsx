@@ -92,7 +92,7 @@ export function OfferMembersTable({
                   <Link to={`/members/${r.member.id}`} className="strong member-name">
                     {r.member.name}
                   </Link>
-                  <div className="muted small">
+                  <div className="muted small member-contact">
                     {[r.member.email, handles(r.member)].filter(Boolean).join(' · ') || 'No email or handle'}
                   </div>
                 </td>
