@@ -112,7 +112,7 @@ export default function MemberProfile({ params }: PageProps) {
       <section className="card">
         <div className="section-head">
           <h2>Performance</h2>
-          <div className="payout-currency">
+          <div className="profile-period">
             <SelectField label="Period" value={String(days)} onChange={setPeriod} options={[...PERIODS]} />
           </div>
         </div>
