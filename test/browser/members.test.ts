@@ -144,6 +144,12 @@ describe.skipIf(noChromium)(
       expect(await page.locator('table.offer-members tbody tr').count()).toBe(100);
       await page.getByLabel('Per page').selectOption('25');
       await page.getByText(`1–25 of ${N}`).waitFor();
+      // A page past the end (an old bookmark) shows the last one.
+      await page.goto(`${d.base}/app/offers/${offerId}?page=99`);
+      await page.getByText(`476–500 of ${N}`).waitFor();
+      expect((await names(page))[0]).toBe('Creator 025');
+      await page.goto(`${d.base}/app/offers/${offerId}`);
+      await page.getByText(`1–25 of ${N}`).waitFor();
     }, 60_000);
 
     it('sorts on the server by a heading, with aria-sort, both ways', async () => {
@@ -205,6 +211,9 @@ describe.skipIf(noChromium)(
       expect(await commissions.locator('tbody tr').count()).toBe(1);
       expect(await commissions.innerText()).not.toContain('$50.00');
       await page.getByText('Not paid yet').waitFor();
+      await page.getByLabel('Period').selectOption('7');
+      await expect.poll(() => query(page).get('days')).toBe('7');
+      await expect.poll(() => stats.locator('.stat').filter({ hasText: 'Sales' }).innerText()).toContain('$900.00');
       await shot(page, 'profile');
 
       // Another member's profile shows theirs only.

@@ -76,6 +76,12 @@ export default function OfferDetail({ params }: PageProps) {
     [id, query.q, query.sort, query.order, query.page, query.size],
   );
   usePageTitle(offer.data?.name);
+  // A page past the end (an old bookmark, members removed since) shows the last page instead of nothing.
+  const pastEnd = !!members.data && !members.data.data.length && members.data.total > 0 && query.page > 1;
+  const lastPage = Math.max(1, Math.ceil((members.data?.total ?? 0) / query.size));
+  useEffect(() => {
+    if (pastEnd) setQuery({ page: lastPage }, { replace: true });
+  }, [pastEnd, lastPage, setQuery]);
 
   if (offer.error) return <ErrorMessage error={offer.error} onRetry={offer.reload} />;
   if (!offer.data) return <Loading label="Loading the offer…" />;
