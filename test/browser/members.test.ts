@@ -249,6 +249,18 @@ describe.skipIf(noChromium)(
       await page.getByLabel('Pay Creator 012').uncheck();
       await chosen.getByText('2 of 3 chosen').waitFor();
       await shot(page, 'payouts');
+      const phone = await d.open('phone');
+      await phone.setViewportSize(PHONE);
+      await phone.context().addCookies(await page.context().cookies());
+      await phone.goto(`${d.base}/app/payouts`);
+      await phone.getByTestId('payout-chosen').getByText('3 of 3 chosen').waitFor();
+      await phone.getByLabel('Pay Creator 012').uncheck();
+      await phone.getByTestId('payout-chosen').getByText('2 of 3 chosen').waitFor();
+      const [scroll, client] = await phone.evaluate<[number, number]>(
+        '[document.documentElement.scrollWidth, document.documentElement.clientWidth]',
+      );
+      expect(scroll).toBeLessThanOrEqual(client);
+      await shot(phone, 'payouts');
       await create.click();
       await page.locator('dialog[open]').getByText('2 members will be paid $100.00 in total').waitFor();
       await page.locator('dialog[open]').getByRole('button', { name: 'Create batch' }).click();
