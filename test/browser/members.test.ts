@@ -256,6 +256,9 @@ describe.skipIf(noChromium)(
       await phone.getByTestId('payout-chosen').getByText('3 of 3 chosen').waitFor();
       await phone.getByLabel('Pay Creator 012').uncheck();
       await phone.getByTestId('payout-chosen').getByText('2 of 3 chosen').waitFor();
+      await phone.getByLabel('Everyone due', { exact: true }).check();
+      await phone.getByTestId('payout-chosen').getByText('3 of 3 chosen').waitFor();
+      await phone.getByLabel('Pay Creator 012').uncheck();
       const [scroll, client] = await phone.evaluate<[number, number]>(
         '[document.documentElement.scrollWidth, document.documentElement.clientWidth]',
       );

@@ -6,6 +6,8 @@ export function Pager({
   page,
   size,
   total,
+  offset,
+  shown,
   label,
   onPage,
   onSize,
@@ -13,14 +15,17 @@ export function Pager({
   page: number;
   size: number;
   total: number;
+  /** Where the rows on screen start and how many there are: the range describes what is shown, not what is asked. */
+  offset: number;
+  shown: number;
   /** What the list holds, for screen readers: "Members". */
   label: string;
   onPage: (page: number) => void;
   onSize: (size: number) => void;
 }) {
   const pages = Math.max(1, Math.ceil(total / size));
-  const first = total ? (page - 1) * size + 1 : 0;
-  const last = Math.min(total, page * size);
+  const first = shown ? offset + 1 : 0;
+  const last = offset + shown;
   return (
     <nav className="pager" aria-label={`${label} pages`}>
       <span className="pager-range" aria-live="polite">

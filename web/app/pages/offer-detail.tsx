@@ -279,6 +279,8 @@ export default function OfferDetail({ params }: PageProps) {
             page={query.page}
             size={query.size}
             total={total}
+            offset={members.data?.offset ?? 0}
+            shown={rows.length}
             label="Members"
             onPage={(page) => setQuery({ page })}
             onSize={(size) => setQuery({ size, page: 1 })}

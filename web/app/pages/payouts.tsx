@@ -7,7 +7,7 @@ import { formatAmount, formatDateTime, formatMoney, formatNumber } from '../../s
 import { useResource } from '../../shared/hooks.js';
 import { Link, useQueryParam } from '../../shared/router.js';
 import type { Page, PayoutBatch as Batch, PayoutLine as Line } from '../../../src/contract/index.js';
-import { Button, EmptyState, ErrorMessage, Loading, PageHeader, TextField } from '../../shared/ui.js';
+import { Button, Checkbox, EmptyState, ErrorMessage, Loading, PageHeader, TextField } from '../../shared/ui.js';
 import { useCanEdit, useTimeZone } from '../auth.js';
 import type { PageProps } from '../../shared/routes.js';
 
@@ -94,6 +94,21 @@ export default function Payouts(_: PageProps) {
         )}
         {preview.data && preview.data.lines.length > 0 && (
           <>
+            {/* A phone hides the headings (rows become cards), so its "everyone" box is here. */}
+            {canEdit && (
+              <div className="phone-only">
+                <Checkbox
+                  label="Everyone due"
+                  checked={chosen.length === lines.length}
+                  onChange={(on) =>
+                    tick(
+                      lines.map((l) => l.memberId),
+                      on,
+                    )
+                  }
+                />
+              </div>
+            )}
             <table className="table responsive">
               <thead>
                 <tr>
