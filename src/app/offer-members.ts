@@ -6,25 +6,29 @@ import { uniqueViolation } from '../db/dialect/index.js';
 import * as linksRepo from '../db/links.js';
 import { findMembers } from '../db/members.js';
 import * as offerMembers from '../db/offer-members.js';
+import type { OfferMemberRow } from '../db/offer-members.js';
 import { findOffer, listPayoutOptions } from '../db/offers.js';
 import * as codesRepo from '../db/promo-codes.js';
 import { codeView, generateCodesFor, patternProblem, type CodeView } from './codes.js';
-import { decodeCursor, encodeCursor, type Actor, type AppContext, type Page } from './context.js';
+import type {
+  MemberOffer,
+  OfferMemberListQuery,
+  OfferMemberNumbers,
+  OfferMemberPage,
+  OfferMemberSort,
+} from '../contract/offers.js';
+import { findWorkspace } from '../db/workspaces.js';
+import { encodeCursor, type Actor, type AppContext } from './context.js';
+import { describePayout } from './portal.js';
+import { runReport } from './reports.js';
 import { checkDeepLink, insertLinkWithSlug, linkView, type LinkView } from './links.js';
-import { memberView, type MemberView } from './members.js';
+import { memberView } from './members.js';
 
 export interface AddMembersInput {
   members: { memberId: string; payoutOptionId?: string; deepLinkUrl?: string }[];
   generateLinks?: boolean;
   generateCodes?: boolean;
   codePattern?: string;
-}
-
-export interface OfferMemberView {
-  member: MemberView;
-  payoutOptionId: string;
-  links: LinkView[];
-  codes: CodeView[];
 }
 
 export const DEFAULT_CODE_PATTERN = '{NAME}{RAND4}';
@@ -175,20 +179,91 @@ export async function addMembersToOffer(
   }
 }
 
+type NumberSort = Exclude<OfferMemberSort, 'name' | 'joined'>;
+const numberOf: Record<NumberSort, (n: OfferMemberNumbers) => number> = {
+  clicks: (n) => n.clicks,
+  conversions: (n) => n.conversions,
+  sales: (n) => n.netSalesMinor,
+  commission: (n) => n.commissionMinor,
+};
+const NO_NUMBERS: OfferMemberNumbers = { clicks: 0, conversions: 0, netSalesMinor: 0, commissionMinor: 0 };
+
+/** A cursor is the offset of the next page, so callers that follow nextCursor keep working under any sort. */
+const encodeOffset = (offset: number) => encodeCursor(`offset_${offset}`);
+function decodeOffset(cursor: string | undefined): number | null {
+  const m = cursor ? /^offset_(\d{1,7})$/.exec(Buffer.from(cursor, 'base64url').toString()) : null;
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * One page of the offer's members, searched and sorted on the server with the total, so the page stays short with
+ * thousands. Each row carries its last-30-days numbers from the same report the sort by a number reads.
+ */
 export async function listOfferMembers(
   ctx: AppContext,
   actor: Actor,
   offerId: string,
-  q: { cursor?: string; limit: number },
-): Promise<Result<Page<OfferMemberView>>> {
+  query: OfferMemberListQuery,
+): Promise<Result<OfferMemberPage>> {
   const { db } = ctx.store;
   if (!(await findOffer(db, actor.workspaceId, offerId))) return fail('not_found', 'Offer not found.');
-  const rows = await offerMembers.listOfferMembers(db, actor.workspaceId, offerId, {
-    before: decodeCursor(q.cursor),
-    limit: q.limit,
-  });
-  const page = rows.slice(0, q.limit);
-  const ids = page.map((r) => r.member_id);
+  if (query.cursor && decodeOffset(query.cursor) === null)
+    return fail('validation_failed', 'The cursor is not one this list gave.', [
+      { path: 'cursor', code: 'cursor_invalid', message: 'Pass nextCursor of the previous page unchanged.' },
+    ]);
+  const limit = query.limit ?? 50;
+  const offset = decodeOffset(query.cursor) ?? query.offset ?? 0;
+  const sort = query.sort ?? 'joined';
+  const desc = (query.order ?? (sort === 'name' ? 'asc' : 'desc')) === 'desc';
+  const search = { q: query.q };
+
+  const ws = await findWorkspace(db, actor.workspaceId);
+  if (!ws) return fail('not_found', 'Workspace not found.');
+  const report = await runReport(ctx, ws, { groupBy: 'member', offerId });
+  if (!report.ok) return report;
+  const numbers = new Map(
+    report.value.rows.map((r) => [
+      r.key,
+      {
+        clicks: r.clicks ?? 0,
+        conversions: r.conversions,
+        netSalesMinor: r.netSalesMinor,
+        commissionMinor: r.commissionMinor,
+      },
+    ]),
+  );
+
+  let rows: OfferMemberRow[];
+  let total: number;
+  if (sort === 'name' || sort === 'joined') {
+    total = await offerMembers.countOfferMembers(db, actor.workspaceId, offerId, search);
+    rows = await offerMembers.pageOfferMembers(db, actor.workspaceId, offerId, {
+      ...search,
+      sort,
+      desc,
+      offset,
+      limit,
+    });
+  } else {
+    // The numbers live in the report, not in a column: the matching keys (an id and a name each) are sorted here.
+    const keys = await offerMembers.offerMemberKeys(db, actor.workspaceId, offerId, search);
+    const value = numberOf[sort];
+    const sign = desc ? -1 : 1;
+    keys.sort(
+      (a, b) =>
+        sign * (value(numbers.get(a.member_id) ?? NO_NUMBERS) - value(numbers.get(b.member_id) ?? NO_NUMBERS)) ||
+        a.name.toLowerCase().localeCompare(b.name.toLowerCase()) ||
+        (a.member_id < b.member_id ? -1 : 1),
+    );
+    total = keys.length;
+    const ids = keys.slice(offset, offset + limit).map((k) => k.member_id);
+    const byId = new Map(
+      (await offerMembers.findOfferMembers(db, actor.workspaceId, offerId, ids)).map((r) => [r.member_id, r]),
+    );
+    rows = ids.map((id) => byId.get(id)).filter((r): r is OfferMemberRow => !!r);
+  }
+
+  const ids = rows.map((r) => r.member_id);
   const members = new Map((await findMembers(db, actor.workspaceId, ids)).map((m) => [m.id, m]));
   const links = await linksRepo.linksOfMembers(db, actor.workspaceId, offerId, ids);
   const counts = await linksRepo.clickCounts(
@@ -198,17 +273,62 @@ export async function listOfferMembers(
     links.map((l) => l.id),
   );
   const codes = await codesRepo.codesOfMembers(db, actor.workspaceId, offerId, ids);
+  const { from, to, timezone, currency } = report.value;
   return ok({
-    data: page.map((r) => ({
+    data: rows.map((r) => ({
       member: memberView(members.get(r.member_id)!),
       payoutOptionId: r.payout_option_id,
+      joinedAt: new Date(r.created_at).toISOString(),
       links: links
         .filter((l) => l.member_id === r.member_id)
         .map((l) => linkView(ctx.baseUrl, l, counts.get(l.id) ?? { clicks: 0, uniqueClicks: 0 })),
       codes: codes.filter((c) => c.member_id === r.member_id).map(codeView),
+      numbers: numbers.get(r.member_id) ?? NO_NUMBERS,
     })),
-    nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!.member_id) : null,
+    nextCursor: offset + rows.length < total && rows.length ? encodeOffset(offset + rows.length) : null,
+    total,
+    offset,
+    period: { from, to, timezone, currency },
   });
+}
+
+/** The offers a member is on, with their payout option in words, links and codes (the member profile). */
+export async function listMemberOffers(
+  ctx: AppContext,
+  actor: Actor,
+  memberId: string,
+): Promise<Result<{ data: MemberOffer[] }>> {
+  const { db } = ctx.store;
+  if (!(await findMembers(db, actor.workspaceId, [memberId])).length) return fail('not_found', 'Member not found.');
+  const memberships = await offerMembers.offersOfMember(db, actor.workspaceId, memberId);
+  const data: MemberOffer[] = [];
+  for (const m of memberships) {
+    const offer = await findOffer(db, actor.workspaceId, m.offer_id);
+    if (!offer) continue;
+    const option = (await listPayoutOptions(db, actor.workspaceId, [offer.id])).find(
+      (p) => p.id === m.payout_option_id,
+    );
+    const links = await linksRepo.linksOfMembers(db, actor.workspaceId, offer.id, [memberId]);
+    const counts = await linksRepo.clickCounts(
+      db,
+      actor.workspaceId,
+      'link',
+      links.map((l) => l.id),
+    );
+    const codes = await codesRepo.codesOfMembers(db, actor.workspaceId, offer.id, [memberId]);
+    data.push({
+      offer: { id: offer.id, name: offer.name, status: offer.status, currency: offer.currency },
+      payoutOption: {
+        id: m.payout_option_id,
+        title: option?.title ?? '',
+        description: option ? describePayout(option, offer) : '',
+      },
+      joinedAt: new Date(m.created_at).toISOString(),
+      links: links.map((l) => linkView(ctx.baseUrl, l, counts.get(l.id) ?? { clicks: 0, uniqueClicks: 0 })),
+      codes: codes.map(codeView),
+    });
+  }
+  return ok({ data });
 }
 
 /** Takes a member off an offer: their links keep redirecting but stop tracking, their codes stop crediting. */

@@ -3,10 +3,12 @@
 import { newId } from '../core/ids.js';
 import type { CsvCell } from '../core/csv-stream.js';
 import { currencyExponent, formatAmount, isCurrency, parseAmount } from '../core/money.js';
-import { fail, ok, type Result } from '../core/result.js';
+import { fail, ok, type ProblemDetail, type Result } from '../core/result.js';
+import type { Transaction } from 'kysely';
+import { findMembers } from '../db/members.js';
 import { planPayout } from '../core/ledger.js';
 import { appendEntries, ledgerState } from './ledger.js';
-import type { PayoutBatchTable } from '../db/schema.js';
+import type { Database, PayoutBatchTable } from '../db/schema.js';
 import { decodeCursor, toPage, type Actor, type AppContext } from './context.js';
 import { safeCell } from './tabular.js';
 import type { PayoutLine as ContractPayoutLine } from '../contract/payouts.js';
@@ -85,7 +87,11 @@ export async function previewPayouts(
  * Creates the batch and marks its commissions paid in one transaction. A commission is claimed only while it is
  * still approved and unbatched, so two people (or instances) creating batches at once never pay it twice.
  */
-export async function createPayoutBatch(ctx: AppContext, actor: Actor, input: { currency: string; note?: string }) {
+export async function createPayoutBatch(
+  ctx: AppContext,
+  actor: Actor,
+  input: { currency: string; note?: string; memberIds?: string[] },
+) {
   const preview = await previewPayouts(ctx, actor, input.currency);
   if (!preview.ok) return preview;
   if (!preview.value.lines.length)
@@ -93,10 +99,16 @@ export async function createPayoutBatch(ctx: AppContext, actor: Actor, input: { 
       'nothing_to_pay',
       'No member has approved commissions at or above the minimum payout in this currency.',
     );
+  let members = preview.value.lines.map((l) => l.memberId);
+  if (input.memberIds) {
+    const refused = await refusedChoices(ctx, actor, input.memberIds, new Set(members));
+    if (refused.length) return fail('validation_failed', 'Some chosen members cannot be paid now.', refused);
+    members = input.memberIds;
+  }
+  const chosen = input.memberIds ? new Set(input.memberIds) : null;
   const now = ctx.clock();
   const id = newId('pob', now);
-  const result = await ctx.store.writeTransaction(async (tx) => {
-    const members = preview.value.lines.map((l) => l.memberId);
+  const write = async (tx: Transaction<Database>) => {
     const listed = await tx
       .selectFrom('commissions')
       .select('id')
@@ -139,6 +151,8 @@ export async function createPayoutBatch(ctx: AppContext, actor: Actor, input: { 
     }
     // Everything was claimed by a batch made at the same moment: this one would be empty, so it is not made at all.
     if (count === 0) return null;
+    // A chosen member whose commissions a concurrent batch took: the choice no longer holds, so nothing is paid.
+    if (chosen && paidMembers.size < chosen.size) throw new ChoiceGone([...chosen].filter((m) => !paidMembers.has(m)));
     const batch: PayoutBatchTable = {
       id,
       workspace_id: actor.workspaceId,
@@ -152,7 +166,22 @@ export async function createPayoutBatch(ctx: AppContext, actor: Actor, input: { 
     };
     await tx.insertInto('payout_batches').values(batch).execute();
     return batch;
-  });
+  };
+  let result: PayoutBatchTable | null;
+  try {
+    result = await ctx.store.writeTransaction(write);
+  } catch (e) {
+    if (!(e instanceof ChoiceGone)) throw e;
+    return fail(
+      'validation_failed',
+      'Some chosen members were paid by another batch meanwhile.',
+      e.memberIds.map((m) => ({
+        path: `memberIds/${input.memberIds!.indexOf(m)}`,
+        code: 'member_not_due',
+        message: `${m} has nothing due any more.`,
+      })),
+    );
+  }
   if (!result)
     return fail(
       'nothing_to_pay',
@@ -161,9 +190,42 @@ export async function createPayoutBatch(ctx: AppContext, actor: Actor, input: { 
   return getPayoutBatch(ctx, actor, result.id);
 }
 
+class ChoiceGone extends Error {
+  constructor(readonly memberIds: string[]) {
+    super('chosen members no longer due');
+  }
+}
+
+/** Each chosen member that is not in this workspace, or not due in the preview, with why (all or nothing). */
+async function refusedChoices(
+  ctx: AppContext,
+  actor: Actor,
+  memberIds: string[],
+  due: Set<string>,
+): Promise<ProblemDetail[]> {
+  const known = new Set((await findMembers(ctx.store.db, actor.workspaceId, memberIds)).map((m) => m.id));
+  return memberIds.flatMap((m, i): ProblemDetail[] => {
+    if (!known.has(m)) return [{ path: `memberIds/${i}`, code: 'member_unknown', message: `No member ${m} here.` }];
+    if (!due.has(m))
+      return [
+        {
+          path: `memberIds/${i}`,
+          code: 'member_not_due',
+          message: `${m} has no approved commissions at or above the minimum payout in this currency.`,
+        },
+      ];
+    return [];
+  });
+}
+
 /** What the batch paid each member: the commissions' amounts at their payout entries (a later clawback does not rewrite a batch). */
-async function batchLines(ctx: AppContext, batchId: string, currency: string): Promise<PayoutLine[]> {
-  const rows = await ctx.store.db
+async function batchLines(
+  ctx: AppContext,
+  batchId: string,
+  currency: string,
+  memberId?: string,
+): Promise<PayoutLine[]> {
+  let query = ctx.store.db
     .selectFrom('commissions as c')
     .innerJoin('members as m', 'm.id', 'c.member_id')
     .innerJoin('commission_adjustments as a', (j) =>
@@ -176,9 +238,9 @@ async function batchLines(ctx: AppContext, batchId: string, currency: string): P
       eb.fn.countAll<number>().as('n'),
       eb.fn.sum<number>('a.amount_after').as('total'),
     ])
-    .where('c.payout_batch_id', '=', batchId)
-    .groupBy(['c.member_id', 'm.name', 'm.email'])
-    .execute();
+    .where('c.payout_batch_id', '=', batchId);
+  if (memberId) query = query.where('c.member_id', '=', memberId);
+  const rows = await query.groupBy(['c.member_id', 'm.name', 'm.email']).execute();
   return rows
     .map((r) => ({
       memberId: r.member_id,
@@ -202,18 +264,43 @@ export async function getPayoutBatch(ctx: AppContext, actor: Actor, id: string) 
   return ok(batchView(b, await batchLines(ctx, id, b.currency)));
 }
 
-export async function listPayoutBatches(ctx: AppContext, actor: Actor, q: { cursor?: string; limit: number }) {
-  let query = ctx.store.db.selectFrom('payout_batches').selectAll().where('workspace_id', '=', actor.workspaceId);
+/** Batches newest first; with memberId, the batches that paid that member, each with that member's line only. */
+export async function listPayoutBatches(
+  ctx: AppContext,
+  actor: Actor,
+  q: { cursor?: string; limit: number; memberId?: string },
+) {
+  const { memberId } = q;
+  let query = ctx.store.db
+    .selectFrom('payout_batches as b')
+    .selectAll('b')
+    .where('b.workspace_id', '=', actor.workspaceId);
+  if (memberId)
+    query = query.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('commissions as c')
+          .select('c.id')
+          .whereRef('c.payout_batch_id', '=', 'b.id')
+          .where('c.member_id', '=', memberId),
+      ),
+    );
   const before = decodeCursor(q.cursor);
-  if (before) query = query.where('id', '<', before);
-  return toPage(
+  if (before) query = query.where('b.id', '<', before);
+  const page = toPage(
     await query
-      .orderBy('id', 'desc')
+      .orderBy('b.id', 'desc')
       .limit(q.limit + 1)
       .execute(),
     q.limit,
-    (b) => batchView(b),
+    (b) => b,
   );
+  if (!memberId) return { ...page, data: page.data.map((b) => batchView(b)) };
+  const data = [];
+  for (const b of page.data) {
+    const lines = await batchLines(ctx, b.id, b.currency, memberId);
+    data.push(batchView(b, lines));
+  }
+  return { ...page, data };
 }
 
 export type PayoutExportLayout = 'sheet' | 'paypal';

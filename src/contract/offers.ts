@@ -203,13 +203,82 @@ export const AddMembersResultSchema = Type.Object({
 });
 export type AddMembersResult = Static<typeof AddMembersResultSchema>;
 
+/** A member's numbers on the offer over the list's period (the last 30 days of the workspace's zone). */
+export const OfferMemberNumbersSchema = Type.Object({
+  clicks: Type.Integer(),
+  conversions: Type.Integer(),
+  netSalesMinor: Type.Integer(),
+  commissionMinor: Type.Integer(),
+});
+export type OfferMemberNumbers = Static<typeof OfferMemberNumbersSchema>;
+
 export const OfferMemberSchema = Type.Object({
   member: RefTo(MemberSchema),
   payoutOptionId: Type.String(),
+  joinedAt: DateTime,
+  links: Type.Array(RefTo(LinkSchema)),
+  codes: Type.Array(RefTo(CodeSchema)),
+  numbers: OfferMemberNumbersSchema,
+});
+export type OfferMember = Static<typeof OfferMemberSchema>;
+
+export const OFFER_MEMBER_SORTS = ['name', 'joined', 'clicks', 'conversions', 'sales', 'commission'] as const;
+export type OfferMemberSort = (typeof OFFER_MEMBER_SORTS)[number];
+
+export const OfferMemberListQuerySchema = Type.Object({
+  limit: Type.Integer({
+    minimum: 1,
+    maximum: 200,
+    default: 50,
+    description: 'Page size (1-200; the UI uses 25, 50, 100).',
+  }),
+  cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page.' })),
+  offset: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 1_000_000,
+      description: 'Rows to skip (a page number times the size); cursor wins.',
+    }),
+  ),
+  q: Type.Optional(
+    Type.String({ maxLength: 200, description: "Name, email, social handle or the member's code on this offer." }),
+  ),
+  sort: Type.Optional(
+    Type.Union(
+      OFFER_MEMBER_SORTS.map((v) => Type.Literal(v)),
+      {
+        default: 'joined',
+        description: "Numbers sort by the last 30 days in the workspace's zone; ties by name.",
+      },
+    ),
+  ),
+  order: Type.Optional(
+    Type.Union([Type.Literal('asc'), Type.Literal('desc')], {
+      description: 'Default: ascending for name, descending otherwise.',
+    }),
+  ),
+});
+export type OfferMemberListQuery = Static<typeof OfferMemberListQuerySchema>;
+
+export const OfferMemberPageSchema = Type.Object({
+  data: Type.Array(OfferMemberSchema),
+  nextCursor: Nullable(Type.String()),
+  total: Type.Integer({ description: 'Members matching q, on every page' }),
+  offset: Type.Integer(),
+  period: Type.Object({ from: Type.String(), to: Type.String(), timezone: Type.String(), currency: Type.String() }),
+});
+export type OfferMemberPage = Static<typeof OfferMemberPageSchema>;
+
+/** An offer the member is on (the member profile). */
+export const MemberOfferSchema = Type.Object({
+  offer: Type.Object({ id: Type.String(), name: Type.String(), status: Type.String(), currency: Type.String() }),
+  payoutOption: Type.Object({ id: Type.String(), title: Type.String(), description: Type.String() }),
+  joinedAt: DateTime,
   links: Type.Array(RefTo(LinkSchema)),
   codes: Type.Array(RefTo(CodeSchema)),
 });
-export type OfferMember = Static<typeof OfferMemberSchema>;
+export type MemberOffer = Static<typeof MemberOfferSchema>;
+export const MemberOfferListSchema = Type.Object({ data: Type.Array(MemberOfferSchema) });
 
 export const OfferMemberParamsSchema = Type.Object({ id: ids.offer, memberId: ids.member });
 export const OfferMemberRemovedSchema = Type.Object({ removed: Type.Boolean() });

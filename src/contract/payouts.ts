@@ -1,6 +1,6 @@
 // Payouts: the preview, payout batches, the minimum payout; exchange rates.
 import { Type, type Static } from '@sinclair/typebox';
-import { Currency } from './common.js';
+import { Currency, ids, PageQuery } from './common.js';
 
 export const PayoutLineSchema = Type.Object({
   memberId: Type.String(),
@@ -22,7 +22,11 @@ export const PayoutBatchSchema = Type.Object({
   note: Type.String(),
   createdBy: Type.String(),
   createdAt: Type.String(),
-  lines: Type.Optional(Type.Array(PayoutLineSchema)),
+  lines: Type.Optional(
+    Type.Array(PayoutLineSchema, {
+      description: 'Every member on one batch; only that member when listed by memberId',
+    }),
+  ),
 });
 export type PayoutBatch = Static<typeof PayoutBatchSchema>;
 
@@ -37,10 +41,27 @@ export const PayoutPreviewSchema = Type.Object({
 export type PayoutPreview = Static<typeof PayoutPreviewSchema>;
 
 export const PayoutBatchCreateSchema = Type.Object(
-  { currency: Currency, note: Type.Optional(Type.String({ maxLength: 500 })) },
+  {
+    currency: Currency,
+    note: Type.Optional(Type.String({ maxLength: 500 })),
+    memberIds: Type.Optional(
+      Type.Array(ids.member, {
+        minItems: 1,
+        maxItems: 10_000,
+        uniqueItems: true,
+        description:
+          'Pay only these members (each must be due in the preview); without it, everyone due. All or nothing: an unknown or not-due member refuses the batch (member_unknown, member_not_due).',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 export type PayoutBatchCreate = Static<typeof PayoutBatchCreateSchema>;
+
+export const PayoutBatchListQuerySchema = Type.Object({
+  ...PageQuery,
+  memberId: Type.Optional(ids.member),
+});
 
 export const PAYOUT_FORMATS = ['csv', 'xlsx', 'paypal'] as const;
 

@@ -36,7 +36,8 @@ export interface MemberFilter {
   limit: number;
 }
 
-function escapeLike(s: string): string {
+/** A LIKE pattern's own wildcards taken literally (used with `escape '\\'`). */
+export function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => '\\' + c);
 }
 

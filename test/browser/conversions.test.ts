@@ -210,7 +210,7 @@ describe.skipIf(noChromium)('the Conversions and Payouts pages in a real browser
     await desktop.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Payouts' }).click();
     await desktop.getByRole('heading', { name: 'Payouts', exact: true }).waitFor();
     await desktop.getByText('No payout batches yet').waitFor();
-    await desktop.getByRole('cell', { name: 'Ana Lopez' }).waitFor();
+    await desktop.getByRole('cell', { name: 'Ana Lopez', exact: true }).waitFor();
     await desktop.getByLabel('Note (optional)').fill('November payouts');
     await desktop.getByRole('button', { name: /Create payout batch \(\$12\.00\)/ }).click();
     await desktop.getByRole('button', { name: 'Create batch' }).click();

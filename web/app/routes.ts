@@ -17,6 +17,7 @@ export const ROUTES: RouteDef[] = [
   { path: '/offers/:id', page: page(() => import('./pages/offer-detail.js')), title: 'Offer' },
   { path: '/offers/:id/edit', page: page(() => import('./pages/offer-wizard.js')), title: 'Edit offer' },
   { path: '/members', page: page(() => import('./pages/members.js')), nav: 'Members' },
+  { path: '/members/:id', page: page(() => import('./pages/member-profile.js')), title: 'Member' },
   { path: '/reports', page: page(() => import('./pages/reports.js')), nav: 'Reports' },
   { path: '/conversions', page: page(() => import('./pages/conversions.js')), nav: 'Conversions' },
   { path: '/payouts', page: page(() => import('./pages/payouts.js')), nav: 'Payouts' },

@@ -1,3 +1,4 @@
+import { listMemberOffers } from '../../app/offer-members.js';
 import type { AppContext } from '../../app/context.js';
 import { createMember, deleteMember, getMember, importMembers, listMembers, updateMember } from '../../app/members.js';
 import { formatFromContentType } from '../../app/tabular.js';
@@ -46,6 +47,19 @@ export function memberRoutes(app: Api, ctx: AppContext): void {
       },
     },
     async (req, reply) => sendResult(reply, await getMember(ctx, req.actor, req.params.id)),
+  );
+
+  app.get(
+    '/members/:id/offers',
+    {
+      schema: {
+        tags,
+        summary: 'The offers a member is on: payout option (in words), links with clicks, codes',
+        params: MemberId,
+        response: { 200: c.MemberOfferListSchema, ...c.errorResponses },
+      },
+    },
+    async (req, reply) => sendResult(reply, await listMemberOffers(ctx, req.actor, req.params.id)),
   );
 
   app.patch(

@@ -141,10 +141,11 @@ export function offerRoutes(app: Api, ctx: AppContext): void {
     {
       schema: {
         tags,
-        summary: "The offer's members with their payout option, links (with clicks) and codes",
+        summary:
+          "The offer's members with their payout option, links (with clicks), codes and last-30-days numbers: searched, sorted and paged, with the total",
         params: OfferId,
-        querystring: c.PageQuerySchema,
-        response: { 200: c.PageSchema(c.OfferMemberSchema), ...c.errorResponses },
+        querystring: c.OfferMemberListQuerySchema,
+        response: { 200: c.OfferMemberPageSchema, ...c.errorResponses },
       },
     },
     async (req, reply) => sendResult(reply, await listOfferMembers(ctx, req.actor, req.params.id, req.query)),

@@ -38,7 +38,7 @@ export function payoutRoutes(app: Api, ctx: AppContext): void {
     {
       schema: {
         tags,
-        summary: 'Create a payout batch and mark its commissions paid',
+        summary: 'Create a payout batch and mark its commissions paid: everyone due, or the chosen memberIds',
         body: c.PayoutBatchCreateSchema,
         response: { 201: Batch, ...c.errorResponses },
       },
@@ -51,8 +51,8 @@ export function payoutRoutes(app: Api, ctx: AppContext): void {
     {
       schema: {
         tags,
-        summary: 'Payout batches, newest first',
-        querystring: c.PageQuerySchema,
+        summary: 'Payout batches, newest first; memberId: the batches that paid that member, with their line',
+        querystring: c.PayoutBatchListQuerySchema,
         response: { 200: c.PageSchema(Batch), ...c.errorResponses },
       },
     },

@@ -1,29 +1,45 @@
-// The members of an offer with their link (copy button), code, payout option and numbers.
-import { formatMoney, formatNumber } from '../../shared/format.js';
-import type { Offer, OfferMember, ReportRow } from '../../../src/contract/index.js';
+// One page of an offer's members with their link (copy button), code, payout option and numbers; the headings sort
+// on the server (the page is one of many).
+import { formatDate, formatMoney, formatNumber } from '../../shared/format.js';
+import { ariaSort, type ListQuery } from '../../shared/list-query.js';
+import { Link } from '../../shared/router.js';
+import type { Member, Offer, OfferMember, OfferMemberSort } from '../../../src/contract/index.js';
 import { CopyButton } from '../../shared/ui.js';
 import { handles } from '../members/handles.js';
 
 interface Props {
   offer: Offer;
   rows: OfferMember[];
-  /** The offer's report by member (key = member id); null when reports are not available. */
-  numbers: Map<string, ReportRow> | null;
   currency: string;
+  timeZone: string;
+  query: ListQuery<OfferMemberSort>;
+  onSort: (sort: OfferMemberSort) => void;
   selectable: boolean;
   selected: Set<string>;
-  onSelect: (s: Set<string>) => void;
+  onSelect: (members: Member[], on: boolean) => void;
 }
 
-export function OfferMembersTable({ offer, rows, numbers, currency, selectable, selected, onSelect }: Props) {
+export function OfferMembersTable({
+  offer,
+  rows,
+  currency,
+  timeZone,
+  query,
+  onSort,
+  selectable,
+  selected,
+  onSelect,
+}: Props) {
   const payoutTitle = new Map(offer.payoutOptions.map((p) => [p.id, p.title]));
-  const toggle = (id: string) => {
-    const next = new Set(selected);
-    if (next.has(id)) next.delete(id);
-    else next.add(id);
-    onSelect(next);
-  };
   const all = rows.length > 0 && rows.every((r) => selected.has(r.member.id));
+  const heading = (key: OfferMemberSort, label: string, num = false) => (
+    <th className={num ? 'num' : undefined} aria-sort={ariaSort(query, key)}>
+      <button type="button" className="sort" onClick={() => onSort(key)}>
+        {label}
+        {query.sort === key ? (query.order === 'asc' ? ' ▲' : ' ▼') : ''}
+      </button>
+    </th>
+  );
   return (
     <div className="table-wrap">
       <table className="table responsive offer-members">
@@ -33,28 +49,33 @@ export function OfferMembersTable({ offer, rows, numbers, currency, selectable, 
               <th className="check">
                 <input
                   type="checkbox"
-                  aria-label="Select every member"
+                  aria-label="Select every member on this page"
                   checked={all}
-                  onChange={() => onSelect(all ? new Set() : new Set(rows.map((r) => r.member.id)))}
+                  onChange={() =>
+                    onSelect(
+                      rows.map((r) => r.member),
+                      !all,
+                    )
+                  }
                 />
               </th>
             )}
-            <th>Member</th>
+            {heading('name', 'Member')}
             <th>Tracking link</th>
             <th>Promo code</th>
             <th>Payout</th>
-            <th className="num">Clicks</th>
-            <th className="num">Conversions</th>
-            <th className="num">Sales</th>
-            <th className="num">Commission</th>
+            {heading('joined', 'Joined')}
+            {heading('clicks', 'Clicks', true)}
+            {heading('conversions', 'Conversions', true)}
+            {heading('sales', 'Sales', true)}
+            {heading('commission', 'Commission', true)}
           </tr>
         </thead>
         <tbody>
           {rows.map((r) => {
             const links = r.links.filter((l) => l.status === 'active');
             const codes = r.codes.filter((c) => c.status === 'active');
-            const n = numbers?.get(r.member.id);
-            const clicks = n ? n.clicks : r.links.reduce((sum, l) => sum + (l.clicks ?? 0), 0);
+            const n = r.numbers;
             return (
               <tr key={r.member.id} data-member={r.member.id}>
                 {selectable && (
@@ -63,13 +84,15 @@ export function OfferMembersTable({ offer, rows, numbers, currency, selectable, 
                       type="checkbox"
                       aria-label={`Select ${r.member.name}`}
                       checked={selected.has(r.member.id)}
-                      onChange={() => toggle(r.member.id)}
+                      onChange={() => onSelect([r.member], !selected.has(r.member.id))}
                     />
                   </td>
                 )}
                 <td data-label="Member">
-                  <span className="strong member-name">{r.member.name}</span>
-                  <div className="muted small">
+                  <Link to={`/members/${r.member.id}`} className="strong member-name">
+                    {r.member.name}
+                  </Link>
+                  <div className="muted small member-contact">
                     {[r.member.email, handles(r.member)].filter(Boolean).join(' · ') || 'No email or handle'}
                   </div>
                 </td>
@@ -100,17 +123,18 @@ export function OfferMembersTable({ offer, rows, numbers, currency, selectable, 
                   )}
                 </td>
                 <td data-label="Payout">{payoutTitle.get(r.payoutOptionId) ?? '—'}</td>
+                <td data-label="Joined">{formatDate(r.joinedAt, undefined, timeZone)}</td>
                 <td data-label="Clicks" className="num">
-                  {formatNumber(clicks)}
+                  {formatNumber(n.clicks)}
                 </td>
                 <td data-label="Conversions" className="num">
-                  {numbers ? formatNumber(n?.conversions ?? 0) : '—'}
+                  {formatNumber(n.conversions)}
                 </td>
                 <td data-label="Sales" className="num">
-                  {numbers ? formatMoney(n?.netSalesMinor ?? 0, currency) : '—'}
+                  {formatMoney(n.netSalesMinor, currency)}
                 </td>
                 <td data-label="Commission" className="num">
-                  {numbers ? formatMoney(n?.commissionMinor ?? 0, currency) : '—'}
+                  {formatMoney(n.commissionMinor, currency)}
                 </td>
               </tr>
             );

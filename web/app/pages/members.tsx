@@ -5,7 +5,7 @@ import { useToast } from '../../shared/dialog.js';
 import { formatDate, formatNumber } from '../../shared/format.js';
 import { useDebounced, useResource } from '../../shared/hooks.js';
 import { ImportDialog } from '../../shared/import-preview.js';
-import { useQueryParam } from '../../shared/router.js';
+import { Link, useQueryParam } from '../../shared/router.js';
 import type { Member, Page } from '../../../src/contract/index.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader } from '../../shared/ui.js';
 import { useCanEdit, useTimeZone } from '../auth.js';
@@ -125,16 +125,21 @@ export default function Members(_: PageProps) {
               {members.map((m) => (
                 <tr key={m.id}>
                   <td data-label="Name">
-                    {canEdit ? (
-                      <button
-                        type="button"
-                        className="link-button strong"
-                        onClick={() => setDialog({ kind: 'edit', member: m })}
-                      >
-                        {m.name}
-                      </button>
-                    ) : (
-                      <span className="strong">{m.name}</span>
+                    <Link to={`/members/${m.id}`} className="strong">
+                      {m.name}
+                    </Link>
+                    {canEdit && (
+                      <>
+                        {' '}
+                        <button
+                          type="button"
+                          className="link-button small"
+                          aria-label={`Edit ${m.name}`}
+                          onClick={() => setDialog({ kind: 'edit', member: m })}
+                        >
+                          Edit
+                        </button>
+                      </>
                     )}
                     {m.email && <div className="muted small">{m.email}</div>}
                   </td>

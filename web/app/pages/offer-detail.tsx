@@ -1,6 +1,6 @@
 // One offer: its numbers, payout options and members (link, code, payout option, numbers); add members, email
 // them, export and import the code roster.
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api } from '../../shared/api.js';
 import { LazyTimeSeries } from '../../shared/charts/index.js';
 import { useToast } from '../../shared/dialog.js';
@@ -13,60 +13,102 @@ import {
   formatNumber,
   formatRatio,
 } from '../../shared/format.js';
-import { useResource } from '../../shared/hooks.js';
+import { useDebounced, useResource } from '../../shared/hooks.js';
+import { useListQuery } from '../../shared/list-query.js';
+import { Pager } from '../../shared/pager.js';
 import { usePageTitle } from '../../shared/title.js';
 import { Link } from '../../shared/router.js';
 import { dayOf } from '../../shared/zoned.js';
-import type { Offer, OfferMember, Page } from '../../../src/contract/index.js';
+import type { Member, Offer, OfferMemberPage, OfferMemberSort } from '../../../src/contract/index.js';
 import { Button, EmptyState, ErrorMessage, Loading, PageHeader, Stat, StatusBadge } from '../../shared/ui.js';
-import { useCanEdit } from '../auth.js';
+import { useCanEdit, useTimeZone } from '../auth.js';
 import { AddMembersDialog } from '../offer/add-members-dialog.js';
 import { EmailMembersDialog } from '../offer/email-dialog.js';
 import { OfferMembersTable } from '../offer/members-table.js';
 import { RosterActions } from '../offer/roster.js';
 import { OfferStatusActions } from '../offer-actions.js';
 import { CoverageCard } from '../reports/coverage-card.js';
-import { loadReport, rowsByKey } from '../reports.js';
+import { loadReport } from '../reports.js';
 import type { PageProps } from '../../shared/routes.js';
 
-const PAGE = 200;
+const SORTS = ['name', 'joined', 'clicks', 'conversions', 'sales', 'commission'] as const;
+const DEFAULTS = {
+  sort: 'joined' as OfferMemberSort,
+  order: (s: OfferMemberSort) => (s === 'name' ? 'asc' : 'desc'),
+} as const;
 
 export default function OfferDetail({ params }: PageProps) {
   const id = params.id!;
   const canEdit = useCanEdit();
+  const timeZone = useTimeZone();
   const toast = useToast();
   const [dialog, setDialog] = useState<'' | 'add' | 'email'>('');
-  const [selected, setSelected] = useState<Set<string>>(new Set());
+  // Chosen members by id, kept across pages and searches so "Email 3 selected" means the three ticked.
+  const [selected, setSelected] = useState<Map<string, Member>>(new Map());
+  const [query, setQuery] = useListQuery<OfferMemberSort>(SORTS, DEFAULTS);
+  const [typed, setTyped] = useState(query.q);
+  const search = useDebounced(typed, 300);
+  // The debounced search goes to the address (replacing the entry, back to page 1); back or a link sets the box.
+  const shownQuery = useRef(query.q);
+  shownQuery.current = query.q;
+  useEffect(() => {
+    if (search.trim() !== shownQuery.current.trim()) setQuery({ q: search.trim(), page: 1 }, { replace: true });
+  }, [search, setQuery]);
+  useEffect(() => {
+    if (query.q !== search.trim()) setTyped(query.q);
+    // Only the address's changes (back, a link) flow into the box.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [query.q]);
   const offer = useResource((signal) => api.get<Offer>(`/offers/${id}`, undefined, signal), [id]);
   const trend = useResource((signal) => loadReport('day', { offerId: id }, signal), [id]);
   const members = useResource(
-    async (signal) => {
-      const [page, report] = await Promise.all([
-        api.get<Page<OfferMember>>(`/offers/${id}/members`, { limit: PAGE }, signal),
-        loadReport('member', { offerId: id }, signal),
-      ]);
-      return { page, report, more: [] as OfferMember[], cursor: page.nextCursor };
-    },
-    [id],
+    (signal) =>
+      api.get<OfferMemberPage>(
+        `/offers/${id}/members`,
+        {
+          q: query.q || undefined,
+          sort: query.sort,
+          order: query.order,
+          limit: query.size,
+          offset: (query.page - 1) * query.size,
+        },
+        signal,
+      ),
+    [id, query.q, query.sort, query.order, query.page, query.size],
   );
   usePageTitle(offer.data?.name);
+  // A page past the end (an old bookmark, members removed since) shows the last page instead of nothing.
+  const pastEnd = !!members.data && !members.data.data.length && members.data.total > 0 && query.page > 1;
+  const lastPage = Math.max(1, Math.ceil((members.data?.total ?? 0) / query.size));
+  useEffect(() => {
+    if (pastEnd) setQuery({ page: lastPage }, { replace: true });
+  }, [pastEnd, lastPage, setQuery]);
 
   if (offer.error) return <ErrorMessage error={offer.error} onRetry={offer.reload} />;
   if (!offer.data) return <Loading label="Loading the offer…" />;
   const o = offer.data;
-  const rows = members.data ? [...members.data.page.data, ...members.data.more] : [];
-  const loadMore = async () => {
-    if (!members.data?.cursor) return;
-    const next = await api.get<Page<OfferMember>>(`/offers/${id}/members`, {
-      limit: PAGE,
-      cursor: members.data.cursor,
+  const rows = members.data?.data ?? [];
+  const total = members.data?.total ?? 0;
+  const anyMembers = total > 0 || !!query.q;
+  const select = (list: Member[], on: boolean) =>
+    setSelected((cur) => {
+      const next = new Map(cur);
+      for (const m of list) {
+        if (on) next.set(m.id, m);
+        else next.delete(m.id);
+      }
+      return next;
     });
-    members.set({ ...members.data, more: [...members.data.more, ...next.data], cursor: next.nextCursor });
-  };
+  const sortBy = (key: OfferMemberSort) =>
+    setQuery({
+      sort: key,
+      order: query.sort === key ? (query.order === 'asc' ? 'desc' : 'asc') : DEFAULTS.order(key),
+      page: 1,
+    });
   const totals = trend.data?.totals;
   const currency = trend.data?.currency ?? o.currency;
-  const chosen = rows.filter((r) => selected.has(r.member.id)).map((r) => r.member);
-  const allLoaded = !!members.data && !members.data.cursor;
+  const chosen = [...selected.values()];
+  const allLoaded = !!members.data && !query.q && rows.length === total;
 
   return (
     <>
@@ -175,17 +217,39 @@ export default function OfferDetail({ params }: PageProps) {
                 Add members
               </Button>
             )}
-            {canEdit && rows.length > 0 && (
+            {canEdit && anyMembers && (
               <Button onClick={() => setDialog('email')}>
                 {chosen.length ? `Email ${chosen.length} selected` : 'Email members'}
               </Button>
             )}
           </div>
         </div>
-        {rows.length > 0 && <RosterActions offer={o} canEdit={canEdit} onImported={members.reload} />}
+        {anyMembers && <RosterActions offer={o} canEdit={canEdit} onImported={members.reload} />}
+        {anyMembers && (
+          <div className="toolbar">
+            <input
+              type="search"
+              className="search"
+              value={typed}
+              onChange={(e) => setTyped(e.target.value)}
+              placeholder="Search by name, email, handle or code"
+              aria-label="Search this offer's members"
+            />
+            {members.data && (
+              <span className="muted small">
+                Numbers: {formatDay(members.data.period.from)} – {formatDay(members.data.period.to)}
+              </span>
+            )}
+          </div>
+        )}
         {members.loading && !members.data && <Loading label="Loading members…" />}
         <ErrorMessage error={members.error} onRetry={members.reload} />
-        {members.data && !rows.length && (
+        {members.data && !total && query.q && (
+          <EmptyState title="No member matches">
+            Nobody on this offer has a name, email, handle or code containing “{query.q}”.
+          </EmptyState>
+        )}
+        {members.data && !anyMembers && (
           <EmptyState
             title="No members on this offer yet"
             action={
@@ -200,21 +264,30 @@ export default function OfferDetail({ params }: PageProps) {
             Add the creators who will promote it: each gets a tracking link and a promo code to share.
           </EmptyState>
         )}
-        {rows.length > 0 && (
+        {rows.length > 0 && members.data && (
           <OfferMembersTable
             offer={o}
             rows={rows}
-            numbers={members.data?.report ? rowsByKey(members.data.report) : null}
-            currency={members.data?.report?.currency ?? o.currency}
+            currency={members.data.period.currency}
+            timeZone={timeZone}
+            query={query}
+            onSort={sortBy}
             selectable={canEdit}
-            selected={selected}
-            onSelect={setSelected}
+            selected={new Set(selected.keys())}
+            onSelect={select}
           />
         )}
-        {members.data?.cursor && (
-          <div className="more">
-            <Button onClick={() => void loadMore()}>Show more members</Button>
-          </div>
+        {total > 0 && (
+          <Pager
+            page={query.page}
+            size={query.size}
+            total={total}
+            offset={members.data?.offset ?? 0}
+            shown={rows.length}
+            label="Members"
+            onPage={(page) => setQuery({ page })}
+            onSize={(size) => setQuery({ size, page: 1 })}
+          />
         )}
       </section>
 
@@ -243,7 +316,7 @@ export default function OfferDetail({ params }: PageProps) {
             onClose={() => setDialog('')}
             onSent={(text) => {
               setDialog('');
-              setSelected(new Set());
+              setSelected(new Map());
               toast(text);
             }}
           />

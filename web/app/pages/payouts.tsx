@@ -1,13 +1,13 @@
 // Payouts: who would be paid now (approved, unpaid commissions per member at or above the minimum), creating a
 // payout batch (which marks those commissions paid), and every batch with its exports (CSV, Excel, PayPal bulk).
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, download } from '../../shared/api.js';
 import { useConfirm, useToast } from '../../shared/dialog.js';
 import { formatAmount, formatDateTime, formatMoney, formatNumber } from '../../shared/format.js';
 import { useResource } from '../../shared/hooks.js';
-import { useQueryParam } from '../../shared/router.js';
+import { Link, useQueryParam } from '../../shared/router.js';
 import type { Page, PayoutBatch as Batch, PayoutLine as Line } from '../../../src/contract/index.js';
-import { Button, EmptyState, ErrorMessage, Loading, PageHeader, TextField } from '../../shared/ui.js';
+import { Button, Checkbox, EmptyState, ErrorMessage, Loading, PageHeader, TextField } from '../../shared/ui.js';
 import { useCanEdit, useTimeZone } from '../auth.js';
 import type { PageProps } from '../../shared/routes.js';
 
@@ -29,14 +29,34 @@ export default function Payouts(_: PageProps) {
     [currency],
   );
   const batches = useResource((signal) => api.get<Page<Batch>>('/payout-batches', { limit: 100 }, signal), []);
+  // Everyone due is chosen until unticked; a fresh preview starts again from everyone.
+  const [unticked, setUnticked] = useState<Set<string>>(new Set());
+  const lines = preview.data?.lines ?? [];
+  useEffect(() => setUnticked(new Set()), [preview.data]);
+  const chosen = lines.filter((l) => !unticked.has(l.memberId));
+  const chosenMinor = chosen.reduce((n, l) => n + l.amountMinor, 0);
+  const tick = (ids: string[], on: boolean) =>
+    setUnticked((cur) => {
+      const next = new Set(cur);
+      for (const id of ids) {
+        if (on) next.delete(id);
+        else next.add(id);
+      }
+      return next;
+    });
 
   const create = () =>
     confirm({
       title: 'Create the payout batch?',
-      body: `${preview.data!.lines.length} member${preview.data!.lines.length === 1 ? '' : 's'} will be paid ${formatMoney(preview.data!.totalMinor, currency)} in total. Their commissions are marked paid; pay them with the batch's export.`,
+      body: `${chosen.length} member${chosen.length === 1 ? '' : 's'} will be paid ${formatMoney(chosenMinor, currency)} in total. Their commissions are marked paid; pay them with the batch's export.`,
       confirm: 'Create batch',
       action: async () => {
-        const b = await api.post<Batch>('/payout-batches', { currency, ...(note.trim() ? { note: note.trim() } : {}) });
+        // The chosen members by id, so exactly those are paid, even if someone else became due meanwhile.
+        const b = await api.post<Batch>('/payout-batches', {
+          currency,
+          memberIds: chosen.map((l) => l.memberId),
+          ...(note.trim() ? { note: note.trim() } : {}),
+        });
         toast(
           `Payout batch created: ${formatAmount(b.total, b.currency)} to ${b.members} member${b.members === 1 ? '' : 's'}.`,
         );
@@ -74,9 +94,39 @@ export default function Payouts(_: PageProps) {
         )}
         {preview.data && preview.data.lines.length > 0 && (
           <>
+            {/* A phone hides the headings (rows become cards), so its "everyone" box is here. */}
+            {canEdit && (
+              <div className="phone-only">
+                <Checkbox
+                  label="Everyone due"
+                  checked={chosen.length === lines.length}
+                  onChange={(on) =>
+                    tick(
+                      lines.map((l) => l.memberId),
+                      on,
+                    )
+                  }
+                />
+              </div>
+            )}
             <table className="table responsive">
               <thead>
                 <tr>
+                  {canEdit && (
+                    <th className="check">
+                      <input
+                        type="checkbox"
+                        aria-label="Select everyone due"
+                        checked={chosen.length === lines.length}
+                        onChange={() =>
+                          tick(
+                            lines.map((l) => l.memberId),
+                            chosen.length !== lines.length,
+                          )
+                        }
+                      />
+                    </th>
+                  )}
                   <th>Member</th>
                   <th>Email</th>
                   <th className="num">Commissions</th>
@@ -85,9 +135,19 @@ export default function Payouts(_: PageProps) {
               </thead>
               <tbody>
                 {preview.data.lines.map((l) => (
-                  <tr key={l.memberId}>
+                  <tr key={l.memberId} data-member={l.memberId}>
+                    {canEdit && (
+                      <td className="check">
+                        <input
+                          type="checkbox"
+                          aria-label={`Pay ${l.name}`}
+                          checked={!unticked.has(l.memberId)}
+                          onChange={(e) => tick([l.memberId], e.target.checked)}
+                        />
+                      </td>
+                    )}
                     <td data-label="Member" className="strong">
-                      {l.name}
+                      <Link to={`/members/${l.memberId}`}>{l.name}</Link>
                     </td>
                     <td data-label="Email">{l.email ?? <span className="muted">No email</span>}</td>
                     <td data-label="Commissions" className="num">
@@ -108,8 +168,11 @@ export default function Payouts(_: PageProps) {
                   onChange={setNote}
                   placeholder="e.g. November payouts"
                 />
-                <Button variant="primary" onClick={create}>
-                  Create payout batch ({formatMoney(preview.data.totalMinor, currency)})
+                <span className="muted small" aria-live="polite" data-testid="payout-chosen">
+                  {chosen.length} of {lines.length} chosen
+                </span>
+                <Button variant="primary" onClick={create} disabled={!chosen.length}>
+                  Create payout batch ({formatMoney(chosenMinor, currency)})
                 </Button>
               </div>
             )}
