@@ -11,6 +11,7 @@ import { dayOf } from '../../shared/zoned.js';
 import type { Member, Offer, Report, ReportGroup } from '../../../src/contract/index.js';
 import { EmptyState, ErrorMessage, Loading, PageHeader } from '../../shared/ui.js';
 import { BreakdownTable } from '../reports/breakdown-table.js';
+import { CoverageCard } from '../reports/coverage-card.js';
 import { ExportButtons, useReportExport } from '../reports/export-buttons.js';
 import { FiltersBar, type FilterValues } from '../reports/filters-bar.js';
 import { GROUPS, isEmptyReport, STATUSES, trendGroup, type RowSort } from '../reports/report-table.js';
@@ -119,6 +120,7 @@ export default function Reports(_: PageProps) {
         <>
           <TrendChart trendBy={trendBy} trend={report.data?.trend} clicks={!codeId} />
           <BreakdownTable report={r} groupBy={groupBy} oneCode={!!codeId} sort={sort} onSort={setSort} />
+          {!badRange && <CoverageCard offerId={offerId || undefined} from={from} to={to} />}
         </>
       )}
     </>
