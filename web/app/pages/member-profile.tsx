@@ -162,8 +162,11 @@ export default function MemberProfile({ params }: PageProps) {
                       {o.offer.status !== 'active' && <StatusBadge status={o.offer.status} />}
                     </td>
                     <td data-label="Payout">
-                      <span className="strong">{o.payoutOption.title}</span>
-                      <div className="muted small">{o.payoutOption.description}</div>
+                      {/* One block: on a phone the cell is a row of label and value, and two values would collide. */}
+                      <div>
+                        <span className="strong">{o.payoutOption.title}</span>
+                        <div className="muted small">{o.payoutOption.description}</div>
+                      </div>
                     </td>
                     <td data-label="Links">
                       {o.links.length ? (
