@@ -1,6 +1,7 @@
 // What a Shopify webhook body must look like for the topic it claims. The topic header is not covered by Shopify's
 // HMAC, so the payload's own shape is what says which event it is: an order that was created is never accepted as
 // a cancellation, an order is never accepted as a refund. Pure: the route parses, checks here, then acts.
+import { fieldsProblem, isObject, isString, listOf, optional, type Check } from './payload-shape.js';
 
 export interface ShopifyOrder {
   /** Kept as sent: ids above 2^53 arrive as digit strings (parseJsonExact). */
@@ -52,25 +53,8 @@ export function idText(v: unknown): string | undefined {
   return undefined;
 }
 
-type Check = (v: unknown) => boolean;
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isString: Check = (v) => typeof v === 'string';
 const isDate: Check = (v) => typeof v === 'string' && Number.isFinite(Date.parse(v));
 const isId: Check = (v) => idText(v) !== undefined;
-const optional =
-  (check: Check): Check =>
-  (v) =>
-    v === undefined || v === null || check(v);
-const listOf =
-  (item: Record<string, Check>): Check =>
-  (v) =>
-    Array.isArray(v) && v.every((x) => isObject(x) && fieldsProblem(x, item) === null);
-
-/** The first field that does not pass its check, as its path. */
-function fieldsProblem(value: Record<string, unknown>, fields: Record<string, Check>): string | null {
-  for (const [name, check] of Object.entries(fields)) if (!check(value[name])) return name;
-  return null;
-}
 
 const ORDER_FIELDS: Record<string, Check> = {
   id: isId,

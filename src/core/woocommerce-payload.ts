@@ -5,6 +5,7 @@
 // reduces it once, a refunded or cancelled order is reversed. Pure: the route verifies and parses, this reads.
 import type { RawConversion } from './conversion-input.js';
 import { sumDecimals } from './money.js';
+import { fieldsProblem, isObject, isString, listOf, optional, type Check } from './payload-shape.js';
 
 export interface WooOrder {
   id: number;
@@ -42,25 +43,9 @@ export function gmtTime(v: unknown): number {
   return Date.parse(/(Z|[+-]\d\d:\d\d)$/.test(v) ? v : `${v}Z`);
 }
 
-type Check = (v: unknown) => boolean;
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isString: Check = (v) => typeof v === 'string';
 const isDecimal: Check = (v) => typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v);
 const isGmt: Check = (v) => Number.isFinite(gmtTime(v));
 const isId: Check = (v) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
-const optional =
-  (check: Check): Check =>
-  (v) =>
-    v === undefined || v === null || check(v);
-const listOf =
-  (item: Record<string, Check>): Check =>
-  (v) =>
-    Array.isArray(v) && v.every((x) => isObject(x) && fieldsProblem(x, item) === null);
-
-function fieldsProblem(value: Record<string, unknown>, fields: Record<string, Check>): string | null {
-  for (const [name, check] of Object.entries(fields)) if (!check(value[name])) return name;
-  return null;
-}
 
 const ORDER_FIELDS: Record<string, Check> = {
   id: isId,

@@ -8,7 +8,7 @@
 // shape) answer a 4xx: a retry succeeds once the brand fixes its secret, and a failing delivery shows in Shopify's
 // admin. A genuine delivery we decide not to act on (too old, an order or refund the ledger refuses) answers 200 with
 // status "rejected": Shopify would only resend the same bytes for hours. Every refusal is kept as a rejected event.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import type { ClickFinder } from '../../app/click-finder.js';
 import { refundOrder } from '../../app/refunds.js';
@@ -26,9 +26,9 @@ import {
   type ShopifyRefund,
   type ShopifyTopic,
 } from '../../core/shopify-payload.js';
-import { claimDelivery, releaseDelivery } from '../../db/webhook-deliveries.js';
 import { findWorkspace, type Workspace } from '../../db/workspaces.js';
 import { sendProblem } from '../errors.js';
+import { actOncePerDelivery, refuseDelivery } from './platform-webhook.js';
 import { ingest, rejectEvent } from '../../app/ingest.js';
 
 /** The click id Shopify kept for us: a cart attribute set by t.js, or the tp_click parameter of the landing page. */
@@ -134,19 +134,8 @@ export function shopifyRoutes(scope: FastifyInstance, ctx: AppContext, clicks: C
     }
     if (!SHOPIFY_TOPICS.includes(topic)) return reply.send({ status: 'ignored', topic });
 
-    const refuse = async (
-      code: string,
-      claimed: RawConversion,
-      message: string,
-      path?: string,
-    ): Promise<FastifyReply> => {
-      await rejectEvent(ctx, ws, 'shopify', code, claimed);
-      return sendProblem(reply, {
-        code,
-        message,
-        ...(path !== undefined ? { details: [{ path, code, message }] } : {}),
-      });
-    };
+    const refuse = (code: string, claimed: RawConversion, message: string, path?: string) =>
+      refuseDelivery(ctx, ws, 'shopify', reply, { code, message, claimed, path });
     const body = parseJsonExact(raw);
     if (body === undefined) return refuse('body_invalid', {}, 'The webhook body is not JSON.');
     const shape = readShopifyEvent(topic as ShopifyTopic, body);
@@ -158,18 +147,8 @@ export function shopifyRoutes(scope: FastifyInstance, ctx: AppContext, clicks: C
       return reply.send({ status: 'rejected', reason: 'delivery_stale' });
     }
 
-    const deliveryId = header(req.headers['x-shopify-webhook-id']);
-    const delivery = deliveryId
-      ? { workspace_id: ws.id, provider: 'shopify', delivery_id: deliveryId.slice(0, 200) }
-      : null;
-    if (delivery && !(await claimDelivery(ctx.store.db, delivery, ctx.clock())))
-      return reply.send({ status: 'duplicate_delivery' });
-    try {
-      return reply.send(await act(ctx, clicks, ws, event));
-    } catch (e) {
-      // Not acted on: Shopify's retry must be able to claim the delivery again.
-      if (delivery) await releaseDelivery(ctx.store.db, delivery).catch(() => undefined);
-      throw e;
-    }
+    return actOncePerDelivery(ctx, ws, 'shopify', header(req.headers['x-shopify-webhook-id']), reply, () =>
+      act(ctx, clicks, ws, event),
+    );
   });
 }

@@ -6,7 +6,7 @@
 //
 // As for Shopify, what WooCommerce should send again (bad signature, not connected, not an order) answers a 4xx;
 // a genuine delivery we decide not to act on answers 200 with status "rejected". Every refusal is kept with its reason.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import type { ClickFinder } from '../../app/click-finder.js';
 import { ingest, rejectEvent } from '../../app/ingest.js';
@@ -22,9 +22,9 @@ import {
   type WooAction,
 } from '../../core/woocommerce-payload.js';
 import { findConversionByOrder } from '../../db/conversions.js';
-import { claimDelivery, releaseDelivery } from '../../db/webhook-deliveries.js';
 import { findWorkspace, type Workspace } from '../../db/workspaces.js';
 import { sendProblem } from '../errors.js';
+import { actOncePerDelivery, refuseDelivery } from './platform-webhook.js';
 
 const header = (v: string | string[] | undefined) => (typeof v === 'string' ? v : undefined);
 
@@ -80,14 +80,8 @@ export function woocommerceRoutes(scope: FastifyInstance, ctx: AppContext, click
     }
     if (!topic || !WOOCOMMERCE_TOPICS.includes(topic)) return reply.send({ status: 'ignored', topic: topic ?? null });
 
-    const refuse = async (code: string, claimed: RawConversion, message: string, path?: string) => {
-      await rejectEvent(ctx, ws, 'woocommerce', code, claimed);
-      return sendProblem(reply, {
-        code,
-        message,
-        ...(path !== undefined ? { details: [{ path, code, message }] } : {}),
-      });
-    };
+    const refuse = (code: string, claimed: RawConversion, message: string, path?: string) =>
+      refuseDelivery(ctx, ws, 'woocommerce', reply, { code, message, claimed, path });
     const body = parseJsonExact(raw);
     if (body === undefined) return refuse('body_invalid', {}, 'The webhook body is not JSON.');
     const shape = readWooOrder(body);
@@ -105,29 +99,23 @@ export function woocommerceRoutes(scope: FastifyInstance, ctx: AppContext, click
     const plan = planWooOrder(order);
     if ('waiting' in plan) return reply.send({ status: 'waiting_for_payment', orderStatus: plan.waiting });
 
-    const deliveryId = header(req.headers['x-wc-webhook-delivery-id']);
-    const delivery = deliveryId
-      ? { workspace_id: ws.id, provider: 'woocommerce', delivery_id: deliveryId.slice(0, 200) }
-      : null;
-    if (delivery && !(await claimDelivery(ctx.store.db, delivery, ctx.clock())))
-      return reply.send({ status: 'duplicate_delivery' });
-    try {
-      const results = [];
-      for (const action of plan.actions) {
-        const r = await act(ctx, clicks, ws, orderId, action);
-        results.push({ action: action.kind, ...r });
-        if (r.status === 'rejected') break;
-      }
-      return await answer(reply, results);
-    } catch (e) {
-      if (delivery) await releaseDelivery(ctx.store.db, delivery).catch(() => undefined);
-      throw e;
-    }
+    return actOncePerDelivery(
+      ctx,
+      ws,
+      'woocommerce',
+      header(req.headers['x-wc-webhook-delivery-id']),
+      reply,
+      async () => {
+        const steps = [];
+        for (const action of plan.actions) {
+          const r = await act(ctx, clicks, ws, orderId, action);
+          steps.push({ action: action.kind, ...r });
+          if (r.status === 'rejected') break;
+        }
+        // The delivery's outcome is its last step's; every step is listed.
+        const last = steps[steps.length - 1]!;
+        return { status: last.status, conversionId: last.conversionId ?? null, steps };
+      },
+    );
   });
-}
-
-/** The delivery's outcome is its last action's; every step is listed. */
-function answer(reply: FastifyReply, results: ({ action: string } & Awaited<ReturnType<typeof act>>)[]) {
-  const last = results[results.length - 1]!;
-  return reply.send({ status: last.status, conversionId: last.conversionId ?? null, steps: results });
 }
