@@ -3,10 +3,12 @@
 import { Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueLoginLink } from '../src/app/portal-sign-in.js';
-import { createWorkspace } from '../src/app/workspaces.js';
+import { newWorkspaceTag } from '../src/core/click-id.js';
+import { newId } from '../src/core/ids.js';
 import { loadConfig } from '../src/config.js';
 import { migrateToLatest } from '../src/db/dialect/index.js';
 import { migrations } from '../src/db/migrations/index.js';
+import { insertApiKey } from '../src/db/workspaces.js';
 import { buildApp } from '../src/http/app.js';
 import { samplePercentOffer, startTestApp, type TestApp, withData } from './helpers/app.js';
 import { listen, newBrowser } from './helpers/browser.js';
@@ -219,8 +221,26 @@ describe.each(DIALECTS)('migration 0021 on %s', (kind) => {
         store: db.store,
         logger: false,
       });
-      const ws = await createWorkspace(built.ctx, { name: 'Acme' });
-      if (!ws.ok) throw new Error(ws.problem.message);
+      // The workspace as that version wrote it: today's insert names columns later migrations added.
+      const workspaceId = newId('ws', Date.now());
+      await db.store.db
+        .insertInto('workspaces')
+        .values({
+          id: workspaceId,
+          name: 'Acme',
+          click_tag: newWorkspaceTag(),
+          timezone: 'UTC',
+          currency: 'USD',
+          postback_secret: 'secret-of-an-older-version',
+          ip_hash_key: 'a'.repeat(64),
+          created_at: Date.now(),
+          shopify_webhook_secret: null,
+          min_payout_minor: 0,
+          rollup_timezone: 'UTC',
+        } as never)
+        .execute();
+      const { key } = await insertApiKey(db.store.db, { workspaceId, name: 'old', now: Date.now() });
+      const ws = { value: { apiKey: key } };
       const api = async (method: string, url: string, body?: unknown) =>
         withData(
           await built.app.inject({
@@ -233,7 +253,7 @@ describe.each(DIALECTS)('migration 0021 on %s', (kind) => {
             ...(body ? { payload: JSON.stringify(body) } : {}),
           }),
         );
-      const offer = (await api('POST', '/offers', samplePercentOffer)).data;
+      const offer = (await api('POST', '/offers', { ...samplePercentOffer, holdDays: 30 })).data;
       // What an older version let in: SQLite stored Infinity; any writer could store a finite value out of range.
       const [hold, window] = kind === 'sqlite' ? ['9e999', '-9e999'] : ['100000', '-5'];
       await sql

@@ -140,9 +140,20 @@ describe('README examples, run verbatim on a fresh data directory', () => {
   });
 
   it('credits a postback, shows the tracking check, a rejected event, the receipt and a held pixel order', () => {
-    const [credited, duplicate, codeOnly, refund, test, refused, list, checks, rejected, receipt, unverified] = answers(
-      block(1),
-    ) as Json[];
+    const [
+      credited,
+      duplicate,
+      codeOnly,
+      refund,
+      test,
+      explained,
+      refused,
+      list,
+      checks,
+      rejected,
+      receipt,
+      unverified,
+    ] = answers(block(1)) as Json[];
     expect(credited).toMatchObject({
       status: 'created',
       credited: true,
@@ -152,6 +163,7 @@ describe('README examples, run verbatim on a fresh data directory', () => {
     expect(codeOnly).toMatchObject({ status: 'created', credited: true, commissions: [{ amount: '16.00' }] });
     expect(refund).toMatchObject({ status: 'refunded', refunded: '20.00', currency: 'USD', commissionsChanged: 1 });
     expect(test).toMatchObject({ status: 'created', test: true });
+    expect(explained!.orders).toEqual([expect.objectContaining({ orderId: 'test-1' })]);
     expect(refused).toMatchObject({ error: { code: 'bad_signature' } });
     expect(list!.data.map((c: Json) => c.orderId)).toEqual(expect.arrayContaining(['1001', '1002']));
     expect(list!.data.map((c: Json) => c.orderId)).not.toContain('test-1');
@@ -164,10 +176,12 @@ describe('README examples, run verbatim on a fresh data directory', () => {
     expect(unverified!.data).toEqual([expect.objectContaining({ orderId: '1003', status: 'unverified' })]);
   });
 
-  it('reads a report with a row per creator, its CSV export and the leak check', () => {
+  it('reads a report with a row per creator, the attribution coverage, its CSV export and the leak check', () => {
     const out = block(2);
-    const [report, run, alerts] = answers(out) as Json[];
+    const [report, coverage, run, alerts] = answers(out) as Json[];
     expect(report!.rows.map((r: Json) => r.label)).toEqual(expect.arrayContaining(['Marie Kim', 'Jamal Reed']));
+    expect(coverage!.totals).toMatchObject({ orders: expect.any(Number) });
+    expect(coverage!.totals.orders).toBeGreaterThan(0);
     expect(out).toMatch(/^\uFEFF?label,key,clicks/m);
     expect(out).toMatch(/^JAMAL10,cod_/m);
     expect(run).toHaveProperty('codesChecked');
