@@ -19,8 +19,8 @@ export interface WorkspaceTable {
   woocommerce_webhook_secret: string | null;
   /** A member is paid once their approved commissions reach this amount (workspace currency); 0 = always. */
   min_payout_minor: number;
-  /** The hold period (days) of an offer created without one; 0 to 365. */
-  default_hold_days: number;
+  /** The hold period (days) of an offer created without one; 0 to 365. The database's default (30) for a new one. */
+  default_hold_days: Generated<number>;
   /** The zone the report rollups were built in; null until built. Rollups answer only reports in this zone. */
   rollup_timezone: string | null;
 }
