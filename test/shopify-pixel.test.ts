@@ -156,7 +156,8 @@ describe('the Shopify web pixel handler, pure parts', () => {
     expect(decimalOf(19.990000000000002)).toBe('19.99');
     expect(decimalOf(1500)).toBe('1500');
     expect(decimalOf(0)).toBe('0');
-    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, 1e21, '12,50', null]) expect(decimalOf(bad)).toBeUndefined();
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, 1e21, '12,50', null])
+      expect(decimalOf(bad)).toBeUndefined();
     const event = checkoutCompleted({ orderId: '1', amount: 1, codes: ['ANNA10', ' BEN5 '] });
     expect(discountCodesOf(event.data.checkout)).toEqual(['ANNA10', 'BEN5']);
     expect(discountCodesOf({})).toEqual([]);
@@ -337,7 +338,9 @@ describe.each(DIALECTS)('the Shopify web pixel and the order webhook on %s', (ki
     const rows = await conversionsOf(orderId);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ id: hook.data.conversionId, status: 'credited', click_id: clickId });
-    expect(await commissionsOf(rows[0]!.id)).toEqual([{ member_id: ben.id, amount_minor: 1990, source: expect.any(String) }]);
+    expect(await commissionsOf(rows[0]!.id)).toEqual([
+      { member_id: ben.id, amount_minor: 1990, source: expect.any(String) },
+    ]);
     expect((await eventsOf(rows[0]!.id)).map(({ source, outcome }) => ({ source, outcome }))).toEqual([
       { source: 'shopify', outcome: 'created' },
       { source: 'tag', outcome: 'duplicate' },
@@ -367,7 +370,12 @@ describe.each(DIALECTS)('the Shopify web pixel and the order webhook on %s', (ki
 
     // Shopify's Bogus Gateway: the webhook will say test: true, so the pixel says test too (never a real order).
     await reportCheckoutCompleted(
-      checkoutCompleted({ orderId: '7000000003', amount: 20, gateway: 'bogus', attributes: [{ key: 'tp_click', value: clickId }] }),
+      checkoutCompleted({
+        orderId: '7000000003',
+        amount: 20,
+        gateway: 'bogus',
+        attributes: [{ key: 'tp_click', value: clickId }],
+      }),
       { browser: shim.browser, settings },
     );
     expect(await conversionsOf('7000000003')).toEqual([expect.objectContaining({ is_test: 1 })]);

@@ -9,15 +9,21 @@
 // 2. The click id is written to the cart as the attribute `tp_click` with Shopify's AJAX Cart API
 //    (POST {routes.root}cart/update.js, JSON {attributes: {tp_click}}). Shopify copies cart attributes into the
 //    order's `note_attributes`, which the order webhook carries to Touchpoint: evidence from Shopify's server.
-// 3. Once per click id: after an update that Shopify confirmed (its answer is the cart, holding the attribute), the id
-//    is remembered in localStorage `touchpoint.cart`, and later page views send nothing. When the request fails (an
-//    error, a non-2xx answer, an answer without the attribute) nothing is remembered, so the next page view tries again.
+// 3. Once per click id and cart: after an update that Shopify confirmed (its answer is the cart, holding the
+//    attribute), localStorage `touchpoint.cart` remembers {id, token} (the click id and the cart's token), and later
+//    page views send nothing. When the request fails (an error, a non-2xx answer, an answer without the attribute)
+//    nothing is remembered, so the next page view tries again.
+// 4. A new cart (Shopify starts one after an order, or when the old one expires) does not hold the attribute, and the
+//    order webhook, which decides, would then carry no click. So when the shop's `cart` cookie names another cart than
+//    the one remembered, or none (where cookies cannot be read at all: once per browser session), the embed reads the
+//    cart (GET cart.js) and writes the attribute again only if it is missing.
 (function (w, d) {
   'use strict';
   try {
     var NAME = 'tp_click';
     var STORED = 'touchpoint.click';
     var SENT = 'touchpoint.cart';
+    var CHECKED = 'touchpoint.cart.checked';
     var ID = /^[\w-]{8,64}$/;
     var script = d.currentScript || d.querySelector('script[data-touchpoint-embed]') || {};
     var data = script.dataset || {};
@@ -70,16 +76,42 @@
     };
     var sent = function () {
       try {
-        return storage().getItem(SENT);
+        var v = JSON.parse(storage().getItem(SENT));
+        return v && typeof v.id === 'string' ? v : {};
+      } catch (e) {
+        return {};
+      }
+    };
+    var session = function () {
+      try {
+        return w.sessionStorage;
       } catch (e) {
         return null;
       }
     };
-    var markSent = function (id) {
+    var tokenOf = function (token) {
+      return typeof token === 'string' ? token.split('?')[0] : '';
+    };
+    // The cart this browser has now, by Shopify's `cart` cookie ('' when there is none yet); null when cookies
+    // cannot be read at all.
+    var cartCookie = function () {
       try {
-        storage().setItem(SENT, id);
+        var m = d.cookie.match(/(?:^|;\s*)cart=([^;]+)/);
+        return m ? tokenOf(decodeURIComponent(m[1])) : '';
+      } catch (e) {
+        return null;
+      }
+    };
+    var remember = function (id, cart) {
+      try {
+        storage().setItem(SENT, JSON.stringify({ id: id, token: tokenOf(cart.token) }));
       } catch (e) {
         /* without storage the update is repeated on each page view: harmless, the same value */
+      }
+      try {
+        session().setItem(CHECKED, id);
+      } catch (e) {
+        /* no session storage */
       }
     };
     // Shopify's locale-aware root ("/", "/fr/"), as its AJAX API documentation asks.
@@ -94,26 +126,60 @@
 
     var state = { clickId: id, cart: 'idle' };
     w.touchpointShopify = state;
-    if (!id || sent() === id || !w.fetch) {
-      state.cart = id && sent() === id ? 'done' : 'idle';
-      return;
+    if (!id || !w.fetch) return;
+    var last = sent();
+    if (last.id === id) {
+      var now = cartCookie();
+      var checked = (function () {
+        try {
+          return session().getItem(CHECKED) === id;
+        } catch (e) {
+          return false;
+        }
+      })();
+      if (now !== null ? now === last.token : checked) {
+        state.cart = 'done';
+        return;
+      }
     }
+
+    var json = function (r) {
+      if (!r.ok) throw new Error('the cart API answered ' + r.status);
+      return r.json();
+    };
+    var holds = function (cart) {
+      return !!(cart && cart.attributes && cart.attributes[NAME] === id);
+    };
+    var update = function () {
+      var attributes = {};
+      attributes[NAME] = id;
+      return w
+        .fetch(root() + 'cart/update.js', {
+          method: 'POST',
+          credentials: 'same-origin',
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+          body: JSON.stringify({ attributes: attributes }),
+        })
+        .then(json)
+        .then(function (cart) {
+          if (!holds(cart)) throw new Error('the cart did not keep tp_click');
+          return cart;
+        });
+    };
     state.cart = 'sending';
-    var attributes = {};
-    attributes[NAME] = id;
-    w.fetch(root() + 'cart/update.js', {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify({ attributes: attributes }),
-    })
-      .then(function (r) {
-        if (!r.ok) throw new Error('cart/update.js answered ' + r.status);
-        return r.json();
-      })
+    // The same click, another cart: read it first, and write only if the attribute is missing.
+    var written =
+      last.id === id
+        ? w
+            .fetch(root() + 'cart.js', { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+            .then(json)
+            .then(function (cart) {
+              return holds(cart) ? cart : update();
+            })
+        : update();
+    written
       .then(function (cart) {
-        if (!cart || !cart.attributes || cart.attributes[NAME] !== id) throw new Error('the cart did not keep tp_click');
-        markSent(id);
+        remember(id, cart);
         state.cart = 'done';
       })
       .catch(function () {

@@ -132,7 +132,8 @@ export async function reportCheckoutCompleted(event, { browser, settings, fetch 
         // A network error: the beacon below is the second chance.
       }
     }
-    if (typeof browser?.sendBeacon === 'function' && (await browser.sendBeacon(request.url, request.body))) return 'beacon';
+    if (typeof browser?.sendBeacon === 'function' && (await browser.sendBeacon(request.url, request.body)))
+      return 'beacon';
     return null;
   } catch {
     return null;
