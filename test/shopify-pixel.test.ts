@@ -300,15 +300,15 @@ describe.each(DIALECTS)('the Shopify web pixel and the order webhook on %s', (ki
     // Shopify's order webhook: the same order id (the REST `id`, not its name "#1001"), the click in note_attributes.
     const hook = await orderWebhook(orderId, { note_attributes: [{ name: 'tp_click', value: clickId }] });
     expect(hook.status).toBe(200);
-    expect(hook.data).toMatchObject({ conversionId: byPixel!.id, credited: true });
+    expect(hook.data).toMatchObject({ status: 'filled_in', conversionId: byPixel!.id, credited: true });
     const after = await conversionsOf(orderId);
     expect(after).toHaveLength(1);
     expect(after[0]).toMatchObject({ id: byPixel!.id, status: 'credited', click_id: clickId, amount_minor: 19900 });
     expect(await commissionsOf(byPixel!.id)).toEqual([{ member_id: anna.id, amount_minor: 1990, source: 'click' }]);
     const events = await eventsOf(byPixel!.id);
-    expect(events.map(({ source, trust }) => ({ source, trust }))).toEqual([
-      { source: 'tag', trust: 'browser' },
-      { source: 'shopify', trust: 'server' },
+    expect(events.map(({ source, outcome, trust }) => ({ source, outcome, trust }))).toEqual([
+      { source: 'tag', outcome: 'created', trust: 'browser' },
+      { source: 'shopify', outcome: 'filled_in', trust: 'server' },
     ]);
     // The order is now Shopify's word: a late repeat of the pixel changes nothing.
     expect(await reportCheckoutCompleted(event, { browser: shim.browser, settings })).toBe('beacon');
