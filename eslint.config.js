@@ -51,6 +51,12 @@ export default tseslint.config(
     },
   },
   {
+    // The Shopify app's extensions are plain browser JavaScript: the app embed runs in the storefront's pages, the
+    // web pixel in Shopify's sandbox (a worker).
+    files: ['integrations/**/*.js'],
+    languageOptions: { globals: { ...globals.browser, ...globals.worker } },
+  },
+  {
     // Functions a benchmark hands to the browser (page.evaluate) run there.
     files: ['bench/dashboard-reports.js'],
     languageOptions: { globals: { ...globals.browser } },

@@ -306,5 +306,21 @@ describe.each(DIALECTS)('JavaScript tag on %s', (kind) => {
     const server = await collect({ offer: offerId, orderId: nextOrder(), amount: '10.00' }, { origin: null });
     expect(server.statusCode, server.body).toBe(202);
     expect(server.headers['access-control-allow-origin']).toBeUndefined();
+
+    // `Origin: null` (an opaque origin: a sandboxed frame or worker, such as Shopify's web pixel sandbox) names no
+    // site either: accepted the same way, never granted CORS, and the event says where it came from.
+    const sandboxed = await collect(
+      { offer: offerId, orderId: nextOrder(), amount: '10.00', click: await click(anna.slug) },
+      { origin: 'null' },
+    );
+    expect(sandboxed.statusCode, sandboxed.body).toBe(202);
+    expect(sandboxed.headers['access-control-allow-origin']).toBeUndefined();
+    const sandboxedEvent = await db()
+      .selectFrom('conversion_events')
+      .select(['outcome', 'detail'])
+      .where('conversion_id', '=', sandboxed.json().conversionId)
+      .executeTakeFirstOrThrow();
+    expect(sandboxedEvent.outcome).toBe('created');
+    expect(JSON.parse(sandboxedEvent.detail)).toMatchObject({ origin: 'null' });
   });
 });

@@ -115,6 +115,8 @@ describe.skipIf(noChromium)('Settings → Tracking setup in a real browser (Chro
     const status = page.getByTestId('shopify-status');
     expect(await status.textContent()).toBe('Not connected');
     const shopify = page.getByRole('region', { name: '4. Shopify' });
+    // Shopify stores are pointed to the Shopify app, where script tags stop running.
+    expect(await shopify.getByTestId('shopify-app-note').textContent()).toContain('docs/shopify-app.md');
     await shopify.getByLabel('Shopify signing secret').fill('shpss_browser_secret');
     await shopify.getByRole('button', { name: 'Connect' }).click();
     await page.getByTestId('shopify-status').getByText('Connected', { exact: true }).waitFor();

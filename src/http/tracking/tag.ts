@@ -6,7 +6,9 @@
 // src/core/destination.ts, port included). A browser request from any other origin gets no CORS headers and is
 // refused with `origin_not_allowed`, and the event is kept with that reason so the brand can see a tag installed
 // on the wrong site. A request without an Origin header does not come from a web page (a server, a test tool);
-// it is treated as the pixel is, unauthenticated.
+// it is treated as the pixel is, unauthenticated. So is `Origin: null`, an opaque origin that names no site (a
+// sandboxed frame or its worker: Shopify runs app web pixels in such a sandbox); it is never granted CORS, and the
+// event keeps `origin: "null"` in its detail.
 //
 // The tag's own requests never preflight (sendBeacon and fetch with a text/plain body are CORS "simple"
 // requests). A custom integration sending application/json is preflighted; the preflight carries no body, so it
@@ -116,7 +118,8 @@ export function tagRoutes(app: FastifyInstance, ctx: AppContext, clicks: ClickFi
 
     scope.post('/collect', { schema: { hide: true } }, async (req: FastifyRequest, reply) => {
       reply.header('vary', 'Origin');
-      const origin = req.headers.origin;
+      const opaque = req.headers.origin === 'null';
+      const origin = opaque ? undefined : req.headers.origin;
       const text = typeof req.body === 'string' ? req.body.trim() : '';
       const body = text ? jsonParams(text) : {};
       if (!body)
@@ -131,12 +134,12 @@ export function tagRoutes(app: FastifyInstance, ctx: AppContext, clicks: ClickFi
 
       let answer: CollectAnswer;
       try {
-        answer = await collect(raw, origin);
+        answer = await collect(raw, origin, opaque);
       } catch (e) {
         // A beacon is never sent again: while the database is unreachable the conversion is held, its origin checked
         // and the conversion recorded when the database returns (202: accepted, not yet recorded). Without the
         // offer the origin cannot be checked, so the answer grants no CORS.
-        if (!held.hold(e, raw, () => collect(raw, origin))) throw e;
+        if (!held.hold(e, raw, () => collect(raw, origin, opaque))) throw e;
         return reply.code(202).send({ status: 'queued' });
       }
       if (answer.allowOrigin && origin !== undefined) allow(reply, origin);
@@ -145,7 +148,7 @@ export function tagRoutes(app: FastifyInstance, ctx: AppContext, clicks: ClickFi
     });
 
     /** The conversion of one /collect request, checked and recorded: also what a held one runs when the database returns. */
-    const collect = async (raw: RawConversion, origin: string | undefined): Promise<CollectAnswer> => {
+    const collect = async (raw: RawConversion, origin: string | undefined, opaque = false): Promise<CollectAnswer> => {
       const named = raw.offer?.trim();
       const ws =
         (named && OFFER_ID.test(named) ? await findWorkspaceByOffer(ctx.store.db, named) : undefined) ??
@@ -170,7 +173,7 @@ export function tagRoutes(app: FastifyInstance, ctx: AppContext, clicks: ClickFi
           },
         };
       }
-      const r = await ingest(ctx, clicks, ws, 'tag', raw, origin ? { origin } : {});
+      const r = await ingest(ctx, clicks, ws, 'tag', raw, origin ? { origin } : opaque ? { origin: 'null' } : {});
       if (!r.ok) return { allowOrigin: true, problem: ingestProblem(r) };
       return { allowOrigin: true, status: r.result.outcome, conversionId: r.result.conversionId };
     };

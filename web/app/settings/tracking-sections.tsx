@@ -159,6 +159,11 @@ export function ShopifySection({ workspace, canEdit, onSaved }: PlatformProps) {
           Use <strong>Send test notification</strong>: it appears on Tracking check, not among real orders.
         </li>
       </ol>
+      <p className="muted small" data-testid="shopify-app-note">
+        Shopify stops running script tags on the order status page (August 26, 2026) and on the storefront (March 1,
+        2027): use the Touchpoint Shopify app (app embed and web pixel, <code>integrations/shopify</code>) instead of
+        the tag there, as <code>docs/shopify-app.md</code> describes.
+      </p>
       <PlatformSecret
         platform="Shopify"
         field="shopifyWebhookSecret"
