@@ -49,12 +49,18 @@ ${upstreams.map((u) => `    server ${u} max_fails=1 fail_timeout=2s;`).join('\n'
   }`;
 }
 
-async function served302(server: ServerProcess): Promise<number> {
+/** Requests of a route answered with a status, as the process counts them itself (GET /metrics). */
+async function served(server: ServerProcess, route: string, status: number): Promise<number> {
   const text = await (await fetch(`${server.base}/metrics`)).text();
-  return [
-    ...text.matchAll(/touchpoint_http_requests_total\{method="GET",route="\/:slug",status="302"\} (\d+)/g),
-  ].reduce((n, m) => n + Number(m[1]), 0);
+  const line = `touchpoint_http_requests_total{method="GET",route="${route}",status="${status}"} `;
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(line))
+    .reduce((n, l) => n + Number(l.slice(line.length)), 0);
 }
+const served302 = (server: ServerProcess) => served(server, '/:slug', 302);
+const servedEither = async (server: ServerProcess) =>
+  (await served302(server)) + (await served(server, '/postback', 200));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -132,7 +138,12 @@ describe.runIf(PG_URL && !noNginx)('two instances behind nginx on one PostgreSQL
     db = new pg.Client({ connectionString: database.url });
     await db.connect();
     const ports = [await freePort(), await freePort()];
-    nginx = await startNginx((port) => nginxConfig(port, ports.map((p) => `127.0.0.1:${p}`)));
+    nginx = await startNginx((port) =>
+      nginxConfig(
+        port,
+        ports.map((p) => `127.0.0.1:${p}`),
+      ),
+    );
     lb = `http://127.0.0.1:${nginx.port}`;
     const env = (dir: string) => ({
       DATABASE_URL: database.url,
@@ -245,7 +256,10 @@ describe.runIf(PG_URL && !noNginx)('two instances behind nginx on one PostgreSQL
     for (const name of ONCE_JOBS) {
       const mine = runs.filter((r) => r.name === name).map((r) => Number(r.period_start));
       // Every period of the window once: none missed, none twice.
-      expect(mine.sort((x, y) => x - y), name).toEqual(periods);
+      expect(
+        mine.sort((x, y) => x - y),
+        name,
+      ).toEqual(periods);
     }
     expect(runs).toHaveLength(ONCE_JOBS.length * periods.length);
     // Claimed by the two instances (host:pid:tag), and by nobody else.
@@ -263,17 +277,22 @@ describe.runIf(PG_URL && !noNginx)('two instances behind nginx on one PostgreSQL
     let bExited = false;
     let stop = false;
     let n = 0;
-    const bServedBefore = await served302(b);
+    const bServedBefore = await servedEither(b);
     const worker = async () => {
       while (!stop) {
         const i = n++;
-        if (i % 2 === 0) {
+        // Chosen at random: alternating would line up with nginx's round-robin (every redirect to one instance).
+        if (Math.random() < 0.5) {
           const r = await click(lb, slug).catch((e: Error) => ({ status: 0, clickId: null, error: e.message }));
           if (r.status === 302 && r.clickId) acked.clicks.push(r.clickId);
           else failed.push(`redirect ${JSON.stringify(r)}`);
         } else {
           const order = `S-${i}`;
-          const r = await postback(lb, { order, code }).catch((e: Error) => ({ status: 0, body: null, text: e.message }));
+          const r = await postback(lb, { order, code }).catch((e: Error) => ({
+            status: 0,
+            body: null,
+            text: e.message,
+          }));
           if (r.status === 200 && r.body?.status === 'created') acked.orders.push(order);
           else failed.push(`postback ${r.status} ${r.text}`);
         }
@@ -281,20 +300,26 @@ describe.runIf(PG_URL && !noNginx)('two instances behind nginx on one PostgreSQL
       }
     };
     const workers = Array.from({ length: 8 }, worker);
-    await sleep(1_500);
-    // B served part of the stream before it was told to stop.
-    expect(await served302(b)).toBeGreaterThan(bServedBefore);
+    // B serves part of the stream before it is told to stop.
+    for (let tries = 0; (await servedEither(b)) < bServedBefore + 20; tries++) {
+      expect(tries, `B served none of the stream\n${outputs()}`).toBeLessThan(100);
+      await sleep(100);
+    }
+    const termAt = Date.now();
     b.child.kill('SIGTERM');
     const exitCode = await b.exited;
+    const stopMs = Date.now() - termAt;
     bExited = true;
     await sleep(1_500);
     stop = true;
     await Promise.all(workers);
 
     expect(exitCode, outputs()).toBe(0);
-    expect(afterExit, 'nginx kept serving through A').toBeGreaterThan(20);
-    expect(acked.clicks.length).toBeGreaterThan(50);
-    expect(acked.orders.length).toBeGreaterThan(50);
+    expect(afterExit, 'nginx kept serving through A').toBeGreaterThan(10);
+    expect(acked.clicks.length).toBeGreaterThan(20);
+    expect(acked.orders.length).toBeGreaterThan(20);
+    // The stop is prompt: the load balancer's keep-alive connections do not hold it (see buildApp's preClose).
+    expect(stopMs, outputs()).toBeLessThan(10_000);
     // Every acknowledged click and order is in the database (A's last clicks after its next flush).
     expect(await clicksWritten(acked.clicks)).toBe(acked.clicks.length);
     expect(await count('select count(*) as n from conversions where order_id = any($1)', [acked.orders])).toBe(
@@ -311,7 +336,7 @@ describe.runIf(PG_URL && !noNginx)('two instances behind nginx on one PostgreSQL
     expect(later.length).toBeGreaterThanOrEqual(ONCE_JOBS.length);
     expect(later.every((r) => Number(r.claimed_by.split(':')[1]) === a.child.pid)).toBe(true);
     console.info(
-      `load-balanced: stream of ${acked.clicks.length} clicks and ${acked.orders.length} orders acknowledged, ${afterExit} answered after B exited`,
+      `load-balanced: stream of ${acked.clicks.length} clicks and ${acked.orders.length} orders acknowledged, ${afterExit} answered after B exited ${stopMs} ms after SIGTERM`,
     );
   }, 60_000);
 });
