@@ -73,7 +73,6 @@ describe.runIf(PG_URL && !noNginx)('two instances behind nginx on one PostgreSQL
   let lb: string;
   let apiKey: string;
   let secret: string;
-  let offerId: string;
   let slug: string;
   let code: string;
   const outputs = () => `--- A ---\n${a?.output()}\n--- B ---\n${b?.output()}\n--- nginx ---\n${nginx?.errors()}`;
@@ -161,7 +160,7 @@ describe.runIf(PG_URL && !noNginx)('two instances behind nginx on one PostgreSQL
     b = spawnServer(ports[1]!, env(tempDir()));
     expect(await b.ready).not.toContain('created an empty workspace');
     secret = (await api(b, 'GET', '/workspace')).postbackSecret;
-    ({ offerId, slug, code } = await offerWithMember('Serum'));
+    ({ slug, code } = await offerWithMember('Serum'));
   }, 120_000);
 
   afterAll(async () => {
@@ -226,7 +225,7 @@ describe.runIf(PG_URL && !noNginx)('two instances behind nginx on one PostgreSQL
     expect((await click(b.base, other.slug)).clickId).toBeTruthy();
     await api(a, 'POST', `/offers/${other.offerId}/pause`);
     const paused = Date.now();
-    let waited = 0;
+    let waited: number;
     for (;;) {
       const r = await click(b.base, other.slug);
       expect(r.status).toBe(302);
