@@ -6,7 +6,13 @@ import { defineConfig } from 'vitest/config';
 // minutes). `npm test` runs them all; `vitest run --project unit` one.
 const UNIT = ['src/**/*.test.ts', 'test/web/**/*.test.ts'];
 const BROWSER = ['test/browser/**/*.test.ts'];
-const SLOW = ['test/generate.test.ts', 'test/ledger-model.test.ts', 'test/code-checks.test.ts', 'test/readme.test.ts'];
+const SLOW = [
+  'test/generate.test.ts',
+  'test/ledger-model.test.ts',
+  'test/code-checks.test.ts',
+  'test/readme.test.ts',
+  'test/load-balanced.test.ts',
+];
 
 export default defineConfig({
   test: {

@@ -42,6 +42,11 @@ export interface Config {
   readonly connectionTimeoutMs: number;
   /** Open connections at most (MAX_CONNECTIONS); further ones are refused until some close. */
   readonly maxConnections: number;
+  /**
+   * For tests only (JOB_PERIOD_MS): every periodic job runs with this period instead of its own, so a test sees many
+   * periods in seconds; null = each job's own period.
+   */
+  readonly jobPeriodMs: number | null;
 }
 
 /**
@@ -148,6 +153,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     keepAliveTimeoutMs: int(env, 'KEEP_ALIVE_TIMEOUT_MS', 65_000, 1_000, 600_000),
     connectionTimeoutMs: int(env, 'CONNECTION_TIMEOUT_MS', 120_000, 1_000, 3_600_000),
     maxConnections: int(env, 'MAX_CONNECTIONS', 10_000, 1, 1_000_000),
+    jobPeriodMs: env.JOB_PERIOD_MS ? int(env, 'JOB_PERIOD_MS', 0, 100, 3_600_000) : null,
     ...overrides,
   };
   // Node refuses a headers timeout longer than the whole request's.
