@@ -146,6 +146,12 @@ export function BreakdownTable({
           add up to more than the total.
         </p>
       )}
+      {r.subIdsCapped && (
+        <p className="muted small report-note" data-testid="sub-ids-capped-note">
+          Some links carried more than 500 different sub-ids: the rows keep each link’s first 500, and its further
+          sub-ids are added up in the “(other)” row. Totals include them.
+        </p>
+      )}
       {!!r.unconverted && (
         <p className="muted small">
           {formatNumber(r.unconverted)} sale{r.unconverted === 1 ? '' : 's'} in other currencies are left out of the
