@@ -110,8 +110,7 @@ describe.each(DIALECTS)('reports by sub-id on %s', (kind) => {
     expect(other.conversions).toBe(1);
     expect(other.salesMinor).toBe(4000);
     const capped = [0, 1, 2].map((k) => r.get(sub(SUB_ID_CAP + k))!);
-    for (const m of MEASURES)
-      expect(other[m], m).toBe(capped.reduce((a, row) => a + Number(row[m] ?? 0), 0));
+    for (const m of MEASURES) expect(other[m], m).toBe(capped.reduce((a, row) => a + Number(row[m] ?? 0), 0));
     // The admitted value seen again, and its order, in its own row; the other link's s000 in s000's.
     expect(f.get(sub(1))).toMatchObject({ clicks: 2, conversions: 1, salesMinor: 10000 });
     expect(f.get(sub(0))?.clicks).toBe(2);
@@ -120,7 +119,7 @@ describe.each(DIALECTS)('reports by sub-id on %s', (kind) => {
   });
 
   it('filters by link and status alike, and answers a code filter from raw rows', async () => {
-    for (const extra of [{ linkId }, { status: 'pending' }]) {
+    for (const extra of [{ linkId }, { status: 'pending' }] as Record<string, string>[]) {
       const fast = await report('rollups', extra);
       const raw = await report('raw', extra);
       expect(measures(fast.totals), JSON.stringify(extra)).toEqual(measures(raw.totals));
@@ -143,7 +142,12 @@ describe.each(DIALECTS)('reports by sub-id on %s', (kind) => {
       lines: (
         await db.selectFrom('rollup_conversions_sub').selectAll().orderBy('link_id').orderBy('sub_id').execute()
       ).map((x) => Object.fromEntries(Object.entries(x).map(([k, v]) => [k, /^\d+$/.test(String(v)) ? Number(v) : v]))),
-      admitted: await db.selectFrom('rollup_sub_ids').select(['link_id', 'sub_id']).orderBy('link_id').orderBy('sub_id').execute(),
+      admitted: await db
+        .selectFrom('rollup_sub_ids')
+        .select(['link_id', 'sub_id'])
+        .orderBy('link_id')
+        .orderBy('sub_id')
+        .execute(),
     });
     const maintained = await rows();
     expect(maintained.admitted.filter((a) => a.link_id === linkId)).toHaveLength(SUB_ID_CAP);

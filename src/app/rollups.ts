@@ -42,7 +42,12 @@ async function recomputeConversionDay(
   const conversions = await repo.conversionsBetween(db, ws.id, start, end);
   const applied = await landedLines(db, ws.id, conversions, () => day, convert);
   await repo.replaceConversionDay(db, ws.id, day, mergeLines([...applied.values()].flatMap((a) => a.lines)), applied);
-  await repo.addConversionDeltas(db, ws.id, lineDeltas(subChanges([...applied.values()].map((after) => ({ before: null, after })))), 'sub-day');
+  await repo.addConversionDeltas(
+    db,
+    ws.id,
+    lineDeltas(subChanges([...applied.values()].map((after) => ({ before: null, after })))),
+    'sub-day',
+  );
 }
 
 /**

@@ -370,7 +370,7 @@ const NONE: Record<ReportGroupBy, string> = {
 };
 
 /** The label of the sub-id row past a link's cap. */
-export const SUB_ID_OTHER_LABEL = '(other)';
+const SUB_ID_OTHER_LABEL = '(other)';
 
 /** Labels the rows: a day as itself, a week as its ISO label, an id by its name (or itself), no key as "(no …)". */
 export function labelRows(group: ReportGroupBy, rows: LabeledRow[], names: ReadonlyMap<string, string>): void {

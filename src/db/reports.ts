@@ -216,7 +216,9 @@ export async function readSubIdSums(db: Db, s: ReportScope): Promise<Sums> {
   const lineRows = (
     await sql<RollupLineRow>`
     select sub_id as key, ${sums} from rollup_conversions_sub
-    where ${sql.join([...common, ...(q.status ? [sql`status = ${q.status}`] : [])], sql` and `)} group by sub_id`.execute(db)
+    where ${sql.join([...common, ...(q.status ? [sql`status = ${q.status}`] : [])], sql` and `)} group by sub_id`.execute(
+      db,
+    )
   ).rows;
   return rollupSums('sub_id', (await clickQuery).rows, lineRows);
 }

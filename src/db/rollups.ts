@@ -171,7 +171,14 @@ export async function conversionsByIds(
 function encodeLines(lines: readonly CreditLine[]): string {
   return JSON.stringify(
     lines.map((l) => {
-      const a: (string | number)[] = [l.offerId, l.memberId, l.linkId, l.codeId, l.status, ...LINE_MEASURES.map((m) => l[m])];
+      const a: (string | number)[] = [
+        l.offerId,
+        l.memberId,
+        l.linkId,
+        l.codeId,
+        l.status,
+        ...LINE_MEASURES.map((m) => l[m]),
+      ];
       if (l.subId) a.push(l.subId);
       return a;
     }),

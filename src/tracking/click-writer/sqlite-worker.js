@@ -65,8 +65,12 @@ for (const tier of TIERS) {
 // "(other)". One writer at a time on SQLite, so reading and admitting need no lock.
 const SUB_CAP = workerData.subIdCap;
 const SUB_OTHER = workerData.subIdOther;
-const isAdmitted = db.prepare('select 1 from rollup_sub_ids where workspace_id = ? and link_id = ? and sub_id = ?').pluck();
-const admittedCount = db.prepare('select admitted from rollup_sub_id_links where workspace_id = ? and link_id = ?').pluck();
+const isAdmitted = db
+  .prepare('select 1 from rollup_sub_ids where workspace_id = ? and link_id = ? and sub_id = ?')
+  .pluck();
+const admittedCount = db
+  .prepare('select admitted from rollup_sub_id_links where workspace_id = ? and link_id = ?')
+  .pluck();
 const admit = db.prepare('insert into rollup_sub_ids (workspace_id, link_id, sub_id) values (?, ?, ?)');
 const setCount = db.prepare(`insert into rollup_sub_id_links (workspace_id, link_id, admitted) values (?, ?, ?)
   on conflict (workspace_id, link_id) do update set admitted = excluded.admitted`);
