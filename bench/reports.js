@@ -2,7 +2,8 @@
 // members, 90 days), on SQLite and PostgreSQL, each from the rollups and — the baseline, in the same run — from the
 // raw rows (the same runReport with source=raw), so the speed-up is a ratio. Medians and p95 over repeated runs.
 // Usage: npm run bench:reports [-- --clicks 10000000 --conversions 500000 --members 2000 --days 90 --runs 20 --raw-runs 3
-//        --keep <dir> (reuse a generated SQLite data set there) --keep-pg <database> (the same on PostgreSQL) --skip-pg]
+//        --keep <dir> (reuse a generated SQLite data set there) --keep-pg <database> (the same on PostgreSQL) --skip-pg
+//        --only <text> (only the queries whose name contains it, e.g. "sub-id")]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +25,7 @@ const { values: args } = parseArgs({
     pg: { type: 'string', default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
     'skip-pg': { type: 'boolean', default: false },
     'skip-sqlite': { type: 'boolean', default: false },
+    only: { type: 'string' },
   },
 });
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -148,7 +150,10 @@ async function measure(label, storeOpts) {
     ['by day, one offer', { groupBy: 'day', from, to, offerId }],
     ['by code, 90 days', { groupBy: 'code', from, to }],
     ["one member's own numbers by day", { groupBy: 'day', from, to, memberId }],
-  ];
+    ['by sub-id, 90 days', { groupBy: 'sub_id', from, to }],
+    ['by sub-id, 30 days', { groupBy: 'sub_id', from: addDays(to, -29), to }],
+    ["by sub-id, one member's", { groupBy: 'sub_id', from, to, memberId }],
+  ].filter(([name]) => !args.only || name.includes(args.only));
   const rows = [];
   for (const [name, q] of queries) {
     const fast = await timeIt(() => runReport(ctx, workspace, { ...q, source: 'rollups' }), Number(args.runs));

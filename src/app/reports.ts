@@ -3,6 +3,7 @@
 // (any zone, sub-ids, and the baseline the rollups are measured against). Both produce click sums and credit-line
 // sums per group key (db/reports.ts reads them); one combine step (core/report-rows.ts) turns them into report rows,
 // so the two can only differ in their inputs. Here: the query checked and planned, the source chosen, the reads made.
+import { SUB_ID_OTHER } from '../core/click-rollups.js';
 import type { ReportGroupBy } from '../core/report-metrics.js';
 import {
   countsCredits,
@@ -43,7 +44,7 @@ export interface ReportQuery extends ReportFilters {
   sort?: (typeof REPORT_SORTS)[number];
   order?: 'asc' | 'desc';
   limit?: number;
-  /** auto: rollups when they answer the question (the workspace's zone, no sub-id), else raw rows. */
+  /** auto: rollups when they answer the question (the workspace's zone; by sub-id, no code filter), else raw rows. */
   source?: 'auto' | 'rollups' | 'raw';
 }
 
@@ -60,6 +61,11 @@ export interface Report {
   totals: ReportTotals;
   /** Credit lines whose money could not be put in the workspace currency for want of an exchange rate. */
   unconverted: number;
+  /**
+   * By sub-id: some link had more distinct sub-ids than the rollups keep per link (core/click-rollups SUB_ID_CAP), and
+   * its further values are summed in the "(other)" row (key SUB_ID_OTHER). Never from raw rows.
+   */
+  subIdsCapped: boolean;
 }
 
 /** A report's local days, both inclusive, in a zone: checked once for every report that takes from/to/tz. */
@@ -104,14 +110,17 @@ export async function runReport(ctx: AppContext, ws: Workspace, query: ReportQue
   }
   const scope: ReportScope = { workspaceId: ws.id, from, to, tz: zone, q: query, code };
 
+  // By sub-id the rollups have no code: a report filtered by a code reads raw rows.
   const rollupsAnswer =
-    groupBy !== 'sub_id' && ws.rollup_timezone !== null && canonicalZone(ws.rollup_timezone) === zone;
+    (groupBy !== 'sub_id' || !query.codeId) &&
+    ws.rollup_timezone !== null &&
+    canonicalZone(ws.rollup_timezone) === zone;
   if (query.source === 'rollups' && !rollupsAnswer) {
     return fail('validation_failed', 'Rollups cannot answer this report.', [
       {
         path: 'source',
         code: 'rollups_unavailable',
-        message: `Rollups are kept per day in ${ws.rollup_timezone ?? 'no zone yet'} and not per sub-id.`,
+        message: `Rollups are kept per day in ${ws.rollup_timezone ?? 'no zone yet'}, and by sub-id without the code.`,
       },
     ]);
   }
@@ -123,7 +132,9 @@ export async function runReport(ctx: AppContext, ws: Workspace, query: ReportQue
   codes?.catch(() => {}); // awaited below; a rejection before then is not unhandled
   const grouped: Sums =
     source === 'rollups'
-      ? await reads.readRollupSums(ctx.store.db, scope, groupBy)
+      ? groupBy === 'sub_id'
+        ? await reads.readSubIdSums(ctx.store.db, scope)
+        : await reads.readRollupSums(ctx.store.db, scope, groupBy)
       : await loadRaw(ctx, ws, scope).then(({ clickRows, lines }) => rawSums(groupBy, clickRows, lines));
   const total = overall(grouped);
   const keys = groupKeys(scope, groupBy, grouped, codes ? await codes : []);
@@ -141,6 +152,7 @@ export async function runReport(ctx: AppContext, ws: Workspace, query: ReportQue
     conversionsCount: countsCredits(groupBy, query) ? 'credits' : 'orders',
     rows: query.limit ? rows.slice(0, query.limit) : rows,
     totals,
+    subIdsCapped: groupBy === 'sub_id' && keys.includes(SUB_ID_OTHER),
     unconverted: unconvertedOf(total),
   });
 }
@@ -168,7 +180,7 @@ async function loadRaw(
   const end = bucketStart(addDays(s.to, 1), s.tz);
   const convert = await workspaceCurrency(db, ws.id, ws.currency);
   const conversions = await rollups.conversionsBetween(db, ws.id, start, end);
-  const subIds = await reads.clickSubIds(
+  const subIds = await rollups.clickSubIds(
     db,
     conversions.map((c) => c.clickId).filter((id): id is string => !!id),
   );

@@ -39,10 +39,60 @@ async function recomputeConversionDay(
 ): Promise<void> {
   const start = bucketStart(day, ws.zone);
   const end = bucketStart(addDays(day, 1), ws.zone);
-  const applied = new Map<string, DayLines>();
-  for (const c of await repo.conversionsBetween(db, ws.id, start, end))
-    applied.set(c.id, { day, lines: mergeLines(creditLines(c, c.commissions, convert)) });
+  const conversions = await repo.conversionsBetween(db, ws.id, start, end);
+  const applied = await landedLines(db, ws.id, conversions, () => day, convert);
   await repo.replaceConversionDay(db, ws.id, day, mergeLines([...applied.values()].flatMap((a) => a.lines)), applied);
+  await repo.addConversionDeltas(
+    db,
+    ws.id,
+    lineDeltas(subChanges([...applied.values()].map((after) => ({ before: null, after })))),
+    'sub-day',
+  );
+}
+
+/**
+ * Each conversion's merged credit lines on its day, each line with the sub-id row it lands in (db/rollups landSubIds):
+ * a line with a link takes its click's sub1, as a raw-row report keys it (core/report-rows rawLines).
+ */
+async function landedLines(
+  db: Db,
+  workspaceId: string,
+  conversions: readonly repo.ConversionForReport[],
+  dayOf: (c: repo.ConversionForReport) => string,
+  convert: ToWorkspaceCurrency,
+): Promise<Map<string, DayLines>> {
+  const subs = await repo.clickSubIds(
+    db,
+    conversions.map((c) => c.clickId).filter((id): id is string => !!id),
+  );
+  const lines = new Map(conversions.map((c) => [c.id, mergeLines(creditLines(c, c.commissions, convert))]));
+  const subOf = (c: repo.ConversionForReport, l: { linkId: string }) =>
+    l.linkId && c.clickId ? (subs.get(c.clickId) ?? '') : '';
+  const landed = await repo.landSubIds(
+    db,
+    workspaceId,
+    conversions.flatMap((c) => lines.get(c.id)!.map((l) => ({ linkId: l.linkId, subId: subOf(c, l) }))),
+  );
+  const out = new Map<string, DayLines>();
+  for (const c of conversions) {
+    out.set(c.id, {
+      day: dayOf(c),
+      lines: lines.get(c.id)!.map((l) => {
+        const sub = subOf(c, l);
+        return sub ? { ...l, subId: landed.get(repo.subIdKey(l.linkId, sub))! } : l;
+      }),
+    });
+  }
+  return out;
+}
+
+/** Changes of lines per landed sub-id, for the 'sub-day' tier (which keys by the sub-id where the others have the code). */
+function subChanges(
+  changes: readonly { before: DayLines | null; after: DayLines | null }[],
+): { before: DayLines | null; after: DayLines | null }[] {
+  const bySub = (x: DayLines | null) =>
+    x && { day: x.day, lines: x.lines.map((l) => ({ ...l, codeId: l.subId ?? '' })) };
+  return changes.map((c) => ({ before: bySub(c.before), after: bySub(c.after) }));
 }
 
 /** Brings the rollups up to date for these conversions of one workspace: their previous lines out, their current ones in. */
@@ -54,12 +104,17 @@ async function applyConversions(
 ): Promise<void> {
   const before = await repo.appliedLines(db, ws.id, conversionIds);
   const convert = await workspaceCurrency(db, ws.id, ws.currency);
-  const after = new Map<string, DayLines>();
-  for (const c of await repo.conversionsByIds(db, ws.id, conversionIds)) {
-    after.set(c.id, { day: dayKey(c.occurredAt, zone), lines: mergeLines(creditLines(c, c.commissions, convert)) });
-  }
+  const after = await landedLines(
+    db,
+    ws.id,
+    await repo.conversionsByIds(db, ws.id, conversionIds),
+    (c) => dayKey(c.occurredAt, zone),
+    convert,
+  );
   const changes = conversionIds.map((id) => ({ before: before.get(id) ?? null, after: after.get(id) ?? null }));
   await repo.addConversionDeltas(db, ws.id, lineDeltas(changes), 'day');
+  // And per day, link and the sub-id row each line landed in (before: where it landed then, kept in rollup_applied).
+  await repo.addConversionDeltas(db, ws.id, lineDeltas(subChanges(changes)), 'sub-day');
   // The same change in the conversion's week and month (lineDeltas keys by whatever period it is given).
   const inPeriod = (x: DayLines | null, i: 0 | 1) => x && { day: periodsOfDay(x.day)[i], lines: x.lines };
   const periodChanges = changes.flatMap((c) =>
@@ -169,6 +224,7 @@ export async function rebuildRollups(
       for (let d = zone.keyOf(span.fromMs), last = zone.keyOf(span.toMs); d <= last; d = addDays(d, 1)) days.push(d);
     }
     const convert = await workspaceCurrency(tx, ws.id, ws.currency);
+    await repo.rebuildSubIdAdmissions(tx, ws.id);
     for (const [i, day] of days.entries()) {
       const start = bucketStart(day, ws.timezone);
       const end = bucketStart(addDays(day, 1), ws.timezone);

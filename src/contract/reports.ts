@@ -59,6 +59,10 @@ export const ReportSchema = Type.Object({
   rows: Type.Array(ReportRowSchema),
   totals: Type.Object({ key: Type.String(), ...Metrics }),
   unconverted: Type.Integer({ description: 'Credit lines left out of money totals for want of an exchange rate' }),
+  subIdsCapped: Type.Boolean({
+    description:
+      'By sub-id from the rollups: a link had more distinct sub-ids than are kept per link (500), and its further values are summed in the row labelled "(other)" (key "\\u001f(other)"). False otherwise.',
+  }),
 });
 /** The report as answered; `groupBy` is always one of the groups asked for (the schema documents a string). */
 export type Report = Omit<Static<typeof ReportSchema>, 'groupBy'> & { groupBy: ReportGroup };

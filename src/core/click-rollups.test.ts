@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { CLICK_MEASURES, CLICK_TIERS, clickTierColumns, sourceTier } from './click-rollups.js';
+import {
+  admitSubIds,
+  CLICK_MEASURES,
+  CLICK_TIERS,
+  clickTierColumns,
+  sourceTier,
+  SUB_ID_CAP,
+  SUB_ID_OTHER,
+} from './click-rollups.js';
 
 describe('the click rollup tiers', () => {
   it('start from the clicks with the per-link day, then sum tiers listed before them', () => {
@@ -47,5 +55,18 @@ describe('the click rollup tiers', () => {
       'member_id',
       ...CLICK_MEASURES,
     ]);
+  });
+});
+
+describe('admitSubIds', () => {
+  it('admits new values in sorted order up to the room left, never "" or the "(other)" key', () => {
+    expect(admitSubIds(['b', 'a', 'c', 'a', '', SUB_ID_OTHER], 2)).toEqual(['a', 'b']);
+    expect(admitSubIds(['b', 'a'], 5)).toEqual(['a', 'b']);
+    expect(admitSubIds(['a'], 0)).toEqual([]);
+    expect(admitSubIds(['a'], -3)).toEqual([]);
+  });
+  it('keeps a cap a link is documented with', () => {
+    expect(SUB_ID_CAP).toBe(500);
+    expect(SUB_ID_OTHER.length).toBeGreaterThan(0);
   });
 });

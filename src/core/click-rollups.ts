@@ -46,3 +46,27 @@ export function clickTierColumns(tier: ClickTier): string[] {
 export function sourceTier(tier: ClickTier): ClickTier {
   return CLICK_TIERS.find((t) => t.table === tier.from) ?? CLICK_TIERS[0]!;
 }
+
+/**
+ * Sub-id rollups (ADR 0006, "Sub-ids"): clicks and credit lines per day, link and sub-id (sub1). Sub-ids are free
+ * text, so each link admits at most SUB_ID_CAP distinct values; a value first seen once its link has that many is
+ * counted under SUB_ID_OTHER, for good (a value's row is decided once, when first seen, and never changes until a
+ * rebuild decides again). No sub-id ('') is always its own row and takes no place under the cap.
+ */
+export const SUB_ID_CAP = 500;
+
+/**
+ * The sub-id row that holds a capped link's further values. Its key starts with a control character (U+001F), which no
+ * sub-id a marketer tags a link with contains; a click that carried exactly this text is counted there too (it is
+ * never admitted), so raw rows and rollups still agree on its row.
+ */
+export const SUB_ID_OTHER = '\u001f(other)';
+
+/**
+ * The rows a link's new sub-ids land in: `admitted` values already have theirs; of the others (sorted, so every writer
+ * decides alike), the first `room` are admitted, the rest go to SUB_ID_OTHER. Returns the values admitted now.
+ */
+export function admitSubIds(candidates: readonly string[], room: number): string[] {
+  const fresh = [...new Set(candidates)].filter((v) => v !== '' && v !== SUB_ID_OTHER).sort();
+  return fresh.slice(0, Math.max(0, room));
+}

@@ -45,6 +45,11 @@ export interface CreditLine {
   codeId: string;
   /** The credited member's commission status, or 'none' (generic credit, unattributed, or no commission yet). */
   status: string;
+  /**
+   * The sub-id row the line landed in (rollup_conversions_sub: its click's sub1, or core/click-rollups SUB_ID_OTHER
+   * past its link's cap); set on lines the rollups applied, absent ('') without a link or a click sub-id.
+   */
+  subId?: string;
   orders: number;
   credits: number;
   unattributed: number;

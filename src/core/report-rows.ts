@@ -13,6 +13,7 @@ import {
 import { reportRow, type ReportAggregate, type ReportGroupBy, type ReportRow } from './report-metrics.js';
 import { bucketRange, isoWeekLabel, LocalDays, weekOfDay } from './time-buckets.js';
 import type { CommissionStatus } from './commission.js';
+import { SUB_ID_OTHER } from './click-rollups.js';
 
 export const REPORT_SORTS = [
   'key',
@@ -368,6 +369,9 @@ const NONE: Record<ReportGroupBy, string> = {
   week: '',
 };
 
+/** The label of the sub-id row past a link's cap. */
+const SUB_ID_OTHER_LABEL = '(other)';
+
 /** Labels the rows: a day as itself, a week as its ISO label, an id by its name (or itself), no key as "(no …)". */
 export function labelRows(group: ReportGroupBy, rows: LabeledRow[], names: ReadonlyMap<string, string>): void {
   for (const r of rows) {
@@ -377,7 +381,9 @@ export function labelRows(group: ReportGroupBy, rows: LabeledRow[], names: Reado
         : group === 'week'
           ? isoWeekLabel(r.key)
           : group === 'sub_id'
-            ? r.key || NONE.sub_id
+            ? r.key === SUB_ID_OTHER
+              ? SUB_ID_OTHER_LABEL
+              : r.key || NONE.sub_id
             : !r.key
               ? NONE[group]
               : (names.get(r.key) ?? r.key);

@@ -194,6 +194,36 @@ export async function readRollupSums(db: Db, s: ReportScope, group: ReportGroup)
 }
 
 /**
+ * A report by sub-id from the sub-id rollups (ADR 0006, "Sub-ids"): the day rows of the range, per landed sub-id (a
+ * capped link's further values are one SUB_ID_OTHER key). Filters: offer, member, link, status (not a code: those lines
+ * have no code here; app/reports.ts reads raw rows for that).
+ */
+export async function readSubIdSums(db: Db, s: ReportScope): Promise<Sums> {
+  const { q, workspaceId } = s;
+  const common = [
+    sql`workspace_id = ${workspaceId}`,
+    sql`day >= ${s.from}`,
+    sql`day <= ${s.to}`,
+    ...(q.offerId ? [sql`offer_id = ${q.offerId}`] : []),
+    ...(q.memberId ? [sql`member_id = ${q.memberId}`] : []),
+    ...(q.linkId ? [sql`link_id = ${q.linkId}`] : []),
+  ];
+  const clickQuery = sql<{ key: string; clicks: number; unique_clicks: number }>`
+    select sub_id as key, sum(clicks) as clicks, sum(unique_clicks) as unique_clicks from rollup_clicks_sub
+    where ${sql.join(common, sql` and `)} group by sub_id`.execute(db);
+  clickQuery.catch(() => {}); // awaited below; a rejection before then is not unhandled
+  const sums = sql.join(LINE_MEASURES.map((m) => sql`sum(${sql.ref(LINE_COLUMN[m])}) as ${sql.ref(m)}`));
+  const lineRows = (
+    await sql<RollupLineRow>`
+    select sub_id as key, ${sums} from rollup_conversions_sub
+    where ${sql.join([...common, ...(q.status ? [sql`status = ${q.status}`] : [])], sql` and `)} group by sub_id`.execute(
+      db,
+    )
+  ).rows;
+  return rollupSums('sub_id', (await clickQuery).rows, lineRows);
+}
+
+/**
  * The raw clicks of a report (tracked, not bots), counted by the database per local day — each day's [start, end)
  * in the report's zone — and per offer, link, member and sub-id.
  */
@@ -225,20 +255,6 @@ export async function readRawClicks(db: Db, s: ReportScope): Promise<RawClickRow
     }
   }
   return clickRows;
-}
-
-/** The sub-id (sub1) of each of these clicks that has one. */
-export async function clickSubIds(db: Db, clickIds: string[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < clickIds.length; i += 1_000) {
-    const rows = await db
-      .selectFrom('clicks')
-      .select(['id', 'sub1'])
-      .where('id', 'in', clickIds.slice(i, i + 1_000))
-      .execute();
-    for (const r of rows) if (r.sub1) out.set(r.id, r.sub1);
-  }
-  return out;
 }
 
 /** The promo codes a report by code may list (those of the offer, member and code filtered on), with their member's reach. */

@@ -1,6 +1,15 @@
 // Rollup tables (ADR 0006): reads and writes only; what goes in them is decided in app/rollups.ts and core/report-facts.ts.
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
-import { CLICK_MEASURES, CLICK_TIERS, clickTierColumns, sourceTier, type ClickTier } from '../core/click-rollups.js';
+import {
+  admitSubIds,
+  CLICK_MEASURES,
+  CLICK_TIERS,
+  clickTierColumns,
+  sourceTier,
+  SUB_ID_CAP,
+  SUB_ID_OTHER,
+  type ClickTier,
+} from '../core/click-rollups.js';
 import {
   LINE_MEASURES,
   type CreditLine,
@@ -157,11 +166,22 @@ export async function conversionsByIds(
   return out;
 }
 
-// rollup_applied.lines: one array per line, the dimensions then the measures in LINE_MEASURES order. Compact, since
-// there is a row per conversion.
+// rollup_applied.lines: one array per line, the dimensions then the measures in LINE_MEASURES order, then the sub-id
+// row the line landed in when it has one (rollup_conversions_sub). Compact, since there is a row per conversion.
 function encodeLines(lines: readonly CreditLine[]): string {
   return JSON.stringify(
-    lines.map((l) => [l.offerId, l.memberId, l.linkId, l.codeId, l.status, ...LINE_MEASURES.map((m) => l[m])]),
+    lines.map((l) => {
+      const a: (string | number)[] = [
+        l.offerId,
+        l.memberId,
+        l.linkId,
+        l.codeId,
+        l.status,
+        ...LINE_MEASURES.map((m) => l[m]),
+      ];
+      if (l.subId) a.push(l.subId);
+      return a;
+    }),
   );
 }
 
@@ -171,8 +191,146 @@ function decodeLines(text: string): CreditLine[] {
     LINE_MEASURES.forEach((m, i) => {
       line[m] = a[5 + i] as number;
     });
+    const sub = a[5 + LINE_MEASURES.length];
+    if (typeof sub === 'string') line.subId = sub;
     return line;
   });
+}
+
+/** The sub-id (sub1) of each of these clicks that has one. */
+export async function clickSubIds(db: Db, clickIds: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const chunk of chunks(clickIds, 1_000)) {
+    const rows = await db.selectFrom('clicks').select(['id', 'sub1']).where('id', 'in', chunk).execute();
+    for (const r of rows) if (r.sub1) out.set(r.id, r.sub1);
+  }
+  return out;
+}
+
+/** A link's sub-id in a map of landed rows (landSubIds). */
+export const subIdKey = (linkId: string, subId: string): string => `${linkId}\u0000${subId}`;
+
+/**
+ * The sub-id row each (link, sub-id) pair lands in (core/click-rollups.ts): the value itself once the link admitted
+ * it, else SUB_ID_OTHER; new values are admitted here while the link has room. An admitted value and a full link never
+ * change, so both are read first without a lock; only a link with a new value and room is locked (its
+ * rollup_sub_id_links row, upserted: PostgreSQL waits for another writer's admission to commit and returns its count),
+ * its admitted values read again, and the new ones admitted in sorted order. Links are locked in sorted order, so two
+ * writers cannot wait on each other. Returns the landed row per subIdKey(link, value), for non-empty values.
+ */
+export async function landSubIds(
+  db: Db,
+  workspaceId: string,
+  pairs: readonly { linkId: string; subId: string }[],
+): Promise<Map<string, string>> {
+  const byLink = new Map<string, Set<string>>();
+  for (const p of pairs) {
+    if (!p.subId || !p.linkId) continue;
+    let set = byLink.get(p.linkId);
+    if (!set) byLink.set(p.linkId, (set = new Set()));
+    set.add(p.subId);
+  }
+  const landed = new Map<string, string>();
+  if (!byLink.size) return landed;
+  const links = [...byLink.keys()].sort();
+  const admitted = new Set<string>();
+  const counts = new Map<string, number>();
+  for (const chunk of chunks(links, 500)) {
+    const subs = [...new Set(chunk.flatMap((l) => [...byLink.get(l)!]))];
+    for (const subChunk of chunks(subs, 500)) {
+      const rows = await db
+        .selectFrom('rollup_sub_ids')
+        .select(['link_id', 'sub_id'])
+        .where('workspace_id', '=', workspaceId)
+        .where('link_id', 'in', chunk)
+        .where('sub_id', 'in', subChunk)
+        .execute();
+      for (const r of rows) admitted.add(subIdKey(r.link_id, r.sub_id));
+    }
+    const rows = await db
+      .selectFrom('rollup_sub_id_links')
+      .select(['link_id', 'admitted'])
+      .where('workspace_id', '=', workspaceId)
+      .where('link_id', 'in', chunk)
+      .execute();
+    for (const r of rows) counts.set(r.link_id, Number(r.admitted));
+  }
+  for (const link of links) {
+    const values = [...byLink.get(link)!];
+    let fresh = values.filter((v) => v !== SUB_ID_OTHER && !admitted.has(subIdKey(link, v)));
+    if (fresh.length && (counts.get(link) ?? 0) < SUB_ID_CAP) {
+      const locked = await db
+        .insertInto('rollup_sub_id_links')
+        .values({ workspace_id: workspaceId, link_id: link, admitted: 0 })
+        .onConflict((oc) =>
+          oc.columns(['workspace_id', 'link_id']).doUpdateSet({ admitted: sql`rollup_sub_id_links.admitted` }),
+        )
+        .returning('admitted')
+        .executeTakeFirstOrThrow();
+      for (const subChunk of chunks(fresh, 500)) {
+        const rows = await db
+          .selectFrom('rollup_sub_ids')
+          .select('sub_id')
+          .where('workspace_id', '=', workspaceId)
+          .where('link_id', '=', link)
+          .where('sub_id', 'in', subChunk)
+          .execute();
+        for (const r of rows) admitted.add(subIdKey(link, r.sub_id));
+      }
+      fresh = fresh.filter((v) => !admitted.has(subIdKey(link, v)));
+      const admit = admitSubIds(fresh, SUB_ID_CAP - Number(locked.admitted));
+      if (admit.length) {
+        for (const subChunk of chunks(admit, 500))
+          await db
+            .insertInto('rollup_sub_ids')
+            .values(subChunk.map((v) => ({ workspace_id: workspaceId, link_id: link, sub_id: v })))
+            .execute();
+        await db
+          .updateTable('rollup_sub_id_links')
+          .set({ admitted: Number(locked.admitted) + admit.length })
+          .where('workspace_id', '=', workspaceId)
+          .where('link_id', '=', link)
+          .execute();
+        for (const v of admit) admitted.add(subIdKey(link, v));
+      }
+    }
+    for (const v of values) landed.set(subIdKey(link, v), admitted.has(subIdKey(link, v)) ? v : SUB_ID_OTHER);
+  }
+  return landed;
+}
+
+/**
+ * A rebuild's admissions, decided again from the raw clicks: per link, its values in the order of their first tracked,
+ * non-bot click (then by value), the first SUB_ID_CAP admitted. The caller has cleared the workspace's admissions.
+ */
+export async function rebuildSubIdAdmissions(db: Db, workspaceId: string): Promise<void> {
+  const rows = await db
+    .selectFrom('clicks')
+    .select((eb) => ['link_id', 'sub1', eb.fn.min('created_at').as('first')])
+    .where('workspace_id', '=', workspaceId)
+    .where('tracked', '=', 1)
+    .where('is_bot', '=', 0)
+    .where('sub1', 'is not', null)
+    .where('sub1', '<>', '')
+    .groupBy(['link_id', 'sub1'])
+    .execute();
+  const byLink = new Map<string, { sub: string; first: number }[]>();
+  for (const r of rows) {
+    if (r.sub1 === SUB_ID_OTHER) continue;
+    const list = byLink.get(r.link_id) ?? [];
+    list.push({ sub: r.sub1!, first: Number(r.first) });
+    byLink.set(r.link_id, list);
+  }
+  const admitted: { workspace_id: string; link_id: string; sub_id: string }[] = [];
+  const counts: { workspace_id: string; link_id: string; admitted: number }[] = [];
+  for (const [link, list] of byLink) {
+    list.sort((a, b) => a.first - b.first || (a.sub < b.sub ? -1 : a.sub > b.sub ? 1 : 0));
+    const kept = list.slice(0, SUB_ID_CAP);
+    for (const v of kept) admitted.push({ workspace_id: workspaceId, link_id: link, sub_id: v.sub });
+    counts.push({ workspace_id: workspaceId, link_id: link, admitted: kept.length });
+  }
+  for (const chunk of chunks(admitted, 500)) await db.insertInto('rollup_sub_ids').values(chunk).execute();
+  for (const chunk of chunks(counts, 500)) await db.insertInto('rollup_sub_id_links').values(chunk).execute();
 }
 
 /** What the rollups currently hold of each of these conversions. */
@@ -252,10 +410,13 @@ function rollupRow(workspaceId: string, day: string, l: CreditLine): RollupConve
  * link and status; per day without member, link and code. Each keeps the credit lines of its grain, summed over the dimensions
  * it drops.
  */
-export type ConversionTier = 'day' | 'period' | 'member-period' | 'code-period' | 'offer-day';
+export type ConversionTier = 'day' | 'period' | 'member-period' | 'code-period' | 'offer-day' | 'sub-day';
 const ALL_DIMS = ['offer_id', 'member_id', 'link_id', 'code_id', 'status'] as const;
 type Dim = (typeof ALL_DIMS)[number];
-const TIERS: Record<ConversionTier, { table: string; time: 'day' | 'period'; dims: readonly Dim[] }> = {
+const TIERS: Record<
+  ConversionTier,
+  { table: string; time: 'day' | 'period'; dims: readonly Dim[]; subInCode?: boolean }
+> = {
   day: { table: 'rollup_conversions', time: 'day', dims: ALL_DIMS },
   period: { table: 'rollup_conversions_period', time: 'period', dims: ALL_DIMS },
   'member-period': { table: 'rollup_conversions_member_period', time: 'period', dims: ['offer_id', 'member_id'] },
@@ -265,6 +426,13 @@ const TIERS: Record<ConversionTier, { table: string; time: 'day' | 'period'; dim
     dims: ['offer_id', 'member_id', 'code_id'],
   },
   'offer-day': { table: 'rollup_conversions_offer_day', time: 'day', dims: ['offer_id', 'status'] },
+  // Per landed sub-id instead of code: its deltas carry the sub-id in codeId (app/rollups.ts), written to sub_id.
+  'sub-day': {
+    table: 'rollup_conversions_sub',
+    time: 'day',
+    dims: ['offer_id', 'member_id', 'link_id', 'code_id', 'status'],
+    subInCode: true,
+  },
 };
 
 /**
@@ -280,13 +448,16 @@ export async function addConversionDeltas(
   tier: ConversionTier = 'day',
 ): Promise<void> {
   // The tables differ in their time key and dimensions; Kysely cannot type a table chosen at run time.
-  const { time: timeKey, dims } = TIERS[tier];
+  const { time: timeKey, subInCode } = TIERS[tier];
+  // The sub-id tier's dimension is sub_id where the others have code_id (the deltas carry it in codeId).
+  const dims = (subInCode ? TIERS[tier].dims.map((d) => (d === 'code_id' ? 'sub_id' : d)) : TIERS[tier].dims) as Dim[];
   const table = TIERS[tier].table as 'rollup_conversions';
   const time = timeKey as 'day';
   const emptied: Record<string, string>[] = [];
   for (const chunk of chunks(deltas, 400)) {
     const values = chunk.map((d) => {
       const full = rollupRow(workspaceId, d.day, d) as unknown as Record<string, unknown>;
+      full.sub_id = d.codeId;
       const row: Record<string, unknown> = { workspace_id: workspaceId, [time]: d.day };
       for (const k of [...dims, ...ROLLUP_MEASURES]) row[k] = full[k];
       return row as unknown as RollupConversionsTable;
@@ -296,14 +467,14 @@ export async function addConversionDeltas(
       .values(values)
       .onConflict((oc) =>
         oc
-          .columns(['workspace_id', time, ...(dims as Dim[])])
+          .columns(['workspace_id', time, ...dims])
           .doUpdateSet(
             Object.fromEntries(
               ROLLUP_MEASURES.map((m) => [m, sql`${sql.table(table)}.${sql.ref(m)} + excluded.${sql.ref(m)}`]),
             ),
           ),
       )
-      .returning([time, ...(dims as Dim[]), 'credits'])
+      .returning([time, ...dims, 'credits'])
       .execute();
     for (const r of rows) if (Number(r.credits) === 0) emptied.push(r as unknown as Record<string, string>);
   }
@@ -406,6 +577,8 @@ const COARSE_TABLES = [
   'rollup_conversions_offer_day',
 ] as const;
 
+const SUB_ID_TABLES = ['rollup_sub_id_links', 'rollup_sub_ids', 'rollup_clicks_sub', 'rollup_conversions_sub'] as const;
+
 function chunks<T>(xs: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
@@ -454,6 +627,20 @@ export async function rebuildClickDay(
     from clicks
     where workspace_id = ${workspaceId} and created_at >= ${startMs} and created_at < ${endMs} and tracked = 1 and is_bot = 0
     group by ${sql.join(key)}`.execute(db);
+  // And per landed sub-id (rebuildSubIdAdmissions has decided the admissions).
+  await db.deleteFrom('rollup_clicks_sub').where('workspace_id', '=', workspaceId).where('day', '=', day).execute();
+  await sql`
+    insert into rollup_clicks_sub (workspace_id, day, link_id, sub_id, offer_id, member_id, clicks, unique_clicks)
+    select ${workspaceId}, ${day}, link_id, sub_id, coalesce(min(offer_id), ''), coalesce(min(member_id), ''), count(*), sum(is_unique)
+    from (
+      select c.link_id, c.offer_id, c.member_id, c.is_unique,
+        case when coalesce(c.sub1, '') = '' then '' when a.sub_id is not null then a.sub_id else ${SUB_ID_OTHER} end as sub_id
+      from clicks c
+      left join rollup_sub_ids a on a.workspace_id = c.workspace_id and a.link_id = c.link_id and a.sub_id = c.sub1
+      where c.workspace_id = ${workspaceId} and c.created_at >= ${startMs} and c.created_at < ${endMs}
+        and c.tracked = 1 and c.is_bot = 0
+    ) landed
+    group by link_id, sub_id`.execute(db);
 }
 
 /** The first and last local days of a workspace's rollups (its offer days: a row there for every day with any). */
@@ -495,6 +682,7 @@ export async function clearWorkspaceRollups(db: Db, workspaceId: string): Promis
   await db.deleteFrom('rollup_conversions').where('workspace_id', '=', workspaceId).execute();
   await db.deleteFrom('rollup_applied').where('workspace_id', '=', workspaceId).execute();
   for (const table of COARSE_TABLES) await db.deleteFrom(table).where('workspace_id', '=', workspaceId).execute();
+  for (const table of SUB_ID_TABLES) await db.deleteFrom(table).where('workspace_id', '=', workspaceId).execute();
   await db.deleteFrom('rollup_dirty').where('workspace_id', '=', workspaceId).execute();
 }
 

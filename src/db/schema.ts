@@ -395,6 +395,23 @@ export type RollupConversionsOfferDayTable = Omit<RollupConversionsTable, 'membe
 /** The period sums of conversions without link and status (migration 0018), for reports by code. */
 export type RollupConversionsCodePeriodTable = Omit<RollupConversionsPeriodTable, 'link_id' | 'status'>;
 
+/** Sub-id rollups (migration 0029): per link, how many sub-ids it admitted (core/click-rollups SUB_ID_CAP). */
+export interface RollupSubIdLinksTable {
+  workspace_id: string;
+  link_id: string;
+  admitted: number;
+}
+/** A sub-id a link admitted: it has rows of its own; the link's other values land in SUB_ID_OTHER. */
+export interface RollupSubIdsTable {
+  workspace_id: string;
+  link_id: string;
+  sub_id: string;
+}
+/** Clicks per local day, link and landed sub-id ('' none, SUB_ID_OTHER past the cap). */
+export type RollupClicksSubTable = RollupClicksTable & { sub_id: string };
+/** Credit lines per local day, offer, member, link, landed sub-id and status (no code). */
+export type RollupConversionsSubTable = Omit<RollupConversionsTable, 'code_id'> & { sub_id: string };
+
 /** A conversion whose rollup contribution is stale (insert-only; written by triggers, consumed by the rollup job). */
 export interface RollupDirtyTable {
   id: Generated<number>;
@@ -583,6 +600,10 @@ export interface Database {
   rollup_clicks_offer_day: RollupClicksOfferDayTable;
   rollup_conversions_offer_day: RollupConversionsOfferDayTable;
   rollup_conversions_code_period: RollupConversionsCodePeriodTable;
+  rollup_sub_id_links: RollupSubIdLinksTable;
+  rollup_sub_ids: RollupSubIdsTable;
+  rollup_clicks_sub: RollupClicksSubTable;
+  rollup_conversions_sub: RollupConversionsSubTable;
   users: UserTable;
   user_sessions: UserSessionTable;
   member_sessions: MemberSessionTable;

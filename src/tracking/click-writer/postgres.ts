@@ -1,8 +1,9 @@
 // The PostgreSQL click writer: one statement per batch on the pool, the clicks and every rollup tier together.
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { CLICK_MEASURES, CLICK_TIERS, clickTierColumns, sourceTier, type ClickTier } from '../../core/click-rollups.js';
 import type { Store } from '../../db/dialect/index.js';
-import { clickTierSums, lockRollup, rollupZones } from '../../db/rollups.js';
+import type { Database } from '../../db/schema.js';
+import { clickTierSums, landSubIds, lockRollup, rollupZones, subIdKey } from '../../db/rollups.js';
 import { COLUMNS, rollupDays, type ClickRow, type ClickWriter } from './batch.js';
 
 /** PostgreSQL column types, for the array parameters of the batch insert. */
@@ -47,11 +48,12 @@ export function postgresClickWriter(store: Store): ClickWriter {
           ...COLUMNS.map((c) => sql`${rows.map((r) => r[c])}::${sql.raw(PG_TYPES[c])}[]`),
           sql`${days}::text[]`,
         ];
-        await sql`
+        const { rows: counted } = await sql<SubIdClicks>`
           with input as (select * from unnest(${sql.join(arrays)}) as t(${aliases})),
           inserted as (insert into clicks (${columns}) select ${columns} from input on conflict (id) do nothing returning id),
           ${tiers.common}
-          ${tiers.last}`.execute(tx);
+          ${tiers.bySubId}`.execute(tx);
+        await addSubIdClicks(tx, counted);
       });
     },
     async close() {},
@@ -98,6 +100,72 @@ function tierStatements(store: Store) {
       order by ${conflict} on conflict (${conflict}) do update set ${sql.join(add)}`;
   };
   const upserts = CLICK_TIERS.map(upsert);
-  const last = upserts.pop()!;
-  return { common: sql.join([...rows, ...upserts.map((u, i) => sql`${sql.raw(`w${i}`)} as (${u})`)]), last };
+  // The statement's main query: the counted clicks per day, link and raw sub-id, for the sub-id rollup (addSubIdClicks).
+  const bySubId = sql`
+    select i.workspace_id, i.day, i.link_id, coalesce(i.sub1, '') as sub1, coalesce(min(i.offer_id), '') as offer_id,
+      coalesce(min(i.member_id), '') as member_id, count(*) as clicks, sum(i.is_unique) as unique_clicks
+    from input i join inserted using (id)
+    where i.day is not null and i.tracked = 1 and i.is_bot = 0
+    group by i.workspace_id, i.day, i.link_id, coalesce(i.sub1, '')`;
+  return { common: sql.join([...rows, ...upserts.map((u, i) => sql`${sql.raw(`w${i}`)} as (${u})`)]), bySubId };
+}
+
+interface SubIdClicks {
+  workspace_id: string;
+  day: string;
+  link_id: string;
+  sub1: string;
+  offer_id: string;
+  member_id: string;
+  clicks: number | string;
+  unique_clicks: number | string;
+}
+
+/**
+ * Adds a batch's counted clicks to the sub-id rollup, each on the row its sub-id lands in (db/rollups landSubIds:
+ * admitted, or "(other)" past its link's cap), in key order like the other upserts.
+ */
+async function addSubIdClicks(tx: Transaction<Database>, counted: readonly SubIdClicks[]): Promise<void> {
+  const sums = new Map<string, SubIdClicks & { sub_id: string }>();
+  for (const workspaceId of [...new Set(counted.map((r) => r.workspace_id))].sort()) {
+    const mine = counted.filter((r) => r.workspace_id === workspaceId);
+    const landed = await landSubIds(
+      tx,
+      workspaceId,
+      mine.map((r) => ({ linkId: r.link_id, subId: r.sub1 })),
+    );
+    for (const r of mine) {
+      const sub = r.sub1 ? landed.get(subIdKey(r.link_id, r.sub1))! : '';
+      const key = [r.workspace_id, r.day, r.link_id, sub].join('\u0000');
+      const into = sums.get(key);
+      if (into) {
+        into.clicks = Number(into.clicks) + Number(r.clicks);
+        into.unique_clicks = Number(into.unique_clicks) + Number(r.unique_clicks);
+      } else sums.set(key, { ...r, sub_id: sub, clicks: Number(r.clicks), unique_clicks: Number(r.unique_clicks) });
+    }
+  }
+  const rows = [...sums.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, r]) => ({
+      workspace_id: r.workspace_id,
+      day: r.day,
+      link_id: r.link_id,
+      sub_id: r.sub_id,
+      offer_id: r.offer_id,
+      member_id: r.member_id,
+      clicks: Number(r.clicks),
+      unique_clicks: Number(r.unique_clicks),
+    }));
+  for (let i = 0; i < rows.length; i += 500) {
+    await tx
+      .insertInto('rollup_clicks_sub')
+      .values(rows.slice(i, i + 500))
+      .onConflict((oc) =>
+        oc.columns(['workspace_id', 'day', 'link_id', 'sub_id']).doUpdateSet({
+          clicks: sql`rollup_clicks_sub.clicks + excluded.clicks`,
+          unique_clicks: sql`rollup_clicks_sub.unique_clicks + excluded.unique_clicks`,
+        }),
+      )
+      .execute();
+  }
 }

@@ -26,7 +26,16 @@ function insertFor(rows) {
 }
 
 const col = (name) => COLUMNS.indexOf(name);
-const AT = { workspace: col('workspace_id'), tracked: col('tracked'), bot: col('is_bot'), unique: col('is_unique') };
+const AT = {
+  workspace: col('workspace_id'),
+  tracked: col('tracked'),
+  bot: col('is_bot'),
+  unique: col('is_unique'),
+  link: col('link_id'),
+  offer: col('offer_id'),
+  member: col('member_id'),
+  sub: col('sub1'),
+};
 const zoneOf = db.prepare('select rollup_timezone as zone from workspaces where id = ?');
 const savepoint = db.prepare('savepoint chunk');
 const release = db.prepare('release chunk');
@@ -49,6 +58,50 @@ for (const tier of TIERS) {
   const source = TIERS.find((t) => t.table === tier.from);
   tier.source = source;
   tier.picks = tier.columns.slice(2, tier.keyWidth + tier.carried.length).map((c) => source.columns.indexOf(c));
+}
+
+// Sub-id rollups (core/click-rollups.ts SUB_ID_CAP, SUB_ID_OTHER; db/rollups.ts landSubIds decides alike for the
+// conversions): a link admits new sub-ids, in sorted order, while it has fewer than the cap; any other value lands in
+// "(other)". One writer at a time on SQLite, so reading and admitting need no lock.
+const SUB_CAP = workerData.subIdCap;
+const SUB_OTHER = workerData.subIdOther;
+const isAdmitted = db
+  .prepare('select 1 from rollup_sub_ids where workspace_id = ? and link_id = ? and sub_id = ?')
+  .pluck();
+const admittedCount = db
+  .prepare('select admitted from rollup_sub_id_links where workspace_id = ? and link_id = ?')
+  .pluck();
+const admit = db.prepare('insert into rollup_sub_ids (workspace_id, link_id, sub_id) values (?, ?, ?)');
+const setCount = db.prepare(`insert into rollup_sub_id_links (workspace_id, link_id, admitted) values (?, ?, ?)
+  on conflict (workspace_id, link_id) do update set admitted = excluded.admitted`);
+const addSubClicks = db.prepare(`insert into rollup_clicks_sub
+  (workspace_id, day, link_id, sub_id, offer_id, member_id, clicks, unique_clicks) values (?, ?, ?, ?, ?, ?, ?, ?)
+  on conflict (workspace_id, day, link_id, sub_id) do update
+  set clicks = clicks + excluded.clicks, unique_clicks = unique_clicks + excluded.unique_clicks`);
+
+/** The row each (workspace, link, sub-id) of `pairs` (keys joined by NUL) lands in, admitting new values first. */
+function landSubIds(pairs) {
+  const byLink = new Map();
+  for (const [workspace, link, sub] of pairs.values()) {
+    const k = workspace + '\u0000' + link;
+    let entry = byLink.get(k);
+    if (!entry) byLink.set(k, (entry = { workspace, link, subs: new Set() }));
+    entry.subs.add(sub);
+  }
+  const landed = new Map();
+  for (const { workspace, link, subs } of byLink.values()) {
+    const known = new Set([...subs].filter((v) => isAdmitted.get(workspace, link, v) !== undefined));
+    const fresh = [...subs].filter((v) => v !== SUB_OTHER && !known.has(v)).sort();
+    const count = admittedCount.get(workspace, link) ?? 0;
+    const now = fresh.slice(0, Math.max(0, SUB_CAP - count));
+    for (const v of now) {
+      admit.run(workspace, link, v);
+      known.add(v);
+    }
+    if (now.length) setCount.run(workspace, link, count + now.length);
+    for (const v of subs) landed.set(workspace + '\u0000' + link + '\u0000' + v, known.has(v) ? v : SUB_OTHER);
+  }
+  return landed;
 }
 
 /** Adds `measures` to the row of `sums` whose key is the first keyWidth values of `row`. */
@@ -112,6 +165,33 @@ const insertAll = db.transaction((values, days, periods, zones) => {
     byTier.set(tier.table, sums);
   }
   for (const tier of TIERS) for (const row of byTier.get(tier.table).values()) tier.upsert.run(row);
+  // Per day, link and the row each sub-id lands in.
+  const pairs = new Map();
+  for (let i = 0; i < total; i++) {
+    const base = i * WIDTH;
+    if (!inserted[i] || days[i] === null || values[base + AT.tracked] !== 1 || values[base + AT.bot] !== 0) continue;
+    const sub = values[base + AT.sub] ?? '';
+    if (sub === '') continue;
+    const k = values[base + AT.workspace] + '\u0000' + values[base + AT.link] + '\u0000' + sub;
+    if (!pairs.has(k)) pairs.set(k, [values[base + AT.workspace], values[base + AT.link], sub]);
+  }
+  const landed = landSubIds(pairs);
+  const subSums = new Map();
+  for (let i = 0; i < total; i++) {
+    const base = i * WIDTH;
+    if (!inserted[i] || days[i] === null || values[base + AT.tracked] !== 1 || values[base + AT.bot] !== 0) continue;
+    const workspace = values[base + AT.workspace];
+    const link = values[base + AT.link];
+    const sub = values[base + AT.sub] ?? '';
+    const row = sub === '' ? '' : landed.get(workspace + '\u0000' + link + '\u0000' + sub);
+    addTo(
+      subSums,
+      4,
+      [workspace, days[i], link, row, values[base + AT.offer] ?? '', values[base + AT.member] ?? ''],
+      [1, values[base + AT.unique]],
+    );
+  }
+  for (const row of subSums.values()) addSubClicks.run(row);
 });
 
 parentPort.on('message', (message) => {

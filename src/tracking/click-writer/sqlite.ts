@@ -1,7 +1,7 @@
 // The SQLite click writer: batches go to a worker thread (sqlite-worker.js) with a connection of its own, so neither the
 // insert nor a WAL checkpoint runs on the event loop.
 import { Worker } from 'node:worker_threads';
-import { CLICK_MEASURES, CLICK_TIERS } from '../../core/click-rollups.js';
+import { CLICK_MEASURES, CLICK_TIERS, SUB_ID_CAP, SUB_ID_OTHER } from '../../core/click-rollups.js';
 import { periodsOfDay } from '../../core/time-buckets.js';
 import type { Store } from '../../db/dialect/index.js';
 import { rollupZones } from '../../db/rollups.js';
@@ -13,7 +13,15 @@ const ZONE_RETRIES = 5;
 export function sqliteClickWriter(store: Store, busyTimeoutMs = 2_000): ClickWriter {
   const file = store.location;
   const worker = new Worker(new URL('./sqlite-worker.js', import.meta.url), {
-    workerData: { file, columns: COLUMNS, busyTimeoutMs, tiers: CLICK_TIERS, measures: CLICK_MEASURES },
+    workerData: {
+      file,
+      columns: COLUMNS,
+      busyTimeoutMs,
+      tiers: CLICK_TIERS,
+      measures: CLICK_MEASURES,
+      subIdCap: SUB_ID_CAP,
+      subIdOther: SUB_ID_OTHER,
+    },
   });
   worker.unref();
   const waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();

@@ -3,6 +3,7 @@
 import { useEffect, useMemo, useState, type Dispatch, type SetStateAction } from 'react';
 import { formatDay, formatNumber } from '../../shared/format.js';
 import type { ReportGroup } from '../../../src/contract/index.js';
+import { SUB_ID_CAP } from '../../../src/core/click-rollups.js';
 import { Button, SelectField } from '../../shared/ui.js';
 import {
   cell,
@@ -144,6 +145,12 @@ export function BreakdownTable({
         <p className="muted small report-note">
           Conversions here count credits: an order split between a link and a code counts once for each, so the rows can
           add up to more than the total.
+        </p>
+      )}
+      {r.subIdsCapped && (
+        <p className="muted small report-note" data-testid="sub-ids-capped-note">
+          Some links carried more than {formatNumber(SUB_ID_CAP)} different sub-ids: the rows keep each link’s first{' '}
+          {formatNumber(SUB_ID_CAP)}, and its further sub-ids are added up in the “(other)” row. Totals include them.
         </p>
       )}
       {!!r.unconverted && (

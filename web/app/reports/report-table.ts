@@ -3,7 +3,11 @@
 import { formatMoney, formatNumber, formatRatio, formatSmallRatio } from '../../shared/format.js';
 import type { Report, ReportGroup, ReportMetrics } from '../../../src/contract/index.js';
 
-export type Wire = Report & { conversionsCount?: 'credits' | 'orders'; unconverted?: number };
+export type Wire = Omit<Report, 'subIdsCapped'> & {
+  conversionsCount?: 'credits' | 'orders';
+  unconverted?: number;
+  subIdsCapped?: boolean;
+};
 export type Row = ReportMetrics & { key: string; label: string };
 /** The order the marketer chose by a heading (or the phone's select); null: as reported. */
 export type RowSort = { key: keyof Row; dir: 'asc' | 'desc' } | null;
