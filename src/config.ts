@@ -1,6 +1,6 @@
 // The one place that reads process.env: validated once at start, frozen, passed in.
 import path from 'node:path';
-import { parseTrustProxy, type TrustProxy } from './core/proxy.js';
+import net from 'node:net';
 
 export interface Config {
   readonly port: number;
@@ -29,7 +29,7 @@ export interface Config {
    * TRUST_PROXY: false, true (every hop, the left-most X-Forwarded-For entry), or the proxies' addresses and CIDR
    * blocks; X-Forwarded-For/-Proto/-Host are believed only from them (core/proxy.ts).
    */
-  readonly trustProxy: TrustProxy;
+  readonly trustProxy: boolean | readonly string[];
   /** Email of the owner account the first start creates (OWNER_EMAIL). */
   readonly ownerEmail: string;
   /** smtp(s)://user:pass@host:port for outgoing email; null = messages go to the local outbox (DATA_DIR/outbox). */
@@ -75,13 +75,28 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   return n;
 }
 
-function trustProxy(env: Env): TrustProxy {
-  const parsed = parseTrustProxy(env.TRUST_PROXY ?? '');
-  if (parsed === null)
+/** An address, or an address and a prefix length within its family's (`10.0.0.0/8`, `fd00::/8`). */
+function addressOrBlock(entry: string): boolean {
+  const [addr = '', len, extra] = entry.split('/');
+  const family = net.isIP(addr);
+  if (!family || extra !== undefined) return false;
+  return len === undefined || (/^\d{1,3}$/.test(len) && Number(len) <= (family === 4 ? 32 : 128));
+}
+
+/** TRUST_PROXY: true/false as before, or the proxies' addresses and CIDR blocks (matched by core/proxy.ts). */
+function trustProxy(env: Env): boolean | readonly string[] {
+  const raw = (env.TRUST_PROXY ?? '').trim();
+  if (/^(1|true|yes)$/i.test(raw)) return true;
+  if (/^(0|false|no|)$/i.test(raw)) return false;
+  const entries = raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  if (!entries.every(addressOrBlock))
     throw new ConfigError(
       `TRUST_PROXY must be true, false, or addresses and CIDR blocks such as 127.0.0.1,10.0.0.0/8; got "${env.TRUST_PROXY}"`,
     );
-  return parsed;
+  return Object.freeze(entries);
 }
 
 function url(name: string, raw: string, protocols: string[]): URL {

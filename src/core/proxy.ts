@@ -47,22 +47,12 @@ function inBlock(g: readonly number[], b: Block): boolean {
   return true;
 }
 
-/** TRUST_PROXY's text: true/false (1/0, yes/no) or addresses and CIDR blocks separated by commas; null when invalid. */
-export function parseTrustProxy(raw: string): TrustProxy | null {
-  if (/^(1|true|yes)$/i.test(raw.trim())) return true;
-  if (/^(0|false|no|)$/i.test(raw.trim())) return false;
-  const entries = raw
-    .split(',')
-    .map((e) => e.trim())
-    .filter(Boolean);
-  return entries.every((e) => parseBlock(e) !== null) ? entries : null;
-}
-
 /** Is this hop's address one we believe? The function Fastify is given, and the fast path's. */
 export function proxyTrust(trust: TrustProxy): (address: string | undefined) => boolean {
   if (trust === true) return () => true;
   if (trust === false) return () => false;
-  const blocks = trust.map((e) => parseBlock(e)!);
+  // Entries were checked when the configuration was read (config.ts); one that does not parse matches nothing.
+  const blocks = trust.map(parseBlock).filter((b): b is Block => b !== null);
   return (address) => {
     if (!address) return false;
     const g = toGroups(address);
