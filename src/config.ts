@@ -1,5 +1,6 @@
 // The one place that reads process.env: validated once at start, frozen, passed in.
 import path from 'node:path';
+import net from 'node:net';
 
 export interface Config {
   readonly port: number;
@@ -24,8 +25,11 @@ export interface Config {
   readonly dbStatementTimeoutMs: number;
   /** SQLite: how long a write waits for another writer's lock. */
   readonly dbBusyTimeoutMs: number;
-  /** Trust X-Forwarded-For (behind a load balancer). */
-  readonly trustProxy: boolean;
+  /**
+   * TRUST_PROXY: false, true (every hop, the left-most X-Forwarded-For entry), or the proxies' addresses and CIDR
+   * blocks; X-Forwarded-For/-Proto/-Host are believed only from them (core/proxy.ts).
+   */
+  readonly trustProxy: boolean | readonly string[];
   /** Email of the owner account the first start creates (OWNER_EMAIL). */
   readonly ownerEmail: string;
   /** smtp(s)://user:pass@host:port for outgoing email; null = messages go to the local outbox (DATA_DIR/outbox). */
@@ -76,12 +80,28 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   return n;
 }
 
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
+/** An address, or an address and a prefix length within its family's (`10.0.0.0/8`, `fd00::/8`). */
+function addressOrBlock(entry: string): boolean {
+  const [addr = '', len, extra] = entry.split('/');
+  const family = net.isIP(addr);
+  if (!family || extra !== undefined) return false;
+  return len === undefined || (/^\d{1,3}$/.test(len) && Number(len) <= (family === 4 ? 32 : 128));
+}
+
+/** TRUST_PROXY: true/false as before, or the proxies' addresses and CIDR blocks (matched by core/proxy.ts). */
+function trustProxy(env: Env): boolean | readonly string[] {
+  const raw = (env.TRUST_PROXY ?? '').trim();
   if (/^(1|true|yes)$/i.test(raw)) return true;
-  if (/^(0|false|no)$/i.test(raw)) return false;
-  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+  if (/^(0|false|no|)$/i.test(raw)) return false;
+  const entries = raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  if (!entries.every(addressOrBlock))
+    throw new ConfigError(
+      `TRUST_PROXY must be true, false, or addresses and CIDR blocks such as 127.0.0.1,10.0.0.0/8; got "${env.TRUST_PROXY}"`,
+    );
+  return Object.freeze(entries);
 }
 
 function url(name: string, raw: string, protocols: string[]): URL {
@@ -144,7 +164,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     dbConnectTimeoutMs: int(env, 'DB_CONNECT_TIMEOUT_MS', DATABASE_TIMEOUTS.dbConnectTimeoutMs, 100, 600_000),
     dbStatementTimeoutMs: int(env, 'DB_STATEMENT_TIMEOUT_MS', DATABASE_TIMEOUTS.dbStatementTimeoutMs, 0, 3_600_000),
     dbBusyTimeoutMs: int(env, 'DB_BUSY_TIMEOUT_MS', DATABASE_TIMEOUTS.dbBusyTimeoutMs, 0, 600_000),
-    trustProxy: bool(env, 'TRUST_PROXY', false),
+    trustProxy: trustProxy(env),
     ownerEmail: ownerEmail(env),
     smtpUrl,
     mailFrom: mailFrom.trim(),

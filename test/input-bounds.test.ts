@@ -217,12 +217,10 @@ describe.each(DIALECTS)('migration 0021 on %s', (kind) => {
     });
     try {
       expect((await migrator.migrateTo('0020-commission-ledger')).error).toBeUndefined();
-      const built = await buildApp(loadConfig({ BASE_URL: 'http://tp.test', DATA_DIR: db.dataDir }), {
-        store: db.store,
-        logger: false,
-      });
-      // The workspace as that version wrote it: today's insert names columns later migrations added.
-      const workspaceId = newId('ws', Date.now());
+      // The workspace, offer and payout options as that version wrote them (today's app reads columns later
+      // migrations added, so it starts only once the database is migrated): rows name only 0020's columns.
+      const now = Date.now();
+      const workspaceId = newId('ws', now);
       await db.store.db
         .insertInto('workspaces')
         .values({
@@ -233,41 +231,83 @@ describe.each(DIALECTS)('migration 0021 on %s', (kind) => {
           currency: 'USD',
           postback_secret: 'secret-of-an-older-version',
           ip_hash_key: 'a'.repeat(64),
-          created_at: Date.now(),
+          created_at: now,
           shopify_webhook_secret: null,
           min_payout_minor: 0,
           rollup_timezone: 'UTC',
         } as never)
         .execute();
-      const { key } = await insertApiKey(db.store.db, { workspaceId, name: 'old', now: Date.now() });
-      const ws = { value: { apiKey: key } };
-      const api = async (method: string, url: string, body?: unknown) =>
+      const { key } = await insertApiKey(db.store.db, { workspaceId, name: 'old', now });
+      const offerId = newId('off', now);
+      await db.store.db
+        .insertInto('offers')
+        .values({
+          id: offerId,
+          workspace_id: workspaceId,
+          name: samplePercentOffer.name,
+          description: '',
+          image_url: null,
+          status: 'active',
+          destination_url: samplePercentOffer.destinationUrl,
+          conversion_type: 'sale',
+          tracking_methods: '["link","code"]',
+          attribution_rule: 'code_first',
+          split_code_share_bps: 5000,
+          cookie_window_days: 28,
+          hold_days: 30,
+          ends_at: null,
+          currency: 'USD',
+          utm: '{}',
+          deep_links: '{"allowCreators":true,"extraDomains":[]}',
+          code_append: '{"mode":"none","param":"discount"}',
+          created_at: now,
+          updated_at: now,
+          browser_code_credit: 0,
+          browser_amount_limit_minor: null,
+        } as never)
+        .execute();
+      const payout = (title: string, value: number, isDefault: number, position: number) => ({
+        id: newId('pay', now),
+        workspace_id: workspaceId,
+        offer_id: offerId,
+        title,
+        type: 'percent',
+        value,
+        tiers: '[]',
+        is_default: isDefault,
+        position,
+        created_at: now,
+        archived_at: null,
+      });
+      await db.store.db
+        .insertInto('payout_options')
+        .values([payout('Standard', 1000, 1, 0), payout('VIP', 1500, 0, 1)] as never)
+        .execute();
+      // What an older version let in: SQLite stored Infinity; any writer could store a finite value out of range.
+      const [hold, window] = kind === 'sqlite' ? ['9e999', '-9e999'] : ['100000', '-5'];
+      await sql
+        .raw(`update offers set hold_days = ${hold}, cookie_window_days = ${window} where id = '${offerId}'`)
+        .execute(db.store.db);
+      await sql
+        .raw(
+          `update payout_options set tiers = '[{"fromConversion":1e308,"value":2000},{"fromConversion":5,"value":1500}]' where offer_id = '${offerId}' and title = 'VIP'`,
+        )
+        .execute(db.store.db);
+
+      await migrateToLatest(db.store.db);
+      const built = await buildApp(loadConfig({ BASE_URL: 'http://tp.test', DATA_DIR: db.dataDir }), {
+        store: db.store,
+        logger: false,
+      });
+      const api = async (method: string, url: string) =>
         withData(
           await built.app.inject({
             method: method as 'GET',
             url: `/api/v1${url}`,
-            headers: {
-              authorization: `Bearer ${ws.value.apiKey}`,
-              ...(body ? { 'content-type': 'application/json' } : {}),
-            },
-            ...(body ? { payload: JSON.stringify(body) } : {}),
+            headers: { authorization: `Bearer ${key}` },
           }),
         );
-      const offer = (await api('POST', '/offers', { ...samplePercentOffer, holdDays: 30 })).data;
-      // What an older version let in: SQLite stored Infinity; any writer could store a finite value out of range.
-      const [hold, window] = kind === 'sqlite' ? ['9e999', '-9e999'] : ['100000', '-5'];
-      await sql
-        .raw(`update offers set hold_days = ${hold}, cookie_window_days = ${window} where id = '${offer.id}'`)
-        .execute(db.store.db);
-      await sql
-        .raw(
-          `update payout_options set tiers = '[{"fromConversion":1e308,"value":2000},{"fromConversion":5,"value":1500}]' where offer_id = '${offer.id}' and title = 'VIP'`,
-        )
-        .execute(db.store.db);
-      if (kind === 'sqlite') expect((await api('GET', '/offers')).statusCode).toBe(500);
-
-      await migrateToLatest(db.store.db);
-      const after = await api('GET', `/offers/${offer.id}`);
+      const after = await api('GET', `/offers/${offerId}`);
       expect([after.statusCode, after.data.holdDays, after.data.cookieWindowDays]).toEqual([200, 365, 1]);
       expect(after.data.payoutOptions.find((p: { title: string }) => p.title === 'VIP').tiers).toEqual([
         { fromConversion: 5, value: '15' },

@@ -1,5 +1,6 @@
 // Outgoing email: queueing (in the transaction of the change that causes it), the send log, and the dispatcher that
 // sends queued emails with a lease, retries and backoff, the way outgoing webhooks are sent (app/webhooks.ts).
+import { linkBase } from '../core/tracking-origin.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { DeepLinkSettings } from '../core/destination.js';
 import { newId } from '../core/ids.js';
@@ -295,7 +296,7 @@ export async function emailOfferMembers(
         destinationUrl: offer.destination_url,
         endsAt: offer.ends_at,
       },
-      baseUrl: ctx.baseUrl,
+      baseUrl: linkBase(ctx.baseUrl, offer.tracking_origin),
       links: memberLinks.map((l) => ({ slug: l.slug, deepLinkUrl: l.deep_link_url })),
       codes: memberCodes.map((c) => c.code),
       payout: payout ? { type: payout.type, value: payout.value, currency: offer.currency, tiers: payout.tiers } : null,

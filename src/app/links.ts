@@ -8,7 +8,8 @@ import { uniqueViolation } from '../db/dialect/index.js';
 import * as links from '../db/links.js';
 import { findMember } from '../db/members.js';
 import { findOfferMembers } from '../db/offer-members.js';
-import { findOffer, type OfferRow } from '../db/offers.js';
+import { findOffer, trackingOrigins, type OfferRow } from '../db/offers.js';
+import { linkBase, linkUrl } from '../core/tracking-origin.js';
 import type { Database } from '../db/schema.js';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { decodeCursor, toPage, type Actor, type AppContext, type Page } from './context.js';
@@ -17,17 +18,14 @@ import type { Link } from '../contract/links-codes.js';
 /** A link as the API answers it (contract/links-codes.ts). */
 export type LinkView = Link;
 
-export function linkView(
-  baseUrl: string,
-  l: links.LinkRow,
-  counts?: { clicks: number; uniqueClicks: number },
-): LinkView {
+/** `base` is where the link's offer puts its links: linkBase(ctx.baseUrl, offer.tracking_origin). */
+export function linkView(base: string, l: links.LinkRow, counts?: { clicks: number; uniqueClicks: number }): LinkView {
   return {
     id: l.id,
     offerId: l.offer_id,
     memberId: l.member_id,
     slug: l.slug,
-    url: `${baseUrl}/${l.slug}`,
+    url: linkUrl(base, l.slug),
     deepLinkUrl: l.deep_link_url,
     status: l.status,
     createdAt: new Date(l.created_at).toISOString(),
@@ -139,14 +137,16 @@ export async function createLink(ctx: AppContext, actor: Actor, input: CreateLin
     now,
   });
   await ctx.trackingChanged({ kind: 'link', id: row.id });
-  return ok(linkView(ctx.baseUrl, inserted.value));
+  return ok(linkView(linkBase(ctx.baseUrl, offer.tracking_origin), inserted.value));
 }
 
 export async function getLink(ctx: AppContext, actor: Actor, id: string): Promise<Result<LinkView>> {
   const link = await links.findLink(ctx.store.db, actor.workspaceId, id);
   if (!link) return fail('not_found', 'Link not found.');
   const counts = await links.clickCounts(ctx.store.db, actor.workspaceId, 'link', [id]);
-  return ok(linkView(ctx.baseUrl, link, counts.get(id) ?? { clicks: 0, uniqueClicks: 0 }));
+  const origins = await trackingOrigins(ctx.store.db, actor.workspaceId, [link.offer_id]);
+  const base = linkBase(ctx.baseUrl, origins.get(link.offer_id) ?? null);
+  return ok(linkView(base, link, counts.get(id) ?? { clicks: 0, uniqueClicks: 0 }));
 }
 
 export async function listLinks(
@@ -161,7 +161,18 @@ export async function listLinks(
     'link',
     rows.slice(0, q.limit).map((r) => r.id),
   );
-  return toPage(rows, q.limit, (r) => linkView(ctx.baseUrl, r, counts.get(r.id) ?? { clicks: 0, uniqueClicks: 0 }));
+  const origins = await trackingOrigins(
+    ctx.store.db,
+    actor.workspaceId,
+    rows.slice(0, q.limit).map((r) => r.offer_id),
+  );
+  return toPage(rows, q.limit, (r) =>
+    linkView(
+      linkBase(ctx.baseUrl, origins.get(r.offer_id) ?? null),
+      r,
+      counts.get(r.id) ?? { clicks: 0, uniqueClicks: 0 },
+    ),
+  );
 }
 
 /** A disabled link still redirects (a creator's post must never break) but records no trackable click. */

@@ -22,6 +22,7 @@ import { encodeCursor, type Actor, type AppContext } from './context.js';
 import { describePayout } from './portal.js';
 import { runReport } from './reports.js';
 import { checkDeepLink, insertLinkWithSlug, linkView, type LinkView } from './links.js';
+import { linkBase } from '../core/tracking-origin.js';
 import { memberView } from './members.js';
 
 export interface AddMembersInput {
@@ -150,7 +151,7 @@ export async function addMembersToOffer(
               },
               undefined,
             );
-            if (link.ok) created.push(linkView(ctx.baseUrl, link.value));
+            if (link.ok) created.push(linkView(linkBase(ctx.baseUrl, offer.tracking_origin), link.value));
           }
           const codes = generated.value.filter((c) => c.member_id === m.memberId);
           await codesRepo.insertCodes(tx, codes);
@@ -206,7 +207,9 @@ export async function listOfferMembers(
   query: OfferMemberListQuery,
 ): Promise<Result<OfferMemberPage>> {
   const { db } = ctx.store;
-  if (!(await findOffer(db, actor.workspaceId, offerId))) return fail('not_found', 'Offer not found.');
+  const offer = await findOffer(db, actor.workspaceId, offerId);
+  if (!offer) return fail('not_found', 'Offer not found.');
+  const base = linkBase(ctx.baseUrl, offer.tracking_origin);
   if (query.cursor && decodeOffset(query.cursor) === null)
     return fail('validation_failed', 'The cursor is not one this list gave.', [
       { path: 'cursor', code: 'cursor_invalid', message: 'Pass nextCursor of the previous page unchanged.' },
@@ -281,7 +284,7 @@ export async function listOfferMembers(
       joinedAt: new Date(r.created_at).toISOString(),
       links: links
         .filter((l) => l.member_id === r.member_id)
-        .map((l) => linkView(ctx.baseUrl, l, counts.get(l.id) ?? { clicks: 0, uniqueClicks: 0 })),
+        .map((l) => linkView(base, l, counts.get(l.id) ?? { clicks: 0, uniqueClicks: 0 })),
       codes: codes.filter((c) => c.member_id === r.member_id).map(codeView),
       numbers: numbers.get(r.member_id) ?? NO_NUMBERS,
     })),
@@ -324,7 +327,9 @@ export async function listMemberOffers(
         description: option ? describePayout(option, offer) : '',
       },
       joinedAt: new Date(m.created_at).toISOString(),
-      links: links.map((l) => linkView(ctx.baseUrl, l, counts.get(l.id) ?? { clicks: 0, uniqueClicks: 0 })),
+      links: links.map((l) =>
+        linkView(linkBase(ctx.baseUrl, offer.tracking_origin), l, counts.get(l.id) ?? { clicks: 0, uniqueClicks: 0 }),
+      ),
       codes: codes.map(codeView),
     });
   }

@@ -7,6 +7,7 @@ import type { CodeAppendSettings } from '../core/templating.js';
 import { recordAudit } from '../db/audit.js';
 import { clickCounts } from '../db/links.js';
 import * as repo from '../db/offers.js';
+import { checkTrackingOrigin } from '../core/tracking-origin.js';
 import { findWorkspace } from '../db/workspaces.js';
 import { decodeCursor, toPage, type Actor, type AppContext, type Page } from './context.js';
 import type { Offer, PayoutOption } from '../contract/offers.js';
@@ -45,6 +46,8 @@ export interface OfferSettingsInput {
   browserCodeCredit?: boolean;
   /** Decimal string in the offer's currency; null: no limit. */
   browserAmountLimit?: string | null;
+  /** First-party tracking origin (`https://shop.example.com/go`); null: links on BASE_URL. */
+  trackingOrigin?: string | null;
 }
 
 export interface OfferCreateInput extends OfferSettingsInput {
@@ -100,6 +103,7 @@ export function offerView(
     browserCodeCredit: o.browser_code_credit === 1,
     browserAmountLimit:
       o.browser_amount_limit_minor === null ? null : formatAmount(Number(o.browser_amount_limit_minor), o.currency),
+    trackingOrigin: o.tracking_origin,
     payoutOptions: payouts.filter((p) => p.offer_id === o.id).map((p) => payoutOptionView(p, o.currency)),
     ...counts,
     createdAt: new Date(o.created_at).toISOString(),
@@ -183,7 +187,29 @@ function settingsToColumns(
       else cols.browser_amount_limit_minor = parsed.minor;
     }
   }
+  if (input.trackingOrigin !== undefined) {
+    cols.tracking_origin = input.trackingOrigin === null || !input.trackingOrigin.trim() ? null : input.trackingOrigin;
+  }
   return cols;
+}
+
+/**
+ * The tracking origin, normalized, checked against the offer as it will be (a changed destination or extra domain
+ * can leave a stored origin off the offer's site: the change is refused until the origin is changed too).
+ */
+function checkOrigin(
+  cols: Partial<repo.OfferRow>,
+  current: Pick<repo.OfferRow, 'destination_url' | 'deep_links' | 'tracking_origin'> | null,
+  problems: ProblemDetail[],
+): void {
+  const origin = cols.tracking_origin !== undefined ? cols.tracking_origin : (current?.tracking_origin ?? null);
+  if (origin === null) return;
+  const destination = cols.destination_url ?? current?.destination_url ?? '';
+  const deepLinks = JSON.parse(cols.deep_links ?? current?.deep_links ?? JSON.stringify(DEFAULT_DEEP_LINKS));
+  const checked = checkTrackingOrigin(origin, destination, (deepLinks as DeepLinkSettings).extraDomains);
+  if (checked.ok) {
+    if (cols.tracking_origin !== undefined) cols.tracking_origin = checked.origin;
+  } else problems.push({ path: 'trackingOrigin', code: 'tracking_origin_invalid', message: checked.message });
 }
 
 const NO_CLICKS = { clicks: 0, uniqueClicks: 0 };
@@ -197,6 +223,7 @@ export async function createOffer(ctx: AppContext, actor: Actor, input: OfferCre
   const problems: ProblemDetail[] = [];
   const currency = input.currency ?? workspace.currency;
   const cols = settingsToColumns({ ...input, currency }, currency, problems);
+  checkOrigin(cols, null, problems);
   if (!input.payoutOptions.length)
     problems.push({ path: 'payoutOptions', code: 'required', message: 'An offer needs at least one payout option.' });
   const defaults = input.payoutOptions.filter((p) => p.default).length;
@@ -231,6 +258,7 @@ export async function createOffer(ctx: AppContext, actor: Actor, input: OfferCre
     code_append: cols.code_append ?? JSON.stringify(DEFAULT_CODE_APPEND),
     browser_code_credit: cols.browser_code_credit ?? 0,
     browser_amount_limit_minor: cols.browser_amount_limit_minor ?? null,
+    tracking_origin: cols.tracking_origin ?? null,
     created_at: now,
     updated_at: now,
   };
@@ -303,6 +331,7 @@ export async function updateOffer(
   if (!offer) return fail('not_found', 'Offer not found.');
   const problems: ProblemDetail[] = [];
   const cols = settingsToColumns(input, offer.currency, problems);
+  checkOrigin(cols, offer, problems);
   if (problems.length) return invalid(problems);
   const now = ctx.clock();
   const before: Partial<repo.OfferRow> = {};

@@ -1,5 +1,6 @@
 // The creator portal: everything a member may read about themselves, and their deep links. Every query here is scoped
 // by the session's workspace and member; no id from the client widens it. Signing in is app/portal-sign-in.ts.
+import { linkBase, linkUrl } from '../core/tracking-origin.js';
 import type {
   DeepLinkCreate,
   DeepLinkCreated,
@@ -77,11 +78,12 @@ function offerHost(offer: OfferRow): string {
 
 function portalLinkView(
   ctx: AppContext,
+  offer: Pick<OfferRow, 'tracking_origin'>,
   l: { id: string; slug: string; deep_link_url: string | null; status: string; created_at: number },
 ) {
   return {
     id: l.id,
-    url: `${ctx.baseUrl}/${l.slug}`,
+    url: linkUrl(linkBase(ctx.baseUrl, offer.tracking_origin), l.slug),
     slug: l.slug,
     deepLinkUrl: l.deep_link_url,
     status: l.status,
@@ -144,7 +146,7 @@ export async function portalOffers(ctx: AppContext, s: MemberSession): Promise<{
           value: formatPayoutValue(o.p_type, o.p_value, o.currency),
           description: describePayout(payout, o),
         },
-        links: links.filter((l) => l.offer_id === o.id).map((l) => portalLinkView(ctx, l)),
+        links: links.filter((l) => l.offer_id === o.id).map((l) => portalLinkView(ctx, o, l)),
         codes: codes.filter((c) => c.offer_id === o.id).map((c) => ({ id: c.id, code: c.code, status: c.status })),
         deepLinks: {
           allowed: deep.allowCreators && o.status !== 'archived',
@@ -184,7 +186,7 @@ export async function portalDeepLink(
     .where('deep_link_url', '=', checked.value)
     .where('status', '=', 'active')
     .executeTakeFirst();
-  if (existing) return ok({ link: portalLinkView(ctx, existing), created: false });
+  if (existing) return ok({ link: portalLinkView(ctx, offer, existing), created: false });
   const held = await db
     .selectFrom('links')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
@@ -222,7 +224,7 @@ export async function portalDeepLink(
     now,
   });
   await ctx.trackingChanged({ kind: 'link', id: row.id });
-  return ok({ link: portalLinkView(ctx, inserted.value), created: true });
+  return ok({ link: portalLinkView(ctx, offer, inserted.value), created: true });
 }
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());

@@ -2,6 +2,7 @@
 // from a flag a page sets, so a step ticks when its evidence arrives by any path (API, dashboard, a real click, a
 // postback). The checklist is polled every few seconds while a dashboard tab is visible: each step is one indexed
 // "first row" query.
+import { linkBase, linkUrl } from '../core/tracking-origin.js';
 import { formatAmount } from '../core/money.js';
 import type { SetupChecklist, TrackingCheck, TrackingCheckOrder } from '../contract/setup.js';
 import type { CreditedCommission } from './order-decision.js';
@@ -59,7 +60,8 @@ export async function setupChecklist(ctx: AppContext, actor: Actor): Promise<Set
     db
       .selectFrom('links as l')
       .innerJoin('members as m', 'm.id', 'l.member_id')
-      .select(['l.id', 'l.slug', 'l.offer_id', 'l.member_id', 'm.name as member_name'])
+      .innerJoin('offers as o', 'o.id', 'l.offer_id')
+      .select(['l.id', 'l.slug', 'l.offer_id', 'l.member_id', 'm.name as member_name', 'o.tracking_origin'])
       .where('l.workspace_id', '=', ws)
       .where('l.status', '=', 'active')
       .orderBy('l.id')
@@ -124,7 +126,7 @@ export async function setupChecklist(ctx: AppContext, actor: Actor): Promise<Set
       link: link
         ? {
             id: link.id,
-            url: `${ctx.baseUrl}/${link.slug}`,
+            url: linkUrl(linkBase(ctx.baseUrl, link.tracking_origin), link.slug),
             memberId: link.member_id!,
             memberName: link.member_name,
             offerId: link.offer_id,

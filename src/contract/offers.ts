@@ -125,6 +125,13 @@ const offerSettings = {
       description: 'A browser-reported amount above this (offer currency) is held for review; null: no limit.',
     }),
   ),
+  trackingOrigin: Nullable(
+    Type.String({
+      maxLength: 300,
+      description:
+        "First-party tracking: where the brand's reverse proxy forwards to Touchpoint, e.g. https://shop.example.com/go (http only on localhost). Its host must be the destination's or an allowed extra domain. Links are then {trackingOrigin}/{slug}; null: links on BASE_URL. See docs/first-party.md.",
+    }),
+  ),
 };
 
 export const OfferCreateSchema = Type.Object(

@@ -153,7 +153,7 @@ export function browserFamily(ua: string): { family: string; inApp: boolean } {
 
 // ---- IP addresses ----
 
-function parseIpv4(s: string): number[] | null {
+export function parseIpv4(s: string): number[] | null {
   const parts = s.split('.');
   if (parts.length !== 4) return null;
   const out: number[] = [];
@@ -168,7 +168,7 @@ function parseIpv4(s: string): number[] | null {
 }
 
 /** Eight 16-bit groups, or null. Accepts `::` compression and a trailing dotted IPv4 part. */
-function parseIpv6(s: string): number[] | null {
+export function parseIpv6(s: string): number[] | null {
   const halves = s.split('::');
   if (halves.length > 2) return null;
   const groups = (half: string): number[] | null => {

@@ -19,6 +19,22 @@ export async function findOffer(db: Db, workspaceId: string, id: string): Promis
     .executeTakeFirst();
 }
 
+/** The tracking origin of each offer (null: its links are on BASE_URL), for building link URLs. */
+export async function trackingOrigins(
+  db: Db,
+  workspaceId: string,
+  ids: readonly string[],
+): Promise<Map<string, string | null>> {
+  if (!ids.length) return new Map();
+  const rows = await db
+    .selectFrom('offers')
+    .select(['id', 'tracking_origin'])
+    .where('workspace_id', '=', workspaceId)
+    .where('id', 'in', [...new Set(ids)])
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.tracking_origin]));
+}
+
 export async function listOffers(
   db: Db,
   workspaceId: string,

@@ -95,6 +95,8 @@ export interface OfferTable {
   browser_code_credit: number;
   /** A browser-reported amount above this (offer currency, minor units) is held for review; null: no limit. */
   browser_amount_limit_minor: number | null;
+  /** First-party tracking origin on the brand's site (`https://shop.example.com/go`); null: links on BASE_URL. */
+  tracking_origin: string | null;
 }
 
 export interface PayoutOptionTable {

@@ -20,6 +20,7 @@ export interface TrackedLinkRow {
   utm: string;
   deep_links: string;
   code_append: string;
+  tracking_origin: string | null;
   member_id: string | null;
   member_name: string | null;
   instagram: string | null;
@@ -52,6 +53,7 @@ function baseQuery(db: Kysely<Database>) {
       'o.utm',
       'o.deep_links',
       'o.code_append',
+      'o.tracking_origin',
       'l.member_id',
       'm.name as member_name',
       'm.instagram',

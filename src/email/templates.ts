@@ -1,5 +1,6 @@
 // The emails Touchpoint sends, rendered from plain data to a subject, a plain-text body and an HTML body. Pure: no I/O,
 // no clock. Every value a person typed (names, offer names, the brand's note) is HTML-escaped in the HTML body.
+import { linkUrl } from '../core/tracking-origin.js';
 import { payoutWords, type PayoutConversionType } from '../core/payout-words.js';
 
 export interface RenderedEmail {
@@ -92,7 +93,7 @@ function layout(title: string, body: string, footer: string): string {
 export function memberLinksEmail(input: MemberLinksInput): RenderedEmail {
   const { brand, memberName, offer } = input;
   const links = input.links.map((l) => ({
-    url: `${input.baseUrl}/${encodeURIComponent(l.slug)}`,
+    url: linkUrl(input.baseUrl, l.slug),
     deepLinkUrl: l.deepLinkUrl,
   }));
   const subject = oneLine(`Your ${offer.name} links and codes from ${brand}`);

@@ -1,4 +1,5 @@
 // buildApp(config, deps): registers everything, never listens.
+import { proxyTrust } from '../core/proxy.js';
 import http from 'node:http';
 import path from 'node:path';
 import formbody from '@fastify/formbody';
@@ -102,7 +103,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<BuiltApp>
             redact: ['req.headers.authorization', 'req.headers.cookie'],
             ...(typeof deps.logger === 'object' ? deps.logger : {}),
           },
-    trustProxy: config.trustProxy,
+    // The same rule as the redirect's fast path (core/proxy.ts): a list becomes a function of the hop's address.
+    trustProxy: typeof config.trustProxy === 'boolean' ? config.trustProxy : proxyTrust(config.trustProxy),
     bodyLimit: 20 * 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: true },
     frameworkErrors: (error, req, reply) => void errorHandler(error, req, reply),

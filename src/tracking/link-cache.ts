@@ -3,6 +3,7 @@
 // (an entry is kept when its reload fails, so redirects survive a database outage).
 import type { TrackingChange } from '../core/tracking-change.js';
 import type { DeepLinkSettings } from '../core/destination.js';
+import { firstPartyHosts } from '../core/tracking-origin.js';
 import { buildDestination, type CodeAppendSettings, type TemplateVars } from '../core/templating.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
@@ -34,6 +35,8 @@ export interface TrackedLink {
   memberId: string | null;
   member: { name: string; instagram: string | null; tiktok: string | null; project: string | null } | null;
   code: string | null;
+  /** The offer's first-party host (docs/first-party.md): a forwarded request naming it gets a host-only cookie. */
+  firstParty: { host: string; hostname: string } | null;
   /**
    * The redirect target, built once per link: split around the click id (join with it per click), and without one
    * for untracked requests. Null when the stored destination cannot be built; the redirect then builds it per request.
@@ -91,6 +94,7 @@ function fromRow(r: TrackedLinkRow): TrackedLink {
       ? { name: r.member_name ?? '', instagram: r.instagram, tiktok: r.tiktok, project: r.project }
       : null,
     code: r.code,
+    firstParty: firstPartyHosts(r.tracking_origin),
   };
   const url = link.deepLinkUrl ?? link.destinationUrl;
   let location: TrackedLink['location'];

@@ -24,6 +24,10 @@ export interface ClickRequest {
   query: string;
   headers: IncomingHttpHeaders;
   ip: string;
+  /** From a trusted proxy only: the host the visitor asked for (X-Forwarded-Host, lower-case), else ''. */
+  forwardedHost: string;
+  /** From a trusted proxy only: the visitor's request was https (X-Forwarded-Proto). */
+  forwardedHttps: boolean;
 }
 
 export interface Redirect {
@@ -78,7 +82,16 @@ export function redirect(deps: RedirectDeps, link: TrackedLink, req: ClickReques
     sub5: sub(q, 'sub5'),
   };
   deps.buffer.push(click);
-  return { location, cookie: credited ? clickCookie(clickId, link.cookieWindowDays, deps.secureCookies) : null };
+  if (!credited) return { location, cookie: null };
+  // Through the brand's own proxy (first-party), the cookie is the brand's host's: a header compare, no lookup.
+  const fp = link.firstParty;
+  const firstParty = fp !== null && (req.forwardedHost === fp.host || req.forwardedHost === fp.hostname);
+  return {
+    location,
+    cookie: firstParty
+      ? firstPartyCookie(clickId, link.cookieWindowDays, req.forwardedHttps)
+      : clickCookie(clickId, link.cookieWindowDays, deps.secureCookies),
+  };
 }
 
 const HEAD = { isBot: true, botReason: 'head_request', device: 'bot' } as const;
@@ -102,6 +115,12 @@ function sub(q: URLSearchParams | null, name: string): string | null {
 function countryOf(headers: IncomingHttpHeaders, header: string): string | null {
   const v = header ? headers[header] : undefined;
   return typeof v === 'string' && /^[A-Za-z]{2}$/.test(v) ? v.toUpperCase() : null;
+}
+
+/** On the brand's host, set by its server: host-only (no Domain), read by /collect on the same origin. */
+function firstPartyCookie(clickId: string, days: number, secure: boolean): string {
+  const base = `tp_click=${clickId}; Max-Age=${days * 86_400}; Path=/; HttpOnly; SameSite=Lax`;
+  return secure ? `${base}; Secure` : base;
 }
 
 /** The pixel reads this cookie from the brand's pages, a third-party context: SameSite=None needs Secure (https). */

@@ -165,6 +165,24 @@ describe.each(DIALECTS)('offer form against the API on %s', (kind) => {
     expect(settingsPatch(after, draftFromOffer(after))).toEqual({});
   });
 
+  it('round-trips the first-party tracking origin, and clears it', async () => {
+    expect(createBody(filled())).not.toHaveProperty('trackingOrigin');
+    expect(stepOfField('trackingOrigin')).toBe(2);
+    const created = await t.api(
+      'POST',
+      '/offers',
+      createBody({ ...filled(), trackingOrigin: ' https://shop.example.com/go/ ' }),
+    );
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.data.trackingOrigin).toBe('https://shop.example.com/go');
+    const draft = draftFromOffer(created.data);
+    expect(draft.trackingOrigin).toBe('https://shop.example.com/go');
+    expect(settingsPatch(created.data, draft)).toEqual({});
+    const patch = settingsPatch(created.data, { ...draft, trackingOrigin: '' });
+    expect(patch).toEqual({ trackingOrigin: null });
+    expect((await t.api('PATCH', `/offers/${created.data.id}`, patch)).data.trackingOrigin).toBeNull();
+  });
+
   it('applies an edit: settings patch, then payout options added, changed (new default), archived', async () => {
     const offer = await t.api('POST', '/offers', createBody(filled())).then((r) => r.data);
     const draft = draftFromOffer(offer);

@@ -56,6 +56,8 @@ export interface OfferDraft {
   allowCreatorDeepLinks: boolean;
   /** One host per line. */
   extraDomains: string;
+  /** First-party tracking origin on the brand's site (https://shop.example.com/go); empty: links on Touchpoint's URL. */
+  trackingOrigin: string;
 }
 
 export const STEPS = ['Details', 'Tracking and commission', 'Settings'] as const;
@@ -112,6 +114,7 @@ export function emptyDraft(defaultHoldDays = 30): OfferDraft {
     ],
     allowCreatorDeepLinks: true,
     extraDomains: '',
+    trackingOrigin: '',
   };
 }
 
@@ -152,6 +155,7 @@ export function draftFromOffer(o: Offer, timeZone?: string): OfferDraft {
     utm: Object.entries(o.utm).map(([name, value]) => ({ key: newKey('u'), name, value })),
     allowCreatorDeepLinks: o.deepLinks.allowCreators,
     extraDomains: o.deepLinks.extraDomains.join('\n'),
+    trackingOrigin: o.trackingOrigin ?? '',
   };
 }
 
@@ -202,19 +206,21 @@ export function settingsOf(d: OfferDraft, timeZone?: string) {
     codeAppend: { mode: d.codeAppendMode, param: d.codeAppendParam.trim() || 'discount' },
     browserCodeCredit: d.browserCodeCredit,
     browserAmountLimit: d.browserAmountLimit.trim() || null,
+    trackingOrigin: d.trackingOrigin.trim() || null,
   };
 }
 
 export type OfferSettings = ReturnType<typeof settingsOf>;
 
 export function createBody(d: OfferDraft, timeZone?: string) {
-  const { browserCodeCredit, browserAmountLimit, ...rest } = settingsOf(d, timeZone);
+  const { browserCodeCredit, browserAmountLimit, trackingOrigin, ...rest } = settingsOf(d, timeZone);
   // The browser-evidence settings are sent only when they differ from the defaults (off, no limit), so a new offer
   // that keeps them asks nothing of them.
   return {
     ...rest,
     ...(browserCodeCredit ? { browserCodeCredit } : {}),
     ...(browserAmountLimit !== null ? { browserAmountLimit } : {}),
+    ...(trackingOrigin !== null ? { trackingOrigin } : {}),
     payoutOptions: d.payouts.map(payoutInput),
   };
 }
@@ -252,6 +258,7 @@ export function settingsPatch(saved: Offer, d: OfferDraft, timeZone?: string): P
     codeAppend: saved.codeAppend,
     browserCodeCredit: saved.browserCodeCredit ?? false,
     browserAmountLimit: saved.browserAmountLimit ?? null,
+    trackingOrigin: saved.trackingOrigin ?? null,
   };
   const patch: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(next)) {
@@ -303,7 +310,7 @@ const FIELD_STEP: [RegExp, number][] = [
     /^(trackingMethods|attributionRule|splitCodeShare|cookieWindowDays|holdDays|codeAppend|browserCodeCredit|browserAmountLimit|payoutOptions)\b/,
     1,
   ],
-  [/^(endsAt|utm|deepLinks)\b/, 2],
+  [/^(endsAt|utm|deepLinks|trackingOrigin)\b/, 2],
 ];
 
 /** Which step shows the field an error is about ("payoutOptions.1.value" -> 1); unknown paths: the last step. */

@@ -281,6 +281,18 @@ export function SettingsStep({ draft, set, errors, timeZone }: StepProps) {
           hint="One per line. *.example.com allows every subdomain."
         />
       </fieldset>
+      <fieldset className="fieldset">
+        <legend>First-party links</legend>
+        <TextField
+          label="Tracking origin on your site (optional)"
+          value={draft.trackingOrigin}
+          onChange={(trackingOrigin) => set({ trackingOrigin })}
+          error={errors.trackingOrigin}
+          inputMode="url"
+          placeholder="https://shop.example.com/go"
+          hint="A path your reverse proxy forwards to Touchpoint. Links become this address plus the slug, and the click cookie is your site’s own, so Safari and in-app browsers keep it. Set up the proxy first: see docs/first-party.md."
+        />
+      </fieldset>
     </>
   );
 }

@@ -6,7 +6,8 @@ import type { Config } from '../../config.js';
 import { UniqueClicks } from '../../core/unique-clicks.js';
 import { classifyUserAgent } from '../../core/visitor.js';
 import type { TrackingEngine } from '../../tracking/index.js';
-import { redirect, redirectHeaders, type RedirectDeps } from '../../tracking/redirect.js';
+import { redirect, redirectHeaders, type ClickRequest, type RedirectDeps } from '../../tracking/redirect.js';
+import { clientAddress, lastForwarded, proxyTrust } from '../../core/proxy.js';
 import type { Metrics } from '../metrics.js';
 
 const SLUG_PATH = /^\/[A-Za-z0-9][A-Za-z0-9_-]{2,63}$/;
@@ -16,14 +17,23 @@ function queryOf(url: string): string {
   return q < 0 ? '' : url.slice(q + 1);
 }
 
-/** The visitor's address: the socket's, or behind a trusted proxy the first X-Forwarded-For entry (as Fastify's req.ip). */
-function clientIp(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = req.headers['x-forwarded-for'];
-    const first = typeof forwarded === 'string' ? forwarded.split(',')[0]!.trim() : '';
-    if (first) return first;
-  }
-  return req.socket.remoteAddress ?? '';
+type Forwarded = Pick<ClickRequest, 'ip' | 'forwardedHost' | 'forwardedHttps'>;
+const DIRECT = { forwardedHost: '', forwardedHttps: false } as const;
+
+/**
+ * The visitor's address (core/proxy.ts, the rule Fastify's req.ip follows) and, from a trusted proxy only, the host
+ * and scheme the visitor asked for.
+ */
+function forwarding(req: IncomingMessage, trusted: ((address: string) => boolean) | null): Forwarded {
+  const socket = req.socket.remoteAddress ?? '';
+  if (!trusted || !trusted(socket)) return { ip: socket, ...DIRECT };
+  const h = req.headers;
+  const xff = h['x-forwarded-for'];
+  return {
+    ip: clientAddress(socket, typeof xff === 'string' ? xff : xff?.join(','), trusted),
+    forwardedHost: lastForwarded(h['x-forwarded-host']).toLowerCase(),
+    forwardedHttps: lastForwarded(h['x-forwarded-proto']) === 'https',
+  };
 }
 
 /** Real traffic repeats a few thousand user agents; classifying each once saves regex work on every click. */
@@ -56,6 +66,7 @@ export function redirectRoutes(
   metrics: Metrics,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   const { cache } = engine;
+  const trusted = config.trustProxy === false ? null : proxyTrust(config.trustProxy);
   const deps: RedirectDeps = {
     buffer: engine.buffer,
     uniques: new UniqueClicks(),
@@ -86,7 +97,12 @@ export function redirectRoutes(
         return reply.code(503).header('retry-after', '5').type('text/html').send(pages.unavailable);
       }
       if (!link) return reply.code(404).type('text/html').send(pages.notFound);
-      const r = redirect(deps, link, { method: req.method, query: queryOf(req.url), headers: req.headers, ip: req.ip });
+      const r = redirect(deps, link, {
+        method: req.method,
+        query: queryOf(req.url),
+        headers: req.headers,
+        ...forwarding(req.raw, trusted),
+      });
       return reply.code(302).headers(redirectHeaders(r)).send();
     },
   });
@@ -110,7 +126,7 @@ export function redirectRoutes(
       method,
       query: q < 0 ? '' : url.slice(q + 1),
       headers: req.headers,
-      ip: clientIp(req, config.trustProxy),
+      ...forwarding(req, trusted),
     });
     res.writeHead(302, redirectHeaders(r));
     res.end();

@@ -8,7 +8,9 @@
 //   cookie cannot be written or is cleared (ITP, a same-named HttpOnly cookie of another port on the same host).
 //   `data-domain=".example.com"` on the script tag shares the cookie with the brand's subdomains.
 // - `touchpoint.conversion({offer, amount, currency, orderId, code, test})` sends the conversion with the stored
-//   click id to `POST <origin of the script's src>/collect` (offer repeated in the query, so a preflight could be
+//   click id to `POST <the script's src up to /t.js>/collect`: `https://tp.example.com/collect`, or through the
+//   brand's proxy `https://shop.example.com/go/collect` (first-party, docs/first-party.md), where the server-set
+//   HttpOnly `tp_click` cookie travels with the beacon when the script's copy is missing (offer repeated in the query, so a preflight could be
 //   answered): `navigator.sendBeacon` with a text/plain JSON body (a CORS "simple" request: no preflight, and it
 //   survives the page being left), else `fetch(…, {keepalive: true, mode: 'cors'})`. It returns a promise that
 //   always resolves, never rejects: `{ok: true, beacon: true}` when the beacon was queued (its answer cannot be
@@ -26,8 +28,8 @@ export const TAG_SCRIPT = String.raw`/*! Touchpoint tag v1 */
 (function(w,d,n){"use strict";try{
 var K="tp_click",L="touchpoint.click",old=w.touchpoint||{},
 s=d.currentScript||d.querySelector('script[src*="/t.js"]')||{},
-ds=s.dataset||{},
-base=((s.src||"").match(/^https?:\/\/[^\/?#]+/)||[""])[0],
+ds=s.dataset||{},src=s.src||"",
+base=(src.match(/^(https?:\/\/[^?#]*)\/t\.js(?:[?#]|$)/)||src.match(/^(https?:\/\/[^\/?#]+)/)||[0,""])[1],
 days=+ds.window>0?+ds.window:30;
 function store(){try{return w.localStorage}catch(e){}}
 function read(){

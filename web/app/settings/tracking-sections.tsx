@@ -32,6 +32,15 @@ export function TagSection({ base, sale }: { base: string; sale: SaleExample }) 
         The tag keeps the <code>tp_click</code> id from a creator&apos;s link in a first-party cookie on your own domain
         and sends it with the order. Fill in the order&apos;s real values where the example has fixed ones.
       </p>
+      <h3>First-party links (recommended for Safari and in-app browsers)</h3>
+      <p className="small">
+        Safari keeps a cookie that a third party&apos;s server or script sets for 7 days at most (24 hours after a
+        decorated link), and in-app browsers often drop it. Route a path of your own site, such as{' '}
+        <code>https://shop.example.com/go/*</code>, to Touchpoint through your reverse proxy (nginx, Caddy or a
+        Cloudflare Worker), set it as the offer&apos;s <em>tracking origin</em>, and load the tag from{' '}
+        <code>/go/t.js</code>: the click cookie is then your site&apos;s own and lives its full window. The proxy
+        snippets and what Touchpoint needs (<code>TRUST_PROXY</code>) are in <code>docs/first-party.md</code>.
+      </p>
     </section>
   );
 }
