@@ -26,6 +26,7 @@ import * as m0023 from './0023-job-runs.js';
 import * as m0024 from './0024-workspace-default-hold-days.js';
 import * as m0025 from './0025-woocommerce.js';
 import * as m0026 from './0026-webhook-attempts.js';
+import * as m0027 from './0027-stripe.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -54,4 +55,5 @@ export const migrations: Record<string, Migration> = {
   '0024-workspace-default-hold-days': m0024,
   '0025-woocommerce': m0025,
   '0026-webhook-attempts': m0026,
+  '0027-stripe': m0027,
 };
