@@ -48,7 +48,9 @@ export const CodeSchema = Type.Object(
     kind: Type.Union([Type.Literal('generic'), Type.Literal('personalized')]),
     status: Status(),
     stripePromotionCodeId: Nullable(
-      Type.String({ description: 'The Stripe promotion code (promo_…) that stands for this code at a Stripe Checkout.' }),
+      Type.String({
+        description: 'The Stripe promotion code (promo_…) that stands for this code at a Stripe Checkout.',
+      }),
     ),
     createdAt: DateTime,
   },

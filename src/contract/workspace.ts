@@ -19,7 +19,7 @@ export const WorkspaceSchema = Type.Object({
   stripeConnected: Type.Boolean({ description: "Whether Stripe's webhook signing secret is set." }),
   stripeWebhookUrl: Type.String({
     description:
-      "The endpoint URL of the Stripe webhook (checkout.session.completed, invoice.paid, charge.refunded, charge.dispute.created, customer.subscription.deleted).",
+      'The endpoint URL of the Stripe webhook (checkout.session.completed, invoice.paid, charge.refunded, charge.dispute.created, customer.subscription.deleted).',
   }),
   defaultHoldDays: Type.Integer({ description: 'The hold period (days) of an offer created without holdDays.' }),
   minimumPayout: Type.String({
