@@ -106,7 +106,7 @@ describe.skipIf(noChromium)('Settings → Tracking setup in a real browser (Chro
     expect(d.pageErrors).toEqual([]);
   }, 90_000);
 
-  it('connects Shopify with its signing secret, and disconnects it; connects WooCommerce', async () => {
+  it('connects Shopify with its signing secret, and disconnects it; connects WooCommerce and Stripe', async () => {
     const page = await d.open('wide');
     await d.signIn(page, d.owner.email, PASSWORD);
     await page.getByRole('heading', { name: 'Offers', exact: true }).waitFor();
@@ -145,7 +145,7 @@ describe.skipIf(noChromium)('Settings → Tracking setup in a real browser (Chro
       (await d.api('GET', '/workspace')).data.stripeWebhookUrl,
     );
     expect(await stripe.textContent()).toContain('customer.subscription.deleted');
-    expect(await stripe.locator('pre').nth(1).textContent()).toContain('client_reference_id: req.body.tpClick');
+    expect(await stripe.locator('pre').nth(2).textContent()).toContain('client_reference_id: req.body.tpClick');
     await stripe.getByLabel('Stripe signing secret').fill('whsec_browserSecret123');
     await stripe.getByRole('button', { name: 'Connect' }).click();
     await stripe.getByTestId('stripe-status').getByText('Connected', { exact: true }).waitFor();

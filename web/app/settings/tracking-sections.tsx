@@ -229,20 +229,12 @@ export function StripeSection({ workspace, canEdit, onSaved }: PlatformProps) {
           In Stripe&apos;s dashboard, open <strong>Developers → Webhooks</strong> and choose{' '}
           <strong>Add endpoint</strong> with the URL above.
         </li>
-        <li>
-          Select these events:{' '}
-          {STRIPE_EVENTS.map((e, i) => (
-            <span key={e}>
-              {i ? ', ' : ''}
-              <code>{e}</code>
-            </span>
-          ))}
-          .
-        </li>
+        <li>Select the events listed below.</li>
         <li>
           Reveal the endpoint&apos;s <strong>Signing secret</strong> (<code>whsec_…</code>) and save it below.
         </li>
       </ol>
+      <Snippet label="Events to select" text={STRIPE_EVENTS.join('\n')} what="Stripe events" />
       <Snippet label="Checkout: pass the click id" text={stripeCheckoutSnippet()} what="Stripe Checkout snippet" />
       <p className="muted small">
         A Checkout is credited by the click in <code>client_reference_id</code> (or <code>metadata.tp_click</code>), by{' '}
