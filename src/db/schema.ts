@@ -243,14 +243,7 @@ export interface ConversionTable {
 export type ConversionStatus = 'credited' | 'unattributed' | 'unverified' | 'rejected' | 'awaiting_order';
 
 export type ConversionSource =
-  | 'pixel'
-  | 'tag'
-  | 'postback'
-  | 'tune'
-  | 'everflow'
-  | 'shopify'
-  | 'woocommerce'
-  | 'stripe';
+  'pixel' | 'tag' | 'postback' | 'tune' | 'everflow' | 'shopify' | 'woocommerce' | 'stripe';
 
 export interface ConversionEventTable {
   id: string;

@@ -32,7 +32,12 @@ export async function insertWorkspace(
   };
   // Columns later migrations added with a default are left to it, so the same insert also writes a workspace on a
   // database of an earlier version (the migration tests build their "before" state with it).
-  const { default_hold_days: _defaultHold, woocommerce_webhook_secret: _woo, stripe_webhook_secret: _stripe, ...written } = row;
+  const {
+    default_hold_days: _defaultHold,
+    woocommerce_webhook_secret: _woo,
+    stripe_webhook_secret: _stripe,
+    ...written
+  } = row;
   await db.insertInto('workspaces').values(written).execute();
   return row;
 }

@@ -1,11 +1,4 @@
-import {
-  createCode,
-  disableCode,
-  generateCodes,
-  getCode,
-  listCodes,
-  setStripePromotionCode,
-} from '../../app/codes.js';
+import { createCode, disableCode, generateCodes, getCode, listCodes, setStripePromotionCode } from '../../app/codes.js';
 import type { AppContext } from '../../app/context.js';
 import { sendResult } from '../errors.js';
 import * as c from '../../contract/index.js';
