@@ -22,6 +22,7 @@ export function codeView(c: codes.PromoCodeRow): CodeView {
     code: c.code,
     kind: c.member_id ? 'personalized' : 'generic',
     status: c.status,
+    stripePromotionCodeId: c.stripe_promotion_code_id,
     createdAt: new Date(c.created_at).toISOString(),
   };
 }
@@ -41,6 +42,7 @@ export function codeRow(
     member_id: memberId,
     code: normalized,
     code_normalized: normalized,
+    stripe_promotion_code_id: null,
     status: 'active',
     created_at: now,
     disabled_at: null,
@@ -52,7 +54,7 @@ export const CODE_PROBLEM_TEXT = 'A code is 3 to 32 letters, digits, "-" or "_".
 export async function createCode(
   ctx: AppContext,
   actor: Actor,
-  input: { offerId: string; code: string; memberId?: string | null },
+  input: { offerId: string; code: string; memberId?: string | null; stripePromotionCodeId?: string | null },
 ): Promise<Result<CodeView>> {
   const { db } = ctx.store;
   const offer = await findOffer(db, actor.workspaceId, input.offerId);
@@ -70,7 +72,10 @@ export async function createCode(
     if (!onOffer) return fail('member_not_on_offer', 'Add the member to the offer first.');
   }
   const now = ctx.clock();
-  const row = codeRow(actor.workspaceId, offer.id, input.memberId ?? null, input.code, now);
+  const row = {
+    ...codeRow(actor.workspaceId, offer.id, input.memberId ?? null, input.code, now),
+    stripe_promotion_code_id: input.stripePromotionCodeId ?? null,
+  };
   try {
     await codes.insertCodes(db, [row]);
   } catch (e) {
@@ -113,6 +118,30 @@ export async function listCodes(
 export async function getCode(ctx: AppContext, actor: Actor, id: string): Promise<Result<CodeView>> {
   const row = await codes.findCode(ctx.store.db, actor.workspaceId, id);
   return row ? ok(codeView(row)) : fail('not_found', 'Code not found.');
+}
+
+/** The Stripe promotion code that stands for a code at a Stripe Checkout (the Stripe webhook reads it). */
+export async function setStripePromotionCode(
+  ctx: AppContext,
+  actor: Actor,
+  id: string,
+  stripePromotionCodeId: string | null,
+): Promise<Result<CodeView>> {
+  const { db } = ctx.store;
+  const row = await codes.findCode(db, actor.workspaceId, id);
+  if (!row) return fail('not_found', 'Code not found.');
+  const now = ctx.clock();
+  await codes.updateCodeStripePromotion(db, actor.workspaceId, id, stripePromotionCodeId);
+  await recordAudit(db, {
+    ...actor,
+    entity: 'promo_code',
+    entityId: id,
+    action: 'updated',
+    detail: { before: row.stripe_promotion_code_id, after: stripePromotionCodeId },
+    now,
+  });
+  await ctx.trackingChanged({ kind: 'offer', id: row.offer_id });
+  return getCode(ctx, actor, id);
 }
 
 /** A disabled code no longer credits anyone; its string may be issued again later. */

@@ -48,6 +48,7 @@ export interface OfferSettingsInput {
   browserAmountLimit?: string | null;
   /** First-party tracking origin (`https://shop.example.com/go`); null: links on BASE_URL. */
   trackingOrigin?: string | null;
+  recurring?: { mode: repo.OfferRow['recurring']; months: number | null; maxInvoices: number | null };
 }
 
 export interface OfferCreateInput extends OfferSettingsInput {
@@ -104,6 +105,7 @@ export function offerView(
     browserAmountLimit:
       o.browser_amount_limit_minor === null ? null : formatAmount(Number(o.browser_amount_limit_minor), o.currency),
     trackingOrigin: o.tracking_origin,
+    recurring: { mode: o.recurring, months: o.recurring_months, maxInvoices: o.recurring_max_invoices },
     payoutOptions: payouts.filter((p) => p.offer_id === o.id).map((p) => payoutOptionView(p, o.currency)),
     ...counts,
     createdAt: new Date(o.created_at).toISOString(),
@@ -172,6 +174,18 @@ function settingsToColumns(
   if (input.codeAppend !== undefined) {
     checkCodeAppend(input.codeAppend, 'codeAppend', problems);
     cols.code_append = JSON.stringify(input.codeAppend);
+  }
+  if (input.recurring !== undefined) {
+    const { mode, months, maxInvoices } = input.recurring;
+    if (mode === 'months' && months === null)
+      problems.push({
+        path: 'recurring.months',
+        code: 'required',
+        message: 'Say for how many months renewals pay, or choose lifetime.',
+      });
+    cols.recurring = mode;
+    cols.recurring_months = mode === 'months' ? months : null;
+    cols.recurring_max_invoices = mode === 'none' ? null : maxInvoices;
   }
   if (input.browserCodeCredit !== undefined) cols.browser_code_credit = input.browserCodeCredit ? 1 : 0;
   if (input.browserAmountLimit !== undefined) {
@@ -259,6 +273,9 @@ export async function createOffer(ctx: AppContext, actor: Actor, input: OfferCre
     browser_code_credit: cols.browser_code_credit ?? 0,
     browser_amount_limit_minor: cols.browser_amount_limit_minor ?? null,
     tracking_origin: cols.tracking_origin ?? null,
+    recurring: cols.recurring ?? 'none',
+    recurring_months: cols.recurring_months ?? null,
+    recurring_max_invoices: cols.recurring_max_invoices ?? null,
     created_at: now,
     updated_at: now,
   };

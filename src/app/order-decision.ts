@@ -4,9 +4,11 @@
 import type { Transaction } from 'kysely';
 import {
   attribute,
+  attributeRenewal,
   DAY_MS,
   type AttributionDecision,
   type ClickLookup,
+  type Credit,
   type CodeLookup,
   type OfferTracking,
 } from '../core/attribution.js';
@@ -143,7 +145,20 @@ export async function decideOrder(
       ? fresh.click
       : await clicks.find(evidence.clickId, { wait: false, db: tx });
   const codeRow = evidence.code ? await facts.code(tx, evidence.code) : undefined;
-  const offers = await facts.offers(tx, [click?.offerId, evidence.reportedOfferId, codeRow?.offer_id]);
+  // A renewal follows its first order's credit (read under this transaction: the first order is long recorded).
+  const firstOrder = evidence.renewalOf
+    ? await repo.findConversionByOrder(tx, ws.id, input.isTest, evidence.renewalOf)
+    : undefined;
+  const firstCredits =
+    firstOrder?.status === 'credited'
+      ? ((JSON.parse(firstOrder.decision) as { credits?: Credit[] }).credits?.filter((c) => c.shareBps > 0) ?? null)
+      : null;
+  const offers = await facts.offers(tx, [
+    click?.offerId,
+    evidence.reportedOfferId,
+    codeRow?.offer_id,
+    ...(firstCredits ?? []).map((c) => c.offerId),
+  ]);
   const clickLookup: ClickLookup = !evidence.clickId
     ? input.unusableClickId
       ? { lookup: 'not_found', clickId: input.unusableClickId }
@@ -180,12 +195,17 @@ export async function decideOrder(
           offer: tracking(offers, codeRow.offer_id),
         };
 
-  const decision = attribute({
-    occurredAt: evidence.occurredAt,
-    reportedOfferId: evidence.reportedOfferId,
-    click: clickLookup,
-    code: codeLookup,
-  });
+  const decision = evidence.renewalOf
+    ? attributeRenewal(evidence.occurredAt, {
+        credits: firstCredits,
+        offers: Object.fromEntries((firstCredits ?? []).map((c) => [c.offerId, tracking(offers, c.offerId)])),
+      })
+    : attribute({
+        occurredAt: evidence.occurredAt,
+        reportedOfferId: evidence.reportedOfferId,
+        click: clickLookup,
+        code: codeLookup,
+      });
   const notes: string[] = [];
   const holds: string[] = [];
   const commissions: CreditedCommission[] = [];

@@ -70,6 +70,7 @@ export async function recordConversion(
     amount,
     occurredAt: input.occurredAt,
     timeGiven: input.timeGiven,
+    ...(input.renewalOf ? { renewalOf: input.renewalOf } : {}),
   };
   const thisEvent: EvidenceEvent = { trust, evidence: said };
   // Looked up before the transaction, which must not wait on a flush; a click id that only the stored order has

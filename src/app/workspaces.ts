@@ -33,6 +33,8 @@ export function workspaceView(w: repo.Workspace, baseUrl: string, rights: Viewer
     shopifyWebhookUrl: `${baseUrl}/webhooks/shopify/${w.id}`,
     woocommerceConnected: w.woocommerce_webhook_secret !== null,
     woocommerceWebhookUrl: `${baseUrl}/webhooks/woocommerce/${w.id}`,
+    stripeConnected: w.stripe_webhook_secret !== null,
+    stripeWebhookUrl: `${baseUrl}/webhooks/stripe/${w.id}`,
     defaultHoldDays: w.default_hold_days,
     minimumPayout: formatAmount(w.min_payout_minor, w.currency),
     createdAt: new Date(w.created_at).toISOString(),
@@ -112,6 +114,7 @@ export async function updateWorkspace(
     currency?: string;
     shopifyWebhookSecret?: string | null;
     woocommerceWebhookSecret?: string | null;
+    stripeWebhookSecret?: string | null;
     defaultHoldDays?: number;
   },
   rights: ViewerRights,
@@ -126,12 +129,13 @@ export async function updateWorkspace(
   if (input.defaultHoldDays !== undefined && !isHoldDays(input.defaultHoldDays))
     details.push({ path: 'defaultHoldDays', code: 'hold_days_invalid', message: 'Whole days from 0 to 365.' });
   if (details.length) return fail('validation_failed', 'Some fields are not valid.', details);
-  const { shopifyWebhookSecret, woocommerceWebhookSecret, defaultHoldDays, ...rest } = input;
+  const { shopifyWebhookSecret, woocommerceWebhookSecret, stripeWebhookSecret, defaultHoldDays, ...rest } = input;
   const secrets = {
     ...(shopifyWebhookSecret !== undefined ? { shopify_webhook_secret: shopifyWebhookSecret?.trim() || null } : {}),
     ...(woocommerceWebhookSecret !== undefined
       ? { woocommerce_webhook_secret: woocommerceWebhookSecret?.trim() || null }
       : {}),
+    ...(stripeWebhookSecret !== undefined ? { stripe_webhook_secret: stripeWebhookSecret?.trim() || null } : {}),
   };
   const patch = {
     ...rest,

@@ -47,17 +47,31 @@ export const CodeSchema = Type.Object(
     code: Type.String(),
     kind: Type.Union([Type.Literal('generic'), Type.Literal('personalized')]),
     status: Status(),
+    stripePromotionCodeId: Nullable(
+      Type.String({
+        description: 'The Stripe promotion code (promo_…) that stands for this code at a Stripe Checkout.',
+      }),
+    ),
     createdAt: DateTime,
   },
   { $id: 'Code' },
 );
 export type Code = Static<typeof CodeSchema>;
 
+const StripePromotionCodeId = Type.String({ pattern: '^promo_[A-Za-z0-9]{1,100}$' });
+
+export const CodeUpdateSchema = Type.Object(
+  { stripePromotionCodeId: Nullable(StripePromotionCodeId) },
+  { additionalProperties: false },
+);
+export type CodeUpdate = Static<typeof CodeUpdateSchema>;
+
 export const CodeCreateSchema = Type.Object(
   {
     offerId: ids.offer,
     code: Type.String({ minLength: 1, maxLength: 64 }),
     memberId: Type.Optional(Nullable(ids.member)),
+    stripePromotionCodeId: Type.Optional(Nullable(StripePromotionCodeId)),
   },
   { additionalProperties: false },
 );

@@ -95,6 +95,24 @@ const Utm = Type.Record(Type.String(), Type.String({ maxLength: 500 }), {
     'Query parameters added to the destination: static text or {creator_name}, {creator_ig_username}, {creator_tiktok_username}, {member_id}, {project_name}, {link_offer_name}.',
 });
 
+const Recurring = Type.Object(
+  {
+    mode: Type.Union([Type.Literal('none'), Type.Literal('months'), Type.Literal('lifetime')], {
+      description:
+        "Commissions on a subscription's renewals (Stripe invoice.paid): none, the first `months` months after the first order, or for the subscription's lifetime.",
+    }),
+    months: Nullable(Type.Integer({ minimum: 1, maximum: 120, description: "mode 'months': how many months." })),
+    maxInvoices: Nullable(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1000,
+        description: 'At most this many paid invoices of a subscription pay, the first order included; null: no cap.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 const offerSettings = {
   name: Type.String({ minLength: 1, maxLength: 200 }),
   description: Type.String({ maxLength: 5000 }),
@@ -132,6 +150,7 @@ const offerSettings = {
         "First-party tracking: where the brand's reverse proxy forwards to Touchpoint, e.g. https://shop.example.com/go (http only on localhost). Its host must be the destination's or an allowed extra domain. Links are then {trackingOrigin}/{slug}; null: links on BASE_URL. See docs/first-party.md.",
     }),
   ),
+  recurring: Recurring,
 };
 
 export const OfferCreateSchema = Type.Object(

@@ -16,6 +16,11 @@ export const WorkspaceSchema = Type.Object({
   woocommerceWebhookUrl: Type.String({
     description: "The delivery URL of WooCommerce's Order created and Order updated webhooks.",
   }),
+  stripeConnected: Type.Boolean({ description: "Whether Stripe's webhook signing secret is set." }),
+  stripeWebhookUrl: Type.String({
+    description:
+      'The endpoint URL of the Stripe webhook (checkout.session.completed, invoice.paid, charge.refunded, charge.dispute.created, customer.subscription.deleted).',
+  }),
   defaultHoldDays: Type.Integer({ description: 'The hold period (days) of an offer created without holdDays.' }),
   minimumPayout: Type.String({
     description: 'Decimal amount in the workspace currency (set with PUT /workspace/minimum-payout).',
@@ -35,6 +40,9 @@ export const WorkspaceUpdateSchema = Type.Partial(
     }),
     woocommerceWebhookSecret: Type.Union([Type.String({ maxLength: 200 }), Type.Null()], {
       description: "The secret of the shop's WooCommerce webhooks (write-only); null disconnects.",
+    }),
+    stripeWebhookSecret: Type.Union([Type.String({ pattern: '^whsec_[A-Za-z0-9+/=_-]{1,190}$' }), Type.Null()], {
+      description: "The Stripe webhook endpoint's signing secret, whsec_… (write-only); null disconnects.",
     }),
   }),
   { additionalProperties: false, minProperties: 1 },

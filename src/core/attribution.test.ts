@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ATTRIBUTION_REASONS,
   attribute,
+  attributeRenewal,
   CLOCK_SKEW_MS,
   DAY_MS,
   type AttributionInput,
@@ -529,6 +530,41 @@ describe('attribute: properties', () => {
         expect(attribute(structuredClone(inp))).toEqual(attribute(inp));
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe('attributeRenewal', () => {
+  const offer = {
+    status: 'active' as const,
+    endsAt: null,
+    cookieWindowDays: 1,
+    attributionRule: 'code_first' as const,
+    splitCodeShareBps: 5_000,
+    tracksLinks: true,
+    tracksCodes: true,
+  };
+  const credit = { offerId: 'off_a', memberId: 'mem_a', source: 'click' as const, shareBps: 10_000 };
+
+  it('follows the first order’s credit, whatever the cookie window', () => {
+    expect(attributeRenewal(1e12, { credits: [credit], offers: { off_a: offer } })).toEqual({
+      outcome: 'credited',
+      credits: [credit],
+      reasons: ['renewal_of_first_order'],
+    });
+  });
+
+  it('pays nothing when the first order was not credited or its offer stopped tracking', () => {
+    expect(attributeRenewal(1, { credits: null, offers: {} })).toEqual({
+      outcome: 'unattributed',
+      reasons: ['renewal_first_order_not_credited'],
+    });
+    expect(attributeRenewal(10, { credits: [credit], offers: { off_a: { ...offer, endsAt: 10 } } })).toEqual({
+      outcome: 'unattributed',
+      reasons: ['renewal_of_first_order', 'renewal_offer_not_tracking'],
+    });
+    expect(attributeRenewal(10, { credits: [credit], offers: { off_a: { ...offer, status: 'paused' } } }).outcome).toBe(
+      'unattributed',
     );
   });
 });

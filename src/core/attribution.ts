@@ -108,6 +108,9 @@ export const ATTRIBUTION_REASONS = [
   'rule_split',
   'split_across_offers',
   'reported_offer_not_credited',
+  'renewal_of_first_order',
+  'renewal_first_order_not_credited',
+  'renewal_offer_not_tracking',
 ] as const;
 export type AttributionReason = (typeof ATTRIBUTION_REASONS)[number];
 
@@ -257,4 +260,28 @@ export function attribute(input: AttributionInput): AttributionDecision {
       // An unknown stored rule falls back to the product default, code_first.
       return credited([whole(c.offerId, c.memberId, 'code')], [...why, 'rule_code_first']);
   }
+}
+
+/** What a renewal's first order was credited to, and each credited offer's settings now. */
+export interface RenewalLookup {
+  /** The first order's credits (null: it was not credited, or is not recorded). */
+  credits: Credit[] | null;
+  offers: Record<string, OfferTracking>;
+}
+
+/**
+ * A subscription's renewal follows its first order's credit: same members, offers, sources and shares; the click
+ * window does not apply (the customer is locked to whoever won the first order). An offer paused, archived or ended
+ * since pays nothing more. Whether the renewal is within the offer's recurring window is decided before it is
+ * recorded (core/stripe-payload.ts renewalVerdict).
+ */
+export function attributeRenewal(occurredAt: number, first: RenewalLookup): AttributionDecision {
+  if (!first.credits?.length) return { outcome: 'unattributed', reasons: ['renewal_first_order_not_credited'] };
+  const tracking = first.credits.filter((c) => {
+    const offer = first.offers[c.offerId];
+    return offer && offer.status === 'active' && (offer.endsAt === null || occurredAt < offer.endsAt);
+  });
+  if (tracking.length !== first.credits.length)
+    return { outcome: 'unattributed', reasons: ['renewal_of_first_order', 'renewal_offer_not_tracking'] };
+  return { outcome: 'credited', credits: first.credits.map((c) => ({ ...c })), reasons: ['renewal_of_first_order'] };
 }

@@ -15,6 +15,11 @@ export interface RawConversion {
   test?: string;
   /** Unix seconds or ISO 8601: when the order happened, if the sender says. */
   time?: string;
+  /**
+   * A subscription's renewal: the id of the subscription's first order, whose credit it follows (set by the Stripe
+   * webhook for a renewal within the offer's recurring window; no public endpoint reads it from a request).
+   */
+  renewalOf?: string;
 }
 
 export interface ConversionInput {
@@ -30,6 +35,8 @@ export interface ConversionInput {
   occurredAt: number;
   /** false: occurredAt is the time of receipt, the sender stated none (ADR 0011: it then counts only as a fallback). */
   timeGiven: boolean;
+  /** The first order of the subscription this order renews (RawConversion.renewalOf). */
+  renewalOf?: string | null;
 }
 
 export type InputProblem =
@@ -89,6 +96,9 @@ export function normalizeConversion(raw: RawConversion, now: number): Normalized
     occurredAt = t;
   }
 
+  const renewalOf = blank(raw.renewalOf);
+  if (renewalOf !== null && !ORDER_RE.test(renewalOf))
+    return { ok: false, problem: 'order_invalid', field: 'renewalOf' };
   const click = blank(raw.click);
   const clickOk = click !== null && parseClickId(click) !== null;
   const code = blank(raw.code);
@@ -105,6 +115,7 @@ export function normalizeConversion(raw: RawConversion, now: number): Normalized
       isTest: /^(1|true|yes)$/i.test(raw.test ?? ''),
       occurredAt,
       timeGiven: time !== null,
+      ...(renewalOf !== null ? { renewalOf } : {}),
     },
   };
 }

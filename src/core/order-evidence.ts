@@ -20,6 +20,8 @@ export interface OrderEvidence {
   /** Amount and currency travel together: an amount without its currency means nothing. */
   amount: { minor: number; currency: string } | null;
   occurredAt: number;
+  /** A subscription's renewal: the first order whose credit it follows (absent on every other order). */
+  renewalOf?: string | null;
 }
 
 /** What one event said, as stored with it. */
@@ -33,7 +35,7 @@ export interface EvidenceEvent {
   evidence: EvidenceRecord;
 }
 
-export type EvidenceField = 'reportedOfferId' | 'clickId' | 'code' | 'amount';
+export type EvidenceField = 'reportedOfferId' | 'clickId' | 'code' | 'amount' | 'renewalOf';
 
 export interface EvidenceConflict {
   field: EvidenceField;
@@ -95,6 +97,8 @@ export function orderFacts(events: readonly EvidenceEvent[], firstSeen: number):
     amount: pick('amount', (e) => e.amount, amountText),
     occurredAt,
   };
+  const renewalOf = pick('renewalOf', (e) => present(e.renewalOf ?? null), same);
+  if (renewalOf !== null) evidence.renewalOf = renewalOf;
   return { trust, evidence, conflicts, outranked: events.length - deciding.length };
 }
 
@@ -108,6 +112,7 @@ export function sameFacts(a: OrderFacts, b: OrderFacts): boolean {
     x.clickId === y.clickId &&
     (x.code === null ? y.code === null : y.code !== null && normalizeCode(x.code) === normalizeCode(y.code)) &&
     (x.amount === null ? y.amount === null : y.amount !== null && amountText(x.amount) === amountText(y.amount)) &&
+    (x.renewalOf ?? null) === (y.renewalOf ?? null) &&
     x.occurredAt === y.occurredAt
   );
 }

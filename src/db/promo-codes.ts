@@ -22,6 +22,36 @@ export async function findCode(db: Db, workspaceId: string, id: string): Promise
     .executeTakeFirst();
 }
 
+export async function updateCodeStripePromotion(
+  db: Db,
+  workspaceId: string,
+  id: string,
+  stripePromotionCodeId: string | null,
+): Promise<void> {
+  await db
+    .updateTable('promo_codes')
+    .set({ stripe_promotion_code_id: stripePromotionCodeId })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .execute();
+}
+
+/** The active code a Stripe promotion code stands for. */
+export async function findCodeByStripePromotion(
+  db: Db,
+  workspaceId: string,
+  stripePromotionCodeId: string,
+): Promise<PromoCodeRow | undefined> {
+  return db
+    .selectFrom('promo_codes')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('stripe_promotion_code_id', '=', stripePromotionCodeId)
+    .orderBy('status')
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst();
+}
+
 export async function listCodes(
   db: Db,
   workspaceId: string,

@@ -17,6 +17,8 @@ export interface WorkspaceTable {
   /** Shopify's webhook signing secret, pasted by the brand; null until Shopify is connected. */
   shopify_webhook_secret: string | null;
   woocommerce_webhook_secret: string | null;
+  /** Stripe's webhook signing secret (whsec_…), pasted by the brand; null until Stripe is connected. */
+  stripe_webhook_secret: string | null;
   /** A member is paid once their approved commissions reach this amount (workspace currency); 0 = always. */
   min_payout_minor: number;
   /** The hold period (days) of an offer created without one; 0 to 365. The database's default (30) for a new one. */
@@ -97,6 +99,11 @@ export interface OfferTable {
   browser_amount_limit_minor: number | null;
   /** First-party tracking origin on the brand's site (`https://shop.example.com/go`); null: links on BASE_URL. */
   tracking_origin: string | null;
+  /** Commissions on a subscription's renewals (Stripe): none, the first recurring_months months, or lifetime. */
+  recurring: 'none' | 'months' | 'lifetime';
+  recurring_months: number | null;
+  /** At most this many paid invoices of a subscription pay (the first order counts as one); null: no cap. */
+  recurring_max_invoices: number | null;
 }
 
 export interface PayoutOptionTable {
@@ -161,6 +168,8 @@ export interface PromoCodeTable {
   code: string;
   /** Upper-cased; unique per workspace among active codes. */
   code_normalized: string;
+  /** The Stripe promotion code (promo_…) that stands for this code at a Stripe Checkout; null: none. */
+  stripe_promotion_code_id: string | null;
   status: 'active' | 'disabled';
   created_at: number;
   disabled_at: number | null;
@@ -235,7 +244,8 @@ export interface ConversionTable {
 
 export type ConversionStatus = 'credited' | 'unattributed' | 'unverified' | 'rejected' | 'awaiting_order';
 
-export type ConversionSource = 'pixel' | 'tag' | 'postback' | 'tune' | 'everflow' | 'shopify' | 'woocommerce';
+export type ConversionSource =
+  'pixel' | 'tag' | 'postback' | 'tune' | 'everflow' | 'shopify' | 'woocommerce' | 'stripe';
 
 export interface ConversionEventTable {
   id: string;
@@ -569,7 +579,33 @@ export interface JobRunTable {
   claimed_at: number;
 }
 
+/** A Stripe customer locked to the order that won its subscription (its first order): renewals credit its credit. */
+export interface StripeCustomerTable {
+  workspace_id: string;
+  customer_id: string;
+  subscription_id: string;
+  /** The first order's id: the subscription's id (sub_…). */
+  first_order_id: string;
+  locked_at: number;
+  /** When the locked subscription ended (customer.subscription.deleted); invoices paid after it pay nothing. */
+  ended_at: number | null;
+}
+
+/** A Stripe object that names an order: payment intent, charge, invoice, subscription. */
+export interface StripeObjectTable {
+  workspace_id: string;
+  object_id: string;
+  kind: 'payment_intent' | 'charge' | 'invoice' | 'subscription';
+  /** null: an invoice that was not recorded as an order (a renewal that does not pay: see its rejected event). */
+  order_id: string | null;
+  customer_id: string | null;
+  /** Invoices: when paid; the paid invoices of a customer are counted by it for the recurring cap. */
+  paid_at: number | null;
+}
+
 export interface Database {
+  stripe_customers: StripeCustomerTable;
+  stripe_objects: StripeObjectTable;
   leak_alerts: LeakAlertTable;
   workspaces: WorkspaceTable;
   api_keys: ApiKeyTable;

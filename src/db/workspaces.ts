@@ -24,6 +24,7 @@ export async function insertWorkspace(
     created_at: args.now,
     shopify_webhook_secret: null,
     woocommerce_webhook_secret: null,
+    stripe_webhook_secret: null,
     min_payout_minor: 0,
     default_hold_days: 30,
     // A new workspace has no rows to roll up: its (empty) rollups are already in its zone.
@@ -31,7 +32,12 @@ export async function insertWorkspace(
   };
   // Columns later migrations added with a default are left to it, so the same insert also writes a workspace on a
   // database of an earlier version (the migration tests build their "before" state with it).
-  const { default_hold_days: _defaultHold, woocommerce_webhook_secret: _woo, ...written } = row;
+  const {
+    default_hold_days: _defaultHold,
+    woocommerce_webhook_secret: _woo,
+    stripe_webhook_secret: _stripe,
+    ...written
+  } = row;
   await db.insertInto('workspaces').values(written).execute();
   return row;
 }
@@ -56,6 +62,7 @@ export async function updateWorkspace(
       | 'postback_secret'
       | 'shopify_webhook_secret'
       | 'woocommerce_webhook_secret'
+      | 'stripe_webhook_secret'
       | 'default_hold_days'
     >
   >,

@@ -32,6 +32,9 @@ const STATUS: Record<string, number> = {
   signature_expired: 401,
   signature_mismatch: 401,
   unsigned_parameters: 400,
+  // Stripe sends an event again on any non-2xx answer and documents 400 for one that does not verify.
+  stripe_signature_invalid: 400,
+  stripe_not_connected: 400,
   payload_invalid: 422,
   not_found: 404,
   route_not_found: 404,

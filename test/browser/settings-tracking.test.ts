@@ -106,7 +106,7 @@ describe.skipIf(noChromium)('Settings → Tracking setup in a real browser (Chro
     expect(d.pageErrors).toEqual([]);
   }, 90_000);
 
-  it('connects Shopify with its signing secret, and disconnects it; connects WooCommerce', async () => {
+  it('connects Shopify with its signing secret, and disconnects it; connects WooCommerce and Stripe', async () => {
     const page = await d.open('wide');
     await d.signIn(page, d.owner.email, PASSWORD);
     await page.getByRole('heading', { name: 'Offers', exact: true }).waitFor();
@@ -139,6 +139,20 @@ describe.skipIf(noChromium)('Settings → Tracking setup in a real browser (Chro
     await woo.getByTestId('woocommerce-status').getByText('Connected', { exact: true }).waitFor();
     expect((await d.api('GET', '/workspace')).data.woocommerceConnected).toBe(true);
     expect(await page.content()).not.toContain('wc_browser_secret');
+
+    // Stripe: the endpoint URL, the events to select, the Checkout snippet, and the write-only signing secret.
+    const stripe = page.getByRole('region', { name: '6. Stripe' });
+    expect(await stripe.getByTestId('stripe-status').textContent()).toBe('Not connected');
+    expect(await stripe.locator('pre').first().textContent()).toBe(
+      (await d.api('GET', '/workspace')).data.stripeWebhookUrl,
+    );
+    expect(await stripe.textContent()).toContain('customer.subscription.deleted');
+    expect(await stripe.locator('pre').nth(2).textContent()).toContain('client_reference_id: req.body.tpClick');
+    await stripe.getByLabel('Stripe signing secret').fill('whsec_browserSecret123');
+    await stripe.getByRole('button', { name: 'Connect' }).click();
+    await stripe.getByTestId('stripe-status').getByText('Connected', { exact: true }).waitFor();
+    expect((await d.api('GET', '/workspace')).data.stripeConnected).toBe(true);
+    expect(await page.content()).not.toContain('whsec_browserSecret123');
     expect(d.pageErrors).toEqual([]);
   }, 60_000);
 
@@ -180,7 +194,8 @@ describe.skipIf(noChromium)('Settings → Tracking setup in a real browser (Chro
       '3. JavaScript tag or pixel',
       '4. Shopify',
       '5. WooCommerce',
-      '6. Moving from TUNE',
+      '6. Stripe',
+      '7. Moving from TUNE',
     ])
       await page.getByRole('heading', { name: title }).waitFor();
     await page.getByTestId('secret-hidden').waitFor();
@@ -188,6 +203,7 @@ describe.skipIf(noChromium)('Settings → Tracking setup in a real browser (Chro
     expect(await snippet(page, 'postback.php example')).toContain("$secret = 'YOUR_POSTBACK_SECRET';");
     expect(await page.getByLabel('Shopify signing secret').count()).toBe(0);
     expect(await page.getByLabel('WooCommerce signing secret').count()).toBe(0);
+    expect(await page.getByLabel('Stripe signing secret').count()).toBe(0);
     expect(await page.content()).not.toContain(secret);
     await fitsWidth(page);
     await shot(page, 'settings-tracking-viewer', 'phone');

@@ -83,6 +83,17 @@ describe('offer form checks', () => {
     expect(stepOfField('browserAmountLimit')).toBe(1);
   });
 
+  it('checks the recurring settings and sends them only when renewals pay', () => {
+    const d = filled();
+    expect(createBody(d)).not.toHaveProperty('recurring');
+    expect(checkStep(1, { ...d, recurringMode: 'months', recurringMonths: '0' })['recurring.months']).toMatch(/120/);
+    const capped = checkStep(1, { ...d, recurringMode: 'lifetime', recurringMaxInvoices: 'x' });
+    expect(capped['recurring.maxInvoices']).toMatch(/1000/);
+    const months = createBody({ ...d, recurringMode: 'months', recurringMonths: '6', recurringMaxInvoices: '' });
+    expect(months.recurring).toEqual({ mode: 'months', months: 6, maxInvoices: null });
+    expect(stepOfField('recurring.months')).toBe(1);
+  });
+
   it('knows which step shows a field', () => {
     expect(stepOfField('destinationUrl')).toBe(0);
     expect(stepOfField('payoutOptions.1.tiers.0.value')).toBe(1);
@@ -181,6 +192,21 @@ describe.each(DIALECTS)('offer form against the API on %s', (kind) => {
     const patch = settingsPatch(created.data, { ...draft, trackingOrigin: '' });
     expect(patch).toEqual({ trackingOrigin: null });
     expect((await t.api('PATCH', `/offers/${created.data.id}`, patch)).data.trackingOrigin).toBeNull();
+  });
+
+  it('round-trips the recurring settings', async () => {
+    const created = await t.api(
+      'POST',
+      '/offers',
+      createBody({ ...filled(), recurringMode: 'lifetime', recurringMaxInvoices: '12' }),
+    );
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.data.recurring).toEqual({ mode: 'lifetime', months: null, maxInvoices: 12 });
+    const draft = draftFromOffer(created.data);
+    expect(settingsPatch(created.data, draft)).toEqual({});
+    const patch = settingsPatch(created.data, { ...draft, recurringMode: 'months', recurringMonths: '3' });
+    expect(patch).toEqual({ recurring: { mode: 'months', months: 3, maxInvoices: 12 } });
+    expect((await t.api('PATCH', `/offers/${created.data.id}`, patch)).data.recurring).toEqual(patch.recurring);
   });
 
   it('applies an edit: settings patch, then payout options added, changed (new default), archived', async () => {

@@ -49,6 +49,11 @@ export interface OfferDraft {
   browserCodeCredit: boolean;
   /** Hold browser-reported orders above this amount in the offer's currency; empty: no limit. */
   browserAmountLimit: string;
+  /** Commissions on a Stripe subscription's renewals: none, the first N months, or lifetime. */
+  recurringMode: Offer['recurring']['mode'];
+  recurringMonths: string;
+  /** Empty: no cap on the paid invoices that pay. */
+  recurringMaxInvoices: string;
   payouts: PayoutDraft[];
   /** Last day the offer tracks, YYYY-MM-DD in the workspace's zone (its end is that day's last instant); empty: no end. */
   endsOn: string;
@@ -104,6 +109,9 @@ export function emptyDraft(defaultHoldDays = 30): OfferDraft {
     codeAppendParam: 'discount',
     browserCodeCredit: false,
     browserAmountLimit: '',
+    recurringMode: 'none',
+    recurringMonths: '12',
+    recurringMaxInvoices: '',
     payouts: [newPayout(true)],
     endsOn: '',
     utm: [
@@ -150,6 +158,10 @@ export function draftFromOffer(o: Offer, timeZone?: string): OfferDraft {
     // A server from before the ledger sends neither: its behaviour was "off, no limit".
     browserCodeCredit: o.browserCodeCredit ?? false,
     browserAmountLimit: o.browserAmountLimit ?? '',
+    // A server from before recurring commissions sends none: renewals did not pay.
+    recurringMode: o.recurring?.mode ?? 'none',
+    recurringMonths: String(o.recurring?.months ?? 12),
+    recurringMaxInvoices: o.recurring?.maxInvoices ? String(o.recurring.maxInvoices) : '',
     payouts: o.payoutOptions.map(payoutDraft),
     endsOn: dayOf(o.endsAt, timeZone),
     utm: Object.entries(o.utm).map(([name, value]) => ({ key: newKey('u'), name, value })),
@@ -207,13 +219,18 @@ export function settingsOf(d: OfferDraft, timeZone?: string) {
     browserCodeCredit: d.browserCodeCredit,
     browserAmountLimit: d.browserAmountLimit.trim() || null,
     trackingOrigin: d.trackingOrigin.trim() || null,
+    recurring: {
+      mode: d.recurringMode,
+      months: d.recurringMode === 'months' ? Number(d.recurringMonths) : null,
+      maxInvoices: d.recurringMode !== 'none' && d.recurringMaxInvoices.trim() ? Number(d.recurringMaxInvoices) : null,
+    },
   };
 }
 
 export type OfferSettings = ReturnType<typeof settingsOf>;
 
 export function createBody(d: OfferDraft, timeZone?: string) {
-  const { browserCodeCredit, browserAmountLimit, trackingOrigin, ...rest } = settingsOf(d, timeZone);
+  const { browserCodeCredit, browserAmountLimit, trackingOrigin, recurring, ...rest } = settingsOf(d, timeZone);
   // The browser-evidence settings are sent only when they differ from the defaults (off, no limit), so a new offer
   // that keeps them asks nothing of them.
   return {
@@ -221,6 +238,7 @@ export function createBody(d: OfferDraft, timeZone?: string) {
     ...(browserCodeCredit ? { browserCodeCredit } : {}),
     ...(browserAmountLimit !== null ? { browserAmountLimit } : {}),
     ...(trackingOrigin !== null ? { trackingOrigin } : {}),
+    ...(recurring.mode !== 'none' ? { recurring } : {}),
     payoutOptions: d.payouts.map(payoutInput),
   };
 }
@@ -259,6 +277,7 @@ export function settingsPatch(saved: Offer, d: OfferDraft, timeZone?: string): P
     browserCodeCredit: saved.browserCodeCredit ?? false,
     browserAmountLimit: saved.browserAmountLimit ?? null,
     trackingOrigin: saved.trackingOrigin ?? null,
+    recurring: saved.recurring ?? { mode: 'none', months: null, maxInvoices: null },
   };
   const patch: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(next)) {
@@ -307,7 +326,7 @@ export function payoutPlan(saved: PayoutOption[], drafts: PayoutDraft[]): Payout
 const FIELD_STEP: [RegExp, number][] = [
   [/^(name|description|imageUrl|destinationUrl|conversionType|currency)\b/, 0],
   [
-    /^(trackingMethods|attributionRule|splitCodeShare|cookieWindowDays|holdDays|codeAppend|browserCodeCredit|browserAmountLimit|payoutOptions)\b/,
+    /^(trackingMethods|attributionRule|splitCodeShare|cookieWindowDays|holdDays|codeAppend|browserCodeCredit|browserAmountLimit|recurring|payoutOptions)\b/,
     1,
   ],
   [/^(endsAt|utm|deepLinks|trackingOrigin)\b/, 2],
@@ -362,6 +381,10 @@ export function checkStep(step: number, d: OfferDraft): Record<string, string> {
       e['codeAppend.param'] = 'A parameter name such as discount.';
     if (d.browserAmountLimit.trim() && !/^\d{1,12}(\.\d{1,4})?$/.test(d.browserAmountLimit.trim()))
       e.browserAmountLimit = 'An amount such as 500.00, or empty for no limit.';
+    const count = (v: string, max: number) => /^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= max;
+    if (d.recurringMode === 'months' && !count(d.recurringMonths, 120)) e['recurring.months'] = 'From 1 to 120 months.';
+    if (d.recurringMode !== 'none' && d.recurringMaxInvoices.trim() && !count(d.recurringMaxInvoices, 1000))
+      e['recurring.maxInvoices'] = 'From 1 to 1000 invoices, or empty for no cap.';
     if (!d.payouts.length) e.payoutOptions = 'Add at least one payout option.';
     d.payouts.forEach((p, i) => {
       if (!p.title.trim()) e[`payoutOptions.${i}.title`] = 'Give the option a title creators will see, e.g. Standard.';

@@ -13,6 +13,12 @@ export interface StepProps {
   timeZone?: string;
 }
 
+const RECURRING_MODES = [
+  { value: 'none', label: 'Do not pay' },
+  { value: 'months', label: 'Pay for the first months' },
+  { value: 'lifetime', label: 'Pay for the subscription’s lifetime' },
+] as const;
+
 const CONVERSION_TYPES = [
   { value: 'sale', label: 'A sale' },
   { value: 'lead', label: 'A lead' },
@@ -165,6 +171,34 @@ export function TrackingStep({ draft, set, errors, defaultCurrency }: StepProps)
             hint="Commissions are approved after this, leaving time for returns."
           />
         </div>
+        <SelectField
+          label="Subscription renewals (Stripe)"
+          value={draft.recurringMode}
+          onChange={(recurringMode) => set({ recurringMode })}
+          options={[...RECURRING_MODES]}
+          hint="Whether the creator who won a subscription’s first order also earns on its renewals."
+        />
+        {draft.recurringMode !== 'none' && (
+          <div className="grid-2">
+            {draft.recurringMode === 'months' && (
+              <TextField
+                label="For the first (months)"
+                value={draft.recurringMonths}
+                onChange={(recurringMonths) => set({ recurringMonths })}
+                error={errors['recurring.months']}
+                inputMode="numeric"
+              />
+            )}
+            <TextField
+              label="At most (paid invoices)"
+              value={draft.recurringMaxInvoices}
+              onChange={(recurringMaxInvoices) => set({ recurringMaxInvoices })}
+              error={errors['recurring.maxInvoices']}
+              inputMode="numeric"
+              hint="The first order counts as one; empty: no cap."
+            />
+          </div>
+        )}
       </fieldset>
       <fieldset className="fieldset">
         <legend>Orders reported by the shopper’s browser</legend>

@@ -37,6 +37,9 @@ export const REASON_WORDS: Record<string, string> = {
   rule_split: 'Offer rule: split between link and code',
   split_across_offers: 'Split across offers',
   reported_offer_not_credited: 'Store’s offer was not credited',
+  renewal_of_first_order: 'Subscription renewal: credited like its first order',
+  renewal_first_order_not_credited: 'Subscription renewal whose first order was not credited',
+  renewal_offer_not_tracking: 'Subscription renewal: the offer no longer tracks',
   no_fx_rate: 'No exchange rate for the order’s currency',
   // Held for review (SPEC §4: evidence has a trust level): a browser can be forged, the brand's server cannot.
   browser_code_unverified: 'Promo code reported by the browser, with no recorded click',

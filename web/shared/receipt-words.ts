@@ -15,6 +15,7 @@ export const SOURCE_WORDS: Record<string, string> = {
   postback: 'Postback from the brand’s server',
   shopify: 'Shopify webhook',
   woocommerce: 'WooCommerce webhook',
+  stripe: 'Stripe webhook',
   tune: 'TUNE-style postback',
   everflow: 'Everflow-style postback',
   pixel: 'Conversion pixel in the shopper’s browser',

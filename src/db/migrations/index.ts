@@ -26,6 +26,7 @@ import * as m0023 from './0023-job-runs.js';
 import * as m0024 from './0024-workspace-default-hold-days.js';
 import * as m0025 from './0025-woocommerce.js';
 import * as m0026 from './0026-webhook-attempts.js';
+import * as m0027 from './0027-stripe.js';
 import * as m0028 from './0028-offer-tracking-origin.js';
 import * as m0029 from './0029-rollup-sub-ids.js';
 
@@ -56,6 +57,7 @@ export const migrations: Record<string, Migration> = {
   '0024-workspace-default-hold-days': m0024,
   '0025-woocommerce': m0025,
   '0026-webhook-attempts': m0026,
+  '0027-stripe': m0027,
   '0028-offer-tracking-origin': m0028,
   '0029-rollup-sub-ids': m0029,
 };

@@ -1,4 +1,4 @@
-import { createCode, disableCode, generateCodes, getCode, listCodes } from '../../app/codes.js';
+import { createCode, disableCode, generateCodes, getCode, listCodes, setStripePromotionCode } from '../../app/codes.js';
 import type { AppContext } from '../../app/context.js';
 import { sendResult } from '../errors.js';
 import * as c from '../../contract/index.js';
@@ -66,6 +66,21 @@ export function codeRoutes(app: Api, ctx: AppContext): void {
       },
     },
     async (req, reply) => sendResult(reply, await getCode(ctx, req.actor, req.params.id)),
+  );
+
+  app.patch(
+    '/codes/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Set the Stripe promotion code that stands for a promo code at a Stripe Checkout',
+        params: CodeId,
+        body: c.CodeUpdateSchema,
+        response: { 200: c.RefTo(c.CodeSchema), ...c.errorResponses },
+      },
+    },
+    async (req, reply) =>
+      sendResult(reply, await setStripePromotionCode(ctx, req.actor, req.params.id, req.body.stripePromotionCodeId)),
   );
 
   app.post(

@@ -6,6 +6,7 @@ import { findWorkspace, findWorkspaceBySecret, findWorkspaceByOffer, type Worksp
 import { sendProblem, statusOf } from '../errors.js';
 import { refundOrder } from '../../app/refunds.js';
 import { shopifyRoutes } from './shopify.js';
+import { stripeRoutes } from './stripe.js';
 import { woocommerceRoutes } from './woocommerce.js';
 import { ingest, ingestProblem, rejectEvent, workspaceOfClick, type IngestResult } from '../../app/ingest.js';
 import { controlCharacterField } from '../../core/conversion-input.js';
@@ -135,6 +136,7 @@ export function conversionRoutes(
     );
     shopifyRoutes(scope, ctx, clicks);
     woocommerceRoutes(scope, ctx, clicks);
+    stripeRoutes(scope, ctx, clicks);
     scope.route({
       method: ['GET', 'POST'],
       url: '/postback',

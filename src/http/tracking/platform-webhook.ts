@@ -1,5 +1,5 @@
-// What Shopify's and WooCommerce's webhook routes share: a refusal kept as a rejected event and answered in the one
-// error shape, and a delivery acted on at most once by its delivery id.
+// What the Shopify, WooCommerce and Stripe webhook routes share: a refusal kept as a rejected event and answered in the one
+// error shape, and a delivery acted on at most once by its delivery id (Stripe's: the event id).
 import type { FastifyReply } from 'fastify';
 import type { AppContext } from '../../app/context.js';
 import { rejectEvent } from '../../app/ingest.js';
@@ -29,7 +29,7 @@ export async function refuseDelivery(
 export async function actOncePerDelivery(
   ctx: AppContext,
   ws: Workspace,
-  provider: 'shopify' | 'woocommerce',
+  provider: 'shopify' | 'woocommerce' | 'stripe',
   deliveryId: string | undefined,
   reply: FastifyReply,
   act: () => Promise<unknown>,

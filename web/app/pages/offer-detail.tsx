@@ -205,6 +205,14 @@ export default function OfferDetail({ params }: PageProps) {
           {o.browserAmountLimit ? (
             <> · browser-reported orders above {formatAmount(o.browserAmountLimit, o.currency)} wait for review</>
           ) : null}
+          {o.recurring && o.recurring.mode !== 'none' ? (
+            <>
+              {' '}
+              · subscription renewals pay{' '}
+              {o.recurring.mode === 'months' ? `for the first ${o.recurring.months ?? 0} months` : 'for life'}
+              {o.recurring.maxInvoices ? `, at most ${o.recurring.maxInvoices} paid invoices` : ''}
+            </>
+          ) : null}
         </p>
       </section>
 

@@ -1,4 +1,4 @@
-// The browser tag and pixel, Shopify, WooCommerce, and the drop-in URLs for TUNE/HasOffers and Everflow integrations.
+// The browser tag and pixel, Shopify, WooCommerce, Stripe, and the drop-in URLs for TUNE/HasOffers and Everflow integrations.
 import { useState } from 'react';
 import { api } from '../../shared/api.js';
 import { useConfirm } from '../../shared/dialog.js';
@@ -8,8 +8,10 @@ import type { Workspace } from '../../../src/contract/index.js';
 import { Snippet } from './snippet.js';
 import {
   SHOPIFY_TOPICS,
+  STRIPE_EVENTS,
   everflowUrl,
   pixelTag,
+  stripeCheckoutSnippet,
   tagConversionCall,
   tagScript,
   tuneUrl,
@@ -54,7 +56,7 @@ function PlatformSecret({
   onSaved,
 }: {
   platform: string;
-  field: 'shopifyWebhookSecret' | 'woocommerceWebhookSecret';
+  field: 'shopifyWebhookSecret' | 'woocommerceWebhookSecret' | 'stripeWebhookSecret';
   connected: boolean;
   canEdit: boolean;
   onSaved: (w: Workspace) => void;
@@ -224,10 +226,52 @@ export function WooCommerceSection({ workspace, canEdit, onSaved }: PlatformProp
   );
 }
 
+export function StripeSection({ workspace, canEdit, onSaved }: PlatformProps) {
+  return (
+    <section className="card" aria-labelledby="stripe-title">
+      <div className="section-head">
+        <h2 id="stripe-title">6. Stripe</h2>
+        <ConnectedBadge connected={workspace.stripeConnected} testId="stripe-status" />
+      </div>
+      <p>
+        Stripe Checkout and subscriptions, from Stripe&apos;s own webhooks: renewals pay per the offer&apos;s recurring
+        setting.
+      </p>
+      <Snippet label="Endpoint URL" text={workspace.stripeWebhookUrl} what="Stripe endpoint URL" />
+      <ol className="steps">
+        <li>
+          In Stripe&apos;s dashboard, open <strong>Developers → Webhooks</strong> and choose{' '}
+          <strong>Add endpoint</strong> with the URL above.
+        </li>
+        <li>Select the events listed below.</li>
+        <li>
+          Reveal the endpoint&apos;s <strong>Signing secret</strong> (<code>whsec_…</code>) and save it below.
+        </li>
+      </ol>
+      <Snippet label="Events to select" text={STRIPE_EVENTS.join('\n')} what="Stripe events" />
+      <Snippet label="Checkout: pass the click id" text={stripeCheckoutSnippet()} what="Stripe Checkout snippet" />
+      <p className="muted small">
+        A Checkout is credited by the click in <code>client_reference_id</code> (or <code>metadata.tp_click</code>), by{' '}
+        <code>metadata.tp_code</code>, or by the Touchpoint code whose Stripe promotion code was applied. A
+        subscription&apos;s renewals credit the creator who won its first order while the offer&apos;s recurring window
+        lasts; each refund counts once, a dispute reverses, and after the subscription ends nothing more pays. A renewal
+        that does not pay is kept in the events with its reason.
+      </p>
+      <PlatformSecret
+        platform="Stripe"
+        field="stripeWebhookSecret"
+        connected={workspace.stripeConnected}
+        canEdit={canEdit}
+        onSaved={onSaved}
+      />
+    </section>
+  );
+}
+
 export function NetworkSection({ ctx, sale }: { ctx: SnippetContext; sale: SaleExample }) {
   return (
     <section className="card" aria-labelledby="networks-title">
-      <h2 id="networks-title">6. Moving from TUNE/HasOffers or Everflow</h2>
+      <h2 id="networks-title">7. Moving from TUNE/HasOffers or Everflow</h2>
       <p>
         Keep your existing integration: change its host to Touchpoint&apos;s and its token to your postback secret.
         Everything it already fills in per order (the <code>{'{…}'}</code> values) stays as it is. The click id it sends

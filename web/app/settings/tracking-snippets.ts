@@ -212,6 +212,39 @@ export function tagConversionCall(sale: SaleExample): string {
   ].join('\n');
 }
 
+/** The Stripe events the webhook endpoint listens to (Stripe's dashboard: "Select events"). */
+export const STRIPE_EVENTS = [
+  'checkout.session.completed',
+  'checkout.session.async_payment_succeeded',
+  'invoice.paid',
+  'charge.refunded',
+  'refund.created',
+  'charge.dispute.created',
+  'customer.subscription.deleted',
+] as const;
+
+/** Stripe Checkout carrying the click id the tag kept: the browser sends it, the server puts it on the session. */
+export function stripeCheckoutSnippet(): string {
+  return [
+    '// In the browser (t.js loaded), where the checkout starts:',
+    "const res = await fetch('/create-checkout-session', {",
+    "  method: 'POST',",
+    "  headers: { 'content-type': 'application/json' },",
+    '  body: JSON.stringify({ tpClick: window.touchpoint && window.touchpoint.clickId() }),',
+    '});',
+    'location.href = (await res.json()).url;',
+    '',
+    '// On your server (Node, the stripe package):',
+    'const session = await stripe.checkout.sessions.create({',
+    "  mode: 'subscription', // or 'payment'",
+    "  line_items: [{ price: 'price_…', quantity: 1 }],",
+    '  client_reference_id: req.body.tpClick || undefined,',
+    "  success_url: 'https://shop.example.com/thanks',",
+    '});',
+    'res.json({ url: session.url });',
+  ].join('\n');
+}
+
 /** The pixel: no script at all, and it reads the tp_click cookie itself (the click id is not in it). */
 export function pixelTag(base: string, sale: SaleExample): string {
   const pairs = saleFields({ ...sale, click: undefined });

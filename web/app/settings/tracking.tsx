@@ -1,5 +1,5 @@
 // Settings → Tracking setup: everything a brand needs to connect its shop, without reading code — the server
-// postback with a URL builder, signed postbacks in four languages, the tag and the pixel, Shopify, WooCommerce, and the URLs that
+// postback with a URL builder, signed postbacks in four languages, the tag and the pixel, Shopify, WooCommerce, Stripe, and the URLs that
 // replace a TUNE or Everflow integration. Every snippet comes from tracking-snippets.ts (the same text the tests run
 // against a real server). Viewers see every section with a placeholder where the postback secret goes.
 import { useState } from 'react';
@@ -12,7 +12,7 @@ import { useCanEdit } from '../auth.js';
 import { SettingsPage } from './settings-nav.js';
 import { Snippet } from './snippet.js';
 import { PostbackBuilder, type BuilderSale } from './tracking-builder.js';
-import { NetworkSection, ShopifySection, TagSection, WooCommerceSection } from './tracking-sections.js';
+import { NetworkSection, ShopifySection, StripeSection, TagSection, WooCommerceSection } from './tracking-sections.js';
 import { SECRET_PLACEHOLDER, postbackTemplate, trackingBase, type SnippetContext } from './tracking-snippets.js';
 import { SignedSection } from './tracking-signed.js';
 
@@ -80,6 +80,7 @@ export default function TrackingSetup() {
           canEdit={canEdit}
           onSaved={(w) => data.set({ workspace: w, offers })}
         />
+        <StripeSection workspace={workspace} canEdit={canEdit} onSaved={(w) => data.set({ workspace: w, offers })} />
         <NetworkSection ctx={ctx} sale={example} />
       </div>
     </SettingsPage>
