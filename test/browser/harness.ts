@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createWorkspace } from '../../src/app/workspaces.js';
-import { createFirstOwner } from '../../src/app/users.js';
+import { createFirstOwner, createUser } from '../../src/app/users.js';
 import { loadConfig } from '../../src/config.js';
 import { buildApp, type BuiltApp } from '../../src/http/app.js';
 import { withData } from '../helpers/app.js';
@@ -184,4 +184,38 @@ export async function signInFirstTime(d: Dashboard, page: Page, newPassword: str
   await page.getByLabel('Repeat the new password').fill(newPassword);
   await page.getByRole('button', { name: 'Save password' }).click();
   await page.getByRole('heading', { name: 'Offers', exact: true }).waitFor();
+}
+
+export interface Invitee {
+  email?: string;
+  name?: string;
+  role?: 'owner' | 'manager' | 'viewer';
+}
+
+/** Invites someone to the dashboard (Vera, a viewer, unless told); the path of their setup link. */
+export async function invitedSetupPath(
+  d: Dashboard,
+  { email = 'vera@acme.test', name = 'Vera Viewer', role = 'viewer' }: Invitee = {},
+): Promise<string> {
+  const invited = await createUser(d.built.ctx, { workspaceId: d.workspaceId, actor: 'test' }, { email, name, role });
+  if (!invited.ok) throw new Error(invited.problem.message);
+  const url = new URL(invited.value.setupUrl);
+  return `${url.pathname}${url.search}`;
+}
+
+/** On the page a setup link opened: chooses the password and signs in. Ends on the Offers page. */
+export async function choosePassword(page: Page, password = 'viewer password 1'): Promise<void> {
+  await page.getByLabel('New password').fill(password);
+  await page.getByLabel('Repeat the password').fill(password);
+  await page.getByRole('button', { name: 'Save and sign in' }).click();
+  await page.getByRole('heading', { name: 'Offers', exact: true }).waitFor();
+}
+
+/** Invites someone (a viewer unless told), opens their setup link at a width, chooses a password and signs in. */
+export async function signInInvited(d: Dashboard, width: Width, who?: Invitee): Promise<Page> {
+  const setupPath = await invitedSetupPath(d, who);
+  const page = await d.open(width);
+  await page.goto(`${d.base}${setupPath}`);
+  await choosePassword(page);
+  return page;
 }
