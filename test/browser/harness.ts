@@ -35,9 +35,16 @@ function filesUnder(dir: string): string[] {
 /** Every surface the server serves: each is built into <root>/<name>, as `npm run build:web` does into dist/web. */
 const SURFACES = ['app', 'portal'] as const;
 
+/**
+ * The build the tests drive is the one people get: production. Vitest runs with NODE_ENV=test, and Vite keeps a NODE_ENV
+ * it finds, which bundled React's development build: under <StrictMode> that mounts every component twice, so each
+ * page aborted its first requests (useResource's cleanup) and ran its effects twice, which no user ever sees.
+ */
+const BUILD_ENV = 'production';
+
 /** Builds web/ with Vite unless a build of exactly these sources exists; returns the folder holding app/ and portal/. */
 export async function builtWebRoot(): Promise<string> {
-  const hash = crypto.createHash('sha256');
+  const hash = crypto.createHash('sha256').update(BUILD_ENV);
   for (const f of filesUnder(path.join(ROOT, 'web')).sort())
     hash.update(path.relative(ROOT, f)).update(fs.readFileSync(f));
   const cache = path.join(ROOT, '.tmp', 'web-build');
@@ -46,12 +53,19 @@ export async function builtWebRoot(): Promise<string> {
   fs.mkdirSync(path.dirname(cache), { recursive: true });
   const work = fs.mkdtempSync(`${cache}-`);
   const { build } = await import('vite');
-  for (const name of SURFACES) {
-    await build({
-      configFile: path.join(ROOT, `web/${name}/vite.config.ts`),
-      logLevel: 'warn',
-      build: { outDir: path.join(work, name), emptyOutDir: true },
-    });
+  const testEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = BUILD_ENV;
+  try {
+    for (const name of SURFACES) {
+      await build({
+        configFile: path.join(ROOT, `web/${name}/vite.config.ts`),
+        logLevel: 'warn',
+        build: { outDir: path.join(work, name), emptyOutDir: true },
+      });
+    }
+  } finally {
+    if (testEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = testEnv;
   }
   fs.mkdirSync(cache, { recursive: true });
   // Builds of earlier sources are of no use any more.
