@@ -1,10 +1,22 @@
 // Getting started: the setup checklist and the tracking check. Every step is read from what the server stored, never
 // from a flag a page sets, so a step ticks when its evidence arrives by any path (API, dashboard, a real click, a
 // postback). The checklist is polled every few seconds while a dashboard tab is visible: each step is one indexed
-// "first row" query.
+// "first row" query (db/setup.ts).
 import { linkBase, linkUrl } from '../core/tracking-origin.js';
 import { formatAmount } from '../core/money.js';
 import type { SetupChecklist, TrackingCheck, TrackingCheckOrder } from '../contract/setup.js';
+import { namesById } from '../db/names.js';
+import {
+  eventsOfOrders,
+  firstEventSource,
+  firstMemberLink,
+  firstOffer,
+  firstOfferMember,
+  firstOrder,
+  firstPersonClick,
+  newestRejectedTestEvents,
+  newestTestOrders,
+} from '../db/setup.js';
 import type { CreditedCommission } from './order-decision.js';
 import type { Actor, AppContext } from './context.js';
 
@@ -26,47 +38,12 @@ export async function setupChecklist(ctx: AppContext, actor: Actor): Promise<Set
   const { db } = ctx.store;
   const ws = actor.workspaceId;
   const [offer, added, click, testOrder, realOrder, link] = await Promise.all([
-    db
-      .selectFrom('offers')
-      .select(['id', 'name', 'created_at'])
-      .where('workspace_id', '=', ws)
-      .orderBy('id')
-      .limit(1)
-      .executeTakeFirst(),
-    db
-      .selectFrom('offer_members as om')
-      .innerJoin('offers as o', 'o.id', 'om.offer_id')
-      .innerJoin('members as m', 'm.id', 'om.member_id')
-      .select(['om.offer_id', 'o.name as offer_name', 'om.member_id', 'm.name as member_name', 'om.created_at'])
-      .where('om.workspace_id', '=', ws)
-      .orderBy('om.created_at')
-      .orderBy('om.member_id')
-      .limit(1)
-      .executeTakeFirst(),
-    // The first click a person made on a creator's link that the offer tracked: a crawler's or a link preview's
-    // click (is_bot), a click on a generic link, or one on a paused offer proves nothing about the setup.
-    db
-      .selectFrom('clicks')
-      .select(['id', 'link_id', 'member_id', 'created_at'])
-      .where('workspace_id', '=', ws)
-      .where('is_bot', '=', 0)
-      .where('tracked', '=', 1)
-      .where('member_id', 'is not', null)
-      .orderBy('created_at')
-      .limit(1)
-      .executeTakeFirst(),
-    firstOrder(ctx, ws, 1),
-    firstOrder(ctx, ws, 0),
-    db
-      .selectFrom('links as l')
-      .innerJoin('members as m', 'm.id', 'l.member_id')
-      .innerJoin('offers as o', 'o.id', 'l.offer_id')
-      .select(['l.id', 'l.slug', 'l.offer_id', 'l.member_id', 'm.name as member_name', 'o.tracking_origin'])
-      .where('l.workspace_id', '=', ws)
-      .where('l.status', '=', 'active')
-      .orderBy('l.id')
-      .limit(1)
-      .executeTakeFirst(),
+    firstOffer(db, ws),
+    firstOfferMember(db, ws),
+    firstPersonClick(db, ws),
+    firstOrder(db, ws, 1),
+    firstOrder(db, ws, 0),
+    firstMemberLink(db, ws),
   ]);
   const order =
     testOrder && realOrder
@@ -74,15 +51,7 @@ export async function setupChecklist(ctx: AppContext, actor: Actor): Promise<Set
         ? testOrder
         : realOrder
       : (testOrder ?? realOrder);
-  const source = order
-    ? await db
-        .selectFrom('conversion_events')
-        .select('source')
-        .where('conversion_id', '=', order.id)
-        .orderBy('id')
-        .limit(1)
-        .executeTakeFirst()
-    : undefined;
+  const source = order ? await firstEventSource(db, order.id) : undefined;
   const steps: SetupChecklist['steps'] = [
     {
       key: 'offer',
@@ -114,7 +83,7 @@ export async function setupChecklist(ctx: AppContext, actor: Actor): Promise<Set
       done: !!order,
       doneAt: order ? iso(order.created_at) : null,
       proof: order
-        ? { conversionId: order.id, orderId: order.order_id, test: order.is_test === 1, source: source?.source ?? '' }
+        ? { conversionId: order.id, orderId: order.order_id, test: order.is_test === 1, source: source ?? '' }
         : null,
     },
   ];
@@ -136,22 +105,6 @@ export async function setupChecklist(ctx: AppContext, actor: Actor): Promise<Set
   };
 }
 
-/** The first order of one kind: ids are time-ordered, so the (workspace_id, is_test, id) index answers it. */
-function firstOrder(ctx: AppContext, workspaceId: string, isTest: 0 | 1) {
-  return (
-    ctx.store.db
-      .selectFrom('conversions')
-      .select(['id', 'order_id', 'is_test', 'created_at'])
-      .where('workspace_id', '=', workspaceId)
-      .where('is_test', '=', isTest)
-      // A refund waiting for its order is not an order received.
-      .where('status', '!=', 'awaiting_order')
-      .orderBy('id')
-      .limit(1)
-      .executeTakeFirst()
-  );
-}
-
 /**
  * The tracking check: the newest test orders, each with what it carried and what of it was found, the rule and
  * reasons of its decision and the commissions it would have paid; and the test events refused before they became
@@ -161,23 +114,8 @@ export async function trackingCheck(ctx: AppContext, actor: Actor, limit = 20): 
   const { db } = ctx.store;
   const ws = actor.workspaceId;
   const [orders, rejected] = await Promise.all([
-    db
-      .selectFrom('conversions')
-      .selectAll()
-      .where('workspace_id', '=', ws)
-      .where('is_test', '=', 1)
-      .orderBy('id', 'desc')
-      .limit(limit)
-      .execute(),
-    db
-      .selectFrom('conversion_events')
-      .select(['id', 'received_at', 'source', 'order_id', 'reason'])
-      .where('workspace_id', '=', ws)
-      .where('is_test', '=', 1)
-      .where('outcome', '=', 'rejected')
-      .orderBy('id', 'desc')
-      .limit(limit)
-      .execute(),
+    newestTestOrders(db, ws, limit),
+    newestRejectedTestEvents(db, ws, limit),
   ]);
   const decisions = new Map(orders.map((o) => [o.id, JSON.parse(o.decision) as StoredDecision]));
   const all = [...decisions.values()];
@@ -187,44 +125,12 @@ export async function trackingCheck(ctx: AppContext, actor: Actor, limit = 20): 
   const offerIds = unique(all.flatMap((d) => (d.credits ?? []).map((c) => c.offerId)));
   const linkIds = unique(all.map((d) => d.linkId ?? null));
   const orderIds = orders.map((o) => o.id);
-  const [members, offers, links, events] = await Promise.all([
-    memberIds.length
-      ? db
-          .selectFrom('members')
-          .select(['id', 'name'])
-          .where('workspace_id', '=', ws)
-          .where('id', 'in', memberIds)
-          .execute()
-      : [],
-    offerIds.length
-      ? db
-          .selectFrom('offers')
-          .select(['id', 'name'])
-          .where('workspace_id', '=', ws)
-          .where('id', 'in', offerIds)
-          .execute()
-      : [],
-    linkIds.length
-      ? db
-          .selectFrom('links')
-          .select(['id', 'slug'])
-          .where('workspace_id', '=', ws)
-          .where('id', 'in', linkIds)
-          .execute()
-      : [],
-    orderIds.length
-      ? db
-          .selectFrom('conversion_events')
-          .select(['id', 'conversion_id', 'received_at', 'source', 'outcome', 'reason', 'trust'])
-          .where('workspace_id', '=', ws)
-          .where('conversion_id', 'in', orderIds)
-          .orderBy('id')
-          .execute()
-      : [],
+  const [memberName, offerName, slug, events] = await Promise.all([
+    namesById(db, ws, 'members', memberIds),
+    namesById(db, ws, 'offers', offerIds),
+    namesById(db, ws, 'links', linkIds),
+    eventsOfOrders(db, ws, orderIds),
   ]);
-  const memberName = new Map(members.map((m) => [m.id, m.name]));
-  const offerName = new Map(offers.map((o) => [o.id, o.name]));
-  const slug = new Map(links.map((l) => [l.id, l.slug]));
   return {
     orders: orders.map((o): TrackingCheckOrder => {
       const d = decisions.get(o.id)!;

@@ -17,6 +17,7 @@ import {
   type Sums,
 } from '../core/report-rows.js';
 import { bucketRange, coverRange } from '../core/time-buckets.js';
+import { idBatches, namesById, type NamedTable } from './names.js';
 import { LINE_COLUMN, rollupSpan } from './rollups.js';
 import type { Database } from './schema.js';
 
@@ -276,13 +277,6 @@ export async function readReportCodes(db: Db, s: ReportScope): Promise<ReportCod
   }));
 }
 
-/** Batches of ids for an "in (…)" list; hundreds of ids read the workspace's whole (small) table instead (null). */
-function idBatches(ids: string[]): (string[] | null)[] {
-  return ids.length > 200
-    ? [null]
-    : Array.from({ length: Math.ceil(ids.length / 1_000) }, (_, i) => ids.slice(i * 1_000, (i + 1) * 1_000));
-}
-
 /** The reach of these members (null when unknown); with hundreds of ids, of every member of the workspace. */
 export async function memberReach(db: Db, workspaceId: string, ids: string[]): Promise<Map<string, number | null>> {
   const m = new Map<string, number | null>();
@@ -340,6 +334,13 @@ export async function workspaceReach(db: Db, workspaceId: string): Promise<numbe
   return Number(all?.known ?? 0) > 0 ? Number(all!.reach) : null;
 }
 
+const NAMED_BY: Partial<Record<ReportGroupBy, NamedTable>> = {
+  offer: 'offers',
+  member: 'members',
+  code: 'promo_codes',
+  link: 'links',
+};
+
 /** The names of the offers, members, codes (their text) or links (their path) of these ids, by the grouping. */
 export async function reportNames(
   db: Db,
@@ -347,30 +348,8 @@ export async function reportNames(
   group: ReportGroupBy,
   ids: string[],
 ): Promise<Map<string, string>> {
-  const names = new Map<string, string>();
-  for (const chunk of idBatches(ids)) {
-    const only = <Q extends { where: (c: 'id', op: 'in', v: string[]) => Q }>(q: Q) =>
-      chunk ? q.where('id', 'in', chunk) : q;
-    if (group === 'offer')
-      for (const r of await only(
-        db.selectFrom('offers').select(['id', 'name']).where('workspace_id', '=', workspaceId),
-      ).execute())
-        names.set(r.id, r.name);
-    if (group === 'member')
-      for (const r of await only(
-        db.selectFrom('members').select(['id', 'name']).where('workspace_id', '=', workspaceId),
-      ).execute())
-        names.set(r.id, r.name);
-    if (group === 'code')
-      for (const r of await only(
-        db.selectFrom('promo_codes').select(['id', 'code']).where('workspace_id', '=', workspaceId),
-      ).execute())
-        names.set(r.id, r.code);
-    if (group === 'link')
-      for (const r of await only(
-        db.selectFrom('links').select(['id', 'slug']).where('workspace_id', '=', workspaceId),
-      ).execute())
-        names.set(r.id, `/${r.slug}`);
-  }
-  return names;
+  const table = NAMED_BY[group];
+  if (!table) return new Map();
+  const names = await namesById(db, workspaceId, table, ids);
+  return group === 'link' ? new Map([...names].map(([id, slug]) => [id, `/${slug}`])) : names;
 }

@@ -7,10 +7,9 @@ import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchEmails } from '../../src/app/emails.js';
-import { createUser } from '../../src/app/users.js';
 import type { MailTransport } from '../../src/email/transport.js';
 import { sendToOutbox } from '../helpers/outbox.js';
-import { startDashboard, type Dashboard, noChromium } from './harness.js';
+import { startDashboard, type Dashboard, noChromium, signInInvited } from './harness.js';
 
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 const PASSWORD = 'correct horse battery staple';
@@ -182,19 +181,7 @@ describe.skipIf(noChromium)('the Emails page in a real browser (Chromium, SQLite
   }, 60_000);
 
   it('shows a viewer the outbox without "Send again", and holds a session whose password must change', async () => {
-    const invited = await createUser(
-      d.built.ctx,
-      { workspaceId: d.workspaceId, actor: 'test' },
-      { email: 'vera@acme.test', name: 'Vera Viewer', role: 'viewer' },
-    );
-    if (!invited.ok) throw new Error(invited.problem.message);
-    const url = new URL(invited.value.setupUrl);
-    const page = await d.open('desktop');
-    await page.goto(`${d.base}${url.pathname}${url.search}`);
-    await page.getByLabel('New password').fill('viewer password 1');
-    await page.getByLabel('Repeat the password').fill('viewer password 1');
-    await page.getByRole('button', { name: 'Save and sign in' }).click();
-    await page.getByRole('heading', { name: 'Offers', exact: true }).waitFor();
+    const page = await signInInvited(d, 'desktop');
     await page.getByRole('link', { name: 'Emails' }).first().click();
     // The four members' emails and Vera's own invitation.
     await expect.poll(() => page.getByTestId('email').count()).toBe(5);

@@ -281,12 +281,7 @@ describe.skipIf(noChromium)('every page at 1440 and 390 px (Chromium, SQLite)', 
           if (m.type() === 'error' && !(status && expected(m.location().url, Number(status[1]))))
             problems.push(`console: ${m.text()}`);
         });
-        page.on('requestfailed', (r) => {
-          // A page cancels its own fetches (AbortController) when it is drawn again or left; nothing failed.
-          const cancelled =
-            r.failure()?.errorText === 'net::ERR_ABORTED' && ['fetch', 'xhr'].includes(r.resourceType());
-          if (!cancelled) problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`);
-        });
+        page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
         page.on('response', (r) => {
           if (r.status() >= 400 && !expected(r.url(), r.status()))
             problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createWorkspace } from '../../src/app/workspaces.js';
-import { createFirstOwner } from '../../src/app/users.js';
+import { createFirstOwner, createUser } from '../../src/app/users.js';
 import { loadConfig } from '../../src/config.js';
 import { buildApp, type BuiltApp } from '../../src/http/app.js';
 import { withData } from '../helpers/app.js';
@@ -35,9 +35,16 @@ function filesUnder(dir: string): string[] {
 /** Every surface the server serves: each is built into <root>/<name>, as `npm run build:web` does into dist/web. */
 const SURFACES = ['app', 'portal'] as const;
 
+/**
+ * The build the tests drive is the one people get: production. Vitest runs with NODE_ENV=test, and Vite keeps a NODE_ENV
+ * it finds, which bundled React's development build: under <StrictMode> that mounts every component twice, so each
+ * page aborted its first requests (useResource's cleanup) and ran its effects twice, which no user ever sees.
+ */
+const BUILD_ENV = 'production';
+
 /** Builds web/ with Vite unless a build of exactly these sources exists; returns the folder holding app/ and portal/. */
 export async function builtWebRoot(): Promise<string> {
-  const hash = crypto.createHash('sha256');
+  const hash = crypto.createHash('sha256').update(BUILD_ENV);
   for (const f of filesUnder(path.join(ROOT, 'web')).sort())
     hash.update(path.relative(ROOT, f)).update(fs.readFileSync(f));
   const cache = path.join(ROOT, '.tmp', 'web-build');
@@ -46,12 +53,19 @@ export async function builtWebRoot(): Promise<string> {
   fs.mkdirSync(path.dirname(cache), { recursive: true });
   const work = fs.mkdtempSync(`${cache}-`);
   const { build } = await import('vite');
-  for (const name of SURFACES) {
-    await build({
-      configFile: path.join(ROOT, `web/${name}/vite.config.ts`),
-      logLevel: 'warn',
-      build: { outDir: path.join(work, name), emptyOutDir: true },
-    });
+  const testEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = BUILD_ENV;
+  try {
+    for (const name of SURFACES) {
+      await build({
+        configFile: path.join(ROOT, `web/${name}/vite.config.ts`),
+        logLevel: 'warn',
+        build: { outDir: path.join(work, name), emptyOutDir: true },
+      });
+    }
+  } finally {
+    if (testEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = testEnv;
   }
   fs.mkdirSync(cache, { recursive: true });
   // Builds of earlier sources are of no use any more.
@@ -184,4 +198,38 @@ export async function signInFirstTime(d: Dashboard, page: Page, newPassword: str
   await page.getByLabel('Repeat the new password').fill(newPassword);
   await page.getByRole('button', { name: 'Save password' }).click();
   await page.getByRole('heading', { name: 'Offers', exact: true }).waitFor();
+}
+
+export interface Invitee {
+  email?: string;
+  name?: string;
+  role?: 'owner' | 'manager' | 'viewer';
+}
+
+/** Invites someone to the dashboard (Vera, a viewer, unless told); the path of their setup link. */
+export async function invitedSetupPath(
+  d: Dashboard,
+  { email = 'vera@acme.test', name = 'Vera Viewer', role = 'viewer' }: Invitee = {},
+): Promise<string> {
+  const invited = await createUser(d.built.ctx, { workspaceId: d.workspaceId, actor: 'test' }, { email, name, role });
+  if (!invited.ok) throw new Error(invited.problem.message);
+  const url = new URL(invited.value.setupUrl);
+  return `${url.pathname}${url.search}`;
+}
+
+/** On the page a setup link opened: chooses the password and signs in. Ends on the Offers page. */
+export async function choosePassword(page: Page, password = 'viewer password 1'): Promise<void> {
+  await page.getByLabel('New password').fill(password);
+  await page.getByLabel('Repeat the password').fill(password);
+  await page.getByRole('button', { name: 'Save and sign in' }).click();
+  await page.getByRole('heading', { name: 'Offers', exact: true }).waitFor();
+}
+
+/** Invites someone (a viewer unless told), opens their setup link at a width, chooses a password and signs in. */
+export async function signInInvited(d: Dashboard, width: Width, who?: Invitee): Promise<Page> {
+  const setupPath = await invitedSetupPath(d, who);
+  const page = await d.open(width);
+  await page.goto(`${d.base}${setupPath}`);
+  await choosePassword(page);
+  return page;
 }

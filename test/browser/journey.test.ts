@@ -24,10 +24,18 @@ import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatchEmails } from '../../src/app/emails.js';
-import { createUser } from '../../src/app/users.js';
 import { loadConfig } from '../../src/config.js';
 import { createMailTransport } from '../../src/email/transport.js';
-import { noChromium, RESULTS, startDashboard, WIDTHS, type Dashboard, type Width } from './harness.js';
+import {
+  choosePassword,
+  invitedSetupPath,
+  noChromium,
+  RESULTS,
+  startDashboard,
+  WIDTHS,
+  type Dashboard,
+  type Width,
+} from './harness.js';
 
 const PASSWORD = 'correct horse battery staple';
 // Chromium calls itself HeadlessChrome, which Touchpoint rightly counts as a bot: the shopper has a desktop Chrome.
@@ -878,13 +886,7 @@ describe.skipIf(noChromium)(
     }, 60_000);
 
     it('13. a viewer set up from an invitation link sees everything and can change nothing', async () => {
-      const invited = await createUser(
-        d.built.ctx,
-        { workspaceId: d.workspaceId, actor: 'test' },
-        { email: 'viewer@acme.test', name: 'Vera Viewer', role: 'viewer' },
-      );
-      if (!invited.ok) throw new Error(invited.problem.message);
-      const setupPath = `${new URL(invited.value.setupUrl).pathname}${new URL(invited.value.setupUrl).search}`;
+      const setupPath = await invitedSetupPath(d, { email: 'viewer@acme.test' });
       const phone = await d.open('phone');
       await phone.goto(`${d.base}${setupPath}`);
       await phone.getByText('Choose a password to finish setting up your account.').waitFor();
@@ -893,10 +895,7 @@ describe.skipIf(noChromium)(
       await page.goto(`${d.base}${setupPath}`);
       await page.getByText('Choose a password to finish setting up your account.').waitFor();
       await shot(page, 'setup', 'desktop');
-      await page.getByLabel('New password').fill('viewer password 1');
-      await page.getByLabel('Repeat the password').fill('viewer password 1');
-      await page.getByRole('button', { name: 'Save and sign in' }).click();
-      await page.getByRole('heading', { name: 'Offers', exact: true }).waitFor();
+      await choosePassword(page);
       await page.getByText('Glow Serum launch').waitFor();
       expect(await page.getByRole('link', { name: 'New offer' }).count()).toBe(0);
       expect(await page.getByRole('button', { name: 'Pause' }).count()).toBe(0);

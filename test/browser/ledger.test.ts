@@ -7,9 +7,8 @@
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser } from '../../src/app/users.js';
 import { deliveredText, sendToOutbox } from '../helpers/outbox.js';
-import { signInFirstTime, startDashboard, type Dashboard, noChromium } from './harness.js';
+import { signInFirstTime, startDashboard, type Dashboard, noChromium, signInInvited } from './harness.js';
 
 const PASSWORD = 'correct horse battery staple';
 const ANA = { name: 'Ana Lopez', email: 'ana@creators.test' };
@@ -184,19 +183,7 @@ describe.skipIf(noChromium)('the commission ledger on the dashboard and the port
 
   it('shows a viewer why an order is held, without Approve or Reject', async () => {
     await pixel({ order: 'P-3', code: seed.code, amount: '12.00' });
-    const invited = await createUser(
-      d.built.ctx,
-      { workspaceId: d.workspaceId, actor: 'test' },
-      { email: 'vera@acme.test', name: 'Vera Viewer', role: 'viewer' },
-    );
-    if (!invited.ok) throw new Error(invited.problem.message);
-    const url = new URL(invited.value.setupUrl);
-    const page = await d.open('desktop');
-    await page.goto(`${d.base}${url.pathname}${url.search}`);
-    await page.getByLabel('New password').fill('viewer password 1');
-    await page.getByLabel('Repeat the password').fill('viewer password 1');
-    await page.getByRole('button', { name: 'Save and sign in' }).click();
-    await page.getByRole('heading', { name: 'Offers', exact: true }).waitFor();
+    const page = await signInInvited(d, 'desktop');
     await page.goto(`${d.base}/app/conversions?status=unverified`);
     await expect.poll(() => orderRows(page).count()).toBe(1);
     const drawer = await openOrder(page, 'P-3');

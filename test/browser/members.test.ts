@@ -128,6 +128,20 @@ describe.skipIf(noChromium)(
         '[document.documentElement.scrollWidth, document.documentElement.clientWidth]',
       );
       expect(scroll).toBeLessThanOrEqual(client);
+      // A member is a short card on a phone (name, key numbers, Details): 25 of them once made a 10,000 px page.
+      const [phoneHeight, cards] = await phone.evaluate<[number, number]>(
+        "[document.documentElement.scrollHeight, document.querySelector('table.offer-members').offsetHeight]",
+      );
+      expect(cards / 25, `${cards} px for 25 members on a phone`).toBeLessThan(140);
+      expect(phoneHeight, `${phoneHeight} px tall on a phone`).toBeLessThan(6000);
+      const first = phone.locator('table.offer-members tbody tr').first();
+      const link = first.locator('td[data-label="Tracking link"]');
+      expect(await link.isVisible()).toBe(false);
+      await first.getByRole('button', { name: 'Details of Creator 500' }).click();
+      await link.waitFor();
+      expect(await first.getByRole('button', { name: 'Details of Creator 500' }).getAttribute('aria-expanded')).toBe(
+        'true',
+      );
       await shot(phone, 'offer');
     }, 90_000);
 

@@ -9,10 +9,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser } from '../../src/app/users.js';
 import { dispatchWebhooks } from '../../src/app/webhooks.js';
 import { deliveredText, sendToOutbox } from '../helpers/outbox.js';
-import { signInFirstTime, startDashboard, type Dashboard, noChromium } from './harness.js';
+import { signInFirstTime, startDashboard, type Dashboard, noChromium, signInInvited } from './harness.js';
 
 const PASSWORD = 'correct horse battery staple';
 const LAST_OWNER = 'The workspace must keep at least one owner.';
@@ -282,19 +281,7 @@ describe.skipIf(noChromium)('Settings: workspace, team, API keys, webhooks (Chro
   }, 90_000);
 
   it('shows a viewer the sections with no edit control and no secret in the HTML', async () => {
-    const invited = await createUser(
-      d.built.ctx,
-      { workspaceId: d.workspaceId, actor: 'test' },
-      { email: 'vera@acme.test', name: 'Vera Viewer', role: 'viewer' },
-    );
-    if (!invited.ok) throw new Error(invited.problem.message);
-    const setup = new URL(invited.value.setupUrl);
-    const page = await d.open('phone');
-    await page.goto(`${d.base}${setup.pathname}${setup.search}`);
-    await page.getByLabel('New password').fill('viewer password 1');
-    await page.getByLabel('Repeat the password').fill('viewer password 1');
-    await page.getByRole('button', { name: 'Save and sign in' }).click();
-    await page.getByRole('heading', { name: 'Offers', exact: true }).waitFor();
+    const page = await signInInvited(d, 'phone');
 
     const secrets = [
       (await d.api('GET', '/workspace')).data.postbackSecret as string,

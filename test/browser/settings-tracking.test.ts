@@ -6,8 +6,7 @@
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser } from '../../src/app/users.js';
-import { noChromium, signInFirstTime, startDashboard, type Dashboard, type Width } from './harness.js';
+import { noChromium, signInFirstTime, startDashboard, type Dashboard, type Width, signInInvited } from './harness.js';
 
 const PASSWORD = 'correct horse battery staple';
 // The server's configured public address (BASE_URL), which the page's URLs are written with.
@@ -173,19 +172,7 @@ describe.skipIf(noChromium)('Settings → Tracking setup in a real browser (Chro
   }, 60_000);
 
   it('shows a viewer every section and no secret anywhere in the page', async () => {
-    const invited = await createUser(
-      d.built.ctx,
-      { workspaceId: d.workspaceId, actor: 'test' },
-      { email: 'vera@acme.test', name: 'Vera Viewer', role: 'viewer' },
-    );
-    if (!invited.ok) throw new Error(invited.problem.message);
-    const url = new URL(invited.value.setupUrl);
-    const page = await d.open('phone');
-    await page.goto(`${d.base}${url.pathname}${url.search}`);
-    await page.getByLabel('New password').fill('viewer password 1');
-    await page.getByLabel('Repeat the password').fill('viewer password 1');
-    await page.getByRole('button', { name: 'Save and sign in' }).click();
-    await page.getByRole('heading', { name: 'Offers', exact: true }).waitFor();
+    const page = await signInInvited(d, 'phone');
     // On a phone the navigation is folded away: the page is opened by its address, as a shared link would.
     await page.goto(`${d.base}/app/settings`);
     await page.getByRole('heading', { name: '1. Server postback' }).waitFor();

@@ -9,8 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser } from '../../src/app/users.js';
-import { signInFirstTime, startDashboard, type Dashboard, noChromium, type Width } from './harness.js';
+import { signInFirstTime, startDashboard, type Dashboard, noChromium, type Width, signInInvited } from './harness.js';
 
 const PASSWORD = 'correct horse battery staple';
 const DESKTOP_CHROME =
@@ -86,18 +85,7 @@ describe.skipIf(noChromium)('Get started and the tracking check in a real browse
     await shot(phone, 'setup-empty', 'phone');
 
     // A viewer follows along read-only: the steps, without the actions only an owner or a manager may take.
-    const invited = await createUser(
-      d.built.ctx,
-      { workspaceId: d.workspaceId, actor: 'test' },
-      { email: 'vera@acme.test', name: 'Vera Viewer', role: 'viewer' },
-    );
-    if (!invited.ok) throw new Error(invited.problem.message);
-    const url = new URL(invited.value.setupUrl);
-    const viewer = await d.open('desktop');
-    await viewer.goto(`${d.base}${url.pathname}${url.search}`);
-    await viewer.getByLabel('New password').fill('viewer password 1');
-    await viewer.getByLabel('Repeat the password').fill('viewer password 1');
-    await viewer.getByRole('button', { name: 'Save and sign in' }).click();
+    const viewer = await signInInvited(d, 'desktop');
     await step(viewer, 'offer').getByText('An owner or manager creates the first offer.').waitFor();
     expect(await viewer.getByTestId('get-started').getByRole('link').count()).toBe(0);
     await viewer.close();

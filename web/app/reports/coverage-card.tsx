@@ -2,6 +2,7 @@
 // or nothing anyone could be credited for — as one bar, then by the path they came in on, then per browser family
 // the clicks made in it and the orders that came back with one of them. A low rate in one browser (an in-app
 // browser, Safari) is where click ids are lost on the way to checkout.
+import type { ReactNode } from 'react';
 import { api } from '../../shared/api.js';
 import { formatDay, formatNumber, formatRatio } from '../../shared/format.js';
 import { useResource } from '../../shared/hooks.js';
@@ -30,6 +31,75 @@ function CoverageBar({ counts, label }: { counts: Counts; label: string }) {
           />
         ) : null,
       )}
+    </div>
+  );
+}
+
+/** A column of a coverage table: its heading and how a row's cell reads; the first column names the row. */
+interface CoverageColumn<R> {
+  label: string;
+  cell: (row: R) => ReactNode;
+}
+
+const SOURCE_COLUMNS: CoverageColumn<AttributionCoverage['bySource'][number]>[] = [
+  { label: 'Came in by', cell: (s) => SOURCE_WORDS[s.source] ?? s.source },
+  { label: 'Orders', cell: (s) => formatNumber(s.orders) },
+  { label: 'With a click', cell: (s) => formatRatio(s.clickShare) },
+  { label: 'Code only', cell: (s) => formatNumber(s.codeOnly) },
+  { label: 'No evidence', cell: (s) => formatNumber(s.neither) },
+];
+
+const BROWSER_COLUMNS: CoverageColumn<AttributionCoverage['byBrowser'][number]>[] = [
+  {
+    label: 'Clicked in',
+    cell: (b) => (
+      <>
+        {b.family} {b.inApp && <span className="tag">in-app</span>}
+      </>
+    ),
+  },
+  { label: 'Clicks', cell: (b) => formatNumber(b.clicks) },
+  { label: 'Orders with the click', cell: (b) => formatNumber(b.orders) },
+  { label: 'Rate', cell: (b) => formatRatio(b.orderRate) },
+];
+
+/** A coverage table: the first column names the row, the others are numbers. */
+function CoverageTable<R>({
+  caption,
+  columns,
+  rows,
+  rowKey,
+}: {
+  caption: string;
+  columns: CoverageColumn<R>[];
+  rows: R[];
+  rowKey: (row: R) => string;
+}) {
+  return (
+    <div className="table-wrap">
+      <table className="table responsive">
+        <caption className="visually-hidden">{caption}</caption>
+        <thead>
+          <tr>
+            {columns.map((col, i) => (
+              <th key={col.label} scope="col" className={i ? 'num' : undefined}>
+                {col.label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={rowKey(r)}>
+              {columns.map((col, i) => (
+                <td key={col.label} className={i ? 'num' : 'strong'} data-label={col.label}>
+                  {col.cell(r)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </div>
   );
 }
@@ -79,89 +149,19 @@ export function CoverageCard({ offerId, from, to }: { offerId?: string; from?: s
               </li>
             ))}
           </ul>
-          <div className="table-wrap">
-            <table className="table responsive">
-              <caption className="visually-hidden">Orders by the path they came in on</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Came in by</th>
-                  <th scope="col" className="num">
-                    Orders
-                  </th>
-                  <th scope="col" className="num">
-                    With a click
-                  </th>
-                  <th scope="col" className="num">
-                    Code only
-                  </th>
-                  <th scope="col" className="num">
-                    No evidence
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {c.bySource.map((s) => (
-                  <tr key={s.source}>
-                    <td className="strong" data-label="Came in by">
-                      {SOURCE_WORDS[s.source] ?? s.source}
-                    </td>
-                    <td className="num" data-label="Orders">
-                      {formatNumber(s.orders)}
-                    </td>
-                    <td className="num" data-label="With a click">
-                      {formatRatio(s.clickShare)}
-                    </td>
-                    <td className="num" data-label="Code only">
-                      {formatNumber(s.codeOnly)}
-                    </td>
-                    <td className="num" data-label="No evidence">
-                      {formatNumber(s.neither)}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <CoverageTable
+            caption="Orders by the path they came in on"
+            columns={SOURCE_COLUMNS}
+            rows={c.bySource}
+            rowKey={(r) => r.source}
+          />
           {c.byBrowser.length > 0 && (
-            <div className="table-wrap">
-              <table className="table responsive">
-                <caption className="visually-hidden">
-                  Clicks and the orders that came back with them, by browser
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Clicked in</th>
-                    <th scope="col" className="num">
-                      Clicks
-                    </th>
-                    <th scope="col" className="num">
-                      Orders with the click
-                    </th>
-                    <th scope="col" className="num">
-                      Rate
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {c.byBrowser.map((b) => (
-                    <tr key={b.family}>
-                      <td className="strong" data-label="Clicked in">
-                        {b.family} {b.inApp && <span className="tag">in-app</span>}
-                      </td>
-                      <td className="num" data-label="Clicks">
-                        {formatNumber(b.clicks)}
-                      </td>
-                      <td className="num" data-label="Orders with the click">
-                        {formatNumber(b.orders)}
-                      </td>
-                      <td className="num" data-label="Rate">
-                        {formatRatio(b.orderRate)}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <CoverageTable
+              caption="Clicks and the orders that came back with them, by browser"
+              columns={BROWSER_COLUMNS}
+              rows={c.byBrowser}
+              rowKey={(r) => r.family}
+            />
           )}
           <p className="muted small">
             Orders that arrive with only a code (or nothing) after a click was made were likely stripped of their click

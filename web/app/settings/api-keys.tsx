@@ -3,13 +3,12 @@
 // Keys open the whole admin API as an owner would, so only owners manage them (the server's rule, core/roles.ts).
 import { useState, type FormEvent } from 'react';
 import { api } from '../../shared/api.js';
-import { Dialog, useConfirm, useToast } from '../../shared/dialog.js';
-import { fieldErrors } from '../../shared/errors.js';
 import { formatDateTime } from '../../shared/format.js';
 import { useResource } from '../../shared/hooks.js';
-import { Button, CopyButton, EmptyState, ErrorMessage, Loading, TextField } from '../../shared/ui.js';
+import { Button, EmptyState, ErrorMessage, Loading, TextField } from '../../shared/ui.js';
 import type { ApiKey, ApiKeyCreated } from '../../../src/contract/index.js';
 import { useMe, useTimeZone } from '../auth.js';
+import { RemoveButton, SecretOnce, ShownOnceDialog, useSettingsForm } from './settings-form.js';
 import { SettingsPage } from './settings-nav.js';
 
 export default function ApiKeys() {
@@ -29,45 +28,22 @@ export default function ApiKeys() {
 
 function KeyList() {
   const timeZone = useTimeZone();
-  const confirm = useConfirm();
-  const toast = useToast();
   const keys = useResource((signal) => api.get<{ data: ApiKey[] }>('/api-keys', undefined, signal), []);
   const [name, setName] = useState('');
-  const [nameError, setNameError] = useState<string | undefined>();
-  const [failure, setFailure] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const form = useSettingsForm();
   const [created, setCreated] = useState<ApiKeyCreated | null>(null);
 
-  const create = async (e: FormEvent) => {
+  const create = (e: FormEvent) => {
     e.preventDefault();
-    setFailure(null);
-    if (!name.trim()) return setNameError('Name the key after what will use it, such as "Zapier".');
-    setNameError(undefined);
-    setBusy(true);
-    try {
-      setCreated(await api.post<ApiKeyCreated>('/api-keys', { name: name.trim() }));
-      setName('');
-      keys.reload();
-    } catch (err) {
-      const byField = fieldErrors(err);
-      if (byField.name) setNameError(byField.name);
-      else setFailure(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const revoke = (k: ApiKey) =>
-    confirm({
-      title: `Revoke "${k.name}"?`,
-      body: `Whatever uses the key starting ${k.prefix} stops working at once. This cannot be undone.`,
-      confirm: 'Revoke key',
-      danger: true,
-      action: async () => {
-        await api.delete(`/api-keys/${k.id}`);
-        toast(`API key "${k.name}" revoked.`);
+    void form.submit(
+      name.trim() ? {} : { name: 'Name the key after what will use it, such as "Zapier".' },
+      async () => {
+        setCreated(await api.post<ApiKeyCreated>('/api-keys', { name: name.trim() }));
+        setName('');
         keys.reload();
       },
-    });
+    );
+  };
 
   const list = keys.data?.data ?? [];
   return (
@@ -75,12 +51,12 @@ function KeyList() {
       <form className="card" onSubmit={create} noValidate aria-label="Create an API key">
         <h2>Create an API key</h2>
         <div className="inline-form">
-          <TextField label="Key name" value={name} onChange={setName} error={nameError} placeholder="Zapier" />
-          <Button type="submit" variant="primary" busy={busy}>
+          <TextField label="Key name" value={name} onChange={setName} error={form.errors.name} placeholder="Zapier" />
+          <Button type="submit" variant="primary" busy={form.busy}>
             Create key
           </Button>
         </div>
-        <ErrorMessage error={failure} />
+        <ErrorMessage error={form.failure} />
       </form>
       <section className="card" aria-label="API keys">
         <h2>API keys</h2>
@@ -117,9 +93,15 @@ function KeyList() {
                         Revoked {formatDateTime(k.revokedAt, undefined, timeZone)}
                       </span>
                     ) : (
-                      <Button variant="danger" className="btn-small" onClick={() => revoke(k)}>
-                        Revoke
-                      </Button>
+                      <RemoveButton
+                        label="Revoke"
+                        title={`Revoke "${k.name}"?`}
+                        body={`Whatever uses the key starting ${k.prefix} stops working at once. This cannot be undone.`}
+                        confirm="Revoke key"
+                        path={`/api-keys/${k.id}`}
+                        done={`API key "${k.name}" revoked.`}
+                        onRemoved={keys.reload}
+                      />
                     )}
                   </td>
                 </tr>
@@ -128,31 +110,20 @@ function KeyList() {
           </table>
         )}
       </section>
-      <Dialog
-        open={!!created}
-        title="Your new API key"
-        onClose={() => setCreated(null)}
-        footer={
-          <Button variant="primary" onClick={() => setCreated(null)}>
-            Done
-          </Button>
-        }
-      >
-        {created && (
+      <ShownOnceDialog value={created} title="Your new API key" onClose={() => setCreated(null)}>
+        {(c) => (
           <>
             <p>
-              Copy the key for <strong>{created.name}</strong> now. It is shown only this once: Touchpoint keeps just a
+              Copy the key for <strong>{c.name}</strong> now. It is shown only this once: Touchpoint keeps just a
               fingerprint of it.
             </p>
-            <p className="secret-once">
-              <code data-testid="new-api-key">{created.key}</code> <CopyButton text={created.key} what="the API key" />
-            </p>
+            <SecretOnce text={c.key} what="the API key" testId="new-api-key" />
             <p className="muted small">
               Send it as <code>Authorization: Bearer …</code> to <code>/api/v1</code>.
             </p>
           </>
         )}
-      </Dialog>
+      </ShownOnceDialog>
     </>
   );
 }

@@ -4,13 +4,14 @@
 // manage them (core/roles.ts), so other roles see why the page is empty.
 import { useState, type FormEvent } from 'react';
 import { api } from '../../shared/api.js';
-import { Dialog, useConfirm, useToast } from '../../shared/dialog.js';
+import { useToast } from '../../shared/dialog.js';
 import { friendlyMessage, fieldErrors } from '../../shared/errors.js';
 import { formatDateTime } from '../../shared/format.js';
 import { useResource } from '../../shared/hooks.js';
-import { Button, CopyButton, EmptyState, ErrorMessage, Loading, SelectField, TextField } from '../../shared/ui.js';
+import { EmptyState, ErrorMessage, Loading, SelectField, TextField } from '../../shared/ui.js';
 import type { Role, UserCreated, UserItem } from '../../../src/contract/index.js';
 import { useMe, useTimeZone } from '../auth.js';
+import { FormActions, RemoveButton, SecretOnce, ShownOnceDialog, useSettingsForm } from './settings-form.js';
 import { SettingsPage } from './settings-nav.js';
 
 const ROLES: { value: Role; label: string }[] = [
@@ -36,7 +37,6 @@ export default function Team() {
 function TeamList() {
   const me = useMe().user;
   const timeZone = useTimeZone();
-  const confirm = useConfirm();
   const toast = useToast();
   const users = useResource((signal) => api.get<{ data: UserItem[] }>('/users', undefined, signal), []);
   /** The server's refusal for one row (the last owner), shown next to that row. */
@@ -53,29 +53,6 @@ function TeamList() {
     }
     users.reload();
   };
-  const remove = (u: UserItem) => {
-    setRowError(null);
-    confirm({
-      title: `Remove ${u.name}?`,
-      body:
-        u.id === me.id
-          ? 'You will be signed out and cannot sign in to this workspace again unless an owner invites you.'
-          : `${u.email} will be signed out and can no longer sign in to this workspace.`,
-      confirm: 'Remove',
-      danger: true,
-      action: async () => {
-        try {
-          await api.delete(`/users/${u.id}`);
-        } catch (e) {
-          setRowError({ id: u.id, text: friendlyMessage(e) });
-          return;
-        }
-        toast(`${u.name} removed.`);
-        users.reload();
-      },
-    });
-  };
-
   const list = users.data?.data ?? [];
   return (
     <>
@@ -138,9 +115,21 @@ function TeamList() {
                         : 'Never'}
                   </td>
                   <td className="row-actions">
-                    <Button variant="danger" className="btn-small" onClick={() => remove(u)}>
-                      Remove
-                    </Button>
+                    <RemoveButton
+                      label="Remove"
+                      title={`Remove ${u.name}?`}
+                      body={
+                        u.id === me.id
+                          ? 'You will be signed out and cannot sign in to this workspace again unless an owner invites you.'
+                          : `${u.email} will be signed out and can no longer sign in to this workspace.`
+                      }
+                      confirm="Remove"
+                      path={`/users/${u.id}`}
+                      done={`${u.name} removed.`}
+                      onRemoved={users.reload}
+                      onAsk={() => setRowError(null)}
+                      onFailure={(e) => setRowError({ id: u.id, text: friendlyMessage(e) })}
+                    />
                   </td>
                 </tr>
               ))}
@@ -148,32 +137,21 @@ function TeamList() {
           </table>
         )}
       </section>
-      <Dialog
-        open={!!invited}
-        title="Invitation sent"
-        onClose={() => setInvited(null)}
-        footer={
-          <Button variant="primary" onClick={() => setInvited(null)}>
-            Done
-          </Button>
-        }
-      >
-        {invited && (
+      <ShownOnceDialog value={invited} title="Invitation sent" onClose={() => setInvited(null)}>
+        {(x) => (
           <>
             <p>
-              We emailed a setup link to <strong>{invited.user.email}</strong>. It works once, until{' '}
-              {formatDateTime(invited.expiresAt, undefined, timeZone)}.
+              We emailed a setup link to <strong>{x.user.email}</strong>. It works once, until{' '}
+              {formatDateTime(x.expiresAt, undefined, timeZone)}.
             </p>
             <p className="muted small">
               If the email does not arrive, send them this link yourself. It is shown only now; to send another, use a
               new invitation link later.
             </p>
-            <p className="secret-once">
-              <code>{invited.setupUrl}</code> <CopyButton text={invited.setupUrl} what="the setup link" />
-            </p>
+            <SecretOnce text={x.setupUrl} what="the setup link" />
           </>
         )}
-      </Dialog>
+      </ShownOnceDialog>
     </>
   );
 }
@@ -182,33 +160,19 @@ function InviteForm({ onInvited }: { onInvited: (x: UserCreated) => void }) {
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('viewer');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const invite = async (e: FormEvent) => {
+  const form = useSettingsForm(inviteFieldErrors);
+  const invite = (e: FormEvent) => {
     e.preventDefault();
     const local: Record<string, string> = {};
     if (!email.includes('@')) local.email = 'An email address, such as marie@brand.com.';
     if (!name.trim()) local.name = 'Their name, as the team will see it.';
-    setErrors(local);
-    setFailure(null);
-    if (Object.keys(local).length) return;
-    setBusy(true);
-    try {
+    void form.submit(local, async () => {
       onInvited(await api.post<UserCreated>('/users', { email: email.trim(), name: name.trim(), role }));
       setEmail('');
       setName('');
-    } catch (err) {
-      const byField = fieldErrors(err);
-      // A taken address is about the email field, though the API answers it without a path.
-      if ((err as { code?: string }).code === 'email_taken')
-        byField.email = 'Someone with this email address is already on the team (or on another workspace).';
-      setErrors(byField);
-      if (!Object.keys(byField).length) setFailure(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
+  const { errors } = form;
   return (
     <form className="card" onSubmit={invite} noValidate aria-label="Invite someone">
       <h2>Invite someone</h2>
@@ -217,12 +181,15 @@ function InviteForm({ onInvited }: { onInvited: (x: UserCreated) => void }) {
         <TextField label="Name" value={name} onChange={setName} error={errors.name} />
         <SelectField label="Role" value={role} onChange={setRole} options={ROLES} error={errors.role} />
       </div>
-      <ErrorMessage error={failure} />
-      <div className="form-actions">
-        <Button type="submit" variant="primary" busy={busy}>
-          Send invitation
-        </Button>
-      </div>
+      <FormActions failure={form.failure} busy={form.busy} label="Send invitation" />
     </form>
   );
+}
+
+/** The server's refusal by field; a taken address is about the email field, though the API answers it without a path. */
+function inviteFieldErrors(err: unknown): Record<string, string> {
+  const byField = fieldErrors(err);
+  if ((err as { code?: string }).code === 'email_taken')
+    byField.email = 'Someone with this email address is already on the team (or on another workspace).';
+  return byField;
 }

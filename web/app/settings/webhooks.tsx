@@ -3,14 +3,15 @@
 // receiver's response code and time of every attempt, and "Send again" for a message not delivered.
 import { useState, type FormEvent } from 'react';
 import { api } from '../../shared/api.js';
-import { useConfirm, useToast } from '../../shared/dialog.js';
-import { fieldErrors, friendlyMessage } from '../../shared/errors.js';
+import { useToast } from '../../shared/dialog.js';
+import { friendlyMessage } from '../../shared/errors.js';
 import { formatDateTime } from '../../shared/format.js';
 import { useResource } from '../../shared/hooks.js';
 import { Button, Checkbox, CopyButton, EmptyState, ErrorMessage, Field, Loading, TextField } from '../../shared/ui.js';
 import { WEBHOOK_EVENTS, WEBHOOK_EVENT_TEXT, type WebhookEvent } from '../../../src/core/webhook-events.js';
 import type { Page, WebhookEndpoint, WebhookMessage } from '../../../src/contract/index.js';
 import { useCanEdit, useTimeZone } from '../auth.js';
+import { FormActions, RemoveButton, useSettingsForm } from './settings-form.js';
 import { SettingsPage } from './settings-nav.js';
 
 export default function Webhooks() {
@@ -51,30 +52,19 @@ function EndpointForm({ onAdded }: { onAdded: () => void }) {
   const toast = useToast();
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState<Set<WebhookEvent>>(new Set(['conversion.created']));
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const add = async (e: FormEvent) => {
+  const form = useSettingsForm();
+  const { errors } = form;
+  const add = (e: FormEvent) => {
     e.preventDefault();
     const local: Record<string, string> = {};
     if (!/^https?:\/\/\S+$/i.test(url.trim())) local.url = 'A full http(s) URL, such as https://example.com/hooks.';
     if (!events.size) local.events = 'Pick at least one event.';
-    setErrors(local);
-    setFailure(null);
-    if (Object.keys(local).length) return;
-    setBusy(true);
-    try {
+    void form.submit(local, async () => {
       await api.post<WebhookEndpoint>('/webhook-endpoints', { url: url.trim(), events: [...events] });
       toast('Webhook endpoint added.');
       setUrl('');
       onAdded();
-    } catch (err) {
-      const byField = fieldErrors(err);
-      setErrors(byField);
-      if (!Object.keys(byField).length) setFailure(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const toggle = (ev: WebhookEvent, on: boolean) =>
     setEvents((s) => {
@@ -108,12 +98,7 @@ function EndpointForm({ onAdded }: { onAdded: () => void }) {
           ))}
         </div>
       </Field>
-      <ErrorMessage error={failure} />
-      <div className="form-actions">
-        <Button type="submit" variant="primary" busy={busy}>
-          Add endpoint
-        </Button>
-      </div>
+      <FormActions failure={form.failure} busy={form.busy} label="Add endpoint" />
     </form>
   );
 }
@@ -127,30 +112,22 @@ function Endpoint({
   canEdit: boolean;
   onDeleted: () => void;
 }) {
-  const confirm = useConfirm();
-  const toast = useToast();
   const [open, setOpen] = useState(false);
-  const remove = () =>
-    confirm({
-      title: 'Delete this endpoint?',
-      body: `${e.url} receives no more messages; messages not yet delivered are given up.`,
-      confirm: 'Delete endpoint',
-      danger: true,
-      action: async () => {
-        await api.delete(`/webhook-endpoints/${e.id}`);
-        toast('Webhook endpoint deleted.');
-        onDeleted();
-      },
-    });
   return (
     <section className="card webhook-endpoint" aria-label={e.url} data-testid="webhook-endpoint">
       <div className="section-head">
         <h2 className="webhook-url">{e.url}</h2>
         {e.active ? (
           canEdit && (
-            <Button variant="danger" className="btn-small" onClick={remove}>
-              Delete
-            </Button>
+            <RemoveButton
+              label="Delete"
+              title="Delete this endpoint?"
+              body={`${e.url} receives no more messages; messages not yet delivered are given up.`}
+              confirm="Delete endpoint"
+              path={`/webhook-endpoints/${e.id}`}
+              done="Webhook endpoint deleted."
+              onRemoved={onDeleted}
+            />
           )
         ) : (
           <span className="badge badge-disabled">Deleted</span>

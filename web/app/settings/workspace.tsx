@@ -4,12 +4,12 @@
 import { useId, useMemo, useState, type FormEvent } from 'react';
 import { api, request } from '../../shared/api.js';
 import { useToast } from '../../shared/dialog.js';
-import { fieldErrors } from '../../shared/errors.js';
 import { formatAmount, formatDateTime } from '../../shared/format.js';
 import { useResource } from '../../shared/hooks.js';
 import { Button, EmptyState, ErrorMessage, Field, Loading, TextField } from '../../shared/ui.js';
 import type { FxRate, MinimumPayout, Workspace } from '../../../src/contract/index.js';
 import { useAuth, useCanEdit, useTimeZone } from '../auth.js';
+import { FormActions, useSettingsForm } from './settings-form.js';
 import { SettingsPage } from './settings-nav.js';
 
 /** Every IANA zone this browser knows, plus UTC (which some engines leave out of the list). */
@@ -72,39 +72,28 @@ function WorkspaceForm({ workspace: w, onSaved }: { workspace: Workspace; onSave
   const [timezone, setTimezone] = useState(w.timezone);
   const [currency, setCurrency] = useState(w.currency);
   const [holdDays, setHoldDays] = useState(String(w.defaultHoldDays));
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const form = useSettingsForm();
+  const { errors } = form;
 
-  const save = async (e: FormEvent) => {
+  const save = (e: FormEvent) => {
     e.preventDefault();
     const local: Record<string, string> = {};
     if (!name.trim()) local.name = 'The workspace needs a name.';
     if (!zones.includes(timezone)) local.timezone = 'Pick a zone from the list, such as Europe/Paris.';
     if (!/^[A-Z]{3}$/.test(currency)) local.currency = 'Three capital letters, such as EUR.';
     if (!/^\d{1,3}$/.test(holdDays) || Number(holdDays) > 365) local.defaultHoldDays = 'Whole days from 0 to 365.';
-    setErrors(local);
-    setFailure(null);
-    if (Object.keys(local).length) return;
     const patch: Record<string, unknown> = {};
     if (name.trim() !== w.name) patch.name = name.trim();
     if (timezone !== w.timezone) patch.timezone = timezone;
     if (currency !== w.currency) patch.currency = currency;
     if (Number(holdDays) !== w.defaultHoldDays) patch.defaultHoldDays = Number(holdDays);
-    if (!Object.keys(patch).length) return toast('Nothing to save: no setting changed.');
-    setBusy(true);
-    try {
+    void form.submit(local, async () => {
+      if (!Object.keys(patch).length) return toast('Nothing to save: no setting changed.');
       const saved = await api.patch<Workspace>('/workspace', patch);
       onSaved(saved);
       auth.updateWorkspace({ id: saved.id, name: saved.name, timezone: saved.timezone });
       toast('Workspace settings saved.');
-    } catch (err) {
-      const byField = fieldErrors(err);
-      setErrors(byField);
-      if (!Object.keys(byField).length) setFailure(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -152,12 +141,7 @@ function WorkspaceForm({ workspace: w, onSaved }: { workspace: Workspace; onSave
           hint="How long a new offer's commissions wait before they are approved (an offer can set its own)."
         />
       </div>
-      <ErrorMessage error={failure} />
-      <div className="form-actions">
-        <Button type="submit" variant="primary" busy={busy}>
-          Save workspace
-        </Button>
-      </div>
+      <FormActions failure={form.failure} busy={form.busy} label="Save workspace" />
     </form>
   );
 }
@@ -165,26 +149,15 @@ function WorkspaceForm({ workspace: w, onSaved }: { workspace: Workspace; onSave
 function MinimumPayoutForm({ workspace: w, onSaved }: { workspace: Workspace; onSaved: () => void }) {
   const toast = useToast();
   const [amount, setAmount] = useState(w.minimumPayout);
-  const [error, setError] = useState<string | undefined>();
-  const [failure, setFailure] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const save = async (e: FormEvent) => {
+  const form = useSettingsForm();
+  const save = (e: FormEvent) => {
     e.preventDefault();
-    setError(undefined);
-    setFailure(null);
-    setBusy(true);
-    try {
+    void form.submit({}, async () => {
       const saved = await request<MinimumPayout>('PUT', '/workspace/minimum-payout', { amount: amount.trim() });
       setAmount(saved.minimumPayout);
       toast(`Minimum payout set to ${formatAmount(saved.minimumPayout, saved.currency)}.`);
       onSaved();
-    } catch (err) {
-      const byField = fieldErrors(err);
-      if (byField.amount) setError(byField.amount);
-      else setFailure(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form className="card" onSubmit={save} noValidate aria-label="Minimum payout">
@@ -195,14 +168,14 @@ function MinimumPayoutForm({ workspace: w, onSaved }: { workspace: Workspace; on
           inputMode="decimal"
           value={amount}
           onChange={setAmount}
-          error={error}
+          error={form.errors.amount}
           hint="A member is paid once their approved commissions reach this amount; 0 pays every amount."
         />
-        <Button type="submit" busy={busy}>
+        <Button type="submit" busy={form.busy}>
           Save minimum
         </Button>
       </div>
-      <ErrorMessage error={failure} />
+      <ErrorMessage error={form.failure} />
     </form>
   );
 }
@@ -214,26 +187,16 @@ function FxRates({ canEdit }: { canEdit: boolean }) {
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [rate, setRate] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const save = async (e: FormEvent) => {
+  const form = useSettingsForm();
+  const { errors } = form;
+  const save = (e: FormEvent) => {
     e.preventDefault();
-    setErrors({});
-    setFailure(null);
-    setBusy(true);
-    try {
+    void form.submit({}, async () => {
       const saved = await request<FxRate>('PUT', '/fx-rates', { from, to, rate: rate.trim() });
       toast(`1 ${saved.from} = ${saved.rate} ${saved.to} saved.`);
       setRate('');
       rates.reload();
-    } catch (err) {
-      const byField = fieldErrors(err);
-      setErrors(byField);
-      if (!Object.keys(byField).length) setFailure(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const list = rates.data?.data ?? [];
   return (
@@ -296,12 +259,7 @@ function FxRates({ canEdit }: { canEdit: boolean }) {
               hint="Units of To for one unit of From."
             />
           </div>
-          <ErrorMessage error={failure} />
-          <div className="form-actions">
-            <Button type="submit" busy={busy}>
-              Save rate
-            </Button>
-          </div>
+          <FormActions failure={form.failure} busy={form.busy} label="Save rate" primary={false} />
         </form>
       )}
     </section>
