@@ -125,7 +125,7 @@ export async function runReport(ctx: AppContext, ws: Workspace, query: ReportQue
     ]);
   }
   const source = query.source === 'raw' || !rollupsAnswer ? 'raw' : 'rollups';
-  if (source === 'rollups') await refreshDirtyConversions(ctx.store, { workspaceId: ws.id });
+  if (source === 'rollups') await refreshDirtyConversions(ctx.store, { workspaceId: ws.id, now: ctx.clock() });
 
   // The codes are read beside the sums: on PostgreSQL the two run on separate connections at once.
   const codes = groupBy === 'code' ? reads.readReportCodes(ctx.store.db, scope) : null;

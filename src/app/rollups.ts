@@ -3,6 +3,7 @@
 // marked dirty by database triggers; here each dirty conversion's previous contribution (rollup_applied) is
 // subtracted and its current one added, so a round costs what changed, not the size of the day. Reports first bring
 // the workspace's dirty conversions up to date, so a report never misses a conversion whose write was acknowledged.
+import { parseClickId } from '../core/click-id.js';
 import { convertMinor } from '../core/fx.js';
 import { creditLines, lineDeltas, mergeLines, type DayLines, type ToWorkspaceCurrency } from '../core/report-facts.js';
 import { addDays, bucketStart, dayKey, LocalDays, periodsOfDay } from '../core/time-buckets.js';
@@ -40,7 +41,7 @@ async function recomputeConversionDay(
   const start = bucketStart(day, ws.zone);
   const end = bucketStart(addDays(day, 1), ws.zone);
   const conversions = await repo.conversionsBetween(db, ws.id, start, end);
-  const applied = await landedLines(db, ws.id, conversions, () => day, convert);
+  const { applied } = await landedLines(db, ws.id, conversions, () => day, convert);
   await repo.replaceConversionDay(db, ws.id, day, mergeLines([...applied.values()].flatMap((a) => a.lines)), applied);
   await repo.addConversionDeltas(
     db,
@@ -51,8 +52,17 @@ async function recomputeConversionDay(
 }
 
 /**
+ * How long a conversion whose click is not written yet is applied again, round after round, from the click's time: a
+ * click waits in its instance's buffer for a second (longer while the database is down), and its conversion's lines
+ * with a link land in the no-sub-id row until it is written. A click still missing after this never comes (its
+ * instance stopped without writing it), and the no-sub-id row stands, as the raw rows say.
+ */
+const CLICK_WAIT_MS = 15 * 60_000;
+
+/**
  * Each conversion's merged credit lines on its day, each line with the sub-id row it lands in (db/rollups landSubIds):
- * a line with a link takes its click's sub1, as a raw-row report keys it (core/report-rows rawLines).
+ * a line with a link takes its click's sub1, as a raw-row report keys it (core/report-rows rawLines). `awaitingClick`:
+ * the conversions with such a line whose click is not written yet (see CLICK_WAIT_MS).
  */
 async function landedLines(
   db: Db,
@@ -60,7 +70,8 @@ async function landedLines(
   conversions: readonly repo.ConversionForReport[],
   dayOf: (c: repo.ConversionForReport) => string,
   convert: ToWorkspaceCurrency,
-): Promise<Map<string, DayLines>> {
+  now = Date.now(),
+): Promise<{ applied: Map<string, DayLines>; awaitingClick: string[] }> {
   const subs = await repo.clickSubIds(
     db,
     conversions.map((c) => c.clickId).filter((id): id is string => !!id),
@@ -74,6 +85,7 @@ async function landedLines(
     conversions.flatMap((c) => lines.get(c.id)!.map((l) => ({ linkId: l.linkId, subId: subOf(c, l) }))),
   );
   const out = new Map<string, DayLines>();
+  const awaitingClick: string[] = [];
   for (const c of conversions) {
     out.set(c.id, {
       day: dayOf(c),
@@ -82,8 +94,12 @@ async function landedLines(
         return sub ? { ...l, subId: landed.get(repo.subIdKey(l.linkId, sub))! } : l;
       }),
     });
+    if (c.clickId && !subs.has(c.clickId) && lines.get(c.id)!.some((l) => l.linkId)) {
+      const clickedAt = parseClickId(c.clickId)?.createdAt;
+      if (clickedAt !== undefined && now - clickedAt < CLICK_WAIT_MS) awaitingClick.push(c.id);
+    }
   }
-  return out;
+  return { applied: out, awaitingClick };
 }
 
 /** Changes of lines per landed sub-id, for the 'sub-day' tier (which keys by the sub-id where the others have the code). */
@@ -95,21 +111,26 @@ function subChanges(
   return changes.map((c) => ({ before: bySub(c.before), after: bySub(c.after) }));
 }
 
-/** Brings the rollups up to date for these conversions of one workspace: their previous lines out, their current ones in. */
+/**
+ * Brings the rollups up to date for these conversions of one workspace: their previous lines out, their current ones in.
+ * Returns the conversions to apply again once their click is written (landedLines).
+ */
 async function applyConversions(
   db: Db,
   ws: { id: string; currency: string },
   zone: string,
   conversionIds: readonly string[],
-): Promise<void> {
+  now?: number,
+): Promise<string[]> {
   const before = await repo.appliedLines(db, ws.id, conversionIds);
   const convert = await workspaceCurrency(db, ws.id, ws.currency);
-  const after = await landedLines(
+  const { applied: after, awaitingClick } = await landedLines(
     db,
     ws.id,
     await repo.conversionsByIds(db, ws.id, conversionIds),
     (c) => dayKey(c.occurredAt, zone),
     convert,
+    now,
   );
   const changes = conversionIds.map((id) => ({ before: before.get(id) ?? null, after: after.get(id) ?? null }));
   await repo.addConversionDeltas(db, ws.id, lineDeltas(changes), 'day');
@@ -149,6 +170,7 @@ async function applyConversions(
     'offer-day',
   );
   await repo.replaceApplied(db, ws.id, conversionIds, after);
+  return awaitingClick;
 }
 
 /**
@@ -158,13 +180,19 @@ async function applyConversions(
  */
 export async function refreshDirtyConversions(
   store: Store,
-  opts: { workspaceId?: string; limit?: number } = {},
+  opts: { workspaceId?: string; limit?: number; now?: number } = {},
 ): Promise<number> {
   const limit = opts.limit ?? 5_000;
   let applied = 0;
+  // Marked again only after this call's rounds, so a conversion whose click is not written yet is applied once here.
+  const again = new Map<string, string[]>();
+  const done = async () => {
+    for (const [workspaceId, ids] of again) await repo.markDirty(store.db, workspaceId, ids);
+    return applied;
+  };
   for (;;) {
     const marks = await repo.readDirty(store.db, limit, opts.workspaceId);
-    if (!marks.length) return applied;
+    if (!marks.length) return done();
     const workspaces = await store.db
       .selectFrom('workspaces')
       .select(['id', 'currency', 'rollup_timezone'])
@@ -182,7 +210,8 @@ export async function refreshDirtyConversions(
         // A rebuild committed while we waited: in another zone, leave the marks to the next round (they are then
         // applied in the new zone's days); in the same zone, applying again is harmless.
         if ((await repo.rollupZones(tx, [ws.id])).get(ws.id) !== zone) return;
-        await applyConversions(tx, ws, zone, conversionIds);
+        const awaiting = await applyConversions(tx, ws, zone, conversionIds, opts.now);
+        if (awaiting.length) again.set(ws.id, [...(again.get(ws.id) ?? []), ...awaiting]);
         await repo.deleteDirty(
           tx,
           mine.map((m) => m.id),
@@ -190,7 +219,7 @@ export async function refreshDirtyConversions(
       });
       applied += conversionIds.length;
     }
-    if (marks.length < limit) return applied;
+    if (marks.length < limit) return done();
   }
 }
 
@@ -250,7 +279,7 @@ export async function rebuildRollups(
  * The periodic job: rebuilds workspaces whose rollups are missing or in a zone the workspace no longer uses, then
  * applies dirty conversions. Safe on several instances (locks above); a rebuild another instance is doing waits.
  */
-export async function runRollupJob(store: Store): Promise<{ rebuilt: string[]; conversions: number }> {
+export async function runRollupJob(store: Store, now?: number): Promise<{ rebuilt: string[]; conversions: number }> {
   const stale = await store.db.selectFrom('workspaces').select(['id', 'timezone', 'rollup_timezone']).execute();
   const rebuilt: string[] = [];
   for (const ws of stale) {
@@ -258,5 +287,5 @@ export async function runRollupJob(store: Store): Promise<{ rebuilt: string[]; c
     await rebuildRollups(store, ws.id);
     rebuilt.push(ws.id);
   }
-  return { rebuilt, conversions: await refreshDirtyConversions(store) };
+  return { rebuilt, conversions: await refreshDirtyConversions(store, { now }) };
 }

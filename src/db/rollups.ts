@@ -197,14 +197,24 @@ function decodeLines(text: string): CreditLine[] {
   });
 }
 
-/** The sub-id (sub1) of each of these clicks that has one. */
+/** The sub-id (sub1, '' for none) of each of these clicks that is written; a click still in a buffer is absent. */
 export async function clickSubIds(db: Db, clickIds: readonly string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const chunk of chunks(clickIds, 1_000)) {
     const rows = await db.selectFrom('clicks').select(['id', 'sub1']).where('id', 'in', chunk).execute();
-    for (const r of rows) if (r.sub1) out.set(r.id, r.sub1);
+    for (const r of rows) out.set(r.id, r.sub1 ?? '');
   }
   return out;
+}
+
+/** Marks these conversions to be applied again by the next round (as the conversions' triggers do on a change). */
+export async function markDirty(db: Db, workspaceId: string, conversionIds: readonly string[]): Promise<void> {
+  for (const chunk of chunks(conversionIds, 1_000)) {
+    await db
+      .insertInto('rollup_dirty')
+      .values(chunk.map((id) => ({ workspace_id: workspaceId, conversion_id: id })))
+      .execute();
+  }
 }
 
 /** A link's sub-id in a map of landed rows (landSubIds). */

@@ -65,7 +65,7 @@ function jobTable(ctx: AppContext, mail: JobMailTransport, log: JobLog): Job[] {
       mode: 'once',
       failed: 'report rollup refresh failed; will retry',
       run: async () => {
-        const r = await runRollupJob(ctx.store);
+        const r = await runRollupJob(ctx.store, ctx.clock());
         if (r.rebuilt.length) log.info({ workspaces: r.rebuilt }, 'report rollups rebuilt');
       },
     },
