@@ -4,8 +4,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
-/** Creates a workspace, an offer and `links` members with one link each, using the compiled use cases. */
-export async function seedLinks({ dataDir, databaseUrl, links, cli }) {
+/**
+ * Creates a workspace, an offer and `links` members with one link each, using the compiled use cases. The offer pays
+ * 10 %, or, with `tiers`, 10 % rising with the member's approved conversions of the month (volume tiers).
+ */
+export async function seedLinks({ dataDir, databaseUrl, links, cli, tiers = false }) {
   const dist = path.resolve(path.dirname(cli), '..');
   const { openStore, migrateToLatest } = await import(path.join(dist, 'db/dialect/index.js'));
   const { createWorkspace } = await import(path.join(dist, 'app/workspaces.js'));
@@ -22,7 +25,21 @@ export async function seedLinks({ dataDir, databaseUrl, links, cli }) {
     name: 'Bench offer',
     destinationUrl: 'https://shop.example.com/products/item?aff={aff_id}',
     codeAppend: { mode: 'query', param: 'discount' },
-    payoutOptions: [{ title: 'Standard', type: 'percent', value: '10' }],
+    payoutOptions: [
+      {
+        title: 'Standard',
+        type: 'percent',
+        value: '10',
+        ...(tiers
+          ? {
+              tiers: [
+                { fromConversion: 50, value: '12' },
+                { fromConversion: 500, value: '15' },
+              ],
+            }
+          : {}),
+      },
+    ],
   });
   const now = Date.now();
   const members = Array.from({ length: links }, (_, i) => ({

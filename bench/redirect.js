@@ -1,6 +1,9 @@
 // Redirect benchmark: a bare node:http 302 (the baseline), then Touchpoint on SQLite, then on PostgreSQL, each
 // loaded on loopback by autocannon at 64 connections over 1,000+ distinct links; then a kill -9 crash run.
-// Usage: npm run bench:redirect [-- --duration 10 --connections 64 --links 1000]
+// Usage: npm run bench:redirect [-- --duration 10 --connections 64 --links 1000
+//        --hot (every click on one link instead of round-robin over all links)
+//        --compare-hot (no baseline, latency or crash runs; per round and database a spread run and a hot run,
+//        alternating which goes first; prints medians and the hot/spread ratio)]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +21,8 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '2000' },
     pg: { type: 'string', default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
     'skip-pg': { type: 'boolean', default: false },
+    hot: { type: 'boolean', default: false },
+    'compare-hot': { type: 'boolean', default: false },
   },
 });
 const duration = Number(args.duration);
@@ -146,6 +151,38 @@ async function crashRun(name, env, dataDir, slugs, store) {
   return { target: name, served, recorded, lost: served - recorded, rps: Math.round(result.requests.average) };
 }
 
+/** Spread and hot runs per round and database, alternating which goes first; prints medians and hot/spread. */
+async function compareHot(targets) {
+  const runs = targets.map(() => ({ spread: [], hot: [] }));
+  for (let round = 1; round <= rounds; round++) {
+    console.error(`round ${round}/${rounds}`);
+    for (const [i, t] of targets.entries()) {
+      for (const hot of round % 2 ? [false, true] : [true, false]) {
+        // Hot: every click on the first link, so whatever is kept per link is written by every request.
+        const slugs = hot ? t.slugs.slice(0, 1) : t.slugs;
+        runs[i][hot ? 'hot' : 'spread'].push(await runTouchpoint(t.name, t.env, t.dataDir, slugs, t.store));
+      }
+    }
+  }
+  console.log(
+    `\nOne hot link: ${connections} connections, ${duration} s per run, median of ${rounds} rounds; spread = clicks round-robin over ${linkCount} links, hot = every click on one link\n`,
+  );
+  console.log(
+    '| database | spread requests/s (median) | hot requests/s (median) | hot ÷ spread | spread p99 ms | hot p99 ms | hot ÷ spread per round | clicks recorded = 302s served |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---|---|');
+  for (const [i, t] of targets.entries()) {
+    const { spread, hot } = runs[i];
+    const m = (l, k) => median(l.map((r) => r[k]));
+    const perRound = spread.map((s, j) => (hot[j].rps / s.rps).toFixed(2)).join(' / ');
+    const all = [...spread, ...hot];
+    const ok = all.every((r) => r.recorded === r.served) ? 'yes' : 'NO';
+    console.log(
+      `| ${t.name} | ${m(spread, 'rps')} (${spread.map((r) => r.rps).join(' / ')}) | ${m(hot, 'rps')} (${hot.map((r) => r.rps).join(' / ')}) | ${(m(hot, 'rps') / m(spread, 'rps')).toFixed(2)} | ${m(spread, 'p99')} | ${m(hot, 'p99')} | ${perRound} | ${ok} (${all.reduce((n, r) => n + r.recorded, 0)} / ${all.reduce((n, r) => n + r.served, 0)}) |`,
+    );
+  }
+}
+
 async function main() {
   console.error(
     `redirect benchmark: ${connections} connections, ${duration} s per run, ${rounds} rounds, ${linkCount} links, ${os.cpus().length} cores, node ${process.version}`,
@@ -173,6 +210,31 @@ async function main() {
   }
 
   try {
+    if (args['compare-hot']) {
+      const targets = [
+        {
+          name: 'Touchpoint, SQLite',
+          env: { DATABASE_URL: '' },
+          dataDir: sqliteDir,
+          slugs: sqlite.slugs,
+          store: sqlite.store,
+        },
+      ];
+      if (pgSeed)
+        targets.push({
+          name: 'Touchpoint, PostgreSQL',
+          env: { DATABASE_URL: pgUrl },
+          dataDir: pgDir,
+          slugs: pgSeed.slugs,
+          store: pgSeed.store,
+        });
+      await compareHot(targets);
+      return;
+    }
+    if (args.hot) {
+      sqlite.slugs = sqlite.slugs.slice(0, 1);
+      if (pgSeed) pgSeed.slugs = pgSeed.slugs.slice(0, 1);
+    }
     // Targets alternate round by round, so drift in a shared machine's speed hits all of them alike.
     for (let round = 1; round <= rounds; round++) {
       console.error(`round ${round}/${rounds}`);
@@ -241,7 +303,7 @@ async function main() {
   const base = rows[0].rps;
   const sqliteRps = rows[1].rps;
   console.log(
-    `\nRedirects: ${connections} connections, ${duration} s per run, median of ${rounds} alternating rounds, ${linkCount} links round-robin\n`,
+    `\nRedirects: ${connections} connections, ${duration} s per run, median of ${rounds} alternating rounds, ${args.hot ? 'every click on one link (--hot)' : `${linkCount} links round-robin`}\n`,
   );
   console.log(
     '| target | requests/s (median) | × baseline | p50 ms | p99 ms | peak RSS MB | 302s served | clicks recorded after SIGTERM | requests/s per round |',
