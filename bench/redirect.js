@@ -3,14 +3,25 @@
 // Usage: npm run bench:redirect [-- --duration 10 --connections 64 --links 1000
 //        --hot (every click on one link instead of round-robin over all links)
 //        --compare-hot (no baseline, latency or crash runs; per round and database a spread run and a hot run,
-//        alternating which goes first; prints medians and the hot/spread ratio)]
+//        alternating which goes first; prints medians and the hot/spread ratio)
+//        --profile <dir> (write a V8 CPU profile of each Touchpoint server there)]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { seedLinks, countClicks, freePort, peakRssMb, waitForHttp, startChild, stopChild, median } from './lib.js';
+import {
+  seedLinks,
+  countClicks,
+  cpuMicros,
+  freePort,
+  peakRssMb,
+  waitForHttp,
+  startChild,
+  stopChild,
+  median,
+} from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -23,6 +34,7 @@ const { values: args } = parseArgs({
     'skip-pg': { type: 'boolean', default: false },
     hot: { type: 'boolean', default: false },
     'compare-hot': { type: 'boolean', default: false },
+    profile: { type: 'string' },
   },
 });
 const duration = Number(args.duration);
@@ -31,6 +43,9 @@ const linkCount = Number(args.links);
 const rounds = Number(args.rounds);
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(ROOT, 'dist/src/cli/main.js');
+/** After the load, how long the server gets to write its last clicks before its CPU is read. */
+const SETTLE_MS = 1_500;
+const PROFILE = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args.profile)}`] : [];
 const UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 
@@ -95,7 +110,7 @@ async function latencyRun(name, argv, env, slugs) {
 async function runTouchpoint(name, env, dataDir, slugs, store) {
   const before = await countClicks(store);
   const port = await freePort();
-  const child = startChild(process.execPath, [CLI, 'serve'], {
+  const child = startChild(process.execPath, [...PROFILE, CLI, 'serve'], {
     ...env,
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -104,7 +119,11 @@ async function runTouchpoint(name, env, dataDir, slugs, store) {
     LOG_LEVEL: 'warn',
   });
   await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+  const cpuBefore = cpuMicros(child.pid);
   const result = await load(port, slugs);
+  // The CPU a click costs includes writing it and adding it to the rollups, which finish after the load stops.
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  const cpuUs = Math.round((cpuMicros(child.pid) - cpuBefore) / Math.max(1, result.requests.total));
   const rss = peakRssMb(child.pid);
   // The server's own count of 302s: the client stops counting at its deadline while late responses still go out.
   const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -113,13 +132,13 @@ async function runTouchpoint(name, env, dataDir, slugs, store) {
   ].reduce((n, m) => n + Number(m[1]), 0);
   const code = await stopChild(child, 'SIGTERM');
   const recorded = (await countClicks(store)) - before;
-  return { ...summarize(name, result, rss), served, recorded, exitCode: code };
+  return { ...summarize(name, result, rss), served, recorded, exitCode: code, cpuUs };
 }
 
 async function crashRun(name, env, dataDir, slugs, store) {
   const before = await countClicks(store);
   const port = await freePort();
-  const child = startChild(process.execPath, [CLI, 'serve'], {
+  const child = startChild(process.execPath, [...PROFILE, CLI, 'serve'], {
     ...env,
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -244,8 +263,14 @@ async function main() {
         SLUGS_FILE: sqlite.slugsFile,
       });
       await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+      const cpuBefore = cpuMicros(child.pid);
       const result = await load(port, sqlite.slugs);
-      runs.baseline.push({ ...summarize('node:http baseline', result, peakRssMb(child.pid)), recorded: null });
+      const cpuUs = Math.round((cpuMicros(child.pid) - cpuBefore) / Math.max(1, result.requests.total));
+      runs.baseline.push({
+        ...summarize('node:http baseline', result, peakRssMb(child.pid)),
+        recorded: null,
+        cpuUs,
+      });
       await stopChild(child, 'SIGTERM');
       runs.sqlite.push(
         await runTouchpoint('Touchpoint, SQLite', { DATABASE_URL: '' }, sqliteDir, sqlite.slugs, sqlite.store),
@@ -295,6 +320,7 @@ async function main() {
     p50: median(list.map((r) => r.p50)),
     p99: median(list.map((r) => r.p99)),
     rssMb: Math.max(...list.map((r) => r.rssMb)),
+    cpuUs: median(list.map((r) => r.cpuUs)),
     redirects: list.reduce((n, r) => n + (r.served ?? r.redirects), 0),
     recorded: list[0].recorded === null ? null : list.reduce((n, r) => n + r.recorded, 0),
     each: list.map((r) => r.rps).join(' / '),
@@ -306,15 +332,15 @@ async function main() {
     `\nRedirects: ${connections} connections, ${duration} s per run, median of ${rounds} alternating rounds, ${args.hot ? 'every click on one link (--hot)' : `${linkCount} links round-robin`}\n`,
   );
   console.log(
-    '| target | requests/s (median) | × baseline | p50 ms | p99 ms | peak RSS MB | 302s served | clicks recorded after SIGTERM | requests/s per round |',
+    '| target | requests/s (median) | × baseline | p50 ms | p99 ms | server CPU µs/request | peak RSS MB | 302s served | clicks recorded after SIGTERM | requests/s per round |',
   );
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const r of rows) {
     const ratio =
       (r.rps / base).toFixed(2) +
       (r.target.includes('PostgreSQL') ? ` (${(r.rps / sqliteRps).toFixed(2)} × SQLite)` : '');
     console.log(
-      `| ${r.target} | ${r.rps} | ${ratio} | ${r.p50} | ${r.p99} | ${r.rssMb} | ${r.redirects} | ${r.recorded ?? '—'} | ${r.each} |`,
+      `| ${r.target} | ${r.rps} | ${ratio} | ${r.p50} | ${r.p99} | ${r.cpuUs} | ${r.rssMb} | ${r.redirects} | ${r.recorded ?? '—'} | ${r.each} |`,
     );
   }
   console.log(`\nLatency at a fixed ${args.rate} requests/s (16 connections, ${duration} s), below saturation\n`);

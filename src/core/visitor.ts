@@ -1,6 +1,6 @@
 // An untrusted visitor (IP, User-Agent, Referer) is normalized once, at the boundary, into what a click stores:
 // never the raw IP, a bot verdict with a reason a brand can read, and bounded strings.
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 
 export type Device = 'mobile' | 'tablet' | 'desktop' | 'bot' | 'unknown';
 
@@ -249,7 +249,8 @@ export function hashIp(ip: string, key: string): string {
 /** Same visitor for the 24 h unique-click check: same hashed IP and same browser string. */
 export function visitorKey(ipHash: string, userAgent: string): string {
   // The separator keeps ("ab", "c") and ("a", "bc") apart.
-  return createHash('sha256').update(`${ipHash}\n${userAgent}`).digest('hex').slice(0, 16);
+  // One call, no Hash object: this runs on every click.
+  return hash('sha256', `${ipHash}\n${userAgent}`, 'hex').slice(0, 16);
 }
 
 /** Lower-cased host of an http(s) Referer; null for anything else (absent, garbage, `android-app://…`). */

@@ -697,5 +697,10 @@ export async function clearWorkspaceRollups(db: Db, workspaceId: string): Promis
 }
 
 export async function setRollupZone(db: Db, workspaceId: string, timeZone: string): Promise<void> {
-  await db.updateTable('workspaces').set({ rollup_timezone: timeZone }).where('id', '=', workspaceId).execute();
+  // A new generation: click rollup deltas a writer still holds from before were counted by this rebuild.
+  await db
+    .updateTable('workspaces')
+    .set((eb) => ({ rollup_timezone: timeZone, rollup_generation: eb('rollup_generation', '+', 1) }))
+    .where('id', '=', workspaceId)
+    .execute();
 }

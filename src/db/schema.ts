@@ -25,6 +25,17 @@ export interface WorkspaceTable {
   default_hold_days: Generated<number>;
   /** The zone the report rollups were built in; null until built. Rollups answer only reports in this zone. */
   rollup_timezone: string | null;
+  /** Counts the rollup rebuilds: click rollup deltas held across one are dropped (the rebuild counted them). */
+  rollup_generation: Generated<number>;
+}
+
+/** Click batches whose rollup deltas the SQLite click writer still holds (ADR 0006, "Folded click rollups"). */
+export interface ClickRollupJournalTable {
+  id: Generated<number>;
+  from_rowid: number;
+  to_rowid: number;
+  /** JSON: each workspace of the batch whose rollups are built, with its rollup_generation then. */
+  generations: string;
 }
 
 export interface PayoutBatchTable {
@@ -604,6 +615,7 @@ export interface StripeObjectTable {
 }
 
 export interface Database {
+  click_rollup_journal: ClickRollupJournalTable;
   stripe_customers: StripeCustomerTable;
   stripe_objects: StripeObjectTable;
   leak_alerts: LeakAlertTable;

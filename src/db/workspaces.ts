@@ -29,6 +29,7 @@ export async function insertWorkspace(
     default_hold_days: 30,
     // A new workspace has no rows to roll up: its (empty) rollups are already in its zone.
     rollup_timezone: args.timezone ?? 'UTC',
+    rollup_generation: 0,
   };
   // Columns later migrations added with a default are left to it, so the same insert also writes a workspace on a
   // database of an earlier version (the migration tests build their "before" state with it).
@@ -36,6 +37,7 @@ export async function insertWorkspace(
     default_hold_days: _defaultHold,
     woocommerce_webhook_secret: _woo,
     stripe_webhook_secret: _stripe,
+    rollup_generation: _generation,
     ...written
   } = row;
   await db.insertInto('workspaces').values(written).execute();

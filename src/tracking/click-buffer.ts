@@ -4,7 +4,7 @@
 import type { ClickRow, ClickWriter } from './click-writer/index.js';
 
 export interface ClickBufferOptions {
-  writer: ClickWriter;
+  writer: Pick<ClickWriter, 'write' | 'close'>;
   flushMs: number;
   maxPending: number;
   batchSize?: number;

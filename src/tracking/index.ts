@@ -42,7 +42,7 @@ export interface TrackingEngine {
   changed(change: TrackingChange): Promise<void>;
   /** Called after the admin API changed something in a workspace: its cached conversion settings are read again, here and on other instances. */
   workspaceChanged(workspaceId: string): Promise<void>;
-  /** Writes every buffered click now. */
+  /** Writes every buffered click now, and adds every written click to the rollups. */
   flush(): Promise<void>;
   close(): Promise<{ lost: number }>;
 }
@@ -129,7 +129,10 @@ export async function startTracking(store: Store, opts: TrackingOptions): Promis
       store.notify?.(CHANNEL, JSON.stringify({ from: instance, workspace: workspaceId })).catch(() => {});
       facts?.invalidateWorkspace(workspaceId);
     },
-    flush: () => buffer.flush(),
+    async flush() {
+      await buffer.flush();
+      await writer.settle();
+    },
     async close() {
       await unlisten?.();
       // Held conversions first: their clicks may still be in the click buffer, where the lookup finds them.

@@ -6,6 +6,9 @@ export type ClickRow = ClickTable;
 
 export interface ClickWriter {
   write(rows: ClickRow[]): Promise<void>;
+  /** Adds to the rollup rows whatever the writer still holds of the written clicks (ADR 0006, "Folded click rollups"). */
+  settle(): Promise<void>;
+  /** Settles, then stops. */
   close(): Promise<void>;
 }
 

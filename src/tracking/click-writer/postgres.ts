@@ -39,6 +39,8 @@ export function postgresClickWriter(store: Store): ClickWriter {
   const aliases = sql.raw([...COLUMNS, 'day'].join(', '));
   const tiers = tierStatements(store);
   return {
+    // Each batch adds to its rollup rows in its own statement: nothing is held.
+    async settle() {},
     async write(rows) {
       const ids = [...new Set(rows.map((r) => r.workspace_id))].sort();
       await store.db.transaction().execute(async (tx) => {

@@ -36,7 +36,12 @@ const AT = {
   member: col('member_id'),
   sub: col('sub1'),
 };
-const zoneOf = db.prepare('select rollup_timezone as zone from workspaces where id = ?');
+const zoneOf = db.prepare(
+  'select rollup_timezone as zone, rollup_generation as generation from workspaces where id = ?',
+);
+const lastRowid = db.prepare('select max(rowid) from clicks').pluck();
+const journal = db.prepare('insert into click_rollup_journal (from_rowid, to_rowid, generations) values (?, ?, ?)');
+const clearJournal = db.prepare('delete from click_rollup_journal');
 const savepoint = db.prepare('savepoint chunk');
 const release = db.prepare('release chunk');
 const rollback = db.prepare('rollback to chunk');
@@ -116,14 +121,20 @@ function addTo(sums, keyWidth, row, measures) {
 // `values` is every row's columns, flattened: row i is values[i * WIDTH … (i + 1) * WIDTH); days[i] is row i's local
 // day in its workspace's rollup zone (null: not rolled up), computed by the caller in the zones it read; periods maps
 // each of those days to its week and month keys (core/time-buckets periodsOfDay).
-const insertAll = db.transaction((values, days, periods, zones) => {
+// `recovered` (after a crash): the clicks were written and journaled before; only their rollup deltas are held again.
+function addBatch(values, days, periods, zones, recovered, into) {
+  const generations = {};
   for (const [workspace, zone] of zones) {
     // A rebuild in a new zone committed since the caller read the zones: its days would be wrong.
-    if ((zoneOf.get(workspace)?.zone ?? null) !== zone) throw new Error('rollup_zone_changed');
+    const now = zoneOf.get(workspace);
+    if ((now?.zone ?? null) !== zone) throw new Error('rollup_zone_changed');
+    if (zone !== null) generations[workspace] = now.generation;
   }
   const total = values.length / WIDTH;
   const inserted = new Uint8Array(total);
-  for (let row = 0; row < total; row += ROWS_PER_STATEMENT) {
+  if (recovered) inserted.fill(1);
+  const before = recovered ? 0 : (lastRowid.get() ?? 0);
+  for (let row = 0; !recovered && row < total; row += ROWS_PER_STATEMENT) {
     const n = Math.min(ROWS_PER_STATEMENT, total - row);
     savepoint.run();
     if (insertFor(n).run(values.slice(row * WIDTH, (row + n) * WIDTH)).changes === n) {
@@ -164,7 +175,8 @@ const insertAll = db.transaction((values, days, periods, zones) => {
     }
     byTier.set(tier.table, sums);
   }
-  for (const tier of TIERS) for (const row of byTier.get(tier.table).values()) tier.upsert.run(row);
+  for (const tier of TIERS)
+    for (const row of byTier.get(tier.table).values()) hold(into, tier.upsert, tier.keyWidth, row, generations);
   // Per day, link and the row each sub-id lands in.
   const pairs = new Map();
   for (let i = 0; i < total; i++) {
@@ -191,17 +203,124 @@ const insertAll = db.transaction((values, days, periods, zones) => {
       [1, values[base + AT.unique]],
     );
   }
-  for (const row of subSums.values()) addSubClicks.run(row);
+  for (const row of subSums.values()) hold(into, addSubClicks, 4, row, generations);
+  if (recovered) return;
+  const after = lastRowid.get() ?? 0;
+  if (after > before && Object.keys(generations).length) journal.run(before + 1, after, JSON.stringify(generations));
+}
+
+// Rollup deltas held until the fold: per workspace, the rollup generation they were counted in and, per upsert
+// statement, the rows by key with their measures summed (every statement's row ends with the two click measures).
+// Changed only after the transaction that wrote their clicks has committed, so a batch that failed and is sent again
+// is never held twice.
+const held = new Map();
+let heldSince = 0;
+
+function groupOf(target, workspace, generation) {
+  let group = target.get(workspace);
+  // Held from before a rebuild that committed since: the rebuild counted those clicks.
+  if (group && group.generation !== generation) group = undefined;
+  if (!group) target.set(workspace, (group = { generation, rows: new Map() }));
+  return group;
+}
+
+function addRow(group, statement, key, row) {
+  let rows = group.rows.get(statement);
+  if (!rows) group.rows.set(statement, (rows = new Map()));
+  const sum = rows.get(key);
+  if (!sum) rows.set(key, row.slice());
+  else for (let m = row.length - MEASURES.length; m < row.length; m++) sum[m] += row[m];
+}
+
+function hold(into, statement, keyWidth, row, generations) {
+  addRow(groupOf(into, row[0], generations[row[0]]), statement, row.slice(0, keyWidth).join('\u0000'), row);
+}
+
+function keep(batch) {
+  for (const [workspace, group] of batch) {
+    const into = groupOf(held, workspace, group.generation);
+    for (const [statement, rows] of group.rows) for (const [key, row] of rows) addRow(into, statement, key, row);
+  }
+  if (batch.size && !heldSince) heldSince = Date.now();
+}
+
+/** Adds deltas to the rollup rows, except a workspace's rebuilt since (or whose rollups were cleared). */
+function write(deltas) {
+  for (const [workspace, group] of deltas) {
+    if (zoneOf.get(workspace)?.generation !== group.generation) continue;
+    for (const [statement, rows] of group.rows) for (const row of rows.values()) statement.run(row);
+  }
+}
+
+function forget() {
+  held.clear();
+  heldSince = 0;
+}
+
+const FOLD_MS = workerData.foldMs;
+/** Writes the batch; folds (returns true) when asked to, or when what was held before has waited FOLD_MS. */
+const insertAll = db.transaction((message, batch) => {
+  addBatch(message.values, message.days, message.periods, message.zones, false, batch);
+  if (!message.fold && (!heldSince || Date.now() - heldSince < FOLD_MS)) return false;
+  write(held);
+  write(batch);
+  clearJournal.run();
+  return true;
 });
+const recover = db.transaction((message) => {
+  const batch = new Map();
+  addBatch(message.values, message.days, message.periods, message.zones, true, batch);
+  write(held);
+  write(batch);
+  clearJournal.run();
+});
+const foldHeld = db.transaction(() => {
+  write(held);
+  clearJournal.run();
+});
+function fold() {
+  foldHeld();
+  forget();
+}
+// Quiet traffic still reaches the reports within about FOLD_MS. A fold that fails (the database busy) leaves what is
+// held as it was, for the next tick.
+const folding = setInterval(
+  () => {
+    if (!heldSince || Date.now() - heldSince < FOLD_MS) return;
+    try {
+      fold();
+    } catch {
+      // retried on the next tick; the journal still covers it
+    }
+  },
+  Math.max(50, FOLD_MS / 4),
+);
 
 parentPort.on('message', (message) => {
   if (message.type === 'close') {
-    db.close();
-    parentPort.postMessage({ type: 'closed' });
+    clearInterval(folding);
+    try {
+      // Should this fail, the journal has the batches for the next start.
+      if (heldSince) fold();
+    } catch {
+      // see above
+    } finally {
+      db.close();
+      parentPort.postMessage({ type: 'closed' });
+    }
     return;
   }
   try {
-    insertAll(message.values, message.days, message.periods, message.zones);
+    if (message.type === 'fold') {
+      if (heldSince) fold();
+    } else if (message.type === 'recover') {
+      recover(message);
+      forget();
+    } else {
+      const batch = new Map();
+      if (insertAll(message, batch)) forget();
+      else keep(batch);
+    }
     parentPort.postMessage({ type: 'written', id: message.id });
   } catch (error) {
     parentPort.postMessage({

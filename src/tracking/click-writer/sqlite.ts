@@ -1,6 +1,7 @@
 // The SQLite click writer: batches go to a worker thread (sqlite-worker.js) with a connection of its own, so neither the
 // insert nor a WAL checkpoint runs on the event loop.
 import { Worker } from 'node:worker_threads';
+import { sql } from 'kysely';
 import { CLICK_MEASURES, CLICK_TIERS, SUB_ID_CAP, SUB_ID_OTHER } from '../../core/click-rollups.js';
 import { periodsOfDay } from '../../core/time-buckets.js';
 import type { Store } from '../../db/dialect/index.js';
@@ -10,7 +11,13 @@ import { COLUMNS, rollupDays, type ClickRow, type ClickWriter } from './batch.js
 /** A zone changed between reading it and writing the batch (a rebuild committed): read again and retry. */
 const ZONE_RETRIES = 5;
 
-export function sqliteClickWriter(store: Store, busyTimeoutMs = 2_000): ClickWriter {
+/**
+ * How long the worker holds a batch's rollup deltas before adding them to the rollup rows (ADR 0006, "Folded click
+ * rollups"): a link clicked in several batches of that time costs one upsert per rollup row instead of one per batch.
+ */
+export const CLICK_ROLLUP_FOLD_MS = 1_000;
+
+export function sqliteClickWriter(store: Store, busyTimeoutMs = 2_000, foldMs = CLICK_ROLLUP_FOLD_MS): ClickWriter {
   const file = store.location;
   const worker = new Worker(new URL('./sqlite-worker.js', import.meta.url), {
     workerData: {
@@ -21,6 +28,7 @@ export function sqliteClickWriter(store: Store, busyTimeoutMs = 2_000): ClickWri
       measures: CLICK_MEASURES,
       subIdCap: SUB_ID_CAP,
       subIdOther: SUB_ID_OTHER,
+      foldMs,
     },
   });
   worker.unref();
@@ -38,28 +46,41 @@ export function sqliteClickWriter(store: Store, busyTimeoutMs = 2_000): ClickWri
     for (const w of waiting.values()) w.reject(e);
     waiting.clear();
   });
-  const post = (rows: ClickRow[], zoneOf: Map<string, string | null>) => {
+  const send = (message: Record<string, unknown>) => {
     const id = next++;
     return new Promise<void>((resolve, reject) => {
       waiting.set(id, { resolve, reject });
-      // One flat array: a single structured clone instead of one per row.
-      const values: unknown[] = [];
-      for (const r of rows) for (const c of COLUMNS) values.push(r[c]);
-      const days = rollupDays(rows, zoneOf);
-      const periods = Object.fromEntries([...new Set(days)].filter((d) => d !== null).map((d) => [d, periodsOfDay(d)]));
-      worker.postMessage({ id, values, days, periods, zones: [...zoneOf] });
+      worker.postMessage({ ...message, id });
     });
   };
+  const batchMessage = (rows: ClickRow[], zoneOf: Map<string, string | null>) => {
+    // One flat array: a single structured clone instead of one per row.
+    const values: unknown[] = [];
+    for (const r of rows) for (const c of COLUMNS) values.push(r[c]);
+    const days = rollupDays(rows, zoneOf);
+    const periods = Object.fromEntries([...new Set(days)].filter((d) => d !== null).map((d) => [d, periodsOfDay(d)]));
+    return { values, days, periods, zones: [...zoneOf] };
+  };
+  const withZones = async (rows: ClickRow[], type: 'batch' | 'recover') => {
+    const ids = [...new Set(rows.map((r) => r.workspace_id))];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await send({ type, ...batchMessage(rows, await rollupZones(store.db, ids)) });
+      } catch (e) {
+        if (!(e instanceof Error && e.message === 'rollup_zone_changed') || attempt >= ZONE_RETRIES) throw e;
+      }
+    }
+  };
+  // Batches journaled by an earlier process whose deltas were never folded (it crashed): rolled up again first.
+  const ready = journaledClicks(store).then((rows) => (rows.length ? withZones(rows, 'recover') : undefined));
   return {
     async write(rows) {
-      const ids = [...new Set(rows.map((r) => r.workspace_id))];
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await post(rows, await rollupZones(store.db, ids));
-        } catch (e) {
-          if (!(e instanceof Error && e.message === 'rollup_zone_changed') || attempt >= ZONE_RETRIES) throw e;
-        }
-      }
+      await ready;
+      await withZones(rows, 'batch');
+    },
+    async settle() {
+      await ready;
+      await send({ type: 'fold' });
     },
     close() {
       return new Promise((resolve) => {
@@ -68,4 +89,27 @@ export function sqliteClickWriter(store: Store, busyTimeoutMs = 2_000): ClickWri
       });
     },
   };
+}
+
+/** The clicks of journaled batches, of the workspaces not rebuilt since (a rebuild counted the others). */
+async function journaledClicks(store: Store): Promise<ClickRow[]> {
+  const batches = await store.db.selectFrom('click_rollup_journal').selectAll().orderBy('id').execute();
+  if (!batches.length) return [];
+  const now = new Map(
+    (await store.db.selectFrom('workspaces').select(['id', 'rollup_timezone', 'rollup_generation']).execute()).map(
+      (w) => [w.id, w.rollup_timezone === null ? null : Number(w.rollup_generation)],
+    ),
+  );
+  const rows: ClickRow[] = [];
+  for (const batch of batches) {
+    const generations = JSON.parse(batch.generations) as Record<string, number>;
+    const clicks = await store.db
+      .selectFrom('clicks')
+      .select(COLUMNS)
+      .where(sql<number>`rowid`, '>=', Number(batch.from_rowid))
+      .where(sql<number>`rowid`, '<=', Number(batch.to_rowid))
+      .execute();
+    for (const c of clicks) if (generations[c.workspace_id] === now.get(c.workspace_id)) rows.push(c);
+  }
+  return rows;
 }

@@ -1,0 +1,175 @@
+// Folded click rollups (ADR 0006): the SQLite click writer holds each batch's rollup deltas for a while and adds many
+// batches' at once. Whatever happens in between — a rebuild, a crash — the rollup rows must end equal to a rebuild from
+// the raw clicks: nothing lost, nothing counted twice.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import type { Kysely } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { rebuildRollups } from '../src/app/rollups.js';
+import { newClickId } from '../src/core/click-id.js';
+import type { Store } from '../src/db/dialect/index.js';
+import type { Database } from '../src/db/schema.js';
+import { insertWorkspace } from '../src/db/workspaces.js';
+import { openClickWriter, type ClickRow } from '../src/tracking/click-writer/index.js';
+import { sqliteClickWriter } from '../src/tracking/click-writer/sqlite.js';
+import { DIALECTS, freshStore, type TestStore } from './helpers/stores.js';
+
+const DAY = 86_400_000;
+const START = Date.parse('2026-11-02T10:00:00Z');
+const TABLES = [
+  ['rollup_clicks', ['day', 'link_id']],
+  ['rollup_clicks_period', ['period', 'link_id']],
+  ['rollup_clicks_member_period', ['period', 'offer_id', 'member_id']],
+  ['rollup_clicks_offer_day', ['day', 'offer_id']],
+  ['rollup_clicks_sub', ['day', 'link_id', 'sub_id']],
+] as const;
+
+/** Every click rollup row of the workspace, numbers as numbers. */
+async function rollups(store: Store, workspaceId: string) {
+  const out: Record<string, unknown[]> = {};
+  for (const [table, order] of TABLES) {
+    let query = (store.db as Kysely<Database>).selectFrom(table).selectAll().where('workspace_id', '=', workspaceId);
+    for (const column of order) query = query.orderBy(column);
+    const rows = await query.execute();
+    out[table] = rows.map((r) =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'string' && /^\d+$/.test(v) ? +v : v])),
+    );
+  }
+  return out;
+}
+
+/** `n` clicks over 12 links of 3 offers and 3 days, some with a sub-id, some bots, in the given workspace. */
+function clicks(workspaceId: string, tag: string, n: number, seed: number): ClickRow[] {
+  return Array.from({ length: n }, (_, i) => {
+    const k = i + seed;
+    const at = START + (k % 3) * DAY + k * 1_000;
+    const link = k % 12;
+    return {
+      id: newClickId(tag, at),
+      workspace_id: workspaceId,
+      link_id: `lnk_${link}`,
+      offer_id: `off_${link % 3}`,
+      member_id: link % 4 === 0 ? '' : `mem_${link % 5}`,
+      created_at: at,
+      tracked: 1,
+      ip_hash: `ip${k % 7}`,
+      ip_truncated: '198.51.100.0',
+      user_agent: 'Mozilla/5.0',
+      referrer_host: null,
+      country: null,
+      device: 'mobile',
+      is_bot: k % 9 === 0 ? 1 : 0,
+      bot_reason: k % 9 === 0 ? 'user_agent' : null,
+      is_unique: k % 2,
+      sub1: k % 5 === 0 ? `story_${k % 4}` : null,
+      sub2: null,
+      sub3: null,
+      sub4: null,
+      sub5: null,
+    };
+  });
+}
+
+let current: TestStore | null = null;
+afterEach(async () => {
+  await current?.cleanup();
+  current = null;
+});
+
+async function setUp(kind: (typeof DIALECTS)[number]) {
+  current = await freshStore(kind);
+  const ws = await insertWorkspace(current.store.db, { name: 'Fold', clickTag: 'Fo1d', now: START });
+  return { store: current.store, ws };
+}
+
+describe.each(DIALECTS)('click rollups on %s', (kind) => {
+  it('end equal to a rebuild from the raw clicks after many small batches', async () => {
+    const { store, ws } = await setUp(kind);
+    const writer = openClickWriter(store);
+    for (let b = 0; b < 20; b++) await writer.write(clicks(ws.id, 'Fo1d', 25, b * 25));
+    await writer.settle();
+    const maintained = await rollups(store, ws.id);
+    expect((maintained.rollup_clicks as { clicks: number }[]).reduce((n, r) => n + r.clicks, 0)).toBeGreaterThan(400);
+    await writer.close();
+    await rebuildRollups(store, ws.id);
+    expect(await rollups(store, ws.id)).toEqual(maintained);
+  });
+});
+
+describe('folded click rollups on SQLite', () => {
+  it('holds the deltas of several batches and adds them at once', async () => {
+    const { store, ws } = await setUp('sqlite');
+    const writer = sqliteClickWriter(store, 2_000, 3_600_000);
+    const empty = await rollups(store, ws.id);
+    for (let b = 0; b < 5; b++) await writer.write(clicks(ws.id, 'Fo1d', 40, b * 40));
+    // Written, journaled, not yet folded.
+    expect(await rollups(store, ws.id)).toEqual(empty);
+    const journal = await store.db.selectFrom('click_rollup_journal').selectAll().execute();
+    expect(journal).toHaveLength(5);
+    await writer.settle();
+    expect(await store.db.selectFrom('click_rollup_journal').selectAll().execute()).toHaveLength(0);
+    const folded = await rollups(store, ws.id);
+    await writer.close();
+    await rebuildRollups(store, ws.id);
+    expect(await rollups(store, ws.id)).toEqual(folded);
+  });
+
+  it('drops what it holds of a workspace rebuilt meanwhile, and keeps what came after', async () => {
+    const { store, ws } = await setUp('sqlite');
+    const writer = sqliteClickWriter(store, 2_000, 3_600_000);
+    await writer.write(clicks(ws.id, 'Fo1d', 60, 0));
+    // The rebuild counts these 60 from the raw rows; folding the held deltas too would count them twice.
+    await rebuildRollups(store, ws.id);
+    await writer.write(clicks(ws.id, 'Fo1d', 60, 60));
+    await writer.settle();
+    const maintained = await rollups(store, ws.id);
+    await writer.close();
+    await rebuildRollups(store, ws.id);
+    expect(await rollups(store, ws.id)).toEqual(maintained);
+  });
+
+  it(
+    'rolls up after a crash what it held, once, and nothing a later rebuild counted',
+    { timeout: 180_000 },
+    async () => {
+      for (const rebuiltBeforeRestart of [false, true]) {
+        const { store, ws } = await setUp('sqlite');
+        // Another process writes two batches and dies before folding them (exit without closing).
+        const child = spawnSync(
+          process.execPath,
+          ['--import', 'tsx', path.join(import.meta.dirname, 'helpers/click-writer-crash.ts')],
+          {
+            input: JSON.stringify({
+              file: current!.url,
+              batches: [clicks(ws.id, 'Fo1d', 50, 0), clicks(ws.id, 'Fo1d', 50, 50)],
+            }),
+            encoding: 'utf8',
+          },
+        );
+        expect(child.stderr).toBe('');
+        expect(child.status).toBe(9);
+        expect(
+          await store.db
+            .selectFrom('clicks')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirst(),
+        ).toEqual({ n: 100 });
+        expect(await store.db.selectFrom('click_rollup_journal').selectAll().execute()).toHaveLength(2);
+        const held = await rollups(store, ws.id);
+        expect(held.rollup_clicks).toEqual([]);
+        if (rebuiltBeforeRestart) await rebuildRollups(store, ws.id);
+        // The next writer rolls up the journal before its first batch.
+        const writer = sqliteClickWriter(store, 2_000, 3_600_000);
+        await writer.write(clicks(ws.id, 'Fo1d', 20, 100));
+        await writer.settle();
+        const maintained = await rollups(store, ws.id);
+        expect(await store.db.selectFrom('click_rollup_journal').selectAll().execute()).toHaveLength(0);
+        await writer.close();
+        await rebuildRollups(store, ws.id);
+        expect(await rollups(store, ws.id)).toEqual(maintained);
+        await current!.cleanup();
+        current = null;
+      }
+    },
+  );
+});
