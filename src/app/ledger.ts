@@ -183,6 +183,8 @@ async function announce(
 export interface LedgerReport {
   checked: number;
   drift: { commissionId: string; problem: string }[];
+  /** Volume-tier counters (migration 0031) that differ from the count of the commission rows they stand for. */
+  monthCountDrift: { offerId: string; memberId: string; monthKey: string; counter: number; commissions: number }[];
 }
 
 /**
@@ -245,5 +247,29 @@ export async function verifyLedger(
     onProgress?.(checked);
     after = page.at(-1)!.id;
   }
-  return { checked, drift };
+  return { checked, drift, monthCountDrift: await verifyMonthCounts(db, workspaceId) };
+}
+
+/**
+ * The volume-tier counters against a scan of the commissions (what repo.countMonthCommissions counts, for every key
+ * at once). A counter at 0 with no commission left is not drift: the triggers keep the row.
+ */
+async function verifyMonthCounts(db: Kysely<Database>, workspaceId?: string): Promise<LedgerReport['monthCountDrift']> {
+  const scanned = new Map<string, number>();
+  for (const r of await repo.monthCommissionCounts(db, workspaceId))
+    scanned.set(JSON.stringify([r.offer_id, r.member_id, r.month_key]), Number(r.n));
+  const out: LedgerReport['monthCountDrift'] = [];
+  const check = (offerId: string, memberId: string, monthKey: string, counter: number, commissions: number) => {
+    if (counter !== commissions) out.push({ offerId, memberId, monthKey, counter, commissions });
+  };
+  for (const c of await repo.monthCounters(db, workspaceId)) {
+    const key = JSON.stringify([c.offer_id, c.member_id, c.month_key]);
+    check(c.offer_id, c.member_id, c.month_key, c.n, scanned.get(key) ?? 0);
+    scanned.delete(key);
+  }
+  for (const [key, n] of scanned) {
+    const [offerId, memberId, monthKey] = JSON.parse(key) as [string, string, string];
+    check(offerId, memberId, monthKey, 0, n);
+  }
+  return out;
 }

@@ -16,7 +16,6 @@ import type { EvidenceConflict, OrderFacts } from '../core/order-evidence.js';
 import { commissionFor, monthKey, splitAmount } from '../core/commission.js';
 import type { Trust } from '../core/order-evidence.js';
 import * as repo from '../db/conversions.js';
-import { dialectOf } from '../db/dialect/index.js';
 import type { ConversionStatus, Database } from '../db/schema.js';
 import type { Workspace } from '../db/workspaces.js';
 import type { ClickFinder } from './click-finder.js';
@@ -79,28 +78,15 @@ export interface OrderDecision {
 }
 
 /**
- * Volume-tier counts are serialized per (offer, member, month) with a transaction-scoped lock (PostgreSQL). Every
- * path takes these locks before the order's row lock, in key order, so that two transactions never wait on each
- * other in a cycle: a decision of an existing order is made once without the row lock to learn its keys.
+ * The volume-tier counts a transaction has taken (see repo.takeMonthCount: on PostgreSQL each is a row lock held to
+ * the end of the transaction). A decision takes its counts in key order, so two transactions never wait on each
+ * other in a cycle: a decision of an existing order is made once without the order's row lock to learn its keys.
  */
 export interface TierLocks {
   held: Set<string>;
 }
 
 export const tierKey = (offerId: string, memberId: string, month: string) => `tier:${offerId}:${memberId}:${month}`;
-
-/** Takes the keys not held yet, in order. */
-export async function takeTierLocks(
-  tx: Transaction<Database>,
-  locks: TierLocks,
-  keys: readonly string[],
-): Promise<void> {
-  for (const key of [...new Set(keys)].sort()) {
-    if (locks.held.has(key)) continue;
-    await dialectOf(tx).lockForTransaction(tx, key);
-    locks.held.add(key);
-  }
-}
 
 export interface DecideInput {
   isTest: boolean;
@@ -214,19 +200,19 @@ export async function decideOrder(
   const settings: Record<string, SettingsSnapshot> = {};
   if (decision.outcome === 'credited') {
     const browserOnly = order.trust === 'browser' && input.review !== 'approved';
-    // The volume-tier counts this decision needs, locked in key order before any is read.
-    if (!input.isTest) {
-      for (const credit of decision.credits) {
-        if (!credit.memberId) continue;
-        const payout = await facts.payout(tx, credit.offerId, credit.memberId);
-        if (payout.payout.tiers.length)
-          tierKeys.push(tierKey(credit.offerId, credit.memberId, monthOf(evidence.occurredAt, ws.timezone)));
-      }
-      await takeTierLocks(tx, locks, tierKeys);
-    }
     // Each credit's part of the sale, so the parts add up to the order exactly (the reports split the same way).
     const shares = decision.credits.map((c) => c.shareBps);
     const whole = shares.reduce((a, b) => a + b, 0) === 10_000;
+    const priced: {
+      credit: Credit;
+      i: number;
+      payout: Awaited<ReturnType<ConversionFacts['payout']>>;
+      sale: number;
+      month: string;
+      currency: string;
+      holdDays: number;
+      tiered: string | null;
+    }[] = [];
     for (const [i, credit] of decision.credits.entries()) {
       const offer = offers[credit.offerId]!;
       settings[credit.offerId] ??= snapshot(offer);
@@ -256,25 +242,45 @@ export async function decideOrder(
       const payout = await facts.payout(tx, credit.offerId, credit.memberId);
       settings[credit.offerId]!.payouts[credit.memberId] = { id: payout.id, title: payout.title, ...payout.payout };
       const month = monthOf(evidence.occurredAt, ws.timezone);
-      // Only volume tiers depend on how many came before; the count was serialized above (takeTierLocks).
-      const earlier =
-        payout.payout.tiers.length && !input.isTest
-          ? await repo.countMonthCommissions(tx, credit.offerId, credit.memberId, month, conversionId ?? '')
-          : 0;
+      // Only volume tiers depend on how many came before.
+      const tiered =
+        payout.payout.tiers.length && !input.isTest ? tierKey(credit.offerId, credit.memberId, month) : null;
+      if (tiered && !tierKeys.includes(tiered)) tierKeys.push(tiered);
+      priced.push({ credit, i, payout, sale, month, currency: offer.currency, holdDays: offer.holdDays, tiered });
+    }
+    // The counts last, after every read that does not depend on them: on PostgreSQL each is the member's counter row,
+    // locked until this transaction commits, so every other order of the member in the month waits for this one from
+    // here on (in key order, so that two orders never wait on each other in a cycle). An order decided again does not
+    // count its own commissions (SPEC: the earlier ones).
+    const earlier = new Map<string, number>();
+    const keys = new Map<string, repo.MonthCountKey>();
+    for (const p of priced)
+      if (p.tiered)
+        keys.set(p.tiered, {
+          workspace_id: ws.id,
+          offer_id: p.credit.offerId,
+          member_id: p.credit.memberId!,
+          month_key: p.month,
+        });
+    const own = conversionId && keys.size ? await repo.monthKeysOf(tx, conversionId) : [];
+    for (const [key, k] of [...keys].sort(([, a], [, b]) => compareKeys(a, b))) {
+      const counted = await repo.takeMonthCount(tx, k);
+      locks.held.add(key);
+      const mine = own.filter(
+        (o) => o.counted && o.offer_id === k.offer_id && o.member_id === k.member_id && o.month_key === k.month_key,
+      );
+      earlier.set(key, counted - mine.length);
+    }
+    for (const { credit, i, payout, sale, month, currency, holdDays, tiered } of priced) {
       const c = commissionFor({
         payout: payout.payout,
         saleMinor: sale,
         shareBps: credit.shareBps,
-        conversionNumberInMonth: earlier + 1,
+        conversionNumberInMonth: (tiered ? earlier.get(tiered)! : 0) + 1,
       });
-      commissions.push({
-        memberId: credit.memberId,
-        offerId: credit.offerId,
-        amountMinor: c.amountMinor,
-        currency: offer.currency,
-      });
+      commissions.push({ memberId: credit.memberId!, offerId: credit.offerId, amountMinor: c.amountMinor, currency });
       accruals.push({
-        memberId: credit.memberId,
+        memberId: credit.memberId!,
         accruedMinor: c.amountMinor,
         values: {
           offer_id: credit.offerId,
@@ -282,11 +288,11 @@ export async function decideOrder(
           source: credit.source,
           share_bps: credit.shareBps,
           sale_minor: whole ? splitAmount(sale, shares)[i]! : Math.floor((sale * credit.shareBps) / 10_000),
-          currency: offer.currency,
+          currency,
           rate_applied: c.rateApplied,
           tier_from: c.tierFromConversion,
           month_key: month,
-          approve_after: evidence.occurredAt + offer.holdDays * DAY_MS,
+          approve_after: evidence.occurredAt + holdDays * DAY_MS,
         },
       });
     }
@@ -330,6 +336,12 @@ export async function decideOrder(
             ? 'unattributed'
             : status,
   };
+}
+
+/** Key order for counter locks: offer, member, month. */
+function compareKeys(a: repo.MonthCountKey, b: repo.MonthCountKey): number {
+  for (const f of ['offer_id', 'member_id', 'month_key'] as const) if (a[f] !== b[f]) return a[f] < b[f] ? -1 : 1;
+  return 0;
 }
 
 function snapshot(offer: OfferFacts): SettingsSnapshot {

@@ -374,8 +374,13 @@ ledger
       for (const d of report.drift.slice(0, 100)) console.log(`${d.commissionId}: ${d.problem}`);
       if (report.drift.length > 100) console.log(`… and ${report.drift.length - 100} more`);
       console.log(`${report.checked} commissions checked, ${report.drift.length} with drift`);
+      for (const d of report.monthCountDrift.slice(0, 100))
+        console.log(
+          `volume-tier count of offer ${d.offerId}, member ${d.memberId}, ${d.monthKey}: ${d.counter}, but ${d.commissions} commissions count`,
+        );
+      if (report.monthCountDrift.length) console.log(`${report.monthCountDrift.length} volume-tier counts with drift`);
     }
-    if (report.drift.length) process.exit(1);
+    if (report.drift.length || report.monthCountDrift.length) process.exit(1);
   });
 
 program.parseAsync().catch((e: Error) => {

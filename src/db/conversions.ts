@@ -1,4 +1,4 @@
-import type { Compilable, CompiledQuery, Kysely, QueryResult, Transaction } from 'kysely';
+import { sql, type Compilable, type CompiledQuery, type Kysely, type QueryResult, type Transaction } from 'kysely';
 import { dialectOf } from './dialect/index.js';
 import type {
   CommissionAdjustmentTable,
@@ -231,7 +231,127 @@ export async function insertAdjustment(db: Db, row: AdjustmentRow): Promise<void
 
 export const adjustmentInsert = insertAdjustmentRow.compile;
 
-/** Earlier commissions of the member on the offer in the month that still count towards volume tiers. */
+/** One volume-tier count: a member's commissions on an offer in a calendar month. */
+export interface MonthCountKey {
+  workspace_id: string;
+  offer_id: string;
+  member_id: string;
+  month_key: string;
+}
+
+const selectMonthCount = prepared<MonthCountKey>(['offer_id', 'member_id', 'month_key'], (db, k) =>
+  dialectOf(db).lockedForUpdate(
+    db
+      .selectFrom('commission_month_counts')
+      .select('counted')
+      .where('offer_id', '=', k.offer_id)
+      .where('member_id', '=', k.member_id)
+      .where('month_key', '=', k.month_key),
+  ),
+);
+
+const insertMonthCount = prepared<MonthCountKey>(['offer_id', 'member_id', 'month_key', 'workspace_id'], (db, k) =>
+  db
+    .insertInto('commission_month_counts')
+    .values({ ...k, counted: sql<number>`0` })
+    .onConflict((oc) => oc.columns(['offer_id', 'member_id', 'month_key']).doNothing()),
+);
+
+/**
+ * The member's non-reversed commissions on the offer in the month, from the counter the triggers on commissions keep
+ * (migration 0031): one row, whatever the member's volume. Where writers run side by side (PostgreSQL) the row stays
+ * locked to the end of the transaction, so the member's next order in the month counts after this one's commission;
+ * the first order of a month creates the row to lock it. Holding the lock, it folds the changes the triggers wrote
+ * since (commission_month_deltas, usually the previous order's one) into the row: read after the lock is held, they
+ * include everything committed before.
+ */
+export async function takeMonthCount(db: Db, key: MonthCountKey): Promise<number> {
+  const found = await selectMonthCount.run(db, key);
+  if (!dialectOf(db).concurrentWriters)
+    return Number((found.rows[0] as { counted?: number } | undefined)?.counted ?? 0);
+  if (!found.rows.length) {
+    await insertMonthCount.run(db, key);
+    await selectMonthCount.run(db, key);
+  }
+  const folded = await foldMonthDeltas.run(db, key);
+  return Number((folded.rows[0] as { counted: number }).counted);
+}
+
+const foldMonthDeltas = prepared<MonthCountKey>(['offer_id', 'member_id', 'month_key'], (db, k) =>
+  db
+    .with('d', (w) =>
+      w
+        .deleteFrom('commission_month_deltas')
+        .where('offer_id', '=', k.offer_id)
+        .where('member_id', '=', k.member_id)
+        .where('month_key', '=', k.month_key)
+        .returning('delta'),
+    )
+    .updateTable('commission_month_counts')
+    .set((eb) => ({
+      counted: eb(
+        'counted',
+        '+',
+        eb.fn.coalesce(
+          eb.selectFrom('d').select((s) => s.fn.sum<number>('delta').as('s')),
+          sql<number>`0`,
+        ),
+      ),
+    }))
+    .where('offer_id', '=', k.offer_id)
+    .where('member_id', '=', k.member_id)
+    .where('month_key', '=', k.month_key)
+    .returning('counted'),
+);
+
+/** The order's commissions, by counter, and whether each is counted (not reversed): a re-decision does not count itself. */
+export async function monthKeysOf(db: Db, conversionId: string) {
+  const rows = await db
+    .selectFrom('commissions')
+    .select(['offer_id', 'member_id', 'month_key', 'status'])
+    .where('conversion_id', '=', conversionId)
+    .execute();
+  return rows.map((r) => ({
+    offer_id: r.offer_id,
+    member_id: r.member_id,
+    month_key: r.month_key,
+    counted: r.status !== 'reversed',
+  }));
+}
+
+/** Every volume-tier count as the commission rows say it, for `touchpoint ledger verify` against the counters. */
+export async function monthCommissionCounts(db: Db, workspaceId?: string) {
+  let q = db
+    .selectFrom('commissions')
+    .select(['offer_id', 'member_id', 'month_key', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('status', '!=', 'reversed');
+  if (workspaceId) q = q.where('workspace_id', '=', workspaceId);
+  return q.groupBy(['offer_id', 'member_id', 'month_key']).execute();
+}
+
+/** Every volume-tier counter as stored: its row plus, on PostgreSQL, the deltas not folded into it yet. */
+export async function monthCounters(db: Db, workspaceId?: string) {
+  let q = db.selectFrom('commission_month_counts').select(['offer_id', 'member_id', 'month_key', 'counted as n']);
+  if (workspaceId) q = q.where('workspace_id', '=', workspaceId);
+  const rows = new Map<string, { offer_id: string; member_id: string; month_key: string; n: number }>();
+  const add = (r: { offer_id: string; member_id: string; month_key: string; n: number | string }) => {
+    const key = JSON.stringify([r.offer_id, r.member_id, r.month_key]);
+    const row = rows.get(key);
+    if (row) row.n += Number(r.n);
+    else rows.set(key, { offer_id: r.offer_id, member_id: r.member_id, month_key: r.month_key, n: Number(r.n) });
+  };
+  for (const r of await q.execute()) add(r);
+  if (dialectOf(db).concurrentWriters) {
+    let d = db
+      .selectFrom('commission_month_deltas')
+      .select(['offer_id', 'member_id', 'month_key', (eb) => eb.fn.sum<number>('delta').as('n')]);
+    if (workspaceId) d = d.where('workspace_id', '=', workspaceId);
+    for (const r of await d.groupBy(['offer_id', 'member_id', 'month_key']).execute()) add(r);
+  }
+  return [...rows.values()];
+}
+
+/** Earlier commissions of the member on the offer in the month that still count towards volume tiers, scanned. */
 export async function countMonthCommissions(
   db: Db,
   offerId: string,

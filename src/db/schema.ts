@@ -315,6 +315,29 @@ export interface CommissionTable {
   in_decision: number;
 }
 
+/**
+ * Per (offer, member, month): how many of the member's commissions are not reversed, the volume-tier count (on
+ * PostgreSQL plus its commission_month_deltas). Kept by triggers on commissions (migration 0031); read and, on
+ * PostgreSQL, locked by the decision (db/conversions.ts takeMonthCount).
+ */
+export interface CommissionMonthCountTable {
+  offer_id: string;
+  member_id: string;
+  month_key: string;
+  workspace_id: string;
+  counted: number;
+}
+
+/** PostgreSQL: changes of a volume-tier count not yet folded into its counter row (insert-only, by the triggers). */
+export interface CommissionMonthDeltaTable {
+  id: Generated<number>;
+  offer_id: string;
+  member_id: string;
+  month_key: string;
+  workspace_id: string;
+  delta: number;
+}
+
 /** The ledger: one entry per change (ADR 0011). Rows from before the ledger have delta_minor null. */
 export interface CommissionAdjustmentTable {
   id: string;
@@ -633,6 +656,8 @@ export interface Database {
   conversion_events: ConversionEventTable;
   commissions: CommissionTable;
   commission_adjustments: CommissionAdjustmentTable;
+  commission_month_counts: CommissionMonthCountTable;
+  commission_month_deltas: CommissionMonthDeltaTable;
   webhook_deliveries: WebhookDeliveryTable;
   payout_batches: PayoutBatchTable;
   fx_rates: FxRateTable;

@@ -29,6 +29,7 @@ import * as m0026 from './0026-webhook-attempts.js';
 import * as m0027 from './0027-stripe.js';
 import * as m0028 from './0028-offer-tracking-origin.js';
 import * as m0029 from './0029-rollup-sub-ids.js';
+import * as m0031 from './0031-commission-month-counts.js';
 import * as m0034 from './0034-click-rollup-journal.js';
 
 export const migrations: Record<string, Migration> = {
@@ -61,5 +62,6 @@ export const migrations: Record<string, Migration> = {
   '0027-stripe': m0027,
   '0028-offer-tracking-origin': m0028,
   '0029-rollup-sub-ids': m0029,
+  '0031-commission-month-counts': m0031,
   '0034-click-rollup-journal': m0034,
 };
