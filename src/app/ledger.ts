@@ -273,3 +273,19 @@ async function verifyMonthCounts(db: Kysely<Database>, workspaceId?: string): Pr
   }
   return out;
 }
+
+/**
+ * Folds the changes the commission triggers wrote for volume-tier counters (PostgreSQL, migration 0031) that no tiered
+ * decision has folded since: a payout without tiers never reads its counter, so without this its deltas would only
+ * grow. Each counter under its own row lock, as a decision takes it. Returns how many counters were folded.
+ */
+export async function foldMonthCounts(
+  db: Kysely<Database>,
+  concurrentWriters: boolean,
+  limit = 1_000,
+): Promise<number> {
+  if (!concurrentWriters) return 0;
+  const keys = await repo.pendingMonthCountKeys(db, limit);
+  for (const key of keys) await db.transaction().execute((tx) => repo.takeMonthCount(tx, key));
+  return keys.length;
+}

@@ -277,6 +277,16 @@ export async function takeMonthCount(db: Db, key: MonthCountKey): Promise<number
   return Number((folded.rows[0] as { counted: number }).counted);
 }
 
+/** Counters with changes not folded yet (PostgreSQL): those of payouts without tiers, which no decision reads. */
+export async function pendingMonthCountKeys(db: Db, limit: number): Promise<MonthCountKey[]> {
+  return db
+    .selectFrom('commission_month_deltas')
+    .select(['workspace_id', 'offer_id', 'member_id', 'month_key'])
+    .distinct()
+    .limit(limit)
+    .execute();
+}
+
 const foldMonthDeltas = prepared<MonthCountKey>(['offer_id', 'member_id', 'month_key'], (db, k) =>
   db
     .with('d', (w) =>

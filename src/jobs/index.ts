@@ -3,6 +3,7 @@ import type { AppContext } from '../app/context.js';
 import { approveDue } from '../app/conversions.js';
 import { dispatchEmails } from '../app/emails.js';
 import { LEAK_JOB_INTERVAL_MS, runLeakDetection } from '../app/leak-alerts.js';
+import { foldMonthCounts } from '../app/ledger.js';
 import { runRollupJob } from '../app/rollups.js';
 import { purgeExpiredSessions } from '../app/users.js';
 import { dispatchWebhooks } from '../app/webhooks.js';
@@ -49,6 +50,14 @@ function jobTable(ctx: AppContext, mail: JobMailTransport, log: JobLog): Job[] {
         const r = await runLeakDetection(ctx);
         if (r.raised || r.reopened) log.info({ raised: r.raised, reopened: r.reopened }, 'leak alerts raised');
       },
+    },
+    {
+      // Volume-tier counters of payouts without tiers, which no decision folds (PostgreSQL; nothing to do on SQLite).
+      name: 'month-counts',
+      everyMs: 60_000,
+      mode: 'once',
+      failed: 'folding volume-tier counters failed; will retry',
+      run: async () => void (await foldMonthCounts(ctx.store.db, ctx.store.dialect.concurrentWriters)),
     },
     {
       // SQLite's query planner statistics follow the tables' growth (see refreshPlannerStatistics).
