@@ -123,8 +123,62 @@ export function openPostgres(
       await sql`select pg_notify(${channel}, ${payload})`.execute(db);
     },
     writeTransaction: (work) => db.transaction().execute(work),
+    insertIfNewWith: async (first, rest) => {
+      const statement = insertIfNewStatement(first, rest);
+      const client = closedIfTimedOut(await pool.connect());
+      try {
+        const r = await client.query<{ n: number }>({ ...statement, values: parametersOf(first, rest) });
+        return r.rows[0]!.n > 0;
+      } finally {
+        client.release();
+      }
+    },
     close: () => db.destroy(),
   };
+}
+
+/** A one-row insert as Kysely compiles it: `insert into "t" ("a", "b") values ($1, $2)`. */
+const ONE_ROW_INSERT = /^(insert into "[^"]+" \([^()]*\)) values \(([^()]*)\)$/;
+
+/** Statements by their parts' SQL; a few shapes (how many commissions and webhook messages an order has). */
+const statements = new Map<string, { name?: string; text: string }>();
+/** Past this many shapes, new ones run unnamed: each named one stays prepared on every connection. */
+const NAMED_STATEMENTS_MAX = 100;
+
+/**
+ * The order's insert and, conditional on it having inserted, the rows that depend on it, as data-modifying WITH
+ * queries of one statement. Each dependent insert selects its values only if the first one returned a row (an
+ * INSERT … SELECT types its parameters by the target columns, as VALUES does). Foreign keys and triggers are checked
+ * when the statement ends, so they see the order's row. Named, so that each connection parses and plans each shape
+ * once (Kysely sends every statement unnamed: parsed and planned every time).
+ */
+function insertIfNewStatement(first: CompiledQuery, rest: CompiledQuery[]): { name?: string; text: string } {
+  const key = [first.sql, ...rest.map((q) => q.sql)].join('\u0000');
+  const hit = statements.get(key);
+  if (hit) return hit;
+  if (/\breturning\b/i.test(first.sql))
+    throw new Error(`insertIfNewWith: the first insert returns already: ${first.sql}`);
+  const parts = [`w0 as (${first.sql} returning 1)`];
+  let shift = first.parameters.length;
+  for (const [i, q] of rest.entries()) {
+    const m = ONE_ROW_INSERT.exec(q.sql);
+    if (!m) throw new Error(`insertIfNewWith: not a one-row insert: ${q.sql}`);
+    // Kysely writes values only as $n parameters and quotes every identifier, so a $ followed by digits is a parameter.
+    const values = m[2]!.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + shift}`);
+    parts.push(`w${i + 1} as (${m[1]} select ${values} where exists (select from w0))`);
+    shift += q.parameters.length;
+  }
+  const text = `with ${parts.join(', ')} select count(*)::int as n from w0`;
+  if (statements.size >= NAMED_STATEMENTS_MAX) return { text };
+  const statement = { name: `tp_new_${statements.size}`, text };
+  statements.set(key, statement);
+  return statement;
+}
+
+function parametersOf(first: CompiledQuery, rest: CompiledQuery[]): unknown[] {
+  const out = [...first.parameters];
+  for (const q of rest) for (const p of q.parameters) out.push(p);
+  return out;
 }
 
 const timedOut = new WeakMap<pg.PoolClient, boolean>();
