@@ -181,10 +181,10 @@ describe.runIf(PG_URL)('one statement per new order on PostgreSQL', () => {
     expect((await postback('R-0')).statusCode).toBe(200); // the settings are read and cached
     const created = await statementsOf(() => postback('R-1'));
     expect(created).toHaveLength(1);
-    expect(created[0]).toMatch(/^with w0 as \(insert into "conversions"/);
+    expect(created[0]).toMatch(/^with o0 as \(insert into "conversions"/);
     expect(created[0]).toContain('insert into "webhook_messages"');
     const repeated = await statementsOf(() => postback('R-1'));
-    expect(repeated[0]).toMatch(/^with w0 as \(insert into "conversions"/);
+    expect(repeated[0]).toMatch(/^with o0 as \(insert into "conversions"/);
     expect(repeated[1]).toMatch(/^begin/i);
     expect(repeated.at(-1)).toMatch(/^commit/i);
   });
@@ -246,6 +246,22 @@ describe.runIf(PG_URL)('one statement per new order on PostgreSQL', () => {
     expect(await stored('S-1')).toEqual({ conversions: 1, events: 1 });
     await expect(write('S-2', true)).rejects.toThrow(/conversion_events_pkey/);
     expect(await stored('S-2')).toEqual({ conversions: 0, events: 0 });
+  });
+
+  it('writes the orders that arrive together as one statement, a repeated order in it once', async () => {
+    let results: boolean[] = [];
+    const sent = await statementsOf(async () => {
+      results = await Promise.all([
+        ...Array.from({ length: 6 }, () => write('G-1')),
+        ...Array.from({ length: 6 }, (_, i) => write(`G-2-${i}`)),
+      ]);
+    });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toContain('o11 as (insert into "conversions"');
+    expect(results.slice(0, 6).filter((v) => v)).toHaveLength(1);
+    expect(results.slice(6)).toEqual(Array(6).fill(true));
+    expect(await stored('G-1')).toEqual({ conversions: 1, events: 1 });
+    for (let i = 0; i < 6; i++) expect(await stored(`G-2-${i}`)).toEqual({ conversions: 1, events: 1 });
   });
 
   it('decides concurrent writes of one order once, and a failing one fails alone', async () => {
