@@ -15,13 +15,13 @@ import {
   type OrderFacts,
   type Trust,
 } from '../core/order-evidence.js';
-import { enqueueWebhook } from '../db/webhooks.js';
+import { enqueueWebhook, webhookInserts } from '../db/webhooks.js';
 import * as repo from '../db/conversions.js';
 import type { ConversionSource, ConversionStatus, Database } from '../db/schema.js';
 import type { Workspace } from '../db/workspaces.js';
 import type { ClickFinder } from './click-finder.js';
 import type { AppContext } from './context.js';
-import { uncachedFacts } from './conversion-facts.js';
+import { uncachedFacts, type ConversionFacts } from './conversion-facts.js';
 import { appendEntries, entryRows, ledgerState, orderMoney, type EntryContext } from './ledger.js';
 import {
   decideOrder,
@@ -79,12 +79,30 @@ export async function recordConversion(
     ? { clickId: input.clickId, click: await clicks.find(input.clickId, { wait: true }) }
     : null;
   const isTest = input.isTest ? 1 : 0;
-
-  return ctx.store.writeTransaction(async (tx) => {
-    // Taken inside the transaction: a change the admin API answered before this order's turn is already in it.
-    const facts = ctx.conversionFacts?.forWorkspace(ws.id) ?? uncachedFacts(ws.id);
-    const locks: TierLocks = { held: new Set() };
-    const decide = (order: OrderFacts, conversionId: string | null, review: repo.ConversionRow['review']) =>
+  const eventRow = (conversionId: string, outcome: string, reason: string | null): repo.ConversionEventRow => ({
+    id: newId('evt', now),
+    workspace_id: ws.id,
+    conversion_id: conversionId,
+    received_at: now,
+    source,
+    order_id: input.orderId,
+    is_test: isTest,
+    outcome,
+    reason,
+    detail: JSON.stringify(detail),
+    trust,
+    evidence: JSON.stringify(said),
+    event_key: null,
+  });
+  const entryContext = (endpoints?: EntryContext['endpoints']): EntryContext => ({
+    workspaceId: ws.id,
+    actor: 'system',
+    now,
+    endpoints,
+  });
+  const decider =
+    (tx: Transaction<Database>, facts: ConversionFacts, locks: TierLocks) =>
+    (order: OrderFacts, conversionId: string | null, review: repo.ConversionRow['review']) =>
       decideOrder(
         tx,
         facts,
@@ -96,44 +114,24 @@ export async function recordConversion(
         conversionId,
         locks,
       );
-    const eventRow = (conversionId: string, outcome: string, reason: string | null): repo.ConversionEventRow => ({
-      id: newId('evt', now),
-      workspace_id: ws.id,
-      conversion_id: conversionId,
-      received_at: now,
-      source,
-      order_id: input.orderId,
-      is_test: isTest,
-      outcome,
-      reason,
-      detail: JSON.stringify(detail),
-      trust,
-      evidence: JSON.stringify(said),
-      event_key: null,
-    });
-    const entryContext = (endpoints?: EntryContext['endpoints']): EntryContext => ({
-      workspaceId: ws.id,
-      actor: 'system',
-      now,
-      endpoints,
-    });
 
-    // Step 1, the common case: a new order. It is decided first and written with its decision in one insert; the
-    // unique index on (workspace, test, order) says whether it was new. Another event for the same order, here or on
-    // another instance, waits on that index until this transaction ends, then takes step 2.
+  // Step 1, the common case: a new order. It is decided first and written with its decision in one insert; the
+  // unique index on (workspace, test, order) says whether it was new. Another event for the same order, here or on
+  // another instance, waits on that index until this one's write ends, then takes step 2.
+  const newOrder = async (tx: Transaction<Database>, facts: ConversionFacts, locks: TierLocks) => {
     const id = newId('cnv', now);
-    const firstFacts = orderFacts([thisEvent], now);
-    const first = await decide(firstFacts, null, null);
-    const created = await repo.insertConversionIfNew(tx, {
+    const order = orderFacts([thisEvent], now);
+    const first = await decider(tx, facts, locks)(order, null, null);
+    const insert = repo.conversionInsertIfNew(tx, {
       id,
       workspace_id: ws.id,
       order_id: input.orderId,
       is_test: isTest,
       status: first.status,
-      occurred_at: firstFacts.evidence.occurredAt,
-      reported_offer_id: firstFacts.evidence.reportedOfferId,
-      click_id: firstFacts.evidence.clickId,
-      code: firstFacts.evidence.code,
+      occurred_at: order.evidence.occurredAt,
+      reported_offer_id: order.evidence.reportedOfferId,
+      click_id: order.evidence.clickId,
+      code: order.evidence.code,
       amount_minor: amount?.minor ?? null,
       currency: amount?.currency ?? null,
       refunded_minor: 0,
@@ -144,29 +142,64 @@ export async function recordConversion(
       created_at: now,
       updated_at: now,
     });
-    if (created) {
-      // The order's other rows together: one round trip on PostgreSQL.
-      const writes: CompiledQuery[] = [];
-      for (const w of first.writes) {
-        const commission = newCommission(ws.id, id, w, now);
-        writes.push(repo.commissionInsert(tx, commission));
-        for (const e of entryRows(entryContext(), { ...commission, amount_minor: 0 }, [
-          { kind: 'accrual', deltaMinor: w.accruedMinor, statusAfter: 'pending', reason: 'Conversion credited.' },
-        ])) {
-          writes.push(repo.adjustmentInsert(tx, e));
-        }
+    // The order's other rows, once it is known to be new.
+    const writes: CompiledQuery[] = [];
+    for (const w of first.writes) {
+      const commission = newCommission(ws.id, id, w, now);
+      writes.push(repo.commissionInsert(tx, commission));
+      for (const e of entryRows(entryContext(), { ...commission, amount_minor: 0 }, [
+        { kind: 'accrual', deltaMinor: w.accruedMinor, statusAfter: 'pending', reason: 'Conversion credited.' },
+      ])) {
+        writes.push(repo.adjustmentInsert(tx, e));
       }
-      writes.push(repo.eventInsert(tx, eventRow(id, 'created', first.eventReason)));
-      await dialect.writeTogether(tx, writes);
-      if (!input.isTest) await announceCreated(tx, facts, ws, id, input.orderId, first, firstFacts, amount, now);
-      return {
-        outcome: 'created',
-        conversionId: id,
-        status: first.status,
-        isTest: input.isTest,
-        reasons: first.reasons,
-        commissions: first.commissions,
-      };
+    }
+    writes.push(repo.eventInsert(tx, eventRow(id, 'created', first.eventReason)));
+    const result: RecordResult = {
+      outcome: 'created',
+      conversionId: id,
+      status: first.status,
+      isTest: input.isTest,
+      reasons: first.reasons,
+      commissions: first.commissions,
+    };
+    const announcement = input.isTest ? null : createdAnnouncement(id, input.orderId, first, order, amount);
+    return { insert, writes, result, announcement };
+  };
+
+  // Where one statement can write a new order with all its rows (PostgreSQL), it goes without a transaction: one
+  // round trip instead of four. What needs the transaction takes it below: an order seen before (the insert did
+  // nothing, so nothing was written) and a payout with volume tiers (counted under a lock held until commit).
+  const insertIfNewWith = ctx.store.insertIfNewWith;
+  if (insertIfNewWith) {
+    const db = ctx.store.db;
+    const facts = withoutVolumeTiers(ctx.conversionFacts?.forWorkspace(ws.id) ?? uncachedFacts(ws.id), input.isTest);
+    try {
+      // decideOrder only reads through it here: the locks it takes in a transaction are volume tiers', refused above.
+      const n = await newOrder(db as unknown as Transaction<Database>, facts, { held: new Set() });
+      const announce = n.announcement
+        ? webhookInserts(db, ws.id, 'conversion.created', n.announcement, now, await facts.webhookEndpoints(db))
+        : [];
+      if (await insertIfNewWith(n.insert, [...n.writes, ...announce])) return n.result;
+    } catch (e) {
+      if (e !== NEEDS_TRANSACTION) throw e;
+    }
+  }
+
+  return ctx.store.writeTransaction(async (tx) => {
+    // Taken inside the transaction: a change the admin API answered before this order's turn is already in it.
+    const facts = ctx.conversionFacts?.forWorkspace(ws.id) ?? uncachedFacts(ws.id);
+    const locks: TierLocks = { held: new Set() };
+    const decide = decider(tx, facts, locks);
+
+    const n = await newOrder(tx, facts, locks);
+    if (await repo.runInsertIfNew(tx, n.insert)) {
+      // The order's other rows together: one round trip on PostgreSQL.
+      await dialect.writeTogether(tx, n.writes);
+      if (n.announcement) {
+        const endpoints = await facts.webhookEndpoints(tx);
+        await enqueueWebhook(tx, ws.id, 'conversion.created', n.announcement, now, endpoints);
+      }
+      return n.result;
     }
 
     // Step 2: the order exists. Locked (PostgreSQL; SQLite has one writer), then decided again from all its evidence.
@@ -373,34 +406,41 @@ function newCommission(
   };
 }
 
-async function announceCreated(
-  tx: Parameters<typeof enqueueWebhook>[0],
-  facts: ReturnType<typeof uncachedFacts>,
-  ws: Workspace,
+/** The `conversion.created` webhook's data. */
+function createdAnnouncement(
   id: string,
   orderId: string,
   first: OrderDecision,
   order: OrderFacts,
   amount: ResolvedAmount | null,
-  now: number,
-): Promise<void> {
-  const endpoints = (await facts.webhookEndpoints(tx)).filter((e) => e.events.includes('conversion.created'));
-  if (!endpoints.length) return;
-  await enqueueWebhook(
-    tx,
-    ws.id,
-    'conversion.created',
-    {
-      id,
-      orderId,
-      status: first.status,
-      occurredAt: new Date(order.evidence.occurredAt).toISOString(),
-      amount: amount ? formatAmount(amount.minor, amount.currency) : null,
-      currency: amount?.currency ?? null,
-      credits: first.decision.outcome === 'credited' ? first.decision.credits : [],
-      commissions: first.commissions.map((c) => ({ ...c, amount: formatAmount(c.amountMinor, c.currency) })),
+) {
+  return {
+    id,
+    orderId,
+    status: first.status,
+    occurredAt: new Date(order.evidence.occurredAt).toISOString(),
+    amount: amount ? formatAmount(amount.minor, amount.currency) : null,
+    currency: amount?.currency ?? null,
+    credits: first.decision.outcome === 'credited' ? first.decision.credits : [],
+    commissions: first.commissions.map((c) => ({ ...c, amount: formatAmount(c.amountMinor, c.currency) })),
+  };
+}
+
+/** Thrown where a decision outside a transaction meets what only a transaction can decide. */
+const NEEDS_TRANSACTION = new Error('this order needs a transaction');
+
+/**
+ * The facts, refusing a paid order whose payout has volume tiers: its count of the month's orders is serialized by a
+ * lock held until the transaction commits (takeTierLocks). A test order pays nothing and counts nothing.
+ */
+function withoutVolumeTiers(facts: ConversionFacts, isTest: boolean): ConversionFacts {
+  if (isTest) return facts;
+  return {
+    ...facts,
+    payout: async (db, offerId, memberId) => {
+      const p = await facts.payout(db, offerId, memberId);
+      if (p.payout.tiers.length) throw NEEDS_TRANSACTION;
+      return p;
     },
-    now,
-    endpoints,
-  );
+  };
 }

@@ -80,6 +80,15 @@ export async function insertConversionIfNew(db: Db, row: ConversionRow): Promise
   return Number(r.numAffectedRows ?? 0) > 0;
 }
 
+/** The insert of insertConversionIfNew, to run with the rows that depend on it (Store.insertIfNewWith). */
+export const conversionInsertIfNew = insertConversionRow.compile;
+
+/** Runs a compiled conversionInsertIfNew; true when it created the order. */
+export async function runInsertIfNew(db: Db, insert: CompiledQuery): Promise<boolean> {
+  const r = await db.executeQuery(insert);
+  return Number(r.numAffectedRows ?? 0) > 0;
+}
+
 export async function lockConversionByOrder(db: Db, workspaceId: string, isTest: boolean, orderId: string) {
   return dialectOf(db)
     .lockedForUpdate(

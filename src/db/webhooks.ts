@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { CompiledQuery, Kysely, Transaction } from 'kysely';
 import { newId } from '../core/ids.js';
 import type { Database } from './schema.js';
 
@@ -42,25 +42,47 @@ export async function enqueueWebhook(
   if (!subscribed.length) return;
   await db
     .insertInto('webhook_messages')
-    .values(
-      subscribed.map((e) => {
-        const id = newId('whm', now);
-        return {
-          id,
-          workspace_id: workspaceId,
-          endpoint_id: e.id,
-          event_type: event,
-          payload: JSON.stringify({ id, type: event, createdAt: new Date(now).toISOString(), data }),
-          status: 'pending' as const,
-          attempts: 0,
-          next_attempt_at: now,
-          locked_until: 0,
-          last_status: null,
-          last_error: null,
-          created_at: now,
-          delivered_at: null,
-        };
-      }),
-    )
+    .values(subscribed.map((e) => messageRow(workspaceId, e.id, event, data, now)))
     .execute();
+}
+
+/**
+ * enqueueWebhook's inserts, one message each, compiled to run with other writes (Store.insertIfNewWith); none when no
+ * endpoint subscribes to the event.
+ */
+export function webhookInserts(
+  db: Db,
+  workspaceId: string,
+  event: WebhookEvent,
+  data: unknown,
+  now: number,
+  endpoints: WebhookEndpoint[],
+): CompiledQuery[] {
+  return endpoints
+    .filter((e) => e.events.includes(event))
+    .map((e) =>
+      db
+        .insertInto('webhook_messages')
+        .values(messageRow(workspaceId, e.id, event, data, now))
+        .compile(),
+    );
+}
+
+function messageRow(workspaceId: string, endpointId: string, event: WebhookEvent, data: unknown, now: number) {
+  const id = newId('whm', now);
+  return {
+    id,
+    workspace_id: workspaceId,
+    endpoint_id: endpointId,
+    event_type: event,
+    payload: JSON.stringify({ id, type: event, createdAt: new Date(now).toISOString(), data }),
+    status: 'pending' as const,
+    attempts: 0,
+    next_attempt_at: now,
+    locked_until: 0,
+    last_status: null,
+    last_error: null,
+    created_at: now,
+    delivered_at: null,
+  };
 }

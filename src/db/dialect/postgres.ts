@@ -123,8 +123,131 @@ export function openPostgres(
       await sql`select pg_notify(${channel}, ${payload})`.execute(db);
     },
     writeTransaction: (work) => db.transaction().execute(work),
+    insertIfNewWith: groupedInserts(async (statement, values) => {
+      const client = closedIfTimedOut(await pool.connect());
+      try {
+        return (await client.query<Record<string, number>>({ ...statement, values })).rows[0]!;
+      } finally {
+        client.release();
+      }
+    }),
     close: () => db.destroy(),
   };
+}
+
+/** A one-row insert as Kysely compiles it: `insert into "t" ("a", "b") values ($1, $2)`. */
+const ONE_ROW_INSERT = /^(insert into "[^"]+" \([^()]*\)) values \(([^()]*)\)$/;
+
+interface NewRow {
+  first: CompiledQuery;
+  rest: CompiledQuery[];
+}
+type Run = (statement: { name?: string; text: string }, values: unknown[]) => Promise<Record<string, number>>;
+
+/** At most this many orders share a statement; and their parameters stay well under PostgreSQL's 65,535. */
+const GROUP_MAX = 32;
+const GROUP_MAX_PARAMETERS = 30_000;
+
+/**
+ * Store.insertIfNewWith on PostgreSQL, with a group commit: the orders that arrive in the same turn of the event loop
+ * are written by one statement (each order's rows conditional on its own insert), so one round trip and one commit
+ * serve them all. A duplicate order in the group does nothing, as against a stored one: the unique index sees rows
+ * the same statement inserted. A statement is all or none, so when a group's fails, each order is sent again alone and
+ * only the failing one fails.
+ */
+function groupedInserts(run: Run): (first: CompiledQuery, rest: CompiledQuery[]) => Promise<boolean> {
+  let queue: { row: NewRow; resolve: (created: boolean) => void; reject: (error: unknown) => void }[] = [];
+  const alone = async (row: NewRow) => (await run(insertIfNewStatement([row]), parametersOf([row]))).n0! > 0;
+  const send = async (group: typeof queue) => {
+    if (group.length === 1) {
+      const [one] = group;
+      return alone(one!.row).then(one!.resolve, one!.reject);
+    }
+    const rows = group.map((g) => g.row);
+    let created: Record<string, number>;
+    try {
+      created = await run(insertIfNewStatement(rows), parametersOf(rows));
+    } catch {
+      for (const g of group) void alone(g.row).then(g.resolve, g.reject);
+      return;
+    }
+    group.forEach((g, i) => g.resolve(created[`n${i}`]! > 0));
+  };
+  const flush = () => {
+    const waiting = queue;
+    queue = [];
+    let group: typeof queue = [];
+    let parameters = 0;
+    for (const w of waiting) {
+      const n = w.row.first.parameters.length + w.row.rest.reduce((a, q) => a + q.parameters.length, 0);
+      if (group.length && (group.length >= GROUP_MAX || parameters + n > GROUP_MAX_PARAMETERS)) {
+        void send(group);
+        group = [];
+        parameters = 0;
+      }
+      group.push(w);
+      parameters += n;
+    }
+    if (group.length) void send(group);
+  };
+  return (first, rest) =>
+    new Promise<boolean>((resolve, reject) => {
+      // Sent on the next turn, after every request that arrived with this one has queued its order too.
+      if (!queue.length) setImmediate(flush);
+      queue.push({ row: { first, rest }, resolve, reject });
+    });
+}
+
+/** Statements by their parts' SQL: a few shapes (how many orders, commissions and webhook messages). */
+const statements = new Map<string, { name: string; text: string }>();
+/** Past this many shapes, new ones run unnamed: each named one stays prepared on every connection that ran it. */
+const NAMED_STATEMENTS_MAX = 200;
+
+/**
+ * Each order's insert and, conditional on it having inserted, the rows that depend on it, as data-modifying WITH
+ * queries of one statement; `n<i>` says whether order i was inserted. Each dependent insert selects its values only if
+ * its order's insert returned a row (an INSERT … SELECT types its parameters by the target columns, as VALUES does).
+ * Foreign keys and triggers are checked when the statement ends, so they see the order's row. Named, so that each
+ * connection parses and plans each shape once (Kysely sends every statement unnamed: parsed and planned every time).
+ */
+function insertIfNewStatement(rows: NewRow[]): { name?: string; text: string } {
+  const key = rows.map((r) => [r.first.sql, ...r.rest.map((q) => q.sql)].join('\u0000')).join('\u0001');
+  const hit = statements.get(key);
+  if (hit) return hit;
+  const parts: string[] = [];
+  const results: string[] = [];
+  let shift = 0;
+  // Kysely writes values only as $n parameters and quotes every identifier, so a $ followed by digits is a parameter.
+  const renumber = (sql: string, by: number) =>
+    by ? sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + by}`) : sql;
+  for (const [o, { first, rest }] of rows.entries()) {
+    if (/\breturning\b/i.test(first.sql))
+      throw new Error(`insertIfNewWith: the first insert returns already: ${first.sql}`);
+    const order = `o${o}`;
+    parts.push(`${order} as (${renumber(first.sql, shift)} returning 1)`);
+    results.push(`(select count(*) from ${order})::int as n${o}`);
+    shift += first.parameters.length;
+    for (const [i, q] of rest.entries()) {
+      const m = ONE_ROW_INSERT.exec(q.sql);
+      if (!m) throw new Error(`insertIfNewWith: not a one-row insert: ${q.sql}`);
+      parts.push(`${order}_${i} as (${m[1]} select ${renumber(m[2]!, shift)} where exists (select from ${order}))`);
+      shift += q.parameters.length;
+    }
+  }
+  const text = `with ${parts.join(', ')} select ${results.join(', ')}`;
+  if (statements.size >= NAMED_STATEMENTS_MAX) return { text };
+  const statement = { name: `tp_new_${statements.size}`, text };
+  statements.set(key, statement);
+  return statement;
+}
+
+function parametersOf(rows: NewRow[]): unknown[] {
+  const out: unknown[] = [];
+  for (const { first, rest } of rows) {
+    for (const p of first.parameters) out.push(p);
+    for (const q of rest) for (const p of q.parameters) out.push(p);
+  }
+  return out;
 }
 
 const timedOut = new WeakMap<pg.PoolClient, boolean>();

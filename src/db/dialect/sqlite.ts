@@ -80,6 +80,7 @@ export function openSqlite(
     listen: null,
     notify: null,
     writeTransaction: groupCommit(db),
+    insertIfNewWith: null,
     close: () => db.destroy(),
   };
 }

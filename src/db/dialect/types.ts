@@ -68,5 +68,13 @@ export interface Store {
    * SQLite has one writer and the commit is most of a small write's cost. On PostgreSQL, a plain transaction.
    */
   writeTransaction<T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /**
+   * Runs `first`, an insert of one row that may do nothing (ON CONFLICT DO NOTHING), and each of `rest` (inserts of
+   * one row) only when it inserted, all or none, outside any transaction; true when it inserted. On PostgreSQL one
+   * statement, so one round trip and no BEGIN/COMMIT (a statement in autocommit is atomic), shared by the calls of one
+   * event-loop turn (a group commit; a failing one fails alone). Null on SQLite, where a statement costs no round trip
+   * and writeTransaction already shares one commit between concurrent works.
+   */
+  insertIfNewWith: ((first: CompiledQuery, rest: CompiledQuery[]) => Promise<boolean>) | null;
   close(): Promise<void>;
 }

@@ -1,0 +1,281 @@
+// A new order with all its rows — the order, its commissions, their ledger entries, its event and its webhook
+// messages — written together: on PostgreSQL as one statement outside any transaction (Store.insertIfNewWith, ADR
+// 0010), an order seen before taking the transaction path. Exact whatever arrives together.
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as repo from '../src/db/conversions.js';
+import { newId } from '../src/core/ids.js';
+import { DIALECTS, PG_URL } from './helpers/stores.js';
+import { startTestApp, type TestApp } from './helpers/app.js';
+
+describe.each(DIALECTS)('a new order on %s', (kind) => {
+  let t: TestApp;
+  let secret: string;
+  let codes: string[];
+  let tieredCode: string;
+  beforeAll(async () => {
+    t = await startTestApp(kind);
+    secret = (await t.api('GET', '/workspace')).data.postbackSecret;
+    const offer = (
+      await t.api('POST', '/offers', {
+        name: 'O',
+        destinationUrl: 'https://shop.example.com/',
+        payoutOptions: [
+          { title: 'F', type: 'fixed', value: '4.00', default: true },
+          { title: 'Tiers', type: 'fixed', value: '1.00', tiers: [{ fromConversion: 2, value: '2.00' }] },
+        ],
+      })
+    ).data;
+    const tiers = offer.payoutOptions.find((p: { title: string }) => p.title === 'Tiers').id;
+    codes = [];
+    for (const name of ['Dee', 'Eve', 'Tia']) {
+      const member = (await t.api('POST', '/members', { name })).data;
+      const added = (
+        await t.api('POST', `/offers/${offer.id}/members`, {
+          members: [{ memberId: member.id, ...(name === 'Tia' ? { payoutOptionId: tiers } : {}) }],
+          generateCodes: true,
+          generateLinks: false,
+        })
+      ).data;
+      const code = added.members[0].codes[0].code;
+      if (name === 'Tia') tieredCode = code;
+      else codes.push(code);
+    }
+    const endpoint = await t.api('POST', '/webhook-endpoints', {
+      url: 'https://hooks.example.com/tp',
+      events: ['conversion.created'],
+    });
+    expect(endpoint.statusCode).toBe(201);
+  });
+  afterAll(() => t.close());
+
+  const postback = async (order: string, code: string) => {
+    const res = await t.built.app.inject({
+      url: `/postback?${new URLSearchParams({ secret, code, order, amount: '10.00' })}`,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json() as { conversionId: string; status: string; commissions: { amount: string }[] };
+  };
+  const rowsOf = async (conversionId: string) => {
+    const db = t.db.store.db;
+    const commissions = await db
+      .selectFrom('commissions')
+      .selectAll()
+      .where('conversion_id', '=', conversionId)
+      .execute();
+    return {
+      conversion: await db.selectFrom('conversions').selectAll().where('id', '=', conversionId).executeTakeFirst(),
+      commissions,
+      entries: commissions.length
+        ? await db
+            .selectFrom('commission_adjustments')
+            .selectAll()
+            .where(
+              'commission_id',
+              'in',
+              commissions.map((c) => c.id),
+            )
+            .execute()
+        : [],
+      events: await db.selectFrom('conversion_events').selectAll().where('conversion_id', '=', conversionId).execute(),
+      messages: (
+        await db
+          .selectFrom('webhook_messages')
+          .select(['event_type', 'payload'])
+          .where('event_type', '=', 'conversion.created')
+          .execute()
+      ).filter((m) => (JSON.parse(m.payload) as { data: { id: string } }).data.id === conversionId),
+    };
+  };
+
+  it('writes the order with its commission, ledger entry, event and webhook message', async () => {
+    const r = await postback('N-1', codes[0]!);
+    expect(r).toMatchObject({ status: 'created', commissions: [{ amount: '4.00' }] });
+    const rows = await rowsOf(r.conversionId);
+    expect(rows.conversion).toMatchObject({ order_id: 'N-1', status: 'credited' });
+    expect(rows.commissions.map((c) => [c.amount_minor, c.accrued_minor, c.status])).toEqual([[400, 400, 'pending']]);
+    expect(rows.entries.map((e) => [e.kind, e.delta_minor, e.amount_after])).toEqual([['accrual', 400, 400]]);
+    expect(rows.events.map((e) => e.outcome)).toEqual(['created']);
+    expect(rows.messages).toHaveLength(1);
+    expect(JSON.parse(rows.messages[0]!.payload).data).toMatchObject({ orderId: 'N-1', amount: '10.00' });
+  });
+
+  it('keeps each order exact when many arrive together, repeats of one order among them', async () => {
+    // 12 orders, each sent 4 times at once, two of them on both members' codes: the first event of an order creates
+    // it, every other one finds it stored (whichever arrives first, nothing is written twice).
+    const shots = Array.from({ length: 48 }, (_, i) => ({
+      order: `M-${i % 12}`,
+      code: codes[i % 12 < 2 ? i % 2 : 0]!,
+    }));
+    const results = await Promise.all(shots.map((s) => postback(s.order, s.code)));
+    for (let o = 0; o < 12; o++) {
+      const mine = results.filter((_, i) => shots[i]!.order === `M-${o}`);
+      expect(new Set(mine.map((r) => r.conversionId)).size).toBe(1);
+      expect(mine.filter((r) => r.status === 'created')).toHaveLength(1);
+      const rows = await rowsOf(mine[0]!.conversionId);
+      expect(rows.events).toHaveLength(4);
+      expect(rows.messages).toHaveLength(1);
+      const live = rows.commissions.filter((c) => c.in_decision === 1 && c.status !== 'reversed');
+      // Each live commission's ledger adds up to its amount; one order never pays more than its credit.
+      expect(live.reduce((a, c) => a + Number(c.amount_minor), 0)).toBe(400);
+      for (const c of rows.commissions)
+        expect(
+          rows.entries.filter((e) => e.commission_id === c.id).reduce((a, e) => a + Number(e.delta_minor), 0),
+        ).toBe(Number(c.amount_minor));
+    }
+  });
+
+  it('counts volume tiers one order after another (the transaction path)', async () => {
+    const amounts = [];
+    for (let i = 0; i < 3; i++) amounts.push((await postback(`V-${i}`, tieredCode)).commissions[0]!.amount);
+    expect(amounts).toEqual(['1.00', '2.00', '2.00']);
+  });
+});
+
+describe.runIf(PG_URL)('one statement per new order on PostgreSQL', () => {
+  let t: TestApp;
+  let secret: string;
+  let code: string;
+  beforeAll(async () => {
+    t = await startTestApp('postgres');
+    secret = (await t.api('GET', '/workspace')).data.postbackSecret;
+    const offer = (
+      await t.api('POST', '/offers', {
+        name: 'O',
+        destinationUrl: 'https://shop.example.com/',
+        payoutOptions: [{ title: 'F', type: 'fixed', value: '4.00' }],
+      })
+    ).data;
+    const member = (await t.api('POST', '/members', { name: 'Dee' })).data;
+    code = (
+      await t.api('POST', `/offers/${offer.id}/members`, {
+        members: [{ memberId: member.id }],
+        generateCodes: true,
+        generateLinks: false,
+      })
+    ).data.members[0].codes[0].code;
+    await t.api('POST', '/webhook-endpoints', { url: 'https://hooks.example.com/tp', events: ['conversion.created'] });
+  });
+  afterAll(() => t.close());
+
+  /** The statements sent to PostgreSQL while `work` runs (each pg query submits itself to its connection). */
+  async function statementsOf(work: () => Promise<unknown>): Promise<string[]> {
+    const seen: string[] = [];
+    const proto = (pg as unknown as { Query: { prototype: { submit: (...a: unknown[]) => unknown } } }).Query.prototype;
+    const submit = proto.submit;
+    proto.submit = function (this: { text: string }, ...args: unknown[]) {
+      seen.push(this.text);
+      return submit.apply(this, args);
+    };
+    try {
+      await work();
+    } finally {
+      proto.submit = submit;
+    }
+    return seen;
+  }
+  const postback = (order: string) =>
+    t.built.app.inject({ url: `/postback?${new URLSearchParams({ secret, code, order, amount: '10.00' })}` });
+
+  it('sends a new order as one statement, without BEGIN or COMMIT; a repeat takes the transaction path', async () => {
+    expect((await postback('R-0')).statusCode).toBe(200); // the settings are read and cached
+    const created = await statementsOf(() => postback('R-1'));
+    expect(created).toHaveLength(1);
+    expect(created[0]).toMatch(/^with o0 as \(insert into "conversions"/);
+    expect(created[0]).toContain('insert into "webhook_messages"');
+    const repeated = await statementsOf(() => postback('R-1'));
+    expect(repeated[0]).toMatch(/^with o0 as \(insert into "conversions"/);
+    expect(repeated[1]).toMatch(/^begin/i);
+    expect(repeated.at(-1)).toMatch(/^commit/i);
+  });
+
+  const conversion = (id: string, order: string) => ({
+    id,
+    workspace_id: t.workspaceId,
+    order_id: order,
+    is_test: 0,
+    status: 'credited' as const,
+    occurred_at: 1,
+    reported_offer_id: null,
+    click_id: null,
+    code: null,
+    amount_minor: 100,
+    currency: 'USD',
+    refunded_minor: 0,
+    refunded_full: 0,
+    cancelled_at: null,
+    review: null,
+    decision: '{}',
+    created_at: 1,
+    updated_at: 1,
+  });
+  const event = (conversionId: string, order: string) => ({
+    id: newId('evt', Date.now()),
+    workspace_id: t.workspaceId,
+    conversion_id: conversionId,
+    received_at: 1,
+    source: 'postback' as const,
+    order_id: order,
+    is_test: 0,
+    outcome: 'created',
+    reason: null,
+    detail: '{}',
+    trust: 'server' as const,
+    evidence: null,
+    event_key: null,
+  });
+  /** An order and its event; `broken`: the event a second time, which its primary key refuses. */
+  const write = (order: string, broken = false) => {
+    const db = t.db.store.db;
+    const id = newId('cnv', Date.now());
+    const row = event(id, order);
+    const rest = [repo.eventInsert(db, row)];
+    if (broken) rest.push(repo.eventInsert(db, row));
+    return t.db.store.insertIfNewWith!(repo.conversionInsertIfNew(db, conversion(id, order)), rest);
+  };
+  const stored = async (order: string) => ({
+    conversions: (await t.db.store.db.selectFrom('conversions').select('id').where('order_id', '=', order).execute())
+      .length,
+    events: (await t.db.store.db.selectFrom('conversion_events').select('id').where('order_id', '=', order).execute())
+      .length,
+  });
+
+  it('writes the dependent rows only when the order was new, and all or none', async () => {
+    expect(await write('S-1')).toBe(true);
+    expect(await write('S-1')).toBe(false);
+    expect(await stored('S-1')).toEqual({ conversions: 1, events: 1 });
+    await expect(write('S-2', true)).rejects.toThrow(/conversion_events_pkey/);
+    expect(await stored('S-2')).toEqual({ conversions: 0, events: 0 });
+  });
+
+  it('writes the orders that arrive together as one statement, a repeated order in it once', async () => {
+    let results: boolean[] = [];
+    const sent = await statementsOf(async () => {
+      results = await Promise.all([
+        ...Array.from({ length: 6 }, () => write('G-1')),
+        ...Array.from({ length: 6 }, (_, i) => write(`G-2-${i}`)),
+      ]);
+    });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toContain('o11 as (insert into "conversions"');
+    expect(results.slice(0, 6).filter((v) => v)).toHaveLength(1);
+    expect(results.slice(6)).toEqual(Array(6).fill(true));
+    expect(await stored('G-1')).toEqual({ conversions: 1, events: 1 });
+    for (let i = 0; i < 6; i++) expect(await stored(`G-2-${i}`)).toEqual({ conversions: 1, events: 1 });
+  });
+
+  it('decides concurrent writes of one order once, and a failing one fails alone', async () => {
+    const results = await Promise.allSettled([
+      ...Array.from({ length: 8 }, () => write('C-1')),
+      write('C-2', true),
+      ...Array.from({ length: 8 }, (_, i) => write(`C-3-${i}`)),
+    ]);
+    const values = results.map((r) => (r.status === 'fulfilled' ? r.value : 'failed'));
+    expect(values.slice(0, 8).filter((v) => v === true)).toHaveLength(1);
+    expect(values.slice(0, 8).filter((v) => v === false)).toHaveLength(7);
+    expect(values[8]).toBe('failed');
+    expect(values.slice(9)).toEqual(Array(8).fill(true));
+    expect(await stored('C-1')).toEqual({ conversions: 1, events: 1 });
+    expect(await stored('C-2')).toEqual({ conversions: 0, events: 0 });
+  });
+});
