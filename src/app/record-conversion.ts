@@ -431,7 +431,7 @@ const NEEDS_TRANSACTION = new Error('this order needs a transaction');
 
 /**
  * The facts, refusing a paid order whose payout has volume tiers: its count of the month's orders is serialized by a
- * lock held until the transaction commits (takeTierLocks). A test order pays nothing and counts nothing.
+ * lock on its counter row held until the transaction commits (takeMonthCount). A test order pays nothing and counts nothing.
  */
 function withoutVolumeTiers(facts: ConversionFacts, isTest: boolean): ConversionFacts {
   if (isTest) return facts;
