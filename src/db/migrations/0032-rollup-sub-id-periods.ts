@@ -57,6 +57,13 @@ export async function up(db: Kysely<any>): Promise<void> {
       db,
     );
   }
+  // One member's report (a creator's own, or filtered) reads that member's rows of the periods, not all of them.
+  await sql`create index rollup_clicks_sub_period_member on rollup_clicks_sub_period (workspace_id, member_id, period)${postgres ? sql` include (offer_id, sub_id, clicks, unique_clicks)` : sql``}`.execute(
+    db,
+  );
+  await sql`create index rollup_conversions_sub_period_member on rollup_conversions_sub_period (workspace_id, member_id, period)${postgres ? sql.raw(` include (offer_id, sub_id, ${measures.join(', ')})`) : sql``}`.execute(
+    db,
+  );
   // core/time-buckets periodsOfDay, as the dialects write it (db/rollups periodsOfDaySql) at the time of writing.
   const week = postgres
     ? sql`'W' || to_char(date_trunc('week', day::date), 'YYYY-MM-DD')`
