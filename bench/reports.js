@@ -4,6 +4,9 @@
 // Usage: npm run bench:reports [-- --clicks 10000000 --conversions 500000 --members 2000 --days 90 --runs 20 --raw-runs 3
 //        --keep <dir> (reuse a generated SQLite data set there) --keep-pg <database> (the same on PostgreSQL) --skip-pg
 //        --only <text> (only the queries whose name contains it, e.g. "sub-id")]
+// By sub-id there is a second baseline, in the same run: what the report read before the sub-id periods (migration
+// 0032), the day rows of the whole range, by the same two statements (dayRowsBefore); --raw-runs 0 skips the raw rows,
+// which take minutes a run at 10 M clicks.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,7 +74,36 @@ function generate(env) {
   return summary;
 }
 
+/**
+ * The sub-id report's reads before migration 0032 (db/reports readSubIdSums then): every (day, link, sub-id) row of the
+ * range, clicks and credit lines, grouped by sub-id. Returns clicks and sales per sub-id, to compare with the report.
+ */
+async function dayRowsBefore(db, workspaceId, q) {
+  const where = [
+    sql`workspace_id = ${workspaceId}`,
+    sql`day >= ${q.from}`,
+    sql`day <= ${q.to}`,
+    ...(q.memberId ? [sql`member_id = ${q.memberId}`] : []),
+  ];
+  const clicks =
+    sql`select sub_id as key, sum(clicks) as clicks, sum(unique_clicks) as unique_clicks from rollup_clicks_sub
+    where ${sql.join(where, sql` and `)} group by sub_id`.execute(db);
+  const measures = ['orders', 'credits', 'unattributed', 'sales_minor', 'refunds_minor', 'commission_minor'];
+  const lines =
+    await sql`select sub_id as key, ${sql.join(measures.map((m) => sql`sum(${sql.ref(m)}) as ${sql.ref(m)}`))}
+    from rollup_conversions_sub where ${sql.join(where, sql` and `)} group by sub_id`.execute(db);
+  const out = new Map();
+  for (const r of (await clicks).rows) out.set(r.key, { clicks: Number(r.clicks), salesMinor: 0 });
+  for (const r of lines.rows) {
+    const into = out.get(r.key) ?? { clicks: 0, salesMinor: 0 };
+    into.salesMinor += Number(r.sales_minor);
+    out.set(r.key, into);
+  }
+  return out;
+}
+
 async function timeIt(fn, runs) {
+  if (runs <= 0) return null;
   const ms = [];
   let last;
   for (let i = 0; i < runs; i++) {
@@ -150,24 +182,60 @@ async function measure(label, storeOpts) {
     ['by day, one offer', { groupBy: 'day', from, to, offerId }],
     ['by code, 90 days', { groupBy: 'code', from, to }],
     ["one member's own numbers by day", { groupBy: 'day', from, to, memberId }],
-    ['by sub-id, 90 days', { groupBy: 'sub_id', from, to }],
+    ['by sub-id, 7 days', { groupBy: 'sub_id', from: addDays(to, -6), to }],
     ['by sub-id, 30 days', { groupBy: 'sub_id', from: addDays(to, -29), to }],
+    ['by sub-id, 90 days', { groupBy: 'sub_id', from, to }],
+    ['by sub-id, 365 days', { groupBy: 'sub_id', from: addDays(to, -364), to }],
     ["by sub-id, one member's", { groupBy: 'sub_id', from, to, memberId }],
   ].filter(([name]) => !args.only || name.includes(args.only));
   const rows = [];
   for (const [name, q] of queries) {
-    const fast = await timeIt(() => runReport(ctx, workspace, { ...q, source: 'rollups' }), Number(args.runs));
+    const bySubId = q.groupBy === 'sub_id';
+    // Alternated run by run with the report, so both see the same load on a shared machine.
+    let fast;
+    let before = null;
+    if (bySubId) {
+      const [a, b] = [[], []];
+      let last;
+      let lastBefore;
+      for (let i = 0; i < Number(args.runs); i++) {
+        let t0 = performance.now();
+        last = await runReport(ctx, workspace, { ...q, source: 'rollups' });
+        a.push(performance.now() - t0);
+        t0 = performance.now();
+        lastBefore = await dayRowsBefore(store.db, ws.id, q);
+        b.push(performance.now() - t0);
+      }
+      fast = { median: median(a), p95: p95(a), last };
+      const now = new Map(last.value.rows.map((r) => [r.key, { clicks: r.clicks, salesMinor: r.salesMinor }]));
+      const sameRows =
+        now.size === [...lastBefore.values()].filter((v) => v.clicks || v.salesMinor).length &&
+        [...now].every(([k, v]) => JSON.stringify(lastBefore.get(k)) === JSON.stringify(v));
+      before = { median: median(b), p95: p95(b), same: sameRows };
+    } else fast = await timeIt(() => runReport(ctx, workspace, { ...q, source: 'rollups' }), Number(args.runs));
     const raw = await timeIt(() => runReport(ctx, workspace, { ...q, source: 'raw' }), Number(args['raw-runs']));
-    const same = JSON.stringify(fast.last.value.totals) === JSON.stringify(raw.last.value.totals);
-    rows.push({ name, fast, raw, same, n: fast.last.value.rows.length });
+    const same = raw ? JSON.stringify(fast.last.value.totals) === JSON.stringify(raw.last.value.totals) : null;
+    rows.push({ name, fast, raw, same, before, n: fast.last.value.rows.length });
   }
-  console.log(`| query | rows | rollups median | rollups p95 | raw rows median (baseline) | speed-up | same totals |`);
-  console.log(`|---|---|---|---|---|---|---|`);
+  console.log(
+    `| query | rows | rollups median | rollups p95 | day rows before 0032 (sub-id) | ratio | raw rows median (baseline) | speed-up | same totals |`,
+  );
+  console.log(`|---|---|---|---|---|---|---|---|---|`);
   for (const r of rows) {
+    const before = r.before
+      ? `${r.before.median.toFixed(1)} ms${r.before.same ? '' : ' (rows DIFFER)'} | ${(r.before.median / r.fast.median).toFixed(1)}×`
+      : '– | –';
+    const raw = r.raw ? `${r.raw.median.toFixed(0)} ms | ${(r.raw.median / r.fast.median).toFixed(0)}×` : '– | –';
     console.log(
-      `| ${r.name} | ${r.n} | ${r.fast.median.toFixed(1)} ms | ${r.fast.p95.toFixed(1)} ms | ${r.raw.median.toFixed(0)} ms | ${(r.raw.median / r.fast.median).toFixed(0)}× | ${r.same ? 'yes' : 'NO'} |`,
+      `| ${r.name} | ${r.n} | ${r.fast.median.toFixed(1)} ms | ${r.fast.p95.toFixed(1)} ms | ${before} | ${raw} | ${r.same === null ? '–' : r.same ? 'yes' : 'NO'} |`,
     );
   }
+  console.log(
+    `load average: ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
   await store.close();
   return rows;
 }

@@ -22,6 +22,7 @@ const TABLES = [
   ['rollup_clicks_member_period', ['period', 'offer_id', 'member_id']],
   ['rollup_clicks_offer_day', ['day', 'offer_id']],
   ['rollup_clicks_sub', ['day', 'link_id', 'sub_id']],
+  ['rollup_clicks_sub_period', ['period', 'offer_id', 'member_id', 'sub_id']],
 ] as const;
 
 /** Every click rollup row of the workspace, numbers as numbers. */

@@ -145,6 +145,25 @@ describe.each(DIALECTS)('reports by sub-id on %s', (kind) => {
       lines: (
         await db.selectFrom('rollup_conversions_sub').selectAll().orderBy('link_id').orderBy('sub_id').execute()
       ).map((x) => Object.fromEntries(Object.entries(x).map(([k, v]) => [k, /^\d+$/.test(String(v)) ? Number(v) : v]))),
+      // The week and month rows the writers kept are the ones a rebuild sums from the days.
+      clickPeriods: (
+        await db
+          .selectFrom('rollup_clicks_sub_period')
+          .selectAll()
+          .orderBy('period')
+          .orderBy('member_id')
+          .orderBy('sub_id')
+          .execute()
+      ).map((x) => ({ ...x, clicks: Number(x.clicks), unique_clicks: Number(x.unique_clicks) })),
+      linePeriods: (
+        await db
+          .selectFrom('rollup_conversions_sub_period')
+          .selectAll()
+          .orderBy('period')
+          .orderBy('member_id')
+          .orderBy('sub_id')
+          .execute()
+      ).map((x) => Object.fromEntries(Object.entries(x).map(([k, v]) => [k, /^\d+$/.test(String(v)) ? Number(v) : v]))),
       admitted: await db
         .selectFrom('rollup_sub_ids')
         .select(['link_id', 'sub_id'])
@@ -154,6 +173,12 @@ describe.each(DIALECTS)('reports by sub-id on %s', (kind) => {
     });
     const maintained = await rows();
     expect(maintained.admitted.filter((a) => a.link_id === linkId)).toHaveLength(SUB_ID_CAP);
+    // The day's week and month, each with the same landed rows as the day (no link: the two links' s000 are one row).
+    expect(new Set(maintained.clickPeriods.map((p) => p.period))).toEqual(new Set(['W2026-11-02', 'M2026-11']));
+    expect(maintained.clickPeriods.filter((p) => p.sub_id === SUB_ID_OTHER).map((p) => p.clicks)).toEqual([4, 4]);
+    expect(maintained.linePeriods.filter((p) => p.sub_id === SUB_ID_OTHER).map((p) => p.sales_minor)).toEqual([
+      4000, 4000,
+    ]);
     await rebuildRollups(t.built.ctx.store, t.workspaceId);
     expect(await rows()).toEqual(maintained);
     const after = await report('rollups');
@@ -217,5 +242,179 @@ describe.each(DIALECTS)('reports by sub-id on %s', (kind) => {
       { linkId: link, subId: 'y' },
     ]);
     expect([again.get(`${link}\u0000x`), again.get(`${link}\u0000y`)]).toEqual([x, y]);
+  });
+});
+
+// A range over several months reads whole months and weeks from the sub-id periods and the edges from the days; the
+// periods are the workspace zone's (America/New_York: its months start at 04:00 or 05:00 UTC), so a click at 23:30 on
+// the last local day of a month is in that month. Every range must give what the raw clicks give, with a capped
+// link's further values summed into "(other)".
+describe.each(DIALECTS)('reports by sub-id over months on %s', (kind) => {
+  const TZ = 'America/New_York';
+  const CAPPED = ['b', 'c']; // seen once the link is full: "(other)"
+  let t: TestApp;
+  let now = Date.parse('2026-07-20T16:00:00Z');
+  let secret = '';
+  let offerId = '';
+  let anaId = '';
+  let anaLinkId = '';
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await t.api(method, path, body);
+    if (res.statusCode >= 400) throw new Error(`${method} ${path}: ${res.statusCode} ${res.body}`);
+    return res;
+  };
+  const click = async (slug: string, value: string | null, at: number, ip: number) => {
+    now = at;
+    const res = await t.built.app.inject({
+      url: `/${slug}${value ? `?sub1=${value}` : ''}`,
+      headers: { 'user-agent': UA, 'x-forwarded-for': `198.51.100.${ip % 250}` },
+      remoteAddress: `198.51.100.${ip % 250}`,
+    });
+    return new URL(res.headers.location as string).searchParams.get('tp_click')!;
+  };
+  const order = async (order: string, at: number, q: Record<string, string>) => {
+    now = at;
+    const res = await t.built.app.inject({ url: `/postback?${new URLSearchParams({ secret, order, ...q })}` });
+    expect(res.statusCode).toBeLessThan(300);
+  };
+  const report = async (source: 'rollups' | 'raw', q: Record<string, string>) =>
+    (await api('GET', `/reports?${new URLSearchParams({ groupBy: 'sub_id', source, ...q })}`)).data as {
+      rows: Row[];
+      totals: Record<string, unknown>;
+      subIdsCapped: boolean;
+      source: string;
+    };
+  /** Per key, the measures; raw rows with the capped values summed into "(other)", as the rollups land them. */
+  const byKey = (rows: Row[], land = (k: string) => k) => {
+    const out = new Map<string, Record<string, number>>();
+    for (const r of rows) {
+      const key = land(r.key);
+      const into = out.get(key) ?? Object.fromEntries(MEASURES.map((m) => [m, 0]));
+      for (const m of MEASURES) into[m]! += Number(r[m] ?? 0);
+      out.set(key, into);
+    }
+    return Object.fromEntries([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  };
+  const expectSameAsRaw = async (q: Record<string, string>) => {
+    const [fast, raw] = [await report('rollups', q), await report('raw', q)];
+    const label = JSON.stringify(q);
+    expect(fast.source, label).toBe('rollups');
+    expect(measures(fast.totals), label).toEqual(measures(raw.totals));
+    const expected = byKey(raw.rows, (k) => (CAPPED.includes(k) ? SUB_ID_OTHER : k));
+    expect(byKey(fast.rows), label).toEqual(expected);
+    expect(fast.subIdsCapped, label).toBe(SUB_ID_OTHER in expected);
+    return expected;
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp(kind, { clickFlushMs: 60_000 }, () => now);
+    await api('PATCH', '/workspace', { timezone: TZ });
+    await rebuildRollups(t.built.ctx.store, t.workspaceId); // the rollups' days are New York's from here on
+    secret = (await api('GET', '/workspace')).data.postbackSecret;
+    const offer = await api('POST', '/offers', {
+      name: 'Serum',
+      destinationUrl: 'https://shop.example.com/serum',
+      payoutOptions: [{ title: '10%', type: 'percent', value: '10' }],
+    });
+    offerId = offer.data.id;
+    const links: string[] = [];
+    for (const name of ['Ana', 'Ben']) {
+      const member = await api('POST', '/members', { name });
+      const added = await api('POST', `/offers/${offerId}/members`, {
+        members: [{ memberId: member.data.id }],
+        generateLinks: true,
+      });
+      if (name === 'Ana') [anaId, anaLinkId] = [member.data.id, added.data.members[0].links[0].id];
+      links.push(added.data.members[0].links[0].slug);
+    }
+    const [ana, ben] = links as [string, string];
+    // Ana's link has room for one more value: "a" (seen first) takes it, "b" and "c" land in "(other)".
+    await landSubIds(
+      t.built.ctx.store.db,
+      t.workspaceId,
+      Array.from({ length: SUB_ID_CAP - 1 }, (_, i) => ({ linkId: anaLinkId, subId: `pre${i}` })),
+    );
+    await click(ana, 'a', now, 1);
+    await t.built.tracking.flush();
+    // Every third day from July 20 to November 20, at various local hours, on both links; flushed a few days at a
+    // time, so a batch spans days, weeks and months.
+    const values = ['a', null, 'b', 'c', 'a', null]; // Ana's; Ben's clicks carry x
+    const clicks = new Map<string, string>();
+    let i = 0;
+    for (let at = Date.parse('2026-07-20T16:00:00Z'); at < Date.parse('2026-11-21T00:00:00Z'); at += 3 * 86_400_000) {
+      const [link, value] = i % 3 === 2 ? [ben, 'x'] : [ana, values[i % values.length]!];
+      clicks.set(`${i}`, await click(link, value, at + (i % 5) * 3_600_000, i));
+      if (i % 4 === 3) await t.built.tracking.flush();
+      i++;
+    }
+    // Month edges in New York: 23:30 on Aug 31 and Oct 31 local (already the 1st in UTC), 00:30 on Sep 1 and Nov 1.
+    const edge = {
+      aug31: await click(ana, 'a', Date.parse('2026-09-01T03:30:00Z'), 201),
+      sep1: await click(ana, 'b', Date.parse('2026-09-01T04:30:00Z'), 202),
+      oct31: await click(ben, 'x', Date.parse('2026-11-01T03:30:00Z'), 203),
+      nov1: await click(ana, 'c', Date.parse('2026-11-01T04:30:00Z'), 204),
+    };
+    await t.built.tracking.flush();
+    // Orders on clicks of an admitted value, a capped one and another link's, one of them at a month's local edge, and
+    // one by no link.
+    await order('M-1', Date.parse('2026-09-01T03:45:00Z'), { click: edge.aug31, amount: '100.00' });
+    await order('M-2', Date.parse('2026-09-02T12:00:00Z'), { click: edge.sep1, amount: '40.00' });
+    await order('M-3', Date.parse('2026-11-01T04:00:00Z'), { click: edge.oct31, amount: '25.00' });
+    await order('M-4', Date.parse('2026-11-02T12:00:00Z'), { click: edge.nov1, amount: '12.00' });
+    await order('M-5', Date.parse('2026-08-10T12:00:00Z'), { click: clicks.get('5')!, amount: '9.00' });
+    await order('M-6', Date.parse('2026-10-15T12:00:00Z'), { offer: offerId, amount: '7.00' });
+    await refreshDirtyConversions(t.built.ctx.store);
+  }, 180_000);
+  afterAll(() => t.close());
+
+  it("gives the raw rows' sums over whole months, partial months, month edges and a year", async () => {
+    const all = await expectSameAsRaw({ from: '2026-07-01', to: '2026-11-30' });
+    expect(Object.keys(all).sort()).toEqual(['', 'a', 'x', SUB_ID_OTHER].sort());
+    expect(all[SUB_ID_OTHER]).toMatchObject({ conversions: 2, salesMinor: 5200 });
+    for (const [from, to] of [
+      ['2026-09-01', '2026-10-31'], // two whole months
+      ['2026-07-25', '2026-11-05'], // partial months at both ends, across the end of daylight saving time
+      ['2026-08-03', '2026-08-23'], // whole weeks inside a month
+      ['2026-08-31', '2026-09-01'], // the two days either side of a month's edge
+      ['2026-10-31', '2026-11-01'],
+      ['2026-08-20', '2026-10-10'],
+      ['2025-11-21', '2026-11-20'], // 365 days, most of them before the data
+    ] as const) {
+      await expectSameAsRaw({ from, to });
+    }
+    // August holds the click at 23:30 on its last local day and the order at 23:45; September the click at 00:30.
+    const aug = await expectSameAsRaw({ from: '2026-08-31', to: '2026-08-31' });
+    expect(aug['a']).toMatchObject({ clicks: 1, conversions: 1, salesMinor: 10000 });
+    const sep = await expectSameAsRaw({ from: '2026-09-01', to: '2026-09-01' });
+    expect(sep[SUB_ID_OTHER]?.clicks).toBe(1);
+    expect(sep['a']).toBeUndefined();
+  });
+
+  it('filters by offer and member over months, and by link and status from the days', async () => {
+    const filters: Record<string, string>[] = [
+      { offerId },
+      { memberId: anaId },
+      { linkId: anaLinkId },
+      { status: 'pending' },
+    ];
+    for (const q of filters) await expectSameAsRaw({ from: '2026-07-25', to: '2026-11-05', ...q });
+  });
+
+  it('reads whole months from the month rows', async () => {
+    // Without September's day rows, September (and a range holding it whole) still has its sums: they come from the
+    // month; a range with part of September would read those days and be short — the day rows are still needed.
+    const db = t.built.ctx.store.db;
+    const before = await report('rollups', { from: '2026-09-01', to: '2026-09-30' });
+    for (const table of ['rollup_clicks_sub', 'rollup_conversions_sub'] as const)
+      await db
+        .deleteFrom(table)
+        .where('workspace_id', '=', t.workspaceId)
+        .where('day', '>=', '2026-09-01')
+        .where('day', '<=', '2026-09-30')
+        .execute();
+    const after = await report('rollups', { from: '2026-09-01', to: '2026-09-30' });
+    expect(after.rows).toEqual(before.rows);
+    expect(Number(after.totals.clicks)).toBeGreaterThan(0);
+    await expectSameAsRaw({ from: '2026-08-01', to: '2026-10-31' });
   });
 });

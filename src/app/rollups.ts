@@ -142,6 +142,15 @@ async function applyConversions(
     ([0, 1] as const).map((i) => ({ before: inPeriod(c.before, i), after: inPeriod(c.after, i) })),
   );
   await repo.addConversionDeltas(db, ws.id, lineDeltas(periodChanges), 'period');
+  // And per week and month, landed sub-id, offer and member (without link and status), for reports by sub-id.
+  const subPeriod = (x: DayLines | null) =>
+    x && { ...x, lines: x.lines.map((l) => ({ ...l, linkId: '', status: '' })) };
+  await repo.addConversionDeltas(
+    db,
+    ws.id,
+    lineDeltas(subChanges(periodChanges.map((c) => ({ before: subPeriod(c.before), after: subPeriod(c.after) })))),
+    'sub-period',
+  );
   // And without link, code and status, for reports by offer, by member and in total.
   const memberOnly = (x: DayLines | null) =>
     x && { day: x.day, lines: x.lines.map((l) => ({ ...l, linkId: '', codeId: '', status: '' })) };

@@ -16,7 +16,7 @@ import {
   type RollupLineRow,
   type Sums,
 } from '../core/report-rows.js';
-import { bucketRange, coverRange } from '../core/time-buckets.js';
+import { bucketRange, coverRange, type CoverTerm } from '../core/time-buckets.js';
 import { idBatches, namesById, type NamedTable } from './names.js';
 import { LINE_COLUMN, rollupSpan } from './rollups.js';
 import type { Database } from './schema.js';
@@ -64,6 +64,44 @@ const ROLLUP_LINE_KEY: Record<ReportGroup, string | null> = {
 };
 
 /**
+ * `select <key> as key, <columns>` from a day table and its period table over the report's range, as one row source:
+ * the day rows of the range when `cover` is null, else the cover's days and periods (each part's columns multiplied by
+ * its keys' weight); null when the range holds no data.
+ */
+function rangeSource(
+  s: ReportScope,
+  cover: CoverTerm[] | null,
+  tables: [day: string, period?: string],
+  key: RawBuilder<string>,
+  columns: readonly string[],
+  filters: RawBuilder<unknown>[],
+): RawBuilder<unknown> | null {
+  const where = sql.join([sql`workspace_id = ${s.workspaceId}`, ...filters], sql` and `);
+  const weighted = (w: number) =>
+    sql.join(columns.map((c) => (w === 1 ? sql.ref(c) : sql`${sql.ref(c)} * ${sql.lit(w)} as ${sql.ref(c)}`)));
+  const parts: RawBuilder<unknown>[] = [];
+  if (!cover)
+    parts.push(
+      sql`select ${key} as key, ${weighted(1)} from ${sql.table(tables[0])} where ${where} and day >= ${s.from} and day <= ${s.to}`,
+    );
+  else {
+    for (const w of new Set(cover.map((t) => t.weight))) {
+      const days = cover.filter((t) => t.weight === w && !isPeriodKey(t.key)).map((t) => t.key);
+      const periods = cover.filter((t) => t.weight === w && isPeriodKey(t.key)).map((t) => t.key);
+      if (days.length)
+        parts.push(
+          sql`select ${key} as key, ${weighted(w)} from ${sql.table(tables[0])} where ${where} and day in (${sql.join(days)})`,
+        );
+      if (periods.length)
+        parts.push(
+          sql`select ${key} as key, ${weighted(w)} from ${sql.table(tables[1]!)} where ${where} and period in (${sql.join(periods)})`,
+        );
+    }
+  }
+  return parts.length ? sql.join(parts, sql` union all `) : null;
+}
+
+/**
  * A report's sums from the rollups, read from the coarsest tier that answers it (ADR 0006). One that needs nothing
  * finer than offer and status reads the offer days of the range. Otherwise, by day or week it reads the day rollups
  * of the range; by anything else it reads a weighted cover of the range — whole months and weeks (the period rollups)
@@ -80,40 +118,12 @@ export async function readRollupSums(db: Db, s: ReportScope, group: ReportGroup)
     offerGrain || group === 'day' || group === 'week'
       ? null
       : coverRange(s.from, s.to, await rollupSpan(db, workspaceId));
-  /**
-   * `select <key> as key, <columns>` from the day table and the period table over the range, as one row source (each
-   * part's columns multiplied by its keys' weight); null when the range holds no data.
-   */
   const source = (
     tables: [day: string, period?: string],
     key: RawBuilder<string>,
     columns: readonly string[],
     filters: RawBuilder<unknown>[],
-  ) => {
-    const where = sql.join([sql`workspace_id = ${workspaceId}`, ...filters], sql` and `);
-    const weighted = (w: number) =>
-      sql.join(columns.map((c) => (w === 1 ? sql.ref(c) : sql`${sql.ref(c)} * ${sql.lit(w)} as ${sql.ref(c)}`)));
-    const parts: RawBuilder<unknown>[] = [];
-    if (!cover)
-      parts.push(
-        sql`select ${key} as key, ${weighted(1)} from ${sql.table(tables[0])} where ${where} and day >= ${s.from} and day <= ${s.to}`,
-      );
-    else {
-      for (const w of new Set(cover.map((t) => t.weight))) {
-        const days = cover.filter((t) => t.weight === w && !isPeriodKey(t.key)).map((t) => t.key);
-        const periods = cover.filter((t) => t.weight === w && isPeriodKey(t.key)).map((t) => t.key);
-        if (days.length)
-          parts.push(
-            sql`select ${key} as key, ${weighted(w)} from ${sql.table(tables[0])} where ${where} and day in (${sql.join(days)})`,
-          );
-        if (periods.length)
-          parts.push(
-            sql`select ${key} as key, ${weighted(w)} from ${sql.table(tables[1]!)} where ${where} and period in (${sql.join(periods)})`,
-          );
-      }
-    }
-    return parts.length ? sql.join(parts, sql` union all `) : null;
-  };
+  ) => rangeSource(s, cover, tables, key, columns, filters);
 
   const clickFilters: RawBuilder<unknown>[] = [
     ...clickOffers(s).map((id) => sql`offer_id = ${id}`),
@@ -195,33 +205,50 @@ export async function readRollupSums(db: Db, s: ReportScope, group: ReportGroup)
 }
 
 /**
- * A report by sub-id from the sub-id rollups (ADR 0006, "Sub-ids"): the day rows of the range, per landed sub-id (a
- * capped link's further values are one SUB_ID_OTHER key). Filters: offer, member, link, status (not a code: those lines
- * have no code here; app/reports.ts reads raw rows for that).
+ * A report by sub-id from the sub-id rollups (ADR 0006, "Sub-ids"), per landed sub-id (a capped link's further values
+ * are one SUB_ID_OTHER key). Filters: offer, member, link, status (not a code: those lines have no code here;
+ * app/reports.ts reads raw rows for that). Without a link or status filter it reads a weighted cover of the range —
+ * whole months and weeks of the sub-id periods (no link, no status) and single days — as the other reports do; with
+ * one, the day rows of the range.
  */
 export async function readSubIdSums(db: Db, s: ReportScope): Promise<Sums> {
-  const { q, workspaceId } = s;
-  const common = [
-    sql`workspace_id = ${workspaceId}`,
-    sql`day >= ${s.from}`,
-    sql`day <= ${s.to}`,
+  const { q } = s;
+  const cover = q.linkId || q.status ? null : coverRange(s.from, s.to, await rollupSpan(db, s.workspaceId));
+  const filters = [
     ...(q.offerId ? [sql`offer_id = ${q.offerId}`] : []),
     ...(q.memberId ? [sql`member_id = ${q.memberId}`] : []),
     ...(q.linkId ? [sql`link_id = ${q.linkId}`] : []),
   ];
-  const clickQuery = sql<{ key: string; clicks: number; unique_clicks: number }>`
-    select sub_id as key, sum(clicks) as clicks, sum(unique_clicks) as unique_clicks from rollup_clicks_sub
-    where ${sql.join(common, sql` and `)} group by sub_id`.execute(db);
-  clickQuery.catch(() => {}); // awaited below; a rejection before then is not unhandled
+  const key = sql.ref<string>('sub_id');
+  const clickSource = rangeSource(
+    s,
+    cover,
+    ['rollup_clicks_sub', 'rollup_clicks_sub_period'],
+    key,
+    ['clicks', 'unique_clicks'],
+    filters,
+  );
+  // Started now, awaited after the conversion sums: on PostgreSQL the two run on separate connections at once.
+  const clickQuery = !clickSource
+    ? null
+    : sql<{ key: string; clicks: number; unique_clicks: number }>`
+    select key, sum(clicks) as clicks, sum(unique_clicks) as unique_clicks from (${clickSource}) r group by key`.execute(
+        db,
+      );
+  clickQuery?.catch(() => {}); // awaited below; a rejection before then is not unhandled
   const sums = sql.join(LINE_MEASURES.map((m) => sql`sum(${sql.ref(LINE_COLUMN[m])}) as ${sql.ref(m)}`));
-  const lineRows = (
-    await sql<RollupLineRow>`
-    select sub_id as key, ${sums} from rollup_conversions_sub
-    where ${sql.join([...common, ...(q.status ? [sql`status = ${q.status}`] : [])], sql` and `)} group by sub_id`.execute(
-      db,
-    )
-  ).rows;
-  return rollupSums('sub_id', (await clickQuery).rows, lineRows);
+  const lineSource = rangeSource(
+    s,
+    cover,
+    ['rollup_conversions_sub', 'rollup_conversions_sub_period'],
+    key,
+    LINE_MEASURES.map((m) => LINE_COLUMN[m]),
+    [...filters, ...(q.status ? [sql`status = ${q.status}`] : [])],
+  );
+  const lineRows = !lineSource
+    ? []
+    : (await sql<RollupLineRow>`select key, ${sums} from (${lineSource}) r group by key`.execute(db)).rows;
+  return rollupSums('sub_id', clickQuery ? (await clickQuery).rows : [], lineRows);
 }
 
 /**

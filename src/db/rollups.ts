@@ -420,7 +420,8 @@ function rollupRow(workspaceId: string, day: string, l: CreditLine): RollupConve
  * link and status; per day without member, link and code. Each keeps the credit lines of its grain, summed over the dimensions
  * it drops.
  */
-export type ConversionTier = 'day' | 'period' | 'member-period' | 'code-period' | 'offer-day' | 'sub-day';
+export type ConversionTier =
+  'day' | 'period' | 'member-period' | 'code-period' | 'offer-day' | 'sub-day' | 'sub-period';
 const ALL_DIMS = ['offer_id', 'member_id', 'link_id', 'code_id', 'status'] as const;
 type Dim = (typeof ALL_DIMS)[number];
 const TIERS: Record<
@@ -441,6 +442,13 @@ const TIERS: Record<
     table: 'rollup_conversions_sub',
     time: 'day',
     dims: ['offer_id', 'member_id', 'link_id', 'code_id', 'status'],
+    subInCode: true,
+  },
+  // The same per week and month, without link and status (migration 0032).
+  'sub-period': {
+    table: 'rollup_conversions_sub_period',
+    time: 'period',
+    dims: ['offer_id', 'member_id', 'code_id'],
     subInCode: true,
   },
 };
@@ -530,7 +538,7 @@ export function clickTierSums(
 }
 
 /**
- * The coarser rollups of a workspace — weeks and months at each grain, and offer days — summed
+ * The coarser rollups of a workspace — weeks and months at each grain (sub-ids too), and offer days — summed
  * from its day rollups (a rebuild's last step).
  */
 export async function rebuildCoarseTiers(db: Db, workspaceId: string): Promise<void> {
@@ -569,6 +577,21 @@ export async function rebuildCoarseTiers(db: Db, workspaceId: string): Promise<v
     from rollup_conversions_period where workspace_id = ${workspaceId} group by workspace_id, period, offer_id, member_id, code_id`.execute(
     db,
   );
+  // The sub-id periods sum the sub-id days, row for row by landed sub-id: a day's landing is the period's.
+  for (const period of [week, month]) {
+    await sql`
+      insert into rollup_clicks_sub_period (workspace_id, period, offer_id, member_id, sub_id, clicks, unique_clicks)
+      select workspace_id, ${period}, offer_id, member_id, sub_id, sum(clicks), sum(unique_clicks)
+      from rollup_clicks_sub where workspace_id = ${workspaceId} group by workspace_id, ${period}, offer_id, member_id, sub_id`.execute(
+      db,
+    );
+    await sql`
+      insert into rollup_conversions_sub_period (workspace_id, period, offer_id, member_id, sub_id, ${sql.join(ROLLUP_MEASURES.map((m) => sql.ref(m)))})
+      select workspace_id, ${period}, offer_id, member_id, sub_id, ${measures}
+      from rollup_conversions_sub where workspace_id = ${workspaceId} group by workspace_id, ${period}, offer_id, member_id, sub_id`.execute(
+      db,
+    );
+  }
   await sql`
     insert into rollup_conversions_offer_day (workspace_id, day, offer_id, status, ${sql.join(ROLLUP_MEASURES.map((m) => sql.ref(m)))})
     select workspace_id, day, offer_id, status, ${measures}
@@ -585,6 +608,8 @@ const COARSE_TABLES = [
   'rollup_conversions_code_period',
   'rollup_clicks_offer_day',
   'rollup_conversions_offer_day',
+  'rollup_clicks_sub_period',
+  'rollup_conversions_sub_period',
 ] as const;
 
 const SUB_ID_TABLES = ['rollup_sub_id_links', 'rollup_sub_ids', 'rollup_clicks_sub', 'rollup_conversions_sub'] as const;

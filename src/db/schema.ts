@@ -457,6 +457,11 @@ export interface RollupSubIdsTable {
 export type RollupClicksSubTable = RollupClicksTable & { sub_id: string };
 /** Credit lines per local day, offer, member, link, landed sub-id and status (no code). */
 export type RollupConversionsSubTable = Omit<RollupConversionsTable, 'code_id'> & { sub_id: string };
+/** The sub-id sums per ISO week and month (migration 0032), without link (and status), keyed by offer and member. */
+export type RollupClicksSubPeriodTable = Omit<RollupClicksSubTable, 'day' | 'link_id'> & { period: string };
+export type RollupConversionsSubPeriodTable = Omit<RollupConversionsSubTable, 'day' | 'link_id' | 'status'> & {
+  period: string;
+};
 
 /** A conversion whose rollup contribution is stale (insert-only; written by triggers, consumed by the rollup job). */
 export interface RollupDirtyTable {
@@ -679,6 +684,8 @@ export interface Database {
   rollup_sub_ids: RollupSubIdsTable;
   rollup_clicks_sub: RollupClicksSubTable;
   rollup_conversions_sub: RollupConversionsSubTable;
+  rollup_clicks_sub_period: RollupClicksSubPeriodTable;
+  rollup_conversions_sub_period: RollupConversionsSubPeriodTable;
   users: UserTable;
   user_sessions: UserSessionTable;
   member_sessions: MemberSessionTable;

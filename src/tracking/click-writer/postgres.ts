@@ -1,6 +1,7 @@
 // The PostgreSQL click writer: one statement per batch on the pool, the clicks and every rollup tier together.
 import { sql, type Transaction } from 'kysely';
 import { CLICK_MEASURES, CLICK_TIERS, clickTierColumns, sourceTier, type ClickTier } from '../../core/click-rollups.js';
+import { periodsOfDay } from '../../core/time-buckets.js';
 import type { Store } from '../../db/dialect/index.js';
 import type { Database } from '../../db/schema.js';
 import { clickTierSums, landSubIds, lockRollup, rollupZones, subIdKey } from '../../db/rollups.js';
@@ -158,6 +159,28 @@ async function addSubIdClicks(tx: Transaction<Database>, counted: readonly SubId
       clicks: Number(r.clicks),
       unique_clicks: Number(r.unique_clicks),
     }));
+  // And per week and month of those days, offer, member and landed sub-id (no link), after the day rows, in key order.
+  const periodRows = rows.flatMap((r) =>
+    periodsOfDay(r.day).map((period) => ({
+      workspace_id: r.workspace_id,
+      period,
+      offer_id: r.offer_id,
+      member_id: r.member_id,
+      sub_id: r.sub_id,
+      clicks: r.clicks,
+      unique_clicks: r.unique_clicks,
+    })),
+  );
+  const periodSums = new Map<string, (typeof periodRows)[number]>();
+  for (const r of periodRows) {
+    const key = [r.workspace_id, r.period, r.offer_id, r.member_id, r.sub_id].join('\u0000');
+    const into = periodSums.get(key);
+    if (into) {
+      into.clicks += r.clicks;
+      into.unique_clicks += r.unique_clicks;
+    } else periodSums.set(key, { ...r });
+  }
+  const byPeriod = [...periodSums.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
   for (let i = 0; i < rows.length; i += 500) {
     await tx
       .insertInto('rollup_clicks_sub')
@@ -166,6 +189,18 @@ async function addSubIdClicks(tx: Transaction<Database>, counted: readonly SubId
         oc.columns(['workspace_id', 'day', 'link_id', 'sub_id']).doUpdateSet({
           clicks: sql`rollup_clicks_sub.clicks + excluded.clicks`,
           unique_clicks: sql`rollup_clicks_sub.unique_clicks + excluded.unique_clicks`,
+        }),
+      )
+      .execute();
+  }
+  for (let i = 0; i < byPeriod.length; i += 500) {
+    await tx
+      .insertInto('rollup_clicks_sub_period')
+      .values(byPeriod.slice(i, i + 500))
+      .onConflict((oc) =>
+        oc.columns(['workspace_id', 'period', 'offer_id', 'member_id', 'sub_id']).doUpdateSet({
+          clicks: sql`rollup_clicks_sub_period.clicks + excluded.clicks`,
+          unique_clicks: sql`rollup_clicks_sub_period.unique_clicks + excluded.unique_clicks`,
         }),
       )
       .execute();

@@ -83,6 +83,10 @@ const addSubClicks = db.prepare(`insert into rollup_clicks_sub
   (workspace_id, day, link_id, sub_id, offer_id, member_id, clicks, unique_clicks) values (?, ?, ?, ?, ?, ?, ?, ?)
   on conflict (workspace_id, day, link_id, sub_id) do update
   set clicks = clicks + excluded.clicks, unique_clicks = unique_clicks + excluded.unique_clicks`);
+const addSubPeriodClicks = db.prepare(`insert into rollup_clicks_sub_period
+  (workspace_id, period, offer_id, member_id, sub_id, clicks, unique_clicks) values (?, ?, ?, ?, ?, ?, ?)
+  on conflict (workspace_id, period, offer_id, member_id, sub_id) do update
+  set clicks = clicks + excluded.clicks, unique_clicks = unique_clicks + excluded.unique_clicks`);
 
 /** The row each (workspace, link, sub-id) of `pairs` (keys joined by NUL) lands in, admitting new values first. */
 function landSubIds(pairs) {
@@ -204,6 +208,12 @@ function addBatch(values, days, periods, zones, recovered, into) {
     );
   }
   for (const row of subSums.values()) hold(into, addSubClicks, 4, row, generations);
+  // And per week and month of those days, offer, member and landed sub-id (no link): the same landing, summed.
+  const subPeriodSums = new Map();
+  for (const [workspace, day, , sub, offer, member, clicks, unique] of subSums.values())
+    for (const period of periods[day])
+      addTo(subPeriodSums, 5, [workspace, period, offer, member, sub], [clicks, unique]);
+  for (const row of subPeriodSums.values()) hold(into, addSubPeriodClicks, 5, row, generations);
   if (recovered) return;
   const after = lastRowid.get() ?? 0;
   if (after > before && Object.keys(generations).length) journal.run(before + 1, after, JSON.stringify(generations));
