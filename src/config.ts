@@ -51,6 +51,12 @@ export interface Config {
    * periods in seconds; null = each job's own period.
    */
   readonly jobPeriodMs: number | null;
+  /**
+   * CLICK_RETENTION_MONTHS: raw clicks are kept for the current month and this many before it, then dropped by the
+   * partition job (ADR 0012); null (unset) keeps them forever. At least MIN_CLICK_RETENTION_MONTHS, so that no click
+   * inside the longest cookie window is ever dropped.
+   */
+  readonly clickRetentionMonths: number | null;
 }
 
 /**
@@ -124,6 +130,25 @@ function ownerEmail(env: Env): string {
   return email;
 }
 
+/** The longest cookie window an offer can have (contract/offers cookieWindowDays). */
+const LONGEST_COOKIE_WINDOW_DAYS = 365;
+
+/**
+ * The fewest months of raw clicks a retention may keep (ADR 0012). Twelve whole months are at least 365 days, so every
+ * click still inside the longest cookie window is kept; one month more leaves room for a network's late postback.
+ */
+export const MIN_CLICK_RETENTION_MONTHS = 13;
+
+function clickRetentionMonths(env: Env): number | null {
+  if (!env.CLICK_RETENTION_MONTHS) return null;
+  if (/^\d+$/.test(env.CLICK_RETENTION_MONTHS) && Number(env.CLICK_RETENTION_MONTHS) < MIN_CLICK_RETENTION_MONTHS) {
+    throw new ConfigError(
+      `CLICK_RETENTION_MONTHS must be at least ${MIN_CLICK_RETENTION_MONTHS}: an offer's cookie window reaches back ${LONGEST_COOKIE_WINDOW_DAYS} days, and a conversion must still find its click; got ${env.CLICK_RETENTION_MONTHS}`,
+    );
+  }
+  return int(env, 'CLICK_RETENTION_MONTHS', 0, MIN_CLICK_RETENTION_MONTHS, 1_200);
+}
+
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const port = int(env, 'PORT', 3000, 0, 65535);
   const host = env.HOST || '0.0.0.0';
@@ -174,6 +199,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     connectionTimeoutMs: int(env, 'CONNECTION_TIMEOUT_MS', 120_000, 1_000, 3_600_000),
     maxConnections: int(env, 'MAX_CONNECTIONS', 10_000, 1, 1_000_000),
     jobPeriodMs: env.JOB_PERIOD_MS ? int(env, 'JOB_PERIOD_MS', 0, 100, 3_600_000) : null,
+    clickRetentionMonths: clickRetentionMonths(env),
     ...overrides,
   };
   // Node refuses a headers timeout longer than the whole request's.

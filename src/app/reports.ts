@@ -29,6 +29,7 @@ import {
 } from '../core/report-rows.js';
 import { fail, ok, type ProblemDetail, type Result } from '../core/result.js';
 import { addDays, bucketStart, dayKey, isDateKey, isTimeZone } from '../core/time-buckets.js';
+import { rawClicksKeptFrom } from '../db/click-retention.js';
 import * as reads from '../db/reports.js';
 import * as rollups from '../db/rollups.js';
 import type { Workspace } from '../db/workspaces.js';
@@ -66,6 +67,12 @@ export interface Report {
    * its further values are summed in the "(other)" row (key SUB_ID_OTHER). Never from raw rows.
    */
   subIdsCapped: boolean;
+  /**
+   * A raw answer whose range starts before the raw clicks kept (CLICK_RETENTION_MONTHS, ADR 0012): the first local day
+   * whose clicks are all kept. Clicks, unique clicks and sub-ids before it are missing from the answer (conversions
+   * and money are not). Null otherwise, and always from the rollups, which keep every day.
+   */
+  rawClicksFrom: string | null;
 }
 
 /** A report's local days, both inclusive, in a zone: checked once for every report that takes from/to/tz. */
@@ -154,7 +161,17 @@ export async function runReport(ctx: AppContext, ws: Workspace, query: ReportQue
     totals,
     subIdsCapped: groupBy === 'sub_id' && keys.includes(SUB_ID_OTHER),
     unconverted: unconvertedOf(total),
+    rawClicksFrom: source === 'raw' ? await rawClicksFrom(ctx, from, zone) : null,
   });
+}
+
+/** The first local day whose raw clicks were all kept, when the report's first day is before it (Report.rawClicksFrom). */
+async function rawClicksFrom(ctx: AppContext, from: string, zone: string): Promise<string | null> {
+  const keptFrom = await rawClicksKeptFrom(ctx.store.db);
+  if (keptFrom === null) return null;
+  let first = dayKey(keptFrom, zone);
+  if (bucketStart(first, zone) < keptFrom) first = addDays(first, 1);
+  return from < first ? first : null;
 }
 
 function canonicalZone(tz: string): string {

@@ -63,6 +63,10 @@ export const ReportSchema = Type.Object({
     description:
       'By sub-id from the rollups: a link had more distinct sub-ids than are kept per link (500), and its further values are summed in the row labelled "(other)" (key "\\u001f(other)"). False otherwise.',
   }),
+  rawClicksFrom: Type.Union([Type.String(), Type.Null()], {
+    description:
+      'From raw rows (source "raw") when the range starts before the raw clicks kept (the installation\'s CLICK_RETENTION_MONTHS): the first local day (YYYY-MM-DD) whose clicks are all kept. Clicks, unique clicks and sub-ids before it are missing from the answer; conversions and money are complete. Null otherwise (the rollups keep every day).',
+  }),
 });
 /** The report as answered; `groupBy` is always one of the groups asked for (the schema documents a string). */
 export type Report = Omit<Static<typeof ReportSchema>, 'groupBy'> & { groupBy: ReportGroup };

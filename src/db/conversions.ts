@@ -1,4 +1,6 @@
 import { sql, type Compilable, type CompiledQuery, type Kysely, type QueryResult, type Transaction } from 'kysely';
+import { parseClickId } from '../core/click-id.js';
+import { CLICK_TIME_SLACK_MS } from '../core/click-retention.js';
 import { dialectOf } from './dialect/index.js';
 import type {
   CommissionAdjustmentTable,
@@ -155,12 +157,17 @@ export async function evidenceOf(db: Db, conversionId: string) {
 
 /** Inserts an event unless its sender's key was seen in the workspace; false when it was (a redelivered refund). */
 export async function insertKeyedEvent(db: Db, row: ConversionEventRow): Promise<boolean> {
+  if (row.event_key === null) throw new Error('insertKeyedEvent needs an event key');
+  // The key is claimed in a table of its own: conversion_events is partitioned by time on PostgreSQL, where a unique
+  // index must hold the time (migration 0030). The caller's transaction makes the claim and the event one write.
   const r = await db
-    .insertInto('conversion_events')
-    .values(row)
-    .onConflict((oc) => oc.columns(['workspace_id', 'event_key']).where('event_key', 'is not', null).doNothing())
+    .insertInto('conversion_event_keys')
+    .values({ workspace_id: row.workspace_id, event_key: row.event_key })
+    .onConflict((oc) => oc.columns(['workspace_id', 'event_key']).doNothing())
     .executeTakeFirst();
-  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+  if (Number(r.numInsertedOrUpdatedRows ?? 0) === 0) return false;
+  await insertEventRow.run(db, row);
+  return true;
 }
 
 /** The order's commissions, locked for the transaction when asked (in id order, like every locker). */
@@ -390,11 +397,19 @@ export async function countMonthCommissions(
   return Number(r.n);
 }
 
+/**
+ * A click by its id. A click id carries its creation time (core/click-id), so the lookup also bounds created_at: on
+ * PostgreSQL that reads one monthly partition's index instead of every month's (ADR 0012).
+ */
 export async function findClick(db: Db, id: string) {
+  const made = parseClickId(id)?.createdAt;
   return db
     .selectFrom('clicks')
     .select(['id', 'workspace_id', 'offer_id', 'member_id', 'link_id', 'created_at', 'tracked', 'is_bot'])
     .where('id', '=', id)
+    .$if(made !== undefined, (q) =>
+      q.where('created_at', '>=', made! - CLICK_TIME_SLACK_MS).where('created_at', '<=', made! + CLICK_TIME_SLACK_MS),
+    )
     .executeTakeFirst();
 }
 

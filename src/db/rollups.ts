@@ -18,6 +18,8 @@ import {
   type ReportConversion,
   type RollupDelta,
 } from '../core/report-facts.js';
+import { parseClickId } from '../core/click-id.js';
+import { CLICK_TIME_SLACK_MS } from '../core/click-retention.js';
 import type { DataSpan } from '../core/time-buckets.js';
 import { dialectOf, type Dialect } from './dialect/index.js';
 import type { Database, RollupConversionsTable } from './schema.js';
@@ -201,7 +203,19 @@ function decodeLines(text: string): CreditLine[] {
 export async function clickSubIds(db: Db, clickIds: readonly string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const chunk of chunks(clickIds, 1_000)) {
-    const rows = await db.selectFrom('clicks').select(['id', 'sub1']).where('id', 'in', chunk).execute();
+    // Bounded by the ids' times (core/click-id): on PostgreSQL only the months they were made in are read (ADR 0012).
+    const made = chunk.map((id) => parseClickId(id)?.createdAt);
+    const times = made.filter((t): t is number => t !== undefined);
+    const rows = await db
+      .selectFrom('clicks')
+      .select(['id', 'sub1'])
+      .where('id', 'in', chunk)
+      .$if(times.length === made.length, (q) =>
+        q
+          .where('created_at', '>=', Math.min(...times) - CLICK_TIME_SLACK_MS)
+          .where('created_at', '<=', Math.max(...times) + CLICK_TIME_SLACK_MS),
+      )
+      .execute();
     for (const r of rows) out.set(r.id, r.sub1 ?? '');
   }
   return out;

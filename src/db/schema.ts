@@ -642,6 +642,19 @@ export interface StripeObjectTable {
   paid_at: number | null;
 }
 
+/** A refund sender's key, once per workspace (migration 0030): conversion_events is partitioned by time on PostgreSQL. */
+export interface ConversionEventKeyTable {
+  workspace_id: string;
+  event_key: string;
+}
+
+/** From when raw clicks are kept, once the retention dropped some (scope 'clicks'; ADR 0012). */
+export interface ClickRetentionTable {
+  scope: string;
+  /** Epoch ms: the start of the oldest month whose raw clicks are kept. */
+  kept_from: number;
+}
+
 export interface Database {
   click_rollup_journal: ClickRollupJournalTable;
   stripe_customers: StripeCustomerTable;
@@ -693,4 +706,6 @@ export interface Database {
   auth_counters: AuthCounterTable;
   emails: EmailTable;
   job_runs: JobRunTable;
+  conversion_event_keys: ConversionEventKeyTable;
+  click_retention: ClickRetentionTable;
 }

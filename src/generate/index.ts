@@ -4,6 +4,7 @@
 // Same seed, same options, same range end: the same data set (names, codes, times, amounts, decisions, statuses);
 // ids, slugs, IP hash keys and API keys are fresh each run (they come from the CSPRNG, as they must).
 import { performance } from 'node:perf_hooks';
+import { monthsBetween } from '../core/click-retention.js';
 import { fail, ok, type ProblemDetail, type Result } from '../core/result.js';
 import { Rng } from '../core/synthetic.js';
 import { openBulkWriter, bulkColumns, type BulkPart, type BulkTable, type BulkWriter } from '../db/bulk-insert.js';
@@ -118,6 +119,8 @@ export async function generateDataset(ctx: AppContext, options: GenerateOptions)
   const world = await buildWorld(gen, ws, actor, { members: o.members, rangeStart: from, rangeEnd: to, seed: o.seed });
   progress({ phase: 'setup', done: 1, total: 1 });
 
+  // The range's months get their partitions (PostgreSQL, ADR 0012), as a server running through them would have made.
+  await ctx.store.dialect.preparePartitions(ctx.store.db, monthsBetween(clock, to));
   // Until the rebuild at the end, reports read raw rows and a running server's click writer leaves rollups alone.
   await ctx.store.db.updateTable('workspaces').set({ rollup_timezone: null }).where('id', '=', ws.id).execute();
 

@@ -69,7 +69,10 @@ export async function startServer(
   const url = await built.app.listen({ port: config.port, host: config.host });
   // Queued emails go out over SMTP_URL, or into DATA_DIR/outbox without it.
   const mail = createMailTransport(config);
-  const jobs = startJobs(built.ctx, mail, built.app.log, { everyMs: config.jobPeriodMs });
+  const jobs = startJobs(built.ctx, mail, built.app.log, {
+    everyMs: config.jobPeriodMs,
+    clickRetentionMonths: config.clickRetentionMonths,
+  });
   let stopping: Promise<{ lost: number }> | null = null;
   return {
     built,

@@ -1,6 +1,7 @@
 // The periodic jobs, all in one table and started in one place (by http/server.ts once the server listens).
 import type { AppContext } from '../app/context.js';
 import { approveDue } from '../app/conversions.js';
+import { runPartitionJob } from '../app/partitions.js';
 import { dispatchEmails } from '../app/emails.js';
 import { LEAK_JOB_INTERVAL_MS, runLeakDetection } from '../app/leak-alerts.js';
 import { foldMonthCounts } from '../app/ledger.js';
@@ -19,7 +20,7 @@ type JobMailTransport = Parameters<typeof dispatchEmails>[1];
  * messages with locked_until, emails with a lease), so more instances send more; and SQLite's planner statistics,
  * which do nothing on PostgreSQL (the one database several instances share), so a claim would be a write for nothing.
  */
-function jobTable(ctx: AppContext, mail: JobMailTransport, log: JobLog): Job[] {
+function jobTable(ctx: AppContext, mail: JobMailTransport, log: JobLog, clickRetentionMonths: number | null): Job[] {
   return [
     {
       // Commissions whose hold has passed become approved (a conditional update per commission).
@@ -79,6 +80,18 @@ function jobTable(ctx: AppContext, mail: JobMailTransport, log: JobLog): Job[] {
       },
     },
     {
+      // Monthly partitions made two months ahead and raw clicks past the retention dropped (ADR 0012): hourly is far
+      // more often than a month needs, and a missed run only leaves a month to the default partition for an hour.
+      name: 'partitions',
+      everyMs: 3_600_000,
+      mode: 'once',
+      failed: 'click partition upkeep failed; will retry',
+      run: async () => {
+        const r = await runPartitionJob(ctx.store, ctx.clock(), clickRetentionMonths);
+        if (r.created || r.droppedMonths || r.deletedClicks) log.info(r, 'click partitions kept up');
+      },
+    },
+    {
       name: 'webhooks',
       everyMs: 2_000,
       mode: 'each',
@@ -107,9 +120,11 @@ export function startJobs(
   ctx: AppContext,
   mail: JobMailTransport,
   log: JobLog,
-  opts: { everyMs?: number | null } = {},
+  opts: { everyMs?: number | null; clickRetentionMonths?: number | null } = {},
 ): Scheduler {
   const everyMs = opts.everyMs;
-  const jobs = jobTable(ctx, mail, log).map((job) => (everyMs ? { ...job, everyMs } : job));
+  const jobs = jobTable(ctx, mail, log, opts.clickRetentionMonths ?? null).map((job) =>
+    everyMs ? { ...job, everyMs } : job,
+  );
   return startScheduler(jobs, { db: ctx.store.db, log });
 }

@@ -47,6 +47,7 @@ const report = (rows: Row[], totals: Partial<ReportMetrics> = {}): Wire => ({
   totals: { key: 'total', ...metrics, ...totals },
   unconverted: 0,
   conversionsCount: 'orders',
+  rawClicksFrom: null,
 });
 const keys = (rows: Row[]) => rows.map((r) => r.key);
 

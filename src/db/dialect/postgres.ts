@@ -1,7 +1,8 @@
 // PostgreSQL, for many instances: a pool per instance, writers side by side, LISTEN/NOTIFY between instances.
-import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { DatabaseTimeouts } from '../../config.js';
+import { monthOfSuffix, type Month } from '../../core/click-retention.js';
 import type { Database } from '../schema.js';
 import type { Dialect, Store } from './types.js';
 
@@ -74,7 +75,75 @@ export const postgresDialect: Dialect = {
   // Autovacuum keeps the statistics.
   refreshPlannerStatistics: async () => {},
   weekOfDay: (day) => sql<string>`'W' || to_char(date_trunc('week', ${day}::date), 'YYYY-MM-DD')`,
+  async preparePartitions(db, months) {
+    let created = 0;
+    for (const [table, key] of PARTITIONED) {
+      for (const month of months) if (await createMonth(db, table, key, month)) created++;
+    }
+    return created;
+  },
+  async dropClicksBefore(db, before) {
+    const { rows: parts } = await sql<{ name: string }>`
+      select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+      where i.inhparent = 'clicks'::regclass order by c.relname`.execute(db);
+    let partitions = 0;
+    for (const { name } of parts) {
+      const month = monthOfSuffix(name.slice('clicks_'.length));
+      if (!month || month.end > before) continue;
+      await db.transaction().execute(async (tx) => {
+        // Dropping a partition locks the whole table for an instant; behind a long read of clicks it would hold every
+        // click batch queued behind it, so it gives up after a moment and the next run tries again.
+        await sql`set local lock_timeout = '1s'`.execute(tx);
+        await sql`drop table if exists ${sql.table(name)}`.execute(tx);
+      });
+      partitions++;
+    }
+    const stray = await sql`delete from clicks_default where created_at < ${before}`.execute(db);
+    return { partitions, rows: Number(stray.numAffectedRows ?? 0) };
+  },
 };
+
+/** The tables partitioned by month on PostgreSQL, with their partition keys (migration 0030). */
+const PARTITIONED = [
+  ['clicks', 'created_at'],
+  ['conversion_events', 'received_at'],
+] as const;
+
+/**
+ * Read from pg_class with the statement's snapshot: to_regclass answers from a cache that a table created by another
+ * session while we waited for the lock may not have reached yet.
+ */
+async function partitionExists(db: Kysely<Database> | Transaction<Database>, name: string): Promise<boolean> {
+  const { rows } = await sql`select 1 from pg_class
+    where relname = ${name} and relnamespace = current_schema()::regnamespace`.execute(db);
+  return rows.length > 0;
+}
+
+/**
+ * Creates one month's partition unless it exists. PostgreSQL refuses a partition whose range has rows in the default
+ * partition, so the month's rows there move into the new table before it is attached, in one transaction that holds
+ * the default partition (no insert lands there meanwhile) and the table's advisory lock (one creator at a time).
+ */
+async function createMonth(db: Kysely<Database>, table: string, key: string, month: Month): Promise<boolean> {
+  const name = `${table}_${month.suffix}`;
+  if (await partitionExists(db, name)) return false;
+  return db.transaction().execute(async (tx) => {
+    await sql`set local lock_timeout = '5s'`.execute(tx);
+    await sql`select pg_advisory_xact_lock(hashtext(${`partitions:${table}`}))`.execute(tx);
+    if (await partitionExists(tx, name)) return false;
+    const fallback = sql.table(`${table}_default`);
+    await sql`lock table ${fallback} in share row exclusive mode`.execute(tx);
+    await sql`create table ${sql.table(name)} (like ${sql.table(table)} including defaults including constraints)`.execute(
+      tx,
+    );
+    const range = sql`${sql.ref(key)} >= ${month.start} and ${sql.ref(key)} < ${month.end}`;
+    await sql`with moved as (delete from ${fallback} where ${range} returning *)
+      insert into ${sql.table(name)} select * from moved`.execute(tx);
+    await sql`alter table ${sql.table(table)} attach partition ${sql.table(name)}
+      for values from (${sql.lit(month.start)}) to (${sql.lit(month.end)})`.execute(tx);
+    return true;
+  });
+}
 
 /**
  * Without settings (tests, tools opening a database of their own), statements run as long as they take; the server

@@ -1,6 +1,7 @@
 // What differs between SQLite and PostgreSQL, as one interface: sqlite.ts and postgres.ts implement it, index.ts
 // opens a store with one of them. Apart from the migrations, nothing else in the code asks which database it is on.
 import type { CompiledQuery, Kysely, RawBuilder, Transaction } from 'kysely';
+import type { Month } from '../../core/click-retention.js';
 import type { Database } from '../schema.js';
 
 export type DialectKind = 'sqlite' | 'postgres';
@@ -43,6 +44,17 @@ export interface Dialect {
   writeTogether(db: Db, writes: CompiledQuery[]): Promise<void>;
   /** Lets the query planner see how the tables have grown (SQLite); PostgreSQL's autovacuum keeps its own statistics. */
   refreshPlannerStatistics(db: Kysely<Database>): Promise<void>;
+  /**
+   * Makes sure these calendar months have their partitions of clicks and conversion_events (PostgreSQL, migration
+   * 0030; rows of a month that landed in the default partition move into it); nothing on SQLite, whose tables are
+   * plain. Safe to run on several instances at once. Returns how many partitions it created.
+   */
+  preparePartitions(db: Kysely<Database>, months: readonly Month[]): Promise<number>;
+  /**
+   * Drops the raw clicks made before `before` (the start of a month): whole monthly partitions on PostgreSQL (and any
+   * in the default partition), rows in batches on SQLite.
+   */
+  dropClicksBefore(db: Kysely<Database>, before: number): Promise<{ partitions: number; rows: number }>;
   /** core/time-buckets' week of a day in SQL: "W" + the Monday on or before the day ('YYYY-MM-DD'). */
   weekOfDay(day: RawBuilder<unknown>): RawBuilder<string>;
 }

@@ -29,6 +29,7 @@ import * as m0026 from './0026-webhook-attempts.js';
 import * as m0027 from './0027-stripe.js';
 import * as m0028 from './0028-offer-tracking-origin.js';
 import * as m0029 from './0029-rollup-sub-ids.js';
+import * as m0030 from './0030-click-partitions.js';
 import * as m0031 from './0031-commission-month-counts.js';
 import * as m0032 from './0032-rollup-sub-id-periods.js';
 import * as m0034 from './0034-click-rollup-journal.js';
@@ -63,6 +64,7 @@ export const migrations: Record<string, Migration> = {
   '0027-stripe': m0027,
   '0028-offer-tracking-origin': m0028,
   '0029-rollup-sub-ids': m0029,
+  '0030-click-partitions': m0030,
   '0031-commission-month-counts': m0031,
   '0032-rollup-sub-id-periods': m0032,
   '0034-click-rollup-journal': m0034,

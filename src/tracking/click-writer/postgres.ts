@@ -53,7 +53,7 @@ export function postgresClickWriter(store: Store): ClickWriter {
         ];
         const { rows: counted } = await sql<SubIdClicks>`
           with input as (select * from unnest(${sql.join(arrays)}) as t(${aliases})),
-          inserted as (insert into clicks (${columns}) select ${columns} from input on conflict (id) do nothing returning id),
+          inserted as (insert into clicks (${columns}) select ${columns} from input on conflict (id, created_at) do nothing returning id),
           ${tiers.common}
           ${tiers.bySubId}`.execute(tx);
         await addSubIdClicks(tx, counted);
