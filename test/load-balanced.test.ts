@@ -14,7 +14,7 @@ const UA =
 /** JOB_PERIOD_MS: every periodic job runs once a second here, so a few seconds show several periods. */
 const JOB_PERIOD_MS = 1_000;
 /** The `once` jobs of src/jobs/index.ts (the `each` ones, dispatchers and SQLite statistics, claim nothing). */
-const ONCE_JOBS = ['approve-due', 'purge-expired', 'leak-detection', 'rollups', 'partitions'];
+const ONCE_JOBS = ['approve-due', 'purge-expired', 'leak-detection', 'rollups', 'partitions', 'month-counts'];
 
 /**
  * The load balancer as a production config would have it (docs/scaling.md): round-robin, upstream keep-alive, and a
