@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -5,6 +6,7 @@ import {
   classifyUserAgent,
   cropUserAgent,
   hashIp,
+  hmacSha256Hex,
   referrerHost,
   truncateIp,
   USER_AGENT_MAX,
@@ -281,6 +283,23 @@ describe('hashIp and visitorKey', () => {
     expect(hashIp('203.0.113.7', 'k1')).toBe(h);
     expect(hashIp('203.0.113.7', 'k2')).not.toBe(h);
     expect(hashIp('203.0.113.8', 'k1')).not.toBe(h);
+  });
+  it('is HMAC-SHA256 exactly (RFC 2104), for short, block-sized, long and non-ASCII keys and messages', () => {
+    const keys = [
+      'k1',
+      'x'.repeat(63),
+      'y'.repeat(64),
+      'z'.repeat(65),
+      'clé-ü-🔑',
+      randomBytes(40).toString('base64url'),
+    ];
+    const messages = ['203.0.113.7', '2001:db8::1', '', 'ü'.repeat(100), 'm'.repeat(1000)];
+    for (const key of keys)
+      for (const message of messages)
+        expect(hmacSha256Hex(key, message)).toBe(createHmac('sha256', key).update(message).digest('hex'));
+    expect(hashIp('203.0.113.7', 'k1')).toBe(
+      createHmac('sha256', 'k1').update('203.0.113.7').digest('hex').slice(0, 32),
+    );
   });
   it('refuses an empty key (an unkeyed IPv4 hash can be reversed by brute force)', () => {
     expect(() => hashIp('203.0.113.7', '')).toThrow();
