@@ -122,6 +122,12 @@ function addTo(sums, keyWidth, row, measures) {
   for (let m = 0; m < measures.length; m++) sum[at + m] += measures[m];
 }
 
+// What is held between folds is the finest grain only: per workspace, day, link and the row its sub-id landed in (the
+// rows of rollup_clicks_sub, in its column order), plus the periods of those days. Every other tier is a sum of these
+// rows, taken when they are written (once a fold), so a click costs one keyed addition here however many tiers
+// there are.
+const BASE = { workspace: 0, day: 1, link: 2, sub: 3, offer: 4, member: 5, clicks: 6, unique: 7 };
+
 // `values` is every row's columns, flattened: row i is values[i * WIDTH … (i + 1) * WIDTH); days[i] is row i's local
 // day in its workspace's rollup zone (null: not rolled up), computed by the caller in the zones it read; periods maps
 // each of those days to its week and month keys (core/time-buckets periodsOfDay).
@@ -152,77 +158,54 @@ function addBatch(values, days, periods, zones, recovered, into) {
     for (let i = row; i < row + n; i++)
       inserted[i] = insertFor(1).run(values.slice(i * WIDTH, (i + 1) * WIDTH)).changes;
   }
-  // The first tier counts the new clicks (one click each, and its uniqueness: the measures in order); each further tier
-  // sums the rows of the one it is built from.
-  const first = TIERS[0];
-  const byTier = new Map([[first.table, new Map()]]);
-  const counted = byTier.get(first.table);
-  const from = first.columns.slice(2, first.keyWidth + first.carried.length).map(col);
-  for (let i = 0; i < total; i++) {
-    const base = i * WIDTH;
-    if (!inserted[i] || days[i] === null || values[base + AT.tracked] !== 1 || values[base + AT.bot] !== 0) continue;
-    addTo(
-      counted,
-      first.keyWidth,
-      [values[base + AT.workspace], days[i], ...from.map((c) => values[base + c] ?? '')],
-      [1, values[base + AT.unique]],
-    );
-  }
-  for (const tier of TIERS.slice(1)) {
-    const sums = new Map();
-    const width = tier.source.columns.length - MEASURES.length;
-    for (const row of byTier.get(tier.source.table).values()) {
-      const measures = row.slice(width);
-      const picked = tier.picks.map((c) => row[c]);
-      const times = tier.time === 'period' && tier.source.time === 'day' ? periods[row[1]] : [row[1]];
-      for (const time of times) addTo(sums, tier.keyWidth, [row[0], time, ...picked], measures);
-    }
-    byTier.set(tier.table, sums);
-  }
-  for (const tier of TIERS)
-    for (const row of byTier.get(tier.table).values()) hold(into, tier.upsert, tier.keyWidth, row, generations);
-  // Per day, link and the row each sub-id lands in.
+  // A counted click is new, rolled up, tracked and not a bot's. First the row each of their sub-ids lands in.
+  const counted = (i) =>
+    inserted[i] && days[i] !== null && values[i * WIDTH + AT.tracked] === 1 && values[i * WIDTH + AT.bot] === 0;
   const pairs = new Map();
   for (let i = 0; i < total; i++) {
     const base = i * WIDTH;
-    if (!inserted[i] || days[i] === null || values[base + AT.tracked] !== 1 || values[base + AT.bot] !== 0) continue;
     const sub = values[base + AT.sub] ?? '';
-    if (sub === '') continue;
+    if (sub === '' || !counted(i)) continue;
     const k = values[base + AT.workspace] + '\u0000' + values[base + AT.link] + '\u0000' + sub;
     if (!pairs.has(k)) pairs.set(k, [values[base + AT.workspace], values[base + AT.link], sub]);
   }
   const landed = landSubIds(pairs);
-  const subSums = new Map();
   for (let i = 0; i < total; i++) {
+    if (!counted(i)) continue;
     const base = i * WIDTH;
-    if (!inserted[i] || days[i] === null || values[base + AT.tracked] !== 1 || values[base + AT.bot] !== 0) continue;
     const workspace = values[base + AT.workspace];
     const link = values[base + AT.link];
     const sub = values[base + AT.sub] ?? '';
     const row = sub === '' ? '' : landed.get(workspace + '\u0000' + link + '\u0000' + sub);
-    addTo(
-      subSums,
-      4,
-      [workspace, days[i], link, row, values[base + AT.offer] ?? '', values[base + AT.member] ?? ''],
-      [1, values[base + AT.unique]],
-    );
+    const group = groupOf(into, workspace, generations[workspace]);
+    const key = days[i] + '\u0000' + link + '\u0000' + row;
+    const sum = group.rows.get(key);
+    const unique = values[base + AT.unique];
+    if (sum) {
+      sum[BASE.clicks] += 1;
+      sum[BASE.unique] += unique;
+    } else {
+      group.rows.set(key, [
+        workspace,
+        days[i],
+        link,
+        row,
+        values[base + AT.offer] ?? '',
+        values[base + AT.member] ?? '',
+        1,
+        unique,
+      ]);
+      if (!group.periods.has(days[i])) group.periods.set(days[i], periods[days[i]]);
+    }
   }
-  for (const row of subSums.values()) hold(into, addSubClicks, 4, row, generations);
-  // And per week and month of those days, offer, member and landed sub-id (no link): the same landing, summed.
-  const subPeriodSums = new Map();
-  for (const [workspace, day, , sub, offer, member, clicks, unique] of subSums.values())
-    for (const period of periods[day])
-      addTo(subPeriodSums, 5, [workspace, period, offer, member, sub], [clicks, unique]);
-  for (const row of subPeriodSums.values()) hold(into, addSubPeriodClicks, 5, row, generations);
   if (recovered) return;
   const after = lastRowid.get() ?? 0;
   if (after > before && Object.keys(generations).length) journal.run(before + 1, after, JSON.stringify(generations));
 }
 
-// Rollup deltas held until the fold: per workspace, the rollup generation they were counted in and, per upsert
-// statement, the rows by key with their measures summed (every statement's row ends with the two click measures).
-// Changed only after the transaction that wrote their clicks has committed, so a batch that failed and is sent again
-// is never held twice.
+// Rollup deltas held until the fold: per workspace, the rollup generation they were counted in, the base rows by key
+// (day, link, landed sub-id) and the periods of their days. Changed only after the transaction that wrote their clicks
+// has committed, so a batch that failed and is sent again is never held twice.
 const held = new Map();
 let heldSince = 0;
 
@@ -230,36 +213,89 @@ function groupOf(target, workspace, generation) {
   let group = target.get(workspace);
   // Held from before a rebuild that committed since: the rebuild counted those clicks.
   if (group && group.generation !== generation) group = undefined;
-  if (!group) target.set(workspace, (group = { generation, rows: new Map() }));
+  if (!group) target.set(workspace, (group = { generation, rows: new Map(), periods: new Map() }));
   return group;
 }
 
-function addRow(group, statement, key, row) {
-  let rows = group.rows.get(statement);
-  if (!rows) group.rows.set(statement, (rows = new Map()));
-  const sum = rows.get(key);
-  if (!sum) rows.set(key, row.slice());
-  else for (let m = row.length - MEASURES.length; m < row.length; m++) sum[m] += row[m];
-}
-
-function hold(into, statement, keyWidth, row, generations) {
-  addRow(groupOf(into, row[0], generations[row[0]]), statement, row.slice(0, keyWidth).join('\u0000'), row);
+/** Adds a group's base rows into another's (same workspace and generation). */
+function merge(into, group) {
+  for (const [key, row] of group.rows) {
+    const sum = into.rows.get(key);
+    if (!sum) into.rows.set(key, row.slice());
+    else {
+      sum[BASE.clicks] += row[BASE.clicks];
+      sum[BASE.unique] += row[BASE.unique];
+    }
+  }
+  for (const [day, p] of group.periods) into.periods.set(day, p);
 }
 
 function keep(batch) {
-  for (const [workspace, group] of batch) {
-    const into = groupOf(held, workspace, group.generation);
-    for (const [statement, rows] of group.rows) for (const [key, row] of rows) addRow(into, statement, key, row);
-  }
+  for (const [workspace, group] of batch) merge(groupOf(held, workspace, group.generation), group);
   if (batch.size && !heldSince) heldSince = Date.now();
 }
 
-/** Adds deltas to the rollup rows, except a workspace's rebuilt since (or whose rollups were cleared). */
-function write(deltas) {
-  for (const [workspace, group] of deltas) {
-    if (zoneOf.get(workspace)?.generation !== group.generation) continue;
-    for (const [statement, rows] of group.rows) for (const row of rows.values()) statement.run(row);
+/** Every tier's rows summed from one workspace's base rows: [statement, keyWidth, rows] for each upsert. */
+function tierRows(group) {
+  const periodsOf = (day) => group.periods.get(day);
+  const base = [...group.rows.values()];
+  // The link tiers (core/click-rollups.ts): the first sums the base rows per day and link, each further one the
+  // rows of the tier it is built from.
+  const first = TIERS[0];
+  const byTier = new Map();
+  const firstRows = new Map();
+  const from = first.columns.slice(2, first.keyWidth + first.carried.length).map((c) => BASE_COLUMN[c]);
+  for (const row of base)
+    addTo(
+      firstRows,
+      first.keyWidth,
+      [row[BASE.workspace], row[BASE.day], ...from.map((c) => row[c])],
+      [row[BASE.clicks], row[BASE.unique]],
+    );
+  byTier.set(first.table, firstRows);
+  for (const tier of TIERS.slice(1)) {
+    const sums = new Map();
+    const width = tier.source.columns.length - MEASURES.length;
+    for (const row of byTier.get(tier.source.table).values()) {
+      const measures = row.slice(width);
+      const picked = tier.picks.map((c) => row[c]);
+      const times = tier.time === 'period' && tier.source.time === 'day' ? periodsOf(row[1]) : [row[1]];
+      for (const time of times) addTo(sums, tier.keyWidth, [row[0], time, ...picked], measures);
+    }
+    byTier.set(tier.table, sums);
   }
+  // The sub-id tiers: the base rows themselves per day, and per week and month of those days, offer, member and
+  // landed sub-id (no link).
+  const subPeriods = new Map();
+  for (const row of base)
+    for (const period of periodsOf(row[BASE.day]))
+      addTo(
+        subPeriods,
+        5,
+        [row[BASE.workspace], period, row[BASE.offer], row[BASE.member], row[BASE.sub]],
+        [row[BASE.clicks], row[BASE.unique]],
+      );
+  return [
+    ...TIERS.map((tier) => [tier.upsert, byTier.get(tier.table).values()]),
+    [addSubClicks, base],
+    [addSubPeriodClicks, subPeriods.values()],
+  ];
+}
+const BASE_COLUMN = { link_id: BASE.link, offer_id: BASE.offer, member_id: BASE.member };
+
+/**
+ * Adds the deltas of each map (held, then a batch's) to the rollup rows, except a workspace's rebuilt since (or whose
+ * rollups were cleared). A workspace's groups are merged first, so a row is upserted once however many hold it.
+ */
+function write(...deltas) {
+  const merged = new Map();
+  for (const map of deltas)
+    for (const [workspace, group] of map) {
+      if (zoneOf.get(workspace)?.generation !== group.generation) continue;
+      merge(groupOf(merged, workspace, group.generation), group);
+    }
+  for (const group of merged.values())
+    for (const [statement, rows] of tierRows(group)) for (const row of rows) statement.run(row);
 }
 
 function forget() {
@@ -272,16 +308,14 @@ const FOLD_MS = workerData.foldMs;
 const insertAll = db.transaction((message, batch) => {
   addBatch(message.values, message.days, message.periods, message.zones, false, batch);
   if (!message.fold && (!heldSince || Date.now() - heldSince < FOLD_MS)) return false;
-  write(held);
-  write(batch);
+  write(held, batch);
   clearJournal.run();
   return true;
 });
 const recover = db.transaction((message) => {
   const batch = new Map();
   addBatch(message.values, message.days, message.periods, message.zones, true, batch);
-  write(held);
-  write(batch);
+  write(held, batch);
   clearJournal.run();
 });
 const foldHeld = db.transaction(() => {
