@@ -3,7 +3,9 @@
 // Reports the CPU time of this process (every thread: the SQLite writer's worker included; on PostgreSQL the server's
 // own CPU is not in it) per click, and the clicks written per second of wall time.
 // Usage: npm run build:server && node bench/click-writer.js [--clicks 200000 --batch 1000 --links 1000 --hot
-//        --pg postgres://…] [--dist <another build's dist/src, to measure it the same way>]
+//        --pg postgres://… --no-sub-ids (as the redirect benchmark: no click carries a sub-id)]
+//        [--dist <another build's dist/src, to measure it the same way>]
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,6 +19,7 @@ const { values: args } = parseArgs({
     links: { type: 'string', default: '1000' },
     rounds: { type: 'string', default: '3' },
     hot: { type: 'boolean', default: false },
+    'no-sub-ids': { type: 'boolean', default: false },
     pg: { type: 'string' },
     dist: { type: 'string', default: path.resolve(import.meta.dirname, '../dist/src') },
   },
@@ -73,7 +76,7 @@ function click() {
     is_bot: 0,
     bot_reason: null,
     is_unique: n % 3 === 0 ? 0 : 1,
-    sub1: n % 4 === 0 ? `story_${n % 7}` : null,
+    sub1: !args['no-sub-ids'] && n % 4 === 0 ? `story_${n % 7}` : null,
     sub2: null,
     sub3: null,
     sub4: null,
@@ -84,6 +87,33 @@ function click() {
 console.error(
   `click writer: ${store.dialect.name}, ${total} clicks in batches of ${batchSize}, ${used.length} link(s), ${os.cpus().length} cores, ${dist}`,
 );
+/**
+ * CPU time (µs) of every PostgreSQL process on this machine so far (the live ones, and through the postmaster's
+ * children times those that ended), from /proc; null where the server is not local or not readable.
+ */
+function postgresCpuMicros() {
+  try {
+    const dir = '/var/run/postgresql';
+    const pidFile = fs.readdirSync(dir).find((f) => f.endsWith('.pid'));
+    const postmaster = fs.readFileSync(path.join(dir, pidFile), 'utf8').split('\n')[0].trim();
+    let ticks = 0;
+    for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+      let stat;
+      try {
+        stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      if (!stat.includes('(postgres)')) continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]) + (pid === postmaster ? Number(f[13]) + Number(f[14]) : 0);
+    }
+    return ticks * 10_000;
+  } catch {
+    return null;
+  }
+}
+
 const results = [];
 for (let round = 1; round <= rounds; round++) {
   const writer = openClickWriter(store);
@@ -91,6 +121,7 @@ for (let round = 1; round <= rounds; round++) {
   for (let i = 0; i < total; i += batchSize)
     batches.push(Array.from({ length: Math.min(batchSize, total - i) }, click));
   const cpu0 = process.cpuUsage();
+  const pg0 = pgName ? postgresCpuMicros() : null;
   const t0 = performance.now();
   for (const [i, b] of batches.entries()) {
     await writer.write(b);
@@ -101,8 +132,13 @@ for (let round = 1; round <= rounds; round++) {
   await (writer.settle ?? (async () => {}))();
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const pg1 = pg0 === null ? null : postgresCpuMicros();
   await writer.close();
-  results.push({ cpuUs: (cpu.user + cpu.system) / total, perSecond: (total / ms) * 1000 });
+  results.push({
+    cpuUs: (cpu.user + cpu.system) / total,
+    perSecond: (total / ms) * 1000,
+    pgUs: pg0 === null || pg1 === null ? null : (pg1 - pg0) / total,
+  });
   if (process.stderr.isTTY) process.stderr.write('\n');
 }
 const written = await store.db
@@ -110,7 +146,7 @@ const written = await store.db
   .select((eb) => eb.fn.countAll().as('n'))
   .executeTakeFirstOrThrow();
 console.log(
-  `| ${store.dialect.name} | ${args.hot ? 'one link' : `${used.length} links`} | ${median(results.map((r) => r.cpuUs)).toFixed(1)} | ${Math.round(median(results.map((r) => r.perSecond)))} | ${results.map((r) => r.cpuUs.toFixed(1)).join(' / ')} | ${Number(written.n) === total * rounds ? 'yes' : `no (${written.n})`} |`,
+  `| ${store.dialect.name} | ${args.hot ? 'one link' : `${used.length} links`} | ${median(results.map((r) => r.cpuUs)).toFixed(1)} | ${Math.round(median(results.map((r) => r.perSecond)))} | ${results.map((r) => r.cpuUs.toFixed(1)).join(' / ')} | ${Number(written.n) === total * rounds ? 'yes' : `no (${written.n})`} | ${results.every((r) => r.pgUs !== null) ? median(results.map((r) => r.pgUs)).toFixed(1) : '—'} |`,
 );
 await store.close();
 if (pgName) {

@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rebuildRollups } from '../src/app/rollups.js';
 import { newClickId } from '../src/core/click-id.js';
@@ -11,8 +12,9 @@ import type { Store } from '../src/db/dialect/index.js';
 import type { Database } from '../src/db/schema.js';
 import { insertWorkspace } from '../src/db/workspaces.js';
 import { openClickWriter, type ClickRow } from '../src/tracking/click-writer/index.js';
+import { postgresClickWriter } from '../src/tracking/click-writer/postgres.js';
 import { sqliteClickWriter } from '../src/tracking/click-writer/sqlite.js';
-import { DIALECTS, freshStore, type TestStore } from './helpers/stores.js';
+import { DIALECTS, freshStore, PG_URL, type TestStore } from './helpers/stores.js';
 
 const DAY = 86_400_000;
 const START = Date.parse('2026-11-02T10:00:00Z');
@@ -92,6 +94,103 @@ describe.each(DIALECTS)('click rollups on %s', (kind) => {
     const maintained = await rollups(store, ws.id);
     expect((maintained.rollup_clicks as { clicks: number }[]).reduce((n, r) => n + r.clicks, 0)).toBeGreaterThan(400);
     await writer.close();
+    await rebuildRollups(store, ws.id);
+    expect(await rollups(store, ws.id)).toEqual(maintained);
+  });
+});
+
+describe.skipIf(!PG_URL)('folded click rollups on PostgreSQL', () => {
+  const NEVER = 3_600_000;
+  const deltaRows = (store: Store) => store.db.selectFrom('click_rollup_deltas').selectAll().execute();
+
+  it("writes each batch's deltas, and folds several batches' at once", async () => {
+    const { store, ws } = await setUp('postgres');
+    const writer = postgresClickWriter(store, { foldMs: NEVER, orphanedMs: NEVER });
+    const empty = await rollups(store, ws.id);
+    for (let b = 0; b < 5; b++) await writer.write(clicks(ws.id, 'Fo1d', 40, b * 40));
+    // Written with their deltas, not yet folded.
+    expect(await rollups(store, ws.id)).toEqual(empty);
+    expect(await deltaRows(store)).toHaveLength(5);
+    await writer.settle();
+    expect(await deltaRows(store)).toHaveLength(0);
+    const folded = await rollups(store, ws.id);
+    expect((folded.rollup_clicks as { clicks: number }[]).reduce((n, r) => n + r.clicks, 0)).toBeGreaterThan(100);
+    await writer.close();
+    await rebuildRollups(store, ws.id);
+    expect(await rollups(store, ws.id)).toEqual(folded);
+  });
+
+  it('folds what it wrote by itself, about foldMs after', async () => {
+    const { store, ws } = await setUp('postgres');
+    const writer = postgresClickWriter(store, { foldMs: 100, orphanedMs: NEVER });
+    await writer.write(clicks(ws.id, 'Fo1d', 40, 0));
+    for (let i = 0; i < 200 && (await deltaRows(store)).length; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await deltaRows(store)).toHaveLength(0);
+    const folded = await rollups(store, ws.id);
+    await writer.close();
+    await rebuildRollups(store, ws.id);
+    expect(await rollups(store, ws.id)).toEqual(folded);
+    expect(folded.rollup_clicks).not.toEqual([]);
+  });
+
+  it('drops the deltas of a workspace rebuilt before their fold, and keeps what came after', async () => {
+    const { store, ws } = await setUp('postgres');
+    const writer = postgresClickWriter(store, { foldMs: NEVER, orphanedMs: NEVER });
+    await writer.write(clicks(ws.id, 'Fo1d', 60, 0));
+    // The rebuild counts these 60 from the raw rows; folding their deltas too would count them twice.
+    await rebuildRollups(store, ws.id);
+    await writer.write(clicks(ws.id, 'Fo1d', 60, 60));
+    await writer.settle();
+    const maintained = await rollups(store, ws.id);
+    await writer.close();
+    await rebuildRollups(store, ws.id);
+    expect(await rollups(store, ws.id)).toEqual(maintained);
+  });
+
+  it('folds the deltas of a writer that stopped without folding, once, even with two instances folding', async () => {
+    const { store, ws } = await setUp('postgres');
+    // An instance writes three batches and stops before its fold (a crash: its memory is gone, its deltas are not).
+    const gone = postgresClickWriter(store, { foldMs: NEVER, orphanedMs: NEVER });
+    for (let b = 0; b < 3; b++) await gone.write(clicks(ws.id, 'Fo1d', 50, b * 50));
+    expect(await deltaRows(store)).toHaveLength(3);
+    // Two other instances, to which those deltas are orphaned at once, fold at the same time.
+    const a = postgresClickWriter(store, { foldMs: NEVER, orphanedMs: 0 });
+    const b = postgresClickWriter(store, { foldMs: NEVER, orphanedMs: 0 });
+    await a.write(clicks(ws.id, 'Fo1d', 20, 150));
+    await b.write(clicks(ws.id, 'Fo1d', 20, 170));
+    await Promise.all([a.settle(), b.settle(), a.settle(), b.settle()]);
+    expect(await deltaRows(store)).toHaveLength(0);
+    const maintained = await rollups(store, ws.id);
+    await Promise.all([a.close(), b.close()]);
+    await rebuildRollups(store, ws.id);
+    expect(await rollups(store, ws.id)).toEqual(maintained);
+  });
+
+  it('leaves deltas another fold holds to it, neither waiting for them nor adding them', async () => {
+    const { store, ws } = await setUp('postgres');
+    const gone = postgresClickWriter(store, { foldMs: NEVER, orphanedMs: NEVER });
+    for (let b = 0; b < 2; b++) await gone.write(clicks(ws.id, 'Fo1d', 50, b * 50));
+    const empty = await rollups(store, ws.id);
+    // Another instance's fold has taken them (its transaction holds their rows) and has not committed yet.
+    const other = new pg.Client({ connectionString: current!.url });
+    await other.connect();
+    await other.query('begin');
+    await other.query('select id from click_rollup_deltas for update');
+    const b = postgresClickWriter(store, { foldMs: NEVER, orphanedMs: 0 });
+    const settled = await Promise.race([
+      b.settle().then(() => 'settled'),
+      new Promise((r) => setTimeout(() => r('waiting on the other fold'), 10_000)),
+    ]);
+    expect(settled).toBe('settled');
+    expect(await rollups(store, ws.id)).toEqual(empty);
+    // That fold fails: the deltas are still there, for the next one.
+    await other.query('rollback');
+    await other.end();
+    expect(await deltaRows(store)).toHaveLength(2);
+    await b.settle();
+    expect(await deltaRows(store)).toHaveLength(0);
+    const maintained = await rollups(store, ws.id);
+    await b.close();
     await rebuildRollups(store, ws.id);
     expect(await rollups(store, ws.id)).toEqual(maintained);
   });

@@ -38,6 +38,20 @@ export interface ClickRollupJournalTable {
   generations: string;
 }
 
+/**
+ * Click batches' rollup deltas the PostgreSQL click writer has not folded yet (ADR 0006, "Folded click rollups"): per
+ * batch and workspace, the rollup_clicks_sub rows it adds to.
+ */
+export interface ClickRollupDeltaTable {
+  id: Generated<number>;
+  workspace_id: string;
+  /** The workspace's rollup_generation when the batch was written: a rebuild since counted these clicks. */
+  generation: number;
+  written_at: number;
+  /** JSON: [day, link_id, sub_id, offer_id, member_id, clicks, unique_clicks] rows. */
+  deltas: string;
+}
+
 export interface PayoutBatchTable {
   id: string;
   workspace_id: string;
@@ -657,6 +671,7 @@ export interface ClickRetentionTable {
 
 export interface Database {
   click_rollup_journal: ClickRollupJournalTable;
+  click_rollup_deltas: ClickRollupDeltaTable;
   stripe_customers: StripeCustomerTable;
   stripe_objects: StripeObjectTable;
   leak_alerts: LeakAlertTable;

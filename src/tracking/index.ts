@@ -42,7 +42,10 @@ export interface TrackingEngine {
   changed(change: TrackingChange): Promise<void>;
   /** Called after the admin API changed something in a workspace: its cached conversion settings are read again, here and on other instances. */
   workspaceChanged(workspaceId: string): Promise<void>;
-  /** Writes every buffered click now, and adds every written click to the rollups. */
+  /**
+   * Writes every buffered click now, and adds every written click to the rollups. While the database is unreachable
+   * both stay (the buffer, the held deltas) and are written later, as they would be without a flush.
+   */
   flush(): Promise<void>;
   close(): Promise<{ lost: number }>;
 }
@@ -131,7 +134,11 @@ export async function startTracking(store: Store, opts: TrackingOptions): Promis
     },
     async flush() {
       await buffer.flush();
-      await writer.settle();
+      try {
+        await writer.settle();
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'click rollups not folded yet; retrying');
+      }
     },
     async close() {
       await unlisten?.();

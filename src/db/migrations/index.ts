@@ -33,6 +33,7 @@ import * as m0030 from './0030-click-partitions.js';
 import * as m0031 from './0031-commission-month-counts.js';
 import * as m0032 from './0032-rollup-sub-id-periods.js';
 import * as m0034 from './0034-click-rollup-journal.js';
+import * as m0035 from './0035-click-rollup-deltas.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -68,4 +69,5 @@ export const migrations: Record<string, Migration> = {
   '0031-commission-month-counts': m0031,
   '0032-rollup-sub-id-periods': m0032,
   '0034-click-rollup-journal': m0034,
+  '0035-click-rollup-deltas': m0035,
 };

@@ -12,6 +12,12 @@ export interface ClickWriter {
   close(): Promise<void>;
 }
 
+/**
+ * How long a writer holds a batch's rollup deltas before adding them to the rollup rows (ADR 0006, "Folded click
+ * rollups"): a link clicked in several batches of that time costs one upsert per rollup row instead of one per batch.
+ */
+export const CLICK_ROLLUP_FOLD_MS = 1_000;
+
 export const COLUMNS: (keyof ClickRow)[] = [
   'id',
   'workspace_id',

@@ -6,16 +6,10 @@ import { CLICK_MEASURES, CLICK_TIERS, SUB_ID_CAP, SUB_ID_OTHER } from '../../cor
 import { periodsOfDay } from '../../core/time-buckets.js';
 import type { Store } from '../../db/dialect/index.js';
 import { rollupZones } from '../../db/rollups.js';
-import { COLUMNS, rollupDays, type ClickRow, type ClickWriter } from './batch.js';
+import { CLICK_ROLLUP_FOLD_MS, COLUMNS, rollupDays, type ClickRow, type ClickWriter } from './batch.js';
 
 /** A zone changed between reading it and writing the batch (a rebuild committed): read again and retry. */
 const ZONE_RETRIES = 5;
-
-/**
- * How long the worker holds a batch's rollup deltas before adding them to the rollup rows (ADR 0006, "Folded click
- * rollups"): a link clicked in several batches of that time costs one upsert per rollup row instead of one per batch.
- */
-export const CLICK_ROLLUP_FOLD_MS = 1_000;
 
 export function sqliteClickWriter(store: Store, busyTimeoutMs = 2_000, foldMs = CLICK_ROLLUP_FOLD_MS): ClickWriter {
   const file = store.location;
