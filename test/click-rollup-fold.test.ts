@@ -99,6 +99,25 @@ describe.each(DIALECTS)('click rollups on %s', (kind) => {
   });
 });
 
+describe.each(DIALECTS)('click rollups on %s, across a change of zone', (kind) => {
+  it('count the batches after a rebuild in the new zone in that zone', async () => {
+    const { store, ws } = await setUp(kind);
+    const writer = openClickWriter(store);
+    await writer.write(clicks(ws.id, 'Fo1d', 60, 0));
+    await writer.settle();
+    // The workspace moves to another zone and its rollups are rebuilt there; a writer that remembered the old zone
+    // would count the next batch's clicks on the old zone's days.
+    await store.db.updateTable('workspaces').set({ timezone: 'Pacific/Kiritimati' }).where('id', '=', ws.id).execute();
+    await rebuildRollups(store, ws.id);
+    await writer.write(clicks(ws.id, 'Fo1d', 60, 60));
+    await writer.settle();
+    const maintained = await rollups(store, ws.id);
+    await writer.close();
+    await rebuildRollups(store, ws.id);
+    expect(await rollups(store, ws.id)).toEqual(maintained);
+  });
+});
+
 describe.skipIf(!PG_URL)('folded click rollups on PostgreSQL', () => {
   const NEVER = 3_600_000;
   const deltaRows = (store: Store) => store.db.selectFrom('click_rollup_deltas').selectAll().execute();

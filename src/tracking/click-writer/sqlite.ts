@@ -55,13 +55,25 @@ export function sqliteClickWriter(store: Store, busyTimeoutMs = 2_000, foldMs = 
     const periods = Object.fromEntries([...new Set(days)].filter((d) => d !== null).map((d) => [d, periodsOfDay(d)]));
     return { values, days, periods, zones: [...zoneOf] };
   };
+  // The workspaces' rollup zones, read once rather than on the event loop for every batch: the worker checks each
+  // batch's zones in its transaction, and a zone that changed (a rebuild) is read again.
+  const zones = new Map<string, string | null>();
+  const zonesOf = async (ids: string[]) => {
+    const missing = ids.filter((id) => !zones.has(id));
+    if (missing.length) {
+      if (zones.size > 10_000) zones.clear();
+      for (const [id, zone] of await rollupZones(store.db, missing)) zones.set(id, zone);
+    }
+    return new Map(ids.map((id) => [id, zones.get(id) ?? null]));
+  };
   const withZones = async (rows: ClickRow[], type: 'batch' | 'recover') => {
     const ids = [...new Set(rows.map((r) => r.workspace_id))];
     for (let attempt = 1; ; attempt++) {
       try {
-        return await send({ type, ...batchMessage(rows, await rollupZones(store.db, ids)) });
+        return await send({ type, ...batchMessage(rows, await zonesOf(ids)) });
       } catch (e) {
         if (!(e instanceof Error && e.message === 'rollup_zone_changed') || attempt >= ZONE_RETRIES) throw e;
+        for (const id of ids) zones.delete(id);
       }
     }
   };
