@@ -97,9 +97,7 @@ describe.each(DIALECTS)('click rollups on %s', (kind) => {
     await rebuildRollups(store, ws.id);
     expect(await rollups(store, ws.id)).toEqual(maintained);
   });
-});
 
-describe.each(DIALECTS)('click rollups on %s, across a change of zone', (kind) => {
   it('count the batches after a rebuild in the new zone in that zone', async () => {
     const { store, ws } = await setUp(kind);
     const writer = openClickWriter(store);
@@ -118,26 +116,55 @@ describe.each(DIALECTS)('click rollups on %s, across a change of zone', (kind) =
   });
 });
 
-describe.skipIf(!PG_URL)('folded click rollups on PostgreSQL', () => {
-  const NEVER = 3_600_000;
-  const deltaRows = (store: Store) => store.db.selectFrom('click_rollup_deltas').selectAll().execute();
+const NEVER = 3_600_000;
 
-  it("writes each batch's deltas, and folds several batches' at once", async () => {
-    const { store, ws } = await setUp('postgres');
-    const writer = postgresClickWriter(store, { foldMs: NEVER, orphanedMs: NEVER });
+describe.each(DIALECTS)('folded click rollups on %s', (kind) => {
+  // A writer that folds only when asked (settle), and where each dialect keeps what it has not folded yet: SQLite a
+  // journal row per batch (the deltas are in memory), PostgreSQL a row of deltas per batch and workspace.
+  const heldWriter = (store: Store) =>
+    kind === 'sqlite'
+      ? sqliteClickWriter(store, 2_000, NEVER)
+      : postgresClickWriter(store, { foldMs: NEVER, orphanedMs: NEVER });
+  const heldRows = (store: Store) =>
+    store.db
+      .selectFrom(kind === 'sqlite' ? 'click_rollup_journal' : 'click_rollup_deltas')
+      .select('id')
+      .execute();
+
+  it('holds the deltas of several batches and adds them at once', async () => {
+    const { store, ws } = await setUp(kind);
+    const writer = heldWriter(store);
     const empty = await rollups(store, ws.id);
     for (let b = 0; b < 5; b++) await writer.write(clicks(ws.id, 'Fo1d', 40, b * 40));
-    // Written with their deltas, not yet folded.
+    // Written, with what they add to the rollups kept, not yet folded.
     expect(await rollups(store, ws.id)).toEqual(empty);
-    expect(await deltaRows(store)).toHaveLength(5);
+    expect(await heldRows(store)).toHaveLength(5);
     await writer.settle();
-    expect(await deltaRows(store)).toHaveLength(0);
+    expect(await heldRows(store)).toHaveLength(0);
     const folded = await rollups(store, ws.id);
     expect((folded.rollup_clicks as { clicks: number }[]).reduce((n, r) => n + r.clicks, 0)).toBeGreaterThan(100);
     await writer.close();
     await rebuildRollups(store, ws.id);
     expect(await rollups(store, ws.id)).toEqual(folded);
   });
+
+  it('drops what it holds of a workspace rebuilt meanwhile, and keeps what came after', async () => {
+    const { store, ws } = await setUp(kind);
+    const writer = heldWriter(store);
+    await writer.write(clicks(ws.id, 'Fo1d', 60, 0));
+    // The rebuild counts these 60 from the raw rows; folding the held deltas too would count them twice.
+    await rebuildRollups(store, ws.id);
+    await writer.write(clicks(ws.id, 'Fo1d', 60, 60));
+    await writer.settle();
+    const maintained = await rollups(store, ws.id);
+    await writer.close();
+    await rebuildRollups(store, ws.id);
+    expect(await rollups(store, ws.id)).toEqual(maintained);
+  });
+});
+
+describe.skipIf(!PG_URL)('folded click rollups on PostgreSQL', () => {
+  const deltaRows = (store: Store) => store.db.selectFrom('click_rollup_deltas').selectAll().execute();
 
   it('folds what it wrote by itself, about foldMs after', async () => {
     const { store, ws } = await setUp('postgres');
@@ -150,20 +177,6 @@ describe.skipIf(!PG_URL)('folded click rollups on PostgreSQL', () => {
     await rebuildRollups(store, ws.id);
     expect(await rollups(store, ws.id)).toEqual(folded);
     expect(folded.rollup_clicks).not.toEqual([]);
-  });
-
-  it('drops the deltas of a workspace rebuilt before their fold, and keeps what came after', async () => {
-    const { store, ws } = await setUp('postgres');
-    const writer = postgresClickWriter(store, { foldMs: NEVER, orphanedMs: NEVER });
-    await writer.write(clicks(ws.id, 'Fo1d', 60, 0));
-    // The rebuild counts these 60 from the raw rows; folding their deltas too would count them twice.
-    await rebuildRollups(store, ws.id);
-    await writer.write(clicks(ws.id, 'Fo1d', 60, 60));
-    await writer.settle();
-    const maintained = await rollups(store, ws.id);
-    await writer.close();
-    await rebuildRollups(store, ws.id);
-    expect(await rollups(store, ws.id)).toEqual(maintained);
   });
 
   it('folds the deltas of a writer that stopped without folding, once, even with two instances folding', async () => {
@@ -216,37 +229,6 @@ describe.skipIf(!PG_URL)('folded click rollups on PostgreSQL', () => {
 });
 
 describe('folded click rollups on SQLite', () => {
-  it('holds the deltas of several batches and adds them at once', async () => {
-    const { store, ws } = await setUp('sqlite');
-    const writer = sqliteClickWriter(store, 2_000, 3_600_000);
-    const empty = await rollups(store, ws.id);
-    for (let b = 0; b < 5; b++) await writer.write(clicks(ws.id, 'Fo1d', 40, b * 40));
-    // Written, journaled, not yet folded.
-    expect(await rollups(store, ws.id)).toEqual(empty);
-    const journal = await store.db.selectFrom('click_rollup_journal').selectAll().execute();
-    expect(journal).toHaveLength(5);
-    await writer.settle();
-    expect(await store.db.selectFrom('click_rollup_journal').selectAll().execute()).toHaveLength(0);
-    const folded = await rollups(store, ws.id);
-    await writer.close();
-    await rebuildRollups(store, ws.id);
-    expect(await rollups(store, ws.id)).toEqual(folded);
-  });
-
-  it('drops what it holds of a workspace rebuilt meanwhile, and keeps what came after', async () => {
-    const { store, ws } = await setUp('sqlite');
-    const writer = sqliteClickWriter(store, 2_000, 3_600_000);
-    await writer.write(clicks(ws.id, 'Fo1d', 60, 0));
-    // The rebuild counts these 60 from the raw rows; folding the held deltas too would count them twice.
-    await rebuildRollups(store, ws.id);
-    await writer.write(clicks(ws.id, 'Fo1d', 60, 60));
-    await writer.settle();
-    const maintained = await rollups(store, ws.id);
-    await writer.close();
-    await rebuildRollups(store, ws.id);
-    expect(await rollups(store, ws.id)).toEqual(maintained);
-  });
-
   it(
     'rolls up after a crash what it held, once, and nothing a later rebuild counted',
     { timeout: 180_000 },
@@ -278,7 +260,7 @@ describe('folded click rollups on SQLite', () => {
         expect(held.rollup_clicks).toEqual([]);
         if (rebuiltBeforeRestart) await rebuildRollups(store, ws.id);
         // The next writer rolls up the journal before its first batch.
-        const writer = sqliteClickWriter(store, 2_000, 3_600_000);
+        const writer = sqliteClickWriter(store, 2_000, NEVER);
         await writer.write(clicks(ws.id, 'Fo1d', 20, 100));
         await writer.settle();
         const maintained = await rollups(store, ws.id);
