@@ -123,6 +123,16 @@ describe.each(DIALECTS)('tracking links on %s', (kind) => {
     });
   });
 
+  it('strips control characters from sub-ids, so one click cannot keep a batch from being written', async () => {
+    // PostgreSQL text cannot hold NUL: a click carrying one would fail its whole batch, again at every retry.
+    const res = await click(`/${slug}?sub1=%00st%01ory%1F&sub2=%00%7F`);
+    const next = await click(`/${slug}?sub1=after`);
+    const rows = await clicksOf(linkId);
+    const id = (r: typeof res) => new URL(r.headers.location as string).searchParams.get('tp_click');
+    expect(rows.find((r) => r.id === id(res))).toMatchObject({ sub1: 'story', sub2: null });
+    expect(rows.find((r) => r.id === id(next))).toMatchObject({ sub1: 'after' });
+  });
+
   it('counts HEAD requests and link-preview bots as bots: redirect, no click id, no cookie', async () => {
     for (const [method, ua, reason] of [
       ['HEAD', IPHONE_SAFARI, 'head_request'],

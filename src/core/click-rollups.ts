@@ -57,8 +57,9 @@ export const SUB_ID_CAP = 500;
 
 /**
  * The sub-id row that holds a capped link's further values. Its key starts with a control character (U+001F), which no
- * sub-id a marketer tags a link with contains; a click that carried exactly this text is counted there too (it is
- * never admitted), so raw rows and rollups still agree on its row.
+ * sub-id a marketer tags a link with contains, and which the redirect strips from sub-ids; a click that carried exactly
+ * this text (written before that, or by other means) is counted there too (it is never admitted), so raw rows and
+ * rollups still agree on its row.
  */
 export const SUB_ID_OTHER = '\u001f(other)';
 

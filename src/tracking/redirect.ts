@@ -107,10 +107,16 @@ export function redirectHeaders(r: Redirect): Record<string, string> {
   return headers;
 }
 
+/**
+ * A sub-id as stored: control characters removed (PostgreSQL text cannot hold NUL, and one such click would fail its
+ * whole batch at every retry; none has a meaning in a placement name), at most 255 characters.
+ */
 function sub(q: URLSearchParams | null, name: string): string | null {
-  const value = q?.get(name);
+  const value = q?.get(name)?.replace(CONTROL_CHARACTERS, '');
   return value ? value.slice(0, 255) : null;
 }
+
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
 
 function countryOf(headers: IncomingHttpHeaders, header: string): string | null {
   const v = header ? headers[header] : undefined;
