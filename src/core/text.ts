@@ -15,3 +15,14 @@ export function hasControlCharacter(text: string): boolean {
 export function withoutControlCharacters(text: string): string {
   return text.replace(CONTROL_ALL, '\uFFFD');
 }
+
+const LABEL_UNFIT = new RegExp(`[\\u0001-\\u001f\\u007f]|${CONTROL.source}`, 'g');
+
+/**
+ * A short label from a URL (a sub-id) as stored: without what no stored text may carry, nor the other C0 controls and
+ * DEL, which mean nothing in a placement name and would break a CSV row or a log line. Removed, not refused: the
+ * click is the visitor's, and its redirect never fails.
+ */
+export function labelText(text: string): string {
+  return text.replace(LABEL_UNFIT, '');
+}

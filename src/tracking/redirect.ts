@@ -3,6 +3,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { newClickId } from '../core/click-id.js';
 import { resolveDeepLink } from '../core/destination.js';
+import { labelText } from '../core/text.js';
 import type { UniqueClicks } from '../core/unique-clicks.js';
 import { cropUserAgent, hashIp, referrerHost, truncateIp, visitorKey, type UserAgentClass } from '../core/visitor.js';
 import type { ClickBuffer } from './click-buffer.js';
@@ -108,15 +109,14 @@ export function redirectHeaders(r: Redirect): Record<string, string> {
 }
 
 /**
- * A sub-id as stored: control characters removed (PostgreSQL text cannot hold NUL, and one such click would fail its
- * whole batch at every retry; none has a meaning in a placement name), at most 255 characters.
+ * A sub-id as stored (core/text.ts labelText: a NUL would fail the click's whole batch on PostgreSQL, at every retry),
+ * at most 255 characters.
  */
 function sub(q: URLSearchParams | null, name: string): string | null {
-  const value = q?.get(name)?.replace(CONTROL_CHARACTERS, '');
-  return value ? value.slice(0, 255) : null;
+  const value = q?.get(name);
+  const label = value ? labelText(value) : '';
+  return label ? label.slice(0, 255) : null;
 }
-
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
 
 function countryOf(headers: IncomingHttpHeaders, header: string): string | null {
   const v = header ? headers[header] : undefined;
