@@ -203,6 +203,15 @@ const zones = [
 describe('properties', () => {
   const instant = fc.integer({ min: Date.UTC(1970, 0, 1), max: Date.UTC(2040, 0, 1) });
 
+  it("puts an instant after the clock fell back across midnight in the day that had begun (St. John's, 2006)", () => {
+    // 2006-10-29 00:01 NDT: the clock went back to 2006-10-28 23:01 NST, after 2006-10-29 had begun (02:30 UTC).
+    const t = Date.parse('2006-10-29T02:31:00Z');
+    const key = dayKey(t, 'America/St_Johns');
+    expect(key).toBe('2006-10-29');
+    expect(bucketStart(key, 'America/St_Johns')).toBeLessThanOrEqual(t);
+    expect(t).toBeLessThan(bucketStart(addDays(key, 1), 'America/St_Johns'));
+  });
+
   it('every instant lies in its day: bucketStart(dayKey(t)) <= t < bucketStart(next day)', () => {
     fc.assert(
       fc.property(instant, fc.constantFrom(...zones), (t, tz) => {

@@ -114,8 +114,15 @@ export function addDays(key: string, days: number): string {
 /** The local date of the instant in the zone. Throws RangeError on an unknown zone. */
 export function dayKey(ms: number, tz: string): string {
   assertInstant(ms);
-  return toKey(wallMs(ms, tz));
+  const key = toKey(wallMs(ms, tz));
+  if (key >= LAST_KEY) return key;
+  // Where the clock went back across midnight (America/St_Johns fell back at 00:01 until 2011), an instant can read
+  // the previous date after the next one has begun. A day is [its first midnight, the next day's first midnight), so
+  // such an instant is the next day's: days then never overlap, and the rollups agree with a rebuild by range.
+  const next = addDays(key, 1);
+  return ms >= bucketStart(next, tz) ? next : key;
 }
+const LAST_KEY = '9999-12-31';
 
 /** The Monday of the ISO week (Monday..Sunday) containing the date. */
 export function weekOfDay(key: string): string {
