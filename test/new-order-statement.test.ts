@@ -136,6 +136,7 @@ describe.runIf(PG_URL)('one statement per new order on PostgreSQL', () => {
   let t: TestApp;
   let secret: string;
   let code: string;
+  let tieredCode: string;
   beforeAll(async () => {
     t = await startTestApp('postgres');
     secret = (await t.api('GET', '/workspace')).data.postbackSecret;
@@ -143,17 +144,25 @@ describe.runIf(PG_URL)('one statement per new order on PostgreSQL', () => {
       await t.api('POST', '/offers', {
         name: 'O',
         destinationUrl: 'https://shop.example.com/',
-        payoutOptions: [{ title: 'F', type: 'fixed', value: '4.00' }],
+        payoutOptions: [
+          { title: 'F', type: 'fixed', value: '4.00', default: true },
+          { title: 'Tiers', type: 'fixed', value: '1.00', tiers: [{ fromConversion: 2, value: '2.00' }] },
+        ],
       })
     ).data;
-    const member = (await t.api('POST', '/members', { name: 'Dee' })).data;
-    code = (
-      await t.api('POST', `/offers/${offer.id}/members`, {
-        members: [{ memberId: member.id }],
-        generateCodes: true,
-        generateLinks: false,
-      })
-    ).data.members[0].codes[0].code;
+    const tiers = offer.payoutOptions.find((p: { title: string }) => p.title === 'Tiers').id;
+    const codeOf = async (name: string, payoutOptionId?: string) => {
+      const member = (await t.api('POST', '/members', { name })).data;
+      return (
+        await t.api('POST', `/offers/${offer.id}/members`, {
+          members: [{ memberId: member.id, ...(payoutOptionId ? { payoutOptionId } : {}) }],
+          generateCodes: true,
+          generateLinks: false,
+        })
+      ).data.members[0].codes[0].code as string;
+    };
+    code = await codeOf('Dee');
+    tieredCode = await codeOf('Tia', tiers);
     await t.api('POST', '/webhook-endpoints', { url: 'https://hooks.example.com/tp', events: ['conversion.created'] });
   });
   afterAll(() => t.close());
@@ -174,8 +183,10 @@ describe.runIf(PG_URL)('one statement per new order on PostgreSQL', () => {
     }
     return seen;
   }
-  const postback = (order: string) =>
-    t.built.app.inject({ url: `/postback?${new URLSearchParams({ secret, code, order, amount: '10.00' })}` });
+  const postback = (order: string, orderCode = code) =>
+    t.built.app.inject({
+      url: `/postback?${new URLSearchParams({ secret, code: orderCode, order, amount: '10.00' })}`,
+    });
 
   it('sends a new order as one statement, without BEGIN or COMMIT; a repeat takes the transaction path', async () => {
     expect((await postback('R-0')).statusCode).toBe(200); // the settings are read and cached
@@ -187,6 +198,20 @@ describe.runIf(PG_URL)('one statement per new order on PostgreSQL', () => {
     expect(repeated[0]).toMatch(/^with o0 as \(insert into "conversions"/);
     expect(repeated[1]).toMatch(/^begin/i);
     expect(repeated.at(-1)).toMatch(/^commit/i);
+  });
+
+  it('holds a volume-tier count for one round trip and the commit: the order with all its rows is one statement', async () => {
+    expect((await postback('T-0', tieredCode)).statusCode).toBe(200);
+    const sent = await statementsOf(() => postback('T-1', tieredCode));
+    // The member's counter row is locked by the fold of its deltas; the member's next order waits from here to commit.
+    const counted = sent.findIndex((s) => /^with "d" as \(delete from "commission_month_deltas"/.test(s));
+    expect(counted, sent.join('\n')).toBeGreaterThan(0);
+    const held = sent.slice(counted + 1);
+    expect(held, held.join('\n')).toHaveLength(2);
+    expect(held[0]).toMatch(/^with o0 as \(insert into "conversions"/);
+    expect(held[0]).toContain('insert into "commission_adjustments"');
+    expect(held[0]).toContain('insert into "webhook_messages"');
+    expect(held[1]).toMatch(/^commit/i);
   });
 
   const conversion = (id: string, order: string) => ({

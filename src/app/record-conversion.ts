@@ -15,7 +15,7 @@ import {
   type OrderFacts,
   type Trust,
 } from '../core/order-evidence.js';
-import { enqueueWebhook, webhookInserts } from '../db/webhooks.js';
+import { webhookInserts } from '../db/webhooks.js';
 import * as repo from '../db/conversions.js';
 import type { ConversionSource, ConversionStatus, Database } from '../db/schema.js';
 import type { Workspace } from '../db/workspaces.js';
@@ -192,15 +192,12 @@ export async function recordConversion(
     const decide = decider(tx, facts, locks);
 
     const n = await newOrder(tx, facts, locks);
-    if (await repo.runInsertIfNew(tx, n.insert)) {
-      // The order's other rows together: one round trip on PostgreSQL.
-      await dialect.writeTogether(tx, n.writes);
-      if (n.announcement) {
-        const endpoints = await facts.webhookEndpoints(tx);
-        await enqueueWebhook(tx, ws.id, 'conversion.created', n.announcement, now, endpoints);
-      }
-      return n.result;
-    }
+    const announce = n.announcement
+      ? webhookInserts(tx, ws.id, 'conversion.created', n.announcement, now, await facts.webhookEndpoints(tx))
+      : [];
+    // The order and its rows in one round trip on PostgreSQL: a volume-tier count taken by the decision is a row lock
+    // that the member's next order waits on until this commits, so each round trip in between slows a hot creator.
+    if (await dialect.insertIfNewTogether(tx, n.insert, [...n.writes, ...announce])) return n.result;
 
     // Step 2: the order exists. Locked (PostgreSQL; SQLite has one writer), then decided again from all its evidence.
     // Volume-tier locks come before the row lock on every path: a first look without the lock learns which it needs.

@@ -82,14 +82,11 @@ export async function insertConversionIfNew(db: Db, row: ConversionRow): Promise
   return Number(r.numAffectedRows ?? 0) > 0;
 }
 
-/** The insert of insertConversionIfNew, to run with the rows that depend on it (Store.insertIfNewWith). */
+/**
+ * The insert of insertConversionIfNew, to run with the rows that depend on it (Store.insertIfNewWith, the dialect's
+ * insertIfNewTogether).
+ */
 export const conversionInsertIfNew = insertConversionRow.compile;
-
-/** Runs a compiled conversionInsertIfNew; true when it created the order. */
-export async function runInsertIfNew(db: Db, insert: CompiledQuery): Promise<boolean> {
-  const r = await db.executeQuery(insert);
-  return Number(r.numAffectedRows ?? 0) > 0;
-}
 
 export async function lockConversionByOrder(db: Db, workspaceId: string, isTest: boolean, orderId: string) {
   return dialectOf(db)
@@ -141,7 +138,7 @@ export async function insertEvent(db: Db, row: ConversionEventRow): Promise<void
   await insertEventRow.run(db, row);
 }
 
-/** The insert of an event, to run with other writes (the dialect's writeTogether). */
+/** The insert of an event, to run with other writes (Store.insertIfNewWith, the dialect's insertIfNewTogether). */
 export const eventInsert = insertEventRow.compile;
 
 /** The order's events that brought evidence (and its `created` event, which names the path of an order from before the ledger). */

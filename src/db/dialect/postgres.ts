@@ -55,22 +55,12 @@ export const postgresDialect: Dialect = {
    * statement a later write sees no row an earlier one wrote, but through constraint and trigger checks, which run
    * when the statement ends.
    */
-  async writeTogether(db, writes) {
-    if (writes.length < 2) {
-      for (const w of writes) await db.executeQuery(w);
-      return;
-    }
-    const parameters: unknown[] = [];
-    const parts = writes.map((w) => {
-      const shift = parameters.length;
-      parameters.push(...w.parameters);
-      // Kysely writes values only as $n parameters and quotes every identifier, so a $ followed by digits is a parameter.
-      return shift ? w.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + shift}`) : w.sql;
-    });
-    const last = parts.pop()!;
-    await db.executeQuery(
-      CompiledQuery.raw(`with ${parts.map((p, i) => `w${i} as (${p})`).join(', ')} ${last}`, parameters),
+  async insertIfNewTogether(db, first, rest) {
+    const rows = [{ first, rest }];
+    const r = await db.executeQuery<{ n0: number }>(
+      CompiledQuery.raw(insertIfNewStatement(rows).text, parametersOf(rows)),
     );
+    return r.rows[0]!.n0 > 0;
   },
   // Autovacuum keeps the statistics.
   refreshPlannerStatistics: async () => {},

@@ -39,8 +39,10 @@ export const sqliteDialect: Dialect = {
   // BEGIN IMMEDIATE (below) takes the one write lock, which every other writer waits for.
   snapshotUnderLock: (db, _key, work) => db.transaction().execute(work),
   // WITH cannot hold an insert here, and a statement costs no round trip.
-  async writeTogether(db, writes) {
-    for (const w of writes) await db.executeQuery(w);
+  async insertIfNewTogether(db, first, rest) {
+    if (!Number((await db.executeQuery(first)).numAffectedRows ?? 0)) return false;
+    for (const w of rest) await db.executeQuery(w);
+    return true;
   },
   /**
    * SQLite chooses indexes from the statistics ANALYZE gathers and has none until it runs: without them a report for

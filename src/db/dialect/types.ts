@@ -38,10 +38,13 @@ export interface Dialect {
    */
   snapshotUnderLock<T>(db: Kysely<Database>, key: string, work: (tx: Transaction<Database>) => Promise<T>): Promise<T>;
   /**
-   * Runs writes whose results nobody reads, in order: as one statement on PostgreSQL (one round trip instead of one
-   * each), one after another on SQLite (in-process, where a statement costs no round trip).
+   * Inside the transaction `db` is in: runs `first`, an insert of one row that may do nothing (ON CONFLICT DO NOTHING),
+   * and each of `rest` (inserts of one row) only when it inserted; true when it inserted. One statement on PostgreSQL
+   * (Store.insertIfNewWith's, without the group): one round trip where a lock taken earlier in the transaction waits for
+   * the commit, as a volume-tier count does. One statement after another on SQLite, where a statement costs no round
+   * trip.
    */
-  writeTogether(db: Db, writes: CompiledQuery[]): Promise<void>;
+  insertIfNewTogether(db: Db, first: CompiledQuery, rest: CompiledQuery[]): Promise<boolean>;
   /** Lets the query planner see how the tables have grown (SQLite); PostgreSQL's autovacuum keeps its own statistics. */
   refreshPlannerStatistics(db: Kysely<Database>): Promise<void>;
   /**
