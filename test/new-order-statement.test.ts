@@ -200,18 +200,36 @@ describe.runIf(PG_URL)('one statement per new order on PostgreSQL', () => {
     expect(repeated.at(-1)).toMatch(/^commit/i);
   });
 
-  it('holds a volume-tier count for one round trip and the commit: the order with all its rows is one statement', async () => {
-    expect((await postback('T-0', tieredCode)).statusCode).toBe(200);
-    const sent = await statementsOf(() => postback('T-1', tieredCode));
-    // The member's counter row is locked by the fold of its deltas; the member's next order waits from here to commit.
-    const counted = sent.findIndex((s) => /^with "d" as \(delete from "commission_month_deltas"/.test(s));
-    expect(counted, sent.join('\n')).toBeGreaterThan(0);
-    const held = sent.slice(counted + 1);
-    expect(held, held.join('\n')).toHaveLength(2);
-    expect(held[0]).toMatch(/^with o0 as \(insert into "conversions"/);
-    expect(held[0]).toContain('insert into "commission_adjustments"');
-    expect(held[0]).toContain('insert into "webhook_messages"');
-    expect(held[1]).toMatch(/^commit/i);
+  it('writes a new order with volume tiers in four round trips, its count locked for the last two', async () => {
+    const kind = (s: string) =>
+      /^begin/i.test(s)
+        ? 'begin'
+        : /^select take_month_count\(/.test(s)
+          ? 'lock and count'
+          : /^with o0 as \(insert into "conversions"/.test(s) && s.includes('insert into "webhook_messages"')
+            ? 'order with all its rows'
+            : /^commit/i.test(s)
+              ? 'commit'
+              : s;
+    // The month's first order creates the member's counter row; the next one finds it. The count's lock is held from
+    // the second statement to the commit: the member's next order waits that long. (Before the transaction, the first
+    // order of these reads the member's code and payout into the settings cache.)
+    for (const order of ['T-0', 'T-1']) {
+      const sent = await statementsOf(() => postback(order, tieredCode));
+      const transaction = sent.slice(sent.findIndex((s) => /^begin/i.test(s)));
+      expect(transaction.map(kind)).toEqual(['begin', 'lock and count', 'order with all its rows', 'commit']);
+    }
+    const amounts = await t.db.store.db
+      .selectFrom('commissions as m')
+      .innerJoin('conversions as c', 'c.id', 'm.conversion_id')
+      .select(['c.order_id', 'm.amount_minor'])
+      .where('c.order_id', 'in', ['T-0', 'T-1'])
+      .orderBy('c.order_id')
+      .execute();
+    expect(amounts.map((a) => [a.order_id, Number(a.amount_minor)])).toEqual([
+      ['T-0', 100],
+      ['T-1', 200],
+    ]);
   });
 
   const conversion = (id: string, order: string) => ({

@@ -252,22 +252,21 @@ export interface MonthCountKey {
   month_key: string;
 }
 
+/** SQLite: the counter row as it is (one writer; the triggers keep it exact). */
 const selectMonthCount = prepared<MonthCountKey>(['offer_id', 'member_id', 'month_key'], (db, k) =>
-  dialectOf(db).lockedForUpdate(
-    db
-      .selectFrom('commission_month_counts')
-      .select('counted')
-      .where('offer_id', '=', k.offer_id)
-      .where('member_id', '=', k.member_id)
-      .where('month_key', '=', k.month_key),
-  ),
+  db
+    .selectFrom('commission_month_counts')
+    .select('counted')
+    .where('offer_id', '=', k.offer_id)
+    .where('member_id', '=', k.member_id)
+    .where('month_key', '=', k.month_key),
 );
 
-const insertMonthCount = prepared<MonthCountKey>(['offer_id', 'member_id', 'month_key', 'workspace_id'], (db, k) =>
-  db
-    .insertInto('commission_month_counts')
-    .values({ ...k, counted: sql<number>`0` })
-    .onConflict((oc) => oc.columns(['offer_id', 'member_id', 'month_key']).doNothing()),
+/** PostgreSQL: lock the counter row (created on the month's first order), then fold its deltas (migration 0036). */
+const lockAndFoldMonthCount = prepared<MonthCountKey>(['offer_id', 'member_id', 'month_key', 'workspace_id'], (db, k) =>
+  db.selectNoFrom(
+    sql<number>`take_month_count(${k.offer_id}, ${k.member_id}, ${k.month_key}, ${k.workspace_id})`.as('counted'),
+  ),
 );
 
 /**
@@ -276,18 +275,16 @@ const insertMonthCount = prepared<MonthCountKey>(['offer_id', 'member_id', 'mont
  * locked to the end of the transaction, so the member's next order in the month counts after this one's commission;
  * the first order of a month creates the row to lock it. Holding the lock, it folds the changes the triggers wrote
  * since (commission_month_deltas, usually the previous order's one) into the row: read after the lock is held, they
- * include everything committed before.
+ * include everything committed before. All of it in one round trip (take_month_count, migration 0036): the row is
+ * locked from there to the commit, so each round trip in between would hold up the member's next order.
  */
 export async function takeMonthCount(db: Db, key: MonthCountKey): Promise<number> {
-  const found = await selectMonthCount.run(db, key);
-  if (!dialectOf(db).concurrentWriters)
+  if (!dialectOf(db).concurrentWriters) {
+    const found = await selectMonthCount.run(db, key);
     return Number((found.rows[0] as { counted?: number } | undefined)?.counted ?? 0);
-  if (!found.rows.length) {
-    await insertMonthCount.run(db, key);
-    await selectMonthCount.run(db, key);
   }
-  const folded = await foldMonthDeltas.run(db, key);
-  return Number((folded.rows[0] as { counted: number }).counted);
+  const taken = await lockAndFoldMonthCount.run(db, key);
+  return Number((taken.rows[0] as { counted: number }).counted);
 }
 
 /** Counters with changes not folded yet (PostgreSQL): those of payouts without tiers, which no decision reads. */
@@ -299,33 +296,6 @@ export async function pendingMonthCountKeys(db: Db, limit: number): Promise<Mont
     .limit(limit)
     .execute();
 }
-
-const foldMonthDeltas = prepared<MonthCountKey>(['offer_id', 'member_id', 'month_key'], (db, k) =>
-  db
-    .with('d', (w) =>
-      w
-        .deleteFrom('commission_month_deltas')
-        .where('offer_id', '=', k.offer_id)
-        .where('member_id', '=', k.member_id)
-        .where('month_key', '=', k.month_key)
-        .returning('delta'),
-    )
-    .updateTable('commission_month_counts')
-    .set((eb) => ({
-      counted: eb(
-        'counted',
-        '+',
-        eb.fn.coalesce(
-          eb.selectFrom('d').select((s) => s.fn.sum<number>('delta').as('s')),
-          sql<number>`0`,
-        ),
-      ),
-    }))
-    .where('offer_id', '=', k.offer_id)
-    .where('member_id', '=', k.member_id)
-    .where('month_key', '=', k.month_key)
-    .returning('counted'),
-);
 
 /** The order's commissions, by counter, and whether each is counted (not reversed): a re-decision does not count itself. */
 export async function monthKeysOf(db: Db, conversionId: string) {

@@ -34,6 +34,7 @@ import * as m0031 from './0031-commission-month-counts.js';
 import * as m0032 from './0032-rollup-sub-id-periods.js';
 import * as m0034 from './0034-click-rollup-journal.js';
 import * as m0035 from './0035-click-rollup-deltas.js';
+import * as m0036 from './0036-take-month-count.js';
 
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
@@ -70,4 +71,5 @@ export const migrations: Record<string, Migration> = {
   '0032-rollup-sub-id-periods': m0032,
   '0034-click-rollup-journal': m0034,
   '0035-click-rollup-deltas': m0035,
+  '0036-take-month-count': m0036,
 };
