@@ -6,7 +6,7 @@
 import { parseClickId } from '../core/click-id.js';
 import { convertMinor } from '../core/fx.js';
 import { creditLines, lineDeltas, mergeLines, type DayLines, type ToWorkspaceCurrency } from '../core/report-facts.js';
-import { addDays, bucketStart, dayKey, LocalDays, periodsOfDay } from '../core/time-buckets.js';
+import { addDays, bucketStart, LocalDays, periodsOfDay } from '../core/time-buckets.js';
 import type { Store } from '../db/dialect/index.js';
 import * as repo from '../db/rollups.js';
 import type { Database } from '../db/schema.js';
@@ -124,11 +124,13 @@ async function applyConversions(
 ): Promise<string[]> {
   const before = await repo.appliedLines(db, ws.id, conversionIds);
   const convert = await workspaceCurrency(db, ws.id, ws.currency);
+  // A round's conversions are mostly of one day: its bounds are computed once, not the local date of each (Intl).
+  const days = new LocalDays(zone);
   const { applied: after, awaitingClick } = await landedLines(
     db,
     ws.id,
     await repo.conversionsByIds(db, ws.id, conversionIds),
-    (c) => dayKey(c.occurredAt, zone),
+    (c) => days.keyOf(c.occurredAt),
     convert,
     now,
   );
