@@ -308,6 +308,43 @@ describe.runIf(PG_URL)('one statement per new order on PostgreSQL', () => {
     for (let i = 0; i < 6; i++) expect(await stored(`G-2-${i}`)).toEqual({ conversions: 1, events: 1 });
   });
 
+  /** An order transaction (Store.orderTransaction) that inserts an order, and then refuses it when `fail`. */
+  const orderWork = (order: string, fail = false) =>
+    t.db.store.orderTransaction(async (tx) => {
+      await tx.executeQuery(repo.conversionInsertIfNew(tx, conversion(newId('cnv', Date.now()), order)));
+      if (fail) throw new Error(`refused ${order}`);
+      return order;
+    });
+
+  it('runs the order transactions queued together as one transaction, with one commit', async () => {
+    let results: string[] = [];
+    const sent = await statementsOf(async () => {
+      results = await Promise.all(['Y-1', 'Y-2', 'Y-3'].map((o) => orderWork(o)));
+    });
+    expect(results).toEqual(['Y-1', 'Y-2', 'Y-3']);
+    expect(sent.filter((s) => /^begin/i.test(s))).toHaveLength(1);
+    expect(sent.filter((s) => /^commit/i.test(s))).toHaveLength(1);
+    for (const o of ['Y-1', 'Y-2', 'Y-3']) expect(await stored(o)).toEqual({ conversions: 1, events: 0 });
+  });
+
+  it('runs a shared transaction that fails again work by work: only the failing work fails', async () => {
+    const results = await Promise.allSettled([
+      orderWork('X-1'),
+      orderWork('X-2'),
+      orderWork('X-3', true),
+      orderWork('X-4'),
+    ]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual([
+      'X-1',
+      'X-2',
+      'refused X-3',
+      'X-4',
+    ]);
+    expect(await stored('X-1')).toEqual({ conversions: 1, events: 0 });
+    expect(await stored('X-3')).toEqual({ conversions: 0, events: 0 });
+    expect(await stored('X-4')).toEqual({ conversions: 1, events: 0 });
+  });
+
   it('decides concurrent writes of one order once, and a failing one fails alone', async () => {
     const results = await Promise.allSettled([
       ...Array.from({ length: 8 }, () => write('C-1')),

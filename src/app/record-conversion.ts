@@ -185,7 +185,7 @@ export async function recordConversion(
     }
   }
 
-  return ctx.store.writeTransaction(async (tx) => {
+  return ctx.store.orderTransaction(async (tx) => {
     // Taken inside the transaction: a change the admin API answered before this order's turn is already in it.
     const facts = ctx.conversionFacts?.forWorkspace(ws.id) ?? uncachedFacts(ws.id);
     const locks: TierLocks = { held: new Set() };

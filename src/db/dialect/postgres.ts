@@ -182,6 +182,7 @@ export function openPostgres(
       await sql`select pg_notify(${channel}, ${payload})`.execute(db);
     },
     writeTransaction: (work) => db.transaction().execute(work),
+    orderTransaction: sharedTransactions(db),
     insertIfNewWith: groupedInserts(async (statement, values) => {
       const client = closedIfTimedOut(await pool.connect());
       try {
@@ -192,6 +193,56 @@ export function openPostgres(
     }),
     close: () => db.destroy(),
   };
+}
+
+/** At most this many works share a transaction, so a long queue still commits (and answers) every few milliseconds. */
+const SHARED_MAX = 32;
+
+/**
+ * Store.orderTransaction on PostgreSQL: the works queued while a shared transaction runs go together in the next one,
+ * one after another (no savepoints: each would be two more round trips). Their results are kept until the commit; if
+ * any work or the commit fails, every work of the group runs again alone. One shared transaction at a time, so two
+ * groups never hold each other's locks.
+ */
+function sharedTransactions(db: Kysely<Database>) {
+  type Queued = {
+    work: (tx: Transaction<Database>) => Promise<unknown>;
+    resolve: (v: unknown) => void;
+    reject: (e: unknown) => void;
+  };
+  const queue: Queued[] = [];
+  let draining = false;
+  const alone = (q: Queued) => db.transaction().execute(q.work).then(q.resolve, q.reject);
+  const drain = async () => {
+    while (queue.length) {
+      const group = queue.splice(0, SHARED_MAX);
+      if (group.length === 1) {
+        await alone(group[0]!);
+        continue;
+      }
+      let values: unknown[];
+      try {
+        values = await db.transaction().execute(async (tx) => {
+          const out: unknown[] = [];
+          for (const q of group) out.push(await q.work(tx));
+          return out;
+        });
+      } catch {
+        for (const q of group) await alone(q);
+        continue;
+      }
+      group.forEach((q, i) => q.resolve(values[i]));
+    }
+    draining = false;
+  };
+  return <T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      if (!draining) {
+        draining = true;
+        setImmediate(() => void drain());
+      }
+    });
 }
 
 /** A one-row insert as Kysely compiles it: `insert into "t" ("a", "b") values ($1, $2)`. */

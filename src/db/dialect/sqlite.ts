@@ -98,6 +98,7 @@ export function openSqlite(
   handle.pragma(`busy_timeout = ${Math.trunc(timeouts.dbBusyTimeoutMs)}`);
   handle.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(handle) }) });
+  const writeTransaction = groupCommit(db);
   return {
     dialect: sqliteDialect,
     db,
@@ -105,7 +106,8 @@ export function openSqlite(
     poolStats: () => null,
     listen: null,
     notify: null,
-    writeTransaction: groupCommit(db),
+    writeTransaction,
+    orderTransaction: writeTransaction,
     insertIfNewWith: null,
     close: () => db.destroy(),
   };

@@ -91,5 +91,13 @@ export interface Store {
    * and writeTransaction already shares one commit between concurrent works.
    */
   insertIfNewWith: ((first: CompiledQuery, rest: CompiledQuery[]) => Promise<boolean>) | null;
+  /**
+   * writeTransaction for an order's transaction path (record-conversion: an order seen before, a payout with volume
+   * tiers). On PostgreSQL the works queued meanwhile run one after another in one transaction, one such transaction at
+   * a time: a creator's tiered orders then take the member's counter lock once and share one commit, where each
+   * order's own transaction held it to its own commit. A group that fails is run again work by work, each in a
+   * transaction of its own, so a failing work fails alone. On SQLite, writeTransaction (which already groups).
+   */
+  orderTransaction<T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
