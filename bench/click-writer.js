@@ -5,12 +5,11 @@
 // Usage: npm run build:server && node bench/click-writer.js [--clicks 200000 --batch 1000 --links 1000 --hot
 //        --pg postgres://… --no-sub-ids (as the redirect benchmark: no click carries a sub-id)]
 //        [--dist <another build's dist/src, to measure it the same way>]
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { median, seedLinks } from './lib.js';
+import { median, postgresCpuMicros, seedLinks } from './lib.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -87,33 +86,6 @@ function click() {
 console.error(
   `click writer: ${store.dialect.name}, ${total} clicks in batches of ${batchSize}, ${used.length} link(s), ${os.cpus().length} cores, ${dist}`,
 );
-/**
- * CPU time (µs) of every PostgreSQL process on this machine so far (the live ones, and through the postmaster's
- * children times those that ended), from /proc; null where the server is not local or not readable.
- */
-function postgresCpuMicros() {
-  try {
-    const dir = '/var/run/postgresql';
-    const pidFile = fs.readdirSync(dir).find((f) => f.endsWith('.pid'));
-    const postmaster = fs.readFileSync(path.join(dir, pidFile), 'utf8').split('\n')[0].trim();
-    let ticks = 0;
-    for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-      let stat;
-      try {
-        stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      } catch {
-        continue;
-      }
-      if (!stat.includes('(postgres)')) continue;
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]) + (pid === postmaster ? Number(f[13]) + Number(f[14]) : 0);
-    }
-    return ticks * 10_000;
-  } catch {
-    return null;
-  }
-}
-
 const results = [];
 for (let round = 1; round <= rounds; round++) {
   const writer = openClickWriter(store);

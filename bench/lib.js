@@ -138,3 +138,30 @@ export function cpuMicros(pid) {
   // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the command name; clock ticks of 1/100 s.
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
+
+/**
+ * CPU time (µs) of every PostgreSQL process on this machine so far (the live ones, and through the postmaster's
+ * children times those that ended), from /proc; null where the server is not local or not readable.
+ */
+export function postgresCpuMicros() {
+  try {
+    const dir = '/var/run/postgresql';
+    const pidFile = fs.readdirSync(dir).find((f) => f.endsWith('.pid'));
+    const postmaster = fs.readFileSync(path.join(dir, pidFile), 'utf8').split('\n')[0].trim();
+    let ticks = 0;
+    for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+      let stat;
+      try {
+        stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      if (!stat.includes('(postgres)')) continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]) + (pid === postmaster ? Number(f[13]) + Number(f[14]) : 0);
+    }
+    return ticks * 10_000;
+  } catch {
+    return null;
+  }
+}

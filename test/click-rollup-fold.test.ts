@@ -73,6 +73,18 @@ function clicks(workspaceId: string, tag: string, n: number, seed: number): Clic
   });
 }
 
+/**
+ * The workspace's rollups as the writers left them equal a rebuild from the raw clicks, once the writers have closed.
+ * Returns them.
+ */
+async function expectRebuildEqual(store: Store, workspaceId: string, ...writers: { close(): Promise<void> }[]) {
+  const maintained = await rollups(store, workspaceId);
+  await Promise.all(writers.map((w) => w.close()));
+  await rebuildRollups(store, workspaceId);
+  expect(await rollups(store, workspaceId)).toEqual(maintained);
+  return maintained;
+}
+
 let current: TestStore | null = null;
 afterEach(async () => {
   await current?.cleanup();
@@ -91,11 +103,8 @@ describe.each(DIALECTS)('click rollups on %s', (kind) => {
     const writer = openClickWriter(store);
     for (let b = 0; b < 20; b++) await writer.write(clicks(ws.id, 'Fo1d', 25, b * 25));
     await writer.settle();
-    const maintained = await rollups(store, ws.id);
+    const maintained = await expectRebuildEqual(store, ws.id, writer);
     expect((maintained.rollup_clicks as { clicks: number }[]).reduce((n, r) => n + r.clicks, 0)).toBeGreaterThan(400);
-    await writer.close();
-    await rebuildRollups(store, ws.id);
-    expect(await rollups(store, ws.id)).toEqual(maintained);
   });
 
   it('count the batches after a rebuild in the new zone in that zone', async () => {
@@ -109,10 +118,7 @@ describe.each(DIALECTS)('click rollups on %s', (kind) => {
     await rebuildRollups(store, ws.id);
     await writer.write(clicks(ws.id, 'Fo1d', 60, 60));
     await writer.settle();
-    const maintained = await rollups(store, ws.id);
-    await writer.close();
-    await rebuildRollups(store, ws.id);
-    expect(await rollups(store, ws.id)).toEqual(maintained);
+    await expectRebuildEqual(store, ws.id, writer);
   });
 });
 
@@ -141,11 +147,8 @@ describe.each(DIALECTS)('folded click rollups on %s', (kind) => {
     expect(await heldRows(store)).toHaveLength(5);
     await writer.settle();
     expect(await heldRows(store)).toHaveLength(0);
-    const folded = await rollups(store, ws.id);
+    const folded = await expectRebuildEqual(store, ws.id, writer);
     expect((folded.rollup_clicks as { clicks: number }[]).reduce((n, r) => n + r.clicks, 0)).toBeGreaterThan(100);
-    await writer.close();
-    await rebuildRollups(store, ws.id);
-    expect(await rollups(store, ws.id)).toEqual(folded);
   });
 
   it('drops what it holds of a workspace rebuilt meanwhile, and keeps what came after', async () => {
@@ -156,10 +159,7 @@ describe.each(DIALECTS)('folded click rollups on %s', (kind) => {
     await rebuildRollups(store, ws.id);
     await writer.write(clicks(ws.id, 'Fo1d', 60, 60));
     await writer.settle();
-    const maintained = await rollups(store, ws.id);
-    await writer.close();
-    await rebuildRollups(store, ws.id);
-    expect(await rollups(store, ws.id)).toEqual(maintained);
+    await expectRebuildEqual(store, ws.id, writer);
   });
 });
 
@@ -172,10 +172,7 @@ describe.skipIf(!PG_URL)('folded click rollups on PostgreSQL', () => {
     await writer.write(clicks(ws.id, 'Fo1d', 40, 0));
     for (let i = 0; i < 200 && (await deltaRows(store)).length; i++) await new Promise((r) => setTimeout(r, 50));
     expect(await deltaRows(store)).toHaveLength(0);
-    const folded = await rollups(store, ws.id);
-    await writer.close();
-    await rebuildRollups(store, ws.id);
-    expect(await rollups(store, ws.id)).toEqual(folded);
+    const folded = await expectRebuildEqual(store, ws.id, writer);
     expect(folded.rollup_clicks).not.toEqual([]);
   });
 
@@ -192,10 +189,7 @@ describe.skipIf(!PG_URL)('folded click rollups on PostgreSQL', () => {
     await b.write(clicks(ws.id, 'Fo1d', 20, 170));
     await Promise.all([a.settle(), b.settle(), a.settle(), b.settle()]);
     expect(await deltaRows(store)).toHaveLength(0);
-    const maintained = await rollups(store, ws.id);
-    await Promise.all([a.close(), b.close()]);
-    await rebuildRollups(store, ws.id);
-    expect(await rollups(store, ws.id)).toEqual(maintained);
+    await expectRebuildEqual(store, ws.id, a, b);
   });
 
   it('leaves deltas another fold holds to it, neither waiting for them nor adding them', async () => {
@@ -221,10 +215,7 @@ describe.skipIf(!PG_URL)('folded click rollups on PostgreSQL', () => {
     expect(await deltaRows(store)).toHaveLength(2);
     await b.settle();
     expect(await deltaRows(store)).toHaveLength(0);
-    const maintained = await rollups(store, ws.id);
-    await b.close();
-    await rebuildRollups(store, ws.id);
-    expect(await rollups(store, ws.id)).toEqual(maintained);
+    await expectRebuildEqual(store, ws.id, b);
   });
 });
 
@@ -263,11 +254,8 @@ describe('folded click rollups on SQLite', () => {
         const writer = sqliteClickWriter(store, 2_000, NEVER);
         await writer.write(clicks(ws.id, 'Fo1d', 20, 100));
         await writer.settle();
-        const maintained = await rollups(store, ws.id);
         expect(await store.db.selectFrom('click_rollup_journal').selectAll().execute()).toHaveLength(0);
-        await writer.close();
-        await rebuildRollups(store, ws.id);
-        expect(await rollups(store, ws.id)).toEqual(maintained);
+        await expectRebuildEqual(store, ws.id, writer);
         await current!.cleanup();
         current = null;
       }
