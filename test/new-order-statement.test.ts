@@ -1,6 +1,7 @@
 // A new order with all its rows — the order, its commissions, their ledger entries, its event and its webhook
 // messages — written together: on PostgreSQL as one statement outside any transaction (Store.insertIfNewWith, ADR
 // 0010), an order seen before taking the transaction path. Exact whatever arrives together.
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as repo from '../src/db/conversions.js';
@@ -306,6 +307,41 @@ describe.runIf(PG_URL)('one statement per new order on PostgreSQL', () => {
     expect(results.slice(6)).toEqual(Array(6).fill(true));
     expect(await stored('G-1')).toEqual({ conversions: 1, events: 1 });
     for (let i = 0; i < 6; i++) expect(await stored(`G-2-${i}`)).toEqual({ conversions: 1, events: 1 });
+  });
+
+  it('sends the orders that arrive while two groups are being written as one group after them', async () => {
+    // Another transaction has inserted orders Q-0 and Q-1 and not committed: the groups carrying them wait on it.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let blocking!: () => void;
+    const blocked = new Promise<void>((r) => (blocking = r));
+    const other = t.db.store.db.connection().execute(async (conn) => {
+      await sql`begin`.execute(conn);
+      for (const order of ['Q-0', 'Q-1'])
+        await conn.executeQuery(repo.conversionInsertIfNew(conn, conversion(newId('cnv', Date.now()), order)));
+      blocking();
+      await released;
+      await sql`rollback`.execute(conn);
+    });
+    await blocked;
+    let results: boolean[] = [];
+    const sent = await statementsOf(async () => {
+      const writes: Promise<boolean>[] = [];
+      // One order per turn of the event loop: sent at once, each would be a statement of its own.
+      for (let i = 0; i < 10; i++) {
+        writes.push(write(`Q-${i}`));
+        await new Promise((r) => setImmediate(r));
+      }
+      release();
+      results = await Promise.all(writes);
+    });
+    await other;
+    expect(results).toEqual(Array(10).fill(true));
+    // The orders in each statement sent (the other transaction's rollback is among the statements too).
+    const groups = sent.filter((s) => s.startsWith('with o0 as'));
+    const sizes = groups.map((s) => (s.match(/o\d+ as \(insert into "conversions"/g) ?? []).length);
+    expect(sizes.sort((a, b) => a - b)).toEqual([1, 1, 8]);
+    for (let i = 0; i < 10; i++) expect(await stored(`Q-${i}`)).toEqual({ conversions: 1, events: 1 });
   });
 
   /** An order transaction (Store.orderTransaction) that inserts an order, and then refuses it when `fail`. */
